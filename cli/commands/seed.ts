@@ -1,0 +1,64 @@
+import type { Command } from 'commander'
+import { z } from 'zod'
+import { addMonths, startOfMonth } from '../../core/index.ts'
+import { type SeedReport, seedChain } from '../../synth/seed.ts'
+import { type CliContext, withDatabase } from '../context.ts'
+import { dateOption, intOption, parseOptions } from '../options.ts'
+import { progressBar } from '../progress.ts'
+
+/** The default first month of a seeded chain: 24 months before the current month. */
+export function defaultSeedStart(now: Date = new Date()): number {
+  return addMonths(startOfMonth(now.getTime()), -24)
+}
+
+const seedOptions = z.object({
+  cards: intOption(100, 20_000_000).default(5000),
+  seed: intOption(0, 2 ** 31 - 1).default(42),
+  start: dateOption.optional(),
+  months: intOption(1, 120).default(24),
+  labels: z.string().min(1).optional(),
+  reset: z.boolean().default(false),
+  json: z.boolean().default(false),
+})
+
+export function registerSeed(program: Command, ctx: () => CliContext): void {
+  program
+    .command('seed')
+    .description('write a realistic, reproducible synthetic retail chain into the ledger')
+    .option('--cards <n>', 'how many gift cards', '5000')
+    .option('--seed <s>', 'random seed: the same seed gives the same chain', '42')
+    .option('--start <YYYY-MM-DD>', 'first day of sales (default: 24 months before this month)')
+    .option('--months <m>', 'how many months of history', '24')
+    .option('--labels <file>', 'write the fraud ground truth here (JSON lines), never to the db')
+    .option('--reset', 'replace the ledger that is there')
+    .option('--json', 'print the report as JSON')
+    .action(async (raw) => {
+      const options = parseOptions(seedOptions, raw)
+      const report = await withDatabase(ctx(), async (database) => {
+        const bar = progressBar('seeding cards', options.cards)
+        try {
+          return await seedChain(database, {
+            cards: options.cards,
+            seed: options.seed,
+            startMs: options.start ?? defaultSeedStart(),
+            months: options.months,
+            reset: options.reset,
+            ...(options.labels ? { labelsPath: options.labels } : {}),
+            onProgress: (done) => bar.update(done),
+          })
+        } finally {
+          bar.stop()
+        }
+      })
+      console.log(options.json ? JSON.stringify(report, null, 2) : describeSeed(report))
+    })
+}
+
+export function describeSeed(report: SeedReport): string {
+  const n = (x: number) => x.toLocaleString('en-US')
+  return [
+    `Seeded ${n(report.cards)} cards, ${n(report.transactions)} transactions, ${n(report.customers)} customers, ${n(report.orderItems)} order items at ${n(report.locations)} stores`,
+    `  sales from ${report.dataStart.slice(0, 10)} to ${report.dataEnd.slice(0, 10)} (exclusive); ${n(report.fraudLabels)} cards carry injected fraud`,
+    `  in ${report.seconds.toFixed(1)} s (${n(Math.round((report.transactions + report.cards) / report.seconds))} cards+transactions per second)`,
+  ].join('\n')
+}

@@ -1,0 +1,36 @@
+import { type Config, type DatabaseTarget, loadConfig } from '../core/index.ts'
+import { type Database, type OpenOptions, openDatabase } from '../db/index.ts'
+
+/**
+ * What every command starts from: the parsed configuration and, on demand, the open ledger.
+ * Commands never read process.env themselves.
+ */
+export type CliContext = {
+  config: Config
+  /** Opens the ledger (migrated unless told otherwise); the caller closes it. */
+  openDb(options?: OpenOptions): Promise<Database>
+}
+
+export function createContext(env: NodeJS.ProcessEnv = process.env): CliContext {
+  const config = loadConfig(env)
+  return {
+    config,
+    openDb: (options) => openDatabase(config.database, options),
+  }
+}
+
+/** Opens the ledger, runs `work`, and always closes it. */
+export async function withDatabase<T>(
+  ctx: CliContext,
+  work: (database: Database) => Promise<T>,
+  options?: OpenOptions,
+): Promise<T> {
+  const database = await ctx.openDb(options)
+  try {
+    return await work(database)
+  } finally {
+    await database.close()
+  }
+}
+
+export type { DatabaseTarget }

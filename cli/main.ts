@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander'
+import { describeError, isGiftCardError } from '../core/index.ts'
+import { registerMigrate } from './commands/migrate.ts'
+import { registerSeed } from './commands/seed.ts'
+import { registerStart } from './commands/start.ts'
+import { type CliContext, createContext } from './context.ts'
+
+/**
+ * The `giftcards` command. Each subcommand lives in cli/commands/ and registers itself here;
+ * the configuration is parsed once, lazily, so `--help` works even with a bad environment.
+ */
+export function buildProgram(ctx: () => CliContext): Command {
+  const program = new Command()
+    .name('giftcards')
+    .description('A conversational agent over a retailer’s gift card ledger')
+    .showHelpAfterError()
+    .exitOverride()
+  registerMigrate(program, ctx)
+  registerSeed(program, ctx)
+  registerStart(program, ctx)
+  return program
+}
+
+/** Parses argv, runs the command, and turns any failure into one line on stderr. */
+export async function main(argv: string[] = process.argv): Promise<number> {
+  let context: CliContext | undefined
+  const ctx = () => {
+    context ??= createContext()
+    return context
+  }
+  try {
+    await buildProgram(ctx).parseAsync(argv)
+    return 0
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode
+    console.error(`giftcards: ${describeError(err)}`)
+    if (process.env.LOG_LEVEL === 'debug' && err instanceof Error) console.error(err.stack)
+    return isGiftCardError(err, 'CONFIG_INVALID') || isGiftCardError(err, 'INVALID_INPUT') ? 2 : 1
+  }
+}
+
+process.exitCode = await main()

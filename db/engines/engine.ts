@@ -1,0 +1,51 @@
+import type { ColumnDataType, ColumnDefinitionBuilder, Expression, Kysely } from 'kysely'
+import type { DB } from '../schema.ts'
+
+/** The database engines the product runs on. */
+export const ENGINES = ['sqlite', 'postgres'] as const
+export type EngineName = (typeof ENGINES)[number]
+
+/** A secondary index as the engine reports it, with the SQL that recreates it. */
+export type IndexDefinition = { name: string; table: string; sql: string }
+
+/**
+ * Writes many rows fast, for the seed and for imports. Rows are positional arrays in the
+ * column order given to `createBulkWriter`. `write` may buffer; callers await `flush` when
+ * `wantsFlush` is true (PostgreSQL) and once at the end.
+ */
+export interface BulkWriter {
+  write(table: string, row: readonly unknown[]): void
+  readonly wantsFlush: boolean
+  flush(): Promise<void>
+  /** Rows written so far, per table. */
+  readonly counts: Readonly<Record<string, number>>
+}
+
+/**
+ * Everything that differs between SQLite and PostgreSQL lives behind this interface
+ * (the Kysely model: one adapter with capability flags, never `if (sqlite)` in queries).
+ */
+export interface EngineAdapter {
+  readonly engine: EngineName
+  /** Column type for money (integer cents, 64-bit). */
+  readonly centsType: 'bigint'
+  /** Makes `id` an auto-generated integer primary key. */
+  autoId(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder
+  /** Column type for ISO timestamps (byte-order collation so text order is time order). */
+  readonly timestampType: ColumnDataType | Expression<unknown>
+  /** Secondary (non-constraint) indexes of these tables, with their CREATE statements. */
+  listSecondaryIndexes(db: Kysely<DB>, tables: readonly string[]): Promise<IndexDefinition[]>
+  /** Drops a secondary index (for a bulk load). */
+  dropIndex(db: Kysely<DB>, index: IndexDefinition): Promise<void>
+  /** Recreates an index from its definition; does nothing if it exists. */
+  createIndex(db: Kysely<DB>, index: IndexDefinition): Promise<void>
+  /** Empties these tables fast (children before parents in the list). */
+  truncate(db: Kysely<DB>, tables: readonly string[]): Promise<void>
+  /** A bulk writer for tables with the given column lists. */
+  createBulkWriter(columns: Readonly<Record<string, readonly string[]>>): BulkWriter
+  /** Tunes the connection for a long bulk load and restores it after. */
+  beginBulkLoad(): Promise<void>
+  endBulkLoad(): Promise<void>
+  /** Refreshes the planner's statistics after a large change. */
+  analyze(db: Kysely<DB>): Promise<void>
+}

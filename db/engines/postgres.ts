@@ -1,0 +1,141 @@
+import { type Kysely, PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
+import type { DB } from '../schema.ts'
+import type { BulkWriter, EngineAdapter, IndexDefinition } from './engine.ts'
+
+/** PostgreSQL's limit on bind parameters in one statement. */
+const MAX_PARAMETERS = 65_535
+/** Rows buffered per table before a bulk writer asks to be flushed. */
+const ROWS_PER_STATEMENT = 2_000
+
+const INT8_OID = 20
+
+/**
+ * A pg pool whose bigint (int8) columns come back as JS numbers (cents fit safely), and the
+ * engine adapter over it. `searchPath` pins every connection to one schema (tests use it
+ * to isolate runs).
+ */
+export function openPostgres(
+  url: string,
+  options: { searchPath?: string; max?: number } = {},
+): { dialect: PostgresDialect; adapter: EngineAdapter; pool: pg.Pool } {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  })
+  return { dialect: new PostgresDialect({ pool }), adapter: postgresAdapter(pool), pool }
+}
+
+function postgresAdapter(pool: pg.Pool): EngineAdapter {
+  return {
+    engine: 'postgres',
+    centsType: 'bigint',
+    timestampType: sql`text collate "C"`,
+    autoId: (col) => col.primaryKey().generatedByDefaultAsIdentity(),
+
+    async listSecondaryIndexes(db: Kysely<DB>, tables: readonly string[]) {
+      const { rows } = await sql<IndexDefinition>`
+        select i.indexname as name, i.tablename as "table", i.indexdef as sql
+        from pg_indexes i
+        where i.schemaname = current_schema() and i.tablename in (${sql.join(tables)})
+          and not exists (
+            select 1 from pg_constraint c
+            where c.conname = i.indexname and c.connamespace = current_schema()::regnamespace)
+        order by i.indexname`.execute(db)
+      return rows
+    },
+
+    async dropIndex(db: Kysely<DB>, index: IndexDefinition) {
+      await sql`drop index if exists ${sql.id(index.name)}`.execute(db)
+    },
+
+    async createIndex(db: Kysely<DB>, index: IndexDefinition) {
+      await sql
+        .raw(index.sql.replace(/^create (unique )?index /i, 'create $1index if not exists '))
+        .execute(db)
+    },
+
+    async truncate(db: Kysely<DB>, tables: readonly string[]) {
+      await sql`truncate table ${sql.join(tables.map((t) => sql.table(t)))} restart identity cascade`.execute(
+        db,
+      )
+    },
+
+    createBulkWriter(columns) {
+      return postgresBulkWriter(pool, columns)
+    },
+
+    async beginBulkLoad() {},
+    async endBulkLoad() {},
+
+    async analyze(db: Kysely<DB>) {
+      await sql`analyze`.execute(db)
+    },
+  }
+}
+
+/**
+ * Buffers rows per table and writes them as multi-row INSERTs, flushing tables in the order
+ * their columns were given (parents before children, so foreign keys hold).
+ */
+function postgresBulkWriter(
+  pool: pg.Pool,
+  columns: Readonly<Record<string, readonly string[]>>,
+): BulkWriter {
+  const buffers = new Map<string, unknown[][]>(Object.keys(columns).map((t) => [t, []]))
+  const counts: Record<string, number> = {}
+  let buffered = 0
+  return {
+    counts,
+    get wantsFlush() {
+      return buffered >= ROWS_PER_STATEMENT
+    },
+    write(table, row) {
+      const buffer = buffers.get(table)
+      if (!buffer) throw new Error(`bulk writer has no columns for table ${table}`)
+      buffer.push(row as unknown[])
+      counts[table] = (counts[table] ?? 0) + 1
+      buffered++
+    },
+    async flush() {
+      const client = await pool.connect()
+      try {
+        await client.query('begin')
+        for (const [table, rows] of buffers) {
+          const cols = columns[table] ?? []
+          const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / cols.length))
+          for (let start = 0; start < rows.length; start += perStatement) {
+            const chunk = rows.slice(start, start + perStatement)
+            const values: unknown[] = []
+            const tuples = chunk.map((row) => {
+              const marks = row.map((value) => {
+                values.push(value)
+                return `$${values.length}`
+              })
+              return `(${marks.join(', ')})`
+            })
+            await client.query(
+              `insert into "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')}`,
+              values,
+            )
+          }
+          rows.length = 0
+        }
+        await client.query('commit')
+        buffered = 0
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined)
+        throw err
+      } finally {
+        client.release()
+      }
+    },
+  }
+}

@@ -1,0 +1,47 @@
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely'
+import { GiftCardError } from '../core/index.ts'
+import type { EngineAdapter } from './engines/engine.ts'
+import { initialMigration } from './migrations/0001-initial.ts'
+import type { DB } from './schema.ts'
+
+/** Every migration in order; names sort in the order they run. */
+function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
+  return {
+    '0001-initial': initialMigration(adapter),
+  }
+}
+
+export type MigrationReport = { applied: string[]; current: string | undefined }
+
+/**
+ * Brings the schema to the latest version. Safe to call on every start: it takes Kysely's
+ * migration lock, applies only what is missing and reports what it applied.
+ */
+export async function migrateToLatest(
+  db: Kysely<DB>,
+  adapter: EngineAdapter,
+): Promise<MigrationReport> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => allMigrations(adapter) },
+  })
+  const result: MigrationResultSet = await migrator.migrateToLatest()
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName
+    throw new GiftCardError(
+      'DB_ERROR',
+      `migration ${failed ?? '(unknown)'} failed: ${errorMessage(result.error)}`,
+      { cause: result.error },
+    )
+  }
+  const applied = (result.results ?? [])
+    .filter((r) => r.status === 'Success')
+    .map((r) => r.migrationName)
+  const all = await migrator.getMigrations()
+  const executed = all.filter((m) => m.executedAt !== undefined)
+  return { applied, current: executed.at(-1)?.name }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

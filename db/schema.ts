@@ -1,0 +1,276 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type {
+  CardStatus,
+  Channel,
+  EventSource,
+  Occasion,
+  TransactionResult,
+  TransactionType,
+} from '../core/index.ts'
+
+/**
+ * Kysely types for every table (DESIGN.md §2). Conventions on both engines:
+ * money is integer cents (bigint on PostgreSQL, returned as a JS number), time is UTC ISO 8601
+ * text with milliseconds, JSON is stored as text and parsed by the query functions.
+ */
+
+export interface LocationsTable {
+  id: string
+  name: string
+  city: string
+  region: string
+  /** ISO 3166-2, e.g. `US-CA`: decides escheatment rules. */
+  jurisdiction: string
+  timezone: string
+  latitude: number
+  longitude: number
+  opened_at: string
+}
+
+export interface TerminalsTable {
+  id: string
+  location_id: string
+  kind: string
+}
+
+/** Cashiers and supervisors; no names are kept for them. */
+export interface EmployeesTable {
+  id: string
+  location_id: string
+  role: string
+  hired_at: string
+}
+
+/** The only table with PII (name, email, phone). Everything else refers to `pseudonym`/`id`. */
+export interface CustomersTable {
+  id: string
+  pseudonym: string
+  name: string | null
+  email: string | null
+  phone: string | null
+  /** Last known address state (`US-NY`): the first claimant under unclaimed property law. */
+  address_state: string | null
+  home_location_id: string | null
+  created_at: string
+}
+
+export interface GiftCardsTable {
+  id: string
+  source: EventSource
+  external_id: string | null
+  gan_last4: string
+  initial_value_cents: number
+  balance_cents: number
+  currency: string
+  status: CardStatus
+  issued_at: string
+  expires_at: string | null
+  issuing_location_id: string | null
+  purchaser_customer_id: string | null
+  holder_customer_id: string | null
+  channel: Channel | null
+  occasion: Occasion | null
+  /** Last load or redemption (balance checks do not count); never moves backwards. */
+  last_activity_at: string | null
+  updated_at: string
+}
+
+export interface GiftCardTransactionsTable {
+  id: Generated<number>
+  source: EventSource
+  /** Idempotency key, unique together with `source`. */
+  event_id: string
+  /** Null only for a declined balance check on a number that matches no card. */
+  card_id: string | null
+  type: TransactionType
+  result: ColumnType<TransactionResult, TransactionResult | undefined, TransactionResult>
+  /** Signed effect on the balance: loads positive, redemptions negative, checks zero. */
+  amount_cents: number
+  balance_after_cents: number | null
+  currency: string
+  occurred_at: string
+  location_id: string | null
+  terminal_id: string | null
+  order_id: string | null
+  customer_id: string | null
+  employee_id: string | null
+}
+
+export interface OrderItemsTable {
+  id: Generated<number>
+  order_id: string
+  sku: string
+  category: string
+  amount_cents: number
+}
+
+export interface WebhookInboxTable {
+  id: Generated<number>
+  source: string
+  event_id: string
+  event_type: string | null
+  received_at: string
+  status: 'pending' | 'processed' | 'ignored' | 'failed'
+  attempts: ColumnType<number, number | undefined, number>
+  error: string | null
+  raw_body: string
+  processed_at: string | null
+}
+
+export interface FraudAlertsTable {
+  id: Generated<number>
+  card_id: string
+  rule: string
+  score: number
+  status: 'open' | 'confirmed' | 'dismissed'
+  /** JSON: the events that triggered the rule and the figures behind the score. */
+  evidence: string
+  detected_at: string
+  updated_at: string
+  updated_by: string | null
+  note: string | null
+}
+
+export interface CardHoldsTable {
+  id: Generated<number>
+  card_id: string
+  reason: string
+  status: 'active' | 'released'
+  approval_id: number | null
+  amount_cents: number
+  placed_at: string
+  released_at: string | null
+  pos_reference: string | null
+  release_pos_reference: string | null
+}
+
+export interface ApprovalRequestsTable {
+  id: Generated<number>
+  action: string
+  /** JSON arguments of the write tool, validated when the request was made. */
+  args: string
+  summary: string
+  reason: string | null
+  requested_by: string
+  requested_via: 'slack' | 'mcp' | 'cli' | 'agent'
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'failed'
+  decided_by: string | null
+  decided_at: string | null
+  decision_reason: string | null
+  expires_at: string
+  executed_at: string | null
+  /** JSON: what the execution did (or the error it met). */
+  outcome: string | null
+  slack_channel: string | null
+  slack_ts: string | null
+  created_at: string
+}
+
+export interface CampaignsTable {
+  id: Generated<number>
+  name: string
+  segment: string
+  offer: string
+  message: string
+  target_count: number
+  target_liability_cents: number
+  predicted_uptake: number
+  status: 'draft' | 'pending_approval' | 'launched' | 'rejected'
+  approval_id: number | null
+  created_by: string
+  created_at: string
+  launched_at: string | null
+}
+
+export interface ForecastsTable {
+  id: Generated<number>
+  kind: string
+  model_version: string
+  /** The latest `occurred_at` of the ledger the forecast saw. */
+  data_watermark: string | null
+  params: string
+  result: string
+  created_at: string
+}
+
+export interface GiftCardPromptsTable {
+  id: Generated<number>
+  order_id: string
+  recommended: number
+  amount_cents: number
+  message: string
+  outcome: string | null
+  created_at: string
+}
+
+export interface ActorsTable {
+  /** e.g. `slack:U123`, `mcp:alice`, `cli:ops`. */
+  id: string
+  role: 'analyst' | 'loss_prevention' | 'manager' | 'admin'
+  created_at: string
+  updated_at: string
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>
+  actor_id: string
+  /** SHA-256 of the token; the token itself is shown once and never stored. */
+  token_hash: string
+  label: string | null
+  created_at: string
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
+export interface AuditLogTable {
+  id: Generated<number>
+  at: string
+  actor: string
+  role: string | null
+  via: string
+  action: string
+  tool: string | null
+  input: string | null
+  result_summary: string | null
+  approval_id: number | null
+  model: string | null
+  data_watermark: string | null
+  prev_hash: string
+  hash: string
+}
+
+/** Indexes a bulk load dropped and has not rebuilt yet; a crash leaves them here to restore. */
+export interface BulkLoadIndexesTable {
+  name: string
+  table_name: string
+  definition: string
+}
+
+export interface DB {
+  locations: LocationsTable
+  terminals: TerminalsTable
+  employees: EmployeesTable
+  customers: CustomersTable
+  gift_cards: GiftCardsTable
+  gift_card_transactions: GiftCardTransactionsTable
+  order_items: OrderItemsTable
+  webhook_inbox: WebhookInboxTable
+  fraud_alerts: FraudAlertsTable
+  card_holds: CardHoldsTable
+  approval_requests: ApprovalRequestsTable
+  campaigns: CampaignsTable
+  forecasts: ForecastsTable
+  gift_card_prompts: GiftCardPromptsTable
+  actors: ActorsTable
+  api_tokens: ApiTokensTable
+  audit_log: AuditLogTable
+  bulk_load_indexes: BulkLoadIndexesTable
+}
+
+export type Location = Selectable<LocationsTable>
+export type Customer = Selectable<CustomersTable>
+export type GiftCard = Selectable<GiftCardsTable>
+export type NewGiftCard = Insertable<GiftCardsTable>
+export type GiftCardUpdate = Updateable<GiftCardsTable>
+export type CardTransaction = Selectable<GiftCardTransactionsTable>
+export type NewCardTransaction = Insertable<GiftCardTransactionsTable>
