@@ -480,7 +480,7 @@ export class ChainGenerator {
       theme,
     })
     // Some goods bought with the card come back: a refund to the card, at the same store.
-    if (store && amount >= 1000 && rng.chance(0.03)) {
+    if (store && Number.isFinite(amount) && amount >= 1000 && rng.chance(0.03)) {
       this.push(plan, {
         at: at + rng.int(2, 30) * DAY_MS + rng.int(0, 8) * HOUR_MS,
         type: 'refund',
@@ -916,6 +916,9 @@ export class ChainGenerator {
         redeemed = true
       } else if (draft.type !== 'balance_check') {
         amount = draft.amount
+      }
+      if (!Number.isSafeInteger(amount)) {
+        throw new Error(`seed bug: ${draft.type} of ${amount} cents on card ${id}`)
       }
       balance += amount
       if (draft.type !== 'balance_check') lastActivity = draft.at

@@ -213,3 +213,52 @@ function fraudShare(labels: FraudLabel[], cards: number) {
   }
   return { cards: distinct.size, share: distinct.size / Math.max(1, cards), byPattern }
 }
+
+/**
+ * A SHA-256 over every card and transaction (ids, amounts, balances, times, places), in a
+ * fixed order: two ledgers with the same checksum hold the same chain.
+ */
+export async function ledgerChecksum(database: Database): Promise<string> {
+  const { createHash } = await import('node:crypto')
+  const hash = createHash('sha256')
+  const cards = await database.db
+    .selectFrom('gift_cards')
+    .select([
+      'id',
+      'gan_last4',
+      'initial_value_cents',
+      'balance_cents',
+      'status',
+      'issued_at',
+      'issuing_location_id',
+      'purchaser_customer_id',
+      'holder_customer_id',
+      'channel',
+      'occasion',
+      'last_activity_at',
+    ])
+    .execute()
+  cards.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  for (const card of cards) hash.update(`${JSON.stringify(Object.values(card))}\n`)
+  const transactions = await database.db
+    .selectFrom('gift_card_transactions')
+    .select([
+      'source',
+      'event_id',
+      'card_id',
+      'type',
+      'result',
+      'amount_cents',
+      'balance_after_cents',
+      'occurred_at',
+      'location_id',
+      'terminal_id',
+      'order_id',
+      'customer_id',
+      'employee_id',
+    ])
+    .execute()
+  transactions.sort((a, b) => (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0))
+  for (const tx of transactions) hash.update(`${JSON.stringify(Object.values(tx))}\n`)
+  return hash.digest('hex')
+}

@@ -76,14 +76,19 @@ export async function seedChain(database: Database, options: SeedOptions): Promi
   try {
     await withIndexesDropped(database, SEED_TABLES, async () => {
       let reported = 0
-      await generator.run(async () => {
-        if (writer.wantsFlush) await writer.flush()
-        if (options.onProgress && generator.cardsWritten - reported >= 1000) {
-          reported = generator.cardsWritten
-          options.onProgress(reported, options.cards)
-        }
-      })
-      await writer.flush()
+      try {
+        await generator.run(async () => {
+          if (writer.wantsFlush) await writer.flush()
+          if (options.onProgress && generator.cardsWritten - reported >= 1000) {
+            reported = generator.cardsWritten
+            options.onProgress(reported, options.cards)
+          }
+        })
+        await writer.flush()
+      } catch (err) {
+        await writer.abort()
+        throw err
+      }
       options.onProgress?.(generator.cardsWritten, options.cards)
     })
   } finally {

@@ -17,6 +17,8 @@ export interface BulkWriter {
   write(table: string, row: readonly unknown[]): void
   readonly wantsFlush: boolean
   flush(): Promise<void>
+  /** Discards what is buffered or uncommitted (after a failure). */
+  abort(): Promise<void>
   /** Rows written so far, per table. */
   readonly counts: Readonly<Record<string, number>>
 }

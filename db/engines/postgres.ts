@@ -104,6 +104,10 @@ function postgresBulkWriter(
       counts[table] = (counts[table] ?? 0) + 1
       buffered++
     },
+    async abort() {
+      for (const rows of buffers.values()) rows.length = 0
+      buffered = 0
+    },
     async flush() {
       const client = await pool.connect()
       try {

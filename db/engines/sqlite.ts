@@ -125,6 +125,11 @@ function sqliteBulkWriter(
       open = false
       sinceCommit = 0
     },
+    async abort() {
+      if (open && raw.inTransaction) raw.exec('rollback')
+      open = false
+      sinceCommit = 0
+    },
   }
 }
 

@@ -1,0 +1,6 @@
+import { seedBench } from './seed.ts'
+
+/** Every benchmark by name. */
+export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
+  seed: seedBench,
+}
