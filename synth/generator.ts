@@ -559,21 +559,18 @@ export class ChainGenerator {
     return incidents
   }
 
+  /** How each pattern's incident is written; `Record` makes sure none is forgotten. */
+  private readonly incidentWriters: Record<FraudPattern, (incident: Incident) => void> = {
+    drain_after_activation: (i) => this.drainAfterActivation(i.at),
+    balance_check_enumeration: (i) => this.enumeration(i.at, i.size),
+    bulk_purchase: (i) => this.bulkPurchase(i.at, i.size),
+    impossible_travel: (i) => this.impossibleTravel(i.at),
+    reload_and_drain: (i) => this.reloadAndDrain(i.at),
+    refund_abuse: (i) => this.refundAbuse(i.at, i.size),
+  }
+
   private writeIncident(incident: Incident): void {
-    switch (incident.kind) {
-      case 'drain_after_activation':
-        return this.drainAfterActivation(incident.at)
-      case 'balance_check_enumeration':
-        return this.enumeration(incident.at, incident.size)
-      case 'bulk_purchase':
-        return this.bulkPurchase(incident.at, incident.size)
-      case 'impossible_travel':
-        return this.impossibleTravel(incident.at)
-      case 'reload_and_drain':
-        return this.reloadAndDrain(incident.at)
-      case 'refund_abuse':
-        return this.refundAbuse(incident.at, incident.size)
-    }
+    this.incidentWriters[incident.kind](incident)
   }
 
   /** A harvested rack card: sold normally, then drained minutes later somewhere else. */

@@ -1,0 +1,96 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'giftcards.js')
+const dir = mkdtempSync(join(tmpdir(), 'giftcards-cli-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** Runs the real `giftcards` command in a child process. */
+function giftcards(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, ...env },
+    cwd: dir,
+    timeout: 60_000,
+  })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+describe('the giftcards command', () => {
+  it('fails on a bad DATABASE_URL with one clear line and no stack trace', () => {
+    const run = giftcards(['migrate'], { DATABASE_URL: 'mysql://x' })
+    expect(run.code).toBe(2)
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'giftcards: CONFIG_INVALID: DATABASE_URL must be sqlite:PATH or postgres://… (unset means ./data/giftcards.db) (got "mysql://x")',
+    ])
+    expect(run.stdout).toBe('')
+  })
+
+  it('rejects a bad flag the same way', () => {
+    const run = giftcards(['seed', '--cards', 'many'], {
+      DATABASE_URL: `sqlite:${join(dir, 'flags.db')}`,
+    })
+    expect(run.code).toBe(2)
+    expect(run.stderr.trim()).toBe('giftcards: INVALID_INPUT: --cards must be a number')
+  })
+
+  it('migrates once, then reports the schema up to date', () => {
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'migrate.db')}` }
+    const first = giftcards(['migrate'], env)
+    expect(first.stdout.trim()).toBe('applied 0001-initial; schema is at 0001-initial')
+    const second = giftcards(['migrate'], env)
+    expect(second.stdout.trim()).toBe('schema is up to date (0001-initial)')
+  })
+
+  it('seeds a chain with labels and reports it as JSON', () => {
+    const labels = join(dir, 'labels.jsonl')
+    const run = giftcards(
+      [
+        'seed',
+        '--cards',
+        '600',
+        '--seed',
+        '3',
+        '--start',
+        '2024-01-01',
+        '--months',
+        '12',
+        '--labels',
+        labels,
+        '--json',
+      ],
+      {
+        DATABASE_URL: `sqlite:${join(dir, 'seed.db')}`,
+      },
+    )
+    expect(run.code, run.stderr).toBe(0)
+    const report = JSON.parse(run.stdout)
+    expect(report.cards).toBe(600)
+    expect(report.dataStart).toBe('2024-01-01T00:00:00.000Z')
+    expect(report.dataEnd).toBe('2025-01-01T00:00:00.000Z')
+    expect(report.transactions).toBeGreaterThan(3000)
+    expect(existsSync(labels)).toBe(true)
+  })
+
+  it('`start` makes a demo chain on first run, then only summarises', () => {
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'start.db')}`, DEMO_CARDS: '500' }
+    const first = giftcards(['start'], env)
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toContain('making a demo chain of 500 cards')
+    expect(first.stdout).toMatch(/Outstanding liability: \$[\d,]+\.\d\d on [\d,]+ cards/)
+    for (const state of ['US-CA', 'US-NY', 'US-TX']) expect(first.stdout).toContain(state)
+    expect(first.stdout).toMatch(/redeem\s+[\d,]+\s+-\$/)
+    const second = giftcards(['start'], env)
+    expect(second.stdout).not.toContain('making a demo chain')
+    expect(second.stdout).toContain('500 cards')
+  })
+
+  it('uses ./data/giftcards.db when DATABASE_URL is unset', () => {
+    const run = giftcards(['migrate'])
+    expect(run.code, run.stderr).toBe(0)
+    expect(existsSync(join(dir, 'data', 'giftcards.db'))).toBe(true)
+  })
+})
