@@ -1,6 +1,6 @@
 import SqliteDatabase from 'better-sqlite3'
 import { parseDate } from '../core/index.ts'
-import { openDatabase } from '../db/index.ts'
+import { dropIndex, openDatabase } from '../db/index.ts'
 import { ChainGenerator } from '../synth/generator.ts'
 import { SEED_COLUMNS, type SeedTable } from '../synth/rows.ts'
 import { seedChain } from '../synth/seed.ts'
@@ -39,7 +39,7 @@ if (mode === 'seed') {
     database.db,
     Object.keys(SEED_COLUMNS),
   )
-  for (const index of indexes) await database.adapter.dropIndex(database.db, index)
+  for (const index of indexes) await dropIndex(database.db, index)
   await database.close()
   const raw = new SqliteDatabase(file ?? '')
   raw.pragma('journal_mode = WAL')

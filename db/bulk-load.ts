@@ -1,5 +1,6 @@
 import type { Database } from './connection.ts'
 import type { IndexDefinition } from './engines/engine.ts'
+import { createIndex, dropIndex } from './engines/indexes.ts'
 
 /**
  * Runs `load` with the secondary indexes of `tables` dropped and rebuilds them afterwards: one
@@ -23,7 +24,7 @@ export async function withIndexesDropped<T>(
   }
   await adapter.beginBulkLoad()
   try {
-    for (const index of indexes) await adapter.dropIndex(db, index)
+    for (const index of indexes) await dropIndex(db, index)
     return await load()
   } finally {
     await restorePendingIndexes(database)
@@ -33,11 +34,11 @@ export async function withIndexesDropped<T>(
 
 /** Rebuilds indexes a bulk load dropped (after a crash, or at the end of the load). */
 export async function restorePendingIndexes(database: Database): Promise<number> {
-  const { db, adapter } = database
+  const { db } = database
   const pending = await db.selectFrom('bulk_load_indexes').selectAll().orderBy('name').execute()
   for (const row of pending) {
     const index: IndexDefinition = { name: row.name, table: row.table_name, sql: row.definition }
-    await adapter.createIndex(db, index)
+    await createIndex(db, index)
     await db.deleteFrom('bulk_load_indexes').where('name', '=', row.name).execute()
   }
   return pending.length

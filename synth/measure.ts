@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { sql } from 'kysely'
 import { addMonths, DAY_MS, type FraudLabel, type FraudPattern, parseDate } from '../core/index.ts'
 import { countAll, type Database } from '../db/index.ts'
+import { SEED_COLUMNS } from './rows.ts'
 
 /** The statistics the synthetic chain is held to (DOMAIN.md), measured from the ledger itself. */
 export type ChainStats = {
@@ -221,44 +222,17 @@ function fraudShare(labels: FraudLabel[], cards: number) {
 export async function ledgerChecksum(database: Database): Promise<string> {
   const { createHash } = await import('node:crypto')
   const hash = createHash('sha256')
-  const cards = await database.db
-    .selectFrom('gift_cards')
-    .select([
-      'id',
-      'gan_last4',
-      'initial_value_cents',
-      'balance_cents',
-      'status',
-      'issued_at',
-      'issuing_location_id',
-      'purchaser_customer_id',
-      'holder_customer_id',
-      'channel',
-      'occasion',
-      'last_activity_at',
-    ])
-    .execute()
+  // Every column the seed writes, except the volatile `updated_at`.
+  const cardColumns = SEED_COLUMNS.gift_cards.filter((c) => c !== 'updated_at')
+  const cards = await database.db.selectFrom('gift_cards').select(cardColumns).execute()
   cards.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-  for (const card of cards) hash.update(`${JSON.stringify(Object.values(card))}\n`)
+  for (const card of cards) hash.update(`${JSON.stringify(cardColumns.map((c) => card[c]))}\n`)
+  const txColumns = SEED_COLUMNS.gift_card_transactions
   const transactions = await database.db
     .selectFrom('gift_card_transactions')
-    .select([
-      'source',
-      'event_id',
-      'card_id',
-      'type',
-      'result',
-      'amount_cents',
-      'balance_after_cents',
-      'occurred_at',
-      'location_id',
-      'terminal_id',
-      'order_id',
-      'customer_id',
-      'employee_id',
-    ])
+    .select(txColumns)
     .execute()
   transactions.sort((a, b) => (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0))
-  for (const tx of transactions) hash.update(`${JSON.stringify(Object.values(tx))}\n`)
+  for (const tx of transactions) hash.update(`${JSON.stringify(txColumns.map((c) => tx[c]))}\n`)
   return hash.digest('hex')
 }

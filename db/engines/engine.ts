@@ -37,10 +37,6 @@ export interface EngineAdapter {
   readonly timestampType: ColumnDataType | Expression<unknown>
   /** Secondary (non-constraint) indexes of these tables, with their CREATE statements. */
   listSecondaryIndexes(db: Kysely<DB>, tables: readonly string[]): Promise<IndexDefinition[]>
-  /** Drops a secondary index (for a bulk load). */
-  dropIndex(db: Kysely<DB>, index: IndexDefinition): Promise<void>
-  /** Recreates an index from its definition; does nothing if it exists. */
-  createIndex(db: Kysely<DB>, index: IndexDefinition): Promise<void>
   /** Empties these tables fast (children before parents in the list). */
   truncate(db: Kysely<DB>, tables: readonly string[]): Promise<void>
   /** A bulk writer for tables with the given column lists. */

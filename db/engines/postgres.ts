@@ -52,16 +52,6 @@ function postgresAdapter(pool: pg.Pool): EngineAdapter {
       return rows
     },
 
-    async dropIndex(db: Kysely<DB>, index: IndexDefinition) {
-      await sql`drop index if exists ${sql.id(index.name)}`.execute(db)
-    },
-
-    async createIndex(db: Kysely<DB>, index: IndexDefinition) {
-      await sql
-        .raw(index.sql.replace(/^create (unique )?index /i, 'create $1index if not exists '))
-        .execute(db)
-    },
-
     async truncate(db: Kysely<DB>, tables: readonly string[]) {
       await sql`truncate table ${sql.join(tables.map((t) => sql.table(t)))} restart identity cascade`.execute(
         db,

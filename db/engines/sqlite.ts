@@ -41,16 +41,6 @@ function sqliteAdapter(raw: SqliteDatabase.Database): EngineAdapter {
       return rows
     },
 
-    async dropIndex(db: Kysely<DB>, index: IndexDefinition) {
-      await sql`drop index if exists ${sql.id(index.name)}`.execute(db)
-    },
-
-    async createIndex(db: Kysely<DB>, index: IndexDefinition) {
-      await sql
-        .raw(index.sql.replace(/^create (unique )?index /i, 'create $1index if not exists '))
-        .execute(db)
-    },
-
     async truncate(_db: Kysely<DB>, tables: readonly string[]) {
       // Foreign key checks would turn each DELETE into a row-by-row scan of its children.
       raw.pragma('foreign_keys = OFF')

@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { openDatabase, restorePendingIndexes, withIndexesDropped } from '../../db/index.ts'
+import {
+  dropIndex,
+  openDatabase,
+  restorePendingIndexes,
+  withIndexesDropped,
+} from '../../db/index.ts'
 import { DIALECTS } from '../helpers/dialects.ts'
 
 const TABLES = ['gift_card_transactions', 'gift_cards']
@@ -40,7 +45,7 @@ for (const dialect of DIALECTS) {
           .insertInto('bulk_load_indexes')
           .values(indexes.map((i) => ({ name: i.name, table_name: i.table, definition: i.sql })))
           .execute()
-        for (const index of indexes) await database.adapter.dropIndex(database.db, index)
+        for (const index of indexes) await dropIndex(database.db, index)
         expect(await database.adapter.listSecondaryIndexes(database.db, TABLES)).toEqual([])
         expect(await restorePendingIndexes(database)).toBe(indexes.length)
         const restored = await database.adapter.listSecondaryIndexes(database.db, TABLES)
@@ -64,7 +69,7 @@ describe('reopening a SQLite ledger', () => {
         .insertInto('bulk_load_indexes')
         .values({ name: index.name, table_name: index.table, definition: index.sql })
         .execute()
-      await first.adapter.dropIndex(first.db, index)
+      await dropIndex(first.db, index)
       await first.close()
       const second = await openDatabase(target)
       const names = (
