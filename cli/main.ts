@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { describeError, isGiftCardError } from '../core/index.ts'
 import { registerMigrate } from './commands/migrate.ts'
 import { registerSeed } from './commands/seed.ts'
+import { registerServe } from './commands/serve.ts'
 import { registerStart } from './commands/start.ts'
 import { type CliContext, createContext } from './context.ts'
 
@@ -18,6 +19,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerMigrate(program, ctx)
   registerSeed(program, ctx)
   registerStart(program, ctx)
+  registerServe(program, ctx)
   return program
 }
 

@@ -73,3 +73,20 @@ export const cardEventSchema = z.object({
 })
 
 export type CardEvent = z.infer<typeof cardEventSchema>
+
+/** Types that take money off a card: their amount is stored negative. */
+const DEBITS: ReadonlySet<TransactionType> = new Set(['redeem', 'adjust_down', 'clear', 'expire'])
+/** Types that never move money by themselves. */
+const NO_MONEY: ReadonlySet<TransactionType> = new Set(['balance_check', 'block', 'unblock'])
+
+/** The signed effect of an amount the POS reports as a positive magnitude. */
+export function signedAmount(type: TransactionType, magnitudeCents: number): number {
+  if (NO_MONEY.has(type)) return 0
+  const magnitude = Math.abs(magnitudeCents)
+  return DEBITS.has(type) ? -magnitude : magnitude
+}
+
+/** Whether the event counts as activity for dormancy (loads and spends, not look-ups). */
+export function isActivity(type: TransactionType): boolean {
+  return !NO_MONEY.has(type)
+}

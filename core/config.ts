@@ -43,10 +43,25 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseTarget {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
+const optionalSecret = z.string().min(1).optional()
+const optionalUrl = z.url({ error: 'must be an http(s) URL' }).optional()
+
 const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DEMO_CARDS: z.coerce.number().int().min(100).max(5_000_000).default(5000),
+  SQUARE_WEBHOOK_SIGNATURE_KEY: optionalSecret,
+  SQUARE_WEBHOOK_URL: optionalUrl,
+  SQUARE_ACCESS_TOKEN: optionalSecret,
+  SQUARE_BASE_URL: z
+    .url({ error: 'must be an http(s) URL' })
+    .default('https://connect.squareup.com'),
+  SQUARE_API_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+    .default('2025-10-16'),
+  SHOPIFY_WEBHOOK_SECRET: optionalSecret,
+  GENERIC_WEBHOOK_SECRET: optionalSecret,
 })
 
 export type Config = {
@@ -54,6 +69,17 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number]
   /** How many cards `npm start` seeds on first run. */
   demoCards: number
+  square: {
+    /** Both set: Square webhooks are accepted at /webhooks/square. */
+    webhookSignatureKey?: string
+    webhookUrl?: string
+    /** Set: `giftcards sync square` polls the Square API. */
+    accessToken?: string
+    baseUrl: string
+    apiVersion: string
+  }
+  shopify: { webhookSecret?: string }
+  generic: { webhookSecret?: string }
 }
 
 /** Parses the environment (default: process.env) into a Config, or throws CONFIG_INVALID. */
@@ -64,10 +90,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const name = String(issue?.path[0] ?? 'environment')
     throw configError(name, issue?.message ?? 'is invalid', env[name])
   }
+  const e = parsed.data
+  if (e.SQUARE_WEBHOOK_SIGNATURE_KEY && !e.SQUARE_WEBHOOK_URL) {
+    throw configError(
+      'SQUARE_WEBHOOK_URL',
+      'must be set with SQUARE_WEBHOOK_SIGNATURE_KEY (it is part of what Square signs)',
+      undefined,
+    )
+  }
   return {
-    database: parseDatabaseUrl(parsed.data.DATABASE_URL),
-    logLevel: parsed.data.LOG_LEVEL,
-    demoCards: parsed.data.DEMO_CARDS,
+    database: parseDatabaseUrl(e.DATABASE_URL),
+    logLevel: e.LOG_LEVEL,
+    demoCards: e.DEMO_CARDS,
+    square: {
+      ...(e.SQUARE_WEBHOOK_SIGNATURE_KEY
+        ? { webhookSignatureKey: e.SQUARE_WEBHOOK_SIGNATURE_KEY }
+        : {}),
+      ...(e.SQUARE_WEBHOOK_URL ? { webhookUrl: e.SQUARE_WEBHOOK_URL } : {}),
+      ...(e.SQUARE_ACCESS_TOKEN ? { accessToken: e.SQUARE_ACCESS_TOKEN } : {}),
+      baseUrl: e.SQUARE_BASE_URL.replace(/\/+$/, ''),
+      apiVersion: e.SQUARE_API_VERSION,
+    },
+    shopify: e.SHOPIFY_WEBHOOK_SECRET ? { webhookSecret: e.SHOPIFY_WEBHOOK_SECRET } : {},
+    generic: e.GENERIC_WEBHOOK_SECRET ? { webhookSecret: e.GENERIC_WEBHOOK_SECRET } : {},
   }
 }
 

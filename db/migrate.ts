@@ -2,12 +2,14 @@ import { type Kysely, type Migration, type MigrationResultSet, Migrator } from '
 import { GiftCardError } from '../core/index.ts'
 import type { EngineAdapter } from './engines/engine.ts'
 import { initialMigration } from './migrations/0001-initial.ts'
+import { ingestMigration } from './migrations/0002-ingest.ts'
 import type { DB } from './schema.ts'
 
 /** Every migration in order; names sort in the order they run. */
 function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(adapter),
+    '0002-ingest': ingestMigration(adapter),
   }
 }
 

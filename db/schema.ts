@@ -22,8 +22,9 @@ export interface LocationsTable {
   /** ISO 3166-2, e.g. `US-CA`: decides escheatment rules. */
   jurisdiction: string
   timezone: string
-  latitude: number
-  longitude: number
+  /** Null for a stub made from an unknown POS location id. */
+  latitude: number | null
+  longitude: number | null
   opened_at: string
 }
 
@@ -72,6 +73,8 @@ export interface GiftCardsTable {
   occasion: Occasion | null
   /** Last load or redemption (balance checks do not count); never moves backwards. */
   last_activity_at: string | null
+  /** `occurred_at` of the newest event reflected in `balance_cents` (ingest's ordering rule). */
+  balance_as_of: string | null
   updated_at: string
 }
 
@@ -246,6 +249,30 @@ export interface BulkLoadIndexesTable {
   definition: string
 }
 
+/** How far an import of one file got: committed together with each batch, for resuming. */
+export interface ImportCheckpointsTable {
+  /** Path, size and modification time of the file, hashed. */
+  key: string
+  path: string
+  format: string
+  /** Last line whose batch is committed. */
+  line: number
+  applied: number
+  duplicates: number
+  rejected: number
+  started_at: string
+  updated_at: string
+  completed_at: string | null
+}
+
+/** Where a poller stopped, per source (the Square poller keeps its `begin_time` here). */
+export interface SyncStateTable {
+  source: string
+  cursor: string | null
+  last_event_at: string | null
+  updated_at: string
+}
+
 export interface DB {
   locations: LocationsTable
   terminals: TerminalsTable
@@ -265,6 +292,8 @@ export interface DB {
   api_tokens: ApiTokensTable
   audit_log: AuditLogTable
   bulk_load_indexes: BulkLoadIndexesTable
+  import_checkpoints: ImportCheckpointsTable
+  sync_state: SyncStateTable
 }
 
 export type Location = Selectable<LocationsTable>

@@ -23,7 +23,11 @@ export function openSqlite(path: string): {
   raw.pragma('foreign_keys = ON')
   raw.pragma('busy_timeout = 5000')
   raw.pragma('synchronous = NORMAL')
-  return { dialect: new SqliteDialect({ database: raw }), adapter: sqliteAdapter(raw), raw }
+  return {
+    dialect: new SqliteDialect({ database: withStatementCache(raw) }),
+    adapter: sqliteAdapter(raw),
+    raw,
+  }
 }
 
 function sqliteAdapter(raw: SqliteDatabase.Database): EngineAdapter {
@@ -125,4 +129,33 @@ function sqliteBulkWriter(
 
 function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`
+}
+
+/** How many distinct SQL texts keep their prepared statement. */
+const STATEMENT_CACHE_SIZE = 500
+
+/**
+ * Kysely prepares every query anew; preparing is most of the cost of a small SQLite query.
+ * Queries whose SQL text repeats (the same builder with other values) reuse one statement.
+ */
+function withStatementCache(raw: SqliteDatabase.Database) {
+  const cache = new Map<string, SqliteDatabase.Statement>()
+  return {
+    close: () => raw.close(),
+    prepare(sqlText: string) {
+      let statement = cache.get(sqlText)
+      if (statement) {
+        // Map keeps insertion order: re-inserting marks it most recently used.
+        cache.delete(sqlText)
+      } else {
+        statement = raw.prepare(sqlText)
+        if (cache.size >= STATEMENT_CACHE_SIZE) {
+          const oldest = cache.keys().next().value
+          if (oldest !== undefined) cache.delete(oldest)
+        }
+      }
+      cache.set(sqlText, statement)
+      return statement
+    },
+  }
 }

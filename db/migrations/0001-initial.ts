@@ -22,8 +22,8 @@ export function initialMigration(adapter: EngineAdapter) {
         .addColumn('region', 'text', (c) => c.notNull())
         .addColumn('jurisdiction', 'text', (c) => c.notNull())
         .addColumn('timezone', 'text', (c) => c.notNull())
-        .addColumn('latitude', 'double precision', (c) => c.notNull())
-        .addColumn('longitude', 'double precision', (c) => c.notNull())
+        .addColumn('latitude', 'double precision')
+        .addColumn('longitude', 'double precision')
         .addColumn('opened_at', ts, (c) => c.notNull())
         .execute()
 

@@ -47,7 +47,7 @@ for (const dialect of DIALECTS) {
       const database = await fresh()
       const again = await migrateToLatest(database.db, database.adapter)
       expect(again.applied).toEqual([])
-      expect(again.current).toBe('0001-initial')
+      expect(again.current).toBe('0002-ingest')
     })
 
     it('enforces the idempotency key of transactions and the non-negative balance', async () => {

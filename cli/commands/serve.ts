@@ -1,0 +1,39 @@
+import type { Command } from 'commander'
+import { z } from 'zod'
+import { createLogger } from '../../core/index.ts'
+import type { CliContext } from '../context.ts'
+import { intOption, parseOptions } from '../options.ts'
+import { configuredSources, startServer } from '../server.ts'
+
+const serveOptions = z.object({
+  port: intOption(0, 65535).default(3000),
+  host: z.string().min(1).default('127.0.0.1'),
+})
+
+export function registerServe(program: Command, ctx: () => CliContext): void {
+  program
+    .command('serve')
+    .description('run the HTTP server: /healthz and the POS webhooks')
+    .option('--port <port>', 'port to listen on', '3000')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(async (raw) => {
+      const options = parseOptions(serveOptions, raw)
+      const context = ctx()
+      const logger = createLogger(context.config.logLevel)
+      const database = await context.openDb()
+      const server = await startServer({ database, config: context.config, logger }, options)
+      const sources = configuredSources(context.config).map((s) => s.name)
+      console.log(
+        `listening on ${server.url} (webhooks: ${sources.length > 0 ? sources.join(', ') : 'none configured'})`,
+      )
+      await new Promise<void>((resolve) => {
+        const stop = async () => {
+          await server.close()
+          await database.close()
+          resolve()
+        }
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      })
+    })
+}

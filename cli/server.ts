@@ -1,0 +1,89 @@
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import type { Config, Logger } from '../core/index.ts'
+import { type Database, ledgerWatermark } from '../db/index.ts'
+import {
+  type EventListener,
+  genericSource,
+  Inbox,
+  shopifySource,
+  squareSource,
+  type WebhookSource,
+  webhookRoutes,
+} from '../ingest/index.ts'
+
+/** The webhook sources whose secrets are configured. */
+export function configuredSources(config: Config): WebhookSource[] {
+  const sources: WebhookSource[] = []
+  const { square, shopify, generic } = config
+  if (square.webhookSignatureKey && square.webhookUrl) {
+    sources.push(
+      squareSource({
+        signatureKey: square.webhookSignatureKey,
+        notificationUrl: square.webhookUrl,
+      }),
+    )
+  }
+  if (shopify.webhookSecret) sources.push(shopifySource({ secret: shopify.webhookSecret }))
+  if (generic.webhookSecret) sources.push(genericSource({ secret: generic.webhookSecret }))
+  return sources
+}
+
+export type AppServices = {
+  database: Database
+  config: Config
+  logger?: Logger
+  listeners?: readonly EventListener[]
+}
+
+/**
+ * The one HTTP app of `giftcards serve`: health, webhooks (and, as their issues land, /mcp
+ * and /slack/events). Returns the app and its inbox.
+ */
+export function buildApp(services: AppServices): { app: Hono; inbox: Inbox } {
+  const sources = configuredSources(services.config)
+  const inbox = new Inbox(services.database, sources, services.listeners ?? [], services.logger)
+  const app = new Hono()
+  app.get('/healthz', async (c) => {
+    const watermark = await ledgerWatermark(services.database.db)
+    return c.json({
+      status: 'ok',
+      engine: services.database.engine,
+      watermark,
+      webhooks: sources.map((s) => s.name),
+    })
+  })
+  app.route('/', webhookRoutes(inbox, sources))
+  return { app, inbox }
+}
+
+export type RunningServer = { url: string; close(): Promise<void> }
+
+/**
+ * Applies what a crash left pending in the inbox, then listens. Port 0 picks a free port.
+ */
+export async function startServer(
+  services: AppServices,
+  listen: { port: number; host: string },
+): Promise<RunningServer> {
+  const { app, inbox } = buildApp(services)
+  const recovered = await inbox.replay()
+  if (recovered.processed + recovered.failed > 0)
+    services.logger?.info(recovered, 'applied deliveries left pending')
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: listen.port, hostname: listen.host }, () =>
+      resolve(s),
+    )
+  })
+  const { port } = server.address() as AddressInfo
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()))
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      }),
+  }
+}

@@ -1,0 +1,51 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import type { z } from 'zod'
+import { GiftCardError } from '../../core/index.ts'
+import type { Normalized } from '../apply.ts'
+
+/** What a verified delivery is: its idempotency key, its type and what it means for the ledger. */
+export type ParsedDelivery = {
+  eventId: string
+  eventType: string
+  /** `ignored` for an event type the ledger has no use for. */
+  normalized: Normalized | 'ignored'
+}
+
+/**
+ * One POS webhook source. `verify` checks the signature over the raw bytes; `parse` turns the
+ * raw body into a delivery (and is run again by a replay, from the stored body and type).
+ */
+export interface WebhookSource {
+  readonly name: 'square' | 'shopify' | 'generic'
+  verify(rawBody: string, headers: Headers): boolean
+  parse(rawBody: string, headers: Headers | { eventType: string }): ParsedDelivery
+}
+
+/** HMAC-SHA256 of `message` under `key`, in the given encoding. */
+export function hmac(key: string, message: string, encoding: 'base64' | 'hex'): string {
+  return createHmac('sha256', key).update(message, 'utf8').digest(encoding)
+}
+
+/** Compares two signatures in constant time (different lengths are simply unequal). */
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  return left.length === right.length && timingSafeEqual(left, right)
+}
+
+/** Parses JSON and a zod schema, or throws INVALID_INPUT naming the field that is wrong. */
+export function parseBody<T extends z.ZodType>(rawBody: string, schema: T): z.infer<T> {
+  let json: unknown
+  try {
+    json = JSON.parse(rawBody)
+  } catch {
+    throw new GiftCardError('INVALID_INPUT', 'body is not valid JSON')
+  }
+  const parsed = schema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const path = issue?.path.length ? issue.path.join('.') : 'body'
+    throw new GiftCardError('INVALID_INPUT', `${path}: ${issue?.message ?? 'is invalid'}`)
+  }
+  return parsed.data
+}
