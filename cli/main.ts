@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander'
 import { describeError, isGiftCardError } from '../core/index.ts'
+import { registerImport } from './commands/import.ts'
 import { registerMigrate } from './commands/migrate.ts'
 import { registerSeed } from './commands/seed.ts'
 import { registerServe } from './commands/serve.ts'
 import { registerStart } from './commands/start.ts'
+import { registerWebhooks } from './commands/webhooks.ts'
 import { type CliContext, createContext } from './context.ts'
 
 /**
@@ -20,6 +22,8 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerSeed(program, ctx)
   registerStart(program, ctx)
   registerServe(program, ctx)
+  registerImport(program, ctx)
+  registerWebhooks(program, ctx)
   return program
 }
 
@@ -32,7 +36,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
   try {
     await buildProgram(ctx).parseAsync(argv)
-    return 0
+    // A command that finished but has something to report (rejected rows…) sets exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode
     console.error(`giftcards: ${describeError(err)}`)

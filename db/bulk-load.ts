@@ -22,7 +22,7 @@ export async function withIndexesDropped<T>(
       .values(indexes.map((i) => ({ name: i.name, table_name: i.table, definition: i.sql })))
       .execute()
   }
-  await adapter.beginBulkLoad()
+  await adapter.beginBulkLoad({ durable: false })
   try {
     for (const index of indexes) await dropIndex(db, index)
     return await load()
@@ -42,4 +42,14 @@ export async function restorePendingIndexes(database: Database): Promise<number>
     await db.deleteFrom('bulk_load_indexes').where('name', '=', row.name).execute()
   }
   return pending.length
+}
+
+/** Runs a long, durable load (an import into a live ledger) with the engine tuned for it. */
+export async function withBulkLoad<T>(database: Database, load: () => Promise<T>): Promise<T> {
+  await database.adapter.beginBulkLoad({ durable: true })
+  try {
+    return await load()
+  } finally {
+    await database.adapter.endBulkLoad()
+  }
 }

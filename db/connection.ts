@@ -1,4 +1,4 @@
-import { Kysely } from 'kysely'
+import { Kysely, type LogEvent } from 'kysely'
 import { type DatabaseTarget, GiftCardError } from '../core/index.ts'
 import { restorePendingIndexes } from './bulk-load.ts'
 import type { EngineAdapter, EngineName } from './engines/engine.ts'
@@ -24,6 +24,8 @@ export type OpenOptions = {
   searchPath?: string
   /** PostgreSQL only: pool size. */
   poolSize?: number
+  /** Called after every query with its SQL and duration (profiling, tracing). */
+  log?: (event: LogEvent) => void
 }
 
 /**
@@ -61,7 +63,10 @@ function connect(target: DatabaseTarget, options: OpenOptions): Database {
         },
       )
     }
-    const db = new Kysely<DB>({ dialect: opened.dialect })
+    const db = new Kysely<DB>({
+      dialect: opened.dialect,
+      ...(options.log ? { log: options.log } : {}),
+    })
     return {
       engine: 'sqlite',
       db,
@@ -74,7 +79,10 @@ function connect(target: DatabaseTarget, options: OpenOptions): Database {
     ...(options.searchPath ? { searchPath: options.searchPath } : {}),
     ...(options.poolSize ? { max: options.poolSize } : {}),
   })
-  const db = new Kysely<DB>({ dialect: opened.dialect })
+  const db = new Kysely<DB>({
+    dialect: opened.dialect,
+    ...(options.log ? { log: options.log } : {}),
+  })
   return {
     engine: 'postgres',
     db,

@@ -1,3 +1,4 @@
+export { insertMany, type OnConflict, selectIn } from './batch-sql.ts'
 export * from './bulk-load.ts'
 export * from './connection.ts'
 export type { BulkWriter, EngineAdapter, EngineName, IndexDefinition } from './engines/engine.ts'

@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto'
-import type { Kysely, Transaction } from 'kysely'
-import {
-  type CardEvent,
-  type CardStatus,
-  cardEventSchema,
-  GiftCardError,
-  isActivity,
-  toIso,
-} from '../core/index.ts'
-import type { DB } from '../db/index.ts'
+import type { Transaction } from 'kysely'
+import { type CardEvent, type CardStatus, GiftCardError, isActivity, toIso } from '../core/index.ts'
+import { type Database, type DB, type EngineAdapter, insertMany, selectIn } from '../db/index.ts'
 import type { AppliedEvent } from './hooks.ts'
 
 /** Card facts a POS reports outside any money movement (state, number, owner). */
@@ -35,6 +28,9 @@ export type BatchResult = {
 
 type CardState = {
   id: string
+  source: CardEvent['source']
+  gan_last4: string
+  currency: string
   balance_cents: number
   balance_as_of: string | null
   last_activity_at: string | null
@@ -54,21 +50,28 @@ type CardState = {
  * order. A late event never moves `last_activity_at` back.
  */
 export async function applyBatch(
-  db: Kysely<DB>,
+  database: Database,
   batch: Normalized,
-  /** Runs last inside the same transaction (the inbox marks its row processed here). */
-  within?: (trx: Transaction<DB>) => Promise<void>,
+  /** Runs last inside the same transaction, with the result (the inbox and imports record progress here). */
+  within?: (trx: Transaction<DB>, result: BatchResult) => Promise<void>,
 ): Promise<BatchResult> {
   const events = batch.events.map((event) => validateEvent(event))
-  return db.transaction().execute(async (trx) => {
+  const { adapter } = database
+  return database.db.transaction().execute(async (trx) => {
     const now = toIso(Date.now())
-    await insertStubs(trx, events, batch.cards, now)
-    const states = await lockCards(trx, [
+    await insertReferencedStubs(trx, adapter, events, batch.cards, now)
+    const cardIds = [
       ...new Set([...events.map((e) => e.cardRef), ...batch.cards.map((c) => c.cardRef)]),
-    ])
+    ]
+    const states = await lockCards(trx, adapter, cardIds)
+    const missing = cardIds.filter((id) => !states.has(id))
+    if (missing.length > 0) {
+      await insertNewCards(trx, adapter, missing, events, batch.cards, now)
+      for (const [id, state] of await lockCards(trx, adapter, missing)) states.set(id, state)
+    }
 
     // Duplicates: already in the ledger, or twice in this batch.
-    const seen = await existingEventIds(trx, events)
+    const seen = await existingEventIds(trx, adapter, events)
     const fresh: CardEvent[] = []
     for (const event of events) {
       const key = `${event.source}\u0000${event.eventId}`
@@ -85,7 +88,7 @@ export async function applyBatch(
     }
 
     const applied: AppliedEvent[] = []
-    const rows = []
+    const rows: unknown[][] = []
     for (const [cardId, cardEvents] of byCard) {
       const state = states.get(cardId)
       if (!state) throw new GiftCardError('INTERNAL', `card ${cardId} vanished during apply`)
@@ -94,67 +97,51 @@ export async function applyBatch(
       )
       for (const event of cardEvents) {
         const { amount, ledgerBalance } = replay(state, event)
-        rows.push({
-          source: event.source,
-          event_id: event.eventId,
-          card_id: cardId,
-          type: event.type,
-          amount_cents: amount,
-          balance_after_cents: event.balanceAfterCents ?? ledgerBalance,
-          currency: event.currency,
-          occurred_at: event.occurredAt,
-          location_id: event.locationId ?? null,
-          terminal_id: event.terminalId ?? null,
-          order_id: event.orderId ?? null,
-          customer_id: event.customerId ?? null,
-          employee_id: event.employeeId ?? null,
-        })
+        rows.push([
+          event.source,
+          event.eventId,
+          cardId,
+          event.type,
+          amount,
+          event.balanceAfterCents ?? ledgerBalance,
+          event.currency,
+          event.occurredAt,
+          event.locationId ?? null,
+          event.terminalId ?? null,
+          event.orderId ?? null,
+          event.customerId ?? null,
+          event.employeeId ?? null,
+        ])
         applied.push({ ...event, cardId, amountCents: amount, balanceAfterCents: ledgerBalance })
       }
     }
 
-    for (const chunk of chunks(rows, 500)) {
-      await trx
-        .insertInto('gift_card_transactions')
-        .values(chunk)
-        .onConflict((oc) => oc.columns(['source', 'event_id']).doNothing())
-        .execute()
+    await insertMany(trx, adapter, 'gift_card_transactions', TX_COLUMNS, rows, {
+      key: ['source', 'event_id'],
+      action: 'nothing',
+    })
+    const items: unknown[][] = []
+    for (const e of applied) {
+      if (!e.orderId || !e.items) continue
+      for (const i of e.items) items.push([e.orderId, i.sku, i.category, i.amountCents])
     }
-    const items = applied.flatMap((e) =>
-      e.orderId && e.items
-        ? e.items.map((i) => ({
-            order_id: e.orderId as string,
-            sku: i.sku,
-            category: i.category,
-            amount_cents: i.amountCents,
-          }))
-        : [],
+    await insertMany(
+      trx,
+      adapter,
+      'order_items',
+      ['order_id', 'sku', 'category', 'amount_cents'],
+      items,
     )
-    for (const chunk of chunks(items, 1000))
-      await trx.insertInto('order_items').values(chunk).execute()
 
     for (const snapshot of batch.cards) {
       const state = states.get(snapshot.cardRef)
       if (state) applySnapshot(state, snapshot)
     }
-    for (const state of states.values()) {
-      await trx
-        .updateTable('gift_cards')
-        .set({
-          balance_cents: state.balance_cents,
-          balance_as_of: state.balance_as_of,
-          last_activity_at: state.last_activity_at,
-          status: state.status,
-          initial_value_cents: state.initial_value_cents,
-          issued_at: state.issued_at,
-          updated_at: now,
-        })
-        .where('id', '=', state.id)
-        .execute()
-    }
+    await writeCards(trx, adapter, [...states.values()], now)
     for (const snapshot of batch.cards) await writeSnapshotFields(trx, snapshot)
-    await within?.(trx)
-    return { applied, duplicates: events.length - fresh.length }
+    const result = { applied, duplicates: events.length - fresh.length }
+    await within?.(trx, result)
+    return result
   })
 }
 
@@ -229,165 +216,232 @@ async function writeSnapshotFields(trx: Transaction<DB>, snapshot: CardSnapshot)
     await trx.updateTable('gift_cards').set(fields).where('id', '=', snapshot.cardRef).execute()
 }
 
-/** Makes the rows an event refers to exist: locations and customers as stubs, cards as new cards. */
-async function insertStubs(
+/** Makes the locations and customers events refer to exist, as stub rows without PII. */
+async function insertReferencedStubs(
   trx: Transaction<DB>,
+  adapter: EngineAdapter,
   events: CardEvent[],
   cards: CardSnapshot[],
   now: string,
 ): Promise<void> {
   const locations = new Set(events.flatMap((e) => (e.locationId ? [e.locationId] : [])))
-  if (events.length === 0 && cards.length === 0) return
-  if (locations.size > 0) {
-    await trx
-      .insertInto('locations')
-      .values(
-        [...locations].map((id) => ({
-          id,
-          name: id,
-          city: 'unknown',
-          region: 'unknown',
-          jurisdiction: 'unknown',
-          timezone: 'UTC',
-          latitude: null,
-          longitude: null,
-          opened_at: now,
-        })),
-      )
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute()
-  }
+  await insertMany(
+    trx,
+    adapter,
+    'locations',
+    ['id', 'name', 'city', 'region', 'jurisdiction', 'timezone', 'opened_at'],
+    [...locations].map((id) => [id, id, 'unknown', 'unknown', 'unknown', 'UTC', now]),
+    { key: ['id'], action: 'nothing' },
+  )
   const customers = new Set([
     ...events.flatMap((e) => (e.customerId ? [e.customerId] : [])),
     ...cards.flatMap((c) => (c.holderCustomerId ? [c.holderCustomerId] : [])),
   ])
-  if (customers.size > 0) {
-    await trx
-      .insertInto('customers')
-      .values(
-        [...customers].map((id) => ({
-          id,
-          pseudonym: stubPseudonym(id),
-          name: null,
-          email: null,
-          phone: null,
-          address_state: null,
-          home_location_id: null,
-          created_at: now,
-        })),
-      )
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute()
-  }
-  const firstByCard = new Map<
+  await insertMany(
+    trx,
+    adapter,
+    'customers',
+    ['id', 'pseudonym', 'created_at'],
+    [...customers].map((id) => [id, stubPseudonym(id), now]),
+    { key: ['id'], action: 'nothing' },
+  )
+}
+
+/** Creates cards the ledger has not seen, from their earliest event in the batch. */
+async function insertNewCards(
+  trx: Transaction<DB>,
+  adapter: EngineAdapter,
+  ids: string[],
+  events: CardEvent[],
+  cards: CardSnapshot[],
+  now: string,
+): Promise<void> {
+  const wanted = new Set(ids)
+  const first = new Map<
     string,
     { source: CardEvent['source']; at: string; event?: CardEvent; snapshot?: CardSnapshot }
   >()
   for (const event of events) {
-    const known = firstByCard.get(event.cardRef)
+    if (!wanted.has(event.cardRef)) continue
+    const known = first.get(event.cardRef)
     if (!known || event.occurredAt < known.at)
-      firstByCard.set(event.cardRef, {
-        source: event.source,
-        at: event.occurredAt,
-        event,
-        ...(known?.snapshot ? { snapshot: known.snapshot } : {}),
-      })
+      first.set(event.cardRef, { source: event.source, at: event.occurredAt, event })
   }
   for (const snapshot of cards) {
-    const known = firstByCard.get(snapshot.cardRef)
-    firstByCard.set(
+    if (!wanted.has(snapshot.cardRef)) continue
+    const known = first.get(snapshot.cardRef)
+    first.set(
       snapshot.cardRef,
       known
         ? { ...known, snapshot }
         : { source: snapshot.source, at: snapshot.occurredAt, snapshot },
     )
   }
-  const rows = [...firstByCard].map(([id, first]) => ({
+  const rows = [...first].map(([id, f]) => [
     id,
-    source: first.source,
-    external_id: id,
-    gan_last4: first.snapshot?.last4 ?? id.replace(/\D/g, '').slice(-4).padStart(4, '0'),
-    initial_value_cents: 0,
-    balance_cents: 0,
-    currency: first.event?.currency ?? first.snapshot?.currency ?? 'USD',
-    status: 'active' as const,
-    issued_at: first.at,
-    expires_at: null,
-    issuing_location_id: first.event?.locationId ?? null,
-    purchaser_customer_id:
-      first.event?.type === 'activate' ? (first.event.customerId ?? null) : null,
-    holder_customer_id: null,
-    channel: null,
-    occasion: null,
-    last_activity_at: null,
-    balance_as_of: null,
-    updated_at: now,
-  }))
-  for (const chunk of chunks(rows, 500)) {
-    await trx
-      .insertInto('gift_cards')
-      .values(chunk)
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute()
-  }
+    f.source,
+    id,
+    f.snapshot?.last4 ?? id.replace(/\D/g, '').slice(-4).padStart(4, '0'),
+    0,
+    0,
+    f.event?.currency ?? f.snapshot?.currency ?? 'USD',
+    'active',
+    f.at,
+    f.event?.locationId ?? null,
+    f.event?.type === 'activate' ? (f.event.customerId ?? null) : null,
+    now,
+  ])
+  await insertMany(
+    trx,
+    adapter,
+    'gift_cards',
+    [
+      'id',
+      'source',
+      'external_id',
+      'gan_last4',
+      'initial_value_cents',
+      'balance_cents',
+      'currency',
+      'status',
+      'issued_at',
+      'issuing_location_id',
+      'purchaser_customer_id',
+      'updated_at',
+    ],
+    rows,
+    { key: ['id'], action: 'nothing' },
+  )
+}
+
+/** Writes the cards' new state back: one multi-row upsert per 500 cards (every row exists). */
+async function writeCards(
+  trx: Transaction<DB>,
+  adapter: EngineAdapter,
+  states: CardState[],
+  now: string,
+): Promise<void> {
+  await insertMany(
+    trx,
+    adapter,
+    'gift_cards',
+    [
+      'id',
+      'source',
+      'gan_last4',
+      'currency',
+      'initial_value_cents',
+      'balance_cents',
+      'status',
+      'issued_at',
+      'last_activity_at',
+      'balance_as_of',
+      'updated_at',
+    ],
+    states.map((s) => [
+      s.id,
+      s.source,
+      s.gan_last4,
+      s.currency,
+      s.initial_value_cents,
+      s.balance_cents,
+      s.status,
+      s.issued_at,
+      s.last_activity_at,
+      s.balance_as_of,
+      now,
+    ]),
+    {
+      key: ['id'],
+      action: 'update',
+      set: [
+        'initial_value_cents',
+        'balance_cents',
+        'status',
+        'issued_at',
+        'last_activity_at',
+        'balance_as_of',
+        'updated_at',
+      ],
+    },
+  )
 }
 
 /**
- * Locks the cards for this transaction and reads their state. A no-op update takes the row
- * lock on PostgreSQL (so concurrent deliveries for one card apply one after the other) and is
- * harmless on SQLite, where the write transaction already excludes other writers.
+ * Reads the cards' state, locking their rows where the engine has row locks (PostgreSQL), so
+ * concurrent deliveries for one card apply one after the other. On SQLite the write
+ * transaction already excludes every other writer.
  */
-async function lockCards(trx: Transaction<DB>, ids: string[]): Promise<Map<string, CardState>> {
+async function lockCards(
+  trx: Transaction<DB>,
+  adapter: EngineAdapter,
+  ids: string[],
+): Promise<Map<string, CardState>> {
   const states = new Map<string, CardState>()
-  ids.sort()
-  for (const chunk of chunks(ids, 500)) {
-    const rows = await trx
-      .updateTable('gift_cards')
-      .set((eb) => ({ updated_at: eb.ref('updated_at') }))
-      .where('id', 'in', chunk)
-      .returning([
-        'id',
-        'balance_cents',
-        'balance_as_of',
-        'last_activity_at',
-        'status',
-        'initial_value_cents',
-        'issued_at',
-      ])
-      .execute()
-    for (const row of rows) states.set(row.id, row)
-  }
+  const rows = await selectIn<CardState>(
+    trx,
+    adapter,
+    {
+      select:
+        'select id, source, gan_last4, currency, balance_cents, balance_as_of, last_activity_at, status, initial_value_cents, issued_at from gift_cards',
+      column: 'id',
+      extra: adapter.supportsRowLocks ? 'order by id for update' : 'order by id',
+    },
+    [...ids].sort(),
+  )
+  for (const row of rows) states.set(row.id, row)
   return states
 }
 
-async function existingEventIds(trx: Transaction<DB>, events: CardEvent[]): Promise<Set<string>> {
+async function existingEventIds(
+  trx: Transaction<DB>,
+  adapter: EngineAdapter,
+  events: CardEvent[],
+): Promise<Set<string>> {
   const found = new Set<string>()
   const bySource = new Map<string, string[]>()
-  for (const e of events) bySource.set(e.source, [...(bySource.get(e.source) ?? []), e.eventId])
+  for (const e of events) {
+    const ids = bySource.get(e.source)
+    if (ids) ids.push(e.eventId)
+    else bySource.set(e.source, [e.eventId])
+  }
   for (const [source, ids] of bySource) {
-    for (const chunk of chunks(ids, 500)) {
-      const rows = await trx
-        .selectFrom('gift_card_transactions')
-        .select('event_id')
-        .where('source', '=', source as CardEvent['source'])
-        .where('event_id', 'in', chunk)
-        .execute()
-      for (const row of rows) found.add(`${source}\u0000${row.event_id}`)
-    }
+    const rows = await selectIn<{ event_id: string }>(
+      trx,
+      adapter,
+      {
+        select: 'select event_id from gift_card_transactions',
+        column: 'source = $L1 and event_id',
+        leading: [source],
+      },
+      ids,
+    )
+    for (const row of rows) found.add(`${source}\u0000${row.event_id}`)
   }
   return found
 }
 
+/**
+ * Every event reaching the ledger was built by a normaliser from input already validated with
+ * zod at its boundary (webhook body, CSV row, JSON line); here only the invariants the ledger
+ * relies on are checked, and the time is brought to the storage form.
+ */
 function validateEvent(event: CardEvent): CardEvent {
-  const parsed = cardEventSchema.safeParse(event)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw new GiftCardError(
-      'INVALID_INPUT',
-      `event ${event.eventId ?? '?'}: ${issue?.path.join('.') || 'event'}: ${issue?.message}`,
-    )
-  }
-  return { ...parsed.data, occurredAt: toIso(Date.parse(parsed.data.occurredAt)) }
+  const at = Date.parse(event.occurredAt)
+  const problem = !event.eventId
+    ? 'eventId is empty'
+    : !event.cardRef
+      ? 'cardRef is empty'
+      : !Number.isSafeInteger(event.amountCents)
+        ? 'amountCents is not a whole number of cents'
+        : event.balanceAfterCents !== undefined &&
+            !(Number.isSafeInteger(event.balanceAfterCents) && event.balanceAfterCents >= 0)
+          ? 'balanceAfterCents must be a whole, non-negative number of cents'
+          : Number.isNaN(at)
+            ? 'occurredAt is not a timestamp'
+            : undefined
+  if (problem) throw new GiftCardError('INVALID_INPUT', `event ${event.eventId || '?'}: ${problem}`)
+  return { ...event, occurredAt: toIso(at) }
 }
 
 /** A stable pseudonym for a customer known only by a POS id (no PII is ever stored for it). */
@@ -395,8 +449,19 @@ export function stubPseudonym(customerId: string): string {
   return `cust_${createHash('sha256').update(customerId).digest('hex').slice(0, 16)}`
 }
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
+/** Column order of the transaction rows built in `applyBatch`. */
+const TX_COLUMNS = [
+  'source',
+  'event_id',
+  'card_id',
+  'type',
+  'amount_cents',
+  'balance_after_cents',
+  'currency',
+  'occurred_at',
+  'location_id',
+  'terminal_id',
+  'order_id',
+  'customer_id',
+  'employee_id',
+] as const

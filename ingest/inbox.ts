@@ -122,7 +122,7 @@ export class Inbox {
     normalized: Normalized,
   ): Promise<InboxOutcome> {
     try {
-      const result = await applyBatch(this.database.db, normalized, async (trx) => {
+      const result = await applyBatch(this.database, normalized, async (trx) => {
         await trx
           .updateTable('webhook_inbox')
           .set((eb) => ({

@@ -1,5 +1,6 @@
 export * from './apply.ts'
 export * from './hooks.ts'
+export * from './import.ts'
 export * from './inbox.ts'
 export * from './sources/generic.ts'
 export * from './sources/shopify.ts'

@@ -29,6 +29,13 @@ export interface BulkWriter {
  */
 export interface EngineAdapter {
   readonly engine: EngineName
+  /**
+   * Whether `select … for update` locks rows. PostgreSQL: yes, and concurrent writers need it.
+   * SQLite: no such syntax, and no need (a write transaction excludes every other writer).
+   */
+  readonly supportsRowLocks: boolean
+  /** The bind parameter for the n-th value (1-based): `?` on SQLite, `$n` on PostgreSQL. */
+  placeholder(n: number): string
   /** Column type for money (integer cents, 64-bit). */
   readonly centsType: 'bigint'
   /** Makes `id` an auto-generated integer primary key. */
@@ -41,8 +48,12 @@ export interface EngineAdapter {
   truncate(db: Kysely<DB>, tables: readonly string[]): Promise<void>
   /** A bulk writer for tables with the given column lists. */
   createBulkWriter(columns: Readonly<Record<string, readonly string[]>>): BulkWriter
-  /** Tunes the connection for a long bulk load and restores it after. */
-  beginBulkLoad(): Promise<void>
+  /**
+   * Tunes the connection for a long bulk load and restores it after. `durable: false` (the
+   * seed, into an empty ledger) may skip syncs; `durable: true` (imports into a live ledger)
+   * keeps every committed batch safe and only batches the checkpoint work.
+   */
+  beginBulkLoad(options: { durable: boolean }): Promise<void>
   endBulkLoad(): Promise<void>
   /** Refreshes the planner's statistics after a large change. */
   analyze(db: Kysely<DB>): Promise<void>

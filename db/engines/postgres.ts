@@ -36,6 +36,8 @@ export function openPostgres(
 function postgresAdapter(pool: pg.Pool): EngineAdapter {
   return {
     engine: 'postgres',
+    supportsRowLocks: true,
+    placeholder: (n) => `$${n}`,
     centsType: 'bigint',
     timestampType: sql`text collate "C"`,
     autoId: (col) => col.primaryKey().generatedByDefaultAsIdentity(),
@@ -62,7 +64,7 @@ function postgresAdapter(pool: pg.Pool): EngineAdapter {
       return postgresBulkWriter(pool, columns)
     },
 
-    async beginBulkLoad() {},
+    async beginBulkLoad(_options: { durable: boolean }) {},
     async endBulkLoad() {},
 
     async analyze(db: Kysely<DB>) {

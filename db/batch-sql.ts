@@ -1,0 +1,102 @@
+import { CompiledQuery, type Kysely } from 'kysely'
+import type { EngineAdapter } from './engines/engine.ts'
+import type { DB } from './schema.ts'
+
+/** What a multi-row insert does when a row's key exists: nothing, or update some columns. */
+export type OnConflict =
+  | { key: readonly string[]; action: 'nothing' }
+  | { key: readonly string[]; action: 'update'; set: readonly string[] }
+
+/** PostgreSQL's limit on bind parameters per statement; SQLite's is higher. */
+const MAX_PARAMETERS = 32_000
+
+const statements = new Map<string, string>()
+
+/**
+ * Inserts many rows with one statement per chunk, the SQL text written once per shape
+ * (table, columns, row count, conflict rule) and reused: for ingest's hot path, where building
+ * each multi-row insert with the query builder costs more than running it. Rows are
+ * positional, in the order of `columns`. Works on every engine (`excluded.` upserts).
+ */
+export async function insertMany(
+  db: Kysely<DB>,
+  adapter: EngineAdapter,
+  table: keyof DB & string,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  onConflict?: OnConflict,
+): Promise<void> {
+  const perStatement = Math.max(1, Math.min(500, Math.floor(MAX_PARAMETERS / columns.length)))
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement)
+    const text = statementFor(adapter, table, columns, chunk.length, onConflict)
+    const parameters: unknown[] = []
+    for (const row of chunk) for (const value of row) parameters.push(value)
+    await db.executeQuery(CompiledQuery.raw(text, parameters))
+  }
+}
+
+function statementFor(
+  adapter: EngineAdapter,
+  table: string,
+  columns: readonly string[],
+  rowCount: number,
+  onConflict?: OnConflict,
+): string {
+  const key = `${adapter.engine}|${table}|${columns.join(',')}|${rowCount}|${JSON.stringify(onConflict ?? null)}`
+  let text = statements.get(key)
+  if (text) return text
+  let n = 0
+  const tuple = () => `(${columns.map(() => adapter.placeholder(++n)).join(', ')})`
+  const tuples = Array.from({ length: rowCount }, tuple).join(', ')
+  text = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${tuples}`
+  if (onConflict) {
+    text += ` on conflict (${onConflict.key.map(quote).join(', ')}) do `
+    text +=
+      onConflict.action === 'nothing'
+        ? 'nothing'
+        : `update set ${onConflict.set.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}`
+  }
+  if (statements.size > 2000) statements.clear()
+  statements.set(key, text)
+  return text
+}
+
+function quote(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`
+}
+
+/**
+ * Runs `select … where <column> in (…)` for many values, one statement per 500, the SQL text
+ * written once per shape. `select` is the part before `where` (`select id, x from t`); `extra`
+ * goes after the list (`and source = 'x'`, `order by id for update`); `leading` values bind
+ * before the list.
+ */
+export async function selectIn<Row>(
+  db: Kysely<DB>,
+  adapter: EngineAdapter,
+  query: { select: string; column: string; extra?: string; leading?: readonly unknown[] },
+  values: readonly unknown[],
+): Promise<Row[]> {
+  const out: Row[] = []
+  const leading = query.leading ?? []
+  for (let start = 0; start < values.length; start += 500) {
+    const chunk = values.slice(start, start + 500)
+    const key = `${adapter.engine}|in|${query.select}|${query.column}|${query.extra ?? ''}|${leading.length}|${chunk.length}`
+    let text = statements.get(key)
+    if (!text) {
+      let n = 0
+      const lead = leading.map(() => adapter.placeholder(++n))
+      const list = chunk.map(() => adapter.placeholder(++n)).join(', ')
+      text = `${query.select} where ${query.column} in (${list})${query.extra ? ` ${query.extra}` : ''}`
+      // Leading values are referred to as $L1, $L2… in `select`/`extra` and bound first.
+      lead.forEach((mark, i) => {
+        text = (text as string).replaceAll(`$L${i + 1}`, mark)
+      })
+      statements.set(key, text)
+    }
+    const result = await db.executeQuery<Row>(CompiledQuery.raw(text, [...leading, ...chunk]))
+    out.push(...result.rows)
+  }
+  return out
+}
