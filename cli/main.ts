@@ -5,6 +5,7 @@ import { registerMigrate } from './commands/migrate.ts'
 import { registerSeed } from './commands/seed.ts'
 import { registerServe } from './commands/serve.ts'
 import { registerStart } from './commands/start.ts'
+import { registerSync } from './commands/sync.ts'
 import { registerWebhooks } from './commands/webhooks.ts'
 import { type CliContext, createContext } from './context.ts'
 
@@ -24,6 +25,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerServe(program, ctx)
   registerImport(program, ctx)
   registerWebhooks(program, ctx)
+  registerSync(program, ctx)
   return program
 }
 

@@ -14,6 +14,8 @@ export interface Database {
   readonly adapter: EngineAdapter
   /** Human-readable location (file path, or the URL without its password). */
   readonly describe: string
+  /** PostgreSQL: the schema every connection uses, when one was pinned. */
+  readonly searchPath?: string
   close(): Promise<void>
 }
 
@@ -39,7 +41,7 @@ export async function openDatabase(
   const database = connect(target, options)
   if (options.migrate ?? true) {
     try {
-      await migrateToLatest(database.db, database.adapter)
+      await migrateToLatest(database.db, database.adapter, database.searchPath)
       await restorePendingIndexes(database)
     } catch (err) {
       await database.close()
@@ -88,6 +90,7 @@ function connect(target: DatabaseTarget, options: OpenOptions): Database {
     db,
     adapter: opened.adapter,
     describe: target.url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@'),
+    ...(options.searchPath ? { searchPath: options.searchPath } : {}),
     close: () => db.destroy(),
   }
 }

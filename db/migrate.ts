@@ -22,10 +22,13 @@ export type MigrationReport = { applied: string[]; current: string | undefined }
 export async function migrateToLatest(
   db: Kysely<DB>,
   adapter: EngineAdapter,
+  /** PostgreSQL: the schema the migration tables live in (else Kysely may see another schema's). */
+  schema?: string,
 ): Promise<MigrationReport> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => allMigrations(adapter) },
+    ...(schema ? { migrationTableSchema: schema } : {}),
   })
   const result: MigrationResultSet = await migrator.migrateToLatest()
   if (result.error) {

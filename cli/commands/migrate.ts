@@ -9,7 +9,7 @@ export function registerMigrate(program: Command, ctx: () => CliContext): void {
     .action(async () => {
       const report = await withDatabase(
         ctx(),
-        (database) => migrateToLatest(database.db, database.adapter),
+        (database) => migrateToLatest(database.db, database.adapter, database.searchPath),
         { migrate: false },
       )
       console.log(

@@ -84,7 +84,10 @@ export function squareActivityToEvents(activity: SquareActivity, reportedAt?: st
     ...(activity.location_id ? { locationId: activity.location_id } : {}),
     ...(details?.order_id ? { orderId: details.order_id } : {}),
   }
-  if (type === 'redeem' && details?.status === 'CANCELED') {
+  // Newer API versions put a redemption's status on the activity itself.
+  const status =
+    details?.status ?? (typeof activity.status === 'string' ? activity.status : undefined)
+  if (type === 'redeem' && status === 'CANCELED') {
     return [
       { ...base, eventId: activity.id, type, amountCents: signedAmount(type, amount) },
       {

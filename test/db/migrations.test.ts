@@ -45,7 +45,7 @@ for (const dialect of DIALECTS) {
 
     it('is idempotent: a second run applies nothing', async () => {
       const database = await fresh()
-      const again = await migrateToLatest(database.db, database.adapter)
+      const again = await migrateToLatest(database.db, database.adapter, database.searchPath)
       expect(again.applied).toEqual([])
       expect(again.current).toBe('0002-ingest')
     })
