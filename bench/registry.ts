@@ -1,8 +1,10 @@
 import { importBench } from './import.ts'
 import { seedBench } from './seed.ts'
+import { webhooksBench } from './webhooks.ts'
 
 /** Every benchmark by name. */
 export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   seed: seedBench,
   import: importBench,
+  webhooks: webhooksBench,
 }

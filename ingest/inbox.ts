@@ -1,10 +1,71 @@
+import type { Transaction } from 'kysely'
 import { describeError, type Logger, toIso } from '../core/index.ts'
-import type { Database } from '../db/index.ts'
+import type { Database, DB } from '../db/index.ts'
 import { applyBatch, type Normalized } from './apply.ts'
 import type { EventListener } from './hooks.ts'
 import type { ParsedDelivery, WebhookSource } from './sources/source.ts'
 
 export type InboxStatus = 'processed' | 'duplicate' | 'ignored' | 'failed'
+
+/** Deliveries applied together at most (group commit). */
+const MAX_GROUP = 256
+
+type Queued = {
+  source: string
+  delivery: ParsedDelivery
+  rawBody: string
+  resolve: (outcome: InboxOutcome) => void
+  reject: (err: unknown) => void
+}
+
+/**
+ * Stores one delivery's raw row. Returns its outcome when there is nothing to apply (ignored,
+ * or a duplicate of one already processed), else the row to apply. A redelivery of a
+ * delivery that failed or was cut short is another try at it.
+ */
+async function store(
+  trx: Transaction<DB>,
+  source: string,
+  delivery: ParsedDelivery,
+  rawBody: string,
+): Promise<InboxOutcome | { rowId: number; normalized: Normalized }> {
+  const now = toIso(Date.now())
+  const ignored = delivery.normalized === 'ignored'
+  const inserted = await trx
+    .insertInto('webhook_inbox')
+    .values({
+      source,
+      event_id: delivery.eventId,
+      event_type: delivery.eventType,
+      received_at: now,
+      status: ignored ? 'ignored' : 'pending',
+      raw_body: rawBody,
+      processed_at: ignored ? now : null,
+    })
+    .onConflict((oc) => oc.columns(['source', 'event_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst()
+  let rowId = inserted?.id
+  if (rowId === undefined) {
+    const existing = await trx
+      .selectFrom('webhook_inbox')
+      .select(['id', 'status'])
+      .where('source', '=', source)
+      .where('event_id', '=', delivery.eventId)
+      .executeTakeFirstOrThrow()
+    if (existing.status !== 'failed' && existing.status !== 'pending') {
+      return {
+        status: existing.status === 'ignored' ? 'ignored' : 'duplicate',
+        eventId: delivery.eventId,
+        applied: 0,
+      }
+    }
+    rowId = existing.id
+  }
+  if (delivery.normalized === 'ignored')
+    return { status: 'ignored', eventId: delivery.eventId, applied: 0 }
+  return { rowId, normalized: delivery.normalized }
+}
 
 export type InboxOutcome = {
   status: InboxStatus
@@ -32,47 +93,111 @@ export class Inbox {
     this.sources = new Map(sources.map((s) => [s.name, s]))
   }
 
-  /** Stores a verified, parsed delivery and applies it. */
-  async accept(source: string, delivery: ParsedDelivery, rawBody: string): Promise<InboxOutcome> {
-    const { db } = this.database
-    const ignored = delivery.normalized === 'ignored'
-    const inserted = await db
-      .insertInto('webhook_inbox')
-      .values({
-        source,
-        event_id: delivery.eventId,
-        event_type: delivery.eventType,
-        received_at: toIso(Date.now()),
-        status: ignored ? 'ignored' : 'pending',
-        raw_body: rawBody,
-        processed_at: ignored ? toIso(Date.now()) : null,
-      })
-      .onConflict((oc) => oc.columns(['source', 'event_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst()
-    if (!inserted) {
-      const existing = await db
-        .selectFrom('webhook_inbox')
-        .select(['id', 'status'])
-        .where('source', '=', source)
-        .where('event_id', '=', delivery.eventId)
-        .executeTakeFirstOrThrow()
-      // A redelivery of a delivery that failed (or was cut short) is another try at it.
-      if (
-        (existing.status === 'failed' || existing.status === 'pending') &&
-        delivery.normalized !== 'ignored'
-      ) {
-        return this.apply(existing.id, delivery.eventId, delivery.normalized)
+  /**
+   * Stores a verified, parsed delivery and applies it. Deliveries that arrive together are
+   * grouped (group commit): one transaction stores their raw rows, one applies them all and
+   * marks them processed. If the group fails, each delivery is applied on its own, so one bad
+   * event fails only its own delivery.
+   */
+  accept(source: string, delivery: ParsedDelivery, rawBody: string): Promise<InboxOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ source, delivery, rawBody, resolve, reject })
+      if (!this.draining) {
+        this.draining = true
+        // Start on the next macrotask, so deliveries already read from their sockets join.
+        setImmediate(() => void this.drain())
       }
-      return {
-        status: existing.status === 'ignored' ? 'ignored' : 'duplicate',
-        eventId: delivery.eventId,
-        applied: 0,
+    })
+  }
+
+  private readonly queue: Queued[] = []
+  private draining = false
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, MAX_GROUP)
+        try {
+          const outcomes = await this.processGroup(group)
+          for (const [i, item] of group.entries()) item.resolve(outcomes[i] as InboxOutcome)
+        } catch (err) {
+          for (const item of group) item.reject(err)
+        }
+        // better-sqlite3 never yields to I/O: let waiting requests be read before the next group.
+        await new Promise<void>((resolve) => setImmediate(resolve))
+      }
+    } finally {
+      this.draining = false
+    }
+  }
+
+  private async processGroup(group: Queued[]): Promise<InboxOutcome[]> {
+    const outcomes: (InboxOutcome | undefined)[] = []
+    const toApply: { index: number; rowId: number; eventId: string; normalized: Normalized }[] = []
+    await this.database.db.transaction().execute(async (trx) => {
+      const seen = new Set<string>()
+      for (const [index, item] of group.entries()) {
+        const key = `${item.source}\u0000${item.delivery.eventId}`
+        if (seen.has(key)) {
+          outcomes[index] = { status: 'duplicate', eventId: item.delivery.eventId, applied: 0 }
+          continue
+        }
+        seen.add(key)
+        const stored = await store(trx, item.source, item.delivery, item.rawBody)
+        if ('status' in stored) outcomes[index] = stored
+        else
+          toApply.push({
+            index,
+            rowId: stored.rowId,
+            eventId: item.delivery.eventId,
+            normalized: stored.normalized,
+          })
+      }
+    })
+    if (toApply.length === 0) return outcomes as InboxOutcome[]
+
+    const normalized: Normalized = {
+      events: toApply.flatMap((d) => d.normalized.events),
+      cards: toApply.flatMap((d) => d.normalized.cards),
+    }
+    let result: Awaited<ReturnType<typeof applyBatch>> | undefined
+    try {
+      result = await applyBatch(this.database, normalized, async (trx) => {
+        await trx
+          .updateTable('webhook_inbox')
+          .set((eb) => ({
+            status: 'processed',
+            error: null,
+            processed_at: toIso(Date.now()),
+            attempts: eb('attempts', '+', 1),
+          }))
+          .where(
+            'id',
+            'in',
+            toApply.map((d) => d.rowId),
+          )
+          .execute()
+      })
+    } catch {
+      // Something in the group cannot apply: apply each delivery alone to find it.
+      for (const d of toApply)
+        outcomes[d.index] = await this.apply(d.rowId, d.eventId, d.normalized)
+      return outcomes as InboxOutcome[]
+    }
+    await this.notify(result.applied)
+    const applied = new Set(result.applied.map((e) => `${e.source}\u0000${e.eventId}`))
+    for (const d of toApply) {
+      const count = d.normalized.events.filter((e) =>
+        applied.has(`${e.source}\u0000${e.eventId}`),
+      ).length
+      const duplicate = count === 0 && d.normalized.events.length > 0
+      outcomes[d.index] = {
+        status: duplicate ? 'duplicate' : 'processed',
+        eventId: d.eventId,
+        applied: count,
       }
     }
-    if (delivery.normalized === 'ignored')
-      return { status: 'ignored', eventId: delivery.eventId, applied: 0 }
-    return this.apply(inserted.id, delivery.eventId, delivery.normalized)
+    return outcomes as InboxOutcome[]
   }
 
   /** Applies pending rows (left by a crash), and failed ones too with `includeFailed`. */

@@ -108,13 +108,11 @@ export async function syncSquare(
           updated_at: now,
         })
         .onConflict((oc) =>
-          oc
-            .column('source')
-            .doUpdateSet({
-              cursor: page.cursor ?? null,
-              last_event_at: report.lastEventAt,
-              updated_at: now,
-            }),
+          oc.column('source').doUpdateSet({
+            cursor: page.cursor ?? null,
+            last_event_at: report.lastEventAt,
+            updated_at: now,
+          }),
         )
         .execute()
     })

@@ -68,8 +68,11 @@ function sqliteAdapter(raw: SqliteDatabase.Database): EngineAdapter {
     },
 
     async beginBulkLoad(options: { durable: boolean }) {
-      if (!options.durable) raw.pragma('synchronous = OFF')
-      raw.pragma('cache_size = -262144') // 256 MiB of page cache
+      if (!options.durable) {
+        // The seed writes an empty ledger: no syncs, a large cache.
+        raw.pragma('synchronous = OFF')
+        raw.pragma('cache_size = -262144') // 256 MiB of page cache
+      }
       // Checkpoint every ~160 MiB of WAL instead of every 4 MiB: a page written by many
       // batches reaches the database file once.
       raw.pragma('wal_autocheckpoint = 40000')
