@@ -5,7 +5,7 @@ import { openDatabase } from '../db/index.ts'
 import { importFile } from '../ingest/index.ts'
 import { peakRssMiB } from './child.ts'
 
-/** One measurement of bench/import.ts, in its own process: `import|raw CSV DB`. */
+/** One measurement of bench/import.ts, in its own process: `import|raw-all|raw CSV DB [SOURCE_DB]`. */
 const [mode, csv = '', file = ''] = process.argv.slice(2)
 
 if (mode === 'import') {
@@ -24,8 +24,46 @@ if (mode === 'import') {
       peakRssMiB: peakRssMiB(),
     }),
   )
+} else if (mode === 'raw-all') {
+  // Baseline 1: every row the import wrote (transactions, cards, customers, locations), read
+  // back from its ledger before the clock starts, inserted with raw prepared statements in one
+  // transaction into a fresh, migrated schema: the same output with none of the work.
+  const [source = ''] = process.argv.slice(5)
+  const database = await openDatabase({ engine: 'sqlite', path: file })
+  await database.close()
+  const from = new SqliteDatabase(source, { readonly: true })
+  const tables = ['locations', 'customers', 'gift_cards', 'gift_card_transactions', 'order_items']
+  const data = tables.map((table) => {
+    const rows = from.prepare(`select * from "${table}"`).raw().all() as unknown[][]
+    const columns = from
+      .prepare(`select * from "${table}" limit 0`)
+      .columns()
+      .map((c) => c.name)
+    return { table, rows, columns }
+  })
+  from.close()
+  const raw = new SqliteDatabase(file)
+  raw.pragma('journal_mode = WAL')
+  raw.pragma('synchronous = NORMAL')
+  raw.pragma('foreign_keys = ON')
+  const started = performance.now()
+  let rows = 0
+  raw.transaction(() => {
+    for (const { table, rows: tableRows, columns } of data) {
+      const insert = raw.prepare(
+        `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+      )
+      for (const row of tableRows) insert.run(row)
+      rows += tableRows.length
+    }
+  })()
+  const seconds = (performance.now() - started) / 1000
+  raw.close()
+  console.log(
+    JSON.stringify({ rows, seconds, rowsPerSecond: rows / seconds, peakRssMiB: peakRssMiB() }),
+  )
 } else {
-  // Baseline: the same rows, parsed before the clock starts, inserted with one prepared
+  // Baseline 2 (context): only the CSV's transaction rows, parsed before the clock starts, inserted with one prepared
   // statement in one transaction into the same migrated schema (its indexes included).
   const database = await openDatabase({ engine: 'sqlite', path: file })
   await database.close()

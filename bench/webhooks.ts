@@ -8,7 +8,14 @@ import { signGeneric } from '../ingest/index.ts'
 
 const SECRET = 'bench-secret'
 
-type Phase = { requests: number; seconds: number; perSecond: number; p50Ms: number; p99Ms: number; statuses: Record<number, number> }
+type Phase = {
+  requests: number
+  seconds: number
+  perSecond: number
+  p50Ms: number
+  p99Ms: number
+  statuses: Record<number, number>
+}
 
 /**
  * `npm run bench -- webhooks [--events 20000] [--concurrency 16]`: signed generic deliveries
@@ -26,7 +33,12 @@ export async function webhooksBench(args: string[]): Promise<void> {
   const dbPath = join(tmpdir(), `giftcards-webhooks-bench-${process.pid}.db`)
   const bin = fileURLToPath(new URL('../bin/giftcards.js', import.meta.url))
   const server = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
-    env: { ...process.env, DATABASE_URL: `sqlite:${dbPath}`, GENERIC_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: `sqlite:${dbPath}`,
+      GENERIC_WEBHOOK_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   try {
@@ -46,7 +58,14 @@ export async function webhooksBench(args: string[]): Promise<void> {
         event_id: `bench-${i}`,
         event_type: 'gift_card.transaction.created',
         created_at: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
-        data: { gift_card_id: `gc-bench-${card}`, location_id: `store-${card % 40}`, transaction_type: first ? 'activate' : 'load', amount: first ? '50.00' : '1.00', currency: 'USD', order_id: `ord-${i}` },
+        data: {
+          gift_card_id: `gc-bench-${card}`,
+          location_id: `store-${card % 40}`,
+          transaction_type: first ? 'activate' : 'load',
+          amount: first ? '50.00' : '1.00',
+          currency: 'USD',
+          order_id: `ord-${i}`,
+        },
       })
     }
     const run = (count: number, sign: (raw: string) => string): Promise<Phase> =>
@@ -57,12 +76,31 @@ export async function webhooksBench(args: string[]): Promise<void> {
 
     // Warm up the server's code paths (not counted).
     await run(500, () => 't=1,v1=00')
-    const baseline = await run(events, () => `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}`)
+    const baseline = await run(
+      events,
+      () => `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}`,
+    )
     const deliveries = await run(events, (raw) => signGeneric(SECRET, raw))
     agent.destroy()
     const ratio = deliveries.perSecond / baseline.perSecond
-    const pass = deliveries.perSecond >= 2000 && deliveries.p99Ms < 25 && (deliveries.statuses[200] ?? 0) === events
-    console.log(JSON.stringify({ bench: 'webhooks', concurrency, deliveries, baseline, ratio: Number(ratio.toFixed(3)), targets: { perSecond: 2000, p99Ms: 25 } }, null, 2))
+    const pass =
+      deliveries.perSecond >= 2000 &&
+      deliveries.p99Ms < 25 &&
+      (deliveries.statuses[200] ?? 0) === events
+    console.log(
+      JSON.stringify(
+        {
+          bench: 'webhooks',
+          concurrency,
+          deliveries,
+          baseline,
+          ratio: Number(ratio.toFixed(3)),
+          targets: { perSecond: 2000, p99Ms: 25 },
+        },
+        null,
+        2,
+      ),
+    )
     console.log(
       `webhooks: ${Math.round(deliveries.perSecond).toLocaleString('en-US')} events/s, p50 ${deliveries.p50Ms.toFixed(1)} ms, p99 ${deliveries.p99Ms.toFixed(1)} ms (${concurrency} in flight, ${events.toLocaleString('en-US')} signed deliveries, all 200: ${(deliveries.statuses[200] ?? 0) === events}) | baseline (401 without db) ${Math.round(baseline.perSecond).toLocaleString('en-US')}/s, p99 ${baseline.p99Ms.toFixed(1)} ms | ratio ${ratio.toFixed(3)} | target ≥ 2,000/s and p99 < 25 ms ${pass ? 'PASS' : 'FAIL'}`,
     )
@@ -74,7 +112,13 @@ export async function webhooksBench(args: string[]): Promise<void> {
 }
 
 /** Sends `count` deliveries with `concurrency` in flight; returns throughput and latency. */
-async function drive(url: string, agent: Agent, count: number, concurrency: number, make: (i: number) => { raw: string; signature: string }): Promise<Phase> {
+async function drive(
+  url: string,
+  agent: Agent,
+  count: number,
+  concurrency: number,
+  make: (i: number) => { raw: string; signature: string },
+): Promise<Phase> {
   const { hostname, port } = new URL(url)
   const latencies: number[] = []
   const statuses: Record<number, number> = {}
@@ -87,7 +131,18 @@ async function drive(url: string, agent: Agent, count: number, concurrency: numb
       const t = performance.now()
       const status = await new Promise<number>((resolve, reject) => {
         const req = request(
-          { hostname, port, path: '/webhooks/generic', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw), 'x-giftcards-signature': signature } },
+          {
+            hostname,
+            port,
+            path: '/webhooks/generic',
+            method: 'POST',
+            agent,
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(raw),
+              'x-giftcards-signature': signature,
+            },
+          },
           (res) => {
             res.resume()
             res.on('end', () => resolve(res.statusCode ?? 0))
@@ -103,6 +158,14 @@ async function drive(url: string, agent: Agent, count: number, concurrency: numb
   await Promise.all(Array.from({ length: concurrency }, worker))
   const seconds = (performance.now() - started) / 1000
   latencies.sort((a, b) => a - b)
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0
-  return { requests: count, seconds, perSecond: count / seconds, p50Ms: pct(0.5), p99Ms: pct(0.99), statuses }
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0
+  return {
+    requests: count,
+    seconds,
+    perSecond: count / seconds,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    statuses,
+  }
 }
