@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { describeError, isGiftCardError } from '../core/index.ts'
+import { registerFraud } from './commands/fraud.ts'
 import { registerImport } from './commands/import.ts'
 import { registerMigrate } from './commands/migrate.ts'
 import { registerSeed } from './commands/seed.ts'
@@ -26,6 +27,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerImport(program, ctx)
   registerWebhooks(program, ctx)
   registerSync(program, ctx)
+  registerFraud(program, ctx)
   return program
 }
 

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
+import { createFraudListener } from '../analytics/index.ts'
 import type { Config, Logger } from '../core/index.ts'
 import { type Database, ledgerWatermark } from '../db/index.ts'
 import {
@@ -43,7 +44,11 @@ export type AppServices = {
  */
 export function buildApp(services: AppServices): { app: Hono; inbox: Inbox } {
   const sources = configuredSources(services.config)
-  const inbox = new Inbox(services.database, sources, services.listeners ?? [], services.logger)
+  // The streaming fraud detector listens to every applied event unless the caller says otherwise.
+  const listeners = services.listeners ?? [
+    createFraudListener(services.database, services.logger ? { logger: services.logger } : {}),
+  ]
+  const inbox = new Inbox(services.database, sources, listeners, services.logger)
   const app = new Hono()
   app.get('/healthz', async (c) => {
     const watermark = await ledgerWatermark(services.database.db)

@@ -2,6 +2,7 @@ import {
   addMonths,
   type Channel,
   DAY_MS,
+  distanceKm,
   type FraudLabel,
   type FraudPattern,
   MINUTE_MS,
@@ -19,7 +20,7 @@ import {
   type Item,
   LAST_NAMES,
 } from './catalog.ts'
-import { distanceKm, planStores, type Store } from './geography.ts'
+import { planStores, type Store } from './geography.ts'
 import { Rng } from './random.ts'
 import type { EmitRow } from './rows.ts'
 
@@ -287,10 +288,18 @@ export class ChainGenerator {
   private writeCorporatePurchase(day: number, store: Store, cardsLeft: number): number {
     const rng = this.rng
     const at = onlineTime(rng, day, store) - 6 * HOUR_MS
-    let buyer: string
-    if (this.corporateBuyers.length > 0 && rng.chance(0.5)) {
-      buyer = customerId(rng.pick(this.corporateBuyers))
-    } else {
+    // A returning buyer must have existed for a while by the day of this order (purchases are
+    // generated in random date order).
+    let buyer: string | undefined
+    for (
+      let tries = 0;
+      tries < 4 && !buyer && this.corporateBuyers.length > 0 && rng.chance(0.5);
+      tries++
+    ) {
+      const index = rng.pick(this.corporateBuyers)
+      if ((this.customerCreated[index] as number) < at - 30 * DAY_MS) buyer = customerId(index)
+    }
+    if (!buyer) {
       buyer = this.newCustomer(store, at - rng.int(200, 2000) * DAY_MS)
       this.corporateBuyers.push(customerIndex(buyer))
     }

@@ -1,0 +1,341 @@
+import { distanceKm, type FraudPattern, type TransactionType } from '../../core/index.ts'
+
+/** One ledger event as the detectors see it (a transaction row, or an event just applied). */
+export type ScoredEvent = {
+  eventId: string
+  cardId: string | null
+  type: TransactionType
+  result: 'ok' | 'declined'
+  /** Signed effect on the balance, in cents. */
+  amountCents: number
+  /** The card's balance after the event, where known. */
+  balanceAfterCents: number | null
+  /** Milliseconds since the epoch. */
+  at: number
+  locationId: string | null
+  terminalId: string | null
+  orderId: string | null
+  customerId: string | null
+  employeeId: string | null
+}
+
+/** What the detectors may look up beyond the events themselves. */
+export interface FraudContext {
+  /** Coordinates of a store, if known (stub locations have none). */
+  location(id: string): { latitude: number; longitude: number } | undefined
+  /** When a customer was first known (created), in ms. */
+  customerSince(id: string): number | undefined
+}
+
+/** A reason to look at a card: the rule, a 0–1 score and the events that triggered it. */
+export type FraudAlert = {
+  cardId: string
+  rule: FraudPattern
+  score: number
+  detectedAt: number
+  evidence: { eventIds: string[]; reason: string; figures: Record<string, number | string> }
+}
+
+/** The thresholds of each rule; the defaults are tuned on the synthetic chain's look-alikes. */
+export const FRAUD_THRESHOLDS = {
+  /** A spend this soon after activation, of this share of the balance, elsewhere: a drain. */
+  drainWindowMs: 60 * 60_000,
+  drainShare: 0.95,
+  /** Balance checks from one terminal in this window, this many, this share declined. */
+  enumerationWindowMs: 15 * 60_000,
+  enumerationMinChecks: 15,
+  enumerationDeclinedShare: 0.6,
+  /** Cards activated in one order by a customer this new. */
+  bulkMinCards: 6,
+  bulkNewCustomerMs: 2 * 86_400_000,
+  /** In-store uses this far apart at this implied speed. */
+  travelMinKm: 300,
+  travelMaxKmh: 800,
+  /** A reload followed this soon by a spend of this share of the balance, this many times. */
+  reloadWindowMs: 30 * 60_000,
+  reloadDrainShare: 0.9,
+  reloadMinCycles: 2,
+} as const
+
+type CardState = {
+  activatedAt?: number
+  activationEvent?: string
+  activationLocation?: string | null
+  lastLoad?: { at: number; eventId: string; locationId: string | null }
+  drainCycles: string[]
+  lastInStore?: { at: number; locationId: string; eventId: string }
+  /** Orders this card paid for (a refund should name one of them). */
+  spentOrders: Set<string>
+}
+
+type Check = { at: number; ok: boolean; cardId: string | null; eventId: string }
+
+/**
+ * The fraud detectors of DOMAIN.md as one state machine over events in time order. Each event
+ * costs O(1) amortised (per-card, per-terminal and per-order state); the batch scan and the
+ * streaming ingest hook feed the same engine, so both raise the same alerts, one per card and
+ * rule.
+ */
+export class FraudEngine {
+  private readonly cards = new Map<string, CardState>()
+  private readonly terminals = new Map<string, Check[]>()
+  private readonly orders = new Map<
+    string,
+    {
+      at: number
+      customerId: string | null
+      events: { cardId: string; eventId: string; amount: number }[]
+      flagged: boolean
+    }
+  >()
+  private readonly raised = new Set<string>()
+
+  constructor(
+    private readonly context: FraudContext,
+    private readonly thresholds: typeof FRAUD_THRESHOLDS = FRAUD_THRESHOLDS,
+  ) {}
+
+  /** Scores one event; returns the alerts it raises (never the same card and rule twice). */
+  observe(event: ScoredEvent): FraudAlert[] {
+    const alerts: FraudAlert[] = []
+    if (event.type === 'balance_check') this.enumeration(event, alerts)
+    if (event.cardId !== null && event.result === 'ok') {
+      const card = this.card(event.cardId)
+      switch (event.type) {
+        case 'activate':
+          this.activation(card, event, alerts)
+          break
+        case 'load':
+          card.lastLoad = { at: event.at, eventId: event.eventId, locationId: event.locationId }
+          break
+        case 'redeem':
+          this.redemption(card, event, alerts)
+          break
+        case 'refund':
+          this.refund(card, event, alerts)
+          break
+        default:
+          break
+      }
+    }
+    return alerts
+  }
+
+  private card(id: string): CardState {
+    let card = this.cards.get(id)
+    if (!card) {
+      card = { drainCycles: [], spentOrders: new Set() }
+      this.cards.set(id, card)
+    }
+    return card
+  }
+
+  private raise(alerts: FraudAlert[], alert: FraudAlert): void {
+    const key = `${alert.cardId}\u0000${alert.rule}`
+    if (this.raised.has(key)) return
+    this.raised.add(key)
+    alerts.push(alert)
+  }
+
+  private activation(card: CardState, event: ScoredEvent, alerts: FraudAlert[]): void {
+    const cardId = event.cardId as string
+    card.activatedAt ??= event.at
+    card.activationEvent ??= event.eventId
+    card.activationLocation ??= event.locationId
+    // A card activated at a till with no paying order: value from nowhere.
+    if (event.orderId === null && event.locationId !== null && event.employeeId !== null) {
+      this.raise(alerts, {
+        cardId,
+        rule: 'refund_abuse',
+        score: 0.8,
+        detectedAt: event.at,
+        evidence: {
+          eventIds: [event.eventId],
+          reason: 'activated at a till without a paying order',
+          figures: { amountCents: event.amountCents, employee: event.employeeId },
+        },
+      })
+    }
+    if (event.orderId !== null) this.bulk(event, alerts)
+  }
+
+  private bulk(event: ScoredEvent, alerts: FraudAlert[]): void {
+    const t = this.thresholds
+    const orderId = event.orderId as string
+    let order = this.orders.get(orderId)
+    if (!order) {
+      order = { at: event.at, customerId: event.customerId, events: [], flagged: false }
+      this.orders.set(orderId, order)
+      if (this.orders.size > 50_000) this.pruneOrders(event.at)
+    }
+    order.events.push({
+      cardId: event.cardId as string,
+      eventId: event.eventId,
+      amount: event.amountCents,
+    })
+    if (order.events.length < t.bulkMinCards || order.customerId === null) return
+    const since = this.context.customerSince(order.customerId)
+    const newCustomer = since !== undefined && order.at - since <= t.bulkNewCustomerMs
+    if (!newCustomer) return
+    const total = order.events.reduce((sum, e) => sum + e.amount, 0)
+    for (const e of order.events) {
+      this.raise(alerts, {
+        cardId: e.cardId,
+        rule: 'bulk_purchase',
+        score: Math.min(0.99, 0.6 + order.events.length / 40),
+        detectedAt: event.at,
+        evidence: {
+          eventIds: order.events.map((x) => x.eventId).slice(0, 50),
+          reason: `one of ${order.events.length} cards bought in one order by a customer first seen ${Math.round((order.at - (since as number)) / 60_000)} minutes before`,
+          figures: { cards: order.events.length, totalCents: total, orderId },
+        },
+      })
+    }
+  }
+
+  private pruneOrders(now: number): void {
+    for (const [id, order] of this.orders) if (now - order.at > 86_400_000) this.orders.delete(id)
+  }
+
+  private redemption(card: CardState, event: ScoredEvent, alerts: FraudAlert[]): void {
+    const t = this.thresholds
+    const cardId = event.cardId as string
+    const spent = -event.amountCents
+    const before = event.balanceAfterCents === null ? undefined : event.balanceAfterCents + spent
+    const share = before && before > 0 ? spent / before : 0
+    if (event.orderId) card.spentOrders.add(event.orderId)
+
+    // Drain after activation: most of the value gone within the hour, somewhere else.
+    if (
+      card.activatedAt !== undefined &&
+      event.at - card.activatedAt <= t.drainWindowMs &&
+      share >= t.drainShare &&
+      event.locationId !== card.activationLocation
+    ) {
+      this.raise(alerts, {
+        cardId,
+        rule: 'drain_after_activation',
+        score: Math.min(0.99, 0.7 + 0.3 * (1 - (event.at - card.activatedAt) / t.drainWindowMs)),
+        detectedAt: event.at,
+        evidence: {
+          eventIds: [card.activationEvent ?? '', event.eventId],
+          reason: `${Math.round(share * 100)}% of the balance spent ${Math.round((event.at - card.activatedAt) / 60_000)} minutes after activation, ${event.locationId ? 'at another store' : 'online'}`,
+          figures: {
+            minutes: Math.round((event.at - card.activatedAt) / 60_000),
+            spentCents: spent,
+          },
+        },
+      })
+    }
+
+    // Reload and drain: a reload spent almost entirely within minutes somewhere else (or
+    // online), again and again. Topping up at the till and paying there is ordinary.
+    const load = card.lastLoad
+    const elsewhere =
+      load !== undefined && (event.locationId === null || event.locationId !== load.locationId)
+    if (
+      load &&
+      elsewhere &&
+      event.at - load.at <= t.reloadWindowMs &&
+      share >= t.reloadDrainShare
+    ) {
+      card.drainCycles.push(load.eventId, event.eventId)
+      card.lastLoad = undefined
+      const cycles = card.drainCycles.length / 2
+      if (cycles >= t.reloadMinCycles) {
+        this.raise(alerts, {
+          cardId,
+          rule: 'reload_and_drain',
+          score: Math.min(0.99, 0.6 + 0.1 * cycles),
+          detectedAt: event.at,
+          evidence: {
+            eventIds: [...card.drainCycles],
+            reason: `${cycles} reloads each spent within ${t.reloadWindowMs / 60_000} minutes`,
+            figures: { cycles },
+          },
+        })
+      }
+    }
+
+    // Impossible travel: two in-store uses farther apart than anyone could go in between.
+    if (event.locationId !== null) {
+      const here = this.context.location(event.locationId)
+      const last = card.lastInStore
+      if (here && last && last.locationId !== event.locationId) {
+        const there = this.context.location(last.locationId)
+        if (there) {
+          const km = distanceKm(here, there)
+          const hours = Math.max(Math.abs(event.at - last.at) / 3_600_000, 1 / 60)
+          if (km >= t.travelMinKm && km / hours > t.travelMaxKmh) {
+            this.raise(alerts, {
+              cardId,
+              rule: 'impossible_travel',
+              score: Math.min(0.99, 0.7 + km / hours / 20_000),
+              detectedAt: event.at,
+              evidence: {
+                eventIds: [last.eventId, event.eventId],
+                reason: `used ${Math.round(km)} km apart within ${Math.round(hours * 60)} minutes (${Math.round(km / hours)} km/h)`,
+                figures: { km: Math.round(km), minutes: Math.round(hours * 60) },
+              },
+            })
+          }
+        }
+      }
+      if (here)
+        card.lastInStore = { at: event.at, locationId: event.locationId, eventId: event.eventId }
+    }
+  }
+
+  private refund(card: CardState, event: ScoredEvent, alerts: FraudAlert[]): void {
+    // A refund onto a card for goods the card never paid for.
+    if (event.orderId !== null && card.spentOrders.has(event.orderId)) return
+    this.raise(alerts, {
+      cardId: event.cardId as string,
+      rule: 'refund_abuse',
+      score: event.employeeId ? 0.85 : 0.7,
+      detectedAt: event.at,
+      evidence: {
+        eventIds: [event.eventId],
+        reason: event.orderId
+          ? `refund for order ${event.orderId}, which this card never paid for`
+          : 'refund with no order',
+        figures: { amountCents: event.amountCents, employee: event.employeeId ?? 'unknown' },
+      },
+    })
+  }
+
+  private enumeration(event: ScoredEvent, alerts: FraudAlert[]): void {
+    const t = this.thresholds
+    if (event.terminalId === null) return
+    let window = this.terminals.get(event.terminalId)
+    if (!window) {
+      window = []
+      this.terminals.set(event.terminalId, window)
+    }
+    window.push({
+      at: event.at,
+      ok: event.result === 'ok' && event.cardId !== null,
+      cardId: event.cardId,
+      eventId: event.eventId,
+    })
+    while (window.length > 0 && event.at - (window[0] as Check).at > t.enumerationWindowMs)
+      window.shift()
+    if (window.length < t.enumerationMinChecks) return
+    const declined = window.filter((c) => !c.ok).length
+    if (declined / window.length < t.enumerationDeclinedShare) return
+    for (const check of window) {
+      if (!check.ok || check.cardId === null) continue
+      this.raise(alerts, {
+        cardId: check.cardId,
+        rule: 'balance_check_enumeration',
+        score: Math.min(0.99, 0.6 + window.length / 200 + declined / window.length / 5),
+        detectedAt: event.at,
+        evidence: {
+          eventIds: [check.eventId],
+          reason: `found by a run of ${window.length} balance checks from ${event.terminalId} in ${t.enumerationWindowMs / 60_000} minutes, ${declined} of them on numbers that match no card`,
+          figures: { checks: window.length, declined, terminal: event.terminalId },
+        },
+      })
+    }
+  }
+}

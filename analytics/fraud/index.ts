@@ -1,0 +1,3 @@
+export * from './engine.ts'
+export * from './listener.ts'
+export * from './scan.ts'

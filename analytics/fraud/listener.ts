@@ -1,0 +1,89 @@
+import { type CardEvent, describeError, type Logger } from '../../core/index.ts'
+import type { Database } from '../../db/index.ts'
+import { type FraudAlert, type FraudContext, FraudEngine } from './engine.ts'
+import { saveAlerts } from './scan.ts'
+
+/** An event as the ingest hook passes it on (structurally ingest's AppliedEvent). */
+export type AppliedLedgerEvent = CardEvent & { cardId: string; balanceAfterCents: number }
+
+/**
+ * Streaming fraud scoring for the ingest hook: each applied event is scored as it commits and
+ * any alert is stored at once (so a suspect card is known within seconds, not at chargeback
+ * time). The detectors are the batch scan's; their state starts at the server's start, so
+ * patterns that began before it are the batch scan's to find.
+ */
+export function createFraudListener(
+  database: Database,
+  options: { logger?: Logger; onAlert?: (alert: FraudAlert) => void } = {},
+) {
+  const locations = new Map<string, { latitude: number; longitude: number } | null>()
+  const customers = new Map<string, number>()
+  let ready: Promise<void> | undefined
+  const warm = async () => {
+    for (const l of await database.db
+      .selectFrom('locations')
+      .select(['id', 'latitude', 'longitude'])
+      .execute()) {
+      locations.set(
+        l.id,
+        l.latitude !== null && l.longitude !== null
+          ? { latitude: l.latitude, longitude: l.longitude }
+          : null,
+      )
+    }
+  }
+  const context: FraudContext = {
+    location: (id) => locations.get(id) ?? undefined,
+    customerSince: (id) => customers.get(id),
+  }
+  const engine = new FraudEngine(context)
+  return {
+    async onEvent(event: AppliedLedgerEvent): Promise<void> {
+      ready ??= warm()
+      await ready
+      const at = Date.parse(event.occurredAt)
+      if (event.locationId && !locations.has(event.locationId)) {
+        const l = await database.db
+          .selectFrom('locations')
+          .select(['latitude', 'longitude'])
+          .where('id', '=', event.locationId)
+          .executeTakeFirst()
+        locations.set(
+          event.locationId,
+          l && l.latitude !== null && l.longitude !== null
+            ? { latitude: l.latitude, longitude: l.longitude }
+            : null,
+        )
+      }
+      if (event.customerId && !customers.has(event.customerId)) {
+        const c = await database.db
+          .selectFrom('customers')
+          .select('created_at')
+          .where('id', '=', event.customerId)
+          .executeTakeFirst()
+        customers.set(event.customerId, c ? Math.min(Date.parse(c.created_at), at) : at)
+      }
+      const alerts = engine.observe({
+        eventId: event.eventId,
+        cardId: event.cardId,
+        type: event.type,
+        result: 'ok',
+        amountCents: event.amountCents,
+        balanceAfterCents: event.balanceAfterCents,
+        at,
+        locationId: event.locationId ?? null,
+        terminalId: event.terminalId ?? null,
+        orderId: event.orderId ?? null,
+        customerId: event.customerId ?? null,
+        employeeId: event.employeeId ?? null,
+      })
+      if (alerts.length === 0) return
+      try {
+        await saveAlerts(database, alerts)
+        for (const alert of alerts) options.onAlert?.(alert)
+      } catch (err) {
+        options.logger?.error({ err: describeError(err) }, 'could not store fraud alerts')
+      }
+    },
+  }
+}

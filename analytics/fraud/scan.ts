@@ -1,0 +1,196 @@
+import { sql } from 'kysely'
+import {
+  FRAUD_PATTERNS,
+  type FraudLabel,
+  type FraudPattern,
+  parseDate,
+  toIso,
+} from '../../core/index.ts'
+import type { Database } from '../../db/index.ts'
+import { type FraudAlert, type FraudContext, FraudEngine, type ScoredEvent } from './engine.ts'
+
+/** Events read per page while scanning the ledger. */
+const PAGE = 20_000
+
+/** Loads what the detectors look up: store coordinates and when each customer was first known. */
+export async function loadFraudContext(database: Database): Promise<FraudContext> {
+  const locations = new Map<string, { latitude: number; longitude: number }>()
+  for (const l of await database.db
+    .selectFrom('locations')
+    .select(['id', 'latitude', 'longitude'])
+    .execute()) {
+    if (l.latitude !== null && l.longitude !== null)
+      locations.set(l.id, { latitude: l.latitude, longitude: l.longitude })
+  }
+  const customers = new Map<string, number>()
+  for (const c of await database.db.selectFrom('customers').select(['id', 'created_at']).execute())
+    customers.set(c.id, parseDate(c.created_at))
+  return { location: (id) => locations.get(id), customerSince: (id) => customers.get(id) }
+}
+
+/**
+ * Runs every detector over the ledger in time order (optionally from `since`) and returns the
+ * alerts, one per card and rule. Memory grows with the number of cards, not of events.
+ */
+export async function scanLedger(
+  database: Database,
+  options: { since?: string; onProgress?: (events: number) => void } = {},
+): Promise<FraudAlert[]> {
+  const engine = new FraudEngine(await loadFraudContext(database))
+  const alerts: FraudAlert[] = []
+  let after: { at: string; id: number } | undefined = options.since
+    ? { at: options.since, id: 0 }
+    : undefined
+  let seen = 0
+  for (;;) {
+    let query = database.db
+      .selectFrom('gift_card_transactions')
+      .select([
+        'id',
+        'event_id',
+        'card_id',
+        'type',
+        'result',
+        'amount_cents',
+        'balance_after_cents',
+        'occurred_at',
+        'location_id',
+        'terminal_id',
+        'order_id',
+        'customer_id',
+        'employee_id',
+      ])
+      .orderBy('occurred_at')
+      .orderBy('id')
+      .limit(PAGE)
+    if (after) {
+      const { at, id } = after
+      query = query.where(
+        sql<boolean>`(occurred_at > ${at} or (occurred_at = ${at} and id > ${id}))`,
+      )
+    }
+    const rows = await query.execute()
+    for (const row of rows) alerts.push(...engine.observe(toScored(row)))
+    seen += rows.length
+    options.onProgress?.(seen)
+    const last = rows.at(-1)
+    if (!last || rows.length < PAGE) break
+    after = { at: last.occurred_at, id: last.id }
+  }
+  return alerts
+}
+
+/** A transaction row as the detectors see it. */
+export function toScored(row: {
+  event_id: string
+  card_id: string | null
+  type: ScoredEvent['type']
+  result: 'ok' | 'declined'
+  amount_cents: number
+  balance_after_cents: number | null
+  occurred_at: string
+  location_id: string | null
+  terminal_id: string | null
+  order_id: string | null
+  customer_id: string | null
+  employee_id: string | null
+}): ScoredEvent {
+  return {
+    eventId: row.event_id,
+    cardId: row.card_id,
+    type: row.type,
+    result: row.result,
+    amountCents: row.amount_cents,
+    balanceAfterCents: row.balance_after_cents,
+    at: parseDate(row.occurred_at),
+    locationId: row.location_id,
+    terminalId: row.terminal_id,
+    orderId: row.order_id,
+    customerId: row.customer_id,
+    employeeId: row.employee_id,
+  }
+}
+
+/** Stores alerts in `fraud_alerts`, one per card and rule (an existing one is left as it is). */
+export async function saveAlerts(
+  database: Database,
+  alerts: readonly FraudAlert[],
+): Promise<number> {
+  let inserted = 0
+  for (let i = 0; i < alerts.length; i += 500) {
+    const chunk = alerts.slice(i, i + 500)
+    const result = await database.db
+      .insertInto('fraud_alerts')
+      .values(
+        chunk.map((a) => ({
+          card_id: a.cardId,
+          rule: a.rule,
+          score: Number(a.score.toFixed(3)),
+          status: 'open' as const,
+          evidence: JSON.stringify(a.evidence),
+          detected_at: toIso(a.detectedAt),
+          updated_at: toIso(Date.now()),
+          updated_by: null,
+          note: null,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['card_id', 'rule']).doNothing())
+      .executeTakeFirst()
+    inserted += Number(result.numInsertedOrUpdatedRows ?? 0)
+  }
+  return inserted
+}
+
+export type PatternScore = {
+  labelled: number
+  flagged: number
+  truePositives: number
+  precision: number
+  recall: number
+  f1: number
+}
+
+export type FraudEvaluation = {
+  cards: number
+  overall: PatternScore
+  byPattern: Record<FraudPattern, PatternScore>
+}
+
+/**
+ * Card-level accuracy against ground truth: overall, a card counts when any rule flags a
+ * labelled card; per pattern, recall is the share of that pattern's cards its rule flagged,
+ * and precision the share of that rule's cards labelled with that pattern.
+ */
+export function evaluateAlerts(
+  alerts: readonly FraudAlert[],
+  labels: readonly FraudLabel[],
+  cards: number,
+): FraudEvaluation {
+  const score = (flagged: Set<string>, labelled: Set<string>): PatternScore => {
+    let tp = 0
+    for (const card of flagged) if (labelled.has(card)) tp++
+    const precision = flagged.size === 0 ? (labelled.size === 0 ? 1 : 0) : tp / flagged.size
+    const recall = labelled.size === 0 ? 1 : tp / labelled.size
+    const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall)
+    return {
+      labelled: labelled.size,
+      flagged: flagged.size,
+      truePositives: tp,
+      precision,
+      recall,
+      f1,
+    }
+  }
+  const byPattern = {} as Record<FraudPattern, PatternScore>
+  for (const pattern of FRAUD_PATTERNS) {
+    byPattern[pattern] = score(
+      new Set(alerts.filter((a) => a.rule === pattern).map((a) => a.cardId)),
+      new Set(labels.filter((l) => l.pattern === pattern).map((l) => l.card_id)),
+    )
+  }
+  return {
+    cards,
+    overall: score(new Set(alerts.map((a) => a.cardId)), new Set(labels.map((l) => l.card_id))),
+    byPattern,
+  }
+}

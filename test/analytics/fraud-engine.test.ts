@@ -1,0 +1,274 @@
+import { describe, expect, it } from 'vitest'
+import { type FraudContext, FraudEngine, type ScoredEvent } from '../../analytics/index.ts'
+
+const T0 = Date.UTC(2025, 5, 1, 15)
+const MIN = 60_000
+const context: FraudContext = {
+  location: (id) =>
+    ({
+      sf: { latitude: 37.77, longitude: -122.42 },
+      ny: { latitude: 40.71, longitude: -74.0 },
+      oak: { latitude: 37.8, longitude: -122.27 },
+    })[id],
+  customerSince: (id) => ({ newbie: T0 - 30 * MIN, regular: T0 - 400 * 86_400_000 })[id],
+}
+
+let n = 0
+function ev(partial: Partial<ScoredEvent> & Pick<ScoredEvent, 'type' | 'at'>): ScoredEvent {
+  return {
+    eventId: `e${++n}`,
+    cardId: 'card',
+    result: 'ok',
+    amountCents: 0,
+    balanceAfterCents: null,
+    locationId: null,
+    terminalId: null,
+    orderId: null,
+    customerId: null,
+    employeeId: null,
+    ...partial,
+  }
+}
+const rules = (engine: FraudEngine, events: ScoredEvent[]) =>
+  events.flatMap((e) => engine.observe(e)).map((a) => `${a.cardId}:${a.rule}`)
+
+describe('the fraud detectors', () => {
+  it('drain after activation: a full spend minutes later elsewhere, not a partial spend on the spot', () => {
+    const engine = new FraudEngine(context)
+    expect(
+      rules(engine, [
+        ev({
+          type: 'activate',
+          at: T0,
+          amountCents: 20000,
+          balanceAfterCents: 20000,
+          locationId: 'sf',
+          orderId: 'o1',
+          employeeId: 'emp',
+        }),
+        ev({
+          type: 'redeem',
+          at: T0 + 6 * MIN,
+          amountCents: -20000,
+          balanceAfterCents: 0,
+          locationId: 'oak',
+          orderId: 'o2',
+        }),
+      ]),
+    ).toEqual(['card:drain_after_activation'])
+    expect(
+      rules(new FraudEngine(context), [
+        ev({
+          cardId: 'ok',
+          type: 'activate',
+          at: T0,
+          amountCents: 5000,
+          balanceAfterCents: 5000,
+          locationId: 'sf',
+          orderId: 'o1',
+          employeeId: 'emp',
+        }),
+        ev({
+          cardId: 'ok',
+          type: 'redeem',
+          at: T0 + 5 * MIN,
+          amountCents: -2000,
+          balanceAfterCents: 3000,
+          locationId: 'sf',
+          orderId: 'o2',
+        }),
+        ev({
+          cardId: 'ok',
+          type: 'redeem',
+          at: T0 + 3 * 86_400_000,
+          amountCents: -3000,
+          balanceAfterCents: 0,
+          locationId: 'oak',
+          orderId: 'o3',
+        }),
+      ]),
+    ).toEqual([])
+  })
+
+  it('balance-check enumeration: a burst of mostly failed checks from one terminal flags the cards it found', () => {
+    const engine = new FraudEngine(context)
+    const events: ScoredEvent[] = []
+    for (let i = 0; i < 30; i++) {
+      const hit = i === 10 || i === 20
+      events.push(
+        ev({
+          type: 'balance_check',
+          at: T0 + i * 10_000,
+          cardId: hit ? `found-${i}` : null,
+          result: hit ? 'ok' : 'declined',
+          terminalId: 'kiosk-1',
+        }),
+      )
+    }
+    expect(rules(engine, events).sort()).toEqual([
+      'found-10:balance_check_enumeration',
+      'found-20:balance_check_enumeration',
+    ])
+    // Customers checking their own cards now and then at the same kiosk is no burst.
+    const calm = new FraudEngine(context)
+    expect(
+      rules(
+        calm,
+        Array.from({ length: 30 }, (_, i) =>
+          ev({
+            type: 'balance_check',
+            at: T0 + i * 20 * MIN,
+            cardId: `c${i}`,
+            terminalId: 'kiosk-1',
+          }),
+        ),
+      ),
+    ).toEqual([])
+  })
+
+  it('bulk purchase: many cards in one order by a brand-new customer, not by an established corporate buyer', () => {
+    const order = (engine: FraudEngine, customerId: string, prefix: string) =>
+      rules(
+        engine,
+        Array.from({ length: 8 }, (_, i) =>
+          ev({
+            type: 'activate',
+            cardId: `${prefix}${i}`,
+            at: T0,
+            amountCents: 24500,
+            balanceAfterCents: 24500,
+            orderId: `order-${prefix}`,
+            customerId,
+          }),
+        ),
+      )
+    expect(order(new FraudEngine(context), 'newbie', 'b').length).toBe(8)
+    expect(order(new FraudEngine(context), 'regular', 'c')).toEqual([])
+  })
+
+  it('impossible travel: San Francisco then New York within an hour, but not Oakland', () => {
+    const engine = new FraudEngine(context)
+    expect(
+      rules(engine, [
+        ev({
+          type: 'redeem',
+          at: T0,
+          amountCents: -1000,
+          balanceAfterCents: 9000,
+          locationId: 'sf',
+          orderId: 'o1',
+        }),
+        ev({
+          type: 'redeem',
+          at: T0 + 40 * MIN,
+          amountCents: -1000,
+          balanceAfterCents: 8000,
+          locationId: 'oak',
+          orderId: 'o2',
+        }),
+        ev({
+          type: 'redeem',
+          at: T0 + 90 * MIN,
+          amountCents: -1000,
+          balanceAfterCents: 7000,
+          locationId: 'ny',
+          orderId: 'o3',
+        }),
+      ]),
+    ).toEqual(['card:impossible_travel'])
+  })
+
+  it('reload and drain: reloads spent elsewhere within minutes, twice; a top-up spent at the same till is ordinary', () => {
+    const cycle = (card: string, at: number, loadAt: string | null, spendAt: string | null) => [
+      ev({
+        cardId: card,
+        type: 'load',
+        at,
+        amountCents: 10000,
+        balanceAfterCents: 10000,
+        locationId: loadAt,
+        orderId: `l${at}`,
+      }),
+      ev({
+        cardId: card,
+        type: 'redeem',
+        at: at + 5 * MIN,
+        amountCents: -10000,
+        balanceAfterCents: 0,
+        locationId: spendAt,
+        orderId: `r${at}`,
+      }),
+    ]
+    const engine = new FraudEngine(context)
+    expect(
+      rules(engine, [...cycle('rd', T0, null, 'sf'), ...cycle('rd', T0 + 86_400_000, null, null)]),
+    ).toEqual(['rd:reload_and_drain'])
+    expect(
+      rules(engine, [
+        ...cycle('till', T0, 'sf', 'sf'),
+        ...cycle('till', T0 + 86_400_000, 'sf', 'sf'),
+      ]),
+    ).toEqual([])
+  })
+
+  it('refund abuse: a refund for goods the card never paid for, or an activation without payment', () => {
+    const engine = new FraudEngine(context)
+    expect(
+      rules(engine, [
+        ev({
+          cardId: 'good',
+          type: 'redeem',
+          at: T0,
+          amountCents: -3000,
+          balanceAfterCents: 2000,
+          locationId: 'sf',
+          orderId: 'paid-1',
+        }),
+        ev({
+          cardId: 'good',
+          type: 'refund',
+          at: T0 + 86_400_000,
+          amountCents: 1500,
+          balanceAfterCents: 3500,
+          locationId: 'sf',
+          orderId: 'paid-1',
+          employeeId: 'e1',
+        }),
+        ev({
+          cardId: 'bad',
+          type: 'refund',
+          at: T0,
+          amountCents: 15000,
+          balanceAfterCents: 17000,
+          locationId: 'sf',
+          orderId: 'nowhere',
+          employeeId: 'e9',
+        }),
+        ev({
+          cardId: 'free',
+          type: 'activate',
+          at: T0,
+          amountCents: 20000,
+          balanceAfterCents: 20000,
+          locationId: 'sf',
+          orderId: null,
+          employeeId: 'e9',
+        }),
+      ]).sort(),
+    ).toEqual(['bad:refund_abuse', 'free:refund_abuse'])
+  })
+
+  it('raises one alert per card and rule', () => {
+    const engine = new FraudEngine(context)
+    const refund = (at: number) =>
+      ev({
+        cardId: 'x',
+        type: 'refund',
+        at,
+        amountCents: 100,
+        balanceAfterCents: 100,
+        orderId: 'nope',
+      })
+    expect(rules(engine, [refund(T0), refund(T0 + MIN)])).toEqual(['x:refund_abuse'])
+  })
+})
