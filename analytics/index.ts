@@ -1,1 +1,2 @@
+export * from './breakage/index.ts'
 export * from './fraud/index.ts'

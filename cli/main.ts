@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { describeError, isGiftCardError } from '../core/index.ts'
+import { registerForecast } from './commands/forecast.ts'
 import { registerFraud } from './commands/fraud.ts'
 import { registerImport } from './commands/import.ts'
 import { registerMigrate } from './commands/migrate.ts'
@@ -28,6 +29,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerWebhooks(program, ctx)
   registerSync(program, ctx)
   registerFraud(program, ctx)
+  registerForecast(program, ctx)
   return program
 }
 

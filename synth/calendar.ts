@@ -1,6 +1,6 @@
+import type { Rng } from '../core/index.ts'
 import { DAY_MS } from '../core/index.ts'
 import type { Store } from './geography.ts'
-import type { Rng } from './random.ts'
 
 /**
  * Relative card sales by month of year (January first). November and December carry about 35%

@@ -1,5 +1,4 @@
-import type { Occasion } from '../core/index.ts'
-import type { Rng } from './random.ts'
+import type { Occasion, Rng } from '../core/index.ts'
 
 /** Names for the synthetic PII. Emails use example.com; phones the fictional 555-01xx block. */
 export const FIRST_NAMES = [

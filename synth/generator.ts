@@ -7,6 +7,7 @@ import {
   type FraudPattern,
   MINUTE_MS,
   type Occasion,
+  Rng,
   type TransactionType,
   toIso,
 } from '../core/index.ts'
@@ -21,7 +22,6 @@ import {
   LAST_NAMES,
 } from './catalog.ts'
 import { planStores, type Store } from './geography.ts'
-import { Rng } from './random.ts'
 import type { EmitRow } from './rows.ts'
 
 /** What a synthetic chain is made from. The same parameters always give the same chain. */

@@ -1,4 +1,4 @@
-import type { Rng } from './random.ts'
+import type { Rng } from '../core/index.ts'
 
 /** A city the chain can open stores in. UTC offsets are standard time (DST is ignored). */
 export type City = {

@@ -1,0 +1,223 @@
+import { sql } from 'kysely'
+import { parseDate } from '../../core/index.ts'
+import type { Database } from '../../db/index.ts'
+
+/** Oldest age and longest inactivity (months) tracked exactly; older share the last value. */
+export const MAX_AGE = 36
+export const MAX_RECENCY = 24
+/** A balance at or under this is a residual (cents): residuals are rarely spent. */
+export const SMALL_BALANCE = 500
+
+/** Age and recency buckets the rates are estimated on (months). */
+const AGE_EDGES = [0, 1, 2, 3, 4, 7, 13, 25] as const
+const RECENCY_EDGES = [0, 1, 2, 3, 6, 12] as const
+export const RECENCY_BUCKETS = RECENCY_EDGES.length
+export const STATE_COUNT = AGE_EDGES.length * RECENCY_EDGES.length * 4
+
+function bucket(value: number, edges: readonly number[]): number {
+  let b = 0
+  for (let i = 0; i < edges.length; i++) if (value >= (edges[i] as number)) b = i
+  return b
+}
+
+/**
+ * The estimation state of a balance: age bucket × recency bucket × residual or not × reloaded
+ * or not (a card topped up since activation is spent like a wallet, not like a gift).
+ */
+export function stateOf(age: number, recency: number, small: boolean, reloaded: boolean): number {
+  return (
+    ((bucket(age, AGE_EDGES) * RECENCY_EDGES.length + bucket(recency, RECENCY_EDGES)) * 2 +
+      (small ? 1 : 0)) *
+      2 +
+    (reloaded ? 1 : 0)
+  )
+}
+
+/** A card with a balance at the cut-off. */
+export type OpenCard = {
+  id: string
+  age: number
+  recency: number
+  balance: number
+  reloaded: boolean
+}
+
+/**
+ * What one pass over the ledger before a cut-off knows. Accumulators are indexed
+ * [cohort][state][month of year]: exposure (balance at the start of a month plus loads in it),
+ * the exposure of cards that were active that month, and what was redeemed.
+ */
+export type RunoffHistory = {
+  firstMonth: number
+  cutoffMonth: number
+  cohorts: number
+  exposure: Float64Array
+  activeExposure: Float64Array
+  redeemed: Float64Array
+  /** What used balances had left at the end of their month that was a residual, per cell. */
+  leftSmall: Float64Array
+  leftTotal: Float64Array
+  openCards: OpenCard[]
+  /** Value ever loaded (activations, loads, refunds, upward adjustments) and redeemed, in cents. */
+  loadedCents: number
+  redeemedCents: number
+  /** Exposure and redemptions in the twelve months before the cut-off (the naive baseline). */
+  lastYear: { exposure: number; redeemed: number }
+}
+
+export function cell(cohort: number, state: number, moy: number): number {
+  return (cohort * STATE_COUNT + state) * 12 + moy
+}
+
+/** Months since year 0 of a timestamp: an index that orders calendar months. */
+export function monthIndex(ms: number): number {
+  const d = new Date(ms)
+  return d.getUTCFullYear() * 12 + d.getUTCMonth()
+}
+
+const PAGE = 50_000
+
+/**
+ * Reads the ledger before `cutoffMs` card by card (keyset pages ordered by card and time) and
+ * builds the run-off history. Memory is the accumulators, the open cards and one card at a time.
+ */
+export async function readRunoffHistory(
+  database: Database,
+  cutoffMs: number,
+): Promise<RunoffHistory> {
+  const cutoff = new Date(cutoffMs).toISOString()
+  const first = await database.db
+    .selectFrom('gift_cards')
+    .select((eb) => eb.fn.min('issued_at').as('at'))
+    .executeTakeFirst()
+  const firstMonth = monthIndex(first?.at ? parseDate(first.at) : cutoffMs)
+  const cutoffMonth = monthIndex(cutoffMs)
+  const cohorts = Math.max(1, cutoffMonth - firstMonth + 1)
+  const size = cohorts * STATE_COUNT * 12
+  const history: RunoffHistory = {
+    firstMonth,
+    cutoffMonth,
+    cohorts,
+    exposure: new Float64Array(size),
+    activeExposure: new Float64Array(size),
+    redeemed: new Float64Array(size),
+    leftSmall: new Float64Array(size),
+    leftTotal: new Float64Array(size),
+    openCards: [],
+    loadedCents: 0,
+    redeemedCents: 0,
+    lastYear: { exposure: 0, redeemed: 0 },
+  }
+
+  type Card = {
+    id: string
+    issueMonth: number
+    balance: number
+    month: number
+    loads: number
+    spent: number
+    lastActive: number
+    loadCount: number
+  }
+  let card: Card | undefined
+  const closeMonths = (toMonth: number) => {
+    if (!card) return
+    while (card.month < toMonth) {
+      const exposure = card.balance + card.loads
+      if (exposure > 0) {
+        const cohort = card.issueMonth - firstMonth
+        const state = stateOf(
+          card.month - card.issueMonth,
+          card.month - card.lastActive,
+          card.balance <= SMALL_BALANCE,
+          card.loadCount > 1,
+        )
+        const i = cell(cohort, state, card.month % 12)
+        history.exposure[i] = (history.exposure[i] as number) + exposure
+        if (card.spent > 0)
+          history.activeExposure[i] = (history.activeExposure[i] as number) + exposure
+        history.redeemed[i] = (history.redeemed[i] as number) + card.spent
+        if (card.spent > 0) {
+          const left = exposure - card.spent
+          history.leftTotal[i] = (history.leftTotal[i] as number) + left
+          if (left <= SMALL_BALANCE) history.leftSmall[i] = (history.leftSmall[i] as number) + left
+        }
+        if (card.month >= cutoffMonth - 12) {
+          history.lastYear.exposure += exposure
+          history.lastYear.redeemed += card.spent
+        }
+      }
+      if (card.spent > 0 || card.loads > 0) card.lastActive = card.month
+      card.balance += card.loads - card.spent
+      card.loads = 0
+      card.spent = 0
+      card.month++
+    }
+  }
+  const finishCard = () => {
+    if (!card) return
+    closeMonths(cutoffMonth)
+    if (card.balance > 0) {
+      history.openCards.push({
+        id: card.id,
+        age: Math.min(MAX_AGE, cutoffMonth - card.issueMonth),
+        // As the history counts it: months since the last month with activity.
+        recency: Math.min(MAX_RECENCY, cutoffMonth - card.lastActive),
+        balance: card.balance,
+        reloaded: card.loadCount > 1,
+      })
+    }
+  }
+
+  let after: { card: string; at: string; id: number } | undefined
+  for (;;) {
+    let query = database.db
+      .selectFrom('gift_card_transactions as t')
+      .innerJoin('gift_cards as c', 'c.id', 't.card_id')
+      .select(['t.id', 't.card_id', 't.amount_cents', 't.occurred_at', 'c.issued_at'])
+      .where('t.occurred_at', '<', cutoff)
+      .where('t.result', '=', 'ok')
+      .where('t.amount_cents', '<>', 0)
+      .orderBy('t.card_id')
+      .orderBy('t.occurred_at')
+      .orderBy('t.id')
+      .limit(PAGE)
+    if (after) {
+      const { card: c, at, id } = after
+      query = query.where(
+        sql<boolean>`(t.card_id > ${c} or (t.card_id = ${c} and (t.occurred_at > ${at} or (t.occurred_at = ${at} and t.id > ${id}))))`,
+      )
+    }
+    const rows = await query.execute()
+    for (const row of rows) {
+      if (card?.id !== row.card_id) {
+        finishCard()
+        const issueMonth = Math.max(firstMonth, monthIndex(parseDate(row.issued_at)))
+        card = {
+          id: row.card_id as string,
+          issueMonth,
+          balance: 0,
+          month: issueMonth,
+          loads: 0,
+          spent: 0,
+          lastActive: issueMonth,
+          loadCount: 0,
+        }
+      }
+      closeMonths(monthIndex(parseDate(row.occurred_at)))
+      if (row.amount_cents > 0) {
+        card.loads += row.amount_cents
+        card.loadCount++
+        history.loadedCents += row.amount_cents
+      } else {
+        card.spent -= row.amount_cents
+        history.redeemedCents -= row.amount_cents
+      }
+    }
+    const last = rows.at(-1)
+    if (!last || rows.length < PAGE) break
+    after = { card: last.card_id as string, at: last.occurred_at, id: last.id }
+  }
+  finishCard()
+  return history
+}

@@ -1,0 +1,250 @@
+import {
+  cell,
+  MAX_AGE,
+  MAX_RECENCY,
+  type OpenCard,
+  RECENCY_BUCKETS,
+  type RunoffHistory,
+  SMALL_BALANCE,
+  STATE_COUNT,
+  stateOf,
+} from './ledger-pass.ts'
+
+export const MODEL_VERSION = 'runoff-markov-v3'
+
+/**
+ * The run-off model: a Markov chain over a balance's state (age, months since the card was
+ * last used, residual or not). In a month, a state's balance is used with value-weighted
+ * probability `active` (times a month-of-year factor: the post-holiday spike), and a used
+ * balance loses the share `spent`. The rest of a used balance becomes "recent" again; an
+ * unused one grows a month staler. Fitted on the cohorts given (all by default).
+ */
+export type RunoffModel = {
+  active: Float64Array
+  spent: Float64Array
+  /** Of what a used balance has left, the share that is a residual (≤ $5). */
+  becomesSmall: Float64Array
+  season: Float64Array
+}
+
+/**
+ * How far ultimate breakage looks: value not redeemed within five years is treated as
+ * breakage (redemption remote), the horizon of the CARD Act's minimum validity and of the
+ * five-year dormancy periods of most states.
+ */
+const ULTIMATE_MONTHS = 60
+
+export function fitRunoff(history: RunoffHistory, cohorts?: readonly number[]): RunoffModel {
+  const rows = cohorts ?? Array.from({ length: history.cohorts }, (_, c) => c)
+  const e = new Float64Array(STATE_COUNT)
+  const a = new Float64Array(STATE_COUNT)
+  const r = new Float64Array(STATE_COUNT)
+  const leftSmall = new Float64Array(STATE_COUNT)
+  const leftTotal = new Float64Array(STATE_COUNT)
+  const eMoy = new Float64Array(STATE_COUNT * 12)
+  const aMoy = new Float64Array(STATE_COUNT * 12)
+  for (const c of rows) {
+    for (let s = 0; s < STATE_COUNT; s++) {
+      for (let m = 0; m < 12; m++) {
+        const i = cell(c, s, m)
+        const exposure = history.exposure[i] as number
+        if (exposure === 0) continue
+        e[s] = (e[s] as number) + exposure
+        a[s] = (a[s] as number) + (history.activeExposure[i] as number)
+        r[s] = (r[s] as number) + (history.redeemed[i] as number)
+        leftSmall[s] = (leftSmall[s] as number) + (history.leftSmall[i] as number)
+        leftTotal[s] = (leftTotal[s] as number) + (history.leftTotal[i] as number)
+        eMoy[s * 12 + m] = (eMoy[s * 12 + m] as number) + exposure
+        aMoy[s * 12 + m] = (aMoy[s * 12 + m] as number) + (history.activeExposure[i] as number)
+      }
+    }
+  }
+  const active = new Float64Array(STATE_COUNT)
+  const spent = new Float64Array(STATE_COUNT)
+  const becomesSmall = new Float64Array(STATE_COUNT)
+  const pooledSmall = sum(leftSmall) / Math.max(1, sum(leftTotal))
+  const pooledSpent = sum(r) / Math.max(1, sum(a))
+  const seen = new Array<boolean>(STATE_COUNT).fill(false)
+  for (let s = 0; s < STATE_COUNT; s++) {
+    seen[s] = (e[s] as number) > 0
+    active[s] = seen[s] ? (a[s] as number) / (e[s] as number) : 0
+    spent[s] = (a[s] as number) > 0 ? Math.min(1, (r[s] as number) / (a[s] as number)) : pooledSpent
+    becomesSmall[s] =
+      (leftTotal[s] as number) > 0
+        ? (leftSmall[s] as number) / (leftTotal[s] as number)
+        : pooledSmall
+  }
+  // A state never seen (older or staler than the history reaches) borrows from the nearest
+  // younger or fresher state seen, never from the pool: stale balances behave like stale ones.
+  for (let s = 0; s < STATE_COUNT; s++) {
+    if (seen[s]) continue
+    const donor = nearestSeen(s, seen)
+    if (donor !== undefined) {
+      active[s] = active[donor] as number
+      spent[s] = spent[donor] as number
+      becomesSmall[s] = becomesSmall[donor] as number
+    }
+  }
+  const season = new Float64Array(12)
+  for (let m = 0; m < 12; m++) {
+    let observed = 0
+    let expected = 0
+    for (let s = 0; s < STATE_COUNT; s++) {
+      observed += aMoy[s * 12 + m] as number
+      expected += (eMoy[s * 12 + m] as number) * (active[s] as number)
+    }
+    season[m] = expected > 0 ? observed / expected : 1
+  }
+  return { active, spent, becomesSmall, season }
+}
+
+const SLOTS = (MAX_AGE + 1) * (MAX_RECENCY + 1) * 4
+const slot = (age: number, recency: number, small: number, reloaded: number) =>
+  ((age * (MAX_RECENCY + 1) + recency) * 2 + small) * 2 + reloaded
+
+/** Balance by exact (age, recency, residual) slot: the chain's starting point. */
+export function startingMass(
+  cards: readonly Pick<OpenCard, 'age' | 'recency' | 'balance' | 'reloaded'>[],
+): Float64Array {
+  const mass = new Float64Array(SLOTS)
+  for (const card of cards) {
+    const i = slotOf(card)
+    mass[i] = (mass[i] as number) + card.balance
+  }
+  return mass
+}
+
+/**
+ * Runs the balances off month by month from calendar month index `startMonth`: expected
+ * redemptions in each of the next `horizon` months, and in total over twenty years.
+ */
+export function runOff(
+  model: RunoffModel,
+  start: Float64Array,
+  startMonth: number,
+  horizon: number,
+): { monthly: number[]; ultimateRedeemed: number } {
+  const monthly = new Array<number>(horizon).fill(0)
+  let mass = Float64Array.from(start)
+  let ultimateRedeemed = 0
+  for (let step = 0; step < ULTIMATE_MONTHS; step++) {
+    const next = new Float64Array(SLOTS)
+    const seasonFactor = model.season[(startMonth + step) % 12] as number
+    let redeemedThisMonth = 0
+    let left = 0
+    for (let age = 0; age <= MAX_AGE; age++) {
+      const older = Math.min(MAX_AGE, age + 1)
+      for (let recency = 0; recency <= MAX_RECENCY; recency++) {
+        const staler = Math.min(MAX_RECENCY, recency + 1)
+        for (let small = 0; small < 2; small++) {
+          for (let reloaded = 0; reloaded < 2; reloaded++) {
+            const m = mass[slot(age, recency, small, reloaded)] as number
+            if (m <= 0) continue
+            const state = stateOf(age, recency, small === 1, reloaded === 1)
+            const act = Math.min(0.99, (model.active[state] as number) * seasonFactor)
+            const used = m * act
+            const redeemed = used * (model.spent[state] as number)
+            redeemedThisMonth += redeemed
+            // What a used balance has left was active last month (recency 1, as the history
+            // counts it), and is often only a residual.
+            const usedLeft = used - redeemed
+            const toSmall =
+              small === 1 ? usedLeft : usedLeft * (model.becomesSmall[state] as number)
+            add(next, slot(older, 1, 1, reloaded), toSmall)
+            add(next, slot(older, 1, small, reloaded), usedLeft - toSmall)
+            add(next, slot(older, staler, small, reloaded), m - used)
+            left += m - redeemed
+          }
+        }
+      }
+    }
+    if (step < horizon) monthly[step] = redeemedThisMonth
+    ultimateRedeemed += redeemedThisMonth
+    mass = next
+    if (left < 1) break
+  }
+  return { monthly, ultimateRedeemed }
+}
+
+/**
+ * The share of a balance expected never to be redeemed, for every exact (age, recency,
+ * residual) slot: the chain solved backwards (stationary, months of year averaged out).
+ */
+export function neverRedeemedBySlot(model: RunoffModel): Float64Array {
+  let never = new Float64Array(SLOTS).fill(1)
+  for (let round = 0; round < ULTIMATE_MONTHS; round++) {
+    const next = new Float64Array(SLOTS)
+    for (let age = 0; age <= MAX_AGE; age++) {
+      const older = Math.min(MAX_AGE, age + 1)
+      for (let recency = 0; recency <= MAX_RECENCY; recency++) {
+        const staler = Math.min(MAX_RECENCY, recency + 1)
+        for (let small = 0; small < 2; small++) {
+          for (let reloaded = 0; reloaded < 2; reloaded++) {
+            const state = stateOf(age, recency, small === 1, reloaded === 1)
+            const act = Math.min(0.99, model.active[state] as number)
+            const keep = 1 - (model.spent[state] as number)
+            const toSmall = small === 1 ? 1 : (model.becomesSmall[state] as number)
+            const afterUse =
+              toSmall * (never[slot(older, 1, 1, reloaded)] as number) +
+              (1 - toSmall) * (never[slot(older, 1, small, reloaded)] as number)
+            next[slot(age, recency, small, reloaded)] =
+              (1 - act) * (never[slot(older, staler, small, reloaded)] as number) +
+              act * keep * afterUse
+          }
+        }
+      }
+    }
+    never = next
+  }
+  return never
+}
+
+/** The slot of a card, to look its risk up in `neverRedeemedBySlot`. */
+export function slotOf(card: Pick<OpenCard, 'age' | 'recency' | 'balance' | 'reloaded'>): number {
+  return slot(
+    Math.min(MAX_AGE, card.age),
+    Math.min(MAX_RECENCY, Math.max(0, card.recency)),
+    card.balance <= SMALL_BALANCE ? 1 : 0,
+    card.reloaded ? 1 : 0,
+  )
+}
+
+/**
+ * The naive baseline: last year's average redemption rate (redemptions over exposure in the
+ * twelve months before the cut-off), the same for every balance and month.
+ */
+export function baselineModel(history: RunoffHistory): RunoffModel {
+  const flat =
+    history.lastYear.exposure > 0 ? history.lastYear.redeemed / history.lastYear.exposure : 0
+  return {
+    active: new Float64Array(STATE_COUNT).fill(1),
+    spent: new Float64Array(STATE_COUNT).fill(flat),
+    becomesSmall: new Float64Array(STATE_COUNT),
+    season: new Float64Array(12).fill(1),
+  }
+}
+
+/** The seen state closest to `s` by stepping back in recency, then in age (same flags). */
+function nearestSeen(s: number, seen: readonly boolean[]): number | undefined {
+  const flags = s % 4
+  const cell = Math.floor(s / 4)
+  const recency = cell % RECENCY_BUCKETS
+  const age = Math.floor(cell / RECENCY_BUCKETS)
+  for (let a = age; a >= 0; a--) {
+    for (let r = a === age ? recency : RECENCY_BUCKETS - 1; r >= 0; r--) {
+      const candidate = (a * RECENCY_BUCKETS + r) * 4 + flags
+      if (seen[candidate]) return candidate
+    }
+  }
+  return undefined
+}
+
+function add(values: Float64Array, i: number, amount: number): void {
+  values[i] = (values[i] as number) + amount
+}
+
+function sum(values: Float64Array): number {
+  let total = 0
+  for (const v of values) total += v
+  return total
+}
