@@ -1,3 +1,4 @@
+import { analyticsBench } from './analytics.ts'
 import { importBench } from './import.ts'
 import { seedBench } from './seed.ts'
 import { webhooksBench } from './webhooks.ts'
@@ -7,4 +8,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   seed: seedBench,
   import: importBench,
   webhooks: webhooksBench,
+  analytics: analyticsBench,
 }

@@ -3,6 +3,7 @@ import { describeError, isGiftCardError } from '../core/index.ts'
 import { registerForecast } from './commands/forecast.ts'
 import { registerFraud } from './commands/fraud.ts'
 import { registerImport } from './commands/import.ts'
+import { registerLiability } from './commands/liability.ts'
 import { registerMigrate } from './commands/migrate.ts'
 import { registerSeed } from './commands/seed.ts'
 import { registerServe } from './commands/serve.ts'
@@ -30,6 +31,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerSync(program, ctx)
   registerFraud(program, ctx)
   registerForecast(program, ctx)
+  registerLiability(program, ctx)
   return program
 }
 

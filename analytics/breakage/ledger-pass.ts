@@ -184,9 +184,12 @@ export async function readRunoffHistory(
       .limit(PAGE)
     if (after) {
       const { card: c, at, id } = after
-      query = query.where(
-        sql<boolean>`(t.card_id > ${c} or (t.card_id = ${c} and (t.occurred_at > ${at} or (t.occurred_at = ${at} and t.id > ${id}))))`,
-      )
+      // The plain bound lets the engine seek the index; the OR condition only breaks ties.
+      query = query
+        .where('t.card_id', '>=', c)
+        .where(
+          sql<boolean>`(t.card_id > ${c} or (t.card_id = ${c} and (t.occurred_at > ${at} or (t.occurred_at = ${at} and t.id > ${id}))))`,
+        )
     }
     const rows = await query.execute()
     for (const row of rows) {

@@ -65,9 +65,10 @@ export async function scanLedger(
       .limit(PAGE)
     if (after) {
       const { at, id } = after
-      query = query.where(
-        sql<boolean>`(occurred_at > ${at} or (occurred_at = ${at} and id > ${id}))`,
-      )
+      // The plain bound lets the engine seek the index; the OR condition only breaks ties.
+      query = query
+        .where('occurred_at', '>=', at)
+        .where(sql<boolean>`(occurred_at > ${at} or (occurred_at = ${at} and id > ${id}))`)
     }
     const rows = await query.execute()
     for (const row of rows) alerts.push(...engine.observe(toScored(row)))

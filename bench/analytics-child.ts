@@ -1,0 +1,94 @@
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import {
+  backtestBreakage,
+  evaluateAlerts,
+  FraudEngine,
+  forecastBreakage,
+  loadFraudContext,
+  scanLedger,
+  toScored,
+} from '../analytics/index.ts'
+import { FRAUD_PATTERNS, parseDate } from '../core/index.ts'
+import { liabilityAsOf, openDatabase } from '../db/index.ts'
+import { readLabels } from '../synth/measure.ts'
+import { seedChain } from '../synth/seed.ts'
+import { peakRssMiB } from './child.ts'
+
+/** One run of bench/analytics.ts: `CARDS DIR`. */
+const [cardsArg, dir = ''] = process.argv.slice(2)
+const cards = Number(cardsArg)
+const labelsPath = join(dir, 'labels.jsonl')
+const database = await openDatabase({ engine: 'sqlite', path: join(dir, 'ledger.db') })
+await seedChain(database, {
+  cards,
+  seed: 42,
+  startMs: parseDate('2024-01-01'),
+  months: 24,
+  labelsPath,
+})
+const time = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
+  const started = performance.now()
+  const value = await work()
+  return [value, (performance.now() - started) / 1000]
+}
+
+const [, nowSeconds] = await time(() => liabilityAsOf(database.db, { groupBy: 'jurisdiction' }))
+const [, asOfSeconds] = await time(() =>
+  liabilityAsOf(database.db, { groupBy: 'jurisdiction', asOf: '2025-07-01T00:00:00.000Z' }),
+)
+const [, forecastSeconds] = await time(() => forecastBreakage(database, { store: false }))
+const [backtest] = await time(() => backtestBreakage(database, { asOf: '2025-01-01' }))
+const [alerts, scanSeconds] = await time(() => scanLedger(database))
+const evaluation = evaluateAlerts(alerts, readLabels(labelsPath), cards)
+const [, baselineScanSeconds] = await time(() =>
+  sql`select count(*), sum(amount_cents), max(occurred_at) from gift_card_transactions`.execute(
+    database.db,
+  ),
+)
+
+// Streaming: score the last 200,000 events one by one on a warm engine, timing each.
+const engine = new FraudEngine(await loadFraudContext(database))
+const rows = await database.db
+  .selectFrom('gift_card_transactions')
+  .selectAll()
+  .orderBy('occurred_at', 'desc')
+  .limit(200_000)
+  .execute()
+rows.reverse()
+const latencies: number[] = []
+for (const row of rows) {
+  const event = toScored(row)
+  const t = performance.now()
+  engine.observe(event)
+  latencies.push(performance.now() - t)
+}
+latencies.sort((a, b) => a - b)
+const pct = (p: number) => latencies[Math.floor(p * (latencies.length - 1))] ?? 0
+await database.close()
+
+console.log(
+  JSON.stringify({
+    cards,
+    liability: { nowSeconds, asOfSeconds },
+    forecast: {
+      seconds: forecastSeconds,
+      backtest: {
+        wape: backtest.model.wape,
+        baselineWape: backtest.baseline.wape,
+        improvement: backtest.wapeImprovement,
+        breakage12Error: backtest.model.breakage12Error,
+      },
+    },
+    fraud: {
+      scanSeconds,
+      alerts: alerts.length,
+      precision: evaluation.overall.precision,
+      recall: evaluation.overall.recall,
+      minPatternRecall: Math.min(...FRAUD_PATTERNS.map((p) => evaluation.byPattern[p].recall)),
+    },
+    streaming: { events: latencies.length, p50Ms: pct(0.5), p99Ms: pct(0.99) },
+    baselineScanSeconds,
+    peakRssMiB: peakRssMiB(),
+  }),
+)
