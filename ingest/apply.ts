@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto'
 import type { Transaction } from 'kysely'
 import { type CardEvent, type CardStatus, GiftCardError, isActivity, toIso } from '../core/index.ts'
-import { type Database, type DB, type EngineAdapter, insertMany, selectIn } from '../db/index.ts'
+import {
+  type Database,
+  type DB,
+  type EngineAdapter,
+  insertMany,
+  LEDGER_COLUMNS,
+  selectIn,
+} from '../db/index.ts'
 import type { AppliedEvent } from './hooks.ts'
 
 /** Card facts a POS reports outside any money movement (state, number, owner). */
@@ -102,6 +109,7 @@ export async function applyBatch(
           event.eventId,
           cardId,
           event.type,
+          'ok',
           amount,
           event.balanceAfterCents ?? ledgerBalance,
           event.currency,
@@ -116,7 +124,7 @@ export async function applyBatch(
       }
     }
 
-    await insertMany(trx, adapter, 'gift_card_transactions', TX_COLUMNS, rows, {
+    await insertMany(trx, adapter, 'gift_card_transactions', LEDGER_COLUMNS, rows, {
       key: ['source', 'event_id'],
       action: 'nothing',
     })
@@ -448,20 +456,3 @@ function validateEvent(event: CardEvent): CardEvent {
 export function stubPseudonym(customerId: string): string {
   return `cust_${createHash('sha256').update(customerId).digest('hex').slice(0, 16)}`
 }
-
-/** Column order of the transaction rows built in `applyBatch`. */
-const TX_COLUMNS = [
-  'source',
-  'event_id',
-  'card_id',
-  'type',
-  'amount_cents',
-  'balance_after_cents',
-  'currency',
-  'occurred_at',
-  'location_id',
-  'terminal_id',
-  'order_id',
-  'customer_id',
-  'employee_id',
-] as const

@@ -23,6 +23,20 @@ type Queued = {
  * or a duplicate of one already processed), else the row to apply. A redelivery of a
  * delivery that failed or was cut short is another try at it.
  */
+/** Marks inbox rows applied: in the transaction that applied them. */
+async function markProcessed(trx: Transaction<DB>, ids: number[]): Promise<void> {
+  await trx
+    .updateTable('webhook_inbox')
+    .set((eb) => ({
+      status: 'processed',
+      error: null,
+      processed_at: toIso(Date.now()),
+      attempts: eb('attempts', '+', 1),
+    }))
+    .where('id', 'in', ids)
+    .execute()
+}
+
 async function store(
   trx: Transaction<DB>,
   source: string,
@@ -163,20 +177,10 @@ export class Inbox {
     let result: Awaited<ReturnType<typeof applyBatch>> | undefined
     try {
       result = await applyBatch(this.database, normalized, async (trx) => {
-        await trx
-          .updateTable('webhook_inbox')
-          .set((eb) => ({
-            status: 'processed',
-            error: null,
-            processed_at: toIso(Date.now()),
-            attempts: eb('attempts', '+', 1),
-          }))
-          .where(
-            'id',
-            'in',
-            toApply.map((d) => d.rowId),
-          )
-          .execute()
+        await markProcessed(
+          trx,
+          toApply.map((d) => d.rowId),
+        )
       })
     } catch {
       // Something in the group cannot apply: apply each delivery alone to find it.
@@ -248,16 +252,7 @@ export class Inbox {
   ): Promise<InboxOutcome> {
     try {
       const result = await applyBatch(this.database, normalized, async (trx) => {
-        await trx
-          .updateTable('webhook_inbox')
-          .set((eb) => ({
-            status: 'processed',
-            error: null,
-            processed_at: toIso(Date.now()),
-            attempts: eb('attempts', '+', 1),
-          }))
-          .where('id', '=', rowId)
-          .execute()
+        await markProcessed(trx, [rowId])
       })
       await this.notify(result.applied)
       const status: InboxStatus =

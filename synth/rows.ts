@@ -1,3 +1,5 @@
+import { LEDGER_COLUMNS } from '../db/index.ts'
+
 /**
  * Column order of the positional rows the seed writes, per table, in the order tables must
  * be flushed (parents before children).
@@ -45,22 +47,7 @@ export const SEED_COLUMNS = {
     'last_activity_at',
     'updated_at',
   ],
-  gift_card_transactions: [
-    'source',
-    'event_id',
-    'card_id',
-    'type',
-    'result',
-    'amount_cents',
-    'balance_after_cents',
-    'currency',
-    'occurred_at',
-    'location_id',
-    'terminal_id',
-    'order_id',
-    'customer_id',
-    'employee_id',
-  ],
+  gift_card_transactions: LEDGER_COLUMNS,
   order_items: ['order_id', 'sku', 'category', 'amount_cents'],
 } as const satisfies Record<string, readonly string[]>
 

@@ -1,6 +1,5 @@
-import { sql } from 'kysely'
 import { addMonths, parseDate, Rng, startOfMonth, toIso } from '../../core/index.ts'
-import { type Database, ledgerWatermark } from '../../db/index.ts'
+import { type Database, ledgerWatermark, transactionsInTimeOrder } from '../../db/index.ts'
 import { monthIndex, type RunoffHistory, readRunoffHistory } from './ledger-pass.ts'
 import {
   baselineModel,
@@ -233,28 +232,14 @@ async function actualRunoff(
 ): Promise<number[]> {
   const monthly = new Array<number>(horizon).fill(0)
   const left = new Map(history.openCards.map((c) => [c.id, c.balance]))
-  const end = toIso(addMonths(asOfMs, horizon))
-  let after: { at: string; id: number } | undefined
-  for (;;) {
-    let query = database.db
-      .selectFrom('gift_card_transactions')
-      .select(['id', 'card_id', 'amount_cents', 'occurred_at'])
-      .where('occurred_at', '>=', toIso(asOfMs))
-      .where('occurred_at', '<', end)
-      .where('result', '=', 'ok')
-      .where('amount_cents', '<', 0)
-      .orderBy('occurred_at')
-      .orderBy('id')
-      .limit(50_000)
-    if (after) {
-      const { at, id } = after
-      // The plain bound lets the engine seek the index; the OR condition only breaks ties.
-      query = query
-        .where('occurred_at', '>=', at)
-        .where(sql<boolean>`(occurred_at > ${at} or (occurred_at = ${at} and id > ${id}))`)
-    }
-    const rows = await query.execute()
-    for (const row of rows) {
+  const pages = transactionsInTimeOrder(database.db, {
+    from: toIso(asOfMs),
+    to: toIso(addMonths(asOfMs, horizon)),
+    okOnly: true,
+    debitsOnly: true,
+  })
+  for await (const page of pages) {
+    for (const row of page) {
       const balance = row.card_id ? left.get(row.card_id) : undefined
       if (!balance || !row.card_id) continue
       const used = Math.min(balance, -row.amount_cents)
@@ -262,9 +247,6 @@ async function actualRunoff(
       const step = monthIndex(parseDate(row.occurred_at)) - history.cutoffMonth
       if (step >= 0 && step < horizon) monthly[step] = (monthly[step] as number) + used
     }
-    const last = rows.at(-1)
-    if (!last || rows.length < 50_000) break
-    after = { at: last.occurred_at, id: last.id }
   }
   return monthly
 }

@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import {
   FRAUD_PATTERNS,
   type FraudLabel,
@@ -6,7 +5,7 @@ import {
   parseDate,
   toIso,
 } from '../../core/index.ts'
-import type { Database } from '../../db/index.ts'
+import { type Database, transactionsInTimeOrder } from '../../db/index.ts'
 import { type FraudAlert, type FraudContext, FraudEngine, type ScoredEvent } from './engine.ts'
 
 /** Events read per page while scanning the ledger. */
@@ -38,45 +37,14 @@ export async function scanLedger(
 ): Promise<FraudAlert[]> {
   const engine = new FraudEngine(await loadFraudContext(database))
   const alerts: FraudAlert[] = []
-  let after: { at: string; id: number } | undefined = options.since
-    ? { at: options.since, id: 0 }
-    : undefined
   let seen = 0
-  for (;;) {
-    let query = database.db
-      .selectFrom('gift_card_transactions')
-      .select([
-        'id',
-        'event_id',
-        'card_id',
-        'type',
-        'result',
-        'amount_cents',
-        'balance_after_cents',
-        'occurred_at',
-        'location_id',
-        'terminal_id',
-        'order_id',
-        'customer_id',
-        'employee_id',
-      ])
-      .orderBy('occurred_at')
-      .orderBy('id')
-      .limit(PAGE)
-    if (after) {
-      const { at, id } = after
-      // The plain bound lets the engine seek the index; the OR condition only breaks ties.
-      query = query
-        .where('occurred_at', '>=', at)
-        .where(sql<boolean>`(occurred_at > ${at} or (occurred_at = ${at} and id > ${id}))`)
-    }
-    const rows = await query.execute()
-    for (const row of rows) alerts.push(...engine.observe(toScored(row)))
-    seen += rows.length
+  for await (const page of transactionsInTimeOrder(
+    database.db,
+    options.since ? { from: options.since } : {},
+  )) {
+    for (const row of page) alerts.push(...engine.observe(toScored(row)))
+    seen += page.length
     options.onProgress?.(seen)
-    const last = rows.at(-1)
-    if (!last || rows.length < PAGE) break
-    after = { at: last.occurred_at, id: last.id }
   }
   return alerts
 }

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { TransactionType } from '../../core/index.ts'
-import type { DB } from '../schema.ts'
+import type { CardTransaction, DB } from '../schema.ts'
 import { countAll, sumCents } from '../sql-helpers.ts'
 
 export type TransactionSummaryRow = {
@@ -66,5 +66,64 @@ export async function ledgerCounts(db: Kysely<DB>): Promise<LedgerCounts> {
     customers: customers ?? 0,
     locations: locations ?? 0,
     jurisdictions: Number(jurisdictions.n),
+  }
+}
+
+/** The columns of a ledger transaction as writers supply them (the id is generated). */
+export const LEDGER_COLUMNS = [
+  'source',
+  'event_id',
+  'card_id',
+  'type',
+  'result',
+  'amount_cents',
+  'balance_after_cents',
+  'currency',
+  'occurred_at',
+  'location_id',
+  'terminal_id',
+  'order_id',
+  'customer_id',
+  'employee_id',
+] as const
+
+/**
+ * Transactions in time order (ties by id), a page at a time, from `from` (inclusive) to `to`
+ * (exclusive). The keyset's plain `>=` bound lets the engine seek the time index on each page.
+ */
+export async function* transactionsInTimeOrder(
+  db: Kysely<DB>,
+  options: {
+    from?: string
+    to?: string
+    okOnly?: boolean
+    debitsOnly?: boolean
+    pageSize?: number
+  } = {},
+): AsyncGenerator<CardTransaction[]> {
+  const pageSize = options.pageSize ?? 20_000
+  let after: { at: string; id: number } | undefined
+  for (;;) {
+    let query = db
+      .selectFrom('gift_card_transactions')
+      .selectAll()
+      .orderBy('occurred_at')
+      .orderBy('id')
+      .limit(pageSize)
+    if (options.from) query = query.where('occurred_at', '>=', options.from)
+    if (options.to) query = query.where('occurred_at', '<', options.to)
+    if (options.okOnly) query = query.where('result', '=', 'ok')
+    if (options.debitsOnly) query = query.where('amount_cents', '<', 0)
+    if (after) {
+      const { at, id } = after
+      query = query
+        .where('occurred_at', '>=', at)
+        .where(sql<boolean>`(occurred_at > ${at} or (occurred_at = ${at} and id > ${id}))`)
+    }
+    const rows = await query.execute()
+    if (rows.length > 0) yield rows
+    const last = rows.at(-1)
+    if (!last || rows.length < pageSize) return
+    after = { at: last.occurred_at, id: last.id }
   }
 }
