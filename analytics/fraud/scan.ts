@@ -8,9 +8,6 @@ import {
 import { type Database, transactionsInTimeOrder } from '../../db/index.ts'
 import { type FraudAlert, type FraudContext, FraudEngine, type ScoredEvent } from './engine.ts'
 
-/** Events read per page while scanning the ledger. */
-const PAGE = 20_000
-
 /** Loads what the detectors look up: store coordinates and when each customer was first known. */
 export async function loadFraudContext(database: Database): Promise<FraudContext> {
   const locations = new Map<string, { latitude: number; longitude: number }>()
