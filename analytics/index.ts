@@ -1,2 +1,3 @@
 export * from './breakage/index.ts'
+export * from './escheatment.ts'
 export * from './fraud/index.ts'

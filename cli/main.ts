@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { describeError, isGiftCardError } from '../core/index.ts'
+import { registerEscheatment } from './commands/escheatment.ts'
 import { registerForecast } from './commands/forecast.ts'
 import { registerFraud } from './commands/fraud.ts'
 import { registerImport } from './commands/import.ts'
@@ -32,6 +33,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerFraud(program, ctx)
   registerForecast(program, ctx)
   registerLiability(program, ctx)
+  registerEscheatment(program, ctx)
   return program
 }
 

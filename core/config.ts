@@ -62,6 +62,11 @@ const envSchema = z.object({
     .default('2025-10-16'),
   SHOPIFY_WEBHOOK_SECRET: optionalSecret,
   GENERIC_WEBHOOK_SECRET: optionalSecret,
+  ESCHEAT_DEFAULT_DORMANCY_YEARS: z.coerce.number().int().min(1).max(20).default(5),
+  ISSUER_INCORPORATION_STATE: z
+    .string()
+    .regex(/^[A-Z]{2}-[A-Z]{2}$/, 'must look like US-DE')
+    .default('US-DE'),
 })
 
 export type Config = {
@@ -80,6 +85,12 @@ export type Config = {
   }
   shopify: { webhookSecret?: string }
   generic: { webhookSecret?: string }
+  escheatment: {
+    /** Years of dormancy before a card is reportable where no rule of the table applies. */
+    defaultDormancyYears: number
+    /** The issuer's state of incorporation: the claimant when the owner's address is unknown. */
+    incorporationState: string
+  }
 }
 
 /** Parses the environment (default: process.env) into a Config, or throws CONFIG_INVALID. */
@@ -113,6 +124,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shopify: e.SHOPIFY_WEBHOOK_SECRET ? { webhookSecret: e.SHOPIFY_WEBHOOK_SECRET } : {},
     generic: e.GENERIC_WEBHOOK_SECRET ? { webhookSecret: e.GENERIC_WEBHOOK_SECRET } : {},
+    escheatment: {
+      defaultDormancyYears: e.ESCHEAT_DEFAULT_DORMANCY_YEARS,
+      incorporationState: e.ISSUER_INCORPORATION_STATE,
+    },
   }
 }
 

@@ -1,0 +1,187 @@
+import { addMonths, parseDate, toIso } from '../core/index.ts'
+import type { Database } from '../db/index.ts'
+
+/**
+ * How a jurisdiction treats unredeemed gift cards (DOMAIN.md). `dormancyYears` runs from the
+ * card's last activity; `onlyWithExpiry` means a card without an expiry date is exempt;
+ * `atExpiry` means the card is presumed abandoned at its expiry if that comes first.
+ */
+export type EscheatRule =
+  | { kind: 'exempt'; reason: string }
+  | {
+      kind: 'dormancy'
+      dormancyYears: number
+      onlyWithExpiry?: boolean
+      atExpiry?: boolean
+      reason: string
+    }
+
+export const ESCHEAT_RULES: Readonly<Record<string, EscheatRule>> = {
+  'US-CA': {
+    kind: 'dormancy',
+    dormancyYears: 3,
+    onlyWithExpiry: true,
+    reason: 'not escheatable unless the card has an expiry date',
+  },
+  'US-DE': { kind: 'dormancy', dormancyYears: 5, reason: 'reportable after 5 years of dormancy' },
+  'US-NY': {
+    kind: 'dormancy',
+    dormancyYears: 5,
+    reason: 'reportable after 5 years of inactivity, expiry or not',
+  },
+  'US-TX': {
+    kind: 'dormancy',
+    dormancyYears: 3,
+    onlyWithExpiry: true,
+    atExpiry: true,
+    reason:
+      'exempt without expiry; otherwise abandoned at the earlier of expiry or 3 years inactive',
+  },
+  'US-FL': { kind: 'exempt', reason: 'unredeemed gift certificates belong to the issuer' },
+  'US-WA': { kind: 'exempt', reason: 'gift cards are not unclaimed property' },
+}
+
+export type EscheatmentOptions = {
+  /** Report deadlines up to this many months after `asOf` (those already past are included). */
+  horizonMonths?: number
+  asOf?: string
+  /** The rule for jurisdictions not in the table (default: 5 years of dormancy). */
+  defaultRule?: EscheatRule
+  /** Where the issuer is incorporated: the claimant when the owner's address is unknown. */
+  incorporationState?: string
+}
+
+export type EscheatCard = {
+  cardId: string
+  jurisdiction: string
+  /** Why this jurisdiction claims it: the owner's address, or the issuer's incorporation. */
+  basis: 'owner_address' | 'incorporation'
+  balanceCents: number
+  lastActivityAt: string
+  deadline: string
+  overdue: boolean
+}
+
+export type EscheatmentReport = {
+  asOf: string
+  horizonMonths: number
+  jurisdictions: {
+    jurisdiction: string
+    status: 'reportable' | 'exempt'
+    rule: string
+    cards: number
+    amountCents: number
+    overdueCards: number
+  }[]
+  cards: EscheatCard[]
+}
+
+/**
+ * The escheatment report: cards with a balance whose dormancy deadline falls within the
+ * horizon, by the jurisdiction with the first claim (Texas v. New Jersey: the owner's last
+ * known address state, else the issuer's state of incorporation). Exempt jurisdictions are
+ * listed as exempt with what they hold.
+ */
+export async function escheatmentReport(
+  database: Database,
+  options: EscheatmentOptions = {},
+): Promise<EscheatmentReport> {
+  const asOfMs = options.asOf ? parseDate(options.asOf) : Date.now()
+  const horizon = options.horizonMonths ?? 6
+  const until = addMonths(asOfMs, horizon)
+  const defaultRule = options.defaultRule ?? {
+    kind: 'dormancy',
+    dormancyYears: 5,
+    reason: 'default: reportable after 5 years of dormancy',
+  }
+  const incorporation = options.incorporationState ?? 'US-DE'
+  const rows = await database.db
+    .selectFrom('gift_cards as c')
+    .leftJoin('customers as h', 'h.id', 'c.holder_customer_id')
+    .leftJoin('customers as p', 'p.id', 'c.purchaser_customer_id')
+    .select([
+      'c.id',
+      'c.balance_cents',
+      'c.issued_at',
+      'c.last_activity_at',
+      'c.expires_at',
+      'h.address_state as holder_state',
+      'p.address_state as purchaser_state',
+    ])
+    .where('c.balance_cents', '>', 0)
+    .where('c.issued_at', '<', toIso(asOfMs))
+    .execute()
+
+  const byJurisdiction = new Map<string, EscheatmentReport['jurisdictions'][number]>()
+  const cards: EscheatCard[] = []
+  for (const row of rows) {
+    const owner = row.holder_state ?? row.purchaser_state
+    const jurisdiction = owner ?? incorporation
+    const rule = ESCHEAT_RULES[jurisdiction] ?? defaultRule
+    let entry = byJurisdiction.get(jurisdiction)
+    if (!entry) {
+      entry = {
+        jurisdiction,
+        status: rule.kind === 'exempt' ? 'exempt' : 'reportable',
+        rule: rule.reason,
+        cards: 0,
+        amountCents: 0,
+        overdueCards: 0,
+      }
+      byJurisdiction.set(jurisdiction, entry)
+    }
+    const lastActivity = row.last_activity_at ?? row.issued_at
+    let deadline: number | undefined
+    if (rule.kind === 'dormancy' && !(rule.onlyWithExpiry && !row.expires_at)) {
+      deadline = addMonths(parseDate(lastActivity), rule.dormancyYears * 12)
+      if (rule.atExpiry && row.expires_at) deadline = Math.min(deadline, parseDate(row.expires_at))
+    }
+    if (rule.kind === 'exempt') {
+      // Exempt jurisdictions are shown with what they hold, for the record.
+      entry.cards++
+      entry.amountCents += row.balance_cents
+      continue
+    }
+    if (deadline === undefined || deadline >= until) continue
+    entry.cards++
+    entry.amountCents += row.balance_cents
+    if (deadline < asOfMs) entry.overdueCards++
+    cards.push({
+      cardId: row.id,
+      jurisdiction,
+      basis: owner ? 'owner_address' : 'incorporation',
+      balanceCents: row.balance_cents,
+      lastActivityAt: lastActivity,
+      deadline: toIso(deadline),
+      overdue: deadline < asOfMs,
+    })
+  }
+  cards.sort((a, b) =>
+    a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : a.cardId < b.cardId ? -1 : 1,
+  )
+  const jurisdictions = [...byJurisdiction.values()]
+    .filter((j) => j.cards > 0 || j.status === 'exempt')
+    .sort((a, b) =>
+      a.status === b.status ? b.amountCents - a.amountCents : a.status === 'reportable' ? -1 : 1,
+    )
+  return { asOf: toIso(asOfMs), horizonMonths: horizon, jurisdictions, cards }
+}
+
+/** The report's cards as CSV (one row per card reaching its deadline), for the compliance team. */
+export function escheatmentCsv(report: EscheatmentReport): string {
+  const lines = ['card_id,jurisdiction,basis,balance,last_activity_at,deadline,overdue']
+  for (const c of report.cards) {
+    lines.push(
+      [
+        c.cardId,
+        c.jurisdiction,
+        c.basis,
+        (c.balanceCents / 100).toFixed(2),
+        c.lastActivityAt,
+        c.deadline,
+        c.overdue ? 'yes' : 'no',
+      ].join(','),
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
