@@ -93,4 +93,42 @@ describe('the giftcards command', () => {
     expect(run.code, run.stderr).toBe(0)
     expect(existsSync(join(dir, 'data', 'giftcards.db'))).toBe(true)
   })
+
+  it('runs the analytics commands on a seeded chain: liability, forecast, backtest, fraud, escheatment', () => {
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'analytics.db')}` }
+    const labels = join(dir, 'analytics-labels.jsonl')
+    expect(
+      giftcards(
+        ['seed', '--cards', '2000', '--start', '2023-01-01', '--months', '30', '--labels', labels],
+        env,
+      ).code,
+    ).toBe(0)
+    const liability = giftcards(['liability', '--by', 'occasion', '--as-of', '2024-12-31'], env)
+    expect(liability.stdout).toMatch(
+      /Outstanding liability at the end of 2024-12-31: \$[\d,]+\.\d\d/,
+    )
+    expect(liability.stdout).toContain('holiday')
+    const forecast = giftcards(
+      ['forecast', '--as-of', '2025-01-10', '--horizon', '3', '--json'],
+      env,
+    )
+    expect(forecast.code, forecast.stderr).toBe(0)
+    expect(JSON.parse(forecast.stdout)).toMatchObject({
+      asOf: '2025-01-01T00:00:00.000Z',
+      horizonMonths: 3,
+    })
+    const backtest = giftcards(['forecast', 'backtest', '--as-of', '2024-07-01'], env)
+    expect(backtest.code, backtest.stderr).toBe(0)
+    expect(backtest.stdout).toMatch(/model: +WAPE [\d.]+%/)
+    const evaluation = giftcards(['fraud', 'eval', '--labels', labels, '--json'], env)
+    expect(JSON.parse(evaluation.stdout).overall.recall).toBeGreaterThan(0.8)
+    expect(giftcards(['fraud', 'scan'], env).stdout).toMatch(
+      /Scanned the ledger in [\d.]+ s: \d+ alerts/,
+    )
+    expect(giftcards(['fraud', 'alerts', '--limit', '3'], env).stdout).toMatch(/^\d+ open alerts/)
+    const csv = join(dir, 'escheat.csv')
+    const escheat = giftcards(['escheatment', '--as-of', '2030-01-01', '--csv', csv], env)
+    expect(escheat.stdout).toMatch(/US-FL +exempt/)
+    expect(escheat.stdout).toMatch(/cards written to /)
+  }, 120_000)
 })
