@@ -125,38 +125,26 @@ export function runOff(
   horizon: number,
 ): { monthly: number[]; ultimateRedeemed: number } {
   const monthly = new Array<number>(horizon).fill(0)
+  const byMonthOfYear = Array.from({ length: 12 }, (_, moy) =>
+    transitions(model, model.season[moy] as number),
+  )
   let mass = Float64Array.from(start)
   let ultimateRedeemed = 0
   for (let step = 0; step < ULTIMATE_MONTHS; step++) {
     const next = new Float64Array(SLOTS)
-    const seasonFactor = model.season[(startMonth + step) % 12] as number
     let redeemedThisMonth = 0
     let left = 0
-    for (let age = 0; age <= MAX_AGE; age++) {
-      const older = Math.min(MAX_AGE, age + 1)
-      for (let recency = 0; recency <= MAX_RECENCY; recency++) {
-        const staler = Math.min(MAX_RECENCY, recency + 1)
-        for (let small = 0; small < 2; small++) {
-          for (let reloaded = 0; reloaded < 2; reloaded++) {
-            const m = mass[slot(age, recency, small, reloaded)] as number
-            if (m <= 0) continue
-            const state = stateOf(age, recency, small === 1, reloaded === 1)
-            const act = Math.min(0.99, (model.active[state] as number) * seasonFactor)
-            const used = m * act
-            const redeemed = used * (model.spent[state] as number)
-            redeemedThisMonth += redeemed
-            // What a used balance has left was active last month (recency 1, as the history
-            // counts it), and is often only a residual.
-            const usedLeft = used - redeemed
-            const toSmall =
-              small === 1 ? usedLeft : usedLeft * (model.becomesSmall[state] as number)
-            add(next, slot(older, 1, 1, reloaded), toSmall)
-            add(next, slot(older, 1, small, reloaded), usedLeft - toSmall)
-            add(next, slot(older, staler, small, reloaded), m - used)
-            left += m - redeemed
-          }
-        }
-      }
+    for (const t of byMonthOfYear[(startMonth + step) % 12] as Transition[]) {
+      const m = mass[t.from] as number
+      if (m <= 0) continue
+      const used = m * t.active
+      const redeemed = used * t.spent
+      const usedLeft = used - redeemed
+      redeemedThisMonth += redeemed
+      add(next, t.usedSmall, usedLeft * t.toSmall)
+      add(next, t.usedSame, usedLeft * (1 - t.toSmall))
+      add(next, t.idle, m - used)
+      left += m - redeemed
     }
     if (step < horizon) monthly[step] = redeemedThisMonth
     ultimateRedeemed += redeemedThisMonth
@@ -168,35 +156,64 @@ export function runOff(
 
 /**
  * The share of a balance expected never to be redeemed, for every exact (age, recency,
- * residual) slot: the chain solved backwards (stationary, months of year averaged out).
+ * residual, reloaded) slot: the chain solved backwards (stationary, months of year averaged
+ * out).
  */
 export function neverRedeemedBySlot(model: RunoffModel): Float64Array {
+  const table = transitions(model, 1)
   let never = new Float64Array(SLOTS).fill(1)
   for (let round = 0; round < ULTIMATE_MONTHS; round++) {
     const next = new Float64Array(SLOTS)
-    for (let age = 0; age <= MAX_AGE; age++) {
-      const older = Math.min(MAX_AGE, age + 1)
-      for (let recency = 0; recency <= MAX_RECENCY; recency++) {
-        const staler = Math.min(MAX_RECENCY, recency + 1)
-        for (let small = 0; small < 2; small++) {
-          for (let reloaded = 0; reloaded < 2; reloaded++) {
-            const state = stateOf(age, recency, small === 1, reloaded === 1)
-            const act = Math.min(0.99, model.active[state] as number)
-            const keep = 1 - (model.spent[state] as number)
-            const toSmall = small === 1 ? 1 : (model.becomesSmall[state] as number)
-            const afterUse =
-              toSmall * (never[slot(older, 1, 1, reloaded)] as number) +
-              (1 - toSmall) * (never[slot(older, 1, small, reloaded)] as number)
-            next[slot(age, recency, small, reloaded)] =
-              (1 - act) * (never[slot(older, staler, small, reloaded)] as number) +
-              act * keep * afterUse
-          }
-        }
-      }
+    for (const t of table) {
+      const afterUse =
+        t.toSmall * (never[t.usedSmall] as number) + (1 - t.toSmall) * (never[t.usedSame] as number)
+      next[t.from] =
+        (1 - t.active) * (never[t.idle] as number) + t.active * (1 - t.spent) * afterUse
     }
     never = next
   }
   return never
+}
+
+/**
+ * One month of the chain from a slot: the balance is used with chance `active` and a used
+ * balance loses `spent`. What a used balance has left was active last month (recency 1, as the
+ * history counts it) and is a residual with share `toSmall`; an unused one is a month staler.
+ * Both runOff and neverRedeemedBySlot walk these, so they cannot disagree.
+ */
+type Transition = {
+  from: number
+  active: number
+  spent: number
+  toSmall: number
+  idle: number
+  usedSame: number
+  usedSmall: number
+}
+
+function transitions(model: RunoffModel, seasonFactor: number): Transition[] {
+  const out: Transition[] = []
+  for (let age = 0; age <= MAX_AGE; age++) {
+    const older = Math.min(MAX_AGE, age + 1)
+    for (let recency = 0; recency <= MAX_RECENCY; recency++) {
+      const staler = Math.min(MAX_RECENCY, recency + 1)
+      for (let small = 0; small < 2; small++) {
+        for (let reloaded = 0; reloaded < 2; reloaded++) {
+          const state = stateOf(age, recency, small === 1, reloaded === 1)
+          out.push({
+            from: slot(age, recency, small, reloaded),
+            active: Math.min(0.99, (model.active[state] as number) * seasonFactor),
+            spent: model.spent[state] as number,
+            toSmall: small === 1 ? 1 : (model.becomesSmall[state] as number),
+            idle: slot(older, staler, small, reloaded),
+            usedSame: slot(older, 1, small, reloaded),
+            usedSmall: slot(older, 1, 1, reloaded),
+          })
+        }
+      }
+    }
+  }
+  return out
 }
 
 /** The slot of a card, to look its risk up in `neverRedeemedBySlot`. */
