@@ -7,6 +7,7 @@ import { registerImport } from './commands/import.ts'
 import { registerLiability } from './commands/liability.ts'
 import { registerMigrate } from './commands/migrate.ts'
 import { registerSeed } from './commands/seed.ts'
+import { registerSegments } from './commands/segments.ts'
 import { registerServe } from './commands/serve.ts'
 import { registerStart } from './commands/start.ts'
 import { registerSync } from './commands/sync.ts'
@@ -34,6 +35,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerForecast(program, ctx)
   registerLiability(program, ctx)
   registerEscheatment(program, ctx)
+  registerSegments(program, ctx)
   return program
 }
 

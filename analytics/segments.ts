@@ -1,0 +1,237 @@
+import { sql } from 'kysely'
+import { DAY_MS, type Occasion, parseDate } from '../core/index.ts'
+import { countAll, type Database, sumCents } from '../db/index.ts'
+
+export const OCCASION_SEGMENTS = [
+  'corporate_bulk',
+  'holiday_gifter',
+  'self_use',
+  'birthday_occasional',
+] as const
+export type OccasionSegment = (typeof OCCASION_SEGMENTS)[number]
+export const BEHAVIOUR_SEGMENTS = ['fast', 'slow_partial', 'dormant', 'too_new'] as const
+export type BehaviourSegment = (typeof BEHAVIOUR_SEGMENTS)[number]
+
+/** Cards bought together in one order from this many on are a bulk (corporate) purchase. */
+const BULK_ORDER = 5
+
+/** What a card's ledger says about why and how it was bought and used. */
+type CardFeatures = {
+  purchaser: string
+  issuedAt: number
+  valueCents: number
+  balanceCents: number
+  orderSize: number
+  holiday: boolean
+  selfUse: boolean
+  firstUseDays: number | null
+  redeemedCents: number
+  recordedOccasion: Occasion | null
+}
+
+export type SegmentRow = {
+  segment: string
+  purchasers: number
+  cards: number
+  liabilityCents: number
+  averageBalanceCents: number
+  /** The features that put purchasers here, averaged over the segment. */
+  features: Record<string, number>
+}
+
+export type SegmentReport = {
+  asOf: string
+  byOccasion: SegmentRow[]
+  byBehaviour: SegmentRow[]
+  /** Where the ledger records each card's occasion: how often the derived segment agrees. */
+  occasionAccuracy: { cards: number; agreement: number } | null
+}
+
+/**
+ * Segments purchasers by why they buy (corporate / bulk, holiday gifter, self-use,
+ * birthday / occasional) and by how their cards are used (fast, slow / partial, dormant), from
+ * ledger features only: the order a card was bought in, the month, who holds it, reloads, when
+ * it was first used and how much of it was. Deterministic: the same ledger, the same segments.
+ */
+export async function segmentPurchasers(
+  database: Database,
+  options: { asOf?: string } = {},
+): Promise<SegmentReport> {
+  const asOfMs = options.asOf ? parseDate(options.asOf) : Date.now()
+  const features = await readFeatures(database)
+  const byPurchaser = new Map<string, CardFeatures[]>()
+  for (const card of features) {
+    const list = byPurchaser.get(card.purchaser)
+    if (list) list.push(card)
+    else byPurchaser.set(card.purchaser, [card])
+  }
+
+  const occasionRows = new Map<OccasionSegment, Accumulator>(
+    OCCASION_SEGMENTS.map((s) => [s, new Accumulator()]),
+  )
+  const behaviourRows = new Map<BehaviourSegment, Accumulator>(
+    BEHAVIOUR_SEGMENTS.map((s) => [s, new Accumulator()]),
+  )
+  let compared = 0
+  let agreed = 0
+  for (const cards of byPurchaser.values()) {
+    const occasion = occasionOf(cards)
+    const behaviour = behaviourOf(cards, asOfMs)
+    const n = cards.length
+    const explain = {
+      cards: n,
+      largestOrder: Math.max(...cards.map((c) => c.orderSize)),
+      holidayShare: cards.filter((c) => c.holiday).length / n,
+      selfUseShare: cards.filter((c) => c.selfUse).length / n,
+      usedWithin30DaysShare:
+        cards.filter((c) => c.firstUseDays !== null && c.firstUseDays <= 30).length / n,
+      redeemedShare:
+        sum(cards.map((c) => c.redeemedCents)) / Math.max(1, sum(cards.map((c) => c.valueCents))),
+    }
+    occasionRows.get(occasion)?.add(cards, explain)
+    behaviourRows.get(behaviour)?.add(cards, explain)
+    for (const card of cards) {
+      if (!card.recordedOccasion) continue
+      compared++
+      if (SEGMENT_OF_OCCASION[card.recordedOccasion] === occasion) agreed++
+    }
+  }
+  return {
+    asOf: new Date(asOfMs).toISOString(),
+    byOccasion: [...occasionRows].map(([segment, acc]) => acc.row(segment)),
+    byBehaviour: [...behaviourRows].map(([segment, acc]) => acc.row(segment)),
+    occasionAccuracy: compared > 0 ? { cards: compared, agreement: agreed / compared } : null,
+  }
+}
+
+const SEGMENT_OF_OCCASION: Record<Occasion, OccasionSegment> = {
+  corporate: 'corporate_bulk',
+  holiday: 'holiday_gifter',
+  self_use: 'self_use',
+  birthday: 'birthday_occasional',
+}
+
+/** Why a purchaser buys: bulk orders first, then cards kept for themselves, then the season. */
+export function occasionOf(
+  cards: readonly Pick<CardFeatures, 'orderSize' | 'selfUse' | 'holiday'>[],
+): OccasionSegment {
+  const n = cards.length
+  if (cards.some((c) => c.orderSize >= BULK_ORDER)) return 'corporate_bulk'
+  if (cards.filter((c) => c.selfUse).length * 2 > n) return 'self_use'
+  if (cards.filter((c) => c.holiday).length * 2 > n) return 'holiday_gifter'
+  return 'birthday_occasional'
+}
+
+/** How a purchaser's cards get used (cards under 30 days old do not count yet). */
+export function behaviourOf(
+  cards: readonly Pick<
+    CardFeatures,
+    'issuedAt' | 'valueCents' | 'firstUseDays' | 'redeemedCents'
+  >[],
+  asOfMs: number,
+): BehaviourSegment {
+  const mature = cards.filter((c) => asOfMs - c.issuedAt >= 30 * DAY_MS)
+  if (mature.length === 0) return 'too_new'
+  const value = sum(mature.map((c) => c.valueCents))
+  const fastValue = sum(
+    mature.filter((c) => c.firstUseDays !== null && c.firstUseDays <= 30).map((c) => c.valueCents),
+  )
+  const redeemed = sum(mature.map((c) => c.redeemedCents))
+  const unused = mature.every((c) => c.firstUseDays === null)
+  if (unused && mature.some((c) => asOfMs - c.issuedAt >= 90 * DAY_MS)) return 'dormant'
+  if (value > 0 && fastValue / value >= 0.8 && redeemed / value >= 0.8) return 'fast'
+  return 'slow_partial'
+}
+
+class Accumulator {
+  purchasers = 0
+  cards = 0
+  liability = 0
+  private readonly totals: Record<string, number> = {}
+  add(cards: readonly CardFeatures[], explain: Record<string, number>): void {
+    this.purchasers++
+    this.cards += cards.length
+    this.liability += sum(cards.map((c) => c.balanceCents))
+    for (const [k, v] of Object.entries(explain)) this.totals[k] = (this.totals[k] ?? 0) + v
+  }
+  row(segment: string): SegmentRow {
+    const features: Record<string, number> = {}
+    for (const [k, v] of Object.entries(this.totals))
+      features[`average_${k}`] = Number((v / Math.max(1, this.purchasers)).toFixed(3))
+    return {
+      segment,
+      purchasers: this.purchasers,
+      cards: this.cards,
+      liabilityCents: this.liability,
+      averageBalanceCents: this.cards > 0 ? Math.round(this.liability / this.cards) : 0,
+      features,
+    }
+  }
+}
+
+/** Per card with a purchaser: the ledger features segments are made of. */
+async function readFeatures(database: Database): Promise<CardFeatures[]> {
+  const { db } = database
+  const usage = await db
+    .selectFrom('gift_card_transactions')
+    .select((eb) => [
+      'card_id',
+      sql<string | null>`min(case when type = 'redeem' then occurred_at end)`.as('first_redeem'),
+      sumCents(sql<number>`case when type = 'redeem' then -amount_cents else 0 end`).as('redeemed'),
+      sql<number>`cast(sum(case when type = 'load' then 1 else 0 end) as bigint)`.as('loads'),
+      sumCents(sql<number>`case when amount_cents > 0 then amount_cents else 0 end`).as('loaded'),
+      sql<string | null>`max(case when type = 'activate' then order_id end)`.as('activation_order'),
+      eb.fn.count<number>('id').as('n'),
+    ])
+    .where('card_id', 'is not', null)
+    .where('result', '=', 'ok')
+    .groupBy('card_id')
+    .execute()
+  const orders = await db
+    .selectFrom('gift_card_transactions')
+    .select(['order_id', countAll().as('n')])
+    .where('type', '=', 'activate')
+    .where('order_id', 'is not', null)
+    .groupBy('order_id')
+    .having(countAll(), '>', 1)
+    .execute()
+  const orderSize = new Map(orders.map((o) => [o.order_id as string, o.n]))
+  const byCard = new Map(usage.map((u) => [u.card_id as string, u]))
+  const cards = await db
+    .selectFrom('gift_cards')
+    .select([
+      'id',
+      'purchaser_customer_id',
+      'holder_customer_id',
+      'issued_at',
+      'initial_value_cents',
+      'balance_cents',
+      'occasion',
+    ])
+    .where('purchaser_customer_id', 'is not', null)
+    .execute()
+  return cards.map((card) => {
+    const u = byCard.get(card.id)
+    const issuedAt = parseDate(card.issued_at)
+    const month = new Date(issuedAt).getUTCMonth()
+    return {
+      purchaser: card.purchaser_customer_id as string,
+      issuedAt,
+      // Everything put on the card, reloads and refunds included.
+      valueCents: Math.max(card.initial_value_cents, u?.loaded ?? 0),
+      balanceCents: card.balance_cents,
+      orderSize: u?.activation_order ? (orderSize.get(u.activation_order) ?? 1) : 1,
+      holiday: month >= 10,
+      selfUse: card.holder_customer_id === card.purchaser_customer_id || Number(u?.loads ?? 0) > 0,
+      firstUseDays: u?.first_redeem ? (parseDate(u.first_redeem) - issuedAt) / DAY_MS : null,
+      redeemedCents: u?.redeemed ?? 0,
+      recordedOccasion: card.occasion,
+    }
+  })
+}
+
+function sum(values: readonly number[]): number {
+  let total = 0
+  for (const v of values) total += v
+  return total
+}
