@@ -58,4 +58,10 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
 }
 
+// `giftcards … | head` closes stdout early: that ends the command quietly, not with a trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw err
+})
+
 process.exitCode = await main()
