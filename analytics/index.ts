@@ -1,3 +1,4 @@
+export * from './affinity.ts'
 export * from './breakage/index.ts'
 export * from './escheatment.ts'
 export * from './fraud/index.ts'

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { describeError, isGiftCardError } from '../core/index.ts'
+import { registerAffinity } from './commands/affinity.ts'
 import { registerEscheatment } from './commands/escheatment.ts'
 import { registerForecast } from './commands/forecast.ts'
 import { registerFraud } from './commands/fraud.ts'
@@ -36,6 +37,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerLiability(program, ctx)
   registerEscheatment(program, ctx)
   registerSegments(program, ctx)
+  registerAffinity(program, ctx)
   return program
 }
 
