@@ -1,5 +1,6 @@
 export * from './affinity.ts'
 export * from './breakage/index.ts'
+export * from './dormancy.ts'
 export * from './escheatment.ts'
 export * from './fraud/index.ts'
 export * from './segments.ts'

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { describeError, isGiftCardError } from '../core/index.ts'
 import { registerAffinity } from './commands/affinity.ts'
+import { registerDormant } from './commands/dormant.ts'
 import { registerEscheatment } from './commands/escheatment.ts'
 import { registerForecast } from './commands/forecast.ts'
 import { registerFraud } from './commands/fraud.ts'
@@ -38,6 +39,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerEscheatment(program, ctx)
   registerSegments(program, ctx)
   registerAffinity(program, ctx)
+  registerDormant(program, ctx)
   return program
 }
 

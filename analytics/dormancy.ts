@@ -1,0 +1,260 @@
+import { addMonths, DAY_MS, parseDate, startOfMonth, toIso } from '../core/index.ts'
+import { type Database, transactionsInTimeOrder } from '../db/index.ts'
+import {
+  MAX_AGE,
+  MAX_RECENCY,
+  readRunoffHistory,
+  SMALL_BALANCE,
+  stateOf,
+} from './breakage/ledger-pass.ts'
+import { fitRunoff, type RunoffModel } from './breakage/model.ts'
+
+/** Months ahead the reactivation likelihood looks (about 90 days). */
+const LOOKAHEAD_MONTHS = 3
+
+/**
+ * The chance a dormant balance is used again within three months, from the run-off model's
+ * activity rates for its state (age, months idle, residual, reloaded), staying idle month by
+ * month until it is used.
+ */
+export function reactivationChance(
+  model: RunoffModel,
+  card: { age: number; recency: number; balance: number; reloaded: boolean },
+  startMonth: number,
+): number {
+  let idle = 1
+  for (let step = 0; step < LOOKAHEAD_MONTHS; step++) {
+    const state = stateOf(
+      Math.min(MAX_AGE, card.age + step),
+      Math.min(MAX_RECENCY, card.recency + step),
+      card.balance <= SMALL_BALANCE,
+      card.reloaded,
+    )
+    const active = Math.min(
+      0.99,
+      (model.active[state] as number) * (model.season[(startMonth + step) % 12] as number),
+    )
+    idle *= 1 - active
+  }
+  return 1 - idle
+}
+
+export type DormantCard = {
+  cardId: string
+  balanceCents: number
+  lastActivityAt: string
+  daysInactive: number
+  /** 0–1: the chance the card is used within about 90 days. */
+  reactivation: number
+  /** What the score is made of. */
+  features: {
+    ageMonths: number
+    monthsIdle: number
+    reloaded: boolean
+    purchaserCards: number
+    purchaserUsedShare: number | null
+  }
+}
+
+export type DormancyReport = {
+  asOf: string
+  minDays: number
+  cards: number
+  balanceCents: number
+  dormant: DormantCard[]
+}
+
+/**
+ * Cards with a balance and no load or redemption for `minDays` (default 90) before `asOf`,
+ * most likely to come back first, with a reactivation likelihood: the run-off model's chance
+ * for the card's state, scaled by its purchaser's habit (how often their other cards were used,
+ * against everyone's). Fitting the model reads the ledger once.
+ */
+export async function findDormantCards(
+  database: Database,
+  options: {
+    asOf?: string
+    minDays?: number
+    minBalanceCents?: number
+    limit?: number
+    offset?: number
+  } = {},
+): Promise<DormancyReport> {
+  const asOfMs = options.asOf ? parseDate(options.asOf) : Date.now()
+  const minDays = options.minDays ?? 90
+  const history = await readRunoffHistory(database, startOfMonth(asOfMs))
+  const model = fitRunoff(history)
+  const cutoff = toIso(asOfMs - minDays * DAY_MS)
+  const rows = await database.db
+    .selectFrom('gift_cards as c')
+    .select([
+      'c.id',
+      'c.balance_cents',
+      'c.issued_at',
+      'c.last_activity_at',
+      'c.purchaser_customer_id',
+      'c.initial_value_cents',
+    ])
+    .where('c.balance_cents', '>=', options.minBalanceCents ?? 1)
+    .where('c.issued_at', '<', cutoff)
+    .where((eb) =>
+      eb.or([eb('c.last_activity_at', '<', cutoff), eb('c.last_activity_at', 'is', null)]),
+    )
+    .execute()
+  const habit = await purchaserHabits(database, [
+    ...new Set(rows.flatMap((r) => (r.purchaser_customer_id ? [r.purchaser_customer_id] : []))),
+  ])
+  const reloaded = new Set(history.openCards.filter((c) => c.reloaded).map((c) => c.id))
+  const startMonth = history.cutoffMonth
+  const dormant = rows.map((row) => {
+    const last = parseDate(row.last_activity_at ?? row.issued_at)
+    const age = Math.max(0, monthsBetween(parseDate(row.issued_at), asOfMs))
+    const monthsIdle = Math.max(1, monthsBetween(last, asOfMs))
+    const base = reactivationChance(
+      model,
+      { age, recency: monthsIdle, balance: row.balance_cents, reloaded: reloaded.has(row.id) },
+      startMonth,
+    )
+    const profile = row.purchaser_customer_id
+      ? habit.byPurchaser.get(row.purchaser_customer_id)
+      : undefined
+    // Scale the odds by the purchaser's habit, from their *other* cards, within 0.5–2×.
+    const usedShare =
+      profile && profile.cards > 1
+        ? (profile.used - (row.initial_value_cents > row.balance_cents ? 1 : 0)) /
+          (profile.cards - 1)
+        : null
+    const factor =
+      usedShare === null || habit.overall === 0
+        ? 1
+        : Math.min(2, Math.max(0.5, usedShare / habit.overall))
+    const odds = (base / Math.max(1e-6, 1 - base)) * factor
+    return {
+      cardId: row.id,
+      balanceCents: row.balance_cents,
+      lastActivityAt: toIso(last),
+      daysInactive: Math.floor((asOfMs - last) / DAY_MS),
+      reactivation: Number((odds / (1 + odds)).toFixed(4)),
+      features: {
+        ageMonths: age,
+        monthsIdle,
+        reloaded: reloaded.has(row.id),
+        purchaserCards: profile?.cards ?? 0,
+        purchaserUsedShare: usedShare === null ? null : Number(usedShare.toFixed(3)),
+      },
+    }
+  })
+  dormant.sort(
+    (a, b) =>
+      b.reactivation - a.reactivation ||
+      b.balanceCents - a.balanceCents ||
+      (a.cardId < b.cardId ? -1 : 1),
+  )
+  const offset = options.offset ?? 0
+  return {
+    asOf: toIso(asOfMs),
+    minDays,
+    cards: dormant.length,
+    balanceCents: dormant.reduce((sum, d) => sum + d.balanceCents, 0),
+    dormant: dormant.slice(offset, offset + (options.limit ?? 100)),
+  }
+}
+
+/** For each purchaser: their cards, and how many were ever spent from; and the share over everyone. */
+async function purchaserHabits(database: Database, purchasers: string[]) {
+  const byPurchaser = new Map<string, { cards: number; used: number }>()
+  for (let i = 0; i < purchasers.length; i += 500) {
+    const rows = await database.db
+      .selectFrom('gift_cards')
+      .select(['purchaser_customer_id', 'initial_value_cents', 'balance_cents'])
+      .where('purchaser_customer_id', 'in', purchasers.slice(i, i + 500))
+      .execute()
+    for (const row of rows) {
+      const p = byPurchaser.get(row.purchaser_customer_id as string) ?? { cards: 0, used: 0 }
+      p.cards++
+      if (row.balance_cents < row.initial_value_cents) p.used++
+      byPurchaser.set(row.purchaser_customer_id as string, p)
+    }
+  }
+  const all = await database.db
+    .selectFrom('gift_cards')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('cards'),
+      eb.fn
+        .sum<number>(
+          eb.case().when('balance_cents', '<', eb.ref('initial_value_cents')).then(1).else(0).end(),
+        )
+        .as('used'),
+    ])
+    .executeTakeFirstOrThrow()
+  return { byPurchaser, overall: Number(all.cards) > 0 ? Number(all.used) / Number(all.cards) : 0 }
+}
+
+function monthsBetween(fromMs: number, toMs: number): number {
+  const a = new Date(fromMs)
+  const b = new Date(toMs)
+  return (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + (b.getUTCMonth() - a.getUTCMonth())
+}
+
+export type ReactivationBacktest = {
+  asOf: string
+  dormantCards: number
+  reactivated: number
+  auc: number
+  baseRate: number
+}
+
+/**
+ * How well the model ranks dormant cards: at `asOf`, the cards idle for three months or more
+ * (state as the ledger before `asOf` knew it) are scored with a model fitted before `asOf`,
+ * then compared with whether each was used in the next 90 days. AUC 0.5 is chance.
+ */
+export async function backtestReactivation(
+  database: Database,
+  options: { asOf: string },
+): Promise<ReactivationBacktest> {
+  const asOfMs = startOfMonth(parseDate(options.asOf))
+  const history = await readRunoffHistory(database, asOfMs)
+  const model = fitRunoff(history)
+  const dormant = history.openCards.filter((c) => c.recency >= 3)
+  const scores = new Map(
+    dormant.map((c) => [c.id, reactivationChance(model, c, history.cutoffMonth)]),
+  )
+  const used = new Set<string>()
+  for await (const page of transactionsInTimeOrder(database.db, {
+    from: toIso(asOfMs),
+    to: toIso(addMonths(asOfMs, LOOKAHEAD_MONTHS)),
+    okOnly: true,
+  })) {
+    for (const row of page)
+      if (row.card_id && row.amount_cents !== 0 && scores.has(row.card_id)) used.add(row.card_id)
+  }
+  return {
+    asOf: toIso(asOfMs),
+    dormantCards: dormant.length,
+    reactivated: used.size,
+    auc: auc(dormant.map((c) => ({ score: scores.get(c.id) ?? 0, positive: used.has(c.id) }))),
+    baseRate: dormant.length > 0 ? used.size / dormant.length : 0,
+  }
+}
+
+/** Area under the ROC curve by ranks (ties count half). */
+function auc(points: { score: number; positive: boolean }[]): number {
+  const positives = points.filter((p) => p.positive).length
+  const negatives = points.length - positives
+  if (positives === 0 || negatives === 0) return 0.5
+  const sorted = [...points].sort((a, b) => a.score - b.score)
+  let rankSum = 0
+  for (let i = 0; i < sorted.length; ) {
+    let j = i
+    while (
+      j < sorted.length &&
+      (sorted[j] as { score: number }).score === (sorted[i] as { score: number }).score
+    )
+      j++
+    const rank = (i + 1 + j) / 2
+    for (let k = i; k < j; k++) if ((sorted[k] as { positive: boolean }).positive) rankSum += rank
+    i = j
+  }
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives)
+}

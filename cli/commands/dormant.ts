@@ -1,0 +1,63 @@
+import type { Command } from 'commander'
+import { z } from 'zod'
+import { backtestReactivation, findDormantCards } from '../../analytics/index.ts'
+import { formatCents, toIso } from '../../core/index.ts'
+import { type CliContext, withDatabase } from '../context.ts'
+import { dateOption, intOption, parseOptions } from '../options.ts'
+
+const dormantOptions = z.object({
+  days: intOption(1, 3650).default(90),
+  asOf: dateOption.optional(),
+  limit: intOption(1, 10_000).default(20),
+  backtest: dateOption.optional(),
+  json: z.boolean().default(false),
+})
+
+export function registerDormant(program: Command, ctx: () => CliContext): void {
+  program
+    .command('dormant')
+    .description(
+      'cards with a balance and no load or spend for N days, most likely to come back first',
+    )
+    .option('--days <n>', 'days without a load or redemption', '90')
+    .option('--as-of <YYYY-MM-DD>', 'the day to look from (default: now)')
+    .option('--limit <n>', 'how many cards to list', '20')
+    .option(
+      '--backtest <YYYY-MM-DD>',
+      'instead, measure the likelihood: AUC of who came back within 90 days of this day',
+    )
+    .option('--json', 'print as JSON')
+    .action(async (raw) => {
+      const options = parseOptions(dormantOptions, raw)
+      if (options.backtest !== undefined) {
+        const result = await withDatabase(ctx(), (database) =>
+          backtestReactivation(database, { asOf: toIso(options.backtest as number) }),
+        )
+        console.log(
+          options.json
+            ? JSON.stringify(result, null, 2)
+            : `Reactivation backtest from ${result.asOf.slice(0, 10)}: ${result.dormantCards} dormant cards, ${result.reactivated} used within 90 days; AUC ${result.auc.toFixed(3)} (0.5 is chance)`,
+        )
+        return
+      }
+      const report = await withDatabase(ctx(), (database) =>
+        findDormantCards(database, {
+          minDays: options.days,
+          limit: options.limit,
+          ...(options.asOf !== undefined ? { asOf: toIso(options.asOf) } : {}),
+        }),
+      )
+      if (options.json) {
+        console.log(JSON.stringify(report, null, 2))
+        return
+      }
+      console.log(
+        `${report.cards.toLocaleString('en-US')} cards dormant for ${report.minDays}+ days, holding ${formatCents(report.balanceCents)}`,
+      )
+      for (const d of report.dormant) {
+        console.log(
+          `  ${d.cardId}  ${formatCents(d.balanceCents).padStart(10)}  idle ${String(d.daysInactive).padStart(4)} days  ${(d.reactivation * 100).toFixed(0).padStart(3)}% likely back within 90 days`,
+        )
+      }
+    })
+}
