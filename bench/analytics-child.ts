@@ -2,11 +2,16 @@ import { join } from 'node:path'
 import { sql } from 'kysely'
 import {
   backtestBreakage,
+  backtestReactivation,
+  escheatmentReport,
   evaluateAlerts,
   FraudEngine,
+  findDormantCards,
   forecastBreakage,
   loadFraudContext,
+  productAffinity,
   scanLedger,
+  segmentPurchasers,
   toScored,
 } from '../analytics/index.ts'
 import { FRAUD_PATTERNS, parseDate } from '../core/index.ts'
@@ -41,6 +46,13 @@ const [, forecastSeconds] = await time(() => forecastBreakage(database, { store:
 const [backtest] = await time(() => backtestBreakage(database, { asOf: '2025-01-01' }))
 const [alerts, scanSeconds] = await time(() => scanLedger(database))
 const evaluation = evaluateAlerts(alerts, readLabels(labelsPath), cards)
+const [segments, segmentsSeconds] = await time(() => segmentPurchasers(database))
+const [, dormancySeconds] = await time(() => findDormantCards(database, { limit: 100 }))
+const [reactivation] = await time(() => backtestReactivation(database, { asOf: '2025-06-01' }))
+const [, escheatmentSeconds] = await time(() => escheatmentReport(database, { horizonMonths: 6 }))
+const [, affinitySeconds] = await time(() =>
+  productAffinity(database, { context: 'bought_alongside' }),
+)
 const [, baselineScanSeconds] = await time(() =>
   sql`select count(*), sum(amount_cents), max(occurred_at) from gift_card_transactions`.execute(
     database.db,
@@ -88,6 +100,13 @@ console.log(
       minPatternRecall: Math.min(...FRAUD_PATTERNS.map((p) => evaluation.byPattern[p].recall)),
     },
     streaming: { events: latencies.length, p50Ms: pct(0.5), p99Ms: pct(0.99) },
+    segments: {
+      seconds: segmentsSeconds,
+      occasionAgreement: segments.occasionAccuracy?.agreement ?? null,
+    },
+    dormancy: { seconds: dormancySeconds, reactivationAuc: reactivation.auc },
+    escheatment: { seconds: escheatmentSeconds },
+    affinity: { seconds: affinitySeconds },
     baselineScanSeconds,
     peakRssMiB: peakRssMiB(),
   }),

@@ -6,8 +6,8 @@ import { runChild } from './child.ts'
 /**
  * `npm run bench -- analytics [--cards 1000000]`: on a seeded chain (its own SQLite file, made
  * first and not timed), in one process: liability by jurisdiction (now and as of a past day),
- * the breakage forecast, the batch fraud scan, streaming scoring per event, with accuracy
- * figures beside them, and a bare full scan of the ledger as the baseline.
+ * the breakage forecast, the batch fraud scan, streaming scoring per event, segments, dormancy,
+ * escheatment and affinity, with accuracy figures beside them, and a bare full scan of the ledger as the baseline.
  * Targets: liability < 1 s, forecast < 10 s, fraud scan < 60 s, streaming p99 < 0.5 ms,
  * peak RSS < 1.5 GB.
  */
@@ -28,6 +28,10 @@ export async function analyticsBench(args: string[]): Promise<void> {
       streaming: { p50Ms: number; p99Ms: number }
       baselineScanSeconds: number
       peakRssMiB: number
+      segments: { seconds: number; occasionAgreement: number | null }
+      dormancy: { seconds: number; reactivationAuc: number }
+      escheatment: { seconds: number }
+      affinity: { seconds: number }
     }
     const pass =
       r.liability.nowSeconds < 1 &&
@@ -36,7 +40,7 @@ export async function analyticsBench(args: string[]): Promise<void> {
       r.streaming.p99Ms < 0.5 &&
       r.peakRssMiB < 1536
     console.log(
-      `analytics at ${cards.toLocaleString('en-US')} cards: liability ${r.liability.nowSeconds.toFixed(2)} s (as of a past day ${r.liability.asOfSeconds.toFixed(1)} s) | forecast ${r.forecast.seconds.toFixed(1)} s (backtest WAPE ${(r.forecast.backtest.wape * 100).toFixed(1)}% vs baseline ${(r.forecast.backtest.baselineWape * 100).toFixed(1)}%) | fraud scan ${r.fraud.scanSeconds.toFixed(1)} s (precision ${r.fraud.precision.toFixed(3)}, recall ${r.fraud.recall.toFixed(3)}, lowest pattern recall ${r.fraud.minPatternRecall.toFixed(3)}) | streaming p50 ${r.streaming.p50Ms.toFixed(3)} ms p99 ${r.streaming.p99Ms.toFixed(3)} ms | bare ledger scan ${r.baselineScanSeconds.toFixed(1)} s (fraud scan ${(r.fraud.scanSeconds / r.baselineScanSeconds).toFixed(1)}× it) | peak ${r.peakRssMiB} MiB | ${pass ? 'PASS' : 'FAIL'}`,
+      `analytics at ${cards.toLocaleString('en-US')} cards: liability ${r.liability.nowSeconds.toFixed(2)} s (as of a past day ${r.liability.asOfSeconds.toFixed(1)} s) | forecast ${r.forecast.seconds.toFixed(1)} s (backtest WAPE ${(r.forecast.backtest.wape * 100).toFixed(1)}% vs baseline ${(r.forecast.backtest.baselineWape * 100).toFixed(1)}%) | fraud scan ${r.fraud.scanSeconds.toFixed(1)} s (precision ${r.fraud.precision.toFixed(3)}, recall ${r.fraud.recall.toFixed(3)}, lowest pattern recall ${r.fraud.minPatternRecall.toFixed(3)}) | streaming p50 ${r.streaming.p50Ms.toFixed(3)} ms p99 ${r.streaming.p99Ms.toFixed(3)} ms | segments ${r.segments.seconds.toFixed(1)} s (agreement ${((r.segments.occasionAgreement ?? 0) * 100).toFixed(1)}%) | dormancy ${r.dormancy.seconds.toFixed(1)} s (AUC ${r.dormancy.reactivationAuc.toFixed(3)}) | escheatment ${r.escheatment.seconds.toFixed(1)} s | affinity ${r.affinity.seconds.toFixed(1)} s | bare ledger scan ${r.baselineScanSeconds.toFixed(1)} s (fraud scan ${(r.fraud.scanSeconds / r.baselineScanSeconds).toFixed(1)}× it) | peak ${r.peakRssMiB} MiB | ${pass ? 'PASS' : 'FAIL'}`,
     )
   } finally {
     rmSync(dir, { recursive: true, force: true })
