@@ -1,4 +1,5 @@
 import { distanceKm, type FraudPattern, type TransactionType } from '../../core/index.ts'
+import { AnomalyScorer } from './anomaly.ts'
 
 /** One ledger event as the detectors see it (a transaction row, or an event just applied). */
 export type ScoredEvent = {
@@ -89,6 +90,7 @@ export class FraudEngine {
     }
   >()
   private readonly raised = new Set<string>()
+  private readonly anomaly = new AnomalyScorer()
 
   constructor(
     private readonly context: FraudContext,
@@ -98,6 +100,15 @@ export class FraudEngine {
   /** Scores one event; returns the alerts it raises (never the same card and rule twice). */
   observe(event: ScoredEvent): FraudAlert[] {
     const alerts: FraudAlert[] = []
+    const anomaly =
+      event.amountCents !== 0 && event.result === 'ok'
+        ? this.anomaly.observe(event.amountCents, [
+            event.cardId && `card:${event.cardId}`,
+            event.customerId && `customer:${event.customerId}`,
+            event.terminalId && `terminal:${event.terminalId}`,
+            event.locationId && `location:${event.locationId}`,
+          ])
+        : undefined
     if (event.type === 'balance_check') this.enumeration(event, alerts)
     if (event.cardId !== null && event.result === 'ok') {
       const card = this.card(event.cardId)
@@ -118,8 +129,20 @@ export class FraudEngine {
           break
       }
     }
+    // Every alert says how unusual the event that raised it was for those involved.
+    if (anomaly && anomaly.score > 0) {
+      for (const alert of alerts) {
+        alert.evidence.figures.anomalyScore = anomaly.score
+        alert.evidence.figures.anomalyZ = anomaly.z
+        if (anomaly.entity) alert.evidence.figures.anomalyAgainst = anomaly.entity
+      }
+    }
+    this.lastAnomaly = anomaly
     return alerts
   }
+
+  /** The anomaly score of the last event observed (for the streaming hook and the tools). */
+  lastAnomaly: ReturnType<AnomalyScorer['observe']> | undefined
 
   private card(id: string): CardState {
     let card = this.cards.get(id)
