@@ -279,7 +279,8 @@ describe('the anomaly score', () => {
     const scorer = new AnomalyScorer()
     expect(scorer.observe(90_000, ['terminal:t1']).score).toBe(0)
     const fresh = new AnomalyScorer()
-    for (const cents of [1800, 2200, 1900, 2500, 2100, 2000, 2300, 1700]) expect(fresh.observe(cents, ['terminal:t1', null]).score).toBe(0)
+    for (const cents of [1800, 2200, 1900, 2500, 2100, 2000, 2300, 1700])
+      expect(fresh.observe(cents, ['terminal:t1', null]).score).toBe(0)
     expect(fresh.observe(2050, ['terminal:t1']).score).toBe(0)
     const outlier = fresh.observe(95_000, ['card:new', 'terminal:t1'])
     expect(outlier.entity).toBe('terminal:t1')
@@ -290,9 +291,37 @@ describe('the anomaly score', () => {
   it('puts the score of the triggering event into the alert’s evidence', () => {
     const engine = new FraudEngine(context)
     const events = [
-      ...Array.from({ length: 8 }, (_, i) => ev({ cardId: `n${i}`, type: 'redeem', at: T0 + i * MIN, amountCents: -2000, balanceAfterCents: 3000, terminalId: 'till-9', orderId: `o${i}` })),
-      ev({ cardId: 'victim', type: 'activate', at: T0 + 20 * MIN, amountCents: 50000, balanceAfterCents: 50000, locationId: 'sf', orderId: 'oa', employeeId: 'e1' }),
-      ev({ cardId: 'victim', type: 'redeem', at: T0 + 25 * MIN, amountCents: -50000, balanceAfterCents: 0, locationId: 'oak', terminalId: 'till-9', orderId: 'ob' }),
+      ...Array.from({ length: 8 }, (_, i) =>
+        ev({
+          cardId: `n${i}`,
+          type: 'redeem',
+          at: T0 + i * MIN,
+          amountCents: -2000,
+          balanceAfterCents: 3000,
+          terminalId: 'till-9',
+          orderId: `o${i}`,
+        }),
+      ),
+      ev({
+        cardId: 'victim',
+        type: 'activate',
+        at: T0 + 20 * MIN,
+        amountCents: 50000,
+        balanceAfterCents: 50000,
+        locationId: 'sf',
+        orderId: 'oa',
+        employeeId: 'e1',
+      }),
+      ev({
+        cardId: 'victim',
+        type: 'redeem',
+        at: T0 + 25 * MIN,
+        amountCents: -50000,
+        balanceAfterCents: 0,
+        locationId: 'oak',
+        terminalId: 'till-9',
+        orderId: 'ob',
+      }),
     ]
     const alerts = events.flatMap((e) => engine.observe(e))
     expect(alerts.map((a) => a.rule)).toEqual(['drain_after_activation'])
