@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { productAffinity } from '../../analytics/index.ts'
 import type { Database } from '../../db/index.ts'
 import { applyBatch } from '../../ingest/index.ts'
-import { DIALECTS } from '../helpers/dialects.ts'
+import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 
 /**
  * Seven orders with items: three sold a gift card (o1–o3), three were paid with one (r1–r3),
@@ -63,14 +63,10 @@ async function writeBaskets(database: Database): Promise<void> {
 for (const dialect of DIALECTS) {
   describe(`product affinity on ${dialect.name}`, () => {
     let database: Database
-    let cleanup: () => Promise<void>
-    beforeAll(async () => {
-      const opened = await dialect.open()
-      database = opened.database
-      cleanup = opened.cleanup
+    useDatabase(dialect, async (opened) => {
+      database = opened
       await writeBaskets(database)
     })
-    afterAll(async () => cleanup())
 
     it('finds what is bought alongside gift cards, with support, confidence and lift', async () => {
       const report = await productAffinity(database, { context: 'bought_alongside', minOrders: 1 })

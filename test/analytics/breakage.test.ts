@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   backtestBreakage,
   fitRunoff,
@@ -12,7 +12,7 @@ import { parseDate } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { applyBatch } from '../../ingest/index.ts'
 import { seedChain } from '../../synth/seed.ts'
-import { DIALECTS } from '../helpers/dialects.ts'
+import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 
 /** Ten $100 cards sold in January 2025; five spent in full in February, five untouched. */
 async function writeKnownLedger(database: Database): Promise<void> {
@@ -44,14 +44,10 @@ async function writeKnownLedger(database: Database): Promise<void> {
 for (const dialect of DIALECTS) {
   describe(`breakage on a hand-built ledger on ${dialect.name}`, () => {
     let database: Database
-    let cleanup: () => Promise<void>
-    beforeAll(async () => {
-      const opened = await dialect.open()
-      database = opened.database
-      cleanup = opened.cleanup
+    useDatabase(dialect, async (opened) => {
+      database = opened
       await writeKnownLedger(database)
     })
-    afterAll(async () => cleanup())
 
     it('reads exposure, activity and open balances exactly', async () => {
       const history = await readRunoffHistory(database, parseDate('2025-03-01'))
@@ -109,19 +105,19 @@ for (const dialect of DIALECTS) {
 
   describe(`breakage backtest on a seeded chain on ${dialect.name}`, () => {
     let database: Database
-    let cleanup: () => Promise<void>
-    beforeAll(async () => {
-      const opened = await dialect.open()
-      database = opened.database
-      cleanup = opened.cleanup
-      await seedChain(database, {
-        cards: 5000,
-        seed: 7,
-        startMs: parseDate('2023-01-01'),
-        months: 36,
-      })
-    }, 120_000)
-    afterAll(async () => cleanup())
+    useDatabase(
+      dialect,
+      async (opened) => {
+        database = opened
+        await seedChain(database, {
+          cards: 5000,
+          seed: 7,
+          startMs: parseDate('2023-01-01'),
+          months: 36,
+        })
+      },
+      120_000,
+    )
 
     it('beats last year’s average rate by at least 30% WAPE, within a 40% WAPE floor', async () => {
       const backtest = await backtestBreakage(database, { asOf: '2025-01-01' })

@@ -1,19 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { backtestReactivation, findDormantCards } from '../../analytics/index.ts'
 import { parseDate } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { applyBatch } from '../../ingest/index.ts'
 import { seedChain } from '../../synth/seed.ts'
-import { DIALECTS } from '../helpers/dialects.ts'
+import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 
 for (const dialect of DIALECTS) {
   describe(`dormant cards on ${dialect.name}`, () => {
     let database: Database
-    let cleanup: () => Promise<void>
-    beforeAll(async () => {
-      const opened = await dialect.open()
-      database = opened.database
-      cleanup = opened.cleanup
+    useDatabase(dialect, async (opened) => {
+      database = opened
       const event = (
         id: string,
         card: string,
@@ -42,7 +39,6 @@ for (const dialect of DIALECTS) {
         ],
       })
     })
-    afterAll(async () => cleanup())
 
     it('lists cards with a balance and no load or spend for the period, with a likelihood and its features', async () => {
       const report = await findDormantCards(database, { asOf: '2025-05-01', minDays: 90 })
@@ -64,19 +60,19 @@ for (const dialect of DIALECTS) {
 
   describe(`reactivation likelihood on a seeded chain on ${dialect.name}`, () => {
     let database: Database
-    let cleanup: () => Promise<void>
-    beforeAll(async () => {
-      const opened = await dialect.open()
-      database = opened.database
-      cleanup = opened.cleanup
-      await seedChain(database, {
-        cards: 5000,
-        seed: 13,
-        startMs: parseDate('2023-01-01'),
-        months: 36,
-      })
-    }, 120_000)
-    afterAll(async () => cleanup())
+    useDatabase(
+      dialect,
+      async (opened) => {
+        database = opened
+        await seedChain(database, {
+          cards: 5000,
+          seed: 13,
+          startMs: parseDate('2023-01-01'),
+          months: 36,
+        })
+      },
+      120_000,
+    )
 
     it('ranks the dormant cards that come back above those that do not (AUC ≥ 0.75)', async () => {
       const backtest = await backtestReactivation(database, { asOf: '2025-01-01' })

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { escheatmentCsv, escheatmentReport } from '../../analytics/index.ts'
 import type { Database } from '../../db/index.ts'
-import { DIALECTS } from '../helpers/dialects.ts'
+import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 
 /** One card per rule, each with a known deadline relative to 2025-01-01 + 6 months. */
 async function writeCards(database: Database): Promise<void> {
@@ -61,14 +61,10 @@ async function writeCards(database: Database): Promise<void> {
 for (const dialect of DIALECTS) {
   describe(`escheatment on ${dialect.name}`, () => {
     let database: Database
-    let cleanup: () => Promise<void>
-    beforeAll(async () => {
-      const opened = await dialect.open()
-      database = opened.database
-      cleanup = opened.cleanup
+    useDatabase(dialect, async (opened) => {
+      database = opened
       await writeCards(database)
     })
-    afterAll(async () => cleanup())
 
     it('lists each card reaching its deadline under the jurisdiction with the first claim', async () => {
       const report = await escheatmentReport(database, { asOf: '2025-01-01', horizonMonths: 6 })

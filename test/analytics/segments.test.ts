@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { behaviourOf, occasionOf, segmentPurchasers } from '../../analytics/index.ts'
 import { DAY_MS, parseDate } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { seedChain } from '../../synth/seed.ts'
-import { DIALECTS } from '../helpers/dialects.ts'
+import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 
 const NOW = parseDate('2025-06-01')
 const card = (
@@ -49,19 +49,19 @@ describe('segment rules', () => {
 for (const dialect of DIALECTS) {
   describe(`segments of a seeded chain on ${dialect.name}`, () => {
     let database: Database
-    let cleanup: () => Promise<void>
-    beforeAll(async () => {
-      const opened = await dialect.open()
-      database = opened.database
-      cleanup = opened.cleanup
-      await seedChain(database, {
-        cards: 3000,
-        seed: 5,
-        startMs: parseDate('2024-01-01'),
-        months: 24,
-      })
-    }, 120_000)
-    afterAll(async () => cleanup())
+    useDatabase(
+      dialect,
+      async (opened) => {
+        database = opened
+        await seedChain(database, {
+          cards: 3000,
+          seed: 5,
+          startMs: parseDate('2024-01-01'),
+          months: 24,
+        })
+      },
+      120_000,
+    )
 
     it('agrees with the occasions the seed recorded for at least 80% of cards, and accounts for every card', async () => {
       const report = await segmentPurchasers(database, { asOf: '2026-01-01' })

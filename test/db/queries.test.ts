@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   cardBalanceAsOf,
   type Database,
@@ -11,21 +11,16 @@ import {
   listCardTransactions,
   transactionSummary,
 } from '../../db/index.ts'
-import { DIALECTS } from '../helpers/dialects.ts'
+import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 import { writeLedgerFixture } from '../helpers/ledger-fixture.ts'
 
 for (const dialect of DIALECTS) {
   describe(`query functions on ${dialect.name}`, () => {
     let database: Database
-    let cleanup: () => Promise<void>
-
-    beforeAll(async () => {
-      const opened = await dialect.open()
-      database = opened.database
-      cleanup = opened.cleanup
+    useDatabase(dialect, async (opened) => {
+      database = opened
       await writeLedgerFixture(database.db)
     })
-    afterAll(async () => cleanup())
 
     it('gets a card by id, with cents as numbers', async () => {
       const card = await getCard(database.db, 'gc_a')

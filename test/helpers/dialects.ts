@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { afterAll, beforeAll } from 'vitest'
 import { type Database, openDatabase } from '../../db/index.ts'
 
 /** One engine the db-facing suites run against. */
@@ -61,3 +62,23 @@ function postgres(url: string): Dialect {
 export const DIALECTS: Dialect[] = process.env.TEST_DATABASE_URL
   ? [sqlite, postgres(process.env.TEST_DATABASE_URL)]
   : [sqlite]
+
+/**
+ * For the enclosing `describe`: a fresh database before its tests, handed to `ready` (which
+ * keeps it and sets it up), and removed after them.
+ */
+export function useDatabase(
+  dialect: Dialect,
+  ready: (database: Database) => Promise<void> | void,
+  timeoutMs = 120_000,
+): void {
+  let cleanup: (() => Promise<void>) | undefined
+  beforeAll(async () => {
+    const opened = await dialect.open()
+    cleanup = opened.cleanup
+    await ready(opened.database)
+  }, timeoutMs)
+  afterAll(async () => {
+    await cleanup?.()
+  })
+}
