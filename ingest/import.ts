@@ -11,6 +11,7 @@ import {
   GiftCardError,
   majorToCents,
   signedAmount,
+  TRANSACTION_TYPES,
   toIso,
 } from '../core/index.ts'
 import { type Database, type DB, withBulkLoad } from '../db/index.ts'
@@ -40,17 +41,8 @@ export const CSV_OPTIONAL = [
   'items',
 ] as const
 
-const CSV_TYPES = [
-  'activate',
-  'load',
-  'redeem',
-  'refund',
-  'adjust_up',
-  'adjust_down',
-  'clear',
-  'deactivate',
-  'balance_check',
-] as const
+/** The ledger's types an export may carry (holds and expiry are the ledger's own doing). */
+const csvType = z.enum(TRANSACTION_TYPES).exclude(['block', 'unblock', 'expire'])
 
 export type RejectedRow = { line: number; reason: string }
 
@@ -295,7 +287,7 @@ const csvRowSchema = z.object({
   event_id: z.string().trim().min(1, 'event_id is empty').max(200),
   occurred_at: z.iso.datetime({ offset: true, error: 'occurred_at must be an ISO 8601 timestamp' }),
   card_id: z.string().trim().min(1, 'card_id is empty').max(200),
-  type: z.enum(CSV_TYPES, { error: `type must be one of ${CSV_TYPES.join(', ')}` }),
+  type: z.enum(csvType.options, { error: `type must be one of ${csvType.options.join(', ')}` }),
   amount: major('amount').refine(
     (c) => c >= 0,
     'amount must not be negative (the type gives the sign)',

@@ -1,18 +1,16 @@
 import { z } from 'zod'
-import { majorToCents, signedAmount, TRANSACTION_TYPES } from '../../core/index.ts'
-import { hmac, type ParsedDelivery, parseBody, safeEqual, type WebhookSource } from './source.ts'
+import { signedAmount, TRANSACTION_TYPES } from '../../core/index.ts'
+import {
+  hmac,
+  majorAmount,
+  type ParsedDelivery,
+  parseBody,
+  safeEqual,
+  type WebhookSource,
+} from './source.ts'
 
 /** How far a signature's timestamp may be from now before the delivery is refused (replays). */
 export const GENERIC_TOLERANCE_SECONDS = 300
-
-const major = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  try {
-    return majorToCents(value)
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) })
-    return z.NEVER
-  }
-})
 
 /** The blueprint's own webhook payload, for POS systems without a native format. */
 export const genericPayloadSchema = z.object({
@@ -23,16 +21,23 @@ export const genericPayloadSchema = z.object({
     gift_card_id: z.string().min(1),
     location_id: z.string().min(1).nullish(),
     transaction_type: z.enum(TRANSACTION_TYPES),
-    amount: major.refine((cents) => cents >= 0, 'must not be negative (the type gives the sign)'),
+    amount: majorAmount.refine(
+      (cents) => cents >= 0,
+      'must not be negative (the type gives the sign)',
+    ),
     currency: z.string().length(3),
-    remaining_balance: major.refine((cents) => cents >= 0, 'must not be negative').nullish(),
+    remaining_balance: majorAmount.refine((cents) => cents >= 0, 'must not be negative').nullish(),
     order_id: z.string().min(1).nullish(),
     customer_id: z.string().min(1).nullish(),
     terminal_id: z.string().min(1).nullish(),
     employee_id: z.string().min(1).nullish(),
     items: z
       .array(
-        z.object({ sku: z.string().min(1), category: z.string().min(1), amount: major.optional() }),
+        z.object({
+          sku: z.string().min(1),
+          category: z.string().min(1),
+          amount: majorAmount.optional(),
+        }),
       )
       .optional(),
   }),

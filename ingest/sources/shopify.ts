@@ -1,24 +1,22 @@
 import { z } from 'zod'
-import { GiftCardError, majorToCents, signedAmount } from '../../core/index.ts'
+import { GiftCardError, signedAmount } from '../../core/index.ts'
 import type { Normalized } from '../apply.ts'
-import { hmac, type ParsedDelivery, parseBody, safeEqual, type WebhookSource } from './source.ts'
-
-const decimal = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  try {
-    return majorToCents(value)
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) })
-    return z.NEVER
-  }
-})
+import {
+  hmac,
+  majorAmount,
+  type ParsedDelivery,
+  parseBody,
+  safeEqual,
+  type WebhookSource,
+} from './source.ts'
 
 const id = z.union([z.string().min(1), z.number().int()]).transform(String)
 
 /** Shopify's GiftCard resource, as the gift_cards/create and gift_cards/update webhooks send it. */
 const giftCardSchema = z.object({
   id,
-  balance: decimal,
-  initial_value: decimal,
+  balance: majorAmount,
+  initial_value: majorAmount,
   currency: z.string().length(3),
   last_characters: z.string().optional(),
   customer_id: id.nullable().optional(),
@@ -38,7 +36,7 @@ const transactionSchema = z.object({
   id,
   gift_card_id: id,
   kind: z.enum(['credit', 'debit']),
-  amount: decimal,
+  amount: majorAmount,
   currency: z.string().length(3),
   processed_at: z.iso.datetime({ offset: true }),
   order_id: id.nullable().optional(),

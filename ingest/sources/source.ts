@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import type { z } from 'zod'
-import { GiftCardError } from '../../core/index.ts'
+import { z } from 'zod'
+import { GiftCardError, majorToCents } from '../../core/index.ts'
 import type { Normalized } from '../apply.ts'
 
 /** What a verified delivery is: its idempotency key, its type and what it means for the ledger. */
@@ -49,3 +49,13 @@ export function parseBody<T extends z.ZodType>(rawBody: string, schema: T): z.in
   }
   return parsed.data
 }
+
+/** An amount in major units (`"12.50"` or `12.5`) as integer cents; more than two decimals is refused. */
+export const majorAmount = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  try {
+    return majorToCents(value)
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) })
+    return z.NEVER
+  }
+})
