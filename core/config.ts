@@ -67,6 +67,18 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Z]{2}-[A-Z]{2}$/, 'must look like US-DE')
     .default('US-DE'),
+  OPENAI_API_KEY: optionalSecret,
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  PII_TOKEN_KEY: optionalSecret,
+  APPROVAL_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(24),
+  CAMPAIGN_WEBHOOK_URL: optionalUrl,
+  CAMPAIGN_APPROVAL_THRESHOLD_CENTS: z.coerce.number().int().min(0).default(5000),
+  CAMPAIGN_EXPORT_DIR: z.string().min(1).default('./data/campaigns'),
 })
 
 export type Config = {
@@ -91,7 +103,16 @@ export type Config = {
     /** The issuer's state of incorporation: the claimant when the owner's address is unknown. */
     incorporationState: string
   }
+  /** Set: the agent uses ChatOpenAI; unset: the offline planner. */
+  openai: { apiKey?: string; baseUrl?: string; model: string }
+  /** HMAC key of the pseudonymiser; a fixed development key when unset (say so in production). */
+  piiTokenKey: string
+  approvals: { ttlHours: number }
+  campaigns: { webhookUrl?: string; approvalThresholdCents: number; exportDir: string }
 }
+
+/** The pseudonymiser's key when PII_TOKEN_KEY is unset: fine for a demo, not for production. */
+export const DEVELOPMENT_PII_KEY = 'giftcards-development-pii-key'
 
 /** Parses the environment (default: process.env) into a Config, or throws CONFIG_INVALID. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -127,6 +148,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     escheatment: {
       defaultDormancyYears: e.ESCHEAT_DEFAULT_DORMANCY_YEARS,
       incorporationState: e.ISSUER_INCORPORATION_STATE,
+    },
+    openai: {
+      ...(e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY } : {}),
+      ...(e.OPENAI_BASE_URL ? { baseUrl: e.OPENAI_BASE_URL.replace(/\/+$/, '') } : {}),
+      model: e.OPENAI_MODEL,
+    },
+    piiTokenKey: e.PII_TOKEN_KEY ?? DEVELOPMENT_PII_KEY,
+    approvals: { ttlHours: e.APPROVAL_TTL_HOURS },
+    campaigns: {
+      ...(e.CAMPAIGN_WEBHOOK_URL ? { webhookUrl: e.CAMPAIGN_WEBHOOK_URL } : {}),
+      approvalThresholdCents: e.CAMPAIGN_APPROVAL_THRESHOLD_CENTS,
+      exportDir: e.CAMPAIGN_EXPORT_DIR,
     },
   }
 }

@@ -7,6 +7,7 @@ import { GiftCardError } from './errors.ts'
 
 export const DAY_MS = 86_400_000
 export const MINUTE_MS = 60_000
+export const HOUR_MS = 3_600_000
 
 /** Milliseconds since the epoch → the storage form. */
 export function toIso(ms: number): string {

@@ -155,7 +155,7 @@ export interface ApprovalRequestsTable {
   summary: string
   reason: string | null
   requested_by: string
-  requested_via: 'slack' | 'mcp' | 'cli' | 'agent'
+  requested_via: 'slack' | 'mcp' | 'cli' | 'agent' | 'http'
   status: 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'failed'
   decided_by: string | null
   decided_at: string | null

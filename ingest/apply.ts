@@ -96,6 +96,7 @@ export async function applyBatch(
 
     const applied: AppliedEvent[] = []
     const rows: unknown[][] = []
+    const heldRedemptions: { cardId: string; event: CardEvent }[] = []
     for (const [cardId, cardEvents] of byCard) {
       const state = states.get(cardId)
       if (!state) throw new GiftCardError('INTERNAL', `card ${cardId} vanished during apply`)
@@ -103,6 +104,8 @@ export async function applyBatch(
         a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0,
       )
       for (const event of cardEvents) {
+        if (state.status === 'held' && event.type === 'redeem')
+          heldRedemptions.push({ cardId, event })
         const { amount, ledgerBalance } = replay(state, event)
         rows.push([
           event.source,
@@ -147,11 +150,55 @@ export async function applyBatch(
     }
     await writeCards(trx, adapter, [...states.values()], now)
     for (const snapshot of batch.cards) await writeSnapshotFields(trx, snapshot)
+    await raiseHeldCardAlerts(trx, heldRedemptions, now)
     const result = { applied, duplicates: events.length - fresh.length }
     await within?.(trx, result)
     return result
   })
 }
+
+/**
+ * A redemption on a card under hold is loss prevention's first concern: it raises an alert in
+ * the same transaction that records it (one per card, like every rule), whatever listens after.
+ */
+async function raiseHeldCardAlerts(
+  trx: Transaction<DB>,
+  redemptions: { cardId: string; event: CardEvent }[],
+  now: string,
+): Promise<void> {
+  for (const { cardId, event } of redemptions) {
+    await trx
+      .insertInto('fraud_alerts')
+      .values({
+        card_id: cardId,
+        rule: HELD_CARD_RULE,
+        score: 1,
+        status: 'open',
+        evidence: JSON.stringify({
+          reason: 'a redemption was recorded while the card was on hold',
+          events: [
+            {
+              eventId: event.eventId,
+              type: event.type,
+              amountCents: event.amountCents,
+              occurredAt: event.occurredAt,
+              locationId: event.locationId ?? null,
+              terminalId: event.terminalId ?? null,
+            },
+          ],
+        }),
+        detected_at: now,
+        updated_at: now,
+        updated_by: null,
+        note: null,
+      })
+      .onConflict((oc) => oc.columns(['card_id', 'rule']).doNothing())
+      .execute()
+  }
+}
+
+/** The rule of the alert raised when a held card is redeemed. */
+export const HELD_CARD_RULE = 'held_card_redemption'
 
 /** Applies one event to a card's state; returns the stored amount and the ledger balance. */
 function replay(state: CardState, event: CardEvent): { amount: number; ledgerBalance: number } {

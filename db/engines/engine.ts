@@ -57,4 +57,10 @@ export interface EngineAdapter {
   endBulkLoad(): Promise<void>
   /** Refreshes the planner's statistics after a large change. */
   analyze(db: Kysely<DB>): Promise<void>
+  /**
+   * Makes appends to `table` inside `trx` one at a time until it commits (a hash chain reads
+   * its last row and writes the next). PostgreSQL: a table lock that lets readers through;
+   * SQLite: nothing to do, a write transaction already excludes every other writer.
+   */
+  serializeAppends(trx: Kysely<DB>, table: keyof DB & string): Promise<void>
 }

@@ -54,6 +54,10 @@ function postgresAdapter(pool: pg.Pool): EngineAdapter {
       return rows
     },
 
+    async serializeAppends(trx: Kysely<DB>, table: keyof DB & string) {
+      await sql`lock table ${sql.table(table)} in share row exclusive mode`.execute(trx)
+    },
+
     async truncate(db: Kysely<DB>, tables: readonly string[]) {
       await sql`truncate table ${sql.join(tables.map((t) => sql.table(t)))} restart identity cascade`.execute(
         db,

@@ -51,6 +51,12 @@ function sqliteAdapter(raw: SqliteDatabase.Database): EngineAdapter {
       return rows
     },
 
+    async serializeAppends(trx: Kysely<DB>, table: keyof DB & string) {
+      // A write that changes nothing takes the write lock now, before the transaction reads:
+      // a deferred transaction that reads first could not upgrade while another process writes.
+      await sql`update ${sql.table(table)} set rowid = rowid where 0`.execute(trx)
+    },
+
     async truncate(_db: Kysely<DB>, tables: readonly string[]) {
       // Foreign key checks would turn each DELETE into a row-by-row scan of its children.
       raw.pragma('foreign_keys = OFF')

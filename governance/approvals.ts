@@ -1,0 +1,413 @@
+import type { Transaction } from 'kysely'
+import { describeError, GiftCardError, HOUR_MS, toIso } from '../core/index.ts'
+import type { Database, DB } from '../db/index.ts'
+import { appendAudit } from './audit.ts'
+import { type Actor, canDecideApprovals, type Via } from './roles.ts'
+
+export const APPROVAL_STATUSES = [
+  'pending',
+  'approved',
+  'rejected',
+  'expired',
+  'executed',
+  'failed',
+] as const
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number]
+
+/**
+ * How an approved action runs. `prepare` reads what it needs outside the transaction (no side
+ * effects); `apply` does the work inside the transaction that marks the approval executed, so
+ * the action and its record commit together or not at all.
+ */
+export type ApprovalExecutor = {
+  prepare?(database: Database, args: unknown): Promise<unknown>
+  apply(
+    database: Database,
+    trx: Transaction<DB>,
+    args: unknown,
+    context: { approvalId: number; prepared: unknown },
+  ): Promise<Record<string, unknown>>
+}
+
+export type Approval = {
+  id: number
+  action: string
+  args: Record<string, unknown>
+  summary: string
+  reason: string | null
+  requestedBy: string
+  requestedVia: string
+  status: ApprovalStatus
+  decidedBy: string | null
+  decidedAt: string | null
+  decisionReason: string | null
+  expiresAt: string
+  executedAt: string | null
+  outcome: Record<string, unknown> | null
+  slack: { channel: string; ts: string } | null
+  createdAt: string
+  /** Who may decide it, and where. */
+  approvers: string
+}
+
+export type Decision = {
+  approval: Approval
+  /** False when the request was already decided, expired or taken by a concurrent click. */
+  changed: boolean
+  message: string
+}
+
+export type ApprovalEvent =
+  | { kind: 'requested'; approval: Approval }
+  | { kind: 'decided'; approval: Approval }
+
+export const ONLY_ANOTHER_MANAGER = 'only a manager other than the requester can approve this'
+
+/**
+ * The one road to a write. A write tool files a request; a manager who is not the requester
+ * approves or rejects it; an approved request is executed exactly once (the approval id keys the
+ * execution and the POS calls); a request not decided before it expires never runs. Deciding
+ * twice, or two managers clicking at once, is harmless: one decision wins, the other is told.
+ */
+export class ApprovalService {
+  readonly #listeners: ((event: ApprovalEvent) => void | Promise<void>)[] = []
+
+  constructor(
+    private readonly database: Database,
+    private readonly options: {
+      executors: Readonly<Record<string, ApprovalExecutor>>
+      ttlHours: number
+      now?: () => number
+    },
+  ) {}
+
+  #now(): number {
+    return this.options.now?.() ?? Date.now()
+  }
+
+  /** Called after each request and decision (Slack posts and updates approval cards here). */
+  subscribe(listener: (event: ApprovalEvent) => void | Promise<void>): () => void {
+    this.#listeners.push(listener)
+    return () => {
+      const i = this.#listeners.indexOf(listener)
+      if (i >= 0) this.#listeners.splice(i, 1)
+    }
+  }
+
+  async #emit(event: ApprovalEvent): Promise<void> {
+    for (const listener of this.#listeners) {
+      try {
+        await listener(event)
+      } catch {
+        // A face that cannot show the event must not undo it.
+      }
+    }
+  }
+
+  async request(input: {
+    action: string
+    args: Record<string, unknown>
+    summary: string
+    reason?: string | null
+    actor: Actor
+    via: Via
+    model?: string | null
+  }): Promise<Approval> {
+    if (!this.options.executors[input.action])
+      throw new GiftCardError('FORBIDDEN', `${input.action} is not an action that can be approved`)
+    const now = this.#now()
+    const approval = await this.database.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('approval_requests')
+        .values({
+          action: input.action,
+          args: JSON.stringify(input.args),
+          summary: input.summary,
+          reason: input.reason ?? null,
+          requested_by: input.actor.id,
+          requested_via: input.via,
+          status: 'pending',
+          decided_by: null,
+          decided_at: null,
+          decision_reason: null,
+          expires_at: toIso(now + this.options.ttlHours * HOUR_MS),
+          executed_at: null,
+          outcome: null,
+          slack_channel: null,
+          slack_ts: null,
+          created_at: toIso(now),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      const id = Number(row.id)
+      await appendAudit(
+        this.database,
+        {
+          actor: input.actor.id,
+          role: input.actor.role,
+          via: input.via,
+          action: 'approval_requested',
+          tool: input.action,
+          input: input.args,
+          resultSummary: input.summary,
+          approvalId: id,
+          model: input.model ?? null,
+        },
+        trx,
+      )
+      return id
+    })
+    const view = await this.get(approval)
+    await this.#emit({ kind: 'requested', approval: view })
+    return view
+  }
+
+  async get(id: number): Promise<Approval> {
+    const row = await this.database.db
+      .selectFrom('approval_requests')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) throw new GiftCardError('NOT_FOUND', `no approval request #${id}`)
+    return toApproval(row)
+  }
+
+  async list(
+    filters: { status?: ApprovalStatus; limit?: number; offset?: number } = {},
+  ): Promise<Approval[]> {
+    await this.expireDue()
+    let query = this.database.db.selectFrom('approval_requests').selectAll()
+    if (filters.status) query = query.where('status', '=', filters.status)
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(filters.limit ?? 50)
+      .offset(filters.offset ?? 0)
+      .execute()
+    return rows.map(toApproval)
+  }
+
+  /** Marks pending requests past their expiry `expired`; returns how many. */
+  async expireDue(): Promise<number> {
+    const result = await this.database.db
+      .updateTable('approval_requests')
+      .set({ status: 'expired' })
+      .where('status', '=', 'pending')
+      .where('expires_at', '<=', toIso(this.#now()))
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows)
+  }
+
+  /** Remembers where the approval card was posted in Slack, so it can be updated in place. */
+  async setSlackMessage(id: number, channel: string, ts: string): Promise<void> {
+    await this.database.db
+      .updateTable('approval_requests')
+      .set({ slack_channel: channel, slack_ts: ts })
+      .where('id', '=', id)
+      .execute()
+  }
+
+  async decide(
+    id: number,
+    input: { actor: Actor; via: Via; decision: 'approve' | 'reject'; reason?: string | null },
+  ): Promise<Decision> {
+    const current = await this.get(id)
+    if (!canDecideApprovals(input.actor.role) || input.actor.id === current.requestedBy) {
+      await appendAudit(this.database, {
+        actor: input.actor.id,
+        role: input.actor.role,
+        via: input.via,
+        action: 'approval_refused',
+        tool: current.action,
+        input: { decision: input.decision },
+        resultSummary: ONLY_ANOTHER_MANAGER,
+        approvalId: id,
+      })
+      throw new GiftCardError(
+        'FORBIDDEN',
+        `${ONLY_ANOTHER_MANAGER} (approval #${id} was requested by ${current.requestedBy})`,
+      )
+    }
+    if (current.status === 'pending' && current.expiresAt <= toIso(this.#now())) {
+      await this.expireDue()
+      const expired = await this.get(id)
+      return {
+        approval: expired,
+        changed: false,
+        message: `approval #${id} expired at ${expired.expiresAt}; it will not run`,
+      }
+    }
+    if (current.status !== 'pending')
+      return { approval: current, changed: false, message: alreadyDecided(current) }
+
+    const status = input.decision === 'approve' ? 'approved' : 'rejected'
+    const decided = await this.database.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('approval_requests')
+        .set({
+          status,
+          decided_by: input.actor.id,
+          decided_at: toIso(this.#now()),
+          decision_reason: input.reason ?? null,
+        })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst()
+      if (Number(result.numUpdatedRows) === 0) return false
+      await appendAudit(
+        this.database,
+        {
+          actor: input.actor.id,
+          role: input.actor.role,
+          via: input.via,
+          action: 'approval_decided',
+          tool: current.action,
+          input: { decision: status, reason: input.reason ?? null },
+          resultSummary: `${status} approval #${id}`,
+          approvalId: id,
+        },
+        trx,
+      )
+      return true
+    })
+    if (!decided) {
+      const now = await this.get(id)
+      return { approval: now, changed: false, message: alreadyDecided(now) }
+    }
+    const approval =
+      status === 'approved' ? await this.execute(id, input.actor, input.via) : await this.get(id)
+    await this.#emit({ kind: 'decided', approval })
+    const message =
+      approval.status === 'executed'
+        ? `approval #${id} approved by ${input.actor.id} and executed`
+        : approval.status === 'failed'
+          ? `approval #${id} approved by ${input.actor.id} but failed: ${String(approval.outcome?.error ?? 'unknown error')}`
+          : `approval #${id} rejected by ${input.actor.id}; nothing was changed`
+    return { approval, changed: true, message }
+  }
+
+  /**
+   * Runs an approved request, once: the row is claimed (approved → executed) in the same
+   * transaction as the action, so a second caller finds nothing to claim, and a failure rolls the
+   * action back and leaves the request `failed` with its error.
+   */
+  async execute(id: number, actor: Actor, via: Via): Promise<Approval> {
+    const approval = await this.get(id)
+    if (approval.status !== 'approved') return approval
+    const executor = this.options.executors[approval.action]
+    if (!executor) throw new GiftCardError('INTERNAL', `no executor for ${approval.action}`)
+    try {
+      const prepared = await executor.prepare?.(this.database, approval.args)
+      await this.database.db.transaction().execute(async (trx) => {
+        const claim = await trx
+          .updateTable('approval_requests')
+          .set({ status: 'executed', executed_at: toIso(this.#now()) })
+          .where('id', '=', id)
+          .where('status', '=', 'approved')
+          .executeTakeFirst()
+        if (Number(claim.numUpdatedRows) === 0) return
+        const outcome = await executor.apply(this.database, trx, approval.args, {
+          approvalId: id,
+          prepared,
+        })
+        await trx
+          .updateTable('approval_requests')
+          .set({ outcome: JSON.stringify(outcome) })
+          .where('id', '=', id)
+          .execute()
+        await appendAudit(
+          this.database,
+          {
+            actor: actor.id,
+            role: actor.role,
+            via,
+            action: 'approval_executed',
+            tool: approval.action,
+            input: approval.args,
+            resultSummary: JSON.stringify(outcome),
+            approvalId: id,
+          },
+          trx,
+        )
+      })
+    } catch (err) {
+      const error = describeError(err)
+      await this.database.db.transaction().execute(async (trx) => {
+        const marked = await trx
+          .updateTable('approval_requests')
+          .set({
+            status: 'failed',
+            outcome: JSON.stringify({ error }),
+            executed_at: toIso(this.#now()),
+          })
+          .where('id', '=', id)
+          .where('status', '=', 'approved')
+          .executeTakeFirst()
+        if (Number(marked.numUpdatedRows) === 0) return
+        await appendAudit(
+          this.database,
+          {
+            actor: actor.id,
+            role: actor.role,
+            via,
+            action: 'approval_failed',
+            tool: approval.action,
+            input: approval.args,
+            resultSummary: error,
+            approvalId: id,
+          },
+          trx,
+        )
+      })
+    }
+    return this.get(id)
+  }
+}
+
+function alreadyDecided(a: Approval): string {
+  if (a.status === 'expired') return `approval #${a.id} expired at ${a.expiresAt}; it will not run`
+  const by = a.decidedBy ? ` by ${a.decidedBy}` : ''
+  return `approval #${a.id} was already ${a.status}${by}${a.decidedAt ? ` at ${a.decidedAt}` : ''}`
+}
+
+type ApprovalRow = {
+  id: number
+  action: string
+  args: string
+  summary: string
+  reason: string | null
+  requested_by: string
+  requested_via: string
+  status: ApprovalStatus
+  decided_by: string | null
+  decided_at: string | null
+  decision_reason: string | null
+  expires_at: string
+  executed_at: string | null
+  outcome: string | null
+  slack_channel: string | null
+  slack_ts: string | null
+  created_at: string
+}
+
+function toApproval(row: ApprovalRow): Approval {
+  return {
+    id: Number(row.id),
+    action: row.action,
+    args: JSON.parse(row.args) as Record<string, unknown>,
+    summary: row.summary,
+    reason: row.reason,
+    requestedBy: row.requested_by,
+    requestedVia: row.requested_via,
+    status: row.status,
+    decidedBy: row.decided_by,
+    decidedAt: row.decided_at,
+    decisionReason: row.decision_reason,
+    expiresAt: row.expires_at,
+    executedAt: row.executed_at,
+    outcome: row.outcome ? (JSON.parse(row.outcome) as Record<string, unknown>) : null,
+    slack:
+      row.slack_channel && row.slack_ts ? { channel: row.slack_channel, ts: row.slack_ts } : null,
+    createdAt: row.created_at,
+    approvers: `a manager other than ${row.requested_by}, in Slack or with \`giftcards approvals approve ${row.id} --as <manager>\``,
+  }
+}

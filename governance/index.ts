@@ -1,0 +1,7 @@
+export * from './approvals.ts'
+export * from './audit.ts'
+export * from './campaigns.ts'
+export * from './holds.ts'
+export * from './pii.ts'
+export * from './pos-connector.ts'
+export * from './roles.ts'

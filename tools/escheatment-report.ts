@@ -1,0 +1,67 @@
+import { z } from 'zod'
+import { escheatmentReport as runEscheatment } from '../analytics/index.ts'
+import { ALL_ROLES, defineTool } from './define-tool.ts'
+import { money } from './format.ts'
+
+export const escheatmentReport = defineTool({
+  name: 'escheatment_report',
+  title: 'Escheatment (unclaimed property) report',
+  description:
+    'Cards whose unclaimed-property dormancy deadline falls within the horizon (default 6 months; overdue ones included), by the jurisdiction with the first claim (owner address, else the issuer state), with amounts. Exempt jurisdictions are shown as exempt. Filter to one state with jurisdiction.',
+  input: z.object({
+    horizonMonths: z.number().int().min(0).max(120).default(6).describe('months ahead to look'),
+    jurisdiction: z
+      .string()
+      .regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
+      .optional()
+      .describe('only this jurisdiction'),
+    cards: z.number().int().min(0).max(100).default(10).describe('how many cards to list'),
+  }),
+  access: 'read',
+  roles: ALL_ROLES,
+  run: async (ctx, input) => {
+    const { defaultDormancyYears, incorporationState } = ctx.config.escheatment
+    const report = await runEscheatment(ctx.database, {
+      horizonMonths: input.horizonMonths,
+      defaultRule: {
+        kind: 'dormancy',
+        dormancyYears: defaultDormancyYears,
+        reason: `default: reportable after ${defaultDormancyYears} years of dormancy`,
+      },
+      incorporationState,
+    })
+    const jurisdictions = report.jurisdictions.filter(
+      (j) => !input.jurisdiction || j.jurisdiction === input.jurisdiction,
+    )
+    const cards = report.cards.filter(
+      (c) => !input.jurisdiction || c.jurisdiction === input.jurisdiction,
+    )
+    return {
+      asOf: report.asOf,
+      horizonMonths: report.horizonMonths,
+      reportable: money(
+        jurisdictions
+          .filter((j) => j.status === 'reportable')
+          .reduce((s, j) => s + j.amountCents, 0),
+      ),
+      jurisdictions: jurisdictions.map((j) => ({
+        jurisdiction: j.jurisdiction,
+        status: j.status,
+        rule: j.rule,
+        cards: j.cards,
+        amount: money(j.amountCents),
+        overdueCards: j.overdueCards,
+      })),
+      totalCards: cards.length,
+      cards: cards.slice(0, input.cards).map((c) => ({
+        cardId: c.cardId,
+        jurisdiction: c.jurisdiction,
+        basis: c.basis,
+        balance: money(c.balanceCents),
+        lastActivityAt: c.lastActivityAt,
+        deadline: c.deadline,
+        overdue: c.overdue,
+      })),
+    }
+  },
+})

@@ -1,0 +1,175 @@
+import type { z } from 'zod'
+import {
+  type Config,
+  type ErrorCode,
+  GiftCardError,
+  isGiftCardError,
+  type Logger,
+} from '../core/index.ts'
+import { type Database, ledgerWatermark } from '../db/index.ts'
+import {
+  type Actor,
+  type Approval,
+  type ApprovalService,
+  appendAudit,
+  type Pseudonymiser,
+  type Role,
+  type Via,
+} from '../governance/index.ts'
+import type { AnyTool, ToolContext } from './define-tool.ts'
+
+export type CallOptions = {
+  actor: Actor
+  via: Via
+  /** The model that chose the call (`offline-planner`, `gpt-4o-mini`…), for the audit. */
+  model?: string | null
+}
+
+/** A write tool's answer: the request a manager must decide. */
+export type PendingApproval = {
+  status: 'pending_approval'
+  approvalId: number
+  action: string
+  summary: string
+  details: Record<string, unknown>
+  expiresAt: string
+  approvers: string
+}
+
+export type ToolOutcome =
+  | { ok: true; tool: string; data: unknown; approval?: Approval }
+  | { ok: false; tool: string; error: { code: ErrorCode; message: string } }
+
+/** Admins may use every tool; anyone else only the tools that list their role. */
+export function mayUse(role: Role, tool: AnyTool): boolean {
+  return role === 'admin' || tool.roles.includes(role)
+}
+
+/** zod's issues as one line naming each field: `limit: Too big: expected number to be <=100`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'input'}: ${i.message}`)
+    .join('; ')
+}
+
+/**
+ * The one place a tool runs. It finds the tool (unknown → refused), checks the actor's role
+ * (deny by default), validates the input with the tool's zod schema, runs a read at once or
+ * files a write as an approval request, pseudonymises the result, and writes one audit row —
+ * for refusals and failures too. Errors come back as `{ code, message }`, never a stack trace.
+ */
+export class ToolExecutor {
+  constructor(
+    private readonly deps: {
+      database: Database
+      config: Config
+      approvals: ApprovalService
+      pii: Pseudonymiser
+      tools: readonly AnyTool[]
+      logger?: Logger
+    },
+  ) {}
+
+  get tools(): readonly AnyTool[] {
+    return this.deps.tools
+  }
+
+  /** The tools this role may call (what a model is offered). */
+  visibleTo(role: Role): AnyTool[] {
+    return this.deps.tools.filter((t) => mayUse(role, t))
+  }
+
+  async call(name: string, rawInput: unknown, options: CallOptions): Promise<ToolOutcome> {
+    const { actor } = options
+    const tool = this.deps.tools.find((t) => t.name === name)
+    let outcome: ToolOutcome
+    let approvalId: number | null = null
+    try {
+      if (!tool)
+        throw new GiftCardError('FORBIDDEN', `there is no tool named ${JSON.stringify(name)}`)
+      if (!mayUse(actor.role, tool))
+        throw new GiftCardError(
+          'FORBIDDEN',
+          `${actor.id} (${actor.role}) may not use ${name}; it needs one of: ${tool.roles.join(', ')}`,
+        )
+      const parsed = tool.input.safeParse(rawInput ?? {})
+      if (!parsed.success)
+        throw new GiftCardError(
+          'INVALID_INPUT',
+          `invalid input for ${name}: ${describeIssues(parsed.error)}`,
+        )
+      const ctx: ToolContext = {
+        database: this.deps.database,
+        config: this.deps.config,
+        actor,
+        via: options.via,
+        approvals: this.deps.approvals,
+        pii: this.deps.pii,
+      }
+      if (tool.access === 'write') {
+        const plan = await tool.plan(ctx, parsed.data)
+        const approval = await this.deps.approvals.request({
+          action: tool.name,
+          args: plan.args,
+          summary: plan.summary,
+          reason: plan.reason,
+          actor,
+          via: options.via,
+          model: options.model ?? null,
+        })
+        approvalId = approval.id
+        const pending: PendingApproval = {
+          status: 'pending_approval',
+          approvalId: approval.id,
+          action: tool.name,
+          summary: plan.summary,
+          details: plan.details,
+          expiresAt: approval.expiresAt,
+          approvers: approval.approvers,
+        }
+        outcome = { ok: true, tool: name, data: this.deps.pii.scrub(pending), approval }
+      } else {
+        const data = await tool.run(ctx, parsed.data)
+        outcome = { ok: true, tool: name, data: this.deps.pii.scrub(data) }
+      }
+    } catch (err) {
+      outcome = { ok: false, tool: name, error: this.#toError(err, name) }
+    }
+    await this.#audit(name, rawInput, options, outcome, approvalId)
+    return outcome
+  }
+
+  #toError(err: unknown, name: string): { code: ErrorCode; message: string } {
+    if (isGiftCardError(err))
+      return { code: err.code, message: this.deps.pii.scrubText(err.message) }
+    this.deps.logger?.error({ err, tool: name }, 'tool failed unexpectedly')
+    return {
+      code: 'INTERNAL',
+      message: `${name} failed unexpectedly; the error is in the server log`,
+    }
+  }
+
+  async #audit(
+    name: string,
+    input: unknown,
+    options: CallOptions,
+    outcome: ToolOutcome,
+    approvalId: number | null,
+  ): Promise<void> {
+    const summary = outcome.ok
+      ? `ok: ${JSON.stringify(outcome.data).slice(0, 300)}`
+      : `${outcome.error.code}: ${outcome.error.message}`
+    await appendAudit(this.deps.database, {
+      actor: options.actor.id,
+      role: options.actor.role,
+      via: options.via,
+      action: 'tool_call',
+      tool: name,
+      input: input ?? {},
+      resultSummary: summary,
+      approvalId,
+      model: options.model ?? null,
+      dataWatermark: await ledgerWatermark(this.deps.database.db),
+    })
+  }
+}

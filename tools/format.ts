@@ -1,0 +1,75 @@
+import { formatCents, GiftCardError } from '../core/index.ts'
+import { findCardsByLast4, type GiftCard, getCard } from '../db/index.ts'
+import type { ToolContext } from './define-tool.ts'
+
+/** Money as a model reads it best: exact cents and the formatted amount. */
+export function money(cents: number): { cents: number; formatted: string } {
+  return { cents, formatted: formatCents(cents) }
+}
+
+/** A page of a long list, with what it takes to ask for the next one. */
+export function page<T>(items: T[], total: number, offset: number) {
+  const next = offset + items.length
+  return { items, total, offset, ...(next < total ? { nextOffset: next } : {}) }
+}
+
+/**
+ * A card by its id, or by the last four digits of its number when exactly one card has them.
+ * Several matches are a question for the person, not a guess.
+ */
+export async function resolveCard(ctx: ToolContext, ref: string): Promise<GiftCard> {
+  const key = ref.trim()
+  const byId = await getCard(ctx.database.db, key)
+  if (byId) return byId
+  const digits = key.replace(/^(?:x+|\*+|…|\.\.\.)/i, '')
+  if (/^\d{4}$/.test(digits)) {
+    const matches = await findCardsByLast4(ctx.database.db, digits, { limit: 6 })
+    if (matches.length === 1 && matches[0]) return matches[0]
+    if (matches.length > 1)
+      throw new GiftCardError(
+        'CONFLICT',
+        `${matches.length === 6 ? 'more than 5' : matches.length} cards end in ${digits}: ${matches
+          .slice(0, 5)
+          .map((c) => `${c.id} (${formatCents(c.balance_cents)})`)
+          .join(', ')}; ask which card is meant, by its id`,
+        { details: { candidates: matches.slice(0, 5).map((c) => c.id) } },
+      )
+  }
+  throw new GiftCardError(
+    'CARD_NOT_FOUND',
+    `no gift card with id or last four digits ${JSON.stringify(key)}`,
+  )
+}
+
+/** A card as tools show it: no customer ids, only pseudonyms where an owner is named. */
+export function cardView(card: GiftCard, owner?: string | null) {
+  return {
+    cardId: card.id,
+    last4: card.gan_last4,
+    status: card.status,
+    balance: money(card.balance_cents),
+    initialValue: money(card.initial_value_cents),
+    currency: card.currency,
+    issuedAt: card.issued_at,
+    lastActivityAt: card.last_activity_at,
+    issuingLocation: card.issuing_location_id,
+    channel: card.channel,
+    occasion: card.occasion,
+    source: card.source,
+    ...(owner !== undefined ? { holder: owner } : {}),
+  }
+}
+
+/** The pseudonym of a customer (never their name, email or phone). */
+export async function pseudonymOf(
+  ctx: ToolContext,
+  customerId: string | null,
+): Promise<string | null> {
+  if (!customerId) return null
+  const row = await ctx.database.db
+    .selectFrom('customers')
+    .select('pseudonym')
+    .where('id', '=', customerId)
+    .executeTakeFirst()
+  return row?.pseudonym ?? null
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod'
+import { DAY_MS, toIso } from '../core/index.ts'
+import { readAudit, verifyAudit } from '../governance/index.ts'
+import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
+
+export const getAuditLog = defineTool({
+  name: 'get_audit_log',
+  title: 'Read the audit log',
+  description:
+    'The tamper-evident audit trail, newest first: who called which tool or decided which approval, when, through which face, with what input and result. Filter by actor, tool, action, approval id or days back; verify=true also checks the SHA-256 chain.',
+  input: z.object({
+    actor: z.string().optional().describe('only this actor, e.g. slack:U123'),
+    tool: z.string().optional().describe('only this tool or action name'),
+    action: z
+      .string()
+      .optional()
+      .describe('tool_call, approval_requested, approval_decided, approval_executed…'),
+    approvalId: z.number().int().positive().optional().describe('only rows of this approval'),
+    days: z.number().int().min(1).max(3650).optional().describe('only the last N days'),
+    verify: z.boolean().default(false).describe('also verify the hash chain'),
+    limit: z.number().int().min(1).max(100).default(20).describe('rows'),
+    offset: z.number().int().min(0).default(0).describe('where the page starts'),
+  }),
+  access: 'read',
+  roles: LOSS_PREVENTION,
+  run: async (ctx, input) => {
+    const rows = await readAudit(ctx.database.db, {
+      ...(input.actor ? { actor: input.actor } : {}),
+      ...(input.tool ? { tool: input.tool } : {}),
+      ...(input.action ? { action: input.action } : {}),
+      ...(input.approvalId !== undefined ? { approvalId: input.approvalId } : {}),
+      ...(input.days ? { since: toIso(Date.now() - input.days * DAY_MS) } : {}),
+      limit: input.limit,
+      offset: input.offset,
+    })
+    const verification = input.verify ? await verifyAudit(ctx.database.db) : undefined
+    return {
+      ...(verification
+        ? {
+            chain: {
+              ok: verification.ok,
+              rows: verification.rows,
+              problems: verification.problems.slice(0, 10),
+            },
+          }
+        : {}),
+      rows: rows.map((r) => ({
+        id: r.id,
+        at: r.at,
+        actor: r.actor,
+        role: r.role,
+        via: r.via,
+        action: r.action,
+        tool: r.tool,
+        input: r.input ? (JSON.parse(r.input) as unknown) : null,
+        result: r.result_summary,
+        approvalId: r.approval_id,
+        model: r.model,
+      })),
+    }
+  },
+})

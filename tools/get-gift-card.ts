@@ -1,0 +1,61 @@
+import { z } from 'zod'
+import { listCardTransactions } from '../db/index.ts'
+import { activeHold } from '../governance/index.ts'
+import { ALL_ROLES, defineTool } from './define-tool.ts'
+import { cardView, money, pseudonymOf, resolveCard } from './format.ts'
+
+export const getGiftCard = defineTool({
+  name: 'get_gift_card',
+  title: 'Look up a gift card',
+  description:
+    'Look up one gift card by its id or the last 4 digits of its number: balance, status, issue date, last activity, any active hold, open fraud alerts and its most recent transactions. If several cards share the last 4 digits it says so and lists them: ask the user which one.',
+  input: z.object({
+    card: z
+      .string()
+      .min(1)
+      .describe('card id (e.g. gc_00012345) or the last 4 digits of the card number'),
+    transactions: z
+      .number()
+      .int()
+      .min(0)
+      .max(50)
+      .default(5)
+      .describe('how many recent transactions to include'),
+  }),
+  access: 'read',
+  roles: ALL_ROLES,
+  run: async (ctx, input) => {
+    const card = await resolveCard(ctx, input.card)
+    const [owner, recent, hold, alerts] = await Promise.all([
+      pseudonymOf(ctx, card.holder_customer_id ?? card.purchaser_customer_id),
+      listCardTransactions(ctx.database.db, card.id, { limit: input.transactions }),
+      activeHold(ctx.database, card.id),
+      ctx.database.db
+        .selectFrom('fraud_alerts')
+        .select(['id', 'rule', 'score', 'status'])
+        .where('card_id', '=', card.id)
+        .where('status', '=', 'open')
+        .execute(),
+    ])
+    return {
+      ...cardView(card, owner),
+      hold: hold
+        ? {
+            holdId: Number(hold.id),
+            reason: hold.reason,
+            amount: money(hold.amount_cents),
+            placedAt: hold.placed_at,
+          }
+        : null,
+      openAlerts: alerts.map((a) => ({ alertId: Number(a.id), rule: a.rule, score: a.score })),
+      recentTransactions: recent.map((t) => ({
+        type: t.type,
+        result: t.result,
+        amount: money(t.amount_cents),
+        balanceAfter: t.balance_after_cents === null ? null : money(t.balance_after_cents),
+        at: t.occurred_at,
+        location: t.location_id,
+      })),
+    }
+  },
+})

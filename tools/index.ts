@@ -1,0 +1,5 @@
+export * from './define-tool.ts'
+export * from './executor.ts'
+export * from './format.ts'
+export * from './registry.ts'
+export * from './toolkit.ts'

@@ -1,0 +1,42 @@
+import { z } from 'zod'
+import { APPROVAL_STATUSES } from '../governance/index.ts'
+import { ALL_ROLES, defineTool } from './define-tool.ts'
+
+export const listApprovals = defineTool({
+  name: 'list_approvals',
+  title: 'List approval requests',
+  description:
+    'Approval requests for write actions (card holds, releases, campaign launches), newest first: what each will do, who asked, its status (pending, approved, rejected, expired, executed, failed), who decided and the outcome. Filter by status or give one id.',
+  input: z.object({
+    status: z.enum(APPROVAL_STATUSES).optional().describe('only this status'),
+    approvalId: z.number().int().positive().optional().describe('just this approval'),
+    limit: z.number().int().min(1).max(100).default(20).describe('requests'),
+  }),
+  access: 'read',
+  roles: ALL_ROLES,
+  run: async (ctx, input) => {
+    const approvals =
+      input.approvalId !== undefined
+        ? [await ctx.approvals.get(input.approvalId)]
+        : await ctx.approvals.list({
+            ...(input.status ? { status: input.status } : {}),
+            limit: input.limit,
+          })
+    return {
+      approvals: approvals.map((a) => ({
+        approvalId: a.id,
+        action: a.action,
+        summary: a.summary,
+        reason: a.reason,
+        status: a.status,
+        requestedBy: a.requestedBy,
+        requestedVia: a.requestedVia,
+        createdAt: a.createdAt,
+        expiresAt: a.expiresAt,
+        decidedBy: a.decidedBy,
+        decidedAt: a.decidedAt,
+        outcome: a.outcome,
+      })),
+    }
+  },
+})

@@ -1,0 +1,41 @@
+import { z } from 'zod'
+import { AFFINITY_CONTEXTS, productAffinity as runAffinity } from '../analytics/index.ts'
+import { ALL_ROLES, defineTool } from './define-tool.ts'
+
+export const productAffinity = defineTool({
+  name: 'product_affinity',
+  title: 'Product affinity with gift cards',
+  description:
+    'Which product categories (or SKUs) are bought with gift card redemptions (redeemed_with) or alongside gift card purchases (bought_alongside), with support, confidence and lift (above 1 means it goes with gift cards more than average).',
+  input: z.object({
+    context: z
+      .enum(AFFINITY_CONTEXTS)
+      .default('redeemed_with')
+      .describe('redeemed_with or bought_alongside'),
+    level: z.enum(['category', 'sku']).default('category').describe('categories or SKUs'),
+    limit: z.number().int().min(1).max(50).default(10).describe('how many items'),
+  }),
+  access: 'read',
+  roles: ALL_ROLES,
+  run: async (ctx, input) => {
+    const report = await runAffinity(ctx.database, {
+      context: input.context,
+      level: input.level,
+      limit: input.limit,
+    })
+    return {
+      context: report.context,
+      level: report.level,
+      orders: report.orders,
+      contextOrders: report.contextOrders,
+      items: report.rows.slice(0, input.limit).map((r) => ({
+        item: r.item,
+        category: r.category,
+        support: Number(r.support.toFixed(4)),
+        confidence: Number(r.confidence.toFixed(4)),
+        lift: Number(r.lift.toFixed(3)),
+        orders: r.orders,
+      })),
+    }
+  },
+})

@@ -1,0 +1,45 @@
+import type { AnyTool } from './define-tool.ts'
+import { draftCampaign } from './draft-campaign.ts'
+import { escheatmentReport } from './escheatment-report.ts'
+import { explainFraudAlert } from './explain-fraud-alert.ts'
+import { findDormantCards } from './find-dormant-cards.ts'
+import { forecastBreakage } from './forecast-breakage.ts'
+import { getAuditLog } from './get-audit-log.ts'
+import { getGiftCard } from './get-gift-card.ts'
+import { getLiability } from './get-liability.ts'
+import { launchCampaign } from './launch-campaign.ts'
+import { listApprovals } from './list-approvals.ts'
+import { listFraudAlerts } from './list-fraud-alerts.ts'
+import { placeCardHold } from './place-card-hold.ts'
+import { productAffinity } from './product-affinity.ts'
+import { recommendUpsell } from './recommend-upsell.ts'
+import { releaseCardHold } from './release-card-hold.ts'
+import { scanForFraud } from './scan-for-fraud.ts'
+import { searchGiftCards } from './search-gift-cards.ts'
+import { segmentPurchasers } from './segment-purchasers.ts'
+import { updateFraudAlert } from './update-fraud-alert.ts'
+
+/** Every tool, once. The LangGraph, MCP and CLI faces are loops over this list. */
+export const TOOLS: readonly AnyTool[] = [
+  getGiftCard,
+  searchGiftCards,
+  getLiability,
+  forecastBreakage,
+  listFraudAlerts,
+  scanForFraud,
+  explainFraudAlert,
+  updateFraudAlert,
+  segmentPurchasers,
+  findDormantCards,
+  escheatmentReport,
+  productAffinity,
+  recommendUpsell,
+  draftCampaign,
+  getAuditLog,
+  listApprovals,
+  placeCardHold,
+  releaseCardHold,
+  launchCampaign,
+]
+
+export const toolByName = (name: string): AnyTool | undefined => TOOLS.find((t) => t.name === name)

@@ -1,0 +1,44 @@
+import { z } from 'zod'
+import { formatCents, GiftCardError } from '../core/index.ts'
+import { activeHold, releaseHold } from '../governance/index.ts'
+import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
+import { money, resolveCard } from './format.ts'
+
+const args = z.object({ cardId: z.string(), reason: z.string() })
+
+export const releaseCardHold = defineTool({
+  name: 'release_card_hold',
+  title: 'Release a hold on a gift card',
+  description:
+    "Request the release of a card's active hold (its balance is restored at the POS), with a reason. It files an approval request that a manager other than the requester must approve; report the approval id and that it is pending.",
+  input: z.object({
+    card: z.string().min(1).describe('card id or last 4 digits'),
+    reason: z.string().min(3).max(500).describe('why the hold can be lifted'),
+  }),
+  access: 'write',
+  roles: LOSS_PREVENTION,
+  plan: async (ctx, input) => {
+    const card = await resolveCard(ctx, input.card)
+    const hold = await activeHold(ctx.database, card.id)
+    if (!hold) throw new GiftCardError('CONFLICT', `card ${card.id} has no active hold to release`)
+    return {
+      args: { cardId: card.id, reason: input.reason },
+      reason: input.reason,
+      summary: `Release hold #${hold.id} on card ${card.id} (…${card.gan_last4}, ${formatCents(hold.amount_cents)} held): ${input.reason}`,
+      details: {
+        cardId: card.id,
+        last4: card.gan_last4,
+        holdId: Number(hold.id),
+        held: money(hold.amount_cents),
+        heldSince: hold.placed_at,
+        holdReason: hold.reason,
+      },
+    }
+  },
+  executor: ({ connector }) => ({
+    apply: (database, trx, raw, { approvalId }) => {
+      const a = args.parse(raw)
+      return releaseHold(database, trx, connector, { cardId: a.cardId, approvalId })
+    },
+  }),
+})

@@ -1,0 +1,62 @@
+import { z } from 'zod'
+import { saveAlerts, scanLedger } from '../analytics/index.ts'
+import { DAY_MS, toIso } from '../core/index.ts'
+import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
+
+export const scanForFraud = defineTool({
+  name: 'scan_for_fraud',
+  title: 'Scan the ledger for fraud',
+  description:
+    'Run every fraud detector (card testing, rapid drain, cross-store velocity, refund abuse, employee abuse, bulk issuance) over the ledger for a recent window and store any new alerts (one per card and rule). Returns counts by rule and the highest-scoring alerts, optionally only for cards issued at one location.',
+  input: z.object({
+    days: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(30)
+      .describe('scan the last N days of transactions'),
+    location: z
+      .string()
+      .optional()
+      .describe('only report alerts on cards issued at this location id'),
+    top: z.number().int().min(0).max(50).default(10).describe('how many alerts to list'),
+  }),
+  access: 'read',
+  roles: LOSS_PREVENTION,
+  run: async (ctx, input) => {
+    const since = toIso(Date.now() - input.days * DAY_MS)
+    let alerts = await scanLedger(ctx.database, { since })
+    if (input.location) {
+      const cards = new Set(
+        (
+          await ctx.database.db
+            .selectFrom('gift_cards')
+            .select('id')
+            .where('issuing_location_id', '=', input.location)
+            .execute()
+        ).map((c) => c.id),
+      )
+      alerts = alerts.filter((a) => cards.has(a.cardId))
+    }
+    const stored = await saveAlerts(ctx.database, alerts)
+    const byRule: Record<string, number> = {}
+    for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1
+    return {
+      since,
+      ...(input.location ? { location: input.location } : {}),
+      alerts: alerts.length,
+      newAlerts: stored,
+      byRule,
+      top: [...alerts]
+        .sort((a, b) => b.score - a.score)
+        .slice(0, input.top)
+        .map((a) => ({
+          cardId: a.cardId,
+          rule: a.rule,
+          score: Number(a.score.toFixed(3)),
+          reason: a.evidence.reason,
+        })),
+    }
+  },
+})

@@ -1,0 +1,38 @@
+import { z } from 'zod'
+import { segmentPurchasers as runSegments, type SegmentRow } from '../analytics/index.ts'
+import { ALL_ROLES, defineTool } from './define-tool.ts'
+import { money } from './format.ts'
+
+const row = (r: SegmentRow) => ({
+  segment: r.segment,
+  purchasers: r.purchasers,
+  cards: r.cards,
+  liability: money(r.liabilityCents),
+  averageBalance: money(r.averageBalanceCents),
+  features: Object.fromEntries(
+    Object.entries(r.features).map(([k, v]) => [k, Number(v.toFixed(3))]),
+  ),
+})
+
+export const segmentPurchasers = defineTool({
+  name: 'segment_purchasers',
+  title: 'Segment gift card purchasers',
+  description:
+    'Segment purchasers by why they buy (holiday gifter, corporate / bulk buyer, birthday / occasional, self-use) and by how their cards are used (fast, slow / partial, dormant, too new), with purchaser and card counts, liability, average balance and the features that put them there. Deterministic.',
+  input: z.object({
+    by: z
+      .enum(['occasion', 'behaviour', 'both'])
+      .default('both')
+      .describe('which segmentation to return'),
+  }),
+  access: 'read',
+  roles: ALL_ROLES,
+  run: async (ctx, input) => {
+    const report = await runSegments(ctx.database)
+    return {
+      asOf: report.asOf,
+      ...(input.by !== 'behaviour' ? { byOccasion: report.byOccasion.map(row) } : {}),
+      ...(input.by !== 'occasion' ? { byBehaviour: report.byBehaviour.map(row) } : {}),
+    }
+  },
+})

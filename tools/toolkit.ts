@@ -1,0 +1,48 @@
+import type { Config, Logger } from '../core/index.ts'
+import type { Database } from '../db/index.ts'
+import {
+  type ApprovalExecutor,
+  ApprovalService,
+  createPosConnector,
+  type PosConnector,
+  Pseudonymiser,
+} from '../governance/index.ts'
+import { ToolExecutor } from './executor.ts'
+import { TOOLS } from './registry.ts'
+
+export type Toolkit = {
+  executor: ToolExecutor
+  approvals: ApprovalService
+  pii: Pseudonymiser
+  connector: PosConnector
+}
+
+/**
+ * Wires the tools to one ledger: the approval service learns how to execute each write tool,
+ * and the executor runs every call. Every face (agent, MCP, Slack, CLI) starts from this.
+ */
+export function createToolkit(
+  database: Database,
+  config: Config,
+  options: { connector?: PosConnector; now?: () => number; logger?: Logger } = {},
+): Toolkit {
+  const connector = options.connector ?? createPosConnector(config)
+  const executors: Record<string, ApprovalExecutor> = {}
+  for (const tool of TOOLS)
+    if (tool.access === 'write') executors[tool.name] = tool.executor({ config, connector })
+  const approvals = new ApprovalService(database, {
+    executors,
+    ttlHours: config.approvals.ttlHours,
+    ...(options.now ? { now: options.now } : {}),
+  })
+  const pii = new Pseudonymiser(config.piiTokenKey)
+  const executor = new ToolExecutor({
+    database,
+    config,
+    approvals,
+    pii,
+    tools: TOOLS,
+    ...(options.logger ? { logger: options.logger } : {}),
+  })
+  return { executor, approvals, pii, connector }
+}
