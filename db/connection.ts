@@ -16,6 +16,8 @@ export interface Database {
   readonly describe: string
   /** PostgreSQL: the schema every connection uses, when one was pinned. */
   readonly searchPath?: string
+  /** Where it lives: other stores kept beside the ledger (the agent's checkpoints) use it too. */
+  readonly target: DatabaseTarget
   close(): Promise<void>
 }
 
@@ -74,6 +76,7 @@ function connect(target: DatabaseTarget, options: OpenOptions): Database {
       db,
       adapter: opened.adapter,
       describe: `sqlite:${target.path}`,
+      target,
       close: () => db.destroy(),
     }
   }
@@ -91,6 +94,7 @@ function connect(target: DatabaseTarget, options: OpenOptions): Database {
     adapter: opened.adapter,
     describe: target.url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@'),
     ...(options.searchPath ? { searchPath: options.searchPath } : {}),
+    target,
     close: () => db.destroy(),
   }
 }

@@ -1,10 +1,20 @@
 import { z } from 'zod'
 import { formatCents, GiftCardError } from '../core/index.ts'
 import { activeHold, placeHold } from '../governance/index.ts'
-import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
+import { defineTool, LOSS_PREVENTION, type ToolContext } from './define-tool.ts'
 import { money, resolveCard } from './format.ts'
 
 const args = z.object({ cardId: z.string(), reason: z.string() })
+
+async function alertCard(ctx: ToolContext, alertId: number): Promise<string> {
+  const alert = await ctx.database.db
+    .selectFrom('fraud_alerts')
+    .select('card_id')
+    .where('id', '=', alertId)
+    .executeTakeFirst()
+  if (!alert) throw new GiftCardError('NOT_FOUND', `no fraud alert #${alertId}`)
+  return alert.card_id
+}
 
 export const placeCardHold = defineTool({
   name: 'place_card_hold',
@@ -12,7 +22,13 @@ export const placeCardHold = defineTool({
   description:
     'Request a hold on a gift card (freezes its balance at the POS) for a stated reason, such as a fraud alert. It does not act at once: it files an approval request that a manager other than the requester must approve; report the approval id and that it is pending.',
   input: z.object({
-    card: z.string().min(1).describe('card id or last 4 digits'),
+    card: z.string().min(1).optional().describe('card id or last 4 digits'),
+    alertId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('instead of card: the fraud alert whose card to hold'),
     reason: z
       .string()
       .min(3)
@@ -22,7 +38,15 @@ export const placeCardHold = defineTool({
   access: 'write',
   roles: LOSS_PREVENTION,
   plan: async (ctx, input) => {
-    const card = await resolveCard(ctx, input.card)
+    if (input.card === undefined && input.alertId === undefined)
+      throw new GiftCardError(
+        'INVALID_INPUT',
+        'card: give the card (id or last 4 digits) or alertId',
+      )
+    const card = await resolveCard(
+      ctx,
+      input.card ?? (await alertCard(ctx, input.alertId as number)),
+    )
     const hold = await activeHold(ctx.database, card.id)
     if (hold)
       throw new GiftCardError('CONFLICT', `card ${card.id} is already on hold (hold #${hold.id})`)

@@ -7,7 +7,7 @@ export const scanForFraud = defineTool({
   name: 'scan_for_fraud',
   title: 'Scan the ledger for fraud',
   description:
-    'Run every fraud detector (card testing, rapid drain, cross-store velocity, refund abuse, employee abuse, bulk issuance) over the ledger for a recent window and store any new alerts (one per card and rule). Returns counts by rule and the highest-scoring alerts, optionally only for cards issued at one location.',
+    'Run every fraud detector (drain after activation, balance-check enumeration, bulk purchase, impossible travel, reload and drain, refund abuse) and the anomaly score over the ledger for a recent window and store any new alerts (one per card and rule). Returns counts by rule and the highest-scoring alerts, optionally only for cards issued at one location.',
   input: z.object({
     days: z
       .number()

@@ -1,0 +1,181 @@
+import {
+  type BaseMessage,
+  HumanMessage,
+  isAIMessage,
+  isHumanMessage,
+} from '@langchain/core/messages'
+import { Command } from '@langchain/langgraph'
+import { type Config, formatCents, type Logger } from '../core/index.ts'
+import type { Database } from '../db/index.ts'
+import type { Approval, Decision } from '../governance/index.ts'
+import { createToolkit, type PendingApproval, type Toolkit } from '../tools/index.ts'
+import { createCheckpointer } from './checkpointer.ts'
+import { type AgentGraph, type ApprovalResume, buildAgentGraph, type RunContext } from './graph.ts'
+import { chooseModel, type ModelChoice } from './models.ts'
+import { textOf } from './planner/offline-model.ts'
+
+export type TurnResult = {
+  threadId: string
+  reply: string
+  toolCalls: { name: string; args: Record<string, unknown> }[]
+  /** Approval requests the thread now waits on. */
+  pending: PendingApproval[]
+  answeredBy: string
+}
+
+/** One line on what became of an approval, for the thread that asked for it. */
+export function describeOutcome(approval: Approval): string {
+  const o = approval.outcome ?? {}
+  const by = approval.decidedBy ? ` by ${approval.decidedBy}` : ''
+  switch (approval.status) {
+    case 'executed':
+      if (approval.action === 'place_card_hold')
+        return `Approval #${approval.id} was approved${by}: card ${String(o.cardId)} is on hold (hold #${String(o.holdId)}, ${formatCents(Number(o.amountCents ?? 0))} held, ${String(o.connector)} ${String(o.posReference)}).`
+      if (approval.action === 'release_card_hold')
+        return `Approval #${approval.id} was approved${by}: the hold on card ${String(o.cardId)} is released (${formatCents(Number(o.amountCents ?? 0))} restored, ${String(o.connector)}).`
+      if (approval.action === 'launch_campaign')
+        return `Approval #${approval.id} was approved${by}: campaign #${String(o.campaignId)} launched to ${String(o.audience)} cards (${String(o.file)}${o.handedOffTo ? `, handed to ${String(o.handedOffTo)}` : ''}).`
+      return `Approval #${approval.id} was approved${by} and executed.`
+    case 'failed':
+      return `Approval #${approval.id} was approved${by} but failed: ${String(o.error ?? 'unknown error')}. Nothing was changed.`
+    case 'rejected':
+      return `Approval #${approval.id} was rejected${by}${approval.decisionReason ? ` (${approval.decisionReason})` : ''}. Nothing was changed.`
+    case 'expired':
+      return `Approval #${approval.id} expired before a manager decided. Nothing was changed.`
+    default:
+      return `Approval #${approval.id} is ${approval.status}.`
+  }
+}
+
+/**
+ * The conversational agent over the ledger: one LangGraph graph, checkpointed beside the ledger,
+ * that every face (terminal, Slack, evals) talks to by thread id.
+ */
+export class Agent {
+  private constructor(
+    readonly toolkit: Toolkit,
+    readonly models: ModelChoice,
+    private readonly graph: AgentGraph,
+    private readonly closeCheckpointer: () => Promise<void>,
+  ) {}
+
+  static async open(
+    database: Database,
+    config: Config,
+    options: { toolkit?: Toolkit; models?: ModelChoice; logger?: Logger } = {},
+  ): Promise<Agent> {
+    const toolkit =
+      options.toolkit ??
+      createToolkit(database, config, options.logger ? { logger: options.logger } : {})
+    const models = options.models ?? chooseModel(config)
+    const checkpointer = await createCheckpointer(database)
+    const graph = buildAgentGraph({
+      executor: toolkit.executor,
+      models,
+      pii: toolkit.pii,
+      checkpointer: checkpointer.saver,
+      ...(options.logger ? { logger: options.logger } : {}),
+    })
+    return new Agent(toolkit, models, graph, checkpointer.close)
+  }
+
+  /** The model answering first: the configured LLM, or the offline planner. */
+  get modelName(): string {
+    return this.models.primary?.name ?? 'offline-planner'
+  }
+
+  /** One turn: the person's message in, the reply (and any approval it now waits on) out. */
+  async ask(text: string, thread: { threadId: string } & RunContext): Promise<TurnResult> {
+    const config = this.#config(thread)
+    const message = new HumanMessage(this.toolkit.pii.scrubText(text))
+    // A new message moves the thread on: an approval still pending is reported when decided.
+    await this.graph.invoke({ messages: [message], pending: [] }, config)
+    return this.#result(thread.threadId)
+  }
+
+  /** Resumes a thread paused on approvals with the managers' decisions. */
+  async resume(
+    thread: { threadId: string } & RunContext,
+    resume: ApprovalResume,
+  ): Promise<TurnResult> {
+    await this.graph.invoke(new Command({ resume }), this.#config(thread))
+    return this.#result(thread.threadId, true)
+  }
+
+  /** The approvals a thread is paused on (empty when it is not paused). */
+  async waitingOn(threadId: string): Promise<PendingApproval[]> {
+    const snapshot = await this.graph.getState({ configurable: { thread_id: threadId } })
+    if (snapshot.next.length === 0) return []
+    return (snapshot.values as { pending?: PendingApproval[] }).pending ?? []
+  }
+
+  /**
+   * A manager's decision from this face: decided through the approval service (which executes
+   * an approval once), then, if this thread waits on it, the thread resumes and reports.
+   */
+  async decide(
+    approvalId: number,
+    decider: RunContext & { threadId?: string },
+    decision: 'approve' | 'reject',
+    reason?: string,
+  ): Promise<{ decision: Decision; turn?: TurnResult }> {
+    const result = await this.toolkit.approvals.decide(approvalId, {
+      actor: decider.actor,
+      via: decider.via,
+      decision,
+      reason: reason ?? null,
+    })
+    if (!decider.threadId) return { decision: result }
+    const waiting = await this.waitingOn(decider.threadId)
+    if (!waiting.some((p) => p.approvalId === approvalId)) return { decision: result }
+    const turn = await this.resume(
+      { threadId: decider.threadId, actor: decider.actor, via: decider.via },
+      {
+        decisions: [
+          {
+            approvalId,
+            status: result.approval.status,
+            decidedBy: result.approval.decidedBy,
+            outcome: result.approval.outcome,
+            message: describeOutcome(result.approval),
+          },
+        ],
+      },
+    )
+    return { decision: result, turn }
+  }
+
+  async close(): Promise<void> {
+    await this.closeCheckpointer()
+  }
+
+  #config(thread: { threadId: string } & RunContext) {
+    return {
+      configurable: { thread_id: thread.threadId, actor: thread.actor, via: thread.via },
+      recursionLimit: 12,
+    }
+  }
+
+  async #result(threadId: string, resumed = false): Promise<TurnResult> {
+    const snapshot = await this.graph.getState({ configurable: { thread_id: threadId } })
+    const values = snapshot.values as {
+      messages: BaseMessage[]
+      pending: PendingApproval[]
+      answeredBy: string
+    }
+    const messages = values.messages
+    const start = resumed ? messages.length - 2 : messages.findLastIndex((m) => isHumanMessage(m))
+    const turn = messages.slice(start + 1)
+    const toolCalls = turn.flatMap((m) =>
+      isAIMessage(m) ? (m.tool_calls ?? []).map((c) => ({ name: c.name, args: c.args })) : [],
+    )
+    const last = [...turn].reverse().find((m) => isAIMessage(m) && textOf(m).trim() !== '')
+    return {
+      threadId,
+      reply: last ? textOf(last) : '',
+      toolCalls,
+      pending: snapshot.next.length > 0 ? values.pending : [],
+      answeredBy: values.answeredBy,
+    }
+  }
+}

@@ -1,0 +1,6 @@
+export * from './agent.ts'
+export * from './graph.ts'
+export * from './models.ts'
+export * from './planner/intents.ts'
+export * from './planner/offline-model.ts'
+export * from './prompt.ts'
