@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { Agent } from '../../agent/index.ts'
 import { addMonths, formatCents, parseDate, toIso } from '../../core/index.ts'
 import {
   type Database,
@@ -7,9 +8,12 @@ import {
   liabilityAsOf,
   transactionSummary,
 } from '../../db/index.ts'
+import { grantRole, listActors } from '../../governance/index.ts'
 import { seedChain } from '../../synth/seed.ts'
 import { type CliContext, withDatabase } from '../context.ts'
 import { progressBar } from '../progress.ts'
+import { actorFor, defaultActorId } from '../session.ts'
+import { runChat } from './chat.ts'
 import { defaultSeedStart, describeSeed } from './seed.ts'
 
 /**
@@ -19,8 +23,10 @@ import { defaultSeedStart, describeSeed } from './seed.ts'
 export function registerStart(program: Command, ctx: () => CliContext): void {
   program
     .command('start')
-    .description('migrate, seed a demo chain on first run, and summarise the ledger')
-    .action(async () => {
+    .description('migrate, seed a demo chain on first run, summarise the ledger, then chat')
+    .option('--no-chat', 'only summarise the ledger')
+    .option('--as <actor>', 'who is chatting (default: cli:<login>)')
+    .action(async (raw: { chat: boolean; as?: string }) => {
       const context = ctx()
       await withDatabase(context, async (database) => {
         const counts = await ledgerCounts(database.db)
@@ -37,10 +43,31 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
             onProgress: (done) => bar.update(done),
           }).finally(() => bar.stop())
           console.log(`${describeSeed(report)}\n`)
+          console.log(`${await grantDemoRoles(database)}\n`)
         }
         console.log(await ledgerSummary(database))
+        if (!raw.chat) return
+        console.log('')
+        const agent = await Agent.open(database, context.config)
+        try {
+          await runChat(agent, database, await actorFor(database, raw.as))
+        } finally {
+          await agent.close()
+        }
       })
     })
+}
+
+/**
+ * The demo chain comes with two people: the local login as loss prevention (so holds can be
+ * requested) and `cli:manager` (who approves them, from `/as cli:manager` in the chat).
+ */
+async function grantDemoRoles(database: Database): Promise<string> {
+  const me = defaultActorId()
+  const existing = new Set((await listActors(database)).map((a) => a.id))
+  if (!existing.has(me)) await grantRole(database, me, 'loss_prevention')
+  if (!existing.has('cli:manager')) await grantRole(database, 'cli:manager', 'manager')
+  return `Demo roles: ${me} is loss_prevention, cli:manager is manager (giftcards roles list).`
 }
 
 /** A readable summary: counts, outstanding liability by jurisdiction, a year of activity. */

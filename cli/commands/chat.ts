@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto'
+import { createInterface } from 'node:readline'
+import type { Command } from 'commander'
+import { z } from 'zod'
+import type { Agent } from '../../agent/index.ts'
+import { describeError } from '../../core/index.ts'
+import type { Database } from '../../db/index.ts'
+import type { Actor } from '../../governance/index.ts'
+import type { CliContext } from '../context.ts'
+import { parseOptions } from '../options.ts'
+import { actorFor, withAgent } from '../session.ts'
+
+const chatOptions = z.object({ as: z.string().optional() })
+
+const HELP = [
+  'Ask in your own words, e.g. "balance of card 4821", "liability by state", "fraud alerts this week",',
+  '"explain alert 3", "hold gc_… because of card testing", "dormant cards over $50", "draft a campaign".',
+  'Commands: /approve ID [reason]  /reject ID [reason]  /pending  /as ACTOR  /whoami  /new  /quit',
+].join('\n')
+
+/**
+ * The terminal chat: one conversation thread with the agent. A write request shows its pending
+ * approval; a manager (`/as cli:manager`) can approve it here, and the thread reports the result.
+ */
+export async function runChat(agent: Agent, database: Database, startAs: Actor): Promise<void> {
+  let actor = startAs
+  let threadId = `cli:${randomUUID()}`
+  const interactive = Boolean(process.stdin.isTTY)
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: interactive,
+  })
+  const prompt = () => {
+    if (interactive) rl.prompt()
+  }
+  rl.setPrompt(`${actor.id}> `)
+  console.log(
+    `Signed in as ${actor.id} (${actor.role}); answering with ${agent.modelName}. /help for help.`,
+  )
+  prompt()
+  for await (const raw of rl) {
+    const line = raw.trim()
+    if (line === '') {
+      prompt()
+      continue
+    }
+    try {
+      const [command, ...rest] = line.split(/\s+/)
+      if (command === '/quit' || command === '/exit') break
+      if (command === '/help') console.log(HELP)
+      else if (command === '/whoami') console.log(`${actor.id} (${actor.role})`)
+      else if (command === '/new') {
+        threadId = `cli:${randomUUID()}`
+        console.log('New conversation.')
+      } else if (command === '/as') {
+        actor = await actorFor(database, rest[0])
+        rl.setPrompt(`${actor.id}> `)
+        console.log(`Now acting as ${actor.id} (${actor.role}).`)
+      } else if (command === '/pending') {
+        const pending = await agent.toolkit.approvals.list({ status: 'pending' })
+        console.log(
+          pending.length === 0
+            ? 'No pending approvals.'
+            : pending
+                .map((a) => `#${a.id} ${a.summary} (requested by ${a.requestedBy})`)
+                .join('\n'),
+        )
+      } else if (command === '/approve' || command === '/reject') {
+        const id = Number(rest[0])
+        if (!Number.isInteger(id) || id <= 0) throw new Error(`usage: ${command} ID [reason]`)
+        const { decision, turn } = await agent.decide(
+          id,
+          { actor, via: 'cli', threadId },
+          command === '/approve' ? 'approve' : 'reject',
+          rest.slice(1).join(' ') || undefined,
+        )
+        console.log(turn?.reply ?? decision.message)
+      } else {
+        const result = await agent.ask(line, { threadId, actor, via: 'cli' })
+        console.log(result.reply)
+        for (const p of result.pending)
+          console.log(
+            `  ⏳ approval #${p.approvalId} pending — a manager can type /as cli:manager then /approve ${p.approvalId}`,
+          )
+      }
+    } catch (err) {
+      console.log(`! ${describeError(err)}`)
+    }
+    prompt()
+  }
+  rl.close()
+}
+
+export function registerChat(program: Command, ctx: () => CliContext): void {
+  program
+    .command('chat')
+    .description('talk to the agent in the terminal')
+    .option('--as <actor>', 'who is chatting, e.g. cli:alice (default: cli:<login>)')
+    .action(async (raw) => {
+      const options = parseOptions(chatOptions, raw)
+      await withAgent(ctx(), async (agent, database) =>
+        runChat(agent, database, await actorFor(database, options.as)),
+      )
+    })
+}

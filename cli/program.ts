@@ -1,0 +1,78 @@
+import { Command, CommanderError } from 'commander'
+import { describeError, isGiftCardError } from '../core/index.ts'
+import { registerAffinity } from './commands/affinity.ts'
+import { registerApprovals } from './commands/approvals.ts'
+import { registerAsk } from './commands/ask.ts'
+import { registerAudit } from './commands/audit.ts'
+import { registerChat } from './commands/chat.ts'
+import { registerDormant } from './commands/dormant.ts'
+import { registerEscheatment } from './commands/escheatment.ts'
+import { registerForecast } from './commands/forecast.ts'
+import { registerFraud } from './commands/fraud.ts'
+import { registerImport } from './commands/import.ts'
+import { registerLiability } from './commands/liability.ts'
+import { registerMigrate } from './commands/migrate.ts'
+import { registerRoles } from './commands/roles.ts'
+import { registerSeed } from './commands/seed.ts'
+import { registerSegments } from './commands/segments.ts'
+import { registerServe } from './commands/serve.ts'
+import { registerStart } from './commands/start.ts'
+import { registerSync } from './commands/sync.ts'
+import { registerTools } from './commands/tools.ts'
+import { registerWebhooks } from './commands/webhooks.ts'
+import { type CliContext, createContext } from './context.ts'
+
+/**
+ * The `giftcards` command. Each subcommand lives in cli/commands/ and registers itself here;
+ * the configuration is parsed once, lazily, so `--help` works even with a bad environment.
+ */
+export function buildProgram(ctx: () => CliContext): Command {
+  const program = new Command()
+    .name('giftcards')
+    .description('A conversational agent over a retailer’s gift card ledger')
+    .showHelpAfterError()
+    .exitOverride()
+  registerMigrate(program, ctx)
+  registerSeed(program, ctx)
+  registerStart(program, ctx)
+  registerServe(program, ctx)
+  registerImport(program, ctx)
+  registerWebhooks(program, ctx)
+  registerSync(program, ctx)
+  registerFraud(program, ctx)
+  registerForecast(program, ctx)
+  registerLiability(program, ctx)
+  registerEscheatment(program, ctx)
+  registerSegments(program, ctx)
+  registerAffinity(program, ctx)
+  registerDormant(program, ctx)
+  registerChat(program, ctx)
+  registerAsk(program, ctx)
+  registerApprovals(program, ctx)
+  registerRoles(program, ctx)
+  registerAudit(program, ctx)
+  registerTools(program, ctx)
+  return program
+}
+
+/** Parses argv, runs the command, and turns any failure into one line on stderr. */
+export async function main(
+  argv: string[] = process.argv,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  let context: CliContext | undefined
+  const ctx = () => {
+    context ??= createContext(env)
+    return context
+  }
+  try {
+    await buildProgram(ctx).parseAsync(argv)
+    // A command that finished but has something to report (rejected rows…) sets exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode
+    console.error(`giftcards: ${describeError(err)}`)
+    if (process.env.LOG_LEVEL === 'debug' && err instanceof Error) console.error(err.stack)
+    return isGiftCardError(err, 'CONFIG_INVALID') || isGiftCardError(err, 'INVALID_INPUT') ? 2 : 1
+  }
+}
