@@ -7,6 +7,8 @@ export type FakeSquare = {
   activities: Record<string, unknown>[]
   /** Every request, as the fake saw it. */
   requests: { path: string; query: URLSearchParams; authorization?: string; version?: string }[]
+  /** Activities created through CreateGiftCardActivity, once per idempotency key. */
+  created: { idempotencyKey: string; activity: Record<string, unknown> }[]
   /** Statuses to answer the next requests with, before serving normally (429 carries Retry-After: 0). */
   failNext: number[]
   close(): Promise<void>
@@ -21,8 +23,15 @@ export async function startFakeSquare(
   token: string,
   activities: Record<string, unknown>[] = [],
 ): Promise<FakeSquare> {
-  const fake: Omit<FakeSquare, 'url' | 'close'> = { activities, requests: [], failNext: [] }
-  const server = createServer((req: IncomingMessage, res) => {
+  const fake: Omit<FakeSquare, 'url' | 'close'> = {
+    activities,
+    requests: [],
+    created: [],
+    failNext: [],
+  }
+  const server = createServer(async (req: IncomingMessage, res) => {
+    let body = ''
+    for await (const chunk of req) body += chunk
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     fake.requests.push({
       path: url.pathname,
@@ -49,7 +58,7 @@ export async function startFakeSquare(
         },
         failure === 429 ? { 'retry-after': '0' } : {},
       )
-    if (req.method !== 'GET' || url.pathname !== '/v2/gift-cards/activities')
+    if (url.pathname !== '/v2/gift-cards/activities')
       return send(404, { errors: [{ category: 'INVALID_REQUEST_ERROR', code: 'NOT_FOUND' }] })
     if (req.headers.authorization !== `Bearer ${token}`)
       return send(401, {
@@ -60,6 +69,11 @@ export async function startFakeSquare(
             detail: 'This request could not be authorized.',
           },
         ],
+      })
+    if (req.method === 'POST') return createActivity(body, send)
+    if (req.method !== 'GET')
+      return send(405, {
+        errors: [{ category: 'INVALID_REQUEST_ERROR', code: 'METHOD_NOT_ALLOWED' }],
       })
     const begin = url.searchParams.get('begin_time')
     const limit = Math.min(100, Number(url.searchParams.get('limit') ?? 50))
@@ -80,6 +94,72 @@ export async function startFakeSquare(
         : undefined
     return send(200, { gift_card_activities: page, ...(next ? { cursor: next } : {}) })
   })
+  /** CreateGiftCardActivity for the adjustments a hold makes, checked as Square checks them. */
+  function createActivity(
+    body: string,
+    send: (status: number, body: unknown, headers?: Record<string, string>) => void,
+  ) {
+    const invalid = (detail: string, field?: string) =>
+      send(400, {
+        errors: [
+          {
+            category: 'INVALID_REQUEST_ERROR',
+            code: 'INVALID_VALUE',
+            detail,
+            ...(field ? { field } : {}),
+          },
+        ],
+      })
+    let request: {
+      idempotency_key?: string
+      gift_card_activity?: Record<string, unknown> & {
+        type?: string
+        location_id?: string
+        gift_card_id?: string
+      }
+    }
+    try {
+      request = JSON.parse(body)
+    } catch {
+      return invalid('the body is not JSON')
+    }
+    const key = request.idempotency_key
+    const activity = request.gift_card_activity
+    if (!key) return invalid('idempotency_key is required', 'idempotency_key')
+    const earlier = fake.created.find((c) => c.idempotencyKey === key)
+    if (earlier) return send(200, { gift_card_activity: earlier.activity })
+    if (!activity?.location_id || !activity.gift_card_id)
+      return invalid('location_id and gift_card_id are required', 'gift_card_activity')
+    const reasons: Record<string, string[]> = {
+      ADJUST_DECREMENT: [
+        'SUSPICIOUS_ACTIVITY',
+        'BALANCE_ACCIDENTALLY_INCREASED',
+        'SUPPORT_ISSUE',
+        'PURCHASE_WAS_REFUNDED',
+      ],
+      ADJUST_INCREMENT: ['COMPLIMENTARY', 'SUPPORT_ISSUE', 'TRANSACTION_VOIDED'],
+    }
+    const allowed = reasons[activity.type ?? '']
+    if (!allowed) return invalid(`type ${String(activity.type)} cannot be created here`, 'type')
+    const details = activity[`${String(activity.type).toLowerCase()}_activity_details`] as
+      | { amount_money?: { amount?: number; currency?: string }; reason?: string }
+      | undefined
+    if (!details?.amount_money?.amount || details.amount_money.amount <= 0)
+      return invalid('amount_money.amount must be positive', 'amount_money')
+    if (!details.reason || !allowed.includes(details.reason))
+      return invalid(
+        `reason ${String(details.reason)} is not allowed for ${activity.type}`,
+        'reason',
+      )
+    const created = {
+      ...activity,
+      id: `gcact_${fake.created.length + 1}`,
+      created_at: new Date().toISOString(),
+    }
+    fake.created.push({ idempotencyKey: key, activity: created })
+    return send(200, { gift_card_activity: created })
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {

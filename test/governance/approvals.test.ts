@@ -1,0 +1,416 @@
+import { describe, expect, it } from 'vitest'
+import { HOUR_MS, loadConfig } from '../../core/index.ts'
+import type { Database } from '../../db/index.ts'
+import { ONLY_ANOTHER_MANAGER, SquareConnector, verifyAudit } from '../../governance/index.ts'
+import { applyBatch } from '../../ingest/index.ts'
+import { createToolkit, type PendingApproval, type Toolkit } from '../../tools/index.ts'
+import { startFakeSquare } from '../fakes/square-api.ts'
+import { ACTORS, type AgentFixture, setUpAgentFixture } from '../helpers/agent-fixture.ts'
+import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
+
+for (const dialect of DIALECTS) {
+  describe(`approvals on ${dialect.name}`, () => {
+    let database: Database
+    let fixture: AgentFixture
+    let kit: Toolkit
+    let clock = Date.now()
+    useDatabase(dialect, async (d) => {
+      database = d
+      fixture = await setUpAgentFixture(d, 200)
+      kit = createToolkit(d, fixture.config, { now: () => clock })
+    })
+
+    const requestHold = async (card: string) => {
+      const outcome = await kit.executor.call(
+        'place_card_hold',
+        { card, reason: 'card testing on terminal 3' },
+        { actor: ACTORS.lp, via: 'cli' },
+      )
+      if (!outcome.ok) throw new Error(outcome.error.message)
+      return outcome.data as PendingApproval
+    }
+    const cardRow = (id: string) =>
+      database.db
+        .selectFrom('gift_cards')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+    const holds = (id: string) =>
+      database.db.selectFrom('card_holds').selectAll().where('card_id', '=', id).execute()
+    const freshCard = async () => {
+      const used = new Set(
+        (await database.db.selectFrom('card_holds').select('card_id').execute()).map(
+          (h) => h.card_id,
+        ),
+      )
+      const rows = await database.db
+        .selectFrom('gift_cards')
+        .select('id')
+        .where('status', '=', 'active')
+        .where('balance_cents', '>', 0)
+        .orderBy('id')
+        .execute()
+      const row = rows.find((r) => !used.has(r.id) && r.id !== fixture.piiCard)
+      if (!row) throw new Error('no fresh card')
+      return row.id
+    }
+
+    it('a write tool files a request with what a manager needs, and changes nothing yet', async () => {
+      const card = await freshCard()
+      const before = await cardRow(card)
+      const pending = await requestHold(card)
+      expect(pending).toMatchObject({ status: 'pending_approval', action: 'place_card_hold' })
+      expect(pending.summary).toContain(card)
+      expect(pending.details).toMatchObject({
+        cardId: card,
+        balance: { cents: before.balance_cents },
+      })
+      expect(pending.approvers).toContain('a manager other than cli:lp')
+      expect((await cardRow(card)).status).toBe('active')
+      expect(await holds(card)).toHaveLength(0)
+    })
+
+    it('the requester cannot approve, nor can an analyst or loss prevention; a manager can, once', async () => {
+      const card = await freshCard()
+      const { approvalId } = await requestHold(card)
+      for (const actor of [ACTORS.lp, ACTORS.analyst]) {
+        await expect(
+          kit.approvals.decide(approvalId, { actor, via: 'slack', decision: 'approve' }),
+        ).rejects.toThrow(ONLY_ANOTHER_MANAGER)
+      }
+      // A manager who requested cannot approve their own request either.
+      const own = await kit.executor.call(
+        'place_card_hold',
+        { card: await freshCard(), reason: 'manager request' },
+        { actor: ACTORS.manager, via: 'cli' },
+      )
+      const ownId = (own.ok ? (own.data as PendingApproval) : undefined)?.approvalId as number
+      await expect(
+        kit.approvals.decide(ownId, { actor: ACTORS.manager, via: 'cli', decision: 'approve' }),
+      ).rejects.toThrow(ONLY_ANOTHER_MANAGER)
+
+      const first = await kit.approvals.decide(approvalId, {
+        actor: ACTORS.manager,
+        via: 'slack',
+        decision: 'approve',
+      })
+      expect(first.changed).toBe(true)
+      expect(first.approval.status).toBe('executed')
+      const second = await kit.approvals.decide(approvalId, {
+        actor: ACTORS.manager2,
+        via: 'slack',
+        decision: 'approve',
+      })
+      expect(second.changed).toBe(false)
+      expect(second.message).toContain('already executed by cli:mgr')
+      expect(await holds(card)).toHaveLength(1)
+      expect((await cardRow(card)).status).toBe('held')
+      const refusals = await database.db
+        .selectFrom('audit_log')
+        .select('action')
+        .where('approval_id', '=', approvalId)
+        .execute()
+      expect(refusals.map((r) => r.action)).toEqual(
+        expect.arrayContaining([
+          'approval_requested',
+          'approval_refused',
+          'approval_decided',
+          'approval_executed',
+        ]),
+      )
+    })
+
+    it('two managers clicking at once place one hold', async () => {
+      const card = await freshCard()
+      const { approvalId } = await requestHold(card)
+      const results = await Promise.all([
+        kit.approvals.decide(approvalId, {
+          actor: ACTORS.manager,
+          via: 'slack',
+          decision: 'approve',
+        }),
+        kit.approvals.decide(approvalId, {
+          actor: ACTORS.manager2,
+          via: 'slack',
+          decision: 'approve',
+        }),
+        kit.approvals.execute(approvalId, ACTORS.manager, 'cli'),
+      ])
+      expect(results.filter((r) => 'changed' in r && r.changed)).toHaveLength(1)
+      expect(await holds(card)).toHaveLength(1)
+      const executed = await database.db
+        .selectFrom('audit_log')
+        .select('id')
+        .where('approval_id', '=', approvalId)
+        .where('action', '=', 'approval_executed')
+        .execute()
+      expect(executed).toHaveLength(1)
+    })
+
+    it('an expired request never executes', async () => {
+      const card = await freshCard()
+      const { approvalId } = await requestHold(card)
+      clock += 25 * HOUR_MS
+      try {
+        const result = await kit.approvals.decide(approvalId, {
+          actor: ACTORS.manager,
+          via: 'cli',
+          decision: 'approve',
+        })
+        expect(result.changed).toBe(false)
+        expect(result.approval.status).toBe('expired')
+        expect(await kit.approvals.execute(approvalId, ACTORS.manager, 'cli')).toMatchObject({
+          status: 'expired',
+        })
+      } finally {
+        clock = Date.now()
+      }
+      expect(await holds(card)).toHaveLength(0)
+      expect((await cardRow(card)).status).toBe('active')
+    })
+
+    it('a rejection changes nothing, and cannot be turned into an approval', async () => {
+      const card = await freshCard()
+      const { approvalId } = await requestHold(card)
+      const rejected = await kit.approvals.decide(approvalId, {
+        actor: ACTORS.manager,
+        via: 'cli',
+        decision: 'reject',
+        reason: 'the customer explained it',
+      })
+      expect(rejected.approval.status).toBe('rejected')
+      const later = await kit.approvals.decide(approvalId, {
+        actor: ACTORS.manager2,
+        via: 'cli',
+        decision: 'approve',
+      })
+      expect(later.changed).toBe(false)
+      expect(await holds(card)).toHaveLength(0)
+      expect((await cardRow(card)).status).toBe('active')
+    })
+
+    it('a release goes through approval too, and a redemption on a held card raises an alert', async () => {
+      const card = await freshCard()
+      const { approvalId } = await requestHold(card)
+      await kit.approvals.decide(approvalId, {
+        actor: ACTORS.manager,
+        via: 'cli',
+        decision: 'approve',
+      })
+      const before = await cardRow(card)
+      await applyBatch(database, {
+        events: [
+          {
+            source: 'generic',
+            eventId: `held-redeem-${card}`,
+            cardRef: card,
+            type: 'redeem',
+            amountCents: -100,
+            currency: 'USD',
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+        cards: [],
+      })
+      const alert = await database.db
+        .selectFrom('fraud_alerts')
+        .selectAll()
+        .where('card_id', '=', card)
+        .where('rule', '=', 'held_card_redemption')
+        .executeTakeFirst()
+      expect(alert?.score).toBe(1)
+      expect(JSON.parse(alert?.evidence ?? '{}').events[0].eventId).toBe(`held-redeem-${card}`)
+      expect((await cardRow(card)).balance_cents).toBe(before.balance_cents - 100)
+
+      const release = await kit.executor.call(
+        'release_card_hold',
+        { card, reason: 'cleared by LP' },
+        { actor: ACTORS.lp, via: 'cli' },
+      )
+      expect(release.ok).toBe(true)
+      const releaseId = (release as { data: PendingApproval }).data.approvalId
+      expect((await cardRow(card)).status).toBe('held')
+      await kit.approvals.decide(releaseId, {
+        actor: ACTORS.manager2,
+        via: 'cli',
+        decision: 'approve',
+      })
+      expect((await cardRow(card)).status).toBe('active')
+      expect((await holds(card))[0]?.status).toBe('released')
+    })
+
+    it('holds a Square card with ADJUST_DECREMENT and releases it with ADJUST_INCREMENT at the POS', async () => {
+      const square = await startFakeSquare('sq-token')
+      try {
+        const config = loadConfig({ SQUARE_ACCESS_TOKEN: 'sq-token', SQUARE_BASE_URL: square.url })
+        const connector = new SquareConnector({
+          baseUrl: square.url,
+          accessToken: 'sq-token',
+          apiVersion: config.square.apiVersion,
+        })
+        const sqKit = createToolkit(
+          database,
+          { ...fixture.config, square: config.square },
+          { connector },
+        )
+        const card = await freshCard()
+        await database.db
+          .updateTable('gift_cards')
+          .set({ source: 'square' })
+          .where('id', '=', card)
+          .execute()
+        const balance = (await cardRow(card)).balance_cents
+        const hold = await sqKit.executor.call(
+          'place_card_hold',
+          { card, reason: 'chargeback pattern' },
+          { actor: ACTORS.lp, via: 'cli' },
+        )
+        const holdId = (hold as { data: PendingApproval }).data.approvalId
+        const placed = await sqKit.approvals.decide(holdId, {
+          actor: ACTORS.manager,
+          via: 'cli',
+          decision: 'approve',
+        })
+        expect(placed.approval.status).toBe('executed')
+        expect(square.created).toHaveLength(1)
+        expect(square.created[0]).toMatchObject({
+          idempotencyKey: `hold-approval-${holdId}`,
+          activity: {
+            type: 'ADJUST_DECREMENT',
+            gift_card_id: card,
+            adjust_decrement_activity_details: {
+              amount_money: { amount: balance, currency: 'USD' },
+              reason: 'SUSPICIOUS_ACTIVITY',
+            },
+          },
+        })
+        expect(placed.approval.outcome).toMatchObject({
+          connector: 'square',
+          posReference: 'gcact_1',
+        })
+        // A retry with the same approval id would reuse Square's activity, not move money twice.
+        expect(square.requests.filter((r) => r.path === '/v2/gift-cards/activities')).toHaveLength(
+          1,
+        )
+
+        const release = await sqKit.executor.call(
+          'release_card_hold',
+          { card, reason: 'resolved' },
+          { actor: ACTORS.lp, via: 'cli' },
+        )
+        const releaseId = (release as { data: PendingApproval }).data.approvalId
+        await sqKit.approvals.decide(releaseId, {
+          actor: ACTORS.manager,
+          via: 'cli',
+          decision: 'approve',
+        })
+        expect(square.created[1]?.activity).toMatchObject({
+          type: 'ADJUST_INCREMENT',
+          adjust_increment_activity_details: {
+            amount_money: { amount: balance },
+            reason: 'SUPPORT_ISSUE',
+          },
+        })
+
+        // Square refusing the hold leaves the approval failed and the ledger untouched.
+        const other = await freshCard()
+        await database.db
+          .updateTable('gift_cards')
+          .set({ source: 'square' })
+          .where('id', '=', other)
+          .execute()
+        square.failNext = [500]
+        const failing = await sqKit.executor.call(
+          'place_card_hold',
+          { card: other, reason: 'test' },
+          { actor: ACTORS.lp, via: 'cli' },
+        )
+        const failingId = (failing as { data: PendingApproval }).data.approvalId
+        const failed = await sqKit.approvals.decide(failingId, {
+          actor: ACTORS.manager,
+          via: 'cli',
+          decision: 'approve',
+        })
+        expect(failed.approval.status).toBe('failed')
+        expect(String(failed.approval.outcome?.error)).toContain('INTERNAL_SERVER_ERROR')
+        expect(await holds(other)).toHaveLength(0)
+        expect((await cardRow(other)).status).toBe('active')
+      } finally {
+        await square.close()
+      }
+    })
+
+    it('launches an approved campaign to a CSV of pseudonyms and the campaign webhook', async () => {
+      const { createServer } = await import('node:http')
+      const posted: {
+        headers: Record<string, unknown>
+        body: { audience: Record<string, unknown>[] }
+      }[] = []
+      const hook = createServer(async (req, res) => {
+        let body = ''
+        for await (const chunk of req) body += chunk
+        posted.push({ headers: req.headers, body: JSON.parse(body) })
+        res.writeHead(202).end()
+      })
+      await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve))
+      try {
+        const port = (hook.address() as { port: number }).port
+        const config = {
+          ...fixture.config,
+          campaigns: {
+            ...fixture.config.campaigns,
+            webhookUrl: `http://127.0.0.1:${port}/hooks/braze`,
+          },
+        }
+        const campKit = createToolkit(database, config)
+        const draft = await campKit.executor.call(
+          'draft_campaign',
+          {
+            audience: { minDaysInactive: 60, minBalanceCents: 500 },
+            message: 'Your balance is waiting',
+          },
+          { actor: ACTORS.analyst, via: 'cli' },
+        )
+        expect(draft.ok).toBe(true)
+        const campaignId = (draft as { data: { campaignId: number; targetCount: number } }).data
+          .campaignId
+        const launch = await campKit.executor.call(
+          'launch_campaign',
+          { campaignId },
+          { actor: ACTORS.analyst, via: 'cli' },
+        )
+        const pending = (launch as { data: PendingApproval }).data
+        expect(pending.summary).toMatch(/targeted cards hold more than \$50\.00/)
+        const decided = await campKit.approvals.decide(pending.approvalId, {
+          actor: ACTORS.manager,
+          via: 'cli',
+          decision: 'approve',
+        })
+        expect(decided.approval.status).toBe('executed')
+        const { readFile } = await import('node:fs/promises')
+        const csv = await readFile(String(decided.approval.outcome?.file), 'utf8')
+        const lines = csv.trim().split('\n')
+        expect(lines[0]).toBe('campaign_id,card_id,customer_pseudonym,balance_cents,message')
+        expect(lines.length - 1).toBe(decided.approval.outcome?.audience)
+        expect(csv).not.toMatch(/@example\.(com|org)|\+1-\d{3}/)
+        expect(posted).toHaveLength(1)
+        expect(posted[0]?.headers['idempotency-key']).toBe(
+          `campaign-approval-${pending.approvalId}`,
+        )
+        expect(posted[0]?.body.audience.length).toBe(lines.length - 1)
+        const again = await campKit.executor.call(
+          'launch_campaign',
+          { campaignId },
+          { actor: ACTORS.analyst, via: 'cli' },
+        )
+        expect(again).toMatchObject({ ok: false, error: { code: 'CONFLICT' } })
+      } finally {
+        await new Promise<void>((resolve) => hook.close(() => resolve()))
+      }
+    })
+
+    it('leaves an audit chain that verifies', async () => {
+      expect(await verifyAudit(database.db)).toMatchObject({ ok: true, problems: [] })
+    })
+  })
+}
