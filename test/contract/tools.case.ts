@@ -1,0 +1,170 @@
+import { expect, it } from 'vitest'
+import type { Database } from '../../db/index.ts'
+import { TOOLS } from '../../tools/index.ts'
+import { ACTORS, type AgentFixture, PII } from '../helpers/agent-fixture.ts'
+import type { AdapterOutcome, ToolAdapter } from './adapters.ts'
+
+/** One sample call per tool, and a field its result must have. */
+export function sampleCalls(
+  fixture: AgentFixture,
+): { tool: string; args: Record<string, unknown>; has: string }[] {
+  return [
+    { tool: 'get_gift_card', args: { card: fixture.piiCard }, has: 'balance' },
+    { tool: 'search_gift_cards', args: { minBalanceCents: 1000, limit: 5 }, has: 'items' },
+    { tool: 'get_liability', args: { groupBy: 'jurisdiction' }, has: 'total' },
+    { tool: 'forecast_breakage', args: { horizonMonths: 3, topCards: 3 }, has: 'monthly' },
+    { tool: 'list_fraud_alerts', args: { limit: 5 }, has: 'byRule' },
+    { tool: 'scan_for_fraud', args: { days: 120, top: 3 }, has: 'byRule' },
+    { tool: 'explain_fraud_alert', args: { card: fixture.piiCard }, has: 'triggeringEvents' },
+    {
+      tool: 'update_fraud_alert',
+      args: { alertId: 1, status: 'dismissed', note: 'contract test' },
+      has: 'status',
+    },
+    { tool: 'segment_purchasers', args: {}, has: 'byOccasion' },
+    { tool: 'find_dormant_cards', args: { minDays: 60, limit: 5 }, has: 'dormantCards' },
+    { tool: 'escheatment_report', args: { horizonMonths: 120 }, has: 'jurisdictions' },
+    { tool: 'product_affinity', args: { level: 'sku', limit: 50 }, has: 'items' },
+    {
+      tool: 'recommend_upsell',
+      args: {
+        totalCents: 12500,
+        items: [{ sku: 'H-1', category: 'home', amountCents: 12500 }],
+        priorVisits: 2,
+      },
+      has: 'recommended',
+    },
+    {
+      tool: 'draft_campaign',
+      args: { audience: { minDaysInactive: 60, minBalanceCents: 100 } },
+      has: 'campaignId',
+    },
+    { tool: 'get_audit_log', args: { limit: 5, verify: true }, has: 'chain' },
+    { tool: 'list_approvals', args: {}, has: 'approvals' },
+    {
+      tool: 'place_card_hold',
+      args: { card: fixture.piiCard, reason: 'contract test' },
+      has: 'approvalId',
+    },
+    {
+      tool: 'release_card_hold',
+      args: { card: fixture.activeCard, reason: 'contract test' },
+      has: 'code',
+    },
+    { tool: 'launch_campaign', args: { campaignId: 1 }, has: 'approvalId' },
+  ]
+}
+
+/**
+ * The contract every face keeps (CONVENTIONS §2): the same outcomes for the same calls, because
+ * every face is a thin loop over the one executor. Each adapter's test file calls this.
+ */
+export function toolContract(
+  adapter: () => ToolAdapter,
+  setup: () => { database: Database; fixture: AgentFixture; seededPii: string[] },
+): void {
+  it('covers every tool of the registry', () => {
+    expect(
+      sampleCalls(setup().fixture)
+        .map((c) => c.tool)
+        .sort(),
+    ).toEqual(TOOLS.map((t) => t.name).sort())
+  })
+
+  it('runs every tool for a manager, returning compact JSON with no PII in it', async () => {
+    const { fixture, seededPii } = setup()
+    const seen: string[] = []
+    for (const { tool, args, has } of sampleCalls(fixture)) {
+      const outcome = await adapter().call(tool, args, ACTORS.manager)
+      const text = JSON.stringify(outcome)
+      seen.push(text)
+      if (tool === 'release_card_hold') {
+        // The card has no hold: a clear refusal, not a crash.
+        expect(outcome).toMatchObject({ ok: false, error: { code: 'CONFLICT' } })
+        continue
+      }
+      expect(outcome.ok, `${tool}: ${text.slice(0, 300)}`).toBe(true)
+      expect(text).toContain(`"${has}"`)
+    }
+    const all = seen.join('\n')
+    for (const value of [PII.name, PII.email, PII.phone, 'Quartermain', 'zelda'])
+      expect(all).not.toContain(value)
+    for (const value of seededPii) expect(all).not.toContain(value)
+    expect(all).toContain(PII.pseudonym)
+  })
+
+  it('answers an unknown card with CARD_NOT_FOUND', async () => {
+    const outcome = await adapter().call('get_gift_card', { card: 'gc_nosuchcard' }, ACTORS.analyst)
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'CARD_NOT_FOUND' } })
+    expect(outcome.error?.message).toContain('gc_nosuchcard')
+  })
+
+  it('names the field of a bad argument', async () => {
+    const outcome = await adapter().call('search_gift_cards', { limit: 1000 }, ACTORS.analyst)
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
+    expect(outcome.error?.message).toMatch(/limit: .*100/)
+  })
+
+  it('refuses what the role may not do, and an unknown tool, by default', async () => {
+    const hold = await adapter().call(
+      'place_card_hold',
+      { card: setup().fixture.activeCard, reason: 'analyst tries' },
+      ACTORS.analyst,
+    )
+    expect(hold).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+    expect(hold.error?.message).toContain('loss_prevention')
+    const unknown = await adapter().call('drop_all_tables', {}, ACTORS.admin)
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+  })
+
+  it('files a write as a pending approval and changes nothing', async () => {
+    const { database, fixture } = setup()
+    const outcome = (await adapter().call(
+      'place_card_hold',
+      { card: fixture.activeCard, reason: 'contract: suspicious' },
+      ACTORS.lp,
+    )) as AdapterOutcome & {
+      data: { status: string; approvalId: number }
+    }
+    expect(outcome.ok).toBe(true)
+    expect(outcome.data.status).toBe('pending_approval')
+    const card = await database.db
+      .selectFrom('gift_cards')
+      .select('status')
+      .where('id', '=', fixture.activeCard)
+      .executeTakeFirstOrThrow()
+    expect(card.status).toBe('active')
+    const request = await database.db
+      .selectFrom('approval_requests')
+      .selectAll()
+      .where('id', '=', outcome.data.approvalId)
+      .executeTakeFirstOrThrow()
+    expect(request).toMatchObject({
+      status: 'pending',
+      requested_by: ACTORS.lp.id,
+      action: 'place_card_hold',
+    })
+  })
+
+  it('audits every call with the face it came through', async () => {
+    const { database } = setup()
+    const before = await database.db
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirstOrThrow()
+    await adapter().call('get_liability', {}, ACTORS.analyst)
+    await adapter().call('get_gift_card', { card: 'gc_missing' }, ACTORS.analyst)
+    const rows = await database.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('id', '>', Number(before.id ?? 0))
+      .orderBy('id')
+      .execute()
+    expect(rows.map((r) => [r.tool, r.via, r.actor])).toEqual([
+      ['get_liability', adapter().via, ACTORS.analyst.id],
+      ['get_gift_card', adapter().via, ACTORS.analyst.id],
+    ])
+    expect(rows[1]?.result_summary).toMatch(/^CARD_NOT_FOUND/)
+    expect(rows[0]?.data_watermark).toMatch(/^\d{4}-\d{2}-\d{2}T/)
+  })
+}
