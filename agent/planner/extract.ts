@@ -108,7 +108,7 @@ export function cardId(text: string): string | undefined {
 /** The last four digits of a card number, when the text gives them as such. */
 export function last4(text: string): string | undefined {
   const explicit =
-    /(?:ending|ends|ended)\s+(?:in|with)\s+(\d{4})\b|last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:of|are|is|=|:))?\s*(\d{4})\b|(?:\*{2,}|x{2,}|…|\.{3})\s*(\d{4})\b|\bcard\s+#?(\d{4})\b|\b(\d{4})\s+card\b/i.exec(
+    /(?:ending|ends|ended)\s+(?:in\s+|with\s+|on\s+)?(\d{4})\b|last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:of|are|is|=|:))?\s*(\d{4})\b|(?:\*{2,}|x{2,}|…|\.{3})\s*(\d{4})\b|\bcard\s+#?(\d{4})\b|\b(\d{4})\s+card\b/i.exec(
       text,
     )
   return explicit?.slice(1).find((g) => g !== undefined)
@@ -222,7 +222,7 @@ export function amountBound(text: string, side: 'min' | 'max'): number | undefin
       ? '(?:over|above|more than|greater than|at least|>=?|exceeding|min(?:imum)?(?: of)?|bigger than|larger than)'
       : '(?:under|below|less than|at most|<=?|max(?:imum)?(?: of)?|smaller than|up to)'
   const m = new RegExp(
-    `${words}\\s*\\$?\\s*(\\d[\\d,]*(?:\\.\\d{1,2})?)\\s*(k|dollars|usd|bucks)?`,
+    `${words}\\s*\\$?\\s*(\\d[\\d,]*(?:\\.\\d{1,2})?)(?![\\d,]|\\.\\d|\\s*(?:days?|weeks?|months?|years?|visits?|times|%))\\s*(k|dollars|usd|bucks)?`,
     'i',
   ).exec(text)
   if (!m?.[1]) return undefined
@@ -255,7 +255,7 @@ export function inactiveDays(text: string): number | undefined {
   const t = text.toLowerCase()
   const m =
     new RegExp(
-      `(?:inactive|idle|dormant|unused|untouched|not used|no activity|without activity|no use|haven'?t been used|not been used|no transactions?)[^\\d]{0,30}?${N}\\+?\\s*${UNIT}`,
+      `(?:inactive|idle|dormant|unused|untouched|not used|no activity|without activity|no use|haven'?t been (?:used|touched|redeemed)|not been (?:used|touched|redeemed)|no transactions?)[^\\d]{0,30}?${N}\\+?\\s*${UNIT}`,
     ).exec(t) ??
     new RegExp(
       `${N}\\+?\\s*${UNIT}\\s+(?:of\\s+)?(?:inactivity|without|idle|dormant|or more|with no|since)`,

@@ -119,11 +119,42 @@ const RULES: Rule[] = [
       reply(`I can't delete anything: the ledger and the audit trail are append-only. ${HELP}`),
   },
   {
-    test: /\b(issue|activate|load|top ?up|reload|add (money|funds|credit|value)|increase|decrease|change|set|adjust|edit|modify)\b.{0,40}\b(card|balance|gift card)s?\b/,
+    test: /\b(issue|activate|load|top ?up|reload|add (money|funds|credit|value))\b.{0,40}\b(card|balance|gift card|gc_\w+)s?\b|\b(increase|decrease|change|set|adjust|edit|modify)\b.{0,20}\bbalances?\b|\btop ?up\b.{0,30}\$\d/,
     plan: () =>
       reply(
         "I can't issue, load or change the balance of a card: money moves only through the POS. I can look cards up, and request a hold or a release for a manager's approval.",
       ),
+  },
+  {
+    test: /\b(add|put|credit|load|deposit|give)\s+\$\s?\d[\d.,]*\s+(to|on|onto|into)\b/,
+    plan: () =>
+      reply(
+        "I can't put money on a card: loads happen at the POS. I can look the card up, or request a hold or a release for a manager's approval.",
+      ),
+  },
+  {
+    test: /^\s*who (approved|placed|released|requested|decided|rejected|did|ran|called|launched)\b/,
+    plan: (text, t) =>
+      call('get_audit_log', {
+        actor: /\b((?:slack|mcp|cli|http|agent):[\w.@-]+)/i.exec(text)?.[1],
+        approvalId: idAfter(text, 'approval'),
+        tool: /hold/.test(t)
+          ? /release/.test(t)
+            ? 'release_card_hold'
+            : 'place_card_hold'
+          : /campaign/.test(t)
+            ? 'launch_campaign'
+            : undefined,
+      }),
+  },
+  {
+    test: /^\s*(launch|send|ship|go live with|fire off)\s+(it|that|this)\b/,
+    plan: (_text, _t, recall) =>
+      recall.campaignId !== undefined
+        ? call('launch_campaign', { campaignId: recall.campaignId })
+        : reply(
+            'Which campaign? Draft one first ("draft a campaign for dormant cards") and give me its number.',
+          ),
   },
   {
     test: /\b(refund|cash out|chargeback)\b.{0,30}\b(card|customer|this|it|gc_)/,
@@ -168,7 +199,7 @@ const RULES: Rule[] = [
     plan: (text) => call('search_gift_cards', { status: 'held', location: location(text) }),
   },
   {
-    test: /\b(release|lift|remove|unfreeze|unblock|unhold|undo|end|cancel|take off|drop)\b.{0,40}\b(hold|freeze|block)\b|\b(unfreeze|unblock|unhold)\b|\brelease\b.{0,30}\b(card|gc_|it|that)\b/,
+    test: /\b(release|lift|remove|unfreeze|unblock|unhold|undo|end|cancel|take off|drop)\b.{0,40}\b(hold|freeze|block)\b|\b(take|get|lift)\b.{0,12}\b(hold|freeze|block)\b.{0,6}\boff\b|\b(unfreeze|unblock|unhold)\b|\brelease\b.{0,30}\b(card|gc_|it|that)\b/,
     plan: (text, _t, recall) => {
       if (/\ball\b.{0,10}\b(holds|cards)\b/i.test(text))
         return reply('I release holds one card at a time, each with its own approval. Which card?')
@@ -226,7 +257,7 @@ const RULES: Rule[] = [
     },
   },
   {
-    test: /\b(explain|why|what triggered|reason for|details? (of|on|for|about)|evidence|tell me (more )?about|what happened (with|on)|break ?down)\b.{0,40}\b(alert|flag|flagged|fraud)\b|\bwhy\b.{0,40}\b(flag|suspicious)/,
+    test: /\b(explain|why|what (triggered|caused|set off|fired)|reason for|details? (of|on|for|about)|evidence|tell me (more )?about|what happened (with|on)|break ?down)\b.{0,40}\b(alert|flag|flagged|fraud)\b|\bwhy\b.{0,40}\b(flag|suspicious)/,
     plan: (text, _t, recall) => {
       const id = idAfter(text, 'alert') ?? (/\balert\b/i.test(text) ? hashId(text) : undefined)
       if (id !== undefined) return call('explain_fraud_alert', { alertId: id })
@@ -240,8 +271,9 @@ const RULES: Rule[] = [
   },
   {
     test: /^\s*(explain|why|tell me more|more (details|detail|on)|details|what happened|break (it|that) down|dig into)\b/,
-    plan: (text, _t, recall) => {
+    plan: (text, t, recall) => {
       const c = cardRef(text)
+      if (c && !/alert|flag|fraud|suspicious/.test(t)) return call('get_gift_card', { card: c })
       if (c) return call('explain_fraud_alert', { card: c })
       if (recall.alertId !== undefined)
         return call('explain_fraud_alert', { alertId: recall.alertId })
@@ -254,11 +286,11 @@ const RULES: Rule[] = [
     plan: (text) => call('scan_for_fraud', { days: days(text) ?? 30, location: location(text) }),
   },
   {
-    test: /\b(fraud|alerts?|suspicious|flagged|anomal(y|ies|ous)|red flags?|loss prevention queue)\b/,
+    test: /\b(fraud|alerts?|suspicious|flagged|anomal(y|ies|ous)|red flags?|loss prevention queue|enumeration|card testing|drain(ed|ing)?)\b/,
     plan: (text, t) => {
-      const status = /\bconfirmed\b/.test(t)
+      const status = /\bconfirm(ed)?\b/.test(t)
         ? 'confirmed'
-        : /\bdismissed\b/.test(t)
+        : /\bdismiss(ed)?\b/.test(t)
           ? 'dismissed'
           : 'open'
       const rule = /drain after activation|drained after activation/.test(t)
@@ -302,7 +334,7 @@ const RULES: Rule[] = [
       }),
   },
   {
-    test: /\bapprovals?\b|\bpending (requests?|holds?|releases?|launches)\b|awaiting (approval|a manager)|waiting (for|on) (a |the )?manager|requests? (i|we) (made|filed)|sign-?off/,
+    test: /\bapprovals?\b|\brequests?\b.{0,20}\b(rejected|approved|denied|executed|expired|pending|failed)\b|\bpending (requests?|holds?|releases?|launches)\b|awaiting (approval|a manager)|waiting (for|on) (a |the )?manager|requests? (i|we) (made|filed)|sign-?off/,
     plan: (text, t) => {
       const id = idAfter(text, 'approval|request')
       if (id !== undefined) return call('list_approvals', { approvalId: id })
@@ -339,7 +371,9 @@ const RULES: Rule[] = [
   },
   {
     test: /liabilit|outstanding|\bowe\b|unredeemed|deferred revenue|total (balance|value|float)|\bfloat\b|on the books|still on (the )?cards|how much (is|money is) (left|sitting)|(left|remaining) on (all|our|the) cards/,
-    plan: (text, t) => {
+    plan: (text, t, recall) => {
+      if (cardRef(text) && !/liabilit|outstanding|owe|deferred/.test(t))
+        return call('get_gift_card', { card: card(text, recall) })
       const j = jurisdiction(text)
       const l = location(text)
       return call('get_liability', {
