@@ -2,6 +2,7 @@ import type { ToolDefinition } from '@langchain/core/language_models/base'
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import {
   AIMessage,
+  type AIMessageChunk,
   type BaseMessage,
   HumanMessage,
   isAIMessage,
@@ -108,7 +109,19 @@ export function buildAgentGraph(deps: {
       try {
         const bound = (primary.model as BaseChatModel).bindTools?.(tools)
         if (!bound) throw new Error(`${primary.name} cannot call tools`)
-        const reply = await bound.invoke(messages, config)
+        let reply: BaseMessage
+        if (primary.streaming) {
+          let whole: AIMessageChunk | undefined
+          for await (const chunk of await bound.stream(messages, config))
+            whole = whole ? whole.concat(chunk) : chunk
+          if (!whole) throw new Error(`${primary.name} streamed nothing`)
+          reply = new AIMessage({
+            content: whole.content,
+            tool_calls: whole.tool_calls ?? [],
+            ...(whole.id ? { id: whole.id } : {}),
+            response_metadata: whole.response_metadata,
+          })
+        } else reply = await bound.invoke(messages, config)
         return { messages: [reply], answeredBy: primary.name }
       } catch (err) {
         deps.logger?.warn(

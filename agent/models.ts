@@ -5,7 +5,13 @@ import { OfflinePlanner, PLANNER_NAME } from './planner/offline-model.ts'
 
 export type ModelChoice = {
   /** The model the agent asks first; undefined means the planner alone. */
-  primary?: { model: BaseChatModel; name: string; endpoint: string }
+  primary?: {
+    model: BaseChatModel
+    name: string
+    endpoint: string
+    /** Read the answer as a stream of chunks (the agent assembles them). */
+    streaming: boolean
+  }
   planner: OfflinePlanner
 }
 
@@ -24,11 +30,17 @@ export function chooseModel(config: Config, options: { streaming?: boolean } = {
     temperature: 0,
     maxRetries: 1,
     timeout: 60_000,
-    streaming: options.streaming ?? false,
+    // Not `streaming: true`: ChatOpenAI then estimates token counts with an encoder it downloads,
+    // which hangs offline. The agent streams with .stream() and assembles the chunks itself.
     ...(baseUrl ? { configuration: { baseURL: baseUrl } } : {}),
   })
   return {
-    primary: { model: chat, name: model, endpoint: baseUrl ?? 'https://api.openai.com/v1' },
+    primary: {
+      model: chat,
+      name: model,
+      endpoint: baseUrl ?? 'https://api.openai.com/v1',
+      streaming: options.streaming ?? false,
+    },
     planner,
   }
 }

@@ -33,7 +33,7 @@ export function langGraphAdapter(toolkit: Toolkit): ToolAdapter & {
   const graph = buildAgentGraph({
     executor: toolkit.executor,
     models: {
-      primary: { model, name: 'scripted', endpoint: 'test' },
+      primary: { model, name: 'scripted', endpoint: 'test', streaming: false },
       planner: new OfflinePlanner(),
     },
     pii: toolkit.pii,
