@@ -128,7 +128,7 @@ export function buildAgentGraph(deps: {
           { err: describeError(err), endpoint: primary.endpoint },
           'the model endpoint failed; the offline planner answers',
         )
-        const reply = planner.respond(messages)
+        const reply = planner.forTools(tools.map((t) => t.function.name)).respond(messages)
         const note = `(The language model at ${primary.endpoint} failed: ${describeError(err).slice(0, 160)}. The offline planner answered instead.)`
         return {
           messages: [
@@ -138,7 +138,10 @@ export function buildAgentGraph(deps: {
         }
       }
     }
-    return { messages: [planner.respond(messages)], answeredBy: PLANNER_NAME }
+    return {
+      messages: [planner.forTools(tools.map((t) => t.function.name)).respond(messages)],
+      answeredBy: PLANNER_NAME,
+    }
   }
 
   const runTools = async (state: AgentStateType, config: LangGraphRunnableConfig) => {

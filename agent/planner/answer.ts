@@ -114,6 +114,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
   explain_fraud_alert: (d) =>
     [
       `Alert #${d.alertId} (${d.rule}, score ${d.score}, ${d.status}) on card ${d.cardId}, detected ${day(d.detectedAt)}.`,
+      ...(d.reason ? [`Detector's reason: ${d.reason}`] : []),
       ...(Object.keys(d.figures ?? {}).length
         ? [
             `Figures: ${Object.entries(d.figures)

@@ -92,6 +92,11 @@ export class OfflinePlanner extends BaseChatModel<BaseChatModelCallOptions, AIMe
     return PLANNER_NAME
   }
 
+  /** The planner limited to these tools (what the actor's role may use). */
+  forTools(names: readonly string[]): OfflinePlanner {
+    return new OfflinePlanner({ tools: names })
+  }
+
   override bindTools(
     tools: BindToolsInput[],
   ): Runnable<BaseMessage[], AIMessageChunk, BaseChatModelCallOptions> {
