@@ -43,7 +43,15 @@ for (const dialect of DIALECTS) {
       expect(await verifyAudit(database.db)).toEqual({ ok: true, rows: 30, problems: [] })
     })
 
+    let originalActor = ''
     it('finds an edited row', async () => {
+      originalActor = (
+        await database.db
+          .selectFrom('audit_log')
+          .select('actor')
+          .where('id', '=', 5)
+          .executeTakeFirstOrThrow()
+      ).actor
       await database.db
         .updateTable('audit_log')
         .set({ actor: 'cli:someone_else' })
@@ -58,7 +66,7 @@ for (const dialect of DIALECTS) {
       // Put row 5 back as it was, so only the new damage shows.
       await database.db
         .updateTable('audit_log')
-        .set({ actor: 'cli:a1' })
+        .set({ actor: originalActor })
         .where('id', '=', 5)
         .execute()
       expect((await verifyAudit(database.db)).ok).toBe(true)
