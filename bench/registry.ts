@@ -1,3 +1,4 @@
+import { agentBench } from './agent.ts'
 import { analyticsBench } from './analytics.ts'
 import { importBench } from './import.ts'
 import { seedBench } from './seed.ts'
@@ -9,4 +10,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   import: importBench,
   webhooks: webhooksBench,
   analytics: analyticsBench,
+  agent: agentBench,
 }

@@ -39,26 +39,24 @@ export type AuditRow = {
 export const GENESIS_HASH = '0'.repeat(64)
 const MAX_SUMMARY = 500
 
-/**
- * Appends one row to the audit log, chained to the previous one by SHA-256 (the hash covers the
- * row's id, every field and the previous hash). Appends are serialised, so the chain never
- * forks. Inside `trx` the row commits or rolls back with the work it describes.
- */
-export async function appendAudit(
-  database: Database,
-  entry: AuditEntry,
-  trx?: Transaction<DB>,
-): Promise<AuditRow> {
-  if (!trx) return database.db.transaction().execute((t) => appendAudit(database, entry, t))
-  await database.adapter.serializeAppends(trx, 'audit_log')
-  const last = await trx
-    .selectFrom('audit_log')
-    .select(['id', 'hash'])
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst()
+/** Per open ledger: the last row this process wrote, and a queue so its appends go one at a time. */
+const tails = new WeakMap<
+  Database,
+  { last?: { id: number; hash: string }; queue: Promise<unknown> }
+>()
+
+function tailOf(database: Database) {
+  let tail = tails.get(database)
+  if (!tail) {
+    tail = { queue: Promise.resolve() }
+    tails.set(database, tail)
+  }
+  return tail
+}
+
+function buildRow(entry: AuditEntry, last: { id: number; hash: string } | undefined): AuditRow {
   const row = {
-    id: (last ? Number(last.id) : 0) + 1,
+    id: (last?.id ?? 0) + 1,
     at: toIso(Date.now()),
     actor: entry.actor,
     role: entry.role,
@@ -72,9 +70,67 @@ export async function appendAudit(
     data_watermark: entry.dataWatermark ?? null,
     prev_hash: last?.hash ?? GENESIS_HASH,
   }
-  const full = { ...row, hash: hashRow(row) }
-  await trx.insertInto('audit_log').values(full).execute()
-  return full
+  return { ...row, hash: hashRow(row) }
+}
+
+async function readTail(db: Kysely<DB>): Promise<{ id: number; hash: string } | undefined> {
+  const last = await db
+    .selectFrom('audit_log')
+    .select(['id', 'hash'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return last ? { id: Number(last.id), hash: last.hash } : undefined
+}
+
+/**
+ * Appends one row to the audit log, chained to the previous one by SHA-256 (the hash covers the
+ * row's id, every field and the previous hash), so the chain never forks:
+ * - inside `trx` (an approval's decision or execution) the tail is read under the engine's
+ *   append lock and the row commits or rolls back with the work it describes;
+ * - on its own (every tool call) the row is written as id = last + 1 from the tail this process
+ *   remembers: the primary key refuses it if any other writer got there first, and then the
+ *   tail is read again and the append retried. One statement on the hot path.
+ */
+export async function appendAudit(
+  database: Database,
+  entry: AuditEntry,
+  trx?: Transaction<DB>,
+): Promise<AuditRow> {
+  const tail = tailOf(database)
+  if (trx) {
+    await database.adapter.serializeAppends(trx, 'audit_log')
+    const row = buildRow(entry, await readTail(trx))
+    await trx.insertInto('audit_log').values(row).execute()
+    tail.last = undefined // the transaction may still roll back
+    return row
+  }
+  const append = tail.queue.then(async () => {
+    for (let attempt = 0; ; attempt++) {
+      tail.last ??= await readTail(database.db)
+      const row = buildRow(entry, tail.last)
+      try {
+        await database.db.insertInto('audit_log').values(row).execute()
+        tail.last = { id: row.id, hash: row.hash }
+        return row
+      } catch (err) {
+        tail.last = undefined
+        if (attempt >= 20 || !isUniqueViolation(err)) throw err
+      }
+    }
+  })
+  tail.queue = append.catch(() => undefined)
+  return append
+}
+
+/** Another writer took the id first (SQLite and PostgreSQL word it differently). */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string }
+  return (
+    e.code === '23505' ||
+    e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    /UNIQUE constraint failed/.test(e.message ?? '')
+  )
 }
 
 /** The hash of a row: SHA-256 over its fields in a fixed order, the previous hash included. */
