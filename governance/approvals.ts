@@ -1,6 +1,6 @@
-import type { Transaction } from 'kysely'
+import type { Selectable, Transaction } from 'kysely'
 import { describeError, GiftCardError, HOUR_MS, toIso } from '../core/index.ts'
-import type { Database, DB } from '../db/index.ts'
+import type { ApprovalRequestsTable, Database, DB } from '../db/index.ts'
 import { appendAudit } from './audit.ts'
 import { type Actor, canDecideApprovals, type Via } from './roles.ts'
 
@@ -369,25 +369,7 @@ function alreadyDecided(a: Approval): string {
   return `approval #${a.id} was already ${a.status}${by}${a.decidedAt ? ` at ${a.decidedAt}` : ''}`
 }
 
-type ApprovalRow = {
-  id: number
-  action: string
-  args: string
-  summary: string
-  reason: string | null
-  requested_by: string
-  requested_via: string
-  status: ApprovalStatus
-  decided_by: string | null
-  decided_at: string | null
-  decision_reason: string | null
-  expires_at: string
-  executed_at: string | null
-  outcome: string | null
-  slack_channel: string | null
-  slack_ts: string | null
-  created_at: string
-}
+type ApprovalRow = Selectable<ApprovalRequestsTable>
 
 function toApproval(row: ApprovalRow): Approval {
   return {

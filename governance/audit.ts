@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import type { Kysely, Transaction } from 'kysely'
+import type { Kysely, Selectable, Transaction } from 'kysely'
 import { toIso } from '../core/index.ts'
-import type { Database, DB } from '../db/index.ts'
+import type { AuditLogTable, Database, DB } from '../db/index.ts'
 
 /** What one audit row records. `input` is stored as JSON; summaries are kept short. */
 export type AuditEntry = {
@@ -18,22 +18,8 @@ export type AuditEntry = {
   dataWatermark?: string | null
 }
 
-export type AuditRow = {
-  id: number
-  at: string
-  actor: string
-  role: string | null
-  via: string
-  action: string
-  tool: string | null
-  input: string | null
-  result_summary: string | null
-  approval_id: number | null
-  model: string | null
-  data_watermark: string | null
-  prev_hash: string
-  hash: string
-}
+/** A row of `audit_log` as read back. */
+export type AuditRow = Selectable<AuditLogTable>
 
 /** The `prev_hash` of the first row. */
 export const GENESIS_HASH = '0'.repeat(64)

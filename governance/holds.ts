@@ -13,6 +13,19 @@ export type HoldOutcome = {
   posReference: string
 }
 
+type LockedCard = Awaited<ReturnType<typeof lockCard>>
+
+/** What the POS connector is told about a card. */
+function posCard(card: LockedCard) {
+  return {
+    id: card.id,
+    source: card.source,
+    balanceCents: card.balance_cents,
+    currency: card.currency,
+    locationId: card.issuing_location_id,
+  }
+}
+
 async function lockCard(database: Database, trx: Transaction<DB>, cardId: string) {
   let query = trx
     .selectFrom('gift_cards')
@@ -45,16 +58,7 @@ export async function placeHold(
     throw new GiftCardError('CONFLICT', `card ${card.id} is already on hold (hold #${active.id})`)
   if (card.status === 'deactivated')
     throw new GiftCardError('CONFLICT', `card ${card.id} is deactivated; there is nothing to hold`)
-  const pos = await connector.placeHold(
-    {
-      id: card.id,
-      source: card.source,
-      balanceCents: card.balance_cents,
-      currency: card.currency,
-      locationId: card.issuing_location_id,
-    },
-    `hold-approval-${args.approvalId}`,
-  )
+  const pos = await connector.placeHold(posCard(card), `hold-approval-${args.approvalId}`)
   const now = toIso(Date.now())
   const hold = await trx
     .insertInto('card_holds')
@@ -103,13 +107,7 @@ export async function releaseHold(
     .executeTakeFirst()
   if (!hold) throw new GiftCardError('CONFLICT', `card ${card.id} has no active hold to release`)
   const pos = await connector.releaseHold(
-    {
-      id: card.id,
-      source: card.source,
-      balanceCents: card.balance_cents,
-      currency: card.currency,
-      locationId: card.issuing_location_id,
-    },
+    posCard(card),
     hold.amount_cents,
     `release-approval-${args.approvalId}`,
   )

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { Database } from '../../db/index.ts'
 import { createToolkit } from '../../tools/index.ts'
-import { ACTORS, type AgentFixture, PII, setUpAgentFixture } from '../helpers/agent-fixture.ts'
+import {
+  ACTORS,
+  type AgentFixture,
+  PII,
+  seededPii,
+  setUpAgentFixture,
+} from '../helpers/agent-fixture.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 import { langGraphAdapter } from './adapters.ts'
 import { sampleCalls, toolContract } from './tools.case.ts'
@@ -11,23 +17,16 @@ for (const dialect of DIALECTS) {
     let database: Database
     let fixture: AgentFixture
     let adapter: ReturnType<typeof langGraphAdapter>
-    let seededPii: string[]
+    let seededPiiValues: string[]
     useDatabase(dialect, async (d) => {
       database = d
       fixture = await setUpAgentFixture(d)
       adapter = langGraphAdapter(createToolkit(d, fixture.config))
-      const customers = await d.db
-        .selectFrom('customers')
-        .select(['email', 'phone'])
-        .limit(200)
-        .execute()
-      seededPii = customers
-        .flatMap((c) => [c.email, c.phone])
-        .filter((v): v is string => Boolean(v))
+      seededPiiValues = await seededPii(d)
     })
     toolContract(
       () => adapter,
-      () => ({ database, fixture, seededPii }),
+      () => ({ database, fixture, seededPii: seededPiiValues }),
     )
 
     it('offers a model only the tools its actor may use', async () => {
@@ -48,7 +47,7 @@ for (const dialect of DIALECTS) {
         adapter.say(undefined)
       }
       const visible = JSON.stringify(adapter.model.seen)
-      for (const value of [PII.name, PII.email, PII.phone, ...seededPii])
+      for (const value of [PII.name, PII.email, PII.phone, ...seededPiiValues])
         expect(visible).not.toContain(value)
       expect(visible).toContain(PII.pseudonym)
     })

@@ -165,3 +165,13 @@ export async function setUpAgentFixture(database: Database, cards = 400): Promis
   })
   return { config, piiCard: 'gc_pii00001', activeCard: active.id }
 }
+
+/** Emails and phones of seeded customers: none may ever appear in a result or a model's input. */
+export async function seededPii(database: Database, limit = 200): Promise<string[]> {
+  const customers = await database.db
+    .selectFrom('customers')
+    .select(['email', 'phone'])
+    .limit(limit)
+    .execute()
+  return customers.flatMap((c) => [c.email, c.phone]).filter((v): v is string => Boolean(v))
+}
