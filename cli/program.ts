@@ -11,6 +11,7 @@ import { registerForecast } from './commands/forecast.ts'
 import { registerFraud } from './commands/fraud.ts'
 import { registerImport } from './commands/import.ts'
 import { registerLiability } from './commands/liability.ts'
+import { registerMcp } from './commands/mcp.ts'
 import { registerMigrate } from './commands/migrate.ts'
 import { registerRoles } from './commands/roles.ts'
 import { registerSeed } from './commands/seed.ts'
@@ -18,6 +19,7 @@ import { registerSegments } from './commands/segments.ts'
 import { registerServe } from './commands/serve.ts'
 import { registerStart } from './commands/start.ts'
 import { registerSync } from './commands/sync.ts'
+import { registerTokens } from './commands/tokens.ts'
 import { registerTools } from './commands/tools.ts'
 import { registerWebhooks } from './commands/webhooks.ts'
 import { type CliContext, createContext } from './context.ts'
@@ -52,6 +54,8 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerRoles(program, ctx)
   registerAudit(program, ctx)
   registerTools(program, ctx)
+  registerMcp(program, ctx)
+  registerTokens(program, ctx)
   return program
 }
 

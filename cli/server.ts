@@ -13,6 +13,8 @@ import {
   type WebhookSource,
   webhookRoutes,
 } from '../ingest/index.ts'
+import { mcpRoutes } from '../mcp-server/index.ts'
+import { createToolkit, type Toolkit } from '../tools/index.ts'
 
 /** The webhook sources whose secrets are configured. */
 export function configuredSources(config: Config): WebhookSource[] {
@@ -36,11 +38,13 @@ export type AppServices = {
   config: Config
   logger?: Logger
   listeners?: readonly EventListener[]
+  /** The tools behind /mcp (and Slack); made from the database and config when not given. */
+  toolkit?: Toolkit
 }
 
 /**
- * The one HTTP app of `giftcards serve`: health, webhooks (and, as their issues land, /mcp
- * and /slack/events). Returns the app and its inbox.
+ * The one HTTP app of `giftcards serve`: health, webhooks and /mcp (and, when its issue
+ * lands, /slack/events). Returns the app and its inbox.
  */
 export function buildApp(services: AppServices): { app: Hono; inbox: Inbox } {
   const sources = configuredSources(services.config)
@@ -60,6 +64,21 @@ export function buildApp(services: AppServices): { app: Hono; inbox: Inbox } {
     })
   })
   app.route('/', webhookRoutes(inbox, sources))
+  const toolkit =
+    services.toolkit ??
+    createToolkit(
+      services.database,
+      services.config,
+      services.logger ? { logger: services.logger } : {},
+    )
+  app.route(
+    '/',
+    mcpRoutes({
+      database: services.database,
+      executor: toolkit.executor,
+      allowedHosts: services.config.mcp.allowedHosts,
+    }).app,
+  )
   return { app, inbox }
 }
 

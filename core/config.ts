@@ -79,6 +79,7 @@ const envSchema = z.object({
   CAMPAIGN_WEBHOOK_URL: optionalUrl,
   CAMPAIGN_APPROVAL_THRESHOLD_CENTS: z.coerce.number().int().min(0).default(5000),
   CAMPAIGN_EXPORT_DIR: z.string().min(1).default('./data/campaigns'),
+  MCP_ALLOWED_HOSTS: z.string().default(''),
 })
 
 export type Config = {
@@ -109,6 +110,8 @@ export type Config = {
   piiTokenKey: string
   approvals: { ttlHours: number }
   campaigns: { webhookUrl?: string; approvalThresholdCents: number; exportDir: string }
+  /** Host names `/mcp` answers to besides localhost (DNS-rebinding protection). */
+  mcp: { allowedHosts: string[] }
 }
 
 /** The pseudonymiser's key when PII_TOKEN_KEY is unset: fine for a demo, not for production. */
@@ -160,6 +163,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.CAMPAIGN_WEBHOOK_URL ? { webhookUrl: e.CAMPAIGN_WEBHOOK_URL } : {}),
       approvalThresholdCents: e.CAMPAIGN_APPROVAL_THRESHOLD_CENTS,
       exportDir: e.CAMPAIGN_EXPORT_DIR,
+    },
+    mcp: {
+      allowedHosts: e.MCP_ALLOWED_HOSTS.split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
     },
   }
 }

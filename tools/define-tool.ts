@@ -42,6 +42,11 @@ type Common<S extends z.ZodObject> = {
   input: S
   /** Who may call it. Admins may call everything; anyone else not listed is refused. */
   roles: readonly Role[]
+  /**
+   * A read that keeps a record as it goes (a stored forecast, a draft, a logged prompt, stored
+   * alerts): MCP clients are told it is not read-only.
+   */
+  records?: boolean
 }
 
 /** Reads: run at once. */

@@ -27,6 +27,7 @@ export const draftCampaign = defineTool({
       .describe('the message to send'),
   }),
   access: 'read',
+  records: true,
   roles: ALL_ROLES,
   run: async (ctx, input) => {
     const c = await draft(ctx.database, ctx.config, { ...input, createdBy: ctx.actor.id })

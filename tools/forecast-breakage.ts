@@ -24,6 +24,7 @@ export const forecastBreakage = defineTool({
       .describe('how many highest-risk cards to list'),
   }),
   access: 'read',
+  records: true,
   roles: ALL_ROLES,
   run: async (ctx, input) => {
     const f = await runForecast(ctx.database, {

@@ -35,6 +35,7 @@ export const recommendUpsell = defineTool({
       .describe('the POS order id; default a preview'),
   }),
   access: 'read',
+  records: true,
   roles: ALL_ROLES,
   run: async (ctx, input) => {
     const recommendation = recommend(await modelFor(ctx.database), input)

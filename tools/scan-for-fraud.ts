@@ -23,6 +23,7 @@ export const scanForFraud = defineTool({
     top: z.number().int().min(0).max(50).default(10).describe('how many alerts to list'),
   }),
   access: 'read',
+  records: true,
   roles: LOSS_PREVENTION,
   run: async (ctx, input) => {
     const since = toIso(Date.now() - input.days * DAY_MS)
