@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import { HumanMessage, isToolMessage } from '@langchain/core/messages'
 import { MemorySaver } from '@langchain/langgraph'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import { vi } from 'vitest'
 import { buildAgentGraph, OfflinePlanner } from '../../agent/index.ts'
 import { main } from '../../cli/program.ts'
 import type { Database } from '../../db/index.ts'
 import type { Actor } from '../../governance/index.ts'
+import { createMcpServer } from '../../mcp-server/index.ts'
 import type { Toolkit } from '../../tools/index.ts'
 import { ScriptedModel } from '../helpers/scripted-model.ts'
 
@@ -88,6 +91,43 @@ export function cliAdapter(database: Database): ToolAdapter {
         process.exitCode = undefined
       }
       return JSON.parse(lines.join('\n')) as AdapterOutcome
+    },
+  }
+}
+
+/** The MCP face: a real MCP client over an in-memory transport pair, one connection per actor. */
+export function mcpAdapter(toolkit: Toolkit): ToolAdapter & { close(): Promise<void> } {
+  const clients = new Map<string, Promise<Client>>()
+  const connect = async (actor: Actor) => {
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
+    await createMcpServer({ executor: toolkit.executor, actor }).connect(serverSide)
+    const client = new Client({ name: 'contract-test', version: '1.0.0' })
+    await client.connect(clientSide)
+    return client
+  }
+  return {
+    name: 'mcp',
+    via: 'mcp',
+    async call(tool, args, actor) {
+      let client = clients.get(actor.id)
+      if (!client) {
+        client = connect(actor)
+        clients.set(actor.id, client)
+      }
+      const result = (await (
+        await client
+      ).callTool({ name: tool, arguments: args as Record<string, unknown> })) as {
+        isError?: boolean
+        content: { type: string; text?: string }[]
+        structuredContent?: unknown
+      }
+      if (!result.isError) return { ok: true, data: result.structuredContent }
+      const text = result.content.map((c) => c.text ?? '').join('\n')
+      const [, code = 'INTERNAL', message = text] = /^([A-Z_]+): ([\s\S]*)$/.exec(text) ?? []
+      return { ok: false, error: { code, message } }
+    },
+    async close() {
+      for (const c of clients.values()) await (await c).close()
     },
   }
 }
