@@ -219,13 +219,13 @@ for (const dialect of DIALECTS) {
         'monthly_liability_review',
       ])
       const triage = await client.getPrompt({ name: 'fraud_triage', arguments: { days: '14' } })
-      const text = (triage.messages[0]?.content as { text: string }).text
+      const text = (triage.messages[0]?.content as { text: string } | undefined)?.text
       expect(text).toContain('list_fraud_alerts (status open, days 14)')
       const campaign = await client.getPrompt({
         name: 'dormant_card_campaign',
         arguments: { min_days: '120', min_balance_dollars: '25' },
       })
-      expect((campaign.messages[0]?.content as { text: string }).text).toContain(
+      expect((campaign.messages[0]?.content as { text: string } | undefined)?.text).toContain(
         'minDays 120 and minBalanceCents 2500',
       )
     })
