@@ -1,6 +1,7 @@
 import { agentBench } from './agent.ts'
 import { analyticsBench } from './analytics.ts'
 import { importBench } from './import.ts'
+import { mcpBench } from './mcp.ts'
 import { seedBench } from './seed.ts'
 import { webhooksBench } from './webhooks.ts'
 
@@ -11,4 +12,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   webhooks: webhooksBench,
   analytics: analyticsBench,
   agent: agentBench,
+  mcp: mcpBench,
 }
