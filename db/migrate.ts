@@ -3,6 +3,7 @@ import { GiftCardError } from '../core/index.ts'
 import type { EngineAdapter } from './engines/engine.ts'
 import { initialMigration } from './migrations/0001-initial.ts'
 import { ingestMigration } from './migrations/0002-ingest.ts'
+import { facesMigration } from './migrations/0003-faces.ts'
 import type { DB } from './schema.ts'
 
 /** Every migration in order; names sort in the order they run. */
@@ -10,6 +11,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(adapter),
     '0002-ingest': ingestMigration(adapter),
+    '0003-faces': facesMigration(adapter),
   }
 }
 

@@ -132,6 +132,9 @@ export interface FraudAlertsTable {
   updated_at: string
   updated_by: string | null
   note: string | null
+  /** Where the alert was posted in Slack, when it was. */
+  slack_channel: string | null
+  slack_ts: string | null
 }
 
 export interface CardHoldsTable {
@@ -167,6 +170,8 @@ export interface ApprovalRequestsTable {
   slack_channel: string | null
   slack_ts: string | null
   created_at: string
+  /** JSON: what the approval card shows (card, balance, alert evidence). */
+  details: string | null
 }
 
 export interface CampaignsTable {

@@ -46,6 +46,7 @@ export type Approval = {
   outcome: Record<string, unknown> | null
   slack: { channel: string; ts: string } | null
   createdAt: string
+  details: Record<string, unknown> | null
   /** Who may decide it, and where. */
   approvers: string
 }
@@ -109,6 +110,8 @@ export class ApprovalService {
     args: Record<string, unknown>
     summary: string
     reason?: string | null
+    /** What the approval card shows: card, balance, alert evidence. */
+    details?: Record<string, unknown>
     actor: Actor
     via: Via
     model?: string | null
@@ -136,6 +139,7 @@ export class ApprovalService {
           slack_channel: null,
           slack_ts: null,
           created_at: toIso(now),
+          details: input.details ? JSON.stringify(input.details) : null,
         })
         .returning('id')
         .executeTakeFirstOrThrow()
@@ -390,6 +394,7 @@ function toApproval(row: ApprovalRow): Approval {
     slack:
       row.slack_channel && row.slack_ts ? { channel: row.slack_channel, ts: row.slack_ts } : null,
     createdAt: row.created_at,
+    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
     approvers: `a manager other than ${row.requested_by}, in Slack or with \`giftcards approvals approve ${row.id} --as <manager>\``,
   }
 }

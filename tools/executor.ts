@@ -113,6 +113,7 @@ export class ToolExecutor {
           args: plan.args,
           summary: plan.summary,
           reason: plan.reason,
+          details: plan.details,
           actor,
           via: options.via,
           model: options.model ?? null,
