@@ -80,6 +80,17 @@ const envSchema = z.object({
   CAMPAIGN_APPROVAL_THRESHOLD_CENTS: z.coerce.number().int().min(0).default(5000),
   CAMPAIGN_EXPORT_DIR: z.string().min(1).default('./data/campaigns'),
   MCP_ALLOWED_HOSTS: z.string().default(''),
+  SLACK_BOT_TOKEN: optionalSecret,
+  SLACK_APP_TOKEN: optionalSecret,
+  SLACK_SIGNING_SECRET: optionalSecret,
+  SLACK_API_URL: optionalUrl,
+  SLACK_APPROVALS_CHANNEL: z.string().min(1).optional(),
+  SLACK_ALERTS_CHANNEL: z.string().min(1).optional(),
+  SLACK_ALERT_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.8),
+  SLACK_ROLE_GROUPS: z
+    .string()
+    .regex(/^$|^[A-Z0-9]+=(analyst|loss_prevention|manager|admin)(,[A-Z0-9]+=(analyst|loss_prevention|manager|admin))*$/, 'must look like S0123ABC=manager,S0456DEF=loss_prevention')
+    .default(''),
 })
 
 export type Config = {
@@ -112,6 +123,20 @@ export type Config = {
   campaigns: { webhookUrl?: string; approvalThresholdCents: number; exportDir: string }
   /** Host names `/mcp` answers to besides localhost (DNS-rebinding protection). */
   mcp: { allowedHosts: string[] }
+  slack: {
+    botToken?: string
+    /** Socket Mode (`giftcards slack`). */
+    appToken?: string
+    /** HTTP (`/slack/events` under `giftcards serve`). */
+    signingSecret?: string
+    /** The Web API base URL (a loopback fake in tests). */
+    apiUrl?: string
+    approvalsChannel?: string
+    alertsChannel?: string
+    alertMinScore: number
+    /** Slack user group id → the role its members get (when the roles table names none). */
+    roleGroups: Record<string, 'analyst' | 'loss_prevention' | 'manager' | 'admin'>
+  }
 }
 
 /** The pseudonymiser's key when PII_TOKEN_KEY is unset: fine for a demo, not for production. */
@@ -163,6 +188,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.CAMPAIGN_WEBHOOK_URL ? { webhookUrl: e.CAMPAIGN_WEBHOOK_URL } : {}),
       approvalThresholdCents: e.CAMPAIGN_APPROVAL_THRESHOLD_CENTS,
       exportDir: e.CAMPAIGN_EXPORT_DIR,
+    },
+    slack: {
+      ...(e.SLACK_BOT_TOKEN ? { botToken: e.SLACK_BOT_TOKEN } : {}),
+      ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+      ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
+      ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.replace(/\/*$/, '/') } : {}),
+      ...(e.SLACK_APPROVALS_CHANNEL ? { approvalsChannel: e.SLACK_APPROVALS_CHANNEL } : {}),
+      ...(e.SLACK_ALERTS_CHANNEL ? { alertsChannel: e.SLACK_ALERTS_CHANNEL } : {}),
+      alertMinScore: e.SLACK_ALERT_MIN_SCORE,
+      roleGroups: Object.fromEntries(
+        e.SLACK_ROLE_GROUPS.split(',')
+          .filter(Boolean)
+          .map((pair) => pair.split('=') as [string, 'analyst' | 'loss_prevention' | 'manager' | 'admin']),
+      ),
     },
     mcp: {
       allowedHosts: e.MCP_ALLOWED_HOSTS.split(',')
