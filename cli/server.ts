@@ -1,8 +1,11 @@
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
+import { getRequestListener } from '@hono/node-server'
+import { HTTPReceiver, LogLevel } from '@slack/bolt'
 import { Hono } from 'hono'
+import { Agent } from '../agent/index.ts'
 import { createFraudListener } from '../analytics/index.ts'
-import type { Config, Logger } from '../core/index.ts'
+import { type Config, describeError, type Logger } from '../core/index.ts'
 import { type Database, ledgerWatermark } from '../db/index.ts'
 import {
   type EventListener,
@@ -14,6 +17,7 @@ import {
   webhookRoutes,
 } from '../ingest/index.ts'
 import { mcpRoutes } from '../mcp-server/index.ts'
+import { createSlackApp, type SlackApp } from '../slack-app/index.ts'
 import { createToolkit, type Toolkit } from '../tools/index.ts'
 
 /** The webhook sources whose secrets are configured. */
@@ -40,6 +44,8 @@ export type AppServices = {
   listeners?: readonly EventListener[]
   /** The tools behind /mcp (and Slack); made from the database and config when not given. */
   toolkit?: Toolkit
+  /** Called with each alert the streaming detector stores (Slack posts them). */
+  onAlert?: () => void
 }
 
 /**
@@ -50,7 +56,10 @@ export function buildApp(services: AppServices): { app: Hono; inbox: Inbox } {
   const sources = configuredSources(services.config)
   // The streaming fraud detector listens to every applied event unless the caller says otherwise.
   const listeners = services.listeners ?? [
-    createFraudListener(services.database, services.logger ? { logger: services.logger } : {}),
+    createFraudListener(services.database, {
+      ...(services.logger ? { logger: services.logger } : {}),
+      ...(services.onAlert ? { onAlert: services.onAlert } : {}),
+    }),
   ]
   const inbox = new Inbox(services.database, sources, listeners, services.logger)
   const app = new Hono()
@@ -82,32 +91,79 @@ export function buildApp(services: AppServices): { app: Hono; inbox: Inbox } {
   return { app, inbox }
 }
 
-export type RunningServer = { url: string; close(): Promise<void> }
+export type RunningServer = {
+  url: string
+  /** The Slack app, when SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set. */
+  slack?: SlackApp
+  close(): Promise<void>
+}
+
+/** How often approval requests and alerts made elsewhere are posted to Slack. */
+const SLACK_PUBLISH_MS = 10_000
 
 /**
  * Applies what a crash left pending in the inbox, then listens. Port 0 picks a free port.
+ * With SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN, Slack's requests to /slack/events go to Bolt's
+ * own HTTP receiver (its signature check, retry handling and acks); everything else to Hono.
  */
 export async function startServer(
   services: AppServices,
   listen: { port: number; host: string },
 ): Promise<RunningServer> {
-  const { app, inbox } = buildApp(services)
+  const { config, database, logger } = services
+  const toolkit = services.toolkit ?? createToolkit(database, config, logger ? { logger } : {})
+  const { signingSecret, botToken } = config.slack
+  let slack: SlackApp | undefined
+  let agent: Agent | undefined
+  let receiver: HTTPReceiver | undefined
+  let publishing: Promise<unknown> = Promise.resolve()
+  const publish = () => {
+    publishing = publishing
+      .then(() => Promise.all([slack?.publishPendingApprovals(), slack?.publishNewAlerts()]))
+      .catch((err) => logger?.warn({ err: describeError(err) }, 'could not post to Slack'))
+    return publishing
+  }
+  if (signingSecret && botToken) {
+    agent = await Agent.open(database, config, { toolkit, ...(logger ? { logger } : {}) })
+    receiver = new HTTPReceiver({
+      signingSecret,
+      endpoints: '/slack/events',
+      processBeforeResponse: false,
+      logLevel: LogLevel.ERROR,
+    })
+    slack = createSlackApp({ database, config, agent, ...(logger ? { logger } : {}) }, { receiver })
+  }
+  const { app, inbox } = buildApp({
+    ...services,
+    toolkit,
+    ...(slack ? { onAlert: () => void publish() } : {}),
+  })
   const recovered = await inbox.replay()
   if (recovered.processed + recovered.failed > 0)
-    services.logger?.info(recovered, 'applied deliveries left pending')
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: listen.port, hostname: listen.host }, () =>
-      resolve(s),
-    )
+    logger?.info(recovered, 'applied deliveries left pending')
+  const hono = getRequestListener(app.fetch)
+  const slackListener = receiver?.requestListener
+  const server = createServer((req, res) => {
+    if (slackListener && req.url?.startsWith('/slack/')) return slackListener(req, res)
+    return hono(req, res)
   })
+  await new Promise<void>((resolve) => server.listen(listen.port, listen.host, resolve))
+  const timer = slack ? setInterval(() => void publish(), SLACK_PUBLISH_MS) : undefined
+  timer?.unref()
+  if (slack) void publish()
   const { port } = server.address() as AddressInfo
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host
   return {
     url: `http://${host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    ...(slack ? { slack } : {}),
+    close: async () => {
+      if (timer) clearInterval(timer)
+      await publishing
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()))
-        if ('closeAllConnections' in server) server.closeAllConnections()
-      }),
+        server.closeAllConnections()
+      })
+      await agent?.close()
+    },
   }
 }

@@ -89,7 +89,10 @@ const envSchema = z.object({
   SLACK_ALERT_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.8),
   SLACK_ROLE_GROUPS: z
     .string()
-    .regex(/^$|^[A-Z0-9]+=(analyst|loss_prevention|manager|admin)(,[A-Z0-9]+=(analyst|loss_prevention|manager|admin))*$/, 'must look like S0123ABC=manager,S0456DEF=loss_prevention')
+    .regex(
+      /^$|^[A-Z0-9]+=(analyst|loss_prevention|manager|admin)(,[A-Z0-9]+=(analyst|loss_prevention|manager|admin))*$/,
+      'must look like S0123ABC=manager,S0456DEF=loss_prevention',
+    )
     .default(''),
 })
 
@@ -200,7 +203,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       roleGroups: Object.fromEntries(
         e.SLACK_ROLE_GROUPS.split(',')
           .filter(Boolean)
-          .map((pair) => pair.split('=') as [string, 'analyst' | 'loss_prevention' | 'manager' | 'admin']),
+          .map(
+            (pair) =>
+              pair.split('=') as [string, 'analyst' | 'loss_prevention' | 'manager' | 'admin'],
+          ),
       ),
     },
     mcp: {

@@ -1,9 +1,23 @@
 import { App, type HTTPReceiver, LogLevel } from '@slack/bolt'
 import type { WebClient } from '@slack/web-api'
 import { type Agent, describeOutcome } from '../agent/index.ts'
-import { type Config, describeError, formatCents, isGiftCardError, type Logger, toIso } from '../core/index.ts'
+import {
+  type Config,
+  describeError,
+  formatCents,
+  isGiftCardError,
+  type Logger,
+  toIso,
+} from '../core/index.ts'
 import { type Database, liabilityAsOf } from '../db/index.ts'
-import { type Actor, type Approval, canDecideApprovals, ONLY_ANOTHER_MANAGER, type Role, resolveActor } from '../governance/index.ts'
+import {
+  type Actor,
+  type Approval,
+  canDecideApprovals,
+  ONLY_ANOTHER_MANAGER,
+  type Role,
+  resolveActor,
+} from '../governance/index.ts'
 import {
   ALERT_DISMISS_ACTION,
   ALERT_HOLD_ACTION,
@@ -11,13 +25,13 @@ import {
   APPROVE_ACTION,
   alertMessage,
   approvalCard,
+  homeContext as context,
   decidedCard,
   handledAlertMessage,
-  homeContext as context,
-  homeSection as section,
   type KnownBlock,
   REJECT_ACTION,
   replyBlocks,
+  homeSection as section,
 } from './blocks.ts'
 
 export type SlackDeps = { database: Database; config: Config; agent: Agent; logger?: Logger }
@@ -48,9 +62,11 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
   if (!botToken) throw new Error('SLACK_BOT_TOKEN is required for the Slack app')
   const app = new App({
     token: botToken,
-    ...('receiver' in mode ? { receiver: mode.receiver } : { socketMode: true, appToken: appToken ?? '' }),
+    ...('receiver' in mode
+      ? { receiver: mode.receiver }
+      : { socketMode: true, appToken: appToken ?? '' }),
     ...(apiUrl ? { clientOptions: { slackApiUrl: apiUrl } } : {}),
-    logLevel: LogLevel.ERROR,
+    logLevel: process.env.SLACK_DEBUG ? LogLevel.DEBUG : LogLevel.ERROR,
   })
   const { toolkit } = agent
 
@@ -63,7 +79,9 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
       if (ROLE_RANK[groupRole] <= ROLE_RANK[role]) continue
       let cached = groupCache.get(group)
       if (!cached || Date.now() - cached.at > 300_000) {
-        const members = await client.usergroups.users.list({ usergroup: group }).catch(() => ({ users: [] as string[] }))
+        const members = await client.usergroups.users
+          .list({ usergroup: group })
+          .catch(() => ({ users: [] as string[] }))
         cached = { at: Date.now(), users: new Set(members.users ?? []) }
         groupCache.set(group, cached)
       }
@@ -91,24 +109,41 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
   }
 
-  async function postApprovalCard(client: WebClient, approval: Approval, channel: string, threadTs?: string) {
+  async function postApprovalCard(
+    client: WebClient,
+    approval: Approval,
+    channel: string,
+    threadTs?: string,
+  ) {
     const posted = await client.chat.postMessage({
       channel,
       ...(threadTs ? { thread_ts: threadTs } : {}),
       text: `Approval #${approval.id} requested: ${approval.summary}`,
       blocks: approvalCard(approval),
     })
-    if (posted.ts && posted.channel) await toolkit.approvals.setSlackMessage(approval.id, posted.channel, posted.ts)
+    if (posted.ts && posted.channel)
+      await toolkit.approvals.setSlackMessage(approval.id, posted.channel, posted.ts)
   }
 
   async function converse(
     client: WebClient,
-    input: { teamId: string; channel: string; user: string; text: string; ts: string; threadTs?: string },
+    input: {
+      teamId: string
+      channel: string
+      user: string
+      text: string
+      ts: string
+      threadTs?: string
+    },
   ) {
     const threadTs = input.threadTs ?? input.ts
     const threadId = `slack:${input.teamId}:${input.channel}:${threadTs}`
     const actor = await actorOf(client, input.user)
-    const working = await client.chat.postMessage({ channel: input.channel, thread_ts: threadTs, text: 'working…' })
+    const working = await client.chat.postMessage({
+      channel: input.channel,
+      thread_ts: threadTs,
+      text: 'working…',
+    })
     let reply: string
     let pending: Approval[] = []
     try {
@@ -119,9 +154,22 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
       deps.logger?.error({ err: describeError(err) }, 'the agent failed in Slack')
       reply = `Sorry, that failed: ${describeError(err)}`
     }
-    if (working.ts) await client.chat.update({ channel: input.channel, ts: working.ts, text: reply, blocks: replyBlocks(reply) })
-    else await client.chat.postMessage({ channel: input.channel, thread_ts: threadTs, text: reply, blocks: replyBlocks(reply) })
-    for (const approval of pending) await postApprovalCard(client, approval, input.channel, threadTs)
+    if (working.ts)
+      await client.chat.update({
+        channel: input.channel,
+        ts: working.ts,
+        text: reply,
+        blocks: replyBlocks(reply),
+      })
+    else
+      await client.chat.postMessage({
+        channel: input.channel,
+        thread_ts: threadTs,
+        text: reply,
+        blocks: replyBlocks(reply),
+      })
+    for (const approval of pending)
+      await postApprovalCard(client, approval, input.channel, threadTs)
   }
 
   app.event('app_mention', async ({ event, body, client }) => {
@@ -137,7 +185,16 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
   })
 
   app.message(async ({ message, body, client }) => {
-    const m = message as { channel_type?: string; subtype?: string; bot_id?: string; user?: string; text?: string; channel: string; ts: string; thread_ts?: string }
+    const m = message as {
+      channel_type?: string
+      subtype?: string
+      bot_id?: string
+      user?: string
+      text?: string
+      channel: string
+      ts: string
+      thread_ts?: string
+    }
     if (m.channel_type !== 'im' || m.subtype || m.bot_id || !m.user) return
     const envelope = body as { event_id: string; team_id: string }
     if (!(await claim(envelope.event_id, body))) return
@@ -175,26 +232,50 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
       const approvalId = Number((action as { value?: string }).value)
       const where = whereClicked(b)
       const actor = await actorOf(client, b.user.id)
-      const threadId = where.threadTs ? `slack:${where.teamId}:${where.channel}:${where.threadTs}` : undefined
+      const threadId = where.threadTs
+        ? `slack:${where.teamId}:${where.channel}:${where.threadTs}`
+        : undefined
       if (!canDecideApprovals(actor.role)) {
         // The approval service refuses (and audits) too; this says it to the person at once.
-        await toolkit.approvals.decide(approvalId, { actor, via: 'slack', decision }).catch(() => undefined)
-        await client.chat.postEphemeral({ channel: where.channel, user: b.user.id, text: `Sorry: ${ONLY_ANOTHER_MANAGER}.` })
+        await toolkit.approvals
+          .decide(approvalId, { actor, via: 'slack', decision })
+          .catch(() => undefined)
+        await client.chat.postEphemeral({
+          channel: where.channel,
+          user: b.user.id,
+          text: `Sorry: ${ONLY_ANOTHER_MANAGER}.`,
+        })
         return
       }
       try {
-        const { decision: result, turn } = await agent.decide(approvalId, { actor, via: 'slack', ...(threadId ? { threadId } : {}) }, decision)
+        const { decision: result, turn } = await agent.decide(
+          approvalId,
+          { actor, via: 'slack', ...(threadId ? { threadId } : {}) },
+          decision,
+        )
         await client.chat.update({
           channel: where.channel,
           ts: where.ts,
           text: `Approval #${approvalId}: ${result.approval.status}`,
           blocks: decidedCard(result.approval, describeOutcome(result.approval)),
         })
-        if (!result.changed) await client.chat.postEphemeral({ channel: where.channel, user: b.user.id, text: result.message })
+        if (!result.changed)
+          await client.chat.postEphemeral({
+            channel: where.channel,
+            user: b.user.id,
+            text: result.message,
+          })
         if (turn?.reply && where.threadTs)
-          await client.chat.postMessage({ channel: where.channel, thread_ts: where.threadTs, text: turn.reply, blocks: replyBlocks(turn.reply) })
+          await client.chat.postMessage({
+            channel: where.channel,
+            thread_ts: where.threadTs,
+            text: turn.reply,
+            blocks: replyBlocks(turn.reply),
+          })
       } catch (err) {
-        const text = isGiftCardError(err, 'FORBIDDEN') ? `Sorry: ${ONLY_ANOTHER_MANAGER}.` : `Sorry, that failed: ${describeError(err)}`
+        const text = isGiftCardError(err, 'FORBIDDEN')
+          ? `Sorry: ${ONLY_ANOTHER_MANAGER}.`
+          : `Sorry, that failed: ${describeError(err)}`
         await client.chat.postEphemeral({ channel: where.channel, user: b.user.id, text })
       }
     })
@@ -228,12 +309,19 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
     const alert = await alertFor(alertId)
     const outcome = await toolkit.executor.call(
       'place_card_hold',
-      { alertId, reason: `fraud alert #${alertId}${alert ? ` (${alert.rule}, score ${alert.score})` : ''}` },
+      {
+        alertId,
+        reason: `fraud alert #${alertId}${alert ? ` (${alert.rule}, score ${alert.score})` : ''}`,
+      },
       { actor, via: 'slack' },
     )
     if (!outcome.ok || !outcome.approval) {
       const text = outcome.ok ? 'No approval was filed.' : outcome.error.message
-      await client.chat.postEphemeral({ channel: where.channel, user: b.user.id, text: `Could not request a hold: ${text}` })
+      await client.chat.postEphemeral({
+        channel: where.channel,
+        user: b.user.id,
+        text: `Could not request a hold: ${text}`,
+      })
       return
     }
     await postApprovalCard(client, outcome.approval, where.channel, where.ts)
@@ -251,7 +339,11 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
       { actor, via: 'slack' },
     )
     if (!outcome.ok) {
-      await client.chat.postEphemeral({ channel: where.channel, user: b.user.id, text: `Could not dismiss: ${outcome.error.message}` })
+      await client.chat.postEphemeral({
+        channel: where.channel,
+        user: b.user.id,
+        text: `Could not dismiss: ${outcome.error.message}`,
+      })
       return
     }
     const alert = await alertFor(alertId)
@@ -260,13 +352,19 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
         channel: where.channel,
         ts: where.ts,
         text: `Fraud alert #${alertId} dismissed`,
-        blocks: handledAlertMessage(alert, `Dismissed by <@${b.user.id}> at ${toIso(Date.now()).slice(0, 16).replace('T', ' ')} UTC`),
+        blocks: handledAlertMessage(
+          alert,
+          `Dismissed by <@${b.user.id}> at ${toIso(Date.now()).slice(0, 16).replace('T', ' ')} UTC`,
+        ),
       })
   })
 
   app.event('app_home_opened', async ({ event, client }) => {
     if ((event as { tab?: string }).tab && (event as { tab?: string }).tab !== 'home') return
-    await client.views.publish({ user_id: event.user, view: { type: 'home', blocks: await homeBlocks() } })
+    await client.views.publish({
+      user_id: event.user,
+      view: { type: 'home', blocks: await homeBlocks() },
+    })
   })
 
   /** App Home: liability, the latest 12-month breakage forecast, open alerts by severity, pending approvals. */
@@ -301,14 +399,26 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
     const pending = await toolkit.approvals.list({ status: 'pending', limit: 10 })
     const blocks: KnownBlock[] = [
       { type: 'header', text: { type: 'plain_text', text: 'Gift card ledger' } },
-      section(`*Outstanding liability*: ${formatCents(total)} on ${byState.reduce((s, r) => s + r.cards, 0).toLocaleString('en-US')} cards`),
+      section(
+        `*Outstanding liability*: ${formatCents(total)} on ${byState.reduce((s, r) => s + r.cards, 0).toLocaleString('en-US')} cards`,
+      ),
       {
         type: 'section',
-        fields: byState.slice(0, 10).map((r) => ({ type: 'mrkdwn' as const, text: `*${r.key}*\n${formatCents(r.liabilityCents)}` })),
+        fields: byState
+          .slice(0, 10)
+          .map((r) => ({
+            type: 'mrkdwn' as const,
+            text: `*${r.key}*\n${formatCents(r.liabilityCents)}`,
+          })),
       },
     ]
     if (forecast) {
-      const f = JSON.parse(forecast.result) as { horizonMonths?: number; outstandingBreakageCents?: number; outstandingBreakageRate?: number; monthly?: { expectedCents: number }[] }
+      const f = JSON.parse(forecast.result) as {
+        horizonMonths?: number
+        outstandingBreakageCents?: number
+        outstandingBreakageRate?: number
+        monthly?: { expectedCents: number }[]
+      }
       const expected = (f.monthly ?? []).reduce((s, m) => s + m.expectedCents, 0)
       blocks.push(
         section(
@@ -317,9 +427,15 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
       )
     } else blocks.push(section('*Breakage forecast*: none yet. Ask me "forecast breakage".'))
     blocks.push(
-      section(`*Open fraud alerts*: ${Number(bands.high ?? 0)} high (≥ 0.9), ${Number(bands.medium ?? 0)} medium, ${Number(bands.low ?? 0)} low`),
+      section(
+        `*Open fraud alerts*: ${Number(bands.high ?? 0)} high (≥ 0.9), ${Number(bands.medium ?? 0)} medium, ${Number(bands.low ?? 0)} low`,
+      ),
       section(`*Pending approvals*: ${pending.length === 0 ? 'none' : ''}`),
-      ...pending.map((a) => context(`#${a.id} ${a.summary} (by ${a.requestedBy}, expires ${a.expiresAt.slice(0, 16).replace('T', ' ')} UTC)`)),
+      ...pending.map((a) =>
+        context(
+          `#${a.id} ${a.summary} (by ${a.requestedBy}, expires ${a.expiresAt.slice(0, 16).replace('T', ' ')} UTC)`,
+        ),
+      ),
       context(`Refreshed ${toIso(Date.now()).slice(0, 16).replace('T', ' ')} UTC`),
     )
     return blocks
@@ -339,19 +455,32 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
         .orderBy('id')
         .limit(50)
         .execute()
-      for (const r of rows) await postApprovalCard(app.client, await toolkit.approvals.get(Number(r.id)), channel)
+      for (const r of rows)
+        await postApprovalCard(app.client, await toolkit.approvals.get(Number(r.id)), channel)
       return rows.length
     },
     async publishNewAlerts() {
       const channel = config.slack.alertsChannel
       if (!channel) return 0
-      const state = await database.db.selectFrom('sync_state').select('cursor').where('source', '=', 'slack-alerts').executeTakeFirst()
-      const max = await database.db.selectFrom('fraud_alerts').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()
+      const state = await database.db
+        .selectFrom('sync_state')
+        .select('cursor')
+        .where('source', '=', 'slack-alerts')
+        .executeTakeFirst()
+      const max = await database.db
+        .selectFrom('fraud_alerts')
+        .select((eb) => eb.fn.max('id').as('id'))
+        .executeTakeFirstOrThrow()
       if (!state) {
         // The first start posts nothing from before it: the channel is for new alerts.
         await database.db
           .insertInto('sync_state')
-          .values({ source: 'slack-alerts', cursor: String(max.id ?? 0), last_event_at: null, updated_at: toIso(Date.now()) })
+          .values({
+            source: 'slack-alerts',
+            cursor: String(max.id ?? 0),
+            last_event_at: null,
+            updated_at: toIso(Date.now()),
+          })
           .execute()
         return 0
       }
@@ -368,12 +497,24 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
       for (const r of rows) {
         const alert = await alertFor(Number(r.id))
         if (!alert) continue
-        const posted = await app.client.chat.postMessage({ channel, text: `Fraud alert #${alert.id}: ${alert.rule} on ${alert.cardId}`, blocks: alertMessage(alert) })
-        await database.db.updateTable('fraud_alerts').set({ slack_channel: posted.channel ?? channel, slack_ts: posted.ts ?? null }).where('id', '=', alert.id).execute()
+        const posted = await app.client.chat.postMessage({
+          channel,
+          text: `Fraud alert #${alert.id}: ${alert.rule} on ${alert.cardId}`,
+          blocks: alertMessage(alert),
+        })
+        await database.db
+          .updateTable('fraud_alerts')
+          .set({ slack_channel: posted.channel ?? channel, slack_ts: posted.ts ?? null })
+          .where('id', '=', alert.id)
+          .execute()
       }
       const last = rows.at(-1)
       if (last)
-        await database.db.updateTable('sync_state').set({ cursor: String(last.id), updated_at: toIso(Date.now()) }).where('source', '=', 'slack-alerts').execute()
+        await database.db
+          .updateTable('sync_state')
+          .set({ cursor: String(last.id), updated_at: toIso(Date.now()) })
+          .where('source', '=', 'slack-alerts')
+          .execute()
       return rows.length
     },
   }

@@ -3,6 +3,7 @@ import type { Approval } from '../governance/index.ts'
 
 /** A Block Kit block as this file builds it (plain objects in Slack's documented shapes). */
 type Block = Record<string, unknown>
+
 export type { KnownBlock }
 
 /** Hands the built blocks to the Web API client, whose types name every block kind. */
@@ -10,7 +11,10 @@ const known = (blocks: Block[]): KnownBlock[] => blocks as unknown as KnownBlock
 
 const mrkdwn = (text: string) => ({ type: 'mrkdwn', text })
 const section = (text: string): Block => ({ type: 'section', text: mrkdwn(text.slice(0, 3000)) })
-const context = (text: string): Block => ({ type: 'context', elements: [mrkdwn(text.slice(0, 3000))] })
+const context = (text: string): Block => ({
+  type: 'context',
+  elements: [mrkdwn(text.slice(0, 3000))],
+})
 
 /** Slack's own escaping for text that is not ours (amounts and ids are safe; free text may not be). */
 export function escapeMrkdwn(text: string): string {
@@ -34,7 +38,10 @@ export function replyBlocks(reply: string): KnownBlock[] {
     }
     const flushRows = () => {
       for (let i = 0; i < rows.length; i += 10)
-        blocks.push({ type: 'section', fields: rows.slice(i, i + 10).map((r) => mrkdwn(escapeMrkdwn(r).slice(0, 2000))) })
+        blocks.push({
+          type: 'section',
+          fields: rows.slice(i, i + 10).map((r) => mrkdwn(escapeMrkdwn(r).slice(0, 2000))),
+        })
       rows = []
     }
     for (const line of lines) {
@@ -52,22 +59,41 @@ export function replyBlocks(reply: string): KnownBlock[] {
   return known(blocks.slice(0, 50))
 }
 
-const money = (m: unknown) => (m && typeof m === 'object' && 'formatted' in m ? String((m as { formatted: string }).formatted) : undefined)
+const money = (m: unknown) =>
+  m && typeof m === 'object' && 'formatted' in m
+    ? String((m as { formatted: string }).formatted)
+    : undefined
 
 /** What a manager needs to decide: action, card, balance, alert evidence, requester, reason, expiry. */
 function approvalFacts(approval: Approval): Block[] {
   const d = approval.details ?? {}
-  const fields: string[] = [`*Action*\n${approval.action.replaceAll('_', ' ')}`, `*Requested by*\n<@${slackUser(approval.requestedBy)}> via ${approval.requestedVia}`]
-  if (typeof d.cardId === 'string') fields.push(`*Card*\n${d.cardId}${d.last4 ? ` (…${String(d.last4)})` : ''}`)
+  const fields: string[] = [
+    `*Action*\n${approval.action.replaceAll('_', ' ')}`,
+    `*Requested by*\n<@${slackUser(approval.requestedBy)}> via ${approval.requestedVia}`,
+  ]
+  if (typeof d.cardId === 'string')
+    fields.push(`*Card*\n${d.cardId}${d.last4 ? ` (…${String(d.last4)})` : ''}`)
   const balance = money(d.balance) ?? money(d.held)
   if (balance) fields.push(`*${d.held ? 'Held' : 'Balance'}*\n${balance}`)
-  if (typeof d.targetCount === 'number') fields.push(`*Audience*\n${d.targetCount.toLocaleString('en-US')} cards, ${money(d.targetLiability) ?? ''}`)
+  if (typeof d.targetCount === 'number')
+    fields.push(
+      `*Audience*\n${d.targetCount.toLocaleString('en-US')} cards, ${money(d.targetLiability) ?? ''}`,
+    )
   if (approval.reason) fields.push(`*Reason*\n${escapeMrkdwn(approval.reason)}`)
   fields.push(`*Expires*\n${approval.expiresAt.slice(0, 16).replace('T', ' ')} UTC`)
-  const blocks: Block[] = [section(`*Approval #${approval.id}*: ${escapeMrkdwn(approval.summary)}`), { type: 'section', fields: fields.slice(0, 10).map(mrkdwn) }]
-  const alerts = Array.isArray(d.alerts) ? (d.alerts as { alertId: number; rule: string; score: number; reason: string | null }[]) : []
+  const blocks: Block[] = [
+    section(`*Approval #${approval.id}*: ${escapeMrkdwn(approval.summary)}`),
+    { type: 'section', fields: fields.slice(0, 10).map(mrkdwn) },
+  ]
+  const alerts = Array.isArray(d.alerts)
+    ? (d.alerts as { alertId: number; rule: string; score: number; reason: string | null }[])
+    : []
   if (alerts.length)
-    blocks.push(context(`Alert evidence: ${alerts.map((a) => `#${a.alertId} ${a.rule} (score ${a.score})${a.reason ? `: ${escapeMrkdwn(a.reason)}` : ''}`).join(' · ')}`))
+    blocks.push(
+      context(
+        `Alert evidence: ${alerts.map((a) => `#${a.alertId} ${a.rule} (score ${a.score})${a.reason ? `: ${escapeMrkdwn(a.reason)}` : ''}`).join(' · ')}`,
+      ),
+    )
   return blocks
 }
 
@@ -89,8 +115,20 @@ export function approvalCard(approval: Approval): KnownBlock[] {
       type: 'actions',
       block_id: `approval:${approval.id}`,
       elements: [
-        { type: 'button', style: 'primary', text: { type: 'plain_text', text: 'Approve' }, action_id: APPROVE_ACTION, value: String(approval.id) },
-        { type: 'button', style: 'danger', text: { type: 'plain_text', text: 'Reject' }, action_id: REJECT_ACTION, value: String(approval.id) },
+        {
+          type: 'button',
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve' },
+          action_id: APPROVE_ACTION,
+          value: String(approval.id),
+        },
+        {
+          type: 'button',
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Reject' },
+          action_id: REJECT_ACTION,
+          value: String(approval.id),
+        },
       ],
     },
     context('Only a manager other than the requester can decide.'),
@@ -100,8 +138,17 @@ export function approvalCard(approval: Approval): KnownBlock[] {
 /** The same card once decided: no buttons; the decision, who, when and the outcome. */
 export function decidedCard(approval: Approval, outcome: string): KnownBlock[] {
   const who = approval.decidedBy ? ` by <@${slackUser(approval.decidedBy)}>` : ''
-  const when = approval.decidedAt ? ` at ${approval.decidedAt.slice(0, 16).replace('T', ' ')} UTC` : ''
-  const icon = approval.status === 'executed' ? '✅' : approval.status === 'rejected' || approval.status === 'expired' ? '⛔' : approval.status === 'failed' ? '⚠️' : '⏳'
+  const when = approval.decidedAt
+    ? ` at ${approval.decidedAt.slice(0, 16).replace('T', ' ')} UTC`
+    : ''
+  const icon =
+    approval.status === 'executed'
+      ? '✅'
+      : approval.status === 'rejected' || approval.status === 'expired'
+        ? '⛔'
+        : approval.status === 'failed'
+          ? '⚠️'
+          : '⏳'
   return known([
     ...approvalFacts(approval),
     section(`${icon} *${approval.status}*${who}${when}\n${escapeMrkdwn(outcome)}`),
@@ -120,15 +167,28 @@ export type AlertForSlack = {
 /** A fraud alert for the alerts channel, with "Request hold" and "Dismiss". */
 export function alertMessage(alert: AlertForSlack): KnownBlock[] {
   return known([
-    section(`🚨 *Fraud alert #${alert.id}*: ${alert.rule.replaceAll('_', ' ')} on card ${alert.cardId} (score ${alert.score})`),
+    section(
+      `🚨 *Fraud alert #${alert.id}*: ${alert.rule.replaceAll('_', ' ')} on card ${alert.cardId} (score ${alert.score})`,
+    ),
     ...(alert.reason ? [context(escapeMrkdwn(alert.reason))] : []),
     ...(alert.balance ? [context(`Balance ${alert.balance}`)] : []),
     {
       type: 'actions',
       block_id: `alert:${alert.id}`,
       elements: [
-        { type: 'button', style: 'danger', text: { type: 'plain_text', text: 'Request hold' }, action_id: ALERT_HOLD_ACTION, value: String(alert.id) },
-        { type: 'button', text: { type: 'plain_text', text: 'Dismiss' }, action_id: ALERT_DISMISS_ACTION, value: String(alert.id) },
+        {
+          type: 'button',
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Request hold' },
+          action_id: ALERT_HOLD_ACTION,
+          value: String(alert.id),
+        },
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Dismiss' },
+          action_id: ALERT_DISMISS_ACTION,
+          value: String(alert.id),
+        },
       ],
     },
   ])
@@ -137,9 +197,11 @@ export function alertMessage(alert: AlertForSlack): KnownBlock[] {
 /** The alert once handled: the buttons give way to what was done. */
 export function handledAlertMessage(alert: AlertForSlack, what: string): KnownBlock[] {
   return known([
-    section(`*Fraud alert #${alert.id}*: ${alert.rule.replaceAll('_', ' ')} on card ${alert.cardId} (score ${alert.score})`),
+    section(
+      `*Fraud alert #${alert.id}*: ${alert.rule.replaceAll('_', ' ')} on card ${alert.cardId} (score ${alert.score})`,
+    ),
     ...(alert.reason ? [context(escapeMrkdwn(alert.reason))] : []),
-    section(escapeMrkdwn(what)),
+    section(what),
   ])
 }
 

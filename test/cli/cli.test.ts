@@ -40,7 +40,9 @@ describe('the giftcards command', () => {
   it('migrates once, then reports the schema up to date', () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'migrate.db')}` }
     const first = giftcards(['migrate'], env)
-    expect(first.stdout.trim()).toBe('applied 0001-initial, 0002-ingest, 0003-faces; schema is at 0003-faces')
+    expect(first.stdout.trim()).toBe(
+      'applied 0001-initial, 0002-ingest, 0003-faces; schema is at 0003-faces',
+    )
     const second = giftcards(['migrate'], env)
     expect(second.stdout.trim()).toBe('schema is up to date (0003-faces)')
   })

@@ -1,0 +1,471 @@
+import { createHmac } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningServer, startServer } from '../../cli/server.ts'
+import { loadConfig, toIso } from '../../core/index.ts'
+import type { Database } from '../../db/index.ts'
+import { grantRole } from '../../governance/index.ts'
+import { createToolkit } from '../../tools/index.ts'
+import { type FakeSlack, startFakeSlack } from '../fakes/slack-api.ts'
+import { type AgentFixture, setUpAgentFixture } from '../helpers/agent-fixture.ts'
+import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
+
+const SIGNING_SECRET = 'slack-test-signing-secret'
+const BOT_TOKEN = 'xoxb-test-token'
+
+/** Waits until `check` passes (Slack work happens after the 3-second ack). */
+async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const started = Date.now()
+  for (;;) {
+    try {
+      return await check()
+    } catch (err) {
+      if (Date.now() - started > timeoutMs) throw err
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+}
+
+for (const dialect of DIALECTS) {
+  describe(`the Slack app over HTTP on ${dialect.name}`, () => {
+    let database: Database
+    let fixture: AgentFixture
+    let slack: FakeSlack
+    let server: RunningServer
+    let n = 0
+    beforeAll(async () => {
+      slack = await startFakeSlack(BOT_TOKEN)
+      slack.groups.S0MANAGERS = ['UGROUPMGR']
+    })
+    useDatabase(dialect, async (d) => {
+      database = d
+      fixture = await setUpAgentFixture(d, 300)
+      await grantRole(d, 'slack:ULP', 'loss_prevention')
+      await grantRole(d, 'slack:UMGR', 'manager')
+      await grantRole(d, 'slack:UMGR2', 'manager')
+      const config = loadConfig({
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_API_URL: slack.url,
+        SLACK_APPROVALS_CHANNEL: 'CAPPROVALS',
+        SLACK_ALERTS_CHANNEL: 'CALERTS',
+        SLACK_ROLE_GROUPS: 'S0MANAGERS=manager',
+        PII_TOKEN_KEY: 'test-pii-key',
+        CAMPAIGN_EXPORT_DIR: fixture.config.campaigns.exportDir,
+      })
+      server = await startServer(
+        { database: d, config, listeners: [] },
+        { port: 0, host: '127.0.0.1' },
+      )
+    })
+    afterAll(async () => {
+      await server?.close()
+      await slack?.close()
+    })
+
+    /** A request signed as Slack signs it (v0 HMAC-SHA256 of "v0:timestamp:body"). */
+    const post = (
+      body: string,
+      contentType: string,
+      headers: Record<string, string> = {},
+      secret = SIGNING_SECRET,
+    ) => {
+      const timestamp = String(Math.floor(Date.now() / 1000))
+      const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`
+      return fetch(`${server.url}/slack/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': contentType,
+          'x-slack-signature': signature,
+          'x-slack-request-timestamp': timestamp,
+          ...headers,
+        },
+        body,
+      })
+    }
+    const event = (e: Record<string, unknown>, eventId = `Ev${++n}`) =>
+      JSON.stringify({
+        token: 'x',
+        team_id: 'T1',
+        api_app_id: 'A1',
+        type: 'event_callback',
+        event_id: eventId,
+        event_time: Math.floor(Date.now() / 1000),
+        event: e,
+      })
+    const mention = (user: string, text: string, ts: string, threadTs?: string) =>
+      event({
+        type: 'app_mention',
+        user,
+        text: `<@UBOT> ${text}`,
+        ts,
+        channel: 'CLP',
+        event_ts: ts,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      })
+    const click = (
+      user: string,
+      actionId: string,
+      value: string,
+      message: { ts: string; thread_ts?: string },
+      channel = 'CLP',
+    ) =>
+      post(
+        new URLSearchParams({
+          payload: JSON.stringify({
+            type: 'block_actions',
+            user: { id: user },
+            team: { id: 'T1' },
+            api_app_id: 'A1',
+            channel: { id: channel },
+            container: { type: 'message', message_ts: message.ts, channel_id: channel },
+            message: {
+              type: 'message',
+              ts: message.ts,
+              ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
+              text: '',
+            },
+            trigger_id: 't',
+            response_url: 'https://hooks.slack.invalid/x',
+            actions: [
+              { action_id: actionId, block_id: 'b', value, type: 'button', action_ts: '1' },
+            ],
+          }),
+        }).toString(),
+        'application/x-www-form-urlencoded',
+      )
+    const posts = (pred: (a: Record<string, unknown>) => boolean) =>
+      slack.of('chat.postMessage').filter(pred)
+
+    it('rejects a request with a bad signature', async () => {
+      const res = await post(
+        mention('ULP', 'liability', '100.1'),
+        'application/json',
+        {},
+        'not-the-secret',
+      )
+      expect(res.status).toBe(401)
+      expect(posts((a) => a.thread_ts === '100.1')).toHaveLength(0)
+    })
+
+    it('answers a mention in its thread, once, however often Slack retries it', async () => {
+      const body = mention('UANA', 'liability by state', '200.1')
+      expect((await post(body, 'application/json')).status).toBe(200)
+      expect(
+        (
+          await post(body, 'application/json', {
+            'x-slack-retry-num': '1',
+            'x-slack-retry-reason': 'http_timeout',
+          })
+        ).status,
+      ).toBe(200)
+      const update = await eventually(() => {
+        const working = posts((a) => a.thread_ts === '200.1' && a.text === 'working…')
+        expect(working).toHaveLength(1)
+        const u = slack
+          .of('chat.update')
+          .find((a) => String(a.text).startsWith('Outstanding liability now'))
+        expect(u).toBeDefined()
+        return u as Record<string, unknown>
+      })
+      const blocks = update.blocks as { type: string; fields?: { text: string }[] }[]
+      expect(blocks[0]?.type).toBe('section')
+      expect(
+        blocks.some((b) =>
+          b.fields?.some((f) => /^US-[A-Z]{2}: \$[\d,.]+ \([\d,]+ cards\)$/.test(f.text)),
+        ),
+      ).toBe(true)
+      await new Promise((r) => setTimeout(r, 300))
+      expect(posts((a) => a.thread_ts === '200.1' && a.text === 'working…')).toHaveLength(1)
+    })
+
+    it('keeps the thread: a follow-up in it knows what "it" was', async () => {
+      await post(mention('UANA', `balance of ${fixture.piiCard}`, '300.1'), 'application/json')
+      await eventually(() =>
+        expect(
+          slack.of('chat.update').some((a) => String(a.text).includes(`Card ${fixture.piiCard}`)),
+        ).toBe(true),
+      )
+      await post(mention('UANA', 'why is it flagged?', '300.2', '300.1'), 'application/json')
+      await eventually(() =>
+        expect(
+          slack.of('chat.update').some((a) => String(a.text).startsWith('Alert #1 (refund_abuse')),
+        ).toBe(true),
+      )
+      expect(posts((a) => a.thread_ts === '300.1' && a.text === 'working…')).toHaveLength(2)
+    })
+
+    it('runs a hold request through an approval card: refused for non-managers, placed once for a manager', async () => {
+      const card = fixture.activeCard
+      await post(
+        mention('ULP', `hold ${card} because of card testing`, '400.1'),
+        'application/json',
+      )
+      const cardPost = await eventually(() => {
+        const p = posts((a) => a.thread_ts === '400.1' && String(a.text).startsWith('Approval #'))
+        expect(p).toHaveLength(1)
+        return p[0] as Record<string, unknown>
+      })
+      const approvalId = Number(/#(\d+)/.exec(String(cardPost.text))?.[1])
+      const blocks = JSON.stringify(cardPost.blocks)
+      for (const fact of [
+        card,
+        'Balance',
+        'Requested by',
+        '<@ULP>',
+        'card testing',
+        'Expires',
+        'approval_approve',
+        'approval_reject',
+      ])
+        expect(blocks).toContain(fact)
+      const request = await database.db
+        .selectFrom('approval_requests')
+        .selectAll()
+        .where('id', '=', approvalId)
+        .executeTakeFirstOrThrow()
+      expect(request).toMatchObject({
+        requested_by: 'slack:ULP',
+        requested_via: 'slack',
+        slack_channel: 'CLP',
+      })
+      const cardTs = String(request.slack_ts)
+
+      // The requester and an analyst are refused, privately; nothing happens.
+      for (const user of ['ULP', 'UANA']) {
+        expect(
+          (
+            await click(user, 'approval_approve', String(approvalId), {
+              ts: cardTs,
+              thread_ts: '400.1',
+            })
+          ).status,
+        ).toBe(200)
+        await eventually(() =>
+          expect(
+            slack
+              .of('chat.postEphemeral')
+              .some(
+                (a) =>
+                  a.user === user &&
+                  String(a.text).includes(
+                    'only a manager other than the requester can approve this',
+                  ),
+              ),
+          ).toBe(true),
+        )
+      }
+      expect(
+        await database.db
+          .selectFrom('card_holds')
+          .selectAll()
+          .where('card_id', '=', card)
+          .execute(),
+      ).toHaveLength(0)
+
+      // Two managers click at once: one hold, the card updated in place, the thread told.
+      await Promise.all([
+        click('UMGR', 'approval_approve', String(approvalId), { ts: cardTs, thread_ts: '400.1' }),
+        click('UMGR2', 'approval_approve', String(approvalId), { ts: cardTs, thread_ts: '400.1' }),
+      ])
+      await eventually(async () => {
+        const holds = await database.db
+          .selectFrom('card_holds')
+          .selectAll()
+          .where('card_id', '=', card)
+          .execute()
+        expect(holds).toHaveLength(1)
+        const updated = slack.of('chat.update').filter((a) => a.ts === cardTs)
+        expect(updated.length).toBeGreaterThanOrEqual(1)
+        const last = JSON.stringify(updated.at(-1)?.blocks)
+        expect(last).not.toContain('approval_approve')
+        expect(last).toMatch(/executed\* by <@UMGR2?>/)
+        expect(
+          posts(
+            (a) =>
+              a.thread_ts === '400.1' &&
+              String(a.text).includes(`Approval #${approvalId} was approved by slack:UMGR`),
+          ).length,
+        ).toBe(1)
+      })
+      const audit = await database.db
+        .selectFrom('audit_log')
+        .select(['action', 'actor', 'via'])
+        .where('approval_id', '=', approvalId)
+        .orderBy('id')
+        .execute()
+      expect(audit.filter((r) => r.action === 'approval_executed')).toHaveLength(1)
+      expect(
+        audit
+          .filter((r) => r.action === 'approval_refused')
+          .map((r) => r.actor)
+          .sort(),
+      ).toEqual(['slack:UANA', 'slack:ULP'])
+      expect(audit.every((r) => r.via === 'slack')).toBe(true)
+    })
+
+    it('answers a direct message, and gives a manager from a Slack user group the manager role', async () => {
+      await post(
+        event({
+          type: 'message',
+          channel_type: 'im',
+          user: 'UGROUPMGR',
+          text: 'pending approvals',
+          ts: '500.1',
+          channel: 'DGM',
+        }),
+        'application/json',
+      )
+      await eventually(() =>
+        expect(slack.of('chat.update').some((a) => a.channel === 'DGM')).toBe(true),
+      )
+      const turn = await database.db
+        .selectFrom('audit_log')
+        .select(['actor', 'role', 'tool'])
+        .where('actor', '=', 'slack:UGROUPMGR')
+        .executeTakeFirstOrThrow()
+      expect(turn).toEqual({ actor: 'slack:UGROUPMGR', role: 'manager', tool: 'list_approvals' })
+    })
+
+    it('posts requests made over MCP or the CLI to the approvals channel with the same buttons', async () => {
+      const kit = createToolkit(database, fixture.config)
+      const other = await database.db
+        .selectFrom('gift_cards')
+        .select('id')
+        .where('status', '=', 'active')
+        .where('balance_cents', '>', 500)
+        .where('id', '!=', fixture.activeCard)
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow()
+      const filed = await kit.executor.call(
+        'place_card_hold',
+        { card: other.id, reason: 'from MCP' },
+        { actor: { id: 'mcp:alice', role: 'loss_prevention' }, via: 'mcp' },
+      )
+      expect(filed.ok).toBe(true)
+      expect(await server.slack?.publishPendingApprovals()).toBe(1)
+      const p = posts((a) => a.channel === 'CAPPROVALS')
+      expect(p).toHaveLength(1)
+      expect(JSON.stringify(p[0]?.blocks)).toContain('approval_approve')
+      expect(await server.slack?.publishPendingApprovals()).toBe(0)
+    })
+
+    it('posts new alerts with Request hold and Dismiss; Request hold files an approval, Dismiss is for loss prevention', async () => {
+      await server.slack?.publishNewAlerts() // the first run only sets the cursor
+      const now = toIso(Date.now())
+      const insert = async (cardId: string, score: number) =>
+        Number(
+          (
+            await database.db
+              .insertInto('fraud_alerts')
+              .values({
+                card_id: cardId,
+                rule: 'balance_check_enumeration',
+                score,
+                status: 'open',
+                evidence: JSON.stringify({ reason: '40 balance checks in 3 minutes' }),
+                detected_at: now,
+                updated_at: now,
+                updated_by: null,
+                note: null,
+              })
+              .returning('id')
+              .executeTakeFirstOrThrow()
+          ).id,
+        )
+      const cards = await database.db
+        .selectFrom('gift_cards')
+        .select('id')
+        .where('status', '=', 'active')
+        .where('balance_cents', '>', 0)
+        .orderBy('id')
+        .limit(12)
+        .execute()
+      const high = await insert(cards[10]?.id as string, 0.95)
+      await insert(cards[11]?.id as string, 0.5)
+      expect(await server.slack?.publishNewAlerts()).toBe(1)
+      const alertPost = posts((a) => a.channel === 'CALERTS')
+      expect(alertPost).toHaveLength(1)
+      const blocks = JSON.stringify(alertPost[0]?.blocks)
+      for (const fact of [
+        `#${high}`,
+        '40 balance checks in 3 minutes',
+        'alert_request_hold',
+        'alert_dismiss',
+      ])
+        expect(blocks).toContain(fact)
+      const stored = await database.db
+        .selectFrom('fraud_alerts')
+        .select(['slack_channel', 'slack_ts'])
+        .where('id', '=', high)
+        .executeTakeFirstOrThrow()
+      expect(stored.slack_channel).toBe('CALERTS')
+      const alertTs = String(stored.slack_ts)
+
+      await click('ULP', 'alert_request_hold', String(high), { ts: alertTs }, 'CALERTS')
+      await eventually(() =>
+        expect(
+          posts(
+            (a) =>
+              a.channel === 'CALERTS' &&
+              a.thread_ts === alertTs &&
+              String(a.text).startsWith('Approval #'),
+          ),
+        ).toHaveLength(1),
+      )
+      const approval = await database.db
+        .selectFrom('approval_requests')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow()
+      expect(approval).toMatchObject({
+        action: 'place_card_hold',
+        requested_by: 'slack:ULP',
+        requested_via: 'slack',
+        status: 'pending',
+      })
+
+      await click('UANA', 'alert_dismiss', String(high), { ts: alertTs }, 'CALERTS')
+      await eventually(() =>
+        expect(
+          slack
+            .of('chat.postEphemeral')
+            .some((a) => a.user === 'UANA' && String(a.text).startsWith('Could not dismiss')),
+        ).toBe(true),
+      )
+      await click('ULP', 'alert_dismiss', String(high), { ts: alertTs }, 'CALERTS')
+      await eventually(async () => {
+        const a = await database.db
+          .selectFrom('fraud_alerts')
+          .select(['status', 'updated_by'])
+          .where('id', '=', high)
+          .executeTakeFirstOrThrow()
+        expect(a).toEqual({ status: 'dismissed', updated_by: 'slack:ULP' })
+        expect(
+          JSON.stringify(slack.of('chat.update').find((u) => u.ts === alertTs)?.blocks),
+        ).toContain('Dismissed by <@ULP>')
+      })
+    })
+
+    it('publishes App Home with liability, the forecast, alerts by severity and pending approvals', async () => {
+      await post(
+        event({ type: 'app_home_opened', user: 'UMGR', channel: 'DHOME', tab: 'home' }),
+        'application/json',
+      )
+      const view = await eventually(() => {
+        const v = slack.of('views.publish').at(-1)
+        expect(v).toBeDefined()
+        return v as { user_id: string; view: { type: string; blocks: unknown[] } }
+      })
+      expect(view.user_id).toBe('UMGR')
+      expect(view.view.type).toBe('home')
+      const text = JSON.stringify(view.view.blocks)
+      for (const part of [
+        'Outstanding liability',
+        'Breakage forecast',
+        'Open fraud alerts',
+        'Pending approvals',
+      ])
+        expect(text).toContain(part)
+    })
+  })
+}
