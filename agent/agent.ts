@@ -125,7 +125,9 @@ export class Agent {
       decision,
       reason: reason ?? null,
     })
-    if (!decider.threadId) return { decision: result }
+    // Only the decision that took effect resumes the thread: a concurrent, losing click would
+    // otherwise report a state the winner has not finished executing.
+    if (!decider.threadId || !result.changed) return { decision: result }
     const waiting = await this.waitingOn(decider.threadId)
     if (!waiting.some((p) => p.approvalId === approvalId)) return { decision: result }
     const turn = await this.resume(

@@ -253,18 +253,21 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
           { actor, via: 'slack', ...(threadId ? { threadId } : {}) },
           decision,
         )
+        if (!result.changed) {
+          // Someone decided first: their click updates the card (a late one would show a stale state).
+          await client.chat.postEphemeral({
+            channel: where.channel,
+            user: b.user.id,
+            text: result.message,
+          })
+          return
+        }
         await client.chat.update({
           channel: where.channel,
           ts: where.ts,
           text: `Approval #${approvalId}: ${result.approval.status}`,
           blocks: decidedCard(result.approval, describeOutcome(result.approval)),
         })
-        if (!result.changed)
-          await client.chat.postEphemeral({
-            channel: where.channel,
-            user: b.user.id,
-            text: result.message,
-          })
         if (turn?.reply && where.threadTs)
           await client.chat.postMessage({
             channel: where.channel,
@@ -404,12 +407,10 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
       ),
       {
         type: 'section',
-        fields: byState
-          .slice(0, 10)
-          .map((r) => ({
-            type: 'mrkdwn' as const,
-            text: `*${r.key}*\n${formatCents(r.liabilityCents)}`,
-          })),
+        fields: byState.slice(0, 10).map((r) => ({
+          type: 'mrkdwn' as const,
+          text: `*${r.key}*\n${formatCents(r.liabilityCents)}`,
+        })),
       },
     ]
     if (forecast) {

@@ -275,7 +275,7 @@ for (const dialect of DIALECTS) {
           .execute()
         expect(holds).toHaveLength(1)
         const updated = slack.of('chat.update').filter((a) => a.ts === cardTs)
-        expect(updated.length).toBeGreaterThanOrEqual(1)
+        expect(updated).toHaveLength(1)
         const last = JSON.stringify(updated.at(-1)?.blocks)
         expect(last).not.toContain('approval_approve')
         expect(last).toMatch(/executed\* by <@UMGR2?>/)
