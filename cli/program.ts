@@ -17,6 +17,7 @@ import { registerRoles } from './commands/roles.ts'
 import { registerSeed } from './commands/seed.ts'
 import { registerSegments } from './commands/segments.ts'
 import { registerServe } from './commands/serve.ts'
+import { registerSlack } from './commands/slack.ts'
 import { registerStart } from './commands/start.ts'
 import { registerSync } from './commands/sync.ts'
 import { registerTokens } from './commands/tokens.ts'
@@ -56,6 +57,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerTools(program, ctx)
   registerMcp(program, ctx)
   registerTokens(program, ctx)
+  registerSlack(program, ctx)
   return program
 }
 

@@ -1,0 +1,51 @@
+import type { Command } from 'commander'
+import { Agent } from '../../agent/index.ts'
+import { createLogger, describeError, GiftCardError } from '../../core/index.ts'
+import { createSlackApp } from '../../slack-app/index.ts'
+import type { CliContext } from '../context.ts'
+
+/**
+ * `giftcards slack`: the Slack app in Socket Mode (SLACK_BOT_TOKEN and SLACK_APP_TOKEN): no public
+ * URL needed. It also posts approval requests made over MCP or the CLI, and new fraud alerts,
+ * every 10 seconds.
+ */
+export function registerSlack(program: Command, ctx: () => CliContext): void {
+  program
+    .command('slack')
+    .description('run the Slack app in Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN)')
+    .action(async () => {
+      const context = ctx()
+      const { botToken, appToken } = context.config.slack
+      if (!botToken || !appToken)
+        throw new GiftCardError(
+          'CONFIG_INVALID',
+          'SLACK_BOT_TOKEN and SLACK_APP_TOKEN must both be set for Socket Mode (see slack-app/manifest.json)',
+        )
+      const logger = createLogger(context.config.logLevel)
+      const database = await context.openDb()
+      const agent = await Agent.open(database, context.config, { logger })
+      const slack = createSlackApp(
+        { database, config: context.config, agent, logger },
+        { socketMode: true },
+      )
+      await slack.app.start()
+      console.log('Slack app connected in Socket Mode')
+      const publish = () =>
+        Promise.all([slack.publishPendingApprovals(), slack.publishNewAlerts()]).catch((err) =>
+          logger.warn({ err: describeError(err) }, 'could not post to Slack'),
+        )
+      await publish()
+      const timer = setInterval(() => void publish(), 10_000)
+      await new Promise<void>((resolve) => {
+        const stop = async () => {
+          clearInterval(timer)
+          await slack.app.stop()
+          await agent.close()
+          await database.close()
+          resolve()
+        }
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      })
+    })
+}
