@@ -62,7 +62,13 @@ export class Agent {
   static async open(
     database: Database,
     config: Config,
-    options: { toolkit?: Toolkit; models?: ModelChoice; logger?: Logger } = {},
+    options: {
+      toolkit?: Toolkit
+      models?: ModelChoice
+      logger?: Logger
+      /** Sees every message list a model is shown. */
+      inspect?: (messages: readonly BaseMessage[]) => void
+    } = {},
   ): Promise<Agent> {
     const toolkit =
       options.toolkit ??
@@ -75,6 +81,7 @@ export class Agent {
       pii: toolkit.pii,
       checkpointer: checkpointer.saver,
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.inspect ? { inspect: options.inspect } : {}),
     })
     return new Agent(toolkit, models, graph, checkpointer.close)
   }

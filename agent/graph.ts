@@ -82,6 +82,8 @@ export function buildAgentGraph(deps: {
   pii: Pseudonymiser
   checkpointer: BaseCheckpointSaver
   logger?: Logger
+  /** Sees every message list exactly as a model is shown it (evals check it for PII). */
+  inspect?: (messages: readonly BaseMessage[]) => void
 }) {
   const definitions = new Map<string, ToolDefinition>()
   const definitionsFor = (actor: Actor) =>
@@ -104,6 +106,7 @@ export function buildAgentGraph(deps: {
         m instanceof HumanMessage ? new HumanMessage(deps.pii.scrubText(textOf(m))) : m,
       ),
     ]
+    deps.inspect?.(messages)
     const { primary, planner } = deps.models
     if (primary) {
       try {

@@ -23,7 +23,7 @@ const day = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : 'never
 const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => string> = {
   get_gift_card: (d) => {
     const lines = [
-      `Card ${d.cardId} (…${d.last4}) is ${d.status} with ${fmt(d.balance)} left of ${fmt(d.initialValue)}; issued ${day(d.issuedAt)} at ${d.issuingLocation ?? 'an unknown store'}, last used ${day(d.lastActivityAt)}.`,
+      `Card ${d.cardId} (…${d.last4}) is ${d.status} with ${fmt(d.balance)} left of ${fmt(d.initialValue)}; issued ${day(d.issuedAt)} at ${d.issuingLocation ?? 'an unknown store'}, last used ${day(d.lastActivityAt)}${d.holder ? `; held by ${d.holder}` : ''}.`,
     ]
     if (d.hold)
       lines.push(

@@ -107,7 +107,7 @@ type Rule = { test: RegExp; plan(text: string, t: string, recall: Recall): Plan 
  */
 const RULES: Rule[] = [
   {
-    test: /\b(who (owns|bought|holds|is the (holder|owner|purchaser))|(customer|holder|owner|purchaser)'?s? (name|e-?mail|phone|address|contact)|(name|e-?mail|phone number|address) of the (customer|holder|owner|purchaser))\b/,
+    test: /\b(who (owns|bought|holds|is the (holder|owner|purchaser))|(customer|holder|owner|purchaser)'?s? (name|e-?mail|phone|address|contact)|(name|e-?mail|phone( number)?|address|contact details?) of (the )?(customer|holder|owner|purchaser|person|whoever))\b/,
     plan: () =>
       reply(
         "I can't share names, emails or phone numbers: customers appear here only as pseudonyms (cust_…). Look the person up in the POS if you are entitled to.",
