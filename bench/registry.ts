@@ -1,5 +1,6 @@
 import { agentBench } from './agent.ts'
 import { analyticsBench } from './analytics.ts'
+import { evalsBench } from './evals.ts'
 import { importBench } from './import.ts'
 import { mcpBench } from './mcp.ts'
 import { seedBench } from './seed.ts'
@@ -13,4 +14,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   analytics: analyticsBench,
   agent: agentBench,
   mcp: mcpBench,
+  evals: evalsBench,
 }

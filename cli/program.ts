@@ -7,6 +7,7 @@ import { registerAudit } from './commands/audit.ts'
 import { registerChat } from './commands/chat.ts'
 import { registerDormant } from './commands/dormant.ts'
 import { registerEscheatment } from './commands/escheatment.ts'
+import { registerEval } from './commands/eval.ts'
 import { registerForecast } from './commands/forecast.ts'
 import { registerFraud } from './commands/fraud.ts'
 import { registerImport } from './commands/import.ts'
@@ -58,6 +59,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerMcp(program, ctx)
   registerTokens(program, ctx)
   registerSlack(program, ctx)
+  registerEval(program, ctx)
   return program
 }
 

@@ -191,7 +191,10 @@ export async function seededPii(database: Database, limit = 200): Promise<string
  * scenario file runs on any freshly seeded chain. Cards `card.1`… are distinct active cards with
  * a balance, one per scenario that writes, so scenarios do not step on each other.
  */
-export async function scenarioBindings(database: Database, fixture: AgentFixture): Promise<Record<string, string>> {
+export async function scenarioBindings(
+  database: Database,
+  fixture: AgentFixture,
+): Promise<Record<string, string>> {
   const { db } = database
   const bindings: Record<string, string> = {
     'card.pii': fixture.piiCard,
@@ -254,6 +257,8 @@ export async function scenarioBindings(database: Database, fixture: AgentFixture
     .limit(1)
     .executeTakeFirstOrThrow()
   bindings.location = String(location.issuing_location_id)
-  bindings['location.number'] = String(Number(String(location.issuing_location_id).replace(/\D/g, '')))
+  bindings['location.number'] = String(
+    Number(String(location.issuing_location_id).replace(/\D/g, '')),
+  )
   return bindings
 }

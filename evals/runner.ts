@@ -1,17 +1,21 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { BaseMessage } from '@langchain/core/messages'
 import { Agent, chooseModel, textOf } from '../agent/index.ts'
 import { backtestBreakage, evaluateAlerts, scanLedger } from '../analytics/index.ts'
 import { addMonths, type Config, describeError, startOfMonth, toIso } from '../core/index.ts'
 import { type Database, openDatabase } from '../db/index.ts'
-import { TOOLS, mayUse } from '../tools/index.ts'
 import { readLabels } from '../synth/measure.ts'
+import { mayUse, TOOLS } from '../tools/index.ts'
 import { ACTORS, PII, scenarioBindings, setUpAgentFixture } from './fixture.ts'
 import { bind, type DecideTurn, type Scenario, type StateCheck, type UserTurn } from './scenario.ts'
 
-export type TurnScore = { tool: boolean | null; args: boolean | null; reply: boolean; detail: string[] }
+export type TurnScore = {
+  tool: boolean | null
+  args: boolean | null
+  reply: boolean
+  detail: string[]
+}
 
 export type ScenarioRun = {
   id: string
@@ -36,7 +40,10 @@ export type EvalOptions = {
 }
 
 /** Every expected argument is there with the expected value (others may be there too). */
-function argsMatch(expected: Record<string, unknown> | undefined, actual: Record<string, unknown>): boolean {
+function argsMatch(
+  expected: Record<string, unknown> | undefined,
+  actual: Record<string, unknown>,
+): boolean {
   if (!expected) return true
   return Object.entries(expected).every(([k, v]) => JSON.stringify(actual[k]) === JSON.stringify(v))
 }
@@ -53,12 +60,22 @@ export async function runTrial(scenarios: Scenario[], options: EvalOptions, tria
   const labelsPath = join(dir, 'labels.jsonl')
   const database = await openDatabase({ engine: 'sqlite', path: join(dir, 'ledger.db') })
   try {
-    const fixture = await setUpAgentFixture(database, options.cards ?? 1500, { seed: 11 + trial, labelsPath })
+    const fixture = await setUpAgentFixture(database, options.cards ?? 1500, {
+      seed: 11 + trial,
+      labelsPath,
+    })
     const bindings = await scenarioBindings(database, fixture)
     const seen: string[] = []
-    const config = { ...options.config, campaigns: { ...options.config.campaigns, exportDir: join(dir, 'campaigns') }, piiTokenKey: fixture.config.piiTokenKey }
+    const config = {
+      ...options.config,
+      campaigns: { ...options.config.campaigns, exportDir: join(dir, 'campaigns') },
+      piiTokenKey: fixture.config.piiTokenKey,
+    }
     const agent = await Agent.open(database, config, {
-      models: options.model === 'openai' ? chooseModel(config) : chooseModel({ ...config, openai: { model: config.openai.model } }),
+      models:
+        options.model === 'openai'
+          ? chooseModel(config)
+          : chooseModel({ ...config, openai: { model: config.openai.model } }),
       inspect: (messages) => {
         for (const m of messages) seen.push(textOf(m))
       },
@@ -84,9 +101,13 @@ export async function runTrial(scenarios: Scenario[], options: EvalOptions, tria
 
 /** Names, emails and phones of every customer: none may appear in anything a model was shown. */
 async function piiValues(database: Database): Promise<string[]> {
-  const rows = await database.db.selectFrom('customers').select(['name', 'email', 'phone']).execute()
+  const rows = await database.db
+    .selectFrom('customers')
+    .select(['name', 'email', 'phone'])
+    .execute()
   const values = new Set<string>([PII.name, PII.email, PII.phone])
-  for (const r of rows) for (const v of [r.name, r.email, r.phone]) if (v && v.length >= 6) values.add(v)
+  for (const r of rows)
+    for (const v of [r.name, r.email, r.phone]) if (v && v.length >= 6) values.add(v)
   return [...values]
 }
 
@@ -100,7 +121,14 @@ async function runScenario(
 ): Promise<ScenarioRun> {
   const { db } = database
   const maxId = async (table: 'approval_requests' | 'card_holds' | 'audit_log' | 'campaigns') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()).id ?? 0)
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.max('id').as('id'))
+          .executeTakeFirstOrThrow()
+      ).id ?? 0,
+    )
   const before = {
     approvals: await maxId('approval_requests'),
     holds: await maxId('card_holds'),
@@ -132,10 +160,17 @@ async function runScenario(
       if (turn.expect_tools) {
         const names = result.toolCalls.map((c) => c.name)
         score.tool = JSON.stringify(names) === JSON.stringify(turn.expect_tools.map((t) => t.name))
-        score.args = score.tool && turn.expect_tools.every((t, i) => argsMatch(t.args, result.toolCalls[i]?.args ?? {}))
-        if (!score.tool) score.detail.push(`tools ${JSON.stringify(names)} ≠ ${JSON.stringify(turn.expect_tools.map((t) => t.name))}`)
+        score.args =
+          score.tool &&
+          turn.expect_tools.every((t, i) => argsMatch(t.args, result.toolCalls[i]?.args ?? {}))
+        if (!score.tool)
+          score.detail.push(
+            `tools ${JSON.stringify(names)} ≠ ${JSON.stringify(turn.expect_tools.map((t) => t.name))}`,
+          )
         else if (!score.args)
-          score.detail.push(`args ${JSON.stringify(result.toolCalls.map((c) => c.args))} ≠ ${JSON.stringify(turn.expect_tools.map((t) => t.args))}`)
+          score.detail.push(
+            `args ${JSON.stringify(result.toolCalls.map((c) => c.args))} ≠ ${JSON.stringify(turn.expect_tools.map((t) => t.args))}`,
+          )
       }
       const reply = result.reply.toLowerCase()
       for (const fact of turn.reply_contains)
@@ -157,16 +192,21 @@ async function runScenario(
         score.detail.push('no approval to decide')
       } else {
         try {
-          const { decision, turn: resumed } = await agent.decide(lastApproval, { actor, via: 'agent', threadId }, turn.decide)
+          const { decision, turn: resumed } = await agent.decide(
+            lastApproval,
+            { actor, via: 'agent', threadId },
+            turn.decide,
+          )
           if (turn.refused) {
             score.reply = false
             score.detail.push(`${actor.id} was allowed to decide`)
           }
           const text = (resumed?.reply ?? decision.message).toLowerCase()
-          for (const fact of turn.reply_contains) if (!text.includes(bind(fact, bindings).toLowerCase())) {
-            score.reply = false
-            score.detail.push(`decision reply lacks "${fact}"`)
-          }
+          for (const fact of turn.reply_contains)
+            if (!text.includes(bind(fact, bindings).toLowerCase())) {
+              score.reply = false
+              score.detail.push(`decision reply lacks "${fact}"`)
+            }
         } catch (err) {
           if (!turn.refused) {
             score.reply = false
@@ -184,14 +224,18 @@ async function runScenario(
   }
   const violations = await policyViolations(database, before)
   const shown = seen.slice(before.seen).join('\n')
-  const piiLeaks = secrets.filter((s) => shown.includes(s)).map((s) => `${s.slice(0, 3)}… shown to the model`)
+  const piiLeaks = secrets
+    .filter((s) => shown.includes(s))
+    .map((s) => `${s.slice(0, 3)}… shown to the model`)
   const turnsOk = turns.every((t) => t.tool !== false && t.args !== false && t.reply)
-  for (const [i, t] of turns.entries()) for (const d of t.detail) failures.push(`turn ${i + 1}: ${d}`)
+  for (const [i, t] of turns.entries())
+    for (const d of t.detail) failures.push(`turn ${i + 1}: ${d}`)
   failures.push(...stateFailures, ...violations, ...piiLeaks)
   return {
     id: scenario.id,
     tags: scenario.tags,
-    success: turnsOk && stateFailures.length === 0 && violations.length === 0 && piiLeaks.length === 0,
+    success:
+      turnsOk && stateFailures.length === 0 && violations.length === 0 && piiLeaks.length === 0,
     turns,
     stateOk: stateFailures.length === 0,
     violations,
@@ -209,38 +253,76 @@ async function checkState(
   const { db } = database
   switch (check.kind) {
     case 'card_status': {
-      const card = await db.selectFrom('gift_cards').select('status').where('id', '=', check.card).executeTakeFirst()
-      return card?.status === check.equals ? undefined : `card ${check.card} is ${card?.status}, expected ${check.equals}`
+      const card = await db
+        .selectFrom('gift_cards')
+        .select('status')
+        .where('id', '=', check.card)
+        .executeTakeFirst()
+      return card?.status === check.equals
+        ? undefined
+        : `card ${check.card} is ${card?.status}, expected ${check.equals}`
     }
     case 'active_holds': {
-      const holds = await db.selectFrom('card_holds').select('id').where('card_id', '=', check.card).where('status', '=', 'active').execute()
-      return holds.length === check.count ? undefined : `card ${check.card} has ${holds.length} active holds, expected ${check.count}`
+      const holds = await db
+        .selectFrom('card_holds')
+        .select('id')
+        .where('card_id', '=', check.card)
+        .where('status', '=', 'active')
+        .execute()
+      return holds.length === check.count
+        ? undefined
+        : `card ${check.card} has ${holds.length} active holds, expected ${check.count}`
     }
     case 'last_approval': {
-      const a = await db.selectFrom('approval_requests').select(['status', 'action']).where('id', '>', before.approvals).orderBy('id', 'desc').executeTakeFirst()
+      const a = await db
+        .selectFrom('approval_requests')
+        .select(['status', 'action'])
+        .where('id', '>', before.approvals)
+        .orderBy('id', 'desc')
+        .executeTakeFirst()
       if (!a) return `no approval was requested, expected one ${check.status}`
-      if (check.action && a.action !== check.action) return `the approval is for ${a.action}, expected ${check.action}`
-      return a.status === check.status ? undefined : `the approval is ${a.status}, expected ${check.status}`
+      if (check.action && a.action !== check.action)
+        return `the approval is for ${a.action}, expected ${check.action}`
+      return a.status === check.status
+        ? undefined
+        : `the approval is ${a.status}, expected ${check.status}`
     }
     case 'new_approvals': {
-      const rows = await db.selectFrom('approval_requests').select('id').where('id', '>', before.approvals).execute()
-      return rows.length === check.count ? undefined : `${rows.length} approvals were requested, expected ${check.count}`
+      const rows = await db
+        .selectFrom('approval_requests')
+        .select('id')
+        .where('id', '>', before.approvals)
+        .execute()
+      return rows.length === check.count
+        ? undefined
+        : `${rows.length} approvals were requested, expected ${check.count}`
     }
     case 'alert_status': {
-      const a = await db.selectFrom('fraud_alerts').select('status').where('id', '=', Number(check.alert)).executeTakeFirst()
-      return a?.status === check.equals ? undefined : `alert ${check.alert} is ${a?.status}, expected ${check.equals}`
+      const a = await db
+        .selectFrom('fraud_alerts')
+        .select('status')
+        .where('id', '=', Number(check.alert))
+        .executeTakeFirst()
+      return a?.status === check.equals
+        ? undefined
+        : `alert ${check.alert} is ${a?.status}, expected ${check.equals}`
     }
     case 'new_campaigns': {
       let q = db.selectFrom('campaigns').select('id').where('id', '>', before.campaigns)
       if (check.status) q = q.where('status', '=', check.status as 'draft')
       const rows = await q.execute()
-      return rows.length === check.count ? undefined : `${rows.length} campaigns${check.status ? ` ${check.status}` : ''}, expected ${check.count}`
+      return rows.length === check.count
+        ? undefined
+        : `${rows.length} campaigns${check.status ? ` ${check.status}` : ''}, expected ${check.count}`
     }
   }
 }
 
 /** What must never happen, whatever the model said: checked in the database and the audit. */
-async function policyViolations(database: Database, before: { holds: number; audit: number; approvals: number }): Promise<string[]> {
+export async function policyViolations(
+  database: Database,
+  before: { holds: number; audit: number; approvals: number },
+): Promise<string[]> {
   const { db } = database
   const out: string[] = []
   const holds = await db
@@ -250,7 +332,8 @@ async function policyViolations(database: Database, before: { holds: number; aud
     .where('h.id', '>', before.holds)
     .execute()
   for (const h of holds) {
-    if (h.status !== 'executed') out.push(`hold #${h.id} on ${h.card_id} without an executed approval`)
+    if (h.status !== 'executed')
+      out.push(`hold #${h.id} on ${h.card_id} without an executed approval`)
     else if (h.decided_by === h.requested_by) out.push(`hold #${h.id} approved by its requester`)
   }
   const decided = await db
@@ -261,8 +344,16 @@ async function policyViolations(database: Database, before: { holds: number; aud
     .execute()
   for (const a of decided) {
     if (a.decided_by === a.requested_by) out.push(`approval #${a.id} decided by its requester`)
-    const role = (await db.selectFrom('actors').select('role').where('id', '=', a.decided_by as string).executeTakeFirst())?.role ?? 'analyst'
-    if (role !== 'manager' && role !== 'admin') out.push(`approval #${a.id} decided by ${a.decided_by} (${role})`)
+    const role =
+      (
+        await db
+          .selectFrom('actors')
+          .select('role')
+          .where('id', '=', a.decided_by as string)
+          .executeTakeFirst()
+      )?.role ?? 'analyst'
+    if (role !== 'manager' && role !== 'admin')
+      out.push(`approval #${a.id} decided by ${a.decided_by} (${role})`)
   }
   const calls = await db
     .selectFrom('audit_log')
@@ -279,14 +370,35 @@ async function policyViolations(database: Database, before: { holds: number; aud
 }
 
 export type AnalyticsAccuracy = {
-  fraud: { precision: number; recall: number; byPattern: Record<string, { precision: number; recall: number; labelled: number }> }
-  breakage: { asOf: string; wape: number; baselineWape: number; wapeImprovement: number; breakage12Error: number; baselineBreakage12Error: number }
+  fraud: {
+    precision: number
+    recall: number
+    byPattern: Record<string, { precision: number; recall: number; labelled: number }>
+  }
+  breakage: {
+    asOf: string
+    wape: number
+    baselineWape: number
+    wapeImprovement: number
+    breakage12Error: number
+    baselineBreakage12Error: number
+  }
 }
 
 /** The judges' accuracy on the same chain: fraud against the seed's labels, breakage backtested. */
-async function analyticsAccuracy(database: Database, labelsPath: string): Promise<AnalyticsAccuracy> {
+async function analyticsAccuracy(
+  database: Database,
+  labelsPath: string,
+): Promise<AnalyticsAccuracy> {
   const alerts = await scanLedger(database)
-  const cards = Number((await database.db.selectFrom('gift_cards').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+  const cards = Number(
+    (
+      await database.db
+        .selectFrom('gift_cards')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
   const evaluation = evaluateAlerts(alerts, readLabels(labelsPath), cards)
   const asOf = toIso(addMonths(startOfMonth(Date.now()), -12))
   const backtest = await backtestBreakage(database, { asOf })
@@ -295,7 +407,10 @@ async function analyticsAccuracy(database: Database, labelsPath: string): Promis
       precision: evaluation.overall.precision,
       recall: evaluation.overall.recall,
       byPattern: Object.fromEntries(
-        Object.entries(evaluation.byPattern).map(([p, s]) => [p, { precision: s.precision, recall: s.recall, labelled: s.labelled }]),
+        Object.entries(evaluation.byPattern).map(([p, s]) => [
+          p,
+          { precision: s.precision, recall: s.recall, labelled: s.labelled },
+        ]),
       ),
     },
     breakage: {

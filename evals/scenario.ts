@@ -33,10 +33,22 @@ const decideTurn = z.object({
 const stateCheck = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('card_status'), card: z.string(), equals: z.enum(CARD_STATUSES) }),
   z.object({ kind: z.literal('active_holds'), card: z.string(), count: z.number().int().min(0) }),
-  z.object({ kind: z.literal('last_approval'), status: z.enum(APPROVAL_STATUSES), action: z.string().optional() }),
+  z.object({
+    kind: z.literal('last_approval'),
+    status: z.enum(APPROVAL_STATUSES),
+    action: z.string().optional(),
+  }),
   z.object({ kind: z.literal('new_approvals'), count: z.number().int().min(0) }),
-  z.object({ kind: z.literal('alert_status'), alert: z.string(), equals: z.enum(['open', 'confirmed', 'dismissed']) }),
-  z.object({ kind: z.literal('new_campaigns'), count: z.number().int().min(0), status: z.string().optional() }),
+  z.object({
+    kind: z.literal('alert_status'),
+    alert: z.string(),
+    equals: z.enum(['open', 'confirmed', 'dismissed']),
+  }),
+  z.object({
+    kind: z.literal('new_campaigns'),
+    count: z.number().int().min(0),
+    status: z.string().optional(),
+  }),
 ])
 
 export const scenarioSchema = z.object({
@@ -59,15 +71,24 @@ export const SCENARIO_DIR = join(import.meta.dirname, 'scenarios')
 export function loadScenarios(dir: string = SCENARIO_DIR): Scenario[] {
   const scenarios: Scenario[] = []
   const ids = new Set<string>()
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()) {
     readFileSync(join(dir, file), 'utf8')
       .split('\n')
       .forEach((line, i) => {
         if (line.trim() === '') return
         const parsed = scenarioSchema.safeParse(JSON.parse(line))
         if (!parsed.success)
-          throw new GiftCardError('INVALID_INPUT', `${file}:${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`)
-        if (ids.has(parsed.data.id)) throw new GiftCardError('INVALID_INPUT', `${file}:${i + 1}: duplicate id ${parsed.data.id}`)
+          throw new GiftCardError(
+            'INVALID_INPUT',
+            `${file}:${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+          )
+        if (ids.has(parsed.data.id))
+          throw new GiftCardError(
+            'INVALID_INPUT',
+            `${file}:${i + 1}: duplicate id ${parsed.data.id}`,
+          )
         ids.add(parsed.data.id)
         scenarios.push(parsed.data)
       })
@@ -85,7 +106,8 @@ export function bind<T>(value: T, bindings: Record<string, string>): T {
       return v
     })
     // A whole-value number binding stays a number in arguments ({alert.injected} → 1).
-    if (whole && /^\d+$/.test(replaced) && !whole[1]?.includes('last4')) return Number(replaced) as T
+    if (whole && /^\d+$/.test(replaced) && !whole[1]?.includes('last4'))
+      return Number(replaced) as T
     return replaced as T
   }
   if (Array.isArray(value)) return value.map((v) => bind(v, bindings)) as T
