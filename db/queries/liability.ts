@@ -31,21 +31,17 @@ export async function liabilityAsOf(
   options: { asOf?: string; groupBy?: LiabilityGroup } = {},
 ): Promise<LiabilityRow[]> {
   const groupBy = options.groupBy ?? 'total'
+  if (!options.asOf) return currentLiability(db, groupBy)
   type CardBalance = { card_id: string; balance: number }
-  const balances = options.asOf
-    ? db
-        .selectFrom('gift_card_transactions')
-        .select((eb) => ['card_id', sumCents(eb.ref('amount_cents')).as('balance')])
-        .where('occurred_at', '<', options.asOf)
-        .where('card_id', 'is not', null)
-        .groupBy('card_id')
-        .$castTo<CardBalance>()
-        .as('b')
-    : db
-        .selectFrom('gift_cards')
-        .select(['id as card_id', 'balance_cents as balance'])
-        .$castTo<CardBalance>()
-        .as('b')
+  const asOf = options.asOf
+  const balances = db
+    .selectFrom('gift_card_transactions')
+    .select((eb) => ['card_id', sumCents(eb.ref('amount_cents')).as('balance')])
+    .where('occurred_at', '<', asOf)
+    .where('card_id', 'is not', null)
+    .groupBy('card_id')
+    .$castTo<CardBalance>()
+    .as('b')
 
   const rows = await db
     .selectFrom(balances)
@@ -70,6 +66,52 @@ export async function liabilityAsOf(
   if (groupBy === 'total' && rows.length === 0)
     return [{ key: 'total', cards: 0, liabilityCents: 0 }]
   return rows
+}
+
+/**
+ * Liability now: balances live on the cards, so the cards are grouped in one pass (an index
+ * holds each card's store and balance), and only then are stores named by jurisdiction — a join
+ * over a few dozen stores rather than a million cards.
+ */
+async function currentLiability(db: Kysely<DB>, groupBy: LiabilityGroup): Promise<LiabilityRow[]> {
+  const byCard = db
+    .selectFrom('gift_cards as c')
+    .select((eb) => [
+      groupKey(groupBy === 'jurisdiction' ? 'location' : groupBy, {
+        location: eb.ref('c.issuing_location_id'),
+        jurisdiction: sql<string | null>`null`,
+        issuedAt: eb.ref('c.issued_at'),
+        occasion: eb.ref('c.occasion'),
+        channel: eb.ref('c.channel'),
+      }).as('key'),
+      countAll().as('cards'),
+      sumCents(eb.ref('c.balance_cents')).as('liabilityCents'),
+    ])
+    .where('c.balance_cents', '>', 0)
+    .groupBy('key')
+  const rows =
+    groupBy === 'jurisdiction'
+      ? await db
+          .selectFrom(byCard.as('g'))
+          .leftJoin('locations as l', 'l.id', 'g.key')
+          .select((eb) => [
+            sql<string>`coalesce(${eb.ref('l.jurisdiction')}, 'unknown')`.as('key'),
+            sumCents(eb.ref('g.cards')).as('cards'),
+            sumCents(eb.ref('g.liabilityCents')).as('liabilityCents'),
+          ])
+          .groupBy(sql`coalesce(l.jurisdiction, 'unknown')`)
+          .execute()
+      : await byCard.execute()
+  rows.sort(
+    (a, b) => b.liabilityCents - a.liabilityCents || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  )
+  if (groupBy === 'total' && rows.length === 0)
+    return [{ key: 'total', cards: 0, liabilityCents: 0 }]
+  return rows.map((r) => ({
+    key: r.key,
+    cards: Number(r.cards),
+    liabilityCents: Number(r.liabilityCents),
+  }))
 }
 
 function groupKey(
