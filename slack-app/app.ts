@@ -1,4 +1,4 @@
-import { App, type HTTPReceiver, LogLevel } from '@slack/bolt'
+import { App, type HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt'
 import type { WebClient } from '@slack/web-api'
 import { type Agent, describeOutcome } from '../agent/index.ts'
 import {
@@ -60,14 +60,18 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
   const { config, database, agent } = deps
   const { botToken, apiUrl, appToken } = config.slack
   if (!botToken) throw new Error('SLACK_BOT_TOKEN is required for the Slack app')
-  const app = new App({
-    token: botToken,
-    ...('receiver' in mode
-      ? { receiver: mode.receiver }
-      : { socketMode: true, appToken: appToken ?? '' }),
-    ...(apiUrl ? { clientOptions: { slackApiUrl: apiUrl } } : {}),
-    logLevel: process.env.SLACK_DEBUG ? LogLevel.DEBUG : LogLevel.ERROR,
-  })
+  const logLevel = process.env.SLACK_DEBUG ? LogLevel.DEBUG : LogLevel.ERROR
+  const clientOptions = apiUrl ? { slackApiUrl: apiUrl } : {}
+  // Socket Mode's own client (apps.connections.open) takes the same Web API base URL.
+  const receiver =
+    'receiver' in mode
+      ? mode.receiver
+      : new SocketModeReceiver({
+          appToken: appToken ?? '',
+          logLevel,
+          installerOptions: { clientOptions },
+        })
+  const app = new App({ token: botToken, receiver, clientOptions, logLevel })
   const { toolkit } = agent
 
   const groupCache = new Map<string, { at: number; users: Set<string> }>()

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { type WebSocket, WebSocketServer } from 'ws'
 
 export type SlackCall = { method: string; args: Record<string, unknown> }
 
@@ -11,6 +12,13 @@ export type FakeSlack = {
   groups: Record<string, string[]>
   /** Calls of one method, oldest first. */
   of(method: string): Record<string, unknown>[]
+  /** Socket Mode: sends an envelope to the connected app and resolves with its ack. */
+  sendEnvelope(
+    type: 'events_api' | 'interactive',
+    payload: unknown,
+  ): Promise<Record<string, unknown>>
+  /** Resolves when a Socket Mode client is connected. */
+  connected(): Promise<void>
   close(): Promise<void>
 }
 
@@ -19,7 +27,7 @@ export type FakeSlack = {
  * bearer token and form-encoded (or JSON) arguments, `{ok: true, …}` answers in Slack's shapes,
  * and every call recorded (blocks decoded) for the tests to read.
  */
-export async function startFakeSlack(botToken: string): Promise<FakeSlack> {
+export async function startFakeSlack(botToken: string, appToken = 'xapp-test'): Promise<FakeSlack> {
   const calls: SlackCall[] = []
   const groups: Record<string, string[]> = {}
   let ts = 1_800_000_000
@@ -31,7 +39,9 @@ export async function startFakeSlack(botToken: string): Promise<FakeSlack> {
       res.end(JSON.stringify(body))
     }
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? ''
-    if (req.headers.authorization !== `Bearer ${botToken}`)
+    // apps.connections.open takes the app-level token; everything else the bot token.
+    const token = method === 'apps.connections.open' ? appToken : botToken
+    if (req.headers.authorization !== `Bearer ${token}`)
       return send({ ok: false, error: 'invalid_auth' })
     const args: Record<string, unknown> = {}
     if ((req.headers['content-type'] ?? '').includes('application/json'))
@@ -47,6 +57,11 @@ export async function startFakeSlack(botToken: string): Promise<FakeSlack> {
     calls.push({ method, args })
     const channel = String(args.channel ?? 'C0')
     switch (method) {
+      case 'apps.connections.open':
+        return send({
+          ok: true,
+          url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/link/?ticket=t1`,
+        })
       case 'auth.test':
         return send({
           ok: true,
@@ -80,6 +95,29 @@ export async function startFakeSlack(botToken: string): Promise<FakeSlack> {
         return send({ ok: false, error: 'unknown_method' })
     }
   })
+  // Socket Mode: Slack says hello, sends envelopes, and expects each acked by its envelope_id.
+  const sockets = new WebSocketServer({ server, path: '/link/' })
+  let socket: WebSocket | undefined
+  let onConnect: (() => void) | undefined
+  const acks = new Map<string, (ack: Record<string, unknown>) => void>()
+  sockets.on('connection', (ws) => {
+    socket = ws
+    ws.on('message', (data) => {
+      const ack = JSON.parse(String(data)) as { envelope_id?: string }
+      if (ack.envelope_id) acks.get(ack.envelope_id)?.(ack)
+    })
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        connection_info: { app_id: 'A1' },
+        debug_info: { host: 'fake' },
+      }),
+    )
+    onConnect?.()
+  })
+  let envelopes = 0
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
@@ -87,8 +125,29 @@ export async function startFakeSlack(botToken: string): Promise<FakeSlack> {
     calls,
     groups,
     of: (method) => calls.filter((c) => c.method === method).map((c) => c.args),
+    connected: () =>
+      new Promise<void>((resolve) => {
+        if (socket) resolve()
+        else onConnect = resolve
+      }),
+    sendEnvelope: (type, payload) =>
+      new Promise((resolve, reject) => {
+        if (!socket) return reject(new Error('no Socket Mode client is connected'))
+        const envelopeId = `env-${++envelopes}`
+        acks.set(envelopeId, resolve)
+        socket.send(
+          JSON.stringify({
+            envelope_id: envelopeId,
+            type,
+            accepts_response_payload: false,
+            payload,
+          }),
+        )
+      }),
     close: () =>
       new Promise<void>((resolve) => {
+        for (const client of sockets.clients) client.terminate()
+        sockets.close()
         server.close(() => resolve())
         server.closeAllConnections()
       }),
