@@ -119,7 +119,13 @@ export async function startServer(
   let publishing: Promise<unknown> = Promise.resolve()
   const publish = () => {
     publishing = publishing
-      .then(() => Promise.all([slack?.publishPendingApprovals(), slack?.publishNewAlerts()]))
+      .then(() =>
+        Promise.all([
+          slack?.publishPendingApprovals(),
+          slack?.publishNewAlerts(),
+          slack?.syncDecidedApprovals(),
+        ]),
+      )
       .catch((err) => logger?.warn({ err: describeError(err) }, 'could not post to Slack'))
     return publishing
   }

@@ -4,6 +4,7 @@ import type { EngineAdapter } from './engines/engine.ts'
 import { initialMigration } from './migrations/0001-initial.ts'
 import { ingestMigration } from './migrations/0002-ingest.ts'
 import { facesMigration } from './migrations/0003-faces.ts'
+import { slackSyncMigration } from './migrations/0004-slack-sync.ts'
 import type { DB } from './schema.ts'
 
 /** Every migration in order; names sort in the order they run. */
@@ -12,6 +13,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0001-initial': initialMigration(adapter),
     '0002-ingest': ingestMigration(adapter),
     '0003-faces': facesMigration(adapter),
+    '0004-slack-sync': slackSyncMigration(adapter),
   }
 }
 

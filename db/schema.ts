@@ -172,6 +172,10 @@ export interface ApprovalRequestsTable {
   created_at: string
   /** JSON: what the approval card shows (card, balance, alert evidence). */
   details: string | null
+  /** The status the Slack card shows (a decision made elsewhere is synced to it). */
+  slack_status: string | null
+  /** The agent thread waiting on the request, resumed when it is decided elsewhere. */
+  agent_thread: string | null
 }
 
 export interface CampaignsTable {

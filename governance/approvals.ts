@@ -201,13 +201,52 @@ export class ApprovalService {
     return Number(result.numUpdatedRows)
   }
 
-  /** Remembers where the approval card was posted in Slack, so it can be updated in place. */
-  async setSlackMessage(id: number, channel: string, ts: string): Promise<void> {
+  /**
+   * Remembers where the approval card was posted in Slack (and the agent thread waiting on it),
+   * so it can be updated in place, whoever decides and wherever.
+   */
+  async setSlackMessage(
+    id: number,
+    channel: string,
+    ts: string,
+    agentThread?: string,
+  ): Promise<void> {
     await this.database.db
       .updateTable('approval_requests')
-      .set({ slack_channel: channel, slack_ts: ts })
+      .set({
+        slack_channel: channel,
+        slack_ts: ts,
+        slack_status: 'pending',
+        agent_thread: agentThread ?? null,
+      })
       .where('id', '=', id)
       .execute()
+  }
+
+  /** Records the status the Slack card now shows. */
+  async markSlackShown(id: number, status: ApprovalStatus): Promise<void> {
+    await this.database.db
+      .updateTable('approval_requests')
+      .set({ slack_status: status })
+      .where('id', '=', id)
+      .execute()
+  }
+
+  /** Decided requests whose Slack card still shows an earlier state. */
+  async unsyncedSlackCards(): Promise<(Approval & { agentThread: string | null })[]> {
+    await this.expireDue()
+    const rows = await this.database.db
+      .selectFrom('approval_requests')
+      .selectAll()
+      .where('slack_ts', 'is not', null)
+      .where('status', 'in', ['executed', 'rejected', 'expired', 'failed'])
+      .where((eb) =>
+        eb.or([eb('slack_status', 'is', null), eb('slack_status', '!=', eb.ref('status'))]),
+      )
+      .orderBy('id')
+      .limit(50)
+      .execute()
+    return rows.map((r) => ({ ...toApproval(r), agentThread: r.agent_thread }))
   }
 
   async decide(

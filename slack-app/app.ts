@@ -47,6 +47,8 @@ export type SlackApp = {
   publishPendingApprovals(): Promise<number>
   /** Posts new open alerts at or above SLACK_ALERT_MIN_SCORE to SLACK_ALERTS_CHANNEL. */
   publishNewAlerts(): Promise<number>
+  /** Updates cards of requests decided elsewhere (the CLI, MCP's managers) and resumes their threads. */
+  syncDecidedApprovals(): Promise<number>
 }
 
 /**
@@ -118,6 +120,7 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
     approval: Approval,
     channel: string,
     threadTs?: string,
+    agentThread?: string,
   ) {
     const posted = await client.chat.postMessage({
       channel,
@@ -126,7 +129,7 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
       blocks: approvalCard(approval),
     })
     if (posted.ts && posted.channel)
-      await toolkit.approvals.setSlackMessage(approval.id, posted.channel, posted.ts)
+      await toolkit.approvals.setSlackMessage(approval.id, posted.channel, posted.ts, agentThread)
   }
 
   async function converse(
@@ -173,7 +176,7 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
         blocks: replyBlocks(reply),
       })
     for (const approval of pending)
-      await postApprovalCard(client, approval, input.channel, threadTs)
+      await postApprovalCard(client, approval, input.channel, threadTs, threadId)
   }
 
   app.event('app_mention', async ({ event, body, client }) => {
@@ -272,6 +275,7 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
           text: `Approval #${approvalId}: ${result.approval.status}`,
           blocks: decidedCard(result.approval, describeOutcome(result.approval)),
         })
+        await toolkit.approvals.markSlackShown(approvalId, result.approval.status)
         if (turn?.reply && where.threadTs)
           await client.chat.postMessage({
             channel: where.channel,
@@ -448,6 +452,47 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
 
   return {
     app,
+    async syncDecidedApprovals() {
+      const stale = await toolkit.approvals.unsyncedSlackCards()
+      for (const approval of stale) {
+        if (!approval.slack) continue
+        await app.client.chat.update({
+          channel: approval.slack.channel,
+          ts: approval.slack.ts,
+          text: `Approval #${approval.id}: ${approval.status}`,
+          blocks: decidedCard(approval, describeOutcome(approval)),
+        })
+        await toolkit.approvals.markSlackShown(approval.id, approval.status)
+        // The thread that asked is told, as if the decision had been made in it.
+        const thread = approval.agentThread
+        if (!thread || !(await agent.waitingOn(thread)).some((p) => p.approvalId === approval.id))
+          continue
+        const decider = await resolveActor(database, approval.decidedBy ?? approval.requestedBy)
+        const turn = await agent.resume(
+          { threadId: thread, actor: decider, via: 'slack' },
+          {
+            decisions: [
+              {
+                approvalId: approval.id,
+                status: approval.status,
+                decidedBy: approval.decidedBy,
+                outcome: approval.outcome,
+                message: describeOutcome(approval),
+              },
+            ],
+          },
+        )
+        const threadTs = thread.split(':').at(-1)
+        if (turn.reply && threadTs)
+          await app.client.chat.postMessage({
+            channel: approval.slack.channel,
+            thread_ts: threadTs,
+            text: turn.reply,
+            blocks: replyBlocks(turn.reply),
+          })
+      }
+      return stale.length
+    },
     async publishPendingApprovals() {
       const channel = config.slack.approvalsChannel
       if (!channel) return 0

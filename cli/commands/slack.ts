@@ -31,9 +31,11 @@ export function registerSlack(program: Command, ctx: () => CliContext): void {
       await slack.app.start()
       console.log('Slack app connected in Socket Mode')
       const publish = () =>
-        Promise.all([slack.publishPendingApprovals(), slack.publishNewAlerts()]).catch((err) =>
-          logger.warn({ err: describeError(err) }, 'could not post to Slack'),
-        )
+        Promise.all([
+          slack.publishPendingApprovals(),
+          slack.publishNewAlerts(),
+          slack.syncDecidedApprovals(),
+        ]).catch((err) => logger.warn({ err: describeError(err) }, 'could not post to Slack'))
       await publish()
       const timer = setInterval(() => void publish(), 10_000)
       await new Promise<void>((resolve) => {

@@ -41,10 +41,10 @@ describe('the giftcards command', () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'migrate.db')}` }
     const first = giftcards(['migrate'], env)
     expect(first.stdout.trim()).toBe(
-      'applied 0001-initial, 0002-ingest, 0003-faces; schema is at 0003-faces',
+      'applied 0001-initial, 0002-ingest, 0003-faces, 0004-slack-sync; schema is at 0004-slack-sync',
     )
     const second = giftcards(['migrate'], env)
-    expect(second.stdout.trim()).toBe('schema is up to date (0003-faces)')
+    expect(second.stdout.trim()).toBe('schema is up to date (0004-slack-sync)')
   })
 
   it('seeds a chain with labels and reports it as JSON', () => {

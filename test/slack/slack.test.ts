@@ -303,6 +303,53 @@ for (const dialect of DIALECTS) {
       expect(audit.every((r) => r.via === 'slack')).toBe(true)
     })
 
+    it('updates the card and tells the thread when the request is decided outside Slack (the CLI)', async () => {
+      const target = await database.db
+        .selectFrom('gift_cards')
+        .select('id')
+        .where('status', '=', 'active')
+        .where('balance_cents', '>', 500)
+        .where('id', '!=', fixture.activeCard)
+        .orderBy('id')
+        .limit(1)
+        .offset(3)
+        .executeTakeFirstOrThrow()
+      await post(
+        mention('ULP', `hold ${target.id} because of refund abuse`, '450.1'),
+        'application/json',
+      )
+      const card = await eventually(() => {
+        const p = posts((a) => a.thread_ts === '450.1' && String(a.text).startsWith('Approval #'))
+        expect(p).toHaveLength(1)
+        return p[0] as Record<string, unknown>
+      })
+      const approvalId = Number(/#(\d+)/.exec(String(card.text))?.[1])
+      const kit = createToolkit(database, fixture.config)
+      await kit.approvals.decide(approvalId, {
+        actor: { id: 'cli:mgr', role: 'manager' },
+        via: 'cli',
+        decision: 'approve',
+      })
+      expect(await server.slack?.syncDecidedApprovals()).toBe(1)
+      const row = await database.db
+        .selectFrom('approval_requests')
+        .select(['slack_ts', 'slack_status'])
+        .where('id', '=', approvalId)
+        .executeTakeFirstOrThrow()
+      expect(row.slack_status).toBe('executed')
+      const updated = slack.of('chat.update').filter((u) => u.ts === row.slack_ts)
+      expect(updated).toHaveLength(1)
+      expect(JSON.stringify(updated[0]?.blocks)).not.toContain('approval_approve')
+      expect(
+        posts(
+          (a) =>
+            a.thread_ts === '450.1' &&
+            String(a.text).includes(`Approval #${approvalId} was approved by cli:mgr`),
+        ),
+      ).toHaveLength(1)
+      expect(await server.slack?.syncDecidedApprovals()).toBe(0)
+    })
+
     it('answers a direct message, and gives a manager from a Slack user group the manager role', async () => {
       await post(
         event({
