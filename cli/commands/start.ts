@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { Agent } from '../../agent/index.ts'
+import { saveAlerts, scanLedger } from '../../analytics/index.ts'
 import { addMonths, formatCents, parseDate, toIso } from '../../core/index.ts'
 import {
   type Database,
@@ -43,6 +44,11 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
             onProgress: (done) => bar.update(done),
           }).finally(() => bar.stop())
           console.log(`${describeSeed(report)}\n`)
+          // The demo's loss-prevention queue starts as a real one would: after a fraud scan.
+          const alerts = await saveAlerts(database, await scanLedger(database))
+          console.log(
+            `Fraud scan of the demo ledger: ${alerts} alerts stored (giftcards fraud alerts).`,
+          )
           console.log(`${await grantDemoRoles(database)}\n`)
         }
         console.log(await ledgerSummary(database))
