@@ -255,7 +255,7 @@ export function inactiveDays(text: string): number | undefined {
   const t = text.toLowerCase()
   const m =
     new RegExp(
-      `(?:inactive|idle|dormant|unused|untouched|not used|no activity|without activity|no use|haven'?t been (?:used|touched|redeemed)|not been (?:used|touched|redeemed)|no transactions?)[^\\d]{0,30}?${N}\\+?\\s*${UNIT}`,
+      `(?:inactive|idle|dormant|unused|untouched|not used|(?:nobody|no one) (?:has )?(?:used|touched|redeemed)|no activity|without activity|no use|haven'?t been (?:used|touched|redeemed)|not been (?:used|touched|redeemed)|no transactions?)[^\\d]{0,30}?${N}\\+?\\s*${UNIT}`,
     ).exec(t) ??
     new RegExp(
       `${N}\\+?\\s*${UNIT}\\s+(?:of\\s+)?(?:inactivity|without|idle|dormant|or more|with no|since)`,

@@ -199,7 +199,7 @@ const RULES: Rule[] = [
     plan: (text) => call('search_gift_cards', { status: 'held', location: location(text) }),
   },
   {
-    test: /\b(release|lift|remove|unfreeze|unblock|unhold|undo|end|cancel|take off|drop)\b.{0,40}\b(hold|freeze|block)\b|\b(take|get|lift)\b.{0,12}\b(hold|freeze|block)\b.{0,6}\boff\b|\b(unfreeze|unblock|unhold)\b|\brelease\b.{0,30}\b(card|gc_|it|that)\b/,
+    test: /\b(release|lift|remove|unfreeze|unblock|unhold|undo|end|cancel|take off|drop)\b.{0,40}\b(hold|freeze|block)\b|\b(take|get|lift)\b.{0,12}\b(hold|freeze|block)\b.{0,6}\boff\b|\b(unfreeze|unblock|unhold)\b|\brelease\b.{0,30}\b(card|gc_\w+|it|that)\b/,
     plan: (text, _t, recall) => {
       if (/\ball\b.{0,10}\b(holds|cards)\b/i.test(text))
         return reply('I release holds one card at a time, each with its own approval. Which card?')
@@ -257,7 +257,7 @@ const RULES: Rule[] = [
     },
   },
   {
-    test: /\b(explain|why|what (triggered|caused|set off|fired)|reason for|details? (of|on|for|about)|evidence|tell me (more )?about|what happened (with|on)|break ?down)\b.{0,40}\b(alert|flag|flagged|fraud)\b|\bwhy\b.{0,40}\b(flag|suspicious)/,
+    test: /\b(explain|why|walk me through|go through|unpack|look into|what (triggered|caused|set off|fired)|reason for|details? (of|on|for|about)|evidence|tell me (more )?about|what happened (with|on)|break ?down)\b.{0,40}\b(alert|flag|flagged|fraud)\b|\bwhy\b.{0,40}\b(flag|suspicious)/,
     plan: (text, _t, recall) => {
       const id = idAfter(text, 'alert') ?? (/\balert\b/i.test(text) ? hashId(text) : undefined)
       if (id !== undefined) return call('explain_fraud_alert', { alertId: id })
@@ -385,7 +385,7 @@ const RULES: Rule[] = [
     },
   },
   {
-    test: /dormant|inactive|\bidle\b|sleeping|unused|haven'?t been (used|touched|redeemed)|not been (used|touched|redeemed)|no activity|forgotten|lapsed|stale cards|untouched/,
+    test: /dormant|inactive|\bidle\b|sleeping|unused|(nobody|no one) (has )?(used|touched|redeemed)|haven'?t been (used|touched|redeemed)|not been (used|touched|redeemed)|no activity|forgotten|lapsed|stale cards|untouched/,
     plan: (text) =>
       call('find_dormant_cards', {
         minDays: inactiveDays(text) ?? days(text) ?? 90,
@@ -432,7 +432,7 @@ const RULES: Rule[] = [
       }),
   },
   {
-    test: /\b(find|search|list|show|which|how many|get me|pull|cards with|cards over|cards above|cards under|all cards)\b.{0,40}\bcards?\b/,
+    test: /\b(find|search|list|show|which|how many|get me|pull|all cards)\b.{0,40}\bcards?\b|^\s*(gift )?cards? (over|above|under|below|with|worth|issued|from|in|at)\b/,
     plan: (text, t) => {
       const status = /\bheld\b|on hold/.test(t)
         ? 'held'
