@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
+import type { BaseMessage } from '@langchain/core/messages'
 import { HTTPReceiver, LogLevel } from '@slack/bolt'
 import { Hono } from 'hono'
 import { Agent } from '../agent/index.ts'
@@ -46,6 +47,8 @@ export type AppServices = {
   toolkit?: Toolkit
   /** Called with each alert the streaming detector stores (Slack posts them). */
   onAlert?: () => void
+  /** Sees every message list the Slack agent's model is shown (evals check it for PII). */
+  inspect?: (messages: readonly BaseMessage[]) => void
 }
 
 /**
@@ -130,7 +133,11 @@ export async function startServer(
     return publishing
   }
   if (signingSecret && botToken) {
-    agent = await Agent.open(database, config, { toolkit, ...(logger ? { logger } : {}) })
+    agent = await Agent.open(database, config, {
+      toolkit,
+      ...(logger ? { logger } : {}),
+      ...(services.inspect ? { inspect: services.inspect } : {}),
+    })
     receiver = new HTTPReceiver({
       signingSecret,
       endpoints: '/slack/events',

@@ -1,3 +1,4 @@
+export * from './faces.ts'
 export * from './fixture.ts'
 export * from './report.ts'
 export * from './runner.ts'

@@ -69,7 +69,7 @@ export async function runEvals(
   const tags = [...new Set(chosen.flatMap((s) => s.tags))].sort()
   return {
     date: new Date().toISOString(),
-    model: options.model === 'openai' ? options.config.openai.model : 'offline-planner',
+    model: `${options.model === 'openai' ? options.config.openai.model : 'offline-planner'}${options.face === 'slack' ? '-slack' : ''}`,
     trials: options.trials,
     only: options.only ?? null,
     seconds: (performance.now() - started) / 1000,

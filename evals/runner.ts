@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Agent, chooseModel, textOf } from '../agent/index.ts'
+import type { BaseMessage } from '@langchain/core/messages'
+import { textOf } from '../agent/index.ts'
 import { backtestBreakage, evaluateAlerts, scanLedger } from '../analytics/index.ts'
 import { addMonths, type Config, describeError, startOfMonth, toIso } from '../core/index.ts'
 import { type Database, openDatabase } from '../db/index.ts'
 import { readLabels } from '../synth/measure.ts'
 import { mayUse, TOOLS } from '../tools/index.ts'
+import { agentFace, type Face, type FaceTurn, slackFace } from './faces.ts'
 import { ACTORS, PII, scenarioBindings, setUpAgentFixture } from './fixture.ts'
 import { bind, type DecideTurn, type Scenario, type StateCheck, type UserTurn } from './scenario.ts'
 
@@ -32,6 +34,8 @@ export type ScenarioRun = {
 export type EvalOptions = {
   config: Config
   model: 'offline' | 'openai'
+  /** How the scenarios reach the agent: directly, or through Slack end to end. */
+  face?: 'agent' | 'slack'
   trials: number
   only?: string
   /** Cards in each trial's freshly seeded chain. */
@@ -71,25 +75,23 @@ export async function runTrial(scenarios: Scenario[], options: EvalOptions, tria
       campaigns: { ...options.config.campaigns, exportDir: join(dir, 'campaigns') },
       piiTokenKey: fixture.config.piiTokenKey,
     }
-    const agent = await Agent.open(database, config, {
-      models:
-        options.model === 'openai'
-          ? chooseModel(config)
-          : chooseModel({ ...config, openai: { model: config.openai.model } }),
-      inspect: (messages) => {
-        for (const m of messages) seen.push(textOf(m))
-      },
-    })
+    const inspect = (messages: readonly BaseMessage[]) => {
+      for (const m of messages) seen.push(textOf(m))
+    }
+    const face =
+      options.face === 'slack'
+        ? await slackFace({ database, config, model: options.model, inspect })
+        : await agentFace({ database, config, model: options.model, inspect })
     const secrets = await piiValues(database)
     const runs: ScenarioRun[] = []
     try {
       for (const scenario of scenarios) {
-        const run = await runScenario(database, agent, scenario, bindings, seen, secrets)
+        const run = await runScenario(database, face, scenario, bindings, seen, secrets)
         runs.push(run)
         options.onScenario?.(run, trial)
       }
     } finally {
-      await agent.close()
+      await face.close()
     }
     const analytics = trial === 0 ? await analyticsAccuracy(database, labelsPath) : undefined
     return { runs, analytics }
@@ -113,7 +115,7 @@ async function piiValues(database: Database): Promise<string[]> {
 
 async function runScenario(
   database: Database,
-  agent: Agent,
+  face: Face,
   scenario: Scenario,
   bindings: Record<string, string>,
   seen: string[],
@@ -145,9 +147,9 @@ async function runScenario(
     const actor = ACTORS['as' in raw && raw.as ? raw.as : scenario.actor]
     if ('user' in raw) {
       const turn = bind(raw, bindings) as UserTurn
-      let result: Awaited<ReturnType<Agent['ask']>>
+      let result: FaceTurn
       try {
-        result = await agent.ask(turn.user, { threadId, actor, via: 'agent' })
+        result = await face.ask(turn.user, { threadId, actor })
       } catch (err) {
         failures.push(`"${turn.user}" failed: ${describeError(err)}`)
         turns.push({ tool: false, args: false, reply: false, detail: [] })
@@ -155,7 +157,7 @@ async function runScenario(
         continue
       }
       toolCalls.push(result.toolCalls)
-      for (const p of result.pending) lastApproval = p.approvalId
+      for (const id of result.pending) lastApproval = id
       const score: TurnScore = { tool: null, args: null, reply: true, detail: [] }
       if (turn.expect_tools) {
         const names = result.toolCalls.map((c) => c.name)
@@ -192,16 +194,12 @@ async function runScenario(
         score.detail.push('no approval to decide')
       } else {
         try {
-          const { decision, turn: resumed } = await agent.decide(
-            lastApproval,
-            { actor, via: 'agent', threadId },
-            turn.decide,
-          )
+          const told = await face.decide(lastApproval, actor, turn.decide, threadId)
           if (turn.refused) {
             score.reply = false
             score.detail.push(`${actor.id} was allowed to decide`)
           }
-          const text = (resumed?.reply ?? decision.message).toLowerCase()
+          const text = told.toLowerCase()
           for (const fact of turn.reply_contains)
             if (!text.includes(bind(fact, bindings).toLowerCase())) {
               score.reply = false

@@ -8,6 +8,7 @@ import { intOption, parseOptions } from '../options.ts'
 
 const evalOptions = z.object({
   model: z.enum(['offline', 'openai'], { error: 'must be offline or openai' }).default('offline'),
+  face: z.enum(['agent', 'slack'], { error: 'must be agent or slack' }).default('agent'),
   trials: intOption(1, 20).default(1),
   only: z.string().min(1).optional(),
   cards: intOption(300, 100_000).default(1500),
@@ -29,6 +30,11 @@ export function registerEval(program: Command, ctx: () => CliContext): void {
       'offline (the planner) or openai (OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL)',
       'offline',
     )
+    .option(
+      '--face <face>',
+      'agent (direct) or slack (through the Slack app, end to end, on a loopback Slack)',
+      'agent',
+    )
     .option('--trials <k>', 'trials per scenario, each on a fresh chain (pass^k)', '1')
     .option('--only <tag>', 'only scenarios with this tag (or this id)')
     .option('--cards <n>', 'cards in each trial’s chain', '1500')
@@ -45,6 +51,7 @@ export function registerEval(program: Command, ctx: () => CliContext): void {
       const report = await runEvals({
         config,
         model: options.model,
+        face: options.face,
         trials: options.trials,
         cards: options.cards,
         ...(options.only ? { only: options.only } : {}),
