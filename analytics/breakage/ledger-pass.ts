@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import { parseDate } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 
@@ -65,6 +64,9 @@ export type RunoffHistory = {
   lastYear: { exposure: number; redeemed: number }
 }
 
+/** Cards read per page beside the ledger pass. */
+const CARD_PAGE = 50_000
+
 export function cell(cohort: number, state: number, moy: number): number {
   return (cohort * STATE_COUNT + state) * 12 + moy
 }
@@ -74,8 +76,6 @@ export function monthIndex(ms: number): number {
   const d = new Date(ms)
   return d.getUTCFullYear() * 12 + d.getUTCMonth()
 }
-
-const PAGE = 50_000
 
 /**
  * Reads the ledger before `cutoffMs` card by card (keyset pages ordered by card and time) and
@@ -169,58 +169,81 @@ export async function readRunoffHistory(
     }
   }
 
-  let after: { card: string; at: string; id: number } | undefined
-  for (;;) {
-    let query = database.db
-      .selectFrom('gift_card_transactions as t')
-      .innerJoin('gift_cards as c', 'c.id', 't.card_id')
-      .select(['t.id', 't.card_id', 't.amount_cents', 't.occurred_at', 'c.issued_at'])
-      .where('t.occurred_at', '<', cutoff)
-      .where('t.result', '=', 'ok')
-      .where('t.amount_cents', '<>', 0)
-      .orderBy('t.card_id')
-      .orderBy('t.occurred_at')
-      .orderBy('t.id')
-      .limit(PAGE)
-    if (after) {
-      const { card: c, at, id } = after
-      // The plain bound lets the engine seek the index; the OR condition only breaks ties.
-      query = query
-        .where('t.card_id', '>=', c)
-        .where(
-          sql<boolean>`(t.card_id > ${c} or (t.card_id = ${c} and (t.occurred_at > ${at} or (t.occurred_at = ${at} and t.id > ${id}))))`,
-        )
-    }
-    const rows = await query.execute()
-    for (const row of rows) {
-      if (card?.id !== row.card_id) {
-        finishCard()
-        const issueMonth = Math.max(firstMonth, monthIndex(parseDate(row.issued_at)))
-        card = {
-          id: row.card_id as string,
-          issueMonth,
-          balance: 0,
-          month: issueMonth,
-          loads: 0,
-          spent: 0,
-          lastActive: issueMonth,
-          loadCount: 0,
-        }
-      }
-      closeMonths(monthIndex(parseDate(row.occurred_at)))
-      if (row.amount_cents > 0) {
-        card.loads += row.amount_cents
-        card.loadCount++
-        history.loadedCents += row.amount_cents
-      } else {
-        card.spent -= row.amount_cents
-        history.redeemedCents -= row.amount_cents
-      }
-    }
-    const last = rows.at(-1)
-    if (!last || rows.length < PAGE) break
-    after = { card: last.card_id as string, at: last.occurred_at, id: last.id }
+  // One pass over the whole ledger in storage order, summed per card and month in the engine
+  // (order within a month does not matter to the run-off), then read card by card in batches.
+  // Walking the card index instead would visit the table at random: twice as slow at 1M cards.
+  const { adapter } = database
+  type MonthRow = {
+    card_id: string
+    month: string
+    loads: number
+    load_count: number
+    spent: number
   }
+  // The cards' issue dates, read alongside in the same (id) order, a page at a time.
+  let issued = new Map<string, string>()
+  let lastCardId: string | undefined
+  let cardsDone = false
+  const issuedAt = async (id: string): Promise<string> => {
+    for (;;) {
+      const at = issued.get(id)
+      if (at !== undefined) return at
+      if (cardsDone) throw new Error(`card ${id} of the ledger is not among the cards`)
+      let query = database.db
+        .selectFrom('gift_cards')
+        .select(['id', 'issued_at'])
+        .orderBy('id')
+        .limit(CARD_PAGE)
+      if (lastCardId !== undefined) query = query.where('id', '>', lastCardId)
+      const page = await query.execute()
+      issued = new Map(page.map((c) => [c.id, c.issued_at]))
+      lastCardId = page.at(-1)?.id ?? lastCardId
+      cardsDone = page.length < CARD_PAGE
+    }
+  }
+  await adapter.scan<MonthRow>(
+    {
+      sql: `select card_id, substr(occurred_at, 1, 7) as month,
+          cast(sum(case when amount_cents > 0 then amount_cents else 0 end) as bigint) as loads,
+          cast(sum(case when amount_cents > 0 then 1 else 0 end) as bigint) as load_count,
+          cast(sum(case when amount_cents < 0 then -amount_cents else 0 end) as bigint) as spent
+        from ${adapter.fullScan('gift_card_transactions')}
+        where occurred_at < ${adapter.placeholder(1)} and result = 'ok' and amount_cents <> 0
+          and card_id is not null
+        group by card_id, substr(occurred_at, 1, 7)
+        order by card_id, month`,
+      parameters: [cutoff],
+    },
+    async (rows) => {
+      for (const row of rows) {
+        if (card?.id !== row.card_id) {
+          finishCard()
+          const issueMonth = Math.max(
+            firstMonth,
+            monthIndex(parseDate(await issuedAt(row.card_id))),
+          )
+          card = {
+            id: row.card_id,
+            issueMonth,
+            balance: 0,
+            month: issueMonth,
+            loads: 0,
+            spent: 0,
+            lastActive: issueMonth,
+            loadCount: 0,
+          }
+        }
+        closeMonths(Number(row.month.slice(0, 4)) * 12 + Number(row.month.slice(5, 7)) - 1)
+        const loads = Number(row.loads)
+        const spent = Number(row.spent)
+        card.loads += loads
+        card.loadCount += Number(row.load_count)
+        card.spent += spent
+        history.loadedCents += loads
+        history.redeemedCents += spent
+      }
+    },
+  )
   finishCard()
   return history
 }

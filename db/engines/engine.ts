@@ -63,4 +63,17 @@ export interface EngineAdapter {
    * SQLite: nothing to do, a write transaction already excludes every other writer.
    */
   serializeAppends(trx: Kysely<DB>, table: keyof DB & string): Promise<void>
+  /**
+   * Reads a large query a batch at a time without holding it all (one-pass analytics over the
+   * ledger). SQLite reads on a second, read-only connection, which sees one snapshot while
+   * writers go on; PostgreSQL through a server-side cursor in a read-only transaction.
+   * Placeholders are the engine's own (`placeholder(n)`).
+   */
+  scan<Row>(
+    query: { sql: string; parameters: readonly unknown[] },
+    onBatch: (rows: Row[]) => void | Promise<void>,
+    batchSize?: number,
+  ): Promise<void>
+  /** `FROM` text for a pass that reads a whole table: SQLite is told not to walk an index. */
+  fullScan(table: keyof DB & string): string
 }

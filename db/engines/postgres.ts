@@ -35,6 +35,33 @@ export function openPostgres(
 
 function postgresAdapter(pool: pg.Pool): EngineAdapter {
   return {
+    async scan<Row>(
+      query: { sql: string; parameters: readonly unknown[] },
+      onBatch: (rows: Row[]) => void | Promise<void>,
+      batchSize = 20_000,
+    ) {
+      const client = await pool.connect()
+      try {
+        await client.query('begin read only')
+        await client.query(`declare scan_cursor no scroll cursor for ${query.sql}`, [
+          ...query.parameters,
+        ])
+        for (;;) {
+          const { rows } = await client.query(`fetch ${batchSize} from scan_cursor`)
+          if (rows.length === 0) break
+          await onBatch(rows as Row[])
+        }
+        await client.query('commit')
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined)
+        throw err
+      } finally {
+        client.release()
+      }
+    },
+
+    fullScan: (table) => `"${table}"`,
+
     engine: 'postgres',
     supportsRowLocks: true,
     placeholder: (n) => `$${n}`,

@@ -29,13 +29,38 @@ export function openSqlite(path: string): {
   raw.pragma(`cache_size = ${DEFAULT_CACHE_KIB}`)
   return {
     dialect: new SqliteDialect({ database: withStatementCache(raw) }),
-    adapter: sqliteAdapter(raw),
+    adapter: sqliteAdapter(raw, path),
     raw,
   }
 }
 
-function sqliteAdapter(raw: SqliteDatabase.Database): EngineAdapter {
+function sqliteAdapter(raw: SqliteDatabase.Database, path: string): EngineAdapter {
   return {
+    async scan<Row>(
+      query: { sql: string; parameters: readonly unknown[] },
+      onBatch: (rows: Row[]) => void | Promise<void>,
+      batchSize = 20_000,
+    ) {
+      // A private connection: the main one stays free for other queries while this one iterates.
+      const reader = path === ':memory:' ? raw : new SqliteDatabase(path, { readonly: true })
+      try {
+        if (reader !== raw) reader.pragma('cache_size = -131072')
+        let batch: Row[] = []
+        for (const row of reader.prepare(query.sql).iterate(...query.parameters) as Iterable<Row>) {
+          batch.push(row)
+          if (batch.length >= batchSize) {
+            await onBatch(batch)
+            batch = []
+          }
+        }
+        if (batch.length > 0) await onBatch(batch)
+      } finally {
+        if (reader !== raw) reader.close()
+      }
+    },
+
+    fullScan: (table) => `${quote(table)} not indexed`,
+
     engine: 'sqlite',
     supportsRowLocks: false,
     placeholder: () => '?',
