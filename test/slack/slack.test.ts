@@ -8,22 +8,10 @@ import { createToolkit } from '../../tools/index.ts'
 import { type FakeSlack, startFakeSlack } from '../fakes/slack-api.ts'
 import { type AgentFixture, setUpAgentFixture } from '../helpers/agent-fixture.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
+import { eventually } from '../helpers/eventually.ts'
 
 const SIGNING_SECRET = 'slack-test-signing-secret'
 const BOT_TOKEN = 'xoxb-test-token'
-
-/** Waits until `check` passes (Slack work happens after the 3-second ack). */
-async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now()
-  for (;;) {
-    try {
-      return await check()
-    } catch (err) {
-      if (Date.now() - started > timeoutMs) throw err
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
-}
 
 for (const dialect of DIALECTS) {
   describe(`the Slack app over HTTP on ${dialect.name}`, () => {

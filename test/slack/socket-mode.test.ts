@@ -7,18 +7,7 @@ import { createSlackApp, type SlackApp } from '../../slack-app/index.ts'
 import { type FakeSlack, startFakeSlack } from '../fakes/slack-api.ts'
 import { type AgentFixture, setUpAgentFixture } from '../helpers/agent-fixture.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
-
-async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now()
-  for (;;) {
-    try {
-      return await check()
-    } catch (err) {
-      if (Date.now() - started > timeoutMs) throw err
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
-}
+import { eventually } from '../helpers/eventually.ts'
 
 // One engine is enough here: this suite is about the transport; the HTTP suite runs on both.
 const [dialect] = DIALECTS
