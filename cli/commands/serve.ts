@@ -13,7 +13,7 @@ const serveOptions = z.object({
 export function registerServe(program: Command, ctx: () => CliContext): void {
   program
     .command('serve')
-    .description('run the HTTP server: /healthz and the POS webhooks')
+    .description('run the HTTP server: /healthz, the POS webhooks, /mcp and /slack/events')
     .option('--port <port>', 'port to listen on', '3000')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (raw) => {
@@ -24,7 +24,7 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
       const server = await startServer({ database, config: context.config, logger }, options)
       const sources = configuredSources(context.config).map((s) => s.name)
       console.log(
-        `listening on ${server.url} (webhooks: ${sources.length > 0 ? sources.join(', ') : 'none configured'})`,
+        `listening on ${server.url} (webhooks: ${sources.length > 0 ? sources.join(', ') : 'none configured'}; MCP at /mcp with bearer tokens; Slack ${server.slack ? 'at /slack/events' : 'off (set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN)'})`,
       )
       await new Promise<void>((resolve) => {
         const stop = async () => {
