@@ -102,12 +102,13 @@ export class FraudEngine {
     const alerts: FraudAlert[] = []
     const anomaly =
       event.amountCents !== 0 && event.result === 'ok'
-        ? this.anomaly.observe(event.amountCents, [
-            event.cardId && `card:${event.cardId}`,
-            event.customerId && `customer:${event.customerId}`,
-            event.terminalId && `terminal:${event.terminalId}`,
-            event.locationId && `location:${event.locationId}`,
-          ])
+        ? this.anomaly.observeParties(
+            event.amountCents,
+            event.cardId,
+            event.customerId,
+            event.terminalId,
+            event.locationId,
+          )
         : undefined
     if (event.type === 'balance_check') this.enumeration(event, alerts)
     if (event.cardId !== null && event.result === 'ok') {
