@@ -63,10 +63,32 @@ type CardState = {
   activationEvent?: string
   activationLocation?: string | null
   lastLoad?: { at: number; eventId: string; locationId: string | null }
-  drainCycles: string[]
+  /** Reload and drain cycles, as event id pairs (made on the first cycle: most cards have none). */
+  drainCycles?: string[]
   lastInStore?: { at: number; locationId: string; eventId: string }
-  /** Orders this card paid for (a refund should name one of them). */
-  spentOrders: Set<string>
+  /**
+   * Orders this card paid for (a refund should name one of them). A short array while the card
+   * pays for a handful of orders (a million Sets cost far more memory), a Set beyond that.
+   */
+  spentOrders?: string[] | Set<string>
+}
+
+const ORDERS_IN_ARRAY = 32
+
+function addSpentOrder(card: CardState, orderId: string): void {
+  const orders = card.spentOrders
+  if (!orders) card.spentOrders = [orderId]
+  else if (orders instanceof Set) orders.add(orderId)
+  else if (!orders.includes(orderId)) {
+    orders.push(orderId)
+    if (orders.length > ORDERS_IN_ARRAY) card.spentOrders = new Set(orders)
+  }
+}
+
+function paidFor(card: CardState, orderId: string): boolean {
+  const orders = card.spentOrders
+  if (!orders) return false
+  return orders instanceof Set ? orders.has(orderId) : orders.includes(orderId)
 }
 
 type Check = { at: number; ok: boolean; cardId: string | null; eventId: string }
@@ -148,7 +170,7 @@ export class FraudEngine {
   private card(id: string): CardState {
     let card = this.cards.get(id)
     if (!card) {
-      card = { drainCycles: [], spentOrders: new Set() }
+      card = {}
       this.cards.set(id, card)
     }
     return card
@@ -227,7 +249,7 @@ export class FraudEngine {
     const spent = -event.amountCents
     const before = event.balanceAfterCents === null ? undefined : event.balanceAfterCents + spent
     const share = before && before > 0 ? spent / before : 0
-    if (event.orderId) card.spentOrders.add(event.orderId)
+    if (event.orderId) addSpentOrder(card, event.orderId)
 
     // Drain after activation: most of the value gone within the hour, somewhere else.
     if (
@@ -263,6 +285,7 @@ export class FraudEngine {
       event.at - load.at <= t.reloadWindowMs &&
       share >= t.reloadDrainShare
     ) {
+      card.drainCycles ??= []
       card.drainCycles.push(load.eventId, event.eventId)
       card.lastLoad = undefined
       const cycles = card.drainCycles.length / 2
@@ -312,7 +335,7 @@ export class FraudEngine {
 
   private refund(card: CardState, event: ScoredEvent, alerts: FraudAlert[]): void {
     // A refund onto a card for goods the card never paid for.
-    if (event.orderId !== null && card.spentOrders.has(event.orderId)) return
+    if (event.orderId !== null && paidFor(card, event.orderId)) return
     this.raise(alerts, {
       cardId: event.cardId as string,
       rule: 'refund_abuse',
