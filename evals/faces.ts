@@ -265,9 +265,10 @@ export async function slackFace(options: FaceOptions): Promise<Face> {
   }
 }
 
-async function maxId(
+/** The newest id of a table (0 when empty): what a scenario's changes are counted from. */
+export async function maxId(
   database: Database,
-  table: 'audit_log' | 'approval_requests',
+  table: 'audit_log' | 'approval_requests' | 'card_holds' | 'campaigns',
 ): Promise<number> {
   return Number(
     (

@@ -8,7 +8,7 @@ import { addMonths, type Config, describeError, startOfMonth, toIso } from '../c
 import { type Database, openDatabase } from '../db/index.ts'
 import { readLabels } from '../synth/measure.ts'
 import { mayUse, TOOLS } from '../tools/index.ts'
-import { agentFace, type Face, type FaceTurn, slackFace } from './faces.ts'
+import { agentFace, type Face, type FaceTurn, maxId, slackFace } from './faces.ts'
 import { ACTORS, PII, scenarioBindings, setUpAgentFixture } from './fixture.ts'
 import { bind, type DecideTurn, type Scenario, type StateCheck, type UserTurn } from './scenario.ts'
 
@@ -44,7 +44,7 @@ export type EvalOptions = {
 }
 
 /** Every expected argument is there with the expected value (others may be there too). */
-function argsMatch(
+export function argsMatch(
   expected: Record<string, unknown> | undefined,
   actual: Record<string, unknown>,
 ): boolean {
@@ -121,21 +121,11 @@ async function runScenario(
   seen: string[],
   secrets: readonly string[],
 ): Promise<ScenarioRun> {
-  const { db } = database
-  const maxId = async (table: 'approval_requests' | 'card_holds' | 'audit_log' | 'campaigns') =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.max('id').as('id'))
-          .executeTakeFirstOrThrow()
-      ).id ?? 0,
-    )
   const before = {
-    approvals: await maxId('approval_requests'),
-    holds: await maxId('card_holds'),
-    audit: await maxId('audit_log'),
-    campaigns: await maxId('campaigns'),
+    approvals: await maxId(database, 'approval_requests'),
+    holds: await maxId(database, 'card_holds'),
+    audit: await maxId(database, 'audit_log'),
+    campaigns: await maxId(database, 'campaigns'),
     seen: seen.length,
   }
   const threadId = `eval:${scenario.id}:${Date.now().toString(36)}`

@@ -76,7 +76,8 @@ export async function selectAudience(
   }))
 }
 
-export type CampaignSummary = {
+/** A stored campaign. */
+export type Campaign = {
   campaignId: number
   name: string
   status: string
@@ -88,6 +89,10 @@ export type CampaignSummary = {
   targetLiability: string
   /** Expected share of the audience that uses its card within about 90 days. */
   predictedUptake: number
+}
+
+/** A campaign as drafted, with what its audience holds against the approval threshold. */
+export type CampaignDraft = Campaign & {
   /** Cards above CAMPAIGN_APPROVAL_THRESHOLD_CENTS: a launch says so in its approval request. */
   cardsAboveThreshold: number
   thresholdCents: number
@@ -98,7 +103,7 @@ export async function draftCampaign(
   database: Database,
   config: Config,
   input: { name: string; audience: Audience; offer: string; message: string; createdBy: string },
-): Promise<CampaignSummary> {
+): Promise<CampaignDraft> {
   const members = await selectAudience(database, input.audience)
   const liability = members.reduce((s, m) => s + m.balanceCents, 0)
   const uptake =
@@ -138,7 +143,7 @@ export async function draftCampaign(
   }
 }
 
-export async function getCampaign(database: Database, id: number): Promise<CampaignSummary> {
+export async function getCampaign(database: Database, id: number): Promise<Campaign> {
   const row = await database.db
     .selectFrom('campaigns')
     .selectAll()
@@ -158,8 +163,6 @@ export async function getCampaign(database: Database, id: number): Promise<Campa
     targetLiabilityCents: row.target_liability_cents,
     targetLiability: formatCents(row.target_liability_cents),
     predictedUptake: row.predicted_uptake,
-    cardsAboveThreshold: 0,
-    thresholdCents: 0,
   }
 }
 
@@ -184,7 +187,7 @@ export async function prepareLaunch(database: Database, campaignId: number) {
 export async function launchCampaign(
   trx: Transaction<DB>,
   config: Config,
-  args: { campaign: CampaignSummary; members: AudienceMember[]; approvalId: number },
+  args: { campaign: Campaign; members: AudienceMember[]; approvalId: number },
 ): Promise<LaunchOutcome> {
   const { campaign, members } = args
   const current = await trx

@@ -45,6 +45,16 @@ export async function grantRole(database: Database, id: string, role: Role): Pro
   return { id, role }
 }
 
+/** Makes `id` a row of the roles table if it is not one yet (as an analyst); a role it has stays. */
+export async function ensureActor(database: Database, id: string): Promise<void> {
+  const now = toIso(Date.now())
+  await database.db
+    .insertInto('actors')
+    .values({ id, role: 'analyst', created_at: now, updated_at: now })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute()
+}
+
 /** Takes `id`'s role away: it is an analyst again. True when it had one. */
 export async function revokeRole(database: Database, id: string): Promise<boolean> {
   const result = await database.db.deleteFrom('actors').where('id', '=', id).executeTakeFirst()

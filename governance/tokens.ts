@@ -1,7 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { GiftCardError, toIso } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
-import { type Actor, actorIdSchema, grantRole, type Role, resolveActor } from './roles.ts'
+import {
+  type Actor,
+  actorIdSchema,
+  ensureActor,
+  grantRole,
+  type Role,
+  resolveActor,
+} from './roles.ts'
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex')
 
@@ -19,16 +26,9 @@ export async function createToken(
       'INVALID_INPUT',
       `--actor ${JSON.stringify(input.actorId)} ${parsed.error.issues[0]?.message}`,
     )
+  // The token's actor must be in the roles table (a foreign key); unnamed means analyst.
   if (input.role) await grantRole(database, input.actorId, input.role)
-  else {
-    // The token's actor must exist in the roles table for the foreign key; unnamed means analyst.
-    const now = toIso(Date.now())
-    await database.db
-      .insertInto('actors')
-      .values({ id: input.actorId, role: 'analyst', created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute()
-  }
+  else await ensureActor(database, input.actorId)
   const token = `gct_${randomBytes(24).toString('base64url')}`
   const row = await database.db
     .insertInto('api_tokens')

@@ -13,7 +13,6 @@ import { type Database, liabilityAsOf } from '../db/index.ts'
 import {
   type Actor,
   type Approval,
-  canDecideApprovals,
   ONLY_ANOTHER_MANAGER,
   type Role,
   resolveActor,
@@ -242,18 +241,6 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
       const threadId = where.threadTs
         ? `slack:${where.teamId}:${where.channel}:${where.threadTs}`
         : undefined
-      if (!canDecideApprovals(actor.role)) {
-        // The approval service refuses (and audits) too; this says it to the person at once.
-        await toolkit.approvals
-          .decide(approvalId, { actor, via: 'slack', decision })
-          .catch(() => undefined)
-        await client.chat.postEphemeral({
-          channel: where.channel,
-          user: b.user.id,
-          text: `Sorry: ${ONLY_ANOTHER_MANAGER}.`,
-        })
-        return
-      }
       try {
         const { decision: result, turn } = await agent.decide(
           approvalId,

@@ -1,14 +1,6 @@
 import { planRequest } from '../../agent/index.ts'
+import { argsMatch } from '../../evals/index.ts'
 import type { Phrasing } from './planner-phrasings.ts'
-
-/** Every expected argument is there with the expected value (extra arguments are fine). */
-function argsMatch(
-  expected: Record<string, unknown> | undefined,
-  actual: Record<string, unknown>,
-): boolean {
-  if (!expected) return true
-  return Object.entries(expected).every(([k, v]) => JSON.stringify(actual[k]) === JSON.stringify(v))
-}
 
 export type PlannerScore = {
   total: number
