@@ -55,7 +55,10 @@ export type AppServices = {
  * The one HTTP app of `giftcards serve`: health, webhooks and /mcp (and, when its issue
  * lands, /slack/events). Returns the app and its inbox.
  */
-export function buildApp(services: AppServices): { app: Hono; inbox: Inbox } {
+export function buildApp(services: AppServices & { toolkit: Toolkit }): {
+  app: Hono
+  inbox: Inbox
+} {
   const sources = configuredSources(services.config)
   // The streaming fraud detector listens to every applied event unless the caller says otherwise.
   const listeners = services.listeners ?? [
@@ -76,13 +79,7 @@ export function buildApp(services: AppServices): { app: Hono; inbox: Inbox } {
     })
   })
   app.route('/', webhookRoutes(inbox, sources))
-  const toolkit =
-    services.toolkit ??
-    createToolkit(
-      services.database,
-      services.config,
-      services.logger ? { logger: services.logger } : {},
-    )
+  const { toolkit } = services
   app.route(
     '/',
     mcpRoutes({
