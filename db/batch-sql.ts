@@ -16,7 +16,8 @@ const statements = new Map<string, string>()
  * Inserts many rows with one statement per chunk, the SQL text written once per shape
  * (table, columns, row count, conflict rule) and reused: for ingest's hot path, where building
  * each multi-row insert with the query builder costs more than running it. Rows are
- * positional, in the order of `columns`. Works on every engine (`excluded.` upserts).
+ * positional, in the order of `columns`. Works on every engine (`excluded.` upserts). Returns
+ * the rows inserted or updated (a row skipped by `do nothing` does not count).
  */
 export async function insertMany(
   db: Kysely<DB>,
@@ -25,15 +26,39 @@ export async function insertMany(
   columns: readonly string[],
   rows: readonly (readonly unknown[])[],
   onConflict?: OnConflict,
-): Promise<void> {
+): Promise<number> {
+  let affected = 0
   const perStatement = Math.max(1, Math.min(500, Math.floor(MAX_PARAMETERS / columns.length)))
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement)
+  for (const [start, size] of chunks(rows.length, perStatement)) {
+    const chunk = rows.slice(start, start + size)
     const text = statementFor(adapter, table, columns, chunk.length, onConflict)
     const parameters: unknown[] = []
     for (const row of chunk) for (const value of row) parameters.push(value)
-    await db.executeQuery(CompiledQuery.raw(text, parameters))
+    const result = await db.executeQuery(CompiledQuery.raw(text, parameters))
+    affected += Number(result.numAffectedRows ?? 0)
   }
+  return affected
+}
+
+/**
+ * Splits `count` rows into statements of `full` rows, then powers of two for the rest: a
+ * statement is prepared once per shape, and each large prepared statement holds hundreds of
+ * kilobytes, so the shapes must be few (at most a dozen per query, not one per remainder).
+ */
+export function chunks(count: number, full: number): [start: number, size: number][] {
+  const out: [number, number][] = []
+  let start = 0
+  while (count - start >= full) {
+    out.push([start, full])
+    start += full
+  }
+  for (let size = 1 << Math.floor(Math.log2(full)); size >= 1; size >>= 1) {
+    if (count - start >= size) {
+      out.push([start, size])
+      start += size
+    }
+  }
+  return out
 }
 
 function statementFor(
@@ -80,8 +105,8 @@ export async function selectIn<Row>(
 ): Promise<Row[]> {
   const out: Row[] = []
   const leading = query.leading ?? []
-  for (let start = 0; start < values.length; start += 500) {
-    const chunk = values.slice(start, start + 500)
+  for (const [start, size] of chunks(values.length, 500)) {
+    const chunk = values.slice(start, start + size)
     const key = `${adapter.engine}|in|${query.select}|${query.column}|${query.extra ?? ''}|${leading.length}|${chunk.length}`
     let text = statements.get(key)
     if (!text) {

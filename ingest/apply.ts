@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import { type CardEvent, type CardStatus, GiftCardError, isActivity, toIso } from '../core/index.ts'
 import {
   type Database,
@@ -46,6 +46,50 @@ type CardState = {
   issued_at: string
 }
 
+/** How `applyBatch` may go about its work; the result is the same either way. */
+export type ApplyOptions = {
+  /**
+   * A transaction the caller holds open (an import commits many batches at once). If the
+   * batch fails, the caller must roll that transaction back, unless `savepoint` is set: then
+   * the batch runs in a savepoint and a failure undoes it alone (at a cost on SQLite, which
+   * copies every page the batch changes into its sub-journal first).
+   */
+  trx?: Transaction<DB>
+  savepoint?: boolean
+  /** Runs last inside the same transaction, with the result (the inbox and imports record progress here). */
+  within?: (trx: Transaction<DB>, result: BatchResult) => Promise<void>
+  /**
+   * Skips looking up which events the ledger already holds and counts the inserted rows
+   * instead; if any event turns out to be there, the transaction is rolled back and the batch
+   * applied again the careful way. For large batches that are expected to be new (an import
+   * going forward): one index probe per event instead of two.
+   */
+  expectNew?: boolean
+  /**
+   * Locations and customers known to exist (an import's memory across batches): their stub
+   * rows are not written again. Filled with the ids this batch made once it has applied; a
+   * caller that then rolls back its own transaction must forget them.
+   */
+  known?: KnownIds
+}
+
+/** Ids of rows known to be in the ledger (locations and customers are never deleted). */
+export type KnownIds = { locations: Set<string>; customers: Set<string> }
+
+/**
+ * Thrown inside the transaction to roll it back and apply the batch again: an `expectNew`
+ * batch met an event already applied, or another transaction created one of its new cards
+ * first (PostgreSQL, concurrent deliveries).
+ */
+class ApplyAgain extends Error {
+  constructor(readonly why: 'not new' | 'card created concurrently') {
+    super(why)
+  }
+}
+
+/** Attempts before a batch that keeps meeting concurrently created cards gives up. */
+const MAX_ATTEMPTS = 5
+
 /**
  * Applies a batch of normalised events in one database transaction:
  * unknown locations, customers and cards become stub rows; each event is inserted once
@@ -59,26 +103,55 @@ type CardState = {
 export async function applyBatch(
   database: Database,
   batch: Normalized,
-  /** Runs last inside the same transaction, with the result (the inbox and imports record progress here). */
-  within?: (trx: Transaction<DB>, result: BatchResult) => Promise<void>,
+  options: ApplyOptions = {},
 ): Promise<BatchResult> {
-  const events = batch.events.map((event) => validateEvent(event))
-  const { adapter } = database
-  return database.db.transaction().execute(async (trx) => {
-    const now = toIso(Date.now())
-    await insertReferencedStubs(trx, adapter, events, batch.cards, now)
-    const cardIds = [
-      ...new Set([...events.map((e) => e.cardRef), ...batch.cards.map((c) => c.cardRef)]),
-    ]
-    const states = await lockCards(trx, adapter, cardIds)
-    const missing = cardIds.filter((id) => !states.has(id))
-    if (missing.length > 0) {
-      await insertNewCards(trx, adapter, missing, events, batch.cards, now)
-      for (const [id, state] of await lockCards(trx, adapter, missing)) states.set(id, state)
+  const events = batch.events.map(validateEvent)
+  const stubs = referencedStubs(events, batch.cards, options.known)
+  let attempt = { ...options }
+  let result: BatchResult | undefined
+  for (let tries = 1; !result; tries++) {
+    try {
+      result = await applyInTransaction(database, events, batch.cards, stubs, attempt)
+    } catch (err) {
+      if (!(err instanceof ApplyAgain) || tries >= MAX_ATTEMPTS) throw err
+      if (err.why === 'not new') attempt = { ...attempt, expectNew: false }
     }
+  }
+  if (options.known) {
+    for (const id of stubs.locations) options.known.locations.add(id)
+    for (const id of stubs.customers) options.known.customers.add(id)
+  }
+  return result
+}
 
-    // Duplicates: already in the ledger, or twice in this batch.
-    const seen = await existingEventIds(trx, adapter, events)
+async function applyInTransaction(
+  database: Database,
+  events: CardEvent[],
+  cards: CardSnapshot[],
+  stubs: { locations: string[]; customers: string[] },
+  options: ApplyOptions,
+): Promise<BatchResult> {
+  const { adapter } = database
+  return transactionOrSavepoint(database, options.trx, options.savepoint ?? false, async (trx) => {
+    const now = toIso(Date.now())
+    await insertStubs(trx, adapter, stubs, now)
+    const cardIds = new Set<string>()
+    for (const e of events) cardIds.add(e.cardRef)
+    for (const c of cards) cardIds.add(c.cardRef)
+    const states = await lockCards(trx, adapter, [...cardIds])
+    // Cards the ledger has not seen start from their earliest event in the batch; they are
+    // inserted once, with their state after the batch.
+    const created = newCards(
+      [...cardIds].filter((id) => !states.has(id)),
+      events,
+      cards,
+    )
+    for (const card of created) states.set(card.state.id, card.state)
+
+    // Duplicates: twice in this batch, or (unless expected new) already in the ledger.
+    const seen = options.expectNew
+      ? new Set<string>()
+      : await existingEventIds(trx, adapter, events)
     const fresh: CardEvent[] = []
     for (const event of events) {
       const key = `${event.source}\u0000${event.eventId}`
@@ -89,9 +162,9 @@ export async function applyBatch(
 
     const byCard = new Map<string, CardEvent[]>()
     for (const event of fresh) {
-      const list = byCard.get(event.cardRef) ?? []
-      list.push(event)
-      byCard.set(event.cardRef, list)
+      const list = byCard.get(event.cardRef)
+      if (list) list.push(event)
+      else byCard.set(event.cardRef, [event])
     }
 
     const applied: AppliedEvent[] = []
@@ -100,9 +173,7 @@ export async function applyBatch(
     for (const [cardId, cardEvents] of byCard) {
       const state = states.get(cardId)
       if (!state) throw new GiftCardError('INTERNAL', `card ${cardId} vanished during apply`)
-      cardEvents.sort((a, b) =>
-        a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0,
-      )
+      if (!inTimeOrder(cardEvents)) cardEvents.sort(byOccurredAt)
       for (const event of cardEvents) {
         if (state.status === 'held' && event.type === 'redeem')
           heldRedemptions.push({ cardId, event })
@@ -126,11 +197,25 @@ export async function applyBatch(
         applied.push({ ...event, cardId, amountCents: amount, balanceAfterCents: ledgerBalance })
       }
     }
+    for (const snapshot of cards) {
+      const state = states.get(snapshot.cardRef)
+      if (state) applySnapshot(state, snapshot)
+    }
 
-    await insertMany(trx, adapter, 'gift_card_transactions', LEDGER_COLUMNS, rows, {
-      key: ['source', 'event_id'],
-      action: 'nothing',
-    })
+    if ((await insertNewCards(trx, adapter, created, now)) !== created.length)
+      throw new ApplyAgain('card created concurrently')
+    const inserted = await insertMany(
+      trx,
+      adapter,
+      'gift_card_transactions',
+      LEDGER_COLUMNS,
+      rows,
+      {
+        key: ['source', 'event_id'],
+        action: 'nothing',
+      },
+    )
+    if (options.expectNew && inserted !== rows.length) throw new ApplyAgain('not new')
     const items: unknown[][] = []
     for (const e of applied) {
       if (!e.orderId || !e.items) continue
@@ -144,17 +229,50 @@ export async function applyBatch(
       items,
     )
 
-    for (const snapshot of batch.cards) {
-      const state = states.get(snapshot.cardRef)
-      if (state) applySnapshot(state, snapshot)
-    }
-    await writeCards(trx, adapter, [...states.values()], now)
-    for (const snapshot of batch.cards) await writeSnapshotFields(trx, snapshot)
+    const isNew = new Set(created.map((c) => c.state.id))
+    await writeCards(
+      trx,
+      adapter,
+      [...states.values()].filter((s) => !isNew.has(s.id)),
+      now,
+    )
+    for (const snapshot of cards) await writeSnapshotFields(trx, snapshot)
     await raiseHeldCardAlerts(trx, heldRedemptions, now)
     const result = { applied, duplicates: events.length - fresh.length }
-    await within?.(trx, result)
+    await options.within?.(trx, result)
     return result
   })
+}
+
+/** Runs `work` in a transaction of its own, or in the caller's (in a savepoint of it if asked). */
+async function transactionOrSavepoint<T>(
+  database: Database,
+  outer: Transaction<DB> | undefined,
+  savepoint: boolean,
+  work: (trx: Transaction<DB>) => Promise<T>,
+): Promise<T> {
+  if (!outer) return database.db.transaction().execute(work)
+  if (!savepoint) return work(outer)
+  await sql`savepoint apply_batch`.execute(outer)
+  try {
+    const result = await work(outer)
+    await sql`release savepoint apply_batch`.execute(outer)
+    return result
+  } catch (err) {
+    await sql`rollback to savepoint apply_batch`.execute(outer)
+    await sql`release savepoint apply_batch`.execute(outer)
+    throw err
+  }
+}
+
+function inTimeOrder(events: CardEvent[]): boolean {
+  for (let i = 1; i < events.length; i++)
+    if ((events[i] as CardEvent).occurredAt < (events[i - 1] as CardEvent).occurredAt) return false
+  return true
+}
+
+function byOccurredAt(a: CardEvent, b: CardEvent): number {
+  return a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0
 }
 
 /**
@@ -271,46 +389,59 @@ async function writeSnapshotFields(trx: Transaction<DB>, snapshot: CardSnapshot)
     await trx.updateTable('gift_cards').set(fields).where('id', '=', snapshot.cardRef).execute()
 }
 
-/** Makes the locations and customers events refer to exist, as stub rows without PII. */
-async function insertReferencedStubs(
-  trx: Transaction<DB>,
-  adapter: EngineAdapter,
+/** The locations and customers the events refer to, less those known to exist. */
+function referencedStubs(
   events: CardEvent[],
   cards: CardSnapshot[],
+  known: KnownIds | undefined,
+): { locations: string[]; customers: string[] } {
+  const locations = new Set<string>()
+  const customers = new Set<string>()
+  for (const e of events) {
+    if (e.locationId && !known?.locations.has(e.locationId)) locations.add(e.locationId)
+    if (e.customerId && !known?.customers.has(e.customerId)) customers.add(e.customerId)
+  }
+  for (const c of cards)
+    if (c.holderCustomerId && !known?.customers.has(c.holderCustomerId))
+      customers.add(c.holderCustomerId)
+  return { locations: [...locations], customers: [...customers] }
+}
+
+/** Makes the locations and customers events refer to exist, as stub rows without PII. */
+async function insertStubs(
+  trx: Transaction<DB>,
+  adapter: EngineAdapter,
+  stubs: { locations: string[]; customers: string[] },
   now: string,
 ): Promise<void> {
-  const locations = new Set(events.flatMap((e) => (e.locationId ? [e.locationId] : [])))
   await insertMany(
     trx,
     adapter,
     'locations',
     ['id', 'name', 'city', 'region', 'jurisdiction', 'timezone', 'opened_at'],
-    [...locations].map((id) => [id, id, 'unknown', 'unknown', 'unknown', 'UTC', now]),
+    stubs.locations.map((id) => [id, id, 'unknown', 'unknown', 'unknown', 'UTC', now]),
     { key: ['id'], action: 'nothing' },
   )
-  const customers = new Set([
-    ...events.flatMap((e) => (e.customerId ? [e.customerId] : [])),
-    ...cards.flatMap((c) => (c.holderCustomerId ? [c.holderCustomerId] : [])),
-  ])
   await insertMany(
     trx,
     adapter,
     'customers',
     ['id', 'pseudonym', 'created_at'],
-    [...customers].map((id) => [id, stubPseudonym(id), now]),
+    stubs.customers.map((id) => [id, stubPseudonym(id), now]),
     { key: ['id'], action: 'nothing' },
   )
 }
 
-/** Creates cards the ledger has not seen, from their earliest event in the batch. */
-async function insertNewCards(
-  trx: Transaction<DB>,
-  adapter: EngineAdapter,
-  ids: string[],
-  events: CardEvent[],
-  cards: CardSnapshot[],
-  now: string,
-): Promise<void> {
+/** A card the ledger has not seen: its starting state and the facts it is created with. */
+type NewCard = {
+  state: CardState
+  locationId: string | null
+  purchaserId: string | null
+}
+
+/** New cards, from their earliest event in the batch (or the snapshot that reports them). */
+function newCards(ids: string[], events: CardEvent[], cards: CardSnapshot[]): NewCard[] {
+  if (ids.length === 0) return []
   const wanted = new Set(ids)
   const first = new Map<
     string,
@@ -332,21 +463,38 @@ async function insertNewCards(
         : { source: snapshot.source, at: snapshot.occurredAt, snapshot },
     )
   }
-  const rows = [...first].map(([id, f]) => [
-    id,
-    f.source,
-    id,
-    f.snapshot?.last4 ?? id.replace(/\D/g, '').slice(-4).padStart(4, '0'),
-    0,
-    0,
-    f.event?.currency ?? f.snapshot?.currency ?? 'USD',
-    'active',
-    f.at,
-    f.event?.locationId ?? null,
-    f.event?.type === 'activate' ? (f.event.customerId ?? null) : null,
-    now,
-  ])
-  await insertMany(
+  return [...first].map(([id, f]) => {
+    const last4 = f.snapshot?.last4 ?? id.replace(/\D/g, '').slice(-4).padStart(4, '0')
+    return {
+      state: {
+        id,
+        source: f.source,
+        gan_last4: last4,
+        currency: f.event?.currency ?? f.snapshot?.currency ?? 'USD',
+        balance_cents: 0,
+        balance_as_of: null,
+        last_activity_at: null,
+        status: 'active',
+        initial_value_cents: 0,
+        issued_at: f.at,
+      },
+      locationId: f.event?.locationId ?? null,
+      purchaserId: f.event?.type === 'activate' ? (f.event.customerId ?? null) : null,
+    }
+  })
+}
+
+/**
+ * Inserts new cards with their state after the batch (before their transactions, which refer
+ * to them). Returns how many were inserted: fewer means another transaction made one first.
+ */
+async function insertNewCards(
+  trx: Transaction<DB>,
+  adapter: EngineAdapter,
+  created: NewCard[],
+  now: string,
+): Promise<number> {
+  return insertMany(
     trx,
     adapter,
     'gift_cards',
@@ -362,9 +510,26 @@ async function insertNewCards(
       'issued_at',
       'issuing_location_id',
       'purchaser_customer_id',
+      'last_activity_at',
+      'balance_as_of',
       'updated_at',
     ],
-    rows,
+    created.map(({ state: s, locationId, purchaserId }) => [
+      s.id,
+      s.source,
+      s.id,
+      s.gan_last4,
+      s.initial_value_cents,
+      s.balance_cents,
+      s.currency,
+      s.status,
+      s.issued_at,
+      locationId,
+      purchaserId,
+      s.last_activity_at,
+      s.balance_as_of,
+      now,
+    ]),
     { key: ['id'], action: 'nothing' },
   )
 }
@@ -496,7 +661,19 @@ function validateEvent(event: CardEvent): CardEvent {
             ? 'occurredAt is not a timestamp'
             : undefined
   if (problem) throw new GiftCardError('INVALID_INPUT', `event ${event.eventId || '?'}: ${problem}`)
-  return { ...event, occurredAt: toIso(at) }
+  return isStorageForm(event.occurredAt) ? event : { ...event, occurredAt: toIso(at) }
+}
+
+const STORAGE_FORM = /^\d{4}-\d\d-(\d\d)T\d\d:\d\d:\d\d\.\d{3}Z$/
+
+/**
+ * Whether a parsed timestamp is already in the form `toIso` writes (UTC, milliseconds), so
+ * it can be kept as it is. Days past the 28th are rewritten anyway: `Date.parse` rolls
+ * 2024-02-30 over to March 1st, and the stored form must say so.
+ */
+function isStorageForm(at: string): boolean {
+  const match = STORAGE_FORM.exec(at)
+  return match !== null && Number(match[1]) <= 28
 }
 
 /** A stable pseudonym for a customer known only by a POS id (no PII is ever stored for it). */

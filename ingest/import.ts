@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
-import { createInterface } from 'node:readline'
-import { type Options as CsvOptions, parse as parseCsv } from 'csv-parse'
-import type { Transaction } from 'kysely'
+import type { ControlledTransaction } from 'kysely'
 import { z } from 'zod'
 import {
   type CardEvent,
@@ -15,8 +13,9 @@ import {
   toIso,
 } from '../core/index.ts'
 import { type Database, type DB, withBulkLoad } from '../db/index.ts'
-import { applyBatch, type BatchResult } from './apply.ts'
-import type { EventListener } from './hooks.ts'
+import { applyBatch, type BatchResult, type KnownIds } from './apply.ts'
+import { type CsvRecord, readCsv } from './csv.ts'
+import type { AppliedEvent, EventListener } from './hooks.ts'
 import { squareActivitySchema, squareActivityToEvents } from './sources/square.ts'
 
 export const IMPORT_FORMATS = ['csv', 'square-jsonl'] as const
@@ -65,21 +64,33 @@ export type ImportReport = {
 
 export type ImportOptions = {
   format: ImportFormat
-  /** Rows applied per database transaction. */
+  /**
+   * Rows per database transaction: each commit saves the checkpoint a killed run resumes
+   * from. Fewer commits write each index page fewer times; on SQLite other writers wait for
+   * the open one (about a second per 50,000 rows).
+   */
   batchSize?: number
+  /** Called with the events once their transaction committed. */
   listeners?: readonly EventListener[]
   onProgress?: (bytesRead: number, totalBytes: number) => void
   onRejected?: (row: RejectedRow) => void
 }
 
+/** Rows applied per `applyBatch` call inside a commit: what is held in memory at a time. */
+const APPLY_ROWS = 20_000
+/** Rejected rows kept in the report (all are counted and passed to `onRejected`). */
+const KEPT_REJECTIONS = 10_000
+
 type Parsed = { line: number; events: CardEvent[] }
+/** A row read from the file: its events, or why it was rejected. */
+type Row = Parsed | { line: number; error: string }
 
 /**
  * Imports an export file into the ledger, streaming (memory stays flat whatever the file size):
- * rows are validated one by one, applied in batches, and a checkpoint is committed with each
- * batch, so a run that is killed resumes after its last committed line. Importing the same
- * file again adds nothing (every event is idempotent on its id). Bad rows are reported with
- * their line number and reason while the good rows go in.
+ * rows are validated one by one and applied 20,000 at a time, and a checkpoint is committed
+ * with each transaction, so a run that is killed resumes after its last committed line.
+ * Importing the same file again adds nothing (every event is idempotent on its id). Bad rows
+ * are reported with their line number and reason while the good rows go in.
  */
 export async function importFile(
   database: Database,
@@ -87,7 +98,6 @@ export async function importFile(
   options: ImportOptions,
 ): Promise<ImportReport> {
   const started = performance.now()
-  const batchSize = options.batchSize ?? 20_000
   const file = await stat(path).catch((err: unknown) => {
     throw new GiftCardError('INVALID_INPUT', `cannot read ${path}: ${describeError(err)}`)
   })
@@ -113,35 +123,46 @@ export async function importFile(
     return report
   }
   const reject = (row: RejectedRow) => {
-    report.rejected.push(row)
+    if (report.rejected.length < KEPT_REJECTIONS) report.rejected.push(row)
     report.rejectedTotal++
     options.onRejected?.(row)
   }
 
-  const stream = createReadStream(path)
-  let batch: Parsed[] = []
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 })
+  const commit = new Committer(database, key, report, options.listeners ?? [], reject)
+  const commitRows = options.batchSize ?? 100_000
+  let chunk: Parsed[] = []
   let lastLine = checkpoint.line
-  const flush = async () => {
-    if (batch.length === 0) return
-    await applyRows(database, batch, key, lastLine, report, reject, options.listeners ?? [])
-    batch = []
-    options.onProgress?.(stream.bytesRead, file.size)
+  const flush = async (final: boolean) => {
+    if (chunk.length > 0) await commit.apply(chunk)
+    chunk = []
+    if (final || commit.rows >= commitRows) {
+      await commit.commit(lastLine)
+      options.onProgress?.(stream.bytesRead, file.size)
+    }
   }
 
   const rows = options.format === 'csv' ? csvRows(stream) : jsonlRows(stream)
   await withBulkLoad(database, async () => {
-    for await (const row of rows) {
-      lastLine = row.line
-      if (row.line <= checkpoint.line) continue
-      report.rows++
-      if ('error' in row) {
-        reject({ line: row.line, reason: row.error })
-        continue
+    try {
+      for await (const read of rows) {
+        for (const row of read) {
+          lastLine = row.line
+          if (row.line <= checkpoint.line) continue
+          report.rows++
+          if ('error' in row) {
+            reject({ line: row.line, reason: row.error })
+            continue
+          }
+          chunk.push(row)
+          if (chunk.length >= Math.min(APPLY_ROWS, commitRows - commit.rows)) await flush(false)
+        }
       }
-      batch.push(row)
-      if (batch.length >= batchSize) await flush()
+      await flush(true)
+    } catch (err) {
+      await commit.rollback()
+      throw err
     }
-    await flush()
   })
   await database.db
     .updateTable('import_checkpoints')
@@ -157,77 +178,126 @@ export async function importFile(
   return report
 }
 
-/** Applies a batch with its checkpoint in one transaction; on failure, row by row to find the bad ones. */
-async function applyRows(
-  database: Database,
-  batch: Parsed[],
-  key: string,
-  lastLine: number,
-  report: ImportReport,
-  reject: (row: RejectedRow) => void,
-  listeners: readonly EventListener[],
-): Promise<void> {
-  const saveCheckpoint = async (trx: Transaction<DB>, applied: number, duplicates: number) => {
+/**
+ * The import's open transaction: chunks of rows are applied into it and `commit` saves the
+ * checkpoint with them. A chunk that fails rolls the transaction back; the rows since the last
+ * commit are then applied again carefully, each chunk in a savepoint and a failing one bisected,
+ * so a bad row is found and left out without undoing the others. Listeners hear of the events
+ * once they are committed.
+ */
+class Committer {
+  /** Rows applied into the open transaction. */
+  rows = 0
+  private open: ControlledTransaction<DB> | undefined
+  /** The rows of the open transaction, to apply again if one of them fails. */
+  private uncommitted: Parsed[][] = []
+  /** Set once a chunk of the open transaction failed: every chunk then goes in a savepoint. */
+  private careful = false
+  private applied: AppliedEvent[] = []
+  private counts = { applied: 0, duplicates: 0 }
+  /** Locations and customers in the ledger or the open transaction. */
+  private known: KnownIds = { locations: new Set(), customers: new Set() }
+  /** Until rows already in the ledger turn up (a copy of a file imported before). */
+  private expectNew = true
+
+  constructor(
+    private readonly database: Database,
+    private readonly key: string,
+    private readonly report: ImportReport,
+    private readonly listeners: readonly EventListener[],
+    private readonly reject: (row: RejectedRow) => void,
+  ) {}
+
+  async apply(rows: Parsed[]): Promise<void> {
+    this.open ??= await this.database.db.startTransaction().execute()
+    this.rows += rows.length
+    this.uncommitted.push(rows)
+    if (this.careful) return this.applyCarefully(rows)
+    try {
+      this.count(await this.applyBatch(rows, false))
+    } catch {
+      // Undo the open transaction and apply its rows again, the failing ones left out.
+      await this.rollback()
+      this.open = await this.database.db.startTransaction().execute()
+      this.careful = true
+      for (const chunk of this.uncommitted) await this.applyCarefully(chunk)
+    }
+  }
+
+  async commit(lastLine: number): Promise<void> {
+    const trx = this.open ?? (await this.database.db.startTransaction().execute())
+    this.open = undefined
     await trx
       .updateTable('import_checkpoints')
       .set((eb) => ({
         line: lastLine,
-        applied: eb('applied', '+', applied),
-        duplicates: eb('duplicates', '+', duplicates),
-        rejected: report.rejectedTotal,
+        applied: eb('applied', '+', this.counts.applied),
+        duplicates: eb('duplicates', '+', this.counts.duplicates),
+        rejected: this.report.rejectedTotal,
         updated_at: toIso(Date.now()),
       }))
-      .where('key', '=', key)
+      .where('key', '=', this.key)
       .execute()
+    await trx.commit().execute()
+    this.report.applied += this.counts.applied
+    this.report.duplicates += this.counts.duplicates
+    const applied = this.applied
+    this.reset()
+    for (const event of applied)
+      for (const listener of this.listeners) await listener.onEvent(event)
   }
-  const count = async (result: BatchResult) => {
-    report.applied += result.applied.length
-    report.duplicates += result.duplicates
-    for (const event of result.applied)
-      for (const listener of listeners) await listener.onEvent(event)
-  }
-  const events = batch.flatMap((r) => r.events)
-  let whole: BatchResult | undefined
-  try {
-    whole = await applyBatch(database, { events, cards: [] }, (trx, result) =>
-      saveCheckpoint(trx, result.applied.length, result.duplicates),
-    )
-  } catch {
-    // Something in the batch cannot apply: bisect it so the good rows still go in.
-  }
-  if (whole) return count(whole)
-  const totals = { applied: 0, duplicates: 0 }
-  await bisect(database, batch, totals, count, reject)
-  await database.db
-    .transaction()
-    .execute((trx) => saveCheckpoint(trx, totals.applied, totals.duplicates))
-}
 
-/**
- * Applies rows in halves until each part either applies or is a single bad row, which is
- * rejected: about log2(n) extra transactions per bad row, rows kept in their order.
- */
-async function bisect(
-  database: Database,
-  rows: Parsed[],
-  totals: { applied: number; duplicates: number },
-  count: (result: BatchResult) => Promise<void>,
-  reject: (row: RejectedRow) => void,
-): Promise<void> {
-  try {
-    const result = await applyBatch(database, { events: rows.flatMap((r) => r.events), cards: [] })
-    totals.applied += result.applied.length
-    totals.duplicates += result.duplicates
-    await count(result)
-  } catch (err) {
-    const [only] = rows
-    if (rows.length === 1 && only) {
-      reject({ line: only.line, reason: describeError(err) })
-      return
+  /** Rolls back the open transaction and forgets what it applied. */
+  async rollback(): Promise<void> {
+    const trx = this.open
+    this.open = undefined
+    this.known = { locations: new Set(), customers: new Set() }
+    this.applied = []
+    this.counts = { applied: 0, duplicates: 0 }
+    await trx?.rollback().execute()
+  }
+
+  private reset(): void {
+    this.rows = 0
+    this.uncommitted = []
+    this.careful = false
+    this.applied = []
+    this.counts = { applied: 0, duplicates: 0 }
+  }
+
+  private applyBatch(rows: Parsed[], savepoint: boolean): Promise<BatchResult> {
+    return applyBatch(
+      this.database,
+      { events: rows.flatMap((r) => r.events), cards: [] },
+      { trx: this.open, savepoint, expectNew: this.expectNew, known: this.known },
+    )
+  }
+
+  private count(result: BatchResult): void {
+    this.counts.applied += result.applied.length
+    this.counts.duplicates += result.duplicates
+    if (result.duplicates > 0) this.expectNew = false
+    if (this.listeners.length > 0) for (const event of result.applied) this.applied.push(event)
+  }
+
+  /**
+   * Applies rows in a savepoint; if they fail, in halves until each part either applies or is
+   * a single bad row, which is rejected: about log2(n) extra savepoints per bad row, rows kept
+   * in their order.
+   */
+  private async applyCarefully(rows: Parsed[]): Promise<void> {
+    try {
+      this.count(await this.applyBatch(rows, true))
+    } catch (err) {
+      const [only] = rows
+      if (rows.length === 1 && only) {
+        this.reject({ line: only.line, reason: describeError(err) })
+        return
+      }
+      const middle = Math.ceil(rows.length / 2)
+      await this.applyCarefully(rows.slice(0, middle))
+      await this.applyCarefully(rows.slice(middle))
     }
-    const middle = Math.ceil(rows.length / 2)
-    await bisect(database, rows.slice(0, middle), totals, count, reject)
-    await bisect(database, rows.slice(middle), totals, count, reject)
   }
 }
 
@@ -265,41 +335,41 @@ async function loadCheckpoint(database: Database, key: string, path: string, for
 
 // ── CSV ───────────────────────────────────────────────────────────────────────────────────
 
-const major = (field: string) =>
-  z.string().transform((text, ctx) => {
-    try {
-      return majorToCents(text)
-    } catch {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${field} must be a decimal amount with at most two decimals, got ${JSON.stringify(text)}`,
-      })
-      return z.NEVER
-    }
+const DECIMAL = /^\d+(?:\.\d{1,2})?$/
+
+/** A major-unit amount as the file writes it; converted to cents once valid. */
+const decimal = (field: string) =>
+  z.string().regex(DECIMAL, {
+    error: (issue) =>
+      String(issue.input).startsWith('-')
+        ? `${field} must not be negative (the type gives the sign)`
+        : `${field} must be a decimal amount with at most two decimals, got ${JSON.stringify(issue.input)}`,
   })
 
-const optionalText = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+const optionalId = (field: string) =>
+  z.string().max(200, `${field} is longer than 200 characters`).optional()
 
-const csvRowSchema = z.object({
-  event_id: z.string().trim().min(1, 'event_id is empty').max(200),
+/**
+ * One CSV row, fields trimmed and empty optional fields left out. Checks only (no transforms):
+ * a million rows go through it, and zod's checks cost a fifth of its transforms.
+ */
+export const csvRowSchema = z.object({
+  event_id: z
+    .string()
+    .min(1, 'event_id is empty')
+    .max(200, 'event_id is longer than 200 characters'),
   occurred_at: z.iso.datetime({ offset: true, error: 'occurred_at must be an ISO 8601 timestamp' }),
-  card_id: z.string().trim().min(1, 'card_id is empty').max(200),
+  card_id: z.string().min(1, 'card_id is empty').max(200, 'card_id is longer than 200 characters'),
   type: z.enum(csvType.options, { error: `type must be one of ${csvType.options.join(', ')}` }),
-  amount: major('amount').refine(
-    (c) => c >= 0,
-    'amount must not be negative (the type gives the sign)',
-  ),
-  currency: z.string().trim().length(3, 'currency must be a 3-letter code'),
-  balance_after: optionalText.pipe(major('balance_after').optional()),
-  location_id: optionalText,
-  terminal_id: optionalText,
-  order_id: optionalText,
-  customer_id: optionalText,
-  employee_id: optionalText,
-  items: optionalText,
+  amount: decimal('amount'),
+  currency: z.string().regex(/^[A-Za-z]{3}$/, 'currency must be a 3-letter code'),
+  balance_after: decimal('balance_after').optional(),
+  location_id: optionalId('location_id'),
+  terminal_id: optionalId('terminal_id'),
+  order_id: optionalId('order_id'),
+  customer_id: optionalId('customer_id'),
+  employee_id: optionalId('employee_id'),
+  items: z.string().optional(),
 })
 
 /** `sku:category:amount` entries separated by `;`. */
@@ -326,63 +396,62 @@ function parseItems(text: string): { sku: string; category: string; amountCents:
     })
 }
 
-async function* csvRows(
-  stream: NodeJS.ReadableStream,
-): AsyncGenerator<Parsed | { line: number; error: string }> {
-  // Arrays, not objects, and the line number from `on_record`: csv-parse's cheapest mode.
-  const options: CsvOptions = {
-    skip_empty_lines: true,
-    relax_column_count: true,
-    // The record's line number rides along as its last element (popped below).
-    on_record: (record: string[], context: { lines: number }) => {
-      record.push(String(context.lines))
-      return record
-    },
-  }
+const REQUIRED = new Set<string>(CSV_REQUIRED)
+
+async function* csvRows(stream: AsyncIterable<Buffer>): AsyncGenerator<Row[]> {
   let columns: string[] | undefined
-  for await (const record of stream.pipe(parseCsv(options)) as AsyncIterable<string[]>) {
-    const line = Number(record.pop())
-    if (!columns) {
-      columns = checkHeader(record)
-      continue
-    }
-    const fields: Record<string, string> = {}
-    for (let c = 0; c < columns.length; c++) {
-      const value = record[c]
-      if (value !== undefined) fields[columns[c] as string] = value
-    }
-    const parsed = csvRowSchema.safeParse(fields)
-    if (!parsed.success) {
-      yield { line, error: parsed.error.issues.map((i) => i.message).join('; ') }
-      continue
-    }
-    const r = parsed.data
-    try {
-      const items = r.items ? parseItems(r.items) : undefined
-      yield {
-        line,
-        events: [
-          {
-            source: 'import',
-            eventId: r.event_id,
-            cardRef: r.card_id,
-            type: r.type,
-            amountCents: signedAmount(r.type, r.amount),
-            currency: r.currency.toUpperCase(),
-            occurredAt: r.occurred_at,
-            ...(r.balance_after !== undefined ? { balanceAfterCents: r.balance_after } : {}),
-            ...(r.location_id ? { locationId: r.location_id } : {}),
-            ...(r.terminal_id ? { terminalId: r.terminal_id } : {}),
-            ...(r.order_id ? { orderId: r.order_id } : {}),
-            ...(r.customer_id ? { customerId: r.customer_id } : {}),
-            ...(r.employee_id ? { employeeId: r.employee_id } : {}),
-            ...(items ? { items } : {}),
-          },
-        ],
+  for await (const records of readCsv(stream)) {
+    const rows: Row[] = []
+    for (const record of records) {
+      if ('error' in record) {
+        rows.push(record)
+        continue
       }
-    } catch (err) {
-      yield { line, error: describeError(err).replace(/^INVALID_INPUT: /, '') }
+      if (!columns) {
+        columns = checkHeader(record.fields)
+        continue
+      }
+      rows.push(csvRow(columns, record))
     }
+    yield rows
+  }
+}
+
+function csvRow(columns: string[], { line, fields }: CsvRecord): Row {
+  if (fields.length > columns.length) {
+    return { line, error: `the row has ${fields.length} fields, the header ${columns.length}` }
+  }
+  const values: Record<string, string> = {}
+  for (let c = 0; c < fields.length; c++) {
+    const name = columns[c] as string
+    const value = (fields[c] as string).trim()
+    if (value !== '' || REQUIRED.has(name)) values[name] = value
+  }
+  const parsed = csvRowSchema.safeParse(values)
+  if (!parsed.success) {
+    return { line, error: parsed.error.issues.map((i) => i.message).join('; ') }
+  }
+  const r = parsed.data
+  try {
+    const event: CardEvent = {
+      source: 'import',
+      eventId: r.event_id,
+      cardRef: r.card_id,
+      type: r.type,
+      amountCents: signedAmount(r.type, majorToCents(r.amount)),
+      currency: r.currency.toUpperCase(),
+      occurredAt: r.occurred_at,
+    }
+    if (r.balance_after !== undefined) event.balanceAfterCents = majorToCents(r.balance_after)
+    if (r.location_id) event.locationId = r.location_id
+    if (r.terminal_id) event.terminalId = r.terminal_id
+    if (r.order_id) event.orderId = r.order_id
+    if (r.customer_id) event.customerId = r.customer_id
+    if (r.employee_id) event.employeeId = r.employee_id
+    if (r.items) event.items = parseItems(r.items)
+    return { line, events: [event] }
+  } catch (err) {
+    return { line, error: describeError(err).replace(/^INVALID_INPUT: /, '') }
   }
 }
 
@@ -407,32 +476,50 @@ function checkHeader(header: string[]): string[] {
 
 // ── Square JSON lines ─────────────────────────────────────────────────────────────────────
 
-async function* jsonlRows(
-  stream: NodeJS.ReadableStream,
-): AsyncGenerator<Parsed | { line: number; error: string }> {
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
+async function* jsonlRows(stream: AsyncIterable<Buffer>): AsyncGenerator<Row[]> {
+  const decoder = new TextDecoder('utf-8')
+  let text = ''
   let line = 0
-  for await (const text of lines) {
-    line++
-    if (text.trim() === '') continue
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      yield { line, error: 'not valid JSON' }
-      continue
+  const take = (final: boolean): Row[] => {
+    const rows: Row[] = []
+    let pos = 0
+    for (;;) {
+      let end = text.indexOf('\n', pos)
+      if (end === -1) {
+        if (!final || pos >= text.length) break
+        end = text.length
+      }
+      line++
+      const row = jsonlRow(line, text.slice(pos, end))
+      if (row) rows.push(row)
+      pos = end + 1
     }
-    const parsed = squareActivitySchema.safeParse(json)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      yield { line, error: `${issue?.path.join('.') || 'activity'}: ${issue?.message}` }
-      continue
-    }
-    const events = squareActivityToEvents(parsed.data)
-    if (events.length === 0) {
-      yield { line, error: `unknown Square activity type ${parsed.data.type}` }
-      continue
-    }
-    yield { line, events }
+    text = text.slice(Math.min(pos, text.length))
+    return rows
   }
+  for await (const chunk of stream) {
+    text += decoder.decode(chunk, { stream: true })
+    yield take(false)
+  }
+  text += decoder.decode()
+  yield take(true)
+}
+
+function jsonlRow(line: number, text: string): Row | undefined {
+  if (text.trim() === '') return undefined
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return { line, error: 'not valid JSON' }
+  }
+  const parsed = squareActivitySchema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    return { line, error: `${issue?.path.join('.') || 'activity'}: ${issue?.message}` }
+  }
+  const events = squareActivityToEvents(parsed.data)
+  if (events.length === 0)
+    return { line, error: `unknown Square activity type ${parsed.data.type}` }
+  return { line, events }
 }

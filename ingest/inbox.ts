@@ -176,11 +176,12 @@ export class Inbox {
     }
     let result: Awaited<ReturnType<typeof applyBatch>> | undefined
     try {
-      result = await applyBatch(this.database, normalized, async (trx) => {
-        await markProcessed(
-          trx,
-          toApply.map((d) => d.rowId),
-        )
+      result = await applyBatch(this.database, normalized, {
+        within: (trx) =>
+          markProcessed(
+            trx,
+            toApply.map((d) => d.rowId),
+          ),
       })
     } catch {
       // Something in the group cannot apply: apply each delivery alone to find it.
@@ -251,8 +252,8 @@ export class Inbox {
     normalized: Normalized,
   ): Promise<InboxOutcome> {
     try {
-      const result = await applyBatch(this.database, normalized, async (trx) => {
-        await markProcessed(trx, [rowId])
+      const result = await applyBatch(this.database, normalized, {
+        within: (trx) => markProcessed(trx, [rowId]),
       })
       await this.notify(result.applied)
       const status: InboxStatus =

@@ -97,25 +97,31 @@ export async function syncSquare(
       if (!report.lastEventAt || parsed.data.created_at > report.lastEventAt)
         report.lastEventAt = toIso(Date.parse(parsed.data.created_at))
     }
-    const result = await applyBatch(database, { events, cards: [] }, async (trx) => {
-      const now = toIso(Date.now())
-      await trx
-        .insertInto('sync_state')
-        .values({
-          source: 'square',
-          cursor: page.cursor ?? null,
-          last_event_at: report.lastEventAt,
-          updated_at: now,
-        })
-        .onConflict((oc) =>
-          oc.column('source').doUpdateSet({
-            cursor: page.cursor ?? null,
-            last_event_at: report.lastEventAt,
-            updated_at: now,
-          }),
-        )
-        .execute()
-    })
+    const result = await applyBatch(
+      database,
+      { events, cards: [] },
+      {
+        within: async (trx) => {
+          const now = toIso(Date.now())
+          await trx
+            .insertInto('sync_state')
+            .values({
+              source: 'square',
+              cursor: page.cursor ?? null,
+              last_event_at: report.lastEventAt,
+              updated_at: now,
+            })
+            .onConflict((oc) =>
+              oc.column('source').doUpdateSet({
+                cursor: page.cursor ?? null,
+                last_event_at: report.lastEventAt,
+                updated_at: now,
+              }),
+            )
+            .execute()
+        },
+      },
+    )
     report.applied += result.applied.length
     report.duplicates += result.duplicates
     for (const event of result.applied)

@@ -7,7 +7,7 @@ import { progressBar } from '../progress.ts'
 
 const importOptions = z.object({
   format: z.enum(IMPORT_FORMATS, { error: `must be ${IMPORT_FORMATS.join(' or ')}` }).optional(),
-  batchSize: intOption(1, 100_000).default(20_000),
+  batchSize: intOption(1, 1_000_000).default(100_000),
   json: z.boolean().default(false),
 })
 
@@ -25,7 +25,11 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
       '--format <format>',
       'csv or square-jsonl (default: by extension, .jsonl → square-jsonl)',
     )
-    .option('--batch-size <n>', 'rows per database transaction', '20000')
+    .option(
+      '--batch-size <n>',
+      'rows per database transaction (a killed import resumes after the last one)',
+      '100000',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (file: string, raw) => {
       const options = parseOptions(importOptions, raw)
