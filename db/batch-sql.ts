@@ -27,6 +27,8 @@ export async function insertMany(
   rows: readonly (readonly unknown[])[],
   onConflict?: OnConflict,
 ): Promise<number> {
+  if (adapter.runEach)
+    return adapter.runEach(statementFor(adapter, table, columns, 1, onConflict), rows)
   let affected = 0
   const perStatement = Math.max(1, Math.min(500, Math.floor(MAX_PARAMETERS / columns.length)))
   for (const [start, size] of chunks(rows.length, perStatement)) {

@@ -28,7 +28,9 @@ export type CardSnapshot = {
 export type Normalized = { events: CardEvent[]; cards: CardSnapshot[] }
 
 export type BatchResult = {
+  /** The events applied, in the order applied (empty if the caller asked not to keep them). */
   applied: AppliedEvent[]
+  appliedCount: number
   /** Events already in the ledger (same source and event id): nothing was changed. */
   duplicates: number
 }
@@ -59,18 +61,38 @@ export type ApplyOptions = {
   /** Runs last inside the same transaction, with the result (the inbox and imports record progress here). */
   within?: (trx: Transaction<DB>, result: BatchResult) => Promise<void>
   /**
+   * Card states kept across the batches of the caller's transaction (`trx`): a card is read
+   * once and written once per transaction, not once per batch. The caller calls `write`
+   * before it commits, and drops the cache if it rolls back.
+   */
+  cache?: CardCache
+  /**
    * Skips looking up which events the ledger already holds and counts the inserted rows
    * instead; if any event turns out to be there, the transaction is rolled back and the batch
    * applied again the careful way. For large batches that are expected to be new (an import
    * going forward): one index probe per event instead of two.
    */
   expectNew?: boolean
+  /** Whether to return the applied events (default true); an import without listeners only counts them. */
+  keepApplied?: boolean
   /**
    * Locations and customers known to exist (an import's memory across batches): their stub
    * rows are not written again. Filled with the ids this batch made once it has applied; a
    * caller that then rolls back its own transaction must forget them.
    */
   known?: KnownIds
+}
+
+/** Cards read and changed inside one open transaction, written back once at its end. */
+export class CardCache {
+  readonly states = new Map<string, CardState>()
+  readonly dirty = new Set<string>()
+
+  async write(database: Database, trx: Transaction<DB>): Promise<void> {
+    const changed = [...this.dirty].map((id) => this.states.get(id) as CardState)
+    this.dirty.clear()
+    await writeCards(trx, database.adapter, changed, toIso(Date.now()))
+  }
 }
 
 /** Ids of rows known to be in the ledger (locations and customers are never deleted). */
@@ -118,8 +140,8 @@ export async function applyBatch(
     }
   }
   if (options.known) {
-    for (const id of stubs.locations) options.known.locations.add(id)
-    for (const id of stubs.customers) options.known.customers.add(id)
+    for (const id of stubs.locations) options.known.locations.add(detached(id))
+    for (const id of stubs.customers) options.known.customers.add(detached(id))
   }
   return result
 }
@@ -138,7 +160,15 @@ async function applyInTransaction(
     const cardIds = new Set<string>()
     for (const e of events) cardIds.add(e.cardRef)
     for (const c of cards) cardIds.add(c.cardRef)
-    const states = await lockCards(trx, adapter, [...cardIds])
+    const cache = options.cache
+    const states = await lockCards(
+      trx,
+      adapter,
+      cache ? [...cardIds].filter((id) => !cache.states.has(id)) : [...cardIds],
+    )
+    if (cache)
+      for (const id of cardIds)
+        if (cache.states.has(id)) states.set(id, cache.states.get(id) as CardState)
     // Cards the ledger has not seen start from their earliest event in the batch; they are
     // inserted once, with their state after the batch.
     const created = newCards(
@@ -150,13 +180,17 @@ async function applyInTransaction(
 
     // Duplicates: twice in this batch, or (unless expected new) already in the ledger.
     const seen = options.expectNew
-      ? new Set<string>()
+      ? new Map<string, Set<string>>()
       : await existingEventIds(trx, adapter, events)
     const fresh: CardEvent[] = []
     for (const event of events) {
-      const key = `${event.source}\u0000${event.eventId}`
-      if (seen.has(key)) continue
-      seen.add(key)
+      let ids = seen.get(event.source)
+      if (!ids) {
+        ids = new Set()
+        seen.set(event.source, ids)
+      }
+      if (ids.has(event.eventId)) continue
+      ids.add(event.eventId)
       fresh.push(event)
     }
 
@@ -168,6 +202,8 @@ async function applyInTransaction(
     }
 
     const applied: AppliedEvent[] = []
+    const keep = options.keepApplied ?? true
+    let appliedCount = 0
     const rows: unknown[][] = []
     const heldRedemptions: { cardId: string; event: CardEvent }[] = []
     for (const [cardId, cardEvents] of byCard) {
@@ -194,7 +230,9 @@ async function applyInTransaction(
           event.customerId ?? null,
           event.employeeId ?? null,
         ])
-        applied.push({ ...event, cardId, amountCents: amount, balanceAfterCents: ledgerBalance })
+        appliedCount++
+        if (keep)
+          applied.push({ ...event, cardId, amountCents: amount, balanceAfterCents: ledgerBalance })
       }
     }
     for (const snapshot of cards) {
@@ -217,7 +255,7 @@ async function applyInTransaction(
     )
     if (options.expectNew && inserted !== rows.length) throw new ApplyAgain('not new')
     const items: unknown[][] = []
-    for (const e of applied) {
+    for (const e of fresh) {
       if (!e.orderId || !e.items) continue
       for (const i of e.items) items.push([e.orderId, i.sku, i.category, i.amountCents])
     }
@@ -230,18 +268,35 @@ async function applyInTransaction(
     )
 
     const isNew = new Set(created.map((c) => c.state.id))
-    await writeCards(
-      trx,
-      adapter,
-      [...states.values()].filter((s) => !isNew.has(s.id)),
-      now,
-    )
+    if (cache) {
+      // Written once when the caller's transaction ends (`CardCache.write`).
+      for (const [id, state] of states) {
+        cache.states.set(id, state)
+        if (!isNew.has(id)) cache.dirty.add(id)
+      }
+    } else {
+      await writeCards(
+        trx,
+        adapter,
+        [...states.values()].filter((s) => !isNew.has(s.id)),
+        now,
+      )
+    }
     for (const snapshot of cards) await writeSnapshotFields(trx, snapshot)
     await raiseHeldCardAlerts(trx, heldRedemptions, now)
-    const result = { applied, duplicates: events.length - fresh.length }
+    const result = { applied, appliedCount, duplicates: events.length - fresh.length }
     await options.within?.(trx, result)
     return result
   })
+}
+
+/**
+ * A copy of a string that does not keep the text it was cut from alive: V8 keeps a substring
+ * of 13 characters or more as a slice of its parent, so an id kept for a whole import would
+ * otherwise hold on to the megabyte of file text it was read from.
+ */
+function detached(text: string): string {
+  return ` ${text}`.slice(1)
 }
 
 /** Runs `work` in a transaction of its own, or in the caller's (in a savepoint of it if asked). */
@@ -617,8 +672,8 @@ async function existingEventIds(
   trx: Transaction<DB>,
   adapter: EngineAdapter,
   events: CardEvent[],
-): Promise<Set<string>> {
-  const found = new Set<string>()
+): Promise<Map<string, Set<string>>> {
+  const found = new Map<string, Set<string>>()
   const bySource = new Map<string, string[]>()
   for (const e of events) {
     const ids = bySource.get(e.source)
@@ -636,7 +691,7 @@ async function existingEventIds(
       },
       ids,
     )
-    for (const row of rows) found.add(`${source}\u0000${row.event_id}`)
+    found.set(source, new Set(rows.map((row) => row.event_id)))
   }
   return found
 }
@@ -664,7 +719,7 @@ function validateEvent(event: CardEvent): CardEvent {
   return isStorageForm(event.occurredAt) ? event : { ...event, occurredAt: toIso(at) }
 }
 
-const STORAGE_FORM = /^\d{4}-\d\d-(\d\d)T\d\d:\d\d:\d\d\.\d{3}Z$/
+const STORAGE_FORM = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
 /**
  * Whether a parsed timestamp is already in the form `toIso` writes (UTC, milliseconds), so
@@ -672,8 +727,9 @@ const STORAGE_FORM = /^\d{4}-\d\d-(\d\d)T\d\d:\d\d:\d\d\.\d{3}Z$/
  * 2024-02-30 over to March 1st, and the stored form must say so.
  */
 function isStorageForm(at: string): boolean {
-  const match = STORAGE_FORM.exec(at)
-  return match !== null && Number(match[1]) <= 28
+  if (!STORAGE_FORM.test(at)) return false
+  const tens = at.charCodeAt(8) - 48
+  return tens < 2 || (tens === 2 && at.charCodeAt(9) <= 56) // day ≤ 28
 }
 
 /** A stable pseudonym for a customer known only by a POS id (no PII is ever stored for it). */

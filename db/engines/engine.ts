@@ -74,6 +74,14 @@ export interface EngineAdapter {
     onBatch: (rows: Row[]) => void | Promise<void>,
     batchSize?: number,
   ): Promise<void>
+  /**
+   * Where the engine inserts faster one row per execution of a prepared statement than in
+   * multi-row statements (SQLite: 1,000,000 ledger rows in 7.4 s against 9.7 s in statements
+   * of 500 rows), runs the single-row statement `text` once per row on the connection of the
+   * open transaction and returns the rows it changed. PostgreSQL leaves it out: a round trip
+   * per row would cost far more than the statement.
+   */
+  runEach?(text: string, rows: readonly (readonly unknown[])[]): number
   /** `FROM` text for a pass that reads a whole table: SQLite is told not to walk an index. */
   fullScan(table: keyof DB & string): string
 }

@@ -35,7 +35,19 @@ export function openSqlite(path: string): {
 }
 
 function sqliteAdapter(raw: SqliteDatabase.Database, path: string): EngineAdapter {
+  const singleRow = new Map<string, SqliteDatabase.Statement>()
   return {
+    runEach(text, rows) {
+      let statement = singleRow.get(text)
+      if (!statement) {
+        statement = raw.prepare(text)
+        singleRow.set(text, statement)
+      }
+      let changed = 0
+      for (const row of rows) changed += statement.run(row as unknown[]).changes
+      return changed
+    },
+
     async scan<Row>(
       query: { sql: string; parameters: readonly unknown[] },
       onBatch: (rows: Row[]) => void | Promise<void>,

@@ -122,6 +122,43 @@ for (const dialect of DIALECTS) {
       expect(await ledgerDigest(database)).toBe(before)
     })
 
+    it('leaves out a row that cannot apply in a later transaction, reading that part of the file again, and counts each row once', async () => {
+      // 40 cards, each activated for $10 then redeemed $1 a day; card 17's fifth redemption
+      // asks for $50. Commits of 100 rows: the bad row sits in the third transaction.
+      const lines = ['event_id,occurred_at,card_id,type,amount,currency']
+      for (let day = 0; day < 6; day++)
+        for (let card = 0; card < 40; card++) {
+          const at = new Date(Date.UTC(2025, 2, 1 + day, 12, 0, card)).toISOString()
+          const bad = card === 17 && day === 5
+          lines.push(
+            `long-${dialect.name}-${day}-${card},${at},gc-long-${card},${day === 0 ? 'activate' : 'redeem'},${day === 0 ? '10' : bad ? '50' : '1'},USD`,
+          )
+        }
+      lines.splice(210, 0, 'broken,row') // in the same transaction as the bad row, before it
+      const path = join(dir, `long-${dialect.name}.csv`)
+      writeFileSync(path, `${lines.join('\n')}\n`)
+      const seen: number[] = []
+      const report = await importFile(database, path, {
+        format: 'csv',
+        batchSize: 100,
+        onRejected: (row) => seen.push(row.line),
+      })
+      const badLine = 1 + 5 * 40 + 17 + 1 + 1 // header, five days, card 17, the broken row before it
+      expect(seen).toEqual([211, badLine])
+      expect(report).toMatchObject({ rows: 241, applied: 239, duplicates: 0 })
+      expect(report.rejected.map((r) => r.line)).toEqual([211, badLine])
+      expect(report.rejected[1]?.reason).toMatch(/would take card gc-long-17 below zero/)
+      expect((await getCard(database.db, 'gc-long-17'))?.balance_cents).toBe(600)
+      expect((await getCard(database.db, 'gc-long-3'))?.balance_cents).toBe(500)
+      const checkpoint = await database.db
+        .selectFrom('import_checkpoints')
+        .select(['applied', 'rejected', 'completed_at'])
+        .where('path', '=', path)
+        .executeTakeFirstOrThrow()
+      expect(checkpoint).toMatchObject({ applied: 239, rejected: 2 })
+      expect(checkpoint.completed_at).not.toBeNull()
+    })
+
     it('refuses a header without the required columns, naming them', async () => {
       const path = join(dir, `header-${dialect.name}.csv`)
       writeFileSync(path, 'event_id,card_id,type\nx,y,load\n')
