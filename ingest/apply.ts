@@ -46,6 +46,8 @@ type CardState = {
   status: CardStatus
   initial_value_cents: number
   issued_at: string
+  /** Set when an event moved `issued_at` earlier since the card was read. */
+  issuedMoved?: boolean
 }
 
 /** How `applyBatch` may go about its work; the result is the same either way. */
@@ -400,7 +402,10 @@ function replay(state: CardState, event: CardEvent): { amount: number; ledgerBal
   }
   if (event.type === 'activate') {
     if (state.initial_value_cents === 0) state.initial_value_cents = amount
-    if (event.occurredAt < state.issued_at) state.issued_at = event.occurredAt
+    if (event.occurredAt < state.issued_at) {
+      state.issued_at = event.occurredAt
+      state.issuedMoved = true
+    }
   }
   if (newest) state.status = nextStatus(state.status, event.type, state.balance_cents)
   return { amount, ledgerBalance: state.balance_cents }
@@ -589,57 +594,76 @@ async function insertNewCards(
   )
 }
 
-/** Writes the cards' new state back: one multi-row upsert per 500 cards (every row exists). */
+/**
+ * Writes the cards' new state back (every row exists). `issued_at` is indexed, so it is only
+ * written for the few cards whose issue date an earlier activation moved: rewriting an
+ * indexed column costs an index update per card even when its value is unchanged.
+ */
 async function writeCards(
   trx: Transaction<DB>,
   adapter: EngineAdapter,
   states: CardState[],
   now: string,
 ): Promise<void> {
+  const columns = [
+    'id',
+    'source',
+    'gan_last4',
+    'currency',
+    'initial_value_cents',
+    'balance_cents',
+    'status',
+    'issued_at',
+    'last_activity_at',
+    'balance_as_of',
+    'updated_at',
+  ]
+  const set = [
+    'initial_value_cents',
+    'balance_cents',
+    'status',
+    'last_activity_at',
+    'balance_as_of',
+    'updated_at',
+  ]
+  const row = (s: CardState) => [
+    s.id,
+    s.source,
+    s.gan_last4,
+    s.currency,
+    s.initial_value_cents,
+    s.balance_cents,
+    s.status,
+    s.issued_at,
+    s.last_activity_at,
+    s.balance_as_of,
+    now,
+  ]
   await insertMany(
     trx,
     adapter,
     'gift_cards',
-    [
-      'id',
-      'source',
-      'gan_last4',
-      'currency',
-      'initial_value_cents',
-      'balance_cents',
-      'status',
-      'issued_at',
-      'last_activity_at',
-      'balance_as_of',
-      'updated_at',
-    ],
-    states.map((s) => [
-      s.id,
-      s.source,
-      s.gan_last4,
-      s.currency,
-      s.initial_value_cents,
-      s.balance_cents,
-      s.status,
-      s.issued_at,
-      s.last_activity_at,
-      s.balance_as_of,
-      now,
-    ]),
+    columns,
+    states.filter((s) => !s.issuedMoved).map(row),
     {
       key: ['id'],
       action: 'update',
-      set: [
-        'initial_value_cents',
-        'balance_cents',
-        'status',
-        'issued_at',
-        'last_activity_at',
-        'balance_as_of',
-        'updated_at',
-      ],
+      set,
     },
   )
+  await insertMany(
+    trx,
+    adapter,
+    'gift_cards',
+    columns,
+    states.filter((s) => s.issuedMoved).map(row),
+    {
+      key: ['id'],
+      action: 'update',
+      set: [...set, 'issued_at'],
+    },
+  )
+  for (const s of states) s.issuedMoved = false
 }
 
 /**
