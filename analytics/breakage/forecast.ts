@@ -94,24 +94,34 @@ export async function forecastBreakage(
     }
   })
 
+  // Risk and its bootstrap spread belong to a slot, not a card: computed once per slot.
   const risk = neverRedeemedBySlot(model)
-  const cardRisks = history.openCards
-    .map((card) => {
-      const i = slotOf(card)
-      const spread = riskSamples.map((r) => r[i] as number).sort((a, b) => a - b)
-      return {
-        cardId: card.id,
-        balanceCents: card.balance,
-        ageMonths: card.age,
-        neverRedeemed: Number((risk[i] as number).toFixed(4)),
-        // Narrow bootstrap spread → high confidence.
-        confidence: Number(
-          Math.max(0, 1 - 2 * (quantile(spread, 0.9) - quantile(spread, 0.1))).toFixed(3),
-        ),
-      }
-    })
-    .sort((a, b) => b.neverRedeemed * b.balanceCents - a.neverRedeemed * a.balanceCents)
-    .slice(0, options.topCards ?? 100)
+  const confidence = new Map<number, number>()
+  const confidenceOf = (slot: number) => {
+    let c = confidence.get(slot)
+    if (c === undefined) {
+      const spread = riskSamples.map((r) => r[slot] as number).sort((a, b) => a - b)
+      // Narrow bootstrap spread → high confidence.
+      c = Number(Math.max(0, 1 - 2 * (quantile(spread, 0.9) - quantile(spread, 0.1))).toFixed(3))
+      confidence.set(slot, c)
+    }
+    return c
+  }
+  const top = topBy(
+    history.openCards,
+    (card) => (risk[slotOf(card)] as number) * card.balance,
+    options.topCards ?? 100,
+  )
+  const cardRisks = top.map((card) => {
+    const i = slotOf(card)
+    return {
+      cardId: card.id,
+      balanceCents: card.balance,
+      ageMonths: card.age,
+      neverRedeemed: Number((risk[i] as number).toFixed(4)),
+      confidence: confidenceOf(i),
+    }
+  })
 
   const ultimateBreakage = outstandingBreakage
   const forecast: BreakageForecast = {
@@ -249,6 +259,45 @@ async function actualRunoff(
     }
   }
   return monthly
+}
+
+/** The `k` items with the largest `score`, largest first, without sorting them all. */
+export function topBy<T>(items: readonly T[], score: (item: T) => number, k: number): T[] {
+  // A min-heap of the best k so far: O(n log k).
+  const heap: { item: T; score: number }[] = []
+  const less = (a: number, b: number) =>
+    (heap[a] as { score: number }).score < (heap[b] as { score: number }).score
+  const swap = (a: number, b: number) => {
+    const t = heap[a] as { item: T; score: number }
+    heap[a] = heap[b] as { item: T; score: number }
+    heap[b] = t
+  }
+  for (const item of items) {
+    const value = score(item)
+    if (heap.length === k) {
+      if (k === 0 || value <= (heap[0] as { score: number }).score) continue
+      heap[0] = { item, score: value }
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < heap.length && less(l, m)) m = l
+        if (r < heap.length && less(r, m)) m = r
+        if (m === i) break
+        swap(i, m)
+        i = m
+      }
+    } else {
+      heap.push({ item, score: value })
+      for (let i = heap.length - 1; i > 0; ) {
+        const parent = (i - 1) >> 1
+        if (!less(i, parent)) break
+        swap(i, parent)
+        i = parent
+      }
+    }
+  }
+  return heap.sort((a, b) => b.score - a.score).map((h) => h.item)
 }
 
 function quantile(sorted: readonly number[], q: number): number {

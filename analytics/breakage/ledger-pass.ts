@@ -19,13 +19,21 @@ function bucket(value: number, edges: readonly number[]): number {
   return b
 }
 
+/** Buckets looked up rather than searched (the ledger pass asks tens of millions of times). */
+const bucketTable = (edges: readonly number[]) =>
+  Int8Array.from({ length: (edges.at(-1) as number) + 1 }, (_, v) => bucket(v, edges))
+const AGE_BUCKET = bucketTable(AGE_EDGES)
+const RECENCY_BUCKET = bucketTable(RECENCY_EDGES)
+const lookup = (table: Int8Array, value: number) =>
+  table[value < 0 ? 0 : value >= table.length ? table.length - 1 : value] as number
+
 /**
  * The estimation state of a balance: age bucket × recency bucket × residual or not × reloaded
  * or not (a card topped up since activation is spent like a wallet, not like a gift).
  */
 export function stateOf(age: number, recency: number, small: boolean, reloaded: boolean): number {
   return (
-    ((bucket(age, AGE_EDGES) * RECENCY_EDGES.length + bucket(recency, RECENCY_EDGES)) * 2 +
+    ((lookup(AGE_BUCKET, age) * RECENCY_EDGES.length + lookup(RECENCY_BUCKET, recency)) * 2 +
       (small ? 1 : 0)) *
       2 +
     (reloaded ? 1 : 0)
@@ -63,9 +71,6 @@ export type RunoffHistory = {
   /** Exposure and redemptions in the twelve months before the cut-off (the naive baseline). */
   lastYear: { exposure: number; redeemed: number }
 }
-
-/** Cards read per page beside the ledger pass. */
-const CARD_PAGE = 50_000
 
 export function cell(cohort: number, state: number, moy: number): number {
   return (cohort * STATE_COUNT + state) * 12 + moy
@@ -180,27 +185,15 @@ export async function readRunoffHistory(
     load_count: number
     spent: number
   }
-  // The cards' issue dates, read alongside in the same (id) order, a page at a time.
-  let issued = new Map<string, string>()
-  let lastCardId: string | undefined
-  let cardsDone = false
-  const issuedAt = async (id: string): Promise<string> => {
-    for (;;) {
-      const at = issued.get(id)
-      if (at !== undefined) return at
-      if (cardsDone) throw new Error(`card ${id} of the ledger is not among the cards`)
-      let query = database.db
-        .selectFrom('gift_cards')
-        .select(['id', 'issued_at'])
-        .orderBy('id')
-        .limit(CARD_PAGE)
-      if (lastCardId !== undefined) query = query.where('id', '>', lastCardId)
-      const page = await query.execute()
-      issued = new Map(page.map((c) => [c.id, c.issued_at]))
-      lastCardId = page.at(-1)?.id ?? lastCardId
-      cardsDone = page.length < CARD_PAGE
-    }
-  }
+  // The cards' issue months, read first in one pass in storage order (walking the id index
+  // instead visits the table at random: 3 s at 1M cards against under 1).
+  const issueMonths = new Map<string, number>()
+  await adapter.scan<{ id: string; issued_at: string }>(
+    { sql: `select id, issued_at from ${adapter.fullScan('gift_cards')}`, parameters: [] },
+    (rows) => {
+      for (const row of rows) issueMonths.set(row.id, monthIndex(parseDate(row.issued_at)))
+    },
+  )
   await adapter.scan<MonthRow>(
     {
       sql: `select card_id, substr(occurred_at, 1, 7) as month,
@@ -214,14 +207,14 @@ export async function readRunoffHistory(
         order by card_id, month`,
       parameters: [cutoff],
     },
-    async (rows) => {
+    (rows) => {
       for (const row of rows) {
         if (card?.id !== row.card_id) {
           finishCard()
-          const issueMonth = Math.max(
-            firstMonth,
-            monthIndex(parseDate(await issuedAt(row.card_id))),
-          )
+          const issued = issueMonths.get(row.card_id)
+          if (issued === undefined)
+            throw new Error(`card ${row.card_id} of the ledger is not among the cards`)
+          const issueMonth = Math.max(firstMonth, issued)
           card = {
             id: row.card_id,
             issueMonth,
