@@ -1,4 +1,4 @@
-type Stat = { n: number; mean: number; m2: number }
+import { FloatColumn, IntColumn, Interner } from './columns.ts'
 
 /** The parties to a money movement whose history an amount is scored against. */
 export const ANOMALY_PARTIES = ['card', 'customer', 'terminal', 'location'] as const
@@ -6,16 +6,49 @@ export type AnomalyParty = (typeof ANOMALY_PARTIES)[number]
 
 export type AnomalyScore = { score: number; z: number; entity: string | null }
 
+/** Running mean and variance (Welford) of log amounts per numbered entity, as columns. */
+class StatTable {
+  readonly names = new Interner()
+  private readonly n = new IntColumn()
+  private readonly mean = new FloatColumn()
+  private readonly m2 = new FloatColumn()
+
+  constructor(private readonly minHistory: number) {}
+
+  /** The z-score of `x` against entity `i`'s history (0 without enough of it), then adds `x`. */
+  update(i: number, x: number): number {
+    const n = this.n.get(i)
+    const mean = this.mean.get(i)
+    const m2 = this.m2.get(i)
+    let z = 0
+    if (n >= this.minHistory) {
+      const sd = Math.sqrt(m2 / (n - 1))
+      z = sd > 1e-9 ? (x - mean) / sd : x > mean + 1e-9 ? 10 : 0
+    }
+    const count = n + 1
+    const delta = x - mean
+    const nextMean = mean + delta / count
+    this.n.set(i, count)
+    this.mean.set(i, nextMean)
+    this.m2.set(i, m2 + delta * (x - nextMean))
+    return z
+  }
+}
+
 /**
  * How unusual an amount is against the history of each party to it: the card, the customer,
  * the terminal and the location. Each keeps a running mean and variance of log amounts
  * (Welford), so scoring an event costs O(1); an entity needs a few events before it counts.
  */
 export class AnomalyScorer {
-  /** One map per kind of party, keyed by its id (no key is built per event). */
-  private readonly byParty = new Map<string, Map<string, Stat>>()
+  /** One table per kind of party; entities are numbered within their kind. */
+  private readonly tables = new Map<string, StatTable>()
+  /** Cards numbered by the caller (the fraud engine numbers them once for all its state). */
+  private readonly cards: StatTable
 
-  constructor(private readonly minHistory = 5) {}
+  constructor(private readonly minHistory = 5) {
+    this.cards = new StatTable(minHistory)
+  }
 
   /**
    * Scores a money movement against what each entity (`kind:id`) did before (0 = ordinary,
@@ -38,10 +71,13 @@ export class AnomalyScorer {
     return result(worstZ, worst)
   }
 
-  /** The same, for the four parties of a ledger event, without building a key per event. */
+  /**
+   * The same, for the four parties of a ledger event: the card by the caller's number for it
+   * (-1 for none), the others by id.
+   */
   observeParties(
     amountCents: number,
-    card: string | null,
+    card: { number: number; id: string } | null,
     customer: string | null,
     terminal: string | null,
     location: string | null,
@@ -50,11 +86,19 @@ export class AnomalyScorer {
     let worstZ = 0
     let worstKind: AnomalyParty | null = null
     let worstId = ''
-    const ids = [card, customer, terminal, location]
-    for (let i = 0; i < 4; i++) {
-      const id = ids[i]
+    if (card) {
+      const z = this.cards.update(card.number, x)
+      if (z > worstZ) {
+        worstZ = z
+        worstKind = 'card'
+        worstId = card.id
+      }
+    }
+    const others = [customer, terminal, location]
+    for (let i = 0; i < 3; i++) {
+      const id = others[i]
       if (id === null || id === undefined) continue
-      const kind = ANOMALY_PARTIES[i] as AnomalyParty
+      const kind = ANOMALY_PARTIES[i + 1] as AnomalyParty
       const z = this.#update(kind, id, x)
       if (z > worstZ) {
         worstZ = z
@@ -65,28 +109,13 @@ export class AnomalyScorer {
     return result(worstZ, worstKind ? `${worstKind}:${worstId}` : null)
   }
 
-  /** The z-score of `x` against the entity's history (0 without enough of it), then adds `x`. */
   #update(kind: string, id: string, x: number): number {
-    let stats = this.byParty.get(kind)
-    if (!stats) {
-      stats = new Map()
-      this.byParty.set(kind, stats)
+    let table = this.tables.get(kind)
+    if (!table) {
+      table = new StatTable(this.minHistory)
+      this.tables.set(kind, table)
     }
-    let s = stats.get(id)
-    if (!s) {
-      s = { n: 0, mean: 0, m2: 0 }
-      stats.set(id, s)
-    }
-    let z = 0
-    if (s.n >= this.minHistory) {
-      const sd = Math.sqrt(s.m2 / (s.n - 1))
-      z = sd > 1e-9 ? (x - s.mean) / sd : x > s.mean + 1e-9 ? 10 : 0
-    }
-    s.n++
-    const delta = x - s.mean
-    s.mean += delta / s.n
-    s.m2 += delta * (x - s.mean)
-    return z
+    return table.update(table.names.number(id), x)
   }
 }
 

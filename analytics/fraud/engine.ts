@@ -1,5 +1,6 @@
 import { distanceKm, type FraudPattern, type TransactionType } from '../../core/index.ts'
 import { AnomalyScorer } from './anomaly.ts'
+import { FloatColumn, hash32, IntColumn, Interner, NumberSet } from './columns.ts'
 
 /** One ledger event as the detectors see it (a transaction row, or an event just applied). */
 export type ScoredEvent = {
@@ -58,37 +59,39 @@ export const FRAUD_THRESHOLDS = {
   reloadMinCycles: 2,
 } as const
 
-type CardState = {
-  activatedAt?: number
-  activationEvent?: string
-  activationLocation?: string | null
-  lastLoad?: { at: number; eventId: string; locationId: string | null }
-  /** Reload and drain cycles, as event id pairs (made on the first cycle: most cards have none). */
-  drainCycles?: string[]
-  lastInStore?: { at: number; locationId: string; eventId: string }
-  /**
-   * Orders this card paid for (a refund should name one of them). A short array while the card
-   * pays for a handful of orders (a million Sets cost far more memory), a Set beyond that.
-   */
-  spentOrders?: string[] | Set<string>
-}
+/**
+ * Per-card state as numbered rows of columns (see columns.ts): when the card was first
+ * activated and where, its last load and last in-store use (times, places, event ids), its
+ * reload-and-drain cycles, and the orders it paid for (a refund should name one of them).
+ * Places are numbered, 0 standing for none.
+ */
+class CardTable {
+  readonly numbers = new Interner()
+  readonly activatedAt = new FloatColumn(Number.NaN)
+  readonly activationPlace = new IntColumn()
+  readonly activationEvent: (string | undefined)[] = []
+  readonly lastLoadAt = new FloatColumn(Number.NaN)
+  readonly lastLoadPlace = new IntColumn()
+  readonly lastLoadEvent: (string | undefined)[] = []
+  readonly lastInStoreAt = new FloatColumn(Number.NaN)
+  readonly lastInStorePlace = new IntColumn()
+  readonly lastInStoreEvent: (string | undefined)[] = []
+  /** Reload and drain cycles, as event id pairs (few cards have any). */
+  readonly drainCycles = new Map<number, string[]>()
+  /** (card number, hash of the order id) pairs: the orders each card paid for. */
+  private readonly paid = new NumberSet()
 
-const ORDERS_IN_ARRAY = 32
-
-function addSpentOrder(card: CardState, orderId: string): void {
-  const orders = card.spentOrders
-  if (!orders) card.spentOrders = [orderId]
-  else if (orders instanceof Set) orders.add(orderId)
-  else if (!orders.includes(orderId)) {
-    orders.push(orderId)
-    if (orders.length > ORDERS_IN_ARRAY) card.spentOrders = new Set(orders)
+  addPaidOrder(card: number, orderId: string): void {
+    this.paid.add(card * 4_294_967_296 + hash32(orderId))
   }
-}
 
-function paidFor(card: CardState, orderId: string): boolean {
-  const orders = card.spentOrders
-  if (!orders) return false
-  return orders instanceof Set ? orders.has(orderId) : orders.includes(orderId)
+  /**
+   * Whether the card paid for the order. Orders are kept as 32-bit hashes: two orders of one
+   * card would have to collide (about one chance in four billion per refund) to hide one.
+   */
+  paidFor(card: number, orderId: string): boolean {
+    return this.paid.has(card * 4_294_967_296 + hash32(orderId))
+  }
 }
 
 type Check = { at: number; ok: boolean; cardId: string | null; eventId: string }
@@ -100,7 +103,10 @@ type Check = { at: number; ok: boolean; cardId: string | null; eventId: string }
  * rule.
  */
 export class FraudEngine {
-  private readonly cards = new Map<string, CardState>()
+  private readonly cards = new CardTable()
+  /** Places numbered from 1 (0: none), and their ids by number. */
+  private readonly places = new Interner()
+  private readonly placeIds: string[] = ['']
   private readonly terminals = new Map<string, Check[]>()
   private readonly orders = new Map<
     string,
@@ -122,25 +128,27 @@ export class FraudEngine {
   /** Scores one event; returns the alerts it raises (never the same card and rule twice). */
   observe(event: ScoredEvent): FraudAlert[] {
     const alerts: FraudAlert[] = []
+    const card = event.cardId === null ? -1 : this.cards.numbers.number(event.cardId)
     const anomaly =
       event.amountCents !== 0 && event.result === 'ok'
         ? this.anomaly.observeParties(
             event.amountCents,
-            event.cardId,
+            card >= 0 ? { number: card, id: event.cardId as string } : null,
             event.customerId,
             event.terminalId,
             event.locationId,
           )
         : undefined
     if (event.type === 'balance_check') this.enumeration(event, alerts)
-    if (event.cardId !== null && event.result === 'ok') {
-      const card = this.card(event.cardId)
+    if (card >= 0 && event.result === 'ok') {
       switch (event.type) {
         case 'activate':
           this.activation(card, event, alerts)
           break
         case 'load':
-          card.lastLoad = { at: event.at, eventId: event.eventId, locationId: event.locationId }
+          this.cards.lastLoadAt.set(card, event.at)
+          this.cards.lastLoadPlace.set(card, this.place(event.locationId))
+          this.cards.lastLoadEvent[card] = event.eventId
           break
         case 'redeem':
           this.redemption(card, event, alerts)
@@ -167,13 +175,12 @@ export class FraudEngine {
   /** The anomaly score of the last event observed (for the streaming hook and the tools). */
   lastAnomaly: ReturnType<AnomalyScorer['observe']> | undefined
 
-  private card(id: string): CardState {
-    let card = this.cards.get(id)
-    if (!card) {
-      card = {}
-      this.cards.set(id, card)
-    }
-    return card
+  /** The number of a place (0 for none). */
+  private place(id: string | null): number {
+    if (id === null) return 0
+    const n = this.places.number(id) + 1
+    if (n === this.placeIds.length) this.placeIds.push(id)
+    return n
   }
 
   private raise(alerts: FraudAlert[], alert: FraudAlert): void {
@@ -183,11 +190,13 @@ export class FraudEngine {
     alerts.push(alert)
   }
 
-  private activation(card: CardState, event: ScoredEvent, alerts: FraudAlert[]): void {
+  private activation(card: number, event: ScoredEvent, alerts: FraudAlert[]): void {
     const cardId = event.cardId as string
-    card.activatedAt ??= event.at
-    card.activationEvent ??= event.eventId
-    card.activationLocation ??= event.locationId
+    const cards = this.cards
+    if (Number.isNaN(cards.activatedAt.get(card))) cards.activatedAt.set(card, event.at)
+    cards.activationEvent[card] ??= event.eventId
+    if (cards.activationPlace.get(card) === 0)
+      cards.activationPlace.set(card, this.place(event.locationId))
     // A card activated at a till with no paying order: value from nowhere.
     if (event.orderId === null && event.locationId !== null && event.employeeId !== null) {
       this.raise(alerts, {
@@ -243,31 +252,34 @@ export class FraudEngine {
     for (const [id, order] of this.orders) if (now - order.at > 86_400_000) this.orders.delete(id)
   }
 
-  private redemption(card: CardState, event: ScoredEvent, alerts: FraudAlert[]): void {
+  private redemption(card: number, event: ScoredEvent, alerts: FraudAlert[]): void {
     const t = this.thresholds
+    const cards = this.cards
     const cardId = event.cardId as string
     const spent = -event.amountCents
     const before = event.balanceAfterCents === null ? undefined : event.balanceAfterCents + spent
     const share = before && before > 0 ? spent / before : 0
-    if (event.orderId) addSpentOrder(card, event.orderId)
+    const place = this.place(event.locationId)
+    if (event.orderId) cards.addPaidOrder(card, event.orderId)
 
     // Drain after activation: most of the value gone within the hour, somewhere else.
+    const activatedAt = cards.activatedAt.get(card)
     if (
-      card.activatedAt !== undefined &&
-      event.at - card.activatedAt <= t.drainWindowMs &&
+      !Number.isNaN(activatedAt) &&
+      event.at - activatedAt <= t.drainWindowMs &&
       share >= t.drainShare &&
-      event.locationId !== card.activationLocation
+      place !== cards.activationPlace.get(card)
     ) {
       this.raise(alerts, {
         cardId,
         rule: 'drain_after_activation',
-        score: Math.min(0.99, 0.7 + 0.3 * (1 - (event.at - card.activatedAt) / t.drainWindowMs)),
+        score: Math.min(0.99, 0.7 + 0.3 * (1 - (event.at - activatedAt) / t.drainWindowMs)),
         detectedAt: event.at,
         evidence: {
-          eventIds: [card.activationEvent ?? '', event.eventId],
-          reason: `${Math.round(share * 100)}% of the balance spent ${Math.round((event.at - card.activatedAt) / 60_000)} minutes after activation, ${event.locationId ? 'at another store' : 'online'}`,
+          eventIds: [cards.activationEvent[card] ?? '', event.eventId],
+          reason: `${Math.round(share * 100)}% of the balance spent ${Math.round((event.at - activatedAt) / 60_000)} minutes after activation, ${event.locationId ? 'at another store' : 'online'}`,
           figures: {
-            minutes: Math.round((event.at - card.activatedAt) / 60_000),
+            minutes: Math.round((event.at - activatedAt) / 60_000),
             spentCents: spent,
           },
         },
@@ -276,29 +288,34 @@ export class FraudEngine {
 
     // Reload and drain: a reload spent almost entirely within minutes somewhere else (or
     // online), again and again. Topping up at the till and paying there is ordinary.
-    const load = card.lastLoad
-    const elsewhere =
-      load !== undefined && (event.locationId === null || event.locationId !== load.locationId)
+    const loadAt = cards.lastLoadAt.get(card)
+    const loaded = !Number.isNaN(loadAt)
+    const elsewhere = loaded && (place === 0 || place !== cards.lastLoadPlace.get(card))
     if (
-      load &&
+      loaded &&
       elsewhere &&
-      event.at - load.at <= t.reloadWindowMs &&
+      event.at - loadAt <= t.reloadWindowMs &&
       share >= t.reloadDrainShare
     ) {
-      card.drainCycles ??= []
-      card.drainCycles.push(load.eventId, event.eventId)
-      card.lastLoad = undefined
-      const cycles = card.drainCycles.length / 2
-      if (cycles >= t.reloadMinCycles) {
+      let cycles = cards.drainCycles.get(card)
+      if (!cycles) {
+        cycles = []
+        cards.drainCycles.set(card, cycles)
+      }
+      cycles.push(cards.lastLoadEvent[card] as string, event.eventId)
+      cards.lastLoadAt.set(card, Number.NaN)
+      cards.lastLoadEvent[card] = undefined
+      const count = cycles.length / 2
+      if (count >= t.reloadMinCycles) {
         this.raise(alerts, {
           cardId,
           rule: 'reload_and_drain',
-          score: Math.min(0.99, 0.6 + 0.1 * cycles),
+          score: Math.min(0.99, 0.6 + 0.1 * count),
           detectedAt: event.at,
           evidence: {
-            eventIds: [...card.drainCycles],
-            reason: `${cycles} reloads each spent within ${t.reloadWindowMs / 60_000} minutes`,
-            figures: { cycles },
+            eventIds: [...cycles],
+            reason: `${count} reloads each spent within ${t.reloadWindowMs / 60_000} minutes`,
+            figures: { cycles: count },
           },
         })
       }
@@ -307,12 +324,13 @@ export class FraudEngine {
     // Impossible travel: two in-store uses farther apart than anyone could go in between.
     if (event.locationId !== null) {
       const here = this.context.location(event.locationId)
-      const last = card.lastInStore
-      if (here && last && last.locationId !== event.locationId) {
-        const there = this.context.location(last.locationId)
+      const lastPlace = cards.lastInStorePlace.get(card)
+      if (here && lastPlace !== 0 && lastPlace !== place) {
+        const there = this.context.location(this.placeIds[lastPlace] as string)
         if (there) {
+          const lastAt = cards.lastInStoreAt.get(card)
           const km = distanceKm(here, there)
-          const hours = Math.max(Math.abs(event.at - last.at) / 3_600_000, 1 / 60)
+          const hours = Math.max(Math.abs(event.at - lastAt) / 3_600_000, 1 / 60)
           if (km >= t.travelMinKm && km / hours > t.travelMaxKmh) {
             this.raise(alerts, {
               cardId,
@@ -320,7 +338,7 @@ export class FraudEngine {
               score: Math.min(0.99, 0.7 + km / hours / 20_000),
               detectedAt: event.at,
               evidence: {
-                eventIds: [last.eventId, event.eventId],
+                eventIds: [cards.lastInStoreEvent[card] as string, event.eventId],
                 reason: `used ${Math.round(km)} km apart within ${Math.round(hours * 60)} minutes (${Math.round(km / hours)} km/h)`,
                 figures: { km: Math.round(km), minutes: Math.round(hours * 60) },
               },
@@ -328,14 +346,17 @@ export class FraudEngine {
           }
         }
       }
-      if (here)
-        card.lastInStore = { at: event.at, locationId: event.locationId, eventId: event.eventId }
+      if (here) {
+        cards.lastInStoreAt.set(card, event.at)
+        cards.lastInStorePlace.set(card, place)
+        cards.lastInStoreEvent[card] = event.eventId
+      }
     }
   }
 
-  private refund(card: CardState, event: ScoredEvent, alerts: FraudAlert[]): void {
+  private refund(card: number, event: ScoredEvent, alerts: FraudAlert[]): void {
     // A refund onto a card for goods the card never paid for.
-    if (event.orderId !== null && paidFor(card, event.orderId)) return
+    if (event.orderId !== null && this.cards.paidFor(card, event.orderId)) return
     this.raise(alerts, {
       cardId: event.cardId as string,
       rule: 'refund_abuse',

@@ -47,19 +47,69 @@ export async function scanLedger(
     return alerts
   }
   // The whole ledger: sorting it in the engine and streaming it beats walking the time index,
-  // which visits the table at random (1M cards: 40 s against 64 s to read it).
+  // which visits the table at random (1M cards: 40 s against 64 s to read it). Rows come as
+  // arrays (a third cheaper to read than objects) in small pages, so each page dies young.
   const { adapter } = database
-  await adapter.scan<Parameters<typeof toScored>[0]>(
+  await adapter.scan<ScanRow>(
     {
-      sql: `select event_id, card_id, type, result, amount_cents, balance_after_cents, occurred_at,
-          location_id, terminal_id, order_id, customer_id, employee_id
+      sql: `select ${SCAN_COLUMNS.join(', ')}
         from ${adapter.fullScan('gift_card_transactions')}
         order by occurred_at, id`,
       parameters: [],
+      arrays: true,
     },
-    observe,
+    (page) => {
+      for (const row of page) {
+        const found = engine.observe(fromArray(row))
+        for (const alert of found) alerts.push(alert)
+      }
+      seen += page.length
+      options.onProgress?.(seen)
+    },
+    1_000,
   )
   return alerts
+}
+
+const SCAN_COLUMNS = [
+  'event_id',
+  'card_id',
+  'type',
+  'result',
+  'amount_cents',
+  'balance_after_cents',
+  'occurred_at',
+  'location_id',
+  'terminal_id',
+  'order_id',
+  'customer_id',
+  'employee_id',
+] as const
+type ScanRow = unknown[]
+
+/** A row of SCAN_COLUMNS as the detectors see it. */
+function fromArray(row: ScanRow): ScoredEvent {
+  return {
+    eventId: row[0] as string,
+    cardId: row[1] as string | null,
+    type: row[2] as ScoredEvent['type'],
+    result: row[3] as ScoredEvent['result'],
+    amountCents: Number(row[4]),
+    balanceAfterCents: row[5] === null ? null : Number(row[5]),
+    at: timeOf(row[6] as string),
+    locationId: row[7] as string | null,
+    terminalId: row[8] as string | null,
+    orderId: row[9] as string | null,
+    customerId: row[10] as string | null,
+    employeeId: row[11] as string | null,
+  }
+}
+
+/** Milliseconds of a stored timestamp (always full ISO 8601 in the ledger). */
+function timeOf(at: string): number {
+  const ms = Date.parse(at)
+  if (Number.isNaN(ms)) throw new Error(`the ledger holds a bad timestamp: ${at}`)
+  return ms
 }
 
 /** A transaction row as the detectors see it. */
@@ -84,7 +134,7 @@ export function toScored(row: {
     result: row.result,
     amountCents: row.amount_cents,
     balanceAfterCents: row.balance_after_cents,
-    at: parseDate(row.occurred_at),
+    at: timeOf(row.occurred_at),
     locationId: row.location_id,
     terminalId: row.terminal_id,
     orderId: row.order_id,

@@ -70,7 +70,8 @@ export interface EngineAdapter {
    * Placeholders are the engine's own (`placeholder(n)`).
    */
   scan<Row>(
-    query: { sql: string; parameters: readonly unknown[] },
+    /** `arrays`: rows as arrays of the selected columns, in order (cheaper than objects). */
+    query: { sql: string; parameters: readonly unknown[]; arrays?: boolean },
     onBatch: (rows: Row[]) => void | Promise<void>,
     batchSize?: number,
   ): Promise<void>

@@ -36,7 +36,7 @@ export function openPostgres(
 function postgresAdapter(pool: pg.Pool): EngineAdapter {
   return {
     async scan<Row>(
-      query: { sql: string; parameters: readonly unknown[] },
+      query: { sql: string; parameters: readonly unknown[]; arrays?: boolean },
       onBatch: (rows: Row[]) => void | Promise<void>,
       batchSize = 20_000,
     ) {
@@ -47,7 +47,10 @@ function postgresAdapter(pool: pg.Pool): EngineAdapter {
           ...query.parameters,
         ])
         for (;;) {
-          const { rows } = await client.query(`fetch ${batchSize} from scan_cursor`)
+          const { rows } = await client.query({
+            text: `fetch ${batchSize} from scan_cursor`,
+            ...(query.arrays ? { rowMode: 'array' as const } : {}),
+          })
           if (rows.length === 0) break
           await onBatch(rows as Row[])
         }

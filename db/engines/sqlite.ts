@@ -49,7 +49,7 @@ function sqliteAdapter(raw: SqliteDatabase.Database, path: string): EngineAdapte
     },
 
     async scan<Row>(
-      query: { sql: string; parameters: readonly unknown[] },
+      query: { sql: string; parameters: readonly unknown[]; arrays?: boolean },
       onBatch: (rows: Row[]) => void | Promise<void>,
       batchSize = 20_000,
     ) {
@@ -57,12 +57,15 @@ function sqliteAdapter(raw: SqliteDatabase.Database, path: string): EngineAdapte
       const reader = path === ':memory:' ? raw : new SqliteDatabase(path, { readonly: true })
       try {
         if (reader !== raw) {
-          reader.pragma('cache_size = -131072')
-          // Large sorts (a whole ledger in time order, per card and month) on two threads.
+          // Large sorts (a whole ledger in time order, per card and month) on two threads, in
+          // small runs: at 1M cards a 32 MiB cache sorts as fast as 128 MiB and holds 400 MB less.
+          reader.pragma('cache_size = -32768')
           reader.pragma('threads = 2')
         }
         let batch: Row[] = []
-        for (const row of reader.prepare(query.sql).iterate(...query.parameters) as Iterable<Row>) {
+        const statement = reader.prepare(query.sql)
+        if (query.arrays) statement.raw(true)
+        for (const row of statement.iterate(...query.parameters) as Iterable<Row>) {
           batch.push(row)
           if (batch.length >= batchSize) {
             await onBatch(batch)
