@@ -1,6 +1,5 @@
-import { sql } from 'kysely'
 import { DAY_MS, type Occasion, parseDate } from '../core/index.ts'
-import { countAll, type Database, sumCents } from '../db/index.ts'
+import { countAll, type Database } from '../db/index.ts'
 
 export const OCCASION_SEGMENTS = [
   'corporate_bulk',
@@ -58,14 +57,6 @@ export async function segmentPurchasers(
   options: { asOf?: string } = {},
 ): Promise<SegmentReport> {
   const asOfMs = options.asOf ? parseDate(options.asOf) : Date.now()
-  const features = await readFeatures(database)
-  const byPurchaser = new Map<string, CardFeatures[]>()
-  for (const card of features) {
-    const list = byPurchaser.get(card.purchaser)
-    if (list) list.push(card)
-    else byPurchaser.set(card.purchaser, [card])
-  }
-
   const occasionRows = new Map<OccasionSegment, Accumulator>(
     OCCASION_SEGMENTS.map((s) => [s, new Accumulator()]),
   )
@@ -74,7 +65,7 @@ export async function segmentPurchasers(
   )
   let compared = 0
   let agreed = 0
-  for (const cards of byPurchaser.values()) {
+  const classify = (cards: CardFeatures[]) => {
     const occasion = occasionOf(cards)
     const behaviour = behaviourOf(cards, asOfMs)
     const n = cards.length
@@ -96,6 +87,7 @@ export async function segmentPurchasers(
       if (SEGMENT_OF_OCCASION[card.recordedOccasion] === occasion) agreed++
     }
   }
+  await forEachPurchaser(database, classify)
   return {
     asOf: new Date(asOfMs).toISOString(),
     byOccasion: [...occasionRows].map(([segment, acc]) => acc.row(segment)),
@@ -169,24 +161,32 @@ class Accumulator {
   }
 }
 
-/** Per card with a purchaser: the ledger features segments are made of. */
-async function readFeatures(database: Database): Promise<CardFeatures[]> {
-  const { db } = database
-  const usage = await db
-    .selectFrom('gift_card_transactions')
-    .select((eb) => [
-      'card_id',
-      sql<string | null>`min(case when type = 'redeem' then occurred_at end)`.as('first_redeem'),
-      sumCents(sql<number>`case when type = 'redeem' then -amount_cents else 0 end`).as('redeemed'),
-      sql<number>`cast(sum(case when type = 'load' then 1 else 0 end) as bigint)`.as('loads'),
-      sumCents(sql<number>`case when amount_cents > 0 then amount_cents else 0 end`).as('loaded'),
-      sql<string | null>`max(case when type = 'activate' then order_id end)`.as('activation_order'),
-      eb.fn.count<number>('id').as('n'),
-    ])
-    .where('card_id', 'is not', null)
-    .where('result', '=', 'ok')
-    .groupBy('card_id')
-    .execute()
+type FeatureRow = {
+  id: string
+  purchaser_customer_id: string
+  holder_customer_id: string | null
+  issued_at: string
+  initial_value_cents: number
+  balance_cents: number
+  occasion: Occasion | null
+  first_redeem: string | null
+  redeemed: number | null
+  loads: number | null
+  loaded: number | null
+  activation_order: string | null
+}
+
+/**
+ * Calls `visit` with each purchaser's cards and their ledger features: one pass, the cards
+ * joined to their transactions summed per card and read in purchaser order, so memory holds
+ * one purchaser at a time (at 1M cards: 115 MB against 650 MB for the whole ledger in maps).
+ */
+async function forEachPurchaser(
+  database: Database,
+  visit: (cards: CardFeatures[]) => void,
+): Promise<void> {
+  const { db, adapter } = database
+  // Orders that activated more than one card (the only sizes that are not 1).
   const orders = await db
     .selectFrom('gift_card_transactions')
     .select(['order_id', countAll().as('n')])
@@ -196,38 +196,59 @@ async function readFeatures(database: Database): Promise<CardFeatures[]> {
     .having(countAll(), '>', 1)
     .execute()
   const orderSize = new Map(orders.map((o) => [o.order_id as string, o.n]))
-  const byCard = new Map(usage.map((u) => [u.card_id as string, u]))
-  const cards = await db
-    .selectFrom('gift_cards')
-    .select([
-      'id',
-      'purchaser_customer_id',
-      'holder_customer_id',
-      'issued_at',
-      'initial_value_cents',
-      'balance_cents',
-      'occasion',
-    ])
-    .where('purchaser_customer_id', 'is not', null)
-    .execute()
-  return cards.map((card) => {
-    const u = byCard.get(card.id)
-    const issuedAt = parseDate(card.issued_at)
-    const month = new Date(issuedAt).getUTCMonth()
-    return {
-      purchaser: card.purchaser_customer_id as string,
-      issuedAt,
-      // Everything put on the card, reloads and refunds included.
-      valueCents: Math.max(card.initial_value_cents, u?.loaded ?? 0),
-      balanceCents: card.balance_cents,
-      orderSize: u?.activation_order ? (orderSize.get(u.activation_order) ?? 1) : 1,
-      holiday: month >= 10,
-      selfUse: card.holder_customer_id === card.purchaser_customer_id || Number(u?.loads ?? 0) > 0,
-      firstUseDays: u?.first_redeem ? (parseDate(u.first_redeem) - issuedAt) / DAY_MS : null,
-      redeemedCents: u?.redeemed ?? 0,
-      recordedOccasion: card.occasion,
-    }
-  })
+  let purchaser: string | undefined
+  let cards: CardFeatures[] = []
+  await adapter.scan<FeatureRow>(
+    {
+      sql: `select c.id, c.purchaser_customer_id, c.holder_customer_id, c.issued_at,
+          c.initial_value_cents, c.balance_cents, c.occasion,
+          u.first_redeem, u.redeemed, u.loads, u.loaded, u.activation_order
+        from gift_cards c left join (
+          select card_id,
+            min(case when type = 'redeem' then occurred_at end) as first_redeem,
+            cast(sum(case when type = 'redeem' then -amount_cents else 0 end) as bigint) as redeemed,
+            cast(sum(case when type = 'load' then 1 else 0 end) as bigint) as loads,
+            cast(sum(case when amount_cents > 0 then amount_cents else 0 end) as bigint) as loaded,
+            max(case when type = 'activate' then order_id end) as activation_order
+          from ${adapter.fullScan('gift_card_transactions')}
+          where card_id is not null and result = 'ok'
+          group by card_id
+        ) u on u.card_id = c.id
+        where c.purchaser_customer_id is not null
+        order by c.purchaser_customer_id`,
+      parameters: [],
+    },
+    (rows) => {
+      for (const row of rows) {
+        if (row.purchaser_customer_id !== purchaser) {
+          if (cards.length > 0) visit(cards)
+          cards = []
+          purchaser = row.purchaser_customer_id
+        }
+        cards.push(featuresOf(row, orderSize))
+      }
+    },
+    2_000,
+  )
+  if (cards.length > 0) visit(cards)
+}
+
+function featuresOf(row: FeatureRow, orderSize: ReadonlyMap<string, number>): CardFeatures {
+  const issuedAt = parseDate(row.issued_at)
+  const month = new Date(issuedAt).getUTCMonth()
+  return {
+    purchaser: row.purchaser_customer_id,
+    issuedAt,
+    // Everything put on the card, reloads and refunds included.
+    valueCents: Math.max(row.initial_value_cents, Number(row.loaded ?? 0)),
+    balanceCents: row.balance_cents,
+    orderSize: row.activation_order ? (orderSize.get(row.activation_order) ?? 1) : 1,
+    holiday: month >= 10,
+    selfUse: row.holder_customer_id === row.purchaser_customer_id || Number(row.loads ?? 0) > 0,
+    firstUseDays: row.first_redeem ? (parseDate(row.first_redeem) - issuedAt) / DAY_MS : null,
+    redeemedCents: Number(row.redeemed ?? 0),
+    recordedOccasion: row.occasion,
+  }
 }
 
 function sum(values: readonly number[]): number {

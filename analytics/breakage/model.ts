@@ -125,30 +125,34 @@ export function runOff(
   horizon: number,
 ): { monthly: number[]; ultimateRedeemed: number } {
   const monthly = new Array<number>(horizon).fill(0)
-  const byMonthOfYear = Array.from({ length: 12 }, (_, moy) =>
-    transitions(model, model.season[moy] as number),
-  )
+  const { state, small, idle, usedSame, usedSmall } = TOPOLOGY
   let mass = Float64Array.from(start)
+  let next = new Float64Array(SLOTS)
   let ultimateRedeemed = 0
   for (let step = 0; step < ULTIMATE_MONTHS; step++) {
-    const next = new Float64Array(SLOTS)
+    next.fill(0)
+    const season = model.season[(startMonth + step) % 12] as number
     let redeemedThisMonth = 0
     let left = 0
-    for (const t of byMonthOfYear[(startMonth + step) % 12] as Transition[]) {
-      const m = mass[t.from] as number
+    for (let from = 0; from < SLOTS; from++) {
+      const m = mass[from] as number
       if (m <= 0) continue
-      const used = m * t.active
-      const redeemed = used * t.spent
+      const s = state[from] as number
+      const used = m * Math.min(0.99, (model.active[s] as number) * season)
+      const redeemed = used * (model.spent[s] as number)
       const usedLeft = used - redeemed
+      const toSmall = small[from] === 1 ? 1 : (model.becomesSmall[s] as number)
       redeemedThisMonth += redeemed
-      add(next, t.usedSmall, usedLeft * t.toSmall)
-      add(next, t.usedSame, usedLeft * (1 - t.toSmall))
-      add(next, t.idle, m - used)
+      add(next, usedSmall[from] as number, usedLeft * toSmall)
+      add(next, usedSame[from] as number, usedLeft * (1 - toSmall))
+      add(next, idle[from] as number, m - used)
       left += m - redeemed
     }
     if (step < horizon) monthly[step] = redeemedThisMonth
     ultimateRedeemed += redeemedThisMonth
+    const swap = mass
     mass = next
+    next = swap
     if (left < 1) break
   }
   return { monthly, ultimateRedeemed }
@@ -160,61 +164,59 @@ export function runOff(
  * out).
  */
 export function neverRedeemedBySlot(model: RunoffModel): Float64Array {
-  const table = transitions(model, 1)
+  const { state, small, idle, usedSame, usedSmall } = TOPOLOGY
   let never = new Float64Array(SLOTS).fill(1)
+  let next = new Float64Array(SLOTS)
   for (let round = 0; round < ULTIMATE_MONTHS; round++) {
-    const next = new Float64Array(SLOTS)
-    for (const t of table) {
+    for (let from = 0; from < SLOTS; from++) {
+      const s = state[from] as number
+      const active = Math.min(0.99, model.active[s] as number)
+      const spent = model.spent[s] as number
+      const toSmall = small[from] === 1 ? 1 : (model.becomesSmall[s] as number)
       const afterUse =
-        t.toSmall * (never[t.usedSmall] as number) + (1 - t.toSmall) * (never[t.usedSame] as number)
-      next[t.from] =
-        (1 - t.active) * (never[t.idle] as number) + t.active * (1 - t.spent) * afterUse
+        toSmall * (never[usedSmall[from] as number] as number) +
+        (1 - toSmall) * (never[usedSame[from] as number] as number)
+      next[from] =
+        (1 - active) * (never[idle[from] as number] as number) + active * (1 - spent) * afterUse
     }
+    const swap = never
     never = next
+    next = swap
   }
   return never
 }
 
 /**
- * One month of the chain from a slot: the balance is used with chance `active` and a used
- * balance loses `spent`. What a used balance has left was active last month (recency 1, as the
- * history counts it) and is a residual with share `toSmall`; an unused one is a month staler.
- * Both runOff and neverRedeemedBySlot walk these, so they cannot disagree.
+ * The chain's shape, the same for every model: for each slot, the estimation state its rates
+ * come from, whether it is a residual, and where its balance goes in a month. Unused, it grows
+ * a month older and staler (`idle`); used, what is left was active last month (recency 1, as
+ * the history counts it) and is a residual (`usedSmall`) with the share `becomesSmall` or stays
+ * as it was (`usedSame`). runOff and neverRedeemedBySlot both walk it, so they cannot disagree.
  */
-type Transition = {
-  from: number
-  active: number
-  spent: number
-  toSmall: number
-  idle: number
-  usedSame: number
-  usedSmall: number
-}
-
-function transitions(model: RunoffModel, seasonFactor: number): Transition[] {
-  const out: Transition[] = []
+const TOPOLOGY = (() => {
+  const state = new Int32Array(SLOTS)
+  const small = new Uint8Array(SLOTS)
+  const idle = new Int32Array(SLOTS)
+  const usedSame = new Int32Array(SLOTS)
+  const usedSmall = new Int32Array(SLOTS)
   for (let age = 0; age <= MAX_AGE; age++) {
     const older = Math.min(MAX_AGE, age + 1)
     for (let recency = 0; recency <= MAX_RECENCY; recency++) {
       const staler = Math.min(MAX_RECENCY, recency + 1)
-      for (let small = 0; small < 2; small++) {
+      for (let isSmall = 0; isSmall < 2; isSmall++) {
         for (let reloaded = 0; reloaded < 2; reloaded++) {
-          const state = stateOf(age, recency, small === 1, reloaded === 1)
-          out.push({
-            from: slot(age, recency, small, reloaded),
-            active: Math.min(0.99, (model.active[state] as number) * seasonFactor),
-            spent: model.spent[state] as number,
-            toSmall: small === 1 ? 1 : (model.becomesSmall[state] as number),
-            idle: slot(older, staler, small, reloaded),
-            usedSame: slot(older, 1, small, reloaded),
-            usedSmall: slot(older, 1, 1, reloaded),
-          })
+          const from = slot(age, recency, isSmall, reloaded)
+          state[from] = stateOf(age, recency, isSmall === 1, reloaded === 1)
+          small[from] = isSmall
+          idle[from] = slot(older, staler, isSmall, reloaded)
+          usedSame[from] = slot(older, 1, isSmall, reloaded)
+          usedSmall[from] = slot(older, 1, 1, reloaded)
         }
       }
     }
   }
-  return out
-}
+  return { state, small, idle, usedSame, usedSmall }
+})()
 
 /** The slot of a card, to look its risk up in `neverRedeemedBySlot`. */
 export function slotOf(card: Pick<OpenCard, 'age' | 'recency' | 'balance' | 'reloaded'>): number {
