@@ -20,38 +20,62 @@ import { readLabels } from '../synth/measure.ts'
 import { seedChain } from '../synth/seed.ts'
 import { peakRssMiB } from './child.ts'
 
-/** One run of bench/analytics.ts: `CARDS DIR`. */
-const [cardsArg, dir = ''] = process.argv.slice(2)
+/**
+ * One run of bench/analytics.ts: `seed CARDS DIR` makes the chain (in a process of its own, so
+ * the seed's memory is not counted), `measure CARDS DIR` times the analytics on it.
+ */
+const [mode, cardsArg, dir = ''] = process.argv.slice(2)
 const cards = Number(cardsArg)
 const labelsPath = join(dir, 'labels.jsonl')
 const database = await openDatabase({ engine: 'sqlite', path: join(dir, 'ledger.db') })
-await seedChain(database, {
-  cards,
-  seed: 42,
-  startMs: parseDate('2024-01-01'),
-  months: 24,
-  labelsPath,
-})
-const time = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
+if (mode === 'seed') {
+  await seedChain(database, {
+    cards,
+    seed: 42,
+    startMs: parseDate('2024-01-01'),
+    months: 24,
+    labelsPath,
+  })
+  await database.close()
+  console.log(JSON.stringify({ seeded: cards }))
+  process.exit(0)
+}
+/** Peak RSS so far after each step (the process's peak only grows): which step set it. */
+const peakAfter: Record<string, number> = {}
+const time = async <T>(work: () => Promise<T>, step?: string): Promise<[T, number]> => {
   const started = performance.now()
   const value = await work()
+  if (step) peakAfter[step] = peakRssMiB()
   return [value, (performance.now() - started) / 1000]
 }
 
-const [, nowSeconds] = await time(() => liabilityAsOf(database.db, { groupBy: 'jurisdiction' }))
+const [, nowSeconds] = await time(
+  () => liabilityAsOf(database.db, { groupBy: 'jurisdiction' }),
+  'liability',
+)
 const [, asOfSeconds] = await time(() =>
   liabilityAsOf(database.db, { groupBy: 'jurisdiction', asOf: '2025-07-01T00:00:00.000Z' }),
 )
-const [, forecastSeconds] = await time(() => forecastBreakage(database, { store: false }))
-const [backtest] = await time(() => backtestBreakage(database, { asOf: '2025-01-01' }))
-const [alerts, scanSeconds] = await time(() => scanLedger(database))
+const [, forecastSeconds] = await time(
+  () => forecastBreakage(database, { store: false }),
+  'forecast',
+)
+const [backtest] = await time(() => backtestBreakage(database, { asOf: '2025-01-01' }), 'backtest')
+const [alerts, scanSeconds] = await time(() => scanLedger(database), 'fraudScan')
 const evaluation = evaluateAlerts(alerts, readLabels(labelsPath), cards)
-const [segments, segmentsSeconds] = await time(() => segmentPurchasers(database))
-const [, dormancySeconds] = await time(() => findDormantCards(database, { limit: 100 }))
-const [reactivation] = await time(() => backtestReactivation(database, { asOf: '2025-06-01' }))
-const [, escheatmentSeconds] = await time(() => escheatmentReport(database, { horizonMonths: 6 }))
-const [, affinitySeconds] = await time(() =>
-  productAffinity(database, { context: 'bought_alongside' }),
+const [segments, segmentsSeconds] = await time(() => segmentPurchasers(database), 'segments')
+const [, dormancySeconds] = await time(() => findDormantCards(database, { limit: 100 }), 'dormancy')
+const [reactivation] = await time(
+  () => backtestReactivation(database, { asOf: '2025-06-01' }),
+  'reactivationBacktest',
+)
+const [, escheatmentSeconds] = await time(
+  () => escheatmentReport(database, { horizonMonths: 6 }),
+  'escheatment',
+)
+const [, affinitySeconds] = await time(
+  () => productAffinity(database, { context: 'bought_alongside' }),
+  'affinity',
 )
 const [, baselineScanSeconds] = await time(() =>
   sql`select count(*), sum(amount_cents), max(occurred_at) from gift_card_transactions`.execute(
@@ -109,5 +133,6 @@ console.log(
     affinity: { seconds: affinitySeconds },
     baselineScanSeconds,
     peakRssMiB: peakRssMiB(),
+    peakRssMiBAfter: peakAfter,
   }),
 )

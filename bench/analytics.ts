@@ -5,7 +5,7 @@ import { runChild } from './child.ts'
 
 /**
  * `npm run bench -- analytics [--cards 1000000]`: on a seeded chain (its own SQLite file, made
- * first and not timed), in one process: liability by jurisdiction (now and as of a past day),
+ * first by another process and not timed), in one process: liability by jurisdiction (now and as of a past day),
  * the breakage forecast, the batch fraud scan, streaming scoring per event, segments, dormancy,
  * escheatment and affinity, with accuracy figures beside them, and a bare full scan of the ledger as the baseline.
  * Targets: liability < 1 s, forecast < 10 s, fraud scan < 60 s, streaming p99 < 0.5 ms,
@@ -16,7 +16,9 @@ export async function analyticsBench(args: string[]): Promise<void> {
   const cards = i >= 0 && args[i + 1] ? Number(args[i + 1]) : 1_000_000
   const dir = join(tmpdir(), `giftcards-analytics-bench-${process.pid}`)
   try {
+    await runChild('./analytics-child.ts', ['seed', String(cards), dir])
     const result = await runChild<Record<string, unknown>>('./analytics-child.ts', [
+      'measure',
       String(cards),
       dir,
     ])

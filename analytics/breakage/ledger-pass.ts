@@ -1,5 +1,6 @@
 import { parseDate } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
+import { IntColumn, Interner } from '../columns.ts'
 
 /** Oldest age and longest inactivity (months) tracked exactly; older share the last value. */
 export const MAX_AGE = 36
@@ -178,23 +179,24 @@ export async function readRunoffHistory(
   // (order within a month does not matter to the run-off), then read card by card in batches.
   // Walking the card index instead would visit the table at random: twice as slow at 1M cards.
   const { adapter } = database
-  type MonthRow = {
-    card_id: string
-    month: string
-    loads: number
-    load_count: number
-    spent: number
-  }
+  // Rows come as arrays (cheaper to read than objects); ids are numbered by an Interner,
+  // which looks fresh row strings up 3-4x faster than a Map.
   // The cards' issue months, read first in one pass in storage order (walking the id index
   // instead visits the table at random: 3 s at 1M cards against under 1).
-  const issueMonths = new Map<string, number>()
-  await adapter.scan<{ id: string; issued_at: string }>(
-    { sql: `select id, issued_at from ${adapter.fullScan('gift_cards')}`, parameters: [] },
+  const cardNumbers = new Interner()
+  const issueMonths = new IntColumn()
+  await adapter.scan<[string, string]>(
+    {
+      sql: `select id, issued_at from ${adapter.fullScan('gift_cards')}`,
+      parameters: [],
+      arrays: true,
+    },
     (rows) => {
-      for (const row of rows) issueMonths.set(row.id, monthIndex(parseDate(row.issued_at)))
+      for (const [id, issuedAt] of rows)
+        issueMonths.set(cardNumbers.number(id), monthIndex(parseDate(issuedAt)))
     },
   )
-  await adapter.scan<MonthRow>(
+  await adapter.scan<[string, string, number, number, number]>(
     {
       sql: `select card_id, substr(occurred_at, 1, 7) as month,
           cast(sum(case when amount_cents > 0 then amount_cents else 0 end) as bigint) as loads,
@@ -206,17 +208,18 @@ export async function readRunoffHistory(
         group by card_id, substr(occurred_at, 1, 7)
         order by card_id, month`,
       parameters: [cutoff],
+      arrays: true,
     },
     (rows) => {
-      for (const row of rows) {
-        if (card?.id !== row.card_id) {
+      for (const [cardId, month, loadsCents, loadCount, spentCents] of rows) {
+        if (card?.id !== cardId) {
           finishCard()
-          const issued = issueMonths.get(row.card_id)
-          if (issued === undefined)
-            throw new Error(`card ${row.card_id} of the ledger is not among the cards`)
-          const issueMonth = Math.max(firstMonth, issued)
+          const number = cardNumbers.peek(cardId)
+          if (number === undefined)
+            throw new Error(`card ${cardId} of the ledger is not among the cards`)
+          const issueMonth = Math.max(firstMonth, issueMonths.get(number))
           card = {
-            id: row.card_id,
+            id: cardId,
             issueMonth,
             balance: 0,
             month: issueMonth,
@@ -226,11 +229,11 @@ export async function readRunoffHistory(
             loadCount: 0,
           }
         }
-        closeMonths(Number(row.month.slice(0, 4)) * 12 + Number(row.month.slice(5, 7)) - 1)
-        const loads = Number(row.loads)
-        const spent = Number(row.spent)
+        closeMonths(Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1)
+        const loads = Number(loadsCents)
+        const spent = Number(spentCents)
         card.loads += loads
-        card.loadCount += Number(row.load_count)
+        card.loadCount += Number(loadCount)
         card.spent += spent
         history.loadedCents += loads
         history.redeemedCents += spent

@@ -1,4 +1,4 @@
-import { FloatColumn, IntColumn, Interner } from './columns.ts'
+import { FloatColumn, IntColumn, Interner } from '../columns.ts'
 
 /** The parties to a money movement whose history an amount is scored against. */
 export const ANOMALY_PARTIES = ['card', 'customer', 'terminal', 'location'] as const

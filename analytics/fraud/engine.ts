@@ -1,6 +1,6 @@
 import { distanceKm, type FraudPattern, type TransactionType } from '../../core/index.ts'
+import { FloatColumn, hash32, IntColumn, Interner, NumberSet } from '../columns.ts'
 import { AnomalyScorer } from './anomaly.ts'
-import { FloatColumn, hash32, IntColumn, Interner, NumberSet } from './columns.ts'
 
 /** One ledger event as the detectors see it (a transaction row, or an event just applied). */
 export type ScoredEvent = {

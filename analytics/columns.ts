@@ -1,7 +1,8 @@
 /**
- * Compact per-entity state for the fraud engine. A million cards held as a million small
- * objects (and a million Sets) took 3 GB and most of a batch scan's time in garbage
- * collection; as numbered rows of typed columns they take a few hundred megabytes.
+ * Compact per-entity state for one-pass analytics (the fraud engine, the ledger pass). A
+ * million cards held as a million small objects (and a million Sets) took 3 GB and most of a
+ * batch scan's time in garbage collection; as numbered rows of typed columns they take a few
+ * hundred megabytes.
  */
 
 /**

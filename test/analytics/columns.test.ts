@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import {
-  FloatColumn,
-  hash32,
-  IntColumn,
-  Interner,
-  NumberSet,
-} from '../../analytics/fraud/columns.ts'
+import { FloatColumn, hash32, IntColumn, Interner, NumberSet } from '../../analytics/columns.ts'
 import { Rng } from '../../core/index.ts'
 
-describe('the fraud engine columns', () => {
+describe('the analytics columns', () => {
   it('NumberSet holds exactly what a Set holds, across resizes, for keys up to 2^53', () => {
     const rng = new Rng(7)
     const set = new NumberSet()
