@@ -8,6 +8,7 @@ import {
   stateOf,
 } from './breakage/ledger-pass.ts'
 import { fitRunoff, type RunoffModel } from './breakage/model.ts'
+import { TopK } from './top.ts'
 
 /** Months ahead the reactivation likelihood looks (about 90 days). */
 const LOOKAHEAD_MONTHS = 3
@@ -85,97 +86,117 @@ export async function findDormantCards(
   const history = await readRunoffHistory(database, startOfMonth(asOfMs))
   const model = fitRunoff(history)
   const cutoff = toIso(asOfMs - minDays * DAY_MS)
-  const rows = await database.db
-    .selectFrom('gift_cards as c')
-    .select([
-      'c.id',
-      'c.balance_cents',
-      'c.issued_at',
-      'c.last_activity_at',
-      'c.purchaser_customer_id',
-      'c.initial_value_cents',
-    ])
-    .where('c.balance_cents', '>=', options.minBalanceCents ?? 1)
-    .where('c.issued_at', '<', cutoff)
-    .where((eb) =>
-      eb.or([eb('c.last_activity_at', '<', cutoff), eb('c.last_activity_at', 'is', null)]),
-    )
-    .execute()
-  const habit = await purchaserHabits(database, [
-    ...new Set(rows.flatMap((r) => (r.purchaser_customer_id ? [r.purchaser_customer_id] : []))),
-  ])
   const reloaded = new Set(history.openCards.filter((c) => c.reloaded).map((c) => c.id))
   const startMonth = history.cutoffMonth
-  const dormant = rows.map((row) => {
-    const last = parseDate(row.last_activity_at ?? row.issued_at)
-    const age = Math.max(0, monthsBetween(parseDate(row.issued_at), asOfMs))
-    const monthsIdle = Math.max(1, monthsBetween(last, asOfMs))
-    const base = reactivationChance(
-      model,
-      { age, recency: monthsIdle, balance: row.balance_cents, reloaded: reloaded.has(row.id) },
-      startMonth,
-    )
-    const profile = row.purchaser_customer_id
-      ? habit.byPurchaser.get(row.purchaser_customer_id)
-      : undefined
-    // Scale the odds by the purchaser's habit, from their *other* cards, within 0.5–2×.
-    const usedShare =
-      profile && profile.cards > 1
-        ? (profile.used - (row.initial_value_cents > row.balance_cents ? 1 : 0)) /
-          (profile.cards - 1)
-        : null
-    const factor =
-      usedShare === null || habit.overall === 0
-        ? 1
-        : Math.min(2, Math.max(0.5, usedShare / habit.overall))
-    const odds = (base / Math.max(1e-6, 1 - base)) * factor
-    return {
-      cardId: row.id,
-      balanceCents: row.balance_cents,
-      lastActivityAt: toIso(last),
-      daysInactive: Math.floor((asOfMs - last) / DAY_MS),
-      reactivation: Number((odds / (1 + odds)).toFixed(4)),
-      features: {
-        ageMonths: age,
-        monthsIdle,
-        reloaded: reloaded.has(row.id),
-        purchaserCards: profile?.cards ?? 0,
-        purchaserUsedShare: usedShare === null ? null : Number(usedShare.toFixed(3)),
-      },
-    }
-  })
-  dormant.sort(
-    (a, b) =>
-      b.reactivation - a.reactivation ||
-      b.balanceCents - a.balanceCents ||
-      (a.cardId < b.cardId ? -1 : 1),
-  )
+  const overall = await overallUsedShare(database)
   const offset = options.offset ?? 0
+  // Only the page asked for is kept (the best offset + limit), the rest counted as it streams.
+  const best = new TopK<DormantCard>(
+    offset + (options.limit ?? 100),
+    (a, b) =>
+      a.reactivation > b.reactivation ||
+      (a.reactivation === b.reactivation &&
+        (a.balanceCents > b.balanceCents ||
+          (a.balanceCents === b.balanceCents && a.cardId < b.cardId))),
+  )
+  let cards = 0
+  let balanceCents = 0
+  const { adapter } = database
+  const p = (n: number) => adapter.placeholder(n)
+  // Each dormant card with its purchaser's habit (their cards, and how many were ever spent
+  // from), in one streaming pass.
+  await adapter.scan<DormancyRow>(
+    {
+      sql: `select c.id, c.balance_cents, c.issued_at, c.last_activity_at,
+          c.initial_value_cents, h.cards as purchaser_cards, h.used as purchaser_used
+        from gift_cards c left join (
+          select purchaser_customer_id, cast(count(*) as bigint) as cards,
+            cast(sum(case when balance_cents < initial_value_cents then 1 else 0 end) as bigint) as used
+          from gift_cards where purchaser_customer_id is not null
+          group by purchaser_customer_id
+        ) h on h.purchaser_customer_id = c.purchaser_customer_id
+        where c.balance_cents >= ${p(1)} and c.issued_at < ${p(2)}
+          and (c.last_activity_at < ${p(3)} or c.last_activity_at is null)`,
+      parameters: [options.minBalanceCents ?? 1, cutoff, cutoff],
+    },
+    (rows) => {
+      for (const row of rows) {
+        const card = scoreDormant(row, { model, asOfMs, startMonth, overall, reloaded })
+        cards++
+        balanceCents += card.balanceCents
+        best.offer(card)
+      }
+    },
+    2_000,
+  )
   return {
     asOf: toIso(asOfMs),
     minDays,
-    cards: dormant.length,
-    balanceCents: dormant.reduce((sum, d) => sum + d.balanceCents, 0),
-    dormant: dormant.slice(offset, offset + (options.limit ?? 100)),
+    cards,
+    balanceCents,
+    dormant: best.sorted().slice(offset),
   }
 }
 
-/** For each purchaser: their cards, and how many were ever spent from; and the share over everyone. */
-async function purchaserHabits(database: Database, purchasers: string[]) {
-  const byPurchaser = new Map<string, { cards: number; used: number }>()
-  for (let i = 0; i < purchasers.length; i += 500) {
-    const rows = await database.db
-      .selectFrom('gift_cards')
-      .select(['purchaser_customer_id', 'initial_value_cents', 'balance_cents'])
-      .where('purchaser_customer_id', 'in', purchasers.slice(i, i + 500))
-      .execute()
-    for (const row of rows) {
-      const p = byPurchaser.get(row.purchaser_customer_id as string) ?? { cards: 0, used: 0 }
-      p.cards++
-      if (row.balance_cents < row.initial_value_cents) p.used++
-      byPurchaser.set(row.purchaser_customer_id as string, p)
-    }
+type DormancyRow = {
+  id: string
+  balance_cents: number
+  issued_at: string
+  last_activity_at: string | null
+  initial_value_cents: number
+  purchaser_cards: number | null
+  purchaser_used: number | null
+}
+
+/** A dormant card's reactivation likelihood: its state's chance, scaled by its purchaser's habit. */
+function scoreDormant(
+  row: DormancyRow,
+  context: {
+    model: RunoffModel
+    asOfMs: number
+    startMonth: number
+    overall: number
+    reloaded: ReadonlySet<string>
+  },
+): DormantCard {
+  const { model, asOfMs, startMonth, overall, reloaded } = context
+  const last = parseDate(row.last_activity_at ?? row.issued_at)
+  const age = Math.max(0, monthsBetween(parseDate(row.issued_at), asOfMs))
+  const monthsIdle = Math.max(1, monthsBetween(last, asOfMs))
+  const isReloaded = reloaded.has(row.id)
+  const base = reactivationChance(
+    model,
+    { age, recency: monthsIdle, balance: row.balance_cents, reloaded: isReloaded },
+    startMonth,
+  )
+  // Scale the odds by the purchaser's habit, from their *other* cards, within 0.5–2×.
+  const purchaserCards = Number(row.purchaser_cards ?? 0)
+  const usedShare =
+    purchaserCards > 1
+      ? (Number(row.purchaser_used ?? 0) - (row.initial_value_cents > row.balance_cents ? 1 : 0)) /
+        (purchaserCards - 1)
+      : null
+  const factor =
+    usedShare === null || overall === 0 ? 1 : Math.min(2, Math.max(0.5, usedShare / overall))
+  const odds = (base / Math.max(1e-6, 1 - base)) * factor
+  return {
+    cardId: row.id,
+    balanceCents: row.balance_cents,
+    lastActivityAt: toIso(last),
+    daysInactive: Math.floor((asOfMs - last) / DAY_MS),
+    reactivation: Number((odds / (1 + odds)).toFixed(4)),
+    features: {
+      ageMonths: age,
+      monthsIdle,
+      reloaded: isReloaded,
+      purchaserCards,
+      purchaserUsedShare: usedShare === null ? null : Number(usedShare.toFixed(3)),
+    },
   }
+}
+
+/** The share of all cards ever spent from (the habit a purchaser's is compared with). */
+async function overallUsedShare(database: Database): Promise<number> {
   const all = await database.db
     .selectFrom('gift_cards')
     .select((eb) => [
@@ -187,7 +208,7 @@ async function purchaserHabits(database: Database, purchasers: string[]) {
         .as('used'),
     ])
     .executeTakeFirstOrThrow()
-  return { byPurchaser, overall: Number(all.cards) > 0 ? Number(all.used) / Number(all.cards) : 0 }
+  return Number(all.cards) > 0 ? Number(all.used) / Number(all.cards) : 0
 }
 
 function monthsBetween(fromMs: number, toMs: number): number {

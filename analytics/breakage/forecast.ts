@@ -1,6 +1,7 @@
 import { addMonths, parseDate, Rng, startOfMonth, toIso } from '../../core/index.ts'
 import { type Database, ledgerWatermark, transactionsInTimeOrder } from '../../db/index.ts'
-import { monthIndex, type RunoffHistory, readRunoffHistory } from './ledger-pass.ts'
+import { TopK } from '../top.ts'
+import { monthIndex, type OpenCard, type RunoffHistory, readRunoffHistory } from './ledger-pass.ts'
 import {
   baselineModel,
   fitRunoff,
@@ -107,12 +108,14 @@ export async function forecastBreakage(
     }
     return c
   }
-  const top = topBy(
-    history.openCards,
-    (card) => (risk[slotOf(card)] as number) * card.balance,
-    options.topCards ?? 100,
-  )
-  const cardRisks = top.map((card) => {
+  const riskOf = (card: OpenCard) => (risk[slotOf(card)] as number) * card.balance
+  const top = new TopK<OpenCard>(options.topCards ?? 100, (a, b) => {
+    const ra = riskOf(a)
+    const rb = riskOf(b)
+    return ra > rb || (ra === rb && a.id < b.id)
+  })
+  for (const card of history.openCards) top.offer(card)
+  const cardRisks = top.sorted().map((card) => {
     const i = slotOf(card)
     return {
       cardId: card.id,
@@ -259,45 +262,6 @@ async function actualRunoff(
     }
   }
   return monthly
-}
-
-/** The `k` items with the largest `score`, largest first, without sorting them all. */
-export function topBy<T>(items: readonly T[], score: (item: T) => number, k: number): T[] {
-  // A min-heap of the best k so far: O(n log k).
-  const heap: { item: T; score: number }[] = []
-  const less = (a: number, b: number) =>
-    (heap[a] as { score: number }).score < (heap[b] as { score: number }).score
-  const swap = (a: number, b: number) => {
-    const t = heap[a] as { item: T; score: number }
-    heap[a] = heap[b] as { item: T; score: number }
-    heap[b] = t
-  }
-  for (const item of items) {
-    const value = score(item)
-    if (heap.length === k) {
-      if (k === 0 || value <= (heap[0] as { score: number }).score) continue
-      heap[0] = { item, score: value }
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < heap.length && less(l, m)) m = l
-        if (r < heap.length && less(r, m)) m = r
-        if (m === i) break
-        swap(i, m)
-        i = m
-      }
-    } else {
-      heap.push({ item, score: value })
-      for (let i = heap.length - 1; i > 0; ) {
-        const parent = (i - 1) >> 1
-        if (!less(i, parent)) break
-        swap(i, parent)
-        i = parent
-      }
-    }
-  }
-  return heap.sort((a, b) => b.score - a.score).map((h) => h.item)
 }
 
 function quantile(sorted: readonly number[], q: number): number {
