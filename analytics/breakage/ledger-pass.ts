@@ -73,6 +73,9 @@ export type RunoffHistory = {
   lastYear: { exposure: number; redeemed: number }
 }
 
+/** Rows per page of the ledger pass: small pages die young instead of filling the old generation. */
+const PAGE = 2_000
+
 export function cell(cohort: number, state: number, moy: number): number {
   return (cohort * STATE_COUNT + state) * 12 + moy
 }
@@ -195,6 +198,7 @@ export async function readRunoffHistory(
       for (const [id, issuedAt] of rows)
         issueMonths.set(cardNumbers.number(id), monthIndex(parseDate(issuedAt)))
     },
+    PAGE,
   )
   await adapter.scan<[string, string, number, number, number]>(
     {
@@ -239,6 +243,7 @@ export async function readRunoffHistory(
         history.redeemedCents += spent
       }
     },
+    PAGE,
   )
   finishCard()
   return history
