@@ -5,7 +5,7 @@ import {
   parseDate,
   toIso,
 } from '../../core/index.ts'
-import { type Database, transactionsInTimeOrder } from '../../db/index.ts'
+import { type Database, LEDGER_COLUMNS, transactionsInTimeOrder } from '../../db/index.ts'
 import { type FraudAlert, type FraudContext, FraudEngine, type ScoredEvent } from './engine.ts'
 
 /** Loads what the detectors look up: store coordinates and when each customer was first known. */
@@ -71,20 +71,8 @@ export async function scanLedger(
   return alerts
 }
 
-const SCAN_COLUMNS = [
-  'event_id',
-  'card_id',
-  'type',
-  'result',
-  'amount_cents',
-  'balance_after_cents',
-  'occurred_at',
-  'location_id',
-  'terminal_id',
-  'order_id',
-  'customer_id',
-  'employee_id',
-] as const
+/** What the detectors read of a ledger row: all of it but the source and the currency, in order. */
+const SCAN_COLUMNS = LEDGER_COLUMNS.filter((c) => c !== 'source' && c !== 'currency')
 type ScanRow = unknown[]
 
 /** A row of SCAN_COLUMNS as the detectors see it. */
