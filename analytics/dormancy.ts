@@ -1,8 +1,10 @@
 import { addMonths, DAY_MS, parseDate, startOfMonth, toIso } from '../core/index.ts'
 import { type Database, transactionsInTimeOrder } from '../db/index.ts'
 import {
+  holidayIssue,
   MAX_AGE,
   MAX_RECENCY,
+  monthIndex,
   readRunoffHistory,
   SMALL_BALANCE,
   stateOf,
@@ -20,7 +22,7 @@ const LOOKAHEAD_MONTHS = 3
  */
 export function reactivationChance(
   model: RunoffModel,
-  card: { age: number; recency: number; balance: number; reloaded: boolean },
+  card: { age: number; recency: number; balance: number; reloaded: boolean; holiday?: boolean },
   startMonth: number,
 ): number {
   let idle = 1
@@ -30,6 +32,7 @@ export function reactivationChance(
       Math.min(MAX_RECENCY, card.recency + step),
       card.balance <= SMALL_BALANCE,
       card.reloaded,
+      card.holiday ?? false,
     )
     const active = Math.min(
       0.99,
@@ -166,7 +169,13 @@ function scoreDormant(
   const isReloaded = reloaded.has(row.id)
   const base = reactivationChance(
     model,
-    { age, recency: monthsIdle, balance: row.balance_cents, reloaded: isReloaded },
+    {
+      age,
+      recency: monthsIdle,
+      balance: row.balance_cents,
+      reloaded: isReloaded,
+      holiday: holidayIssue(monthIndex(parseDate(row.issued_at))),
+    },
     startMonth,
   )
   // Scale the odds by the purchaser's habit, from their *other* cards, within 0.5–2×.

@@ -12,7 +12,7 @@ export const SMALL_BALANCE = 500
 const AGE_EDGES = [0, 1, 2, 3, 4, 7, 13, 25] as const
 const RECENCY_EDGES = [0, 1, 2, 3, 6, 12] as const
 export const RECENCY_BUCKETS = RECENCY_EDGES.length
-export const STATE_COUNT = AGE_EDGES.length * RECENCY_EDGES.length * 4
+export const STATE_COUNT = AGE_EDGES.length * RECENCY_EDGES.length * 8
 
 function bucket(value: number, edges: readonly number[]): number {
   let b = 0
@@ -30,15 +30,29 @@ const lookup = (table: Int8Array, value: number) =>
 
 /**
  * The estimation state of a balance: age bucket × recency bucket × residual or not × reloaded
- * or not (a card topped up since activation is spent like a wallet, not like a gift).
+ * or not (a card topped up since activation is spent like a wallet, not like a gift) × bought
+ * in November or December or not (a holiday gift waits for Christmas, then is spent at once).
  */
-export function stateOf(age: number, recency: number, small: boolean, reloaded: boolean): number {
+export function stateOf(
+  age: number,
+  recency: number,
+  small: boolean,
+  reloaded: boolean,
+  holiday = false,
+): number {
   return (
-    ((lookup(AGE_BUCKET, age) * RECENCY_EDGES.length + lookup(RECENCY_BUCKET, recency)) * 2 +
+    (((lookup(AGE_BUCKET, age) * RECENCY_EDGES.length + lookup(RECENCY_BUCKET, recency)) * 2 +
       (small ? 1 : 0)) *
       2 +
-    (reloaded ? 1 : 0)
+      (reloaded ? 1 : 0)) *
+      2 +
+    (holiday ? 1 : 0)
   )
+}
+
+/** Whether a card issued in calendar month index `issueMonth` was bought for the holidays. */
+export function holidayIssue(issueMonth: number): boolean {
+  return issueMonth % 12 >= 10
 }
 
 /** A card with a balance at the cut-off. */
@@ -48,6 +62,8 @@ export type OpenCard = {
   recency: number
   balance: number
   reloaded: boolean
+  /** Bought in November or December. */
+  holiday: boolean
 }
 
 /**
@@ -78,6 +94,15 @@ const PAGE = 2_000
 
 export function cell(cohort: number, state: number, moy: number): number {
   return (cohort * STATE_COUNT + state) * 12 + moy
+}
+
+/** The same for a stored timestamp, read from its text when it is in UTC (the ledger's form). */
+export function monthIndexOfIso(at: string): number {
+  if (at.endsWith('Z') && at.charCodeAt(4) === 45 && at.charCodeAt(7) === 45) {
+    const index = Number(at.slice(0, 4)) * 12 + Number(at.slice(5, 7)) - 1
+    if (Number.isInteger(index)) return index
+  }
+  return monthIndex(parseDate(at))
 }
 
 /** Months since year 0 of a timestamp: an index that orders calendar months. */
@@ -129,35 +154,38 @@ export async function readRunoffHistory(
     loadCount: number
   }
   let card: Card | undefined
+  const { exposure: exposures, activeExposure, redeemed, leftSmall, leftTotal } = history
   const closeMonths = (toMonth: number) => {
     if (!card) return
+    const cohort = card.issueMonth - firstMonth
+    const holiday = holidayIssue(card.issueMonth)
     while (card.month < toMonth) {
       const exposure = card.balance + card.loads
+      const spent = card.spent
       if (exposure > 0) {
-        const cohort = card.issueMonth - firstMonth
         const state = stateOf(
           card.month - card.issueMonth,
           card.month - card.lastActive,
           card.balance <= SMALL_BALANCE,
           card.loadCount > 1,
+          holiday,
         )
         const i = cell(cohort, state, card.month % 12)
-        history.exposure[i] = (history.exposure[i] as number) + exposure
-        if (card.spent > 0)
-          history.activeExposure[i] = (history.activeExposure[i] as number) + exposure
-        history.redeemed[i] = (history.redeemed[i] as number) + card.spent
-        if (card.spent > 0) {
-          const left = exposure - card.spent
-          history.leftTotal[i] = (history.leftTotal[i] as number) + left
-          if (left <= SMALL_BALANCE) history.leftSmall[i] = (history.leftSmall[i] as number) + left
+        exposures[i] = (exposures[i] as number) + exposure
+        if (spent > 0) {
+          activeExposure[i] = (activeExposure[i] as number) + exposure
+          redeemed[i] = (redeemed[i] as number) + spent
+          const left = exposure - spent
+          leftTotal[i] = (leftTotal[i] as number) + left
+          if (left <= SMALL_BALANCE) leftSmall[i] = (leftSmall[i] as number) + left
         }
         if (card.month >= cutoffMonth - 12) {
           history.lastYear.exposure += exposure
-          history.lastYear.redeemed += card.spent
+          history.lastYear.redeemed += spent
         }
       }
-      if (card.spent > 0 || card.loads > 0) card.lastActive = card.month
-      card.balance += card.loads - card.spent
+      if (spent > 0 || card.loads > 0) card.lastActive = card.month
+      card.balance += card.loads - spent
       card.loads = 0
       card.spent = 0
       card.month++
@@ -174,6 +202,7 @@ export async function readRunoffHistory(
         recency: Math.min(MAX_RECENCY, cutoffMonth - card.lastActive),
         balance: card.balance,
         reloaded: card.loadCount > 1,
+        holiday: holidayIssue(card.issueMonth),
       })
     }
   }
@@ -196,7 +225,7 @@ export async function readRunoffHistory(
     },
     (rows) => {
       for (const [id, issuedAt] of rows)
-        issueMonths.set(cardNumbers.number(id), monthIndex(parseDate(issuedAt)))
+        issueMonths.set(cardNumbers.number(id), monthIndexOfIso(issuedAt))
     },
     PAGE,
   )

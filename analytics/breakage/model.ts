@@ -78,7 +78,15 @@ export function fitRunoff(history: RunoffHistory, cohorts?: readonly number[]): 
   // younger or fresher state seen, never from the pool: stale balances behave like stale ones.
   for (let s = 0; s < STATE_COUNT; s++) {
     if (seen[s]) continue
-    const donor = nearestSeen(s, seen)
+    // A holiday state not seen takes the same state's rates for cards bought in other months:
+    // the holiday effect is only what the history showed of it.
+    const plain = s - 1
+    const donor =
+      s % 2 === 1
+        ? seen[plain]
+          ? plain
+          : (nearestSeen(plain, seen) ?? nearestSeen(s, seen))
+        : nearestSeen(s, seen)
     if (donor !== undefined) {
       active[s] = active[donor] as number
       spent[s] = spent[donor] as number
@@ -98,13 +106,13 @@ export function fitRunoff(history: RunoffHistory, cohorts?: readonly number[]): 
   return { active, spent, becomesSmall, season }
 }
 
-const SLOTS = (MAX_AGE + 1) * (MAX_RECENCY + 1) * 4
-const slot = (age: number, recency: number, small: number, reloaded: number) =>
-  ((age * (MAX_RECENCY + 1) + recency) * 2 + small) * 2 + reloaded
+const SLOTS = (MAX_AGE + 1) * (MAX_RECENCY + 1) * 8
+const slot = (age: number, recency: number, small: number, reloaded: number, holiday: number) =>
+  (((age * (MAX_RECENCY + 1) + recency) * 2 + small) * 2 + reloaded) * 2 + holiday
 
 /** Balance by exact (age, recency, residual) slot: the chain's starting point. */
 export function startingMass(
-  cards: readonly Pick<OpenCard, 'age' | 'recency' | 'balance' | 'reloaded'>[],
+  cards: readonly Pick<OpenCard, 'age' | 'recency' | 'balance' | 'reloaded' | 'holiday'>[],
 ): Float64Array {
   const mass = new Float64Array(SLOTS)
   for (const card of cards) {
@@ -205,12 +213,14 @@ const TOPOLOGY = (() => {
       const staler = Math.min(MAX_RECENCY, recency + 1)
       for (let isSmall = 0; isSmall < 2; isSmall++) {
         for (let reloaded = 0; reloaded < 2; reloaded++) {
-          const from = slot(age, recency, isSmall, reloaded)
-          state[from] = stateOf(age, recency, isSmall === 1, reloaded === 1)
-          small[from] = isSmall
-          idle[from] = slot(older, staler, isSmall, reloaded)
-          usedSame[from] = slot(older, 1, isSmall, reloaded)
-          usedSmall[from] = slot(older, 1, 1, reloaded)
+          for (let holiday = 0; holiday < 2; holiday++) {
+            const from = slot(age, recency, isSmall, reloaded, holiday)
+            state[from] = stateOf(age, recency, isSmall === 1, reloaded === 1, holiday === 1)
+            small[from] = isSmall
+            idle[from] = slot(older, staler, isSmall, reloaded, holiday)
+            usedSame[from] = slot(older, 1, isSmall, reloaded, holiday)
+            usedSmall[from] = slot(older, 1, 1, reloaded, holiday)
+          }
         }
       }
     }
@@ -219,12 +229,15 @@ const TOPOLOGY = (() => {
 })()
 
 /** The slot of a card, to look its risk up in `neverRedeemedBySlot`. */
-export function slotOf(card: Pick<OpenCard, 'age' | 'recency' | 'balance' | 'reloaded'>): number {
+export function slotOf(
+  card: Pick<OpenCard, 'age' | 'recency' | 'balance' | 'reloaded' | 'holiday'>,
+): number {
   return slot(
     Math.min(MAX_AGE, card.age),
     Math.min(MAX_RECENCY, Math.max(0, card.recency)),
     card.balance <= SMALL_BALANCE ? 1 : 0,
     card.reloaded ? 1 : 0,
+    card.holiday ? 1 : 0,
   )
 }
 
@@ -245,13 +258,13 @@ export function baselineModel(history: RunoffHistory): RunoffModel {
 
 /** The seen state closest to `s` by stepping back in recency, then in age (same flags). */
 function nearestSeen(s: number, seen: readonly boolean[]): number | undefined {
-  const flags = s % 4
-  const cell = Math.floor(s / 4)
+  const flags = s % 8
+  const cell = Math.floor(s / 8)
   const recency = cell % RECENCY_BUCKETS
   const age = Math.floor(cell / RECENCY_BUCKETS)
   for (let a = age; a >= 0; a--) {
     for (let r = a === age ? recency : RECENCY_BUCKETS - 1; r >= 0; r--) {
-      const candidate = (a * RECENCY_BUCKETS + r) * 4 + flags
+      const candidate = (a * RECENCY_BUCKETS + r) * 8 + flags
       if (seen[candidate]) return candidate
     }
   }

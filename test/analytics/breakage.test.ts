@@ -119,10 +119,11 @@ for (const dialect of DIALECTS) {
       120_000,
     )
 
-    it('beats last year’s average rate by at least 30% WAPE, within a 40% WAPE floor', async () => {
+    it('beats last year’s average rate by at least 50% WAPE, within a 25% WAPE floor', async () => {
+      // Measured: WAPE 16.0% against the baseline's 61.4% (19.9% before the holiday flag).
       const backtest = await backtestBreakage(database, { asOf: '2025-01-01' })
-      expect(backtest.model.wape).toBeLessThan(0.4)
-      expect(backtest.wapeImprovement).toBeGreaterThanOrEqual(0.3)
+      expect(backtest.model.wape).toBeLessThan(0.25)
+      expect(backtest.wapeImprovement).toBeGreaterThanOrEqual(0.5)
       expect(backtest.model.breakage12Error).toBeLessThan(backtest.baseline.breakage12Error)
       expect(backtest.actualMonthlyCents.every((c) => c > 0)).toBe(true)
     })
