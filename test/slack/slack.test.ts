@@ -206,15 +206,19 @@ for (const dialect of DIALECTS) {
         'approval_reject',
       ])
         expect(blocks).toContain(fact)
-      const request = await database.db
-        .selectFrom('approval_requests')
-        .selectAll()
-        .where('id', '=', approvalId)
-        .executeTakeFirstOrThrow()
-      expect(request).toMatchObject({
-        requested_by: 'slack:ULP',
-        requested_via: 'slack',
-        slack_channel: 'CLP',
+      // The app records where the card went once Slack has answered the post: wait for it.
+      const request = await eventually(async () => {
+        const row = await database.db
+          .selectFrom('approval_requests')
+          .selectAll()
+          .where('id', '=', approvalId)
+          .executeTakeFirstOrThrow()
+        expect(row).toMatchObject({
+          requested_by: 'slack:ULP',
+          requested_via: 'slack',
+          slack_channel: 'CLP',
+        })
+        return row
       })
       const cardTs = String(request.slack_ts)
 

@@ -70,11 +70,16 @@ describe('the Slack app in Socket Mode (giftcards slack)', () => {
       return posted as Record<string, unknown>
     })
     const approvalId = Number(/#(\d+)/.exec(String(card.text))?.[1])
-    const request = await database.db
-      .selectFrom('approval_requests')
-      .select(['slack_ts', 'requested_by'])
-      .where('id', '=', approvalId)
-      .executeTakeFirstOrThrow()
+    // The app records the card's ts once Slack has answered the post: wait for it.
+    const request = await eventually(async () => {
+      const row = await database.db
+        .selectFrom('approval_requests')
+        .select(['slack_ts', 'requested_by'])
+        .where('id', '=', approvalId)
+        .executeTakeFirstOrThrow()
+      expect(row.slack_ts).not.toBeNull()
+      return row
+    })
     expect(request.requested_by).toBe('slack:ULP')
 
     // The manager's click arrives as an interactive envelope.
