@@ -14,27 +14,50 @@ export type CsvRecord = { line: number; fields: string[] }
 export type CsvError = { line: number; error: string }
 
 /** Reads records a chunk at a time (one array per chunk read, never one promise per row). */
-export async function* readCsv(
+export function readCsv(
   stream: AsyncIterable<string | Buffer>,
 ): AsyncGenerator<(CsvRecord | CsvError)[]> {
+  let line = 1
+  return readText(
+    stream,
+    (text, atEnd) => {
+      const read = takeRecords(text, line, atEnd)
+      line = read.line
+      return { items: read.records, consumed: read.consumed }
+    },
+    { dropByteOrderMark: true },
+  )
+}
+
+/**
+ * Decodes a byte stream as UTF-8 (a character split across chunks waits for the rest; a
+ * leading byte-order mark is dropped if asked) and hands the text read so far to `take`,
+ * which returns what it made of the start of it and how many characters that used; the rest
+ * waits for the next chunk, and `atEnd` says no chunk will come. Yields what `take` makes, a
+ * chunk at a time (CSV records here, Square JSON lines in read-rows.ts).
+ */
+export async function* readText<T>(
+  stream: AsyncIterable<string | Buffer>,
+  take: (text: string, atEnd: boolean) => { items: T[]; consumed: number },
+  options: { dropByteOrderMark?: boolean } = {},
+): AsyncGenerator<T[]> {
   const decoder = new TextDecoder('utf-8')
   let text = ''
-  let line = 1
-  let first = true
+  // Set until the first character has been seen.
+  let bomPossible = options.dropByteOrderMark ?? false
   for await (const chunk of stream) {
     text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
-    if (first && text.length > 0) {
+    if (bomPossible && text.length > 0) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-      first = false
+      bomPossible = false
     }
-    const read = takeRecords(text, line, false)
-    text = text.slice(read.consumed)
-    line = read.line
-    if (read.records.length > 0) yield read.records
+    const taken = take(text, false)
+    text = text.slice(taken.consumed)
+    if (taken.items.length > 0) yield taken.items
   }
   text += decoder.decode()
-  const rest = takeRecords(text, line, true)
-  if (rest.records.length > 0) yield rest.records
+  const rest = take(text, true)
+  if (rest.items.length > 0) yield rest.items
 }
 
 /** The longest record read (a quoted field may span lines); past it, the quote is an error. */

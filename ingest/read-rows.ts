@@ -7,7 +7,7 @@ import {
   signedAmount,
   TRANSACTION_TYPES,
 } from '../core/index.ts'
-import { type CsvRecord, readCsv } from './csv.ts'
+import { type CsvRecord, readCsv, readText } from './csv.ts'
 import { squareActivitySchema, squareActivityToEvents } from './sources/square.ts'
 
 export const IMPORT_FORMATS = ['csv', 'square-jsonl'] as const
@@ -203,17 +203,15 @@ function checkHeader(header: string[]): string[] {
 
 // ── Square JSON lines ─────────────────────────────────────────────────────────────────────
 
-async function* jsonlRows(stream: AsyncIterable<Buffer>): AsyncGenerator<Row[]> {
-  const decoder = new TextDecoder('utf-8')
-  let text = ''
+function jsonlRows(stream: AsyncIterable<Buffer>): AsyncGenerator<Row[]> {
   let line = 0
-  const take = (final: boolean): Row[] => {
+  return readText(stream, (text, atEnd) => {
     const rows: Row[] = []
     let pos = 0
     for (;;) {
       let end = text.indexOf('\n', pos)
       if (end === -1) {
-        if (!final || pos >= text.length) break
+        if (!atEnd || pos >= text.length) break
         end = text.length
       }
       line++
@@ -221,15 +219,8 @@ async function* jsonlRows(stream: AsyncIterable<Buffer>): AsyncGenerator<Row[]> 
       if (row) rows.push(row)
       pos = end + 1
     }
-    text = text.slice(Math.min(pos, text.length))
-    return rows
-  }
-  for await (const chunk of stream) {
-    text += decoder.decode(chunk, { stream: true })
-    yield take(false)
-  }
-  text += decoder.decode()
-  yield take(true)
+    return { items: rows, consumed: Math.min(pos, text.length) }
+  })
 }
 
 function jsonlRow(line: number, text: string): Row | undefined {
