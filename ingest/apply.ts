@@ -639,30 +639,16 @@ async function writeCards(
     s.balance_as_of,
     now,
   ]
-  await insertMany(
-    trx,
-    adapter,
-    'gift_cards',
-    columns,
-    states.filter((s) => !s.issuedMoved).map(row),
-    {
-      key: ['id'],
-      action: 'update',
-      set,
-    },
-  )
-  await insertMany(
-    trx,
-    adapter,
-    'gift_cards',
-    columns,
-    states.filter((s) => s.issuedMoved).map(row),
-    {
-      key: ['id'],
-      action: 'update',
-      set: [...set, 'issued_at'],
-    },
-  )
+  for (const moved of [false, true]) {
+    await insertMany(
+      trx,
+      adapter,
+      'gift_cards',
+      columns,
+      states.filter((s) => (s.issuedMoved ?? false) === moved).map(row),
+      { key: ['id'], action: 'update', set: moved ? [...set, 'issued_at'] : set },
+    )
+  }
   for (const s of states) s.issuedMoved = false
 }
 

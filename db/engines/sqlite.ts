@@ -27,22 +27,23 @@ export function openSqlite(path: string): {
   raw.pragma('busy_timeout = 5000')
   raw.pragma('synchronous = NORMAL')
   raw.pragma(`cache_size = ${DEFAULT_CACHE_KIB}`)
+  const statements = withStatementCache(raw)
   return {
-    dialect: new SqliteDialect({ database: withStatementCache(raw) }),
-    adapter: sqliteAdapter(raw, path),
+    dialect: new SqliteDialect({ database: statements }),
+    adapter: sqliteAdapter(raw, path, statements),
     raw,
   }
 }
 
-function sqliteAdapter(raw: SqliteDatabase.Database, path: string): EngineAdapter {
-  const singleRow = new Map<string, SqliteDatabase.Statement>()
+function sqliteAdapter(
+  raw: SqliteDatabase.Database,
+  path: string,
+  statements: ReturnType<typeof withStatementCache>,
+): EngineAdapter {
   return {
     runEach(text, rows) {
-      let statement = singleRow.get(text)
-      if (!statement) {
-        statement = raw.prepare(text)
-        singleRow.set(text, statement)
-      }
+      // The statement cache Kysely's queries use: the same connection, prepared once.
+      const statement = statements.prepare(text)
       let changed = 0
       for (const row of rows) changed += statement.run(row as unknown[]).changes
       return changed
