@@ -73,7 +73,8 @@ export class AnomalyScorer {
 
   /**
    * The same, for the four parties of a ledger event: the card by the caller's number for it
-   * (-1 for none), the others by id.
+   * (null for none), the others by id. Cards scored here are kept apart from `card:` entities
+   * given to `observe`: one scorer uses one of the two.
    */
   observeParties(
     amountCents: number,

@@ -35,15 +35,15 @@ export async function scanLedger(
   const engine = new FraudEngine(await loadFraudContext(database))
   const alerts: FraudAlert[] = []
   let seen = 0
-  const observe = (page: readonly Parameters<typeof toScored>[0][]) => {
-    for (const row of page) alerts.push(...engine.observe(toScored(row)))
+  const observe = <Row>(page: readonly Row[], toEvent: (row: Row) => ScoredEvent) => {
+    for (const row of page) for (const alert of engine.observe(toEvent(row))) alerts.push(alert)
     seen += page.length
     options.onProgress?.(seen)
   }
   if (options.since) {
     // A window: the time index finds it.
     for await (const page of transactionsInTimeOrder(database.db, { from: options.since }))
-      observe(page)
+      observe(page, toScored)
     return alerts
   }
   // The whole ledger: sorting it in the engine and streaming it beats walking the time index,
@@ -58,14 +58,7 @@ export async function scanLedger(
       parameters: [],
       arrays: true,
     },
-    (page) => {
-      for (const row of page) {
-        const found = engine.observe(fromArray(row))
-        for (const alert of found) alerts.push(alert)
-      }
-      seen += page.length
-      options.onProgress?.(seen)
-    },
+    (page) => observe(page, fromArray),
     1_000,
   )
   return alerts
@@ -100,7 +93,7 @@ function timeOf(at: string): number {
   return ms
 }
 
-/** A transaction row as the detectors see it. */
+/** A transaction row as the detectors see it (the same mapping as the scan's arrays). */
 export function toScored(row: {
   event_id: string
   card_id: string | null
@@ -115,20 +108,8 @@ export function toScored(row: {
   customer_id: string | null
   employee_id: string | null
 }): ScoredEvent {
-  return {
-    eventId: row.event_id,
-    cardId: row.card_id,
-    type: row.type,
-    result: row.result,
-    amountCents: row.amount_cents,
-    balanceAfterCents: row.balance_after_cents,
-    at: timeOf(row.occurred_at),
-    locationId: row.location_id,
-    terminalId: row.terminal_id,
-    orderId: row.order_id,
-    customerId: row.customer_id,
-    employeeId: row.employee_id,
-  }
+  const fields = row as unknown as Record<string, unknown>
+  return fromArray(SCAN_COLUMNS.map((column) => fields[column]))
 }
 
 /** Stores alerts in `fraud_alerts`, one per card and rule (an existing one is left as it is). */
