@@ -1,15 +1,13 @@
 import { readFileSync } from 'node:fs'
 import SqliteDatabase from 'better-sqlite3'
 import { majorToCents, signedAmount, type TransactionType } from '../core/index.ts'
+import { DEFAULT_CACHE_KIB } from '../db/engines/sqlite.ts'
 import { openDatabase } from '../db/index.ts'
 import { importFile } from '../ingest/index.ts'
 import { peakRssMiB } from './child.ts'
 
 /** One measurement of bench/import.ts, in its own process: `import|raw-all|raw CSV DB [SOURCE_DB]`. */
 const [mode, csv = '', file = ''] = process.argv.slice(2)
-
-/** The baselines get the page cache the product's connection has (db/engines/sqlite.ts). */
-const PRODUCT_CACHE = -65_536
 
 if (mode === 'import') {
   const database = await openDatabase({ engine: 'sqlite', path: file })
@@ -49,7 +47,8 @@ if (mode === 'import') {
   raw.pragma('journal_mode = WAL')
   raw.pragma('synchronous = NORMAL')
   raw.pragma('foreign_keys = ON')
-  raw.pragma(`cache_size = ${PRODUCT_CACHE}`)
+  // The page cache the product's own connection has.
+  raw.pragma(`cache_size = ${DEFAULT_CACHE_KIB}`)
   const started = performance.now()
   let rows = 0
   raw.transaction(() => {
@@ -108,7 +107,7 @@ if (mode === 'import') {
   raw.pragma('journal_mode = WAL')
   raw.pragma('synchronous = NORMAL')
   raw.pragma('foreign_keys = OFF')
-  raw.pragma(`cache_size = ${PRODUCT_CACHE}`)
+  raw.pragma(`cache_size = ${DEFAULT_CACHE_KIB}`)
   const insert = raw.prepare(
     'insert into gift_card_transactions (source, event_id, card_id, type, amount_cents, balance_after_cents, currency, occurred_at, location_id, terminal_id, order_id, customer_id, employee_id) values (?,?,?,?,?,?,?,?,?,?,?,?,?)',
   )

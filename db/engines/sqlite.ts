@@ -6,7 +6,7 @@ import type { DB } from '../schema.ts'
 import type { BulkWriter, EngineAdapter, IndexDefinition } from './engine.ts'
 
 /** Page cache per connection (negative: KiB): 64 MiB keeps index pages hot during ingest. */
-const DEFAULT_CACHE_KIB = -65_536
+export const DEFAULT_CACHE_KIB = -65_536
 
 /** Rows per SQLite transaction during a bulk load: large enough to amortise the commit. */
 const ROWS_PER_COMMIT = 250_000
