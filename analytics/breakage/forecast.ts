@@ -108,14 +108,14 @@ export async function forecastBreakage(
     }
     return c
   }
-  const riskOf = (card: OpenCard) => (risk[slotOf(card)] as number) * card.balance
-  const top = new TopK<OpenCard>(options.topCards ?? 100, (a, b) => {
-    const ra = riskOf(a)
-    const rb = riskOf(b)
-    return ra > rb || (ra === rb && a.id < b.id)
-  })
-  for (const card of history.openCards) top.offer(card)
-  const cardRisks = top.sorted().map((card) => {
+  // Ranked by the balance expected to go unredeemed, ties by card id.
+  const top = new TopK<{ card: OpenCard; atRisk: number }>(
+    options.topCards ?? 100,
+    (a, b) => a.atRisk > b.atRisk || (a.atRisk === b.atRisk && a.card.id < b.card.id),
+  )
+  for (const card of history.openCards)
+    top.offer({ card, atRisk: (risk[slotOf(card)] as number) * card.balance })
+  const cardRisks = top.sorted().map(({ card }) => {
     const i = slotOf(card)
     return {
       cardId: card.id,

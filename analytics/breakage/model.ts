@@ -133,23 +133,25 @@ export function runOff(
   horizon: number,
 ): { monthly: number[]; ultimateRedeemed: number } {
   const monthly = new Array<number>(horizon).fill(0)
-  const { state, small, idle, usedSame, usedSmall } = TOPOLOGY
+  const { idle, usedSame, usedSmall } = TOPOLOGY
+  const byMonthOfYear = Array.from({ length: 12 }, (_, moy) =>
+    monthRates(model, model.season[moy] as number),
+  )
   let mass = Float64Array.from(start)
   let next = new Float64Array(SLOTS)
   let ultimateRedeemed = 0
   for (let step = 0; step < ULTIMATE_MONTHS; step++) {
     next.fill(0)
-    const season = model.season[(startMonth + step) % 12] as number
+    const rates = byMonthOfYear[(startMonth + step) % 12] as MonthRates
     let redeemedThisMonth = 0
     let left = 0
     for (let from = 0; from < SLOTS; from++) {
       const m = mass[from] as number
       if (m <= 0) continue
-      const s = state[from] as number
-      const used = m * Math.min(0.99, (model.active[s] as number) * season)
-      const redeemed = used * (model.spent[s] as number)
+      const used = m * (rates.active[from] as number)
+      const redeemed = used * (rates.spent[from] as number)
       const usedLeft = used - redeemed
-      const toSmall = small[from] === 1 ? 1 : (model.becomesSmall[s] as number)
+      const toSmall = rates.toSmall[from] as number
       redeemedThisMonth += redeemed
       add(next, usedSmall[from] as number, usedLeft * toSmall)
       add(next, usedSame[from] as number, usedLeft * (1 - toSmall))
@@ -172,15 +174,15 @@ export function runOff(
  * out).
  */
 export function neverRedeemedBySlot(model: RunoffModel): Float64Array {
-  const { state, small, idle, usedSame, usedSmall } = TOPOLOGY
+  const { idle, usedSame, usedSmall } = TOPOLOGY
+  const rates = monthRates(model, 1)
   let never = new Float64Array(SLOTS).fill(1)
   let next = new Float64Array(SLOTS)
   for (let round = 0; round < ULTIMATE_MONTHS; round++) {
     for (let from = 0; from < SLOTS; from++) {
-      const s = state[from] as number
-      const active = Math.min(0.99, model.active[s] as number)
-      const spent = model.spent[s] as number
-      const toSmall = small[from] === 1 ? 1 : (model.becomesSmall[s] as number)
+      const active = rates.active[from] as number
+      const spent = rates.spent[from] as number
+      const toSmall = rates.toSmall[from] as number
       const afterUse =
         toSmall * (never[usedSmall[from] as number] as number) +
         (1 - toSmall) * (never[usedSame[from] as number] as number)
@@ -199,7 +201,7 @@ export function neverRedeemedBySlot(model: RunoffModel): Float64Array {
  * come from, whether it is a residual, and where its balance goes in a month. Unused, it grows
  * a month older and staler (`idle`); used, what is left was active last month (recency 1, as
  * the history counts it) and is a residual (`usedSmall`) with the share `becomesSmall` or stays
- * as it was (`usedSame`). runOff and neverRedeemedBySlot both walk it, so they cannot disagree.
+ * as it was (`usedSame`).
  */
 const TOPOLOGY = (() => {
   const state = new Int32Array(SLOTS)
@@ -227,6 +229,29 @@ const TOPOLOGY = (() => {
   }
   return { state, small, idle, usedSame, usedSmall }
 })()
+
+/**
+ * One month of the chain for every slot, under a month-of-year factor: the chance its balance
+ * is used, the share a used balance loses, and the share of what it has left that is a
+ * residual. runOff and neverRedeemedBySlot both read these, so they cannot disagree.
+ */
+type MonthRates = { active: Float64Array; spent: Float64Array; toSmall: Float64Array }
+
+function monthRates(model: RunoffModel, seasonFactor: number): MonthRates {
+  const { state, small } = TOPOLOGY
+  const rates = {
+    active: new Float64Array(SLOTS),
+    spent: new Float64Array(SLOTS),
+    toSmall: new Float64Array(SLOTS),
+  }
+  for (let from = 0; from < SLOTS; from++) {
+    const s = state[from] as number
+    rates.active[from] = Math.min(0.99, (model.active[s] as number) * seasonFactor)
+    rates.spent[from] = model.spent[s] as number
+    rates.toSmall[from] = small[from] === 1 ? 1 : (model.becomesSmall[s] as number)
+  }
+  return rates
+}
 
 /** The slot of a card, to look its risk up in `neverRedeemedBySlot`. */
 export function slotOf(
