@@ -2,45 +2,27 @@ import { addMonths, DAY_MS, parseDate, startOfMonth, toIso } from '../core/index
 import { type Database, transactionsInTimeOrder } from '../db/index.ts'
 import {
   holidayIssue,
-  MAX_AGE,
-  MAX_RECENCY,
   monthIndex,
+  type OpenCard,
   readRunoffHistory,
-  SMALL_BALANCE,
-  stateOf,
 } from './breakage/ledger-pass.ts'
-import { fitRunoff, type RunoffModel } from './breakage/model.ts'
+import { fitRunoff, type RunoffModel, useChance } from './breakage/model.ts'
 import { TopK } from './top.ts'
 
 /** Months ahead the reactivation likelihood looks (about 90 days). */
 const LOOKAHEAD_MONTHS = 3
 
 /**
- * The chance a dormant balance is used again within three months, from the run-off model's
- * activity rates for its state (age, months idle, residual, reloaded), staying idle month by
- * month until it is used.
+ * The chance a dormant balance is used again within three months: the run-off model's chance
+ * that a card in its state (age, months idle, residual, reloaded, used, holiday season) leaves
+ * it, month by month along the chain.
  */
 export function reactivationChance(
   model: RunoffModel,
-  card: { age: number; recency: number; balance: number; reloaded: boolean; holiday?: boolean },
+  card: Parameters<typeof useChance>[1],
   startMonth: number,
 ): number {
-  let idle = 1
-  for (let step = 0; step < LOOKAHEAD_MONTHS; step++) {
-    const state = stateOf(
-      Math.min(MAX_AGE, card.age + step),
-      Math.min(MAX_RECENCY, card.recency + step),
-      card.balance <= SMALL_BALANCE,
-      card.reloaded,
-      card.holiday ?? false,
-    )
-    const active = Math.min(
-      0.99,
-      (model.active[state] as number) * (model.season[(startMonth + step) % 12] as number),
-    )
-    idle *= 1 - active
-  }
-  return 1 - idle
+  return useChance(model, card, startMonth, LOOKAHEAD_MONTHS)
 }
 
 export type DormantCard = {
@@ -55,6 +37,8 @@ export type DormantCard = {
     ageMonths: number
     monthsIdle: number
     reloaded: boolean
+    /** Spent from before (a card used and left idle is mostly done with). */
+    used: boolean
     purchaserCards: number
     purchaserUsedShare: number | null
   }
@@ -89,7 +73,8 @@ export async function findDormantCards(
   const history = await readRunoffHistory(database, startOfMonth(asOfMs))
   const model = fitRunoff(history)
   const cutoff = toIso(asOfMs - minDays * DAY_MS)
-  const reloaded = new Set(history.openCards.filter((c) => c.reloaded).map((c) => c.id))
+  // What the ledger pass knows of each open card (reloaded, used before) by id.
+  const open = new Map(history.openCards.map((c) => [c.id, c]))
   const startMonth = history.cutoffMonth
   const overall = await overallUsedShare(database)
   const offset = options.offset ?? 0
@@ -124,7 +109,7 @@ export async function findDormantCards(
     },
     (rows) => {
       for (const row of rows) {
-        const card = scoreDormant(row, { model, asOfMs, startMonth, overall, reloaded })
+        const card = scoreDormant(row, { model, asOfMs, startMonth, overall, open })
         cards++
         balanceCents += card.balanceCents
         best.offer(card)
@@ -159,21 +144,24 @@ function scoreDormant(
     asOfMs: number
     startMonth: number
     overall: number
-    reloaded: ReadonlySet<string>
+    open: ReadonlyMap<string, OpenCard>
   },
 ): DormantCard {
-  const { model, asOfMs, startMonth, overall, reloaded } = context
+  const { model, asOfMs, startMonth, overall, open } = context
   const last = parseDate(row.last_activity_at ?? row.issued_at)
   const age = Math.max(0, monthsBetween(parseDate(row.issued_at), asOfMs))
   const monthsIdle = Math.max(1, monthsBetween(last, asOfMs))
-  const isReloaded = reloaded.has(row.id)
+  const known = open.get(row.id)
+  const reloaded = known?.reloaded ?? false
+  const used = known?.used ?? row.initial_value_cents > row.balance_cents
   const base = reactivationChance(
     model,
     {
       age,
       recency: monthsIdle,
       balance: row.balance_cents,
-      reloaded: isReloaded,
+      reloaded,
+      used,
       holiday: holidayIssue(monthIndex(parseDate(row.issued_at))),
     },
     startMonth,
@@ -197,7 +185,8 @@ function scoreDormant(
     features: {
       ageMonths: age,
       monthsIdle,
-      reloaded: isReloaded,
+      reloaded,
+      used,
       purchaserCards,
       purchaserUsedShare: usedShare === null ? null : Number(usedShare.toFixed(3)),
     },

@@ -5,6 +5,7 @@ import { initialMigration } from './migrations/0001-initial.ts'
 import { ingestMigration } from './migrations/0002-ingest.ts'
 import { facesMigration } from './migrations/0003-faces.ts'
 import { slackSyncMigration } from './migrations/0004-slack-sync.ts'
+import { ledgerCoverMigration } from './migrations/0005-ledger-cover.ts'
 import type { DB } from './schema.ts'
 
 /** Every migration in order; names sort in the order they run. */
@@ -14,6 +15,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0002-ingest': ingestMigration(adapter),
     '0003-faces': facesMigration(adapter),
     '0004-slack-sync': slackSyncMigration(adapter),
+    '0005-ledger-cover': ledgerCoverMigration(adapter),
   }
 }
 

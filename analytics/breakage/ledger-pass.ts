@@ -9,10 +9,17 @@ export const MAX_RECENCY = 24
 export const SMALL_BALANCE = 500
 
 /** Age and recency buckets the rates are estimated on (months). */
-const AGE_EDGES = [0, 1, 2, 3, 4, 7, 13, 25] as const
+const AGE_EDGES = [0, 1, 2, 3, 4, 5, 7, 10, 13, 16, 19, 22, 25] as const
 const RECENCY_EDGES = [0, 1, 2, 3, 6, 12] as const
 export const RECENCY_BUCKETS = RECENCY_EDGES.length
-export const STATE_COUNT = AGE_EDGES.length * RECENCY_EDGES.length * 8
+/**
+ * Flags of a state: residual, reloaded and used (yes or no) and the holiday season it was
+ * bought in (none, November, December: two bits, one value unused).
+ */
+export const FLAG_COUNT = 32
+/** Holiday season values, the lowest two bits of a state. */
+export const HOLIDAY_KINDS = 4
+export const STATE_COUNT = AGE_EDGES.length * RECENCY_EDGES.length * FLAG_COUNT
 
 function bucket(value: number, edges: readonly number[]): number {
   let b = 0
@@ -30,29 +37,37 @@ const lookup = (table: Int8Array, value: number) =>
 
 /**
  * The estimation state of a balance: age bucket × recency bucket × residual or not × reloaded
- * or not (a card topped up since activation is spent like a wallet, not like a gift) × bought
- * in November or December or not (a holiday gift waits for Christmas, then is spent at once).
+ * or not (a card topped up since activation is spent like a wallet, not like a gift) × used
+ * before or not (a card never used waits for its first use; one used and then left idle is
+ * mostly done: at the same age and recency the two behave apart) × bought in November, in
+ * December or neither (a holiday gift waits for Christmas, then is spent at once; the month
+ * bought in puts a card's age and the calendar in step, so January's spike has its own states).
+ * The holiday season is the lowest two bits: a holiday state is its plain twin plus 1 or 2.
  */
 export function stateOf(
   age: number,
   recency: number,
   small: boolean,
   reloaded: boolean,
-  holiday = false,
+  used: boolean,
+  holiday: number,
 ): number {
   return (
-    (((lookup(AGE_BUCKET, age) * RECENCY_EDGES.length + lookup(RECENCY_BUCKET, recency)) * 2 +
+    ((((lookup(AGE_BUCKET, age) * RECENCY_EDGES.length + lookup(RECENCY_BUCKET, recency)) * 2 +
       (small ? 1 : 0)) *
       2 +
       (reloaded ? 1 : 0)) *
       2 +
-    (holiday ? 1 : 0)
+      (used ? 1 : 0)) *
+      HOLIDAY_KINDS +
+    holiday
   )
 }
 
-/** Whether a card issued in calendar month index `issueMonth` was bought for the holidays. */
-export function holidayIssue(issueMonth: number): boolean {
-  return issueMonth % 12 >= 10
+/** The holiday season of a card issued in calendar month index `issueMonth`: 0 none, 1 November, 2 December. */
+export function holidayIssue(issueMonth: number): number {
+  const moy = issueMonth % 12
+  return moy === 10 ? 1 : moy === 11 ? 2 : 0
 }
 
 /** A card with a balance at the cut-off. */
@@ -62,8 +77,10 @@ export type OpenCard = {
   recency: number
   balance: number
   reloaded: boolean
-  /** Bought in November or December. */
-  holiday: boolean
+  /** Redeemed from before the cut-off. */
+  used: boolean
+  /** Bought in November (1), December (2) or neither (0). */
+  holiday: number
 }
 
 /**
@@ -156,7 +173,10 @@ export async function readRunoffHistory(
     loads: number
     spent: number
     lastActive: number
+    /** Loads so far, and of them in the month being read: reloaded is known at a month's start. */
     loadCount: number
+    monthLoadCount: number
+    used: boolean
   }
   let card: Card | undefined
   const { exposure: exposures, activeExposure, redeemed, leftSmall, leftTotal } = history
@@ -165,14 +185,24 @@ export async function readRunoffHistory(
     const cohort = card.issueMonth - firstMonth
     const holiday = holidayIssue(card.issueMonth)
     while (card.month < toMonth) {
-      const exposure = card.balance + card.loads
-      const spent = card.spent
+      if (card.balance === 0 && card.loads === 0 && card.spent === 0) {
+        // Nothing owed and nothing happening: months pass with nothing to count.
+        card.month = toMonth
+        break
+      }
+      // What a forecast runs off is a balance owed at a cut-off, and a card's redemptions draw
+      // on the oldest value first: the exposure of a month is the balance at its start (and,
+      // in the month a card is issued, what was loaded), and only what was spent of it counts.
+      // Loaded later in a month is new value, spent from after the balance before it.
+      const exposure = card.month === card.issueMonth ? card.loads : card.balance
+      const spent = Math.min(exposure, card.spent)
       if (exposure > 0) {
         const state = stateOf(
           card.month - card.issueMonth,
           card.month - card.lastActive,
-          card.balance <= SMALL_BALANCE,
-          card.loadCount > 1,
+          exposure <= SMALL_BALANCE,
+          card.loadCount - card.monthLoadCount > 1,
+          card.used,
           holiday,
         )
         const i = cell(cohort, state, card.month % 12)
@@ -189,9 +219,11 @@ export async function readRunoffHistory(
           history.lastYear.redeemed += spent
         }
       }
-      if (spent > 0 || card.loads > 0) card.lastActive = card.month
-      card.balance += card.loads - spent
+      if (card.spent > 0 || card.loads > 0) card.lastActive = card.month
+      if (card.spent > 0) card.used = true
+      card.balance += card.loads - card.spent
       card.loads = 0
+      card.monthLoadCount = 0
       card.spent = 0
       card.month++
     }
@@ -207,6 +239,7 @@ export async function readRunoffHistory(
         recency: Math.min(MAX_RECENCY, cutoffMonth - card.lastActive),
         balance: card.balance,
         reloaded: card.loadCount > 1,
+        used: card.used,
         holiday: holidayIssue(card.issueMonth),
       })
     }
@@ -231,54 +264,125 @@ export async function readRunoffHistory(
     },
     PAGE,
   )
-  // Then one pass over the whole ledger in storage order, summed per card and month in the
-  // engine (order within a month does not matter to the run-off), read card by card. Walking
-  // the card index instead would visit the table at random: twice as slow at 1M cards.
-  await adapter.scan<[string, string, number, number, number]>(
-    {
-      sql: `select card_id, substr(occurred_at, 1, 7) as month,
-          cast(sum(case when amount_cents > 0 then amount_cents else 0 end) as bigint) as loads,
-          cast(sum(case when amount_cents > 0 then 1 else 0 end) as bigint) as load_count,
-          cast(sum(case when amount_cents < 0 then -amount_cents else 0 end) as bigint) as spent
-        from ${adapter.fullScan('gift_card_transactions')}
-        where occurred_at < ${adapter.placeholder(1)} and result = 'ok' and amount_cents <> 0
-          and card_id is not null
-        group by card_id, substr(occurred_at, 1, 7)
-        order by card_id, month`,
-      parameters: [cutoff],
-      arrays: true,
-    },
+  // Then the ledger card by card through the card index, which carries each row's amount and
+  // result: the index alone is read, in card order, with nothing to sort (sorting the table per
+  // card and month took twice as long at 1M cards). Each card's moves come as one text,
+  // 'YYYY-MM amount' joined by commas, summed per month here.
+  const monthLoads = new Float64Array(cohorts)
+  const monthLoadCounts = new Int32Array(cohorts)
+  const monthSpent = new Float64Array(cohorts)
+  const touched: number[] = []
+  await adapter.scan<[string, string]>(
+    cardMovesQuery(adapter, cutoff),
     (rows) => {
-      for (const [cardId, month, loadsCents, loadCount, spentCents] of rows) {
-        if (card?.id !== cardId) {
-          finishCard()
-          const number = cardNumbers.peek(cardId)
-          if (number === undefined)
-            throw new Error(`card ${cardId} of the ledger is not among the cards`)
-          const issueMonth = Math.max(firstMonth, issueMonths.get(number))
-          card = {
-            id: cardId,
-            issueMonth,
-            balance: 0,
-            month: issueMonth,
-            loads: 0,
-            spent: 0,
-            lastActive: issueMonth,
-            loadCount: 0,
-          }
+      for (const [cardId, moves] of rows) {
+        const number = cardNumbers.peek(cardId)
+        if (number === undefined)
+          throw new Error(`card ${cardId} of the ledger is not among the cards`)
+        const issueMonth = Math.max(firstMonth, issueMonths.get(number))
+        card = {
+          id: cardId,
+          issueMonth,
+          balance: 0,
+          month: issueMonth,
+          loads: 0,
+          spent: 0,
+          lastActive: issueMonth,
+          loadCount: 0,
+          monthLoadCount: 0,
+          used: false,
         }
-        closeMonths(monthIndexOfKey(month))
-        const loads = Number(loadsCents)
-        const spent = Number(spentCents)
-        card.loads += loads
-        card.loadCount += Number(loadCount)
-        card.spent += spent
-        history.loadedCents += loads
-        history.redeemedCents += spent
+        // A move dated before the card's issue is counted in its issue month.
+        forEachMove(moves, (month, amount) => {
+          const m = Math.max(month, issueMonth) - firstMonth
+          if (monthLoadCounts[m] === 0 && monthSpent[m] === 0) touched.push(m)
+          if (amount > 0) {
+            monthLoads[m] = (monthLoads[m] as number) + amount
+            monthLoadCounts[m] = (monthLoadCounts[m] as number) + 1
+          } else monthSpent[m] = (monthSpent[m] as number) - amount
+        })
+        // In card and time order from SQLite's index already; PostgreSQL joins in any order.
+        if (!ascending(touched)) touched.sort((a, b) => a - b)
+        for (const m of touched) {
+          closeMonths(firstMonth + m)
+          const loads = monthLoads[m] as number
+          const spent = monthSpent[m] as number
+          card.loads += loads
+          card.loadCount += monthLoadCounts[m] as number
+          card.monthLoadCount += monthLoadCounts[m] as number
+          card.spent += spent
+          history.loadedCents += loads
+          history.redeemedCents += spent
+          monthLoads[m] = 0
+          monthLoadCounts[m] = 0
+          monthSpent[m] = 0
+        }
+        touched.length = 0
+        finishCard()
       }
     },
     PAGE,
   )
-  finishCard()
   return history
+}
+
+/**
+ * Each card's money moves before `cutoff` (ISO), one row per card: its id and its moves as
+ * 'YYYY-MM amount' joined by commas. On SQLite it reads the card index alone (it carries the
+ * amount and the result), in card order.
+ */
+export function cardMovesQuery(
+  adapter: Database['adapter'],
+  cutoff: string,
+): { sql: string; parameters: unknown[]; arrays: true } {
+  return {
+    sql: `select card_id, ${adapter.joinText(`substr(occurred_at, 1, 7) || ' ' || amount_cents`, ',')}
+      from ${adapter.byIndex('gift_card_transactions', 'gift_card_transactions_card_idx')}
+      where occurred_at < ${adapter.placeholder(1)} and result = 'ok' and amount_cents <> 0
+        and card_id is not null
+      group by card_id`,
+    parameters: [cutoff],
+    arrays: true,
+  }
+}
+
+/**
+ * Calls `visit` with the month index and amount of each 'YYYY-MM amount' entry of `moves`, read
+ * digit by digit (tens of millions of entries: no substrings).
+ */
+function forEachMove(moves: string, visit: (month: number, amount: number) => void): void {
+  const length = moves.length
+  let i = 0
+  while (i < length) {
+    const start = i
+    let year = 0
+    for (let d = 0; d < 4; d++) year = year * 10 + digitAt(moves, i++, start)
+    if (moves.charCodeAt(i++) !== 45) throw unreadable(moves, start)
+    const month = digitAt(moves, i++, start) * 10 + digitAt(moves, i++, start)
+    if (moves.charCodeAt(i++) !== 32 || month < 1 || month > 12) throw unreadable(moves, start)
+    const negative = moves.charCodeAt(i) === 45
+    if (negative) i++
+    let amount = digitAt(moves, i++, start)
+    while (i < length && moves.charCodeAt(i) !== 44)
+      amount = amount * 10 + digitAt(moves, i++, start)
+    visit(year * 12 + month - 1, negative ? -amount : amount)
+    i++ // the comma
+  }
+}
+
+function digitAt(text: string, i: number, entry: number): number {
+  const digit = text.charCodeAt(i) - 48
+  if (digit >= 0 && digit <= 9) return digit
+  throw unreadable(text, entry)
+}
+
+function unreadable(moves: string, at: number): Error {
+  const end = moves.indexOf(',', at)
+  return new Error(`unreadable ledger moves "${moves.slice(at, end < 0 ? undefined : end)}"`)
+}
+
+function ascending(values: readonly number[]): boolean {
+  for (let i = 1; i < values.length; i++)
+    if ((values[i] as number) < (values[i - 1] as number)) return false
+  return true
 }

@@ -1,5 +1,7 @@
 import {
   cell,
+  FLAG_COUNT,
+  HOLIDAY_KINDS,
   MAX_AGE,
   MAX_RECENCY,
   type OpenCard,
@@ -10,20 +12,23 @@ import {
   stateOf,
 } from './ledger-pass.ts'
 
-export const MODEL_VERSION = 'runoff-markov-v3'
+export const MODEL_VERSION = 'runoff-markov-v4'
 
 /**
  * The run-off model: a Markov chain over a balance's state (age, months since the card was
- * last used, residual or not). In a month, a state's balance is used with value-weighted
- * probability `active` (times a month-of-year factor: the post-holiday spike), and a used
- * balance loses the share `spent`. The rest of a used balance becomes "recent" again; an
- * unused one grows a month staler. Fitted on the cohorts given (all by default).
+ * last used, residual or not, reloaded or not, used before or not, holiday season bought in:
+ * see `stateOf`). In a month, a state's balance is used with value-weighted probability
+ * `active` (times a month-of-year factor for its holiday season), and a used balance loses the
+ * share `spent`. The rest of a used balance becomes "recent" again; an unused one grows a month
+ * staler. Fitted on the cohorts given (all by default), on balances owed at the start of each
+ * month spent oldest value first (what a liability at a cut-off runs off as).
  */
 export type RunoffModel = {
   active: Float64Array
   spent: Float64Array
   /** Of what a used balance has left, the share that is a residual (≤ $5). */
   becomesSmall: Float64Array
+  /** Month-of-year factors on `active`, per holiday season: [season × 12 + month]. */
   season: Float64Array
 }
 
@@ -34,8 +39,7 @@ export type RunoffModel = {
  */
 const ULTIMATE_MONTHS = 60
 
-export function fitRunoff(history: RunoffHistory, cohorts?: readonly number[]): RunoffModel {
-  const rows = cohorts ?? Array.from({ length: history.cohorts }, (_, c) => c)
+export function fitRunoff(history: RunoffHistory, weights?: Float64Array): RunoffModel {
   const e = new Float64Array(STATE_COUNT)
   const a = new Float64Array(STATE_COUNT)
   const r = new Float64Array(STATE_COUNT)
@@ -43,20 +47,24 @@ export function fitRunoff(history: RunoffHistory, cohorts?: readonly number[]): 
   const leftTotal = new Float64Array(STATE_COUNT)
   const eMoy = new Float64Array(STATE_COUNT * 12)
   const aMoy = new Float64Array(STATE_COUNT * 12)
-  for (const c of rows) {
-    for (let s = 0; s < STATE_COUNT; s++) {
-      for (let m = 0; m < 12; m++) {
-        const i = cell(c, s, m)
-        const exposure = history.exposure[i] as number
-        if (exposure === 0) continue
-        e[s] = (e[s] as number) + exposure
-        a[s] = (a[s] as number) + (history.activeExposure[i] as number)
-        r[s] = (r[s] as number) + (history.redeemed[i] as number)
-        leftSmall[s] = (leftSmall[s] as number) + (history.leftSmall[i] as number)
-        leftTotal[s] = (leftTotal[s] as number) + (history.leftTotal[i] as number)
-        eMoy[s * 12 + m] = (eMoy[s * 12 + m] as number) + exposure
-        aMoy[s * 12 + m] = (aMoy[s * 12 + m] as number) + (history.activeExposure[i] as number)
-      }
+  const occupied = occupiedCells(history)
+  for (let c = 0; c < history.cohorts; c++) {
+    const w = weights ? (weights[c] as number) : 1
+    if (w === 0) continue
+    const first = cell(c, 0, 0)
+    for (const k of occupied[c] as Int32Array) {
+      // k = state × 12 + month of year, within the cohort's block.
+      const i = first + k
+      const s = (k / 12) | 0
+      const exposure = w * (history.exposure[i] as number)
+      const activeExposure = w * (history.activeExposure[i] as number)
+      e[s] = (e[s] as number) + exposure
+      a[s] = (a[s] as number) + activeExposure
+      r[s] = (r[s] as number) + w * (history.redeemed[i] as number)
+      leftSmall[s] = (leftSmall[s] as number) + w * (history.leftSmall[i] as number)
+      leftTotal[s] = (leftTotal[s] as number) + w * (history.leftTotal[i] as number)
+      eMoy[k] = (eMoy[k] as number) + exposure
+      aMoy[k] = (aMoy[k] as number) + activeExposure
     }
   }
   const active = new Float64Array(STATE_COUNT)
@@ -80,9 +88,9 @@ export function fitRunoff(history: RunoffHistory, cohorts?: readonly number[]): 
     if (seen[s]) continue
     // A holiday state not seen takes the same state's rates for cards bought in other months:
     // the holiday effect is only what the history showed of it.
-    const plain = s - 1
+    const plain = s - (s % HOLIDAY_KINDS)
     const donor =
-      s % 2 === 1
+      s !== plain
         ? seen[plain]
           ? plain
           : (nearestSeen(plain, seen) ?? nearestSeen(s, seen))
@@ -93,27 +101,59 @@ export function fitRunoff(history: RunoffHistory, cohorts?: readonly number[]): 
       becomesSmall[s] = becomesSmall[donor] as number
     }
   }
-  const season = new Float64Array(12)
-  for (let m = 0; m < 12; m++) {
-    let observed = 0
-    let expected = 0
-    for (let s = 0; s < STATE_COUNT; s++) {
-      observed += aMoy[s * 12 + m] as number
-      expected += (eMoy[s * 12 + m] as number) * (active[s] as number)
+  const season = new Float64Array(HOLIDAY_KINDS * 12)
+  for (let holiday = 0; holiday < HOLIDAY_KINDS; holiday++) {
+    for (let m = 0; m < 12; m++) {
+      let observed = 0
+      let expected = 0
+      for (let s = holiday; s < STATE_COUNT; s += HOLIDAY_KINDS) {
+        observed += aMoy[s * 12 + m] as number
+        expected += (eMoy[s * 12 + m] as number) * (active[s] as number)
+      }
+      season[holiday * 12 + m] = expected > 0 ? observed / expected : 1
     }
-    season[m] = expected > 0 ? observed / expected : 1
   }
   return { active, spent, becomesSmall, season }
 }
 
-const SLOTS = (MAX_AGE + 1) * (MAX_RECENCY + 1) * 8
-const slot = (age: number, recency: number, small: number, reloaded: number, holiday: number) =>
-  (((age * (MAX_RECENCY + 1) + recency) * 2 + small) * 2 + reloaded) * 2 + holiday
+const occupiedByHistory = new WeakMap<RunoffHistory, Int32Array[]>()
+
+/**
+ * For each cohort, the cells (state × 12 + month of year) with exposure: a few hundred of the
+ * thousands a cohort has, so the bootstrap's hundreds of fits read only those.
+ */
+function occupiedCells(history: RunoffHistory): Int32Array[] {
+  let occupied = occupiedByHistory.get(history)
+  if (!occupied) {
+    occupied = []
+    for (let c = 0; c < history.cohorts; c++) {
+      const first = cell(c, 0, 0)
+      const cells: number[] = []
+      for (let k = 0; k < STATE_COUNT * 12; k++)
+        if ((history.exposure[first + k] as number) !== 0) cells.push(k)
+      occupied.push(Int32Array.from(cells))
+    }
+    occupiedByHistory.set(history, occupied)
+  }
+  return occupied
+}
+
+const SLOTS = (MAX_AGE + 1) * (MAX_RECENCY + 1) * FLAG_COUNT
+const slot = (
+  age: number,
+  recency: number,
+  small: number,
+  reloaded: number,
+  used: number,
+  holiday: number,
+) =>
+  ((((age * (MAX_RECENCY + 1) + recency) * 2 + small) * 2 + reloaded) * 2 + used) * HOLIDAY_KINDS +
+  holiday
+
+type SlotCard = Pick<OpenCard, 'age' | 'recency' | 'balance' | 'reloaded' | 'used' | 'holiday'>
 
 /** Balance by exact (age, recency, residual) slot: the chain's starting point. */
-export function startingMass(
-  cards: readonly Pick<OpenCard, 'age' | 'recency' | 'balance' | 'reloaded' | 'holiday'>[],
-): Float64Array {
+export function startingMass(cards: readonly SlotCard[]): Float64Array {
   const mass = new Float64Array(SLOTS)
   for (const card of cards) {
     const i = slotOf(card)
@@ -124,23 +164,24 @@ export function startingMass(
 
 /**
  * Runs the balances off month by month from calendar month index `startMonth`: expected
- * redemptions in each of the next `horizon` months, and in total over twenty years.
+ * redemptions in each of the next `horizon` months, and in total over five years (or, with
+ * `ultimate: false`, only over the horizon: all a bootstrap or a backtest asks).
  */
 export function runOff(
   model: RunoffModel,
   start: Float64Array,
   startMonth: number,
   horizon: number,
+  options: { ultimate?: boolean } = {},
 ): { monthly: number[]; ultimateRedeemed: number } {
   const monthly = new Array<number>(horizon).fill(0)
-  const { idle, usedSame, usedSmall } = TOPOLOGY
-  const byMonthOfYear = Array.from({ length: 12 }, (_, moy) =>
-    monthRates(model, model.season[moy] as number),
-  )
+  const { idle, usedSame, usedSmall, state, small } = TOPOLOGY
+  const byMonthOfYear = ratesByMonthOfYear(model)
   let mass = Float64Array.from(start)
   let next = new Float64Array(SLOTS)
   let ultimateRedeemed = 0
-  for (let step = 0; step < ULTIMATE_MONTHS; step++) {
+  const steps = (options.ultimate ?? true) ? Math.max(horizon, ULTIMATE_MONTHS) : horizon
+  for (let step = 0; step < steps; step++) {
     next.fill(0)
     const rates = byMonthOfYear[(startMonth + step) % 12] as MonthRates
     let redeemedThisMonth = 0
@@ -148,10 +189,11 @@ export function runOff(
     for (let from = 0; from < SLOTS; from++) {
       const m = mass[from] as number
       if (m <= 0) continue
-      const used = m * (rates.active[from] as number)
-      const redeemed = used * (rates.spent[from] as number)
+      const s = state[from] as number
+      const used = m * (rates.active[s] as number)
+      const redeemed = used * (rates.spent[s] as number)
       const usedLeft = used - redeemed
-      const toSmall = rates.toSmall[from] as number
+      const toSmall = small[from] === 1 ? 1 : (rates.becomesSmall[s] as number)
       redeemedThisMonth += redeemed
       add(next, usedSmall[from] as number, usedLeft * toSmall)
       add(next, usedSame[from] as number, usedLeft * (1 - toSmall))
@@ -169,20 +211,42 @@ export function runOff(
 }
 
 /**
+ * The chance a card is used within `months` months from calendar month index `startMonth`:
+ * one minus the chance it stays idle month after month along the chain.
+ */
+export function useChance(
+  model: RunoffModel,
+  card: SlotCard,
+  startMonth: number,
+  months: number,
+): number {
+  const byMonthOfYear = ratesByMonthOfYear(model)
+  let at = slotOf(card)
+  let idle = 1
+  for (let step = 0; step < months; step++) {
+    const rates = byMonthOfYear[(startMonth + step) % 12] as MonthRates
+    idle *= 1 - (rates.active[TOPOLOGY.state[at] as number] as number)
+    at = TOPOLOGY.idle[at] as number
+  }
+  return 1 - idle
+}
+
+/**
  * The share of a balance expected never to be redeemed, for every exact (age, recency,
  * residual, reloaded) slot: the chain solved backwards (stationary, months of year averaged
  * out).
  */
 export function neverRedeemedBySlot(model: RunoffModel): Float64Array {
-  const { idle, usedSame, usedSmall } = TOPOLOGY
-  const rates = monthRates(model, 1)
+  const { idle, usedSame, usedSmall, state, small } = TOPOLOGY
+  const rates = monthRates(model, null)
   let never = new Float64Array(SLOTS).fill(1)
   let next = new Float64Array(SLOTS)
   for (let round = 0; round < ULTIMATE_MONTHS; round++) {
     for (let from = 0; from < SLOTS; from++) {
-      const active = rates.active[from] as number
-      const spent = rates.spent[from] as number
-      const toSmall = rates.toSmall[from] as number
+      const s = state[from] as number
+      const active = rates.active[s] as number
+      const spent = rates.spent[s] as number
+      const toSmall = small[from] === 1 ? 1 : (rates.becomesSmall[s] as number)
       const afterUse =
         toSmall * (never[usedSmall[from] as number] as number) +
         (1 - toSmall) * (never[usedSame[from] as number] as number)
@@ -215,13 +279,22 @@ const TOPOLOGY = (() => {
       const staler = Math.min(MAX_RECENCY, recency + 1)
       for (let isSmall = 0; isSmall < 2; isSmall++) {
         for (let reloaded = 0; reloaded < 2; reloaded++) {
-          for (let holiday = 0; holiday < 2; holiday++) {
-            const from = slot(age, recency, isSmall, reloaded, holiday)
-            state[from] = stateOf(age, recency, isSmall === 1, reloaded === 1, holiday === 1)
-            small[from] = isSmall
-            idle[from] = slot(older, staler, isSmall, reloaded, holiday)
-            usedSame[from] = slot(older, 1, isSmall, reloaded, holiday)
-            usedSmall[from] = slot(older, 1, 1, reloaded, holiday)
+          for (let used = 0; used < 2; used++) {
+            for (let holiday = 0; holiday < HOLIDAY_KINDS; holiday++) {
+              const from = slot(age, recency, isSmall, reloaded, used, holiday)
+              state[from] = stateOf(
+                age,
+                recency,
+                isSmall === 1,
+                reloaded === 1,
+                used === 1,
+                holiday,
+              )
+              small[from] = isSmall
+              idle[from] = slot(older, staler, isSmall, reloaded, used, holiday)
+              usedSame[from] = slot(older, 1, isSmall, reloaded, 1, holiday)
+              usedSmall[from] = slot(older, 1, 1, reloaded, 1, holiday)
+            }
           }
         }
       }
@@ -231,38 +304,43 @@ const TOPOLOGY = (() => {
 })()
 
 /**
- * One month of the chain for every slot, under a month-of-year factor: the chance its balance
+ * One month of the chain for every state, under a month-of-year factor: the chance a balance
  * is used, the share a used balance loses, and the share of what it has left that is a
- * residual. runOff and neverRedeemedBySlot both read these, so they cannot disagree.
+ * residual (a residual stays one). runOff, useChance and neverRedeemedBySlot all read these,
+ * so they cannot disagree.
  */
-type MonthRates = { active: Float64Array; spent: Float64Array; toSmall: Float64Array }
+type MonthRates = { active: Float64Array; spent: Float64Array; becomesSmall: Float64Array }
 
-function monthRates(model: RunoffModel, seasonFactor: number): MonthRates {
-  const { state, small } = TOPOLOGY
-  const rates = {
-    active: new Float64Array(SLOTS),
-    spent: new Float64Array(SLOTS),
-    toSmall: new Float64Array(SLOTS),
-  }
-  for (let from = 0; from < SLOTS; from++) {
-    const s = state[from] as number
-    rates.active[from] = Math.min(0.99, (model.active[s] as number) * seasonFactor)
-    rates.spent[from] = model.spent[s] as number
-    rates.toSmall[from] = small[from] === 1 ? 1 : (model.becomesSmall[s] as number)
+const byModel = new WeakMap<RunoffModel, MonthRates[]>()
+
+/** The rates of each month of the year for a model, computed once per model. */
+function ratesByMonthOfYear(model: RunoffModel): MonthRates[] {
+  let rates = byModel.get(model)
+  if (!rates) {
+    rates = Array.from({ length: 12 }, (_, moy) => monthRates(model, moy))
+    byModel.set(model, rates)
   }
   return rates
 }
 
+function monthRates(model: RunoffModel, moy: number | null): MonthRates {
+  const active = new Float64Array(STATE_COUNT)
+  for (let s = 0; s < STATE_COUNT; s++) {
+    const factor = moy === null ? 1 : (model.season[(s % HOLIDAY_KINDS) * 12 + moy] as number)
+    active[s] = Math.min(0.99, (model.active[s] as number) * factor)
+  }
+  return { active, spent: model.spent, becomesSmall: model.becomesSmall }
+}
+
 /** The slot of a card, to look its risk up in `neverRedeemedBySlot`. */
-export function slotOf(
-  card: Pick<OpenCard, 'age' | 'recency' | 'balance' | 'reloaded' | 'holiday'>,
-): number {
+export function slotOf(card: SlotCard): number {
   return slot(
     Math.min(MAX_AGE, card.age),
     Math.min(MAX_RECENCY, Math.max(0, card.recency)),
     card.balance <= SMALL_BALANCE ? 1 : 0,
     card.reloaded ? 1 : 0,
-    card.holiday ? 1 : 0,
+    card.used ? 1 : 0,
+    card.holiday,
   )
 }
 
@@ -277,19 +355,19 @@ export function baselineModel(history: RunoffHistory): RunoffModel {
     active: new Float64Array(STATE_COUNT).fill(1),
     spent: new Float64Array(STATE_COUNT).fill(flat),
     becomesSmall: new Float64Array(STATE_COUNT),
-    season: new Float64Array(12).fill(1),
+    season: new Float64Array(HOLIDAY_KINDS * 12).fill(1),
   }
 }
 
 /** The seen state closest to `s` by stepping back in recency, then in age (same flags). */
 function nearestSeen(s: number, seen: readonly boolean[]): number | undefined {
-  const flags = s % 8
-  const cell = Math.floor(s / 8)
+  const flags = s % FLAG_COUNT
+  const cell = Math.floor(s / FLAG_COUNT)
   const recency = cell % RECENCY_BUCKETS
   const age = Math.floor(cell / RECENCY_BUCKETS)
   for (let a = age; a >= 0; a--) {
     for (let r = a === age ? recency : RECENCY_BUCKETS - 1; r >= 0; r--) {
-      const candidate = (a * RECENCY_BUCKETS + r) * 8 + flags
+      const candidate = (a * RECENCY_BUCKETS + r) * FLAG_COUNT + flags
       if (seen[candidate]) return candidate
     }
   }

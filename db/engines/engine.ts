@@ -85,4 +85,8 @@ export interface EngineAdapter {
   runEach?(text: string, rows: readonly (readonly unknown[])[]): number
   /** `FROM` text for a pass that reads a whole table: SQLite is told not to walk an index. */
   fullScan(table: keyof DB & string): string
+  /** `FROM` text for a pass that reads a table through one index (SQLite: `indexed by`). */
+  byIndex(table: keyof DB & string, index: string): string
+  /** SQL for the values of `expression` in a group joined by `separator` (a literal). */
+  joinText(expression: string, separator: string): string
 }

@@ -64,6 +64,8 @@ function postgresAdapter(pool: pg.Pool): EngineAdapter {
     },
 
     fullScan: (table) => `"${table}"`,
+    byIndex: (table) => `"${table}"`,
+    joinText: (expression, separator) => `string_agg(${expression}, '${separator}')`,
 
     engine: 'postgres',
     supportsRowLocks: true,

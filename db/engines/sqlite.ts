@@ -80,6 +80,8 @@ function sqliteAdapter(
     },
 
     fullScan: (table) => `${quote(table)} not indexed`,
+    byIndex: (table, index) => `${quote(table)} indexed by ${quote(index)}`,
+    joinText: (expression, separator) => `group_concat(${expression}, '${separator}')`,
 
     engine: 'sqlite',
     supportsRowLocks: false,

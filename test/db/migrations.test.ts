@@ -47,7 +47,7 @@ for (const dialect of DIALECTS) {
       const database = await fresh()
       const again = await migrateToLatest(database.db, database.adapter, database.searchPath)
       expect(again.applied).toEqual([])
-      expect(again.current).toBe('0004-slack-sync')
+      expect(again.current).toBe('0005-ledger-cover')
     })
 
     it('enforces the idempotency key of transactions and the non-negative balance', async () => {
