@@ -77,7 +77,7 @@ function fromArray(row: ScanRow): ScoredEvent {
     result: row[3] as ScoredEvent['result'],
     amountCents: Number(row[4]),
     balanceAfterCents: row[5] === null ? null : Number(row[5]),
-    at: timeOf(row[6] as string),
+    at: ledgerTime(row[6] as string),
     locationId: row[7] as string | null,
     terminalId: row[8] as string | null,
     orderId: row[9] as string | null,
@@ -86,11 +86,53 @@ function fromArray(row: ScanRow): ScoredEvent {
   }
 }
 
-/** Milliseconds of a stored timestamp (always full ISO 8601 in the ledger). */
-function timeOf(at: string): number {
+/**
+ * Milliseconds of a stored timestamp (always full ISO 8601 in the ledger). A scan reads them in
+ * time order, so most share the day before: in the ledger's UTC form 'YYYY-MM-DDTHH:MM:SS.sssZ'
+ * the day's start is parsed once and the time of day read from the digits (Date.parse on each
+ * of 10M rows cost seconds).
+ */
+export function ledgerTime(at: string): number {
+  if (at.length === 24 && at.charCodeAt(23) === 90 && at.startsWith(lastDay.text)) {
+    const hours = digits(at, 11, 2)
+    const minutes = digits(at, 14, 2)
+    const seconds = digits(at, 17, 2)
+    const millis = digits(at, 20, 3)
+    if (
+      hours >= 0 &&
+      hours < 24 &&
+      minutes >= 0 &&
+      minutes < 60 &&
+      seconds >= 0 &&
+      seconds < 60 &&
+      millis >= 0 &&
+      at.charCodeAt(13) === 58 &&
+      at.charCodeAt(16) === 58 &&
+      at.charCodeAt(19) === 46
+    )
+      return lastDay.ms + ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
+  }
   const ms = Date.parse(at)
   if (Number.isNaN(ms)) throw new Error(`the ledger holds a bad timestamp: ${at}`)
+  if (at.length === 24 && at.charCodeAt(23) === 90 && at.charCodeAt(10) === 84) {
+    const text = at.slice(0, 11)
+    lastDay = { text, ms: Date.parse(`${text}00:00:00.000Z`) }
+  }
   return ms
+}
+
+/** The day of the last timestamp read: its 'YYYY-MM-DDT' and the ms of its midnight (UTC). */
+let lastDay = { text: '\u0000', ms: 0 }
+
+/** The number written by `count` decimal digits of `text` from `from`; -Infinity if not digits. */
+function digits(text: string, from: number, count: number): number {
+  let value = 0
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return Number.NEGATIVE_INFINITY
+    value = value * 10 + d
+  }
+  return value
 }
 
 /** A transaction row as the detectors see it (the same mapping as the scan's arrays). */

@@ -6,6 +6,7 @@ import {
   createFraudListener,
   evaluateAlerts,
   type FraudAlert,
+  ledgerTime,
   saveAlerts,
   scanLedger,
   toScored,
@@ -15,6 +16,28 @@ import { countAll, type Database } from '../../db/index.ts'
 import { readLabels } from '../../synth/measure.ts'
 import { seedChain } from '../../synth/seed.ts'
 import { DIALECTS } from '../helpers/dialects.ts'
+
+describe('ledger timestamps', () => {
+  it('reads each as Date.parse does, across days, in and out of order, in any ISO form', () => {
+    const texts = [
+      '2025-03-01T23:59:59.999Z',
+      '2025-03-02T00:00:00.000Z',
+      '2025-03-02T13:07:41.250Z',
+      '2025-03-01T08:00:00.001Z',
+      '2025-03-02T09:30:00.000Z',
+      '2025-03-02T09:30:00+02:00',
+      '2025-03-02T09:30:00.000Z',
+      '2024-02-29T12:00:00.000Z',
+      '2025-03-02T24:00:00.000Z',
+      '2025-03-02T09:61:00.000Z',
+    ]
+    for (const text of texts) {
+      if (Number.isNaN(Date.parse(text))) expect(() => ledgerTime(text)).toThrow(/bad timestamp/)
+      else expect([text, ledgerTime(text)]).toEqual([text, Date.parse(text)])
+    }
+    expect(() => ledgerTime('2025-03-02Tnoon')).toThrow(/bad timestamp/)
+  })
+})
 
 for (const dialect of DIALECTS) {
   describe(`fraud detection on a seeded chain on ${dialect.name}`, () => {
