@@ -1,7 +1,14 @@
 export { insertMany, type OnConflict, selectIn } from './batch-sql.ts'
 export * from './bulk-load.ts'
 export * from './connection.ts'
-export type { BulkWriter, EngineAdapter, EngineName, IndexDefinition } from './engines/engine.ts'
+export type {
+  BulkWriter,
+  ColumnKind,
+  ColumnPage,
+  EngineAdapter,
+  EngineName,
+  IndexDefinition,
+} from './engines/engine.ts'
 export { ENGINES } from './engines/engine.ts'
 export { createIndex, dropIndex } from './engines/indexes.ts'
 export { type MigrationReport, migrateToLatest } from './migrate.ts'
