@@ -134,8 +134,9 @@ export function monthIndex(ms: number): number {
 }
 
 /**
- * Reads the ledger before `cutoffMs` card by card (keyset pages ordered by card and time) and
- * builds the run-off history. Memory is the accumulators, the open cards and one card at a time.
+ * Reads the ledger before `cutoffMs` card by card (one row of moves per card, see
+ * `cardMovesQuery`) and builds the run-off history. Memory is the accumulators, the cards'
+ * issue months, the open cards and one card at a time.
  */
 export async function readRunoffHistory(
   database: Database,
