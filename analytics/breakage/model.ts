@@ -20,8 +20,9 @@ export const MODEL_VERSION = 'runoff-markov-v4'
  * see `stateOf`). In a month, a state's balance is used with value-weighted probability
  * `active` (times a month-of-year factor for its holiday season), and a used balance loses the
  * share `spent`. The rest of a used balance becomes "recent" again; an unused one grows a month
- * staler. Fitted on the cohorts given (all by default), on balances owed at the start of each
- * month spent oldest value first (what a liability at a cut-off runs off as).
+ * staler. Fitted on every issue cohort (each weighted as given: a bootstrap), on balances
+ * owed at the start of each month spent oldest value first (what a liability at a cut-off runs
+ * off as).
  */
 export type RunoffModel = {
   active: Float64Array
