@@ -2,11 +2,11 @@ import { addMonths, DAY_MS, parseDate, startOfMonth, toIso } from '../core/index
 import { type Database, transactionsInTimeOrder } from '../db/index.ts'
 import {
   holidayIssue,
-  monthIndex,
+  monthIndexOfIso,
   type OpenCard,
   readRunoffHistory,
 } from './breakage/ledger-pass.ts'
-import { fitRunoff, type RunoffModel, useChance } from './breakage/model.ts'
+import { fitRunoff, type RunoffModel, type SlotCard, useChance } from './breakage/model.ts'
 import { TopK } from './top.ts'
 
 /** Months ahead the reactivation likelihood looks (about 90 days). */
@@ -17,11 +17,7 @@ const LOOKAHEAD_MONTHS = 3
  * that a card in its state (age, months idle, residual, reloaded, used, holiday season) leaves
  * it, month by month along the chain.
  */
-export function reactivationChance(
-  model: RunoffModel,
-  card: Parameters<typeof useChance>[1],
-  startMonth: number,
-): number {
+export function reactivationChance(model: RunoffModel, card: SlotCard, startMonth: number): number {
   return useChance(model, card, startMonth, LOOKAHEAD_MONTHS)
 }
 
@@ -162,7 +158,7 @@ function scoreDormant(
       balance: row.balance_cents,
       reloaded,
       used,
-      holiday: holidayIssue(monthIndex(parseDate(row.issued_at))),
+      holiday: known?.holiday ?? holidayIssue(monthIndexOfIso(row.issued_at)),
     },
     startMonth,
   )

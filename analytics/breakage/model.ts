@@ -151,9 +151,13 @@ const slot = (
   ((((age * (MAX_RECENCY + 1) + recency) * 2 + small) * 2 + reloaded) * 2 + used) * HOLIDAY_KINDS +
   holiday
 
-type SlotCard = Pick<OpenCard, 'age' | 'recency' | 'balance' | 'reloaded' | 'used' | 'holiday'>
+/** What places a card in the chain: its exact slot. */
+export type SlotCard = Pick<
+  OpenCard,
+  'age' | 'recency' | 'balance' | 'reloaded' | 'used' | 'holiday'
+>
 
-/** Balance by exact (age, recency, residual) slot: the chain's starting point. */
+/** Balance by exact slot (`slotOf`): the chain's starting point. */
 export function startingMass(cards: readonly SlotCard[]): Float64Array {
   const mass = new Float64Array(SLOTS)
   for (const card of cards) {
@@ -233,8 +237,8 @@ export function useChance(
 }
 
 /**
- * The share of a balance expected never to be redeemed, for every exact (age, recency,
- * residual, reloaded) slot: the chain solved backwards (stationary, months of year averaged
+ * The share of a balance expected never to be redeemed, for every exact slot (age, recency,
+ * residual, reloaded, used, holiday season): the chain solved backwards (stationary, months of year averaged
  * out).
  */
 export function neverRedeemedBySlot(model: RunoffModel): Float64Array {

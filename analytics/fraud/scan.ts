@@ -40,15 +40,17 @@ export async function scanLedger(
   const engine = new FraudEngine(await loadFraudContext(database))
   const alerts: FraudAlert[] = []
   let seen = 0
-  const observe = <Row>(page: readonly Row[], toEvent: (row: Row) => ScoredEvent) => {
-    for (const row of page) for (const alert of engine.observe(toEvent(row))) alerts.push(alert)
-    seen += page.length
+  /** Observes the `count` events of a page, the i-th made by `eventAt(i)`. */
+  const observe = (count: number, eventAt: (i: number) => ScoredEvent) => {
+    for (let i = 0; i < count; i++)
+      for (const alert of engine.observe(eventAt(i))) alerts.push(alert)
+    seen += count
     options.onProgress?.(seen)
   }
   if (options.since) {
     // A window: the time index finds it.
     for await (const page of transactionsInTimeOrder(database.db, { from: options.since }))
-      observe(page, toScored)
+      observe(page.length, (i) => toScored(page[i] as (typeof page)[number]))
     return alerts
   }
   // The whole ledger: sorting it in the engine and streaming it beats walking the time index,
@@ -64,20 +66,22 @@ export async function scanLedger(
   if (adapter.scanColumns) {
     // SQLite: sorted and read on a worker thread while the detectors run here.
     const row: ScanRow = new Array(SCAN_COLUMNS.length)
-    await adapter.scanColumns(query, SCAN_KINDS, (page) => {
-      for (let r = 0; r < page.rows; r++) {
+    await adapter.scanColumns(query, SCAN_KINDS, (page) =>
+      observe(page.rows, (r) => {
         for (let c = 0; c < row.length; c++) {
           const value = (page.columns[c] as (string | null)[] | Float64Array)[r]
           row[c] = typeof value === 'number' && Number.isNaN(value) ? null : value
         }
-        for (const alert of engine.observe(fromArray(row))) alerts.push(alert)
-      }
-      seen += page.rows
-      options.onProgress?.(seen)
-    })
+        return fromArray(row)
+      }),
+    )
     return alerts
   }
-  await adapter.scan<ScanRow>({ ...query, arrays: true }, (page) => observe(page, fromArray), 1_000)
+  await adapter.scan<ScanRow>(
+    { ...query, arrays: true },
+    (page) => observe(page.length, (i) => fromArray(page[i] as ScanRow)),
+    1_000,
+  )
   return alerts
 }
 

@@ -5,8 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 
-/** @type {{ path: string, sql: string, parameters: unknown[], kinds: ('dictionary' | 'text' | 'number')[], pageSize: number, inflight: SharedArrayBuffer, maxInflight: number }} */
-const { path, sql, parameters, kinds, pageSize, inflight, maxInflight } = workerData
+/** @type {{ path: string, sql: string, parameters: unknown[], kinds: ('dictionary' | 'text' | 'number')[], pageSize: number, inflight: SharedArrayBuffer, maxInflight: number, pragmas: string[] }} */
+const { path, sql, parameters, kinds, pageSize, inflight, maxInflight, pragmas } = workerData
 const pending = new Int32Array(inflight)
 
 const newPage = () => ({
@@ -36,9 +36,8 @@ const send = (page) => {
 
 const db = new Database(path, { readonly: true, fileMustExist: true })
 try {
-  // Large sorts on two threads, in small runs (as the row scan does).
-  db.pragma('cache_size = -32768')
-  db.pragma('threads = 2')
+  // The same read settings as the row scan (SCAN_PRAGMAS in sqlite.ts).
+  for (const pragma of pragmas) db.pragma(pragma)
   const statement = db.prepare(sql).raw(true)
   const dictionaries = kinds.map((kind) => (kind === 'dictionary' ? new Map() : null))
   let page = newPage()

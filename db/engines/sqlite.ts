@@ -64,12 +64,7 @@ function sqliteAdapter(
       // A private connection: the main one stays free for other queries while this one iterates.
       const reader = path === ':memory:' ? raw : new SqliteDatabase(path, { readonly: true })
       try {
-        if (reader !== raw) {
-          // Large sorts (a whole ledger in time order, per card and month) on two threads, in
-          // small runs: at 1M cards a 32 MiB cache sorts as fast as 128 MiB and holds 400 MB less.
-          reader.pragma('cache_size = -32768')
-          reader.pragma('threads = 2')
-        }
+        if (reader !== raw) for (const pragma of SCAN_PRAGMAS) reader.pragma(pragma)
         let batch: Row[] = []
         const statement = reader.prepare(query.sql)
         if (query.arrays) statement.raw(true)
@@ -211,6 +206,13 @@ function sqliteBulkWriter(
   }
 }
 
+/**
+ * The settings of a scan's private read connection: large sorts (a whole ledger in time order)
+ * on two threads, in small runs. At 1M cards a 32 MiB cache sorts as fast as 128 MiB and holds
+ * 400 MB less.
+ */
+const SCAN_PRAGMAS = ['cache_size = -32768', 'threads = 2']
+
 /** Pages the worker may post before the caller has taken them: enough to keep both busy. */
 const PAGES_AHEAD = 4
 
@@ -244,6 +246,7 @@ async function scanColumnsOnWorker(
       pageSize,
       inflight,
       maxInflight: PAGES_AHEAD,
+      pragmas: SCAN_PRAGMAS,
     },
   })
   const dictionaries = kinds.map(() => [] as string[])
