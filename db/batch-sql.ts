@@ -26,9 +26,18 @@ export async function insertMany(
   columns: readonly string[],
   rows: readonly (readonly unknown[])[],
   onConflict?: OnConflict,
+  /**
+   * Every row must be inserted (none may meet its key). Callers check the count returned; a
+   * deferred writer, which cannot count yet, fails its transaction at commit instead.
+   */
+  options: { exact?: boolean } = {},
 ): Promise<number> {
   if (adapter.runEach)
-    return adapter.runEach(statementFor(adapter, table, columns, 1, onConflict), rows)
+    return adapter.runEach(
+      statementFor(adapter, table, columns, 1, onConflict),
+      rows,
+      options.exact ?? false,
+    )
   let affected = 0
   const perStatement = Math.max(1, Math.min(500, Math.floor(MAX_PARAMETERS / columns.length)))
   for (const [start, size] of chunks(rows.length, perStatement)) {

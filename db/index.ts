@@ -5,6 +5,8 @@ export type {
   BulkWriter,
   ColumnKind,
   ColumnPage,
+  DeferredCommit,
+  DeferredWriter,
   EngineAdapter,
   EngineName,
   IndexDefinition,

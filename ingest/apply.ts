@@ -250,10 +250,8 @@ async function applyInTransaction(
       'gift_card_transactions',
       LEDGER_COLUMNS,
       rows,
-      {
-        key: ['source', 'event_id'],
-        action: 'nothing',
-      },
+      { key: ['source', 'event_id'], action: 'nothing' },
+      { exact: options.expectNew ?? false },
     )
     if (options.expectNew && inserted !== rows.length) throw new ApplyAgain('not new')
     const items: unknown[][] = []
@@ -285,7 +283,7 @@ async function applyInTransaction(
       )
     }
     for (const snapshot of cards) await writeSnapshotFields(trx, snapshot)
-    await raiseHeldCardAlerts(trx, heldRedemptions, now)
+    await raiseHeldCardAlerts(trx, adapter, heldRedemptions, now)
     const result = { applied, appliedCount, duplicates: events.length - fresh.length }
     await options.within?.(trx, result)
     return result
@@ -338,38 +336,39 @@ function byOccurredAt(a: CardEvent, b: CardEvent): number {
  */
 async function raiseHeldCardAlerts(
   trx: Transaction<DB>,
+  adapter: EngineAdapter,
   redemptions: { cardId: string; event: CardEvent }[],
   now: string,
 ): Promise<void> {
-  for (const { cardId, event } of redemptions) {
-    await trx
-      .insertInto('fraud_alerts')
-      .values({
-        card_id: cardId,
-        rule: HELD_CARD_RULE,
-        score: 1,
-        status: 'open',
-        evidence: JSON.stringify({
-          reason: 'a redemption was recorded while the card was on hold',
-          events: [
-            {
-              eventId: event.eventId,
-              type: event.type,
-              amountCents: event.amountCents,
-              occurredAt: event.occurredAt,
-              locationId: event.locationId ?? null,
-              terminalId: event.terminalId ?? null,
-            },
-          ],
-        }),
-        detected_at: now,
-        updated_at: now,
-        updated_by: null,
-        note: null,
-      })
-      .onConflict((oc) => oc.columns(['card_id', 'rule']).doNothing())
-      .execute()
-  }
+  await insertMany(
+    trx,
+    adapter,
+    'fraud_alerts',
+    ['card_id', 'rule', 'score', 'status', 'evidence', 'detected_at', 'updated_at'],
+    // One alert per card: the first redemption is its evidence.
+    [...new Map(redemptions.reverse().map((r) => [r.cardId, r.event]))].map(([cardId, event]) => [
+      cardId,
+      HELD_CARD_RULE,
+      1,
+      'open',
+      JSON.stringify({
+        reason: 'a redemption was recorded while the card was on hold',
+        events: [
+          {
+            eventId: event.eventId,
+            type: event.type,
+            amountCents: event.amountCents,
+            occurredAt: event.occurredAt,
+            locationId: event.locationId ?? null,
+            terminalId: event.terminalId ?? null,
+          },
+        ],
+      }),
+      now,
+      now,
+    ]),
+    { key: ['card_id', 'rule'], action: 'nothing' },
+  )
 }
 
 /** The rule of the alert raised when a held card is redeemed. */
@@ -591,6 +590,7 @@ async function insertNewCards(
       now,
     ]),
     { key: ['id'], action: 'nothing' },
+    { exact: true },
   )
 }
 

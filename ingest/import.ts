@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
-import type { ControlledTransaction } from 'kysely'
+import type { ControlledTransaction, Kysely, Transaction } from 'kysely'
 import { describeError, GiftCardError, toIso } from '../core/index.ts'
-import { type Database, type DB, withBulkLoad } from '../db/index.ts'
+import { type Database, type DB, type DeferredWriter, withBulkLoad } from '../db/index.ts'
 import { applyBatch, type BatchResult, CardCache, type KnownIds } from './apply.ts'
 import type { AppliedEvent, EventListener } from './hooks.ts'
 import { type ImportFormat, type Parsed, type Row, readRows } from './read-rows.ts'
@@ -41,8 +41,10 @@ export type ImportOptions = {
   onRejected?: (row: RejectedRow) => void
 }
 
+/** Rows a deferred writer may have still to write when the next chunk is applied. */
+const QUEUED_ROWS = 20_000
 /** Rows applied per `applyBatch` call inside a commit: what is held in memory at a time. */
-const APPLY_ROWS = 20_000
+const APPLY_ROWS = 10_000
 /** Rejected rows kept in the report (all are counted and passed to `onRejected`). */
 const KEPT_REJECTIONS = 10_000
 
@@ -99,57 +101,62 @@ export async function importFile(
   )
   const commitRows = options.batchSize ?? 100_000
   let lastLine = checkpoint.line
-  await withBulkLoad(database, async () => {
-    // Rows whose rejection or count is already in the report (a pass read again after a
-    // rolled-back transaction reads them a second time).
-    let reported = checkpoint.line
-    for (;;) {
-      const from = commit.committedLine
-      const reader = readFrom(path, options.format, from)
-      let chunk: Parsed[] = []
-      const flush = async (final: boolean): Promise<boolean> => {
-        const ok = chunk.length === 0 || (await commit.apply(chunk, lastLine))
-        chunk = []
-        if (!ok) return false
-        if (final || commit.rows >= commitRows) {
-          await commit.commit(lastLine)
-          options.onProgress?.(reader.bytesRead, file.size)
+  try {
+    await withBulkLoad(database, async () => {
+      // Rows whose rejection or count is already in the report (a pass read again after a
+      // rolled-back transaction reads them a second time).
+      let reported = checkpoint.line
+      for (;;) {
+        const from = commit.committedLine
+        const reader = readFrom(path, options.format, from)
+        let chunk: Parsed[] = []
+        const flush = async (final: boolean): Promise<boolean> => {
+          const ok = chunk.length === 0 || (await commit.apply(chunk, lastLine))
+          chunk = []
+          if (!ok) return false
+          if (final || commit.rows >= commitRows) {
+            if (!(await commit.commit(lastLine))) return false
+            options.onProgress?.(reader.bytesRead, file.size)
+          }
+          return true
         }
-        return true
-      }
-      let ok = true
-      try {
-        read: for await (const read of reader.rows) {
-          for (const row of read) {
-            lastLine = row.line
-            const fresh = row.line > reported
-            if (fresh) {
-              reported = row.line
-              report.rows++
-            }
-            if ('error' in row) {
-              if (fresh) reject({ line: row.line, reason: row.error })
-              continue
-            }
-            chunk.push(row)
-            if (chunk.length >= Math.min(APPLY_ROWS, commitRows - commit.rows)) {
-              ok = await flush(false)
-              if (!ok) break read
+        let ok = true
+        try {
+          read: for await (const read of reader.rows) {
+            for (const row of read) {
+              lastLine = row.line
+              const fresh = row.line > reported
+              if (fresh) {
+                reported = row.line
+                report.rows++
+              }
+              if ('error' in row) {
+                if (fresh) reject({ line: row.line, reason: row.error })
+                continue
+              }
+              chunk.push(row)
+              if (chunk.length >= Math.min(APPLY_ROWS, commitRows - commit.rows)) {
+                ok = await flush(false)
+                if (!ok) break read
+              }
             }
           }
+          if (ok) ok = await flush(true)
+        } catch (err) {
+          await commit.rollback()
+          throw err
+        } finally {
+          await reader.stop()
         }
-        if (ok) ok = await flush(true)
-      } catch (err) {
-        await commit.rollback()
-        throw err
-      } finally {
-        await reader.stop()
+        if (ok) break
+        // A chunk or a commit failed and its transaction was rolled back: read again from the
+        // last commit (carefully up to where it failed, unless it failed because rows of the
+        // file were in the ledger already).
       }
-      if (ok) break
-      // A chunk failed and its transaction was rolled back: read again from the last commit,
-      // carefully up to the failing chunk's end.
-    }
-  })
+    })
+  } finally {
+    await commit.close()
+  }
   await database.db
     .updateTable('import_checkpoints')
     .set({
@@ -194,6 +201,12 @@ function readFrom(path: string, format: ImportFormat, after: number) {
  * those rows applied carefully, each chunk in a savepoint and a failing one bisected, so a bad
  * row is found and left out without undoing the others. Listeners hear of the events once
  * they are committed.
+ *
+ * Where the engine has a deferred writer (SQLite on a file) and the rows are expected to be
+ * new, the transaction's statements run on the writer's thread while this one validates and
+ * works out the next rows. What the statements did is then known at commit: if one failed,
+ * the transaction is rolled back and read again carefully as above; if rows were already in
+ * the ledger (a file imported before), read again without the writer, looking up each event.
  */
 class Committer {
   /** Rows applied into the open transaction. */
@@ -211,6 +224,11 @@ class Committer {
   private known: KnownIds = { locations: new Set(), customers: new Set() }
   /** Until rows already in the ledger turn up (a copy of a file imported before). */
   private expectNew = true
+  /** The deferred writer, while it is used, and whether it holds the open transaction. */
+  private writer: DeferredWriter | undefined
+  private writerOpen = false
+  /** The database as `applyBatch` sees it when the writer runs its statements. */
+  private readonly deferred: Database | undefined
 
   constructor(
     private readonly database: Database,
@@ -221,6 +239,16 @@ class Committer {
     startLine = 0,
   ) {
     this.committedLine = startLine
+    this.writer = database.adapter.openDeferredWriter?.()
+    const writer = this.writer
+    if (writer)
+      this.deferred = {
+        ...database,
+        adapter: {
+          ...database.adapter,
+          runEach: (text, rows, exact) => writer.runEach(text, rows, exact),
+        },
+      }
   }
 
   /**
@@ -229,7 +257,11 @@ class Committer {
    * `committedLine`.
    */
   async apply(rows: Parsed[], through: number): Promise<boolean> {
-    this.open ??= await this.database.db.startTransaction().execute()
+    const deferred = this.useWriter(through)
+    if (deferred && !this.writerOpen) {
+      await (this.writer as DeferredWriter).begin()
+      this.writerOpen = true
+    } else if (!deferred) this.open ??= await this.database.db.startTransaction().execute()
     this.rows += rows.length
     if (through <= this.carefulThrough) {
       await this.applyCarefully(rows)
@@ -237,6 +269,8 @@ class Committer {
     }
     try {
       this.count(await this.applyBatch(rows, false))
+      // The writer may fall behind by a chunk or two, no more (memory stays flat).
+      if (deferred) await (this.writer as DeferredWriter).drain(QUEUED_ROWS)
       return true
     } catch {
       await this.rollback()
@@ -245,22 +279,45 @@ class Committer {
     }
   }
 
-  async commit(lastLine: number): Promise<void> {
-    const trx = this.open ?? (await this.database.db.startTransaction().execute())
-    this.open = undefined
-    await this.cards.write(this.database, trx)
-    await trx
-      .updateTable('import_checkpoints')
-      .set((eb) => ({
-        line: lastLine,
-        applied: eb('applied', '+', this.counts.applied),
-        duplicates: eb('duplicates', '+', this.counts.duplicates),
-        rejected: this.report.rejectedTotal,
-        updated_at: toIso(Date.now()),
-      }))
-      .where('key', '=', this.key)
-      .execute()
-    await trx.commit().execute()
+  /**
+   * Saves the checkpoint with the rows applied and commits. Returns false if the deferred
+   * writer's transaction failed: it was rolled back and the caller must read again from
+   * `committedLine`.
+   */
+  async commit(lastLine: number): Promise<boolean> {
+    const checkpoint = (db: Kysely<DB>) =>
+      db
+        .updateTable('import_checkpoints')
+        .set((eb) => ({
+          line: lastLine,
+          applied: eb('applied', '+', this.counts.applied),
+          duplicates: eb('duplicates', '+', this.counts.duplicates),
+          rejected: this.report.rejectedTotal,
+          updated_at: toIso(Date.now()),
+        }))
+        .where('key', '=', this.key)
+    if (this.writerOpen) {
+      const writer = this.writer as DeferredWriter
+      this.writerOpen = false
+      await this.cards.write(this.deferred as Database, this.database.db as Transaction<DB>)
+      const query = checkpoint(this.database.db).compile()
+      writer.execute(query.sql, query.parameters)
+      const outcome = await writer.commit()
+      if (!outcome.ok) {
+        this.forget()
+        if (outcome.reason === 'not written') {
+          // Rows of this file are in the ledger already: each event is looked up from now on.
+          this.expectNew = false
+        } else this.carefulThrough = lastLine
+        return false
+      }
+    } else {
+      const trx = this.open ?? (await this.database.db.startTransaction().execute())
+      this.open = undefined
+      await this.cards.write(this.database, trx)
+      await checkpoint(trx).execute()
+      await trx.commit().execute()
+    }
     this.committedLine = lastLine
     this.report.applied += this.counts.applied
     this.report.duplicates += this.counts.duplicates
@@ -268,16 +325,41 @@ class Committer {
     this.reset()
     for (const event of applied)
       for (const listener of this.listeners) await listener.onEvent(event)
+    return true
   }
 
   /** Rolls back the open transaction and forgets what it applied. */
   async rollback(): Promise<void> {
     const trx = this.open
     this.open = undefined
-    // Stubs the transaction made are gone with it.
+    const writerOpen = this.writerOpen
+    this.writerOpen = false
+    this.forget()
+    await trx?.rollback().execute()
+    if (writerOpen) await (this.writer as DeferredWriter).rollback()
+  }
+
+  /** Stops the deferred writer's thread (after the last commit, or a failure). */
+  async close(): Promise<void> {
+    await this.writer?.close()
+  }
+
+  /** Whether rows through `through` go to the deferred writer. */
+  private useWriter(through: number): boolean {
+    if (this.writerOpen) return true
+    // Not while this thread holds a transaction (careful rows): one writer at a time.
+    return (
+      this.writer !== undefined &&
+      this.open === undefined &&
+      this.expectNew &&
+      through > this.carefulThrough
+    )
+  }
+
+  /** Forgets what a rolled-back transaction applied, stubs it made included. */
+  private forget(): void {
     this.known = { locations: new Set(), customers: new Set() }
     this.reset()
-    await trx?.rollback().execute()
   }
 
   private reset(): void {
@@ -289,9 +371,25 @@ class Committer {
   }
 
   private applyBatch(rows: Parsed[], savepoint: boolean): Promise<BatchResult> {
+    const events = rows.flatMap((r) => r.events)
+    if (this.writerOpen)
+      return applyBatch(
+        this.deferred as Database,
+        { events, cards: [] },
+        {
+          // Reads go to this thread's connection, which sees the ledger as committed: the
+          // writer holds the write lock, so no one else changes it, and every card this
+          // transaction changed is in the cache.
+          trx: this.database.db as Transaction<DB>,
+          cache: this.cards,
+          expectNew: true,
+          known: this.known,
+          keepApplied: this.listeners.length > 0,
+        },
+      )
     return applyBatch(
       this.database,
-      { events: rows.flatMap((r) => r.events), cards: [] },
+      { events, cards: [] },
       {
         trx: this.open,
         savepoint,

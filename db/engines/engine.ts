@@ -32,6 +32,31 @@ export type ColumnKind = 'dictionary' | 'text' | 'number'
 /** A page of a columnar scan: text columns as arrays (null for NULL), numbers as doubles (NaN for NULL). */
 export type ColumnPage = { rows: number; columns: ((string | null)[] | Float64Array)[] }
 
+/** How a deferred write transaction ended. */
+export type DeferredCommit =
+  | { ok: true }
+  /** Rolled back: a statement failed, or an `exact` one found a row already there. */
+  | { ok: false; reason: 'not written' | 'error'; message: string }
+
+/**
+ * A write transaction whose statements run on another thread, in the order queued: `runEach`
+ * and `execute` return at once (`runEach` with the number of rows queued), and what they did
+ * is known at `commit`. Rows a caller must insert (no conflict skipped) are queued `exact`:
+ * the commit fails if one was skipped. One transaction at a time: `begin`, queue, then
+ * `commit` or `rollback`.
+ */
+export interface DeferredWriter {
+  /** Opens the transaction, waiting until it holds the database's write lock. */
+  begin(): Promise<void>
+  runEach(text: string, rows: readonly (readonly unknown[])[], exact?: boolean): number
+  execute(text: string, parameters: readonly unknown[]): void
+  /** Waits until at most `rows` queued rows are still to be written. */
+  drain(rows?: number): Promise<void>
+  commit(): Promise<DeferredCommit>
+  rollback(): Promise<void>
+  close(): Promise<void>
+}
+
 /**
  * Everything that differs between SQLite and PostgreSQL lives behind this interface
  * (the Kysely model: one adapter with capability flags, never `if (sqlite)` in queries).
@@ -103,7 +128,12 @@ export interface EngineAdapter {
    * open transaction and returns the rows it changed. PostgreSQL leaves it out: a round trip
    * per row would cost far more than the statement.
    */
-  runEach?(text: string, rows: readonly (readonly unknown[])[]): number
+  runEach?(text: string, rows: readonly (readonly unknown[])[], exact?: boolean): number
+  /**
+   * A write transaction on a worker thread (SQLite on a file): long imports queue their
+   * statements there and go on working while they run. Absent where the engine cannot.
+   */
+  openDeferredWriter?(): DeferredWriter
   /** `FROM` text for a pass that reads a whole table: SQLite is told not to walk an index. */
   fullScan(table: keyof DB & string): string
   /** `FROM` text for a pass that reads a table through one index (SQLite: `indexed by`). */

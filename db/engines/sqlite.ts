@@ -11,9 +11,21 @@ import type {
   EngineAdapter,
   IndexDefinition,
 } from './engine.ts'
+import { SqliteDeferredWriter } from './sqlite-writer.ts'
 
 /** Page cache per connection (negative: KiB): 64 MiB keeps index pages hot during ingest. */
 export const DEFAULT_CACHE_KIB = -65_536
+
+/** Settings of every read-write connection (journal_mode = WAL is the file's own). */
+const CONNECTION_PRAGMAS = [
+  'foreign_keys = ON',
+  'busy_timeout = 5000',
+  'synchronous = NORMAL',
+  `cache_size = ${DEFAULT_CACHE_KIB}`,
+]
+
+/** WAL pages between checkpoints during a bulk load (~160 MiB instead of 4 MiB). */
+const BULK_AUTOCHECKPOINT_PAGES = 40_000
 
 /** Rows per SQLite transaction during a bulk load: large enough to amortise the commit. */
 const ROWS_PER_COMMIT = 250_000
@@ -30,10 +42,7 @@ export function openSqlite(path: string): {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const raw = new SqliteDatabase(path)
   raw.pragma('journal_mode = WAL')
-  raw.pragma('foreign_keys = ON')
-  raw.pragma('busy_timeout = 5000')
-  raw.pragma('synchronous = NORMAL')
-  raw.pragma(`cache_size = ${DEFAULT_CACHE_KIB}`)
+  for (const pragma of CONNECTION_PRAGMAS) raw.pragma(pragma)
   const statements = withStatementCache(raw)
   return {
     dialect: new SqliteDialect({ database: statements }),
@@ -133,6 +142,17 @@ function sqliteAdapter(
       return sqliteBulkWriter(raw, columns)
     },
 
+    // A file can be opened by a second connection; an in-memory database cannot.
+    ...(path === ':memory:'
+      ? {}
+      : {
+          openDeferredWriter: () =>
+            new SqliteDeferredWriter(path, [
+              ...CONNECTION_PRAGMAS,
+              `wal_autocheckpoint = ${BULK_AUTOCHECKPOINT_PAGES}`,
+            ]),
+        }),
+
     async beginBulkLoad(options: { durable: boolean }) {
       if (!options.durable) {
         // The seed writes an empty ledger: no syncs, a large cache.
@@ -141,7 +161,7 @@ function sqliteAdapter(
       }
       // Checkpoint every ~160 MiB of WAL instead of every 4 MiB: a page written by many
       // batches reaches the database file once.
-      raw.pragma('wal_autocheckpoint = 40000')
+      raw.pragma(`wal_autocheckpoint = ${BULK_AUTOCHECKPOINT_PAGES}`)
     },
 
     async endBulkLoad() {

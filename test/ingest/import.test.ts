@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeExportCsv } from '../../bench/import.ts'
 import { type Database, getCard, listCardTransactions } from '../../db/index.ts'
@@ -157,6 +158,54 @@ for (const dialect of DIALECTS) {
         .executeTakeFirstOrThrow()
       expect(checkpoint).toMatchObject({ applied: 239, rejected: 2 })
       expect(checkpoint.completed_at).not.toBeNull()
+    })
+
+    it('leaves out a row the database itself refuses when it is written, and keeps the rest of its transaction', async () => {
+      // A rule of the ledger the importer does not know (a trigger): on SQLite the refusal is
+      // only seen when the writer's thread commits, on PostgreSQL when the batch is inserted.
+      const refused = `refused-${dialect.name}`
+      if (dialect.name === 'sqlite') {
+        await sql`create trigger refuse_row before insert on gift_card_transactions
+          when new.event_id = ${sql.lit(refused)}
+          begin select raise(abort, 'refused by the ledger'); end`.execute(database.db)
+      } else {
+        await sql`create function refuse_row() returns trigger language plpgsql as $$
+          begin
+            if new.event_id = ${sql.lit(refused)} then raise exception 'refused by the ledger'; end if;
+            return new;
+          end $$`.execute(database.db)
+        await sql`create trigger refuse_row before insert on gift_card_transactions
+          for each row execute function refuse_row()`.execute(database.db)
+      }
+      try {
+        const lines = ['event_id,occurred_at,card_id,type,amount,currency']
+        for (let n = 0; n < 250; n++) {
+          const at = new Date(Date.UTC(2025, 4, 1, 12, 0, n)).toISOString()
+          lines.push(
+            `${n === 150 ? refused : `db-${dialect.name}-${n}`},${at},gc-db-${n % 25},${n < 25 ? 'activate' : 'load'},5,USD`,
+          )
+        }
+        const path = join(dir, `refused-${dialect.name}.csv`)
+        writeFileSync(path, `${lines.join('\n')}\n`)
+        const report = await importFile(database, path, { format: 'csv', batchSize: 100 })
+        expect(report).toMatchObject({ rows: 250, applied: 249, duplicates: 0 })
+        expect(report.rejected).toEqual([
+          { line: 152, reason: expect.stringMatching(/refused by the ledger/) },
+        ])
+        // Card 0 was loaded ten times ($5 each), one of them refused.
+        expect((await getCard(database.db, 'gc-db-0'))?.balance_cents).toBe(4500)
+        expect((await getCard(database.db, 'gc-db-1'))?.balance_cents).toBe(5000)
+        const written = await database.db
+          .selectFrom('gift_card_transactions')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('card_id', 'like', 'gc-db-%')
+          .executeTakeFirstOrThrow()
+        expect(Number(written.n)).toBe(249)
+      } finally {
+        await sql`drop trigger refuse_row ${sql.raw(dialect.name === 'postgres' ? 'on gift_card_transactions' : '')}`.execute(
+          database.db,
+        )
+      }
     })
 
     it('refuses a header without the required columns, naming them', async () => {

@@ -1,0 +1,98 @@
+// The writing half of a deferred write transaction (see `SqliteDeferredWriter` in
+// sqlite-writer.ts), on a worker thread: it runs the statements the caller queued on its own
+// connection, in order, while the caller works out the next ones. Plain JavaScript: a worker
+// thread does not inherit the TypeScript loader.
+import { parentPort, workerData } from 'node:worker_threads'
+import Database from 'better-sqlite3'
+
+/** @type {{ path: string, pragmas: string[] }} */
+const { path, pragmas } = workerData
+const db = new Database(path, { fileMustExist: true })
+for (const pragma of pragmas) db.pragma(pragma)
+
+const statements = new Map()
+const prepare = (text) => {
+  let statement = statements.get(text)
+  if (!statement) {
+    statement = db.prepare(text)
+    statements.set(text, statement)
+  }
+  return statement
+}
+
+/** Why the open transaction cannot commit (the first statement that failed), if one did. */
+let failure = null
+
+/** Runs a statement once per row; rows come as columns (`columns[c][r]`). */
+const runEach = ({ text, columns, count, exact }) => {
+  const statement = prepare(text)
+  const args = new Array(columns.length)
+  let changed = 0
+  for (let r = 0; r < count; r++) {
+    for (let c = 0; c < columns.length; c++) args[c] = columns[c][r]
+    changed += statement.run(args).changes
+  }
+  if (exact && changed !== count)
+    failure = {
+      reason: 'not written',
+      message: `${count - changed} of ${count} rows already existed`,
+    }
+}
+
+const rollback = () => {
+  if (db.inTransaction) db.exec('rollback')
+}
+
+const handle = (message) => {
+  switch (message.op) {
+    case 'run':
+      if (failure === null) {
+        try {
+          runEach(message)
+        } catch (err) {
+          failure = { reason: 'error', message: err.message }
+        }
+      }
+      // Lets the caller queue more.
+      parentPort.postMessage({ ran: message.count })
+      return
+    case 'execute':
+      if (failure === null) {
+        try {
+          prepare(message.text).run(message.parameters)
+        } catch (err) {
+          failure = { reason: 'error', message: err.message }
+        }
+      }
+      return
+    case 'begin':
+      failure = null
+      db.exec('begin immediate')
+      parentPort.postMessage({ id: message.id })
+      return
+    case 'commit':
+      if (failure !== null) {
+        rollback()
+        parentPort.postMessage({ id: message.id, failed: failure })
+        failure = null
+        return
+      }
+      db.exec('commit')
+      parentPort.postMessage({ id: message.id })
+      return
+    case 'rollback':
+      failure = null
+      rollback()
+      parentPort.postMessage({ id: message.id })
+      return
+  }
+}
+
+parentPort.on('message', (message) => {
+  try {
+    handle(message)
+  } catch (err) {
+    if (message.op === 'commit') rollback()
+    parentPort.postMessage({ id: message.id, error: err.message })
+  }
+})
