@@ -208,6 +208,38 @@ for (const dialect of DIALECTS) {
       }
     })
 
+    it('raises one alert for redemptions of a card on hold, with the first as evidence', async () => {
+      const head = 'event_id,occurred_at,card_id,type,amount,currency'
+      const first = join(dir, `held-1-${dialect.name}.csv`)
+      writeFileSync(
+        first,
+        `${head}\nheld-a-${dialect.name},2025-06-01T10:00:00Z,gc-held,activate,40,USD\n`,
+      )
+      await importFile(database, first, { format: 'csv' })
+      await database.db
+        .updateTable('gift_cards')
+        .set({ status: 'held' })
+        .where('id', '=', 'gc-held')
+        .execute()
+      const second = join(dir, `held-2-${dialect.name}.csv`)
+      writeFileSync(
+        second,
+        `${head}\nheld-r1-${dialect.name},2025-06-02T10:00:00Z,gc-held,redeem,5,USD\nheld-r2-${dialect.name},2025-06-03T10:00:00Z,gc-held,redeem,7,USD\n`,
+      )
+      expect(await importFile(database, second, { format: 'csv' })).toMatchObject({ applied: 2 })
+      const alerts = await database.db
+        .selectFrom('fraud_alerts')
+        .select(['rule', 'status', 'evidence'])
+        .where('card_id', '=', 'gc-held')
+        .execute()
+      expect(alerts).toHaveLength(1)
+      expect(alerts[0]).toMatchObject({ rule: 'held_card_redemption', status: 'open' })
+      expect(JSON.parse(alerts[0]?.evidence ?? '{}').events[0].eventId).toBe(
+        `held-r1-${dialect.name}`,
+      )
+      expect((await getCard(database.db, 'gc-held'))?.balance_cents).toBe(2800)
+    })
+
     it('refuses a header without the required columns, naming them', async () => {
       const path = join(dir, `header-${dialect.name}.csv`)
       writeFileSync(path, 'event_id,card_id,type\nx,y,load\n')
