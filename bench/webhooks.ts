@@ -32,7 +32,7 @@ export async function webhooksBench(args: string[]): Promise<void> {
   const concurrency = arg('--concurrency', 16)
   const dbPath = join(tmpdir(), `giftcards-webhooks-bench-${process.pid}.db`)
   const bin = fileURLToPath(new URL('../bin/giftcards.js', import.meta.url))
-  const server = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
+  const server = spawn(process.execPath, [...(process.env.XPROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/wprof'] : []), bin, 'serve', '--port', '0'], {
     env: {
       ...process.env,
       DATABASE_URL: `sqlite:${dbPath}`,

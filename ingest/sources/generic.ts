@@ -4,7 +4,8 @@ import {
   hmac,
   majorAmount,
   type ParsedDelivery,
-  parseBody,
+  parseAs,
+  parseJson,
   safeEqual,
   type WebhookSource,
 } from './source.ts'
@@ -52,6 +53,12 @@ export function signGeneric(
   return `t=${unixSeconds},v1=${hmac(secret, `${unixSeconds}.${rawBody}`, 'hex')}`
 }
 
+/** What every delivery has, whatever its type (the rest is read once the type is known). */
+const headSchema = z.object({
+  event_id: z.string().min(1).max(200),
+  event_type: z.string().min(1),
+})
+
 /**
  * The generic webhook: `x-giftcards-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
  * t + "." + raw body)>`; a timestamp more than five minutes from now is refused.
@@ -73,13 +80,11 @@ export function genericSource(options: { secret: string; now?: () => number }): 
       return safeEqual(v1, hmac(options.secret, `${t}.${rawBody}`, 'hex'))
     },
     parse(rawBody): ParsedDelivery {
-      const head = parseBody(
-        rawBody,
-        z.object({ event_id: z.string().min(1).max(200), event_type: z.string().min(1) }),
-      )
+      const json = parseJson(rawBody)
+      const head = parseAs(json, headSchema)
       if (head.event_type !== 'gift_card.transaction.created')
         return { eventId: head.event_id, eventType: head.event_type, normalized: 'ignored' }
-      const body = parseBody(rawBody, genericPayloadSchema)
+      const body = parseAs(json, genericPayloadSchema)
       const d = body.data
       return {
         eventId: body.event_id,

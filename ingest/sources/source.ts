@@ -35,12 +35,24 @@ export function safeEqual(a: string, b: string): boolean {
 
 /** Parses JSON and a zod schema, or throws INVALID_INPUT naming the field that is wrong. */
 export function parseBody<T extends z.ZodType>(rawBody: string, schema: T): z.infer<T> {
-  let json: unknown
+  return parseAs(parseJson(rawBody), schema)
+}
+
+/** A delivery's JSON, or INVALID_INPUT (a body read against several schemas is parsed once). */
+export function parseJson(rawBody: string): unknown {
   try {
-    json = JSON.parse(rawBody)
+    return JSON.parse(rawBody)
   } catch {
     throw new GiftCardError('INVALID_INPUT', 'body is not valid JSON')
   }
+}
+
+/**
+ * Checks parsed JSON against a zod schema, or throws INVALID_INPUT naming the field that is
+ * wrong. Schemas are built once, at module level: zod compiles each on its first parse, which
+ * costs more than the parse.
+ */
+export function parseAs<T extends z.ZodType>(json: unknown, schema: T): z.infer<T> {
   const parsed = schema.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

@@ -1,7 +1,14 @@
 import { z } from 'zod'
 import { type CardEvent, signedAmount, type TransactionType } from '../../core/index.ts'
 import type { CardSnapshot, Normalized } from '../apply.ts'
-import { hmac, type ParsedDelivery, parseBody, safeEqual, type WebhookSource } from './source.ts'
+import {
+  hmac,
+  type ParsedDelivery,
+  parseAs,
+  parseJson,
+  safeEqual,
+  type WebhookSource,
+} from './source.ts'
 
 const money = z.object({ amount: z.number().int(), currency: z.string().length(3) })
 
@@ -171,26 +178,39 @@ export function squareSource(options: {
       )
     },
     parse(rawBody): ParsedDelivery {
-      const envelope = parseBody(rawBody, envelopeSchema)
+      const json = parseJson(rawBody)
+      const envelope = parseAs(json, envelopeSchema)
       if (!HANDLED.has(envelope.type))
         return { eventId: envelope.event_id, eventType: envelope.type, normalized: 'ignored' }
       return {
         eventId: envelope.event_id,
         eventType: envelope.type,
-        normalized: normalizeSquare(rawBody, envelope.type),
+        normalized: normalizeSquare(json, envelope.type),
       }
     },
   }
 }
 
-function normalizeSquare(rawBody: string, type: string): Normalized {
+/** The envelope of each handled event type, with its object. */
+const activityEnvelopeSchema = envelopeSchema.extend({
+  data: z.object({ object: z.object({ gift_card_activity: squareActivitySchema }) }),
+})
+const linkEnvelopeSchema = envelopeSchema.extend({
+  data: z.object({
+    object: z.object({
+      gift_card: squareGiftCardSchema,
+      linked_customer_id: z.string().optional(),
+      unlinked_customer_id: z.string().optional(),
+    }),
+  }),
+})
+const cardEnvelopeSchema = envelopeSchema.extend({
+  data: z.object({ object: z.object({ gift_card: squareGiftCardSchema }) }),
+})
+
+function normalizeSquare(json: unknown, type: string): Normalized {
   if (type.startsWith('gift_card.activity.')) {
-    const body = parseBody(
-      rawBody,
-      envelopeSchema.extend({
-        data: z.object({ object: z.object({ gift_card_activity: squareActivitySchema }) }),
-      }),
-    )
+    const body = parseAs(json, activityEnvelopeSchema)
     return {
       events: squareActivityToEvents(body.data.object.gift_card_activity, body.created_at),
       cards: [],
@@ -198,29 +218,13 @@ function normalizeSquare(rawBody: string, type: string): Normalized {
   }
   if (type === 'gift_card.customer_linked' || type === 'gift_card.customer_unlinked') {
     const linked = type === 'gift_card.customer_linked'
-    const body = parseBody(
-      rawBody,
-      envelopeSchema.extend({
-        data: z.object({
-          object: z.object({
-            gift_card: squareGiftCardSchema,
-            linked_customer_id: z.string().optional(),
-            unlinked_customer_id: z.string().optional(),
-          }),
-        }),
-      }),
-    )
+    const body = parseAs(json, linkEnvelopeSchema)
     const object = body.data.object
     const holder = linked
       ? (object.linked_customer_id ?? object.gift_card.customer_ids?.[0] ?? null)
       : (object.gift_card.customer_ids?.[0] ?? null)
     return { events: [], cards: [cardSnapshot(object.gift_card, body.created_at, holder)] }
   }
-  const body = parseBody(
-    rawBody,
-    envelopeSchema.extend({
-      data: z.object({ object: z.object({ gift_card: squareGiftCardSchema }) }),
-    }),
-  )
+  const body = parseAs(json, cardEnvelopeSchema)
   return { events: [], cards: [cardSnapshot(body.data.object.gift_card, body.created_at)] }
 }

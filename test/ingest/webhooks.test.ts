@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../../cli/server.ts'
@@ -182,6 +183,56 @@ for (const dialect of DIALECTS) {
       expect(unknown.status).toBe(202)
       expect(await unknown.json()).toMatchObject({ status: 'ignored' })
       expect(await getCard(database.db, 'gc-x')).toBeUndefined()
+    })
+
+    it('refuses a body over 1 MiB with 413, with or without a declared length, storing nothing', async () => {
+      const inboxRows = async () =>
+        Number(
+          (
+            await database.db
+              .selectFrom('webhook_inbox')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        )
+      const before = await inboxRows()
+      const big = genericBody('gen-big', {
+        gift_card_id: 'gc-big',
+        transaction_type: 'load',
+        amount: '1.00',
+        currency: 'USD',
+        padding: 'x'.repeat(1024 * 1024),
+      })
+      const declared = await generic(big)
+      expect(declared.status).toBe(413)
+      expect(await declared.json()).toEqual({ error: 'body too large (over 1048576 bytes)' })
+      // Sent in chunks without a length: reading stops at the limit.
+      const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${server.url}/webhooks/generic`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-giftcards-signature': signGeneric(SECRETS.generic, big),
+          },
+        })
+        req.on('response', (res) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => {
+            body += chunk
+          })
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+        })
+        // The server may close the connection before the rest is sent.
+        req.on('error', (err) => reject(err))
+        req.write(big.slice(0, 600_000))
+        req.write(big.slice(600_000))
+        req.end()
+      })
+      expect(chunked.status).toBe(413)
+      expect(JSON.parse(chunked.body)).toEqual({ error: 'body too large (over 1048576 bytes)' })
+      expect(await inboxRows()).toBe(before)
+      expect(await getCard(database.db, 'gc-big')).toBeUndefined()
     })
 
     it('maps every Square activity type onto the ledger', async () => {
