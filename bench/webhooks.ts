@@ -18,7 +18,7 @@ type Phase = {
 }
 
 /**
- * `npm run bench -- webhooks [--events 20000] [--concurrency 16]`: signed generic deliveries
+ * `npm run bench -- webhooks [--events 20000] [--concurrency 16] [--cpu-prof DIR]`: signed generic deliveries
  * over loopback to `giftcards serve` running in its own process (SQLite), from this process.
  * Beside it, in the same run, the baseline: the same server refusing equally large deliveries
  * with a bad signature (HTTP and HMAC, no database). Targets: ≥ 2,000 events/s, p99 < 25 ms.
@@ -32,7 +32,10 @@ export async function webhooksBench(args: string[]): Promise<void> {
   const concurrency = arg('--concurrency', 16)
   const dbPath = join(tmpdir(), `giftcards-webhooks-bench-${process.pid}.db`)
   const bin = fileURLToPath(new URL('../bin/giftcards.js', import.meta.url))
-  const server = spawn(process.execPath, [...(process.env.XPROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/wprof'] : []), bin, 'serve', '--port', '0'], {
+  // `--cpu-prof DIR`: the server writes a V8 CPU profile there when it stops.
+  const profileDir = args.includes('--cpu-prof') ? args[args.indexOf('--cpu-prof') + 1] : undefined
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+  const server = spawn(process.execPath, [...profile, bin, 'serve', '--port', '0'], {
     env: {
       ...process.env,
       DATABASE_URL: `sqlite:${dbPath}`,
