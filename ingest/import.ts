@@ -45,6 +45,8 @@ export type ImportOptions = {
 const QUEUED_ROWS = 20_000
 /** Rows applied per `applyBatch` call inside a commit: what is held in memory at a time. */
 const APPLY_ROWS = 10_000
+/** Location and customer ids an import remembers as written, at most (about 20 MB). */
+const KNOWN_IDS_KEPT = 250_000
 /** Rejected rows kept in the report (all are counted and passed to `onRejected`). */
 const KEPT_REJECTIONS = 10_000
 
@@ -220,7 +222,11 @@ class Committer {
   private counts = { applied: 0, duplicates: 0 }
   /** Cards of the open transaction, written once before it commits (none in careful mode). */
   private cards = new CardCache()
-  /** Locations and customers in the ledger or the open transaction. */
+  /**
+   * Locations and customers in the ledger or the open transaction (forgotten past
+   * `KNOWN_IDS_KEPT`, so memory stays flat whatever the file size: a forgotten one is only
+   * written again as a stub that is already there).
+   */
   private known: KnownIds = { locations: new Set(), customers: new Set() }
   /** Until rows already in the ledger turn up (a copy of a file imported before). */
   private expectNew = true
@@ -319,6 +325,7 @@ class Committer {
       await trx.commit().execute()
     }
     this.committedLine = lastLine
+    if (this.known.locations.size + this.known.customers.size > KNOWN_IDS_KEPT) this.forgetKnown()
     this.report.applied += this.counts.applied
     this.report.duplicates += this.counts.duplicates
     const applied = this.applied
@@ -358,8 +365,12 @@ class Committer {
 
   /** Forgets what a rolled-back transaction applied, stubs it made included. */
   private forget(): void {
-    this.known = { locations: new Set(), customers: new Set() }
+    this.forgetKnown()
     this.reset()
+  }
+
+  private forgetKnown(): void {
+    this.known = { locations: new Set(), customers: new Set() }
   }
 
   private reset(): void {

@@ -28,7 +28,12 @@ export class SqliteDeferredWriter implements DeferredWriter {
   private drainTo = 0
   private failure: Error | undefined
 
-  constructor(path: string, pragmas: readonly string[]) {
+  /** `onClose` runs once the worker has stopped (the caller restores what it changed for it). */
+  constructor(
+    path: string,
+    pragmas: readonly string[],
+    private readonly onClose: () => void = () => {},
+  ) {
     this.worker = new Worker(new URL('./sqlite-writer-worker.mjs', import.meta.url), {
       workerData: { path, pragmas },
       execArgv: [],
@@ -99,6 +104,7 @@ export class SqliteDeferredWriter implements DeferredWriter {
   async close(): Promise<void> {
     this.worker.removeAllListeners('exit')
     await this.worker.terminate()
+    this.onClose()
   }
 
   private wake(): void {

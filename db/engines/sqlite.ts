@@ -16,6 +16,9 @@ import { SqliteDeferredWriter } from './sqlite-writer.ts'
 /** Page cache per connection (negative: KiB): 64 MiB keeps index pages hot during ingest. */
 export const DEFAULT_CACHE_KIB = -65_536
 
+/** Page cache of a connection that only looks rows up beside a deferred writer (8 MiB). */
+const LOOKUP_CACHE_KIB = -8_192
+
 /** Settings of every read-write connection (journal_mode = WAL is the file's own). */
 const CONNECTION_PRAGMAS = [
   'foreign_keys = ON',
@@ -146,11 +149,16 @@ function sqliteAdapter(
     ...(path === ':memory:'
       ? {}
       : {
-          openDeferredWriter: () =>
-            new SqliteDeferredWriter(path, [
-              ...CONNECTION_PRAGMAS,
-              `wal_autocheckpoint = ${BULK_AUTOCHECKPOINT_PAGES}`,
-            ]),
+          openDeferredWriter: () => {
+            // While the writer works, this connection only looks cards up: its page cache
+            // makes room for the writer's.
+            raw.pragma(`cache_size = ${LOOKUP_CACHE_KIB}`)
+            return new SqliteDeferredWriter(
+              path,
+              [...CONNECTION_PRAGMAS, `wal_autocheckpoint = ${BULK_AUTOCHECKPOINT_PAGES}`],
+              () => raw.pragma(`cache_size = ${DEFAULT_CACHE_KIB}`),
+            )
+          },
         }),
 
     async beginBulkLoad(options: { durable: boolean }) {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_CACHE_KIB } from '../../db/engines/sqlite.ts'
 import { type Database, type DeferredWriter, openDatabase } from '../../db/index.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 
@@ -130,6 +131,17 @@ describe('deferred write transaction on a worker thread (SQLite)', () => {
       expect(await writer.commit()).toEqual({ ok: true })
       expect((await rows()).map((r) => r.id)).toEqual([...before.map((r) => r.id), 23])
     })
+  })
+
+  it('takes page cache from the opening connection while it works, and gives it back', async () => {
+    const cacheSize = async () =>
+      (await sql<{ cache_size: number }>`pragma cache_size`.execute(database.db)).rows[0]
+        ?.cache_size
+    expect(await cacheSize()).toBe(DEFAULT_CACHE_KIB)
+    await withWriter(async () => {
+      expect(await cacheSize()).toBeGreaterThan(DEFAULT_CACHE_KIB)
+    })
+    expect(await cacheSize()).toBe(DEFAULT_CACHE_KIB)
   })
 
   it('rolls back on request', async () => {
