@@ -45,8 +45,8 @@ export type ImportOptions = {
 const QUEUED_ROWS = 20_000
 /** Rows applied per `applyBatch` call inside a commit: what is held in memory at a time. */
 const APPLY_ROWS = 10_000
-/** Location and customer ids an import remembers as written, at most (about 20 MB). */
-const KNOWN_IDS_KEPT = 250_000
+/** Location and customer ids an import remembers as written, at most (about 4 MB). */
+const KNOWN_IDS_KEPT = 50_000
 /** Rejected rows kept in the report (all are counted and passed to `onRejected`). */
 const KEPT_REJECTIONS = 10_000
 
