@@ -54,8 +54,9 @@ type CardState = {
 export type ApplyOptions = {
   /**
    * A transaction the caller holds open (an import commits many batches at once). If the
-   * batch fails, the caller must roll that transaction back, unless `savepoint` is set: then
-   * the batch runs in a savepoint and a failure undoes it alone (at a cost on SQLite, which
+   * batch fails (an `expectNew` batch meeting an applied event included: `ApplyAgain`), the
+   * caller must roll that transaction back, unless `savepoint` is set: then the batch runs in
+   * a savepoint and a failure undoes it alone (at a cost on SQLite, which
    * copies every page the batch changes into its sub-journal first).
    */
   trx?: Transaction<DB>
@@ -103,9 +104,11 @@ export type KnownIds = { locations: Set<string>; customers: Set<string> }
 /**
  * Thrown inside the transaction to roll it back and apply the batch again: an `expectNew`
  * batch met an event already applied, or another transaction created one of its new cards
- * first (PostgreSQL, concurrent deliveries).
+ * first (PostgreSQL, concurrent deliveries). `applyBatch` does so itself, except inside a
+ * transaction of the caller's without a savepoint: what the attempt wrote cannot be undone
+ * there, so the error reaches the caller, which rolls its transaction back.
  */
-class ApplyAgain extends Error {
+export class ApplyAgain extends Error {
   constructor(readonly why: 'not new' | 'card created concurrently') {
     super(why)
   }
@@ -138,6 +141,7 @@ export async function applyBatch(
       result = await applyInTransaction(database, events, batch.cards, stubs, attempt)
     } catch (err) {
       if (!(err instanceof ApplyAgain) || tries >= MAX_ATTEMPTS) throw err
+      if (options.trx && !options.savepoint) throw err
       if (err.why === 'not new') attempt = { ...attempt, expectNew: false }
     }
   }

@@ -4,7 +4,7 @@ import { realpath, stat } from 'node:fs/promises'
 import type { ControlledTransaction, Kysely, Transaction } from 'kysely'
 import { describeError, GiftCardError, toIso } from '../core/index.ts'
 import { type Database, type DB, type DeferredWriter, withBulkLoad } from '../db/index.ts'
-import { applyBatch, type BatchResult, CardCache, type KnownIds } from './apply.ts'
+import { ApplyAgain, applyBatch, type BatchResult, CardCache, type KnownIds } from './apply.ts'
 import type { AppliedEvent, EventListener } from './hooks.ts'
 import { type ImportFormat, type Parsed, type Row, readRows } from './read-rows.ts'
 
@@ -45,6 +45,11 @@ export type ImportOptions = {
 const QUEUED_ROWS = 20_000
 /** Rows applied per `applyBatch` call inside a commit: what is held in memory at a time. */
 const APPLY_ROWS = 10_000
+/**
+ * Fewer than one row in this many already in the ledger, and the next transaction is
+ * expected new again (each event is looked up only while many are found).
+ */
+const DUPLICATES_TOLERATED = 100
 /** Location and customer ids an import remembers as written, at most (about 4 MB). */
 const KNOWN_IDS_KEPT = 50_000
 /** Rejected rows kept in the report (all are counted and passed to `onRejected`). */
@@ -208,7 +213,8 @@ function readFrom(path: string, format: ImportFormat, after: number) {
  * new, the transaction's statements run on the writer's thread while this one validates and
  * works out the next rows. What the statements did is then known at commit: if one failed,
  * the transaction is rolled back and read again carefully as above; if rows were already in
- * the ledger (a file imported before), read again without the writer, looking up each event.
+ * the ledger (a file imported before), read again without the writer, looking up each event
+ * until a transaction finds few of them.
  */
 class Committer {
   /** Rows applied into the open transaction. */
@@ -228,7 +234,7 @@ class Committer {
    * written again as a stub that is already there).
    */
   private known: KnownIds = { locations: new Set(), customers: new Set() }
-  /** Until rows already in the ledger turn up (a copy of a file imported before). */
+  /** Unless rows already in the ledger turned up in the last transaction (a copy of a file imported before). */
   private expectNew = true
   /** The deferred writer, while it is used, and whether it holds the open transaction. */
   private writer: DeferredWriter | undefined
@@ -278,9 +284,11 @@ class Committer {
       // The writer may fall behind by a chunk or two, no more (memory stays flat).
       if (deferred) await (this.writer as DeferredWriter).drain(QUEUED_ROWS)
       return true
-    } catch {
+    } catch (err) {
       await this.rollback()
-      this.carefulThrough = through
+      // Rows of the file were in the ledger already: read again, looking each event up.
+      if (err instanceof ApplyAgain && err.why === 'not new') this.expectNew = false
+      else this.carefulThrough = through
       return false
     }
   }
@@ -328,6 +336,10 @@ class Committer {
     if (this.known.locations.size + this.known.customers.size > KNOWN_IDS_KEPT) this.forgetKnown()
     this.report.applied += this.counts.applied
     this.report.duplicates += this.counts.duplicates
+    // Rows already in the ledger were few (a repeated row), or have come to an end (an export
+    // that overlapped an earlier one): expect new rows again, and the writer's thread with them.
+    if (!this.expectNew && this.counts.duplicates * DUPLICATES_TOLERATED < this.rows)
+      this.expectNew = true
     const applied = this.applied
     this.reset()
     for (const event of applied)
