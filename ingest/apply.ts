@@ -56,8 +56,8 @@ export type ApplyOptions = {
    * A transaction the caller holds open (an import commits many batches at once). If the
    * batch fails (an `expectNew` batch meeting an applied event included: `ApplyAgain`), the
    * caller must roll that transaction back, unless `savepoint` is set: then the batch runs in
-   * a savepoint and a failure undoes it alone (at a cost on SQLite, which
-   * copies every page the batch changes into its sub-journal first).
+   * a savepoint and a failure undoes it alone (at a cost on SQLite, which copies every page
+   * the batch changes into its sub-journal first).
    */
   trx?: Transaction<DB>
   savepoint?: boolean
@@ -344,13 +344,15 @@ async function raiseHeldCardAlerts(
   redemptions: { cardId: string; event: CardEvent }[],
   now: string,
 ): Promise<void> {
+  // One alert per card: the first redemption is its evidence.
+  const first = new Map<string, CardEvent>()
+  for (const { cardId, event } of redemptions) if (!first.has(cardId)) first.set(cardId, event)
   await insertMany(
     trx,
     adapter,
     'fraud_alerts',
     ['card_id', 'rule', 'score', 'status', 'evidence', 'detected_at', 'updated_at'],
-    // One alert per card: the first redemption is its evidence.
-    [...new Map(redemptions.reverse().map((r) => [r.cardId, r.event]))].map(([cardId, event]) => [
+    [...first].map(([cardId, event]) => [
       cardId,
       HELD_CARD_RULE,
       1,
