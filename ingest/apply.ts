@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
-import { type CardEvent, type CardStatus, GiftCardError, isActivity, toIso } from '../core/index.ts'
+import {
+  type CardEvent,
+  type CardStatus,
+  detached,
+  GiftCardError,
+  isActivity,
+  toIso,
+} from '../core/index.ts'
 import {
   type Database,
   type DB,
@@ -292,15 +299,6 @@ async function applyInTransaction(
     await options.within?.(trx, result)
     return result
   })
-}
-
-/**
- * A copy of a string that does not keep the text it was cut from alive: V8 keeps a substring
- * of 13 characters or more as a slice of its parent, so an id kept for a whole import would
- * otherwise hold on to the megabyte of file text it was read from.
- */
-function detached(text: string): string {
-  return ` ${text}`.slice(1)
 }
 
 /** Runs `work` in a transaction of its own, or in the caller's (in a savepoint of it if asked). */

@@ -1,3 +1,5 @@
+import { detached } from '../core/index.ts'
+
 /**
  * A streaming CSV reader (RFC 4180) for export files: comma-separated fields, fields in double
  * quotes may hold commas, line breaks and doubled quotes (`""`), lines end in LF or CRLF,
@@ -87,8 +89,10 @@ export function takeRecords(
     if (quote === -1 || quote > end) {
       // The common case: a whole line with no quotes.
       const lineEnd = end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end
+      // The line is copied out of the chunk first: its fields are then slices of the line, and
+      // one a card's state keeps until its transaction commits holds the line, not the chunk.
       if (lineEnd > pos)
-        records.push({ line, fields: ownText(text.slice(pos, lineEnd)).split(',') })
+        records.push({ line, fields: detached(text.slice(pos, lineEnd)).split(',') })
       pos = end + 1
       line++
       continue
@@ -108,17 +112,6 @@ export function takeRecords(
     pos = quoted.next
   }
   return { records, consumed: Math.min(pos, text.length), line }
-}
-
-/**
- * A copy of a line that does not keep the chunk of text it was cut from alive. V8 keeps a
- * substring of 13 characters or more (a timestamp, most ids) as a slice of its parent, so a
- * field a card's state keeps until its transaction commits would hold the whole 64 KiB chunk;
- * a hundred thousand rows' chunks then outlive the young generation and the heap grows by
- * their size times V8's growing factor.
- */
-function ownText(line: string): string {
-  return ` ${line}`.slice(1)
 }
 
 /**

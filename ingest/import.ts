@@ -236,8 +236,8 @@ class Committer {
   private known: KnownIds = { locations: new Set(), customers: new Set() }
   /** Unless rows already in the ledger turned up in the last transaction (a copy of a file imported before). */
   private expectNew = true
-  /** The deferred writer, while it is used, and whether it holds the open transaction. */
-  private writer: DeferredWriter | undefined
+  /** The deferred writer, if the engine has one, and whether it holds the open transaction. */
+  private readonly writer: DeferredWriter | undefined
   private writerOpen = false
   /** The database as `applyBatch` sees it when the writer runs its statements. */
   private readonly deferred: Database | undefined
@@ -286,9 +286,7 @@ class Committer {
       return true
     } catch (err) {
       await this.rollback()
-      // Rows of the file were in the ledger already: read again, looking each event up.
-      if (err instanceof ApplyAgain && err.why === 'not new') this.expectNew = false
-      else this.carefulThrough = through
+      this.readAgain(err instanceof ApplyAgain && err.why === 'not new', through)
       return false
     }
   }
@@ -319,10 +317,7 @@ class Committer {
       const outcome = await writer.commit()
       if (!outcome.ok) {
         this.forget()
-        if (outcome.reason === 'not written') {
-          // Rows of this file are in the ledger already: each event is looked up from now on.
-          this.expectNew = false
-        } else this.carefulThrough = lastLine
+        this.readAgain(outcome.reason === 'not written', lastLine)
         return false
       }
     } else {
@@ -356,6 +351,15 @@ class Committer {
     this.forget()
     await trx?.rollback().execute()
     if (writerOpen) await (this.writer as DeferredWriter).rollback()
+  }
+
+  /**
+   * How the lines of a rolled-back transaction, through `through`, are read again: looking each
+   * event up if some were in the ledger already (a file imported before), else carefully.
+   */
+  private readAgain(notNew: boolean, through: number): void {
+    if (notNew) this.expectNew = false
+    else this.carefulThrough = through
   }
 
   /** Stops the deferred writer's thread (after the last commit, or a failure). */
@@ -394,31 +398,22 @@ class Committer {
   }
 
   private applyBatch(rows: Parsed[], savepoint: boolean): Promise<BatchResult> {
-    const events = rows.flatMap((r) => r.events)
-    if (this.writerOpen)
-      return applyBatch(
-        this.deferred as Database,
-        { events, cards: [] },
-        {
-          // Reads go to this thread's connection, which sees the ledger as committed: the
-          // writer holds the write lock, so no one else changes it, and every card this
-          // transaction changed is in the cache.
-          trx: this.database.db as Transaction<DB>,
-          cache: this.cards,
-          expectNew: true,
-          known: this.known,
-          keepApplied: this.listeners.length > 0,
-        },
-      )
+    const deferred = this.writerOpen
     return applyBatch(
-      this.database,
-      { events, cards: [] },
+      deferred ? (this.deferred as Database) : this.database,
+      { events: rows.flatMap((r) => r.events), cards: [] },
       {
-        trx: this.open,
+        // With the writer, reads go to this thread's connection, which sees the ledger as
+        // committed: the writer holds the write lock, so no one else changes it, and every card
+        // this transaction changed is in the cache.
+        trx: deferred ? (this.database.db as Transaction<DB>) : this.open,
         savepoint,
         // A savepoint rolled back would leave the cached states ahead of the ledger.
         ...(savepoint ? {} : { cache: this.cards }),
-        expectNew: this.expectNew,
+        // The writer's transaction stays expecting new rows to its commit, even after a repeat
+        // within one batch: this connection could not see the events it has queued, so only
+        // an exact insert catches one met twice.
+        expectNew: deferred || this.expectNew,
         known: this.known,
         keepApplied: this.listeners.length > 0,
       },

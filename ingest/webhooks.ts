@@ -69,14 +69,13 @@ async function readBody(c: Context, maxBytes: number): Promise<string | undefine
     const text = await c.req.text()
     return Buffer.byteLength(text) > maxBytes ? undefined : text
   }
-  const body = incoming
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     const stop = () => {
-      body.off('data', onData)
-      body.off('end', onEnd)
-      body.off('error', onError)
+      incoming.off('data', onData)
+      incoming.off('end', onEnd)
+      incoming.off('error', onError)
     }
     const onData = (chunk: Buffer) => {
       size += chunk.length
@@ -95,8 +94,8 @@ async function readBody(c: Context, maxBytes: number): Promise<string | undefine
       stop()
       reject(err)
     }
-    body.on('data', onData)
-    body.once('end', onEnd)
-    body.once('error', onError)
+    incoming.on('data', onData)
+    incoming.once('end', onEnd)
+    incoming.once('error', onError)
   })
 }

@@ -43,27 +43,25 @@ const rollback = () => {
   if (db.inTransaction) db.exec('rollback')
 }
 
+/** Runs a queued statement unless an earlier one failed; an error becomes the failure. */
+const unlessFailed = (work) => {
+  if (failure !== null) return
+  try {
+    work()
+  } catch (err) {
+    failure = { reason: 'error', message: err.message }
+  }
+}
+
 const handle = (message) => {
   switch (message.op) {
     case 'run':
-      if (failure === null) {
-        try {
-          runEach(message)
-        } catch (err) {
-          failure = { reason: 'error', message: err.message }
-        }
-      }
+      unlessFailed(() => runEach(message))
       // Lets the caller queue more.
       parentPort.postMessage({ ran: message.count })
       return
     case 'execute':
-      if (failure === null) {
-        try {
-          prepare(message.text).run(message.parameters)
-        } catch (err) {
-          failure = { reason: 'error', message: err.message }
-        }
-      }
+      unlessFailed(() => prepare(message.text).run(message.parameters))
       return
     case 'begin':
       failure = null

@@ -101,17 +101,6 @@ function sqliteAdapter(
       }
     },
 
-    ...(path === ':memory:'
-      ? {}
-      : {
-          scanColumns: (
-            query: { sql: string; parameters: readonly unknown[] },
-            kinds: readonly ColumnKind[],
-            onPage: (page: ColumnPage) => void,
-            pageSize = 2_000,
-          ) => scanColumnsOnWorker(path, query, kinds, onPage, pageSize),
-        }),
-
     fullScan: (table) => `${quote(table)} not indexed`,
     byIndex: (table, index) => `${quote(table)} indexed by ${quote(index)}`,
     joinText: (expression, separator) => `group_concat(${expression}, '${separator}')`,
@@ -153,10 +142,18 @@ function sqliteAdapter(
       return sqliteBulkWriter(raw, columns)
     },
 
-    // A file can be opened by a second connection; an in-memory database cannot.
+    // Work on a worker thread's own connection: a file can be opened twice, an in-memory
+    // database cannot.
     ...(path === ':memory:'
       ? {}
       : {
+          scanColumns: (
+            query: { sql: string; parameters: readonly unknown[] },
+            kinds: readonly ColumnKind[],
+            onPage: (page: ColumnPage) => void,
+            pageSize = 2_000,
+          ) => scanColumnsOnWorker(path, query, kinds, onPage, pageSize),
+
           openDeferredWriter: () => {
             // While the writer works, this connection only looks cards up: its page cache
             // makes room for the writer's.
