@@ -232,21 +232,45 @@ function pending(d: Json): string {
   return `I've filed approval request #${d.approvalId}: ${d.summary}. It waits for ${d.approvers}; it expires ${d.expiresAt.slice(0, 16).replace('T', ' ')} UTC. Nothing changes until it is approved.`
 }
 
-/** The reply for a turn's tool results. */
-export function composeAnswer(results: ToolResult[]): string {
-  return results
-    .map(({ tool, args, content }) => {
-      if (!content.ok) {
-        const e = content.error ?? { code: 'INTERNAL', message: 'unknown error' }
-        if (e.code === 'FORBIDDEN') return `I can't do that: ${e.message}.`
-        if (e.code === 'CONFLICT' && /ask which card/.test(e.message))
-          return `${e.message.replace(/; ask which card is meant, by its id$/, '')}. Which card do you mean?`
-        return `I couldn't ${tool.replaceAll('_', ' ')}: ${e.message}.`
-      }
-      const data = content.data as Json
-      if (data?.status === 'pending_approval') return pending(data)
-      const format = FORMATTERS[tool]
-      return format ? format(data, args) : JSON.stringify(data)
-    })
-    .join('\n\n')
+/** "2026-11-30T23:38:52Z" → "30 Nov 23:38 UTC": how fresh the ledger behind an answer is. */
+export function freshness(iso: string): string {
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return iso
+  const month = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })
+  return `${d.getUTCDate()} ${month} ${d.getUTCFullYear()} ${iso.slice(11, 16)} UTC`
+}
+
+function errorWords(tool: string, e: { code: string; message: string }): string {
+  if (e.code === 'FORBIDDEN') return `I can't do that: ${e.message}.`
+  if (e.code === 'CONFLICT' && /ask which card/.test(e.message))
+    return `${e.message.replace(/; ask which card is meant, by its id$/, '')}. Which card do you mean?`
+  return `I couldn't ${tool.replaceAll('_', ' ')}: ${e.message}.`
+}
+
+/**
+ * The reply for a turn's tool results: each result in words, then what the request said that
+ * the calls did not apply (`notes`, quoted as the person wrote it), then how fresh the ledger is.
+ */
+export function composeAnswer(
+  results: readonly ToolResult[],
+  notes: readonly string[] = [],
+  extra?: string,
+): string {
+  const parts = results.map(({ tool, args, content }) => {
+    if (!content.ok) return errorWords(tool, content.error ?? { code: 'INTERNAL', message: 'unknown error' })
+    const data = content.data as Json
+    if (data?.status === 'pending_approval') return pending(data)
+    const format = FORMATTERS[tool]
+    return format ? format(data, args) : JSON.stringify(data)
+  })
+  if (extra) parts.push(extra)
+  if (notes.length > 0)
+    parts.push(
+      `Not applied — I did not understand or cannot filter on: ${notes.map((n) => `"${n}"`).join(', ')}. The answer above ignores ${notes.length === 1 ? 'it' : 'them'}.`,
+    )
+  const upTo = results
+    .map((r) => (r.content.ok ? (r.content.data as Json)?.ledgerUpTo : undefined))
+    .find((x): x is string => typeof x === 'string')
+  if (upTo) parts.push(`(Ledger up to ${freshness(upTo)}.)`)
+  return parts.join('\n\n')
 }
