@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { NeuralNetwork } from '@nlpjs/neural'
 import { NormalizerEn, StemmerEn } from '@nlpjs/lang-en-min'
 import { readSlots, type Slot } from './slots.ts'
@@ -32,20 +32,23 @@ export const REPLY_INTENTS = [
   'approve_instruction',
 ] as const
 
-const CORPUS_URL = new URL('./corpus/corpus.jsonl', import.meta.url)
+const CORPUS_DIR = new URL('./corpus/', import.meta.url)
 
-/** The corpus in the repo, one JSON object a line. */
-export function loadCorpus(url: URL = CORPUS_URL): CorpusEntry[] {
-  return readFileSync(url, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, i) => {
-      try {
-        return JSON.parse(line) as CorpusEntry
-      } catch {
-        throw new Error(`${url.pathname}:${i + 1}: not JSON`)
-      }
-    })
+/** The corpus in the repo: every `corpus*.jsonl` in agent/planner/corpus, one JSON object a line. */
+export function loadCorpus(dir: URL = CORPUS_DIR): CorpusEntry[] {
+  const files = readdirSync(dir).filter((f) => /^corpus.*\.jsonl$/.test(f)).sort()
+  return files.flatMap((file) =>
+    readFileSync(new URL(file, dir), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line, i) => {
+        try {
+          return JSON.parse(line) as CorpusEntry
+        } catch {
+          throw new Error(`agent/planner/corpus/${file}:${i + 1}: not JSON`)
+        }
+      }),
+  )
 }
 
 /**

@@ -154,6 +154,51 @@ function weekStart(today: Day): Day {
 
 const RULES: Rule[] = [
   {
+    // "jan-jun 2027", "march to may", "oct through dec 2026"
+    re: new RegExp(`\\b(?:from\\s+|between\\s+)?${MONTH_RE}\\s*(?:-|–|to|through|thru|until|and)\\s*${MONTH_RE}(?:\\s+(\\d{4}))?\\b`),
+    read: (m, today) => {
+      const a = monthNumber(m[1] as string)
+      const b = monthNumber(m[2] as string)
+      const [y] = parts(today)
+      const year = m[3] ? Number(m[3]) : pastMonth(b, today)[0]
+      const fromYear = a <= b ? year : year - 1
+      return { kind: 'range', from: monthStart(fromYear, a), to: monthEnd(year, b), ...(m[3] || year !== y ? {} : {}) }
+    },
+  },
+  {
+    // "2026-01" (a month), not a day
+    re: /\b(?:(as of|since|from|in|for|before|through)\s+)?(\d{4})-(\d{2})\b(?!-\d)/,
+    read: (m) => {
+      const y = Number(m[2])
+      const mo = Number(m[3])
+      if (mo < 1 || mo > 12) return undefined
+      if (m[1] === 'as of') return { kind: 'asOf', from: monthStart(y, mo), to: monthStart(y, mo) }
+      if (m[1] === 'since' || m[1] === 'from') return { kind: 'since', from: monthStart(y, mo) }
+      if (m[1] === 'before') return { kind: 'before', to: addDays(monthStart(y, mo), -1) }
+      return { kind: 'range', from: monthStart(y, mo), to: monthEnd(y, mo) }
+    },
+  },
+  {
+    // "in 2025", "for 2025", "during 2024", "2025 so far"
+    re: /\b(in|for|during|of|since|from|throughout)\s+(20\d\d)\b(?![-/]\d)/,
+    read: (m, today) => {
+      const y = Number(m[2])
+      if (m[1] === 'since' || m[1] === 'from') return { kind: 'since', from: `${y}-01-01` }
+      const to = `${y}-12-31`
+      return { kind: 'range', from: `${y}-01-01`, to: to > today ? today : to }
+    },
+  },
+  {
+    // "over 3 weeks", "for the past fortnight", "within 10 days" (a look-back, not a horizon)
+    re: new RegExp(`\\b(?:over|within|in|for)\\s+(?:the\\s+)?${COUNT_RE}\\s*${UNIT_RE}\\b(?!\\s+(?:ahead|out|from now|forward))`),
+    read: (m, today) => {
+      const n = countOf(m[1] as string)
+      if (n === undefined || n <= 0) return undefined
+      const days = Math.round(n * unitDays(m[2] as string))
+      return { kind: 'since', from: addDays(today, -(days - 1)), days }
+    },
+  },
+  {
     // "end of last quarter", "at the end of Q3", "as of the end of last month"
     re: /\b(?:(?:as of|at) )?(?:the )?end of (last|this|the last|previous|prior) (quarter|qtr|month|year)\b/,
     read: (m, today) => {

@@ -181,9 +181,10 @@ export class OfflinePlanner extends BaseChatModel<BaseChatModelCallOptions, AIMe
     if (steps === 1 && plan.then) {
       const next = plan.then.derive(results)
       if (typeof next === 'string') return new AIMessage(composeAnswer(results, notes, next))
-      if (!allowed({ tool: plan.then.tool, args: {} }))
+      const refused = next.filter((c) => !allowed(c)).map((c) => c.tool)
+      if (refused.length > 0)
         return new AIMessage(
-          composeAnswer(results, notes, `Your role does not allow ${plan.then.tool.replaceAll('_', ' ')}.`),
+          composeAnswer(results, notes, `Your role does not allow ${[...new Set(refused)].join(', ').replaceAll('_', ' ')}.`),
         )
       const bounded = next.slice(0, MAX_DERIVED_CALLS)
       if (bounded.length > 0) return this.#callMessage(bounded)

@@ -1,6 +1,7 @@
 import type { ToolResult } from './answer.ts'
 import { defaultClassifier, type Intent, type IntentClassifier } from './classifier.ts'
 import { type Calendar, type DateSlot, localDay, resolveQuarter, windowDays } from './dates.ts'
+import { isPolicyIntent, policyIntent } from './policy.ts'
 import { readSlots, type Slot, type WordGroup } from './slots.ts'
 import { type Corrected, correctText, domainWord } from './text.ts'
 import { EMPTY_VOCABULARY, type Vocabulary } from './vocabulary.ts'
@@ -15,7 +16,8 @@ export type Call = { tool: string; args: Record<string, unknown> }
 
 /** A step that needs an earlier step's results ("hold the card from the top alert"). */
 export type Then = {
-  tool: string
+  /** The tools the second step may call. */
+  tools: string[]
   /** The calls to make from the first step's results, or words when there is nothing to do. */
   derive(results: readonly ToolResult[]): Call[] | string
 }
@@ -120,6 +122,21 @@ export function isQuestion(text: string): boolean {
   return /\?\s*$/.test(t) && !/^(hold|freeze|block|release|unfreeze|lift|launch|dismiss|confirm|mark|put|place|lock)\b/.test(t)
 }
 
+const WRITE_VERB =
+  /(hold|freeze|block|lock|suspend|stop|put|place|release|unfreeze|unblock|unlock|lift|unhold|remove|take|launch|send|ship|start|kick|go|fire|push|dismiss|confirm|mark|close|clear|resolve|triage|flag|reject|approve|void|cancel|end)\b/
+
+/**
+ * A request that tells the agent to act: it opens with a verb of acting (after a greeting, a
+ * "please", a "can you" or an "I need you to"). Only such a request may plan a write.
+ */
+export function isImperative(text: string): boolean {
+  const t = text.trim().toLowerCase()
+  const lead =
+    /^(?:(?:ok|okay|yes|yeah|yep|sure|right|great|thanks|thx|hey|hi|then|now|also|and|so|pls|please|plz|kindly|asap|urgent|quick one|lp here|manager here)[,:!.-]?\s+)*(?:(?:can|could|would|will) (?:you|u|ya|we|someone)(?: please| pls)? |(?:i|we) (?:need|want|would like)(?: you)? to |let'?s |go ahead and |i'?d like (?:you )?to |time to |need to |gotta |have to |we should |you should |pls |please )?(?:also |just |now |quickly |immediately )?/
+  const rest = t.replace(lead, '')
+  return WRITE_VERB.test(rest.slice(0, 12)) && new RegExp(`^${WRITE_VERB.source}`).test(rest)
+}
+
 /** The working state while one request's arguments are read: which slots were applied. */
 class Reading {
   readonly used = new Set<Slot>()
@@ -195,19 +212,23 @@ class Reading {
     return this.take('date')?.value
   }
 
-  /** The text after the request's anchor, as the person wrote it: a reason or a note. */
+  /**
+   * The person's own words after the request's anchor (the card, the alert): from the first
+   * separator on — a comma, a dash, a colon, "because", "customer says…" — as they wrote them.
+   */
   ownWords(after: number): string | undefined {
-    const rest = this.source.original.slice(this.source.at(after))
-    const m = /^[\s,;:.!?-]*?(?:(?:[-–—]+|,|;|:|\.|\?)\s*|\s+(?=\b(?:because|bc|b\/c|cuz|coz|since|as|due to|reason|note|per|customer|guest|cust|they|she|he|it'?s|its|looks|seems|suspected|possible|likely)\b))(.*)$/is.exec(rest)
+    const from = this.source.at(after)
+    const rest = this.source.original.slice(from)
+    const m = /(?:\s[-–—]+\s*|[-–—]{2,}|[,;:?]\s*|\.\s+|\s(?=(?:because|bc|b\/c|cuz|coz|since|as|due to|reason|note|per|customer|guest|cust|they|she|he|it'?s|its|looks|seems|suspected|possible|likely|probably|stolen|lost|card testing|fraud)\b))(.*)$/is.exec(rest)
     if (!m) return undefined
     let words = (m[1] as string).trim()
     words = words.replace(/^(?:because(?: of)?|bc|b\/c|cuz|coz|due to|reason(?: is)?\s*:?|note\s*:?|as|since|—|-)\s+/i, '')
     words = words.replace(/[\s.!]*(?:pls|please|plz|thanks|thx|ty|asap)?[\s.!]*$/i, '').trim()
     if (words.length < 3) return undefined
     // What is inside the person's reason is theirs, not a constraint to apply.
-    const from = this.source.original.indexOf(words, this.source.at(after))
+    const at = this.source.original.indexOf(words, from)
     for (const s of this.slots)
-      if (this.source.at(s.start) >= from && this.source.at(s.end) <= from + words.length) this.used.add(s)
+      if (this.source.at(s.start) >= at && this.source.at(s.end) <= at + words.length) this.used.add(s)
     return words
   }
 
@@ -430,8 +451,8 @@ const BUILDERS: Record<string, Builder> = {
     const confirm = /\b(confirm(ed)?|is fraud|as fraud|real fraud|legit fraud|true positive|fraudulent)\b/.test(t) && !/\bnot (fraud|fraudulent)\b/.test(t)
     const status = confirm ? 'confirmed' : 'dismissed'
     r.word('alertStatus')
-    const anchorEnd = Math.max(alert?.end ?? 0, statusPhraseEnd(r.text))
-    const note = r.ownWords(anchorEnd)
+    const object = r.all('rule')[0] ?? alert
+    const note = r.ownWords(Math.max(object?.end ?? 0, alert?.end ?? 0, verbEnd(r.text)))
     if (!alert) {
       const rule = r.take('rule')?.value
       if (rule || /\ball\b|\bevery\b|\bthose\b|\bthem\b/i.test(r.text)) return bulkTriage(r, status, rule, note)
@@ -591,17 +612,18 @@ const BUILDERS: Record<string, Builder> = {
     return plan
   },
   place_card_hold: (r) => {
+    if (!r.all('card').length && !r.all('number4').length && !r.all('alert').length && r.recall.alertId !== undefined && !r.recall.card && REFERS_BACK.test(r.text))
+      return call('place_card_hold', { alertId: r.recall.alertId, reason: r.ownWords(verbEnd(r.text)) }, r)
     const card = r.card()
     const alert = r.take('alert')
     const top = r.take('top')
-    const anchor = Math.max(...r.slots.filter((s) => r.used.has(s)).map((s) => s.end), verbEnd(r.text))
-    const reason = r.ownWords(anchor)
+    const reason = r.ownWords(Math.max(card ? (r.slots.find((s) => (s.kind === 'card' || s.kind === 'number4') && s.value === card)?.end ?? 0) : 0, alert?.end ?? 0, verbEnd(r.text)))
     if (!card && !alert && top && /\balert\b/i.test(r.text)) {
       // "hold the card from the top alert": list the open alerts, then hold the first one's card.
       return call('list_fraud_alerts', { status: 'open', limit: 1 }, r, {
         intent: 'place_card_hold',
         then: {
-          tool: 'place_card_hold',
+          tools: ['place_card_hold'],
           derive: (results) => {
             const items = firstItems(results)
             const first = items[0] as { cardId?: string; alertId?: number } | undefined
@@ -618,8 +640,8 @@ const BUILDERS: Record<string, Builder> = {
     if (/\ball\b.{0,10}\b(holds|cards)\b/i.test(r.text)) return reply('I release holds one card at a time, each with its own approval. Which card?', 'clarify')
     const card = r.card()
     if (!card) return reply('Which card should be released? Give its id or last 4 digits.', 'clarify')
-    const anchor = Math.max(...r.slots.filter((s) => r.used.has(s)).map((s) => s.end), verbEnd(r.text))
-    return call('release_card_hold', { card, reason: r.ownWords(anchor) }, r)
+    const anchor = r.slots.find((s) => (s.kind === 'card' || s.kind === 'number4') && s.value === card)?.end ?? 0
+    return call('release_card_hold', { card, reason: r.ownWords(Math.max(anchor, verbEnd(r.text))) }, r)
   },
   launch_campaign: (r) => {
     const id = r.take('campaign')?.value ?? (/\b(it|that|this|the)\b/i.test(r.text) ? r.recall.campaignId : undefined)
@@ -653,11 +675,6 @@ function guessMetric(t: string): string | undefined {
   return undefined
 }
 
-function statusPhraseEnd(text: string): number {
-  const m = /\b(?:as\s+(?:a\s+)?)?(?:false positives?|not fraud|legit(?:imate)?|benign|real fraud|fraudulent|fraud|confirmed|dismissed|true positive)\b/i.exec(text)
-  return m ? m.index + m[0].length : 0
-}
-
 function verbEnd(text: string): number {
   const m = /\b(?:hold|freeze|block|lock(?: down)?|suspend|release|unfreeze|unblock|lift|unhold|put a hold on|place a hold on)\b/i.exec(text)
   return m ? m.index + m[0].length : 0
@@ -684,7 +701,7 @@ function bulkTriage(r: Reading, status: 'confirmed' | 'dismissed', rule: string 
   return call('list_fraud_alerts', { status: 'open', rule, location: store, ...s, limit: BULK_LIMIT }, r, {
     intent: 'update_fraud_alert',
     then: {
-      tool: 'update_fraud_alert',
+      tools: ['update_fraud_alert'],
       derive: (results) => {
         const items = firstItems(results) as { alertId?: number }[]
         const ids = items.map((i) => i.alertId).filter((id): id is number => typeof id === 'number')
@@ -693,6 +710,11 @@ function bulkTriage(r: Reading, status: 'confirmed' | 'dismissed', rule: string 
       },
     },
   })
+}
+
+function renormalised(intents: Intent[]): Intent[] {
+  const total = intents.reduce((s, i) => s + i.score, 0)
+  return total > 0 ? intents.map((i) => ({ intent: i.intent, score: i.score / total })) : intents
 }
 
 /** Follow-ups that only change an argument: "and Texas?", "what about the next 6 months?". */
@@ -753,10 +775,15 @@ function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
     const after = m.index + m[0].length
     for (const s of slots) if (s.start >= after && s.start <= after + 25) r.used.add(s)
   }
-  const ranked = ctx.classifier.classify(text, slots)
+  const classified = ctx.classifier.classify(text, slots)
+  const t = text.trim().toLowerCase()
+  // Refusals and the approval instruction are rules; the classifier decides everything else.
+  const policy = policyIntent(t)
+  const ranked: Intent[] = policy
+    ? [{ intent: policy, score: 1 }, ...classified.filter((c) => c.intent !== policy)]
+    : renormalised(classified.filter((c) => !isPolicyIntent(c.intent)))
   const best = ranked[0] ?? { intent: 'help', score: 0 }
   let intent = best.intent
-  const t = text.trim().toLowerCase()
 
   // Follow-ups change the last call's arguments when the words are only new constraints.
   if (recall.tool && (FOLLOW_UP.test(t) || best.score < CONFIDENCE_FLOOR) && t.split(/\s+/).length <= 8) {
@@ -776,11 +803,10 @@ function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
     )
   }
   // An imperative triage verb with alerts is triage, whatever the words around it.
-  if (/^\s*(?:please\s+|pls\s+|can you\s+|go ahead and\s+)?(dismiss|confirm|mark|close out|clear|resolve)\b.*\balerts?\b/i.test(text) && ranked.some((x) => x.intent === 'update_fraud_alert'))
+  if (/^\s*(?:please\s+|pls\s+|can you\s+|go ahead and\s+)?(dismiss|confirm|mark|close out|clear|resolve)\b.*\balerts?\b/i.test(text) && !policy)
     intent = 'update_fraud_alert'
-  if (WRITES.has(intent) || intent === 'update_fraud_alert') {
-    if (isQuestion(text)) intent = asQuestion(intent, r)
-  }
+  if ((WRITES.has(intent) || intent === 'update_fraud_alert') && (isQuestion(text) || !isImperative(text)))
+    intent = asQuestion(intent, r)
   if (intent === 'smalltalk') return reply(smalltalk(text), 'smalltalk')
   if (intent === 'approve_instruction') return approveInstruction(r)
   const words = REPLIES[intent]
@@ -801,7 +827,7 @@ function followUp(r: Reading, recall: Recall): Plan | undefined {
   const build = BUILDERS[tool]
   if (!build || WRITES.has(tool)) return undefined
   const prior = recall.args ?? {}
-  const fresh = build(new Reading(r.source, r.slots, r.calendar, { ...recall, card: undefined }))
+  const fresh = build(new Reading(r.source, r.slots, r.calendar, recall))
   if (fresh.kind !== 'call' || fresh.tool !== tool) return undefined
   const changed = Object.keys(fresh.args).filter((k) => JSON.stringify(fresh.args[k]) !== JSON.stringify(DEFAULTS[tool]?.[k]))
   if (changed.length === 0) return undefined

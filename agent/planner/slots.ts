@@ -193,7 +193,7 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
 
 const SORTS: readonly { re: RegExp; value: string }[] = [
   { re: /\b(biggest|largest|highest|most|richest|top|fattest) (?:balances?|value|amount)s?\b|\bby balance\b|\bhighest first\b|\bmost money\b/, value: 'balance_desc' },
-  { re: /\b(smallest|lowest|least) (?:balances?|value|amount)s?\b|\blowest first\b/, value: 'balance_asc' },
+  { re: /\b(smallest|lowest|least) (?:balances?|value|amount)s?\b|\b(lowest|smallest|fewest|least) first\b|\bascending\b/, value: 'balance_asc' },
   { re: /\b(newest|most recent(?:ly)? (?:issued|sold)|latest issued|recently issued)\b/, value: 'issued_desc' },
   { re: /\b(most recently used|recently used|last used|latest activity)\b/, value: 'last_activity_desc' },
   { re: /\b(longest idle|idle longest|oldest activity|idle the longest|longest inactive|most idle)\b/, value: 'idle_desc' },
@@ -242,7 +242,17 @@ function readIds(text: string, out: Slot[]) {
   )
 }
 
+const MONEY_WORDS: Record<string, number> = { five: 5, ten: 10, twenty: 20, 'twenty-five': 25, fifty: 50, hundred: 100, 'a hundred': 100, 'one hundred': 100, 'two hundred': 200, 'five hundred': 500, thousand: 1000, 'a thousand': 1000, 'one thousand': 1000, grand: 1000, 'a grand': 1000 }
+
 function readMoney(text: string, out: Slot[]) {
+  const words = Object.keys(MONEY_WORDS).sort((a, b) => b.length - a.length).join('|')
+  each(text, new RegExp(`\\b(over|above|more than|at least|under|below|less than|at most|up to)?\\s*(${words})\\s+(?:dollars|bucks)\\b|\\b(over|above|more than|at least|under|below|less than|at most|up to)\\s+(a grand|a thousand|a hundred)\\b`, 'i'), (m) => {
+    const bound = (m[1] ?? m[3])?.toLowerCase()
+    const cents = (MONEY_WORDS[((m[2] ?? m[4]) as string).toLowerCase()] ?? 0) * 100
+    const side = !bound ? 'amount' : /over|above|more|least/.test(bound) ? 'min' : 'max'
+    const start = m.index + (m[0].length - m[0].trimStart().length)
+    push(out, { kind: 'money', side, cents, start, end: m.index + m[0].length })
+  })
   const AMT = '\\$?\\s?(\\d[\\d,]*(?:\\.\\d{1,2})?)\\s?(k\\b)?\\s?(?:dollars|usd|bucks|\\$)?'
   const cents = (v: string, k?: string) => Math.round(Number(v.replaceAll(',', '')) * (k ? 1000 : 1) * 100)
   const notUnit = '(?!\\s*(?:days?|d\\b|wks?|weeks?|months?|mos?|years?|yrs?|visits?|times|%|cards?|alerts?|stores?|hours?|hrs?))'
@@ -277,6 +287,13 @@ function readMoney(text: string, out: Slot[]) {
 }
 
 function readHorizons(text: string, out: Slot[]) {
+  each(text, new RegExp(`\\b(?:forecast|project|projection|outlook|run-?off|breakage)\\w*\\s+(?:for\\s+|over\\s+)?(?:the\\s+)?(?:next\\s+)?${COUNT_RE}\\s*(months?|mos?|years?|yrs?|quarters?)\\b`, 'i'), (m) => {
+    const n = countOf(m[1] as string)
+    if (n === undefined) return
+    const months = Math.min(36, Math.max(1, Math.round((n * unitDays(m[2] as string)) / 30.4)))
+    const at = m.index + m[0].indexOf(m[1] as string)
+    push(out, { kind: 'horizon', months, start: at, end: m.index + m[0].length })
+  })
   // horizons: next 6 months, 12-month, next year, over the coming quarter
   each(text, new RegExp(`\\b(?:next|coming|upcoming|following|over the next|within the next|out|ahead|forward)\\s+(?:the\\s+)?${COUNT_RE}?\\s*${UNIT_PATTERN}\\b|\\b${COUNT_RE}[- ](?:months?|mos?|mo|years?|yr|quarters?)(?:[- ](?:horizon|forecast|outlook|view|window|ahead|out))\\b|\\bnext (year|quarter|month)\\b`, 'i'), (m) => {
     const unit = m[2] ?? (m[4] ? /^y/i.test(m[0].split(/[- ]/)[1] ?? '') ? 'year' : 'month' : m[5])
@@ -309,6 +326,14 @@ function readCounts(text: string, out: Slot[]) {
     const n = countOf(m[1] as string)
     if (n && n > 1 && n <= 500) push(out, { kind: 'top', value: n, start: m.index, end: m.index + m[0].length })
   })
+  each(text, new RegExp(`\\b(?:last|latest|recent|most recent|past|first)\\s+${COUNT_RE}\\s+(holds?|transactions?|txns?|alerts?|approvals?|campaigns?|cards?|entries|rows|events|redemptions|loads)\\b`, 'i'), (m) => {
+    const n = countOf(m[1] as string)
+    if (n && n <= 100) push(out, { kind: 'top', value: n, start: m.index, end: m.index + m[0].length })
+  })
+  each(text, new RegExp(`\\b${COUNT_RE}\\s+(?:transactions|txns|entries|rows|events)\\b`, 'i'), (m) => {
+    const n = countOf(m[1] as string)
+    if (n && n <= 100) push(out, { kind: 'top', value: n, start: m.index, end: m.index + m[0].length })
+  })
   each(text, /\b(?:the )?(?:top|worst|biggest|highest|riskiest|first|latest|newest|most recent) (?:one|alert|card|store|state|location)\b/i, (m) =>
     push(out, { kind: 'top', value: 1, start: m.index, end: m.index + m[0].length }),
   )
@@ -318,9 +343,9 @@ function readCounts(text: string, out: Slot[]) {
     push(out, { kind: 'top', value: 1, of, start: m.index, end: m.index + m[0].length })
   })
   // idle N days / no activity for 6 months / 120+ days idle
-  each(text, new RegExp(`\\b(?:inactive|idle|dormant|unused|untouched|not used|quiet|sleeping|no activity|no use|no transactions?|not touched|haven'?t been (?:used|touched)|without (?:activity|use))\\s*(?:for|in|over|of|since)?\\s*(?:the\\s+)?(?:last\\s+|past\\s+)?(?:at least\\s+|more than\\s+|over\\s+)?${COUNT_RE}\\+?\\s*${UNIT_PATTERN}\\b|\\b${COUNT_RE}\\+?\\s*${UNIT_PATTERN}\\s+(?:of\\s+)?(?:inactivity|idle|dormant|without (?:activity|use)|no activity|or more|untouched|unused|quiet|with no (?:activity|use|transactions))\\b|\\b(?:more than|over|at least|longer than)\\s+${COUNT_RE}\\s*${UNIT_PATTERN}\\s+(?:idle|inactive|dormant|without)`, 'i'), (m) => {
-    const n = countOf((m[1] ?? m[3] ?? m[5]) as string)
-    const unit = (m[2] ?? m[4] ?? m[6]) as string
+  each(text, new RegExp(`\\b(?:inactive|idle|dormant|unused|untouched|not used|quiet|sleeping|no activity|no use|no transactions?|not touched|haven'?t been (?:used|touched)|without (?:activity|use))\\s*(?:for|in|over|of|since)?\\s*(?:the\\s+)?(?:last\\s+|past\\s+)?(?:at least\\s+|more than\\s+|over\\s+)?${COUNT_RE}\\+?\\s*${UNIT_PATTERN}\\b|\\b${COUNT_RE}\\+?\\s*${UNIT_PATTERN}\\s+(?:of\\s+)?(?:inactivity|idle|dormant|without (?:activity|use)|no activity|or more|untouched|unused|quiet|with no (?:activity|use|transactions))\\b|\\b(?:more than|over|at least|longer than)\\s+${COUNT_RE}\\s*${UNIT_PATTERN}\\s+(?:idle|inactive|dormant|without)|\\b(?:older than|idle (?:for )?(?:more than|over)|untouched for|quiet for)\\s+${COUNT_RE}\\+?\\s*${UNIT_PATTERN}`, 'i'), (m) => {
+    const n = countOf((m[1] ?? m[3] ?? m[5] ?? m[7]) as string)
+    const unit = (m[2] ?? m[4] ?? m[6] ?? m[8]) as string
     if (n === undefined) return
     push(out, { kind: 'idleDays', days: Math.round(n * unitDays(unit)), start: m.index, end: m.index + m[0].length })
   })

@@ -27,6 +27,41 @@ export function distance(a: string, b: string, max: number): number {
   return prev[b.length] as number
 }
 
+/** Shorthand people type, read as the words it stands for. */
+export const SHORTHAND: Readonly<Record<string, string>> = {
+  liab: 'liability',
+  txns: 'transactions',
+  txn: 'transaction',
+  trxns: 'transactions',
+  bal: 'balance',
+  bals: 'balances',
+  acct: 'account',
+  qtr: 'quarter',
+  wk: 'week',
+  wks: 'weeks',
+  mo: 'month',
+  mos: 'months',
+  yr: 'year',
+  yrs: 'years',
+  ytd: 'ytd',
+  gimme: 'give me',
+  pls: 'please',
+  plz: 'please',
+  u: 'you',
+  ur: 'your',
+  thx: 'thanks',
+  ty: 'thanks',
+  govt: 'government',
+  approvs: 'approvals',
+  esch: 'escheatment',
+  frauds: 'fraud',
+  redemps: 'redemptions',
+  reds: 'redemptions',
+  locs: 'locations',
+  loc: 'location',
+  lp: 'loss prevention',
+}
+
 /** A corrected text and where each of its characters came from in the original. */
 export type Corrected = { text: string; original: string; at(index: number): number }
 
@@ -43,7 +78,8 @@ export function correctText(original: string, fix: (word: string) => string): Co
     const prev = original[m.index - 1]
     const glued = (next !== undefined && /[_\d]/.test(next)) || (prev !== undefined && /[_\d]/.test(prev))
     const lower = token.toLowerCase()
-    const fixed = isWord && !glued && token.length >= 4 ? fix(lower) : lower
+    const short = isWord && !glued ? SHORTHAND[lower] : undefined
+    const fixed = short ?? (isWord && !glued && token.length >= 4 ? fix(lower) : lower)
     const out = fixed === lower ? token : fixed
     for (let i = 0; i < out.length; i++)
       from.push(m.index + (out === token ? i : Math.min(i, token.length - 1)))
