@@ -5,6 +5,7 @@ import {
   HumanMessage,
   isAIMessage,
   isHumanMessage,
+  isToolMessage,
   SystemMessage,
   ToolMessage,
 } from '@langchain/core/messages'
@@ -40,6 +41,13 @@ export type ApprovalResume = {
 /** The interrupt's payload: the approvals the thread waits for. */
 export type ApprovalInterrupt = { kind: 'approval'; approvals: PendingApproval[] }
 
+/**
+ * The planner's part of a turn after the endpoint failed: the line the reply ends with, and the
+ * index of the first message of the turn the planner reads (the model's tool results when some
+ * succeeded, otherwise only what the planner itself does from the person's words).
+ */
+export type Fallback = { note: string; from: number }
+
 export const AgentState = Annotation.Root({
   ...MessagesAnnotation.spec,
   /** Approval requests filed in this turn that the thread waits on. */
@@ -50,7 +58,7 @@ export const AgentState = Annotation.Root({
    * Set when the model endpoint failed in this turn: the line the reply ends with. The planner
    * then finishes the turn. A new message resets it.
    */
-  fallback: Annotation<string | null>({ reducer: (_old, next) => next, default: () => null }),
+  fallback: Annotation<Fallback | null>({ reducer: (_old, next) => next, default: () => null }),
 })
 export type AgentStateType = typeof AgentState.State
 
@@ -64,6 +72,18 @@ export const MAX_TOOL_ROUNDS = 6
  * node, and room to spare. MAX_TOOL_ROUNDS stops a looping model first, with a clear reply.
  */
 export const RECURSION_LIMIT = 2 * MAX_TOOL_ROUNDS + 4
+
+/** Who answered when the endpoint failed. */
+const FALLBACK_NAME = `${PLANNER_NAME} (fallback)`
+
+/** Whether a tool result says the call succeeded. */
+function succeeded(message: BaseMessage): boolean {
+  try {
+    return (JSON.parse(textOf(message)) as { ok?: unknown }).ok === true
+  } catch {
+    return false
+  }
+}
 
 function callsOf(message: BaseMessage): number {
   return isAIMessage(message) ? (message.tool_calls?.length ?? 0) : 0
@@ -79,11 +99,14 @@ export function approvalLine(pending: readonly PendingApproval[], text: string):
     new RegExp(`(#|approval (request )?)${p.approvalId}\\b`, 'i').test(text),
   )
   if (named && /pending|waits/i.test(text)) return null
-  if (pending.length === 1) {
-    const p = pending[0] as PendingApproval
-    return `Approval #${p.approvalId} is filed and pending (${p.summary.slice(0, 160)}): a manager other than the requester must approve it, and nothing changes until then.`
-  }
-  return `Approvals ${pending.map((p) => `#${p.approvalId}`).join(', ')} are filed and pending: a manager other than the requester must approve each, and nothing changes until then.`
+  const what = pending.map((p) => `#${p.approvalId} (${headline(p.summary)})`).join(', ')
+  return `${pending.length === 1 ? 'Approval' : 'Approvals'} ${what} ${pending.length === 1 ? 'is' : 'are'} filed and pending: a manager other than the requester must approve, and nothing changes until then.`
+}
+
+/** A summary's head: "Hold card gc_… (…1446, balance $50.00)" of "…: the reason". */
+function headline(summary: string): string {
+  const head = summary.split(': ')[0] ?? summary
+  return head.length > 100 ? `${head.slice(0, 100)}…` : head
 }
 
 /** What a tool result says of a call whose arguments were not a JSON object. */
@@ -153,16 +176,22 @@ export function buildAgentGraph(deps: {
       ),
     ]
     deps.inspect?.(messages)
-    const turn = state.messages.slice(state.messages.findLastIndex((m) => isHumanMessage(m)) + 1)
+    const humanAt = state.messages.findLastIndex((m) => isHumanMessage(m))
+    const turn = state.messages.slice(humanAt + 1)
     const rounds = turn.filter((m) => isAIMessage(m) && callsOf(m) > 0).length
     const planner = deps.models.planner.forTools(tools.map((t) => t.function.name))
+    // The planner reads the thread up to the person's message, then the turn from `from` on.
+    const plannerReply = (from: number) =>
+      planner.respond([...messages.slice(0, humanAt + 2), ...messages.slice(from + 1)])
     const { primary } = deps.models
 
     /** The reply as the person gets it: the approvals it filed said, the fallback noted. */
-    const settle = (reply: AIMessage, answeredBy: string, fallback: string | null) => {
+    const settle = (reply: AIMessage, answeredBy: string, fallback: Fallback | null) => {
       if (callsOf(reply) > 0) return { messages: [reply], answeredBy, fallback }
       const text = textOf(reply)
-      const extra = [approvalLine(state.pending, text), fallback].filter((l) => l !== null)
+      const extra = [approvalLine(state.pending, text), fallback?.note ?? null].filter(
+        (l) => l !== null,
+      )
       if (extra.length === 0) return { messages: [reply], answeredBy, fallback }
       return {
         messages: [
@@ -181,7 +210,11 @@ export function buildAgentGraph(deps: {
         { err: err === undefined ? note : describeError(err), endpoint: primary?.endpoint },
         'the model endpoint failed; the offline planner answers',
       )
-      return settle(planner.respond(messages), `${PLANNER_NAME} (fallback)`, note)
+      // The model's tool results stand if one succeeded; otherwise the planner starts afresh.
+      const from = turn.some((m) => isToolMessage(m) && succeeded(m))
+        ? humanAt + 1
+        : state.messages.length
+      return settle(plannerReply(from), FALLBACK_NAME, { note, from })
     }
 
     if (rounds >= MAX_TOOL_ROUNDS)
@@ -192,10 +225,10 @@ export function buildAgentGraph(deps: {
         state.answeredBy,
         state.fallback,
       )
-    if (!primary) return settle(planner.respond(messages), PLANNER_NAME, null)
+    if (!primary) return settle(plannerReply(humanAt + 1), PLANNER_NAME, null)
     // Once the endpoint has failed in this turn, the planner finishes the turn.
     if (state.fallback !== null)
-      return settle(planner.respond(messages), `${PLANNER_NAME} (fallback)`, state.fallback)
+      return settle(plannerReply(state.fallback.from), FALLBACK_NAME, state.fallback)
     let reply: AIMessage
     try {
       reply = await askModel(primary, messages, tools, config)
