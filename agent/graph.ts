@@ -23,7 +23,7 @@ import { z } from 'zod'
 import { describeError, type Logger } from '../core/index.ts'
 import type { Actor, Pseudonymiser, Via } from '../governance/index.ts'
 import type { AnyTool, PendingApproval, ToolExecutor } from '../tools/index.ts'
-import { askModel, ModelCallError, type ModelChoice } from './models.ts'
+import { askModel, ModelCallError, type ModelChoice, oneLine } from './models.ts'
 import { PLANNER_NAME, textOf } from './planner/offline-model.ts'
 import { systemPrompt } from './prompt.ts'
 
@@ -234,9 +234,11 @@ export function buildAgentGraph(deps: {
       reply = await askModel(primary, messages, tools, config)
     } catch (err) {
       const why =
-        err instanceof ModelCallError && err.reason === 'timed_out'
-          ? err.message
-          : `failed: ${describeError(err).slice(0, 160)}`
+        err instanceof ModelCallError
+          ? err.reason === 'timed_out'
+            ? err.message
+            : `failed: ${err.message}`
+          : `failed: ${oneLine(err)}`
       return fallBack(
         `(The language model at ${primary.endpoint} ${why}; the offline planner answered instead.)`,
         err,

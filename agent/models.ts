@@ -179,7 +179,7 @@ export async function askModel(
         throw new ModelCallError('timed_out', `timed out after ${seconds(timeoutMs)}`, attempt, {
           cause: err,
         })
-      const detail = `${describeError(err)}${attempt > 1 ? ` (${attempt} attempts)` : ''}`
+      const detail = `${oneLine(err)}${attempt > 1 ? ` (${attempt} attempts)` : ''}`
       if (config.signal?.aborted || !isRetryable(err) || attempt > retries)
         throw new ModelCallError('failed', detail, attempt, { cause: err })
       const asked = retryAfterMs(err)
@@ -196,6 +196,15 @@ export async function askModel(
       await pause(Math.min(wait, maxDelayMs))
     }
   }
+}
+
+/**
+ * An error as one short line: the endpoint's own message, without the troubleshooting link
+ * LangChain adds on a line of its own.
+ */
+export function oneLine(err: unknown, max = 120): string {
+  const line = (describeError(err).split('\n')[0] ?? '').trim()
+  return line.length > max ? `${line.slice(0, max)}…` : line
 }
 
 function seconds(ms: number): string {
