@@ -68,8 +68,9 @@ export function chooseModel(
     // askModel retries, bounded by the call's budget; LangChain's own retry (up to 6, waiting as
     // long as a 429's Retry-After says, up to a minute) would go past it.
     maxRetries: 0,
-    // A backstop under askModel's deadline, which also covers a stream that stalls mid-answer.
-    timeout: timeoutMs,
+    // The SDK's own timeout, a backstop a second after askModel's deadline (which also covers a
+    // stream that stalls mid-answer).
+    timeout: timeoutMs + 1_000,
     // Not `streaming: true`: ChatOpenAI then estimates token counts with an encoder it downloads,
     // which hangs offline. The agent streams with .stream() and assembles the chunks itself.
     ...(baseUrl ? { configuration: { baseURL: baseUrl } } : {}),
@@ -175,7 +176,7 @@ export async function askModel(
       if (!whole) throw new Error(`${primary.name} streamed nothing`)
       return normaliseReply(whole)
     } catch (err) {
-      if (deadline.aborted)
+      if (deadline.aborted || (err as { name?: unknown } | null)?.name === 'TimeoutError')
         throw new ModelCallError('timed_out', `timed out after ${seconds(timeoutMs)}`, attempt, {
           cause: err,
         })

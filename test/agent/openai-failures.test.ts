@@ -227,6 +227,19 @@ for (const dialect of DIALECTS) {
         })
       }
 
+      it('retries a refused connection, then answers with the planner', async () => {
+        const gone = await startFakeOpenAI('sk-test')
+        await gone.close()
+        const { turn } = await turnWith([], 'liability by state', {
+          actor: ACTORS.analyst,
+          env: { OPENAI_BASE_URL: gone.url },
+        })
+        expect(fake.requests).toHaveLength(0)
+        expect(turn.reply).toContain(
+          `(The language model at ${gone.url} failed: Connection error. (3 attempts); the offline planner answered instead.)`,
+        )
+      })
+
       it('does not retry 401 (a wrong key)', async () => {
         const { turn } = await turnWith([], 'liability by state', {
           actor: ACTORS.analyst,
