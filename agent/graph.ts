@@ -233,6 +233,8 @@ export function buildAgentGraph(deps: {
     try {
       reply = await askModel(primary, messages, tools, config)
     } catch (err) {
+      // Cancelled by whoever runs the graph: nobody waits for an answer.
+      if (config.signal?.aborted) throw err
       const why =
         err instanceof ModelCallError
           ? err.reason === 'timed_out'
