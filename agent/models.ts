@@ -192,9 +192,10 @@ export async function askModel(
           attempt,
           { cause: err },
         )
-      if (Date.now() + Math.min(wait, maxDelayMs) >= started + timeoutMs)
+      // A retry that could not finish inside the budget is not started.
+      if (Date.now() + wait >= started + timeoutMs)
         throw new ModelCallError('failed', detail, attempt, { cause: err })
-      await pause(Math.min(wait, maxDelayMs))
+      await pause(wait)
     }
   }
 }
