@@ -10,7 +10,13 @@ import type { Database } from '../db/index.ts'
 import type { Approval, Decision } from '../governance/index.ts'
 import { createToolkit, type PendingApproval, type Toolkit } from '../tools/index.ts'
 import { createCheckpointer } from './checkpointer.ts'
-import { type AgentGraph, type ApprovalResume, buildAgentGraph, type RunContext } from './graph.ts'
+import {
+  type AgentGraph,
+  type ApprovalResume,
+  buildAgentGraph,
+  RECURSION_LIMIT,
+  type RunContext,
+} from './graph.ts'
 import { chooseModel, type ModelChoice } from './models.ts'
 import { textOf } from './planner/offline-model.ts'
 
@@ -96,7 +102,7 @@ export class Agent {
     const config = this.#config(thread)
     const message = new HumanMessage(this.toolkit.pii.scrubText(text))
     // A new message moves the thread on: an approval still pending is reported when decided.
-    await this.graph.invoke({ messages: [message], pending: [] }, config)
+    await this.graph.invoke({ messages: [message], pending: [], fallback: null }, config)
     return this.#result(thread.threadId)
   }
 
@@ -161,7 +167,7 @@ export class Agent {
   #config(thread: { threadId: string } & RunContext) {
     return {
       configurable: { thread_id: thread.threadId, actor: thread.actor, via: thread.via },
-      recursionLimit: 12,
+      recursionLimit: RECURSION_LIMIT,
     }
   }
 
