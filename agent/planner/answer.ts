@@ -257,7 +257,8 @@ export function composeAnswer(
   extra?: string,
 ): string {
   const parts = results.map(({ tool, args, content }) => {
-    if (!content.ok) return errorWords(tool, content.error ?? { code: 'INTERNAL', message: 'unknown error' })
+    if (!content.ok)
+      return errorWords(tool, content.error ?? { code: 'INTERNAL', message: 'unknown error' })
     const data = content.data as Json
     if (data?.status === 'pending_approval') return pending(data)
     const format = FORMATTERS[tool]

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { NeuralNetwork } from '@nlpjs/neural'
 import { NormalizerEn, StemmerEn } from '@nlpjs/lang-en-min'
+import { NeuralNetwork } from '@nlpjs/neural'
 import { readSlots, type Slot } from './slots.ts'
 import { distance } from './text.ts'
 import type { Vocabulary } from './vocabulary.ts'
@@ -36,7 +36,9 @@ const CORPUS_DIR = new URL('./corpus/', import.meta.url)
 
 /** The corpus in the repo: every `corpus*.jsonl` in agent/planner/corpus, one JSON object a line. */
 export function loadCorpus(dir: URL = CORPUS_DIR): CorpusEntry[] {
-  const files = readdirSync(dir).filter((f) => /^corpus.*\.jsonl$/.test(f)).sort()
+  const files = readdirSync(dir)
+    .filter((f) => /^corpus.*\.jsonl$/.test(f))
+    .sort()
   return files.flatMap((file) =>
     readFileSync(new URL(file, dir), 'utf8')
       .split('\n')
@@ -139,10 +141,19 @@ export class IntentClassifier {
 
   constructor(entries: readonly CorpusEntry[]) {
     const training: { input: Record<string, number>; output: Record<string, number> }[] = []
-    const vocabulary: Vocabulary = { stores: TRAINING_STORES, timezone: 'America/New_York', now: () => new Date('2026-12-01T15:00:00Z') }
-    const prepared = entries.map((e) => ({ words: tokens(masked(e.text, readSlots(e.text, vocabulary))), intent: e.intent }))
-    for (const p of prepared) for (const w of p.words) this.#words.set(w, (this.#words.get(w) ?? 0) + 1)
-    for (const p of prepared) training.push({ input: this.#features(p.words), output: { [p.intent]: 1 } })
+    const vocabulary: Vocabulary = {
+      stores: TRAINING_STORES,
+      timezone: 'America/New_York',
+      now: () => new Date('2026-12-01T15:00:00Z'),
+    }
+    const prepared = entries.map((e) => ({
+      words: tokens(masked(e.text, readSlots(e.text, vocabulary))),
+      intent: e.intent,
+    }))
+    for (const p of prepared)
+      for (const w of p.words) this.#words.set(w, (this.#words.get(w) ?? 0) + 1)
+    for (const p of prepared)
+      training.push({ input: this.#features(p.words), output: { [p.intent]: 1 } })
     this.#net.train(training)
     this.intents = [...new Set(entries.map((e) => e.intent))]
     this.trainedOn = entries.length
@@ -168,6 +179,11 @@ export class IntentClassifier {
     }
     this.#corrections.set(word, best)
     return best ?? word
+  }
+
+  /** How often the corpus uses this word as written. */
+  frequency(word: string): number {
+    return this.#words.get(word) ?? 0
   }
 
   /** Whether the corpus knows this word (after spelling correction). */

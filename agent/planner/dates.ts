@@ -19,6 +19,8 @@ export type DateSlot = {
   days?: number
   /** A named quarter or month in either direction ("Q1"): the planner picks past or future. */
   quarter?: { q: number; year?: number }
+  /** The words named a month, not a day ("as of 2026-01"). */
+  grain?: 'month'
   start: number
   end: number
 }
@@ -73,7 +75,8 @@ const MONTHS = [
 ] as const
 const MONTH_RE =
   '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)'
-const monthNumber = (word: string) => MONTHS.indexOf(word.slice(0, 3) as (typeof MONTHS)[number]) + 1
+const monthNumber = (word: string) =>
+  MONTHS.indexOf(word.slice(0, 3) as (typeof MONTHS)[number]) + 1
 
 const NUMBER_WORDS: Record<string, number> = {
   a: 1,
@@ -155,14 +158,21 @@ function weekStart(today: Day): Day {
 const RULES: Rule[] = [
   {
     // "jan-jun 2027", "march to may", "oct through dec 2026"
-    re: new RegExp(`\\b(?:from\\s+|between\\s+)?${MONTH_RE}\\s*(?:-|–|to|through|thru|until|and)\\s*${MONTH_RE}(?:\\s+(\\d{4}))?\\b`),
+    re: new RegExp(
+      `\\b(?:from\\s+|between\\s+)?${MONTH_RE}\\s*(?:-|–|to|through|thru|until|and)\\s*${MONTH_RE}(?:\\s+(\\d{4}))?\\b`,
+    ),
     read: (m, today) => {
       const a = monthNumber(m[1] as string)
       const b = monthNumber(m[2] as string)
       const [y] = parts(today)
       const year = m[3] ? Number(m[3]) : pastMonth(b, today)[0]
       const fromYear = a <= b ? year : year - 1
-      return { kind: 'range', from: monthStart(fromYear, a), to: monthEnd(year, b), ...(m[3] || year !== y ? {} : {}) }
+      return {
+        kind: 'range',
+        from: monthStart(fromYear, a),
+        to: monthEnd(year, b),
+        ...(m[3] || year !== y ? {} : {}),
+      }
     },
   },
   {
@@ -172,7 +182,8 @@ const RULES: Rule[] = [
       const y = Number(m[2])
       const mo = Number(m[3])
       if (mo < 1 || mo > 12) return undefined
-      if (m[1] === 'as of') return { kind: 'asOf', from: monthStart(y, mo), to: monthStart(y, mo) }
+      if (m[1] === 'as of')
+        return { kind: 'asOf', from: monthStart(y, mo), to: monthStart(y, mo), grain: 'month' }
       if (m[1] === 'since' || m[1] === 'from') return { kind: 'since', from: monthStart(y, mo) }
       if (m[1] === 'before') return { kind: 'before', to: addDays(monthStart(y, mo), -1) }
       return { kind: 'range', from: monthStart(y, mo), to: monthEnd(y, mo) }
@@ -190,7 +201,9 @@ const RULES: Rule[] = [
   },
   {
     // "over 3 weeks", "for the past fortnight", "within 10 days" (a look-back, not a horizon)
-    re: new RegExp(`\\b(?:over|within|in|for)\\s+(?:the\\s+)?${COUNT_RE}\\s*${UNIT_RE}\\b(?!\\s+(?:ahead|out|from now|forward))`),
+    re: new RegExp(
+      `\\b(?:over|within|in|for)\\s+(?:the\\s+)?${COUNT_RE}\\s*${UNIT_RE}\\b(?!\\s+(?:ahead|out|from now|forward))`,
+    ),
     read: (m, today) => {
       const n = countOf(m[1] as string)
       if (n === undefined || n <= 0) return undefined
@@ -246,7 +259,8 @@ const RULES: Rule[] = [
     re: /\b(?:in |during |for )?(?:the )?(last|this|past|previous|prior|current) (month|week|year)\b|\b(month|year|quarter|week) to date\b|\b(mtd|ytd|qtd|wtd)\b|\bso far this (month|year|week|quarter)\b/,
     read: (m, today) => {
       const [y, mo] = parts(today)
-      const toDate = m[3] ?? m[5] ?? { mtd: 'month', ytd: 'year', qtd: 'quarter', wtd: 'week' }[m[4] ?? '']
+      const toDate =
+        m[3] ?? m[5] ?? { mtd: 'month', ytd: 'year', qtd: 'quarter', wtd: 'week' }[m[4] ?? '']
       const unit = toDate ?? (m[2] as string)
       const current = toDate !== undefined || m[1] === 'this' || m[1] === 'current'
       if (unit === 'week') {
@@ -260,7 +274,8 @@ const RULES: Rule[] = [
         const [yy, mm] = mo === 1 ? [y - 1, 12] : [y, mo - 1]
         return { kind: 'range', from: monthStart(yy, mm), to: monthEnd(yy, mm) }
       }
-      if (unit === 'quarter') return { kind: 'range', from: quarterRange(y, quarterOf(mo)).from, to: today }
+      if (unit === 'quarter')
+        return { kind: 'range', from: quarterRange(y, quarterOf(mo)).from, to: today }
       return current
         ? { kind: 'range', from: `${y}-01-01`, to: today }
         : { kind: 'range', from: `${y - 1}-01-01`, to: `${y - 1}-12-31` }
@@ -355,6 +370,7 @@ function chronoDates(t: string, calendar: Calendar, today: Day): DateSlot[] {
   const results = chrono.parse(t, { instant: calendar.now, timezone: calendar.timezone })
   const out: DateSlot[] = []
   for (const r of results) {
+    if (/^(right )?now$|^currently$/.test(r.text.trim())) continue
     // Chrono reads "5" in "top 5" or "4821" as nothing, but "8/15" or "3.5" can be amounts: keep
     // only results that name a month, a weekday, a year or a day with a month.
     const known = (unit: chrono.Component) => r.start.isCertain(unit)
@@ -362,14 +378,14 @@ function chronoDates(t: string, calendar: Calendar, today: Day): DateSlot[] {
     const day = (c: chrono.ParsedComponents) => {
       let d = localDay(c.date(), calendar.timezone)
       // A date without a year that would lie ahead means the last one (ledgers look back).
-      if (!c.isCertain('year') && d > today)
-        d = `${Number(d.slice(0, 4)) - 1}${d.slice(4)}`
+      if (!c.isCertain('year') && d > today) d = `${Number(d.slice(0, 4)) - 1}${d.slice(4)}`
       return d
     }
     const before = t.slice(0, r.index)
-    const lead = /\b(since|from|after|as of|as at|at|on|by|before|until|till|through|thru|starting|beginning)\s+(?:the\s+)?$/.exec(
-      before,
-    )
+    const lead =
+      /\b(since|from|after|as of|as at|at|on|by|before|until|till|through|thru|starting|beginning)\s+(?:the\s+)?$/.exec(
+        before,
+      )
     const start = lead ? r.index - lead[0].length : r.index
     const end = r.index + r.text.length
     const from = day(r.start)
@@ -400,7 +416,13 @@ export function joinRanges(slots: DateSlot[], text: string): DateSlot[] {
       const gap = text.slice(prev.end, s.start).toLowerCase()
       if (/^\s*(and|to|through|thru|until|till|-|–)\s*$/.test(gap)) {
         const to = s.kind === 'before' ? s.to : (s.to ?? s.from)
-        out[out.length - 1] = { kind: 'range', from: prev.from, ...(to ? { to } : {}), start: prev.start, end: s.end }
+        out[out.length - 1] = {
+          kind: 'range',
+          from: prev.from,
+          ...(to ? { to } : {}),
+          start: prev.start,
+          end: s.end,
+        }
         continue
       }
     }

@@ -184,7 +184,11 @@ export class OfflinePlanner extends BaseChatModel<BaseChatModelCallOptions, AIMe
       const refused = next.filter((c) => !allowed(c)).map((c) => c.tool)
       if (refused.length > 0)
         return new AIMessage(
-          composeAnswer(results, notes, `Your role does not allow ${[...new Set(refused)].join(', ').replaceAll('_', ' ')}.`),
+          composeAnswer(
+            results,
+            notes,
+            `Your role does not allow ${[...new Set(refused)].join(', ').replaceAll('_', ' ')}.`,
+          ),
         )
       const bounded = next.slice(0, MAX_DERIVED_CALLS)
       if (bounded.length > 0) return this.#callMessage(bounded)

@@ -19,7 +19,7 @@ const POLICY_RULES: readonly { intent: string; test: RegExp }[] = [
   },
   {
     intent: 'refuse_money',
-    test: /\b(issue|activate|load|top ?up|reload|add (money|funds|credit|value)|make)\b.{0,40}\b(card|balance|gift card|gc_\w+)s?\b.{0,30}(\$|\d|dollars|bucks|with)|\b(add|put|credit|load|deposit|give|transfer|move)\s+(\$\s?\d[\d.,]*|\d+ (dollars|bucks)|the balance|money|funds)\b|\b(increase|decrease|change|set|adjust|edit|modify|fix|bump|zero out|zero|reset)\b.{0,25}\b(balances?|gc_\w+|card \d{4}|\d{4})\b|\b(refund|cash ?out|chargeback|reverse|pay back|money back|reimburse)\b.{0,40}\b(card|customer|balance|redemption|this|it|gc_\w+|\d{4})\b|\bzero out\b|\bissue (a )?(new )?(\$\d+ )?(gift )?card\b|\b(make|create) (me )?(a )?(new )?\$\d+ card\b/,
+    test: /\b(issue|activate|load|top ?up|reload|add (money|funds|credit|value)|make)\b.{0,40}\b(card|balance|gift card|gc_\w+)s?\b.{0,30}(\$|\d|dollars|bucks|with)|\b(add|put|credit|load|deposit|give|transfer|move)\s+(\$\s?\d[\d.,]*|\d+ (dollars|bucks)|the balance|money|funds)\b|\b(increase|decrease|change|set|adjust|edit|modify|fix|bump|zero out|zero|reset)\b.{0,25}\b(balances?|gc_\w+|card \d{4}|\d{4})\b|^(?:please |pls |can you |could you |go ahead and )?(refund|cash ?out|chargeback|reverse|pay back|reimburse)\b.{0,40}\b(card|customer|balance|redemption|this|it|gc_\w+|\d{4})\b|\b(give|send) (the customer |them |him |her )?(their |the )?money back\b|\bzero out\b|\bissue (a )?(new )?(\$\d+ )?(gift )?card\b|\b(make|create) (me )?(a )?(new )?\$\d+ card\b/,
   },
   {
     intent: 'approve_instruction',
@@ -32,7 +32,10 @@ const POLICY_INTENTS = new Set(POLICY_RULES.map((r) => r.intent))
 /** The policy intent whose rule the request meets, if any (lower-case text). */
 export function policyIntent(lower: string): string | undefined {
   // Questions about what happened to an approval are reads, whatever verbs they use.
-  if (/\b(status of|has|did|was|is)\b.{0,20}\bapproval\b/.test(lower) && !/\bhow (do|does|can)\b/.test(lower))
+  if (
+    /\b(status of|has|did|was|is)\b.{0,20}\bapproval\b/.test(lower) &&
+    !/\bhow (do|does|can)\b/.test(lower)
+  )
     return undefined
   return POLICY_RULES.find((r) => r.test.test(lower))?.intent
 }

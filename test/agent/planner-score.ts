@@ -49,11 +49,19 @@ export type PlannerScore = {
 const WRITES = new Set(['place_card_hold', 'release_card_hold', 'launch_campaign'])
 
 /** The corpus split by its fixed rule, and a classifier trained on the training part only. */
-export function splitCorpus(): { train: CorpusEntry[]; test: CorpusEntry[]; context: PlannerContext } {
+export function splitCorpus(): {
+  train: CorpusEntry[]
+  test: CorpusEntry[]
+  context: PlannerContext
+} {
   const all = loadCorpus()
   const train = all.filter((e) => !isTestEntry(e.text))
   const test = all.filter((e) => isTestEntry(e.text))
-  return { train, test, context: { classifier: new IntentClassifier(train), vocabulary: DEMO_VOCABULARY } }
+  return {
+    train,
+    test,
+    context: { classifier: new IntentClassifier(train), vocabulary: DEMO_VOCABULARY },
+  }
 }
 
 /**
@@ -61,7 +69,10 @@ export function splitCorpus(): { train: CorpusEntry[]; test: CorpusEntry[]; cont
  * arguments. A write labelled without the id it needs counts as right when the planner asks
  * which one, since that is what it should do.
  */
-export function scorePlanner(entries: readonly CorpusEntry[], context: PlannerContext): PlannerScore {
+export function scorePlanner(
+  entries: readonly CorpusEntry[],
+  context: PlannerContext,
+): PlannerScore {
   const misses: string[] = []
   let intents = 0
   let args = 0
@@ -74,17 +85,31 @@ export function scorePlanner(entries: readonly CorpusEntry[], context: PlannerCo
       continue
     }
     intents++
-    if (plan.kind === 'reply' || argsMatch(e.args, plan.intent === plan.tool ? plan.args : (plan.then ? plan.args : plan.args))) args++
-    else misses.push(`args "${e.text}": expected ${JSON.stringify(e.args)}, got ${JSON.stringify(plan.args)}`)
+    if (
+      plan.kind === 'reply' ||
+      argsMatch(e.args, plan.intent === plan.tool ? plan.args : plan.then ? plan.args : plan.args)
+    )
+      args++
+    else
+      misses.push(
+        `args "${e.text}": expected ${JSON.stringify(e.args)}, got ${JSON.stringify(plan.args)}`,
+      )
   }
-  return { total: entries.length, intentAccuracy: intents / entries.length, argAccuracy: args / entries.length, misses }
+  return {
+    total: entries.length,
+    intentAccuracy: intents / entries.length,
+    argAccuracy: args / entries.length,
+    misses,
+  }
 }
 
 /** Whether the planner would file a write for this request. */
 export function plansWrite(text: string, context: PlannerContext, recall: Recall = {}): boolean {
   const plan = planRequest(text, recall, context)
   if (plan.kind !== 'call') return false
-  return [plan.tool, ...plan.also.map((c) => c.tool), ...(plan.then?.tools ?? [])].some((t) => WRITES.has(t))
+  return [plan.tool, ...plan.also.map((c) => c.tool), ...(plan.then?.tools ?? [])].some((t) =>
+    WRITES.has(t),
+  )
 }
 
 /** One line (and the misses) on stderr, so the figure shows in every test run. */

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest'
 import { loadCorpus, planRequest, REPLY_INTENTS, type Vocabulary } from '../../agent/index.ts'
 import { argsMatch } from '../../evals/index.ts'
 import { TOOLS } from '../../tools/index.ts'
-import { DEMO_VOCABULARY, plansWrite, reportScore, scorePlanner, splitCorpus } from './planner-score.ts'
+import {
+  DEMO_VOCABULARY,
+  plansWrite,
+  reportScore,
+  scorePlanner,
+  splitCorpus,
+} from './planner-score.ts'
 
 const WRITES = new Set(['place_card_hold', 'release_card_hold', 'launch_campaign'])
 const { train, test, context } = splitCorpus()
@@ -45,7 +51,10 @@ describe('the offline planner on the corpus test split (trained on the rest)', (
 
   it('plans the steps of multi-part requests', () => {
     type Multi = { text: string; steps: { tool: string; args?: Record<string, unknown> }[] }
-    const multi = readFileSync(new URL('../../agent/planner/corpus/multi.jsonl', import.meta.url), 'utf8')
+    const multi = readFileSync(
+      new URL('../../agent/planner/corpus/multi.jsonl', import.meta.url),
+      'utf8',
+    )
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Multi)
@@ -53,19 +62,28 @@ describe('the offline planner on the corpus test split (trained on the rest)', (
     const misses: string[] = []
     for (const m of multi) {
       const p = plan(m.text)
-      const tools = p.kind === 'call' ? [p.tool, ...p.also.map((c) => c.tool), ...(p.then?.tools ?? [])] : []
+      const tools =
+        p.kind === 'call' ? [p.tool, ...p.also.map((c) => c.tool), ...(p.then?.tools ?? [])] : []
       const wanted = m.steps.map((s) => s.tool)
       if (JSON.stringify(tools) === JSON.stringify(wanted)) right++
-      else misses.push(`"${m.text}": expected ${wanted.join(' + ')}, got ${tools.join(' + ') || 'a reply'}`)
+      else
+        misses.push(
+          `"${m.text}": expected ${wanted.join(' + ')}, got ${tools.join(' + ') || 'a reply'}`,
+        )
     }
-    process.stderr.write(`multi-step: ${right}/${multi.length}\n${misses.map((m) => `  ${m}\n`).join('')}`)
+    process.stderr.write(
+      `multi-step: ${right}/${multi.length}\n${misses.map((m) => `  ${m}\n`).join('')}`,
+    )
     expect(right / multi.length).toBeGreaterThanOrEqual(0.6)
   })
 })
 
 describe('the planner applies or names every constraint', () => {
   it('reads several states, stores with typos, amounts, scores, top N and dates on the chain calendar', () => {
-    expect(plan('liability in NY vs CA')).toMatchObject({ tool: 'get_liability', args: { jurisdictions: ['US-NY', 'US-CA'] } })
+    expect(plan('liability in NY vs CA')).toMatchObject({
+      tool: 'get_liability',
+      args: { jurisdictions: ['US-NY', 'US-CA'] },
+    })
     expect(plan('dormant cards in texas with $20+ left')).toMatchObject({
       tool: 'find_dormant_cards',
       args: { jurisdiction: 'US-TX', minBalanceCents: 2000 },
@@ -82,7 +100,10 @@ describe('the planner applies or names every constraint', () => {
       tool: 'forecast_breakage',
       args: { periodFrom: '2027-01', periodTo: '2027-03', groupBy: 'occasion' },
     })
-    expect(plan('liabilty by chanel')).toMatchObject({ tool: 'get_liability', args: { groupBy: 'channel' } })
+    expect(plan('liabilty by chanel')).toMatchObject({
+      tool: 'get_liability',
+      args: { groupBy: 'channel' },
+    })
   })
 
   it('names what it cannot apply instead of answering a different question', () => {
@@ -96,8 +117,12 @@ describe('the planner applies or names every constraint', () => {
   it('reads "since nov 1" and "today" on the chain calendar, not the server clock', () => {
     // 02:30 UTC on 1 Nov is still 31 Oct in New York.
     const late = { ...DEMO_VOCABULARY, now: () => new Date('2026-11-01T02:30:00Z') }
-    expect(plan('what was approved today', {}, late)).toMatchObject({ args: { since: '2026-10-31' } })
-    expect(plan('fraud alerts since nov 1', {}, late)).toMatchObject({ args: { since: '2025-11-01' } })
+    expect(plan('what was approved today', {}, late)).toMatchObject({
+      args: { since: '2026-10-31' },
+    })
+    expect(plan('fraud alerts since nov 1', {}, late)).toMatchObject({
+      args: { since: '2025-11-01' },
+    })
     expect(plan('fraud alerts since nov 1')).toMatchObject({ args: { since: '2026-11-01' } })
   })
 })
@@ -118,13 +143,27 @@ describe('the planner keeps people’s words and never acts on a question', () =
   })
 
   it('answers questions about holds with the holds, never by filing one', () => {
-    for (const q of ['is there a hold on gc_e60cb1e2?', 'why is card 4819 on hold', 'who put the hold on 3048 and why', 'should we hold it?'])
+    for (const q of [
+      'is there a hold on gc_e60cb1e2?',
+      'why is card 4819 on hold',
+      'who put the hold on 3048 and why',
+      'should we hold it?',
+    ])
       expect(plansWrite(q, context, { card: 'gc_e60cb1e2' }), q).toBe(false)
-    expect(plan('is there a hold on gc_e60cb1e2?')).toMatchObject({ tool: 'list_card_holds', args: { card: 'gc_e60cb1e2' } })
+    expect(plan('is there a hold on gc_e60cb1e2?')).toMatchObject({
+      tool: 'list_card_holds',
+      args: { card: 'gc_e60cb1e2' },
+    })
   })
 
   it('lets an id in the message win over one remembered from the thread', () => {
-    expect(plan('balance check 9931 please', { card: '5512', tool: 'get_gift_card', args: { card: '5512' } })).toMatchObject({
+    expect(
+      plan('balance check 9931 please', {
+        card: '5512',
+        tool: 'get_gift_card',
+        args: { card: '5512' },
+      }),
+    ).toMatchObject({
       tool: 'get_gift_card',
       args: { card: '9931' },
     })
@@ -134,23 +173,54 @@ describe('the planner keeps people’s words and never acts on a question', () =
   it('plans two asks in one message, and a step that needs the first step’s result', () => {
     const two = plan('forecast next 3 months and which state has most liability')
     expect(two).toMatchObject({ tool: 'forecast_breakage', args: { horizonMonths: 3 } })
-    expect(two.kind === 'call' && two.also).toEqual([{ tool: 'get_liability', args: { groupBy: 'jurisdiction', top: 1 } }])
-    const chained = plan('dismiss all the refund abuse alerts from this week, duplicate refunds from the POS outage')
-    expect(chained).toMatchObject({ tool: 'list_fraud_alerts', args: { rule: 'refund_abuse', since: '2026-11-30' } })
+    expect(two.kind === 'call' && two.also).toEqual([
+      { tool: 'get_liability', args: { groupBy: 'jurisdiction', top: 1 } },
+    ])
+    const chained = plan(
+      'dismiss all the refund abuse alerts from this week, duplicate refunds from the POS outage',
+    )
+    expect(chained).toMatchObject({
+      tool: 'list_fraud_alerts',
+      args: { rule: 'refund_abuse', since: '2026-11-30' },
+    })
     if (chained.kind !== 'call' || !chained.then) throw new Error('expected a second step')
     const calls = chained.then.derive([
-      { tool: 'list_fraud_alerts', args: {}, content: { ok: true, data: { items: [{ alertId: 3, cardId: 'gc_1' }, { alertId: 4, cardId: 'gc_2' }] } } },
+      {
+        tool: 'list_fraud_alerts',
+        args: {},
+        content: {
+          ok: true,
+          data: {
+            items: [
+              { alertId: 3, cardId: 'gc_1' },
+              { alertId: 4, cardId: 'gc_2' },
+            ],
+          },
+        },
+      },
     ])
     expect(calls).toEqual([
-      { tool: 'update_fraud_alert', args: { alertId: 3, status: 'dismissed', note: 'duplicate refunds from the POS outage' } },
-      { tool: 'update_fraud_alert', args: { alertId: 4, status: 'dismissed', note: 'duplicate refunds from the POS outage' } },
+      {
+        tool: 'update_fraud_alert',
+        args: { alertId: 3, status: 'dismissed', note: 'duplicate refunds from the POS outage' },
+      },
+      {
+        tool: 'update_fraud_alert',
+        args: { alertId: 4, status: 'dismissed', note: 'duplicate refunds from the POS outage' },
+      },
     ])
     const hold = plan('hold the card from the top alert')
     if (hold.kind !== 'call' || !hold.then) throw new Error('expected a second step')
     expect(hold.tool).toBe('list_fraud_alerts')
-    expect(hold.then.derive([{ tool: 'list_fraud_alerts', args: {}, content: { ok: true, data: { items: [{ alertId: 9, cardId: 'gc_9' }] } } }])).toEqual([
-      { tool: 'place_card_hold', args: { card: 'gc_9', reason: 'fraud alert #9' } },
-    ])
+    expect(
+      hold.then.derive([
+        {
+          tool: 'list_fraud_alerts',
+          args: {},
+          content: { ok: true, data: { items: [{ alertId: 9, cardId: 'gc_9' }] } },
+        },
+      ]),
+    ).toEqual([{ tool: 'place_card_hold', args: { card: 'gc_9', reason: 'fraud alert #9' } }])
   })
 
   it('answers small talk briefly, and asks when unsure', () => {
