@@ -321,7 +321,7 @@ const RULES: Rule[] = [
       const from = monthStart(year, first)
       if (m[1]) return { kind: 'since', from }
       const to = monthEnd(first > last ? year + 1 : year, last)
-      return { kind: 'range', from, to: to > today ? today : to }
+      return { kind: 'range', from, to: Math.min(to, today) }
     },
   },
   {
@@ -340,7 +340,7 @@ const RULES: Rule[] = [
       if (m[1] === 'through' || m[1] === 'until' || m[1] === 'till') return { kind: 'before', to }
       // "may" is also a verb: only read it as a month with a preposition or a year.
       if (month === 5 && !m[1] && !m[3]) return undefined
-      return { kind: 'range', from, to: to > today ? today : to }
+      return { kind: 'range', from, to: Math.min(to, today) }
     },
   },
 ]
@@ -412,7 +412,7 @@ export function joinRanges(slots: DateSlot[], text: string): DateSlot[] {
   const out: DateSlot[] = []
   for (const s of slots) {
     const prev = out.at(-1)
-    if (prev && prev.from && (s.from || s.to)) {
+    if (prev?.from && (s.from || s.to)) {
       const gap = text.slice(prev.end, s.start).toLowerCase()
       if (/^\s*(and|to|through|thru|until|till|-|–)\s*$/.test(gap)) {
         const to = s.kind === 'before' ? s.to : (s.to ?? s.from)

@@ -178,8 +178,8 @@ export class OfflinePlanner extends BaseChatModel<BaseChatModelCallOptions, AIMe
     const notes = [...plan.notes]
     const denied = plan.also.filter((c) => !allowed(c)).map((c) => c.tool)
     if (denied.length) notes.push(`your role does not allow ${denied.join(', ')}`)
-    if (steps === 1 && plan.then) {
-      const next = plan.then.derive(results)
+    if (steps === 1 && plan.followUp) {
+      const next = plan.followUp.derive(results)
       if (typeof next === 'string') return new AIMessage(composeAnswer(results, notes, next))
       const refused = next.filter((c) => !allowed(c)).map((c) => c.tool)
       if (refused.length > 0)

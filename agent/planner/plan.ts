@@ -20,7 +20,7 @@ import { EMPTY_VOCABULARY, type Vocabulary } from './vocabulary.ts'
 export type Call = { tool: string; args: Record<string, unknown> }
 
 /** A step that needs an earlier step's results ("hold the card from the top alert"). */
-export type Then = {
+export type FollowUpStep = {
   /** The tools the second step may call. */
   tools: string[]
   /** The calls to make from the first step's results, or words when there is nothing to do. */
@@ -35,7 +35,7 @@ export type Plan =
       args: Record<string, unknown>
       /** Calls made beside the first, in the same step (a request that asks for several things). */
       also: Call[]
-      then?: Then
+      followUp?: FollowUpStep
       /** What the request said that the calls do not apply: each is named in the reply. */
       notes: string[]
       intent: string
@@ -582,7 +582,7 @@ const BUILDERS: Record<string, Builder> = {
         r,
         {
           intent: 'explain_fraud_alert',
-          then: {
+          followUp: {
             tools: ['explain_fraud_alert'],
             derive: (results) =>
               perItem(template, itemsOf(results, 'list_fraud_alerts'), many.value),
@@ -912,7 +912,7 @@ const BUILDERS: Record<string, Builder> = {
       // "hold the card from the top alert": list the open alerts, then hold the first one's card.
       return call('list_fraud_alerts', { status: 'open', limit: 1 }, r, {
         intent: 'place_card_hold',
-        then: {
+        followUp: {
           tools: ['place_card_hold'],
           derive: (results) => {
             const items = firstItems(results)
@@ -1034,7 +1034,7 @@ function bulkTriage(
     r,
     {
       intent: 'update_fraud_alert',
-      then: {
+      followUp: {
         tools: ['update_fraud_alert'],
         derive: (results) => {
           const items = firstItems(results) as { alertId?: number }[]
@@ -1042,12 +1042,10 @@ function bulkTriage(
             .map((i) => i.alertId)
             .filter((id): id is number => typeof id === 'number')
           if (ids.length === 0) return 'No open alerts match, so nothing was changed.'
-          return ids
-            .slice(0, BULK_LIMIT)
-            .map((alertId) => ({
-              tool: 'update_fraud_alert',
-              args: clean({ alertId, status, note }),
-            }))
+          return ids.slice(0, BULK_LIMIT).map((alertId) => ({
+            tool: 'update_fraud_alert',
+            args: clean({ alertId, status, note }),
+          }))
         },
       },
     },
@@ -1206,7 +1204,7 @@ function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
     (FOLLOW_UP.test(t) || best.score < CONFIDENCE_FLOOR) &&
     t.split(/\s+/).length <= 8
   ) {
-    const f = followUp(r, recall)
+    const f = changeLastCall(r, recall)
     if (f) return f
   }
   const cue =
@@ -1259,7 +1257,7 @@ function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
 }
 
 /** Tools whose arguments a follow-up may change, and the arguments each slot sets. */
-function followUp(r: Reading, recall: Recall): Plan | undefined {
+function changeLastCall(r: Reading, recall: Recall): Plan | undefined {
   const tool = recall.tool as string
   const build = BUILDERS[tool]
   if (!build || WRITES.has(tool)) return undefined
@@ -1413,7 +1411,7 @@ function planParts(
   if (first.length === 0) return undefined
   if (first.length + later.length < 2) return undefined
   const [head, ...rest] = first as [CallPlan, ...CallPlan[]]
-  const thens = [head, ...rest].flatMap((p) => (p.then ? [p.then] : []))
+  const thens = [head, ...rest].flatMap((p) => (p.followUp ? [p.followUp] : []))
   const combined: CallPlan = {
     ...head,
     also: [...head.also, ...rest.flatMap((p) => [{ tool: p.tool, args: p.args }, ...p.also])],
@@ -1422,7 +1420,7 @@ function planParts(
   if (parts.length > MAX_PARTS)
     combined.notes.push(`the asks after "${parts[MAX_PARTS - 1]}" (at most ${MAX_PARTS} at once)`)
   if (thens.length || later.length)
-    combined.then = {
+    combined.followUp = {
       tools: [...thens.flatMap((t) => t.tools), ...later.map((l) => l.template.tool)],
       derive: (results) => {
         const calls: Call[] = []
@@ -1486,7 +1484,7 @@ const ONE_EACH: Record<string, { arg: string; kinds: Slot['kind'][] }> = {
 
 /** "pull up 4819 and 8345", "dismiss alerts 11 and 12": one call per id, each audited. */
 function fanOut(plan: Plan, text: string, ctx: PlannerContext): Plan {
-  if (plan.kind !== 'call' || plan.then) return plan
+  if (plan.kind !== 'call' || plan.followUp) return plan
   const spec = ONE_EACH[plan.tool]
   if (!spec) return plan
   const first = plan.args[spec.arg]

@@ -340,7 +340,7 @@ function each(text: string, re: RegExp, fn: (m: RegExpExecArray) => void) {
 }
 
 /** Where a match's group starts, given the match. */
-const groupAt = (m: RegExpExecArray, group: string) => m.index + m[0].indexOf(group)
+const _groupAt = (m: RegExpExecArray, group: string) => m.index + m[0].indexOf(group)
 
 function readIds(text: string, out: Slot[]) {
   each(text, /\bgc_[0-9a-z]{4,}\b/i, (m) =>
@@ -794,7 +794,7 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
   const byLength = [...stores].sort((a, b) => b.name.length - a.name.length)
   for (const store of byLength) {
     const name = store.name.toLowerCase()
-    each(lower, new RegExp(`\\b${escape(name)}\\b`), (m) => {
+    each(lower, new RegExp(`\\b${escapeRegExp(name)}\\b`), (m) => {
       const start = m.index
       let end = m.index + m[0].length
       const after = lower.slice(end)
@@ -900,13 +900,13 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
   return out
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 function readWords(text: string, out: Slot[]) {
   const lower = text.toLowerCase()
   const rules = Object.keys(FRAUD_RULES).sort((a, b) => b.length - a.length)
   for (const phrase of rules)
-    each(lower, new RegExp(`\\b${escape(phrase)}\\b`), (m) =>
+    each(lower, new RegExp(`\\b${escapeRegExp(phrase)}\\b`), (m) =>
       push(out, {
         kind: 'rule',
         value: FRAUD_RULES[phrase] as string,

@@ -87,7 +87,10 @@ export function scorePlanner(
     intents++
     if (
       plan.kind === 'reply' ||
-      argsMatch(e.args, plan.intent === plan.tool ? plan.args : plan.then ? plan.args : plan.args)
+      argsMatch(
+        e.args,
+        plan.intent === plan.tool ? plan.args : plan.followUp ? plan.args : plan.args,
+      )
     )
       args++
     else
@@ -107,7 +110,7 @@ export function scorePlanner(
 export function plansWrite(text: string, context: PlannerContext, recall: Recall = {}): boolean {
   const plan = planRequest(text, recall, context)
   if (plan.kind !== 'call') return false
-  return [plan.tool, ...plan.also.map((c) => c.tool), ...(plan.then?.tools ?? [])].some((t) =>
+  return [plan.tool, ...plan.also.map((c) => c.tool), ...(plan.followUp?.tools ?? [])].some((t) =>
     WRITES.has(t),
   )
 }

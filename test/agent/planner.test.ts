@@ -63,7 +63,9 @@ describe('the offline planner on the corpus test split (trained on the rest)', (
     for (const m of multi) {
       const p = plan(m.text)
       const tools =
-        p.kind === 'call' ? [p.tool, ...p.also.map((c) => c.tool), ...(p.then?.tools ?? [])] : []
+        p.kind === 'call'
+          ? [p.tool, ...p.also.map((c) => c.tool), ...(p.followUp?.tools ?? [])]
+          : []
       const wanted = m.steps.map((s) => s.tool)
       if (JSON.stringify(tools) === JSON.stringify(wanted)) right++
       else
@@ -183,8 +185,8 @@ describe('the planner keeps people’s words and never acts on a question', () =
       tool: 'list_fraud_alerts',
       args: { rule: 'refund_abuse', since: '2026-11-30' },
     })
-    if (chained.kind !== 'call' || !chained.then) throw new Error('expected a second step')
-    const calls = chained.then.derive([
+    if (chained.kind !== 'call' || !chained.followUp) throw new Error('expected a second step')
+    const calls = chained.followUp.derive([
       {
         tool: 'list_fraud_alerts',
         args: {},
@@ -210,10 +212,10 @@ describe('the planner keeps people’s words and never acts on a question', () =
       },
     ])
     const hold = plan('hold the card from the top alert')
-    if (hold.kind !== 'call' || !hold.then) throw new Error('expected a second step')
+    if (hold.kind !== 'call' || !hold.followUp) throw new Error('expected a second step')
     expect(hold.tool).toBe('list_fraud_alerts')
     expect(
-      hold.then.derive([
+      hold.followUp.derive([
         {
           tool: 'list_fraud_alerts',
           args: {},
