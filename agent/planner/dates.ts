@@ -46,6 +46,8 @@ export const addDays = (d: Day, n: number): Day => {
   const [y, m, day] = parts(d)
   return fromUtc(utc(y, m, day) + n * DAY_MS)
 }
+/** The earlier of two calendar days (they compare as text). */
+const earlier = (a: Day, b: Day): Day => (a < b ? a : b)
 const monthStart = (y: number, m: number): Day => fromUtc(utc(y, m, 1))
 const monthEnd = (y: number, m: number): Day => fromUtc(utc(y, m + 1, 1) - DAY_MS)
 const quarterOf = (m: number) => Math.floor((m - 1) / 3) + 1
@@ -196,7 +198,7 @@ const RULES: Rule[] = [
       const y = Number(m[2])
       if (m[1] === 'since' || m[1] === 'from') return { kind: 'since', from: `${y}-01-01` }
       const to = `${y}-12-31`
-      return { kind: 'range', from: `${y}-01-01`, to: to > today ? today : to }
+      return { kind: 'range', from: `${y}-01-01`, to: earlier(to, today) }
     },
   },
   {
@@ -321,7 +323,7 @@ const RULES: Rule[] = [
       const from = monthStart(year, first)
       if (m[1]) return { kind: 'since', from }
       const to = monthEnd(first > last ? year + 1 : year, last)
-      return { kind: 'range', from, to: Math.min(to, today) }
+      return { kind: 'range', from, to: earlier(to, today) }
     },
   },
   {
@@ -340,7 +342,7 @@ const RULES: Rule[] = [
       if (m[1] === 'through' || m[1] === 'until' || m[1] === 'till') return { kind: 'before', to }
       // "may" is also a verb: only read it as a month with a preposition or a year.
       if (month === 5 && !m[1] && !m[3]) return undefined
-      return { kind: 'range', from, to: Math.min(to, today) }
+      return { kind: 'range', from, to: earlier(to, today) }
     },
   },
 ]
