@@ -13,7 +13,9 @@ import type { ToolContext } from './define-tool.ts'
  * The chain's timezone: CHAIN_TIMEZONE when set, else the timezone most of its stores keep
  * (ties: the first by name), else America/New_York.
  */
-export async function chainTimezone(ctx: Pick<ToolContext, 'config' | 'database'>): Promise<string> {
+export async function chainTimezone(
+  ctx: Pick<ToolContext, 'config' | 'database'>,
+): Promise<string> {
   if (ctx.config.chain.timezone) return ctx.config.chain.timezone
   const rows = await ctx.database.db
     .selectFrom('locations')

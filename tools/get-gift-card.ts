@@ -42,7 +42,7 @@ export const getGiftCard = defineTool({
       hold: hold
         ? {
             holdId: Number(hold.id),
-            reason: hold.reason,
+            reason: hold.reason === '' ? null : hold.reason,
             amount: money(hold.amount_cents),
             placedAt: hold.placed_at,
           }

@@ -26,7 +26,9 @@ export const locationArgument = (what: string) =>
     .trim()
     .min(1)
     .max(80)
-    .describe(`${what}: a location id (loc_010) or a store name or city ("Brooklyn"); typos are fine`)
+    .describe(
+      `${what}: a location id (loc_010) or a store name or city ("Brooklyn"); typos are fine`,
+    )
 
 /** Fuzzy matches above this Fuse score (0 = exact, 1 = anything) are not taken as meant. */
 const ACCEPT_SCORE = 0.35
@@ -51,7 +53,10 @@ export async function storeDirectory(database: Database): Promise<Map<string, St
 }
 
 /** The store view of a location id: its name and jurisdiction, or `unknown` ones for a stray id. */
-export function storeView(directory: ReadonlyMap<string, Store>, id: string | null): StoreView | null {
+export function storeView(
+  directory: ReadonlyMap<string, Store>,
+  id: string | null,
+): StoreView | null {
   if (id === null) return null
   const store = directory.get(id)
   return store
@@ -80,7 +85,8 @@ export async function resolveLocation(
     stores: found.map(view),
     ids: found.map((s) => s.id),
   })
-  const byId = directory.get(query) ?? stores.find((s) => s.id.toLowerCase() === query.toLowerCase())
+  const byId =
+    directory.get(query) ?? stores.find((s) => s.id.toLowerCase() === query.toLowerCase())
   if (byId) return done('id', [byId])
   const number = /^(?:loc[_\s-]?|store\s*#?\s*|#)?(\d{1,4})$/i.exec(query)?.[1]
   if (number) {
@@ -97,15 +103,20 @@ export async function resolveLocation(
   const cities = new Map<string, Store[]>()
   for (const s of stores) cities.set(s.city, [...(cities.get(s.city) ?? []), s])
   const entries = [
-    ...stores.map((s) => ({ label: normalise(s.name), kind: 'name' as const, stores: [s] })),
+    ...stores.map((s) => ({
+      // "New York Midtown" is also "Midtown".
+      labels: [normalise(s.name), normalise(s.name.replace(s.city, ''))].filter(Boolean),
+      kind: 'name' as const,
+      stores: [s],
+    })),
     ...[...cities].map(([city, in_]) => ({
-      label: normalise(city),
+      labels: [normalise(city)],
       kind: 'city' as const,
       stores: in_,
     })),
   ]
   const fuse = new Fuse(entries, {
-    keys: ['label'],
+    keys: ['labels'],
     includeScore: true,
     ignoreLocation: true,
     threshold: 1,

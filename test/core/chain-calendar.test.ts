@@ -76,9 +76,7 @@ describe('the chain calendar', () => {
   it('reads CHAIN_TIMEZONE, refusing a zone that does not exist', () => {
     expect(isTimeZone('America/Chicago')).toBe(true)
     expect(isTimeZone('Mars/Olympus')).toBe(false)
-    expect(loadConfig({ CHAIN_TIMEZONE: 'America/Chicago' }).chain.timezone).toBe(
-      'America/Chicago',
-    )
+    expect(loadConfig({ CHAIN_TIMEZONE: 'America/Chicago' }).chain.timezone).toBe('America/Chicago')
     expect(loadConfig({}).chain.timezone).toBeUndefined()
     expect(() => loadConfig({ CHAIN_TIMEZONE: 'Mars/Olympus' })).toThrow(/CHAIN_TIMEZONE/)
   })
