@@ -30,6 +30,8 @@ export function reactivationChance(model: RunoffModel, card: SlotCard, startMont
 
 export type DormantCard = {
   cardId: string
+  /** The issuing store, when the card has one. */
+  locationId: string | null
   balanceCents: number
   lastActivityAt: string
   daysInactive: number
@@ -138,7 +140,7 @@ export async function findDormantCards(
   // from), in one streaming pass.
   await adapter.scan<DormancyRow>(
     {
-      sql: `select c.id, c.balance_cents, c.issued_at, c.last_activity_at,
+      sql: `select c.id, c.issuing_location_id, c.balance_cents, c.issued_at, c.last_activity_at,
           c.initial_value_cents, h.cards as purchaser_cards, h.used as purchaser_used
         from gift_cards c left join (
           select purchaser_customer_id, cast(count(*) as bigint) as cards,
@@ -193,6 +195,7 @@ const DORMANT_ORDER: Record<DormantSort, (a: DormantCard, b: DormantCard) => boo
 
 type DormancyRow = {
   id: string
+  issuing_location_id: string | null
   balance_cents: number
   issued_at: string
   last_activity_at: string | null
@@ -243,6 +246,7 @@ function scoreDormant(
   const odds = (base / Math.max(1e-6, 1 - base)) * factor
   return {
     cardId: row.id,
+    locationId: row.issuing_location_id,
     balanceCents: row.balance_cents,
     lastActivityAt: toIso(last),
     daysInactive: Math.floor((asOfMs - last) / DAY_MS),

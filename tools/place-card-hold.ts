@@ -34,7 +34,6 @@ export const placeCardHold = defineTool({
       .describe('instead of card: the fraud alert whose card to hold'),
     reason: z
       .string()
-      .min(1)
       .max(500)
       .optional()
       .describe("the person's own words, verbatim; omit when they gave no reason"),
@@ -73,7 +72,8 @@ export const placeCardHold = defineTool({
       score: a.score,
       reason: (JSON.parse(a.evidence) as { reason?: string }).reason ?? null,
     }))
-    const reason = input.reason ?? null
+    // An empty reason is no reason; any other is kept exactly as typed.
+    const reason = input.reason === undefined || input.reason === '' ? null : input.reason
     return {
       args: { cardId: card.id, reason },
       reason,

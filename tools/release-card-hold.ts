@@ -16,7 +16,6 @@ export const releaseCardHold = defineTool({
     card: z.string().min(1).describe('card id or last 4 digits'),
     reason: z
       .string()
-      .min(1)
       .max(500)
       .optional()
       .describe("why the hold can be lifted, in the person's own words; omit when they gave none"),
@@ -27,7 +26,8 @@ export const releaseCardHold = defineTool({
     const card = await resolveCard(ctx, input.card)
     const hold = await activeHold(ctx.database, card.id)
     if (!hold) throw new GiftCardError('CONFLICT', `card ${card.id} has no active hold to release`)
-    const reason = input.reason ?? null
+    // An empty reason is no reason; any other is kept exactly as typed.
+    const reason = input.reason === undefined || input.reason === '' ? null : input.reason
     return {
       args: { cardId: card.id, reason },
       reason,
