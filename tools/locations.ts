@@ -30,8 +30,30 @@ export const locationArgument = (what: string) =>
       `${what}: a location id (loc_010) or a store name or city ("Brooklyn"); typos are fine`,
     )
 
-/** Fuzzy matches above this Fuse score (0 = exact, 1 = anything) are not taken as meant. */
-const ACCEPT_SCORE = 0.35
+/** Typos tolerated in a name of this length: none in a short one, where one letter is a new name. */
+const typosAllowed = (label: string) => (label.length < 5 ? 0 : label.length < 9 ? 1 : 2)
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
+function editDistance(a: string, b: string): number {
+  const rows = a.length + 1
+  const cols = b.length + 1
+  const d = new Array<number>(rows * cols).fill(0)
+  for (let i = 0; i < rows; i++) d[i * cols] = i
+  for (let j = 0; j < cols; j++) d[j] = j
+  for (let i = 1; i < rows; i++)
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let v = Math.min(
+        (d[(i - 1) * cols + j] as number) + 1,
+        (d[i * cols + j - 1] as number) + 1,
+        (d[(i - 1) * cols + j - 1] as number) + cost,
+      )
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, (d[(i - 2) * cols + j - 2] as number) + 1)
+      d[i * cols + j] = v
+    }
+  return d[rows * cols - 1] as number
+}
 
 const normalise = (text: string) =>
   text
@@ -110,11 +132,43 @@ export async function resolveLocation(
       stores: [s],
     })),
     ...[...cities].map(([city, in_]) => ({
-      labels: [normalise(city)],
+      // "Jersey City" is also "Jersey".
+      labels: [...new Set([normalise(city), normalise(city).replace(/ city$/, '')])],
       kind: 'city' as const,
       stores: in_,
     })),
   ]
+  // Taken as meant: the name or city within a typo or two of what was written (a dropped,
+  // doubled, swapped or wrong letter), the city on a tie ("New York" the city, not the store).
+  const variants = [wanted, wanted.replace(/ city$/, '')].filter(
+    (v, i, all) => v && all.indexOf(v) === i,
+  )
+  const near = new Map<(typeof entries)[number], number>()
+  for (const entry of entries)
+    for (const label of entry.labels)
+      for (const variant of variants) {
+        const distance = editDistance(variant, label)
+        if (distance <= typosAllowed(label))
+          near.set(entry, Math.min(distance, near.get(entry) ?? Number.POSITIVE_INFINITY))
+      }
+  if (near.size > 0) {
+    const least = Math.min(...near.values())
+    const tied = [...near].filter(([, d]) => d === least).map(([e]) => e)
+    // A city and stores in it tie: the city was meant. Stores apart: a question, not a guess.
+    const city = tied.find((e) => e.kind === 'city')
+    const covered = (e: (typeof entries)[number]) =>
+      city !== undefined && e.stores.every((s) => city.stores.includes(s))
+    if (tied.length === 1 || tied.every((e) => e === city || covered(e)))
+      return done('fuzzy', (city ?? tied[0])!.stores)
+    throw new GiftCardError(
+      'LOCATION_NOT_FOUND',
+      `${JSON.stringify(query)} could be ${tied
+        .flatMap((e) => e.stores)
+        .map((s) => `${s.name} (${s.id}, ${s.city}, ${s.jurisdiction})`)
+        .join(' or ')}; ask which store is meant`,
+      { details: { closest: tied.flatMap((e) => e.stores).map(view) } },
+    )
+  }
   const fuse = new Fuse(entries, {
     keys: ['labels'],
     includeScore: true,
@@ -122,13 +176,6 @@ export async function resolveLocation(
     threshold: 1,
   })
   const ranked = wanted === '' ? [] : fuse.search(wanted)
-  const best = ranked[0]
-  if (best && (best.score ?? 1) <= ACCEPT_SCORE) {
-    // A city and its namesake store tie: the city (all its stores) is what was meant.
-    const tied = ranked.filter((r) => (r.score ?? 1) - (best.score ?? 1) < 1e-9)
-    const pick = tied.find((r) => r.item.kind === 'city') ?? best
-    return done('fuzzy', pick.item.stores)
-  }
   const closest: Store[] = []
   for (const r of ranked)
     for (const s of r.item.stores) if (closest.length < 3 && !closest.includes(s)) closest.push(s)

@@ -60,6 +60,8 @@ for (const dialect of DIALECTS) {
       })
       expect((await resolveLocation(database, 'San Fransisco')).ids).toEqual(['loc_004'])
       expect((await resolveLocation(database, 'midtwon')).ids).toEqual(['loc_002'])
+      expect((await resolveLocation(database, 'new yrok')).ids).toEqual(['loc_001', 'loc_002'])
+      expect((await resolveLocation(database, 'Jersey')).ids).toEqual(['loc_010'])
     })
 
     it('refuses an unknown name with LOCATION_NOT_FOUND naming the closest stores', async () => {
@@ -74,7 +76,10 @@ for (const dialect of DIALECTS) {
       expect(message).toContain('"Brookfield Heights Mall"')
       expect(message).toMatch(/closest are .*Brooklyn \(loc_003/)
       await expect(resolveLocation(database, 'Zanzibar')).rejects.toThrow(/closest are \w/)
-      await expect(resolveLocation(database, 'loc_999')).rejects.toThrow(/LOCATION|no store/)
+      await expect(resolveLocation(database, 'loc_999')).rejects.toThrow(/no store/)
+      // A short word is not a typo away from a longer name: "la" is not Dallas.
+      await expect(resolveLocation(database, 'sf')).rejects.toThrow(/no store/)
+      await expect(resolveLocation(database, 'New')).rejects.toThrow(/no store/)
     })
   })
 }
