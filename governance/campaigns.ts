@@ -64,7 +64,7 @@ export type Audience = z.infer<typeof audienceSchema>
  */
 export const storedAudienceSchema = audienceSchema.extend({
   /** ISO instant: cards idle since then. Absent on campaigns drafted before it was kept. */
-  idleBefore: z.string().optional(),
+  idleBefore: z.string().max(40).optional(),
   locationIds: z.array(z.string()).optional(),
   stores: z
     .array(z.object({ id: z.string(), name: z.string(), jurisdiction: z.string() }))

@@ -13,6 +13,8 @@ export const explainFraudAlert = defineTool({
     alertId: z.number().int().positive().optional().describe('the alert id'),
     card: z
       .string()
+      .min(1)
+      .max(40)
       .optional()
       .describe("a card id or last 4 digits: explains that card's top open alert"),
   }),

@@ -30,7 +30,7 @@ export const findDormantCards = defineTool({
       .regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
       .optional()
       .describe('only cards issued in this jurisdiction, e.g. US-NY'),
-    location: locationArgument('only cards issued at this store or city').optional(),
+    location: locationArgument('only cards issued at this store or city'),
     sort: z
       .enum(DORMANT_SORTS)
       .default('reactivation_desc')

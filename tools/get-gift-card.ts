@@ -14,6 +14,7 @@ export const getGiftCard = defineTool({
     card: z
       .string()
       .min(1)
+      .max(40)
       .describe('card id (e.g. gc_00012345) or the last 4 digits of the card number'),
     transactions: z
       .number()

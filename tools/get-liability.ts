@@ -27,7 +27,7 @@ export const getLiability = defineTool({
       .max(60)
       .optional()
       .describe('only these jurisdictions, one row each (to compare them, e.g. NY vs CA)'),
-    location: locationArgument('only cards issued at this store or city').optional(),
+    location: locationArgument('only cards issued at this store or city'),
     top: z.number().int().min(1).max(100).optional().describe('only the N largest rows'),
   }),
   access: 'read',

@@ -25,7 +25,7 @@ export const placeCardHold = defineTool({
   description:
     'Request a hold on a gift card (freezes its balance at the POS). Only for an imperative request ("hold 4821"); a question ("is there a hold on 4821?") is list_card_holds. Pass reason only as the person\'s own words, verbatim; omit it when they gave none (the approval then says no reason given). It does not act at once: it files an approval request that a manager other than the requester must approve; report the approval id and that it is pending.',
   input: z.object({
-    card: z.string().min(1).optional().describe('card id or last 4 digits'),
+    card: z.string().min(1).max(40).optional().describe('card id or last 4 digits'),
     alertId: z
       .number()
       .int()

@@ -13,7 +13,7 @@ export const releaseCardHold = defineTool({
   description:
     "Request the release of a card's active hold (its balance is restored at the POS). Pass reason only as the person's own words, verbatim; omit it when they gave none. It files an approval request that a manager other than the requester must approve; report the approval id and that it is pending.",
   input: z.object({
-    card: z.string().min(1).describe('card id or last 4 digits'),
+    card: z.string().min(1).max(40).describe('card id or last 4 digits'),
     reason: z
       .string()
       .max(500)

@@ -17,9 +17,7 @@ export const scanForFraud = defineTool({
       .max(3650)
       .default(30)
       .describe('scan the last N days of transactions'),
-    location: locationArgument(
-      'only report alerts on cards issued at this store or city',
-    ).optional(),
+    location: locationArgument('only report alerts on cards issued at this store or city'),
     top: z.number().int().min(0).max(50).default(10).describe('how many alerts to list'),
   }),
   access: 'read',

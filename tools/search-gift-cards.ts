@@ -24,7 +24,7 @@ export const searchGiftCards = defineTool({
       .optional()
       .describe('last 4 digits of the card number'),
     status: z.enum(CARD_STATUSES).optional().describe('card status'),
-    location: locationArgument('issuing store or city').optional(),
+    location: locationArgument('issuing store or city'),
     jurisdiction: z
       .string()
       .regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
