@@ -1,4 +1,11 @@
-import { addMonths, DAY_MS, parseDate, startOfMonth, toIso } from '../core/index.ts'
+import {
+  addMonths,
+  type CardStatus,
+  DAY_MS,
+  parseDate,
+  startOfMonth,
+  toIso,
+} from '../core/index.ts'
 import { type Database, transactionsInTimeOrder } from '../db/index.ts'
 import {
   holidayIssue,
@@ -23,6 +30,8 @@ export function reactivationChance(model: RunoffModel, card: SlotCard, startMont
 
 export type DormantCard = {
   cardId: string
+  /** The issuing store, when the card has one. */
+  locationId: string | null
   balanceCents: number
   lastActivityAt: string
   daysInactive: number
@@ -40,8 +49,30 @@ export type DormantCard = {
   }
 }
 
+/** How a page of dormant cards is ordered. */
+export const DORMANT_SORTS = ['reactivation_desc', 'balance_desc', 'idle_desc'] as const
+export type DormantSort = (typeof DORMANT_SORTS)[number]
+
+/** Which cards count: all optional, all applied in the one query. */
+export type DormancyFilters = {
+  /** ISO instant: idle since then (no load or redemption at or after it); overrides minDays. */
+  idleBefore?: string
+  maxBalanceCents?: number
+  /** Cards issued at one of these stores. */
+  locationIds?: readonly string[]
+  /** Cards issued in this jurisdiction (`US-NY`). */
+  jurisdiction?: string
+  statuses?: readonly CardStatus[]
+  /** Only these cards (at most a few hundred: a campaign's "those cards"). */
+  cardIds?: readonly string[]
+  /** A further test on each card id (a purchaser segment). */
+  include?: (cardId: string) => boolean
+}
+
 export type DormancyReport = {
   asOf: string
+  /** Where the idle window starts: cards with no activity at or after it. */
+  idleBefore: string
   minDays: number
   cards: number
   balanceCents: number
@@ -62,13 +93,16 @@ export async function findDormantCards(
     minBalanceCents?: number
     limit?: number
     offset?: number
-  } = {},
+    sort?: DormantSort
+  } & DormancyFilters = {},
 ): Promise<DormancyReport> {
   const asOfMs = options.asOf ? parseDate(options.asOf) : Date.now()
-  const minDays = options.minDays ?? 90
+  const cutoff = options.idleBefore ?? toIso(asOfMs - (options.minDays ?? 90) * DAY_MS)
+  const minDays = options.idleBefore
+    ? Math.max(0, Math.floor((asOfMs - parseDate(cutoff)) / DAY_MS))
+    : (options.minDays ?? 90)
   const history = await readRunoffHistory(database, startOfMonth(asOfMs))
   const model = fitRunoff(history)
-  const cutoff = toIso(asOfMs - minDays * DAY_MS)
   // What the ledger pass knows of each open card (reloaded, used before) by id.
   const open = new Map(history.openCards.map((c) => [c.id, c]))
   const startMonth = history.cutoffMonth
@@ -77,21 +111,36 @@ export async function findDormantCards(
   // Only the page asked for is kept (the best offset + limit), the rest counted as it streams.
   const best = new TopK<DormantCard>(
     offset + (options.limit ?? 100),
-    (a, b) =>
-      a.reactivation > b.reactivation ||
-      (a.reactivation === b.reactivation &&
-        (a.balanceCents > b.balanceCents ||
-          (a.balanceCents === b.balanceCents && a.cardId < b.cardId))),
+    DORMANT_ORDER[options.sort ?? 'reactivation_desc'],
   )
   let cards = 0
   let balanceCents = 0
   const { adapter } = database
-  const p = (n: number) => adapter.placeholder(n)
+  const parameters: unknown[] = [options.minBalanceCents ?? 1, cutoff, cutoff]
+  const p = (value: unknown) => {
+    parameters.push(value)
+    return adapter.placeholder(parameters.length)
+  }
+  const list = (values: readonly unknown[]) => values.map((v) => p(v)).join(', ')
+  const where: string[] = []
+  if (options.maxBalanceCents !== undefined)
+    where.push(`c.balance_cents <= ${p(options.maxBalanceCents)}`)
+  if (options.locationIds) where.push(`c.issuing_location_id in (${list(options.locationIds)})`)
+  if (options.jurisdiction)
+    where.push(
+      `c.issuing_location_id in (select id from locations where jurisdiction = ${p(options.jurisdiction)})`,
+    )
+  if (options.statuses) where.push(`c.status in (${list(options.statuses)})`)
+  if (options.cardIds) where.push(`c.id in (${list(options.cardIds)})`)
+  // An empty list matches nothing (SQL's `in ()` is not valid).
+  const empty = [options.locationIds, options.statuses, options.cardIds].some(
+    (l) => l !== undefined && l.length === 0,
+  )
   // Each dormant card with its purchaser's habit (their cards, and how many were ever spent
   // from), in one streaming pass.
   await adapter.scan<DormancyRow>(
     {
-      sql: `select c.id, c.balance_cents, c.issued_at, c.last_activity_at,
+      sql: `select c.id, c.issuing_location_id, c.balance_cents, c.issued_at, c.last_activity_at,
           c.initial_value_cents, h.cards as purchaser_cards, h.used as purchaser_used
         from gift_cards c left join (
           select purchaser_customer_id, cast(count(*) as bigint) as cards,
@@ -99,12 +148,14 @@ export async function findDormantCards(
           from gift_cards where purchaser_customer_id is not null
           group by purchaser_customer_id
         ) h on h.purchaser_customer_id = c.purchaser_customer_id
-        where c.balance_cents >= ${p(1)} and c.issued_at < ${p(2)}
-          and (c.last_activity_at < ${p(3)} or c.last_activity_at is null)`,
-      parameters: [options.minBalanceCents ?? 1, cutoff, cutoff],
+        where c.balance_cents >= ${adapter.placeholder(1)} and c.issued_at < ${adapter.placeholder(2)}
+          and (c.last_activity_at < ${adapter.placeholder(3)} or c.last_activity_at is null)
+          ${where.map((w) => `and ${w}`).join(' ')}${empty ? ' and 1 = 0' : ''}`,
+      parameters,
     },
     (rows) => {
       for (const row of rows) {
+        if (options.include && !options.include(row.id)) continue
         const card = scoreDormant(row, { model, asOfMs, startMonth, overall, open })
         cards++
         balanceCents += card.balanceCents
@@ -115,6 +166,7 @@ export async function findDormantCards(
   )
   return {
     asOf: toIso(asOfMs),
+    idleBefore: cutoff,
     minDays,
     cards,
     balanceCents,
@@ -122,8 +174,28 @@ export async function findDormantCards(
   }
 }
 
+/** Each sort as a strict total order (ties by the next key, last by card id). */
+const DORMANT_ORDER: Record<DormantSort, (a: DormantCard, b: DormantCard) => boolean> = {
+  reactivation_desc: (a, b) =>
+    a.reactivation > b.reactivation ||
+    (a.reactivation === b.reactivation &&
+      (a.balanceCents > b.balanceCents ||
+        (a.balanceCents === b.balanceCents && a.cardId < b.cardId))),
+  balance_desc: (a, b) =>
+    a.balanceCents > b.balanceCents ||
+    (a.balanceCents === b.balanceCents &&
+      (a.reactivation > b.reactivation ||
+        (a.reactivation === b.reactivation && a.cardId < b.cardId))),
+  idle_desc: (a, b) =>
+    a.lastActivityAt < b.lastActivityAt ||
+    (a.lastActivityAt === b.lastActivityAt &&
+      (a.balanceCents > b.balanceCents ||
+        (a.balanceCents === b.balanceCents && a.cardId < b.cardId))),
+}
+
 type DormancyRow = {
   id: string
+  issuing_location_id: string | null
   balance_cents: number
   issued_at: string
   last_activity_at: string | null
@@ -174,6 +246,7 @@ function scoreDormant(
   const odds = (base / Math.max(1e-6, 1 - base)) * factor
   return {
     cardId: row.id,
+    locationId: row.issuing_location_id,
     balanceCents: row.balance_cents,
     lastActivityAt: toIso(last),
     daysInactive: Math.floor((asOfMs - last) / DAY_MS),

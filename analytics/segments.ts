@@ -16,6 +16,7 @@ const BULK_ORDER = 5
 
 /** What a card's ledger says about why and how it was bought and used. */
 type CardFeatures = {
+  id: string
   purchaser: string
   issuedAt: number
   valueCents: number
@@ -94,6 +95,35 @@ export async function segmentPurchasers(
     byBehaviour: [...behaviourRows].map(([segment, acc]) => acc.row(segment)),
     occasionAccuracy: compared > 0 ? { cards: compared, agreement: agreed / compared } : null,
   }
+}
+
+/** Every segment a card can be in: why its purchaser buys, and how their cards get used. */
+export const SEGMENTS = [...OCCASION_SEGMENTS, ...BEHAVIOUR_SEGMENTS] as const
+export type Segment = (typeof SEGMENTS)[number]
+
+/**
+ * Each card's two segments (its purchaser's): the same classification as segmentPurchasers,
+ * card by card, for filters and breakdowns by segment. Cards with no known purchaser have none.
+ */
+export async function cardSegments(
+  database: Database,
+  options: { asOf?: string } = {},
+): Promise<Map<string, { occasion: OccasionSegment; behaviour: BehaviourSegment }>> {
+  const asOfMs = options.asOf ? parseDate(options.asOf) : Date.now()
+  const segments = new Map<string, { occasion: OccasionSegment; behaviour: BehaviourSegment }>()
+  await forEachPurchaser(database, (cards) => {
+    const both = { occasion: occasionOf(cards), behaviour: behaviourOf(cards, asOfMs) }
+    for (const card of cards) segments.set(card.id, both)
+  })
+  return segments
+}
+
+/** True when a card's segments include `segment`. */
+export function inSegment(
+  segments: { occasion: OccasionSegment; behaviour: BehaviourSegment } | undefined,
+  segment: Segment,
+): boolean {
+  return segments !== undefined && (segments.occasion === segment || segments.behaviour === segment)
 }
 
 const SEGMENT_OF_OCCASION: Record<Occasion, OccasionSegment> = {
@@ -237,6 +267,7 @@ function featuresOf(row: FeatureRow, orderSize: ReadonlyMap<string, number>): Ca
   const issuedAt = parseDate(row.issued_at)
   const month = new Date(issuedAt).getUTCMonth()
   return {
+    id: row.id,
     purchaser: row.purchaser_customer_id,
     issuedAt,
     // Everything put on the card, reloads and refunds included.

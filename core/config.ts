@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { GiftCardError } from './errors.ts'
+import { isTimeZone } from './time.ts'
 
 /**
  * Configuration comes from the environment only, parsed once by zod. A bad value fails with
@@ -92,6 +93,10 @@ const envSchema = z.object({
   CAMPAIGN_APPROVAL_THRESHOLD_CENTS: z.coerce.number().int().min(0).default(5000),
   CAMPAIGN_EXPORT_DIR: z.string().min(1).default('./data/campaigns'),
   MCP_ALLOWED_HOSTS: z.string().default(''),
+  CHAIN_TIMEZONE: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA timezone such as America/New_York')
+    .optional(),
   SLACK_BOT_TOKEN: optionalSecret,
   SLACK_APP_TOKEN: optionalSecret,
   SLACK_SIGNING_SECRET: optionalSecret,
@@ -147,6 +152,11 @@ export type Config = {
   campaigns: { webhookUrl?: string; approvalThresholdCents: number; exportDir: string }
   /** Host names `/mcp` answers to besides localhost (DNS-rebinding protection). */
   mcp: { allowedHosts: string[] }
+  /**
+   * The chain's calendar: the days people type are days in this timezone. Unset: the most
+   * common timezone of the stores, else America/New_York (tools/chain-calendar.ts decides).
+   */
+  chain: { timezone?: string }
   slack: {
     botToken?: string
     /** Socket Mode (`giftcards slack`). */
@@ -231,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ),
       ),
     },
+    chain: e.CHAIN_TIMEZONE ? { timezone: e.CHAIN_TIMEZONE } : {},
     mcp: {
       allowedHosts: e.MCP_ALLOWED_HOSTS.split(',')
         .map((h) => h.trim())

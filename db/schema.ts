@@ -140,14 +140,22 @@ export interface FraudAlertsTable {
 export interface CardHoldsTable {
   id: Generated<number>
   card_id: string
+  /** The requester's own words, verbatim; empty when they gave none. */
   reason: string
   status: 'active' | 'released'
+  /** The approval that placed the hold (its requester and approver are the hold's). */
   approval_id: number | null
   amount_cents: number
   placed_at: string
   released_at: string | null
   pos_reference: string | null
   release_pos_reference: string | null
+  /** Who asked for the release (0007). */
+  released_by: ColumnType<string | null, string | null | undefined, string | null>
+  /** The release requester's own words, verbatim; null when they gave none (0007). */
+  release_reason: ColumnType<string | null, string | null | undefined, string | null>
+  /** The approval that released the hold (0007). */
+  release_approval_id: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface ApprovalRequestsTable {

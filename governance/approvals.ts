@@ -177,11 +177,13 @@ export class ApprovalService {
   }
 
   async list(
-    filters: { status?: ApprovalStatus; limit?: number; offset?: number } = {},
+    /** `since`: an ISO instant; requests filed at or after it. */
+    filters: { status?: ApprovalStatus; since?: string; limit?: number; offset?: number } = {},
   ): Promise<Approval[]> {
     await this.expireDue()
     let query = this.database.db.selectFrom('approval_requests').selectAll()
     if (filters.status) query = query.where('status', '=', filters.status)
+    if (filters.since) query = query.where('created_at', '>=', filters.since)
     const rows = await query
       .orderBy('id', 'desc')
       .limit(filters.limit ?? 50)

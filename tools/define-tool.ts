@@ -43,10 +43,11 @@ type Common<S extends z.ZodObject> = {
   /** Who may call it. Admins may call everything; anyone else not listed is refused. */
   roles: readonly Role[]
   /**
-   * A read that keeps a record as it goes (a stored forecast, a draft, a logged prompt, stored
-   * alerts): MCP clients are told it is not read-only.
+   * A read that keeps a record as it goes (a draft, a logged prompt, stored alerts): `true`;
+   * `'on_request'` when it keeps one only if an argument asks (forecast_breakage's `save`).
+   * Either way MCP clients are told it is not read-only.
    */
-  records?: boolean
+  records?: boolean | 'on_request'
 }
 
 /** Reads: run at once. */

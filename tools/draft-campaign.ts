@@ -1,13 +1,66 @@
 import { z } from 'zod'
-import { audienceSchema, describeAudience, draftCampaign as draft } from '../governance/index.ts'
-import { ALL_ROLES, defineTool } from './define-tool.ts'
+import { DAY_MS, GiftCardError, toIso } from '../core/index.ts'
+import {
+  audienceSchema,
+  describeAudience,
+  draftCampaign as draft,
+  type StoredAudience,
+} from '../governance/index.ts'
+import { chainCalendar } from './chain-calendar.ts'
+import { ALL_ROLES, defineTool, type ToolContext } from './define-tool.ts'
 import { money } from './format.ts'
+import { resolveLocation } from './locations.ts'
+
+/**
+ * The audience with what its words mean today pinned down: the idle cutoff as an instant (on
+ * the chain's calendar for idleSince), the stores a location names. The launch re-reads exactly
+ * this, so it targets the drafted criteria. Unknown card ids are refused, never dropped.
+ */
+async function resolveAudience(
+  ctx: ToolContext,
+  audience: z.infer<typeof audienceSchema>,
+): Promise<StoredAudience> {
+  const calendar = await chainCalendar(ctx)
+  const idleBefore = audience.idleSince
+    ? calendar.start(audience.idleSince)
+    : toIso(Date.now() - (audience.minDaysInactive ?? 90) * DAY_MS)
+  const location = audience.location
+    ? await resolveLocation(ctx.database, audience.location)
+    : undefined
+  if (audience.cardIds) {
+    const ids = [...new Set(audience.cardIds)]
+    const found = new Set<string>()
+    for (let i = 0; i < ids.length; i += 250) {
+      const rows = await ctx.database.db
+        .selectFrom('gift_cards')
+        .select('id')
+        .where('id', 'in', ids.slice(i, i + 250))
+        .execute()
+      for (const r of rows) found.add(r.id)
+    }
+    const missing = ids.filter((id) => !found.has(id))
+    if (missing.length > 0)
+      throw new GiftCardError(
+        'CARD_NOT_FOUND',
+        `cardIds: no gift card with id ${missing
+          .slice(0, 5)
+          .map((m) => JSON.stringify(m))
+          .join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`,
+      )
+  }
+  return {
+    ...audience,
+    ...(audience.cardIds ? { cardIds: [...new Set(audience.cardIds)] } : {}),
+    idleBefore,
+    ...(location ? { locationIds: location.ids, stores: location.stores } : {}),
+  }
+}
 
 export const draftCampaign = defineTool({
   name: 'draft_campaign',
   title: 'Draft a reactivation campaign',
   description:
-    "Draft a campaign to dormant card holders: sizes the audience (cards idle for N days with a balance in a range), totals its liability, predicts uptake from the reactivation model, and saves it as a draft. Nothing is sent: launching needs launch_campaign and a manager's approval.",
+    'Draft a campaign to dormant card holders: sizes the audience (cards idle for N days or since a day, with a balance in a range, optionally only a purchaser segment, a card status, a jurisdiction, a store, or given card ids — "those cards" = the ids just listed), totals its liability, predicts uptake from the reactivation model, and saves it as a draft. Nothing is sent: launching needs launch_campaign and a manager\'s approval, and the launch targets exactly these criteria. Returns { campaignId, status, audience (one line), audienceCriteria, targetCount, targetLiability, predictedUptake, expectedReactivatedCards, cardsAboveApprovalThreshold, next }.',
   input: z.object({
     name: z.string().min(1).max(120).default('Dormant card reactivation').describe('campaign name'),
     audience: audienceSchema
@@ -30,12 +83,18 @@ export const draftCampaign = defineTool({
   records: true,
   roles: ALL_ROLES,
   run: async (ctx, input) => {
-    const c = await draft(ctx.database, ctx.config, { ...input, createdBy: ctx.actor.id })
+    const audience = await resolveAudience(ctx, input.audience)
+    const c = await draft(ctx.database, ctx.config, {
+      ...input,
+      audience,
+      createdBy: ctx.actor.id,
+    })
     return {
       campaignId: c.campaignId,
       name: c.name,
       status: c.status,
       audience: describeAudience(c.audience),
+      audienceCriteria: c.audience,
       targetCount: c.targetCount,
       targetLiability: money(c.targetLiabilityCents),
       predictedUptake: c.predictedUptake,

@@ -1,13 +1,15 @@
 import { z } from 'zod'
-import { findDormantCards as runDormancy } from '../analytics/index.ts'
+import { DORMANT_SORTS, findDormantCards as runDormancy } from '../analytics/index.ts'
+import { chainCalendar, ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, page } from './format.ts'
+import { locationArgument, resolveLocation, storeDirectory, storeView } from './locations.ts'
 
 export const findDormantCards = defineTool({
   name: 'find_dormant_cards',
   title: 'Find dormant cards',
   description:
-    'Cards with a balance and no load or redemption for at least N days (default 90), most likely to be reactivated first, with a 0–1 reactivation likelihood from the purchaser profile. Returns the count and total balance of all dormant cards and a page of them.',
+    'Cards with a balance and no load or redemption for at least N days (default 90) or since a chain calendar day (idleSince), with a 0–1 reactivation likelihood from the purchaser profile. Narrow by balance range, jurisdiction or issuing store / city; sort by reactivation (default), balance or idle time. Returns { asOf, ledgerUpTo, idleSince, minDays, dormantCards (count of all that match), dormantBalance, total, items: [{ cardId, store: { id, name, jurisdiction }, balance, daysInactive, lastActivityAt, reactivation, features }], nextOffset? }.',
   input: z.object({
     minDays: z
       .number()
@@ -15,28 +17,66 @@ export const findDormantCards = defineTool({
       .min(1)
       .max(3650)
       .default(90)
-      .describe('days without a load or redemption'),
+      .describe('days without a load or redemption (ignored with idleSince)'),
+    idleSince: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+      .optional()
+      .describe('no load or redemption since this chain calendar day, YYYY-MM-DD'),
     minBalanceCents: z.number().int().min(1).default(1).describe('smallest balance, in cents'),
+    maxBalanceCents: z.number().int().min(1).optional().describe('largest balance, in cents'),
+    jurisdiction: z
+      .string()
+      .regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
+      .optional()
+      .describe('only cards issued in this jurisdiction, e.g. US-NY'),
+    location: locationArgument('only cards issued at this store or city'),
+    sort: z
+      .enum(DORMANT_SORTS)
+      .default('reactivation_desc')
+      .describe(
+        'reactivation_desc (most likely back first), balance_desc or idle_desc (longest idle first)',
+      ),
     limit: z.number().int().min(1).max(100).default(20).describe('cards per page'),
     offset: z.number().int().min(0).default(0).describe('where the page starts'),
   }),
   access: 'read',
   roles: ALL_ROLES,
   run: async (ctx, input) => {
-    const report = await runDormancy(ctx.database, {
-      minDays: input.minDays,
-      minBalanceCents: input.minBalanceCents,
-      limit: input.limit,
-      offset: input.offset,
-    })
+    const calendar = await chainCalendar(ctx)
+    const location = input.location
+      ? await resolveLocation(ctx.database, input.location)
+      : undefined
+    const [report, directory, upTo] = await Promise.all([
+      runDormancy(ctx.database, {
+        ...(input.idleSince
+          ? { idleBefore: calendar.start(input.idleSince) }
+          : { minDays: input.minDays }),
+        minBalanceCents: input.minBalanceCents,
+        ...(input.maxBalanceCents !== undefined ? { maxBalanceCents: input.maxBalanceCents } : {}),
+        ...(input.jurisdiction ? { jurisdiction: input.jurisdiction } : {}),
+        ...(location ? { locationIds: location.ids } : {}),
+        sort: input.sort,
+        limit: input.limit,
+        offset: input.offset,
+      }),
+      storeDirectory(ctx.database),
+      ledgerUpTo(ctx),
+    ])
     return {
-      asOf: report.asOf,
+      asOf: calendar.dayOf(report.asOf),
+      ledgerUpTo: upTo,
+      idleSince: input.idleSince ?? calendar.dayOf(report.idleBefore),
+      timezone: calendar.timezone,
       minDays: report.minDays,
+      sort: input.sort,
+      ...(location ? { location: { query: location.query, stores: location.stores } } : {}),
       dormantCards: report.cards,
       dormantBalance: money(report.balanceCents),
       ...page(
         report.dormant.map((d) => ({
           cardId: d.cardId,
+          store: storeView(directory, d.locationId),
           balance: money(d.balanceCents),
           daysInactive: d.daysInactive,
           lastActivityAt: d.lastActivityAt,

@@ -1,15 +1,64 @@
 import { z } from 'zod'
-import { forecastBreakage as runForecast } from '../analytics/index.ts'
-import { ALL_ROLES, defineTool } from './define-tool.ts'
+import { cardSegments, forecastBreakage as runForecast } from '../analytics/index.ts'
+import { GiftCardError } from '../core/index.ts'
+import { ledgerUpTo } from './chain-calendar.ts'
+import { ALL_ROLES, defineTool, type ToolContext } from './define-tool.ts'
 import { money } from './format.ts'
+import { storeDirectory } from './locations.ts'
+
+/** What a forecast can be broken down by. `segment` is the purchaser's occasion segment. */
+export const FORECAST_GROUPS = ['total', 'occasion', 'segment', 'jurisdiction'] as const
+
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM')
+const MAX_HORIZON = 36
+
+/** Months from `from` to `to` (`YYYY-MM`), 0 when equal. */
+const monthsBetween = (from: string, to: string) =>
+  (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 +
+  (Number(to.slice(5, 7)) - Number(from.slice(5, 7)))
+
+/** Each open card's group, read from the cards (and their stores or purchasers). */
+async function groupOf(
+  ctx: ToolContext,
+  by: Exclude<(typeof FORECAST_GROUPS)[number], 'total'>,
+): Promise<(cardId: string) => string> {
+  if (by === 'segment') {
+    const segments = await cardSegments(ctx.database)
+    return (id) => segments.get(id)?.occasion ?? 'unknown'
+  }
+  const [cards, directory] = await Promise.all([
+    ctx.database.db
+      .selectFrom('gift_cards')
+      .select(['id', 'occasion', 'issuing_location_id'])
+      .where('balance_cents', '>', 0)
+      .execute(),
+    storeDirectory(ctx.database),
+  ])
+  const keys = new Map(
+    cards.map((c) => [
+      c.id,
+      by === 'occasion'
+        ? (c.occasion ?? 'unknown')
+        : ((c.issuing_location_id && directory.get(c.issuing_location_id)?.jurisdiction) ??
+          'unknown'),
+    ]),
+  )
+  return (id) => keys.get(id) ?? 'unknown'
+}
 
 export const forecastBreakage = defineTool({
   name: 'forecast_breakage',
   title: 'Forecast breakage and liability run-off',
   description:
-    'Forecast gift card redemptions month by month (with an 80% interval), ultimate breakage (value never redeemed) and the ASC 606 proportional breakage recognition schedule, from a run-off model fitted on the ledger. Also lists the cards most likely never to be redeemed. The forecast is stored with its model version and data watermark.',
+    'Forecast gift card redemptions month by month (with an 80% interval), ultimate breakage (value never redeemed) and the ASC 606 proportional breakage recognition schedule, from a run-off model fitted on the ledger; also the cards most likely never to be redeemed. groupBy occasion, segment (purchaser occasion segment) or jurisdiction runs it off per group; periodFrom/periodTo (YYYY-MM) report the totals of a sub-window, e.g. Q1 2027 = 2027-01..2027-03. A read: nothing is stored unless save is true. Returns { asOf, ledgerUpTo, horizonMonths, outstanding, expectedRedemptions, ultimateBreakage, outstandingBreakage, monthly: [{ month, expected, low, high, breakageRecognised }], period?: { from, to, expectedRedemptions, breakageRecognised }, groups?: [{ key, openCards, outstanding, expectedRedemptions, breakage, period? }], highestRiskCards, forecastId (null unless saved) }.',
   input: z.object({
-    horizonMonths: z.number().int().min(1).max(36).default(12).describe('months to forecast'),
+    horizonMonths: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_HORIZON)
+      .default(12)
+      .describe('months to forecast (extended to cover periodTo)'),
     asOf: z
       .string()
       .regex(/^\d{4}-\d{2}(-\d{2})?$/, 'must be YYYY-MM or YYYY-MM-DD')
@@ -22,25 +71,67 @@ export const forecastBreakage = defineTool({
       .max(50)
       .default(5)
       .describe('how many highest-risk cards to list'),
+    groupBy: z.enum(FORECAST_GROUPS).default('total').describe('break the forecast down by'),
+    periodFrom: month.optional().describe('first month of a sub-window to total, YYYY-MM'),
+    periodTo: month.optional().describe('last month of the sub-window, YYYY-MM'),
+    save: z
+      .boolean()
+      .default(false)
+      .describe(
+        'store the forecast with its model version; default false (a question never writes)',
+      ),
   }),
   access: 'read',
-  records: true,
+  records: 'on_request',
   roles: ALL_ROLES,
   run: async (ctx, input) => {
+    const asOf = input.asOf
+      ? input.asOf.length === 7
+        ? `${input.asOf}-01`
+        : input.asOf
+      : undefined
+    const startMonth = (asOf ?? new Date().toISOString()).slice(0, 7)
+    let period: { from: string; to: string } | undefined
+    let horizon = input.horizonMonths
+    if (input.periodFrom || input.periodTo) {
+      const from = input.periodFrom ?? startMonth
+      const to = input.periodTo ?? from
+      if (monthsBetween(from, to) < 0)
+        throw new GiftCardError('INVALID_INPUT', `periodTo ${to} is before periodFrom ${from}`)
+      if (monthsBetween(startMonth, from) < 0)
+        throw new GiftCardError(
+          'INVALID_INPUT',
+          `periodFrom ${from} is before the forecast starts (${startMonth}); the forecast looks ahead only`,
+        )
+      const needed = monthsBetween(startMonth, to) + 1
+      if (needed > MAX_HORIZON)
+        throw new GiftCardError(
+          'INVALID_INPUT',
+          `periodTo ${to} is more than ${MAX_HORIZON} months after ${startMonth}`,
+        )
+      horizon = Math.max(horizon, needed)
+      period = { from, to }
+    }
     const f = await runForecast(ctx.database, {
-      horizonMonths: input.horizonMonths,
+      horizonMonths: horizon,
       topCards: input.topCards,
-      ...(input.asOf ? { asOf: input.asOf.length === 7 ? `${input.asOf}-01` : input.asOf } : {}),
+      store: input.save,
+      ...(asOf ? { asOf } : {}),
+      ...(input.groupBy !== 'total' ? { groupOf: await groupOf(ctx, input.groupBy) } : {}),
     })
+    const inPeriod = (m: string) => period !== undefined && m >= period.from && m <= period.to
+    const sum = (values: number[]) => values.reduce((s, v) => s + v, 0)
     return {
       forecastId: f.id ?? null,
+      saved: f.id !== undefined,
       modelVersion: f.modelVersion,
-      asOf: f.asOf,
+      asOf: f.asOf.slice(0, 10),
+      ledgerUpTo: await ledgerUpTo(ctx),
       dataWatermark: f.dataWatermark,
       horizonMonths: f.horizonMonths,
       outstanding: money(f.outstandingCents),
       openCards: f.openCards,
-      expectedRedemptions: money(f.monthly.reduce((s, m) => s + m.expectedCents, 0)),
+      expectedRedemptions: money(sum(f.monthly.map((m) => m.expectedCents))),
       ultimateBreakageRate: Number(f.ultimateBreakageRate.toFixed(4)),
       ultimateBreakage: money(f.ultimateBreakageCents),
       outstandingBreakageRate: Number(f.outstandingBreakageRate.toFixed(4)),
@@ -52,6 +143,43 @@ export const forecastBreakage = defineTool({
         high: money(m.highCents),
         breakageRecognised: money(m.breakageRecognisedCents),
       })),
+      ...(period
+        ? {
+            period: {
+              ...period,
+              months: f.monthly.filter((m) => inPeriod(m.month)).length,
+              expectedRedemptions: money(
+                sum(f.monthly.filter((m) => inPeriod(m.month)).map((m) => m.expectedCents)),
+              ),
+              breakageRecognised: money(
+                sum(
+                  f.monthly.filter((m) => inPeriod(m.month)).map((m) => m.breakageRecognisedCents),
+                ),
+              ),
+            },
+          }
+        : {}),
+      ...(f.groups
+        ? {
+            groupBy: input.groupBy,
+            groups: f.groups.map((g) => ({
+              key: g.key,
+              openCards: g.openCards,
+              outstanding: money(g.outstandingCents),
+              expectedRedemptions: money(sum(g.monthlyCents)),
+              breakage: money(g.breakageCents),
+              ...(period
+                ? {
+                    period: {
+                      expectedRedemptions: money(
+                        sum(g.monthlyCents.filter((_, i) => inPeriod(f.monthly[i]?.month ?? ''))),
+                      ),
+                    },
+                  }
+                : {}),
+            })),
+          }
+        : {}),
       highestRiskCards: f.cardRisks.map((c) => ({
         cardId: c.cardId,
         balance: money(c.balanceCents),

@@ -1,6 +1,7 @@
 import { formatCents, GiftCardError } from '../core/index.ts'
 import { findCardsByLast4, type GiftCard, getCard } from '../db/index.ts'
 import type { ToolContext } from './define-tool.ts'
+import type { StoreView } from './locations.ts'
 
 /** Money as a model reads it best: exact cents and the formatted amount. */
 export function money(cents: number): { cents: number; formatted: string } {
@@ -41,8 +42,11 @@ export async function resolveCard(ctx: ToolContext, ref: string): Promise<GiftCa
   )
 }
 
-/** A card as tools show it: no customer ids, only pseudonyms where an owner is named. */
-export function cardView(card: GiftCard, owner?: string | null) {
+/**
+ * A card as tools show it: its issuing store named (id, name, jurisdiction), no customer ids,
+ * only pseudonyms where an owner is named.
+ */
+export function cardView(card: GiftCard, store: StoreView | null, owner?: string | null) {
   return {
     cardId: card.id,
     last4: card.gan_last4,
@@ -52,7 +56,7 @@ export function cardView(card: GiftCard, owner?: string | null) {
     currency: card.currency,
     issuedAt: card.issued_at,
     lastActivityAt: card.last_activity_at,
-    issuingLocation: card.issuing_location_id,
+    store,
     channel: card.channel,
     occasion: card.occasion,
     source: card.source,

@@ -9,10 +9,11 @@ export const getAuditLog = defineTool({
   description:
     'The tamper-evident audit trail, newest first: who called which tool or decided which approval, when, through which face, with what input and result. Filter by actor, tool, action, approval id or days back; verify=true also checks the SHA-256 chain.',
   input: z.object({
-    actor: z.string().optional().describe('only this actor, e.g. slack:U123'),
-    tool: z.string().optional().describe('only this tool or action name'),
+    actor: z.string().max(120).optional().describe('only this actor, e.g. slack:U123'),
+    tool: z.string().max(80).optional().describe('only this tool or action name'),
     action: z
       .string()
+      .max(80)
       .optional()
       .describe('tool_call, approval_requested, approval_decided, approval_executed…'),
     approvalId: z.number().int().positive().optional().describe('only rows of this approval'),

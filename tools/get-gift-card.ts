@@ -3,16 +3,18 @@ import { listCardTransactions } from '../db/index.ts'
 import { activeHold } from '../governance/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { cardView, money, pseudonymOf, resolveCard } from './format.ts'
+import { storeDirectory, storeView } from './locations.ts'
 
 export const getGiftCard = defineTool({
   name: 'get_gift_card',
   title: 'Look up a gift card',
   description:
-    'Look up one gift card by its id or the last 4 digits of its number: balance, status, issue date, last activity, any active hold, open fraud alerts and its most recent transactions. If several cards share the last 4 digits it says so and lists them: ask the user which one.',
+    'Look up one gift card by its id or the last 4 digits of its number: balance, status, issuing store { id, name, jurisdiction }, issue date, last activity, any active hold (list_card_holds tells who placed it and why), open fraud alerts and its most recent transactions (each with its store). If several cards share the last 4 digits it says so and lists them: ask the user which one.',
   input: z.object({
     card: z
       .string()
       .min(1)
+      .max(40)
       .describe('card id (e.g. gc_00012345) or the last 4 digits of the card number'),
     transactions: z
       .number()
@@ -26,7 +28,7 @@ export const getGiftCard = defineTool({
   roles: ALL_ROLES,
   run: async (ctx, input) => {
     const card = await resolveCard(ctx, input.card)
-    const [owner, recent, hold, alerts] = await Promise.all([
+    const [owner, recent, hold, alerts, directory] = await Promise.all([
       pseudonymOf(ctx, card.holder_customer_id ?? card.purchaser_customer_id),
       listCardTransactions(ctx.database.db, card.id, { limit: input.transactions }),
       activeHold(ctx.database, card.id),
@@ -36,13 +38,14 @@ export const getGiftCard = defineTool({
         .where('card_id', '=', card.id)
         .where('status', '=', 'open')
         .execute(),
+      storeDirectory(ctx.database),
     ])
     return {
-      ...cardView(card, owner),
+      ...cardView(card, storeView(directory, card.issuing_location_id), owner),
       hold: hold
         ? {
             holdId: Number(hold.id),
-            reason: hold.reason,
+            reason: hold.reason === '' ? null : hold.reason,
             amount: money(hold.amount_cents),
             placedAt: hold.placed_at,
           }
@@ -54,7 +57,7 @@ export const getGiftCard = defineTool({
         amount: money(t.amount_cents),
         balanceAfter: t.balance_after_cents === null ? null : money(t.balance_after_cents),
         at: t.occurred_at,
-        location: t.location_id,
+        store: storeView(directory, t.location_id),
       })),
     }
   },

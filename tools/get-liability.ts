@@ -1,49 +1,132 @@
 import { z } from 'zod'
-import { DAY_MS, parseDate, toIso } from '../core/index.ts'
-import { LIABILITY_GROUPS, liabilityAsOf } from '../db/index.ts'
+import { GiftCardError } from '../core/index.ts'
+import { LIABILITY_GROUPS, type LiabilityRow, liabilityAsOf } from '../db/index.ts'
+import { chainCalendar, ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
+import { locationArgument, resolveLocation, storeDirectory, storeView } from './locations.ts'
+
+const jurisdiction = z.string().regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
 
 export const getLiability = defineTool({
   name: 'get_liability',
   title: 'Outstanding gift card liability',
   description:
-    'Outstanding gift card liability (unredeemed balances) now or at the end of a past day, in total or grouped by jurisdiction (state), issuing location, issue cohort (month), occasion or channel. Use jurisdiction to filter to one state.',
+    'Outstanding gift card liability (unredeemed balances) now or at the end of a past chain calendar day, in total or grouped by jurisdiction (state), issuing location, issue cohort (month), occasion or channel. Filter to one state (jurisdiction), several to compare them (jurisdictions: ["US-NY","US-CA"]) or one store or city (location); top keeps the largest rows. Returns { asOf (the day, or today), ledgerUpTo (latest transaction), groupBy, total, cards, rows: [{ key, store? { id, name, jurisdiction } for locations, cards, liability }], otherRows? }.',
   input: z.object({
     groupBy: z.enum(LIABILITY_GROUPS).default('total').describe('how to group the liability'),
     asOf: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
       .optional()
-      .describe('balances at the end of this day; default now'),
-    jurisdiction: z
-      .string()
-      .regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
+      .describe('balances at the end of this chain calendar day; default now'),
+    jurisdiction: jurisdiction.optional().describe('only this jurisdiction, e.g. US-CA'),
+    jurisdictions: z
+      .array(jurisdiction)
+      .min(1)
+      .max(60)
       .optional()
-      .describe('only this jurisdiction, e.g. US-CA'),
-    location: z.string().optional().describe('only this issuing location id'),
+      .describe('only these jurisdictions, one row each (to compare them, e.g. NY vs CA)'),
+    location: locationArgument('only cards issued at this store or city'),
+    top: z.number().int().min(1).max(100).optional().describe('only the N largest rows'),
   }),
   access: 'read',
   roles: ALL_ROLES,
   run: async (ctx, input) => {
-    const asOf = input.asOf ? toIso(parseDate(input.asOf) + DAY_MS) : undefined
-    const filterGroup = input.jurisdiction
-      ? 'jurisdiction'
-      : input.location
-        ? 'location'
+    const calendar = await chainCalendar(ctx)
+    const asOf = input.asOf ? calendar.end(input.asOf) : undefined
+    const wantedStates =
+      input.jurisdiction || input.jurisdictions
+        ? new Set([
+            ...(input.jurisdictions ?? []),
+            ...(input.jurisdiction ? [input.jurisdiction] : []),
+          ])
         : undefined
-    const groupBy = filterGroup ?? input.groupBy
-    let rows = await liabilityAsOf(ctx.database.db, { groupBy, ...(asOf ? { asOf } : {}) })
-    const wanted = input.jurisdiction ?? input.location
-    if (wanted) rows = rows.filter((r) => r.key === wanted)
+    const location = input.location
+      ? await resolveLocation(ctx.database, input.location)
+      : undefined
+    const filtered = wantedStates !== undefined || location !== undefined
+    if (filtered && !['total', 'location', 'jurisdiction'].includes(input.groupBy))
+      throw new GiftCardError(
+        'INVALID_INPUT',
+        `groupBy ${input.groupBy} cannot be combined with a jurisdiction or location filter; group by total, location or jurisdiction`,
+      )
+    // With a filter, "total" shows one row per filtered state or store.
+    const groupBy =
+      filtered && input.groupBy === 'total'
+        ? location
+          ? 'location'
+          : 'jurisdiction'
+        : input.groupBy
+    const directory = await storeDirectory(ctx.database)
+    let rows: LiabilityRow[]
+    if (filtered) {
+      // Stores are the finest grain both filters share: filter them, then group as asked.
+      const byStore = await liabilityAsOf(ctx.database.db, {
+        groupBy: 'location',
+        ...(asOf ? { asOf } : {}),
+      })
+      const kept = byStore.filter((r) => {
+        const store = directory.get(r.key)
+        if (!store) return false
+        if (location && !location.ids.includes(r.key)) return false
+        return !wantedStates || wantedStates.has(store.jurisdiction)
+      })
+      rows = groupBy === 'location' ? kept : regroupByJurisdiction(kept, directory)
+      // A state asked for with nothing outstanding is a row of zero, not a missing one.
+      if (groupBy === 'jurisdiction' && wantedStates)
+        for (const state of wantedStates)
+          if (!rows.some((r) => r.key === state))
+            rows.push({ key: state, cards: 0, liabilityCents: 0 })
+    } else rows = await liabilityAsOf(ctx.database.db, { groupBy, ...(asOf ? { asOf } : {}) })
     const total = rows.reduce((s, r) => s + r.liabilityCents, 0)
+    const cards = rows.reduce((s, r) => s + r.cards, 0)
+    const shown = input.top ? rows.slice(0, input.top) : rows
+    const others = rows.slice(shown.length)
     return {
-      asOf: input.asOf ?? 'now',
+      asOf: input.asOf ?? calendar.today(),
+      ledgerUpTo: await ledgerUpTo(ctx),
+      timezone: calendar.timezone,
       groupBy,
-      ...(wanted ? { filter: wanted } : {}),
+      ...(wantedStates ? { jurisdictions: [...wantedStates] } : {}),
+      ...(location ? { location: { query: location.query, stores: location.stores } } : {}),
       total: money(total),
-      cards: rows.reduce((s, r) => s + r.cards, 0),
-      rows: rows.map((r) => ({ key: r.key, cards: r.cards, liability: money(r.liabilityCents) })),
+      cards,
+      rows: shown.map((r) => ({
+        key: r.key,
+        ...(groupBy === 'location'
+          ? { store: storeView(directory, r.key === 'unknown' ? null : r.key) }
+          : {}),
+        cards: r.cards,
+        liability: money(r.liabilityCents),
+      })),
+      ...(others.length > 0
+        ? {
+            otherRows: {
+              rows: others.length,
+              cards: others.reduce((s, r) => s + r.cards, 0),
+              liability: money(others.reduce((s, r) => s + r.liabilityCents, 0)),
+            },
+          }
+        : {}),
     }
   },
 })
+
+/** Store rows summed by their store's jurisdiction, largest first. */
+function regroupByJurisdiction(
+  rows: readonly LiabilityRow[],
+  directory: ReadonlyMap<string, { jurisdiction: string }>,
+): LiabilityRow[] {
+  const sums = new Map<string, LiabilityRow>()
+  for (const r of rows) {
+    const key = directory.get(r.key)?.jurisdiction ?? 'unknown'
+    const sum = sums.get(key) ?? { key, cards: 0, liabilityCents: 0 }
+    sum.cards += r.cards
+    sum.liabilityCents += r.liabilityCents
+    sums.set(key, sum)
+  }
+  return [...sums.values()].sort(
+    (a, b) => b.liabilityCents - a.liabilityCents || a.key.localeCompare(b.key),
+  )
+}

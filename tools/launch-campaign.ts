@@ -43,6 +43,7 @@ export const launchCampaign = defineTool({
         campaignId: campaign.campaignId,
         name: campaign.name,
         audience: describeAudience(campaign.audience),
+        audienceCriteria: campaign.audience,
         targetCount: members.length,
         targetLiability: money(liability),
         predictedUptake: campaign.predictedUptake,

@@ -1,28 +1,37 @@
 import { z } from 'zod'
 import { APPROVAL_STATUSES } from '../governance/index.ts'
+import { chainCalendar } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 
 export const listApprovals = defineTool({
   name: 'list_approvals',
   title: 'List approval requests',
   description:
-    'Approval requests for write actions (card holds, releases, campaign launches), newest first: what each will do, who asked, its status (pending, approved, rejected, expired, executed, failed), who decided and the outcome. Filter by status or give one id.',
+    'Approval requests for write actions (card holds, releases, campaign launches), newest first: what each will do, who asked, its status (pending, approved, rejected, expired, executed, failed), who decided and the outcome. Filter by status and since (a chain calendar day the request was filed on or after), or give one id.',
   input: z.object({
     status: z.enum(APPROVAL_STATUSES).optional().describe('only this status'),
     approvalId: z.number().int().positive().optional().describe('just this approval'),
+    since: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+      .optional()
+      .describe('only requests filed on or after this chain calendar day'),
     limit: z.number().int().min(1).max(100).default(20).describe('requests'),
   }),
   access: 'read',
   roles: ALL_ROLES,
   run: async (ctx, input) => {
+    const calendar = await chainCalendar(ctx)
     const approvals =
       input.approvalId !== undefined
         ? [await ctx.approvals.get(input.approvalId)]
         : await ctx.approvals.list({
             ...(input.status ? { status: input.status } : {}),
+            ...(input.since ? { since: calendar.start(input.since) } : {}),
             limit: input.limit,
           })
     return {
+      ...(input.since ? { since: input.since, timezone: calendar.timezone } : {}),
       approvals: approvals.map((a) => ({
         approvalId: a.id,
         action: a.action,

@@ -1,19 +1,33 @@
 import { z } from 'zod'
-import { DAY_MS, toIso } from '../core/index.ts'
+import { DAY_MS, GiftCardError, toIso } from '../core/index.ts'
+import { chainCalendar, ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
-import { page } from './format.ts'
+import { money, page } from './format.ts'
+import { locationArgument, resolveLocation, storeDirectory, storeView } from './locations.ts'
 
 export const ALERT_STATUSES = ['open', 'confirmed', 'dismissed'] as const
+
+/** The rules the detectors raise alerts under. */
+export const ALERT_RULES = [
+  'card_testing',
+  'balance_check_enumeration',
+  'drain_after_activation',
+  'bulk_purchase',
+  'impossible_travel',
+  'reload_and_drain',
+  'refund_abuse',
+  'held_card_redemption',
+] as const
 
 export const listFraudAlerts = defineTool({
   name: 'list_fraud_alerts',
   title: 'List fraud alerts',
   description:
-    'List fraud alerts from the detectors (highest score first): rule, score 0–1, card, status and when detected. Filter by status (default open), rule, issuing location, a time window (days back) and a minimum score. Use explain_fraud_alert for the evidence of one alert.',
+    'List fraud alerts from the detectors (highest score first): rule, score 0–1, card, its issuing store, status and when detected. Filter by status (default open), rule, issuing store or city (location), a window (days back, or since a chain calendar day) and a minimum score. countBy location or rule returns counts instead of a list ("which store has the most alerts"). Use explain_fraud_alert for the evidence of one alert. Returns { status, asOf, ledgerUpTo, since?, byRule, total, items: [{ alertId, cardId, rule, score, status, detectedAt, store: { id, name, jurisdiction }, balance }] } or, with countBy, { countBy, total, counts: [{ key, store? , alerts }] }.',
   input: z.object({
     status: z.enum(ALERT_STATUSES).optional().describe('alert status; default open'),
-    rule: z.string().optional().describe('only this rule, e.g. card_testing'),
-    location: z.string().optional().describe('only cards issued at this location id'),
+    rule: z.enum(ALERT_RULES).optional().describe('only this rule, e.g. card_testing'),
+    location: locationArgument('only cards issued at this store or city'),
     days: z
       .number()
       .int()
@@ -21,48 +35,104 @@ export const listFraudAlerts = defineTool({
       .max(3650)
       .optional()
       .describe('only alerts detected in the last N days'),
+    since: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+      .optional()
+      .describe('only alerts detected on or after this chain calendar day'),
     minScore: z.number().min(0).max(1).optional().describe('smallest score'),
-    limit: z.number().int().min(1).max(100).default(20).describe('alerts per page'),
+    countBy: z
+      .enum(['location', 'rule'])
+      .optional()
+      .describe('count alerts per issuing store or per rule instead of listing them'),
+    limit: z.number().int().min(1).max(100).default(20).describe('alerts (or count rows) per page'),
     offset: z.number().int().min(0).default(0).describe('where the page starts'),
   }),
   access: 'read',
   roles: ALL_ROLES,
   run: async (ctx, input) => {
+    if (input.days !== undefined && input.since !== undefined)
+      throw new GiftCardError('INVALID_INPUT', 'give days or since, not both')
+    const calendar = await chainCalendar(ctx)
+    const location = input.location
+      ? await resolveLocation(ctx.database, input.location)
+      : undefined
+    const since = input.since
+      ? calendar.start(input.since)
+      : input.days
+        ? toIso(Date.now() - input.days * DAY_MS)
+        : undefined
     let query = ctx.database.db
       .selectFrom('fraud_alerts as a')
       .innerJoin('gift_cards as c', 'c.id', 'a.card_id')
       .where('a.status', '=', input.status ?? 'open')
     if (input.rule) query = query.where('a.rule', '=', input.rule)
-    if (input.location) query = query.where('c.issuing_location_id', '=', input.location)
-    if (input.days)
-      query = query.where('a.detected_at', '>=', toIso(Date.now() - input.days * DAY_MS))
+    if (location) query = query.where('c.issuing_location_id', 'in', location.ids)
+    if (since) query = query.where('a.detected_at', '>=', since)
     if (input.minScore !== undefined) query = query.where('a.score', '>=', input.minScore)
-    const [rows, total, byRule] = await Promise.all([
-      query
-        .select([
-          'a.id',
-          'a.card_id',
-          'a.rule',
-          'a.score',
-          'a.status',
-          'a.detected_at',
-          'c.issuing_location_id',
-          'c.balance_cents',
-        ])
-        .orderBy('a.score', 'desc')
-        .orderBy('a.id')
-        .limit(input.limit)
-        .offset(input.offset)
-        .execute(),
-      query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    const [directory, upTo, byRule, total] = await Promise.all([
+      storeDirectory(ctx.database),
+      ledgerUpTo(ctx),
       query
         .select(['a.rule', (eb) => eb.fn.countAll<number>().as('n')])
         .groupBy('a.rule')
         .execute(),
+      query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ])
-    return {
+    const head = {
       status: input.status ?? 'open',
+      asOf: calendar.today(),
+      ledgerUpTo: upTo,
+      ...(since
+        ? { since: input.since ?? calendar.dayOf(since), timezone: calendar.timezone }
+        : {}),
+      ...(location ? { location: { query: location.query, stores: location.stores } } : {}),
       byRule: Object.fromEntries(byRule.map((r) => [r.rule, Number(r.n)])),
+    }
+    if (input.countBy) {
+      const counts =
+        input.countBy === 'rule'
+          ? byRule.map((r) => ({ key: r.rule, alerts: Number(r.n) }))
+          : (
+              await query
+                .select(['c.issuing_location_id as key', (eb) => eb.fn.countAll<number>().as('n')])
+                .groupBy('c.issuing_location_id')
+                .execute()
+            ).map((r) => ({
+              key: r.key ?? 'unknown',
+              store: storeView(directory, r.key),
+              alerts: Number(r.n),
+            }))
+      counts.sort((a, b) => b.alerts - a.alerts || a.key.localeCompare(b.key))
+      return {
+        ...head,
+        countBy: input.countBy,
+        ...page(
+          counts.slice(input.offset, input.offset + input.limit),
+          counts.length,
+          input.offset,
+        ),
+        alerts: Number(total.n),
+      }
+    }
+    const rows = await query
+      .select([
+        'a.id',
+        'a.card_id',
+        'a.rule',
+        'a.score',
+        'a.status',
+        'a.detected_at',
+        'c.issuing_location_id',
+        'c.balance_cents',
+      ])
+      .orderBy('a.score', 'desc')
+      .orderBy('a.id')
+      .limit(input.limit)
+      .offset(input.offset)
+      .execute()
+    return {
+      ...head,
       ...page(
         rows.map((r) => ({
           alertId: Number(r.id),
@@ -71,8 +141,8 @@ export const listFraudAlerts = defineTool({
           score: r.score,
           status: r.status,
           detectedAt: r.detected_at,
-          location: r.issuing_location_id,
-          balanceCents: r.balance_cents,
+          store: storeView(directory, r.issuing_location_id),
+          balance: money(Number(r.balance_cents)),
         })),
         Number(total.n),
         input.offset,

@@ -4,7 +4,10 @@ import { activeHold, placeHold } from '../governance/index.ts'
 import { defineTool, LOSS_PREVENTION, type ToolContext } from './define-tool.ts'
 import { money, resolveCard } from './format.ts'
 
-const args = z.object({ cardId: z.string(), reason: z.string() })
+const args = z.object({ cardId: z.string(), reason: z.string().nullable().default(null) })
+
+/** What an approval says when the requester gave no reason: nothing is made up for them. */
+export const NO_REASON_GIVEN = 'no reason given'
 
 async function alertCard(ctx: ToolContext, alertId: number): Promise<string> {
   const alert = await ctx.database.db
@@ -20,9 +23,9 @@ export const placeCardHold = defineTool({
   name: 'place_card_hold',
   title: 'Place a hold on a gift card',
   description:
-    'Request a hold on a gift card (freezes its balance at the POS) for a stated reason, such as a fraud alert. It does not act at once: it files an approval request that a manager other than the requester must approve; report the approval id and that it is pending.',
+    'Request a hold on a gift card (freezes its balance at the POS). Only for an imperative request ("hold 4821"); a question ("is there a hold on 4821?") is list_card_holds. Pass reason only as the person\'s own words, verbatim; omit it when they gave none (the approval then says no reason given). It does not act at once: it files an approval request that a manager other than the requester must approve; report the approval id and that it is pending.',
   input: z.object({
-    card: z.string().min(1).optional().describe('card id or last 4 digits'),
+    card: z.string().min(1).max(40).optional().describe('card id or last 4 digits'),
     alertId: z
       .number()
       .int()
@@ -31,9 +34,9 @@ export const placeCardHold = defineTool({
       .describe('instead of card: the fraud alert whose card to hold'),
     reason: z
       .string()
-      .min(3)
       .max(500)
-      .describe('why the card should be held, e.g. the fraud alert'),
+      .optional()
+      .describe("the person's own words, verbatim; omit when they gave no reason"),
   }),
   access: 'write',
   roles: LOSS_PREVENTION,
@@ -69,11 +72,14 @@ export const placeCardHold = defineTool({
       score: a.score,
       reason: (JSON.parse(a.evidence) as { reason?: string }).reason ?? null,
     }))
+    // An empty reason is no reason; any other is kept exactly as typed.
+    const reason = input.reason === undefined || input.reason === '' ? null : input.reason
     return {
-      args: { cardId: card.id, reason: input.reason },
-      reason: input.reason,
-      summary: `Hold card ${card.id} (…${card.gan_last4}, balance ${formatCents(card.balance_cents)}): ${input.reason}`,
+      args: { cardId: card.id, reason },
+      reason,
+      summary: `Hold card ${card.id} (…${card.gan_last4}, balance ${formatCents(card.balance_cents)}): ${reason ?? NO_REASON_GIVEN}`,
       details: {
+        reason: reason ?? NO_REASON_GIVEN,
         cardId: card.id,
         last4: card.gan_last4,
         balance: money(card.balance_cents),

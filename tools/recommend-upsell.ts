@@ -31,6 +31,7 @@ export const recommendUpsell = defineTool({
     orderId: z
       .string()
       .min(1)
+      .max(120)
       .default('agent-preview')
       .describe('the POS order id; default a preview'),
   }),

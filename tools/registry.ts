@@ -9,6 +9,8 @@ import { getGiftCard } from './get-gift-card.ts'
 import { getLiability } from './get-liability.ts'
 import { launchCampaign } from './launch-campaign.ts'
 import { listApprovals } from './list-approvals.ts'
+import { listCampaigns } from './list-campaigns.ts'
+import { listCardHolds } from './list-card-holds.ts'
 import { listFraudAlerts } from './list-fraud-alerts.ts'
 import { placeCardHold } from './place-card-hold.ts'
 import { productAffinity } from './product-affinity.ts'
@@ -35,8 +37,10 @@ export const TOOLS: readonly AnyTool[] = [
   productAffinity,
   recommendUpsell,
   draftCampaign,
+  listCampaigns,
   getAuditLog,
   listApprovals,
+  listCardHolds,
   placeCardHold,
   releaseCardHold,
   launchCampaign,

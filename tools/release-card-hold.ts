@@ -3,17 +3,22 @@ import { formatCents, GiftCardError } from '../core/index.ts'
 import { activeHold, releaseHold } from '../governance/index.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
 import { money, resolveCard } from './format.ts'
+import { NO_REASON_GIVEN } from './place-card-hold.ts'
 
-const args = z.object({ cardId: z.string(), reason: z.string() })
+const args = z.object({ cardId: z.string(), reason: z.string().nullable().default(null) })
 
 export const releaseCardHold = defineTool({
   name: 'release_card_hold',
   title: 'Release a hold on a gift card',
   description:
-    "Request the release of a card's active hold (its balance is restored at the POS), with a reason. It files an approval request that a manager other than the requester must approve; report the approval id and that it is pending.",
+    "Request the release of a card's active hold (its balance is restored at the POS). Pass reason only as the person's own words, verbatim; omit it when they gave none. It files an approval request that a manager other than the requester must approve; report the approval id and that it is pending.",
   input: z.object({
-    card: z.string().min(1).describe('card id or last 4 digits'),
-    reason: z.string().min(3).max(500).describe('why the hold can be lifted'),
+    card: z.string().min(1).max(40).describe('card id or last 4 digits'),
+    reason: z
+      .string()
+      .max(500)
+      .optional()
+      .describe("why the hold can be lifted, in the person's own words; omit when they gave none"),
   }),
   access: 'write',
   roles: LOSS_PREVENTION,
@@ -21,24 +26,37 @@ export const releaseCardHold = defineTool({
     const card = await resolveCard(ctx, input.card)
     const hold = await activeHold(ctx.database, card.id)
     if (!hold) throw new GiftCardError('CONFLICT', `card ${card.id} has no active hold to release`)
+    // An empty reason is no reason; any other is kept exactly as typed.
+    const reason = input.reason === undefined || input.reason === '' ? null : input.reason
     return {
-      args: { cardId: card.id, reason: input.reason },
-      reason: input.reason,
-      summary: `Release hold #${hold.id} on card ${card.id} (…${card.gan_last4}, ${formatCents(hold.amount_cents)} held): ${input.reason}`,
+      args: { cardId: card.id, reason },
+      reason,
+      summary: `Release hold #${hold.id} on card ${card.id} (…${card.gan_last4}, ${formatCents(hold.amount_cents)} held): ${reason ?? NO_REASON_GIVEN}`,
       details: {
+        reason: reason ?? NO_REASON_GIVEN,
         cardId: card.id,
         last4: card.gan_last4,
         holdId: Number(hold.id),
         held: money(hold.amount_cents),
         heldSince: hold.placed_at,
-        holdReason: hold.reason,
+        holdReason: hold.reason === '' ? NO_REASON_GIVEN : hold.reason,
       },
     }
   },
   executor: ({ connector }) => ({
-    apply: (database, trx, raw, { approvalId }) => {
+    apply: async (database, trx, raw, { approvalId }) => {
       const a = args.parse(raw)
-      return releaseHold(database, trx, connector, { cardId: a.cardId, approvalId })
+      const request = await trx
+        .selectFrom('approval_requests')
+        .select('requested_by')
+        .where('id', '=', approvalId)
+        .executeTakeFirstOrThrow()
+      return releaseHold(database, trx, connector, {
+        cardId: a.cardId,
+        approvalId,
+        reason: a.reason,
+        releasedBy: request.requested_by,
+      })
     },
   }),
 })

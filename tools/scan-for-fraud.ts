@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { saveAlerts, scanLedger } from '../analytics/index.ts'
 import { DAY_MS, toIso } from '../core/index.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
+import { locationArgument, resolveLocation } from './locations.ts'
 
 export const scanForFraud = defineTool({
   name: 'scan_for_fraud',
@@ -16,10 +17,7 @@ export const scanForFraud = defineTool({
       .max(3650)
       .default(30)
       .describe('scan the last N days of transactions'),
-    location: z
-      .string()
-      .optional()
-      .describe('only report alerts on cards issued at this location id'),
+    location: locationArgument('only report alerts on cards issued at this store or city'),
     top: z.number().int().min(0).max(50).default(10).describe('how many alerts to list'),
   }),
   access: 'read',
@@ -27,14 +25,17 @@ export const scanForFraud = defineTool({
   roles: LOSS_PREVENTION,
   run: async (ctx, input) => {
     const since = toIso(Date.now() - input.days * DAY_MS)
+    const location = input.location
+      ? await resolveLocation(ctx.database, input.location)
+      : undefined
     let alerts = await scanLedger(ctx.database, { since })
-    if (input.location) {
+    if (location) {
       const cards = new Set(
         (
           await ctx.database.db
             .selectFrom('gift_cards')
             .select('id')
-            .where('issuing_location_id', '=', input.location)
+            .where('issuing_location_id', 'in', location.ids)
             .execute()
         ).map((c) => c.id),
       )
@@ -45,7 +46,7 @@ export const scanForFraud = defineTool({
     for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1
     return {
       since,
-      ...(input.location ? { location: input.location } : {}),
+      ...(location ? { location: { query: location.query, stores: location.stores } } : {}),
       alerts: alerts.length,
       newAlerts: stored,
       byRule,

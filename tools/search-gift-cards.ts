@@ -2,12 +2,21 @@ import { z } from 'zod'
 import { CARD_STATUSES, DAY_MS, toIso } from '../core/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { cardView, page } from './format.ts'
+import { locationArgument, resolveLocation, storeDirectory, storeView } from './locations.ts'
+
+/** How a page of cards is ordered. */
+export const CARD_SORTS = [
+  'balance_desc',
+  'balance_asc',
+  'issued_desc',
+  'last_activity_desc',
+] as const
 
 export const searchGiftCards = defineTool({
   name: 'search_gift_cards',
   title: 'Search gift cards',
   description:
-    'Find gift cards by last 4 digits, status, issuing location, jurisdiction, balance range or inactivity. Returns a page of cards (largest balance first) and the total count; pass nextOffset to get more.',
+    'Find gift cards by last 4 digits, status, issuing store or city (location), jurisdiction, balance range or inactivity. Returns a page of cards (sort: balance_desc by default, balance_asc, issued_desc newest first, last_activity_desc) and the total count; pass nextOffset to get more. Returns { total, items: [{ cardId, last4, status, balance, store: { id, name, jurisdiction }, issuedAt, lastActivityAt, … }], nextOffset? }.',
   input: z.object({
     last4: z
       .string()
@@ -15,7 +24,7 @@ export const searchGiftCards = defineTool({
       .optional()
       .describe('last 4 digits of the card number'),
     status: z.enum(CARD_STATUSES).optional().describe('card status'),
-    location: z.string().optional().describe('issuing location id'),
+    location: locationArgument('issuing store or city'),
     jurisdiction: z
       .string()
       .regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
@@ -27,20 +36,25 @@ export const searchGiftCards = defineTool({
       .number()
       .int()
       .min(1)
+      .max(3650)
       .optional()
       .describe('no load or redemption for at least this many days'),
+    sort: z.enum(CARD_SORTS).default('balance_desc').describe('order of the page'),
     limit: z.number().int().min(1).max(100).default(20).describe('cards per page'),
     offset: z.number().int().min(0).default(0).describe('where the page starts'),
   }),
   access: 'read',
   roles: ALL_ROLES,
   run: async (ctx, input) => {
+    const location = input.location
+      ? await resolveLocation(ctx.database, input.location)
+      : undefined
     let query = ctx.database.db
       .selectFrom('gift_cards as c')
       .leftJoin('locations as l', 'l.id', 'c.issuing_location_id')
     if (input.last4) query = query.where('c.gan_last4', '=', input.last4)
     if (input.status) query = query.where('c.status', '=', input.status)
-    if (input.location) query = query.where('c.issuing_location_id', '=', input.location)
+    if (location) query = query.where('c.issuing_location_id', 'in', location.ids)
     if (input.jurisdiction) query = query.where('l.jurisdiction', '=', input.jurisdiction)
     if (input.minBalanceCents !== undefined)
       query = query.where('c.balance_cents', '>=', input.minBalanceCents)
@@ -55,20 +69,37 @@ export const searchGiftCards = defineTool({
         ]),
       )
     }
-    const [rows, total] = await Promise.all([
-      query
-        .selectAll('c')
-        .orderBy('c.balance_cents', 'desc')
-        .orderBy('c.id')
-        .limit(input.limit)
-        .offset(input.offset)
-        .execute(),
+    let ordered = query.selectAll('c')
+    switch (input.sort) {
+      case 'balance_desc':
+        ordered = ordered.orderBy('c.balance_cents', 'desc')
+        break
+      case 'balance_asc':
+        ordered = ordered.orderBy('c.balance_cents', 'asc')
+        break
+      case 'issued_desc':
+        ordered = ordered.orderBy('c.issued_at', 'desc')
+        break
+      case 'last_activity_desc':
+        // Never-used cards last, on both engines (nulls sort differently by default).
+        ordered = ordered
+          .orderBy((eb) => eb.case().when('c.last_activity_at', 'is', null).then(1).else(0).end())
+          .orderBy('c.last_activity_at', 'desc')
+        break
+    }
+    const [rows, total, directory] = await Promise.all([
+      ordered.orderBy('c.id').limit(input.limit).offset(input.offset).execute(),
       query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      storeDirectory(ctx.database),
     ])
-    return page(
-      rows.map((c) => cardView(c)),
-      Number(total.n),
-      input.offset,
-    )
+    return {
+      sort: input.sort,
+      ...(location ? { location: { query: location.query, stores: location.stores } } : {}),
+      ...page(
+        rows.map((c) => cardView(c, storeView(directory, c.issuing_location_id))),
+        Number(total.n),
+        input.offset,
+      ),
+    }
   },
 })

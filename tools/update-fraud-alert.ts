@@ -6,30 +6,38 @@ export const updateFraudAlert = defineTool({
   name: 'update_fraud_alert',
   title: 'Confirm or dismiss a fraud alert',
   description:
-    'Triage a fraud alert: confirm it (real fraud) or dismiss it (false positive), with a note. A direct, audited change for loss prevention and managers; it does not hold the card (use place_card_hold for that).',
+    "Triage a fraud alert: confirm it (real fraud) or dismiss it (false positive). Pass note only as the person's own words, verbatim (kept as given in the alert and the audit log); omit it when they gave none. A direct, audited change for loss prevention and managers; it does not hold the card (use place_card_hold for that). Returns { alertId, cardId, rule, previousStatus, status, changed, note, by }.",
   input: z.object({
     alertId: z.number().int().positive().describe('the alert id'),
     status: z
       .enum(['confirmed', 'dismissed'])
       .describe('confirmed (fraud) or dismissed (false positive)'),
-    note: z.string().max(500).optional().describe('why'),
+    note: z
+      .string()
+      .max(500)
+      .optional()
+      .describe("why, in the person's own words, verbatim; omit when they gave none"),
   }),
   access: 'direct',
   roles: LOSS_PREVENTION,
   run: async (ctx, input) => {
     const alert = await ctx.database.db
       .selectFrom('fraud_alerts')
-      .select(['id', 'status', 'card_id', 'rule'])
+      .select(['id', 'status', 'card_id', 'rule', 'note'])
       .where('id', '=', input.alertId)
       .executeTakeFirst()
     if (!alert) throw new GiftCardError('NOT_FOUND', `no fraud alert #${input.alertId}`)
     const changed = alert.status !== input.status
-    if (changed)
+    // A note is kept whenever one is given (also on an alert already in that status); a status
+    // change without one leaves no note of the earlier decision on the alert.
+    const given = input.note === '' ? undefined : input.note
+    const note = given ?? (changed ? null : alert.note)
+    if (changed || given !== undefined)
       await ctx.database.db
         .updateTable('fraud_alerts')
         .set({
           status: input.status,
-          note: input.note ?? null,
+          note,
           updated_by: ctx.actor.id,
           updated_at: toIso(Date.now()),
         })
@@ -42,6 +50,7 @@ export const updateFraudAlert = defineTool({
       previousStatus: alert.status,
       status: input.status,
       changed,
+      note,
       by: ctx.actor.id,
     }
   },

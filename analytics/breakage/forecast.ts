@@ -27,6 +27,17 @@ export type MonthForecast = {
   breakageRecognisedCents: number
 }
 
+/** The run-off of one group of open cards (a jurisdiction, an occasion, a segment). */
+export type GroupForecast = {
+  key: string
+  openCards: number
+  outstandingCents: number
+  /** Expected redemptions in each month of the horizon, in the forecast's order. */
+  monthlyCents: number[]
+  /** Of the group's outstanding balance: the amount expected never to be redeemed. */
+  breakageCents: number
+}
+
 export type BreakageForecast = {
   id?: number
   modelVersion: string
@@ -50,6 +61,8 @@ export type BreakageForecast = {
     neverRedeemed: number
     confidence: number
   }[]
+  /** With `groupOf`: the same model run off each group's cards (point estimates). */
+  groups?: GroupForecast[]
 }
 
 const BOOTSTRAP = 200
@@ -62,7 +75,14 @@ const BOOTSTRAP = 200
  */
 export async function forecastBreakage(
   database: Database,
-  options: { asOf?: string; horizonMonths?: number; store?: boolean; topCards?: number } = {},
+  options: {
+    asOf?: string
+    horizonMonths?: number
+    store?: boolean
+    topCards?: number
+    /** The group of each open card (by id): the forecast is also run off group by group. */
+    groupOf?: (cardId: string) => string
+  } = {},
 ): Promise<BreakageForecast> {
   const horizon = options.horizonMonths ?? 12
   const asOfMs = startOfMonth(options.asOf ? parseDate(options.asOf) : Date.now())
@@ -135,6 +155,29 @@ export async function forecastBreakage(
     }
   })
 
+  let groups: GroupForecast[] | undefined
+  if (options.groupOf) {
+    const members = new Map<string, OpenCard[]>()
+    for (const card of history.openCards) {
+      const key = options.groupOf(card.id)
+      const list = members.get(key)
+      if (list) list.push(card)
+      else members.set(key, [card])
+    }
+    groups = [...members].map(([key, cards]) => {
+      const run = runOff(model, startingMass(cards), history.cutoffMonth, horizon)
+      const outstandingCents = cards.reduce((sum, c) => sum + c.balance, 0)
+      return {
+        key,
+        openCards: cards.length,
+        outstandingCents,
+        monthlyCents: run.monthly.map((m) => Math.round(m)),
+        breakageCents: Math.round(Math.max(0, outstandingCents - run.ultimateRedeemed)),
+      }
+    })
+    groups.sort((a, b) => b.outstandingCents - a.outstandingCents || a.key.localeCompare(b.key))
+  }
+
   const ultimateBreakage = outstandingBreakage
   const forecast: BreakageForecast = {
     modelVersion: MODEL_VERSION,
@@ -149,6 +192,7 @@ export async function forecastBreakage(
     outstandingBreakageRate: outstanding > 0 ? outstandingBreakage / outstanding : 0,
     outstandingBreakageCents: Math.round(outstandingBreakage),
     cardRisks,
+    ...(groups ? { groups } : {}),
   }
   if (options.store ?? true) {
     const row = await database.db

@@ -10,10 +10,22 @@ export function sampleCalls(
 ): { tool: string; args: Record<string, unknown>; has: string }[] {
   return [
     { tool: 'get_gift_card', args: { card: fixture.piiCard }, has: 'balance' },
-    { tool: 'search_gift_cards', args: { minBalanceCents: 1000, limit: 5 }, has: 'items' },
-    { tool: 'get_liability', args: { groupBy: 'jurisdiction' }, has: 'total' },
-    { tool: 'forecast_breakage', args: { horizonMonths: 3, topCards: 3 }, has: 'monthly' },
-    { tool: 'list_fraud_alerts', args: { limit: 5 }, has: 'byRule' },
+    {
+      tool: 'search_gift_cards',
+      args: { minBalanceCents: 1000, sort: 'issued_desc', limit: 5 },
+      has: 'items',
+    },
+    {
+      tool: 'get_liability',
+      args: { groupBy: 'jurisdiction', jurisdictions: ['US-NY', 'US-CA'], top: 2 },
+      has: 'ledgerUpTo',
+    },
+    {
+      tool: 'forecast_breakage',
+      args: { horizonMonths: 3, topCards: 3, groupBy: 'jurisdiction' },
+      has: 'groups',
+    },
+    { tool: 'list_fraud_alerts', args: { limit: 5, countBy: 'rule' }, has: 'byRule' },
     { tool: 'scan_for_fraud', args: { days: 120, top: 3 }, has: 'byRule' },
     { tool: 'explain_fraud_alert', args: { card: fixture.piiCard }, has: 'triggeringEvents' },
     {
@@ -22,7 +34,11 @@ export function sampleCalls(
       has: 'status',
     },
     { tool: 'segment_purchasers', args: {}, has: 'byOccasion' },
-    { tool: 'find_dormant_cards', args: { minDays: 60, limit: 5 }, has: 'dormantCards' },
+    {
+      tool: 'find_dormant_cards',
+      args: { minDays: 60, sort: 'balance_desc', limit: 5 },
+      has: 'dormantCards',
+    },
     { tool: 'escheatment_report', args: { horizonMonths: 120 }, has: 'jurisdictions' },
     { tool: 'product_affinity', args: { level: 'sku', limit: 50 }, has: 'items' },
     {
@@ -39,8 +55,10 @@ export function sampleCalls(
       args: { audience: { minDaysInactive: 60, minBalanceCents: 100 } },
       has: 'campaignId',
     },
+    { tool: 'list_campaigns', args: { limit: 5 }, has: 'counts' },
     { tool: 'get_audit_log', args: { limit: 5, verify: true }, has: 'chain' },
-    { tool: 'list_approvals', args: {}, has: 'approvals' },
+    { tool: 'list_approvals', args: { since: '2020-01-01' }, has: 'approvals' },
+    { tool: 'list_card_holds', args: { status: 'active' }, has: 'activeHolds' },
     {
       tool: 'place_card_hold',
       args: { card: fixture.piiCard, reason: 'contract test' },
@@ -97,6 +115,73 @@ export function toolContract(
     const outcome = await adapter().call('get_gift_card', { card: 'gc_nosuchcard' }, ACTORS.analyst)
     expect(outcome).toMatchObject({ ok: false, error: { code: 'CARD_NOT_FOUND' } })
     expect(outcome.error?.message).toContain('gc_nosuchcard')
+  })
+
+  it('lets every role read the holds and campaigns', async () => {
+    for (const actor of [ACTORS.analyst, ACTORS.lp, ACTORS.manager]) {
+      for (const tool of ['list_card_holds', 'list_campaigns']) {
+        const outcome = await adapter().call(tool, {}, actor)
+        expect(outcome.ok, `${tool} as ${actor.role}`).toBe(true)
+      }
+    }
+  })
+
+  it('names the closest stores when a location is unknown, and takes one with a typo', async () => {
+    const { database } = setup()
+    const outcome = await adapter().call(
+      'search_gift_cards',
+      { location: 'Atlantis Galleria' },
+      ACTORS.analyst,
+    )
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'LOCATION_NOT_FOUND' } })
+    expect(outcome.error?.message).toMatch(/closest are .*\(loc_\d{3}/)
+    const store = await database.db
+      .selectFrom('locations')
+      .select(['id', 'name', 'city'])
+      .where('name', '=', (eb) => eb.ref('city'))
+      .orderBy('id')
+      .executeTakeFirstOrThrow()
+    // One letter dropped from the city: still that city's stores.
+    const typo = `${store.city.slice(0, 2)}${store.city.slice(3)}`
+    const found = (await adapter().call(
+      'find_dormant_cards',
+      { location: typo, minDays: 30, limit: 3 },
+      ACTORS.analyst,
+    )) as AdapterOutcome & {
+      data: { location: { stores: { id: string }[] }; items: { store: { id: string } }[] }
+    }
+    expect(found.ok).toBe(true)
+    expect(found.data.location.stores.map((s) => s.id)).toContain(store.id)
+    const ids = found.data.location.stores.map((s) => s.id)
+    for (const item of found.data.items) expect(ids).toContain(item.store.id)
+  })
+
+  it('forecasts without storing anything unless asked to save', async () => {
+    const { database } = setup()
+    const count = async () =>
+      Number(
+        (
+          await database.db
+            .selectFrom('forecasts')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
+    const before = await count()
+    const read = (await adapter().call(
+      'forecast_breakage',
+      { horizonMonths: 2, topCards: 0 },
+      ACTORS.analyst,
+    )) as AdapterOutcome & { data: { forecastId: number | null } }
+    expect(read.data.forecastId).toBeNull()
+    expect(await count()).toBe(before)
+    const saved = (await adapter().call(
+      'forecast_breakage',
+      { horizonMonths: 2, topCards: 0, save: true },
+      ACTORS.analyst,
+    )) as AdapterOutcome & { data: { forecastId: number | null } }
+    expect(saved.data.forecastId).toEqual(expect.any(Number))
+    expect(await count()).toBe(before + 1)
   })
 
   it('names the field of a bad argument', async () => {

@@ -47,7 +47,16 @@ for (const dialect of DIALECTS) {
       const database = await fresh()
       const again = await migrateToLatest(database.db, database.adapter, database.searchPath)
       expect(again.applied).toEqual([])
-      expect(again.current).toBe('0005-ledger-cover')
+      expect(again.current).toBe('0007-hold-releases')
+    })
+
+    it('keeps who released a hold, why, and under which approval (0007)', async () => {
+      const database = await fresh()
+      const tables = await database.db.introspection.getTables()
+      const holds = tables.find((t) => t.name === 'card_holds')
+      expect(holds?.columns.map((c) => c.name)).toEqual(
+        expect.arrayContaining(['released_by', 'release_reason', 'release_approval_id']),
+      )
     })
 
     it('enforces the idempotency key of transactions and the non-negative balance', async () => {

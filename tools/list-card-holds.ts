@@ -1,0 +1,87 @@
+import { z } from 'zod'
+import { listHolds } from '../governance/index.ts'
+import { chainCalendar } from './chain-calendar.ts'
+import { ALL_ROLES, defineTool } from './define-tool.ts'
+import { money, page, resolveCard } from './format.ts'
+import { storeDirectory, storeView } from './locations.ts'
+
+/** Hold statuses a person can ask about. */
+export const HOLD_STATUSES = ['active', 'released'] as const
+
+export const listCardHolds = defineTool({
+  name: 'list_card_holds',
+  title: 'List card holds',
+  description:
+    'Card holds, newest first: answers "is there a hold on 4821?", "why is gc_… on hold?", "who put the hold on … and why?", "how many holds are active?". A read: it never files anything. Filter by status (active or released; default both), card (id or last 4 digits: every card ending in them), placedBy (the actor who asked) and since (a chain calendar day). Returns { activeHolds, releasedHolds, total, items: [{ holdId, cardId, last4, store: { id, name, jurisdiction }, status, reason (the requester\'s words verbatim, null when none was given), amountHeld, requestedBy, approvedBy, approvalId, placedAt, releasedAt, releasedBy, releaseApprovedBy, releaseReason, releaseApprovalId }], nextOffset? }.',
+  input: z.object({
+    status: z.enum(HOLD_STATUSES).optional().describe('active or released; default both'),
+    card: z
+      .string()
+      .trim()
+      .min(1)
+      .max(40)
+      .optional()
+      .describe('card id (gc_…) or last 4 digits (holds on every card ending in them)'),
+    placedBy: z
+      .string()
+      .trim()
+      .min(1)
+      .max(120)
+      .optional()
+      .describe('only holds requested by this actor id, e.g. slack:U123'),
+    since: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+      .optional()
+      .describe('only holds placed on or after this chain calendar day, YYYY-MM-DD'),
+    limit: z.number().int().min(1).max(100).default(20).describe('holds per page'),
+    offset: z.number().int().min(0).default(0).describe('where the page starts'),
+  }),
+  access: 'read',
+  roles: ALL_ROLES,
+  run: async (ctx, input) => {
+    const calendar = await chainCalendar(ctx)
+    const digits = input.card?.replace(/^(?:x+|\*+|…|\.\.\.)/i, '')
+    const byLast4 = digits !== undefined && /^\d{4}$/.test(digits)
+    const card = input.card && !byLast4 ? await resolveCard(ctx, input.card) : undefined
+    const [result, directory] = await Promise.all([
+      listHolds(ctx.database, {
+        ...(input.status ? { status: input.status } : {}),
+        ...(card ? { cardId: card.id } : {}),
+        ...(byLast4 ? { last4: digits } : {}),
+        ...(input.placedBy ? { placedBy: input.placedBy } : {}),
+        ...(input.since ? { since: calendar.start(input.since) } : {}),
+        limit: input.limit,
+        offset: input.offset,
+      }),
+      storeDirectory(ctx.database),
+    ])
+    return {
+      ...(input.since ? { since: input.since, timezone: calendar.timezone } : {}),
+      activeHolds: result.active,
+      releasedHolds: result.released,
+      ...page(
+        result.holds.map((h) => ({
+          holdId: h.holdId,
+          cardId: h.cardId,
+          last4: h.last4,
+          store: storeView(directory, h.storeId),
+          status: h.status,
+          reason: h.reason,
+          amountHeld: money(h.amountCents),
+          requestedBy: h.requestedBy,
+          approvedBy: h.approvedBy,
+          approvalId: h.approvalId,
+          placedAt: h.placedAt,
+          releasedAt: h.releasedAt,
+          releasedBy: h.releasedBy,
+          releaseApprovedBy: h.releaseApprovedBy,
+          releaseReason: h.releaseReason,
+          releaseApprovalId: h.releaseApprovalId,
+        })),
+        result.total,
+        input.offset,
+      ),
+    }
+  },
+})
