@@ -8,7 +8,12 @@ import { Command } from '@langchain/langgraph'
 import { type Config, formatCents, type Logger } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 import type { Approval, Decision } from '../governance/index.ts'
-import { createToolkit, type PendingApproval, type Toolkit } from '../tools/index.ts'
+import {
+  createToolkit,
+  loadChainVocabulary,
+  type PendingApproval,
+  type Toolkit,
+} from '../tools/index.ts'
 import { createCheckpointer } from './checkpointer.ts'
 import {
   type AgentGraph,
@@ -19,6 +24,7 @@ import {
 } from './graph.ts'
 import { chooseModel, type ModelChoice } from './models.ts'
 import { textOf } from './planner/offline-model.ts'
+import type { Vocabulary } from './planner/vocabulary.ts'
 
 export type TurnResult = {
   threadId: string
@@ -58,11 +64,15 @@ export function describeOutcome(approval: Approval): string {
  * that every face (terminal, Slack, evals) talks to by thread id.
  */
 export class Agent {
+  /** When the planner last read the chain's stores (they are read again after a minute). */
+  #vocabularyReadAt = 0
+
   private constructor(
     readonly toolkit: Toolkit,
     readonly models: ModelChoice,
     private readonly graph: AgentGraph,
     private readonly closeCheckpointer: () => Promise<void>,
+    private readonly refreshVocabulary: () => Promise<void>,
   ) {}
 
   static async open(
@@ -79,7 +89,16 @@ export class Agent {
     const toolkit =
       options.toolkit ??
       createToolkit(database, config, options.logger ? { logger: options.logger } : {})
-    const models = options.models ?? chooseModel(config)
+    const chosen = options.models ?? chooseModel(config)
+    // The planner reads the chain's stores and calendar; the object is updated in place.
+    const vocabulary: Vocabulary = { ...chosen.planner.vocabulary, stores: [] }
+    const refresh = async () => {
+      const read = await loadChainVocabulary(database, config)
+      vocabulary.stores = read.stores
+      vocabulary.timezone = read.timezone
+    }
+    await refresh()
+    const models: ModelChoice = { ...chosen, planner: chosen.planner.withVocabulary(vocabulary) }
     const checkpointer = await createCheckpointer(database)
     const graph = buildAgentGraph({
       executor: toolkit.executor,
@@ -89,7 +108,7 @@ export class Agent {
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.inspect ? { inspect: options.inspect } : {}),
     })
-    return new Agent(toolkit, models, graph, checkpointer.close)
+    return new Agent(toolkit, models, graph, checkpointer.close, refresh)
   }
 
   /** The model answering first: the configured LLM, or the offline planner. */
@@ -99,6 +118,10 @@ export class Agent {
 
   /** One turn: the person's message in, the reply (and any approval it now waits on) out. */
   async ask(text: string, thread: { threadId: string } & RunContext): Promise<TurnResult> {
+    if (Date.now() - this.#vocabularyReadAt > 60_000) {
+      await this.refreshVocabulary()
+      this.#vocabularyReadAt = Date.now()
+    }
     const config = this.#config(thread)
     const message = new HumanMessage(this.toolkit.pii.scrubText(text))
     // A new message moves the thread on: an approval still pending is reported when decided.

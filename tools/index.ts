@@ -1,6 +1,6 @@
+export * from './chain-vocabulary.ts'
 export * from './define-tool.ts'
 export * from './executor.ts'
 export * from './format.ts'
 export * from './registry.ts'
 export * from './toolkit.ts'
-export * from './chain-vocabulary.ts'
