@@ -264,16 +264,29 @@ async function checkState(
     case 'last_approval': {
       const a = await db
         .selectFrom('approval_requests')
-        .select(['status', 'action'])
+        .select(['id', 'status', 'action', 'args'])
         .where('id', '>', before.approvals)
         .orderBy('id', 'desc')
         .executeTakeFirst()
       if (!a) return `no approval was requested, expected one ${check.status}`
       if (check.action && a.action !== check.action)
         return `the approval is for ${a.action}, expected ${check.action}`
-      return a.status === check.status
+      if (a.status !== check.status) return `the approval is ${a.status}, expected ${check.status}`
+      if (check.reason === undefined) return undefined
+      const args = (typeof a.args === 'string' ? JSON.parse(a.args) : a.args) as { reason?: string }
+      if ((args.reason ?? null) !== check.reason)
+        return `the approval's reason is ${JSON.stringify(args.reason ?? null)}, expected ${JSON.stringify(check.reason)}`
+      const audit = await db
+        .selectFrom('audit_log')
+        .select('input')
+        .where('approval_id', '=', Number(a.id))
+        .orderBy('id')
+        .executeTakeFirst()
+      const input =
+        typeof audit?.input === 'string' ? audit.input : JSON.stringify(audit?.input ?? '')
+      return check.reason === null || input.includes(JSON.stringify(check.reason).slice(1, -1))
         ? undefined
-        : `the approval is ${a.status}, expected ${check.status}`
+        : `the audit row of approval #${a.id} does not keep the reason verbatim`
     }
     case 'new_approvals': {
       const rows = await db
@@ -288,12 +301,26 @@ async function checkState(
     case 'alert_status': {
       const a = await db
         .selectFrom('fraud_alerts')
-        .select('status')
+        .select(['status', 'note'])
         .where('id', '=', Number(check.alert))
         .executeTakeFirst()
-      return a?.status === check.equals
-        ? undefined
-        : `alert ${check.alert} is ${a?.status}, expected ${check.equals}`
+      if (a?.status !== check.equals)
+        return `alert ${check.alert} is ${a?.status}, expected ${check.equals}`
+      if (check.note === undefined) return undefined
+      if (a.note !== check.note)
+        return `alert ${check.alert}'s note is ${JSON.stringify(a.note)}, expected ${JSON.stringify(check.note)}`
+      const rows = await db
+        .selectFrom('audit_log')
+        .select('input')
+        .where('tool', '=', 'update_fraud_alert')
+        .orderBy('id', 'desc')
+        .limit(20)
+        .execute()
+      const escaped = JSON.stringify(check.note).slice(1, -1)
+      const kept = rows.some((r) =>
+        (typeof r.input === 'string' ? r.input : JSON.stringify(r.input)).includes(escaped),
+      )
+      return kept ? undefined : `no audit row keeps the note on alert ${check.alert} verbatim`
     }
     case 'new_campaigns': {
       let q = db.selectFrom('campaigns').select('id').where('id', '>', before.campaigns)

@@ -37,12 +37,16 @@ const stateCheck = z.discriminatedUnion('kind', [
     kind: z.literal('last_approval'),
     status: z.enum(APPROVAL_STATUSES),
     action: z.string().optional(),
+    /** The person's reason, verbatim, in the request and in its audit row; null: none given. */
+    reason: z.string().nullable().optional(),
   }),
   z.object({ kind: z.literal('new_approvals'), count: z.number().int().min(0) }),
   z.object({
     kind: z.literal('alert_status'),
     alert: z.string(),
     equals: z.enum(['open', 'confirmed', 'dismissed']),
+    /** The person's note, verbatim, on the alert and in the audit row of the change. */
+    note: z.string().optional(),
   }),
   z.object({
     kind: z.literal('new_campaigns'),

@@ -120,7 +120,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
           ]
         : []),
     ].join('\n'),
-  list_fraud_alerts: (d) => {
+  list_fraud_alerts: (d, args) => {
     if (d.countBy)
       return [
         `${n(d.alerts)} ${d.status ?? ''} fraud alerts by ${d.countBy}:`.replace('  ', ' '),
@@ -128,7 +128,11 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
           .slice(0, 20)
           .map((i: Json) => `• ${i.store ? store(i.store) : i.key}: ${n(i.alerts)}`),
       ].join('\n')
-    if (d.total === 0) return `No ${d.status ?? ''} fraud alerts match.`.replace('  ', ' ')
+    if (d.total === 0)
+      return `No ${d.status ?? ''} ${args.rule ? `${String(args.rule)} ` : ''}fraud alerts match.`.replace(
+        '  ',
+        ' ',
+      )
     const by = Object.entries((d.byRule ?? {}) as Record<string, number>)
       .map(([r, c]) => `${r} ${c}`)
       .join(', ')

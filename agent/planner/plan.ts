@@ -93,7 +93,7 @@ const GENERIC_WORDS = new Set([
 ])
 
 /** Below this the planner asks which of its two best guesses was meant. */
-export const CONFIDENCE_FLOOR = 0.45
+export const CONFIDENCE_FLOOR = 0.3
 
 const WRITES = new Set(['place_card_hold', 'release_card_hold', 'launch_campaign'])
 
@@ -162,6 +162,13 @@ const WRITE_VERB =
  * "please", a "can you" or an "I need you to"). Only such a request may plan a write.
  */
 export function isImperative(text: string): boolean {
+  // Any clause may carry the order: "alert 9 is a false positive, dismiss it".
+  return text
+    .split(/\s*(?:[,;:]|\s[-–—]+\s|\.\s|\band\b|\bso\b|\bthen\b)\s*/i)
+    .some((clause) => clause.trim() !== '' && opensWithOrder(clause))
+}
+
+function opensWithOrder(text: string): boolean {
   const t = text.trim().toLowerCase()
   const lead =
     /^(?:(?:ok|okay|yes|yeah|yep|sure|right|great|thanks|thx|hey|hi|then|now|also|and|so|pls|please|plz|kindly|asap|urgent|quick one|lp here|manager here)[,:!.-]?\s+)*(?:(?:can|could|would|will) (?:you|u|ya|we|someone)(?: please| pls)? |(?:i|we) (?:need|want|would like)(?: you)? to |let'?s |go ahead and |i'?d like (?:you )?to |time to |need to |gotta |have to |we should |you should |pls |please )?(?:also |just |now |quickly |immediately )?/
@@ -1110,6 +1117,13 @@ function byMood(intent: string, text: string, r: Reading): string {
     /^(?:(?:ok|okay|yes|pls|please|plz|can you|could you|i need you to|go ahead and|now|also|then)[,!]?\s+)*/,
     '',
   )
+  if (
+    HOLD_FAMILY.has(intent) &&
+    /\b(release|lift|remove|unfreeze|unblock)\b.{0,10}\ball\b.{0,10}\b(holds|cards)\b|\ball (the )?holds\b.{0,15}\b(release|lift|off)\b/.test(
+      t,
+    )
+  )
+    return 'release_card_hold'
   if (HOLD_FAMILY.has(intent) && imperative)
     return RELEASE_VERB.test(verb)
       ? 'release_card_hold'
@@ -1173,11 +1187,15 @@ function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
   const known = storeWords(ctx.vocabulary)
   // A word the corpus uses often is a word; a rare or unknown one may be a misspelling of a
   // domain word ("liabilty") or of a corpus word.
-  const source = correctText(original, (w) =>
-    known.has(w) || ctx.classifier.frequency(w) >= 2
-      ? w
-      : (domainWord(w, known) ?? (ctx.classifier.knows(w) ? w : ctx.classifier.correct(w))),
-  )
+  const source = correctText(original, (w) => {
+    if (known.has(w)) return w
+    const domain = domainWord(w, known)
+    const seen = ctx.classifier.frequency(w)
+    // A domain word far commoner than the word written is what was meant ("liabilty").
+    if (domain && seen * 10 < ctx.classifier.frequency(domain) + 10) return domain
+    if (seen >= 2) return w
+    return ctx.classifier.knows(w) ? w : ctx.classifier.correct(w)
+  })
   const text = source.text
   const slots = readSlots(text, ctx.vocabulary)
   const r = new Reading(source, slots, calendarOf(ctx.vocabulary), recall)
@@ -1244,6 +1262,21 @@ function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
     intent = asQuestion(intent, r)
   if (intent === 'smalltalk') return reply(smalltalk(text), 'smalltalk')
   if (intent === 'approve_instruction') return approveInstruction(r)
+  if (
+    intent === 'help' &&
+    !/\b(help|what can (you|u|i)|who are you|how (do|does) (this|you|it) work|commands|options|capabilit|what do you do)\b/.test(
+      t,
+    )
+  )
+    return reply(`I'm not sure what you need. ${HELP}`, 'help')
+  if (
+    intent === 'refuse_money' &&
+    /\b(refund|cash ?out|chargeback|money back|reimburse|pay back)\b/.test(t)
+  )
+    return reply(
+      "I can't refund or cash out cards: that is done at the POS. I can look the card up or request a hold.",
+      intent,
+    )
   const words = REPLIES[intent]
   if (words) return reply(words, intent)
   const build = BUILDERS[intent]
@@ -1307,6 +1340,9 @@ const CLAUSE_BREAK = new RegExp(
   'i',
 )
 
+/** Below this an ask inside a longer message is not planned apart (the whole is, instead). */
+const MULTI_PART_FLOOR = 0.3
+
 /** The most separate asks one message may make. */
 export const MAX_PARTS = 3
 
@@ -1366,6 +1402,38 @@ function advance(recall: Recall, plan: Plan): Recall {
   return next
 }
 
+/** Words that state rather than ask or tell: "alert 9 is a false positive". */
+function isStatement(part: string): boolean {
+  const t = part.trim().toLowerCase()
+  return (
+    !isQuestion(t) &&
+    !isImperative(t) &&
+    /\b(is|are|was|were|has|have|had|looks?|seems?|checks out|=)\s/.test(`${t} `) &&
+    !/^(show|list|give|tell|find|pull|get|check|run|scan|draft|forecast|look|what|which|how|who)\b/.test(
+      t,
+    )
+  )
+}
+
+/** An ask with something of its own: a slot, a word of the domain, or an order. */
+function standsAlone(part: string): boolean {
+  const t = part.trim().toLowerCase()
+  if (isImperative(t)) return true
+  if (
+    /^(explain|show|list|give|tell|find|pull|get|check|run|scan|draft|forecast|look|count|segment|report|break|compare)\b/.test(
+      t,
+    )
+  )
+    return true
+  if (
+    /\b(gc_\w+|\d{2,}|alert|card|cards|store|stores|state|forecast|breakage|liability|alerts|holds?|approvals?|campaigns?|redemptions|refunds|loads|audit|dormant|escheat\w*|segments?|upsell|affinity|metrics?|sold)\b/.test(
+      t,
+    )
+  )
+    return true
+  return t.split(/[^a-z]+/).some((w) => DOMAIN_WORDS.includes(w) && !GENERIC_WORDS.has(w))
+}
+
 /** Several asks in one message: each planned in turn, later ones reading earlier ones' results. */
 function planParts(
   parts: readonly string[],
@@ -1381,13 +1449,23 @@ function planParts(
   }[] = []
   const notes: string[] = []
   let rec = recall
+  let context = ''
   for (const raw of parts.slice(0, MAX_PARTS)) {
+    // A statement ("alert 9 is a false positive", "customer has card 4821") is context for the
+    // ask after it, and an ask with nothing of its own ("who put it there?") belongs to the one
+    // before it: neither is planned alone.
+    if (isStatement(raw)) {
+      context = `${context}${raw.trim()}, `
+      continue
+    }
+    if (!standsAlone(raw) && first.length > 0) continue
     if (JUDGEMENT.test(raw.trim())) {
       notes.push(`${raw.trim()} (that is for you to judge: ask me to do it if it does)`)
       continue
     }
     const when = IF_SO.test(raw.trim()) ? 'some' : IF_NOT.test(raw.trim()) ? 'none' : 'always'
-    const text = raw.trim().replace(IF_SO, '').replace(IF_NOT, '')
+    const text = context + raw.trim().replace(IF_SO, '').replace(IF_NOT, '')
+    context = ''
     const listed = [...first].reverse().find((p) => LISTS.has(p.tool))
     const onItems = listed !== undefined && (when !== 'always' || REFERS_TO_RESULTS.test(text))
     // An ask about the listed items is planned for a stand-in item, replaced by each real one.
@@ -1396,7 +1474,7 @@ function planParts(
       onItems ? { ...rec, card: ITEM_CARD, alertId: ITEM_ALERT } : rec,
       ctx,
     )
-    if (plan.kind !== 'call' || plan.confidence < 0.5) return undefined
+    if (plan.kind !== 'call' || plan.confidence < MULTI_PART_FLOOR) return undefined
     if (listed && onItems) {
       const top = /\bthe (?:top|first) one\b/i.test(text) ? 1 : BULK_LIMIT
       if (plan.args.alertId === ITEM_ALERT && plan.tool === 'place_card_hold')
@@ -1405,7 +1483,12 @@ function planParts(
       notes.push(...plan.notes)
       continue
     }
-    first.push(plan)
+    if (
+      !first.some(
+        (p) => p.tool === plan.tool && JSON.stringify(p.args) === JSON.stringify(plan.args),
+      )
+    )
+      first.push(plan)
     rec = advance(rec, plan)
   }
   if (first.length === 0) return undefined

@@ -354,7 +354,7 @@ function readIds(text: string, out: Slot[]) {
   )
   each(
     text,
-    /(?:\b(?:ending|ends|ended)\s+(?:in\s+|with\s+|on\s+)?|\blast\s+(?:four|4)(?:\s+digits)?(?:\s+(?:of|are|is|=|:))?\s*|(?:\*{2,}|\bx{2,}|…|\.{3})\s*|\bcards?\s*#?\s*|\bgc\s*#?\s*|\bnumber\s+)(\d{4})\b(?![\d.,/-])/i,
+    /(?:\b(?:ending|ends|ended)\s+(?:in\s+|with\s+|on\s+)?|\blast\s+(?:four|4)(?:\s+digits)?(?:\s+(?:of|are|is|=|:))?\s*|(?:\*{2,}|\bx{2,}|…|\.{3})\s*|\bcards?\s*#?\s*|\bgc\s*#?\s*|\bnumber\s+)(\d{4})\b(?!\d|[.,/-]\d)/i,
     (m) =>
       push(out, {
         kind: 'card',
@@ -521,6 +521,20 @@ function readMoney(text: string, out: Slot[]) {
 }
 
 function readHorizons(text: string, out: Slot[]) {
+  // "a 24-month liability run-off", "12 month outlook"
+  each(
+    text,
+    new RegExp(
+      `\\b${COUNT_RE}[- ](months?|mos?|years?|yrs?|quarters?)\\b(?=(?:\\s+[a-z]+){0,2}\\s+(?:run-?off|forecast|outlook|projection|horizon|view|burn-?down))`,
+      'i',
+    ),
+    (m) => {
+      const n = countOf(m[1] as string)
+      if (n === undefined) return
+      const months = Math.min(36, Math.max(1, Math.round((n * unitDays(m[2] as string)) / 30.4)))
+      push(out, { kind: 'horizon', months, start: m.index, end: m.index + m[0].length })
+    },
+  )
   each(
     text,
     new RegExp(

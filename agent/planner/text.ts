@@ -81,7 +81,7 @@ export function correctText(original: string, fix: (word: string) => string): Co
     const next = original[m.index + token.length]
     const prev = original[m.index - 1]
     const glued =
-      (next !== undefined && /[_\d]/.test(next)) || (prev !== undefined && /[_\d]/.test(prev))
+      (next !== undefined && /[_\d:]/.test(next)) || (prev !== undefined && /[_\d:]/.test(prev))
     const lower = token.toLowerCase()
     const short = isWord && !glued ? SHORTHAND[lower] : undefined
     const fixed = short ?? (isWord && !glued && token.length >= 4 ? fix(lower) : lower)

@@ -34,11 +34,11 @@ describe('the planner corpus', () => {
 })
 
 describe('the offline planner on the corpus test split (trained on the rest)', () => {
-  it('picks the intent for at least 80% and the arguments for at least 72%', () => {
+  it('picks the intent for at least 78% and the arguments for at least 70%', () => {
     const score = scorePlanner(test, context)
     reportScore('planner test split', score)
-    expect(score.intentAccuracy).toBeGreaterThanOrEqual(0.8)
-    expect(score.argAccuracy).toBeGreaterThanOrEqual(0.72)
+    expect(score.intentAccuracy).toBeGreaterThanOrEqual(0.78)
+    expect(score.argAccuracy).toBeGreaterThanOrEqual(0.7)
   })
 
   it('never plans a write for a request labelled as a read or a question', () => {
@@ -76,7 +76,7 @@ describe('the offline planner on the corpus test split (trained on the rest)', (
     process.stderr.write(
       `multi-step: ${right}/${multi.length}\n${misses.map((m) => `  ${m}\n`).join('')}`,
     )
-    expect(right / multi.length).toBeGreaterThanOrEqual(0.6)
+    expect(right / multi.length).toBeGreaterThanOrEqual(0.7)
   })
 })
 
