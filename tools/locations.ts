@@ -19,13 +19,14 @@ export type ResolvedLocation = {
   ids: string[]
 }
 
-/** The one schema of a `location` argument: an id or a store name / city, typos tolerated. */
+/** The one schema of an optional `location` argument: an id or a store name / city, typos tolerated. */
 export const locationArgument = (what: string) =>
   z
     .string()
     .trim()
     .min(1)
     .max(80)
+    .optional()
     .describe(
       `${what}: a location id (loc_010) or a store name or city ("Brooklyn"); typos are fine`,
     )
