@@ -8,11 +8,23 @@ import { Command } from '@langchain/langgraph'
 import { type Config, formatCents, type Logger } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 import type { Approval, Decision } from '../governance/index.ts'
-import { createToolkit, type PendingApproval, type Toolkit } from '../tools/index.ts'
+import {
+  createToolkit,
+  loadChainVocabulary,
+  type PendingApproval,
+  type Toolkit,
+} from '../tools/index.ts'
 import { createCheckpointer } from './checkpointer.ts'
-import { type AgentGraph, type ApprovalResume, buildAgentGraph, type RunContext } from './graph.ts'
+import {
+  type AgentGraph,
+  type ApprovalResume,
+  buildAgentGraph,
+  RECURSION_LIMIT,
+  type RunContext,
+} from './graph.ts'
 import { chooseModel, type ModelChoice } from './models.ts'
 import { textOf } from './planner/offline-model.ts'
+import type { Vocabulary } from './planner/vocabulary.ts'
 
 export type TurnResult = {
   threadId: string
@@ -52,11 +64,15 @@ export function describeOutcome(approval: Approval): string {
  * that every face (terminal, Slack, evals) talks to by thread id.
  */
 export class Agent {
+  /** When the planner last read the chain's stores (they are read again after a minute). */
+  #vocabularyReadAt = 0
+
   private constructor(
     readonly toolkit: Toolkit,
     readonly models: ModelChoice,
     private readonly graph: AgentGraph,
     private readonly closeCheckpointer: () => Promise<void>,
+    private readonly refreshVocabulary: () => Promise<void>,
   ) {}
 
   static async open(
@@ -73,7 +89,16 @@ export class Agent {
     const toolkit =
       options.toolkit ??
       createToolkit(database, config, options.logger ? { logger: options.logger } : {})
-    const models = options.models ?? chooseModel(config)
+    const chosen = options.models ?? chooseModel(config)
+    // The planner reads the chain's stores and calendar; the object is updated in place.
+    const vocabulary: Vocabulary = { ...chosen.planner.vocabulary, stores: [] }
+    const refresh = async () => {
+      const read = await loadChainVocabulary(database, config)
+      vocabulary.stores = read.stores
+      vocabulary.timezone = read.timezone
+    }
+    await refresh()
+    const models: ModelChoice = { ...chosen, planner: chosen.planner.withVocabulary(vocabulary) }
     const checkpointer = await createCheckpointer(database)
     const graph = buildAgentGraph({
       executor: toolkit.executor,
@@ -83,7 +108,7 @@ export class Agent {
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.inspect ? { inspect: options.inspect } : {}),
     })
-    return new Agent(toolkit, models, graph, checkpointer.close)
+    return new Agent(toolkit, models, graph, checkpointer.close, refresh)
   }
 
   /** The model answering first: the configured LLM, or the offline planner. */
@@ -93,10 +118,14 @@ export class Agent {
 
   /** One turn: the person's message in, the reply (and any approval it now waits on) out. */
   async ask(text: string, thread: { threadId: string } & RunContext): Promise<TurnResult> {
+    if (Date.now() - this.#vocabularyReadAt > 60_000) {
+      await this.refreshVocabulary()
+      this.#vocabularyReadAt = Date.now()
+    }
     const config = this.#config(thread)
     const message = new HumanMessage(this.toolkit.pii.scrubText(text))
     // A new message moves the thread on: an approval still pending is reported when decided.
-    await this.graph.invoke({ messages: [message], pending: [] }, config)
+    await this.graph.invoke({ messages: [message], pending: [], fallback: null }, config)
     return this.#result(thread.threadId)
   }
 
@@ -161,7 +190,7 @@ export class Agent {
   #config(thread: { threadId: string } & RunContext) {
     return {
       configurable: { thread_id: thread.threadId, actor: thread.actor, via: thread.via },
-      recursionLimit: 12,
+      recursionLimit: RECURSION_LIMIT,
     }
   }
 

@@ -1,11 +1,11 @@
 import type { ToolDefinition } from '@langchain/core/language_models/base'
-import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import {
   AIMessage,
-  type AIMessageChunk,
   type BaseMessage,
   HumanMessage,
   isAIMessage,
+  isHumanMessage,
+  isToolMessage,
   SystemMessage,
   ToolMessage,
 } from '@langchain/core/messages'
@@ -23,7 +23,7 @@ import { z } from 'zod'
 import { describeError, type Logger } from '../core/index.ts'
 import type { Actor, Pseudonymiser, Via } from '../governance/index.ts'
 import type { AnyTool, PendingApproval, ToolExecutor } from '../tools/index.ts'
-import type { ModelChoice } from './models.ts'
+import { askModel, ModelCallError, type ModelChoice, oneLine } from './models.ts'
 import { PLANNER_NAME, textOf } from './planner/offline-model.ts'
 import { systemPrompt } from './prompt.ts'
 
@@ -41,16 +41,85 @@ export type ApprovalResume = {
 /** The interrupt's payload: the approvals the thread waits for. */
 export type ApprovalInterrupt = { kind: 'approval'; approvals: PendingApproval[] }
 
+/**
+ * The planner's part of a turn after the endpoint failed: the line the reply ends with, and the
+ * index of the first message of the turn the planner reads (the model's tool results when some
+ * succeeded, otherwise only what the planner itself does from the person's words).
+ */
+export type Fallback = { note: string; from: number }
+
 export const AgentState = Annotation.Root({
   ...MessagesAnnotation.spec,
   /** Approval requests filed in this turn that the thread waits on. */
   pending: Annotation<PendingApproval[]>({ reducer: (_old, next) => next, default: () => [] }),
   /** Which model wrote the last message (for the audit and the reply). */
   answeredBy: Annotation<string>({ reducer: (_old, next) => next, default: () => PLANNER_NAME }),
+  /**
+   * Set when the model endpoint failed in this turn: the line the reply ends with. The planner
+   * then finishes the turn. A new message resets it.
+   */
+  fallback: Annotation<Fallback | null>({ reducer: (_old, next) => next, default: () => null }),
 })
 export type AgentStateType = typeof AgentState.State
 
 export type RunContext = { actor: Actor; via: Via }
+
+/** At most this many rounds of tool calls in one turn; then the agent stops and says so. */
+export const MAX_TOOL_ROUNDS = 6
+
+/**
+ * LangGraph's step bound for one turn: two steps a round (model, tools), the answer, the approval
+ * node, and room to spare. MAX_TOOL_ROUNDS stops a looping model first, with a clear reply.
+ */
+export const RECURSION_LIMIT = 2 * MAX_TOOL_ROUNDS + 4
+
+/** Who answered when the endpoint failed. */
+const FALLBACK_NAME = `${PLANNER_NAME} (fallback)`
+
+/** Whether a tool result says the call succeeded. */
+function succeeded(message: BaseMessage): boolean {
+  try {
+    return (JSON.parse(textOf(message)) as { ok?: unknown }).ok === true
+  } catch {
+    return false
+  }
+}
+
+function callsOf(message: BaseMessage): number {
+  return isAIMessage(message) ? (message.tool_calls?.length ?? 0) : 0
+}
+
+/**
+ * The line a reply ends with when it does not say which approvals the turn filed and that they
+ * are pending (a model may answer "done" after requesting a hold): null when it does.
+ */
+export function approvalLine(pending: readonly PendingApproval[], text: string): string | null {
+  if (pending.length === 0) return null
+  const named = pending.every((p) =>
+    new RegExp(`(#|approval (request )?)${p.approvalId}\\b`, 'i').test(text),
+  )
+  if (named && /pending|waits/i.test(text)) return null
+  const what = pending.map((p) => `#${p.approvalId} (${headline(p.summary)})`).join(', ')
+  return `${pending.length === 1 ? 'Approval' : 'Approvals'} ${what} ${pending.length === 1 ? 'is' : 'are'} filed and pending: a manager other than the requester must approve, and nothing changes until then.`
+}
+
+/** A summary's head: "Hold card gc_… (…1446, balance $50.00)" of "…: the reason". */
+function headline(summary: string): string {
+  const head = summary.split(': ')[0] ?? summary
+  return head.length > 100 ? `${head.slice(0, 100)}…` : head
+}
+
+/** What a tool result says of a call whose arguments were not a JSON object. */
+function notJson(tool: string, args: string | undefined): string {
+  let why = 'they are not a JSON object'
+  try {
+    JSON.parse(args ?? '')
+  } catch (err) {
+    why = describeError(err)
+  }
+  const shown = (args ?? '').length > 120 ? `${(args ?? '').slice(0, 120)}…` : (args ?? '')
+  return `the arguments of ${tool} were not valid JSON (${why}): ${JSON.stringify(shown)}. Nothing was run. Call it again with a JSON object that matches its parameters.`
+}
 
 function runContext(config: LangGraphRunnableConfig): RunContext {
   const c = config.configurable as Partial<RunContext> | undefined
@@ -107,62 +176,134 @@ export function buildAgentGraph(deps: {
       ),
     ]
     deps.inspect?.(messages)
-    const { primary, planner } = deps.models
-    if (primary) {
-      try {
-        const bound = (primary.model as BaseChatModel).bindTools?.(tools)
-        if (!bound) throw new Error(`${primary.name} cannot call tools`)
-        let reply: BaseMessage
-        if (primary.streaming) {
-          let whole: AIMessageChunk | undefined
-          for await (const chunk of await bound.stream(messages, config))
-            whole = whole ? whole.concat(chunk) : chunk
-          if (!whole) throw new Error(`${primary.name} streamed nothing`)
-          reply = new AIMessage({
-            content: whole.content,
-            tool_calls: whole.tool_calls ?? [],
-            ...(whole.id ? { id: whole.id } : {}),
-            response_metadata: whole.response_metadata,
-          })
-        } else reply = await bound.invoke(messages, config)
-        return { messages: [reply], answeredBy: primary.name }
-      } catch (err) {
-        deps.logger?.warn(
-          { err: describeError(err), endpoint: primary.endpoint },
-          'the model endpoint failed; the offline planner answers',
-        )
-        const reply = planner.forTools(tools.map((t) => t.function.name)).respond(messages)
-        const note = `(The language model at ${primary.endpoint} failed: ${describeError(err).slice(0, 160)}. The offline planner answered instead.)`
-        return {
-          messages: [
-            reply.tool_calls?.length ? reply : new AIMessage(`${textOf(reply)}\n\n${note}`),
-          ],
-          answeredBy: `${PLANNER_NAME} (fallback)`,
-        }
+    const humanAt = state.messages.findLastIndex((m) => isHumanMessage(m))
+    const turn = state.messages.slice(humanAt + 1)
+    const rounds = turn.filter((m) => isAIMessage(m) && callsOf(m) > 0).length
+    const planner = deps.models.planner.forTools(tools.map((t) => t.function.name))
+    // The planner reads the thread up to the person's message, then the turn from `from` on.
+    const plannerReply = (from: number) =>
+      planner.respond([...messages.slice(0, humanAt + 2), ...messages.slice(from + 1)])
+    const { primary } = deps.models
+
+    /** The reply as the person gets it: the approvals it filed said, the fallback noted. */
+    const settle = (reply: AIMessage, answeredBy: string, fallback: Fallback | null) => {
+      if (callsOf(reply) > 0) return { messages: [reply], answeredBy, fallback }
+      const text = textOf(reply)
+      const extra = [approvalLine(state.pending, text), fallback?.note ?? null].filter(
+        (l) => l !== null,
+      )
+      if (extra.length === 0) return { messages: [reply], answeredBy, fallback }
+      return {
+        messages: [
+          new AIMessage({
+            content: [text, ...extra].filter((l) => l.trim() !== '').join('\n\n'),
+            ...(reply.id ? { id: reply.id } : {}),
+            response_metadata: reply.response_metadata,
+          }),
+        ],
+        answeredBy,
+        fallback,
       }
     }
-    return {
-      messages: [planner.forTools(tools.map((t) => t.function.name)).respond(messages)],
-      answeredBy: PLANNER_NAME,
+    const fallBack = (note: string, err?: unknown) => {
+      deps.logger?.warn(
+        { err: err === undefined ? note : describeError(err), endpoint: primary?.endpoint },
+        'the model endpoint failed; the offline planner answers',
+      )
+      // The model's tool results stand if one succeeded; otherwise the planner starts afresh.
+      const from = turn.some((m) => isToolMessage(m) && succeeded(m))
+        ? humanAt + 1
+        : state.messages.length
+      return settle(plannerReply(from), FALLBACK_NAME, { note, from })
     }
+
+    if (rounds >= MAX_TOOL_ROUNDS)
+      return settle(
+        new AIMessage(
+          `I stopped after ${rounds} rounds of tool calls without reaching an answer (at most ${MAX_TOOL_ROUNDS} per message); nothing more was run. Ask again, more narrowly.`,
+        ),
+        state.answeredBy,
+        state.fallback,
+      )
+    if (!primary) return settle(plannerReply(humanAt + 1), PLANNER_NAME, null)
+    // Once the endpoint has failed in this turn, the planner finishes the turn.
+    if (state.fallback !== null)
+      return settle(plannerReply(state.fallback.from), FALLBACK_NAME, state.fallback)
+    let reply: AIMessage
+    try {
+      reply = await askModel(primary, messages, tools, config)
+    } catch (err) {
+      // Cancelled by whoever runs the graph: nobody waits for an answer.
+      if (config.signal?.aborted) throw err
+      const why =
+        err instanceof ModelCallError
+          ? err.reason === 'timed_out'
+            ? err.message
+            : `failed: ${err.message}`
+          : `failed: ${oneLine(err)}`
+      return fallBack(
+        `(The language model at ${primary.endpoint} ${why}; the offline planner answered instead.)`,
+        err,
+      )
+    }
+    const malformed = reply.invalid_tool_calls?.length ?? 0
+    if (
+      malformed > 0 &&
+      turn.some((m) => isAIMessage(m) && (m.invalid_tool_calls?.length ?? 0) > 0)
+    )
+      return fallBack(
+        `(The language model at ${primary.endpoint} sent tool-call arguments that were not JSON again; the offline planner answered instead.)`,
+      )
+    if (callsOf(reply) === 0 && textOf(reply).trim() === '')
+      return fallBack(
+        `(The language model at ${primary.endpoint} returned an empty answer; the offline planner answered instead.)`,
+      )
+    return settle(reply, primary.name, null)
   }
 
   const runTools = async (state: AgentStateType, config: LangGraphRunnableConfig) => {
     const { actor, via } = runContext(config)
     const last = state.messages.at(-1)
-    const calls = last && isAIMessage(last) ? (last.tool_calls ?? []) : []
+    if (!last || !isAIMessage(last)) return {}
+    const malformed = new Map((last.invalid_tool_calls ?? []).map((c) => [c.id, c]))
     const messages: ToolMessage[] = []
     const pending: PendingApproval[] = [...state.pending]
-    for (const call of calls) {
-      const outcome = await deps.executor.call(call.name, call.args, {
-        actor,
-        via,
-        model: state.answeredBy,
-      })
-      const content = outcome.ok
-        ? { ok: true, data: outcome.data }
-        : { ok: false, error: outcome.error }
-      if (outcome.ok && outcome.approval) pending.push(outcome.data as PendingApproval)
+    // In the order the model asked, one at a time (a write's approval is filed before the next
+    // read); every call gets its result, matched by tool_call_id, even when the executor throws.
+    for (const call of last.tool_calls ?? []) {
+      const bad = call.id === undefined ? undefined : malformed.get(call.id)
+      let content: Record<string, unknown>
+      try {
+        // A call whose arguments were not JSON goes to the executor as the text the model sent:
+        // refused (an unknown tool) or invalid, and audited like every call.
+        const outcome = await deps.executor.call(call.name, bad ? (bad.args ?? '') : call.args, {
+          actor,
+          via,
+          model: state.answeredBy,
+        })
+        if (outcome.ok && outcome.approval) pending.push(outcome.data as PendingApproval)
+        content = outcome.ok
+          ? { ok: true, data: outcome.data }
+          : {
+              ok: false,
+              error:
+                bad && outcome.error.code === 'INVALID_INPUT'
+                  ? {
+                      code: 'INVALID_INPUT',
+                      message: deps.pii.scrubText(notJson(call.name, bad.args)),
+                    }
+                  : outcome.error,
+            }
+      } catch (err) {
+        deps.logger?.error({ err, tool: call.name }, 'a tool call failed outside the executor')
+        content = {
+          ok: false,
+          error: {
+            code: 'INTERNAL',
+            message: `${call.name} failed unexpectedly; the error is in the server log`,
+          },
+        }
+      }
       messages.push(
         new ToolMessage({
           content: JSON.stringify(content),

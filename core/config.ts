@@ -42,6 +42,12 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseTarget {
   )
 }
 
+/**
+ * How long one model call may take, its retries and their waits included, before the offline
+ * planner answers instead (OPENAI_TIMEOUT_MS).
+ */
+export const DEFAULT_OPENAI_TIMEOUT_MS = 30_000
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 const optionalSecret = z.string().min(1).optional()
@@ -71,6 +77,12 @@ const envSchema = z.object({
   OPENAI_API_KEY: optionalSecret,
   OPENAI_BASE_URL: optionalUrl,
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  OPENAI_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(DEFAULT_OPENAI_TIMEOUT_MS),
   PII_TOKEN_KEY: optionalSecret,
   APPROVAL_TTL_HOURS: z.coerce
     .number()
@@ -124,7 +136,16 @@ export type Config = {
     incorporationState: string
   }
   /** Set: the agent uses ChatOpenAI; unset: the offline planner. */
-  openai: { apiKey?: string; baseUrl?: string; model: string }
+  openai: {
+    apiKey?: string
+    baseUrl?: string
+    model: string
+    /**
+     * How long one model call may take, retries included, before the planner answers
+     * (OPENAI_TIMEOUT_MS; loadConfig always sets it, DEFAULT_OPENAI_TIMEOUT_MS when absent).
+     */
+    timeoutMs?: number
+  }
   /** HMAC key of the pseudonymiser; a fixed development key when unset (say so in production). */
   piiTokenKey: string
   approvals: { ttlHours: number }
@@ -194,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY } : {}),
       ...(e.OPENAI_BASE_URL ? { baseUrl: e.OPENAI_BASE_URL.replace(/\/+$/, '') } : {}),
       model: e.OPENAI_MODEL,
+      timeoutMs: e.OPENAI_TIMEOUT_MS,
     },
     piiTokenKey: e.PII_TOKEN_KEY ?? DEVELOPMENT_PII_KEY,
     approvals: { ttlHours: e.APPROVAL_TTL_HOURS },

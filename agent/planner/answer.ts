@@ -17,17 +17,27 @@ type Json = any
 
 const fmt = (m: Money | undefined | null) => m?.formatted ?? '$0.00'
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
-const n = (x: number) => x.toLocaleString('en-US')
+const n = (x: number) => Number(x ?? 0).toLocaleString('en-US')
 const day = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : 'never')
+/** A store as people know it: "Brooklyn (loc_010, US-NY)". */
+const store = (s: Json) =>
+  !s
+    ? 'an unknown store'
+    : typeof s === 'string'
+      ? s
+      : `${s.name} (${s.id}${s.jurisdiction ? `, ${s.jurisdiction}` : ''})`
+const at = (s: Json) => (s ? ` at ${store(s)}` : '')
+const asOfWords = (d: Json) => (d.asOf && d.asOf !== 'now' ? `at the end of ${d.asOf}` : 'now')
+const keyWords = (r: Json) => (r.store ? store(r.store) : String(r.key))
 
 const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => string> = {
   get_gift_card: (d) => {
     const lines = [
-      `Card ${d.cardId} (…${d.last4}) is ${d.status} with ${fmt(d.balance)} left of ${fmt(d.initialValue)}; issued ${day(d.issuedAt)} at ${d.issuingLocation ?? 'an unknown store'}, last used ${day(d.lastActivityAt)}${d.holder ? `; held by ${d.holder}` : ''}.`,
+      `Card ${d.cardId} (…${d.last4}) is ${d.status} with ${fmt(d.balance)} left of ${fmt(d.initialValue)}; issued ${day(d.issuedAt)}${at(d.store ?? d.issuingLocation)}, last used ${day(d.lastActivityAt)}${d.holder ? `; held by ${d.holder}` : ''}.`,
     ]
     if (d.hold)
       lines.push(
-        `On hold since ${day(d.hold.placedAt)} (${fmt(d.hold.amount)} held): ${d.hold.reason}.`,
+        `On hold since ${day(d.hold.placedAt)} (${fmt(d.hold.amount)} held): ${d.hold.reason ?? 'no reason given'}.`,
       )
     if (d.openAlerts?.length)
       lines.push(
@@ -37,10 +47,10 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
     if (d.recentTransactions?.length)
       lines.push(
         `Recent: ${d.recentTransactions
-          .slice(0, 5)
+          .slice(0, 10)
           .map(
             (t: Json) =>
-              `${day(t.at)} ${t.type} ${fmt(t.amount)}${t.result === 'declined' ? ' (declined)' : ''}`,
+              `${day(t.at)} ${t.type} ${fmt(t.amount)}${t.store ? ` at ${t.store.name ?? t.store}` : ''}${t.result === 'declined' ? ' (declined)' : ''}`,
           )
           .join('; ')}.`,
       )
@@ -48,37 +58,59 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
   },
   search_gift_cards: (d) => {
     if (d.total === 0) return 'No cards match.'
-    const rows = d.items.map(
-      (c: Json) =>
-        `• ${c.cardId} (…${c.last4}) ${c.status}, ${fmt(c.balance)}, last used ${day(c.lastActivityAt)}`,
+    const rows = d.items.map((c: Json) =>
+      `• ${c.cardId} (…${c.last4}) ${c.status}, ${fmt(c.balance)}, ${c.store?.name ?? ''} last used ${day(c.lastActivityAt)}`.replace(
+        '  ',
+        ' ',
+      ),
     )
     return [
-      `${n(d.total)} cards match${d.total > d.items.length ? `; the first ${d.items.length} by balance` : ''}:`,
+      `${n(d.total)} cards match${d.total > d.items.length ? `; the first ${d.items.length}` : ''}:`,
       ...rows,
     ].join('\n')
   },
   get_liability: (d) => {
-    const head = `Outstanding liability ${d.asOf === 'now' ? 'now' : `at the end of ${d.asOf}`}${d.filter ? ` in ${d.filter}` : ''}: ${fmt(d.total)} on ${n(d.cards)} cards.`
-    if (d.groupBy === 'total' || d.filter) return head
+    const scope = d.filter ? ` in ${Array.isArray(d.filter) ? d.filter.join(', ') : d.filter}` : ''
+    const head = `Outstanding liability ${asOfWords(d)}${scope}: ${fmt(d.total)} on ${n(d.cards)} cards.`
+    if (d.groupBy === 'total') return head
     return [
       head,
       ...d.rows
-        .slice(0, 15)
-        .map((r: Json) => `• ${r.key}: ${fmt(r.liability)} (${n(r.cards)} cards)`),
+        .slice(0, 20)
+        .map((r: Json) => `• ${keyWords(r)}: ${fmt(r.liability)} (${n(r.cards)} cards)`),
+      ...(d.otherRows
+        ? [
+            `• the other ${n(d.otherRows.rows ?? d.otherRows.count ?? 0)}: ${fmt(d.otherRows.liability)}`,
+          ]
+        : []),
     ].join('\n')
   },
   forecast_breakage: (d) =>
     [
-      `Breakage forecast from ${day(d.asOf)} over ${d.horizonMonths} months (model ${d.modelVersion}, data through ${day(d.dataWatermark)}, forecast #${d.forecastId}):`,
+      `Breakage forecast from ${day(d.asOf)} over ${d.horizonMonths} months (model ${d.modelVersion}${d.saved ? `, saved as forecast #${d.forecastId}` : ', not saved'}):`,
       `• Outstanding ${fmt(d.outstanding)} on ${n(d.openCards)} cards; expected redemptions ${fmt(d.expectedRedemptions)} over the horizon.`,
       `• Expected breakage of outstanding balances: ${pct(d.outstandingBreakageRate)} (${fmt(d.outstandingBreakage)}); ultimate breakage ${pct(d.ultimateBreakageRate)} of value loaded (${fmt(d.ultimateBreakage)}).`,
-      `• Next months: ${d.monthly
-        .slice(0, 3)
-        .map(
-          (m: Json) =>
-            `${m.month} ${fmt(m.expected)} (80%: ${fmt(m.low)}–${fmt(m.high)}), breakage recognised ${fmt(m.breakageRecognised)}`,
-        )
-        .join('; ')}.`,
+      ...(d.period
+        ? [
+            `• ${d.period.from} to ${d.period.to}: expected redemptions ${fmt(d.period.expectedRedemptions)}, breakage recognised ${fmt(d.period.breakageRecognised)}.`,
+          ]
+        : [
+            `• Next months: ${d.monthly
+              .slice(0, 3)
+              .map((m: Json) => `${m.month} ${fmt(m.expected)} (80%: ${fmt(m.low)}–${fmt(m.high)})`)
+              .join('; ')}.`,
+          ]),
+      ...(d.groups?.length
+        ? [
+            `• By ${d.groupBy}: ${d.groups
+              .slice(0, 12)
+              .map(
+                (g: Json) =>
+                  `${g.store?.name ?? g.key} ${fmt(g.outstanding)} outstanding, breakage ${fmt(g.breakage)}`,
+              )
+              .join('; ')}.`,
+          ]
+        : []),
       ...(d.highestRiskCards?.length
         ? [
             `• Most likely never redeemed: ${d.highestRiskCards
@@ -89,26 +121,37 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
         : []),
     ].join('\n'),
   list_fraud_alerts: (d) => {
-    if (d.total === 0) return `No ${d.status} fraud alerts match.`
-    const by = Object.entries(d.byRule as Record<string, number>)
+    if (d.countBy)
+      return [
+        `${n(d.alerts)} ${d.status ?? ''} fraud alerts by ${d.countBy}:`.replace('  ', ' '),
+        ...d.items
+          .slice(0, 20)
+          .map((i: Json) => `• ${i.store ? store(i.store) : i.key}: ${n(i.alerts)}`),
+      ].join('\n')
+    if (d.total === 0) return `No ${d.status ?? ''} fraud alerts match.`.replace('  ', ' ')
+    const by = Object.entries((d.byRule ?? {}) as Record<string, number>)
       .map(([r, c]) => `${r} ${c}`)
       .join(', ')
     return [
-      `${n(d.total)} ${d.status} fraud alerts (${by}). Highest scores:`,
+      `${n(d.total)} ${d.status ?? ''} fraud alerts${by ? ` (${by})` : ''}. Highest scores:`.replace(
+        '  ',
+        ' ',
+      ),
       ...d.items
         .slice(0, 10)
-        .map((a: Json) =>
-          `• #${a.alertId} ${a.rule} on ${a.cardId}, score ${a.score}, ${day(a.detectedAt)}, ${a.location ?? ''}`.trim(),
+        .map(
+          (a: Json) =>
+            `• #${a.alertId} ${a.rule} on ${a.cardId}, score ${a.score}, ${day(a.detectedAt)}${a.store ? `, ${store(a.store)}` : ''}`,
         ),
     ].join('\n')
   },
   scan_for_fraud: (d) => {
-    const by = Object.entries(d.byRule as Record<string, number>)
+    const by = Object.entries((d.byRule ?? {}) as Record<string, number>)
       .map(([r, c]) => `${r} ${c}`)
       .join(', ')
     return [
-      `Fraud scan since ${day(d.since)}${d.location ? ` for cards from ${d.location}` : ''}: ${n(d.alerts)} alerts${by ? ` (${by})` : ''}, ${n(d.newAlerts)} new.`,
-      ...d.top.slice(0, 5).map((a: Json) => `• ${a.rule} on ${a.cardId}, score ${a.score}`),
+      `Fraud scan since ${day(d.since)}${d.location ? ` for cards from ${store(d.location)}` : ''}: ${n(d.alerts)} alerts${by ? ` (${by})` : ''}, ${n(d.newAlerts)} new.`,
+      ...(d.top ?? []).slice(0, 5).map((a: Json) => `• ${a.rule} on ${a.cardId}, score ${a.score}`),
     ].join('\n')
   },
   explain_fraud_alert: (d) =>
@@ -128,7 +171,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
               .slice(0, 8)
               .map(
                 (e: Json) =>
-                  `${e.at.slice(0, 16).replace('T', ' ')} ${e.type} ${fmt(e.amount)} at ${e.location ?? '?'}${e.terminal ? `/${e.terminal}` : ''}`,
+                  `${e.at.slice(0, 16).replace('T', ' ')} ${e.type} ${fmt(e.amount)} at ${e.store?.name ?? e.location ?? '?'}${e.terminal ? `/${e.terminal}` : ''}`,
               )
               .join('; ')}.`,
           ]
@@ -137,7 +180,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
     ].join('\n'),
   update_fraud_alert: (d) =>
     d.changed
-      ? `Alert #${d.alertId} (${d.rule} on ${d.cardId}) is now ${d.status} (was ${d.previousStatus}).`
+      ? `Alert #${d.alertId} (${d.rule} on ${d.cardId}) is now ${d.status} (was ${d.previousStatus})${d.note ? `, noted: "${d.note}"` : ''}.`
       : `Alert #${d.alertId} was already ${d.status}; nothing changed.`,
   segment_purchasers: (d) => {
     const section = (title: string, rows: Json[] | undefined) =>
@@ -157,12 +200,12 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
   },
   find_dormant_cards: (d) =>
     [
-      `${n(d.dormantCards)} cards have had no activity for ${d.minDays}+ days, holding ${fmt(d.dormantBalance)}. Most likely to come back:`,
+      `${n(d.dormantCards)} cards have had no activity ${d.idleSince ? `since ${d.idleSince}` : `for ${d.minDays}+ days`}, holding ${fmt(d.dormantBalance)}${d.asOf ? ` (as of ${d.asOf})` : ''}:`,
       ...d.items
         .slice(0, 10)
         .map(
           (c: Json) =>
-            `• ${c.cardId} ${fmt(c.balance)}, idle ${c.daysInactive} days, reactivation ${pct(c.reactivation)}`,
+            `• ${c.cardId} ${fmt(c.balance)}${c.store ? `, ${c.store.name}` : ''}, idle ${c.daysInactive} days, reactivation ${pct(c.reactivation)}`,
         ),
     ].join('\n'),
   escheatment_report: (d) =>
@@ -195,7 +238,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
             `• ${n(d.cardsAboveApprovalThreshold)} cards hold more than ${fmt(d.approvalThreshold)}.`,
           ]
         : []),
-      `Say "launch campaign ${d.campaignId}" to send it for a manager's approval.`,
+      `Nothing is sent. Say "launch campaign ${d.campaignId}" to send it for a manager's approval.`,
     ].join('\n'),
   get_audit_log: (d) =>
     [
@@ -206,7 +249,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
               : `The audit chain is BROKEN: ${d.chain.problems.map((p: Json) => `row ${p.id} ${p.problem}`).join('; ')}.`,
           ]
         : []),
-      ...(d.rows.length ? [`Latest audit rows:`] : ['No audit rows match.']),
+      ...(d.rows.length ? ['Latest audit rows:'] : ['No audit rows match.']),
       ...d.rows
         .slice(0, 10)
         .map(
@@ -226,27 +269,101 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
                 `• #${a.approvalId} ${a.status}: ${a.summary} (by ${a.requestedBy}${a.decidedBy ? `; decided by ${a.decidedBy}` : ''})`,
             ),
         ].join('\n'),
+  list_card_holds: (d, args) => {
+    const counts = `${n(d.activeHolds)} active and ${n(d.releasedHolds)} released holds${args.card ? ` on card ${args.card}` : ''}`
+    if (!d.items?.length)
+      return args.card ? `No holds on card ${args.card}.` : `No holds match (${counts}).`
+    return [
+      `${counts}:`,
+      ...d.items
+        .slice(0, 10)
+        .map(
+          (h: Json) =>
+            `• Hold #${h.holdId} on ${h.cardId} (…${h.last4})${h.store ? `, ${h.store.name}` : ''}: ${h.status}, placed ${day(h.placedAt)} — requested by ${h.requestedBy}, approved by ${h.approvedBy ?? '?'}; reason: ${h.reason ? `"${h.reason}"` : 'no reason given'}${h.status === 'released' ? `; released ${day(h.releasedAt)} by ${h.releasedBy ?? '?'}${h.releaseReason ? ` ("${h.releaseReason}")` : ''}` : ''}.`,
+        ),
+    ].join('\n')
+  },
+  list_campaigns: (d) =>
+    !d.items?.length
+      ? 'No campaigns match.'
+      : [
+          'Campaigns:',
+          ...d.items
+            .slice(0, 10)
+            .map(
+              (c: Json) =>
+                `• #${c.campaignId} "${c.name}" ${c.status}: ${c.audience}; ${n(c.targetCount)} cards, ${fmt(c.targetLiability)} (by ${c.createdBy}${c.launchedAt ? `, launched ${day(c.launchedAt)}` : ''})`,
+            ),
+        ].join('\n'),
+  ledger_metrics: (d) => {
+    const label = String(d.metric).replaceAll('_', ' ')
+    const span = d.from || d.to ? ` from ${d.from ?? 'the start'} to ${d.to ?? 'now'}` : ''
+    const rows = (d.rows ?? []) as Json[]
+    const keyOf = (r: Json) =>
+      (d.by ?? [])
+        .map((k: string) => {
+          const v = r[k]
+          return v && typeof v === 'object' ? (v.name ?? v.id) : String(v)
+        })
+        .join(' · ')
+    const line = (r: Json) =>
+      `• ${keyOf(r) || 'all'}: ${n(r.count)}${r.amount ? ` (${fmt(r.amount)})` : ''}`
+    const head = d.total
+      ? `${label[0]?.toUpperCase()}${label.slice(1)}${span}: ${n(d.total.count)}${d.total.amount ? `, ${fmt(d.total.amount)}` : ''}.`
+      : `${label[0]?.toUpperCase()}${label.slice(1)}${span}:`
+    const out = [head]
+    if ((d.by ?? []).length) out.push(...rows.slice(0, 24).map(line))
+    if (rows.length > 24)
+      out.push(`…and ${n(rows.length - 24)} more rows${d.csv ? ' (all in the CSV)' : ''}.`)
+    if (d.csv) out.push(`CSV:\n${String(d.csv).split('\n').slice(0, 30).join('\n')}`)
+    return out.join('\n')
+  },
 }
 
 function pending(d: Json): string {
   return `I've filed approval request #${d.approvalId}: ${d.summary}. It waits for ${d.approvers}; it expires ${d.expiresAt.slice(0, 16).replace('T', ' ')} UTC. Nothing changes until it is approved.`
 }
 
-/** The reply for a turn's tool results. */
-export function composeAnswer(results: ToolResult[]): string {
-  return results
-    .map(({ tool, args, content }) => {
-      if (!content.ok) {
-        const e = content.error ?? { code: 'INTERNAL', message: 'unknown error' }
-        if (e.code === 'FORBIDDEN') return `I can't do that: ${e.message}.`
-        if (e.code === 'CONFLICT' && /ask which card/.test(e.message))
-          return `${e.message.replace(/; ask which card is meant, by its id$/, '')}. Which card do you mean?`
-        return `I couldn't ${tool.replaceAll('_', ' ')}: ${e.message}.`
-      }
-      const data = content.data as Json
-      if (data?.status === 'pending_approval') return pending(data)
-      const format = FORMATTERS[tool]
-      return format ? format(data, args) : JSON.stringify(data)
-    })
-    .join('\n\n')
+/** "2026-11-30T23:38:52Z" → "30 Nov 23:38 UTC": how fresh the ledger behind an answer is. */
+export function freshness(iso: string): string {
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return iso
+  const month = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })
+  return `${d.getUTCDate()} ${month} ${d.getUTCFullYear()} ${iso.slice(11, 16)} UTC`
+}
+
+function errorWords(tool: string, e: { code: string; message: string }): string {
+  if (e.code === 'FORBIDDEN') return `I can't do that: ${e.message}.`
+  if (e.code === 'CONFLICT' && /ask which card/.test(e.message))
+    return `${e.message.replace(/; ask which card is meant, by its id$/, '')}. Which card do you mean?`
+  return `I couldn't ${tool.replaceAll('_', ' ')}: ${e.message}.`
+}
+
+/**
+ * The reply for a turn's tool results: each result in words, then what the request said that
+ * the calls did not apply (`notes`, quoted as the person wrote it), then how fresh the ledger is.
+ */
+export function composeAnswer(
+  results: readonly ToolResult[],
+  notes: readonly string[] = [],
+  extra?: string,
+): string {
+  const parts = results.map(({ tool, args, content }) => {
+    if (!content.ok)
+      return errorWords(tool, content.error ?? { code: 'INTERNAL', message: 'unknown error' })
+    const data = content.data as Json
+    if (data?.status === 'pending_approval') return pending(data)
+    const format = FORMATTERS[tool]
+    return format ? format(data, args) : JSON.stringify(data)
+  })
+  if (extra) parts.push(extra)
+  if (notes.length > 0)
+    parts.push(
+      `Not applied — I did not understand or cannot filter on: ${notes.map((n) => `"${n}"`).join(', ')}. The answer above ignores ${notes.length === 1 ? 'it' : 'them'}.`,
+    )
+  const upTo = results
+    .map((r) => (r.content.ok ? (r.content.data as Json)?.ledgerUpTo : undefined))
+    .find((x): x is string => typeof x === 'string')
+  if (upTo) parts.push(`(Ledger up to ${freshness(upTo)}.)`)
+  return parts.join('\n\n')
 }

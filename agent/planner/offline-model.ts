@@ -15,7 +15,9 @@ import {
 import type { ChatResult } from '@langchain/core/outputs'
 import type { Runnable } from '@langchain/core/runnables'
 import { composeAnswer, type ToolResult } from './answer.ts'
-import { HELP, planRequest, type Recall } from './intents.ts'
+import type { IntentClassifier } from './classifier.ts'
+import { type Call, HELP, type Plan, planRequest, type Recall } from './plan.ts'
+import { EMPTY_VOCABULARY, type Vocabulary } from './vocabulary.ts'
 
 export const PLANNER_NAME = 'offline-planner'
 
@@ -36,7 +38,7 @@ function parseToolContent(message: BaseMessage): ToolResult['content'] {
   }
 }
 
-/** What the conversation so far makes "it", "that card" and "that alert" mean. */
+/** What the conversation so far makes "it", "those", "that card" and "the top one" mean. */
 export function recallFrom(messages: readonly BaseMessage[]): Recall {
   const recall: Recall = {}
   for (const m of messages) {
@@ -56,32 +58,48 @@ export function recallFrom(messages: readonly BaseMessage[]): Recall {
       if (typeof data.alertId === 'number') recall.alertId = data.alertId
       if (typeof data.campaignId === 'number') recall.campaignId = data.campaignId
       if (typeof data.approvalId === 'number') recall.approvalId = data.approvalId
-      const first = Array.isArray(data.items)
-        ? (data.items[0] as Record<string, unknown> | undefined)
-        : undefined
-      if (first && typeof first.alertId === 'number') recall.alertId = first.alertId
-      if (Array.isArray(data.items) && data.items.length === 1 && typeof first?.cardId === 'string')
-        recall.card = first.cardId
+      const items = Array.isArray(data.items) ? (data.items as Record<string, unknown>[]) : []
+      const cards = items.map((i) => i.cardId).filter((c): c is string => typeof c === 'string')
+      if (cards.length > 0) recall.cards = cards
+      const alerts = items.flatMap((i) =>
+        typeof i.alertId === 'number' && typeof i.cardId === 'string'
+          ? [{ alertId: i.alertId, cardId: i.cardId }]
+          : [],
+      )
+      if (alerts.length > 0) {
+        recall.alerts = alerts
+        recall.alertId = alerts[0]?.alertId
+      }
+      if (items.length === 1 && cards[0]) recall.card = cards[0]
     }
   }
   return recall
 }
 
-type PlannerOptions = { tools?: readonly string[] }
+type PlannerOptions = {
+  tools?: readonly string[]
+  vocabulary?: Vocabulary
+  classifier?: IntentClassifier
+}
+
+/** The most calls one turn's second step may make (one audited update per alert, at most). */
+const MAX_DERIVED_CALLS = 10
 
 /**
- * The offline planner: a deterministic LangChain chat model. On a person's message it plans a
- * tool call from their words (and what "it" meant earlier in the thread); once the tools have
- * answered, it writes the reply from their results. It reads only the person's own messages as
- * requests: text inside tool results is data, so a prompt injection hidden there does nothing.
+ * The offline planner: a deterministic LangChain chat model. On a person's message it plans tool
+ * calls from their words (and what "it" or "those" meant earlier in the thread); a request that
+ * needs an earlier result ("hold the card from the top alert") takes a second step; once the
+ * tools have answered, it writes the reply from their results and names any part of the request
+ * it did not apply. It reads only the person's own messages as requests: text inside tool
+ * results is data, so a prompt injection hidden there does nothing.
  */
 export class OfflinePlanner extends BaseChatModel<BaseChatModelCallOptions, AIMessageChunk> {
-  readonly #tools: readonly string[] | undefined
+  readonly #options: PlannerOptions
   #calls = 0
 
   constructor(options: PlannerOptions = {}) {
     super({})
-    this.#tools = options.tools
+    this.#options = options
   }
 
   static override lc_name(): string {
@@ -92,9 +110,19 @@ export class OfflinePlanner extends BaseChatModel<BaseChatModelCallOptions, AIMe
     return PLANNER_NAME
   }
 
+  /** The chain's stores and calendar, as the planner reads them. */
+  get vocabulary(): Vocabulary {
+    return this.#options.vocabulary ?? EMPTY_VOCABULARY
+  }
+
   /** The planner limited to these tools (what the actor's role may use). */
   forTools(names: readonly string[]): OfflinePlanner {
-    return new OfflinePlanner({ tools: names })
+    return new OfflinePlanner({ ...this.#options, tools: names })
+  }
+
+  /** The planner reading this chain's stores and calendar. */
+  withVocabulary(vocabulary: Vocabulary): OfflinePlanner {
+    return new OfflinePlanner({ ...this.#options, vocabulary })
   }
 
   override bindTools(
@@ -104,7 +132,7 @@ export class OfflinePlanner extends BaseChatModel<BaseChatModelCallOptions, AIMe
       const tool = t as { name?: string; function?: { name?: string } }
       return tool.function?.name ?? tool.name ?? ''
     })
-    return new OfflinePlanner({ tools: names }) as unknown as Runnable<
+    return this.forTools(names) as unknown as Runnable<
       BaseMessage[],
       AIMessageChunk,
       BaseChatModelCallOptions
@@ -120,30 +148,66 @@ export class OfflinePlanner extends BaseChatModel<BaseChatModelCallOptions, AIMe
     return { generations: [{ text: textOf(message), message }] }
   }
 
-  /** The next message of the conversation: a tool call, or the words of a reply. */
+  /** The plan for a request in the thread (deterministic: the same words, the same plan). */
+  plan(text: string, recall: Recall): Plan {
+    return planRequest(text, recall, {
+      vocabulary: this.vocabulary,
+      ...(this.#options.classifier ? { classifier: this.#options.classifier } : {}),
+    })
+  }
+
+  /** The next message of the conversation: tool calls, or the words of a reply. */
   respond(messages: readonly BaseMessage[]): AIMessage {
     const lastHuman = messages.findLastIndex((m) => isHumanMessage(m))
-    const turn = messages.slice(lastHuman + 1)
-    if (turn.some((m) => isToolMessage(m))) return new AIMessage(composeAnswer(this.#results(turn)))
     const human = messages[lastHuman]
     if (!human) return new AIMessage(HELP)
-    const plan = planRequest(textOf(human), recallFrom(messages.slice(0, lastHuman)))
+    const turn = messages.slice(lastHuman + 1)
+    const plan = this.plan(textOf(human), recallFrom(messages.slice(0, lastHuman)))
     if (plan.kind === 'reply') return new AIMessage(plan.text)
-    if (this.#tools && !this.#tools.includes(plan.tool))
-      return new AIMessage(
-        `Your role does not allow ${plan.tool.replaceAll('_', ' ')}; ask a loss-prevention lead or a manager.`,
-      )
-    this.#calls++
+    const steps = turn.filter((m) => isAIMessage(m) && (m.tool_calls?.length ?? 0) > 0).length
+    const allowed = (c: Call) => !this.#options.tools || this.#options.tools.includes(c.tool)
+    if (steps === 0) {
+      const calls = [{ tool: plan.tool, args: plan.args }, ...plan.also]
+      if (!allowed(calls[0] as Call))
+        return new AIMessage(
+          `Your role does not allow ${plan.tool.replaceAll('_', ' ')}; ask a loss-prevention lead or a manager.`,
+        )
+      return this.#callMessage(calls.filter(allowed))
+    }
+    const results = this.#results(turn)
+    const notes = [...plan.notes]
+    const denied = plan.also.filter((c) => !allowed(c)).map((c) => c.tool)
+    if (denied.length) notes.push(`your role does not allow ${denied.join(', ')}`)
+    if (steps === 1 && plan.followUp) {
+      const next = plan.followUp.derive(results)
+      if (typeof next === 'string') return new AIMessage(composeAnswer(results, notes, next))
+      const refused = next.filter((c) => !allowed(c)).map((c) => c.tool)
+      if (refused.length > 0)
+        return new AIMessage(
+          composeAnswer(
+            results,
+            notes,
+            `Your role does not allow ${[...new Set(refused)].join(', ').replaceAll('_', ' ')}.`,
+          ),
+        )
+      const bounded = next.slice(0, MAX_DERIVED_CALLS)
+      if (bounded.length > 0) return this.#callMessage(bounded)
+    }
+    return new AIMessage(composeAnswer(results, notes))
+  }
+
+  #callMessage(calls: readonly Call[]): AIMessage {
     return new AIMessage({
       content: '',
-      tool_calls: [
-        {
+      tool_calls: calls.map((c) => {
+        this.#calls++
+        return {
           id: `call_${Date.now().toString(36)}_${this.#calls}`,
-          name: plan.tool,
-          args: plan.args,
-          type: 'tool_call',
-        },
-      ],
+          name: c.tool,
+          args: c.args,
+          type: 'tool_call' as const,
+        }
+      }),
     })
   }
 

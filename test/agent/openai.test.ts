@@ -69,9 +69,13 @@ for (const dialect of DIALECTS) {
           expect(turn.toolCalls).toEqual([
             { name: 'place_card_hold', args: { card, reason: 'card testing on terminal 2' } },
           ])
-          expect(turn.reply).toBe('I have requested a hold; a manager must approve it.')
           expect(turn.pending).toHaveLength(1)
           const approvalId = turn.pending[0]?.approvalId as number
+          expect(turn.pending[0]?.summary).toMatch(new RegExp(`^Hold card ${card} \\(…\\d{4}, `))
+          // The model's words did not name the approval: the reply says it is filed and pending.
+          expect(turn.reply).toBe(
+            `I have requested a hold; a manager must approve it.\n\nApproval #${approvalId} (${turn.pending[0]?.summary.split(': ')[0]}) is filed and pending: a manager other than the requester must approve, and nothing changes until then.`,
+          )
           expect(await agent.waitingOn(threadId)).toHaveLength(1)
 
           // What the model server saw: the policy, the tools the role may use, no PII, the pending result.

@@ -1,44 +1,123 @@
-import { planRequest } from '../../agent/index.ts'
+import {
+  type CorpusEntry,
+  IntentClassifier,
+  isTestEntry,
+  loadCorpus,
+  type PlannerContext,
+  planRequest,
+  type Recall,
+  type Vocabulary,
+} from '../../agent/index.ts'
 import { argsMatch } from '../../evals/index.ts'
-import type { Phrasing } from './planner-phrasings.ts'
+
+/** The demo chain's stores, and the reference day the corpus's dates are written against. */
+export const DEMO_VOCABULARY: Vocabulary = {
+  stores: [
+    'San Francisco',
+    'Wilmington',
+    'Buffalo',
+    'San Antonio',
+    'Jacksonville',
+    'Seattle',
+    'Naperville',
+    'Boston',
+    'Tacoma',
+    'Brooklyn',
+    'Portland',
+    'Houston',
+    'Portland Downtown',
+    'Jersey City',
+    'New York',
+    'San Antonio Downtown',
+    'Boston Downtown',
+    'Los Angeles',
+    'Boston Mall',
+    'New York Downtown',
+  ].map((name, i) => ({ id: `loc_${String(i + 1).padStart(3, '0')}`, name, jurisdiction: null })),
+  timezone: 'America/New_York',
+  // Tuesday 2026-12-01, 10:00 in New York.
+  now: () => new Date('2026-12-01T15:00:00Z'),
+}
 
 export type PlannerScore = {
   total: number
-  toolAccuracy: number
+  intentAccuracy: number
   argAccuracy: number
   misses: string[]
 }
 
-/** Tool-selection and argument accuracy of the planner over a table of phrasings. */
-export function scorePlanner(phrasings: readonly Phrasing[]): PlannerScore {
+const WRITES = new Set(['place_card_hold', 'release_card_hold', 'launch_campaign'])
+
+/** The corpus split by its fixed rule, and a classifier trained on the training part only. */
+export function splitCorpus(): {
+  train: CorpusEntry[]
+  test: CorpusEntry[]
+  context: PlannerContext
+} {
+  const all = loadCorpus()
+  const train = all.filter((e) => !isTestEntry(e.text))
+  const test = all.filter((e) => isTestEntry(e.text))
+  return {
+    train,
+    test,
+    context: { classifier: new IntentClassifier(train), vocabulary: DEMO_VOCABULARY },
+  }
+}
+
+/**
+ * How often the planner's intent is the labelled one, and its arguments include the labelled
+ * arguments. A write labelled without the id it needs counts as right when the planner asks
+ * which one, since that is what it should do.
+ */
+export function scorePlanner(
+  entries: readonly CorpusEntry[],
+  context: PlannerContext,
+): PlannerScore {
   const misses: string[] = []
-  let tools = 0
+  let intents = 0
   let args = 0
-  for (const p of phrasings) {
-    const plan = planRequest(p.text, p.recall ?? {})
-    const tool = plan.kind === 'call' ? plan.tool : null
-    if (tool !== p.tool) {
-      misses.push(`tool "${p.text}": expected ${p.tool}, got ${tool}`)
+  for (const e of entries) {
+    const plan = planRequest(e.text, (e.recall ?? {}) as Recall, context)
+    const asked = plan.kind === 'reply' && plan.intent === 'clarify' && !e.args
+    const intent = plan.kind === 'call' ? plan.intent : plan.intent
+    if (intent !== e.intent && !asked) {
+      misses.push(`intent "${e.text}": expected ${e.intent}, got ${intent}`)
       continue
     }
-    tools++
-    if (plan.kind === 'reply' || argsMatch(p.args, plan.args)) args++
+    intents++
+    if (
+      plan.kind === 'reply' ||
+      argsMatch(
+        e.args,
+        plan.intent === plan.tool ? plan.args : plan.followUp ? plan.args : plan.args,
+      )
+    )
+      args++
     else
       misses.push(
-        `args "${p.text}": expected ${JSON.stringify(p.args)}, got ${JSON.stringify(plan.args)}`,
+        `args "${e.text}": expected ${JSON.stringify(e.args)}, got ${JSON.stringify(plan.args)}`,
       )
   }
   return {
-    total: phrasings.length,
-    toolAccuracy: tools / phrasings.length,
-    argAccuracy: args / phrasings.length,
+    total: entries.length,
+    intentAccuracy: intents / entries.length,
+    argAccuracy: args / entries.length,
     misses,
   }
+}
+
+/** Whether the planner would file a write for this request. */
+export function plansWrite(text: string, context: PlannerContext, recall: Recall = {}): boolean {
+  const plan = planRequest(text, recall, context)
+  if (plan.kind !== 'call') return false
+  return [plan.tool, ...plan.also.map((c) => c.tool), ...(plan.followUp?.tools ?? [])].some((t) =>
+    WRITES.has(t),
+  )
 }
 
 /** One line (and the misses) on stderr, so the figure shows in every test run. */
 export function reportScore(name: string, score: PlannerScore): void {
   process.stderr.write(
-    `${name}: ${score.total} phrasings, tool ${(score.toolAccuracy * 100).toFixed(1)}%, arguments ${(score.argAccuracy * 100).toFixed(1)}%\n${score.misses.map((m) => `  ${m}\n`).join('')}`,
+    `${name}: ${score.total} requests, intent ${(score.intentAccuracy * 100).toFixed(1)}%, arguments ${(score.argAccuracy * 100).toFixed(1)}%\n${score.misses.map((m) => `  ${m}\n`).join('')}`,
   )
 }

@@ -1,28 +1,240 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { loadCorpus, planRequest, REPLY_INTENTS, type Vocabulary } from '../../agent/index.ts'
+import { argsMatch } from '../../evals/index.ts'
 import { TOOLS } from '../../tools/index.ts'
-import { HOLDOUT } from './planner-holdout.ts'
-import { PHRASINGS } from './planner-phrasings.ts'
-import { reportScore, scorePlanner } from './planner-score.ts'
+import {
+  DEMO_VOCABULARY,
+  plansWrite,
+  reportScore,
+  scorePlanner,
+  splitCorpus,
+} from './planner-score.ts'
 
-describe('the offline planner', () => {
-  it('has at least 150 phrasings covering every tool and the refusals', () => {
-    expect(PHRASINGS.length).toBeGreaterThanOrEqual(150)
-    const covered = new Set(PHRASINGS.map((p) => p.tool))
+const WRITES = new Set(['place_card_hold', 'release_card_hold', 'launch_campaign'])
+const { train, test, context } = splitCorpus()
+const plan = (text: string, recall = {}, vocabulary: Vocabulary = DEMO_VOCABULARY) =>
+  planRequest(text, recall, { ...context, vocabulary })
+
+describe('the planner corpus', () => {
+  it('has at least 600 requests covering every tool and every reply intent', () => {
+    const all = loadCorpus()
+    expect(all.length).toBeGreaterThanOrEqual(600)
+    const covered = new Set(all.map((e) => e.intent))
     for (const tool of TOOLS) expect(covered, tool.name).toContain(tool.name)
-    expect(PHRASINGS.filter((p) => p.tool === null).length).toBeGreaterThanOrEqual(10)
+    for (const intent of REPLY_INTENTS) expect(covered, intent).toContain(intent)
   })
 
-  it('picks the right tool for at least 95% and the right arguments for at least 90%', () => {
-    const score = scorePlanner(PHRASINGS)
-    reportScore('planner', score)
-    expect(score.toolAccuracy).toBeGreaterThanOrEqual(0.95)
-    expect(score.argAccuracy).toBeGreaterThanOrEqual(0.9)
+  it('is split by a fixed rule: about a fifth held out, none in both parts', () => {
+    expect(test.length / (train.length + test.length)).toBeGreaterThan(0.12)
+    expect(test.length / (train.length + test.length)).toBeLessThan(0.28)
+    const trainTexts = new Set(train.map((e) => e.text))
+    expect(test.filter((e) => trainTexts.has(e.text))).toEqual([])
+  })
+})
+
+describe('the offline planner on the corpus test split (trained on the rest)', () => {
+  it('picks the intent for at least 80% and the arguments for at least 72%', () => {
+    const score = scorePlanner(test, context)
+    reportScore('planner test split', score)
+    expect(score.intentAccuracy).toBeGreaterThanOrEqual(0.8)
+    expect(score.argAccuracy).toBeGreaterThanOrEqual(0.72)
   })
 
-  it('stays above 85% on held-out words its rules were not written against', () => {
-    const score = scorePlanner(HOLDOUT)
-    reportScore('planner held-out', score)
-    expect(score.toolAccuracy).toBeGreaterThanOrEqual(0.85)
-    expect(score.argAccuracy).toBeGreaterThanOrEqual(0.8)
+  it('never plans a write for a request labelled as a read or a question', () => {
+    const writes = loadCorpus()
+      .filter((e) => !WRITES.has(e.intent))
+      .filter((e) => plansWrite(e.text, context, (e.recall ?? {}) as never))
+      .map((e) => e.text)
+    expect(writes).toEqual([])
+  })
+
+  it('plans the steps of multi-part requests', () => {
+    type Multi = { text: string; steps: { tool: string; args?: Record<string, unknown> }[] }
+    const multi = readFileSync(
+      new URL('../../agent/planner/corpus/multi.jsonl', import.meta.url),
+      'utf8',
+    )
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Multi)
+    let right = 0
+    const misses: string[] = []
+    for (const m of multi) {
+      const p = plan(m.text)
+      const tools =
+        p.kind === 'call'
+          ? [p.tool, ...p.also.map((c) => c.tool), ...(p.followUp?.tools ?? [])]
+          : []
+      const wanted = m.steps.map((s) => s.tool)
+      if (JSON.stringify(tools) === JSON.stringify(wanted)) right++
+      else
+        misses.push(
+          `"${m.text}": expected ${wanted.join(' + ')}, got ${tools.join(' + ') || 'a reply'}`,
+        )
+    }
+    process.stderr.write(
+      `multi-step: ${right}/${multi.length}\n${misses.map((m) => `  ${m}\n`).join('')}`,
+    )
+    expect(right / multi.length).toBeGreaterThanOrEqual(0.6)
+  })
+})
+
+describe('the planner applies or names every constraint', () => {
+  it('reads several states, stores with typos, amounts, scores, top N and dates on the chain calendar', () => {
+    expect(plan('liability in NY vs CA')).toMatchObject({
+      tool: 'get_liability',
+      args: { jurisdictions: ['US-NY', 'US-CA'] },
+    })
+    expect(plan('dormant cards in texas with $20+ left')).toMatchObject({
+      tool: 'find_dormant_cards',
+      args: { jurisdiction: 'US-TX', minBalanceCents: 2000 },
+    })
+    expect(plan('open alerts over 0.9 at the brooklin store since nov 1')).toMatchObject({
+      tool: 'list_fraud_alerts',
+      args: { minScore: 0.9, location: 'loc_010', since: '2026-11-01' },
+    })
+    expect(plan('top 5 stores by liability as of the end of last quarter')).toMatchObject({
+      tool: 'get_liability',
+      args: { groupBy: 'location', top: 5, asOf: '2026-09-30' },
+    })
+    expect(plan('breakage forecast for Q1 by occasion')).toMatchObject({
+      tool: 'forecast_breakage',
+      args: { periodFrom: '2027-01', periodTo: '2027-03', groupBy: 'occasion' },
+    })
+    expect(plan('liabilty by chanel')).toMatchObject({
+      tool: 'get_liability',
+      args: { groupBy: 'channel' },
+    })
+  })
+
+  it('names what it cannot apply instead of answering a different question', () => {
+    const p = plan('liability in NY vs CA except online')
+    expect(p).toMatchObject({ tool: 'get_liability', args: { jurisdictions: ['US-NY', 'US-CA'] } })
+    expect(p.kind === 'call' && p.notes).toContain('except online')
+    const q = plan('how many cards did we sell last month per capita')
+    expect(q.kind === 'call' && q.notes.some((n) => /per capita/.test(n))).toBe(true)
+  })
+
+  it('reads "since nov 1" and "today" on the chain calendar, not the server clock', () => {
+    // 02:30 UTC on 1 Nov is still 31 Oct in New York.
+    const late = { ...DEMO_VOCABULARY, now: () => new Date('2026-11-01T02:30:00Z') }
+    expect(plan('what was approved today', {}, late)).toMatchObject({
+      args: { since: '2026-10-31' },
+    })
+    expect(plan('fraud alerts since nov 1', {}, late)).toMatchObject({
+      args: { since: '2025-11-01' },
+    })
+    expect(plan('fraud alerts since nov 1')).toMatchObject({ args: { since: '2026-11-01' } })
+  })
+})
+
+describe('the planner keeps people’s words and never acts on a question', () => {
+  it('keeps the reason for a hold and the note on an alert verbatim', () => {
+    expect(plan('freeze 3048, the customer says it was stolen at the register')).toMatchObject({
+      tool: 'place_card_hold',
+      args: { card: '3048', reason: 'the customer says it was stolen at the register' },
+    })
+    expect(plan('mark alert 11 as a false positive — customer called in')).toMatchObject({
+      tool: 'update_fraud_alert',
+      args: { alertId: 11, status: 'dismissed', note: 'customer called in' },
+    })
+    const bare = plan('hold card 4819')
+    expect(bare).toMatchObject({ tool: 'place_card_hold', args: { card: '4819' } })
+    expect(bare.kind === 'call' && 'reason' in bare.args).toBe(false)
+  })
+
+  it('answers questions about holds with the holds, never by filing one', () => {
+    for (const q of [
+      'is there a hold on gc_e60cb1e2?',
+      'why is card 4819 on hold',
+      'who put the hold on 3048 and why',
+      'should we hold it?',
+    ])
+      expect(plansWrite(q, context, { card: 'gc_e60cb1e2' }), q).toBe(false)
+    expect(plan('is there a hold on gc_e60cb1e2?')).toMatchObject({
+      tool: 'list_card_holds',
+      args: { card: 'gc_e60cb1e2' },
+    })
+  })
+
+  it('lets an id in the message win over one remembered from the thread', () => {
+    expect(
+      plan('balance check 9931 please', {
+        card: '5512',
+        tool: 'get_gift_card',
+        args: { card: '5512' },
+      }),
+    ).toMatchObject({
+      tool: 'get_gift_card',
+      args: { card: '9931' },
+    })
+    expect(plan('what is its balance?', { card: '5512' })).toMatchObject({ args: { card: '5512' } })
+  })
+
+  it('plans two asks in one message, and a step that needs the first step’s result', () => {
+    const two = plan('forecast next 3 months and which state has most liability')
+    expect(two).toMatchObject({ tool: 'forecast_breakage', args: { horizonMonths: 3 } })
+    expect(two.kind === 'call' && two.also).toEqual([
+      { tool: 'get_liability', args: { groupBy: 'jurisdiction', top: 1 } },
+    ])
+    const chained = plan(
+      'dismiss all the refund abuse alerts from this week, duplicate refunds from the POS outage',
+    )
+    expect(chained).toMatchObject({
+      tool: 'list_fraud_alerts',
+      args: { rule: 'refund_abuse', since: '2026-11-30' },
+    })
+    if (chained.kind !== 'call' || !chained.followUp) throw new Error('expected a second step')
+    const calls = chained.followUp.derive([
+      {
+        tool: 'list_fraud_alerts',
+        args: {},
+        content: {
+          ok: true,
+          data: {
+            items: [
+              { alertId: 3, cardId: 'gc_1' },
+              { alertId: 4, cardId: 'gc_2' },
+            ],
+          },
+        },
+      },
+    ])
+    expect(calls).toEqual([
+      {
+        tool: 'update_fraud_alert',
+        args: { alertId: 3, status: 'dismissed', note: 'duplicate refunds from the POS outage' },
+      },
+      {
+        tool: 'update_fraud_alert',
+        args: { alertId: 4, status: 'dismissed', note: 'duplicate refunds from the POS outage' },
+      },
+    ])
+    const hold = plan('hold the card from the top alert')
+    if (hold.kind !== 'call' || !hold.followUp) throw new Error('expected a second step')
+    expect(hold.tool).toBe('list_fraud_alerts')
+    expect(
+      hold.followUp.derive([
+        {
+          tool: 'list_fraud_alerts',
+          args: {},
+          content: { ok: true, data: { items: [{ alertId: 9, cardId: 'gc_9' }] } },
+        },
+      ]),
+    ).toEqual([{ tool: 'place_card_hold', args: { card: 'gc_9', reason: 'fraud alert #9' } }])
+  })
+
+  it('answers small talk briefly, and asks when unsure', () => {
+    const thanks = plan('thx')
+    expect(thanks).toMatchObject({ kind: 'reply', intent: 'smalltalk' })
+    expect(thanks.kind === 'reply' && thanks.text.length).toBeLessThan(60)
+    const vague = plan('hmm the thing from before about stuff')
+    expect(vague.kind).toBe('reply')
+  })
+
+  it('matches the corpus arguments for the follow-ups it keeps from the thread', () => {
+    const p = plan('and Texas?', { tool: 'get_liability', args: { groupBy: 'jurisdiction' } })
+    expect(p.kind === 'call' && argsMatch({ jurisdiction: 'US-TX' }, p.args)).toBe(true)
   })
 })

@@ -1,0 +1,223 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { NormalizerEn, StemmerEn } from '@nlpjs/lang-en-min'
+import { NeuralNetwork } from '@nlpjs/neural'
+import { readSlots, type Slot } from './slots.ts'
+import { distance } from './text.ts'
+import type { Vocabulary } from './vocabulary.ts'
+
+/**
+ * The planner's intent classifier (docs/planner.md §Intent): NLP.js's neural network trained on
+ * the paraphrase corpus kept in agent/planner/corpus. A request is masked first (card ids,
+ * amounts, dates, stores and states become placeholders, so the network learns the words around
+ * them), spelt words it does not know are corrected to the nearest word it does, and it is
+ * featurised as word stems and stem pairs. Scores are NLP.js's: activations squared, normalised.
+ */
+
+export type Intent = { intent: string; score: number }
+
+export type CorpusEntry = {
+  text: string
+  intent: string
+  args?: Record<string, unknown>
+  recall?: Record<string, unknown>
+}
+
+export const REPLY_INTENTS = [
+  'smalltalk',
+  'help',
+  'refuse_pii',
+  'refuse_delete',
+  'refuse_money',
+  'refuse_contact',
+  'approve_instruction',
+] as const
+
+const CORPUS_DIR = new URL('./corpus/', import.meta.url)
+
+/** The corpus in the repo: every `corpus*.jsonl` in agent/planner/corpus, one JSON object a line. */
+export function loadCorpus(dir: URL = CORPUS_DIR): CorpusEntry[] {
+  const files = readdirSync(dir)
+    .filter((f) => /^corpus.*\.jsonl$/.test(f))
+    .sort()
+  return files.flatMap((file) =>
+    readFileSync(new URL(file, dir), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line, i) => {
+        try {
+          return JSON.parse(line) as CorpusEntry
+        } catch {
+          throw new Error(`agent/planner/corpus/${file}:${i + 1}: not JSON`)
+        }
+      }),
+  )
+}
+
+/**
+ * The fixed split: an entry is in the test part when the FNV-1a hash of its text is 0 mod 5.
+ * It depends on the words alone, so adding entries never moves old ones between the parts.
+ */
+export function isTestEntry(text: string): boolean {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i)
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h % 5 === 0
+}
+
+/** The stores the corpus names (the demo chain's), masked while training like any store. */
+const TRAINING_STORES = [
+  'San Francisco',
+  'Wilmington',
+  'Buffalo',
+  'San Antonio',
+  'Jacksonville',
+  'Seattle',
+  'Naperville',
+  'Boston',
+  'Tacoma',
+  'Brooklyn',
+  'Portland',
+  'Houston',
+  'Portland Downtown',
+  'Jersey City',
+  'New York',
+  'San Antonio Downtown',
+  'Boston Downtown',
+  'Los Angeles',
+  'Boston Mall',
+  'New York Downtown',
+].map((name, i) => ({ id: `loc_${String(i + 1).padStart(3, '0')}`, name, jurisdiction: null }))
+
+const PLACEHOLDER: Partial<Record<Slot['kind'], string>> = {
+  card: ' xcard ',
+  number4: ' xnum ',
+  alert: ' alert xid ',
+  approval: ' approval xid ',
+  campaign: ' campaign xid ',
+  hold: ' hold xid ',
+  state: ' xplace ',
+  store: ' xstore ',
+  money: ' xmoney ',
+  score: ' xscore ',
+  date: ' xdate ',
+  actor: ' xactor ',
+}
+
+/** The request with its facts replaced by placeholders, in lower case. */
+export function masked(text: string, slots: readonly Slot[]): string {
+  let out = ''
+  let at = 0
+  for (const s of slots) {
+    const ph = PLACEHOLDER[s.kind]
+    if (!ph || s.start < at) continue
+    // Keep the words around a date: "since", "as of" matter to the intent.
+    out += text.slice(at, s.start) + ph
+    at = s.end
+  }
+  return (out + text.slice(at)).toLowerCase()
+}
+
+const normalizer = new NormalizerEn()
+const stemmer = new StemmerEn()
+
+function tokens(text: string): string[] {
+  return normalizer
+    .normalize(text)
+    .replace(/n't\b/g, ' not')
+    .replace(/'(s|re|ve|ll|d|m)\b/g, ' $1')
+    .split(/[^a-z0-9_]+/)
+    .filter((t) => t.length > 0)
+}
+
+export class IntentClassifier {
+  readonly #net = new NeuralNetwork({ log: false })
+  /** Every word the corpus uses, and how often: spelling is corrected towards these. */
+  readonly #words = new Map<string, number>()
+  readonly #corrections = new Map<string, string | null>()
+  readonly intents: readonly string[]
+  readonly trainedOn: number
+
+  constructor(entries: readonly CorpusEntry[]) {
+    const training: { input: Record<string, number>; output: Record<string, number> }[] = []
+    const vocabulary: Vocabulary = {
+      stores: TRAINING_STORES,
+      timezone: 'America/New_York',
+      now: () => new Date('2026-12-01T15:00:00Z'),
+    }
+    const prepared = entries.map((e) => ({
+      words: tokens(masked(e.text, readSlots(e.text, vocabulary))),
+      intent: e.intent,
+    }))
+    for (const p of prepared)
+      for (const w of p.words) this.#words.set(w, (this.#words.get(w) ?? 0) + 1)
+    for (const p of prepared)
+      training.push({ input: this.#features(p.words), output: { [p.intent]: 1 } })
+    this.#net.train(training)
+    this.intents = [...new Set(entries.map((e) => e.intent))]
+    this.trainedOn = entries.length
+  }
+
+  /** The nearest corpus word to a word the corpus never used (or the word itself). */
+  correct(word: string): string {
+    if (this.#words.has(word) || word.length < 4 || /\d/.test(word)) return word
+    const known = this.#corrections.get(word)
+    if (known !== undefined) return known ?? word
+    const max = word.length >= 7 ? 2 : 1
+    let best: string | null = null
+    let bestScore = Number.POSITIVE_INFINITY
+    for (const [w, count] of this.#words) {
+      if (w.length < 3 || Math.abs(w.length - word.length) > max) continue
+      const d = distance(word, w, max)
+      // Nearer first; among equals the commoner word.
+      const score = d - Math.min(count, 50) / 100
+      if (d <= max && score < bestScore) {
+        best = w
+        bestScore = score
+      }
+    }
+    this.#corrections.set(word, best)
+    return best ?? word
+  }
+
+  /** How often the corpus uses this word as written. */
+  frequency(word: string): number {
+    return this.#words.get(word) ?? 0
+  }
+
+  /** Whether the corpus knows this word (after spelling correction). */
+  knows(word: string): boolean {
+    return this.#words.has(this.correct(word))
+  }
+
+  #features(words: readonly string[]): Record<string, number> {
+    const stems = words.map((w) => stemmer.stemWord(w))
+    const f: Record<string, number> = {}
+    for (const s of stems) f[s] = 1
+    for (let i = 1; i < stems.length; i++) f[`${stems[i - 1]}_${stems[i]}`] = 1
+    if (stems.length > 0) f[`^${stems[0]}`] = 1
+    return f
+  }
+
+  /** The intents for a request, best first, with NLP.js-style normalised scores. */
+  classify(text: string, slots: readonly Slot[]): Intent[] {
+    const words = tokens(masked(text, slots)).map((w) => this.correct(w))
+    const out = this.#net.run(this.#features(words)) ?? {}
+    const scored = Object.entries(out)
+      .filter(([, v]) => v > 0)
+      .map(([intent, v]) => ({ intent, score: v * v }))
+    const total = scored.reduce((s, x) => s + x.score, 0)
+    return scored
+      .map((x) => ({ intent: x.intent, score: total > 0 ? x.score / total : 0 }))
+      .sort((a, b) => b.score - a.score)
+  }
+}
+
+let TRAINED: IntentClassifier | undefined
+
+/** The classifier trained on the whole corpus, once per process (tests train on the training part). */
+export function defaultClassifier(): IntentClassifier {
+  TRAINED ??= new IntentClassifier(loadCorpus())
+  return TRAINED
+}

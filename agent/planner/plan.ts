@@ -1,0 +1,1509 @@
+import type { ToolResult } from './answer.ts'
+import {
+  defaultClassifier,
+  type Intent,
+  type IntentClassifier,
+  REPLY_INTENTS,
+} from './classifier.ts'
+import { type Calendar, type DateSlot, localDay, resolveQuarter, windowDays } from './dates.ts'
+import { isPolicyIntent, policyIntent } from './policy.ts'
+import { readSlots, type Slot, type WordGroup } from './slots.ts'
+import { type Corrected, correctText, DOMAIN_WORDS, domainWord } from './text.ts'
+import { EMPTY_VOCABULARY, type Store, type Vocabulary } from './vocabulary.ts'
+
+/**
+ * The offline planner's decisions (docs/planner.md): which tool a request needs (the trained
+ * classifier), with which arguments (the slots it states), and what it could not apply (named
+ * in the reply). A question never plans a write; an id in the message beats one remembered.
+ */
+
+export type Call = { tool: string; args: Record<string, unknown> }
+
+/** A step that needs an earlier step's results ("hold the card from the top alert"). */
+export type FollowUpStep = {
+  /** The tools the second step may call. */
+  tools: string[]
+  /** The calls to make from the first step's results, or words when there is nothing to do. */
+  derive(results: readonly ToolResult[]): Call[] | string
+}
+
+export type Plan =
+  | { kind: 'reply'; text: string; intent: string }
+  | {
+      kind: 'call'
+      tool: string
+      args: Record<string, unknown>
+      /** Calls made beside the first, in the same step (a request that asks for several things). */
+      also: Call[]
+      followUp?: FollowUpStep
+      /** What the request said that the calls do not apply: each is named in the reply. */
+      notes: string[]
+      intent: string
+      confidence: number
+    }
+
+/** What earlier turns of the conversation make "it", "those" and "the top one" mean. */
+export type Recall = {
+  card?: string
+  alertId?: number
+  approvalId?: number
+  campaignId?: number
+  tool?: string
+  args?: Record<string, unknown>
+  /** The cards the last answer listed, in its order. */
+  cards?: string[]
+  /** The alerts the last answer listed, in its order (with their cards). */
+  alerts?: { alertId: number; cardId: string }[]
+}
+
+export type PlannerContext = { classifier: IntentClassifier; vocabulary: Vocabulary }
+
+export const HELP = [
+  'I can look up balances (by card id or last 4 digits), report liability by state or store, forecast breakage,',
+  'give everyday metrics (cards sold, loads, redemptions, fraud loss…) by day, month, store or state,',
+  'list, scan and explain fraud alerts, list holds and campaigns, segment purchasers, find dormant cards,',
+  'report escheatment, show product affinities, recommend an upsell, draft campaigns and read the audit log and approvals.',
+  'Holds, releases and campaign launches go to a manager for approval.',
+].join(' ')
+
+const REPLIES: Record<string, string> = {
+  help: HELP,
+  refuse_pii:
+    "I can't share names, emails or phone numbers: customers appear here only as pseudonyms (cust_…). Look the person up in the POS if you are entitled to.",
+  refuse_delete:
+    "I can't delete or rewrite anything: the ledger and the audit trail are append-only. I can look records up, or request a hold or a release for a manager's approval.",
+  refuse_money:
+    "I can't issue, load, refund or change the balance of a card: money moves only through the POS. I can look cards up, and request a hold or a release for a manager's approval.",
+  refuse_contact:
+    "I can't contact customers directly. I can draft a campaign for an audience; launching it needs a manager's approval and hands the audience (pseudonyms only) to your messaging platform.",
+}
+
+const REPLY_INTENT_SET = new Set<string>(REPLY_INTENTS)
+/** Domain words too common to show that a request is about the ledger. */
+const GENERIC_WORDS = new Set([
+  'before',
+  'after',
+  'since',
+  'between',
+  'today',
+  'yesterday',
+  'active',
+  'state',
+  'states',
+])
+
+/** Below this the planner asks which of its two best guesses was meant. */
+export const CONFIDENCE_FLOOR = 0.45
+
+const WRITES = new Set(['place_card_hold', 'release_card_hold', 'launch_campaign'])
+
+const TOOL_WORDS: Record<string, string> = {
+  get_gift_card: 'look up a card',
+  search_gift_cards: 'search cards',
+  get_liability: 'report liability',
+  forecast_breakage: 'forecast breakage',
+  list_fraud_alerts: 'list fraud alerts',
+  scan_for_fraud: 'run a fraud scan',
+  explain_fraud_alert: 'explain a fraud alert',
+  update_fraud_alert: 'confirm or dismiss an alert',
+  segment_purchasers: 'segment purchasers',
+  find_dormant_cards: 'find dormant cards',
+  escheatment_report: 'report escheatment',
+  product_affinity: 'show product affinity',
+  recommend_upsell: 'recommend an upsell',
+  draft_campaign: 'draft a campaign',
+  get_audit_log: 'read the audit log',
+  list_approvals: 'list approvals',
+  place_card_hold: 'request a card hold',
+  release_card_hold: 'request a hold release',
+  launch_campaign: 'request a campaign launch',
+  list_card_holds: 'list card holds',
+  list_campaigns: 'list campaigns',
+  ledger_metrics: 'report a ledger metric',
+  smalltalk: 'chat',
+  help: 'explain what I can do',
+  refuse_pii: 'share customer details',
+  refuse_delete: 'delete records',
+  refuse_money: 'move money on a card',
+  refuse_contact: 'contact a customer',
+  approve_instruction: 'explain how approvals are decided',
+}
+
+const reply = (text: string, intent: string): Plan => ({ kind: 'reply', text, intent })
+
+/** A request that asks rather than tells: it may read, never write. */
+export function isQuestion(text: string): boolean {
+  const t = text.trim().toLowerCase()
+  if (
+    /^(can|could|would|will)\s+(you|u|ya|we|someone|somebody)\b|^(please|pls|plz|kindly)\b|\b(please|pls|plz)\b[^?]*\?$/.test(
+      t,
+    )
+  )
+    return /^(can|could|would) (we|someone|somebody) (still )?(see|tell|know|check)\b/.test(t)
+  if (
+    /^(is|are|was|were|do|does|did|has|have|had|why|who|whom|whose|when|what|which|where|how|should|shall|any|anything|isn'?t|aren'?t|didn'?t|has anyone|did anyone)\b/.test(
+      t,
+    )
+  )
+    return true
+  return (
+    /\?\s*$/.test(t) &&
+    !/^(hold|freeze|block|release|unfreeze|lift|launch|dismiss|confirm|mark|put|place|lock)\b/.test(
+      t,
+    )
+  )
+}
+
+const WRITE_VERB =
+  /(hold|freeze|block|lock|suspend|stop|put|place|release|unfreeze|unblock|unlock|lift|unhold|remove|take|launch|send|ship|start|kick|go|fire|push|dismiss|confirm|mark|close|clear|resolve|triage|flag|reject|approve|void|cancel|end)\b/
+
+/**
+ * A request that tells the agent to act: it opens with a verb of acting (after a greeting, a
+ * "please", a "can you" or an "I need you to"). Only such a request may plan a write.
+ */
+export function isImperative(text: string): boolean {
+  const t = text.trim().toLowerCase()
+  const lead =
+    /^(?:(?:ok|okay|yes|yeah|yep|sure|right|great|thanks|thx|hey|hi|then|now|also|and|so|pls|please|plz|kindly|asap|urgent|quick one|lp here|manager here)[,:!.-]?\s+)*(?:(?:can|could|would|will) (?:you|u|ya|we|someone)(?: please| pls)? |(?:i|we) (?:need|want|would like)(?: you)? to |let'?s |go ahead and |i'?d like (?:you )?to |time to |need to |gotta |have to |we should |you should |pls |please )?(?:also |just |now |quickly |immediately )?/
+  const rest = t.replace(lead, '')
+  // "hold history", "hold status", "release notes": nouns, not orders.
+  if (
+    /^(hold|release|freeze|block|launch|campaign)s?\s+(history|status|info|details?|records?|log|list|report|counts?|summary|queue|reasons?|requests?|notes|dates?|times?)\b/.test(
+      rest,
+    )
+  )
+    return false
+  return WRITE_VERB.test(rest.slice(0, 12)) && new RegExp(`^${WRITE_VERB.source}`).test(rest)
+}
+
+/** The working state while one request's arguments are read: which slots were applied. */
+class Reading {
+  readonly used = new Set<Slot>()
+  readonly text: string
+  constructor(
+    readonly source: Corrected,
+    readonly slots: readonly Slot[],
+    readonly calendar: Calendar,
+    readonly recall: Recall,
+  ) {
+    this.text = source.text
+  }
+
+  /** The person's own words between two points of the (corrected) text. */
+  quote(start: number, end: number): string {
+    return this.source.original.slice(this.source.at(start), this.source.at(end)).trim()
+  }
+
+  get lower() {
+    return this.text.toLowerCase()
+  }
+
+  all<K extends Slot['kind']>(kind: K): Extract<Slot, { kind: K }>[] {
+    return this.slots.filter((s): s is Extract<Slot, { kind: K }> => s.kind === kind)
+  }
+
+  /** The first slot of a kind, marked as applied. */
+  take<K extends Slot['kind']>(
+    kind: K,
+    where?: (s: Extract<Slot, { kind: K }>) => boolean,
+  ): Extract<Slot, { kind: K }> | undefined {
+    const s = this.all(kind).find((x) => !this.used.has(x) && (!where || where(x)))
+    if (s) this.use(s)
+    return s
+  }
+
+  takeAll<K extends Slot['kind']>(kind: K): Extract<Slot, { kind: K }>[] {
+    const list = this.all(kind).filter((x) => !this.used.has(x))
+    for (const s of list) this.use(s)
+    return list
+  }
+
+  /** A word reading from a group ("held" as a card status), and every reading of its words. */
+  word(group: WordGroup): string | undefined {
+    const s = this.all('word').find((x) => x.group === group && !this.used.has(x))
+    if (!s) return undefined
+    for (const other of this.all('word'))
+      if (other.start === s.start && other.end === s.end) this.used.add(other)
+    this.used.add(s)
+    return s.value
+  }
+
+  use(s: Slot) {
+    this.used.add(s)
+    // A word reading inside an applied slot is applied with it.
+    for (const w of this.slots)
+      if (w.kind === 'word' && w.start >= s.start && w.end <= s.end) this.used.add(w)
+  }
+
+  money(side: 'min' | 'max' | 'amount'): number | undefined {
+    return this.take('money', (m) => m.side === side)?.cents
+  }
+
+  /** A card: named in the message (always first), or the one the thread was about. */
+  card(options: { allowBare?: boolean; recall?: boolean } = {}): string | undefined {
+    const named = this.take('card')
+    if (named) return named.value
+    if (options.allowBare !== false) {
+      const bare = this.take(
+        'number4',
+        (n) => !/^(19|20)\d\d$/.test(n.value) || !this.all('date').length,
+      )
+      if (bare) return bare.value
+    }
+    if (options.recall === false) return undefined
+    if (REFERS_BACK.test(this.text) || !/\bcards?\b/i.test(this.text)) return this.recall.card
+    return undefined
+  }
+
+  date(): DateSlot | undefined {
+    return this.take('date')?.value
+  }
+
+  /**
+   * The person's own words after the request's anchor (the card, the alert): from the first
+   * separator on — a comma, a dash, a colon, "because", "customer says…" — as they wrote them.
+   */
+  ownWords(after: number): string | undefined {
+    const from = this.source.at(after)
+    const rest = this.source.original.slice(from)
+    const m =
+      /(?:\s[-–—]+\s*|[-–—]{2,}|[,;:?]\s*|\.\s+|\s(?=(?:because|bc|b\/c|cuz|coz|due to|reason|note|per|customer|guest|cust|they|she|he|it'?s|its|looks|seems|suspected|possible|likely|probably|stolen|lost|card testing)\b))(.*)$/is.exec(
+        rest,
+      )
+    if (!m) return undefined
+    let words = (m[1] as string).trim()
+    words = words.replace(
+      /^(?:because(?: of)?|bc|b\/c|cuz|coz|due to|reason(?: is)?\s*:?|note\s*:?|as|since|—|-)\s+/i,
+      '',
+    )
+    words = words.replace(/[\s.!]*(?:pls|please|plz|thanks|thx|ty|asap)?[\s.!]*$/i, '').trim()
+    if (words.length < 3) return undefined
+    // What is inside the person's reason is theirs, not a constraint to apply.
+    const at = this.source.original.indexOf(words, from)
+    for (const s of this.slots)
+      if (this.source.at(s.start) >= at && this.source.at(s.end) <= at + words.length)
+        this.used.add(s)
+    return words
+  }
+
+  /** What the person said that no argument took: named in the reply, never dropped. */
+  leftovers(): string[] {
+    const notes: string[] = []
+    for (const s of this.slots) {
+      if (this.used.has(s)) continue
+      if (s.kind === 'word') {
+        // A word is a constraint only if no other reading of it was used.
+        if (
+          this.slots.some(
+            (o) => o !== s && this.used.has(o) && o.start <= s.start && o.end >= s.end,
+          )
+        )
+          continue
+        if (s.group === 'alertStatus' && s.value === 'open') continue
+        if (
+          s.group === 'holdStatus' ||
+          s.group === 'approvalStatus' ||
+          s.group === 'campaignStatus'
+        )
+          continue
+        if (s.group === 'category') continue
+      }
+      if (s.kind === 'number4') continue
+      if (s.kind === 'metric' || (s.kind === 'sort' && s.value === 'balance_desc')) continue
+      const words = this.quote(s.start, s.end)
+      if (words && !notes.includes(words)) notes.push(words)
+    }
+    for (const cue of unreadCues(this.text, this.slots)) {
+      const words = this.quote(cue.start, cue.end)
+      if (!notes.includes(words)) notes.push(words)
+    }
+    return notes
+  }
+}
+
+const REFERS_BACK =
+  /\b(it|its|it's|that card|this card|the card|same card|that one|this one|the same|that|them|those|these|each|every|all of them|the top one|the first one)\b/i
+
+/** "except Texas", "excluding online", "vs last year": limits the slots did not read. */
+function unreadCues(text: string, slots: readonly Slot[]): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = []
+  const cue =
+    /\b(except|excluding|exclude|other than|besides|without|not including|but not|vs\.?|versus|compared (?:to|with)|year over year|yoy|per capita|net of|only)(?=\s|$)/gi
+  const cues = [...text.matchAll(cue)]
+  cues.forEach((m, i) => {
+    const start = m.index
+    const cueEnd = start + (m[1] as string).length
+    const next = cues[i + 1]?.index ?? text.length
+    const words = /^\s+([\w$.%-]+(?:\s+[\w$.%-]+){0,2})/.exec(text.slice(cueEnd, next))
+    const end = cueEnd + (words ? words[0].length : 0)
+    const exclusion =
+      /^(except|excluding|exclude|other than|besides|without|not including|but not)$/i.test(
+        m[1] as string,
+      )
+    // "only NY" and "vs CA" are fine when the place after the cue was read as a slot.
+    const covered = slots.some((s) => s.start >= cueEnd && s.start <= cueEnd + 2)
+    if (covered && !exclusion) return
+    if (/^(yoy|year over year|per capita)$/i.test(m[1] as string) || words) out.push({ start, end })
+  })
+  return out
+}
+
+type Builder = (r: Reading) => Plan
+
+const call = (
+  tool: string,
+  args: Record<string, unknown>,
+  r: Reading,
+  extra: Partial<Extract<Plan, { kind: 'call' }>> = {},
+): Plan => ({
+  kind: 'call',
+  tool,
+  args: clean(args),
+  also: [],
+  notes: r.leftovers(),
+  intent: tool,
+  confidence: 1,
+  ...extra,
+})
+
+function clean(args: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(args).filter(
+      ([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0),
+    ),
+  )
+}
+
+const day = (d: DateSlot | undefined) => d?.to ?? d?.from
+
+function states(r: Reading): string[] {
+  return [...new Set(r.takeAll('state').map((s) => s.value))]
+}
+
+function oneStore(r: Reading): string | undefined {
+  return r.take('store')?.value
+}
+
+/** `since` for the tools that take a start day, from a date slot ("since nov 1", "this week"). */
+function since(r: Reading): { since?: string; days?: number } {
+  const d = r.date()
+  if (!d) return {}
+  if (d.quarter) {
+    const q = resolveQuarter(d.quarter, r.calendar, false)
+    return { since: q.from }
+  }
+  if (d.kind === 'since' && d.days) return { days: d.days }
+  if (d.from) return { since: d.from }
+  return {}
+}
+
+function window(r: Reading, ahead = false): { from?: string; to?: string } {
+  const d = r.date()
+  if (!d) return {}
+  if (d.quarter) return resolveQuarter(d.quarter, r.calendar, ahead)
+  if (d.kind === 'asOf' || d.kind === 'before') return d.to ? { to: d.to } : {}
+  return clean({ from: d.from, to: d.kind === 'since' ? undefined : d.to }) as {
+    from?: string
+    to?: string
+  }
+}
+
+const LIABILITY_GROUPS = new Set(['location', 'jurisdiction', 'cohort', 'occasion', 'channel'])
+const METRIC_DIMS = new Set([
+  'day',
+  'week',
+  'month',
+  'quarter',
+  'location',
+  'jurisdiction',
+  'occasion',
+  'channel',
+  'segment',
+  'rule',
+])
+const FORECAST_GROUPS = new Set(['occasion', 'segment', 'jurisdiction'])
+
+const BUILDERS: Record<string, Builder> = {
+  get_gift_card: (r) => {
+    const card = r.card()
+    if (!card)
+      return reply('Which card? Give its id (gc_…) or the last 4 digits of its number.', 'clarify')
+    const history = /\b(history|transactions?|activity|txns?|statement|movements)\b/i.test(r.text)
+    const n = r.take('top')?.value
+    return call('get_gift_card', { card, transactions: history ? (n ?? 10) : undefined }, r)
+  },
+  search_gift_cards: (r) => {
+    const status = r.word('cardStatus')
+    const j = states(r)
+    const store = oneStore(r)
+    const last4 = r.take('card', (c) => /^\d{4}$/.test(c.value))?.value ?? r.take('number4')?.value
+    const idle = r.take('idleDays')?.days
+    const top = r.take('top')?.value
+    const sort = r.take('sort', (s) =>
+      ['balance_desc', 'balance_asc', 'issued_desc', 'last_activity_desc'].includes(s.value),
+    )?.value
+    const lowest = /\b(lowest|smallest|least)\b/i.test(r.text)
+    return call(
+      'search_gift_cards',
+      {
+        last4,
+        status,
+        location: store,
+        jurisdiction: j[0],
+        minBalanceCents: r.money('min'),
+        maxBalanceCents: r.money('max'),
+        inactiveDays: idle,
+        sort: sort ?? (top ? (lowest ? 'balance_asc' : 'balance_desc') : undefined),
+        limit: top,
+      },
+      r,
+      j.length > 1
+        ? { notes: [...r.leftovers(), `only one state at a time here (I used ${j[0]})`] }
+        : {},
+    )
+  },
+  get_liability: (r) => {
+    const j = states(r)
+    const store = oneStore(r)
+    const group = r.take('groupBy', (g) => LIABILITY_GROUPS.has(g.value))?.value
+    const d = r.date()
+    const asOf = d
+      ? d.quarter
+        ? resolveQuarter(d.quarter, r.calendar, false).to
+        : day(d)
+      : undefined
+    const topSlot = r.take('top')
+    const top = topSlot?.value
+    const occasion = r.word('occasion')
+    const channel = r.word('channel')
+    const groupBy =
+      group ??
+      (topSlot?.of && LIABILITY_GROUPS.has(topSlot.of)
+        ? topSlot.of
+        : top
+          ? 'jurisdiction'
+          : occasion
+            ? 'occasion'
+            : channel
+              ? 'channel'
+              : j.length > 1
+                ? 'jurisdiction'
+                : 'total')
+    const notes: string[] = []
+    if (occasion && groupBy !== 'occasion')
+      notes.push(`the occasion "${occasion}" (liability can be grouped by occasion, not filtered)`)
+    if (channel && groupBy !== 'channel') notes.push(`the channel "${channel}"`)
+    const plan = call(
+      'get_liability',
+      {
+        groupBy,
+        jurisdiction: j.length === 1 ? j[0] : undefined,
+        jurisdictions: j.length > 1 ? j : undefined,
+        location: j.length ? undefined : store,
+        asOf,
+        top,
+      },
+      r,
+    )
+    if (plan.kind === 'call') plan.notes.push(...notes)
+    return plan
+  },
+  forecast_breakage: (r) => {
+    const horizon = r.take('horizon')?.months
+    const d = r.date()
+    let asOf: string | undefined
+    let periodFrom: string | undefined
+    let periodTo: string | undefined
+    const thisMonth = localDay(r.calendar.now, r.calendar.timezone).slice(0, 7)
+    if (d?.quarter) {
+      const q = resolveQuarter(d.quarter, r.calendar, true)
+      periodFrom = q.from.slice(0, 7)
+      periodTo = q.to.slice(0, 7)
+    } else if (d?.kind === 'range' && d.from && d.from.slice(0, 7) >= thisMonth) {
+      periodFrom = d.from.slice(0, 7)
+      periodTo = (d.to ?? d.from).slice(0, 7)
+    } else if (d) asOf = d.grain === 'month' ? (d.from ?? d.to)?.slice(0, 7) : day(d)
+    const group = r.take('groupBy', (g) => FORECAST_GROUPS.has(g.value))?.value
+    const save = /\b(save|store|keep|record|persist)\b.{0,20}\b(forecast|it|this|that)\b/i.test(
+      r.text,
+    )
+    return call(
+      'forecast_breakage',
+      {
+        horizonMonths: horizon ?? (periodTo ? monthsAhead(periodTo, r.calendar) : 12),
+        asOf,
+        groupBy: group,
+        periodFrom,
+        periodTo,
+        save: save || undefined,
+      },
+      r,
+    )
+  },
+  list_fraud_alerts: (r) => {
+    const rule = r.take('rule')?.value
+    const status = r.word('alertStatus')
+    const store = oneStore(r)
+    const score = r.take('score')?.min
+    const top = r.take('top')?.value
+    const countBy = r.take('groupBy', (g) => g.value === 'location' || g.value === 'rule')?.value
+    return call(
+      'list_fraud_alerts',
+      {
+        status: status ?? (/\ball\b/i.test(r.text) && !rule ? undefined : 'open'),
+        rule,
+        location: store,
+        minScore: score,
+        ...since(r),
+        countBy,
+        limit: top,
+      },
+      r,
+    )
+  },
+  scan_for_fraud: (r) => {
+    const s = since(r)
+    const store = oneStore(r)
+    const d =
+      s.days ??
+      (s.since
+        ? windowDays({ kind: 'since', from: s.since, start: 0, end: 0 }, r.calendar)
+        : undefined)
+    return call('scan_for_fraud', { days: d ?? 30, location: store }, r)
+  },
+  explain_fraud_alert: (r) => {
+    const many = r.all('top').find((t) => t.value > 1)
+    if (many && !r.all('alert').length && !r.all('card').length) {
+      r.use(many)
+      const template = call('explain_fraud_alert', { alertId: ITEM_ALERT }, r) as CallPlan
+      return call(
+        'list_fraud_alerts',
+        { status: r.word('alertStatus') ?? 'open', rule: r.take('rule')?.value, limit: many.value },
+        r,
+        {
+          intent: 'explain_fraud_alert',
+          followUp: {
+            tools: ['explain_fraud_alert'],
+            derive: (results) =>
+              perItem(template, itemsOf(results, 'list_fraud_alerts'), many.value),
+          },
+        },
+      )
+    }
+    const alert = r.take('alert')?.value
+    if (alert !== undefined) return call('explain_fraud_alert', { alertId: alert }, r)
+    const card = r.card({ recall: false })
+    if (card) return call('explain_fraud_alert', { card }, r)
+    if (r.take('top')) {
+      const first = r.recall.alerts?.[0]
+      if (first) return call('explain_fraud_alert', { alertId: first.alertId }, r)
+    }
+    if (r.recall.alertId !== undefined)
+      return call('explain_fraud_alert', { alertId: r.recall.alertId }, r)
+    if (r.recall.card) return call('explain_fraud_alert', { card: r.recall.card }, r)
+    return reply('Which alert? Give its number or the card, e.g. "explain alert 12".', 'clarify')
+  },
+  update_fraud_alert: (r) => {
+    const alert = r.take('alert')
+    const t = r.lower
+    const confirm =
+      /\b(confirm(ed)?|is fraud|as fraud|real fraud|legit fraud|true positive|fraudulent)\b/.test(
+        t,
+      ) && !/\bnot (fraud|fraudulent)\b/.test(t)
+    const status = confirm ? 'confirmed' : 'dismissed'
+    r.word('alertStatus')
+    const object = r.all('rule')[0] ?? alert
+    const note = r.ownWords(Math.max(object?.end ?? 0, alert?.end ?? 0, verbEnd(r.text)))
+    if (!alert) {
+      const rule = r.take('rule')?.value
+      if (rule || /\ball\b|\bevery\b|\bthose\b|\bthem\b/i.test(r.text))
+        return bulkTriage(r, status, rule, note)
+      if (r.recall.alertId !== undefined && REFERS_BACK.test(r.text))
+        return call('update_fraud_alert', { alertId: r.recall.alertId, status, note }, r)
+      return reply('Which alert? Give its number, e.g. "dismiss alert 12".', 'clarify')
+    }
+    return call('update_fraud_alert', { alertId: alert.value, status, note }, r)
+  },
+  segment_purchasers: (r) => {
+    const t = r.lower
+    const by =
+      /behaviou?r|redemption|redeem|spend|how .* (use|redeem|spend)/.test(t) && !/occasion/.test(t)
+        ? 'behaviour'
+        : /occasion|why .* buy|holiday|corporate|birthday/.test(t) && !/behaviou?r/.test(t)
+          ? 'occasion'
+          : 'both'
+    r.word('occasion')
+    r.word('segment')
+    return call('segment_purchasers', { by }, r)
+  },
+  find_dormant_cards: (r) => {
+    const idle = r.take('idleDays')?.days
+    const d = r.date()
+    const j = states(r)
+    const store = oneStore(r)
+    const top = r.take('top')?.value
+    const sort = r.take('sort', (s) =>
+      ['balance_desc', 'idle_desc', 'reactivation_desc'].includes(s.value),
+    )?.value
+    const idleSince =
+      d && !idle ? (d.kind === 'since' && d.days ? undefined : (d.from ?? d.to)) : undefined
+    return call(
+      'find_dormant_cards',
+      {
+        minDays: idle ?? (d?.kind === 'since' && d.days ? d.days : undefined),
+        idleSince,
+        minBalanceCents: r.money('min'),
+        maxBalanceCents: r.money('max'),
+        jurisdiction: j[0],
+        location: store,
+        sort:
+          sort ??
+          (top && /\b(biggest|largest|highest|most)\b/i.test(r.text) ? 'balance_desc' : undefined),
+        limit: top,
+      },
+      r,
+    )
+  },
+  escheatment_report: (r) => {
+    const j = states(r)
+    return call(
+      'escheatment_report',
+      { jurisdiction: j[0], horizonMonths: r.take('horizon')?.months ?? 6 },
+      r,
+    )
+  },
+  product_affinity: (r) => {
+    const t = r.lower
+    r.word('category')
+    return call(
+      'product_affinity',
+      {
+        context:
+          /alongside|with (a )?gift card purchases?|when (they )?buy(ing)? (a )?gift card|bought together|purchased together|buy(ing)? gift cards|together with/.test(
+            t,
+          ) && !/redeem|spend|spent/.test(t)
+            ? 'bought_alongside'
+            : 'redeemed_with',
+        level:
+          /\bskus?\b|\bproducts?\b|\bitems?\b/.test(t) && !/categor/.test(t) ? 'sku' : 'category',
+        limit: r.take('top')?.value,
+      },
+      r,
+    )
+  },
+  recommend_upsell: (r) => {
+    const total = r.money('amount') ?? r.money('min') ?? 5000
+    const category = r.word('category')
+    return call(
+      'recommend_upsell',
+      {
+        totalCents: total,
+        items: category ? [{ sku: `${category}-basket`, category, amountCents: total }] : [],
+        priorVisits: r.take('visits')?.value ?? 0,
+      },
+      r,
+    )
+  },
+  draft_campaign: (r) => {
+    const idle = r.take('idleDays')?.days
+    const d = r.date()
+    const j = states(r)
+    const store = oneStore(r)
+    const segment = r.word('segment') ?? r.word('occasion')
+    const status = r.word('cardStatus')
+    const those =
+      /\b(those|these|them|that list|the ones (above|listed)|those cards|these cards)\b/i.test(
+        r.text,
+      ) && (r.recall.cards?.length ?? 0) > 0
+    const offer =
+      /offer(?:ing)?\s+(.+?)(?:\.|,|;|$)/i.exec(r.text)?.[1] ??
+      /(\d+%\s*off[^.,;]*)/i.exec(r.text)?.[1] ??
+      /(\$\d+\s+(?:off|bonus|credit)[^.,;]*)/i.exec(r.text)?.[1]
+    if (offer)
+      for (const s of r.slots)
+        if (s.start >= r.text.indexOf(offer) && s.end <= r.text.indexOf(offer) + offer.length)
+          r.use(s)
+    const audience = clean({
+      minDaysInactive: idle ?? (d?.kind === 'since' && d.days ? d.days : undefined),
+      idleSince: d && !(d.kind === 'since' && d.days) ? (d.from ?? d.to) : undefined,
+      minBalanceCents: r.money('min'),
+      maxBalanceCents: r.money('max'),
+      segment,
+      status,
+      jurisdiction: j[0],
+      location: store,
+      cardIds: those ? r.recall.cards?.slice(0, 500) : undefined,
+    })
+    const name = /\bholiday\b/i.test(r.text) ? 'Holiday reactivation' : undefined
+    return call(
+      'draft_campaign',
+      { audience: Object.keys(audience).length ? audience : undefined, offer: offer?.trim(), name },
+      r,
+    )
+  },
+  get_audit_log: (r) => {
+    const t = r.lower
+    const approval = r.take('approval')?.value
+    const s = since(r)
+    const tool =
+      /\b(place_card_hold|release_card_hold|launch_campaign|update_fraud_alert|get_gift_card|[a-z]+_[a-z_]+)\b/.exec(
+        r.text,
+      )?.[1] ??
+      (/\bholds?\b/.test(t)
+        ? /releas|lift/.test(t)
+          ? 'release_card_hold'
+          : 'place_card_hold'
+        : /\bcampaign/.test(t)
+          ? 'launch_campaign'
+          : /\btriag|dismiss|confirm/.test(t)
+            ? 'update_fraud_alert'
+            : undefined)
+    return call(
+      'get_audit_log',
+      {
+        actor: r.take('actor')?.value,
+        approvalId: approval,
+        tool,
+        days:
+          s.days ??
+          (s.since
+            ? windowDays({ kind: 'since', from: s.since, start: 0, end: 0 }, r.calendar)
+            : undefined),
+        verify:
+          /verify|tamper|intact|chain|integrity|untampered|check the (log|trail)/.test(t) ||
+          undefined,
+      },
+      r,
+    )
+  },
+  list_approvals: (r) => {
+    const id = r.take('approval')?.value
+    if (id !== undefined) return call('list_approvals', { approvalId: id }, r)
+    const status = r.word('approvalStatus')
+    const s = since(r)
+    return call(
+      'list_approvals',
+      {
+        status,
+        since: s.since ?? (s.days ? addLocalDays(r.calendar, -(s.days - 1)) : undefined),
+      },
+      r,
+    )
+  },
+  list_card_holds: (r) => {
+    const card = r.card({ recall: true })
+    r.word('cardStatus')
+    const status =
+      r.word('holdStatus') ??
+      (/\bhow many\b.*\bholds?\b|\b(is|are) (there )?(a |any )?holds?\b/i.test(r.text)
+        ? 'active'
+        : undefined)
+    const s = since(r)
+    return call(
+      'list_card_holds',
+      {
+        card:
+          /\bholds\b/i.test(r.text) && !r.all('card').length && !r.all('number4').length
+            ? undefined
+            : card,
+        status,
+        placedBy: r.take('actor')?.value,
+        since: s.since ?? (s.days ? addLocalDays(r.calendar, -(s.days - 1)) : undefined),
+        limit: r.take('top')?.value,
+      },
+      r,
+    )
+  },
+  list_campaigns: (r) =>
+    call('list_campaigns', { status: r.word('campaignStatus'), limit: r.take('top')?.value }, r),
+  ledger_metrics: (r) => {
+    const metricSlot = r.take('metric')
+    const metric = metricSlot?.value ?? guessMetric(r.lower)
+    const timeDims = r
+      .all('groupBy')
+      .some((g) => ['day', 'week', 'month', 'quarter'].includes(g.value))
+    if (
+      metric === 'liability' &&
+      !timeDims &&
+      !r.all('date').some((d) => d.value.kind === 'range')
+    ) {
+      if (metricSlot) r.used.delete(metricSlot)
+      return BUILDERS.get_liability!(r)
+    }
+    if (!metric)
+      return reply(
+        'Which figure? For example cards sold, value loaded, redemptions, refunds, liability, fraud loss, holds active or approvals.',
+        'clarify',
+      )
+    const by = r
+      .takeAll('groupBy')
+      .map((g) => g.value)
+      .filter((v) => METRIC_DIMS.has(v))
+    const j = states(r)
+    const store = oneStore(r)
+    const w = window(r)
+    const topSlot = r.take('top')
+    const top = topSlot?.value
+    if (topSlot?.of && METRIC_DIMS.has(topSlot.of) && !by.includes(topSlot.of)) by.push(topSlot.of)
+    const csv = r.take('csv') ? 'csv' : undefined
+    const notes: string[] = []
+    if (j.length > 1) notes.push(`only one state at a time here (I used ${j[0]})`)
+    const plan = call(
+      'ledger_metrics',
+      {
+        metric,
+        by: by.length
+          ? [...new Set(by)].slice(0, 2)
+          : top && store === undefined
+            ? ['location']
+            : undefined,
+        ...w,
+        location: store,
+        jurisdiction: j[0],
+        occasion: r.word('occasion'),
+        channel: r.word('channel'),
+        status:
+          metric === 'fraud_alerts'
+            ? r.word('alertStatus')
+            : metric === 'approvals'
+              ? r.word('approvalStatus')
+              : undefined,
+        sort: top
+          ? /\b(lowest|least|fewest|bottom|smallest)\b/i.test(r.text)
+            ? 'value_asc'
+            : 'value_desc'
+          : undefined,
+        top,
+        format: csv,
+      },
+      r,
+    )
+    if (plan.kind === 'call') plan.notes.push(...notes)
+    return plan
+  },
+  place_card_hold: (r) => {
+    if (
+      !r.all('card').length &&
+      !r.all('number4').length &&
+      !r.all('alert').length &&
+      r.recall.alertId !== undefined &&
+      !r.recall.card &&
+      REFERS_BACK.test(r.text)
+    )
+      return call(
+        'place_card_hold',
+        { alertId: r.recall.alertId, reason: r.ownWords(verbEnd(r.text)) },
+        r,
+      )
+    const card = r.card()
+    const alert = r.take('alert')
+    const top = r.take('top')
+    const reason = r.ownWords(
+      Math.max(
+        card
+          ? (r.slots.find((s) => (s.kind === 'card' || s.kind === 'number4') && s.value === card)
+              ?.end ?? 0)
+          : 0,
+        alert?.end ?? 0,
+        verbEnd(r.text),
+      ),
+    )
+    if (!card && !alert && top && /\balert\b/i.test(r.text)) {
+      // "hold the card from the top alert": list the open alerts, then hold the first one's card.
+      return call('list_fraud_alerts', { status: 'open', limit: 1 }, r, {
+        intent: 'place_card_hold',
+        followUp: {
+          tools: ['place_card_hold'],
+          derive: (results) => {
+            const items = firstItems(results)
+            const first = items[0] as { cardId?: string; alertId?: number } | undefined
+            if (!first?.cardId) return 'There are no open fraud alerts, so I filed no hold.'
+            return [
+              {
+                tool: 'place_card_hold',
+                args: clean({
+                  card: first.cardId,
+                  alertId: undefined,
+                  reason: reason ?? `fraud alert #${first.alertId}`,
+                }),
+              },
+            ]
+          },
+        },
+      })
+    }
+    if (!card && !alert)
+      return reply('Which card should be held? Give its id or last 4 digits.', 'clarify')
+    return call('place_card_hold', { card, alertId: card ? undefined : alert?.value, reason }, r)
+  },
+  release_card_hold: (r) => {
+    if (/\ball\b.{0,10}\b(holds|cards)\b/i.test(r.text))
+      return reply(
+        'I release holds one card at a time, each with its own approval. Which card?',
+        'clarify',
+      )
+    const card = r.card()
+    if (!card)
+      return reply('Which card should be released? Give its id or last 4 digits.', 'clarify')
+    const anchor =
+      r.slots.find((s) => (s.kind === 'card' || s.kind === 'number4') && s.value === card)?.end ?? 0
+    return call(
+      'release_card_hold',
+      { card, reason: r.ownWords(Math.max(anchor, verbEnd(r.text))) },
+      r,
+    )
+  },
+  launch_campaign: (r) => {
+    const id =
+      r.take('campaign')?.value ??
+      (/\b(it|that|this|the)\b/i.test(r.text) ? r.recall.campaignId : undefined)
+    if (id === undefined)
+      return reply(
+        'Which campaign? Draft one first ("draft a campaign for dormant cards") and give me its number.',
+        'clarify',
+      )
+    return call('launch_campaign', { campaignId: id }, r)
+  },
+}
+
+function monthsAhead(periodTo: string, calendar: Calendar): number {
+  const today = localDay(calendar.now, calendar.timezone)
+  const [y, m] = today.split('-').map(Number) as [number, number]
+  const [ty, tm] = periodTo.split('-').map(Number) as [number, number]
+  return Math.min(36, Math.max(1, (ty - y) * 12 + (tm - m)))
+}
+
+function addLocalDays(calendar: Calendar, n: number): string {
+  const today = localDay(calendar.now, calendar.timezone)
+  return new Date(Date.parse(`${today}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10)
+}
+
+function guessMetric(t: string): string | undefined {
+  if (/\bsold\b|\bsell\b|\bsales\b|\bissued\b/.test(t)) return 'cards_sold'
+  if (/\bload/.test(t)) return 'value_loaded'
+  if (/\bredeem|\bspent\b|\bspend\b/.test(t)) return 'redemptions'
+  if (/\brefund/.test(t)) return 'refunds'
+  if (/\bbreakage\b/.test(t)) return 'breakage_recognised'
+  if (/\bfraud\b/.test(t))
+    return /\$|dollar|loss|lost|cost|how much/.test(t) ? 'fraud_loss' : 'fraud_alerts'
+  if (/\bholds?\b/.test(t)) return 'holds_active'
+  if (/\bapprov/.test(t)) return 'approvals'
+  if (/\bliabilit|\boutstanding\b|\bowe\b/.test(t)) return 'liability'
+  return undefined
+}
+
+function verbEnd(text: string): number {
+  const m =
+    /\b(?:hold|freeze|block|lock(?: down)?|suspend|release|unfreeze|unblock|lift|unhold|put a hold on|place a hold on)\b/i.exec(
+      text,
+    )
+  return m ? m.index + m[0].length : 0
+}
+
+function firstItems(results: readonly ToolResult[]): unknown[] {
+  const data = results[0]?.content.ok
+    ? (results[0].content.data as { items?: unknown[] })
+    : undefined
+  return Array.isArray(data?.items) ? data.items : []
+}
+
+/** The most alerts one request may triage. */
+export const BULK_LIMIT = 10
+
+/** "dismiss all the refund abuse alerts from this week": list them, then one update per alert. */
+function bulkTriage(
+  r: Reading,
+  status: 'confirmed' | 'dismissed',
+  rule: string | undefined,
+  note: string | undefined,
+): Plan {
+  const s = since(r)
+  const store = oneStore(r)
+  if (!rule && /\b(those|them|these)\b/i.test(r.text) && r.recall.alerts?.length) {
+    const ids = r.recall.alerts.slice(0, BULK_LIMIT)
+    const [first, ...rest] = ids.map((a) => ({
+      tool: 'update_fraud_alert',
+      args: clean({ alertId: a.alertId, status, note }),
+    }))
+    if (!first) return reply('Which alerts? List them first.', 'clarify')
+    return call(first.tool, first.args, r, { also: rest, intent: 'update_fraud_alert' })
+  }
+  return call(
+    'list_fraud_alerts',
+    { status: 'open', rule, location: store, ...s, limit: BULK_LIMIT },
+    r,
+    {
+      intent: 'update_fraud_alert',
+      followUp: {
+        tools: ['update_fraud_alert'],
+        derive: (results) => {
+          const items = firstItems(results) as { alertId?: number }[]
+          const ids = items
+            .map((i) => i.alertId)
+            .filter((id): id is number => typeof id === 'number')
+          if (ids.length === 0) return 'No open alerts match, so nothing was changed.'
+          return ids.slice(0, BULK_LIMIT).map((alertId) => ({
+            tool: 'update_fraud_alert',
+            args: clean({ alertId, status, note }),
+          }))
+        },
+      },
+    },
+  )
+}
+
+function renormalised(intents: Intent[]): Intent[] {
+  const total = intents.reduce((s, i) => s + i.score, 0)
+  return total > 0 ? intents.map((i) => ({ intent: i.intent, score: i.score / total })) : intents
+}
+
+/** Follow-ups that only change an argument: "and Texas?", "what about the next 6 months?". */
+const FOLLOW_UP =
+  /^(and|what about|how about|same for|same but|now|also|ok,? (and|now)|then|vs\.?|versus|only|just)\b/i
+
+/** The reply for a greeting, thanks or sign-off. */
+function smalltalk(text: string): string {
+  const t = text.toLowerCase()
+  if (
+    /\b(thx|thanks|thank|ty|cheers|appreciate|perfect|great|awesome|nice|cool|got it|ok|okay|kk|k)\b/.test(
+      t,
+    )
+  )
+    return "You're welcome. Anything else?"
+  if (/\b(bye|later|cya|see you|good night|gn)\b/.test(t)) return 'Bye for now.'
+  if (/\b(how are you|how's it going|hows it going|sup|what's up|whats up)\b/.test(t))
+    return 'All good here, and the ledger is up to date. What do you need?'
+  return 'Hi! Ask me about a card, liability, fraud alerts, holds or any everyday figure.'
+}
+
+function approveInstruction(r: Reading): Plan {
+  const id =
+    r.take('approval')?.value ?? /#(\d+)/.exec(r.text)?.[1] ?? /\b(\d{1,6})\b/.exec(r.text)?.[1]
+  return reply(
+    `Approvals are decided by a manager other than the requester: with the buttons on the approval card in Slack, or \`giftcards approvals approve ${id ?? 'ID'} --as <manager>\` (in the terminal chat: /approve ${id ?? 'ID'}).`,
+    'approve_instruction',
+  )
+}
+
+const HOLD_FAMILY = new Set(['list_card_holds', 'place_card_hold', 'release_card_hold'])
+const CAMPAIGN_FAMILY = new Set(['list_campaigns', 'launch_campaign', 'draft_campaign'])
+const ALERT_FAMILY = new Set([
+  'list_fraud_alerts',
+  'explain_fraud_alert',
+  'update_fraud_alert',
+  'scan_for_fraud',
+])
+const RELEASE_VERB =
+  /^(release|unfreeze|unblock|unlock|lift|unhold|remove|take|end|cancel|reactivate)\b/
+const TRIAGE_AT_END =
+  /(?:[-–—,;:]|\bso)\s*(dismiss|confirm|close|clear)(?: it| that| this one)?[\s.!]*$/i
+
+/**
+ * Within a family of tools (holds, campaigns, alerts) the mood decides what bag-of-words cannot:
+ * an imperative acts, a question reads. An approval number named in a question means that
+ * approval.
+ */
+function byMood(intent: string, text: string, r: Reading): string {
+  const t = text.trim().toLowerCase()
+  const imperative = isImperative(t) && !isQuestion(t)
+  const verb = t.replace(
+    /^(?:(?:ok|okay|yes|pls|please|plz|can you|could you|i need you to|go ahead and|now|also|then)[,!]?\s+)*/,
+    '',
+  )
+  if (HOLD_FAMILY.has(intent) && imperative)
+    return RELEASE_VERB.test(verb)
+      ? 'release_card_hold'
+      : /^(hold|freeze|block|lock|suspend|stop|put|place)\b/.test(verb)
+        ? 'place_card_hold'
+        : intent
+  if (
+    CAMPAIGN_FAMILY.has(intent) &&
+    imperative &&
+    /^(launch|send|ship|start|kick|go|fire|push)\b/.test(verb) &&
+    (r.all('campaign').length || /\b(it|that|this|the) (one|campaign)?\b/.test(t))
+  )
+    return 'launch_campaign'
+  if (
+    ALERT_FAMILY.has(intent) &&
+    (TRIAGE_AT_END.test(t) ||
+      (imperative && /^(dismiss|confirm|mark|close|clear|resolve|triage)\b/.test(verb)))
+  )
+    return 'update_fraud_alert'
+  if (
+    r.all('approval').length &&
+    !['list_approvals', 'get_audit_log', 'approve_instruction'].includes(intent)
+  )
+    return /\b(audit|log|trail|who (requested|filed|asked))\b/.test(t)
+      ? 'get_audit_log'
+      : 'list_approvals'
+  if (intent === 'list_approvals' && /\bwho (requested|filed|asked for)\b/.test(t))
+    return 'get_audit_log'
+  return intent
+}
+
+/** A question about a write is answered by the read that knows: never by filing the write. */
+function asQuestion(intent: string, r: Reading): string {
+  if (intent === 'place_card_hold' || intent === 'release_card_hold') return 'list_card_holds'
+  if (intent === 'launch_campaign') return 'list_campaigns'
+  if (intent === 'update_fraud_alert')
+    return r.all('alert').length ? 'explain_fraud_alert' : 'list_fraud_alerts'
+  return intent
+}
+
+const STORE_WORDS = new WeakMap<Vocabulary, Set<string>>()
+
+/** The words of the chain's store names: never "corrected" into other words. */
+function storeWords(vocabulary: Vocabulary): Set<string> {
+  let words = STORE_WORDS.get(vocabulary)
+  if (!words) {
+    words = new Set(
+      vocabulary.stores.flatMap((s) => s.name.toLowerCase().split(/[^a-z]+/)).filter(Boolean),
+    )
+    STORE_WORDS.set(vocabulary, words)
+  }
+  return words
+}
+
+/** The calendar the planner reads dates on. */
+function calendarOf(vocabulary: Vocabulary): Calendar {
+  return { timezone: vocabulary.timezone, now: vocabulary.now() }
+}
+
+function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
+  const known = storeWords(ctx.vocabulary)
+  // A word the corpus uses often is a word; a rare or unknown one may be a misspelling of a
+  // domain word ("liabilty") or of a corpus word.
+  const source = correctText(original, (w) =>
+    known.has(w) || ctx.classifier.frequency(w) >= 2
+      ? w
+      : (domainWord(w, known) ?? (ctx.classifier.knows(w) ? w : ctx.classifier.correct(w))),
+  )
+  const text = source.text
+  const slots = readSlots(text, ctx.vocabulary)
+  const r = new Reading(source, slots, calendarOf(ctx.vocabulary), recall)
+  // "except online", "without Texas": no tool excludes, so what follows is named, not applied.
+  for (const m of text.matchAll(
+    /\b(?:except|excluding|exclude|other than|besides|without|not including|but not)\s+/gi,
+  )) {
+    const after = m.index + m[0].length
+    for (const s of slots) if (s.start >= after && s.start <= after + 25) r.used.add(s)
+  }
+  const classified = ctx.classifier.classify(text, slots)
+  const t = text.trim().toLowerCase()
+  // Refusals and the approval instruction are rules; the classifier decides everything else.
+  const policy = policyIntent(t)
+  const ranked: Intent[] = policy
+    ? [{ intent: policy, score: 1 }, ...classified.filter((c) => c.intent !== policy)]
+    : renormalised(classified.filter((c) => !isPolicyIntent(c.intent)))
+  const best = ranked[0] ?? { intent: 'help', score: 0 }
+  let intent = best.intent
+
+  // Follow-ups change the last call's arguments when the words are only new constraints.
+  if (
+    recall.tool &&
+    (FOLLOW_UP.test(t) || best.score < CONFIDENCE_FLOOR) &&
+    t.split(/\s+/).length <= 8
+  ) {
+    const f = changeLastCall(r, recall)
+    if (f) return f
+  }
+  const cue =
+    slots.some((x) => x.kind !== 'word') ||
+    text
+      .toLowerCase()
+      .split(/[^a-z]+/)
+      .some((w) => DOMAIN_WORDS.includes(w) && !GENERIC_WORDS.has(w))
+  if (!cue && best.score < 0.9 && !REPLY_INTENT_SET.has(best.intent) && !recall.tool) {
+    return reply(`I'm not sure what you need. ${HELP}`, 'clarify')
+  }
+  if (best.score < CONFIDENCE_FLOOR) {
+    // Words the classifier is unsure of but that name one card: it is a lookup.
+    if (r.all('card').length === 1 && t.split(/\s+/).length <= 3) return BUILDERS.get_gift_card!(r)
+    const second = ranked[1]
+    const words = (i: string) => TOOL_WORDS[i] ?? i.replaceAll('_', ' ')
+    return reply(
+      second
+        ? `I'm not sure what you need: should I ${words(best.intent)} or ${words(second.intent)}? Say a little more (e.g. a card id, a store or a date).`
+        : `I'm not sure what you need. ${HELP}`,
+      'clarify',
+    )
+  }
+  // An imperative triage verb with alerts is triage, whatever the words around it.
+  if (
+    /^\s*(?:please\s+|pls\s+|can you\s+|go ahead and\s+)?(dismiss|confirm|mark|close out|clear|resolve)\b.*\balerts?\b/i.test(
+      text,
+    ) &&
+    !policy
+  )
+    intent = 'update_fraud_alert'
+  intent = byMood(intent, text, r)
+  if (
+    (WRITES.has(intent) || intent === 'update_fraud_alert') &&
+    (isQuestion(text) || !isImperative(text))
+  )
+    intent = asQuestion(intent, r)
+  if (intent === 'smalltalk') return reply(smalltalk(text), 'smalltalk')
+  if (intent === 'approve_instruction') return approveInstruction(r)
+  const words = REPLIES[intent]
+  if (words) return reply(words, intent)
+  const build = BUILDERS[intent]
+  if (!build) return reply(`I'm not sure what you need. ${HELP}`, 'clarify')
+  const plan = build(r)
+  if (plan.kind === 'call') {
+    plan.confidence = best.score
+    if (plan.intent === plan.tool) plan.intent = intent
+  }
+  return plan
+}
+
+/** Tools whose arguments a follow-up may change, and the arguments each slot sets. */
+function changeLastCall(r: Reading, recall: Recall): Plan | undefined {
+  const tool = recall.tool as string
+  const build = BUILDERS[tool]
+  if (!build || WRITES.has(tool)) return undefined
+  const prior = recall.args ?? {}
+  const fresh = build(new Reading(r.source, r.slots, r.calendar, recall))
+  if (fresh.kind !== 'call' || fresh.tool !== tool) return undefined
+  const changed = Object.keys(fresh.args).filter(
+    (k) => JSON.stringify(fresh.args[k]) !== JSON.stringify(DEFAULTS[tool]?.[k]),
+  )
+  if (changed.length === 0) return undefined
+  const args: Record<string, unknown> = { ...prior }
+  for (const k of changed) args[k] = fresh.args[k]
+  // A new place replaces the old one.
+  if (changed.includes('jurisdiction') || changed.includes('jurisdictions')) {
+    if (!changed.includes('location')) delete args.location
+    if (!changed.includes('jurisdictions')) delete args.jurisdictions
+    if (!changed.includes('jurisdiction')) delete args.jurisdiction
+  }
+  if (changed.includes('location') && !changed.includes('jurisdiction')) delete args.jurisdiction
+  if (
+    tool === 'get_liability' &&
+    (args.jurisdiction || args.jurisdictions) &&
+    args.groupBy === 'jurisdiction' &&
+    !changed.includes('groupBy')
+  )
+    args.groupBy = args.jurisdictions ? 'jurisdiction' : 'total'
+  return { ...fresh, args: clean(args), intent: tool }
+}
+
+/** What each builder sets when the words say nothing (a follow-up changes only the rest). */
+const DEFAULTS: Record<string, Record<string, unknown>> = {
+  get_liability: { groupBy: 'total' },
+  forecast_breakage: { horizonMonths: 12 },
+  list_fraud_alerts: { status: 'open' },
+  scan_for_fraud: { days: 30 },
+  escheatment_report: { horizonMonths: 6 },
+  recommend_upsell: { totalCents: 5000, items: [], priorVisits: 0 },
+  segment_purchasers: { by: 'both' },
+  product_affinity: { context: 'redeemed_with', level: 'category' },
+}
+
+/** Clause breaks where a request asks for a second thing. */
+const ASK =
+  '(?:what|which|how|who|show|list|give|tell|forecast|find|pull|get|check|is|are|any|do|did|run|scan|draft|me|hold|freeze|block|lock|release|lift|unfreeze|confirm|dismiss|explain|put|place|count|their|its|also|then|if|segment|escheat|report|break|compare|look|launch|send|redemptions|refunds|loads|liability|breakage|the|value|cards sold|holds|approvals)'
+const CLAUSE_BREAK = new RegExp(
+  `\\s*(?:;|\\?\\s+(?=\\S)|\\.\\s+(?=[a-z])|,?\\s+(?:and then|then|and also|also|plus|as well as)\\s+|,\\s+(?=(?:and\\s+)?${ASK}\\b)|\\s+and\\s+(?=${ASK}\\b))\\s*`,
+  'i',
+)
+
+/** The most separate asks one message may make. */
+export const MAX_PARTS = 3
+
+/** Words in a later ask that mean the items an earlier ask listed. */
+const REFERS_TO_RESULTS =
+  /\b(those|these|them|each of them|every one|all of them|them all|the top one|the first one|the top (?:\d+|three|two|five)|their cards|those cards|the cards on them|every card on them|each card|which of (?:those|them))\b/i
+const LISTS = new Set([
+  'list_fraud_alerts',
+  'search_gift_cards',
+  'find_dormant_cards',
+  'list_card_holds',
+  'list_approvals',
+])
+/** A condition a person must judge: the planner never files a write on it. */
+const JUDGEMENT =
+  /^if\s+(?:it|they|this|that|the card|the alert)\s+(?:looks?|seems?|is|are|'s)\s+(?:real|legit|fraud|fraudulent|bad|suspicious|dodgy|off|wrong)\b/i
+const IF_SO =
+  /^(?:and\s+)?if\s+(?:so|yes|any|there (?:are|is) (?:any|some|one)|found|they exist)\b[,\s]*/i
+const IF_NOT =
+  /^(?:and\s+)?(?:if\s+not|otherwise|if there (?:isn'?t|is no|are no|aren'?t)(?: one| any)?|if none)\b[,\s]*/i
+
+type CallPlan = Extract<Plan, { kind: 'call' }>
+
+function itemsOf(results: readonly ToolResult[], tool: string): Record<string, unknown>[] {
+  const r = results.find((x) => x.tool === tool && x.content.ok)
+  const data = r?.content.data as { items?: unknown[] } | undefined
+  return Array.isArray(data?.items) ? (data.items as Record<string, unknown>[]) : []
+}
+
+const ITEM_CARD = 'gc_listed_item'
+const ITEM_ALERT = -1
+
+/** The calls a later ask makes for each item an earlier ask listed (a card or an alert each). */
+function perItem(template: CallPlan, items: readonly Record<string, unknown>[], n: number): Call[] {
+  return items.slice(0, n).flatMap((item) => {
+    const args = { ...template.args }
+    if (['update_fraud_alert', 'explain_fraud_alert'].includes(template.tool)) {
+      if (typeof item.alertId !== 'number') return []
+      args.alertId = item.alertId
+      delete args.card
+    } else {
+      if (typeof item.cardId !== 'string') return []
+      args.card = item.cardId
+      delete args.alertId
+    }
+    return [{ tool: template.tool, args: clean(args) }]
+  })
+}
+
+/** What an ask leaves for the next one to mean by "it" and "that card". */
+function advance(recall: Recall, plan: Plan): Recall {
+  if (plan.kind !== 'call') return recall
+  const next: Recall = { ...recall, tool: plan.tool, args: plan.args }
+  if (typeof plan.args.card === 'string') next.card = plan.args.card
+  if (typeof plan.args.alertId === 'number') next.alertId = plan.args.alertId
+  if (typeof plan.args.campaignId === 'number') next.campaignId = plan.args.campaignId
+  return next
+}
+
+/** Several asks in one message: each planned in turn, later ones reading earlier ones' results. */
+function planParts(
+  parts: readonly string[],
+  recall: Recall,
+  ctx: PlannerContext,
+): Plan | undefined {
+  const first: CallPlan[] = []
+  const later: {
+    template: CallPlan
+    after: string
+    when: 'always' | 'some' | 'none'
+    n: number
+  }[] = []
+  const notes: string[] = []
+  let rec = recall
+  for (const raw of parts.slice(0, MAX_PARTS)) {
+    if (JUDGEMENT.test(raw.trim())) {
+      notes.push(`${raw.trim()} (that is for you to judge: ask me to do it if it does)`)
+      continue
+    }
+    const when = IF_SO.test(raw.trim()) ? 'some' : IF_NOT.test(raw.trim()) ? 'none' : 'always'
+    const text = raw.trim().replace(IF_SO, '').replace(IF_NOT, '')
+    const listed = [...first].reverse().find((p) => LISTS.has(p.tool))
+    const onItems = listed !== undefined && (when !== 'always' || REFERS_TO_RESULTS.test(text))
+    // An ask about the listed items is planned for a stand-in item, replaced by each real one.
+    const plan = planOne(
+      text,
+      onItems ? { ...rec, card: ITEM_CARD, alertId: ITEM_ALERT } : rec,
+      ctx,
+    )
+    if (plan.kind !== 'call' || plan.confidence < 0.5) return undefined
+    if (listed && onItems) {
+      const top = /\bthe (?:top|first) one\b/i.test(text) ? 1 : BULK_LIMIT
+      if (plan.args.alertId === ITEM_ALERT && plan.tool === 'place_card_hold')
+        plan.args.card = ITEM_CARD
+      later.push({ template: plan, after: listed.tool, when, n: top })
+      notes.push(...plan.notes)
+      continue
+    }
+    first.push(plan)
+    rec = advance(rec, plan)
+  }
+  if (first.length === 0) return undefined
+  if (first.length + later.length < 2) return undefined
+  const [head, ...rest] = first as [CallPlan, ...CallPlan[]]
+  const thens = [head, ...rest].flatMap((p) => (p.followUp ? [p.followUp] : []))
+  const combined: CallPlan = {
+    ...head,
+    also: [...head.also, ...rest.flatMap((p) => [{ tool: p.tool, args: p.args }, ...p.also])],
+    notes: [...first.flatMap((p) => p.notes), ...notes],
+  }
+  if (parts.length > MAX_PARTS)
+    combined.notes.push(`the asks after "${parts[MAX_PARTS - 1]}" (at most ${MAX_PARTS} at once)`)
+  if (thens.length || later.length)
+    combined.followUp = {
+      tools: [...thens.flatMap((t) => t.tools), ...later.map((l) => l.template.tool)],
+      derive: (results) => {
+        const calls: Call[] = []
+        const words: string[] = []
+        for (const t of thens) {
+          const d = t.derive(results)
+          if (typeof d === 'string') words.push(d)
+          else calls.push(...d)
+        }
+        for (const l of later) {
+          const items = itemsOf(results, l.after)
+          if (l.when === 'none') {
+            if (items.length === 0) calls.push({ tool: l.template.tool, args: l.template.args })
+            else
+              words.push(
+                `There already is one, so I did not ${TOOL_WORDS[l.template.tool] ?? l.template.tool}.`,
+              )
+          } else if (l.when === 'some' && items.length === 0)
+            words.push(
+              `None found, so I did not ${TOOL_WORDS[l.template.tool] ?? l.template.tool}.`,
+            )
+          else calls.push(...perItem(l.template, items, l.n))
+        }
+        return calls.length ? calls.slice(0, BULK_LIMIT * 2) : words.join(' ') || 'Nothing to do.'
+      },
+    }
+  return combined
+}
+
+/** Turns one request into tool calls (or words), reading "it"/"those" from the thread. */
+export function planRequest(
+  text: string,
+  recall: Recall = {},
+  ctx?: Partial<PlannerContext>,
+): Plan {
+  const context: PlannerContext = {
+    classifier: ctx?.classifier ?? defaultClassifier(),
+    vocabulary: ctx?.vocabulary ?? EMPTY_VOCABULARY,
+  }
+  const trimmed = text.trim().slice(0, 2000)
+  if (trimmed === '') return reply(HELP, 'help')
+  const parts = trimmed.split(CLAUSE_BREAK).filter((p) => p.trim().split(/\s+/).length >= 2)
+  if (parts.length >= 2) {
+    const multi = planParts(parts, recall, context)
+    if (multi) return multi
+  }
+  return fanOut(planOne(trimmed, recall, context), trimmed, context)
+}
+
+/** Tools that take one card, alert, state or amount: a list of them makes one call each. */
+const ONE_EACH: Record<string, { arg: string; kinds: Slot['kind'][] }> = {
+  get_gift_card: { arg: 'card', kinds: ['card', 'number4'] },
+  place_card_hold: { arg: 'card', kinds: ['card', 'number4'] },
+  release_card_hold: { arg: 'card', kinds: ['card', 'number4'] },
+  explain_fraud_alert: { arg: 'alertId', kinds: ['alert'] },
+  update_fraud_alert: { arg: 'alertId', kinds: ['alert'] },
+  escheatment_report: { arg: 'jurisdiction', kinds: ['state'] },
+  scan_for_fraud: { arg: 'location', kinds: ['store'] },
+  recommend_upsell: { arg: 'totalCents', kinds: ['money'] },
+}
+
+/** "pull up 4819 and 8345", "dismiss alerts 11 and 12": one call per id, each audited. */
+function fanOut(plan: Plan, text: string, ctx: PlannerContext): Plan {
+  if (plan.kind !== 'call' || plan.followUp) return plan
+  const spec = ONE_EACH[plan.tool]
+  if (!spec) return plan
+  const first = plan.args[spec.arg]
+  const values = readSlots(text, ctx.vocabulary)
+    .filter((s) => spec.kinds.includes(s.kind))
+    .map((s) => (s.kind === 'money' ? s.cents : 'value' in s ? s.value : undefined))
+    .filter((v) => v !== undefined && v !== first)
+  const more = [...new Set(values)].slice(0, BULK_LIMIT - 1)
+  if (more.length === 0 || first === undefined) return plan
+  const args = (v: unknown) => {
+    const a: Record<string, unknown> = { ...plan.args, [spec.arg]: v }
+    if (plan.tool === 'recommend_upsell' && Array.isArray(plan.args.items))
+      a.items = plan.args.items
+    return a
+  }
+  const notes = plan.notes.filter((n) => !more.some((v) => n.includes(String(v))))
+  return {
+    ...plan,
+    also: [...plan.also, ...more.map((v) => ({ tool: plan.tool, args: args(v) }))],
+    notes,
+  }
+}

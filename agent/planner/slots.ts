@@ -1,0 +1,999 @@
+import Fuse from 'fuse.js'
+import {
+  type Calendar,
+  COUNT_RE,
+  countOf,
+  type DateSlot,
+  joinRanges,
+  readDates,
+  UNIT_PATTERN,
+  unitDays,
+} from './dates.ts'
+import { distance } from './text.ts'
+import type { Store, Vocabulary } from './vocabulary.ts'
+
+/**
+ * The facts a request states, each with the characters it was read from (docs/planner.md §Slots).
+ * The planner applies the ones its tool takes and names the rest in its reply, so nothing a
+ * person says is dropped silently. Every reader is deterministic and works on the raw text.
+ */
+
+type At = { start: number; end: number }
+
+export type Slot = At &
+  (
+    | { kind: 'card'; value: string; explicit: boolean }
+    | { kind: 'number4'; value: string }
+    | { kind: 'alert'; value: number }
+    | { kind: 'approval'; value: number }
+    | { kind: 'campaign'; value: number }
+    | { kind: 'hold'; value: number }
+    | { kind: 'state'; value: string }
+    | { kind: 'store'; value: string; name: string }
+    | { kind: 'money'; side: 'min' | 'max' | 'amount'; cents: number }
+    | { kind: 'score'; min: number }
+    | { kind: 'top'; value: number; of?: string }
+    | { kind: 'date'; value: DateSlot }
+    | { kind: 'horizon'; months: number }
+    | { kind: 'idleDays'; days: number }
+    | { kind: 'rule'; value: string }
+    | { kind: 'word'; value: string; group: WordGroup }
+    | { kind: 'groupBy'; value: string }
+    | { kind: 'metric'; value: string }
+    | { kind: 'sort'; value: string }
+    | { kind: 'visits'; value: number }
+    | { kind: 'actor'; value: string }
+    | { kind: 'csv' }
+  )
+
+export type WordGroup =
+  | 'cardStatus'
+  | 'alertStatus'
+  | 'approvalStatus'
+  | 'campaignStatus'
+  | 'holdStatus'
+  | 'occasion'
+  | 'channel'
+  | 'segment'
+  | 'category'
+
+export const US_STATES: Readonly<Record<string, string>> = {
+  alabama: 'AL',
+  alaska: 'AK',
+  arizona: 'AZ',
+  arkansas: 'AR',
+  california: 'CA',
+  colorado: 'CO',
+  connecticut: 'CT',
+  delaware: 'DE',
+  florida: 'FL',
+  georgia: 'GA',
+  hawaii: 'HI',
+  idaho: 'ID',
+  illinois: 'IL',
+  indiana: 'IN',
+  iowa: 'IA',
+  kansas: 'KS',
+  kentucky: 'KY',
+  louisiana: 'LA',
+  maine: 'ME',
+  maryland: 'MD',
+  massachusetts: 'MA',
+  michigan: 'MI',
+  minnesota: 'MN',
+  mississippi: 'MS',
+  missouri: 'MO',
+  montana: 'MT',
+  nebraska: 'NE',
+  nevada: 'NV',
+  'new hampshire': 'NH',
+  'new jersey': 'NJ',
+  'new mexico': 'NM',
+  'new york': 'NY',
+  'north carolina': 'NC',
+  'north dakota': 'ND',
+  ohio: 'OH',
+  oklahoma: 'OK',
+  oregon: 'OR',
+  pennsylvania: 'PA',
+  'rhode island': 'RI',
+  'south carolina': 'SC',
+  'south dakota': 'SD',
+  tennessee: 'TN',
+  texas: 'TX',
+  utah: 'UT',
+  vermont: 'VT',
+  virginia: 'VA',
+  washington: 'WA',
+  'west virginia': 'WV',
+  wisconsin: 'WI',
+  wyoming: 'WY',
+  'district of columbia': 'DC',
+  jersey: 'NJ',
+  mass: 'MA',
+  cali: 'CA',
+}
+const STATE_CODES = new Set(Object.values(US_STATES))
+/** Two-letter codes that are also English words are read only in upper case. */
+const WORDLIKE_CODES = new Set([
+  'IN',
+  'ME',
+  'OR',
+  'OK',
+  'HI',
+  'OH',
+  'ID',
+  'LA',
+  'AL',
+  'MO',
+  'DE',
+  'MA',
+  'PA',
+  'AR',
+  'NE',
+  'MS',
+  'CO',
+  'GA',
+  'VA',
+  'MI',
+  'WA',
+  'IL',
+])
+
+export const FRAUD_RULES: Readonly<Record<string, string>> = {
+  'card testing': 'card_testing',
+  'card-testing': 'card_testing',
+  'balance check enumeration': 'balance_check_enumeration',
+  'balance-check enumeration': 'balance_check_enumeration',
+  enumeration: 'balance_check_enumeration',
+  'balance checks': 'balance_check_enumeration',
+  'balance checking': 'balance_check_enumeration',
+  'drain after activation': 'drain_after_activation',
+  'drained after activation': 'drain_after_activation',
+  'activation drain': 'drain_after_activation',
+  'bulk purchase': 'bulk_purchase',
+  'bulk buying': 'bulk_purchase',
+  'bulk buys': 'bulk_purchase',
+  bulk: 'bulk_purchase',
+  'impossible travel': 'impossible_travel',
+  travel: 'impossible_travel',
+  'reload and drain': 'reload_and_drain',
+  'reload-and-drain': 'reload_and_drain',
+  'reload drain': 'reload_and_drain',
+  'refund abuse': 'refund_abuse',
+  refund: 'refund_abuse',
+  refunds: 'refund_abuse',
+  'held card redemption': 'held_card_redemption',
+  'held-card redemption': 'held_card_redemption',
+  'redemptions on held cards': 'held_card_redemption',
+}
+const RULE_IDS = new Set(Object.values(FRAUD_RULES))
+
+const WORDS: readonly { re: RegExp; group: WordGroup; value: string }[] = [
+  { re: /\b(on hold|held|frozen)\b/, group: 'cardStatus', value: 'held' },
+  { re: /\b(deactivated|disabled|blocked)\b/, group: 'cardStatus', value: 'deactivated' },
+  {
+    re: /\b(fully redeemed|redeemed|zero balance|empty|drained)\b/,
+    group: 'cardStatus',
+    value: 'redeemed',
+  },
+  { re: /\bexpired\b/, group: 'cardStatus', value: 'expired' },
+  { re: /\bactive\b/, group: 'cardStatus', value: 'active' },
+  { re: /\b(open|unresolved|untriaged|new|outstanding)\b/, group: 'alertStatus', value: 'open' },
+  { re: /\b(confirmed|real fraud|true positives?)\b/, group: 'alertStatus', value: 'confirmed' },
+  { re: /\b(dismissed|false positives?|cleared)\b/, group: 'alertStatus', value: 'dismissed' },
+  {
+    re: /\b(pending|waiting|awaiting|undecided|open)\b/,
+    group: 'approvalStatus',
+    value: 'pending',
+  },
+  { re: /\b(approved|signed off)\b/, group: 'approvalStatus', value: 'approved' },
+  { re: /\b(rejected|denied|declined|turned down)\b/, group: 'approvalStatus', value: 'rejected' },
+  { re: /\b(executed|carried out|done)\b/, group: 'approvalStatus', value: 'executed' },
+  { re: /\bexpired\b/, group: 'approvalStatus', value: 'expired' },
+  { re: /\bfailed\b/, group: 'approvalStatus', value: 'failed' },
+  { re: /\b(drafts?|drafted)\b/, group: 'campaignStatus', value: 'draft' },
+  { re: /\b(launched|live|sent|running)\b/, group: 'campaignStatus', value: 'launched' },
+  {
+    re: /\b(pending approval|awaiting approval|pending)\b/,
+    group: 'campaignStatus',
+    value: 'pending_approval',
+  },
+  { re: /\brejected\b/, group: 'campaignStatus', value: 'rejected' },
+  { re: /\b(active|current|in place|still on)\b/, group: 'holdStatus', value: 'active' },
+  { re: /\b(released|lifted|removed|ended)\b/, group: 'holdStatus', value: 'released' },
+  { re: /\bbirthdays?\b/, group: 'occasion', value: 'birthday' },
+  { re: /\b(corporate|business|b2b|employee gifts?)\b/, group: 'occasion', value: 'corporate' },
+  { re: /\b(holiday|christmas|xmas)\b/, group: 'occasion', value: 'holiday' },
+  { re: /\b(self[- ]use|for themselves|self purchases?)\b/, group: 'occasion', value: 'self_use' },
+  { re: /\b(in[- ]store|instore|at the register|pos)\b/, group: 'channel', value: 'in_store' },
+  { re: /\b(online|web|e-?commerce|website)\b/, group: 'channel', value: 'online' },
+  { re: /\b(mobile|app)\b/, group: 'channel', value: 'mobile' },
+  { re: /\b(corporate channel|b2b channel)\b/, group: 'channel', value: 'corporate' },
+  { re: /\b(fast redeemers?|fast spenders?|quick redeemers?)\b/, group: 'segment', value: 'fast' },
+  {
+    re: /\b(slow[_ ]partial|slow partial|partial redeemers?|slow spenders?)\b/,
+    group: 'segment',
+    value: 'slow_partial',
+  },
+  { re: /\b(too[_ ]new|new purchasers?)\b/, group: 'segment', value: 'too_new' },
+  { re: /\b(gifters?|gift givers?)\b/, group: 'segment', value: 'gifter' },
+]
+
+const GROUPS: readonly { re: RegExp; value: string }[] = [
+  {
+    re: /\b(?:by|per|each|every|across|broken (?:down|out) by|split by|grouped by|breakdown by) (?:state|jurisdiction|region)s?\b|\bstate[- ]by[- ]state\b|\bper-state\b/,
+    value: 'jurisdiction',
+  },
+  {
+    re: /\b(?:by|per|each|every|across|broken (?:down|out) by|split by|grouped by|breakdown by) (?:store|location|shop|branch|site)s?\b|\bstore[- ]by[- ]store\b|\bper-store\b/,
+    value: 'location',
+  },
+  { re: /\b(?:by|per|each) (?:cohort|issue month|vintage)s?\b|\bcohorts?\b/, value: 'cohort' },
+  { re: /\b(?:by|per|each) occasions?\b/, value: 'occasion' },
+  {
+    re: /\b(?:by|per|each) (?:sales )?channels?\b|\bonline (?:vs\.?|versus) in[- ]store\b/,
+    value: 'channel',
+  },
+  { re: /\b(?:by|per|each) (?:segment|persona)s?\b/, value: 'segment' },
+  { re: /\b(?:by|per|each) (?:fraud )?(?:rule|type|detector)s?\b/, value: 'rule' },
+  { re: /\b(?:by|per|each) (?:day)\b|\bdaily\b|\bday[- ]by[- ]day\b/, value: 'day' },
+  { re: /\b(?:by|per|each) (?:week)\b|\bweekly\b|\bweek[- ]by[- ]week\b|\bwow\b/, value: 'week' },
+  {
+    re: /\b(?:by|per|each) (?:month)\b|\bmonthly\b|\bmonth[- ]by[- ]month\b|\bmom\b|\bmonth over month\b/,
+    value: 'month',
+  },
+  {
+    re: /\b(?:by|per|each) (?:quarter|qtr)\b|\bquarterly\b|\bquarter[- ]by[- ]quarter\b/,
+    value: 'quarter',
+  },
+]
+
+const METRICS: readonly { re: RegExp; value: string }[] = [
+  {
+    re: /\b(cards? (?:sold|issued|activated|bought|purchased)|(?:sold|issued|activated|new) (?:gift )?cards|gift cards? sales|card sales|sales of (?:gift )?cards|activations|(?:gift )?cards? did we sell|did we sell)\b/,
+    value: 'cards_sold',
+  },
+  {
+    re: /\b(value loaded|loaded value|amount loaded|dollars loaded|\$ loaded|money loaded|total loaded|how much (?:was |got |did we )?load(?:ed)?)\b/,
+    value: 'value_loaded',
+  },
+  { re: /\b(loads|reloads|top[- ]?ups)\b/, value: 'loads' },
+  {
+    re: /\b(redemptions?|redeemed value|amount redeemed|value redeemed|spend on (?:gift )?cards|redeems)\b/,
+    value: 'redemptions',
+  },
+  { re: /\b(refunds?|refunded)\b/, value: 'refunds' },
+  {
+    re: /\b(breakage recogni[sz]ed|recogni[sz]ed breakage|breakage income|breakage revenue)\b/,
+    value: 'breakage_recognised',
+  },
+  {
+    re: /\b(fraud loss(?:es)?|lost to fraud|fraud (?:cost|dollars|exposure)|(?:cost|lose|lost) (?:us )?(?:to|from|in) fraud|fraudulent (?:redemptions|spend))\b/,
+    value: 'fraud_loss',
+  },
+  {
+    re: /\b(holds? (?:active|in place|outstanding)|active holds?|(?:cards? )?on hold right now|how many holds)\b/,
+    value: 'holds_active',
+  },
+  { re: /\b(approvals?|approved requests|sign[- ]offs)\b/, value: 'approvals' },
+  {
+    re: /\b(fraud alerts?|alerts? (?:raised|fired|triggered)|flags raised)\b/,
+    value: 'fraud_alerts',
+  },
+  { re: /\b(liabilit(?:y|ies)|outstanding balances?|deferred revenue)\b/, value: 'liability' },
+]
+
+const SORTS: readonly { re: RegExp; value: string }[] = [
+  {
+    re: /\b(biggest|largest|highest|most|richest|top|fattest) (?:balances?|value|amount)s?\b|\bby balance\b|\bhighest first\b|\bmost money\b/,
+    value: 'balance_desc',
+  },
+  {
+    re: /\b(smallest|lowest|least) (?:balances?|value|amount)s?\b|\b(lowest|smallest|fewest|least) first\b|\bascending\b/,
+    value: 'balance_asc',
+  },
+  {
+    re: /\b(newest|most recent(?:ly)? (?:issued|sold)|latest issued|recently issued)\b/,
+    value: 'issued_desc',
+  },
+  {
+    re: /\b(most recently used|recently used|last used|latest activity)\b/,
+    value: 'last_activity_desc',
+  },
+  {
+    re: /\b(longest idle|idle longest|oldest activity|idle the longest|longest inactive|most idle)\b/,
+    value: 'idle_desc',
+  },
+  {
+    re: /\b(most likely to (?:come back|return|reactivate|redeem|be used)|likeliest to (?:come back|return)|best chance)\b/,
+    value: 'reactivation_desc',
+  },
+]
+
+const CATEGORIES = [
+  'apparel',
+  'footwear',
+  'beauty',
+  'home',
+  'kitchen',
+  'electronics',
+  'toys',
+  'books',
+  'grocery',
+  'cafe',
+  'stationery',
+  'seasonal',
+]
+
+function push(out: Slot[], slot: Slot) {
+  if (!out.some((s) => s.start < slot.end && slot.start < s.end && s.kind !== 'word'))
+    out.push(slot)
+}
+
+function each(text: string, re: RegExp, fn: (m: RegExpExecArray) => void) {
+  const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`)
+  for (let m = g.exec(text); m; m = g.exec(text)) {
+    fn(m)
+    if (m[0].length === 0) g.lastIndex++
+  }
+}
+
+/** Where a match's group starts, given the match. */
+const _groupAt = (m: RegExpExecArray, group: string) => m.index + m[0].indexOf(group)
+
+function readIds(text: string, out: Slot[]) {
+  each(text, /\bgc_[0-9a-z]{4,}\b/i, (m) =>
+    push(out, {
+      kind: 'card',
+      value: m[0].toLowerCase(),
+      explicit: true,
+      start: m.index,
+      end: m.index + m[0].length,
+    }),
+  )
+  each(
+    text,
+    /(?:\b(?:ending|ends|ended)\s+(?:in\s+|with\s+|on\s+)?|\blast\s+(?:four|4)(?:\s+digits)?(?:\s+(?:of|are|is|=|:))?\s*|(?:\*{2,}|\bx{2,}|…|\.{3})\s*|\bcards?\s*#?\s*|\bgc\s*#?\s*|\bnumber\s+)(\d{4})\b(?![\d.,/-])/i,
+    (m) =>
+      push(out, {
+        kind: 'card',
+        value: m[1] as string,
+        explicit: true,
+        start: m.index,
+        end: m.index + m[0].length,
+      }),
+  )
+  each(text, /\b(\d{4})\s+card\b/i, (m) =>
+    push(out, {
+      kind: 'card',
+      value: m[1] as string,
+      explicit: true,
+      start: m.index,
+      end: m.index + m[0].length,
+    }),
+  )
+  const ids: [RegExp, 'alert' | 'approval' | 'campaign' | 'hold'][] = [
+    [/\balerts?\s*(?:#|no\.?|number|id)?\s*(\d{1,9})\b(?![.,]\d)/i, 'alert'],
+    [
+      /\b(?:approvals?|requests?|req)\s*(?:#|no\.?|number|id)?\s*(\d{1,9})\b(?![.,]\d)/i,
+      'approval',
+    ],
+    [/\bcampaigns?\s*(?:#|no\.?|number|id)?\s*(\d{1,9})\b(?![.,]\d)/i, 'campaign'],
+    [/\bholds?\s*(?:#|no\.?|number|id)\s*(\d{1,9})\b/i, 'hold'],
+  ]
+  for (const [re, kind] of ids)
+    each(text, re, (m) =>
+      push(out, { kind, value: Number(m[1]), start: m.index, end: m.index + m[0].length }),
+    )
+  // "alerts 11 and 12", "alerts 11, 12 & 13": the rest of a list of alert numbers.
+  each(text, /\balerts?\s*#?\d{1,9}((?:\s*(?:,|and|&|\+)\s*#?\d{1,9}\b)+)/i, (m) => {
+    const tail = m[1] as string
+    const base = m.index + m[0].length - tail.length
+    each(tail, /\d{1,9}/, (n) =>
+      push(out, {
+        kind: 'alert',
+        value: Number(n[0]),
+        start: base + n.index,
+        end: base + n.index + n[0].length,
+      }),
+    )
+  })
+  each(text, /\b((?:slack|mcp|cli|http|agent|dashboard):[\w.@-]+)/i, (m) =>
+    push(out, { kind: 'actor', value: m[1] as string, start: m.index, end: m.index + m[0].length }),
+  )
+}
+
+const MONEY_WORDS: Record<string, number> = {
+  five: 5,
+  ten: 10,
+  twenty: 20,
+  'twenty-five': 25,
+  fifty: 50,
+  hundred: 100,
+  'a hundred': 100,
+  'one hundred': 100,
+  'two hundred': 200,
+  'five hundred': 500,
+  thousand: 1000,
+  'a thousand': 1000,
+  'one thousand': 1000,
+  grand: 1000,
+  'a grand': 1000,
+}
+
+function readMoney(text: string, out: Slot[]) {
+  const words = Object.keys(MONEY_WORDS)
+    .sort((a, b) => b.length - a.length)
+    .join('|')
+  each(
+    text,
+    new RegExp(
+      `\\b(over|above|more than|at least|under|below|less than|at most|up to)?\\s*(${words})\\s+(?:dollars|bucks)\\b|\\b(over|above|more than|at least|under|below|less than|at most|up to)\\s+(a grand|a thousand|a hundred)\\b`,
+      'i',
+    ),
+    (m) => {
+      const bound = (m[1] ?? m[3])?.toLowerCase()
+      const cents = (MONEY_WORDS[((m[2] ?? m[4]) as string).toLowerCase()] ?? 0) * 100
+      const side = !bound ? 'amount' : /over|above|more|least/.test(bound) ? 'min' : 'max'
+      const start = m.index + (m[0].length - m[0].trimStart().length)
+      push(out, { kind: 'money', side, cents, start, end: m.index + m[0].length })
+    },
+  )
+  const AMT = '\\$?\\s?(\\d[\\d,]*(?:\\.\\d{1,2})?)\\s?(k\\b)?\\s?(?:dollars|usd|bucks|\\$)?'
+  const cents = (v: string, k?: string) =>
+    Math.round(Number(v.replaceAll(',', '')) * (k ? 1000 : 1) * 100)
+  const notUnit =
+    '(?!\\s*(?:days?|d\\b|wks?|weeks?|months?|mos?|years?|yrs?|visits?|times|%|cards?|alerts?|stores?|hours?|hrs?))'
+  const isMoney = (m: RegExpExecArray) => /\$|dollar|usd|buck|\dk\b/i.test(m[0])
+  // between $10 and $50 / $10-$50 / $10 to $50
+  each(
+    text,
+    /\b(?:between\s+)?\$\s?(\d[\d,]*(?:\.\d{1,2})?)\s*(?:and|to|-|–)\s*\$?\s?(\d[\d,]*(?:\.\d{1,2})?)\b(?:\s*(?:dollars|bucks))?/i,
+    (m) => {
+      const start = m.index
+      const end = m.index + m[0].length
+      push(out, { kind: 'money', side: 'min', cents: cents(m[1] as string), start, end })
+      out.push({ kind: 'money', side: 'max', cents: cents(m[2] as string), start, end })
+    },
+  )
+  const min =
+    '(?:over|above|more than|greater than|at least|>=?|exceeding|min(?:imum)?(?: of)?|bigger than|larger than|north of|upwards of|plus)'
+  const max =
+    '(?:under|below|less than|at most|<=?|max(?:imum)?(?: of)?|smaller than|up to|no more than|lower than)'
+  each(text, new RegExp(`${min}\\s*${AMT}${notUnit}`, 'i'), (m) => {
+    if (!isMoney(m) && !/\b(balance|left|worth|value|\$)/i.test(text)) return
+    push(out, {
+      kind: 'money',
+      side: 'min',
+      cents: cents(m[1] as string, m[2]),
+      start: m.index,
+      end: m.index + m[0].length,
+    })
+  })
+  each(text, new RegExp(`${max}\\s*${AMT}${notUnit}`, 'i'), (m) => {
+    if (!isMoney(m) && !/\b(balance|left|worth|value|\$)/i.test(text)) return
+    push(out, {
+      kind: 'money',
+      side: 'max',
+      cents: cents(m[1] as string, m[2]),
+      start: m.index,
+      end: m.index + m[0].length,
+    })
+  })
+  // $20+ / $20 or more / 20+ dollars / $5 or less
+  each(
+    text,
+    /\$\s?(\d[\d,]*(?:\.\d{1,2})?)(k\b)?\s*(\+|or more|and up|and above|or over|plus)|(\d[\d,]*(?:\.\d{1,2})?)\+?\s*(?:dollars|bucks)\s*(or more|and up|\+)/i,
+    (m) =>
+      push(out, {
+        kind: 'money',
+        side: 'min',
+        cents: cents((m[1] ?? m[4]) as string, m[2]),
+        start: m.index,
+        end: m.index + m[0].length,
+      }),
+  )
+  each(
+    text,
+    /\$\s?(\d[\d,]*(?:\.\d{1,2})?)(k\b)?\s*(?:or less|or under|and under|and below|max)/i,
+    (m) =>
+      push(out, {
+        kind: 'money',
+        side: 'max',
+        cents: cents(m[1] as string, m[2]),
+        start: m.index,
+        end: m.index + m[0].length,
+      }),
+  )
+  each(
+    text,
+    /\$\s?(\d[\d,]*(?:\.\d{1,2})?)(k\b)?|\b(\d[\d,]*(?:\.\d{1,2})?)\s?(k)?\s?(?:dollars|usd|bucks)\b/i,
+    (m) =>
+      push(out, {
+        kind: 'money',
+        side: 'amount',
+        cents: cents((m[1] ?? m[3]) as string, m[2] ?? m[4]),
+        start: m.index,
+        end: m.index + m[0].length,
+      }),
+  )
+}
+
+function readHorizons(text: string, out: Slot[]) {
+  each(
+    text,
+    new RegExp(
+      `\\b(?:forecast|project|projection|outlook|run-?off|breakage)\\w*\\s+(?:for\\s+|over\\s+)?(?:the\\s+)?(?:next\\s+)?${COUNT_RE}\\s*(months?|mos?|years?|yrs?|quarters?)\\b`,
+      'i',
+    ),
+    (m) => {
+      const n = countOf(m[1] as string)
+      if (n === undefined) return
+      const months = Math.min(36, Math.max(1, Math.round((n * unitDays(m[2] as string)) / 30.4)))
+      const at = m.index + m[0].indexOf(m[1] as string)
+      push(out, { kind: 'horizon', months, start: at, end: m.index + m[0].length })
+    },
+  )
+  // horizons: next 6 months, 12-month, next year, over the coming quarter
+  each(
+    text,
+    new RegExp(
+      `\\b(?:next|coming|upcoming|following|over the next|within the next|out|ahead|forward)\\s+(?:the\\s+)?${COUNT_RE}?\\s*${UNIT_PATTERN}\\b|\\b${COUNT_RE}[- ](?:months?|mos?|mo|years?|yr|quarters?)(?:[- ](?:horizon|forecast|outlook|view|window|ahead|out))\\b|\\bnext (year|quarter|month)\\b`,
+      'i',
+    ),
+    (m) => {
+      const unit =
+        m[2] ?? (m[4] ? (/^y/i.test(m[0].split(/[- ]/)[1] ?? '') ? 'year' : 'month') : m[5])
+      const n = m[1] ? countOf(m[1]) : m[3] ? countOf(m[3]) : 1
+      if (n === undefined || !unit) return
+      const days = unitDays(
+        m[4]
+          ? /\byears?|yr\b/i.test(m[0])
+            ? 'year'
+            : /quarter/i.test(m[0])
+              ? 'quarter'
+              : 'month'
+          : unit,
+      )
+      const months = Math.max(1, Math.round((n * days) / 30.4))
+      push(out, {
+        kind: 'horizon',
+        months: Math.min(36, months),
+        start: m.index,
+        end: m.index + m[0].length,
+      })
+    },
+  )
+}
+
+function readCounts(text: string, out: Slot[]) {
+  // Scores: "over 0.9", "score above .8", "90%+ score", "high risk"
+  each(
+    text,
+    /\b(?:scores?\s*)?(?:over|above|>=?|at least|greater than|more than|higher than|min(?:imum)?|of|>)\s*(0?\.\d+|1(?:\.0+)?|\d{1,2}\s?%)(?!\d)/i,
+    (m) => {
+      const raw = m[1] as string
+      const v = raw.includes('%') ? Number(raw.replace('%', '')) / 100 : Number(raw)
+      if (
+        v > 0 &&
+        v <= 1 &&
+        /score|alert|risk|confidence|over|above/i.test(text) &&
+        !/\$/.test(m[0])
+      )
+        push(out, { kind: 'score', min: v, start: m.index, end: m.index + m[0].length })
+    },
+  )
+  each(
+    text,
+    /\b(high[- ](?:risk|score|severity|confidence)|critical|severe|highest[- ]risk)\b/i,
+    (m) => push(out, { kind: 'score', min: 0.8, start: m.index, end: m.index + m[0].length }),
+  )
+  // top N / N biggest / the top one / worst 3
+  each(
+    text,
+    new RegExp(
+      `\\b(?:top|first|biggest|largest|highest|worst|best|leading|bottom|lowest|smallest)\\s+${COUNT_RE}\\b(?!\\s*(?:days?|weeks?|months?|%|\\$|dollars|bucks))(\\s+(?:stores?|locations?|shops?|branches|states?|jurisdictions?))?`,
+      'i',
+    ),
+    (m) => {
+      const n = countOf(m[1] as string)
+      const of = m[2] ? (/stat|juris/i.test(m[2]) ? 'jurisdiction' : 'location') : undefined
+      if (n && n <= 500)
+        push(out, {
+          kind: 'top',
+          value: n,
+          ...(of ? { of } : {}),
+          start: m.index,
+          end: m.index + m[0].length,
+        })
+    },
+  )
+  each(
+    text,
+    new RegExp(
+      `\\b${COUNT_RE}\\s+(?:biggest|largest|highest|worst|top|best|most|riskiest|richest|oldest|newest)\\b`,
+      'i',
+    ),
+    (m) => {
+      const n = countOf(m[1] as string)
+      if (n && n > 1 && n <= 500)
+        push(out, { kind: 'top', value: n, start: m.index, end: m.index + m[0].length })
+    },
+  )
+  each(
+    text,
+    new RegExp(
+      `\\b(?:last|latest|recent|most recent|past|first)\\s+${COUNT_RE}\\s+(holds?|transactions?|txns?|alerts?|approvals?|campaigns?|cards?|entries|rows|events|redemptions|loads)\\b`,
+      'i',
+    ),
+    (m) => {
+      const n = countOf(m[1] as string)
+      if (n && n <= 100)
+        push(out, { kind: 'top', value: n, start: m.index, end: m.index + m[0].length })
+    },
+  )
+  each(
+    text,
+    new RegExp(`\\b${COUNT_RE}\\s+(?:transactions|txns|entries|rows|events)\\b`, 'i'),
+    (m) => {
+      const n = countOf(m[1] as string)
+      if (n && n <= 100)
+        push(out, { kind: 'top', value: n, start: m.index, end: m.index + m[0].length })
+    },
+  )
+  each(
+    text,
+    /\b(?:the )?(?:top|worst|biggest|highest|riskiest|first|latest|newest|most recent) (?:one|alert|card|store|state|location)\b/i,
+    (m) => push(out, { kind: 'top', value: 1, start: m.index, end: m.index + m[0].length }),
+  )
+  each(
+    text,
+    /\bwhich (state|store|location|jurisdiction|occasion|channel|segment|rule|month) (?:has|had|have|is|does|did|sold|saw|shows?|carries|holds)\b.{0,40}?\b(?:most|highest|biggest|largest|least|lowest|fewest|the most)\b/i,
+    (m) => {
+      const noun = (m[1] as string).toLowerCase()
+      const of =
+        noun === 'state' || noun === 'jurisdiction'
+          ? 'jurisdiction'
+          : noun === 'store' || noun === 'location'
+            ? 'location'
+            : noun
+      push(out, { kind: 'top', value: 1, of, start: m.index, end: m.index + m[0].length })
+    },
+  )
+  // idle N days / no activity for 6 months / 120+ days idle
+  each(
+    text,
+    new RegExp(
+      `\\b(?:inactive|idle|dormant|unused|untouched|not used|quiet|sleeping|no activity|no use|no transactions?|not touched|haven'?t been (?:used|touched)|without (?:activity|use))\\s*(?:for|in|over|of|since)?\\s*(?:the\\s+)?(?:last\\s+|past\\s+)?(?:at least\\s+|more than\\s+|over\\s+)?${COUNT_RE}\\+?\\s*${UNIT_PATTERN}\\b|\\b${COUNT_RE}\\+?\\s*${UNIT_PATTERN}\\s+(?:of\\s+)?(?:inactivity|idle|dormant|without (?:activity|use)|no activity|or more|untouched|unused|quiet|with no (?:activity|use|transactions))\\b|\\b(?:more than|over|at least|longer than)\\s+${COUNT_RE}\\s*${UNIT_PATTERN}\\s+(?:idle|inactive|dormant|without)|\\b(?:older than|idle (?:for )?(?:more than|over)|untouched for|quiet for)\\s+${COUNT_RE}\\+?\\s*${UNIT_PATTERN}`,
+      'i',
+    ),
+    (m) => {
+      const n = countOf((m[1] ?? m[3] ?? m[5] ?? m[7]) as string)
+      const unit = (m[2] ?? m[4] ?? m[6] ?? m[8]) as string
+      if (n === undefined) return
+      push(out, {
+        kind: 'idleDays',
+        days: Math.round(n * unitDays(unit)),
+        start: m.index,
+        end: m.index + m[0].length,
+      })
+    },
+  )
+  each(
+    text,
+    new RegExp(
+      `\\b${COUNT_RE}\\s+(?:prior|previous|earlier|past)?\\s*(?:visits?|times|trips)\\b|\\bfirst[- ]time\\b|\\bfirst visit\\b|\\bnew customer\\b`,
+      'i',
+    ),
+    (m) =>
+      push(out, {
+        kind: 'visits',
+        value: m[1] ? (countOf(m[1]) ?? 0) : 0,
+        start: m.index,
+        end: m.index + m[0].length,
+      }),
+  )
+}
+
+function readPlaces(text: string, vocabulary: Vocabulary, out: Slot[]) {
+  const lower = text.toLowerCase()
+  // Stores first: "Portland Downtown" and "New York Downtown" are stores, not states.
+  for (const match of findStores(lower, vocabulary.stores)) push(out, match)
+  each(text, /\bUS-([A-Z]{2})\b/i, (m) => {
+    const code = (m[1] as string).toUpperCase()
+    if (STATE_CODES.has(code))
+      push(out, { kind: 'state', value: `US-${code}`, start: m.index, end: m.index + m[0].length })
+  })
+  const names = Object.keys(US_STATES).sort((a, b) => b.length - a.length)
+  for (const name of names)
+    each(lower, new RegExp(`\\b${name}\\b`), (m) => {
+      if (name === 'washington' && /washington,?\s+d\.?c\.?/.test(lower.slice(m.index))) return
+      push(out, {
+        kind: 'state',
+        value: `US-${US_STATES[name]}`,
+        start: m.index,
+        end: m.index + m[0].length,
+      })
+    })
+  each(text, /\b([A-Za-z]{2})\b/, (m) => {
+    const raw = m[1] as string
+    const code = raw.toUpperCase()
+    if (!STATE_CODES.has(code)) return
+    if (raw !== code && WORDLIKE_CODES.has(code)) return
+    if (
+      raw === code &&
+      raw.length === 2 &&
+      (code === 'IN' ||
+        code === 'OR' ||
+        code === 'ME' ||
+        code === 'OK' ||
+        code === 'HI' ||
+        code === 'ID') &&
+      !/\b(in|for|vs\.?|versus|and|or|,)\s*$/i.test(text.slice(0, m.index))
+    )
+      return
+    push(out, { kind: 'state', value: `US-${code}`, start: m.index, end: m.index + m[0].length })
+  })
+  // A misspelt state ("texs", "califronia") when nothing else matched there.
+  each(lower, /\b[a-z]{5,}\b/, (m) => {
+    const word = m[0]
+    if (out.some((s) => s.start < m.index + word.length && m.index < s.end)) return
+    if (COMMON_WORDS.has(word)) return
+    const max = word.length >= 8 ? 2 : 1
+    const hit = STATE_NAMES_5.find(
+      (name) => name[0] === word[0] && distance(word, name, max) <= max,
+    )
+    if (hit)
+      push(out, {
+        kind: 'state',
+        value: `US-${US_STATES[hit]}`,
+        start: m.index,
+        end: m.index + word.length,
+      })
+  })
+}
+
+const STATE_NAMES_5 = Object.keys(US_STATES).filter((n) => n.length >= 5 && !n.includes(' '))
+
+/** Words the state matcher must never take for a misspelt state. */
+const COMMON_WORDS = new Set([
+  'change',
+  'orange',
+  'engine',
+  'indiana',
+  'alert',
+  'alerts',
+  'texts',
+  'taxes',
+  'states',
+  'state',
+  'georgie',
+  'ohio',
+  'idaho',
+  'maine',
+  'other',
+  'those',
+  'these',
+  'there',
+  'where',
+  'their',
+  'about',
+  'cards',
+  'hello',
+  'thanks',
+])
+
+const STORE_CUE =
+  /^\s*(?:store|location|shop|branch|outlet|site|mall|downtown|register|terminal)s?\b/
+const STORE_CUE_BEFORE = /\b(?:at|from|in|the|our|store|location|shop|branch|@)\s+(?:the\s+)?$/
+
+/** Stores named in the text: exact names first, then near-misses of a name ("brooklin store"). */
+export function findStores(lower: string, stores: readonly Store[]): Slot[] {
+  const out: Slot[] = []
+  const byLength = [...stores].sort((a, b) => b.name.length - a.name.length)
+  for (const store of byLength) {
+    const name = store.name.toLowerCase()
+    each(lower, new RegExp(`\\b${escapeRegExp(name)}\\b`), (m) => {
+      const start = m.index
+      let end = m.index + m[0].length
+      const after = lower.slice(end)
+      const cue = STORE_CUE.exec(after)
+      // A store whose name is a state's ("New York") is the store only when called one.
+      if (US_STATES[name] !== undefined && !cue) return
+      if (cue) end += cue[0].length
+      if (!out.some((s) => s.start < end && start < s.end))
+        out.push({ kind: 'store', value: store.id, name: store.name, start, end })
+    })
+  }
+  each(lower, /\bloc_\d{1,4}\b/, (m) => {
+    const store = stores.find((s) => s.id === m[0])
+    out.push({
+      kind: 'store',
+      value: m[0],
+      name: store?.name ?? m[0],
+      start: m.index,
+      end: m.index + m[0].length,
+    })
+  })
+  each(lower, /\b(?:store|location|shop|branch)\s*#?\s*(\d{1,3})\b/, (m) => {
+    const id = `loc_${(m[1] as string).padStart(3, '0')}`
+    const store = stores.find((s) => s.id === id)
+    if (store || stores.length === 0)
+      out.push({
+        kind: 'store',
+        value: id,
+        name: store?.name ?? id,
+        start: m.index,
+        end: m.index + m[0].length,
+      })
+  })
+  if (stores.length === 0) return out
+  // Near misses: one or two words just before "store"/"location", or after "at the".
+  const fuse = new Fuse(stores, { keys: ['name'], includeScore: true, threshold: 0.35 })
+  each(
+    lower,
+    /\b([a-z][a-z.'-]+(?:\s+[a-z][a-z.'-]+)?)\s+(?:store|location|shop|branch)\b/,
+    (m) => {
+      const words = m[1] as string
+      const start = m.index
+      if (out.some((s) => s.start < m.index + m[0].length && start < s.end)) return
+      for (const candidate of [words, words.split(/\s+/).at(-1) as string]) {
+        if (
+          /^(the|our|that|this|each|every|per|which|what|any|one|a|by|main|flagship|other)$/.test(
+            candidate,
+          )
+        )
+          continue
+        const hit = fuse.search(candidate)[0]
+        if (hit && (hit.score ?? 1) < 0.35) {
+          const at = start + m[0].indexOf(candidate)
+          out.push({
+            kind: 'store',
+            value: hit.item.id,
+            name: hit.item.name,
+            start: at,
+            end: m.index + m[0].length,
+          })
+          return
+        }
+      }
+    },
+  )
+  // A store called by the start of its name ("san fran", "jax"): every word a prefix.
+  each(lower, /\b(?:at|from|in)\s+(?:the\s+)?([a-z]{2,}(?:\s+[a-z]{3,})?)\b/, (m) => {
+    const words = (m[1] as string).split(/\s+/)
+    const at = m.index + m[0].indexOf(m[1] as string)
+    if (out.some((s) => s.start < at + (m[1] as string).length && at < s.end)) return
+    const hits = stores.filter((s) => {
+      const parts = s.name.toLowerCase().split(/\s+/)
+      return (
+        words.length <= parts.length &&
+        words.every((w, i) => w.length >= 3 && (parts[i] as string).startsWith(w) && w !== parts[i])
+      )
+    })
+    if (hits.length >= 1) {
+      const best = [...hits].sort((a, b) => a.name.length - b.name.length)[0] as Store
+      out.push({
+        kind: 'store',
+        value: best.id,
+        name: best.name,
+        start: at,
+        end: at + (m[1] as string).length,
+      })
+    }
+  })
+  each(lower, /\b(?:at|from)\s+(?:the\s+)?([a-z][a-z.'-]{3,}(?:\s+[a-z][a-z.'-]+)?)\b/, (m) => {
+    const words = m[1] as string
+    const at = m.index + m[0].indexOf(words)
+    if (out.some((s) => s.start < at + words.length && at < s.end)) return
+    const hit = fuse.search(words)[0]
+    if (hit && (hit.score ?? 1) < 0.2 && STORE_CUE_BEFORE.test(lower.slice(0, at)))
+      out.push({
+        kind: 'store',
+        value: hit.item.id,
+        name: hit.item.name,
+        start: at,
+        end: at + words.length,
+      })
+  })
+  return out
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+function readWords(text: string, out: Slot[]) {
+  const lower = text.toLowerCase()
+  const rules = Object.keys(FRAUD_RULES).sort((a, b) => b.length - a.length)
+  for (const phrase of rules)
+    each(lower, new RegExp(`\\b${escapeRegExp(phrase)}\\b`), (m) =>
+      push(out, {
+        kind: 'rule',
+        value: FRAUD_RULES[phrase] as string,
+        start: m.index,
+        end: m.index + m[0].length,
+      }),
+    )
+  each(lower, /\b([a-z]+(?:_[a-z]+)+)\b/, (m) => {
+    if (RULE_IDS.has(m[1] as string))
+      push(out, { kind: 'rule', value: m[1] as string, start: m.index, end: m.index + m[0].length })
+  })
+  for (const g of GROUPS)
+    each(lower, g.re, (m) =>
+      push(out, { kind: 'groupBy', value: g.value, start: m.index, end: m.index + m[0].length }),
+    )
+  // "by state and month", "by store & channel": the second dimension after the first.
+  each(
+    lower,
+    /\b(?:by|per) [a-z]+ (?:and|&|then|,) ?(state|jurisdiction|store|location|month|week|day|quarter|occasion|channel|segment|rule)s?\b/,
+    (m) => {
+      const word = m[1] as string
+      const value = word === 'state' ? 'jurisdiction' : word === 'store' ? 'location' : word
+      const start = m.index + m[0].lastIndexOf(word)
+      push(out, { kind: 'groupBy', value, start, end: start + word.length })
+    },
+  )
+  for (const w of METRICS)
+    each(lower, w.re, (m) =>
+      push(out, { kind: 'metric', value: w.value, start: m.index, end: m.index + m[0].length }),
+    )
+  for (const s of SORTS)
+    each(lower, s.re, (m) =>
+      push(out, { kind: 'sort', value: s.value, start: m.index, end: m.index + m[0].length }),
+    )
+  for (const w of WORDS)
+    each(lower, w.re, (m) => {
+      // Word slots may overlap each other (one word, several readings); not other slots.
+      if (out.some((s) => s.kind !== 'word' && s.start < m.index + m[0].length && m.index < s.end))
+        return
+      out.push({
+        kind: 'word',
+        group: w.group,
+        value: w.value,
+        start: m.index,
+        end: m.index + m[0].length,
+      })
+    })
+  for (const c of CATEGORIES)
+    each(lower, new RegExp(`\\b${c}\\b`), (m) =>
+      out.push({
+        kind: 'word',
+        group: 'category',
+        value: c,
+        start: m.index,
+        end: m.index + m[0].length,
+      }),
+    )
+  each(lower, /\b(csv|spreadsheet|excel|export(?:ed)?|download(?:able)?)\b/, (m) =>
+    push(out, { kind: 'csv', start: m.index, end: m.index + m[0].length }),
+  )
+}
+
+function readNumbers4(text: string, out: Slot[]) {
+  each(
+    text,
+    /(?<![$\d.,:/-])\b(\d{4})\b(?!\d|[.,:/]\d|\s*(?:dollars|bucks|%|cards|alerts))/,
+    (m) => {
+      const start = m.index
+      const end = start + 4
+      if (out.some((s) => s.start < end && start < s.end)) return
+      out.push({ kind: 'number4', value: m[1] as string, start, end })
+    },
+  )
+}
+
+/** Every fact in the request, none overlapping (word readings excepted), in text order. */
+export function readSlots(text: string, vocabulary: Vocabulary): Slot[] {
+  const out: Slot[] = []
+  const calendar: Calendar = { timezone: vocabulary.timezone, now: vocabulary.now() }
+  readIds(text, out)
+  readMoney(text, out)
+  readHorizons(text, out)
+  for (const d of joinRanges(readDates(text, calendar), text))
+    push(out, { kind: 'date', value: d, start: d.start, end: d.end })
+  readPlaces(text, vocabulary, out)
+  readCounts(text, out)
+  readWords(text, out)
+  readNumbers4(text, out)
+  return out.sort((a, b) => a.start - b.start)
+}

@@ -1,0 +1,22 @@
+/**
+ * What the planner knows of the chain it serves: its stores (names are not personal data), its
+ * calendar, and the clock. The agent loads it from the ledger once (tools/planner-vocabulary.ts);
+ * tests give their own.
+ */
+export type Store = { id: string; name: string; jurisdiction: string | null }
+
+export type Vocabulary = {
+  stores: readonly Store[]
+  /** The chain's timezone: "since nov 1" is that day's midnight there. */
+  timezone: string
+  /** The clock the planner reads "today" from. */
+  now: () => Date
+}
+
+export const DEFAULT_TIMEZONE = 'America/New_York'
+
+export const EMPTY_VOCABULARY: Vocabulary = {
+  stores: [],
+  timezone: DEFAULT_TIMEZONE,
+  now: () => new Date(),
+}
