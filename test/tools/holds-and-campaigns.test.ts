@@ -78,6 +78,15 @@ for (const dialect of DIALECTS) {
         approvalId: pending.approvalId,
         releasedBy: null,
       })
+      const looked = (await call('get_gift_card', { card }, ACTORS.analyst)) as {
+        hold: Record<string, unknown> | null
+      }
+      expect(looked.hold).toMatchObject({
+        reason: null,
+        requestedBy: ACTORS.lp.id,
+        approvedBy: ACTORS.manager2.id,
+        approvalId: pending.approvalId,
+      })
     })
 
     it('keeps the reasons verbatim and records who released a hold, why and under which approval', async () => {
