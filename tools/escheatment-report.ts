@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { escheatmentReport as runEscheatment } from '../analytics/index.ts'
+import { ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
 
@@ -38,6 +39,7 @@ export const escheatmentReport = defineTool({
     )
     return {
       asOf: report.asOf,
+      ledgerUpTo: await ledgerUpTo(ctx),
       horizonMonths: report.horizonMonths,
       reportable: money(
         jurisdictions

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { listCardTransactions } from '../db/index.ts'
-import { activeHold } from '../governance/index.ts'
+import { listHolds } from '../governance/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { cardView, money, pseudonymOf, resolveCard } from './format.ts'
 import { storeDirectory, storeView } from './locations.ts'
@@ -9,7 +9,7 @@ export const getGiftCard = defineTool({
   name: 'get_gift_card',
   title: 'Look up a gift card',
   description:
-    'Look up one gift card by its id or the last 4 digits of its number: balance, status, issuing store { id, name, jurisdiction }, issue date, last activity, any active hold (list_card_holds tells who placed it and why), open fraud alerts and its most recent transactions (each with its store). If several cards share the last 4 digits it says so and lists them: ask the user which one.',
+    'Look up one gift card by its id or the last 4 digits of its number: balance, status, issuing store { id, name, jurisdiction }, issue date, last activity, any active hold (reason verbatim, who requested and approved it; list_card_holds has past holds too), open fraud alerts and its most recent transactions (each with its store). If several cards share the last 4 digits it says so and lists them: ask the user which one.',
   input: z.object({
     card: z
       .string()
@@ -31,7 +31,9 @@ export const getGiftCard = defineTool({
     const [owner, recent, hold, alerts, directory] = await Promise.all([
       pseudonymOf(ctx, card.holder_customer_id ?? card.purchaser_customer_id),
       listCardTransactions(ctx.database.db, card.id, { limit: input.transactions }),
-      activeHold(ctx.database, card.id),
+      listHolds(ctx.database, { cardId: card.id, status: 'active', limit: 1 }).then(
+        (r) => r.holds[0],
+      ),
       ctx.database.db
         .selectFrom('fraud_alerts')
         .select(['id', 'rule', 'score', 'status'])
@@ -44,10 +46,13 @@ export const getGiftCard = defineTool({
       ...cardView(card, storeView(directory, card.issuing_location_id), owner),
       hold: hold
         ? {
-            holdId: Number(hold.id),
-            reason: hold.reason === '' ? null : hold.reason,
-            amount: money(hold.amount_cents),
-            placedAt: hold.placed_at,
+            holdId: hold.holdId,
+            reason: hold.reason,
+            amount: money(hold.amountCents),
+            placedAt: hold.placedAt,
+            requestedBy: hold.requestedBy,
+            approvedBy: hold.approvedBy,
+            approvalId: hold.approvalId,
           }
         : null,
       openAlerts: alerts.map((a) => ({ alertId: Number(a.id), rule: a.rule, score: a.score })),

@@ -12,7 +12,7 @@ export const getLiability = defineTool({
   name: 'get_liability',
   title: 'Outstanding gift card liability',
   description:
-    'Outstanding gift card liability (unredeemed balances) now or at the end of a past chain calendar day, in total or grouped by jurisdiction (state), issuing location, issue cohort (month), occasion or channel. Filter to one state (jurisdiction), several to compare them (jurisdictions: ["US-NY","US-CA"]) or one store or city (location); top keeps the largest rows. Returns { asOf (the day, or today), ledgerUpTo (latest transaction), groupBy, total, cards, rows: [{ key, store? { id, name, jurisdiction } for locations, cards, liability }], otherRows? }.',
+    'Outstanding gift card liability (unredeemed balances) now or at the end of a past chain calendar day, in total or grouped by jurisdiction (state), issuing location, issue cohort (month), occasion or channel. Filter to one state (jurisdiction), several to compare them (jurisdictions: ["US-NY","US-CA"]) or one store or city (location); top keeps the largest rows. Returns { asOf (the day, or now), asOfDay, ledgerUpTo (latest transaction), groupBy, total, cards, rows: [{ key, store? { id, name, jurisdiction } for locations, cards, liability }], otherRows? }.',
   input: z.object({
     groupBy: z.enum(LIABILITY_GROUPS).default('total').describe('how to group the liability'),
     asOf: z
@@ -84,7 +84,9 @@ export const getLiability = defineTool({
     const shown = input.top ? rows.slice(0, input.top) : rows
     const others = rows.slice(shown.length)
     return {
-      asOf: input.asOf ?? calendar.today(),
+      // 'now' (current balances) or the day asked for; asOfDay is the chain day either way.
+      asOf: input.asOf ?? 'now',
+      asOfDay: input.asOf ?? calendar.today(),
       ledgerUpTo: await ledgerUpTo(ctx),
       timezone: calendar.timezone,
       groupBy,

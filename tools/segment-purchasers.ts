@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { segmentPurchasers as runSegments, type SegmentRow } from '../analytics/index.ts'
+import { ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
 
@@ -31,6 +32,7 @@ export const segmentPurchasers = defineTool({
     const report = await runSegments(ctx.database)
     return {
       asOf: report.asOf,
+      ledgerUpTo: await ledgerUpTo(ctx),
       ...(input.by !== 'behaviour' ? { byOccasion: report.byOccasion.map(row) } : {}),
       ...(input.by !== 'occasion' ? { byBehaviour: report.byBehaviour.map(row) } : {}),
     }

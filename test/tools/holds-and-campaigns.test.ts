@@ -78,6 +78,15 @@ for (const dialect of DIALECTS) {
         approvalId: pending.approvalId,
         releasedBy: null,
       })
+      const looked = (await call('get_gift_card', { card }, ACTORS.analyst)) as {
+        hold: Record<string, unknown> | null
+      }
+      expect(looked.hold).toMatchObject({
+        reason: null,
+        requestedBy: ACTORS.lp.id,
+        approvedBy: ACTORS.manager2.id,
+        approvalId: pending.approvalId,
+      })
     })
 
     it('keeps the reasons verbatim and records who released a hold, why and under which approval', async () => {
@@ -103,6 +112,18 @@ for (const dialect of DIALECTS) {
         releaseApprovedBy: ACTORS.manager2.id,
         releaseReason: 'found it in her coat',
         releaseApprovalId: release.approvalId,
+      })
+      // Kept on the hold itself, not only read back from the approvals.
+      const row = await database.db
+        .selectFrom('card_holds')
+        .select(['released_by', 'release_reason', 'release_approval_id', 'reason'])
+        .where('card_id', '=', card as string)
+        .executeTakeFirstOrThrow()
+      expect(row).toEqual({
+        released_by: ACTORS.manager.id,
+        release_reason: 'found it in her coat',
+        release_approval_id: release.approvalId,
+        reason: words,
       })
       expect(hold?.store?.name).toEqual(expect.any(String))
       expect(hold?.store?.jurisdiction).toMatch(/^US-[A-Z]{2}$/)
@@ -131,6 +152,8 @@ for (const dialect of DIALECTS) {
         ACTORS.analyst,
       )) as HoldList
       expect(byDigits.items.map((h) => h.holdId)).toContain(first.holdId)
+      expect(byDigits.items.every((h) => h.last4 === first.last4)).toBe(true)
+      expect(byDigits.total).toBeLessThan(all.total)
       const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10)
       expect(
         ((await call('list_card_holds', { since: tomorrow }, ACTORS.analyst)) as HoldList).total,
