@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { Agent } from '../agent/index.ts'
+import { Agent, defaultClassifier, loadCorpus, planRequest } from '../agent/index.ts'
 import { loadConfig, parseDate } from '../core/index.ts'
 import { getCard, openDatabase } from '../db/index.ts'
 import type { Actor } from '../governance/index.ts'
@@ -61,7 +61,30 @@ for (let i = 0; i < 3000; i++) {
   if (!outcome.ok) throw new Error(outcome.error.message)
 }
 
-// 2. The graph's own cost per turn with the offline planner: turn time minus the time inside
+// 2. The offline planner alone: training its classifier on the corpus (once per process), the
+//    heap that costs, and the time to plan each of the corpus's requests (no tools, no graph).
+globalThis.gc?.()
+const heapBefore = process.memoryUsage().heapUsed
+let t0 = performance.now()
+const classifier = defaultClassifier()
+const classifierLoadMs = performance.now() - t0
+globalThis.gc?.()
+const classifierHeapMiB = Math.round((process.memoryUsage().heapUsed - heapBefore) / 2 ** 20)
+const texts = loadCorpus().map((e) => e.text)
+const vocabulary = {
+  stores: (await database.db.selectFrom('locations').select(['id', 'name', 'jurisdiction']).execute()),
+  timezone: 'America/New_York',
+  now: () => new Date(),
+}
+for (const text of texts) planRequest(text, {}, { classifier, vocabulary })
+const planMs: number[] = []
+for (const text of texts) {
+  t0 = performance.now()
+  planRequest(text, {}, { classifier, vocabulary })
+  planMs.push(performance.now() - t0)
+}
+
+// 3. The graph's own cost per turn with the offline planner: turn time minus the time inside
 //    the tools, over short conversations (a new thread every ten turns) checkpointed to SQLite.
 const agent = await Agent.open(database, config, { toolkit })
 const call = toolkit.executor.call.bind(toolkit.executor)
@@ -79,13 +102,17 @@ const turnMs: number[] = []
 const toolMs: number[] = []
 const prompts = (card: string) => [
   `balance of ${card}`,
-  'liability in Texas',
+  'liability in Texas vs California',
   'what is its status?',
   `explain ${card}`,
+  'open alerts over 0.9 since nov 1',
+  `is there a hold on ${card}?`,
+  'forecast next 3 months and which state has most liability',
+  'thx',
 ]
 for (let i = 0; i < turns + 20; i++) {
   const thread = `bench:${Math.floor(i / 10)}`
-  const text = prompts(pick())[i % 4] as string
+  const text = prompts(pick())[i % 8] as string
   toolTime = 0
   const t = performance.now()
   await agent.ask(text, { threadId: thread, actor, via: 'cli' })
@@ -103,6 +130,7 @@ console.log(
     seedSeconds,
     getGiftCard: { executor: summary(executorMs), bareQuery: summary(bareMs) },
     turns: { total: summary(turnMs), tools: summary(toolMs), overhead: summary(overheadMs) },
+    planner: { classifierLoadMs, classifierHeapMiB, corpus: texts.length, plan: summary(planMs) },
     peakRssMiB: peakRssMiB(),
   }),
 )

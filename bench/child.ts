@@ -9,7 +9,7 @@ export async function runChild<T>(script: string, args: string[]): Promise<T> {
   const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url))
   const child = spawn(
     process.execPath,
-    [tsx, fileURLToPath(new URL(script, import.meta.url)), ...args],
+    ['--expose-gc', tsx, fileURLToPath(new URL(script, import.meta.url)), ...args],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
