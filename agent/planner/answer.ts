@@ -26,6 +26,9 @@ const store = (s: Json) =>
     : typeof s === 'string'
       ? s
       : `${s.name} (${s.id}${s.jurisdiction ? `, ${s.jurisdiction}` : ''})`
+/** A resolved location argument ({ query, stores }) as the stores it meant. */
+const places = (l: Json) =>
+  Array.isArray(l?.stores) ? l.stores.map((s: Json) => store(s)).join(', ') : store(l)
 const at = (s: Json) => (s ? ` at ${store(s)}` : '')
 const asOfWords = (d: Json) => (d.asOf && d.asOf !== 'now' ? `at the end of ${d.asOf}` : 'now')
 const keyWords = (r: Json) => (r.store ? store(r.store) : String(r.key))
@@ -154,7 +157,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       .map(([r, c]) => `${r} ${c}`)
       .join(', ')
     return [
-      `Fraud scan since ${day(d.since)}${d.location ? ` for cards from ${store(d.location)}` : ''}: ${n(d.alerts)} alerts${by ? ` (${by})` : ''}, ${n(d.newAlerts)} new.`,
+      `Fraud scan since ${day(d.since)}${d.location ? ` for cards from ${places(d.location)}` : ''}: ${n(d.alerts)} alerts${by ? ` (${by})` : ''}, ${n(d.newAlerts)} new.`,
       ...(d.top ?? []).slice(0, 5).map((a: Json) => `• ${a.rule} on ${a.cardId}, score ${a.score}`),
     ].join('\n')
   },
