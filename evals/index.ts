@@ -1,5 +1,6 @@
 export * from './faces.ts'
 export * from './fixture.ts'
+export * from './heldout.ts'
 export * from './report.ts'
 export * from './runner.ts'
 export * from './scenario.ts'

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { GiftCardError } from '../../core/index.ts'
-import { reportTable, runEvals, writeReport } from '../../evals/index.ts'
+import { HELDOUT_FILE, reportTable, runEvals, runHeldout, writeReport } from '../../evals/index.ts'
 import type { CliContext } from '../context.ts'
 import { intOption, parseOptions } from '../options.ts'
 
@@ -22,6 +22,32 @@ const evalOptions = z.object({
  * Exit 1 when task success is under 90% or any policy violation or PII leak occurred.
  */
 export function registerEval(program: Command, ctx: () => CliContext): void {
+  program
+    .command('heldout')
+    .description(
+      'run the held-out conversation set (written apart from the planner) through the agent on the demo chain and score every turn',
+    )
+    .option('--file <path>', 'the held-out JSON-lines file', HELDOUT_FILE)
+    .option('--json', 'print the report as JSON')
+    .action(async (raw: { file: string; json?: boolean }) => {
+      const { config } = ctx()
+      const report = await runHeldout(config, raw.file)
+      if (raw.json) {
+        console.log(JSON.stringify(report, null, 2))
+        return
+      }
+      const pct = (n: number, of: number) => `${((100 * n) / Math.max(1, of)).toFixed(1)}%`
+      console.log(
+        [
+          `held-out: ${report.turns} turns, good ${report.good} (${pct(report.good, report.turns)}), correct tool ${report.correctTool} (${pct(report.correctTool, report.turns)}), approvals filed for a read: ${report.writeFromQuestion}`,
+          ...Object.entries(report.byRole).map(
+            ([role, r]) => `  ${role}: ${r.good}/${r.turns} good (${pct(r.good, r.turns)})`,
+          ),
+          'misses:',
+          ...report.misses.map((m) => `  ${m.id}: ${m.problems.join('; ')}`),
+        ].join('\n'),
+      )
+    })
   program
     .command('eval')
     .description('run the agent evals (τ-bench style) and write a report')
