@@ -72,7 +72,10 @@ globalThis.gc?.()
 const classifierHeapMiB = Math.round((process.memoryUsage().heapUsed - heapBefore) / 2 ** 20)
 const texts = loadCorpus().map((e) => e.text)
 const vocabulary = {
-  stores: (await database.db.selectFrom('locations').select(['id', 'name', 'jurisdiction']).execute()),
+  stores: await database.db
+    .selectFrom('locations')
+    .select(['id', 'name', 'jurisdiction'])
+    .execute(),
   timezone: 'America/New_York',
   now: () => new Date(),
 }

@@ -24,7 +24,12 @@ export async function agentBench(args: string[]): Promise<void> {
       seedSeconds: number
       getGiftCard: { executor: Summary; bareQuery: Summary }
       turns: { total: Summary; tools: Summary; overhead: Summary }
-      planner: { classifierLoadMs: number; classifierHeapMiB: number; corpus: number; plan: Summary }
+      planner: {
+        classifierLoadMs: number
+        classifierHeapMiB: number
+        corpus: number
+        plan: Summary
+      }
       peakRssMiB: number
     }>('./agent-child.ts', [String(cards), String(turns), dir])
     console.log(JSON.stringify({ bench: 'agent', ...r }, null, 2))
