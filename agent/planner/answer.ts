@@ -11,6 +11,8 @@ export type ToolResult = {
   content: { ok: boolean; data?: unknown; error?: { code: string; message: string } }
 }
 
+import { formatCents } from '../../core/index.ts'
+
 type Money = { cents: number; formatted: string }
 // biome-ignore lint/suspicious/noExplicitAny: results are JSON read field by field
 type Json = any
@@ -31,6 +33,9 @@ const places = (l: Json) =>
   Array.isArray(l?.stores) ? l.stores.map((s: Json) => store(s)).join(', ') : store(l)
 const at = (s: Json) => (s ? ` at ${store(s)}` : '')
 const asOfWords = (d: Json) => (d.asOf && d.asOf !== 'now' ? `at the end of ${d.asOf}` : 'now')
+/** ", $31.65 a card on average" when there are cards to divide by. */
+const average = (total: Money | undefined, cards: number) =>
+  total && cards > 0 ? `, ${formatCents(Math.round(total.cents / cards))} a card on average` : ''
 const keyWords = (r: Json) => (r.store ? store(r.store) : String(r.key))
 
 const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => string> = {
@@ -74,7 +79,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
   },
   get_liability: (d) => {
     const scope = d.filter ? ` in ${Array.isArray(d.filter) ? d.filter.join(', ') : d.filter}` : ''
-    const head = `Outstanding liability ${asOfWords(d)}${scope}: ${fmt(d.total)} on ${n(d.cards)} cards.`
+    const head = `Outstanding liability ${asOfWords(d)}${scope}: ${fmt(d.total)} on ${n(d.cards)} cards${average(d.total, d.cards)}.`
     if (d.groupBy === 'total') return head
     return [
       head,
@@ -207,7 +212,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
   },
   find_dormant_cards: (d) =>
     [
-      `${n(d.dormantCards)} cards have had no activity ${d.idleSince ? `since ${d.idleSince}` : `for ${d.minDays}+ days`}, holding ${fmt(d.dormantBalance)}${d.asOf ? ` (as of ${d.asOf})` : ''}:`,
+      `${n(d.dormantCards)} cards have had no activity ${d.idleSince ? `since ${d.idleSince}` : `for ${d.minDays}+ days`}, holding ${fmt(d.dormantBalance)}${average(d.dormantBalance, d.dormantCards)}${d.asOf ? ` (as of ${d.asOf})` : ''}:`,
       ...d.items
         .slice(0, 10)
         .map(

@@ -294,7 +294,7 @@ class Reading {
   }
 
   /** What the person said that no argument took: named in the reply, never dropped. */
-  leftovers(): string[] {
+  leftovers(tool?: string): string[] {
     const notes: string[] = []
     for (const s of this.slots) {
       if (this.used.has(s)) continue
@@ -321,6 +321,12 @@ class Reading {
       if (words && !notes.includes(words)) notes.push(words)
     }
     for (const cue of unreadCues(this.text, this.slots)) {
+      if (
+        tool &&
+        AVERAGES.has(tool) &&
+        /^(average|avg|mean)\b/i.test(this.text.slice(cue.start, cue.end))
+      )
+        continue
       const words = this.quote(cue.start, cue.end)
       if (!notes.includes(words)) notes.push(words)
     }
@@ -330,6 +336,14 @@ class Reading {
 
 const REFERS_BACK =
   /\b(it|its|it's|that card|this card|the card|same card|that one|this one|the same|that|them|those|these|each|every|all of them|the top one|the first one)\b/i
+
+/** Tools whose answers state an average (a balance per card), so "average" is applied there. */
+const AVERAGES = new Set([
+  'segment_purchasers',
+  'find_dormant_cards',
+  'get_liability',
+  'search_gift_cards',
+])
 
 /** "except Texas", "excluding online", "vs last year": limits the slots did not read. */
 function unreadCues(text: string, slots: readonly Slot[]): { start: number; end: number }[] {
@@ -367,7 +381,7 @@ const call = (
   tool,
   args: clean(args),
   also: [],
-  notes: r.leftovers(),
+  notes: r.leftovers(tool),
   intent: tool,
   confidence: 1,
   ...extra,
