@@ -5,7 +5,7 @@ import {
   isHumanMessage,
 } from '@langchain/core/messages'
 import { Command } from '@langchain/langgraph'
-import { type Config, formatCents, type Logger } from '../core/index.ts'
+import { type Config, describeError, formatCents, type Logger } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 import type { Approval, Decision } from '../governance/index.ts'
 import {
@@ -108,7 +108,16 @@ export class Agent {
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.inspect ? { inspect: options.inspect } : {}),
     })
-    return new Agent(toolkit, models, graph, checkpointer.close, refresh)
+    const agent = new Agent(toolkit, models, graph, checkpointer.close, async () => {
+      // A failed read keeps the stores the planner had: a turn never fails for it.
+      try {
+        await refresh()
+      } catch (err) {
+        options.logger?.warn({ err: describeError(err) }, 'could not read the chain’s stores again')
+      }
+    })
+    agent.#vocabularyReadAt = Date.now()
+    return agent
   }
 
   /** The model answering first: the configured LLM, or the offline planner. */

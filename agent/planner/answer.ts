@@ -359,6 +359,7 @@ export function composeAnswer(
   results: readonly ToolResult[],
   notes: readonly string[] = [],
   extra?: string,
+  remarks: readonly string[] = [],
 ): string {
   const parts = results.map(({ tool, args, content }) => {
     if (!content.ok)
@@ -373,6 +374,7 @@ export function composeAnswer(
     parts.push(
       `Not applied — I did not understand or cannot filter on: ${notes.map((n) => `"${n}"`).join(', ')}. The answer above ignores ${notes.length === 1 ? 'it' : 'them'}.`,
     )
+  parts.push(...remarks)
   const upTo = results
     .map((r) => (r.content.ok ? (r.content.data as Json)?.ledgerUpTo : undefined))
     .find((x): x is string => typeof x === 'string')

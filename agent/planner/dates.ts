@@ -109,8 +109,7 @@ export function countOf(word: string): number | undefined {
   const n = Number(word.replaceAll(',', ''))
   return Number.isFinite(n) ? n : NUMBER_WORDS[word.toLowerCase()]
 }
-const UNIT_RE =
-  '(days?|d|wks?|weeks?|w|fortnights?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?|y)'
+const UNIT_RE = '(days?|wks?|weeks?|fortnights?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?)'
 export function unitDays(unit: string): number {
   const u = unit.toLowerCase()
   if (/^(d|days?)$/.test(u)) return 1
@@ -297,6 +296,22 @@ const RULES: Rule[] = [
     },
   },
   {
+    // "last 48 hours", "past 72 hrs", "last 30d", "past 2w"
+    re: /\b(?:in |within |over |during |for )?(?:the )?(?:last|past|previous|prior)\s+(\d+)\s?(hours?|hrs?|h|d|w|y)\b/,
+    read: (m, today) => {
+      const n = Number(m[1])
+      const unit = m[2] as string
+      const days = /^h/.test(unit)
+        ? Math.max(1, Math.ceil(n / 24))
+        : n * (unit === 'w' ? 7 : unit === 'y' ? 365 : 1)
+      return {
+        kind: 'since',
+        from: addDays(today, /^h/.test(unit) ? -days : -(days - 1)),
+        days: /^h/.test(unit) ? days + 1 : days,
+      }
+    },
+  },
+  {
     re: new RegExp(`\\b${COUNT_RE}\\s*${UNIT_RE}\\s+(?:ago|back)\\b`),
     read: (m, today) => {
       const n = countOf(m[1] as string)
@@ -314,15 +329,21 @@ const RULES: Rule[] = [
     read: (_m, today) => ({ kind: 'range', from: addDays(today, -1), to: addDays(today, -1) }),
   },
   {
-    re: /\b(?:(since|from|after) )?(?:the )?(?:(this|last) )?(spring|summer|fall|autumn|winter|holiday season|holidays|christmas|back to school)\b/,
+    // A season with a word before it ("since summer", "last winter", "in the fall"): "fall" on
+    // its own is a verb ("why did redemptions fall").
+    re: /\b(?:(since|from|after)|(this|last|in|during|over|for|the|past)) (?:the )?(?:(this|last|past) )?(spring|summer|fall|autumn|winter|holiday season|holidays|christmas|back to school)\b/,
     read: (m, today) => {
-      const [first, last] = SEASONS[m[3] as string] as [number, number]
+      const [first, last] = SEASONS[m[4] as string] as [number, number]
       const [y, mo] = parts(today)
-      let year = m[2] === 'last' || first > mo ? y - 1 : y
-      if (first > last) year = mo >= first ? y : y - 1 // winter crosses the year
+      const crosses = first > last
+      const inside = crosses ? mo >= first || mo <= last : mo >= first && mo <= last
+      // The season that began most recently; "last" is the one before it when we are inside it.
+      let year = crosses ? (mo >= first ? y : y - 1) : first <= mo ? y : y - 1
+      if ((m[2] === 'last' || m[2] === 'past' || m[3] === 'last' || m[3] === 'past') && inside)
+        year--
       const from = monthStart(year, first)
       if (m[1]) return { kind: 'since', from }
-      const to = monthEnd(first > last ? year + 1 : year, last)
+      const to = monthEnd(crosses ? year + 1 : year, last)
       return { kind: 'range', from, to: earlier(to, today) }
     },
   },
@@ -368,19 +389,57 @@ export function readDates(text: string, calendar: Calendar): DateSlot[] {
   return found.sort((a, b) => a.start - b.start)
 }
 
+/**
+ * The chain's wall clock now, as a Date whose local fields (in this process's timezone) read
+ * the same: chrono works in local time, so dates come out on the chain's calendar whatever the
+ * server's timezone is.
+ */
+function wallClock(calendar: Calendar): Date {
+  const f = new Intl.DateTimeFormat('en-CA', {
+    timeZone: calendar.timezone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  })
+  const part = (type: string) =>
+    Number(f.formatToParts(calendar.now).find((p) => p.type === type)?.value)
+  return new Date(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'))
+}
+
+/** A calendar day from its parts, the day clamped to the month ("feb 29" in 2027 is the 28th). */
+function dayOf(y: number, m: number, d: number): Day {
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate()
+  return fromUtc(utc(y, m, Math.min(d, last)))
+}
+
 function chronoDates(t: string, calendar: Calendar, today: Day): DateSlot[] {
-  const results = chrono.parse(t, { instant: calendar.now, timezone: calendar.timezone })
+  const results = chrono.parse(t, wallClock(calendar))
   const out: DateSlot[] = []
   for (const r of results) {
     if (/^(right )?now$|^currently$/.test(r.text.trim())) continue
     // Chrono reads "5" in "top 5" or "4821" as nothing, but "8/15" or "3.5" can be amounts: keep
-    // only results that name a month, a weekday, a year or a day with a month.
+    // only results that name a month, a weekday, a year, or an ordinal day ("the 15th").
     const known = (unit: chrono.Component) => r.start.isCertain(unit)
-    if (!known('month') && !known('weekday') && !known('year')) continue
+    const ordinal = known('day') && /\d(st|nd|rd|th)\b/.test(r.text)
+    if (!known('month') && !known('weekday') && !known('year') && !ordinal) continue
     const day = (c: chrono.ParsedComponents) => {
-      let d = localDay(c.date(), calendar.timezone)
-      // A date without a year that would lie ahead means the last one (ledgers look back).
-      if (!c.isCertain('year') && d > today) d = `${Number(d.slice(0, 4)) - 1}${d.slice(4)}`
+      const y = c.get('year') as number
+      const m = c.get('month') as number
+      let d = dayOf(y, m, c.get('day') as number)
+      // A date without a year that would lie ahead means the last one (ledgers look back): last
+      // week's Friday, last month's 15th, last year's November.
+      if (!c.isCertain('year') && d > today) {
+        if (c.isCertain('weekday') && !c.isCertain('day')) d = addDays(d, -7)
+        else if (!c.isCertain('month'))
+          d =
+            m === 1
+              ? dayOf(y - 1, 12, c.get('day') as number)
+              : dayOf(y, m - 1, c.get('day') as number)
+        else d = dayOf(y - 1, m, c.get('day') as number)
+      }
       return d
     }
     const before = t.slice(0, r.index)

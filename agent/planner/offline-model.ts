@@ -175,12 +175,15 @@ export class OfflinePlanner extends BaseChatModel<BaseChatModelCallOptions, AIMe
       return this.#callMessage(calls.filter(allowed))
     }
     const results = this.#results(turn)
-    const notes = [...plan.notes]
+    const notes = plan.notes
+    const remarks = [...plan.remarks]
     const denied = plan.also.filter((c) => !allowed(c)).map((c) => c.tool)
-    if (denied.length) notes.push(`your role does not allow ${denied.join(', ')}`)
+    if (denied.length)
+      remarks.push(`Your role does not allow ${denied.join(', ').replaceAll('_', ' ')}.`)
     if (steps === 1 && plan.followUp) {
       const next = plan.followUp.derive(results)
-      if (typeof next === 'string') return new AIMessage(composeAnswer(results, notes, next))
+      if (typeof next === 'string')
+        return new AIMessage(composeAnswer(results, notes, next, remarks))
       const refused = next.filter((c) => !allowed(c)).map((c) => c.tool)
       if (refused.length > 0)
         return new AIMessage(
@@ -193,7 +196,7 @@ export class OfflinePlanner extends BaseChatModel<BaseChatModelCallOptions, AIMe
       const bounded = next.slice(0, MAX_DERIVED_CALLS)
       if (bounded.length > 0) return this.#callMessage(bounded)
     }
-    return new AIMessage(composeAnswer(results, notes))
+    return new AIMessage(composeAnswer(results, notes, undefined, remarks))
   }
 
   #callMessage(calls: readonly Call[]): AIMessage {

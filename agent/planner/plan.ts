@@ -36,8 +36,10 @@ export type Plan =
       /** Calls made beside the first, in the same step (a request that asks for several things). */
       also: Call[]
       followUp?: FollowUpStep
-      /** What the request said that the calls do not apply: each is named in the reply. */
+      /** What the request said that the calls do not apply: quoted in the reply, as written. */
       notes: string[]
+      /** The planner's own sentences about what it did instead ("I used US-TX"). */
+      remarks: string[]
       intent: string
       confidence: number
     }
@@ -133,7 +135,7 @@ const reply = (text: string, intent: string): Plan => ({ kind: 'reply', text, in
 
 /** A request that asks rather than tells: it may read, never write. */
 export function isQuestion(text: string): boolean {
-  const t = text.trim().toLowerCase()
+  const t = withoutInterjection(text.trim().toLowerCase())
   if (
     /^(can|could|would|will)\s+(you|u|ya|we|someone|somebody)\b|^(please|pls|plz|kindly)\b|\b(please|pls|plz)\b[^?]*\?$/.test(
       t,
@@ -154,8 +156,12 @@ export function isQuestion(text: string): boolean {
   )
 }
 
-const WRITE_VERB =
-  /(hold|freeze|block|lock|suspend|stop|put|place|release|unfreeze|unblock|unlock|lift|unhold|remove|take|launch|send|ship|start|kick|go|fire|push|dismiss|confirm|mark|close|clear|resolve|triage|flag|reject|approve|void|cancel|end)\b/
+/**
+ * How an order to act opens: a verb of acting with what it acts on ("put … on hold", "take the
+ * hold off", "launch campaign 3"), never a bare "put", "take" or "send".
+ */
+const WRITE_ORDER =
+  /^(?:(?:hold|freeze|block|lock(?: down)?|suspend|unfreeze|unblock|unlock|unhold|release|lift|dismiss|confirm|mark|close(?: out)?|clear|resolve|triage|void|reactivate)\b|(?:put|place|slap)\b.{0,40}\b(?:hold|freeze|block|stop|ice|lock)\b|(?:take|get)\b.{0,30}\b(?:hold|freeze|block)\b.{0,12}\boff\b|(?:remove|cancel|end|drop)\b.{0,15}\b(?:hold|freeze|block)\b|(?:launch|send|ship|start|kick off|go live with|fire off|push|roll out|deploy|blast out)\b.{0,30}\bcampaign\b|(?:launch|ship|go live with|fire off|roll out|deploy|blast out)\s+(?:it|that|this)\b)/
 
 /**
  * A request that tells the agent to act: it opens with a verb of acting (after a greeting, a
@@ -168,8 +174,24 @@ export function isImperative(text: string): boolean {
     .some((clause) => clause.trim() !== '' && opensWithOrder(clause))
 }
 
+/** "hold on, …", "hang on", "wait": a pause, not an order. */
+function withoutInterjection(t: string): string {
+  return t.replace(
+    /^(?:(?:hold on|hang on|wait|one sec(?:ond)?|sec|hmm+|um+|uh+|ok so|so|btw|oh)\b[\s,.!:;—–-]*)+/,
+    '',
+  )
+}
+
 function opensWithOrder(text: string): boolean {
-  const t = text.trim().toLowerCase()
+  const t = withoutInterjection(text.trim().toLowerCase())
+  // A clause that asks ("hold 4821?") is a question, unless it is a polite request.
+  if (
+    /\?\s*$/.test(t) &&
+    !/^(?:(?:ok|pls|please)[,\s]+)*(can|could|would|will)\s+(you|u|ya|someone)\b|^(please|pls|plz)\b/.test(
+      t,
+    )
+  )
+    return false
   const lead =
     /^(?:(?:ok|okay|yes|yeah|yep|sure|right|great|thanks|thx|hey|hi|then|now|also|and|so|pls|please|plz|kindly|asap|urgent|quick one|lp here|manager here)[,:!.-]?\s+)*(?:(?:can|could|would|will) (?:you|u|ya|we|someone)(?: please| pls)? |(?:i|we) (?:need|want|would like)(?: you)? to |let'?s |go ahead and |i'?d like (?:you )?to |time to |need to |gotta |have to |we should |you should |pls |please )?(?:also |just |now |quickly |immediately )?/
   const rest = t.replace(lead, '')
@@ -180,7 +202,7 @@ function opensWithOrder(text: string): boolean {
     )
   )
     return false
-  return WRITE_VERB.test(rest.slice(0, 12)) && new RegExp(`^${WRITE_VERB.source}`).test(rest)
+  return WRITE_ORDER.test(rest)
 }
 
 /** The working state while one request's arguments are read: which slots were applied. */
@@ -248,14 +270,31 @@ class Reading {
 
   /** A card: named in the message (always first), or the one the thread was about. */
   card(options: { allowBare?: boolean; recall?: boolean } = {}): string | undefined {
-    const named = this.take('card')
-    if (named) return named.value
-    if (options.allowBare !== false) {
-      const bare = this.take(
-        'number4',
-        (n) => !/^(19|20)\d\d$/.test(n.value) || !this.all('date').length,
+    // "hold it, customer says their pin 1234 was skimmed": "it" is the card the thread is about.
+    if (
+      options.recall !== false &&
+      this.recall.card &&
+      /^\s*(it|that card|this card|that one|this one|the same card)\b/i.test(
+        this.text.slice(verbEnd(this.text)),
       )
-      if (bare) return bare.value
+    )
+      return this.recall.card
+    // The first card the words name, whether by id, "card 4821" or a bare 4821: a later one sits
+    // in the reason.
+    const candidates = this.slots
+      .filter(
+        (s): s is Extract<Slot, { kind: 'card' | 'number4' }> =>
+          !this.used.has(s) &&
+          (s.kind === 'card' ||
+            (s.kind === 'number4' &&
+              options.allowBare !== false &&
+              (!/^(19|20)\d\d$/.test(s.value) || !this.all('date').length))),
+      )
+      .sort((a, b) => a.start - b.start)
+    const first = candidates[0]
+    if (first) {
+      this.use(first)
+      return first.value
     }
     if (options.recall === false) return undefined
     if (REFERS_BACK.test(this.text) || !/\bcards?\b/i.test(this.text)) return this.recall.card
@@ -280,10 +319,10 @@ class Reading {
     if (!m) return undefined
     let words = (m[1] as string).trim()
     words = words.replace(
-      /^(?:because(?: of)?|bc|b\/c|cuz|coz|due to|reason(?: is)?\s*:?|note\s*:?|as|since|—|-)\s+/i,
+      /^(?:because(?: of)?|bc|b\/c|cuz|coz|due to|reason(?: is)?|note|as|since)?\s*[:—–-]?\s+/i,
       '',
     )
-    words = words.replace(/[\s.!]*(?:pls|please|plz|thanks|thx|ty|asap)?[\s.!]*$/i, '').trim()
+    words = words.replace(/[\s.!,;:]*(?:pls|please|plz|thanks|thx|ty|asap)?[\s.!,;:]*$/i, '').trim()
     if (words.length < 3) return undefined
     // What is inside the person's reason is theirs, not a constraint to apply.
     const at = this.source.original.indexOf(words, from)
@@ -382,6 +421,7 @@ const call = (
   args: clean(args),
   also: [],
   notes: r.leftovers(tool),
+  remarks: [],
   intent: tool,
   confidence: 1,
   ...extra,
@@ -478,9 +518,7 @@ const BUILDERS: Record<string, Builder> = {
         limit: top,
       },
       r,
-      j.length > 1
-        ? { notes: [...r.leftovers(), `only one state at a time here (I used ${j[0]})`] }
-        : {},
+      j.length > 1 ? { remarks: [`One state at a time here: I used ${j[0]}.`] } : {},
     )
   },
   get_liability: (r) => {
@@ -510,10 +548,17 @@ const BUILDERS: Record<string, Builder> = {
               : j.length > 1
                 ? 'jurisdiction'
                 : 'total')
-    const notes: string[] = []
+    const remarks: string[] = []
     if (occasion && groupBy !== 'occasion')
-      notes.push(`the occasion "${occasion}" (liability can be grouped by occasion, not filtered)`)
-    if (channel && groupBy !== 'channel') notes.push(`the channel "${channel}"`)
+      remarks.push(
+        `Liability is not filtered by occasion ("${occasion}"): ask for liability by occasion.`,
+      )
+    if (channel && groupBy !== 'channel')
+      remarks.push(
+        `Liability is not filtered by channel ("${channel}"): ask for liability by channel.`,
+      )
+    if (j.length && store)
+      remarks.push(`I used the state${j.length > 1 ? 's' : ''}, not the store as well.`)
     const plan = call(
       'get_liability',
       {
@@ -526,7 +571,7 @@ const BUILDERS: Record<string, Builder> = {
       },
       r,
     )
-    if (plan.kind === 'call') plan.notes.push(...notes)
+    if (plan.kind === 'call') plan.remarks.push(...remarks)
     return plan
   },
   forecast_breakage: (r) => {
@@ -626,23 +671,40 @@ const BUILDERS: Record<string, Builder> = {
   },
   update_fraud_alert: (r) => {
     const alert = r.take('alert')
-    const t = r.lower
-    const confirm =
-      /\b(confirm(ed)?|is fraud|as fraud|real fraud|legit fraud|true positive|fraudulent)\b/.test(
-        t,
-      ) && !/\bnot (fraud|fraudulent)\b/.test(t)
-    const status = confirm ? 'confirmed' : 'dismissed'
-    r.word('alertStatus')
     const object = r.all('rule')[0] ?? alert
-    const note = r.ownWords(Math.max(object?.end ?? 0, alert?.end ?? 0, verbEnd(r.text)))
+    let note = r.ownWords(Math.max(object?.end ?? 0, alert?.end ?? 0, verbEnd(r.text)))
+    // "…, dismiss it" after a statement is the order, not a note.
+    if (note && /^(dismiss|confirm|close|clear|resolve)( it| that| this( one)?)?$/i.test(note))
+      note = undefined
+    // The decision is read from the words before the note: "dismiss alert 9, the customer
+    // confirmed it" dismisses.
+    const original = r.source.original
+    const decision = (note ? original.slice(0, original.lastIndexOf(note)) : original).toLowerCase()
+    const status = alertDecision(decision)
+    r.word('alertStatus')
     if (!alert) {
       const rule = r.take('rule')?.value
-      if (rule || /\ball\b|\bevery\b|\bthose\b|\bthem\b/i.test(r.text))
+      if (rule || /\ball\b|\bevery\b|\bthose\b|\bthem\b/i.test(r.text)) {
+        if (!status)
+          return reply(
+            'Should I confirm them as fraud or dismiss them as false positives? Say which, e.g. "dismiss all the refund abuse alerts from this week".',
+            'clarify',
+          )
         return bulkTriage(r, status, rule, note)
+      }
       if (r.recall.alertId !== undefined && REFERS_BACK.test(r.text))
-        return call('update_fraud_alert', { alertId: r.recall.alertId, status, note }, r)
+        return call(
+          'update_fraud_alert',
+          { alertId: r.recall.alertId, status: status ?? 'dismissed', note },
+          r,
+        )
       return reply('Which alert? Give its number, e.g. "dismiss alert 12".', 'clarify')
     }
+    if (!status)
+      return reply(
+        `Should alert ${alert.value} be confirmed as fraud or dismissed as a false positive?`,
+        'clarify',
+      )
     return call('update_fraud_alert', { alertId: alert.value, status, note }, r)
   },
   segment_purchasers: (r) => {
@@ -668,7 +730,7 @@ const BUILDERS: Record<string, Builder> = {
     )?.value
     const idleSince =
       d && !idle ? (d.kind === 'since' && d.days ? undefined : (d.from ?? d.to)) : undefined
-    return call(
+    const plan = call(
       'find_dormant_cards',
       {
         minDays: idle ?? (d?.kind === 'since' && d.days ? d.days : undefined),
@@ -684,6 +746,9 @@ const BUILDERS: Record<string, Builder> = {
       },
       r,
     )
+    if (plan.kind === 'call' && j.length > 1)
+      plan.remarks.push(`One state at a time here: I used ${j[0]}.`)
+    return plan
   },
   escheatment_report: (r) => {
     const j = states(r)
@@ -839,7 +904,12 @@ const BUILDERS: Record<string, Builder> = {
     call('list_campaigns', { status: r.word('campaignStatus'), limit: r.take('top')?.value }, r),
   ledger_metrics: (r) => {
     const metricSlot = r.take('metric')
-    const metric = metricSlot?.value ?? guessMetric(r.lower)
+    const metric =
+      metricSlot?.value ??
+      guessMetric(r.lower) ??
+      (r.recall.tool === 'ledger_metrics' && typeof r.recall.args?.metric === 'string'
+        ? r.recall.args.metric
+        : undefined)
     const timeDims = r
       .all('groupBy')
       .some((g) => ['day', 'week', 'month', 'quarter'].includes(g.value))
@@ -867,8 +937,7 @@ const BUILDERS: Record<string, Builder> = {
     const top = topSlot?.value
     if (topSlot?.of && METRIC_DIMS.has(topSlot.of) && !by.includes(topSlot.of)) by.push(topSlot.of)
     const csv = r.take('csv') ? 'csv' : undefined
-    const notes: string[] = []
-    if (j.length > 1) notes.push(`only one state at a time here (I used ${j[0]})`)
+    const remarks = j.length > 1 ? [`One state at a time here: I used ${j[0]}.`] : []
     const plan = call(
       'ledger_metrics',
       {
@@ -899,7 +968,7 @@ const BUILDERS: Record<string, Builder> = {
       },
       r,
     )
-    if (plan.kind === 'call') plan.notes.push(...notes)
+    if (plan.kind === 'call') plan.remarks.push(...remarks)
     return plan
   },
   place_card_hold: (r) => {
@@ -945,7 +1014,7 @@ const BUILDERS: Record<string, Builder> = {
                 args: clean({
                   card: first.cardId,
                   alertId: undefined,
-                  reason: reason ?? `fraud alert #${first.alertId}`,
+                  reason,
                 }),
               },
             ]
@@ -977,7 +1046,7 @@ const BUILDERS: Record<string, Builder> = {
   launch_campaign: (r) => {
     const id =
       r.take('campaign')?.value ??
-      (/\b(it|that|this|the)\b/i.test(r.text) ? r.recall.campaignId : undefined)
+      (/\b(it|that|this)\b/i.test(r.text) ? r.recall.campaignId : undefined)
     if (id === undefined)
       return reply(
         'Which campaign? Draft one first ("draft a campaign for dormant cards") and give me its number.',
@@ -1011,6 +1080,30 @@ function guessMetric(t: string): string | undefined {
   if (/\bapprov/.test(t)) return 'approvals'
   if (/\bliabilit|\boutstanding\b|\bowe\b/.test(t)) return 'liability'
   return undefined
+}
+
+/**
+ * Whether words decide an alert as fraud or as a false positive: the first such word wins
+ * ("dismiss…, they confirmed" dismisses). "confirm that they are…" is no decision.
+ */
+function alertDecision(words: string): 'confirmed' | 'dismissed' | undefined {
+  const dismiss =
+    /\b(dismiss(ed)?|false positives?|not fraud(ulent)?|legit(imate)?|benign|clear(ed)?|close(d)?( out)?|resolve(d)?|no fraud)\b/.exec(
+      words,
+    )
+  const confirm =
+    /\b(confirm(ed)? (it|them|this|that|those|these|alerts?|all|every|#?\d+|as)\b|^confirm\b|(is|are|as|real|actual|true) fraud\b|true positives?|fraudulent|mark(ed)? (it |them )?(as )?confirmed)/.exec(
+      words,
+    )
+  if (
+    /\bconfirm(ed)? (that )?(all |the |these |those )?[\w ]{0,30}\b(are|is|were|was|have been)\b/.test(
+      words,
+    ) &&
+    !dismiss
+  )
+    return undefined
+  if (dismiss && (!confirm || dismiss.index < confirm.index)) return 'dismissed'
+  return confirm ? 'confirmed' : undefined
 }
 
 function verbEnd(text: string): number {
@@ -1233,6 +1326,8 @@ function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
   // Follow-ups change the last call's arguments when the words are only new constraints.
   if (
     recall.tool &&
+    !isImperative(t) &&
+    !policy &&
     (FOLLOW_UP.test(t) || best.score < CONFIDENCE_FLOOR) &&
     t.split(/\s+/).length <= 8
   ) {
@@ -1348,9 +1443,9 @@ const DEFAULTS: Record<string, Record<string, unknown>> = {
 
 /** Clause breaks where a request asks for a second thing. */
 const ASK =
-  '(?:what|which|how|who|show|list|give|tell|forecast|find|pull|get|check|is|are|any|do|did|run|scan|draft|me|hold|freeze|block|lock|release|lift|unfreeze|confirm|dismiss|explain|put|place|count|their|its|also|then|if|segment|escheat|report|break|compare|look|launch|send|redemptions|refunds|loads|liability|breakage|the|value|cards sold|holds|approvals)'
+  '(?:what|which|how|who|show|list|give|tell|forecast|find|pull|get|check|is|are|any|do|did|run|scan|draft|hold|freeze|block|lock|release|lift|unfreeze|confirm|dismiss|explain|put|place|count|also|then|if|segment|escheat|report|break|compare|look|launch|send|redemptions|refunds|loads|liability|breakage|value|cards sold|holds|approvals)'
 const CLAUSE_BREAK = new RegExp(
-  `\\s*(?:;|\\?\\s+(?=\\S)|\\.\\s+(?=[a-z])|,?\\s+(?:and then|then|and also|also|plus|as well as)\\s+|,\\s+(?=(?:and\\s+)?${ASK}\\b)|\\s+and\\s+(?=${ASK}\\b))\\s*`,
+  `\\s*(?:;|\\?\\s+(?=\\S)|\\.\\s+(?=[a-z])|,?\\s+(?:and then|then|and also|also|plus|as well as)\\s+|,\\s+(?=(?:and\\s+)?${ASK}\\b)|\\s+and\\s+(?=(?:the\\s+|me\\s+)?${ASK}\\b))\\s*`,
   'i',
 )
 
@@ -1416,6 +1511,20 @@ function advance(recall: Recall, plan: Plan): Recall {
   return next
 }
 
+/** How a request to read opens: "explain…", "show…", "pull up…". */
+const READ_VERB =
+  /^(explain|show|list|give|tell|find|pull|get|check|run|scan|draft|forecast|look|count|segment|report|break|compare|search|walk me through)\b/
+
+/** "if it looks real", "if not", "otherwise": a condition waiting for its action. */
+function conditionOnly(part: string): boolean {
+  return (
+    /^(?:and\s+)?(?:if|otherwise|unless)\b/i.test(part.trim()) &&
+    !/\b(hold|freeze|block|lock|release|lift|unfreeze|dismiss|confirm|launch|place|put|explain|show|list|check|pull)\b/i.test(
+      part,
+    )
+  )
+}
+
 /** Words that state rather than ask or tell: "alert 9 is a false positive". */
 function isStatement(part: string): boolean {
   const t = part.trim().toLowerCase()
@@ -1423,9 +1532,8 @@ function isStatement(part: string): boolean {
     !isQuestion(t) &&
     !isImperative(t) &&
     /\b(is|are|was|were|has|have|had|looks?|seems?|checks out|=)\s/.test(`${t} `) &&
-    !/^(show|list|give|tell|find|pull|get|check|run|scan|draft|forecast|look|what|which|how|who)\b/.test(
-      t,
-    )
+    !READ_VERB.test(t) &&
+    !/^(what|which|how|who|why|when|where)\b/.test(t)
   )
 }
 
@@ -1433,12 +1541,7 @@ function isStatement(part: string): boolean {
 function standsAlone(part: string): boolean {
   const t = part.trim().toLowerCase()
   if (isImperative(t)) return true
-  if (
-    /^(explain|show|list|give|tell|find|pull|get|check|run|scan|draft|forecast|look|count|segment|report|break|compare)\b/.test(
-      t,
-    )
-  )
-    return true
+  if (READ_VERB.test(t)) return true
   if (
     /\b(gc_\w+|\d{2,}|alert|card|cards|store|stores|state|forecast|breakage|liability|alerts|holds?|approvals?|campaigns?|redemptions|refunds|loads|audit|dormant|escheat\w*|segments?|upsell|affinity|metrics?|sold)\b/.test(
       t,
@@ -1462,9 +1565,19 @@ function planParts(
     n: number
   }[] = []
   const notes: string[] = []
+  const remarks: string[] = []
   let rec = recall
   let context = ''
-  for (const raw of parts.slice(0, MAX_PARTS)) {
+  let judged = false
+  // A condition stays with its action: "if it looks real, hold it", "if not, freeze it".
+  const joined: string[] = []
+  for (const part of parts) {
+    const prev = joined.at(-1)
+    if (prev !== undefined && conditionOnly(prev))
+      joined[joined.length - 1] = `${prev.trim()}, ${part.trim()}`
+    else joined.push(part)
+  }
+  for (const raw of joined.slice(0, MAX_PARTS)) {
     // A statement ("alert 9 is a false positive", "customer has card 4821") is context for the
     // ask after it, and an ask with nothing of its own ("who put it there?") belongs to the one
     // before it: neither is planned alone.
@@ -1474,11 +1587,20 @@ function planParts(
     }
     if (!standsAlone(raw) && first.length > 0) continue
     if (JUDGEMENT.test(raw.trim())) {
-      notes.push(`${raw.trim()} (that is for you to judge: ask me to do it if it does)`)
+      judged = true
+      remarks.push(
+        `I did not act on "${raw.trim()}": that is for you to judge. Ask me to do it if it does.`,
+      )
       continue
     }
     const when = IF_SO.test(raw.trim()) ? 'some' : IF_NOT.test(raw.trim()) ? 'none' : 'always'
-    const text = context + raw.trim().replace(IF_SO, '').replace(IF_NOT, '')
+    let text = context + raw.trim().replace(IF_SO, '').replace(IF_NOT, '')
+    // "…? if there isn't, place one": one of what was asked about.
+    if (
+      when !== 'always' &&
+      /^(place|put|file|add|do|request) (one|it|that|a hold)\b/i.test(text.trim())
+    )
+      text = 'hold it'
     context = ''
     const listed = [...first].reverse().find((p) => LISTS.has(p.tool))
     const onItems = listed !== undefined && (when !== 'always' || REFERS_TO_RESULTS.test(text))
@@ -1495,6 +1617,7 @@ function planParts(
         plan.args.card = ITEM_CARD
       later.push({ template: plan, after: listed.tool, when, n: top })
       notes.push(...plan.notes)
+      remarks.push(...plan.remarks)
       continue
     }
     if (
@@ -1506,16 +1629,18 @@ function planParts(
     rec = advance(rec, plan)
   }
   if (first.length === 0) return undefined
-  if (first.length + later.length < 2) return undefined
+  // A condition for the person to judge was set apart: never plan the whole message instead.
+  if (first.length + later.length < 2 && !judged) return undefined
   const [head, ...rest] = first as [CallPlan, ...CallPlan[]]
   const thens = [head, ...rest].flatMap((p) => (p.followUp ? [p.followUp] : []))
   const combined: CallPlan = {
     ...head,
     also: [...head.also, ...rest.flatMap((p) => [{ tool: p.tool, args: p.args }, ...p.also])],
     notes: [...first.flatMap((p) => p.notes), ...notes],
+    remarks: [...first.flatMap((p) => p.remarks), ...remarks],
   }
   if (parts.length > MAX_PARTS)
-    combined.notes.push(`the asks after "${parts[MAX_PARTS - 1]}" (at most ${MAX_PARTS} at once)`)
+    combined.remarks.push(`I took the first ${MAX_PARTS} asks; ask again for the rest.`)
   if (thens.length || later.length)
     combined.followUp = {
       tools: [...thens.flatMap((t) => t.tools), ...later.map((l) => l.template.tool)],
@@ -1528,7 +1653,7 @@ function planParts(
           else calls.push(...d)
         }
         for (const l of later) {
-          const items = itemsOf(results, l.after)
+          const items = itemsOf(results, l.after).filter((i) => i.status !== 'released')
           if (l.when === 'none') {
             if (items.length === 0) calls.push({ tool: l.template.tool, args: l.template.args })
             else
@@ -1585,10 +1710,23 @@ function fanOut(plan: Plan, text: string, ctx: PlannerContext): Plan {
   const spec = ONE_EACH[plan.tool]
   if (!spec) return plan
   const first = plan.args[spec.arg]
-  const values = readSlots(text, ctx.vocabulary)
+  const valueIn = (s: Slot) => (s.kind === 'money' ? s.cents : 'value' in s ? s.value : undefined)
+  const slots = readSlots(text, ctx.vocabulary)
     .filter((s) => spec.kinds.includes(s.kind))
-    .map((s) => (s.kind === 'money' ? s.cents : 'value' in s ? s.value : undefined))
-    .filter((v) => v !== undefined && v !== first)
+    .sort((a, b) => a.start - b.start)
+  // Only a list the order names ("4819 and 8345", "alerts 11, 12"): an id in the reason is not one.
+  const own = [plan.args.reason, plan.args.note].find((x): x is string => typeof x === 'string')
+  const ownAt = own ? text.lastIndexOf(own) : -1
+  if (ownAt >= 0) slots.splice(0, slots.length, ...slots.filter((x) => x.start < ownAt))
+  const from = slots.findIndex((s) => valueIn(s) === first)
+  const values: unknown[] = []
+  for (let i = from + 1; from >= 0 && i < slots.length; i++) {
+    const gap = text.slice((slots[i - 1] as Slot).end, (slots[i] as Slot).start)
+    if (!/^\s*(,|and|&|\+|or|as well as)?\s*(?:(?:card|alert|#|for a)\s*)?(?:and\s+)?$/i.test(gap))
+      break
+    const v = valueIn(slots[i] as Slot)
+    if (v !== undefined && v !== first) values.push(v)
+  }
   const more = [...new Set(values)].slice(0, BULK_LIMIT - 1)
   if (more.length === 0 || first === undefined) return plan
   const args = (v: unknown) => {

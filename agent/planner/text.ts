@@ -83,7 +83,9 @@ export function correctText(original: string, fix: (word: string) => string): Co
     const glued =
       (next !== undefined && /[_\d:]/.test(next)) || (prev !== undefined && /[_\d:]/.test(prev))
     const lower = token.toLowerCase()
-    const short = isWord && !glued ? SHORTHAND[lower] : undefined
+    // "MO", "PA": a state's code in capitals is not shorthand for anything.
+    const code = token.length === 2 && token === token.toUpperCase()
+    const short = isWord && !glued && !code ? SHORTHAND[lower] : undefined
     const fixed = short ?? (isWord && !glued && token.length >= 4 ? fix(lower) : lower)
     const out = fixed === lower ? token : fixed
     for (let i = 0; i < out.length; i++)

@@ -222,7 +222,7 @@ describe('the planner keeps people’s words and never acts on a question', () =
           content: { ok: true, data: { items: [{ alertId: 9, cardId: 'gc_9' }] } },
         },
       ]),
-    ).toEqual([{ tool: 'place_card_hold', args: { card: 'gc_9', reason: 'fraud alert #9' } }])
+    ).toEqual([{ tool: 'place_card_hold', args: { card: 'gc_9' } }])
   })
 
   it('answers small talk briefly, and asks when unsure', () => {
@@ -236,5 +236,69 @@ describe('the planner keeps people’s words and never acts on a question', () =
   it('matches the corpus arguments for the follow-ups it keeps from the thread', () => {
     const p = plan('and Texas?', { tool: 'get_liability', args: { groupBy: 'jurisdiction' } })
     expect(p.kind === 'call' && argsMatch({ jurisdiction: 'US-TX' }, p.args)).toBe(true)
+  })
+})
+
+describe('the planner files no write it was not ordered to (review cases)', () => {
+  it('reads questions and noun phrases that open with a verb of acting', () => {
+    const campaign = { campaignId: 5, tool: 'draft_campaign', args: {} }
+    for (const [text, recall] of [
+      ['hold on, is card 4821 frozen?', {}],
+      ['hold on — why is 4821 blocked?', {}],
+      ['take a look at the hold on 4821', {}],
+      ['put together a list of holds on card 4821', {}],
+      ['send me the list of campaigns', campaign],
+      ['go through the campaigns', campaign],
+      ['check 3048 and if it looks real, hold it', {}],
+    ] as const)
+      expect(plansWrite(text, context, recall as never), text).toBe(false)
+  })
+
+  it('asks before triaging in bulk without a decision, and reads the decision from the order', () => {
+    expect(plan('mark all the alerts from this week as reviewed').kind).toBe('reply')
+    expect(plan('confirm all alerts are looked at').kind).toBe('reply')
+    expect(plan('dismiss alert 9, the customer confirmed it was their purchase')).toMatchObject({
+      args: {
+        alertId: 9,
+        status: 'dismissed',
+        note: 'the customer confirmed it was their purchase',
+      },
+    })
+    const p = plan('dismiss alert 11, alert 12 is real fraud')
+    expect(p.kind === 'call' && p.also).toEqual([])
+  })
+
+  it('takes the card the order names, not one in the reason', () => {
+    expect(plan('hold 4821 - customer says card 7712 was also stolen')).toMatchObject({
+      args: { card: '4821', reason: 'customer says card 7712 was also stolen' },
+    })
+    const p = plan('hold gc_ab12cd34, customer called at 1530 to say it was stolen')
+    expect(p.kind === 'call' && p.also).toEqual([])
+    expect(
+      plan('hold it, customer says their pin 1234 was skimmed', { card: 'gc_abcd1234' }),
+    ).toMatchObject({
+      args: { card: 'gc_abcd1234', reason: 'customer says their pin 1234 was skimmed' },
+    })
+    expect(
+      plan('now freeze it', {
+        card: 'gc_abcd1234',
+        tool: 'get_gift_card',
+        args: { card: 'gc_abcd1234' },
+      }),
+    ).toMatchObject({
+      tool: 'place_card_hold',
+    })
+  })
+
+  it('reads weekdays back, and the same chain days whatever the server timezone', () => {
+    expect(plan('alerts since friday')).toMatchObject({ args: { since: '2026-11-27' } })
+    expect(plan('redemptions last winter')).toMatchObject({
+      args: { from: '2025-12-01', to: '2026-02-28' },
+    })
+    const auckland = { ...DEMO_VOCABULARY, timezone: 'Pacific/Auckland' }
+    // 15:00 UTC on 1 Dec is already 2 Dec in Auckland.
+    expect(plan('what was approved today', {}, auckland)).toMatchObject({
+      args: { since: '2026-12-02' },
+    })
   })
 })
