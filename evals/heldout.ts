@@ -134,15 +134,29 @@ export function scoreTurn(
           )
         }
     })
-  const reply = result.reply.toLowerCase()
+  // Named means said in a sentence about what was not applied, not merely echoed in the results.
+  const naming = result.reply
+    .toLowerCase()
+    .split(/\n+/)
+    .filter((line) =>
+      /not applied|did not|cannot|can't|not understand|one state at a time/.test(line),
+    )
+    .join('\n')
   let constraintsOk = true
   for (const c of expect.constraints) {
+    const at = expect.tools.findIndex((t) => (Array.isArray(t) ? t : [t]).includes(c.tool ?? ''))
+    const wanted = at >= 0 && c.arg ? expect.args[at]?.[c.arg] : undefined
+    // Applied means set on that tool's call, to the value the words fix where the set says one.
     const applied =
       c.arg !== undefined &&
       result.calls.some(
-        (call) => (!c.tool || call.name === c.tool) && call.args[c.arg as string] !== undefined,
+        (call) =>
+          (!c.tool || call.name === c.tool) &&
+          call.args[c.arg as string] !== undefined &&
+          (wanted === undefined ||
+            argMatches(c.arg as string, wanted, call.args[c.arg as string], chain)),
       )
-    const named = reply.includes(c.text.toLowerCase())
+    const named = naming.includes(c.text.toLowerCase())
     if (!applied && !named) {
       constraintsOk = false
       problems.push(`constraint "${c.text}" neither applied (${c.tool}.${c.arg}) nor named`)
@@ -172,7 +186,7 @@ export type HeldoutReport = {
   turns: number
   good: number
   correctTool: number
-  writeFromQuestion: number
+  approvalsForReads: number
   byRole: Record<string, { turns: number; good: number }>
   misses: HeldoutScore[]
 }
@@ -204,16 +218,15 @@ export async function runHeldout(
     const chain = await demoChain(database)
     const agent = await Agent.open(database, config)
     const scores: HeldoutScore[] = []
-    let writeFromQuestion = 0
+    let approvalsForReads = 0
     try {
       for (const turn of turns) {
         const threadId = `heldout:${turn.thread ?? turn.id}`
         const before = await countApprovals(database)
-        const result = await agent.ask(turn.text, {
-          threadId,
-          actor: ROLE_ACTORS[turn.role],
-          via: 'cli',
-        })
+        // A turn that throws is a miss with its error, and the run goes on.
+        const result = await agent
+          .ask(turn.text, { threadId, actor: ROLE_ACTORS[turn.role], via: 'cli' })
+          .catch((err: unknown) => ({ toolCalls: [], reply: `(error: ${String(err)})` }))
         const filed = (await countApprovals(database)) - before
         const score = scoreTurn(
           turn,
@@ -224,7 +237,7 @@ export async function runHeldout(
           },
           chain,
         )
-        if (filed > 0 && !turn.expect.write) writeFromQuestion++
+        if (filed > 0 && !turn.expect.write) approvalsForReads++
         scores.push(score)
       }
     } finally {
@@ -241,7 +254,7 @@ export async function runHeldout(
       turns: scores.length,
       good: scores.filter((s) => s.good).length,
       correctTool: scores.filter((s) => s.tool).length,
-      writeFromQuestion,
+      approvalsForReads,
       byRole,
       misses: scores.filter((s) => !s.good),
     }

@@ -39,7 +39,7 @@ export function registerEval(program: Command, ctx: () => CliContext): void {
       const pct = (n: number, of: number) => `${((100 * n) / Math.max(1, of)).toFixed(1)}%`
       console.log(
         [
-          `held-out: ${report.turns} turns, good ${report.good} (${pct(report.good, report.turns)}), correct tool ${report.correctTool} (${pct(report.correctTool, report.turns)}), approvals filed for a read: ${report.writeFromQuestion}`,
+          `held-out: ${report.turns} turns, good ${report.good} (${pct(report.good, report.turns)}), correct tool ${report.correctTool} (${pct(report.correctTool, report.turns)}), approvals filed for a request that ordered no write: ${report.approvalsForReads}`,
           ...Object.entries(report.byRole).map(
             ([role, r]) => `  ${role}: ${r.good}/${r.turns} good (${pct(r.good, r.turns)})`,
           ),
