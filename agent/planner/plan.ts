@@ -81,6 +81,37 @@ const REPLIES: Record<string, string> = {
 }
 
 const REPLY_INTENT_SET = new Set<string>(REPLY_INTENTS)
+/** Everyday words that show a request is about the ledger, beside the domain words. */
+const LEDGER_NOUNS = new Set([
+  'card',
+  'cards',
+  'hold',
+  'giftcard',
+  'giftcards',
+  'manager',
+  'managers',
+  'customer',
+  'customers',
+  'waiting',
+  'approve',
+  'gift',
+  'balance',
+  'store',
+  'stores',
+  'alert',
+  'flagged',
+  'fraud',
+  'owe',
+  'sold',
+  'sell',
+  'spent',
+  'spend',
+  'redeem',
+  'loaded',
+  'queue',
+  'help',
+])
+
 /** Domain words too common to show that a request is about the ledger. */
 const GENERIC_WORDS = new Set([
   'before',
@@ -388,7 +419,7 @@ const AVERAGES = new Set([
 function unreadCues(text: string, slots: readonly Slot[]): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = []
   const cue =
-    /\b(except|excluding|exclude|other than|besides|without|not including|but not|vs\.?|versus|compared (?:to|with)|year over year|yoy|per capita|net of|only)(?=\s|$)/gi
+    /\b(average|avg|mean|median|except|excluding|exclude|other than|besides|without|not including|but not|vs\.?|versus|compared (?:to|with)|year over year|yoy|per capita|net of|only)(?=\s|$)/gi
   const cues = [...text.matchAll(cue)]
   cues.forEach((m, i) => {
     const start = m.index
@@ -1335,11 +1366,11 @@ function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
     if (f) return f
   }
   const cue =
-    slots.some((x) => x.kind !== 'word') ||
+    slots.length > 0 ||
     text
       .toLowerCase()
       .split(/[^a-z]+/)
-      .some((w) => DOMAIN_WORDS.includes(w) && !GENERIC_WORDS.has(w))
+      .some((w) => (DOMAIN_WORDS.includes(w) || LEDGER_NOUNS.has(w)) && !GENERIC_WORDS.has(w))
   if (!cue && best.score < 0.9 && !REPLY_INTENT_SET.has(best.intent) && !recall.tool) {
     return reply(`I'm not sure what you need. ${HELP}`, 'clarify')
   }
