@@ -414,6 +414,7 @@ class Committer {
         // within one batch: this connection could not see the events it has queued, so only
         // an exact insert catches one met twice.
         expectNew: deferred || this.expectNew,
+        queued: deferred,
         known: this.known,
         keepApplied: this.listeners.length > 0,
       },
