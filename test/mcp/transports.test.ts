@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../../cli/server.ts'
 import { type Database, openDatabase } from '../../db/index.ts'
 import { createToken, revokeToken } from '../../governance/index.ts'
+import { TOOLS } from '../../tools/index.ts'
 import { ACTORS, type AgentFixture, setUpAgentFixture } from '../helpers/agent-fixture.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 import { startTestServer } from '../helpers/server.ts'
@@ -52,7 +53,7 @@ describe('MCP over stdio (giftcards mcp) and the MCP Inspector CLI', () => {
     const client = new Client({ name: 'stdio-test', version: '1.0.0' })
     await client.connect(transport)
     try {
-      expect((await client.listTools()).tools).toHaveLength(19)
+      expect((await client.listTools()).tools).toHaveLength(TOOLS.length)
       const card = (await client.callTool({
         name: 'get_gift_card',
         arguments: { card: fixture.piiCard },
@@ -114,7 +115,7 @@ describe('MCP over stdio (giftcards mcp) and the MCP Inspector CLI', () => {
       (t) => t.name,
     )
     expect(names).toContain('get_gift_card')
-    expect(names).toHaveLength(19)
+    expect(names).toHaveLength(TOOLS.length)
     const call = run([
       '--method',
       'tools/call',
@@ -208,7 +209,7 @@ for (const dialect of DIALECTS) {
       const { client, transport } = await connect(token)
       try {
         expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/)
-        expect((await client.listTools()).tools).toHaveLength(19)
+        expect((await client.listTools()).tools).toHaveLength(TOOLS.length)
         const hold = (await client.callTool({
           name: 'place_card_hold',
           arguments: { card: fixture.activeCard, reason: 'http test' },
