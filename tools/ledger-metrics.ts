@@ -182,7 +182,9 @@ async function resolveStore(database: Database, ref: string): Promise<string> {
   const wanted = normalise(ref)
   const byId = stores.find((s) => s.id === ref.trim())
   if (byId) return byId.id
-  const matches = stores.filter((s) => normalise(s.name) === wanted || normalise(s.city) === wanted)
+  // A store's own name first, then its city (several stores may share one).
+  const byName = stores.filter((s) => normalise(s.name) === wanted)
+  const matches = byName.length > 0 ? byName : stores.filter((s) => normalise(s.city) === wanted)
   if (matches.length === 1 && matches[0]) return matches[0].id
   const closest = [...stores]
     .map((s) => ({

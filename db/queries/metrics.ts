@@ -386,7 +386,11 @@ async function rollupRows(
     ])
     .where('type', 'in', [...types])
     .where('day', '<=', range.to)
-    .groupBy([period, 'location_id', 'occasion', 'channel'])
+    .groupBy(
+      fine.day || fine.month
+        ? [period, 'location_id', 'occasion', 'channel']
+        : ['location_id', 'occasion', 'channel'],
+    )
   if (range.from) q = q.where('day', '>=', range.from)
   if (range.locations) q = q.where('location_id', 'in', ['', ...range.locations])
   if (query.occasion) q = q.where('occasion', '=', query.occasion)
