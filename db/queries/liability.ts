@@ -112,8 +112,11 @@ async function rolledUpLiability(
   return out
 }
 
-/** Liability at an instant rebuilt from the ledger: every card's balance then, grouped. */
-async function ledgerLiability(
+/**
+ * Liability at an instant rebuilt from the ledger: every card's balance then, grouped (what
+ * `liabilityAsOf` does for an instant the rollup cannot answer; the benchmark's baseline).
+ */
+export async function ledgerLiability(
   db: Kysely<DB>,
   asOf: string,
   groupBy: LiabilityGroup,
