@@ -38,20 +38,36 @@ export type RollupCard = {
   channel: string | null
 }
 
+/** One card's events of one type, day and store: the finest grain a batch adds up. */
 type Cell = {
-  key: readonly string[]
+  type: string
+  day: string
+  location: string
+  card: CardKey
   count: number
   amount: number
   opened: number
   closed: number
 }
 
+/** A card's rollup dimensions, joined once per card (the key of its cells ends with `id`). */
+type CardKey = { id: string; issuing: string; occasion: string; channel: string }
+
+const SEP = '\u0001'
+
 /**
  * Rollup rows being added up in memory before they are written (one batch, one seed). Feed
- * each card's ledger rows in time order with the card's ledger balance before and after.
+ * each card's ledger rows in time order with the card's ledger balance before each. Each
+ * event is added once, to a cell of its type, day, store and card dimensions; event rows and
+ * balance rows are both summed from those cells when the rows are asked for.
  */
 export class DailyRollup {
   private readonly cells = new Map<string, Cell>()
+  private readonly corrections = new Map<
+    string,
+    { card: CardKey; day: string; opened: number; closed: number }
+  >()
+  private readonly keys = new WeakMap<RollupCard, CardKey>()
   private readonly days: LocalDays
 
   constructor(readonly timezone: string) {
@@ -74,52 +90,85 @@ export class DailyRollup {
     /** False where the caller works out the cards holding a balance itself (`holders`). */
     crossings = true,
   ): void {
+    const key = this.cardKey(card)
     const day = this.days.of(row.occurredAt)
-    const occasion = card.occasion ?? ''
-    const channel = card.channel ?? ''
-    const flow = this.cell(row.type, day, row.locationId ?? '', occasion, channel)
-    flow.count++
-    flow.amount += row.amount
-    const balance = this.cell(BALANCE_ROW, day, card.issuingLocationId ?? '', occasion, channel)
-    balance.count++
-    balance.amount += row.amount
+    const location = row.locationId ?? ''
+    const id = row.type + SEP + day + SEP + location + SEP + key.id
+    let cell = this.cells.get(id)
+    if (!cell) {
+      cell = { type: row.type, day, location, card: key, count: 0, amount: 0, opened: 0, closed: 0 }
+      this.cells.set(id, cell)
+    }
+    cell.count++
+    cell.amount += row.amount
     if (!crossings) return
     const after = before + row.amount
-    if (before <= 0 && after > 0) balance.opened++
-    else if (before > 0 && after <= 0) balance.closed++
+    if (before <= 0 && after > 0) cell.opened++
+    else if (before > 0 && after <= 0) cell.closed++
   }
 
   /** A correction to the cards holding a balance at the end of `day` (a late event's). */
   holders(card: RollupCard, day: string, change: number): void {
     if (change === 0) return
-    const cell = this.cell(
-      BALANCE_ROW,
-      day,
-      card.issuingLocationId ?? '',
-      card.occasion ?? '',
-      card.channel ?? '',
-    )
+    const key = this.cardKey(card)
+    const id = day + SEP + key.id
+    let cell = this.corrections.get(id)
+    if (!cell) {
+      cell = { card: key, day, opened: 0, closed: 0 }
+      this.corrections.set(id, cell)
+    }
     if (change > 0) cell.opened += change
     else cell.closed -= change
   }
 
   get size(): number {
-    return this.cells.size
+    return this.cells.size + this.corrections.size
   }
 
   /** The rows in `ROLLUP_COLUMNS` order, sorted by key (concurrent writers lock them in one order). */
   rows(): unknown[][] {
-    const out: unknown[][] = []
-    for (const id of [...this.cells.keys()].sort()) {
-      const c = this.cells.get(id) as Cell
-      out.push([...c.key, c.count, c.amount, c.opened, c.closed])
+    const rows = new Map<string, unknown[]>()
+    const add = (
+      key: [string, string, string, string, string],
+      count: number,
+      amount: number,
+      opened: number,
+      closed: number,
+    ) => {
+      const id = key.join(SEP)
+      const row = rows.get(id)
+      if (!row) rows.set(id, [...key, count, amount, opened, closed])
+      else {
+        row[5] = (row[5] as number) + count
+        row[6] = (row[6] as number) + amount
+        row[7] = (row[7] as number) + opened
+        row[8] = (row[8] as number) + closed
+      }
     }
-    return out
+    for (const c of this.cells.values()) {
+      add([c.type, c.day, c.location, c.card.occasion, c.card.channel], c.count, c.amount, 0, 0)
+      add(
+        [BALANCE_ROW, c.day, c.card.issuing, c.card.occasion, c.card.channel],
+        c.count,
+        c.amount,
+        c.opened,
+        c.closed,
+      )
+    }
+    for (const c of this.corrections.values())
+      add(
+        [BALANCE_ROW, c.day, c.card.issuing, c.card.occasion, c.card.channel],
+        0,
+        0,
+        c.opened,
+        c.closed,
+      )
+    return [...rows.keys()].sort().map((id) => rows.get(id) as unknown[])
   }
 
   /** Adds the rows to the rollup table, inside the caller's transaction. */
   async write(db: Kysely<DB>, adapter: EngineAdapter): Promise<void> {
-    if (this.cells.size === 0) return
+    if (this.size === 0) return
     await insertMany(db, adapter, 'ledger_daily', ROLLUP_COLUMNS, this.rows(), {
       key: ROLLUP_KEY,
       action: 'add',
@@ -127,20 +176,16 @@ export class DailyRollup {
     })
   }
 
-  private cell(type: string, day: string, location: string, occasion: string, channel: string) {
-    const id = `${type}\u0001${day}\u0001${location}\u0001${occasion}\u0001${channel}`
-    let cell = this.cells.get(id)
-    if (!cell) {
-      cell = {
-        key: [type, day, location, occasion, channel],
-        count: 0,
-        amount: 0,
-        opened: 0,
-        closed: 0,
-      }
-      this.cells.set(id, cell)
+  private cardKey(card: RollupCard): CardKey {
+    let key = this.keys.get(card)
+    if (!key) {
+      const issuing = card.issuingLocationId ?? ''
+      const occasion = card.occasion ?? ''
+      const channel = card.channel ?? ''
+      key = { id: issuing + SEP + occasion + SEP + channel, issuing, occasion, channel }
+      this.keys.set(card, key)
     }
-    return cell
+    return key
   }
 }
 
@@ -241,16 +286,22 @@ export function isTimezone(timezone: string): boolean {
 /** Local days of ISO instants, remembered per UTC hour (`2025-01-31T23`). */
 class LocalDays {
   private readonly byHour = new Map<string, string>()
+  /** The last hour asked for: instants come mostly in time order. */
+  private lastHour = '\u0000'
+  private lastDay = ''
   constructor(private readonly timezone: string) {}
 
   of(iso: string): string {
+    if (iso.startsWith(this.lastHour)) return this.lastDay
     const hour = iso.slice(0, 13)
+    this.lastHour = hour
     let day = this.byHour.get(hour)
     if (day === undefined) {
       day = localDay(Date.parse(`${hour}:00:00.000Z`), this.timezone)
       if (this.byHour.size > 100_000) this.byHour.clear()
       this.byHour.set(hour, day)
     }
+    this.lastDay = day
     return day
   }
 }

@@ -246,10 +246,10 @@ async function applyInTransaction(
       const state = states.get(cardId)
       if (!state) throw new GiftCardError('INTERNAL', `card ${cardId} vanished during apply`)
       if (!inTimeOrder(cardEvents)) cardEvents.sort(byOccurredAt)
-      const lastDay = state.balance_as_of === null ? null : rollup.dayOf(state.balance_as_of)
-      const first = cardEvents[0] as CardEvent
+      const first = (cardEvents[0] as CardEvent).occurredAt
+      const newest = state.balance_as_of
       const moves =
-        lastDay !== null && rollup.dayOf(first.occurredAt) < lastDay
+        newest !== null && first < newest && rollup.dayOf(first) < rollup.dayOf(newest)
           ? { state, moves: [] as { day: string; amount: number }[] }
           : undefined
       if (moves) {
