@@ -4,16 +4,25 @@ import type { EngineAdapter } from './engines/engine.ts'
 import type { DB } from './schema.ts'
 
 /**
- * The daily rollup (`ledger_daily`, docs/rollups.md): per chain-local day, store, event type,
- * card occasion and channel, how many ledger rows and their signed amount. Rows of the type
- * `balance` carry instead each day's change in outstanding balances, at the store that issued
- * the cards, with how many cards came to hold a balance (`cards_opened`) and how many came
- * back to zero (`cards_closed`): liability and the cards holding it as of any day are sums
- * over days. Every writer adds to it in the transaction that writes the ledger rows.
+ * The daily rollup (`ledger_daily`, docs/rollups.md): per chain-local day and event type, how
+ * many ledger rows and their signed amount, by store and, chain-wide, by the card's occasion
+ * and channel. Rows of the type `balance` carry instead each day's change in outstanding
+ * balances (by issuing store, and chain-wide by occasion and channel), with how many cards came
+ * to hold a balance (`cards_opened`) and how many came back to zero (`cards_closed`):
+ * liability and the cards holding it as of any day are sums over days. Every writer adds to it
+ * in the transaction that writes the ledger rows.
  */
 
 /** The `type` of rollup rows that carry balances (issuing store, not the store of the event). */
 export const BALANCE_ROW = 'balance'
+
+/**
+ * `location_id`, `occasion` or `channel` of a row that sums over all of them. Each event is
+ * rolled up twice: by store (`occasion` and `channel` are `*`) and chain-wide by the card's
+ * occasion and channel (`location_id` is `*`), so the rollup grows with days × stores, not with
+ * days × stores × occasions × channels.
+ */
+export const ALL = '*'
 
 /** Column order of rollup rows (`DailyRollup.rows`). */
 export const ROLLUP_COLUMNS = [
@@ -145,24 +154,20 @@ export class DailyRollup {
         row[8] = (row[8] as number) + closed
       }
     }
+    // Two grains of each: by store (all occasions and channels), and chain-wide by occasion
+    // and channel.
     for (const c of this.cells.values()) {
-      add([c.type, c.day, c.location, c.card.occasion, c.card.channel], c.count, c.amount, 0, 0)
-      add(
-        [BALANCE_ROW, c.day, c.card.issuing, c.card.occasion, c.card.channel],
-        c.count,
-        c.amount,
-        c.opened,
-        c.closed,
-      )
+      const { issuing, occasion, channel } = c.card
+      add([c.type, c.day, c.location, ALL, ALL], c.count, c.amount, 0, 0)
+      add([c.type, c.day, ALL, occasion, channel], c.count, c.amount, 0, 0)
+      add([BALANCE_ROW, c.day, issuing, ALL, ALL], c.count, c.amount, c.opened, c.closed)
+      add([BALANCE_ROW, c.day, ALL, occasion, channel], c.count, c.amount, c.opened, c.closed)
     }
-    for (const c of this.corrections.values())
-      add(
-        [BALANCE_ROW, c.day, c.card.issuing, c.card.occasion, c.card.channel],
-        0,
-        0,
-        c.opened,
-        c.closed,
-      )
+    for (const c of this.corrections.values()) {
+      const { issuing, occasion, channel } = c.card
+      add([BALANCE_ROW, c.day, issuing, ALL, ALL], 0, 0, c.opened, c.closed)
+      add([BALANCE_ROW, c.day, ALL, occasion, channel], 0, 0, c.opened, c.closed)
+    }
     return [...rows.keys()].sort().map((id) => rows.get(id) as unknown[])
   }
 

@@ -1,5 +1,5 @@
 import { type Expression, type Kysely, sql } from 'kysely'
-import { BALANCE_ROW, dayStartMs, localDay, rollupTimezone } from '../rollup.ts'
+import { ALL, BALANCE_ROW, dayStartMs, localDay, rollupTimezone } from '../rollup.ts'
 import type { DB } from '../schema.ts'
 import { countAll, monthOf, sumCents } from '../sql-helpers.ts'
 
@@ -55,9 +55,9 @@ export async function endOfChainDay(db: Kysely<DB>, day: string): Promise<string
 }
 
 /**
- * Liability at the end of `day` from the rollup's balance rows: each store's, occasion's and
- * channel's change in balances and in cards holding one, summed over every day to then (a
- * scan of days × stores rows, not of the ledger), then grouped as asked.
+ * Liability at the end of `day` from the rollup's balance rows: each store's (or, by occasion or
+ * channel, each occasion's and channel's) change in balances and in cards holding one, summed
+ * over every day to then (a scan of days × stores rows, not of the ledger), then grouped.
  */
 async function rolledUpLiability(
   db: Kysely<DB>,
@@ -75,6 +75,12 @@ async function rolledUpLiability(
     ])
     .where('type', '=', BALANCE_ROW)
     .where('day', '<=', day)
+    // By occasion or channel: the chain-wide rows; otherwise the rows by store.
+    .where((eb) =>
+      groupBy === 'occasion' || groupBy === 'channel'
+        ? eb('location_id', '=', ALL)
+        : eb.and([eb('occasion', '=', ALL), eb('location_id', '<>', ALL)]),
+    )
     .groupBy(['location_id', 'occasion', 'channel'])
     .execute()
   const jurisdictions =

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { GiftCardError } from '../../core/index.ts'
-import { BALANCE_ROW, dayStartMs, localDay, rollupTimezone } from '../rollup.ts'
+import { ALL, BALANCE_ROW, dayStartMs, localDay, rollupTimezone } from '../rollup.ts'
 import type { DB } from '../schema.ts'
 
 /**
@@ -8,6 +8,17 @@ import type { DB } from '../schema.ts'
  * each answered from the daily rollup where it is a ledger metric and from its own table where
  * it is not (fraud alerts, holds, approvals). No SQL comes from outside.
  */
+
+/** Metrics read from the daily rollup. */
+const ROLLED_UP = new Set<string>([
+  'cards_sold',
+  'value_loaded',
+  'loads',
+  'redemptions',
+  'refunds',
+  'breakage_recognised',
+  'liability',
+])
 
 /** Metrics kept in the daily rollup, with the event types they add up. */
 const ROLLUP_METRICS = {
@@ -165,6 +176,19 @@ export function checkMetricQuery(query: MetricQuery): void {
       throw new GiftCardError(
         'INVALID_INPUT',
         `status of ${query.metric} must be one of ${statuses.join(', ')}`,
+      )
+  }
+  if (ROLLED_UP.has(query.metric)) {
+    const byCard =
+      query.by.some((d) => d === 'occasion' || d === 'channel') || query.occasion || query.channel
+    const byStore =
+      query.by.some((d) => d === 'location' || d === 'jurisdiction') ||
+      query.locations ||
+      query.jurisdiction
+    if (byCard && byStore)
+      throw new GiftCardError(
+        'INVALID_INPUT',
+        `${query.metric} by (or filtered by) occasion or channel is chain-wide: it cannot be combined with location or jurisdiction`,
       )
   }
   if (
@@ -368,6 +392,10 @@ async function rollupRows(
   query: MetricQuery,
   fine: { day: boolean; month: boolean },
 ) {
+  const byCard =
+    query.by.some((d) => d === 'occasion' || d === 'channel') ||
+    query.occasion !== undefined ||
+    query.channel !== undefined
   const period = fine.day
     ? sql<string>`day`
     : fine.month
@@ -386,6 +414,12 @@ async function rollupRows(
     ])
     .where('type', 'in', [...types])
     .where('day', '<=', range.to)
+    // By occasion or channel: the chain-wide rows; otherwise the rows by store.
+    .where((eb) =>
+      byCard
+        ? eb('location_id', '=', ALL)
+        : eb.and([eb('occasion', '=', ALL), eb('location_id', '<>', ALL)]),
+    )
     .groupBy(
       fine.day || fine.month
         ? [period, 'location_id', 'occasion', 'channel']

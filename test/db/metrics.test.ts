@@ -296,13 +296,12 @@ for (const dialect of DIALECTS) {
       }
     })
 
-    it('filters by store, occasion and channel and breaks down by quarter and occasion', async () => {
+    it('filters by channel and breaks down by quarter and occasion, chain-wide', async () => {
       const result = await metric({
         metric: 'redemptions',
         by: ['quarter', 'occasion'],
         from: '2025-01-01',
         to: '2025-06-30',
-        locations: ['loc_001'],
         channel: 'in_store',
       })
       const expected: Record<string, [number, number]> = {}
@@ -321,7 +320,6 @@ for (const dialect of DIALECTS) {
           ])
           .where('t.type', '=', 'redeem')
           .where('t.result', '=', 'ok')
-          .where('t.location_id', '=', 'loc_001')
           .where('c.channel', '=', 'in_store')
           .where('t.occurred_at', '>=', start)
           .where('t.occurred_at', '<', end)
@@ -431,6 +429,10 @@ for (const dialect of DIALECTS) {
       await refused(
         { metric: 'fraud_loss', by: [], status: 'dismissed' },
         /must be one of open, confirmed/,
+      )
+      await refused(
+        { metric: 'redemptions', by: ['occasion'], locations: ['loc_001'] },
+        /chain-wide: it cannot be combined with location or jurisdiction/,
       )
       await refused(
         { metric: 'approvals', by: ['location'] },

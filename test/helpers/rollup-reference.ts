@@ -21,7 +21,8 @@ export async function storedRollup(database: Database): Promise<Map<string, Roll
 
 /**
  * The daily rollup worked out from the ledger itself (a GROUP BY over its rows, by the chain's
- * day): the reference the rollup the writers keep must equal.
+ * day, by store and chain-wide by card occasion and channel): the reference the rollup the
+ * writers keep must equal.
  */
 export async function rollupFromLedger(database: Database): Promise<Map<string, RollupCell>> {
   const timezone = (await rollupTimezone(database.db)) ?? 'UTC'
@@ -56,11 +57,11 @@ export async function rollupFromLedger(database: Database): Promise<Map<string, 
   // Each card's balance at the end of each of its days decides whether it holds one then.
   let day: string | null = null
   let dayStartBalance = 0
-  let dayKey = ''
+  let dayKeys: string[] = []
   const closeDay = () => {
     if (day === null) return
     const change = (balance > 0 ? 1 : 0) - (dayStartBalance > 0 ? 1 : 0)
-    if (change !== 0) add(dayKey, 0, 0, change)
+    if (change !== 0) for (const key of dayKeys) add(key, 0, 0, change)
   }
   for (const r of rows) {
     const d = localDay(Date.parse(r.occurred_at), timezone)
@@ -73,9 +74,13 @@ export async function rollupFromLedger(database: Database): Promise<Map<string, 
     }
     const dims = [r.occasion ?? '', r.channel ?? '']
     const amount = Number(r.amount_cents)
-    add([r.type, d, r.location_id ?? '', ...dims].join('|'), 1, amount, 0)
-    dayKey = ['balance', d, r.issuing_location_id ?? '', ...dims].join('|')
-    add(dayKey, 1, amount, 0)
+    add([r.type, d, r.location_id ?? '', '*', '*'].join('|'), 1, amount, 0)
+    add([r.type, d, '*', ...dims].join('|'), 1, amount, 0)
+    dayKeys = [
+      ['balance', d, r.issuing_location_id ?? '', '*', '*'].join('|'),
+      ['balance', d, '*', ...dims].join('|'),
+    ]
+    for (const key of dayKeys) add(key, 1, amount, 0)
     balance += amount
   }
   closeDay()
