@@ -407,7 +407,10 @@ export async function rebuildDailyRollup(
   type Row = [string, string, string, number, string | null]
   await adapter.scan<Row>(
     {
-      sql: `select card_id, occurred_at, type, amount_cents, location_id from gift_card_transactions where result = 'ok' and card_id is not null order by card_id, occurred_at, id`,
+      // One sort of the whole table: walking the card index would look every row up in the
+      // table for its type and store. Events of a card at the same instant may come in either
+      // order: the cards holding a balance at each day's end come out the same.
+      sql: `select card_id, occurred_at, type, amount_cents, location_id from ${adapter.fullScan('gift_card_transactions')} where result = 'ok' and card_id is not null order by card_id, occurred_at`,
       parameters: [],
       arrays: true,
     },

@@ -102,6 +102,7 @@ export async function seedChain(database: Database, options: SeedOptions): Promi
         // The rollup of what was written goes in with it (the seed's ledger starts empty).
         for (const row of rollup.rows()) writer.write('ledger_daily', row)
         await writer.flush()
+        await db.deleteFrom('ledger_rollup').execute()
         await db
           .insertInto('ledger_rollup')
           .values({ name: 'daily', timezone: rollup.timezone, built_at: new Date().toISOString() })
