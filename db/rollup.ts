@@ -24,6 +24,8 @@ export const BALANCE_ROW = 'balance'
  */
 export const ALL = '*'
 
+const SEP = '\u0001'
+
 /** Column order of rollup rows (`DailyRollup.rows`). */
 export const ROLLUP_COLUMNS = [
   'type',
@@ -52,17 +54,28 @@ type Cell = {
   type: string
   day: string
   location: string
-  card: CardKey
+  card: RolledCard
   count: number
   amount: number
   opened: number
   closed: number
 }
 
-/** A card's rollup dimensions, joined once per card (the key of its cells ends with `id`). */
-type CardKey = { id: string; issuing: string; occasion: string; channel: string }
+/** A card's rollup dimensions, joined once per card (`rollupCard`): its cells' keys end with `id`. */
+export type RolledCard = {
+  readonly id: string
+  readonly issuing: string
+  readonly occasion: string
+  readonly channel: string
+}
 
-const SEP = '\u0001'
+/** The rollup's handle on a card's dimensions; make it once per card, not per event. */
+export function rollupCard(card: RollupCard): RolledCard {
+  const issuing = card.issuingLocationId ?? ''
+  const occasion = card.occasion ?? ''
+  const channel = card.channel ?? ''
+  return { id: issuing + SEP + occasion + SEP + channel, issuing, occasion, channel }
+}
 
 /**
  * Rollup rows being added up in memory before they are written (one batch, one seed). Feed
@@ -74,9 +87,8 @@ export class DailyRollup {
   private readonly cells = new Map<string, Cell>()
   private readonly corrections = new Map<
     string,
-    { card: CardKey; day: string; opened: number; closed: number }
+    { card: RolledCard; day: string; opened: number; closed: number }
   >()
-  private readonly keys = new WeakMap<RollupCard, CardKey>()
   private readonly days: LocalDays
 
   constructor(readonly timezone: string) {
@@ -93,13 +105,12 @@ export class DailyRollup {
    * balance from `before` to `before + amount`.
    */
   add(
-    card: RollupCard,
+    key: RolledCard,
     row: { occurredAt: string; type: string; amount: number; locationId: string | null },
     before: number,
     /** False where the caller works out the cards holding a balance itself (`holders`). */
     crossings = true,
   ): void {
-    const key = this.cardKey(card)
     const day = this.days.of(row.occurredAt)
     const location = row.locationId ?? ''
     const id = row.type + SEP + day + SEP + location + SEP + key.id
@@ -117,9 +128,8 @@ export class DailyRollup {
   }
 
   /** A correction to the cards holding a balance at the end of `day` (a late event's). */
-  holders(card: RollupCard, day: string, change: number): void {
+  holders(key: RolledCard, day: string, change: number): void {
     if (change === 0) return
-    const key = this.cardKey(card)
     const id = day + SEP + key.id
     let cell = this.corrections.get(id)
     if (!cell) {
@@ -179,18 +189,6 @@ export class DailyRollup {
       action: 'add',
       set: ROLLUP_SUMS,
     })
-  }
-
-  private cardKey(card: RollupCard): CardKey {
-    let key = this.keys.get(card)
-    if (!key) {
-      const issuing = card.issuingLocationId ?? ''
-      const occasion = card.occasion ?? ''
-      const channel = card.channel ?? ''
-      key = { id: issuing + SEP + occasion + SEP + channel, issuing, occasion, channel }
-      this.keys.set(card, key)
-    }
-    return key
   }
 }
 
@@ -366,6 +364,8 @@ export async function settleTimezone(db: Kysely<DB>, adapter: EngineAdapter): Pr
   return timezone
 }
 
+const UNKNOWN_CARD = rollupCard({ issuingLocationId: null, occasion: null, channel: null })
+
 /**
  * Builds the rollup again from the ledger (the migration's backfill; after a load that wrote
  * the ledger without it): one pass over the ledger card by card, in time order. `timezone`
@@ -385,16 +385,19 @@ export async function rebuildDailyRollup(
     .insertInto('ledger_rollup')
     .values({ name: 'daily', timezone, built_at: new Date().toISOString() })
     .execute()
-  const cards = new Map<string, RollupCard>()
+  const cards = new Map<string, RolledCard>()
   for (const c of await typed
     .selectFrom('gift_cards')
     .select(['id', 'issuing_location_id', 'occasion', 'channel'])
     .execute())
-    cards.set(c.id, {
-      issuingLocationId: c.issuing_location_id,
-      occasion: c.occasion,
-      channel: c.channel,
-    })
+    cards.set(
+      c.id,
+      rollupCard({
+        issuingLocationId: c.issuing_location_id,
+        occasion: c.occasion,
+        channel: c.channel,
+      }),
+    )
   let rollup = new DailyRollup(timezone)
   let rows = 0
   let card: string | null = null
@@ -420,7 +423,7 @@ export async function rebuildDailyRollup(
           card = cardId
           balance = 0
         }
-        const dims = cards.get(cardId) ?? { issuingLocationId: null, occasion: null, channel: null }
+        const dims = cards.get(cardId) ?? UNKNOWN_CARD
         const cents = Number(amount)
         rollup.add(dims, { occurredAt, type, amount: cents, locationId }, balance)
         balance += cents

@@ -16,6 +16,7 @@ import {
   holderChanges,
   insertMany,
   LEDGER_COLUMNS,
+  rollupCard,
   selectIn,
   settleTimezone,
 } from '../db/index.ts'
@@ -256,11 +257,11 @@ async function applyInTransaction(
         if (options.queued && cache?.states.has(cardId)) throw new ApplyAgain('not new')
         late.push(moves)
       }
-      const card = {
+      const card = rollupCard({
         issuingLocationId: state.issuing_location_id,
         occasion: state.occasion,
         channel: state.channel,
-      }
+      })
       for (const event of cardEvents) {
         if (state.status === 'held' && event.type === 'redeem')
           heldRedemptions.push({ cardId, event })
@@ -385,11 +386,11 @@ async function rollLateCards(
     const after = [...before, ...moves]
     const was = holderChanges(before)
     const is = holderChanges(after)
-    const card = {
+    const card = rollupCard({
       issuingLocationId: state.issuing_location_id,
       occasion: state.occasion,
       channel: state.channel,
-    }
+    })
     for (const day of new Set([...was.keys(), ...is.keys()]))
       rollup.holders(card, day, (is.get(day) ?? 0) - (was.get(day) ?? 0))
     state.ledgerCents = after.reduce((sum, m) => sum + m.amount, 0)

@@ -9,7 +9,8 @@ import {
   type Database,
   LEDGER_COLUMNS,
   ROLLUP_COLUMNS,
-  type RollupCard,
+  type RolledCard,
+  rollupCard,
   withIndexesDropped,
 } from '../db/index.ts'
 import { ChainGenerator, type ChainParams } from './generator.ts'
@@ -149,7 +150,7 @@ const TIMEZONE = SEED_COLUMNS.locations.indexOf('timezone')
 class SeedRollup {
   private readonly timezones: string[] = []
   private rollup: DailyRollup | undefined
-  private card: { id: string; dims: RollupCard; balance: number } | undefined
+  private card: { id: string; dims: RolledCard; balance: number } | undefined
 
   get timezone(): string {
     return this.rollup?.timezone ?? commonTimezone(this.timezones)
@@ -175,11 +176,11 @@ class SeedRollup {
     } else if (table === 'gift_cards') {
       this.card = {
         id: row[CARD.id] as string,
-        dims: {
+        dims: rollupCard({
           issuingLocationId: row[CARD.issuing_location_id] as string | null,
           occasion: row[CARD.occasion] as string | null,
           channel: row[CARD.channel] as string | null,
-        },
+        }),
         balance: 0,
       }
     } else if (table === 'locations') {
