@@ -224,7 +224,9 @@ export async function ledgerMetric(db: Kysely<DB>, query: MetricQuery): Promise<
     .executeTakeFirst()
   const ledgerUpTo = upTo?.at ?? null
   const lastDay = localDay(ledgerUpTo ? Date.parse(ledgerUpTo) : Date.now(), timezone)
-  const to = query.to ?? lastDay
+  // Ledger metrics end with the ledger; alerts, holds and approvals happen today as well.
+  const today = localDay(Date.now(), timezone)
+  const to = query.to ?? (ROLLED_UP.has(query.metric) || today < lastDay ? lastDay : today)
   const from = query.from ?? shiftDays(shiftYears(to, -1), 1)
   if (from > to) throw new GiftCardError('INVALID_INPUT', `from (${from}) is after to (${to})`)
   if (shiftYears(from, MAX_YEARS) < to)
