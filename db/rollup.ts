@@ -346,6 +346,35 @@ export function commonTimezone(timezones: readonly string[]): string {
 }
 
 /**
+ * Time zones rollups are fixed in, per open database (its root `Kysely`), as read committed:
+ * writers read it once, not once per transaction. `forgetTimezone` after a rebuild.
+ */
+const settled = new WeakMap<Kysely<DB>, string>()
+
+/** The committed time zone of this database's rollup, if one was read before. */
+export function knownTimezone(db: Kysely<DB>): string | undefined {
+  return settled.get(db)
+}
+
+/** Forgets the remembered time zone of a database whose rollup was rebuilt or emptied. */
+export function forgetTimezone(db: Kysely<DB>): void {
+  settled.delete(db)
+}
+
+/**
+ * Fixes the rollup's time zone if it is not yet, outside any transaction (committed at once),
+ * and remembers it: for writers to call before they open theirs.
+ */
+export async function fixTimezone(db: Kysely<DB>, adapter: EngineAdapter): Promise<string> {
+  const known = settled.get(db)
+  if (known) return known
+  const timezone = await settleTimezone(db, adapter)
+  const fixed = (await rollupTimezone(db)) ?? timezone
+  settled.set(db, fixed)
+  return fixed
+}
+
+/**
  * The rollup's time zone, fixed in the caller's transaction if this is the first write: later
  * stores (master data, a move) never shift days already rolled up.
  */
@@ -378,6 +407,7 @@ export async function rebuildDailyRollup(
   options: { timezone?: string } = {},
 ): Promise<{ rows: number; timezone: string }> {
   const typed = db as Kysely<DB>
+  forgetTimezone(typed)
   const timezone = options.timezone ?? (await storesTimezone(typed))
   await typed.deleteFrom('ledger_daily').execute()
   await typed.deleteFrom('ledger_rollup').execute()

@@ -13,8 +13,10 @@ import {
   type Database,
   type DB,
   type EngineAdapter,
+  fixTimezone,
   holderChanges,
   insertMany,
+  knownTimezone,
   LEDGER_COLUMNS,
   rollupCard,
   selectIn,
@@ -160,6 +162,8 @@ export async function applyBatch(
 ): Promise<BatchResult> {
   const events = batch.events.map(validateEvent)
   const stubs = referencedStubs(events, batch.cards, options.known)
+  // The rollup's days are fixed once, committed, before the first transaction that needs them.
+  if (!options.trx) await fixTimezone(database.db, database.adapter)
   let attempt = { ...options }
   let result: BatchResult | undefined
   for (let tries = 1; !result; tries++) {
@@ -193,7 +197,7 @@ async function applyInTransaction(
     for (const e of events) cardIds.add(e.cardRef)
     for (const c of cards) cardIds.add(c.cardRef)
     const cache = options.cache
-    const timezone = await settleTimezone(trx, adapter)
+    const timezone = knownTimezone(database.db) ?? (await settleTimezone(trx, adapter))
     const states = await lockCards(
       trx,
       adapter,

@@ -7,6 +7,7 @@ import {
   countAll,
   DailyRollup,
   type Database,
+  forgetTimezone,
   LEDGER_COLUMNS,
   ROLLUP_COLUMNS,
   type RolledCard,
@@ -104,6 +105,7 @@ export async function seedChain(database: Database, options: SeedOptions): Promi
         for (const row of rollup.rows()) writer.write('ledger_daily', row)
         await writer.flush()
         await db.deleteFrom('ledger_rollup').execute()
+        forgetTimezone(db)
         await db
           .insertInto('ledger_rollup')
           .values({ name: 'daily', timezone: rollup.timezone, built_at: new Date().toISOString() })
