@@ -101,28 +101,31 @@ export class DailyRollup {
   }
 
   /**
-   * One ledger row (`result = ok`) of `card`, at `location`, that took the card's ledger
-   * balance from `before` to `before + amount`.
+   * One ledger row (`result = ok`) of a card: its type, time, store and amount, which took the
+   * card's ledger balance from `before` to `before + amount`.
    */
   add(
     key: RolledCard,
-    row: { occurredAt: string; type: string; amount: number; locationId: string | null },
+    type: string,
+    occurredAt: string,
+    locationId: string | null | undefined,
+    amount: number,
     before: number,
     /** False where the caller works out the cards holding a balance itself (`holders`). */
     crossings = true,
   ): void {
-    const day = this.days.of(row.occurredAt)
-    const location = row.locationId ?? ''
-    const id = row.type + SEP + day + SEP + location + SEP + key.id
+    const day = this.days.of(occurredAt)
+    const location = locationId ?? ''
+    const id = type + SEP + day + SEP + location + SEP + key.id
     let cell = this.cells.get(id)
     if (!cell) {
-      cell = { type: row.type, day, location, card: key, count: 0, amount: 0, opened: 0, closed: 0 }
+      cell = { type, day, location, card: key, count: 0, amount: 0, opened: 0, closed: 0 }
       this.cells.set(id, cell)
     }
     cell.count++
-    cell.amount += row.amount
+    cell.amount += amount
     if (!crossings) return
-    const after = before + row.amount
+    const after = before + amount
     if (before <= 0 && after > 0) cell.opened++
     else if (before > 0 && after <= 0) cell.closed++
   }
@@ -455,7 +458,7 @@ export async function rebuildDailyRollup(
         }
         const dims = cards.get(cardId) ?? UNKNOWN_CARD
         const cents = Number(amount)
-        rollup.add(dims, { occurredAt, type, amount: cents, locationId }, balance)
+        rollup.add(dims, type, occurredAt, locationId, cents, balance)
         balance += cents
       }
       if (rollup.size >= 50_000) await flush()

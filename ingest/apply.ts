@@ -63,12 +63,13 @@ type CardState = {
   occasion: string | null
   channel: string | null
   /** Set when an event moved `issued_at` earlier since the card was read. */
-  issuedMoved?: boolean
+  issuedMoved: boolean
   /**
    * The sum of the card's ledger amounts (its balance as of now by the ledger, what the daily
-   * rollup counts cards holding a balance by); `balance_cents` when not yet known otherwise.
+   * rollup counts cards holding a balance by): read as `balance_cents`, exact once a late
+   * event made the applier read the card's ledger.
    */
-  ledgerCents?: number
+  ledgerCents: number
 }
 
 /** How `applyBatch` may go about its work; the result is the same either way. */
@@ -269,16 +270,10 @@ async function applyInTransaction(
       for (const event of cardEvents) {
         if (state.status === 'held' && event.type === 'redeem')
           heldRedemptions.push({ cardId, event })
-        const before = state.ledgerCents ?? state.balance_cents
+        const before = state.ledgerCents
         const { amount, ledgerBalance } = replay(state, event)
         state.ledgerCents = before + amount
-        const move = {
-          occurredAt: event.occurredAt,
-          type: event.type,
-          amount,
-          locationId: event.locationId ?? null,
-        }
-        rollup.add(card, move, before, !moves)
+        rollup.add(card, event.type, event.occurredAt, event.locationId, amount, before, !moves)
         moves?.moves.push({ day: rollup.dayOf(event.occurredAt), amount })
         rows.push([
           event.source,
@@ -643,6 +638,8 @@ function newCards(ids: string[], events: CardEvent[], cards: CardSnapshot[]): Ne
         issuing_location_id: f.event?.locationId ?? null,
         occasion: null,
         channel: null,
+        issuedMoved: false,
+        ledgerCents: 0,
       },
       locationId: f.event?.locationId ?? null,
       purchaserId: f.event?.type === 'activate' ? (f.event.customerId ?? null) : null,
@@ -770,7 +767,7 @@ async function lockCards(
   ids: string[],
 ): Promise<Map<string, CardState>> {
   const states = new Map<string, CardState>()
-  const rows = await selectIn<CardState>(
+  const rows = await selectIn<Omit<CardState, 'issuedMoved' | 'ledgerCents'>>(
     trx,
     adapter,
     {
@@ -781,7 +778,9 @@ async function lockCards(
     },
     [...ids].sort(),
   )
-  for (const row of rows) states.set(row.id, row)
+  // Every state gets all its fields at once (one object shape for the hot loop).
+  for (const row of rows)
+    states.set(row.id, { ...row, issuedMoved: false, ledgerCents: row.balance_cents })
   return states
 }
 

@@ -166,12 +166,10 @@ class SeedRollup {
       const amount = row[TX.amount_cents] as number
       this.rollup.add(
         card.dims,
-        {
-          occurredAt: row[TX.occurred_at] as string,
-          type: row[TX.type] as string,
-          amount,
-          locationId: row[TX.location_id] as string | null,
-        },
+        row[TX.type] as string,
+        row[TX.occurred_at] as string,
+        row[TX.location_id] as string | null,
+        amount,
         card.balance,
       )
       card.balance += amount
