@@ -3,6 +3,7 @@ import { analyticsBench } from './analytics.ts'
 import { evalsBench } from './evals.ts'
 import { importBench } from './import.ts'
 import { mcpBench } from './mcp.ts'
+import { metricsBench } from './metrics.ts'
 import { seedBench } from './seed.ts'
 import { webhooksBench } from './webhooks.ts'
 
@@ -15,4 +16,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   agent: agentBench,
   mcp: mcpBench,
   evals: evalsBench,
+  metrics: metricsBench,
 }

@@ -2,10 +2,13 @@ import { CompiledQuery, type Kysely } from 'kysely'
 import type { EngineAdapter } from './engines/engine.ts'
 import type { DB } from './schema.ts'
 
-/** What a multi-row insert does when a row's key exists: nothing, or update some columns. */
+/**
+ * What a multi-row insert does when a row's key exists: nothing, update some columns, or add
+ * the new values to some columns (counters: the daily rollup).
+ */
 export type OnConflict =
   | { key: readonly string[]; action: 'nothing' }
-  | { key: readonly string[]; action: 'update'; set: readonly string[] }
+  | { key: readonly string[]; action: 'update' | 'add'; set: readonly string[] }
 
 /** PostgreSQL's limit on bind parameters per statement; SQLite's is higher. */
 const MAX_PARAMETERS = 32_000
@@ -91,7 +94,13 @@ function statementFor(
     text +=
       onConflict.action === 'nothing'
         ? 'nothing'
-        : `update set ${onConflict.set.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}`
+        : `update set ${onConflict.set
+            .map((c) =>
+              onConflict.action === 'add'
+                ? `${quote(c)} = ${quote(table)}.${quote(c)} + excluded.${quote(c)}`
+                : `${quote(c)} = excluded.${quote(c)}`,
+            )
+            .join(', ')}`
   }
   if (statements.size > 2000) statements.clear()
   statements.set(key, text)

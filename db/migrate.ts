@@ -6,6 +6,7 @@ import { ingestMigration } from './migrations/0002-ingest.ts'
 import { facesMigration } from './migrations/0003-faces.ts'
 import { slackSyncMigration } from './migrations/0004-slack-sync.ts'
 import { ledgerCoverMigration } from './migrations/0005-ledger-cover.ts'
+import { dailyRollupMigration } from './migrations/0006-daily-rollup.ts'
 import { holdReleasesMigration } from './migrations/0007-hold-releases.ts'
 import type { DB } from './schema.ts'
 
@@ -17,6 +18,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0003-faces': facesMigration(adapter),
     '0004-slack-sync': slackSyncMigration(adapter),
     '0005-ledger-cover': ledgerCoverMigration(adapter),
+    '0006-daily-rollup': dailyRollupMigration(adapter),
     '0007-hold-releases': holdReleasesMigration(adapter),
   }
 }

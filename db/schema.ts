@@ -290,6 +290,34 @@ export interface SyncStateTable {
   updated_at: string
 }
 
+/**
+ * The daily rollup (docs/rollups.md): per chain-local day, store, event type and card occasion
+ * and channel, the ledger rows' count and signed sum. Rows of type `balance` are keyed by the
+ * issuing store and carry the day's change in outstanding balances and in the cards holding
+ * one. Written in the transaction that writes the ledger; '' stands for unknown.
+ */
+export interface LedgerDailyTable {
+  type: string
+  /** `YYYY-MM-DD` in the chain's time zone (`ledger_rollup.timezone`). */
+  day: string
+  location_id: string
+  occasion: string
+  channel: string
+  count: number
+  amount_cents: number
+  /** `balance` rows: cards whose ledger balance went above zero that day. */
+  cards_opened: number
+  /** `balance` rows: cards whose ledger balance went back to zero that day. */
+  cards_closed: number
+}
+
+/** The rollup's settings: the time zone its days are in, fixed by its first write. */
+export interface LedgerRollupTable {
+  name: string
+  timezone: string
+  built_at: string
+}
+
 export interface DB {
   locations: LocationsTable
   terminals: TerminalsTable
@@ -311,6 +339,8 @@ export interface DB {
   bulk_load_indexes: BulkLoadIndexesTable
   import_checkpoints: ImportCheckpointsTable
   sync_state: SyncStateTable
+  ledger_daily: LedgerDailyTable
+  ledger_rollup: LedgerRollupTable
 }
 
 export type Location = Selectable<LocationsTable>

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Config, DAY_MS, loadConfig, toIso } from '../core/index.ts'
-import type { Database } from '../db/index.ts'
+import { type Database, rebuildDailyRollup } from '../db/index.ts'
 import { type Actor, grantRole } from '../governance/index.ts'
 import { seedChain } from '../synth/seed.ts'
 
@@ -140,6 +140,8 @@ export async function setUpAgentFixture(
       { order_id: 'ord_pii_2', sku: `${PII.email} gift wrap`, category: 'home', amount_cents: 0 },
     ])
     .execute()
+  // The card above went into the ledger by hand: the daily rollup is built again to include it.
+  await rebuildDailyRollup(db, database.adapter)
   // An alert whose evidence carries PII and an injection: data a model reads, never obeys.
   await db
     .insertInto('fraud_alerts')

@@ -9,12 +9,18 @@ import {
   toIso,
 } from '../core/index.ts'
 import {
+  DailyRollup,
   type Database,
   type DB,
   type EngineAdapter,
+  fixTimezone,
+  holderChanges,
   insertMany,
+  knownTimezone,
   LEDGER_COLUMNS,
+  rollupCard,
   selectIn,
+  settleTimezone,
 } from '../db/index.ts'
 import type { AppliedEvent } from './hooks.ts'
 
@@ -53,8 +59,17 @@ type CardState = {
   status: CardStatus
   initial_value_cents: number
   issued_at: string
+  issuing_location_id: string | null
+  occasion: string | null
+  channel: string | null
   /** Set when an event moved `issued_at` earlier since the card was read. */
-  issuedMoved?: boolean
+  issuedMoved: boolean
+  /**
+   * The sum of the card's ledger amounts (its balance as of now by the ledger, what the daily
+   * rollup counts cards holding a balance by): read as `balance_cents`, exact once a late
+   * event made the applier read the card's ledger.
+   */
+  ledgerCents: number
 }
 
 /** How `applyBatch` may go about its work; the result is the same either way. */
@@ -91,6 +106,13 @@ export type ApplyOptions = {
    * caller that then rolls back its own transaction must forget them.
    */
   known?: KnownIds
+  /**
+   * The transaction's writes are queued on another connection (a deferred writer) and cannot
+   * be read back: an event dated before days already rolled up for a card this transaction
+   * wrote earlier then fails the batch (`ApplyAgain('not new')`), to be applied on one
+   * connection, where the card's ledger can be read.
+   */
+  queued?: boolean
 }
 
 /** Cards read and changed inside one open transaction, written back once at its end. */
@@ -141,6 +163,8 @@ export async function applyBatch(
 ): Promise<BatchResult> {
   const events = batch.events.map(validateEvent)
   const stubs = referencedStubs(events, batch.cards, options.known)
+  // The rollup's days are fixed once, committed, before the first transaction that needs them.
+  if (!options.trx) await fixTimezone(database.db, database.adapter)
   let attempt = { ...options }
   let result: BatchResult | undefined
   for (let tries = 1; !result; tries++) {
@@ -174,6 +198,7 @@ async function applyInTransaction(
     for (const e of events) cardIds.add(e.cardRef)
     for (const c of cards) cardIds.add(c.cardRef)
     const cache = options.cache
+    const timezone = knownTimezone(database.db) ?? (await settleTimezone(trx, adapter))
     const states = await lockCards(
       trx,
       adapter,
@@ -219,14 +244,37 @@ async function applyInTransaction(
     let appliedCount = 0
     const rows: unknown[][] = []
     const heldRedemptions: { cardId: string; event: CardEvent }[] = []
+    const rollup = new DailyRollup(timezone)
+    // Cards with an event dated before a day already rolled up for them: who holds a balance
+    // on the days between is worked out again from their ledger.
+    const late: { state: CardState; moves: { day: string; amount: number }[] }[] = []
     for (const [cardId, cardEvents] of byCard) {
       const state = states.get(cardId)
       if (!state) throw new GiftCardError('INTERNAL', `card ${cardId} vanished during apply`)
       if (!inTimeOrder(cardEvents)) cardEvents.sort(byOccurredAt)
+      const first = (cardEvents[0] as CardEvent).occurredAt
+      const newest = state.balance_as_of
+      const moves =
+        newest !== null && first < newest && rollup.dayOf(first) < rollup.dayOf(newest)
+          ? { state, moves: [] as { day: string; amount: number }[] }
+          : undefined
+      if (moves) {
+        if (options.queued && cache?.states.has(cardId)) throw new ApplyAgain('not new')
+        late.push(moves)
+      }
+      const card = rollupCard({
+        issuingLocationId: state.issuing_location_id,
+        occasion: state.occasion,
+        channel: state.channel,
+      })
       for (const event of cardEvents) {
         if (state.status === 'held' && event.type === 'redeem')
           heldRedemptions.push({ cardId, event })
+        const before = state.ledgerCents
         const { amount, ledgerBalance } = replay(state, event)
+        state.ledgerCents = before + amount
+        rollup.add(card, event.type, event.occurredAt, event.locationId, amount, before, !moves)
+        moves?.moves.push({ day: rollup.dayOf(event.occurredAt), amount })
         rows.push([
           event.source,
           event.eventId,
@@ -253,6 +301,7 @@ async function applyInTransaction(
       if (state) applySnapshot(state, snapshot)
     }
 
+    await rollLateCards(trx, adapter, rollup, late)
     if ((await insertNewCards(trx, adapter, created, now)) !== created.length)
       throw new ApplyAgain('card created concurrently')
     const inserted = await insertMany(
@@ -265,6 +314,7 @@ async function applyInTransaction(
       { exact: options.expectNew ?? false },
     )
     if (options.expectNew && inserted !== rows.length) throw new ApplyAgain('not new')
+    await rollup.write(trx, adapter)
     const items: unknown[][] = []
     for (const e of fresh) {
       if (!e.orderId || !e.items) continue
@@ -299,6 +349,51 @@ async function applyInTransaction(
     await options.within?.(trx, result)
     return result
   })
+}
+
+/**
+ * Cards holding a balance at the end of each day, worked out again for cards that met a late
+ * event: from the card's ledger before the batch, and with the batch's moves added (read before
+ * the batch's rows are inserted). The rollup gets the difference; the card's ledger sum is
+ * exact from here on.
+ */
+async function rollLateCards(
+  trx: Transaction<DB>,
+  adapter: EngineAdapter,
+  rollup: DailyRollup,
+  late: { state: CardState; moves: { day: string; amount: number }[] }[],
+): Promise<void> {
+  if (late.length === 0) return
+  const history = new Map<string, { day: string; amount: number }[]>()
+  const rows = await selectIn<{ card_id: string; occurred_at: string; amount_cents: number }>(
+    trx,
+    adapter,
+    {
+      select: 'select card_id, occurred_at, amount_cents from gift_card_transactions',
+      column: 'card_id',
+      extra: "and result = 'ok'",
+    },
+    late.map((l) => l.state.id),
+  )
+  for (const r of rows) {
+    const list = history.get(r.card_id) ?? []
+    list.push({ day: rollup.dayOf(r.occurred_at), amount: Number(r.amount_cents) })
+    history.set(r.card_id, list)
+  }
+  for (const { state, moves } of late) {
+    const before = history.get(state.id) ?? []
+    const after = [...before, ...moves]
+    const was = holderChanges(before)
+    const is = holderChanges(after)
+    const card = rollupCard({
+      issuingLocationId: state.issuing_location_id,
+      occasion: state.occasion,
+      channel: state.channel,
+    })
+    for (const day of new Set([...was.keys(), ...is.keys()]))
+      rollup.holders(card, day, (is.get(day) ?? 0) - (was.get(day) ?? 0))
+    state.ledgerCents = after.reduce((sum, m) => sum + m.amount, 0)
+  }
 }
 
 /** Runs `work` in a transaction of its own, or in the caller's (in a savepoint of it if asked). */
@@ -540,6 +635,11 @@ function newCards(ids: string[], events: CardEvent[], cards: CardSnapshot[]): Ne
         status: 'active',
         initial_value_cents: 0,
         issued_at: f.at,
+        issuing_location_id: f.event?.locationId ?? null,
+        occasion: null,
+        channel: null,
+        issuedMoved: false,
+        ledgerCents: 0,
       },
       locationId: f.event?.locationId ?? null,
       purchaserId: f.event?.type === 'activate' ? (f.event.customerId ?? null) : null,
@@ -667,18 +767,20 @@ async function lockCards(
   ids: string[],
 ): Promise<Map<string, CardState>> {
   const states = new Map<string, CardState>()
-  const rows = await selectIn<CardState>(
+  const rows = await selectIn<Omit<CardState, 'issuedMoved' | 'ledgerCents'>>(
     trx,
     adapter,
     {
       select:
-        'select id, source, gan_last4, currency, balance_cents, balance_as_of, last_activity_at, status, initial_value_cents, issued_at from gift_cards',
+        'select id, source, gan_last4, currency, balance_cents, balance_as_of, last_activity_at, status, initial_value_cents, issued_at, issuing_location_id, occasion, channel from gift_cards',
       column: 'id',
       extra: adapter.supportsRowLocks ? 'order by id for update' : 'order by id',
     },
     [...ids].sort(),
   )
-  for (const row of rows) states.set(row.id, row)
+  // Every state gets all its fields at once (one object shape for the hot loop).
+  for (const row of rows)
+    states.set(row.id, { ...row, issuedMoved: false, ledgerCents: row.balance_cents })
   return states
 }
 

@@ -3,7 +3,13 @@ import { createReadStream } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
 import type { ControlledTransaction, Kysely, Transaction } from 'kysely'
 import { describeError, GiftCardError, toIso } from '../core/index.ts'
-import { type Database, type DB, type DeferredWriter, withBulkLoad } from '../db/index.ts'
+import {
+  type Database,
+  type DB,
+  type DeferredWriter,
+  fixTimezone,
+  withBulkLoad,
+} from '../db/index.ts'
 import { ApplyAgain, applyBatch, type BatchResult, CardCache, type KnownIds } from './apply.ts'
 import type { AppliedEvent, EventListener } from './hooks.ts'
 import { type ImportFormat, type Parsed, type Row, readRows } from './read-rows.ts'
@@ -98,6 +104,7 @@ export async function importFile(
     options.onRejected?.(row)
   }
 
+  await fixTimezone(database.db, database.adapter)
   const commit = new Committer(
     database,
     key,
@@ -414,6 +421,7 @@ class Committer {
         // within one batch: this connection could not see the events it has queued, so only
         // an exact insert catches one met twice.
         expectNew: deferred || this.expectNew,
+        queued: deferred,
         known: this.known,
         keepApplied: this.listeners.length > 0,
       },

@@ -2,7 +2,18 @@ import { createWriteStream } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { type FraudLabel, GiftCardError } from '../core/index.ts'
-import { countAll, type Database, withIndexesDropped } from '../db/index.ts'
+import {
+  commonTimezone,
+  countAll,
+  DailyRollup,
+  type Database,
+  forgetTimezone,
+  LEDGER_COLUMNS,
+  ROLLUP_COLUMNS,
+  type RolledCard,
+  rollupCard,
+  withIndexesDropped,
+} from '../db/index.ts'
 import { ChainGenerator, type ChainParams } from './generator.ts'
 import { SEED_COLUMNS, SEED_TABLES } from './rows.ts'
 
@@ -15,6 +26,8 @@ const DERIVED_TABLES = [
   'forecasts',
   'gift_card_prompts',
   'webhook_inbox',
+  'ledger_daily',
+  'ledger_rollup',
 ] as const
 
 export type SeedOptions = ChainParams & {
@@ -62,11 +75,15 @@ export async function seedChain(database: Database, options: SeedOptions): Promi
   }
 
   const labels = options.labelsPath ? await openLabels(options.labelsPath) : undefined
-  const writer = adapter.createBulkWriter(SEED_COLUMNS)
+  const writer = adapter.createBulkWriter({ ...SEED_COLUMNS, ledger_daily: ROLLUP_COLUMNS })
+  const rollup = new SeedRollup()
   let fraudLabels = 0
   const generator = new ChainGenerator(
     options,
-    (table, row) => writer.write(table, row),
+    (table, row) => {
+      writer.write(table, row)
+      rollup.see(table, row)
+    },
     (label: FraudLabel) => {
       fraudLabels++
       labels?.write(`${JSON.stringify(label)}\n`)
@@ -84,7 +101,15 @@ export async function seedChain(database: Database, options: SeedOptions): Promi
             options.onProgress(reported, options.cards)
           }
         })
+        // The rollup of what was written goes in with it (the seed's ledger starts empty).
+        for (const row of rollup.rows()) writer.write('ledger_daily', row)
         await writer.flush()
+        await db.deleteFrom('ledger_rollup').execute()
+        forgetTimezone(db)
+        await db
+          .insertInto('ledger_rollup')
+          .values({ name: 'daily', timezone: rollup.timezone, built_at: new Date().toISOString() })
+          .execute()
       } catch (err) {
         await writer.abort()
         throw err
@@ -106,6 +131,65 @@ export async function seedChain(database: Database, options: SeedOptions): Promi
     dataStart: new Date(options.startMs).toISOString(),
     dataEnd: new Date(generator.dataEndMs).toISOString(),
     seconds: (performance.now() - started) / 1000,
+  }
+}
+
+const TX = Object.fromEntries(LEDGER_COLUMNS.map((c, i) => [c, i])) as Record<
+  (typeof LEDGER_COLUMNS)[number],
+  number
+>
+const CARD = Object.fromEntries(SEED_COLUMNS.gift_cards.map((c, i) => [c, i])) as Record<
+  (typeof SEED_COLUMNS.gift_cards)[number],
+  number
+>
+const TIMEZONE = SEED_COLUMNS.locations.indexOf('timezone')
+
+/**
+ * The daily rollup of the rows the generator writes, added up as they go by: the stores come
+ * first (they fix the chain's time zone), then each card followed by its transactions in time
+ * order.
+ */
+class SeedRollup {
+  private readonly timezones: string[] = []
+  private rollup: DailyRollup | undefined
+  private card: { id: string; dims: RolledCard; balance: number } | undefined
+
+  get timezone(): string {
+    return this.rollup?.timezone ?? commonTimezone(this.timezones)
+  }
+
+  see(table: string, row: readonly unknown[]): void {
+    if (table === 'gift_card_transactions') {
+      const card = this.card
+      if (row[TX.result] !== 'ok' || !card || row[TX.card_id] !== card.id) return
+      this.rollup ??= new DailyRollup(commonTimezone(this.timezones))
+      const amount = row[TX.amount_cents] as number
+      this.rollup.add(
+        card.dims,
+        row[TX.type] as string,
+        row[TX.occurred_at] as string,
+        row[TX.location_id] as string | null,
+        amount,
+        card.balance,
+      )
+      card.balance += amount
+    } else if (table === 'gift_cards') {
+      this.card = {
+        id: row[CARD.id] as string,
+        dims: rollupCard({
+          issuingLocationId: row[CARD.issuing_location_id] as string | null,
+          occasion: row[CARD.occasion] as string | null,
+          channel: row[CARD.channel] as string | null,
+        }),
+        balance: 0,
+      }
+    } else if (table === 'locations') {
+      this.timezones.push(row[TIMEZONE] as string)
+    }
+  }
+
+  rows(): unknown[][] {
+    return this.rollup?.rows() ?? []
   }
 }
 

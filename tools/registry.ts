@@ -8,6 +8,7 @@ import { getAuditLog } from './get-audit-log.ts'
 import { getGiftCard } from './get-gift-card.ts'
 import { getLiability } from './get-liability.ts'
 import { launchCampaign } from './launch-campaign.ts'
+import { ledgerMetrics } from './ledger-metrics.ts'
 import { listApprovals } from './list-approvals.ts'
 import { listCampaigns } from './list-campaigns.ts'
 import { listCardHolds } from './list-card-holds.ts'
@@ -44,6 +45,7 @@ export const TOOLS: readonly AnyTool[] = [
   placeCardHold,
   releaseCardHold,
   launchCampaign,
+  ledgerMetrics,
 ]
 
 export const toolByName = (name: string): AnyTool | undefined => TOOLS.find((t) => t.name === name)

@@ -74,6 +74,11 @@ export interface EngineAdapter {
   readonly centsType: 'bigint'
   /** Makes `id` an auto-generated integer primary key. */
   autoId(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder
+  /**
+   * Text after `create table (…)` that keeps a table's rows in primary key order, for small
+   * tables read by key ranges (the daily rollup). SQLite: `without rowid`; PostgreSQL: none.
+   */
+  readonly keyOrderedTable: string
   /** Column type for ISO timestamps (byte-order collation so text order is time order). */
   readonly timestampType: ColumnDataType | Expression<unknown>
   /** Secondary (non-constraint) indexes of these tables, with their CREATE statements. */

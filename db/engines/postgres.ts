@@ -71,6 +71,7 @@ function postgresAdapter(pool: pg.Pool): EngineAdapter {
     supportsRowLocks: true,
     placeholder: (n) => `$${n}`,
     centsType: 'bigint',
+    keyOrderedTable: '',
     timestampType: sql`text collate "C"`,
     autoId: (col) => col.primaryKey().generatedByDefaultAsIdentity(),
 

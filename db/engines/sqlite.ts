@@ -109,6 +109,7 @@ function sqliteAdapter(
     supportsRowLocks: false,
     placeholder: () => '?',
     centsType: 'bigint',
+    keyOrderedTable: 'without rowid',
     timestampType: 'text',
     autoId: (col) => col.primaryKey().autoIncrement(),
 

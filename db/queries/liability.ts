@@ -1,4 +1,5 @@
 import { type Expression, type Kysely, sql } from 'kysely'
+import { ALL, BALANCE_ROW, dayStartMs, localDay, rollupTimezone } from '../rollup.ts'
 import type { DB } from '../schema.ts'
 import { countAll, monthOf, sumCents } from '../sql-helpers.ts'
 
@@ -23,8 +24,10 @@ export type LiabilityRow = {
 
 /**
  * Outstanding gift card liability: the sum of positive card balances, grouped as asked,
- * largest first. With `asOf` (an exclusive ISO instant) balances are rebuilt from the
- * ledger as they stood then; without it the current balances are used.
+ * largest first. With `asOf` (an exclusive ISO instant) balances are as they stood then: read
+ * from the daily rollup when `asOf` is the start of a chain day (`endOfChainDay`) and the
+ * grouping is one the rollup keeps (every one but `cohort`), else rebuilt from the ledger.
+ * Without it the current balances are used.
  */
 export async function liabilityAsOf(
   db: Kysely<DB>,
@@ -32,8 +35,99 @@ export async function liabilityAsOf(
 ): Promise<LiabilityRow[]> {
   const groupBy = options.groupBy ?? 'total'
   if (!options.asOf) return currentLiability(db, groupBy)
+  if (groupBy !== 'cohort') {
+    const timezone = await rollupTimezone(db)
+    const at = Date.parse(options.asOf)
+    if (timezone && dayStartMs(localDay(at, timezone), timezone) === at)
+      return rolledUpLiability(db, groupBy, localDay(at - 1, timezone))
+  }
+  return ledgerLiability(db, options.asOf, groupBy)
+}
+
+/**
+ * The instant a chain day (`YYYY-MM-DD`, the rollup's time zone) ends: the `asOf` that asks
+ * for balances at the end of that day.
+ */
+export async function endOfChainDay(db: Kysely<DB>, day: string): Promise<string> {
+  const timezone = (await rollupTimezone(db)) ?? 'UTC'
+  const next = new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString().slice(0, 10)
+  return new Date(dayStartMs(next, timezone)).toISOString()
+}
+
+/**
+ * Liability at the end of `day` from the rollup's balance rows: each store's (or, by occasion or
+ * channel, each occasion's and channel's) change in balances and in cards holding one, summed
+ * over every day to then (a scan of days × stores rows, not of the ledger), then grouped.
+ */
+async function rolledUpLiability(
+  db: Kysely<DB>,
+  groupBy: Exclude<LiabilityGroup, 'cohort'>,
+  day: string,
+): Promise<LiabilityRow[]> {
+  const rows = await db
+    .selectFrom('ledger_daily')
+    .select((eb) => [
+      'location_id',
+      'occasion',
+      'channel',
+      sumCents(eb.ref('amount_cents')).as('cents'),
+      sumCents(eb('cards_opened', '-', eb.ref('cards_closed'))).as('cards'),
+    ])
+    .where('type', '=', BALANCE_ROW)
+    .where('day', '<=', day)
+    // By occasion or channel: the chain-wide rows; otherwise the rows by store.
+    .where((eb) =>
+      groupBy === 'occasion' || groupBy === 'channel'
+        ? eb('location_id', '=', ALL)
+        : eb.and([eb('occasion', '=', ALL), eb('location_id', '<>', ALL)]),
+    )
+    .groupBy(['location_id', 'occasion', 'channel'])
+    .execute()
+  const jurisdictions =
+    groupBy === 'jurisdiction'
+      ? new Map(
+          (await db.selectFrom('locations').select(['id', 'jurisdiction']).execute()).map((l) => [
+            l.id,
+            l.jurisdiction,
+          ]),
+        )
+      : undefined
+  const groups = new Map<string, LiabilityRow>()
+  for (const r of rows) {
+    const key =
+      groupBy === 'total'
+        ? 'total'
+        : (groupBy === 'location'
+            ? r.location_id
+            : groupBy === 'jurisdiction'
+              ? jurisdictions?.get(r.location_id)
+              : groupBy === 'occasion'
+                ? r.occasion
+                : r.channel) || 'unknown'
+    const group = groups.get(key) ?? { key, cards: 0, liabilityCents: 0 }
+    group.cards += Number(r.cards)
+    group.liabilityCents += Number(r.cents)
+    groups.set(key, group)
+  }
+  const out = [...groups.values()].filter((g) => g.cards !== 0 || g.liabilityCents !== 0)
+  out.sort(
+    (a, b) => b.liabilityCents - a.liabilityCents || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  )
+  if (groupBy === 'total' && out.length === 0)
+    return [{ key: 'total', cards: 0, liabilityCents: 0 }]
+  return out
+}
+
+/**
+ * Liability at an instant rebuilt from the ledger: every card's balance then, grouped (what
+ * `liabilityAsOf` does for an instant the rollup cannot answer; the benchmark's baseline).
+ */
+export async function ledgerLiability(
+  db: Kysely<DB>,
+  asOf: string,
+  groupBy: LiabilityGroup,
+): Promise<LiabilityRow[]> {
   type CardBalance = { card_id: string; balance: number }
-  const asOf = options.asOf
   const balances = db
     .selectFrom('gift_card_transactions')
     .select((eb) => ['card_id', sumCents(eb.ref('amount_cents')).as('balance')])

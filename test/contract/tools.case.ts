@@ -70,6 +70,7 @@ export function sampleCalls(
       has: 'code',
     },
     { tool: 'launch_campaign', args: { campaignId: 1 }, has: 'approvalId' },
+    { tool: 'ledger_metrics', args: { metric: 'redemptions', by: ['month'] }, has: 'ledgerUpTo' },
   ]
 }
 
