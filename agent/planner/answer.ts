@@ -79,7 +79,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
   },
   get_liability: (d) => {
     const scope = d.filter ? ` in ${Array.isArray(d.filter) ? d.filter.join(', ') : d.filter}` : ''
-    const head = `Outstanding liability ${asOfWords(d)}${scope}: ${fmt(d.total)} on ${n(d.cards)} cards${average(d.total, d.cards)}.`
+    const head = `Outstanding liability ${asOfWords(d)}${scope}: ${fmt(d.total)} on ${n(d.cards)} cards.`
     if (d.groupBy === 'total') return head
     return [
       head,

@@ -408,12 +408,7 @@ const REFERS_BACK =
   /\b(it|its|it's|that card|this card|the card|same card|that one|this one|the same|that|them|those|these|each|every|all of them|the top one|the first one)\b/i
 
 /** Tools whose answers state an average (a balance per card), so "average" is applied there. */
-const AVERAGES = new Set([
-  'segment_purchasers',
-  'find_dormant_cards',
-  'get_liability',
-  'search_gift_cards',
-])
+const AVERAGES = new Set(['segment_purchasers', 'find_dormant_cards'])
 
 /** "except Texas", "excluding online", "vs last year": limits the slots did not read. */
 function unreadCues(text: string, slots: readonly Slot[]): { start: number; end: number }[] {
