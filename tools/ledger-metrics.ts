@@ -1,7 +1,6 @@
 import { z } from 'zod'
-import { CHANNELS, GiftCardError, OCCASIONS } from '../core/index.ts'
+import { CHANNELS, OCCASIONS } from '../core/index.ts'
 import {
-  type Database,
   ledgerMetric,
   METRIC_DIMENSIONS,
   METRICS,
@@ -10,6 +9,7 @@ import {
 } from '../db/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
+import { resolveLocation, storeDirectory, storeView } from './locations.ts'
 
 /** Rows a result carries at most (more: ask with `top`, or a coarser period). */
 const MAX_ROWS = 1000
@@ -84,9 +84,11 @@ export const ledgerMetrics = defineTool({
   access: 'read',
   roles: ALL_ROLES,
   run: async (ctx, input) => {
-    const locations = input.location
-      ? [await resolveStore(ctx.database, input.location)]
+    // The one location resolver every tool uses (a city means all its stores).
+    const resolved = input.location
+      ? await resolveLocation(ctx.database, input.location)
       : undefined
+    const locations = resolved?.ids
     const result = await ledgerMetric(ctx.database.db, {
       metric: input.metric,
       by: input.by,
@@ -104,8 +106,13 @@ export const ledgerMetrics = defineTool({
     const limit = input.top ?? MAX_ROWS
     const shown = rows.slice(0, limit)
     const stock = input.metric === 'liability' || input.metric === 'holds_active'
+    const directory = await storeDirectory(ctx.database)
     const out = shown.map((r) => ({
       ...r.keys,
+      // A store is named, not only numbered.
+      ...(typeof r.keys.location === 'string'
+        ? { store: storeView(directory, r.keys.location) }
+        : {}),
       count: r.count,
       amount: money(r.amountCents),
     }))
@@ -117,7 +124,7 @@ export const ledgerMetrics = defineTool({
       ledgerUpTo: result.ledgerUpTo,
       timezone: result.timezone,
       measures: result.measures,
-      ...(locations ? { location: locations[0] } : {}),
+      ...(resolved ? { location: resolved } : {}),
       rowCount: rows.length,
       ...(rows.length > shown.length && !input.top ? { truncated: true } : {}),
       // A stock summed over periods means nothing: totals only for flows, or a single date.
@@ -171,56 +178,4 @@ export function toCsv(by: readonly MetricDimension[], rows: readonly MetricRow[]
         .join(','),
     )
   return `${lines.join('\r\n')}\r\n`
-}
-
-/**
- * A store by id, or by name or city (case and spacing ignored); an unknown one is refused
- * naming the closest stores.
- */
-async function resolveStore(database: Database, ref: string): Promise<string> {
-  const stores = await database.db.selectFrom('locations').select(['id', 'name', 'city']).execute()
-  const wanted = normalise(ref)
-  const byId = stores.find((s) => s.id === ref.trim())
-  if (byId) return byId.id
-  // A store's own name first, then its city (several stores may share one).
-  const byName = stores.filter((s) => normalise(s.name) === wanted)
-  const matches = byName.length > 0 ? byName : stores.filter((s) => normalise(s.city) === wanted)
-  if (matches.length === 1 && matches[0]) return matches[0].id
-  const closest = [...stores]
-    .map((s) => ({
-      s,
-      d: Math.min(distance(wanted, normalise(s.name)), distance(wanted, normalise(s.city))),
-    }))
-    .sort((a, b) => a.d - b.d)
-    .slice(0, 3)
-    .map(({ s }) => `${s.id} (${s.name})`)
-  throw new GiftCardError(
-    'INVALID_INPUT',
-    matches.length > 1
-      ? `${matches.length} stores match ${JSON.stringify(ref)}: ${matches.map((s) => `${s.id} (${s.name})`).join(', ')}; name one by id`
-      : `no store ${JSON.stringify(ref)}; the closest are ${closest.join(', ')}`,
-  )
-}
-
-function normalise(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim()
-}
-
-/** Levenshtein distance (short strings: store names). */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(
-        (prev[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      )
-    prev = row
-  }
-  return prev[b.length] as number
 }

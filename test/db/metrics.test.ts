@@ -489,13 +489,14 @@ for (const dialect of DIALECTS) {
         from: '2025-01-01',
         to: '2025-12-31',
       })
-      expect(named, JSON.stringify(named)).toMatchObject({
-        ok: true,
-        data: { location: 'loc_001' },
-      })
+      // The one location resolver of every tool: a name that is also a city means its stores.
+      expect(named, JSON.stringify(named)).toMatchObject({ ok: true })
+      expect((named as { data: { location: { ids: string[] } } }).data.location.ids).toContain(
+        'loc_001',
+      )
       const unknown = await call({ metric: 'cards_sold', location: 'Atlantis Mall' })
-      expect(unknown).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
-      expect((unknown as { error: { message: string } }).error.message).toMatch(/closest are loc_/)
+      expect(unknown).toMatchObject({ ok: false, error: { code: 'LOCATION_NOT_FOUND' } })
+      expect((unknown as { error: { message: string } }).error.message).toMatch(/closest/)
       const bad = await call({ metric: 'liability', by: ['rule'] })
       expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
       const tooMany = await call({ metric: 'liability', by: ['month', 'location', 'occasion'] })
