@@ -307,24 +307,37 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
                 `• #${c.campaignId} "${c.name}" ${c.status}: ${c.audience}; ${n(c.targetCount)} cards, ${fmt(c.targetLiability)} (by ${c.createdBy}${c.launchedAt ? `, launched ${day(c.launchedAt)}` : ''})`,
             ),
         ].join('\n'),
-  ledger_metrics: (d) => {
+  ledger_metrics: (d, args) => {
     const label = String(d.metric).replaceAll('_', ' ')
     const span = d.from || d.to ? ` from ${d.from ?? 'the start'} to ${d.to ?? 'now'}` : ''
+    const where = [
+      d.location?.stores ? `at ${places(d.location)}` : '',
+      args.jurisdiction ? `in ${String(args.jurisdiction)}` : '',
+      args.occasion ? `${String(args.occasion)} cards` : '',
+      args.channel ? `${String(args.channel)} channel` : '',
+      args.status ? `${String(args.status)}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ')
     const rows = (d.rows ?? []) as Json[]
+    const countWord = d.measures?.count ? ` ${d.measures.count}` : ''
+    const amountWord = d.measures?.amount ? ` ${d.measures.amount}` : ''
     const keyOf = (r: Json) =>
       (d.by ?? [])
-        .map((k: string) => {
-          const v = r[k]
-          return v && typeof v === 'object' ? (v.name ?? v.id) : String(v)
-        })
+        .map((k: string) =>
+          k === 'location' && r.store ? r.store.name : String(r[k] ?? 'unknown'),
+        )
         .join(' · ')
     const line = (r: Json) =>
       `• ${keyOf(r) || 'all'}: ${n(r.count)}${r.amount ? ` (${fmt(r.amount)})` : ''}`
+    const title = `${label[0]?.toUpperCase()}${label.slice(1)}${where ? ` ${where}` : ''}${span}`
     const head = d.total
-      ? `${label[0]?.toUpperCase()}${label.slice(1)}${span}: ${n(d.total.count)}${d.total.amount ? `, ${fmt(d.total.amount)}` : ''}.`
-      : `${label[0]?.toUpperCase()}${label.slice(1)}${span}:`
+      ? `${title}: ${n(d.total.count)}${countWord}${d.total.amount ? `, ${fmt(d.total.amount)}${amountWord}` : ''}.`
+      : `${title}:`
     const out = [head]
     if ((d.by ?? []).length) out.push(...rows.slice(0, 24).map(line))
+    if (rows.some((r) => keyOf(r).includes('unknown')))
+      out.push('(“unknown”: events the ledger has no store or card attribute for.)')
     if (rows.length > 24)
       out.push(`…and ${n(rows.length - 24)} more rows${d.csv ? ' (all in the CSV)' : ''}.`)
     if (d.csv) out.push(`CSV:\n${String(d.csv).split('\n').slice(0, 30).join('\n')}`)

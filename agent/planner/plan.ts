@@ -638,7 +638,9 @@ const BUILDERS: Record<string, Builder> = {
     const store = oneStore(r)
     const score = r.take('score')?.min
     const top = r.take('top')?.value
-    const countBy = r.take('groupBy', (g) => g.value === 'location' || g.value === 'rule')?.value
+    const byTop = r.all('top').find((t) => t.of === 'location' || t.of === 'rule')
+    const countBy =
+      byTop?.of ?? r.take('groupBy', (g) => g.value === 'location' || g.value === 'rule')?.value
     return call(
       'list_fraud_alerts',
       {
@@ -718,7 +720,7 @@ const BUILDERS: Record<string, Builder> = {
           )
         return bulkTriage(r, status, rule, note)
       }
-      if (r.recall.alertId !== undefined && REFERS_BACK.test(r.text))
+      if (r.recall.alertId !== undefined && REFERS_BACK.test(decision))
         return call(
           'update_fraud_alert',
           { alertId: r.recall.alertId, status: status ?? 'dismissed', note },
@@ -947,6 +949,11 @@ const BUILDERS: Record<string, Builder> = {
       if (metricSlot) r.used.delete(metricSlot)
       return BUILDERS.get_liability!(r)
     }
+    if (!metric && r.all('csv').length)
+      return reply(
+        'I can export ledger metrics as CSV, e.g. "fraud alerts by store as csv" or "redemptions by month as csv"; a list of cards or alerts cannot be exported yet.',
+        'clarify',
+      )
     if (!metric)
       return reply(
         'Which figure? For example cards sold, value loaded, redemptions, refunds, liability, fraud loss, holds active or approvals.',
@@ -998,6 +1005,7 @@ const BUILDERS: Record<string, Builder> = {
     return plan
   },
   place_card_hold: (r) => {
+    r.word('cardStatus')
     if (
       !r.all('card').length &&
       !r.all('number4').length &&
@@ -1053,6 +1061,8 @@ const BUILDERS: Record<string, Builder> = {
     return call('place_card_hold', { card, alertId: card ? undefined : alert?.value, reason }, r)
   },
   release_card_hold: (r) => {
+    r.word('cardStatus')
+    r.word('holdStatus')
     if (/\ball\b.{0,10}\b(holds|cards)\b/i.test(r.text))
       return reply(
         'I release holds one card at a time, each with its own approval. Which card?',
@@ -1118,7 +1128,7 @@ function alertDecision(words: string): 'confirmed' | 'dismissed' | undefined {
       words,
     )
   const confirm =
-    /\b(confirm(ed)? (it|them|this|that|those|these|alerts?|all|every|#?\d+|as)\b|^confirm\b|(is|are|as|real|actual|true) fraud\b|true positives?|fraudulent|mark(ed)? (it |them )?(as )?confirmed)/.exec(
+    /\b(confirm(ed)? (it|them|this|that|those|these|alerts?|all|every|#?\d+|as)\b|^confirm\b|(is|are|as|real|actual|true) fraud\b|true positives?|fraudulent|(?<!not )confirmed\b)/.exec(
       words,
     )
   if (

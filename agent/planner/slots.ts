@@ -378,6 +378,11 @@ function readIds(text: string, out: Slot[]) {
   )
   const ids: [RegExp, 'alert' | 'approval' | 'campaign' | 'hold'][] = [
     [/\balerts?\s*(?:#|no\.?|number|id)?\s*(\d{1,9})\b(?![.,]\d)/i, 'alert'],
+    // "#12" alone is an alert in a triage ("dismiss #12"), never a card.
+    ...(/\b(dismiss|confirm|mark|triage|alerts?|false positive|fraud|flag)\w*/i.test(text) &&
+    !/\b(approv|request|campaign)/i.test(text)
+      ? ([[/(?<![\w#])#(\d{1,9})\b/i, 'alert']] as [RegExp, 'alert'][])
+      : []),
     [
       /\b(?:approvals?|requests?|req)\s*(?:#|no\.?|number|id)?\s*(\d{1,9})\b(?![.,]\d)/i,
       'approval',
@@ -599,6 +604,29 @@ function readCounts(text: string, out: Slot[]) {
         !/\$/.test(m[0])
       )
         push(out, { kind: 'score', min: v, start: m.index, end: m.index + m[0].length })
+    },
+  )
+  // "score 0.9 or higher", "90%+", "scoring 90 or more", "alerts over 95" (out of 100)
+  const scoreContext = /\b(scor\w*|alerts?|risk|confidence)\b/i.test(text)
+  each(
+    text,
+    /\b(?:scor(?:e|es|ing)\s*(?:of\s*)?)?(0?\.\d+|1(?:\.0+)?|\d{1,3}\s?%?)\s*(?:\+|or (?:higher|more|above|over|better)|and (?:up|above|over))(?!\w)/i,
+    (m) => {
+      if (!scoreContext || /\$/.test(m[0])) return
+      const raw = (m[1] as string).replace(/\s/g, '')
+      const n = Number(raw.replace('%', ''))
+      const v = raw.includes('%') || n > 1 ? n / 100 : n
+      if (v > 0 && v <= 1)
+        push(out, { kind: 'score', min: v, start: m.index, end: m.index + m[0].length })
+    },
+  )
+  each(
+    text,
+    /\b(?:scor(?:e|es|ing)\s*)?(?:over|above|>=?|at least|greater than|more than|higher than|min(?:imum)?|of)\s*(\d{2,3})(?!\s*(?:days?|weeks?|months?|%|\$|dollars|bucks|cards?))\b/i,
+    (m) => {
+      const n = Number(m[1])
+      if (scoreContext && /scor|alert/i.test(text) && !/\$/.test(text) && n > 1 && n <= 100)
+        push(out, { kind: 'score', min: n / 100, start: m.index, end: m.index + m[0].length })
     },
   )
   each(
