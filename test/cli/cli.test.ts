@@ -41,10 +41,10 @@ describe('the giftcards command', () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'migrate.db')}` }
     const first = giftcards(['migrate'], env)
     expect(first.stdout.trim()).toBe(
-      'applied 0001-initial, 0002-ingest, 0003-faces, 0004-slack-sync, 0005-ledger-cover; schema is at 0005-ledger-cover',
+      'applied 0001-initial, 0002-ingest, 0003-faces, 0004-slack-sync, 0005-ledger-cover, 0006-daily-rollup; schema is at 0006-daily-rollup',
     )
     const second = giftcards(['migrate'], env)
-    expect(second.stdout.trim()).toBe('schema is up to date (0005-ledger-cover)')
+    expect(second.stdout.trim()).toBe('schema is up to date (0006-daily-rollup)')
   })
 
   it('seeds a chain with labels and reports it as JSON', () => {

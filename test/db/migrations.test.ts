@@ -20,6 +20,8 @@ const TABLES = [
   'actors',
   'api_tokens',
   'audit_log',
+  'ledger_daily',
+  'ledger_rollup',
 ]
 
 for (const dialect of DIALECTS) {
@@ -47,7 +49,7 @@ for (const dialect of DIALECTS) {
       const database = await fresh()
       const again = await migrateToLatest(database.db, database.adapter, database.searchPath)
       expect(again.applied).toEqual([])
-      expect(again.current).toBe('0005-ledger-cover')
+      expect(again.current).toBe('0006-daily-rollup')
     })
 
     it('enforces the idempotency key of transactions and the non-negative balance', async () => {
