@@ -149,7 +149,12 @@ export class DailyRollup {
 
   /** The rows in `ROLLUP_COLUMNS` order, sorted by key (concurrent writers lock them in one order). */
   rows(): unknown[][] {
-    const rows = new Map<string, unknown[]>()
+    const rows = this.collect(new Map())
+    return [...rows.keys()].sort().map((id) => rows.get(id) as unknown[])
+  }
+
+  /** Adds the rows to `rows` (by key), for a caller that sums many rollups before writing. */
+  collect(rows: Map<string, unknown[]>): Map<string, unknown[]> {
     const add = (
       key: [string, string, string, string, string],
       count: number,
@@ -181,7 +186,7 @@ export class DailyRollup {
       add([BALANCE_ROW, c.day, issuing, ALL, ALL], 0, 0, c.opened, c.closed)
       add([BALANCE_ROW, c.day, ALL, occasion, channel], 0, 0, c.opened, c.closed)
     }
-    return [...rows.keys()].sort().map((id) => rows.get(id) as unknown[])
+    return rows
   }
 
   /** Adds the rows to the rollup table, inside the caller's transaction. */
@@ -431,15 +436,12 @@ export async function rebuildDailyRollup(
         channel: c.channel,
       }),
     )
+  // Cells are per card: summed into the rollup's rows every so often (memory stays at the
+  // rollup's size), written once at the end.
+  const total = new Map<string, unknown[]>()
   let rollup = new DailyRollup(timezone)
-  let rows = 0
   let card: string | null = null
   let balance = 0
-  const flush = async () => {
-    rows += rollup.size
-    await rollup.write(typed, adapter)
-    rollup = new DailyRollup(timezone)
-  }
   type Row = [string, string, string, number, string | null]
   await adapter.scan<Row>(
     {
@@ -450,7 +452,7 @@ export async function rebuildDailyRollup(
       parameters: [],
       arrays: true,
     },
-    async (batch) => {
+    (batch) => {
       for (const [cardId, occurredAt, type, amount, locationId] of batch) {
         if (cardId !== card) {
           card = cardId
@@ -461,9 +463,21 @@ export async function rebuildDailyRollup(
         rollup.add(dims, type, occurredAt, locationId, cents, balance)
         balance += cents
       }
-      if (rollup.size >= 50_000) await flush()
+      if (rollup.size >= 100_000) {
+        rollup.collect(total)
+        rollup = new DailyRollup(timezone)
+      }
     },
   )
-  await flush()
-  return { rows, timezone }
+  rollup.collect(total)
+  const rows = [...total.keys()].sort().map((id) => total.get(id) as unknown[])
+  const write = (into: Kysely<DB>) =>
+    insertMany(into, adapter, 'ledger_daily', ROLLUP_COLUMNS, rows, {
+      key: ROLLUP_KEY,
+      action: 'add',
+      set: ROLLUP_SUMS,
+    })
+  if (typed.isTransaction) await write(typed)
+  else await typed.transaction().execute(write)
+  return { rows: rows.length, timezone }
 }

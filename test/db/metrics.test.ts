@@ -266,6 +266,8 @@ for (const dialect of DIALECTS) {
         ['value_loaded', ['activate', 'load'], 1],
         ['redemptions', ['redeem'], -1],
         ['refunds', ['refund'], 1],
+        ['loads', ['load'], 1],
+        ['breakage_recognised', ['expire'], -1],
       ] as const) {
         const result = await metric({
           metric: name,

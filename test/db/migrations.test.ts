@@ -20,6 +20,8 @@ const TABLES = [
   'actors',
   'api_tokens',
   'audit_log',
+  'ledger_daily',
+  'ledger_rollup',
 ]
 
 for (const dialect of DIALECTS) {

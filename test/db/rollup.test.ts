@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeExportCsv } from '../../bench/import.ts'
 import type { RunningServer } from '../../cli/server.ts'
@@ -8,7 +9,9 @@ import { type CardEvent, parseDate } from '../../core/index.ts'
 import {
   type Database,
   dayStartMs,
+  forgetTimezone,
   localDay,
+  migrateToLatest,
   rebuildDailyRollup,
   rollupTimezone,
 } from '../../db/index.ts'
@@ -63,6 +66,20 @@ for (const dialect of DIALECTS) {
 
       it('is in the chain time zone of its stores and equals the ledger grouped by day', async () => {
         expect(await rollupTimezone(database.db)).toBe('America/New_York')
+        await expectRollupMatchesLedger(database)
+      })
+
+      it('is backfilled by migration 0006 on a ledger that had none', async () => {
+        const before = await storedRollup(database)
+        await sql`drop table ledger_daily`.execute(database.db)
+        await sql`drop table ledger_rollup`.execute(database.db)
+        await sql`delete from kysely_migration where name = '0006-daily-rollup'`.execute(
+          database.db,
+        )
+        forgetTimezone(database.db)
+        const report = await migrateToLatest(database.db, database.adapter, database.searchPath)
+        expect(report.applied).toEqual(['0006-daily-rollup'])
+        expect(Object.fromEntries(await storedRollup(database))).toEqual(Object.fromEntries(before))
         await expectRollupMatchesLedger(database)
       })
 
