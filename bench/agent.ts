@@ -34,9 +34,14 @@ export async function agentBench(args: string[]): Promise<void> {
     }>('./agent-child.ts', [String(cards), String(turns), dir])
     console.log(JSON.stringify({ bench: 'agent', ...r }, null, 2))
     const g = r.getGiftCard
-    const pass = g.executor.p99Ms < 2 && r.turns.overhead.p50Ms < 20
+    // Targets: a lookup through the executor p99 < 2 ms; the graph's own cost per turn p50 < 20 ms.
+    const missed = [
+      ...(g.executor.p99Ms < 2 ? [] : ['get_gift_card p99 ≥ 2 ms']),
+      ...(r.turns.overhead.p50Ms < 20 ? [] : ['turn overhead p50 ≥ 20 ms']),
+    ]
+    const pass = missed.length === 0
     console.log(
-      `agent at ${cards.toLocaleString('en-US')} cards: get_gift_card via the executor p50 ${g.executor.p50Ms.toFixed(3)} ms p99 ${g.executor.p99Ms.toFixed(3)} ms (bare card query p99 ${g.bareQuery.p99Ms.toFixed(3)} ms, ${(g.executor.p99Ms / g.bareQuery.p99Ms).toFixed(1)}× it) | graph overhead per turn p50 ${r.turns.overhead.p50Ms.toFixed(2)} ms p99 ${r.turns.overhead.p99Ms.toFixed(2)} ms (tools p50 ${r.turns.tools.p50Ms.toFixed(2)} ms, whole turn p50 ${r.turns.total.p50Ms.toFixed(2)} ms) | planner: classifier trained in ${(r.planner.classifierLoadMs / 1000).toFixed(2)} s on ${r.planner.corpus} requests, ${r.planner.classifierHeapMiB} MiB heap, a plan p50 ${r.planner.plan.p50Ms.toFixed(2)} ms p99 ${r.planner.plan.p99Ms.toFixed(2)} ms | peak ${r.peakRssMiB} MiB | ${pass ? 'PASS' : 'FAIL'}`,
+      `agent at ${cards.toLocaleString('en-US')} cards: get_gift_card via the executor p50 ${g.executor.p50Ms.toFixed(3)} ms p99 ${g.executor.p99Ms.toFixed(3)} ms (bare card query p99 ${g.bareQuery.p99Ms.toFixed(3)} ms, ${(g.executor.p99Ms / g.bareQuery.p99Ms).toFixed(1)}× it) | graph overhead per turn p50 ${r.turns.overhead.p50Ms.toFixed(2)} ms p99 ${r.turns.overhead.p99Ms.toFixed(2)} ms (tools p50 ${r.turns.tools.p50Ms.toFixed(2)} ms, whole turn p50 ${r.turns.total.p50Ms.toFixed(2)} ms) | planner: classifier trained in ${(r.planner.classifierLoadMs / 1000).toFixed(2)} s on ${r.planner.corpus} requests, ${r.planner.classifierHeapMiB} MiB heap, a plan p50 ${r.planner.plan.p50Ms.toFixed(2)} ms p99 ${r.planner.plan.p99Ms.toFixed(2)} ms | peak ${r.peakRssMiB} MiB | ${pass ? 'PASS' : `FAIL (${missed.join('; ')})`}`,
     )
   } finally {
     rmSync(dir, { recursive: true, force: true })

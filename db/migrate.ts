@@ -38,6 +38,9 @@ export async function migrateToLatest(
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => allMigrations(adapter) },
+    // 0006 (the rollup) and 0007 (hold releases) were written side by side and touch different
+    // tables: a database that has 0007 still takes 0006 when it arrives.
+    allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   })
   const result: MigrationResultSet = await migrator.migrateToLatest()

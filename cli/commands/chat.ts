@@ -79,9 +79,12 @@ export async function runChat(agent: Agent, database: Database, startAs: Actor):
       } else {
         const result = await agent.ask(line, { threadId, actor, via: 'cli' })
         console.log(result.reply)
+        // The requester never decides their own request: name a manager who may.
+        const decider =
+          actor.id === 'cli:manager' ? 'another manager (/as THEIR_ID)' : '/as cli:manager'
         for (const p of result.pending)
           console.log(
-            `  ⏳ approval #${p.approvalId} pending — a manager can type /as cli:manager then /approve ${p.approvalId}`,
+            `  ⏳ approval #${p.approvalId} pending — a manager other than you decides it: ${decider}, then /approve ${p.approvalId}`,
           )
       }
     } catch (err) {
