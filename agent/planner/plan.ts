@@ -414,7 +414,7 @@ const AVERAGES = new Set(['segment_purchasers', 'find_dormant_cards'])
 function unreadCues(text: string, slots: readonly Slot[]): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = []
   const cue =
-    /\b(average|avg|mean|median|except|excluding|exclude|other than|besides|without|not including|but not|vs\.?|versus|compared (?:to|with)|year over year|yoy|per capita|net of|only)(?=\s|$)/gi
+    /\b(compare(?:d)?(?: (?:it|that|this|them))?(?: (?:with|to|against))?|average|avg|mean|median|except|excluding|exclude|other than|besides|without|not including|but not|vs\.?|versus|compared (?:to|with)|year over year|yoy|per capita|net of|only)(?=\s|$)/gi
   const cues = [...text.matchAll(cue)]
   cues.forEach((m, i) => {
     const start = m.index
@@ -427,7 +427,11 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
         m[1] as string,
       )
     // "only NY" and "vs CA" are fine when the place after the cue was read as a slot.
-    const covered = slots.some((s) => s.start >= cueEnd && s.start <= cueEnd + 2)
+    const after = slots.find((s) => s.start >= cueEnd && s.start <= cueEnd + 2)
+    // A comparison is applied only as several places side by side; two times are not compared.
+    const covered =
+      after !== undefined &&
+      (!/^compare/i.test(m[1] as string) || after.kind === 'state' || after.kind === 'store')
     if (covered && !exclusion) return
     if (/^(yoy|year over year|per capita)$/i.test(m[1] as string) || words) out.push({ start, end })
   })
@@ -1209,7 +1213,7 @@ function renormalised(intents: Intent[]): Intent[] {
 
 /** Follow-ups that only change an argument: "and Texas?", "what about the next 6 months?". */
 const FOLLOW_UP =
-  /^(and|what about|how about|same for|same but|now|also|ok,? (and|now)|then|vs\.?|versus|only|just)\b/i
+  /^(and|what about|how about|same for|same but|now|also|ok,? (and|now)|then|vs\.?|versus|only|just|compare (that|it|this) (with|to|against))\b/i
 
 /** The reply for a greeting, thanks or sign-off. */
 function smalltalk(text: string): string {
@@ -1479,7 +1483,7 @@ const DEFAULTS: Record<string, Record<string, unknown>> = {
 
 /** Clause breaks where a request asks for a second thing. */
 const ASK =
-  '(?:what|which|how|who|show|list|give|tell|forecast|find|pull|get|check|is|are|any|do|did|run|scan|draft|hold|freeze|block|lock|release|lift|unfreeze|confirm|dismiss|explain|put|place|count|also|then|if|segment|escheat|report|break|compare|look|launch|send|redemptions|refunds|loads|liability|breakage|value|cards sold|holds|approvals)'
+  '(?:what|which|how|who|show|list|give|tell|forecast|find|pull|get|check|is|are|any|do|did|run|scan|draft|hold|freeze|block|lock|release|lift|unfreeze|confirm|dismiss|explain|put|place|count|also|then|if|segment|escheat|report|break|compare|look|launch|send|redemptions|refunds|loads|liability|breakage|value|cards sold|holds|approvals|fraud|alerts|dormant|escheatment)'
 const CLAUSE_BREAK = new RegExp(
   `\\s*(?:;|\\?\\s+(?=\\S)|\\.\\s+(?=[a-z])|,?\\s+(?:and then|then|and also|also|plus|as well as)\\s+|,\\s+(?=(?:and\\s+)?${ASK}\\b)|\\s+and\\s+(?=(?:the\\s+|me\\s+)?${ASK}\\b))\\s*`,
   'i',
