@@ -229,6 +229,15 @@ const RULES: Rule[] = [
     },
   },
   {
+    // "as of the end of october", "end of june 2026": the last day of that month
+    re: new RegExp(`\\b(?:(?:as of|at|by) )?(?:the )?end of ${MONTH_RE}(?:\\s+(\\d{4}))?\\b`),
+    read: (m, today) => {
+      const month = monthNumber(m[1] as string)
+      const [y, mm] = m[2] ? [Number(m[2]), month] : pastMonth(month, today)
+      return { kind: 'asOf', to: monthEnd(y, mm) }
+    },
+  },
+  {
     re: /\b(?:(?:as of|at) )?(?:the )?end of q([1-4])(?:\s*(?:of\s+)?'?(\d{2}|\d{4}))?\b/,
     read: (m) => {
       const q = Number(m[1])

@@ -427,7 +427,8 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
         m[1] as string,
       )
     // "only NY" and "vs CA" are fine when the place after the cue was read as a slot.
-    const after = slots.find((s) => s.start >= cueEnd && s.start <= cueEnd + 2)
+    const lead = /^\s+(?:(?:for|in|at|the|of|to)\s+)*/.exec(text.slice(cueEnd))?.[0].length ?? 1
+    const after = slots.find((s) => s.start >= cueEnd && s.start <= cueEnd + Math.max(2, lead))
     // A comparison is applied only as several places side by side; two times are not compared.
     const covered =
       after !== undefined &&
@@ -703,7 +704,7 @@ const BUILDERS: Record<string, Builder> = {
   },
   update_fraud_alert: (r) => {
     const alert = r.take('alert')
-    const object = r.all('rule')[0] ?? alert
+    const object = alert ?? r.all('rule')[0]
     let note = r.ownWords(Math.max(object?.end ?? 0, alert?.end ?? 0, verbEnd(r.text)))
     // "…, dismiss it" after a statement is the order, not a note.
     if (note && /^(dismiss|confirm|close|clear|resolve)( it| that| this( one)?)?$/i.test(note))
@@ -953,6 +954,8 @@ const BUILDERS: Record<string, Builder> = {
       if (metricSlot) r.used.delete(metricSlot)
       return BUILDERS.get_liability!(r)
     }
+    // "reload & drain since monday": a rule named without a figure is a list of its alerts.
+    if (!metric && r.all('rule').length) return BUILDERS.list_fraud_alerts!(r)
     if (!metric && r.all('csv').length)
       return reply(
         'I can export ledger metrics as CSV, e.g. "fraud alerts by store as csv" or "redemptions by month as csv"; a list of cards or alerts cannot be exported yet.',
@@ -1114,7 +1117,7 @@ function guessMetric(t: string): string | undefined {
   if (/\bredeem|\bspent\b|\bspend\b/.test(t)) return 'redemptions'
   if (/\brefund/.test(t)) return 'refunds'
   if (/\bbreakage\b/.test(t)) return 'breakage_recognised'
-  if (/\bfraud\b/.test(t))
+  if (/\bfraud\b|\balerts?\b/.test(t))
     return /\$|dollar|loss|lost|cost|how much/.test(t) ? 'fraud_loss' : 'fraud_alerts'
   if (/\bholds?\b/.test(t)) return 'holds_active'
   if (/\bapprov/.test(t)) return 'approvals'
@@ -1555,6 +1558,29 @@ function advance(recall: Recall, plan: Plan): Recall {
 const READ_VERB =
   /^(explain|show|list|give|tell|find|pull|get|check|run|scan|draft|forecast|look|count|segment|report|break|compare|search|walk me through)\b/
 
+/** Whether `broad`'s arguments all appear, the same, in `narrow`'s: it asks no more than they. */
+function covers(broad: Record<string, unknown>, narrow: Record<string, unknown>): boolean {
+  return Object.entries(broad).every(([k, v]) => JSON.stringify(narrow[k]) === JSON.stringify(v))
+}
+
+/**
+ * Whether a part of a message asks for something of its own (a verb of reading or acting, a
+ * question, or a thing the tools know), rather than adding a limit to the ask before it ("only
+ * the top 3", "as of the end of october").
+ */
+function asksSomething(part: string): boolean {
+  const t = withoutInterjection(part.trim().toLowerCase()).replace(/^(?:and|also|then|plus)\s+/, '')
+  if (
+    READ_VERB.test(t) ||
+    isImperative(t) ||
+    /^(what|which|how|who|why|when|where|is|are|was|were|do|does|did|any)\b/.test(t)
+  )
+    return true
+  return /\b(liabilit\w*|alerts?|fraud|cards?|holds?|forecast|breakage|escheat\w*|campaigns?|approvals?|audit|redemptions?|refunds?|loads?|sold|segments?|purchasers|dormant|idle|upsell|affinity|metrics?|scan|balance)\b/.test(
+    t,
+  )
+}
+
 /** "if it looks real", "if not", "otherwise": a condition waiting for its action. */
 function conditionOnly(part: string): boolean {
   return (
@@ -1568,10 +1594,13 @@ function conditionOnly(part: string): boolean {
 /** Words that state rather than ask or tell: "alert 9 is a false positive". */
 function isStatement(part: string): boolean {
   const t = part.trim().toLowerCase()
+  if (/^(?:and\s+)?(?:if|unless|otherwise)\b/.test(t)) return false
   return (
     !isQuestion(t) &&
     !isImperative(t) &&
-    /\b(is|are|was|were|has|have|had|looks?|seems?|checks out|=)\s/.test(`${t} `) &&
+    /\b(is|are|was|were|has|have|had|looks?|seems?|checks out|says?|said|reported|told|called|tried|thinks?|=)\s/.test(
+      `${t} `,
+    ) &&
     !READ_VERB.test(t) &&
     !/^(what|which|how|who|why|when|where)\b/.test(t)
   )
@@ -1613,7 +1642,14 @@ function planParts(
   const joined: string[] = []
   for (const part of parts) {
     const prev = joined.at(-1)
-    if (prev !== undefined && conditionOnly(prev))
+    // A condition stays with its action; a statement after an ask is that ask's reason or
+    // context ("can you freeze 3048? store says it was stolen").
+    if (
+      prev !== undefined &&
+      (conditionOnly(prev) ||
+        (!/^(?:and\s+)?(?:if|unless|otherwise)\b/i.test(part.trim()) &&
+          ((isStatement(part) && !isStatement(prev)) || !asksSomething(part))))
+    )
       joined[joined.length - 1] = `${prev.trim()}, ${part.trim()}`
     else joined.push(part)
   }
@@ -1660,12 +1696,16 @@ function planParts(
       remarks.push(...plan.remarks)
       continue
     }
-    if (
-      !first.some(
-        (p) => p.tool === plan.tool && JSON.stringify(p.args) === JSON.stringify(plan.args),
-      )
+    // The same read asked twice, once more narrowly ("ever on hold? any released holds?"): the
+    // broader call answers both.
+    const same = first.find(
+      (p) =>
+        p.tool === plan.tool &&
+        !WRITES.has(p.tool) &&
+        (covers(p.args, plan.args) || covers(plan.args, p.args)),
     )
-      first.push(plan)
+    if (!same) first.push(plan)
+    else if (covers(plan.args, same.args)) same.args = plan.args
     rec = advance(rec, plan)
   }
   if (first.length === 0) return undefined

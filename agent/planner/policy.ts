@@ -23,7 +23,7 @@ const POLICY_RULES: readonly { intent: string; test: RegExp }[] = [
   },
   {
     intent: 'approve_instruction',
-    test: /^\s*(?:(?:ok|yes|yeah|yep|sure|fine)[,!]?\s+)?(?:(?:i'?m|i am) (?:the |a )?manager[,.]?\s*)?(?:manager here[,.]?\s*)?(?:please\s+|pls\s+|can you\s+|just\s+)?\/?(approve|reject|deny|decline|green-?light|sign off on|okay|ok)\b(?!\s+(?:rate|rates|count|counts|queue|status|history|log|list))|\bhow (do|does|can|would|should) (i|we|a manager|managers|someone|one) (approve|reject|decide|sign off)\b|\bi (approve|reject)\b|\b(approve|reject|sign off on) (my own|it for me|approval \d+ for me)\b/,
+    test: /^\s*(?:(?:ok|yes|yeah|yep|sure|fine)[,!]?\s+)?(?:(?:i'?m|i am) (?:the |a )?manager[,.]?\s*)?(?:manager here[,.]?\s*)?(?:please\s+|pls\s+|can you\s+|just\s+)?\/?(approve|reject|deny|decline|green-?light|sign off on)\b(?!\s+(?:rate|rates|count|counts|queue|status|history|log|list))|\bhow (do|does|can|would|should) (i|we|a manager|managers|someone|one) (approve|reject|decide|sign off)\b|\bi (approve|reject)\b|\b(approve|reject|sign off on) (my own|it for me|approval \d+ for me)\b/,
   },
 ]
 

@@ -161,6 +161,8 @@ export const FRAUD_RULES: Readonly<Record<string, string>> = {
   'impossible travel': 'impossible_travel',
   travel: 'impossible_travel',
   'reload and drain': 'reload_and_drain',
+  'reload & drain': 'reload_and_drain',
+  'reload/drain': 'reload_and_drain',
   'reload-and-drain': 'reload_and_drain',
   'reload drain': 'reload_and_drain',
   'refund abuse': 'refund_abuse',
