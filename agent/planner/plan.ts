@@ -1216,7 +1216,7 @@ function renormalised(intents: Intent[]): Intent[] {
 
 /** Follow-ups that only change an argument: "and Texas?", "what about the next 6 months?". */
 const FOLLOW_UP =
-  /^(and|what about|how about|same for|same but|now|also|ok,? (and|now)|then|vs\.?|versus|only|just|compare (that|it|this) (with|to|against))\b/i
+  /^(and|what about|how about|same for|same but|same thing|now|also|then|vs\.?|versus|only|just|compare (that|it|this) (with|to|against)|sort|order|limit|filter|group|top \d+|bottom \d+|flip|reverse|make it|change it|switch|instead|now for|lowest first|highest first|break (it|that|them) (down|out)|those|these|them|the ones|ones|as (a )?csv|in csv|by (store|state|month|week|day|quarter|rule|channel|occasion))\b/i
 
 /** The reply for a greeting, thanks or sign-off. */
 function smalltalk(text: string): string {
@@ -1371,7 +1371,10 @@ function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
     recall.tool &&
     !isImperative(t) &&
     !policy &&
-    (FOLLOW_UP.test(t) || best.score < CONFIDENCE_FLOOR) &&
+    (FOLLOW_UP.test(
+      withoutInterjection(t).replace(/^(?:ok(?:ay)?|so|right|cool|great|thanks|thx)[,!.]?\s+/, ''),
+    ) ||
+      best.score < CONFIDENCE_FLOOR) &&
     t.split(/\s+/).length <= 8
   ) {
     const f = changeLastCall(r, recall)
