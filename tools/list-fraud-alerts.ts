@@ -23,11 +23,16 @@ export const listFraudAlerts = defineTool({
   name: 'list_fraud_alerts',
   title: 'List fraud alerts',
   description:
-    'List fraud alerts from the detectors (highest score first): rule, score 0–1, card, its issuing store, status and when detected. Filter by status (default open), rule, issuing store or city (location), a window (days back, or since a chain calendar day) and a minimum score. countBy location or rule returns counts instead of a list ("which store has the most alerts"). Use explain_fraud_alert for the evidence of one alert. Returns { status, asOf, ledgerUpTo, since?, byRule, total, items: [{ alertId, cardId, rule, score, status, detectedAt, store: { id, name, jurisdiction }, balance }] } or, with countBy, { countBy, total, counts: [{ key, store? , alerts }] }.',
+    'List fraud alerts from the detectors (highest score first): rule, score 0–1, card, its issuing store, status and when detected. Filter by status (default open), rule, issuing store or city (location), the issuing store’s jurisdiction, a window (days back, or since a chain calendar day) and a minimum score. countBy location or rule returns counts instead of a list ("which store has the most alerts"). Use explain_fraud_alert for the evidence of one alert. Returns { status, asOf, ledgerUpTo, since?, byRule, total, items: [{ alertId, cardId, rule, score, status, detectedAt, store: { id, name, jurisdiction }, balance }] } or, with countBy, { countBy, total, counts: [{ key, store? , alerts }] }.',
   input: z.object({
     status: z.enum(ALERT_STATUSES).optional().describe('alert status; default open'),
     rule: z.enum(ALERT_RULES).optional().describe('only this rule, e.g. card_testing'),
     location: locationArgument('only cards issued at this store or city'),
+    jurisdiction: z
+      .string()
+      .regex(/^US-[A-Z]{2}$/, 'must look like US-NY')
+      .optional()
+      .describe('only cards issued at stores in this jurisdiction, e.g. US-NY'),
     days: z
       .number()
       .int()
@@ -68,6 +73,13 @@ export const listFraudAlerts = defineTool({
       .where('a.status', '=', input.status ?? 'open')
     if (input.rule) query = query.where('a.rule', '=', input.rule)
     if (location) query = query.where('c.issuing_location_id', 'in', location.ids)
+    if (input.jurisdiction) {
+      const inState = [...(await storeDirectory(ctx.database)).values()]
+        .filter((s) => s.jurisdiction === input.jurisdiction)
+        .map((s) => s.id)
+      // No store in that state: no alert can match (an empty IN list is not valid SQL; no id is '').
+      query = query.where('c.issuing_location_id', 'in', inState.length ? inState : [''])
+    }
     if (since) query = query.where('a.detected_at', '>=', since)
     if (input.minScore !== undefined) query = query.where('a.score', '>=', input.minScore)
     const [directory, upTo, byRule, total] = await Promise.all([
@@ -87,6 +99,7 @@ export const listFraudAlerts = defineTool({
         ? { since: input.since ?? calendar.dayOf(since), timezone: calendar.timezone }
         : {}),
       ...(location ? { location: { query: location.query, stores: location.stores } } : {}),
+      ...(input.jurisdiction ? { jurisdiction: input.jurisdiction } : {}),
       byRule: Object.fromEntries(byRule.map((r) => [r.rule, Number(r.n)])),
     }
     if (input.countBy) {

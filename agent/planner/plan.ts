@@ -641,6 +641,7 @@ const BUILDERS: Record<string, Builder> = {
     const rule = r.take('rule')?.value
     const status = r.word('alertStatus')
     const store = oneStore(r)
+    const j = states(r)
     const score = r.take('score')?.min
     const top = r.take('top')?.value
     const byTop = r.all('top').find((t) => t.of === 'location' || t.of === 'rule')
@@ -652,6 +653,7 @@ const BUILDERS: Record<string, Builder> = {
         status: status ?? (/\ball\b/i.test(r.text) && !rule ? undefined : 'open'),
         rule,
         location: store,
+        jurisdiction: store ? undefined : j[0],
         minScore: score,
         ...since(r),
         countBy,

@@ -182,6 +182,14 @@ for (const dialect of DIALECTS) {
       expect(outcome).toMatchObject({ ok: false, error: { code: 'LOCATION_NOT_FOUND' } })
     })
 
+    it('lists fraud alerts on cards issued in one state, and none for a state with no store', async () => {
+      const ny = await call('list_fraud_alerts', { jurisdiction: 'US-NY' })
+      expect(ny.items.map((a: { cardId: string }) => a.cardId).sort()).toEqual(['gc_b', 'gc_c'])
+      expect(ny.jurisdiction).toBe('US-NY')
+      const tx = await call('list_fraud_alerts', { jurisdiction: 'US-TX' })
+      expect(tx.total).toBe(0)
+    })
+
     it('keeps a triage note verbatim in the alert and the audit row', async () => {
       const note = '  Called the customer — she says "it was me", fine.  '
       const result = await call('update_fraud_alert', { alertId: 3, status: 'dismissed', note })
