@@ -44,6 +44,8 @@ export const listApprovals = defineTool({
         expiresAt: a.expiresAt,
         decidedBy: a.decidedBy,
         decidedAt: a.decidedAt,
+        // The manager's own words when they gave a reason for the decision.
+        decisionReason: a.decisionReason,
         outcome: a.outcome,
       })),
     }

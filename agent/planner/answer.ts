@@ -41,7 +41,7 @@ const keyWords = (r: Json) => (r.store ? store(r.store) : String(r.key))
 const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => string> = {
   get_gift_card: (d) => {
     const lines = [
-      `Card ${d.cardId} (…${d.last4}) is ${d.status} with ${fmt(d.balance)} left of ${fmt(d.initialValue)}; issued ${day(d.issuedAt)}${at(d.store ?? d.issuingLocation)}, last used ${day(d.lastActivityAt)}${d.holder ? `; held by ${d.holder}` : ''}.`,
+      `Card ${d.cardId} (…${d.last4}) is ${d.status} with ${fmt(d.balance)} left of ${fmt(d.initialValue)}; issued ${day(d.issuedAt)}${at(d.store ?? d.issuingLocation)}, last used ${day(d.lastActivityAt)}${d.holder ? `; belongs to ${d.holder}` : ''}.`,
     ]
     if (d.hold)
       lines.push(
@@ -243,7 +243,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       : `Don't prompt for a gift card here (score ${d.score}${d.reasons.length ? `; ${d.reasons.join('; ')}` : ''}). Logged as prompt #${d.promptId}.`,
   draft_campaign: (d) =>
     [
-      `Drafted campaign #${d.campaignId} "${d.name}": ${d.audience}.`,
+      `Drafted campaign #${d.campaignId} "${d.name}": ${d.audience}${d.offer ? `; offer: "${d.offer}"` : ''}.`,
       `• ${n(d.targetCount)} cards holding ${fmt(d.targetLiability)}; predicted uptake ${pct(d.predictedUptake)} (about ${n(d.expectedReactivatedCards)} cards).`,
       ...(d.cardsAboveApprovalThreshold
         ? [
@@ -278,7 +278,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
             .slice(0, 10)
             .map(
               (a: Json) =>
-                `• #${a.approvalId} ${a.status}: ${a.summary} (by ${a.requestedBy}${a.decidedBy ? `; decided by ${a.decidedBy}` : ''})`,
+                `• #${a.approvalId} ${a.status}: ${a.summary} (by ${a.requestedBy}${a.decidedBy ? `; decided by ${a.decidedBy}${a.decisionReason ? `: "${a.decisionReason}"` : ''}` : ''})`,
             ),
         ].join('\n'),
   list_card_holds: (d, args) => {
@@ -328,11 +328,13 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
           k === 'location' && r.store ? r.store.name : String(r[k] ?? 'unknown'),
         )
         .join(' · ')
+    // Holds, approvals and alerts are counts; an amount is shown only where the metric has one.
+    const money = !/^none\b/.test(String(d.measures?.amount ?? ''))
     const line = (r: Json) =>
-      `• ${keyOf(r) || 'all'}: ${n(r.count)}${r.amount ? ` (${fmt(r.amount)})` : ''}`
+      `• ${keyOf(r) || 'all'}: ${n(r.count)}${money && r.amount ? ` (${fmt(r.amount)})` : ''}`
     const title = `${label[0]?.toUpperCase()}${label.slice(1)}${where ? ` ${where}` : ''}${span}`
     const head = d.total
-      ? `${title}: ${n(d.total.count)}${countWord}${d.total.amount ? `, ${fmt(d.total.amount)}${amountWord}` : ''}.`
+      ? `${title}: ${n(d.total.count)}${countWord}${money && d.total.amount ? `, ${fmt(d.total.amount)}${amountWord}` : ''}.`
       : `${title}:`
     const out = [head]
     if ((d.by ?? []).length) out.push(...rows.slice(0, 24).map(line))
