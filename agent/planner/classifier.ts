@@ -1,4 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { NormalizerEn, StemmerEn } from '@nlpjs/lang-en-min'
 import { NeuralNetwork } from '@nlpjs/neural'
 import { readSlots, type Slot } from './slots.ts'
@@ -151,7 +154,27 @@ export class IntentClassifier {
   readonly intents: readonly string[]
   readonly trainedOn: number
 
-  constructor(entries: readonly CorpusEntry[]) {
+  constructor(entries: readonly CorpusEntry[], snapshot?: ClassifierSnapshot) {
+    if (snapshot) {
+      this.#net.fromJSON(snapshot.net)
+      for (const [w, n] of snapshot.words) this.#words.set(w, n)
+      for (const [f, w] of snapshot.idf) this.#idf.set(f, w)
+      snapshot.examples.forEach(([intent, pairs], i) => {
+        const vector = new Map(pairs)
+        this.#examples.push({ vector, intent })
+        for (const f of vector.keys()) {
+          let list = this.#postings.get(f)
+          if (!list) {
+            list = []
+            this.#postings.set(f, list)
+          }
+          list.push(i)
+        }
+      })
+      this.intents = snapshot.intents
+      this.trainedOn = snapshot.trainedOn
+      return
+    }
     const training: { input: Record<string, number>; output: Record<string, number> }[] = []
     const vocabulary: Vocabulary = {
       stores: TRAINING_STORES,
@@ -185,6 +208,18 @@ export class IntentClassifier {
     })
     this.intents = [...new Set(entries.map((e) => e.intent))]
     this.trainedOn = entries.length
+  }
+
+  /** What a trained classifier is, as JSON: restored instead of trained again. */
+  snapshot(): ClassifierSnapshot {
+    return {
+      net: this.#net.toJSON(),
+      words: [...this.#words],
+      idf: [...this.#idf],
+      examples: this.#examples.map((e) => [e.intent, [...e.vector]]),
+      intents: [...this.intents],
+      trainedOn: this.trainedOn,
+    }
   }
 
   /** The nearest corpus word to a word the corpus never used (or the word itself). */
@@ -293,10 +328,57 @@ export class IntentClassifier {
   }
 }
 
+type ClassifierSnapshot = {
+  net: unknown
+  words: [string, number][]
+  idf: [string, number][]
+  examples: [string, [string, number][]][]
+  intents: string[]
+  trainedOn: number
+}
+
+/** The files whose text decides what training makes: the corpus and the code that reads it. */
+function trainingInputsHash(): string {
+  const hash = createHash('sha256')
+  for (const file of readdirSync(CORPUS_DIR)
+    .filter((f) => /^corpus.*\.jsonl$/.test(f))
+    .sort())
+    hash.update(readFileSync(new URL(file, CORPUS_DIR)))
+  for (const code of ['classifier.ts', 'slots.ts', 'dates.ts', 'text.ts'])
+    hash.update(readFileSync(new URL(`./${code}`, import.meta.url)))
+  return hash.digest('hex').slice(0, 20)
+}
+
+/**
+ * The trained classifier from a cache in the system's temporary directory, keyed by the hash of
+ * the corpus and of the code that reads it (so any change trains again); trained and cached
+ * when there is none. Any trouble with the cache means training, never a failure.
+ */
+function cachedClassifier(): IntentClassifier {
+  let path: string | undefined
+  try {
+    path = join(tmpdir(), `giftcards-planner-${trainingInputsHash()}.json`)
+    if (existsSync(path))
+      return new IntentClassifier([], JSON.parse(readFileSync(path, 'utf8')) as ClassifierSnapshot)
+  } catch {
+    // A cache that cannot be read is trained again below.
+  }
+  const trained = new IntentClassifier(loadCorpus())
+  if (path)
+    try {
+      const partial = `${path}.${process.pid}`
+      writeFileSync(partial, JSON.stringify(trained.snapshot()))
+      renameSync(partial, path)
+    } catch {
+      // Not cached this time: the next process trains again.
+    }
+  return trained
+}
+
 let TRAINED: IntentClassifier | undefined
 
 /** The classifier trained on the whole corpus, once per process (tests train on the training part). */
 export function defaultClassifier(): IntentClassifier {
-  TRAINED ??= new IntentClassifier(loadCorpus())
+  TRAINED ??= cachedClassifier()
   return TRAINED
 }

@@ -7,6 +7,8 @@ declare module '@nlpjs/neural' {
       iterations: number
     }
     run(input: Record<string, number>): Record<string, number> | undefined
+    toJSON(): unknown
+    fromJSON(json: unknown): void
   }
 }
 

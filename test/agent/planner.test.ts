@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { loadCorpus, planRequest, REPLY_INTENTS, type Vocabulary } from '../../agent/index.ts'
+import {
+  IntentClassifier,
+  loadCorpus,
+  planRequest,
+  REPLY_INTENTS,
+  type Vocabulary,
+} from '../../agent/index.ts'
 import { argsMatch } from '../../evals/index.ts'
 import { TOOLS } from '../../tools/index.ts'
 import {
@@ -23,6 +29,15 @@ describe('the planner corpus', () => {
     const covered = new Set(all.map((e) => e.intent))
     for (const tool of TOOLS) expect(covered, tool.name).toContain(tool.name)
     for (const intent of REPLY_INTENTS) expect(covered, intent).toContain(intent)
+  })
+
+  it('restores a trained classifier from its snapshot to the same scores', () => {
+    const restored = new IntentClassifier(
+      [],
+      JSON.parse(JSON.stringify(context.classifier.snapshot())),
+    )
+    for (const e of test.slice(0, 40))
+      expect(restored.classify(e.text, []), e.text).toEqual(context.classifier.classify(e.text, []))
   })
 
   it('is split by a fixed rule: about a fifth held out, none in both parts', () => {
