@@ -240,6 +240,8 @@ export class IntentClassifier {
         bestScore = score
       }
     }
+    // A long-running process meets endless new words: remember a bounded number of them.
+    if (this.#corrections.size >= 10_000) this.#corrections.clear()
     this.#corrections.set(word, best)
     return best ?? word
   }

@@ -345,7 +345,6 @@ function each(text: string, re: RegExp, fn: (m: RegExpExecArray) => void) {
 }
 
 /** Where a match's group starts, given the match. */
-const _groupAt = (m: RegExpExecArray, group: string) => m.index + m[0].indexOf(group)
 
 function readIds(text: string, out: Slot[]) {
   each(text, /\bgc_[0-9a-z]{4,}\b/i, (m) =>

@@ -1,9 +1,11 @@
+import type { ChainStore } from '../../tools/index.ts'
+
 /**
  * What the planner knows of the chain it serves: its stores (names are not personal data), its
- * calendar, and the clock. The agent loads it from the ledger once (tools/planner-vocabulary.ts);
- * tests give their own.
+ * calendar, and the clock. The agent reads it from the ledger when it opens and again after a
+ * minute (tools/chain-vocabulary.ts); tests give their own.
  */
-export type Store = { id: string; name: string; jurisdiction: string | null }
+export type Store = ChainStore
 
 export type Vocabulary = {
   stores: readonly Store[]
