@@ -344,8 +344,6 @@ function each(text: string, re: RegExp, fn: (m: RegExpExecArray) => void) {
   }
 }
 
-/** Where a match's group starts, given the match. */
-
 function readIds(text: string, out: Slot[]) {
   each(text, /\bgc_[0-9a-z]{4,}\b/i, (m) =>
     push(out, {
