@@ -72,7 +72,7 @@ export function isTestEntry(text: string): boolean {
 }
 
 /** The stores the corpus names (the demo chain's), masked while training like any store. */
-const TRAINING_STORES = [
+export const TRAINING_STORES = [
   'San Francisco',
   'Wilmington',
   'Buffalo',

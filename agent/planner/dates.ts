@@ -1,4 +1,5 @@
 import * as chrono from 'chrono-node'
+import { chainDayOf } from '../../core/index.ts'
 
 /**
  * Dates in a request, read on the chain's own calendar (docs/planner.md §Dates). Named periods
@@ -31,12 +32,7 @@ const DAY_MS = 86_400_000
 
 /** Today's date on the chain's calendar. */
 export function localDay(at: Date, timezone: string): Day {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: timezone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at)
+  return chainDayOf(at.getTime(), timezone)
 }
 
 const parts = (d: Day) => d.split('-').map(Number) as [number, number, number]

@@ -6,34 +6,15 @@ import {
   type PlannerContext,
   planRequest,
   type Recall,
+  TRAINING_STORES,
   type Vocabulary,
 } from '../../agent/index.ts'
 import { argsMatch } from '../../evals/index.ts'
 
 /** The demo chain's stores, and the reference day the corpus's dates are written against. */
 export const DEMO_VOCABULARY: Vocabulary = {
-  stores: [
-    'San Francisco',
-    'Wilmington',
-    'Buffalo',
-    'San Antonio',
-    'Jacksonville',
-    'Seattle',
-    'Naperville',
-    'Boston',
-    'Tacoma',
-    'Brooklyn',
-    'Portland',
-    'Houston',
-    'Portland Downtown',
-    'Jersey City',
-    'New York',
-    'San Antonio Downtown',
-    'Boston Downtown',
-    'Los Angeles',
-    'Boston Mall',
-    'New York Downtown',
-  ].map((name, i) => ({ id: `loc_${String(i + 1).padStart(3, '0')}`, name, jurisdiction: null })),
+  // The stores the corpus names: the demo chain's.
+  stores: TRAINING_STORES,
   timezone: 'America/New_York',
   // Tuesday 2026-12-01, 10:00 in New York.
   now: () => new Date('2026-12-01T15:00:00Z'),
