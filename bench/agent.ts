@@ -26,6 +26,7 @@ export async function agentBench(args: string[]): Promise<void> {
       turns: { total: Summary; tools: Summary; overhead: Summary }
       planner: {
         classifierLoadMs: number
+        classifierRestoreMs: number
         classifierHeapMiB: number
         corpus: number
         plan: Summary
@@ -41,7 +42,7 @@ export async function agentBench(args: string[]): Promise<void> {
     ]
     const pass = missed.length === 0
     console.log(
-      `agent at ${cards.toLocaleString('en-US')} cards: get_gift_card via the executor p50 ${g.executor.p50Ms.toFixed(3)} ms p99 ${g.executor.p99Ms.toFixed(3)} ms (bare card query p99 ${g.bareQuery.p99Ms.toFixed(3)} ms, ${(g.executor.p99Ms / g.bareQuery.p99Ms).toFixed(1)}× it) | graph overhead per turn p50 ${r.turns.overhead.p50Ms.toFixed(2)} ms p99 ${r.turns.overhead.p99Ms.toFixed(2)} ms (tools p50 ${r.turns.tools.p50Ms.toFixed(2)} ms, whole turn p50 ${r.turns.total.p50Ms.toFixed(2)} ms) | planner: classifier trained in ${(r.planner.classifierLoadMs / 1000).toFixed(2)} s on ${r.planner.corpus} requests, ${r.planner.classifierHeapMiB} MiB heap, a plan p50 ${r.planner.plan.p50Ms.toFixed(2)} ms p99 ${r.planner.plan.p99Ms.toFixed(2)} ms | peak ${r.peakRssMiB} MiB | ${pass ? 'PASS' : `FAIL (${missed.join('; ')})`}`,
+      `agent at ${cards.toLocaleString('en-US')} cards: get_gift_card via the executor p50 ${g.executor.p50Ms.toFixed(3)} ms p99 ${g.executor.p99Ms.toFixed(3)} ms (bare card query p99 ${g.bareQuery.p99Ms.toFixed(3)} ms, ${(g.executor.p99Ms / g.bareQuery.p99Ms).toFixed(1)}× it) | graph overhead per turn p50 ${r.turns.overhead.p50Ms.toFixed(2)} ms p99 ${r.turns.overhead.p99Ms.toFixed(2)} ms (tools p50 ${r.turns.tools.p50Ms.toFixed(2)} ms, whole turn p50 ${r.turns.total.p50Ms.toFixed(2)} ms) | planner: classifier trained in ${(r.planner.classifierLoadMs / 1000).toFixed(2)} s on ${r.planner.corpus} requests (restored from its cache in ${(r.planner.classifierRestoreMs / 1000).toFixed(2)} s), ${r.planner.classifierHeapMiB} MiB heap, a plan p50 ${r.planner.plan.p50Ms.toFixed(2)} ms p99 ${r.planner.plan.p99Ms.toFixed(2)} ms | peak ${r.peakRssMiB} MiB | ${pass ? 'PASS' : `FAIL (${missed.join('; ')})`}`,
     )
   } finally {
     rmSync(dir, { recursive: true, force: true })
