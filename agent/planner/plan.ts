@@ -5,7 +5,14 @@ import {
   type IntentClassifier,
   REPLY_INTENTS,
 } from './classifier.ts'
-import { type Calendar, type DateSlot, localDay, resolveQuarter, windowDays } from './dates.ts'
+import {
+  addDays,
+  type Calendar,
+  type DateSlot,
+  localDay,
+  resolveQuarter,
+  windowDays,
+} from './dates.ts'
 import { isPolicyIntent, policyIntent } from './policy.ts'
 import { readSlots, type Slot, type WordGroup } from './slots.ts'
 import { type Corrected, correctText, DOMAIN_WORDS, domainWord } from './text.ts'
@@ -128,7 +135,13 @@ const GENERIC_WORDS = new Set([
 /** Below this the planner asks which of its two best guesses was meant. */
 export const CONFIDENCE_FLOOR = 0.3
 
-const WRITES = new Set(['place_card_hold', 'release_card_hold', 'launch_campaign'])
+/** The tools that file an approval request: planned only from an order, never a question. */
+export const WRITE_TOOLS: ReadonlySet<string> = new Set([
+  'place_card_hold',
+  'release_card_hold',
+  'launch_campaign',
+])
+const WRITES = WRITE_TOOLS
 
 const TOOL_WORDS: Record<string, string> = {
   get_gift_card: 'look up a card',
@@ -489,6 +502,22 @@ function since(r: Reading): { since?: string; days?: number } {
   return {}
 }
 
+/** The first day of the window the words give, for tools that take `since`. */
+function sinceDay(r: Reading): string | undefined {
+  const s = since(r)
+  if (s.since) return s.since
+  return s.days ? addDays(localDay(r.calendar.now, r.calendar.timezone), -(s.days - 1)) : undefined
+}
+
+/** The window the words give, in days back from today, for tools that take `days`. */
+function lookbackDays(r: Reading): number | undefined {
+  const s = since(r)
+  if (s.days) return s.days
+  return s.since
+    ? windowDays({ kind: 'since', from: s.since, start: 0, end: 0 }, r.calendar)
+    : undefined
+}
+
 function window(r: Reading, ahead = false): { from?: string; to?: string } {
   const d = r.date()
   if (!d) return {}
@@ -663,14 +692,9 @@ const BUILDERS: Record<string, Builder> = {
     )
   },
   scan_for_fraud: (r) => {
-    const s = since(r)
+    const days = lookbackDays(r)
     const store = oneStore(r)
-    const d =
-      s.days ??
-      (s.since
-        ? windowDays({ kind: 'since', from: s.since, start: 0, end: 0 }, r.calendar)
-        : undefined)
-    return call('scan_for_fraud', { days: d ?? 30, location: store }, r)
+    return call('scan_for_fraud', { days: days ?? 30, location: store }, r)
   },
   explain_fraud_alert: (r) => {
     const many = r.all('top').find((t) => t.value > 1)
@@ -865,7 +889,7 @@ const BUILDERS: Record<string, Builder> = {
   get_audit_log: (r) => {
     const t = r.lower
     const approval = r.take('approval')?.value
-    const s = since(r)
+    const days = lookbackDays(r)
     const tool =
       /\b(place_card_hold|release_card_hold|launch_campaign|update_fraud_alert|get_gift_card|[a-z]+_[a-z_]+)\b/.exec(
         r.text,
@@ -885,11 +909,7 @@ const BUILDERS: Record<string, Builder> = {
         actor: r.take('actor')?.value,
         approvalId: approval,
         tool,
-        days:
-          s.days ??
-          (s.since
-            ? windowDays({ kind: 'since', from: s.since, start: 0, end: 0 }, r.calendar)
-            : undefined),
+        days,
         verify:
           /verify|tamper|intact|chain|integrity|untampered|check the (log|trail)/.test(t) ||
           undefined,
@@ -901,12 +921,11 @@ const BUILDERS: Record<string, Builder> = {
     const id = r.take('approval')?.value
     if (id !== undefined) return call('list_approvals', { approvalId: id }, r)
     const status = r.word('approvalStatus')
-    const s = since(r)
     return call(
       'list_approvals',
       {
         status,
-        since: s.since ?? (s.days ? addLocalDays(r.calendar, -(s.days - 1)) : undefined),
+        since: sinceDay(r),
       },
       r,
     )
@@ -919,7 +938,7 @@ const BUILDERS: Record<string, Builder> = {
       (/\bhow many\b.*\bholds?\b|\b(is|are) (there )?(a |any )?holds?\b/i.test(r.text)
         ? 'active'
         : undefined)
-    const s = since(r)
+    const from = sinceDay(r)
     return call(
       'list_card_holds',
       {
@@ -929,7 +948,7 @@ const BUILDERS: Record<string, Builder> = {
             : card,
         status,
         placedBy: r.take('actor')?.value,
-        since: s.since ?? (s.days ? addLocalDays(r.calendar, -(s.days - 1)) : undefined),
+        since: from,
         limit: r.take('top')?.value,
       },
       r,
@@ -1106,11 +1125,6 @@ function monthsAhead(periodTo: string, calendar: Calendar): number {
   const [y, m] = today.split('-').map(Number) as [number, number]
   const [ty, tm] = periodTo.split('-').map(Number) as [number, number]
   return Math.min(36, Math.max(1, (ty - y) * 12 + (tm - m)))
-}
-
-function addLocalDays(calendar: Calendar, n: number): string {
-  const today = localDay(calendar.now, calendar.timezone)
-  return new Date(Date.parse(`${today}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10)
 }
 
 function guessMetric(t: string): string | undefined {

@@ -8,6 +8,7 @@ import {
   type Recall,
   TRAINING_STORES,
   type Vocabulary,
+  WRITE_TOOLS,
 } from '../../agent/index.ts'
 import { argsMatch } from '../../evals/index.ts'
 
@@ -27,7 +28,7 @@ export type PlannerScore = {
   misses: string[]
 }
 
-const WRITES = new Set(['place_card_hold', 'release_card_hold', 'launch_campaign'])
+const WRITES = WRITE_TOOLS
 
 /** The corpus split by its fixed rule, and a classifier trained on the training part only. */
 export function splitCorpus(): {

@@ -6,6 +6,7 @@ import {
   planRequest,
   REPLY_INTENTS,
   type Vocabulary,
+  WRITE_TOOLS,
 } from '../../agent/index.ts'
 import { argsMatch } from '../../evals/index.ts'
 import { TOOLS } from '../../tools/index.ts'
@@ -17,7 +18,7 @@ import {
   splitCorpus,
 } from './planner-score.ts'
 
-const WRITES = new Set(['place_card_hold', 'release_card_hold', 'launch_campaign'])
+const WRITES = WRITE_TOOLS
 const { train, test, context } = splitCorpus()
 const plan = (text: string, recall = {}, vocabulary: Vocabulary = DEMO_VOCABULARY) =>
   planRequest(text, recall, { ...context, vocabulary })
