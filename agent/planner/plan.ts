@@ -1349,7 +1349,8 @@ function calendarOf(vocabulary: Vocabulary): Calendar {
   return { timezone: vocabulary.timezone, now: vocabulary.now() }
 }
 
-function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
+/** A request read: its spelling corrected, its slots found, what follows "except" set apart. */
+function readRequest(original: string, recall: Recall, ctx: PlannerContext): Reading {
   const known = storeWords(ctx.vocabulary)
   // A word the corpus uses often is a word; a rare or unknown one may be a misspelling of a
   // domain word ("liabilty") or of a corpus word.
@@ -1372,6 +1373,16 @@ function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
     const after = m.index + m[0].length
     for (const s of slots) if (s.start >= after && s.start <= after + 25) r.used.add(s)
   }
+  return r
+}
+
+function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
+  return planReading(readRequest(original, recall, ctx), ctx)
+}
+
+/** The plan for a request already read: its intent, then the builder of that intent's tool. */
+function planReading(r: Reading, ctx: PlannerContext): Plan {
+  const { text, slots, recall } = r
   const classified = ctx.classifier.classify(text, slots)
   const t = text.trim().toLowerCase()
   // Refusals and the approval instruction are rules; the classifier decides everything else.
@@ -1788,7 +1799,8 @@ export function planRequest(
     const multi = planParts(parts, recall, context)
     if (multi) return multi
   }
-  return fanOut(planOne(trimmed, recall, context), trimmed, context)
+  const reading = readRequest(trimmed, recall, context)
+  return fanOut(planReading(reading, context), reading)
 }
 
 /** Tools that take one card, alert, state or amount: a list of them makes one call each. */
@@ -1804,19 +1816,19 @@ const ONE_EACH: Record<string, { arg: string; kinds: Slot['kind'][] }> = {
 }
 
 /** "pull up 4819 and 8345", "dismiss alerts 11 and 12": one call per id, each audited. */
-function fanOut(plan: Plan, text: string, ctx: PlannerContext): Plan {
+function fanOut(plan: Plan, r: Reading): Plan {
   if (plan.kind !== 'call' || plan.followUp) return plan
   const spec = ONE_EACH[plan.tool]
   if (!spec) return plan
   const first = plan.args[spec.arg]
   const valueIn = (s: Slot) => (s.kind === 'money' ? s.cents : 'value' in s ? s.value : undefined)
-  const slots = readSlots(text, ctx.vocabulary)
-    .filter((s) => spec.kinds.includes(s.kind))
-    .sort((a, b) => a.start - b.start)
+  const text = r.text
   // Only a list the order names ("4819 and 8345", "alerts 11, 12"): an id in the reason is not one.
   const own = [plan.args.reason, plan.args.note].find((x): x is string => typeof x === 'string')
-  const ownAt = own ? text.lastIndexOf(own) : -1
-  if (ownAt >= 0) slots.splice(0, slots.length, ...slots.filter((x) => x.start < ownAt))
+  const ownAt = own ? r.source.original.lastIndexOf(own) : -1
+  const slots = r.slots
+    .filter((s) => spec.kinds.includes(s.kind) && (ownAt < 0 || r.source.at(s.start) < ownAt))
+    .sort((a, b) => a.start - b.start)
   const from = slots.findIndex((s) => valueIn(s) === first)
   const values: unknown[] = []
   for (let i = from + 1; from >= 0 && i < slots.length; i++) {
@@ -1828,12 +1840,7 @@ function fanOut(plan: Plan, text: string, ctx: PlannerContext): Plan {
   }
   const more = [...new Set(values)].slice(0, BULK_LIMIT - 1)
   if (more.length === 0 || first === undefined) return plan
-  const args = (v: unknown) => {
-    const a: Record<string, unknown> = { ...plan.args, [spec.arg]: v }
-    if (plan.tool === 'recommend_upsell' && Array.isArray(plan.args.items))
-      a.items = plan.args.items
-    return a
-  }
+  const args = (v: unknown) => ({ ...plan.args, [spec.arg]: v })
   const notes = plan.notes.filter((n) => !more.some((v) => n.includes(String(v))))
   return {
     ...plan,

@@ -429,6 +429,11 @@ const MONEY_WORDS: Record<string, number> = {
   'a grand': 1000,
 }
 
+/** A money slot over the whole of a match. */
+function pushMoney(out: Slot[], m: RegExpExecArray, side: 'min' | 'max' | 'amount', cents: number) {
+  push(out, { kind: 'money', side, cents, start: m.index, end: m.index + m[0].length })
+}
+
 function readMoney(text: string, out: Slot[]) {
   const words = Object.keys(MONEY_WORDS)
     .sort((a, b) => b.length - a.length)
@@ -470,61 +475,33 @@ function readMoney(text: string, out: Slot[]) {
     '(?:under|below|less than|at most|<=?|max(?:imum)?(?: of)?|smaller than|up to|no more than|lower than)'
   each(text, new RegExp(`${min}\\s*${AMT}${notUnit}`, 'i'), (m) => {
     if (!isMoney(m) && !/\b(balance|left|worth|value|\$)/i.test(text)) return
-    push(out, {
-      kind: 'money',
-      side: 'min',
-      cents: cents(m[1] as string, m[2]),
-      start: m.index,
-      end: m.index + m[0].length,
-    })
+    pushMoney(out, m, 'min', cents(m[1] as string, m[2]))
   })
   each(text, new RegExp(`${max}\\s*${AMT}${notUnit}`, 'i'), (m) => {
     if (!isMoney(m) && !/\b(balance|left|worth|value|\$)/i.test(text)) return
-    push(out, {
-      kind: 'money',
-      side: 'max',
-      cents: cents(m[1] as string, m[2]),
-      start: m.index,
-      end: m.index + m[0].length,
-    })
+    pushMoney(out, m, 'max', cents(m[1] as string, m[2]))
   })
   // $20+ / $20 or more / 20+ dollars / $5 or less
   each(
     text,
     /\$\s?(\d[\d,]*(?:\.\d{1,2})?)(k\b)?\s*(\+|or more|and up|and above|or over|plus)|(\d[\d,]*(?:\.\d{1,2})?)\+?\s*(?:dollars|bucks)\s*(or more|and up|\+)/i,
-    (m) =>
-      push(out, {
-        kind: 'money',
-        side: 'min',
-        cents: cents((m[1] ?? m[4]) as string, m[2]),
-        start: m.index,
-        end: m.index + m[0].length,
-      }),
+    (m) => pushMoney(out, m, 'min', cents((m[1] ?? m[4]) as string, m[2])),
   )
   each(
     text,
     /\$\s?(\d[\d,]*(?:\.\d{1,2})?)(k\b)?\s*(?:or less|or under|and under|and below|max)/i,
-    (m) =>
-      push(out, {
-        kind: 'money',
-        side: 'max',
-        cents: cents(m[1] as string, m[2]),
-        start: m.index,
-        end: m.index + m[0].length,
-      }),
+    (m) => pushMoney(out, m, 'max', cents(m[1] as string, m[2])),
   )
   each(
     text,
     /\$\s?(\d[\d,]*(?:\.\d{1,2})?)(k\b)?|\b(\d[\d,]*(?:\.\d{1,2})?)\s?(k)?\s?(?:dollars|usd|bucks)\b/i,
-    (m) =>
-      push(out, {
-        kind: 'money',
-        side: 'amount',
-        cents: cents((m[1] ?? m[3]) as string, m[2] ?? m[4]),
-        start: m.index,
-        end: m.index + m[0].length,
-      }),
+    (m) => pushMoney(out, m, 'amount', cents((m[1] ?? m[3]) as string, m[2] ?? m[4])),
   )
+}
+
+/** A forecast horizon of so many days, in whole months from 1 to 36 (the tool's bounds). */
+function horizonMonths(days: number): number {
+  return Math.min(36, Math.max(1, Math.round(days / 30.4)))
 }
 
 function readHorizons(text: string, out: Slot[]) {
@@ -538,7 +515,7 @@ function readHorizons(text: string, out: Slot[]) {
     (m) => {
       const n = countOf(m[1] as string)
       if (n === undefined) return
-      const months = Math.min(36, Math.max(1, Math.round((n * unitDays(m[2] as string)) / 30.4)))
+      const months = horizonMonths(n * unitDays(m[2] as string))
       push(out, { kind: 'horizon', months, start: m.index, end: m.index + m[0].length })
     },
   )
@@ -551,7 +528,7 @@ function readHorizons(text: string, out: Slot[]) {
     (m) => {
       const n = countOf(m[1] as string)
       if (n === undefined) return
-      const months = Math.min(36, Math.max(1, Math.round((n * unitDays(m[2] as string)) / 30.4)))
+      const months = horizonMonths(n * unitDays(m[2] as string))
       const at = m.index + m[0].indexOf(m[1] as string)
       push(out, { kind: 'horizon', months, start: at, end: m.index + m[0].length })
     },
@@ -577,10 +554,9 @@ function readHorizons(text: string, out: Slot[]) {
               : 'month'
           : unit,
       )
-      const months = Math.max(1, Math.round((n * days) / 30.4))
       push(out, {
         kind: 'horizon',
-        months: Math.min(36, months),
+        months: horizonMonths(n * days),
         start: m.index,
         end: m.index + m[0].length,
       })
