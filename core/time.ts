@@ -72,7 +72,7 @@ export function isTimeZone(zone: string): boolean {
 const wallFormats = new Map<string, Intl.DateTimeFormat>()
 
 /** The wall clock of `zone` at instant `ms`, as `YYYY-MM-DDTHH:MM`. */
-function wallClock(ms: number, zone: string): string {
+export function wallClock(ms: number, zone: string): string {
   let format = wallFormats.get(zone)
   if (!format) {
     format = new Intl.DateTimeFormat('en-CA', {

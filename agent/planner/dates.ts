@@ -1,5 +1,5 @@
 import * as chrono from 'chrono-node'
-import { chainDayOf } from '../../core/index.ts'
+import { chainDayOf, wallClock } from '../../core/index.ts'
 
 /**
  * Dates in a request, read on the chain's own calendar (docs/planner.md §Dates). Named periods
@@ -399,19 +399,11 @@ export function readDates(text: string, calendar: Calendar): DateSlot[] {
  * the same: chrono works in local time, so dates come out on the chain's calendar whatever the
  * server's timezone is.
  */
-function wallClock(calendar: Calendar): Date {
-  const f = new Intl.DateTimeFormat('en-CA', {
-    timeZone: calendar.timezone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  })
-  const part = (type: string) =>
-    Number(f.formatToParts(calendar.now).find((p) => p.type === type)?.value)
-  return new Date(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'))
+function wallClockDate(calendar: Calendar): Date {
+  const [y, m, d, hh, mm] = wallClock(calendar.now.getTime(), calendar.timezone)
+    .split(/[-T:]/)
+    .map(Number) as [number, number, number, number, number]
+  return new Date(y, m - 1, d, hh, mm)
 }
 
 /** A calendar day from its parts, the day clamped to the month ("feb 29" in 2027 is the 28th). */
@@ -421,7 +413,7 @@ function dayOf(y: number, m: number, d: number): Day {
 }
 
 function chronoDates(t: string, calendar: Calendar, today: Day): DateSlot[] {
-  const results = chrono.parse(t, wallClock(calendar))
+  const results = chrono.parse(t, wallClockDate(calendar))
   const out: DateSlot[] = []
   for (const r of results) {
     if (/^(right )?now$|^currently$/.test(r.text.trim())) continue
