@@ -1,6 +1,7 @@
 import type { Config } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 import { chainTimezone } from './chain-calendar.ts'
+import { storeDirectory } from './locations.ts'
 
 /** A store as a planner may read it: a name is not personal data. */
 export type ChainStore = { id: string; name: string; jurisdiction: string | null }
@@ -16,13 +17,13 @@ export async function loadChainVocabulary(
   database: Database,
   config: Config,
 ): Promise<ChainVocabulary> {
-  const rows = await database.db
-    .selectFrom('locations')
-    .select(['id', 'name', 'jurisdiction'])
-    .orderBy('id')
-    .execute()
+  const directory = await storeDirectory(database)
   return {
-    stores: rows.map((r) => ({ id: r.id, name: r.name, jurisdiction: r.jurisdiction })),
+    stores: [...directory.values()].map((r) => ({
+      id: r.id,
+      name: r.name,
+      jurisdiction: r.jurisdiction,
+    })),
     timezone: await chainTimezone({ database, config }),
   }
 }
