@@ -3,12 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { Agent } from '../agent/index.ts'
-import { saveAlerts, scanLedger } from '../analytics/index.ts'
-import { defaultSeedStart } from '../cli/commands/seed.ts'
+import { makeDemoChain } from '../cli/commands/start.ts'
 import { type Config, GiftCardError } from '../core/index.ts'
 import { type Database, openDatabase } from '../db/index.ts'
 import { type Actor, grantRole } from '../governance/index.ts'
-import { seedChain } from '../synth/seed.ts'
 
 /**
  * The held-out conversation set (evals/heldout/): requests written by someone who never saw the
@@ -197,9 +195,8 @@ const ROLE_ACTORS: Record<HeldoutTurn['role'], Actor> = {
   manager: { id: 'cli:manager', role: 'manager' },
 }
 
-async function demoChain(database: Database): Promise<ScoringChain> {
-  await seedChain(database, { cards: 5000, seed: 42, startMs: defaultSeedStart(), months: 24 })
-  await saveAlerts(database, await scanLedger(database))
+async function demoChain(database: Database, config: Config): Promise<ScoringChain> {
+  await makeDemoChain(database, config.demoCards)
   for (const actor of Object.values(ROLE_ACTORS)) await grantRole(database, actor.id, actor.role)
   const stores = await database.db.selectFrom('locations').select(['id', 'name']).execute()
   const cards = await database.db.selectFrom('gift_cards').select(['id', 'gan_last4']).execute()
@@ -215,7 +212,7 @@ export async function runHeldout(
   const dir = mkdtempSync(join(tmpdir(), 'giftcards-heldout-'))
   const database = await openDatabase({ engine: 'sqlite', path: join(dir, 'ledger.db') })
   try {
-    const chain = await demoChain(database)
+    const chain = await demoChain(database, config)
     const agent = await Agent.open(database, config)
     const scores: HeldoutScore[] = []
     let approvalsForReads = 0

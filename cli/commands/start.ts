@@ -36,16 +36,12 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
             `No cards in ${database.describe} yet: making a demo chain of ${context.config.demoCards.toLocaleString('en-US')} cards…`,
           )
           const bar = progressBar('seeding cards', context.config.demoCards)
-          const report = await seedChain(database, {
-            cards: context.config.demoCards,
-            seed: 42,
-            startMs: defaultSeedStart(),
-            months: 24,
-            onProgress: (done) => bar.update(done),
-          }).finally(() => bar.stop())
+          const { report, alerts } = await makeDemoChain(
+            database,
+            context.config.demoCards,
+            (done) => bar.update(done),
+          ).finally(() => bar.stop())
           console.log(`${describeSeed(report)}\n`)
-          // The demo's loss-prevention queue starts as a real one would: after a fraud scan.
-          const alerts = await saveAlerts(database, await scanLedger(database))
           console.log(
             `Fraud scan of the demo ledger: ${alerts} alerts stored (giftcards fraud alerts).`,
           )
@@ -74,6 +70,27 @@ async function grantDemoRoles(database: Database): Promise<string> {
   if (!existing.has(me)) await grantRole(database, me, 'loss_prevention')
   if (!existing.has('cli:manager')) await grantRole(database, 'cli:manager', 'manager')
   return `Demo roles: ${me} is loss_prevention, cli:manager is manager (giftcards roles list).`
+}
+
+/**
+ * The demo chain `npm start` makes on first run (seed 42, two years ending this month) and its
+ * loss-prevention queue, which starts as a real one would: after a fraud scan. The held-out
+ * measure (evals/heldout.ts) scores the planner on this same chain.
+ */
+export async function makeDemoChain(
+  database: Database,
+  cards: number,
+  onProgress?: (done: number) => void,
+): Promise<{ report: Awaited<ReturnType<typeof seedChain>>; alerts: number }> {
+  const report = await seedChain(database, {
+    cards,
+    seed: 42,
+    startMs: defaultSeedStart(),
+    months: 24,
+    ...(onProgress ? { onProgress } : {}),
+  })
+  const alerts = await saveAlerts(database, await scanLedger(database))
+  return { report, alerts }
 }
 
 /** A readable summary: counts, outstanding liability by jurisdiction, a year of activity. */
