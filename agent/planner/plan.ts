@@ -16,7 +16,7 @@ import {
 import { isPolicyIntent, policyIntent } from './policy.ts'
 import { readSlots, type Slot, type WordGroup } from './slots.ts'
 import { type Corrected, correctText, DOMAIN_WORDS, domainWord } from './text.ts'
-import { EMPTY_VOCABULARY, type Vocabulary } from './vocabulary.ts'
+import { calendarOf, EMPTY_VOCABULARY, type Store, type Vocabulary } from './vocabulary.ts'
 
 /**
  * The offline planner's decisions (docs/planner.md): which tool a request needs (the trained
@@ -1344,11 +1344,6 @@ function storeWords(vocabulary: Vocabulary): Set<string> {
   return words
 }
 
-/** The calendar the planner reads dates on. */
-function calendarOf(vocabulary: Vocabulary): Calendar {
-  return { timezone: vocabulary.timezone, now: vocabulary.now() }
-}
-
 /** A request read: its spelling corrected, its slots found, what follows "except" set apart. */
 function readRequest(original: string, recall: Recall, ctx: PlannerContext): Reading {
   const known = storeWords(ctx.vocabulary)
@@ -1364,8 +1359,10 @@ function readRequest(original: string, recall: Recall, ctx: PlannerContext): Rea
     return ctx.classifier.knows(w) ? w : ctx.classifier.correct(w)
   })
   const text = source.text
-  const slots = readSlots(text, ctx.vocabulary)
-  const r = new Reading(source, slots, calendarOf(ctx.vocabulary), recall)
+  // One reading of the clock for the slots and the arguments alike (a request at midnight).
+  const calendar = calendarOf(ctx.vocabulary)
+  const slots = readSlots(text, ctx.vocabulary, calendar)
+  const r = new Reading(source, slots, calendar, recall)
   // "except online", "without Texas": no tool excludes, so what follows is named, not applied.
   for (const m of text.matchAll(
     /\b(?:except|excluding|exclude|other than|besides|without|not including|but not)\s+/gi,

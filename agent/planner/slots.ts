@@ -10,7 +10,7 @@ import {
   unitDays,
 } from './dates.ts'
 import { distance } from './text.ts'
-import type { Store, Vocabulary } from './vocabulary.ts'
+import { calendarOf, type Store, type Vocabulary } from './vocabulary.ts'
 
 /**
  * The facts a request states, each with the characters it was read from (docs/planner.md §Slots).
@@ -1003,9 +1003,12 @@ function readNumbers4(text: string, out: Slot[]) {
 }
 
 /** Every fact in the request, none overlapping (word readings excepted), in text order. */
-export function readSlots(text: string, vocabulary: Vocabulary): Slot[] {
+export function readSlots(
+  text: string,
+  vocabulary: Vocabulary,
+  calendar: Calendar = calendarOf(vocabulary),
+): Slot[] {
   const out: Slot[] = []
-  const calendar: Calendar = { timezone: vocabulary.timezone, now: vocabulary.now() }
   readIds(text, out)
   readMoney(text, out)
   readHorizons(text, out)

@@ -1,4 +1,6 @@
+import { DEFAULT_CHAIN_TIMEZONE } from '../../core/index.ts'
 import type { ChainStore } from '../../tools/index.ts'
+import type { Calendar } from './dates.ts'
 
 /**
  * What the planner knows of the chain it serves: its stores (names are not personal data), its
@@ -15,10 +17,13 @@ export type Vocabulary = {
   now: () => Date
 }
 
-export const DEFAULT_TIMEZONE = 'America/New_York'
-
 export const EMPTY_VOCABULARY: Vocabulary = {
   stores: [],
-  timezone: DEFAULT_TIMEZONE,
+  timezone: DEFAULT_CHAIN_TIMEZONE,
   now: () => new Date(),
+}
+
+/** The calendar a request is read on: the chain's timezone and the clock, read once. */
+export function calendarOf(vocabulary: Vocabulary): Calendar {
+  return { timezone: vocabulary.timezone, now: vocabulary.now() }
 }
