@@ -16,7 +16,7 @@ import {
 import { isPolicyIntent, policyIntent } from './policy.ts'
 import { readSlots, type Slot, type WordGroup } from './slots.ts'
 import { type Corrected, correctText, DOMAIN_WORDS, domainWord } from './text.ts'
-import { calendarOf, EMPTY_VOCABULARY, type Store, type Vocabulary } from './vocabulary.ts'
+import { calendarOf, EMPTY_VOCABULARY, type Vocabulary } from './vocabulary.ts'
 
 /**
  * The offline planner's decisions (docs/planner.md): which tool a request needs (the trained

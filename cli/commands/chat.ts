@@ -5,7 +5,7 @@ import { z } from 'zod'
 import type { Agent } from '../../agent/index.ts'
 import { describeError } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
-import type { Actor } from '../../governance/index.ts'
+import { type Actor, canDecideApprovals, listActors } from '../../governance/index.ts'
 import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
 import { actorFor, withAgent } from '../session.ts'
@@ -80,11 +80,15 @@ export async function runChat(agent: Agent, database: Database, startAs: Actor):
         const result = await agent.ask(line, { threadId, actor, via: 'cli' })
         console.log(result.reply)
         // The requester never decides their own request: name a manager who may.
-        const decider =
-          actor.id === 'cli:manager' ? 'another manager (/as THEIR_ID)' : '/as cli:manager'
+        const deciders = (await listActors(database)).filter(
+          (a) => canDecideApprovals(a.role) && a.id !== actor.id,
+        )
+        const how = deciders[0]
+          ? `/as ${deciders[0].id}, then /approve`
+          : 'grant someone the manager role (giftcards roles), then /approve'
         for (const p of result.pending)
           console.log(
-            `  ⏳ approval #${p.approvalId} pending — a manager other than you decides it: ${decider}, then /approve ${p.approvalId}`,
+            `  ⏳ approval #${p.approvalId} pending — a manager other than you decides it: ${how} ${p.approvalId}`,
           )
       }
     } catch (err) {
