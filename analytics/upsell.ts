@@ -137,11 +137,20 @@ function nearestDenomination(denominations: readonly number[], target: number): 
   return best
 }
 
-/** Logs a prompt to `gift_card_prompts` (the cashier's outcome is recorded later). */
+/** Where a logged prompt came from: the POS checkout endpoint, or a person who asked to save one. */
+export type PromptSource = 'checkout' | 'agent'
+
+/**
+ * Logs a prompt to `gift_card_prompts` (the cashier's outcome is recorded later) and returns its
+ * id. A checkout prompt is logged once per order: a retried checkout returns the id of the
+ * prompt already logged for that order and logs nothing (`created: false`).
+ */
 export async function logUpsellPrompt(
   database: Database,
   recommendation: UpsellRecommendation,
-): Promise<number> {
+  origin: { source: PromptSource; locationId?: string | null } = { source: 'agent' },
+): Promise<{ id: number; created: boolean }> {
+  const checkoutKey = origin.source === 'checkout' ? recommendation.orderId : null
   const row = await database.db
     .insertInto('gift_card_prompts')
     .values({
@@ -151,51 +160,196 @@ export async function logUpsellPrompt(
       message: recommendation.message,
       outcome: null,
       created_at: toIso(Date.now()),
+      source: origin.source,
+      location_id: origin.locationId ?? null,
+      score: recommendation.score,
+      checkout_key: checkoutKey,
     })
+    .onConflict((oc) => oc.column('checkout_key').doNothing())
     .returning('id')
+    .executeTakeFirst()
+  if (row) return { id: Number(row.id), created: true }
+  const existing = await database.db
+    .selectFrom('gift_card_prompts')
+    .select('id')
+    .where('checkout_key', '=', String(checkoutKey))
     .executeTakeFirstOrThrow()
-  return Number(row.id)
+  return { id: Number(existing.id), created: false }
 }
 
-/** Records what the cashier did with a prompt: `accepted`, `declined` or `not_shown`. */
+/** A prompt as logged, for a retried checkout to be answered with what it was first told. */
+export async function promptById(database: Database, id: number) {
+  return database.db
+    .selectFrom('gift_card_prompts')
+    .select(['id', 'order_id', 'recommended', 'amount_cents', 'message', 'score', 'outcome'])
+    .where('id', '=', id)
+    .executeTakeFirst()
+}
+
+export const PROMPT_OUTCOMES = ['accepted', 'declined', 'not_shown'] as const
+export type PromptOutcome = (typeof PROMPT_OUTCOMES)[number]
+
+/**
+ * What recording an outcome did: `recorded`; `unchanged` when the same outcome was already on
+ * the prompt (a retried call); `conflict` when a different one was (the first one stands);
+ * `not_found` when no prompt has that id.
+ */
+export type OutcomeResult =
+  | { status: 'recorded' | 'unchanged'; promptId: number; outcome: PromptOutcome }
+  | { status: 'conflict'; promptId: number; outcome: PromptOutcome; recorded: string }
+  | { status: 'not_found'; promptId: number }
+
+/**
+ * Records what the cashier did with a prompt, once: the first outcome stands, so a POS that
+ * retries never flips an accepted prompt to declined.
+ */
 export async function recordPromptOutcome(
   database: Database,
   promptId: number,
-  outcome: 'accepted' | 'declined' | 'not_shown',
-): Promise<void> {
-  await database.db
+  outcome: PromptOutcome,
+): Promise<OutcomeResult> {
+  const updated = await database.db
     .updateTable('gift_card_prompts')
-    .set({ outcome })
+    .set({ outcome, outcome_at: toIso(Date.now()) })
     .where('id', '=', promptId)
-    .execute()
+    .where('outcome', 'is', null)
+    .executeTakeFirst()
+  if (Number(updated.numUpdatedRows) > 0) return { status: 'recorded', promptId, outcome }
+  const row = await database.db
+    .selectFrom('gift_card_prompts')
+    .select('outcome')
+    .where('id', '=', promptId)
+    .executeTakeFirst()
+  if (!row) return { status: 'not_found', promptId }
+  return row.outcome === outcome
+    ? { status: 'unchanged', promptId, outcome }
+    : { status: 'conflict', promptId, outcome, recorded: String(row.outcome) }
 }
 
-/** How prompts have fared: the acceptance rate of recommended prompts with a known outcome. */
-export async function upsellOutcomes(database: Database): Promise<{
+/** How recommended prompts have fared, overall or per store. */
+export type UpsellOutcomes = {
+  /** Prompts logged, recommended or not. */
   prompts: number
-  withOutcome: number
+  /** Prompts that recommended a gift card. */
+  recommended: number
   accepted: number
+  declined: number
+  notShown: number
+  /** Recommended prompts still waiting for the cashier's outcome. */
+  awaiting: number
+  /** accepted / (accepted + declined): prompts never shown do not count against it. */
   acceptanceRate: number | null
-}> {
-  const rows = await database.db
+}
+
+/** Acceptance of recommended prompts, overall and per store, optionally since a time. */
+export async function upsellOutcomes(
+  database: Database,
+  filters: { since?: string; location?: string } = {},
+): Promise<UpsellOutcomes & { byLocation: (UpsellOutcomes & { locationId: string | null })[] }> {
+  let query = database.db
     .selectFrom('gift_card_prompts')
-    .select(['outcome', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('recommended', '=', 1)
-    .groupBy('outcome')
-    .execute()
-  let prompts = 0
-  let withOutcome = 0
-  let accepted = 0
+    .select(['location_id', 'recommended', 'outcome', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(['location_id', 'recommended', 'outcome'])
+  if (filters.since) query = query.where('created_at', '>=', filters.since)
+  if (filters.location) query = query.where('location_id', '=', filters.location)
+  const rows = await query.execute()
+  const total = emptyOutcomes()
+  const byLocation = new Map<string | null, UpsellOutcomes>()
   for (const r of rows) {
     const n = Number(r.n)
-    prompts += n
-    if (r.outcome && r.outcome !== 'not_shown') withOutcome += n
-    if (r.outcome === 'accepted') accepted += n
+    for (const into of [total, outcomesOf(byLocation, r.location_id)]) {
+      into.prompts += n
+      if (Number(r.recommended) !== 1) continue
+      into.recommended += n
+      if (r.outcome === 'accepted') into.accepted += n
+      else if (r.outcome === 'declined') into.declined += n
+      else if (r.outcome === 'not_shown') into.notShown += n
+      else into.awaiting += n
+    }
   }
   return {
-    prompts,
-    withOutcome,
-    accepted,
-    acceptanceRate: withOutcome > 0 ? accepted / withOutcome : null,
+    ...withRate(total),
+    byLocation: [...byLocation]
+      .map(([locationId, o]) => ({ locationId, ...withRate(o) }))
+      .sort(
+        (a, b) =>
+          b.recommended - a.recommended || String(a.locationId).localeCompare(String(b.locationId)),
+      ),
   }
+}
+
+function emptyOutcomes(): UpsellOutcomes {
+  return {
+    prompts: 0,
+    recommended: 0,
+    accepted: 0,
+    declined: 0,
+    notShown: 0,
+    awaiting: 0,
+    acceptanceRate: null,
+  }
+}
+
+function outcomesOf(map: Map<string | null, UpsellOutcomes>, key: string | null): UpsellOutcomes {
+  let o = map.get(key)
+  if (!o) {
+    o = emptyOutcomes()
+    map.set(key, o)
+  }
+  return o
+}
+
+function withRate(o: UpsellOutcomes): UpsellOutcomes {
+  const decided = o.accepted + o.declined
+  return { ...o, acceptanceRate: decided > 0 ? Number((o.accepted / decided).toFixed(4)) : null }
+}
+
+/**
+ * The upsell model of one ledger, kept warm: the first caller waits for it to load; after
+ * `ttlMs` the next caller gets the model it has while a fresh one loads behind it (so a
+ * checkout never waits for the ledger to be read again). A failed load is retried next call.
+ */
+export class UpsellModelCache {
+  readonly #database: Database
+  readonly #ttlMs: number
+  #model: UpsellModel | undefined
+  #loading: Promise<UpsellModel> | undefined
+  #loadedAt = 0
+
+  constructor(database: Database, options: { ttlMs?: number } = {}) {
+    this.#database = database
+    this.#ttlMs = options.ttlMs ?? 10 * 60_000
+  }
+
+  /** The current model; loads it on first use, refreshes it in the background once stale. */
+  get(): Promise<UpsellModel> {
+    if (!this.#model) return this.#load()
+    if (Date.now() - this.#loadedAt >= this.#ttlMs) void this.#load().catch(() => {})
+    return Promise.resolve(this.#model)
+  }
+
+  #load(): Promise<UpsellModel> {
+    this.#loading ??= loadUpsellModel(this.#database)
+      .then((model) => {
+        this.#model = model
+        this.#loadedAt = Date.now()
+        return model
+      })
+      .finally(() => {
+        this.#loading = undefined
+      })
+    return this.#loading
+  }
+}
+
+const sharedCaches = new WeakMap<Database, UpsellModelCache>()
+
+/** The one model cache per open ledger, shared by the tool and the checkout endpoint. */
+export function upsellModelOf(database: Database): UpsellModelCache {
+  let cache = sharedCaches.get(database)
+  if (!cache) {
+    cache = new UpsellModelCache(database)
+    sharedCaches.set(database, cache)
+  }
+  return cache
 }

@@ -5,7 +5,8 @@ import type { BaseMessage } from '@langchain/core/messages'
 import { HTTPReceiver, LogLevel } from '@slack/bolt'
 import { Hono } from 'hono'
 import { Agent } from '../agent/index.ts'
-import { createFraudListener } from '../analytics/index.ts'
+import { createFraudListener, upsellModelOf } from '../analytics/index.ts'
+import { checkoutRoutes } from '../checkout/index.ts'
 import { type Config, describeError, type Logger } from '../core/index.ts'
 import { type Database, ledgerWatermark } from '../db/index.ts'
 import {
@@ -52,8 +53,8 @@ export type AppServices = {
 }
 
 /**
- * The one HTTP app of `giftcards serve`: health, webhooks and /mcp (and, when its issue
- * lands, /slack/events). Returns the app and its inbox.
+ * The one HTTP app of `giftcards serve`: health, webhooks, the POS checkout endpoint and /mcp
+ * (/slack/events goes to Bolt's receiver, see startServer). Returns the app and its inbox.
  */
 export function buildApp(services: AppServices & { toolkit: Toolkit }): {
   app: Hono
@@ -79,6 +80,15 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
     })
   })
   app.route('/', webhookRoutes(inbox, sources))
+  app.route(
+    '/',
+    checkoutRoutes({
+      database: services.database,
+      model: upsellModelOf(services.database),
+      secret: services.config.generic.webhookSecret,
+      ...(services.logger ? { logger: services.logger } : {}),
+    }),
+  )
   const { toolkit } = services
   app.route(
     '/',
@@ -148,6 +158,11 @@ export async function startServer(
     toolkit,
     ...(slack ? { onAlert: () => void publish() } : {}),
   })
+  // The checkout endpoint answers within a sale: read its model now, not on the first checkout.
+  if (config.generic.webhookSecret)
+    void upsellModelOf(database)
+      .get()
+      .catch((err) => logger?.warn({ err: describeError(err) }, 'could not load the upsell model'))
   const recovered = await inbox.replay()
   if (recovered.processed + recovered.failed > 0)
     logger?.info(recovered, 'applied deliveries left pending')

@@ -9,6 +9,12 @@ export function formatCents(cents: number, currency = 'USD'): string {
   return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(cents / 100)
 }
 
+/** Integer cents as a plain major-unit amount for an API: `centsToMajor(123456)` → `"1234.56"`. */
+export function centsToMajor(cents: number): string {
+  const abs = Math.abs(cents)
+  return `${cents < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`
+}
+
 const MAJOR_AMOUNT = /^(-)?(\d+)(?:\.(\d{1,2}))?$/
 
 /**

@@ -8,6 +8,7 @@ import { slackSyncMigration } from './migrations/0004-slack-sync.ts'
 import { ledgerCoverMigration } from './migrations/0005-ledger-cover.ts'
 import { dailyRollupMigration } from './migrations/0006-daily-rollup.ts'
 import { holdReleasesMigration } from './migrations/0007-hold-releases.ts'
+import { checkoutPromptsMigration } from './migrations/0009-checkout-prompts.ts'
 import type { DB } from './schema.ts'
 
 /** Every migration in order; names sort in the order they run. */
@@ -20,6 +21,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0005-ledger-cover': ledgerCoverMigration(adapter),
     '0006-daily-rollup': dailyRollupMigration(adapter),
     '0007-hold-releases': holdReleasesMigration(adapter),
+    '0009-checkout-prompts': checkoutPromptsMigration(adapter),
   }
 }
 
@@ -39,7 +41,8 @@ export async function migrateToLatest(
     db,
     provider: { getMigrations: async () => allMigrations(adapter) },
     // 0006 (the rollup) and 0007 (hold releases) were written side by side and touch different
-    // tables: a database that has 0007 still takes 0006 when it arrives.
+    // tables: a database that has 0007 still takes 0006 when it arrives. Later migrations written
+    // side by side in the same way are numbered apart (0008, 0009) and touch different tables.
     allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   })

@@ -221,6 +221,14 @@ export interface GiftCardPromptsTable {
   message: string
   outcome: string | null
   created_at: string
+  /** `checkout` (the POS endpoint) or `agent` (a saved tool call); null before 0009. */
+  source: string | null
+  location_id: string | null
+  score: number | null
+  /** When the cashier's outcome was recorded (0009). */
+  outcome_at: string | null
+  /** The order id of a checkout prompt, unique (a retried checkout gets the same prompt); 0009. */
+  checkout_key: string | null
 }
 
 export interface ActorsTable {

@@ -61,7 +61,7 @@ export function webhookRoutes(inbox: Inbox, sources: readonly WebhookSource[]): 
  * every body to count it, which cost a third of a delivery's time). Elsewhere (tests calling
  * `app.request`) Hono reads it.
  */
-async function readBody(c: Context, maxBytes: number): Promise<string | undefined> {
+export async function readBody(c: Context, maxBytes: number): Promise<string | undefined> {
   const declared = c.req.header('content-length')
   if (declared !== undefined && Number(declared) > maxBytes) return undefined
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming

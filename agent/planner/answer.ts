@@ -237,10 +237,14 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
           `• ${i.item}: lift ${i.lift}, confidence ${pct(i.confidence)}, ${n(i.orders)} orders`,
       ),
     ].join('\n'),
-  recommend_upsell: (d) =>
-    d.recommended
-      ? `Offer a ${d.amount} gift card (score ${d.score}): "${d.message}" Because: ${d.reasons.join('; ')}. Logged as prompt #${d.promptId}.`
-      : `Don't prompt for a gift card here (score ${d.score}${d.reasons.length ? `; ${d.reasons.join('; ')}` : ''}). Logged as prompt #${d.promptId}.`,
+  recommend_upsell: (d) => {
+    const logged = d.promptId
+      ? ` Logged as prompt #${d.promptId}.`
+      : ' A preview: nothing was logged.'
+    return d.recommended
+      ? `Offer a ${d.amount} gift card (score ${d.score}): "${d.message}" Because: ${d.reasons.join('; ')}.${logged}`
+      : `Don't prompt for a gift card here (score ${d.score}${d.reasons.length ? `; ${d.reasons.join('; ')}` : ''}).${logged}`
+  },
   draft_campaign: (d) =>
     [
       `Drafted campaign #${d.campaignId} "${d.name}": ${d.audience}${d.offer ? `; offer: "${d.offer}"` : ''}.`,

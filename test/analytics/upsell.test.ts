@@ -160,28 +160,89 @@ for (const dialect of DIALECTS) {
       expect(m.categoryLift.has('grocery')).toBe(false)
     })
 
-    it('logs prompts and measures acceptance from the cashier outcomes', async () => {
+    it('logs prompts and measures acceptance from the cashier outcomes, per store', async () => {
       const m = await loadUpsellModel(database)
-      const r = recommendUpsell(m, {
-        orderId: 'o9',
-        totalCents: 20000,
-        items: [{ sku: 'h', category: 'home', amountCents: 20000 }],
-        priorVisits: 3,
-        at: '2026-12-01T00:00:00Z',
+      const sale = (orderId: string) =>
+        recommendUpsell(m, {
+          orderId,
+          totalCents: 20000,
+          items: [{ sku: 'h', category: 'home', amountCents: 20000 }],
+          priorVisits: 3,
+          at: '2026-12-01T00:00:00Z',
+        })
+      const a = await logUpsellPrompt(database, sale('o9'), {
+        source: 'checkout',
+        locationId: 'L1',
       })
-      const ids = [
-        await logUpsellPrompt(database, r),
-        await logUpsellPrompt(database, r),
-        await logUpsellPrompt(database, r),
-      ]
-      await recordPromptOutcome(database, ids[0] as number, 'accepted')
-      await recordPromptOutcome(database, ids[1] as number, 'declined')
-      expect(await upsellOutcomes(database)).toEqual({
-        prompts: 3,
-        withOutcome: 2,
+      const b = await logUpsellPrompt(database, sale('o10'), {
+        source: 'checkout',
+        locationId: 'L1',
+      })
+      const c = await logUpsellPrompt(database, sale('o11'), {
+        source: 'checkout',
+        locationId: 'L2',
+      })
+      await logUpsellPrompt(database, sale('o12'), { source: 'checkout', locationId: 'L2' })
+      expect([a.created, b.created, c.created]).toEqual([true, true, true])
+      expect(await recordPromptOutcome(database, a.id, 'accepted')).toMatchObject({
+        status: 'recorded',
+      })
+      expect(await recordPromptOutcome(database, b.id, 'declined')).toMatchObject({
+        status: 'recorded',
+      })
+      expect(await recordPromptOutcome(database, c.id, 'not_shown')).toMatchObject({
+        status: 'recorded',
+      })
+      const outcomes = await upsellOutcomes(database)
+      expect(outcomes).toMatchObject({
+        prompts: 4,
+        recommended: 4,
         accepted: 1,
+        declined: 1,
+        notShown: 1,
+        awaiting: 1,
         acceptanceRate: 0.5,
       })
+      expect(outcomes.byLocation.map((l) => [l.locationId, l.acceptanceRate, l.awaiting])).toEqual([
+        ['L1', 0.5, 0],
+        ['L2', null, 1],
+      ])
+      expect((await upsellOutcomes(database, { location: 'L2' })).recommended).toBe(2)
+    })
+
+    it('keeps the first outcome: a retry is unchanged, a different one is a conflict', async () => {
+      const m = await loadUpsellModel(database)
+      const r = recommendUpsell(m, { orderId: 'o20', totalCents: 9000, items: [], priorVisits: 0 })
+      const { id } = await logUpsellPrompt(database, r, { source: 'checkout' })
+      expect(await recordPromptOutcome(database, id, 'accepted')).toEqual({
+        status: 'recorded',
+        promptId: id,
+        outcome: 'accepted',
+      })
+      expect(await recordPromptOutcome(database, id, 'accepted')).toMatchObject({
+        status: 'unchanged',
+      })
+      expect(await recordPromptOutcome(database, id, 'declined')).toEqual({
+        status: 'conflict',
+        promptId: id,
+        outcome: 'declined',
+        recorded: 'accepted',
+      })
+      expect(await recordPromptOutcome(database, id + 999, 'declined')).toMatchObject({
+        status: 'not_found',
+      })
+    })
+
+    it('logs one checkout prompt per order; agent prompts may share an order id', async () => {
+      const m = await loadUpsellModel(database)
+      const r = recommendUpsell(m, { orderId: 'o30', totalCents: 9000, items: [], priorVisits: 0 })
+      const first = await logUpsellPrompt(database, r, { source: 'checkout' })
+      const again = await logUpsellPrompt(database, r, { source: 'checkout' })
+      expect(again).toEqual({ id: first.id, created: false })
+      const preview = recommendUpsell(m, { orderId: 'agent-preview', totalCents: 100 })
+      const p1 = await logUpsellPrompt(database, preview)
+      const p2 = await logUpsellPrompt(database, preview)
+      expect(p1.created && p2.created && p1.id !== p2.id).toBe(true)
     })
   })
 }

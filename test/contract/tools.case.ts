@@ -188,6 +188,38 @@ export function toolContract(
     expect(await count()).toBe(before + 1)
   })
 
+  it('previews an upsell without logging a prompt unless asked to save', async () => {
+    const { database } = setup()
+    const count = async () =>
+      Number(
+        (
+          await database.db
+            .selectFrom('gift_card_prompts')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
+    const before = await count()
+    const basket = { totalCents: 12500, items: [], priorVisits: 2 }
+    const read = (await adapter().call(
+      'recommend_upsell',
+      basket,
+      ACTORS.analyst,
+    )) as AdapterOutcome & {
+      data: { promptId?: number }
+    }
+    expect(read.ok).toBe(true)
+    expect(read.data.promptId).toBeUndefined()
+    expect(await count()).toBe(before)
+    const saved = (await adapter().call(
+      'recommend_upsell',
+      { ...basket, save: true },
+      ACTORS.analyst,
+    )) as AdapterOutcome & { data: { promptId?: number } }
+    expect(saved.data.promptId).toEqual(expect.any(Number))
+    expect(await count()).toBe(before + 1)
+  })
+
   it('names the field of a bad argument', async () => {
     const outcome = await adapter().call('search_gift_cards', { limit: 1000 }, ACTORS.analyst)
     expect(outcome).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })

@@ -9,6 +9,7 @@ const KEY_PHRASES: Record<string, RegExp[]> = {
   release_card_hold: [/verbatim/, /omit it when they gave none/],
   update_fraud_alert: [/verbatim/],
   forecast_breakage: [/nothing is stored unless save is true/, /periodFrom/, /groupBy/],
+  recommend_upsell: [/nothing is stored unless save is true/, /\/pos\/checkout/],
   get_liability: [/jurisdictions/, /ledgerUpTo/, /top/],
   list_fraud_alerts: [/countBy/, /since/, /store: \{ id, name, jurisdiction \}/],
   find_dormant_cards: [/idleSince/, /sort/, /ledgerUpTo/],
