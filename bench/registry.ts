@@ -1,5 +1,6 @@
 import { agentBench } from './agent.ts'
 import { analyticsBench } from './analytics.ts'
+import { checkoutBench } from './checkout.ts'
 import { evalsBench } from './evals.ts'
 import { importBench } from './import.ts'
 import { mcpBench } from './mcp.ts'
@@ -12,6 +13,7 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   seed: seedBench,
   import: importBench,
   webhooks: webhooksBench,
+  checkout: checkoutBench,
   analytics: analyticsBench,
   agent: agentBench,
   mcp: mcpBench,

@@ -8,7 +8,7 @@ import { signGeneric } from '../ingest/index.ts'
 
 const SECRET = 'bench-secret'
 
-type Phase = {
+export type Phase = {
   requests: number
   seconds: number
   perSecond: number
@@ -114,13 +114,17 @@ export async function webhooksBench(args: string[]): Promise<void> {
   }
 }
 
-/** Sends `count` deliveries with `concurrency` in flight; returns throughput and latency. */
-async function drive(
+/**
+ * Sends `count` signed POSTs to `path` (the generic webhook unless told) with `concurrency` in
+ * flight; returns throughput, latency and the status codes seen.
+ */
+export async function drive(
   url: string,
   agent: Agent,
   count: number,
   concurrency: number,
   make: (i: number) => { raw: string; signature: string },
+  path = '/webhooks/generic',
 ): Promise<Phase> {
   const { hostname, port } = new URL(url)
   const latencies: number[] = []
@@ -137,7 +141,7 @@ async function drive(
           {
             hostname,
             port,
-            path: '/webhooks/generic',
+            path,
             method: 'POST',
             agent,
             headers: {
