@@ -6,6 +6,7 @@ import { importBench } from './import.ts'
 import { mcpBench } from './mcp.ts'
 import { metricsBench } from './metrics.ts'
 import { seedBench } from './seed.ts'
+import { soakBench } from './soak.ts'
 import { webhooksBench } from './webhooks.ts'
 
 /** Every benchmark by name. */
@@ -19,4 +20,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   mcp: mcpBench,
   evals: evalsBench,
   metrics: metricsBench,
+  soak: soakBench,
 }
