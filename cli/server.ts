@@ -6,14 +6,17 @@ import { HTTPReceiver, LogLevel } from '@slack/bolt'
 import { Hono } from 'hono'
 import { Agent } from '../agent/index.ts'
 import { createFraudListener } from '../analytics/index.ts'
-import { type Config, describeError, type Logger } from '../core/index.ts'
+import { type Config, createLogger, describeError, type Logger } from '../core/index.ts'
 import { type Database, ledgerWatermark } from '../db/index.ts'
 import {
   type EventListener,
   genericSource,
   Inbox,
+  internalError,
+  type RequestIdEnv,
   shopifySource,
   squareSource,
+  tagRequest,
   type WebhookSource,
   webhookRoutes,
 } from '../ingest/index.ts'
@@ -56,7 +59,7 @@ export type AppServices = {
  * lands, /slack/events). Returns the app and its inbox.
  */
 export function buildApp(services: AppServices & { toolkit: Toolkit }): {
-  app: Hono
+  app: Hono<RequestIdEnv>
   inbox: Inbox
 } {
   const sources = configuredSources(services.config)
@@ -68,7 +71,12 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
     }),
   ]
   const inbox = new Inbox(services.database, sources, listeners, services.logger)
-  const app = new Hono()
+  const logger = services.logger ?? createLogger()
+  const app = new Hono<RequestIdEnv>()
+  // Every request gets an id; an error no route handled is a generic 500 naming it, and the
+  // error goes to the log, never to the client (docs/concurrency.md).
+  app.use(tagRequest())
+  app.onError((err, c) => internalError(c, err, logger))
   app.get('/healthz', async (c) => {
     const watermark = await ledgerWatermark(services.database.db)
     return c.json({
@@ -78,7 +86,7 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
       webhooks: sources.map((s) => s.name),
     })
   })
-  app.route('/', webhookRoutes(inbox, sources))
+  app.route('/', webhookRoutes(inbox, sources, logger))
   const { toolkit } = services
   app.route(
     '/',
