@@ -96,9 +96,6 @@ export async function withDbRetry<T>(
   options: RetryOptions = {},
 ): Promise<T> {
   const attempts = Math.max(1, options.attempts ?? DEFAULT_ATTEMPTS)
-  const base = options.baseDelayMs ?? 10
-  const max = options.maxDelayMs ?? 400
-  const random = options.random ?? Math.random
   const sleep = options.sleep ?? wait
   for (let attempt = 1; ; attempt++) {
     try {
@@ -108,16 +105,34 @@ export async function withDbRetry<T>(
         transientKind(err) ??
         (options.retryUniqueViolations && isUniqueViolation(err) ? 'unique violation' : undefined)
       if (!kind) throw err
-      if (attempt >= attempts) {
-        throw new GiftCardError(
-          'DB_ERROR',
-          `the database was too busy to complete the write (${kind}, ${attempts} attempts); try again`,
-          { cause: err, details: { transient: true, kind, attempts } },
-        )
-      }
-      const delayMs = Math.round(random() * Math.min(max, base * 2 ** (attempt - 1)))
+      if (attempt >= attempts) throw tooBusy(kind, attempts, err)
+      const delayMs = retryDelayMs(attempt, options)
       options.onRetry?.({ attempt, delayMs, kind, err })
       await sleep(delayMs)
     }
   }
+}
+
+/**
+ * The back-off before retry number `attempt` (1-based): random up to a ceiling that starts at
+ * `baseDelayMs` and doubles, capped at `maxDelayMs`. For writers that retry on their own terms
+ * (an import rolls back and reads again from its checkpoint).
+ */
+export function retryDelayMs(
+  attempt: number,
+  options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'> = {},
+): number {
+  const base = options.baseDelayMs ?? 10
+  const max = options.maxDelayMs ?? 400
+  const random = options.random ?? Math.random
+  return Math.round(random() * Math.min(max, base * 2 ** (attempt - 1)))
+}
+
+/** The error of a write given up after `attempts` tries: no database text; the cause kept. */
+export function tooBusy(kind: string, attempts: number, cause: unknown): GiftCardError {
+  return new GiftCardError(
+    'DB_ERROR',
+    `the database was too busy to complete the write (${kind}, ${attempts} attempts); try again`,
+    { cause, details: { transient: true, kind, attempts } },
+  )
 }
