@@ -162,6 +162,10 @@ const MAX_ATTEMPTS = 5
  * Ordering rule: where the POS reports a balance after the event, the newest event's balance
  * wins and a late event leaves the balance alone; where it does not, amounts add up in any
  * order. A late event never moves `last_activity_at` back.
+ *
+ * Concurrent writers (other processes on the same database) meet without deadlocking: every
+ * kind of row is locked or inserted in key order, and a transaction of its own that the engine
+ * aborts for contention is run again (`options.retry`); docs/concurrency.md.
  */
 export async function applyBatch(
   database: Database,

@@ -96,7 +96,9 @@ export type InboxOutcome = {
  * The webhook inbox. Every accepted delivery is stored raw before it is applied; applying
  * marks the row `processed` in the same transaction as the ledger changes, so a crash leaves
  * a `pending` row (applied at the next start) and never a half-applied event. A delivery
- * that fails stays `failed` with its error until it is redelivered or replayed.
+ * that fails stays `failed` with its error until it is redelivered or replayed, unless another
+ * server applied it meanwhile: a row is never `failed` while its event is in the ledger.
+ * Several servers may share one database (docs/concurrency.md).
  */
 export class Inbox {
   private readonly sources: Map<string, WebhookSource>
