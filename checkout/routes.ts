@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import {
@@ -9,13 +8,15 @@ import {
   recordPromptOutcome,
   type UpsellModelCache,
 } from '../analytics/index.ts'
-import { centsToMajor, describeError, isGiftCardError, type Logger } from '../core/index.ts'
+import { centsToMajor, createLogger, isGiftCardError, type Logger } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 import {
   genericSource,
+  internalError,
   majorAmount,
   parseAs,
   parseJson,
+  type RequestIdEnv,
   readBody,
   type WebhookSource,
 } from '../ingest/index.ts'
@@ -72,11 +73,12 @@ export type CheckoutServices = {
  * (`x-giftcards-signature`); both log to `gift_card_prompts`. A retried checkout for the same
  * order is answered with the prompt it was first given, and logs nothing new.
  */
-export function checkoutRoutes(services: CheckoutServices): Hono {
+export function checkoutRoutes(services: CheckoutServices): Hono<RequestIdEnv> {
   const source: WebhookSource | undefined = services.secret
     ? genericSource({ secret: services.secret })
     : undefined
-  const app = new Hono()
+  const logger = services.logger ?? createLogger()
+  const app = new Hono<RequestIdEnv>()
 
   app.post('/pos/checkout', async (c) => {
     const body = await signedBody(c, source)
@@ -132,12 +134,11 @@ export function checkoutRoutes(services: CheckoutServices): Hono {
     return c.json({ prompt_id, outcome, status: result.status })
   })
 
-  app.onError((err, c) => {
-    if (isGiftCardError(err, 'INVALID_INPUT')) return c.json({ error: err.message }, 400)
-    const requestId = randomUUID()
-    services.logger?.error({ err: describeError(err), requestId }, 'checkout request failed')
-    return c.json({ error: 'internal error; the server log has the details', requestId }, 500)
-  })
+  app.onError((err, c) =>
+    isGiftCardError(err, 'INVALID_INPUT')
+      ? c.json({ error: err.message }, 400)
+      : internalError(c, err, logger),
+  )
   return app
 }
 

@@ -7,14 +7,17 @@ import { Hono } from 'hono'
 import { Agent } from '../agent/index.ts'
 import { createFraudListener, upsellModelOf } from '../analytics/index.ts'
 import { checkoutRoutes } from '../checkout/index.ts'
-import { type Config, describeError, type Logger } from '../core/index.ts'
+import { type Config, createLogger, describeError, type Logger } from '../core/index.ts'
 import { type Database, ledgerWatermark } from '../db/index.ts'
 import {
   type EventListener,
   genericSource,
   Inbox,
+  internalError,
+  type RequestIdEnv,
   shopifySource,
   squareSource,
+  tagRequest,
   type WebhookSource,
   webhookRoutes,
 } from '../ingest/index.ts'
@@ -57,7 +60,7 @@ export type AppServices = {
  * (/slack/events goes to Bolt's receiver, see startServer). Returns the app and its inbox.
  */
 export function buildApp(services: AppServices & { toolkit: Toolkit }): {
-  app: Hono
+  app: Hono<RequestIdEnv>
   inbox: Inbox
 } {
   const sources = configuredSources(services.config)
@@ -69,7 +72,12 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
     }),
   ]
   const inbox = new Inbox(services.database, sources, listeners, services.logger)
-  const app = new Hono()
+  const logger = services.logger ?? createLogger()
+  const app = new Hono<RequestIdEnv>()
+  // Every request gets an id; an error no route handled is a generic 500 naming it, and the
+  // error goes to the log, never to the client (docs/concurrency.md).
+  app.use(tagRequest())
+  app.onError((err, c) => internalError(c, err, logger))
   app.get('/healthz', async (c) => {
     const watermark = await ledgerWatermark(services.database.db)
     return c.json({
@@ -79,14 +87,14 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
       webhooks: sources.map((s) => s.name),
     })
   })
-  app.route('/', webhookRoutes(inbox, sources))
+  app.route('/', webhookRoutes(inbox, sources, logger))
   app.route(
     '/',
     checkoutRoutes({
       database: services.database,
       model: upsellModelOf(services.database),
       secret: services.config.generic.webhookSecret,
-      ...(services.logger ? { logger: services.logger } : {}),
+      logger,
     }),
   )
   const { toolkit } = services

@@ -1,4 +1,13 @@
-import { Kysely, type LogEvent } from 'kysely'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  Kysely,
+  type LogEvent,
+  type QueryCompiler,
+  type TransactionSettings,
+} from 'kysely'
 import { type DatabaseTarget, GiftCardError } from '../core/index.ts'
 import { restorePendingIndexes } from './bulk-load.ts'
 import type { EngineAdapter, EngineName } from './engines/engine.ts'
@@ -68,7 +77,7 @@ function connect(target: DatabaseTarget, options: OpenOptions): Database {
       )
     }
     const db = new Kysely<DB>({
-      dialect: opened.dialect,
+      dialect: withImmediateWrites(opened.dialect),
       ...(options.log ? { log: options.log } : {}),
     })
     return {
@@ -96,5 +105,99 @@ function connect(target: DatabaseTarget, options: OpenOptions): Database {
     ...(options.searchPath ? { searchPath: options.searchPath } : {}),
     target,
     close: () => db.destroy(),
+  }
+}
+
+/**
+ * SQLite's dialect with write transactions that take the write lock as they begin (`begin
+ * immediate`) instead of at their first write (Kysely's `begin`, deferred). In WAL mode a
+ * deferred transaction that reads first and then writes cannot wait for another process's
+ * writer: SQLite fails the write at once with SQLITE_BUSY ("database is locked"), whatever the
+ * busy timeout, because the snapshot it read may be stale. An immediate one waits for the lock
+ * (up to `busy_timeout`) before it reads anything. Transactions declared read only
+ * (`setAccessMode('read only')`) stay deferred. See docs/concurrency.md.
+ */
+function withImmediateWrites(dialect: Dialect): Dialect {
+  return {
+    createDriver: () => new ImmediateWriteDriver(dialect.createDriver()),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createAdapter: () => dialect.createAdapter(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+  }
+}
+
+/** A driver that begins SQLite write transactions `immediate` and otherwise defers to its own. */
+class ImmediateWriteDriver implements Driver {
+  constructor(private readonly inner: Driver) {}
+
+  init(): Promise<void> {
+    return this.inner.init()
+  }
+
+  acquireConnection(): Promise<DatabaseConnection> {
+    return this.inner.acquireConnection()
+  }
+
+  async beginTransaction(
+    connection: DatabaseConnection,
+    settings: TransactionSettings,
+  ): Promise<void> {
+    if (settings.accessMode === 'read only')
+      return this.inner.beginTransaction(connection, settings)
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.inner.commitTransaction(connection)
+  }
+
+  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.inner.rollbackTransaction(connection)
+  }
+
+  savepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
+    return this.savepoints().savepoint(connection, name, compile)
+  }
+
+  rollbackToSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
+    return this.savepoints().rollbackToSavepoint(connection, name, compile)
+  }
+
+  releaseSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
+    return this.savepoints().releaseSavepoint(connection, name, compile)
+  }
+
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    return this.inner.releaseConnection(connection)
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy()
+  }
+
+  /** The inner driver's savepoint methods (Kysely's SQLite driver has them all). */
+  private savepoints(): Required<
+    Pick<Driver, 'savepoint' | 'rollbackToSavepoint' | 'releaseSavepoint'>
+  > {
+    const { inner } = this
+    if (!inner.savepoint || !inner.rollbackToSavepoint || !inner.releaseSavepoint)
+      throw new GiftCardError('DB_UNSUPPORTED', 'this SQLite driver has no savepoints')
+    return {
+      savepoint: inner.savepoint.bind(inner),
+      rollbackToSavepoint: inner.rollbackToSavepoint.bind(inner),
+      releaseSavepoint: inner.releaseSavepoint.bind(inner),
+    }
   }
 }

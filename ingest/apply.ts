@@ -18,9 +18,11 @@ import {
   insertMany,
   knownTimezone,
   LEDGER_COLUMNS,
+  type RetryOptions,
   rollupCard,
   selectIn,
   settleTimezone,
+  withDbRetry,
 } from '../db/index.ts'
 import type { AppliedEvent } from './hooks.ts'
 
@@ -107,6 +109,11 @@ export type ApplyOptions = {
    */
   known?: KnownIds
   /**
+   * How a batch in a transaction of its own is retried when the engine aborts it for
+   * contention (`withDbRetry`'s options: tries, back-off, a callback to log each retry).
+   */
+  retry?: RetryOptions
+  /**
    * The transaction's writes are queued on another connection (a deferred writer) and cannot
    * be read back: an event dated before days already rolled up for a card this transaction
    * wrote earlier then fails the batch (`ApplyAgain('not new')`), to be applied on one
@@ -155,6 +162,10 @@ const MAX_ATTEMPTS = 5
  * Ordering rule: where the POS reports a balance after the event, the newest event's balance
  * wins and a late event leaves the balance alone; where it does not, amounts add up in any
  * order. A late event never moves `last_activity_at` back.
+ *
+ * Concurrent writers (other processes on the same database) meet without deadlocking: every
+ * kind of row is locked or inserted in key order, and a transaction of its own that the engine
+ * aborts for contention is run again (`options.retry`); docs/concurrency.md.
  */
 export async function applyBatch(
   database: Database,
@@ -169,7 +180,11 @@ export async function applyBatch(
   let result: BatchResult | undefined
   for (let tries = 1; !result; tries++) {
     try {
-      result = await applyInTransaction(database, events, batch.cards, stubs, attempt)
+      const once = () => applyInTransaction(database, events, batch.cards, stubs, attempt)
+      // A transaction of its own is run again when another writer's made the engine abort it
+      // (a deadlock, a serialisation failure, SQLite busy); one of the caller's is the
+      // caller's to retry (docs/concurrency.md).
+      result = options.trx ? await once() : await withDbRetry(once, options.retry)
     } catch (err) {
       if (!(err instanceof ApplyAgain) || tries >= MAX_ATTEMPTS) throw err
       if (options.trx && !options.savepoint) throw err
@@ -417,6 +432,11 @@ async function transactionOrSavepoint<T>(
   }
 }
 
+/** Orders `[key, value]` entries by key (lock order, docs/concurrency.md). */
+function byKey(a: [string, unknown], b: [string, unknown]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0
+}
+
 function inTimeOrder(events: CardEvent[]): boolean {
   for (let i = 1; i < events.length; i++)
     if ((events[i] as CardEvent).occurredAt < (events[i - 1] as CardEvent).occurredAt) return false
@@ -562,7 +582,9 @@ function referencedStubs(
   for (const c of cards)
     if (c.holderCustomerId && !known?.customers.has(c.holderCustomerId))
       customers.add(c.holderCustomerId)
-  return { locations: [...locations], customers: [...customers] }
+  // In key order: concurrent transactions insert the same stub rows in one order, so they
+  // wait for each other instead of deadlocking (docs/concurrency.md).
+  return { locations: [...locations].sort(), customers: [...customers].sort() }
 }
 
 /** Makes the locations and customers events refer to exist, as stub rows without PII. */
@@ -621,7 +643,9 @@ function newCards(ids: string[], events: CardEvent[], cards: CardSnapshot[]): Ne
         : { source: snapshot.source, at: snapshot.occurredAt, snapshot },
     )
   }
-  return [...first].map(([id, f]) => {
+  // In id order: two transactions creating the same new cards insert them in one order (the
+  // second waits for the first, then applies again), never each holding one the other needs.
+  return [...first].sort(byKey).map(([id, f]) => {
     const last4 = f.snapshot?.last4 ?? id.replace(/\D/g, '').slice(-4).padStart(4, '0')
     return {
       state: {

@@ -6,8 +6,13 @@ import { describeError, GiftCardError, toIso } from '../core/index.ts'
 import {
   type Database,
   type DB,
+  DEFAULT_ATTEMPTS,
   type DeferredWriter,
   fixTimezone,
+  isTransientDbError,
+  retryDelayMs,
+  tooBusy,
+  transientKind,
   withBulkLoad,
 } from '../db/index.ts'
 import { ApplyAgain, applyBatch, type BatchResult, CardCache, type KnownIds } from './apply.ts'
@@ -282,20 +287,42 @@ class Committer {
       this.writerOpen = true
     } else if (!deferred) this.open ??= await this.database.db.startTransaction().execute()
     this.rows += rows.length
-    if (through <= this.carefulThrough) {
-      await this.applyCarefully(rows)
-      return true
-    }
     try {
+      if (through <= this.carefulThrough) {
+        await this.applyCarefully(rows)
+        return true
+      }
       this.count(await this.applyBatch(rows, false))
       // The writer may fall behind by a chunk or two, no more (memory stays flat).
       if (deferred) await (this.writer as DeferredWriter).drain(QUEUED_ROWS)
       return true
     } catch (err) {
       await this.rollback()
+      if (isTransientDbError(err)) {
+        // Another writer's transaction and this one wanted the same rows: no row is at fault.
+        // Back off and read again from the last commit, as carefully as before.
+        await this.backOff(err)
+        return false
+      }
+      if (through <= this.carefulThrough) throw err
       this.readAgain(err instanceof ApplyAgain && err.why === 'not new', through)
       return false
     }
+  }
+
+  /** Transactions rolled back in a row for contention (a commit starts the count again). */
+  private contended = 0
+
+  /**
+   * Waits before the open transaction is tried again after contention (a deadlock, a
+   * serialisation failure, SQLite busy: docs/concurrency.md); gives up with a `DB_ERROR` after
+   * `DEFAULT_ATTEMPTS` in a row (the import then resumes from its checkpoint when run again).
+   */
+  private async backOff(err: unknown): Promise<void> {
+    this.contended++
+    if (this.contended >= DEFAULT_ATTEMPTS)
+      throw tooBusy(transientKind(err) ?? 'contention', this.contended, err)
+    await new Promise((resolve) => setTimeout(resolve, retryDelayMs(this.contended)))
   }
 
   /**
@@ -335,6 +362,7 @@ class Committer {
       await trx.commit().execute()
     }
     this.committedLine = lastLine
+    this.contended = 0
     if (this.known.locations.size + this.known.customers.size > KNOWN_IDS_KEPT) this.forgetKnown()
     this.report.applied += this.counts.applied
     this.report.duplicates += this.counts.duplicates
@@ -447,6 +475,8 @@ class Committer {
     try {
       this.count(await this.applyBatch(rows, true))
     } catch (err) {
+      // Contention is no row's fault: the caller rolls back and tries the rows again.
+      if (isTransientDbError(err)) throw err
       const [only] = rows
       if (rows.length === 1 && only) {
         this.reject({ line: only.line, reason: describeError(err) })

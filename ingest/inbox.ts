@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely'
 import { describeError, type Logger, toIso } from '../core/index.ts'
-import type { Database, DB } from '../db/index.ts'
+import { type Database, type DB, type RetryOptions, withDbRetry } from '../db/index.ts'
 import { applyBatch, type Normalized } from './apply.ts'
 import type { EventListener } from './hooks.ts'
 import type { ParsedDelivery, WebhookSource } from './sources/source.ts'
@@ -10,6 +10,9 @@ export type InboxStatus = 'processed' | 'duplicate' | 'ignored' | 'failed'
 /** Deliveries applied together at most (group commit). */
 const MAX_GROUP = 256
 
+/** A stored delivery to apply: its place in the group, its inbox row and its events. */
+type ToApply = { index: number; rowId: number; eventId: string; normalized: Normalized }
+
 type Queued = {
   source: string
   delivery: ParsedDelivery
@@ -18,11 +21,6 @@ type Queued = {
   reject: (err: unknown) => void
 }
 
-/**
- * Stores one delivery's raw row. Returns its outcome when there is nothing to apply (ignored,
- * or a duplicate of one already processed), else the row to apply. A redelivery of a
- * delivery that failed or was cut short is another try at it.
- */
 /** Marks inbox rows applied: in the transaction that applied them. */
 async function markProcessed(trx: Transaction<DB>, ids: number[]): Promise<void> {
   await trx
@@ -37,6 +35,11 @@ async function markProcessed(trx: Transaction<DB>, ids: number[]): Promise<void>
     .execute()
 }
 
+/**
+ * Stores one delivery's raw row. Returns its outcome when there is nothing to apply (ignored,
+ * or a duplicate of one already processed), else the row to apply. A redelivery of a
+ * delivery that failed or was cut short is another try at it.
+ */
 async function store(
   trx: Transaction<DB>,
   source: string,
@@ -93,7 +96,9 @@ export type InboxOutcome = {
  * The webhook inbox. Every accepted delivery is stored raw before it is applied; applying
  * marks the row `processed` in the same transaction as the ledger changes, so a crash leaves
  * a `pending` row (applied at the next start) and never a half-applied event. A delivery
- * that fails stays `failed` with its error until it is redelivered or replayed.
+ * that fails stays `failed` with its error until it is redelivered or replayed, unless another
+ * server applied it meanwhile: a row is never `failed` while its event is in the ledger.
+ * Several servers may share one database (docs/concurrency.md).
  */
 export class Inbox {
   private readonly sources: Map<string, WebhookSource>
@@ -146,28 +151,10 @@ export class Inbox {
   }
 
   private async processGroup(group: Queued[]): Promise<InboxOutcome[]> {
-    const outcomes: (InboxOutcome | undefined)[] = []
-    const toApply: { index: number; rowId: number; eventId: string; normalized: Normalized }[] = []
-    await this.database.db.transaction().execute(async (trx) => {
-      const seen = new Set<string>()
-      for (const [index, item] of group.entries()) {
-        const key = `${item.source}\u0000${item.delivery.eventId}`
-        if (seen.has(key)) {
-          outcomes[index] = { status: 'duplicate', eventId: item.delivery.eventId, applied: 0 }
-          continue
-        }
-        seen.add(key)
-        const stored = await store(trx, item.source, item.delivery, item.rawBody)
-        if ('status' in stored) outcomes[index] = stored
-        else
-          toApply.push({
-            index,
-            rowId: stored.rowId,
-            eventId: item.delivery.eventId,
-            normalized: stored.normalized,
-          })
-      }
-    })
+    const { outcomes, toApply } = await withDbRetry(
+      () => this.storeGroup(group),
+      this.retryOptions('storing deliveries'),
+    )
     if (toApply.length === 0) return outcomes as InboxOutcome[]
 
     const normalized: Normalized = {
@@ -177,6 +164,7 @@ export class Inbox {
     let result: Awaited<ReturnType<typeof applyBatch>> | undefined
     try {
       result = await applyBatch(this.database, normalized, {
+        retry: this.retryOptions('applying deliveries'),
         within: (trx) =>
           markProcessed(
             trx,
@@ -203,6 +191,58 @@ export class Inbox {
       }
     }
     return outcomes as InboxOutcome[]
+  }
+
+  /**
+   * Stores a group's raw rows in one transaction (run again whole if the engine aborts it).
+   * Rows are inserted in key order (source, event id): two servers storing the same deliveries
+   * wait for each other instead of each holding a key the other needs (a deadlock on
+   * PostgreSQL, docs/concurrency.md).
+   */
+  private storeGroup(group: Queued[]): Promise<{
+    outcomes: (InboxOutcome | undefined)[]
+    toApply: ToApply[]
+  }> {
+    const keyOf = (item: Queued) => `${item.source}\u0000${item.delivery.eventId}`
+    const order = [...group.keys()].sort((a, b) => {
+      const ka = keyOf(group[a] as Queued)
+      const kb = keyOf(group[b] as Queued)
+      return ka < kb ? -1 : ka > kb ? 1 : a - b
+    })
+    return this.database.db.transaction().execute(async (trx) => {
+      const outcomes: (InboxOutcome | undefined)[] = []
+      const toApply: ToApply[] = []
+      const seen = new Set<string>()
+      for (const index of order) {
+        const item = group[index] as Queued
+        const key = keyOf(item)
+        if (seen.has(key)) {
+          outcomes[index] = { status: 'duplicate', eventId: item.delivery.eventId, applied: 0 }
+          continue
+        }
+        seen.add(key)
+        const stored = await store(trx, item.source, item.delivery, item.rawBody)
+        if ('status' in stored) outcomes[index] = stored
+        else
+          toApply.push({
+            index,
+            rowId: stored.rowId,
+            eventId: item.delivery.eventId,
+            normalized: stored.normalized,
+          })
+      }
+      // Applied in arrival order, as before (the ledger orders each card's events by time).
+      toApply.sort((a, b) => a.index - b.index)
+      return { outcomes, toApply }
+    })
+  }
+
+  /** Options for `withDbRetry`: each retry is logged at debug level. */
+  private retryOptions(what: string): RetryOptions {
+    return {
+      onRetry: ({ attempt, delayMs, kind }) =>
+        this.logger?.debug({ attempt, delayMs, kind }, `retrying after contention: ${what}`),
+    }
   }
 
   /** Applies pending rows (left by a crash), and failed ones too with `includeFailed`. */
@@ -253,6 +293,7 @@ export class Inbox {
   ): Promise<InboxOutcome> {
     try {
       const result = await applyBatch(this.database, normalized, {
+        retry: this.retryOptions('applying a delivery'),
         within: (trx) => markProcessed(trx, [rowId]),
       })
       await this.notify(result.applied)
@@ -264,12 +305,26 @@ export class Inbox {
     }
   }
 
+  /**
+   * Records that a delivery could not be applied, unless its row was applied meanwhile (by
+   * another server that received the same delivery, or a replay): then the event is in the
+   * ledger and the outcome is a duplicate. A row is never marked failed over an applied one.
+   */
   private async fail(rowId: number, eventId: string, error: string): Promise<InboxOutcome> {
-    await this.database.db
-      .updateTable('webhook_inbox')
-      .set((eb) => ({ status: 'failed', error, attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', rowId)
-      .execute()
+    const updated = await withDbRetry(
+      () =>
+        this.database.db
+          .updateTable('webhook_inbox')
+          .set((eb) => ({ status: 'failed', error, attempts: eb('attempts', '+', 1) }))
+          .where('id', '=', rowId)
+          .where('status', 'in', ['pending', 'failed'])
+          .executeTakeFirst(),
+      this.retryOptions('recording a failed delivery'),
+    )
+    if (Number(updated.numUpdatedRows) === 0) {
+      this.logger?.info({ eventId }, 'webhook delivery failed here but was applied elsewhere')
+      return { status: 'duplicate', eventId, applied: 0 }
+    }
     this.logger?.warn({ eventId, error }, 'webhook delivery failed to apply')
     return { status: 'failed', eventId, applied: 0, error }
   }

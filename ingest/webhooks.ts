@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { type Context, Hono } from 'hono'
-import { describeError, isGiftCardError } from '../core/index.ts'
+import { type RequestIdVariables, requestId } from 'hono/request-id'
+import { createLogger, describeError, isGiftCardError, type Logger } from '../core/index.ts'
 import type { Inbox } from './inbox.ts'
 import type { WebhookSource } from './sources/source.ts'
 
@@ -14,15 +15,56 @@ const SETUP_HINTS: Record<string, string> = {
   generic: 'set GENERIC_WEBHOOK_SECRET',
 }
 
+/** What a sender is told when its event could not be applied (the reason is in the log). */
+export const FAILED_DELIVERY_MESSAGE =
+  'the event could not be applied; it is kept and applied when it is delivered again'
+
+/** The body of every other 5xx: no stack, no database text (docs/concurrency.md). */
+export const INTERNAL_ERROR_MESSAGE = 'internal error; the details are in the server log'
+
+/** Hono variables of routes that tag each request with an id (`x-request-id`). */
+export type RequestIdEnv = { Variables: RequestIdVariables }
+
+/**
+ * Gives the request an id unless an outer app already did (the sender's `x-request-id` when
+ * it is a short token, else a new UUID), and echoes it in the response's `x-request-id`.
+ */
+export function tagRequest() {
+  const tag = requestId()
+  return async (c: Context<RequestIdEnv>, next: () => Promise<void>) => {
+    if (c.get('requestId')) return next()
+    return tag(c, next)
+  }
+}
+
+/**
+ * The answer to an error no route handled: a generic 500 naming the request's id; the error
+ * itself goes to the log under that id, never to the client.
+ */
+export function internalError(c: Context<RequestIdEnv>, err: unknown, logger: Logger): Response {
+  const id = c.get('requestId') ?? crypto.randomUUID()
+  logger.error(
+    { requestId: id, method: c.req.method, path: c.req.path, err: describeError(err) },
+    'request failed',
+  )
+  return c.json({ error: INTERNAL_ERROR_MESSAGE, requestId: id }, 500, { 'x-request-id': id })
+}
+
 /**
  * `POST /webhooks/:source`. Bad signature → 401; malformed JSON or a schema violation → 400
  * naming the field; an unknown event type → 202 `ignored`; a duplicate → 200 `duplicate`;
  * applied → 200 `processed`; an event that could not be applied → 500 `failed` (kept in the
- * inbox, so the sender's retry or a replay applies it later).
+ * inbox, so the sender's retry or a replay applies it later). A 5xx body says only that, with
+ * the request's id; why goes to `logger` (stderr when none is given) and the inbox row.
  */
-export function webhookRoutes(inbox: Inbox, sources: readonly WebhookSource[]): Hono {
+export function webhookRoutes(
+  inbox: Inbox,
+  sources: readonly WebhookSource[],
+  logger: Logger = createLogger(),
+): Hono<RequestIdEnv> {
   const byName = new Map(sources.map((s) => [s.name, s]))
-  const app = new Hono()
+  const app = new Hono<RequestIdEnv>()
+  app.use('/webhooks/*', tagRequest())
   app.post('/webhooks/:source', async (c) => {
     const name = c.req.param('source')
     const source = byName.get(name as WebhookSource['name'])
@@ -47,10 +89,26 @@ export function webhookRoutes(inbox: Inbox, sources: readonly WebhookSource[]): 
       throw err
     }
     const outcome = await inbox.accept(source.name, delivery, rawBody)
-    const code = outcome.status === 'ignored' ? 202 : outcome.status === 'failed' ? 500 : 200
-    return c.json(outcome, code)
+    if (outcome.status === 'failed') {
+      const id = c.get('requestId')
+      logger.error(
+        { requestId: id, source: source.name, eventId: outcome.eventId, err: outcome.error },
+        'webhook delivery failed',
+      )
+      return c.json(
+        {
+          status: outcome.status,
+          eventId: outcome.eventId,
+          applied: 0,
+          error: FAILED_DELIVERY_MESSAGE,
+          requestId: id,
+        },
+        500,
+      )
+    }
+    return c.json(outcome, outcome.status === 'ignored' ? 202 : 200)
   })
-  app.onError((err, c) => c.json({ error: describeError(err) }, 500))
+  app.onError((err, c) => internalError(c, err, logger))
   return app
 }
 

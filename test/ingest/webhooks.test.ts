@@ -6,7 +6,13 @@ import type { RunningServer } from '../../cli/server.ts'
 import { configuredSources } from '../../cli/server.ts'
 import { loadConfig } from '../../core/index.ts'
 import { type Database, getCard, listCardTransactions } from '../../db/index.ts'
-import { type AppliedEvent, hmac, Inbox, signGeneric } from '../../ingest/index.ts'
+import {
+  type AppliedEvent,
+  FAILED_DELIVERY_MESSAGE,
+  hmac,
+  Inbox,
+  signGeneric,
+} from '../../ingest/index.ts'
 import { DIALECTS } from '../helpers/dialects.ts'
 import { SECRETS, startTestServer } from '../helpers/server.ts'
 
@@ -632,13 +638,23 @@ for (const dialect of DIALECTS) {
       )
       const res = await generic(redeem)
       expect(res.status).toBe(500)
-      expect(((await res.json()) as { error: string }).error).toMatch(/below zero/)
+      // The sender learns that it failed and the request's id; why is in the log and the inbox.
+      const answer = (await res.json()) as { error: string; requestId: string }
+      expect(answer).toEqual({
+        status: 'failed',
+        eventId: 'gap-2',
+        applied: 0,
+        error: FAILED_DELIVERY_MESSAGE,
+        requestId: res.headers.get('x-request-id'),
+      })
+      expect(answer.requestId).toMatch(/^[0-9a-f-]{36}$/)
       const row = await database.db
         .selectFrom('webhook_inbox')
         .selectAll()
         .where('event_id', '=', 'gap-2')
         .executeTakeFirstOrThrow()
       expect(row).toMatchObject({ status: 'failed', attempts: 1 })
+      expect(row.error).toMatch(/below zero/)
       expect(await balance('gc-gap')).toBeUndefined()
       await generic(
         genericBody(
