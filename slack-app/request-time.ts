@@ -9,15 +9,18 @@ export const SLACK_TIMESTAMP_TOLERANCE_S = 5 * 60
 
 /**
  * Why a Slack request's timestamp is refused, or undefined when it is within five minutes of
- * `nowMs`, before or after. A missing or unreadable header is left to Bolt's verifier, which
+ * `nowMs`, before or after. The header is read as Bolt reads it (`Number`), so whatever Bolt
+ * would take as a time is checked; a missing or unreadable one is left to Bolt's verifier, which
  * refuses it (and lets Slack's unsigned `ssl_check` through).
  */
 export function slackTimestampProblem(
   header: string | string[] | undefined,
   nowMs: number,
 ): string | undefined {
-  if (typeof header !== 'string' || !/^\d{1,12}$/.test(header)) return undefined
-  const skew = Number(header) - Math.floor(nowMs / 1000)
+  if (typeof header !== 'string') return undefined
+  const seconds = Number(header)
+  if (Number.isNaN(seconds)) return undefined
+  const skew = seconds - Math.floor(nowMs / 1000)
   if (Math.abs(skew) <= SLACK_TIMESTAMP_TOLERANCE_S) return undefined
   return skew > 0 ? 'the request is timestamped in the future' : 'the request is stale'
 }
