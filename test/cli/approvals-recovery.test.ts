@@ -7,11 +7,14 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toIso } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
+import { ApprovalService, recordOnlyConnector } from '../../governance/index.ts'
 import { createToolkit, type PendingApproval, type Toolkit } from '../../tools/index.ts'
+import { startFakeSlack } from '../fakes/slack-api.ts'
 import { type FakeSquare, startFakeSquare } from '../fakes/square-api.ts'
 import { ACTORS, type AgentFixture, setUpAgentFixture } from '../helpers/agent-fixture.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 import { eventually } from '../helpers/eventually.ts'
+import { heldExecutors } from '../helpers/held-executors.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const BIN = join(ROOT, 'bin', 'giftcards.js')
@@ -295,3 +298,100 @@ for (const dialect of DIALECTS) {
     }, 120_000)
   })
 }
+
+// The faces that run their own process resume at start too. The recovery itself is raced and
+// killed on both engines above; these check the hooks of `giftcards mcp` and `giftcards slack`.
+const [firstDialect] = DIALECTS
+if (!firstDialect) throw new Error('no dialect')
+
+describe('the MCP and Slack processes resume approvals left unexecuted as they start', () => {
+  let database: Database
+  let fixture: AgentFixture
+  let kit: Toolkit
+  useDatabase(firstDialect, async (d) => {
+    database = d
+    fixture = await setUpAgentFixture(d, 150)
+    kit = createToolkit(d, fixture.config)
+  })
+
+  /** A hold approved in this process, whose execution never gets past its preparation. */
+  const leftApproved = async (offset: number) => {
+    const card = await database.db
+      .selectFrom('gift_cards')
+      .select('id')
+      .where('status', '=', 'active')
+      .where('balance_cents', '>', 0)
+      .where('id', '!=', fixture.piiCard)
+      .orderBy('id')
+      .offset(offset)
+      .limit(1)
+      .executeTakeFirstOrThrow()
+    const filed = await kit.executor.call(
+      'place_card_hold',
+      { card: card.id, reason: 'left approved' },
+      { actor: ACTORS.lp, via: 'cli' },
+    )
+    if (!filed.ok) throw new Error(filed.error.message)
+    const approvalId = (filed.data as PendingApproval).approvalId
+    const stalled = new ApprovalService(database, {
+      executors: heldExecutors(fixture.config, recordOnlyConnector, () => new Promise(() => {})),
+      ttlHours: 24,
+    })
+    void stalled.decide(approvalId, { actor: ACTORS.manager, via: 'cli', decision: 'approve' })
+    await eventually(async () =>
+      expect((await kit.approvals.get(approvalId)).status).toBe('approved'),
+    )
+    return approvalId
+  }
+  const run = async (args: string[], env: Record<string, string>, approvalId: number) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? dir,
+        DATABASE_URL: databaseUrl(database),
+        GIFTCARDS_ALLOW_AS: '1',
+        ...env,
+      },
+      cwd: dir,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    })
+    try {
+      await whileAlive(
+        child,
+        async () => (await kit.approvals.get(approvalId)).status === 'executed',
+      )
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.stdin?.end()
+      child.kill('SIGTERM')
+      await exited
+    }
+    const resumed = await database.db
+      .selectFrom('audit_log')
+      .select('actor')
+      .where('approval_id', '=', approvalId)
+      .where('action', '=', 'approval_resumed')
+      .execute()
+    return resumed.map((r) => r.actor)
+  }
+
+  it('`giftcards mcp` on stdio', async () => {
+    const approvalId = await leftApproved(0)
+    expect(await run(['mcp', '--as', ACTORS.analyst.id], {}, approvalId)).toEqual(['system:mcp'])
+  }, 120_000)
+
+  it('`giftcards slack` in Socket Mode', async () => {
+    const slack = await startFakeSlack('xoxb-resume', 'xapp-resume')
+    try {
+      const approvalId = await leftApproved(1)
+      const env = {
+        SLACK_BOT_TOKEN: 'xoxb-resume',
+        SLACK_APP_TOKEN: 'xapp-resume',
+        SLACK_API_URL: slack.url,
+      }
+      expect(await run(['slack'], env, approvalId)).toEqual(['system:slack'])
+    } finally {
+      await slack.close()
+    }
+  }, 120_000)
+})
