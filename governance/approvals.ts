@@ -349,7 +349,11 @@ export class ApprovalService {
     const { approval, error } = await this.#executeNow(id, input.actor, input.via)
     await this.#emit({ kind: 'decided', approval })
     const approved = `approval #${id} approved by ${input.actor.id}`
-    return { approval, changed: true, message: afterExecution(approved, approval, error) }
+    return {
+      approval,
+      changed: true,
+      message: afterExecution(approved, approval, error !== undefined),
+    }
   }
 
   /** `execute`, with a database failure reported (the request stays `approved`) rather than thrown. */
@@ -378,7 +382,11 @@ export class ApprovalService {
       }
     const { approval, error } = await this.#resume(current, { ...input.actor, via: input.via })
     const approved = `approval #${approval.id} was already approved by ${approval.decidedBy}`
-    return { approval, changed: false, message: afterExecution(approved, approval, error) }
+    return {
+      approval,
+      changed: false,
+      message: afterExecution(approved, approval, error !== undefined),
+    }
   }
 
   /**
@@ -542,12 +550,17 @@ async function actionStep<T>(step: () => Promise<T>): Promise<T> {
   }
 }
 
-/** What a decider is told once the execution was attempted: executed, failed, or still approved. */
-function afterExecution(approved: string, a: Approval, error: string | undefined): string {
+/**
+ * What a decider is told once the execution was attempted: executed, failed, or still approved.
+ * A database failure is named, not quoted: the decider may be a Slack user, and database text
+ * never goes to a client.
+ */
+function afterExecution(approved: string, a: Approval, databaseFailed: boolean): string {
   if (a.status === 'executed') return `${approved} and executed`
   if (a.status === 'failed')
     return `${approved} but failed: ${String(a.outcome?.error ?? 'unknown error')}`
-  return `${approved}; it could not run now (${error ?? 'its execution is in progress elsewhere'}) and stays approved: \`giftcards approvals resume\` runs it once`
+  const why = databaseFailed ? 'the database failed' : 'its execution is in progress elsewhere'
+  return `${approved}; it could not run now (${why}) and stays approved: \`giftcards approvals resume\` runs it once`
 }
 
 function alreadyDecided(a: Approval): string {

@@ -572,7 +572,9 @@ for (const dialect of DIALECTS) {
         decision: 'approve',
       })
       expect(decided.approval.status).toBe('approved')
-      expect(decided.message).toMatch(/could not run now \(.*BigInt.*\) and stays approved/)
+      expect(decided.message).toContain(
+        'could not run now (the database failed) and stays approved',
+      )
       expect(await holds(card)).toHaveLength(0)
       expect(await auditActions(approvalId)).not.toContain('approval_failed')
 
