@@ -9,6 +9,7 @@ import { createFraudListener, upsellModelOf } from '../analytics/index.ts'
 import { checkoutRoutes } from '../checkout/index.ts'
 import { type Config, createLogger, describeError, type Logger } from '../core/index.ts'
 import { type Database, ledgerWatermark } from '../db/index.ts'
+import type { Resumer } from '../governance/index.ts'
 import {
   type EventListener,
   genericSource,
@@ -22,7 +23,7 @@ import {
   webhookRoutes,
 } from '../ingest/index.ts'
 import { mcpRoutes } from '../mcp-server/index.ts'
-import { createSlackApp, type SlackApp } from '../slack-app/index.ts'
+import { createSlackApp, refuseSkewedSlackRequests, type SlackApp } from '../slack-app/index.ts'
 import { createToolkit, type Toolkit } from '../tools/index.ts'
 
 /** The webhook sources whose secrets are configured. */
@@ -116,6 +117,26 @@ export type RunningServer = {
   close(): Promise<void>
 }
 
+/**
+ * Executes the approved requests a stopped process left unexecuted, each exactly once, and logs
+ * each (docs/approvals.md). Every long-running face calls it as it starts.
+ */
+export async function resumeLeftApprovals(
+  toolkit: Toolkit,
+  by: Resumer,
+  logger?: Logger,
+): Promise<void> {
+  try {
+    for (const { approval, error } of await toolkit.approvals.resumeApproved(by)) {
+      const fields = { approvalId: approval.id, status: approval.status }
+      if (error) logger?.warn({ ...fields, err: error }, 'could not resume an approved request')
+      else logger?.info(fields, 'resumed an approved request left unexecuted')
+    }
+  } catch (err) {
+    logger?.warn({ err: describeError(err) }, 'could not look for approved requests to resume')
+  }
+}
+
 /** How often approval requests and alerts made elsewhere are posted to Slack. */
 const SLACK_PUBLISH_MS = 10_000
 
@@ -174,8 +195,15 @@ export async function startServer(
   const recovered = await inbox.replay()
   if (recovered.processed + recovered.failed > 0)
     logger?.info(recovered, 'applied deliveries left pending')
+  // Approvals a stopped process left approved run in the background: a slow action (a launch)
+  // must not keep the webhooks down.
+  const resuming = resumeLeftApprovals(
+    toolkit,
+    { id: 'system:serve', role: null, via: 'http' },
+    logger,
+  )
   const hono = getRequestListener(app.fetch)
-  const slackListener = receiver?.requestListener
+  const slackListener = receiver && refuseSkewedSlackRequests(receiver.requestListener)
   const server = createServer((req, res) => {
     if (slackListener && req.url?.startsWith('/slack/')) return slackListener(req, res)
     return hono(req, res)
@@ -191,6 +219,7 @@ export async function startServer(
     ...(slack ? { slack } : {}),
     close: async () => {
       if (timer) clearInterval(timer)
+      await resuming
       await publishing
       await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()))

@@ -2,7 +2,7 @@ import type { Selectable, Transaction } from 'kysely'
 import { describeError, GiftCardError, HOUR_MS, toIso } from '../core/index.ts'
 import type { ApprovalRequestsTable, Database, DB } from '../db/index.ts'
 import { appendAudit } from './audit.ts'
-import { type Actor, canDecideApprovals, type Via } from './roles.ts'
+import { type Actor, canDecideApprovals, resolveActor, type Via } from './roles.ts'
 
 export const APPROVAL_STATUSES = [
   'pending',
@@ -15,9 +15,13 @@ export const APPROVAL_STATUSES = [
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number]
 
 /**
- * How an approved action runs. `prepare` reads what it needs outside the transaction (no side
- * effects); `apply` does the work inside the transaction that marks the approval executed, so
- * the action and its record commit together or not at all.
+ * How an approved action runs. `prepare` reads what it needs outside the transaction and must
+ * have no side effect: two racing executions (a recovery and a live one) may both prepare, and
+ * only the one that claims the request applies. `apply` does the work inside the transaction
+ * that marks the approval executed, so the action and its record commit together or not at all;
+ * a call it makes outside the database (the POS, the campaign webhook) carries the approval id
+ * as its idempotency key, because a process killed before the commit leaves the request
+ * `approved` and its recovery calls again (docs/approvals.md).
  */
 export type ApprovalExecutor = {
   prepare?(database: Database, args: unknown): Promise<unknown>
@@ -63,6 +67,20 @@ export type ApprovalEvent =
   | { kind: 'decided'; approval: Approval }
 
 export const ONLY_ANOTHER_MANAGER = 'only a manager other than the requester can approve this'
+
+/**
+ * Who resumes an approved request an interrupted process left unexecuted: the server at start
+ * (`system:serve`), `giftcards approvals resume` (the login running it) or a manager approving it
+ * again. Recorded on the `approval_resumed` audit row, beside the execution.
+ */
+export type Resumer = { id: string; role: string | null; via: Via }
+
+/** What a recovery did with one approved request. */
+export type Resumed = {
+  approval: Approval
+  /** Set when the request could not be run now (the database failed): it stays `approved`. */
+  error?: string
+}
 
 /**
  * The one road to a write. A write tool files a request; a manager who is not the requester
@@ -281,6 +299,7 @@ export class ApprovalService {
         message: `approval #${id} expired at ${expired.expiresAt}; it will not run`,
       }
     }
+    if (current.status === 'approved') return this.#decideApproved(current, input)
     if (current.status !== 'pending')
       return { approval: current, changed: false, message: alreadyDecided(current) }
 
@@ -318,30 +337,108 @@ export class ApprovalService {
       const now = await this.get(id)
       return { approval: now, changed: false, message: alreadyDecided(now) }
     }
-    const approval =
-      status === 'approved' ? await this.execute(id, input.actor, input.via) : await this.get(id)
+    if (status === 'rejected') {
+      const approval = await this.get(id)
+      await this.#emit({ kind: 'decided', approval })
+      return {
+        approval,
+        changed: true,
+        message: `approval #${id} rejected by ${input.actor.id}; nothing was changed`,
+      }
+    }
+    const { approval, error } = await this.#executeNow(id, input.actor, input.via)
     await this.#emit({ kind: 'decided', approval })
-    const message =
-      approval.status === 'executed'
-        ? `approval #${id} approved by ${input.actor.id} and executed`
-        : approval.status === 'failed'
-          ? `approval #${id} approved by ${input.actor.id} but failed: ${String(approval.outcome?.error ?? 'unknown error')}`
-          : `approval #${id} rejected by ${input.actor.id}; nothing was changed`
-    return { approval, changed: true, message }
+    const approved = `approval #${id} approved by ${input.actor.id}`
+    return {
+      approval,
+      changed: true,
+      message: afterExecution(approved, approval, error !== undefined),
+    }
+  }
+
+  /** `execute`, with a database failure reported (the request stays `approved`) rather than thrown. */
+  async #executeNow(id: number, actor: Actor, via: Via, resumedBy?: Resumer): Promise<Resumed> {
+    try {
+      return { approval: await this.execute(id, actor, via, resumedBy ? { resumedBy } : {}) }
+    } catch (err) {
+      return { approval: await this.get(id), error: describeError(err) }
+    }
+  }
+
+  /**
+   * A decision on a request already approved but not yet executed (its execution is running, or
+   * the process running it died): approving again resumes it, exactly once; rejecting is refused,
+   * since the approval stands.
+   */
+  async #decideApproved(
+    current: Approval,
+    input: { actor: Actor; via: Via; decision: 'approve' | 'reject' },
+  ): Promise<Decision> {
+    if (input.decision === 'reject')
+      return {
+        approval: current,
+        changed: false,
+        message: `${alreadyDecided(current)} and cannot be rejected now; it runs once (\`giftcards approvals resume\` resumes it if its process stopped)`,
+      }
+    const { approval, error } = await this.#resume(current, { ...input.actor, via: input.via })
+    const approved = `approval #${approval.id} was already approved by ${approval.decidedBy}`
+    return {
+      approval,
+      changed: false,
+      message: afterExecution(approved, approval, error !== undefined),
+    }
+  }
+
+  /**
+   * Runs every request left `approved` — decided, but its process stopped before the execution
+   * committed — oldest first, each exactly once (the claim in `execute`), as `by`. Called at
+   * server start and by `giftcards approvals resume`; racing another recovery or a live
+   * execution is harmless. A request that cannot be run now (the database failed) stays
+   * `approved`, with the error in its result, for the next recovery.
+   */
+  async resumeApproved(by: Resumer): Promise<Resumed[]> {
+    const rows = await this.database.db
+      .selectFrom('approval_requests')
+      .select('id')
+      .where('status', '=', 'approved')
+      .orderBy('id')
+      .execute()
+    const resumed: Resumed[] = []
+    for (const row of rows) resumed.push(await this.#resume(await this.get(Number(row.id)), by))
+    return resumed
+  }
+
+  /** Executes one approved request on behalf of its decider, recording who resumed it. */
+  async #resume(approval: Approval, by: Resumer): Promise<Resumed> {
+    const decider = await resolveActor(this.database, approval.decidedBy ?? approval.requestedBy)
+    return this.#executeNow(approval.id, decider, by.via, by)
   }
 
   /**
    * Runs an approved request, once: the row is claimed (approved → executed) in the same
-   * transaction as the action, so a second caller finds nothing to claim, and a failure rolls the
-   * action back and leaves the request `failed` with its error.
+   * transaction as the action, so a second caller finds nothing to claim. A failure of the
+   * action (its preparation or its work) rolls the work back and leaves the request `failed`
+   * with its error. A failure of the database itself (the claim or the commit) is thrown and
+   * leaves the request `approved`: nothing committed, and a recovery runs it later, its external
+   * calls keyed by the approval id as before. The execution's audit row names `actor` (the
+   * decider); `resumedBy`, when a recovery runs it, adds an `approval_resumed` row in the same
+   * transaction, so only the run that took effect records it.
    */
-  async execute(id: number, actor: Actor, via: Via): Promise<Approval> {
+  async execute(
+    id: number,
+    actor: Actor,
+    via: Via,
+    options: { resumedBy?: Resumer } = {},
+  ): Promise<Approval> {
     const approval = await this.get(id)
     if (approval.status !== 'approved') return approval
     const executor = this.options.executors[approval.action]
     if (!executor) throw new GiftCardError('INTERNAL', `no executor for ${approval.action}`)
+    const record = { actor, via, resumedBy: options.resumedBy }
     try {
-      const prepared = await executor.prepare?.(this.database, approval.args)
+      const prepared = await actionStep(async () =>
+        executor.prepare?.(this.database, approval.args),
+      )
       await this.database.db.transaction().execute(async (trx) => {
         const claim = await trx
           .updateTable('approval_requests')
@@ -350,62 +447,120 @@ export class ApprovalService {
           .where('status', '=', 'approved')
           .executeTakeFirst()
         if (Number(claim.numUpdatedRows) === 0) return
-        const outcome = await executor.apply(this.database, trx, approval.args, {
-          approvalId: id,
-          prepared,
-        })
+        const outcome = await actionStep(() =>
+          executor.apply(this.database, trx, approval.args, { approvalId: id, prepared }),
+        )
         await trx
           .updateTable('approval_requests')
           .set({ outcome: JSON.stringify(outcome) })
           .where('id', '=', id)
           .execute()
-        await appendAudit(
-          this.database,
-          {
-            actor: actor.id,
-            role: actor.role,
-            via,
-            action: 'approval_executed',
-            tool: approval.action,
-            input: approval.args,
-            resultSummary: JSON.stringify(outcome),
-            approvalId: id,
-          },
-          trx,
-        )
+        await this.#recordExecution(trx, approval, record, 'approval_executed', outcome)
       })
     } catch (err) {
-      const error = describeError(err)
-      await this.database.db.transaction().execute(async (trx) => {
-        const marked = await trx
-          .updateTable('approval_requests')
-          .set({
-            status: 'failed',
-            outcome: JSON.stringify({ error }),
-            executed_at: toIso(this.#now()),
-          })
-          .where('id', '=', id)
-          .where('status', '=', 'approved')
-          .executeTakeFirst()
-        if (Number(marked.numUpdatedRows) === 0) return
-        await appendAudit(
-          this.database,
-          {
-            actor: actor.id,
-            role: actor.role,
-            via,
-            action: 'approval_failed',
-            tool: approval.action,
-            input: approval.args,
-            resultSummary: error,
-            approvalId: id,
-          },
-          trx,
-        )
-      })
+      if (!(err instanceof ActionFailure)) throw err
+      await this.#markFailed(approval, record, describeError(err.cause))
     }
     return this.get(id)
   }
+
+  /** Settles a request whose action failed as `failed`, unless another run settled it first. */
+  async #markFailed(approval: Approval, record: ExecutionRecord, error: string): Promise<void> {
+    await this.database.db.transaction().execute(async (trx) => {
+      const marked = await trx
+        .updateTable('approval_requests')
+        .set({
+          status: 'failed',
+          outcome: JSON.stringify({ error }),
+          executed_at: toIso(this.#now()),
+        })
+        .where('id', '=', approval.id)
+        .where('status', '=', 'approved')
+        .executeTakeFirst()
+      if (Number(marked.numUpdatedRows) === 0) return
+      await this.#recordExecution(trx, approval, record, 'approval_failed', error)
+    })
+  }
+
+  /** The audit rows of a settled execution: who resumed it, if a recovery did, then the result. */
+  async #recordExecution(
+    trx: Transaction<DB>,
+    approval: Approval,
+    { actor, via, resumedBy }: ExecutionRecord,
+    action: 'approval_executed' | 'approval_failed',
+    result: Record<string, unknown> | string,
+  ): Promise<void> {
+    await this.#recordResumption(trx, approval, resumedBy)
+    await appendAudit(
+      this.database,
+      {
+        actor: actor.id,
+        role: actor.role,
+        via,
+        action,
+        tool: approval.action,
+        input: approval.args,
+        resultSummary: typeof result === 'string' ? result : JSON.stringify(result),
+        approvalId: approval.id,
+      },
+      trx,
+    )
+  }
+
+  /** The `approval_resumed` row of a recovered execution, in the transaction that settles it. */
+  async #recordResumption(
+    trx: Transaction<DB>,
+    approval: Approval,
+    by: Resumer | undefined,
+  ): Promise<void> {
+    if (!by) return
+    await appendAudit(
+      this.database,
+      {
+        actor: by.id,
+        role: by.role,
+        via: by.via,
+        action: 'approval_resumed',
+        tool: approval.action,
+        input: { decidedBy: approval.decidedBy, decidedAt: approval.decidedAt },
+        resultSummary: `resumed approval #${approval.id}, approved by ${approval.decidedBy} at ${approval.decidedAt} and left unexecuted`,
+        approvalId: approval.id,
+      },
+      trx,
+    )
+  }
+}
+
+/** Who an execution's audit rows name. */
+type ExecutionRecord = { actor: Actor; via: Via; resumedBy: Resumer | undefined }
+
+/** An error thrown by the action itself (not by the database around it): the request fails. */
+class ActionFailure extends Error {
+  constructor(cause: unknown) {
+    super('the approved action failed', { cause })
+  }
+}
+
+/** Runs one step of an action, marking what it throws as the action's failure. */
+async function actionStep<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step()
+  } catch (err) {
+    throw new ActionFailure(err)
+  }
+}
+
+/**
+ * What a decider is told once the execution was attempted: executed, failed, or still approved.
+ * A database failure is named, not quoted: the decider may be a Slack user, and database text
+ * never goes to a client.
+ */
+function afterExecution(approved: string, a: Approval, databaseFailed: boolean): string {
+  if (a.status === 'executed') return `${approved} and executed`
+  if (a.status === 'failed')
+    return `${approved} but failed: ${String(a.outcome?.error ?? 'unknown error')}`
+  const why = databaseFailed ? 'the database failed' : 'its execution is in progress elsewhere'
+  return `${approved}; it could not run now (${why}) and stays approved: \`giftcards approvals resume\` runs it once`
 }
 
 function alreadyDecided(a: Approval): string {

@@ -1,2 +1,3 @@
 export * from './app.ts'
 export * from './blocks.ts'
+export * from './request-time.ts'

@@ -1,6 +1,12 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { APPROVAL_STATUSES } from '../../governance/index.ts'
+import { GiftCardError } from '../../core/index.ts'
+import {
+  APPROVAL_STATUSES,
+  type ApprovalStatus,
+  type Decision,
+  type Resumed,
+} from '../../governance/index.ts'
 import type { CliContext } from '../context.ts'
 import { intOption, parseOptions } from '../options.ts'
 import { actorFor, withToolkit } from '../session.ts'
@@ -14,11 +20,24 @@ const listOptions = z.object({
 const decideOptions = z.object({
   id: intOption(1, Number.MAX_SAFE_INTEGER),
   as: z.string().optional(),
-  reason: z.string().min(1).optional(),
+  reason: z.string().min(1).max(2000).optional(),
   json: z.boolean().default(false),
 })
+const resumeOptions = z.object({ json: z.boolean().default(false) })
 
-/** `giftcards approvals list|approve ID|reject ID --as ACTOR [--reason TEXT]`. */
+/**
+ * The states in which a decision has had its effect. Any other outcome (the request expired, or
+ * was decided the other way) exits 1 with the reason; an approval that ran and failed exits 1 too.
+ */
+const AIMED_AT: Record<'approve' | 'reject', readonly ApprovalStatus[]> = {
+  approve: ['executed'],
+  reject: ['rejected'],
+}
+
+/**
+ * `giftcards approvals list|approve ID|reject ID --as ACTOR [--reason TEXT]|resume`
+ * (docs/approvals.md).
+ */
 export function registerApprovals(program: Command, ctx: () => CliContext): void {
   const approvals = program
     .command('approvals')
@@ -63,9 +82,43 @@ export function registerApprovals(program: Command, ctx: () => CliContext): void
             reason: options.reason ?? null,
           }),
         )
-        if (options.json) console.log(JSON.stringify(result, null, 2))
-        else console.log(result.message)
-        if (result.approval.status === 'failed') process.exitCode = 1
+        reportDecision(decision, result, options.json)
       })
   }
+  approvals
+    .command('resume')
+    .description(
+      'execute approved requests a stopped process left unexecuted, each exactly once (`giftcards serve` does it at start)',
+    )
+    .option('--json', 'print the results as JSON')
+    .action(async (raw) => {
+      const options = parseOptions(resumeOptions, raw)
+      const resumed = await withToolkit(ctx(), async (kit, database) => {
+        const runner = await actorFor(database, undefined)
+        return kit.approvals.resumeApproved({ id: runner.id, role: runner.role, via: 'cli' })
+      })
+      if (options.json) console.log(JSON.stringify(resumed, null, 2))
+      else if (resumed.length === 0) console.log('No approved request was left unexecuted.')
+      else for (const r of resumed) console.log(describeResumed(r))
+      if (resumed.some((r) => r.error || r.approval.status === 'failed')) process.exitCode = 1
+    })
+}
+
+/**
+ * Prints a decision. One that did not take effect (an expired request, one decided the other
+ * way) is an error: one line on stderr and exit 1, like every refusal of the CLI.
+ */
+function reportDecision(decision: 'approve' | 'reject', result: Decision, json: boolean): void {
+  const reached = AIMED_AT[decision].includes(result.approval.status)
+  if (json) console.log(JSON.stringify(result, null, 2))
+  else if (reached || result.approval.status === 'failed') console.log(result.message)
+  else throw new GiftCardError('CONFLICT', result.message)
+  if (!reached) process.exitCode = 1
+}
+
+function describeResumed({ approval, error }: Resumed): string {
+  if (error) return `#${approval.id}  still approved: ${error}; run again to retry`
+  const failure =
+    approval.status === 'failed' ? `: ${String(approval.outcome?.error ?? 'unknown error')}` : ''
+  return `#${approval.id}  ${approval.status}${failure}  ${approval.summary}  (approved by ${approval.decidedBy})`
 }

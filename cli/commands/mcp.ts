@@ -1,9 +1,11 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Command } from 'commander'
 import { z } from 'zod'
+import { createLogger } from '../../core/index.ts'
 import { createMcpServer } from '../../mcp-server/index.ts'
 import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
+import { resumeLeftApprovals } from '../server.ts'
 import { actorFor, withToolkit } from '../session.ts'
 
 const mcpOptions = z.object({ as: z.string().optional() })
@@ -32,6 +34,13 @@ export function registerMcp(program: Command, ctx: () => CliContext): void {
         })
         await server.connect(transport)
         process.stderr.write(`giftcards MCP server on stdio as ${actor.id} (${actor.role})\n`)
+        // Where Claude Desktop is the only server running, it resumes what a stopped process left
+        // approved (logged on stderr: stdout carries only the protocol).
+        await resumeLeftApprovals(
+          toolkit,
+          { id: 'system:mcp', role: null, via: 'mcp' },
+          createLogger(ctx().config.logLevel),
+        )
         await closed
         await server.close()
       })

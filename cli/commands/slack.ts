@@ -3,6 +3,7 @@ import { Agent } from '../../agent/index.ts'
 import { createLogger, describeError, GiftCardError } from '../../core/index.ts'
 import { createSlackApp } from '../../slack-app/index.ts'
 import type { CliContext } from '../context.ts'
+import { resumeLeftApprovals } from '../server.ts'
 
 /**
  * `giftcards slack`: the Slack app in Socket Mode (SLACK_BOT_TOKEN and SLACK_APP_TOKEN): no public
@@ -30,6 +31,12 @@ export function registerSlack(program: Command, ctx: () => CliContext): void {
       )
       await slack.app.start()
       console.log('Slack app connected in Socket Mode')
+      // Decisions made in this process execute here: resume what a stopped one left approved.
+      await resumeLeftApprovals(
+        agent.toolkit,
+        { id: 'system:slack', role: null, via: 'slack' },
+        logger,
+      )
       const publish = () =>
         Promise.all([
           slack.publishPendingApprovals(),

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest'
 import { HOUR_MS, loadConfig } from '../../core/index.ts'
-import type { Database } from '../../db/index.ts'
-import { ONLY_ANOTHER_MANAGER, SquareConnector, verifyAudit } from '../../governance/index.ts'
+import { type Database, openDatabase } from '../../db/index.ts'
+import {
+  type ApprovalExecutor,
+  ApprovalService,
+  ONLY_ANOTHER_MANAGER,
+  recordOnlyConnector,
+  SquareConnector,
+  verifyAudit,
+} from '../../governance/index.ts'
 import { applyBatch } from '../../ingest/index.ts'
 import { createToolkit, type PendingApproval, type Toolkit } from '../../tools/index.ts'
 import { startFakeSquare } from '../fakes/square-api.ts'
 import { ACTORS, type AgentFixture, setUpAgentFixture } from '../helpers/agent-fixture.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
+import { eventually } from '../helpers/eventually.ts'
+import { countingConnector, heldExecutors } from '../helpers/held-executors.ts'
 
 for (const dialect of DIALECTS) {
   describe(`approvals on ${dialect.name}`, () => {
@@ -407,6 +416,180 @@ for (const dialect of DIALECTS) {
       } finally {
         await new Promise<void>((resolve) => hook.close(() => resolve()))
       }
+    })
+
+    /**
+     * A live execution stopped between its decision and its claim: the decision commits, its
+     * preparation waits until `release` (as a process paused there, or killed, would).
+     */
+    const approveAndHold = async (approvalId: number, connector = recordOnlyConnector) => {
+      let release = () => {}
+      const held = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      const live = new ApprovalService(database, {
+        executors: heldExecutors(fixture.config, connector, () => held),
+        ttlHours: fixture.config.approvals.ttlHours,
+      })
+      const decision = live.decide(approvalId, {
+        actor: ACTORS.manager,
+        via: 'slack',
+        decision: 'approve',
+      })
+      await eventually(async () =>
+        expect((await kit.approvals.get(approvalId)).status).toBe('approved'),
+      )
+      return { release, decision }
+    }
+    const auditActions = async (approvalId: number) =>
+      (
+        await database.db
+          .selectFrom('audit_log')
+          .select('action')
+          .where('approval_id', '=', approvalId)
+          .orderBy('id')
+          .execute()
+      ).map((r) => r.action)
+
+    it('an approval left unexecuted is resumed exactly once: two recoveries and the live execution race', async () => {
+      const card = await freshCard()
+      const { approvalId } = await requestHold(card)
+      const pos = countingConnector(recordOnlyConnector)
+      const live = await approveAndHold(approvalId, pos)
+      expect(await holds(card)).toHaveLength(0)
+      // On PostgreSQL a second pool, as a second process has, so the claims really race. Not on
+      // SQLite: better-sqlite3 waits for a lock synchronously, so a second connection in this
+      // thread would block the first from ever committing (the kill -9 tests in test/cli race
+      // SQLite processes); there the two recoveries interleave on one connection.
+      const other =
+        dialect.name === 'postgres'
+          ? await openDatabase(database.target, {
+              migrate: false,
+              ...(database.searchPath ? { searchPath: database.searchPath } : {}),
+            })
+          : database
+      try {
+        const kits = [database, other].map((d) =>
+          createToolkit(d, fixture.config, { connector: pos }),
+        )
+        const results = await Promise.all(
+          kits.map((k, i) =>
+            k.approvals.resumeApproved({ id: `system:recovery${i}`, role: null, via: 'cli' }),
+          ),
+        )
+        for (const resumed of results) {
+          const mine = resumed.find((r) => r.approval.id === approvalId)
+          expect(mine?.error).toBeUndefined()
+          expect(mine?.approval.status).toBe('executed')
+        }
+      } finally {
+        if (other !== database) await other.close()
+      }
+      // The live execution wakes up, prepares and finds nothing left to claim.
+      live.release()
+      expect((await live.decision).approval.status).toBe('executed')
+      expect(await holds(card)).toHaveLength(1)
+      expect((await cardRow(card)).status).toBe('held')
+      expect(pos.keys).toEqual([`hold-approval-${approvalId}`])
+      const actions = await auditActions(approvalId)
+      expect(actions.filter((a) => a === 'approval_executed')).toHaveLength(1)
+      expect(actions.filter((a) => a === 'approval_resumed')).toHaveLength(1)
+      // The execution stays the decider's; the resumption names who resumed it.
+      const rows = await database.db
+        .selectFrom('audit_log')
+        .select(['action', 'actor'])
+        .where('approval_id', '=', approvalId)
+        .where('action', 'in', ['approval_executed', 'approval_resumed'])
+        .orderBy('id')
+        .execute()
+      expect(rows[0]).toMatchObject({
+        action: 'approval_resumed',
+        actor: expect.stringMatching(/^system:recovery[01]$/),
+      })
+      expect(rows[1]).toMatchObject({ action: 'approval_executed', actor: ACTORS.manager.id })
+    })
+
+    it('a request left approved does not expire, cannot be rejected, and approving it again runs it once', async () => {
+      const card = await freshCard()
+      const { approvalId } = await requestHold(card)
+      const live = await approveAndHold(approvalId)
+      clock += 25 * HOUR_MS
+      try {
+        await kit.approvals.expireDue()
+        expect((await kit.approvals.get(approvalId)).status).toBe('approved')
+        const rejected = await kit.approvals.decide(approvalId, {
+          actor: ACTORS.manager2,
+          via: 'cli',
+          decision: 'reject',
+        })
+        expect(rejected).toMatchObject({ changed: false, approval: { status: 'approved' } })
+        expect(rejected.message).toContain('cannot be rejected now')
+        const again = await kit.approvals.decide(approvalId, {
+          actor: ACTORS.manager2,
+          via: 'cli',
+          decision: 'approve',
+        })
+        expect(again.approval.status).toBe('executed')
+        expect(again.message).toBe(
+          `approval #${approvalId} was already approved by ${ACTORS.manager.id} and executed`,
+        )
+      } finally {
+        clock = Date.now()
+      }
+      live.release()
+      await live.decision
+      expect(await holds(card)).toHaveLength(1)
+      expect(
+        (await auditActions(approvalId)).filter((a) => a === 'approval_executed'),
+      ).toHaveLength(1)
+      // Nothing is left for a recovery.
+      expect(
+        (await kit.approvals.resumeApproved({ id: 'system:test', role: null, via: 'cli' })).map(
+          (r) => r.approval.id,
+        ),
+      ).not.toContain(approvalId)
+    })
+
+    it('a failure around the action, not of it, leaves the request approved; the recovery runs it once', async () => {
+      const card = await freshCard()
+      const { approvalId } = await requestHold(card)
+      const pos = countingConnector(recordOnlyConnector)
+      const real = heldExecutors(fixture.config, pos, async () => {})
+      const hold = real.place_card_hold as ApprovalExecutor
+      // The hold is placed, then its record cannot be written: the transaction rolls back.
+      const unrecordable = new ApprovalService(database, {
+        executors: {
+          ...real,
+          place_card_hold: {
+            apply: async (...args) => ({ ...(await hold.apply(...args)), size: 1n }),
+          },
+        },
+        ttlHours: fixture.config.approvals.ttlHours,
+      })
+      const decided = await unrecordable.decide(approvalId, {
+        actor: ACTORS.manager,
+        via: 'cli',
+        decision: 'approve',
+      })
+      expect(decided.approval.status).toBe('approved')
+      expect(decided.message).toContain(
+        'could not run now (the database failed) and stays approved',
+      )
+      expect(await holds(card)).toHaveLength(0)
+      expect(await auditActions(approvalId)).not.toContain('approval_failed')
+
+      const [resumed] = (
+        await createToolkit(database, fixture.config, {
+          connector: pos,
+        }).approvals.resumeApproved({ id: 'system:test', role: null, via: 'cli' })
+      ).filter((r) => r.approval.id === approvalId)
+      expect(resumed?.approval.status).toBe('executed')
+      expect(await holds(card)).toHaveLength(1)
+      // The POS was called twice, with one key: it makes one hold of them.
+      expect(pos.keys).toEqual([`hold-approval-${approvalId}`, `hold-approval-${approvalId}`])
+      expect(
+        (await auditActions(approvalId)).filter((a) => a === 'approval_executed'),
+      ).toHaveLength(1)
     })
 
     it('leaves an audit chain that verifies', async () => {

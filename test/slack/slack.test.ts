@@ -50,14 +50,18 @@ for (const dialect of DIALECTS) {
       await slack?.close()
     })
 
-    /** A request signed as Slack signs it (v0 HMAC-SHA256 of "v0:timestamp:body"). */
+    /**
+     * A request signed as Slack signs it (v0 HMAC-SHA256 of "v0:timestamp:body"), timestamped
+     * now, or `skewSeconds` from now.
+     */
     const post = (
       body: string,
       contentType: string,
       headers: Record<string, string> = {},
       secret = SIGNING_SECRET,
+      skewSeconds = 0,
     ) => {
-      const timestamp = String(Math.floor(Date.now() / 1000))
+      const timestamp = String(Math.floor(Date.now() / 1000) + skewSeconds)
       const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`
       return fetch(`${server.url}/slack/events`, {
         method: 'POST',
@@ -505,6 +509,95 @@ for (const dialect of DIALECTS) {
         'Pending approvals',
       ])
         expect(text).toContain(part)
+    })
+
+    it('refuses a request timestamped more than five minutes from now, ahead or behind, and takes one within', async () => {
+      const refused: [number, string][] = [
+        [600, '150.1'],
+        [-600, '150.2'],
+      ]
+      for (const [skew, ts] of refused) {
+        const res = await post(
+          mention('UANA', 'liability', ts),
+          'application/json',
+          {},
+          SIGNING_SECRET,
+          skew,
+        )
+        expect(res.status, `${skew} s`).toBe(401)
+      }
+      for (const [skew, ts] of [
+        [240, '150.3'],
+        [-240, '150.4'],
+      ] as const) {
+        const res = await post(
+          mention('UANA', 'liability', ts),
+          'application/json',
+          {},
+          SIGNING_SECRET,
+          skew,
+        )
+        expect(res.status, `${skew} s`).toBe(200)
+      }
+      // Both accepted requests are answered; by then the refused ones would have been too.
+      await eventually(() => {
+        expect(posts((a) => a.thread_ts === '150.3')).toHaveLength(1)
+        expect(posts((a) => a.thread_ts === '150.4')).toHaveLength(1)
+      })
+      for (const [, ts] of refused) expect(posts((a) => a.thread_ts === ts)).toHaveLength(0)
+    })
+
+    it('tells a manager who clicks Approve on an expired request that it expired, and runs nothing', async () => {
+      const target = await database.db
+        .selectFrom('gift_cards')
+        .select('id')
+        .where('status', '=', 'active')
+        .where('balance_cents', '>', 500)
+        .where('id', '!=', fixture.activeCard)
+        .orderBy('id')
+        .limit(1)
+        .offset(6)
+        .executeTakeFirstOrThrow()
+      const kit = createToolkit(database, fixture.config)
+      const filed = await kit.executor.call(
+        'place_card_hold',
+        { card: target.id, reason: 'expiry test' },
+        { actor: { id: 'slack:ULP', role: 'loss_prevention' }, via: 'slack' },
+      )
+      const approvalId = (filed as { ok: true; data: { approvalId: number } }).data.approvalId
+      await database.db
+        .updateTable('approval_requests')
+        .set({ expires_at: toIso(Date.now() - 60_000) })
+        .where('id', '=', approvalId)
+        .execute()
+      expect(
+        (await click('UMGR', 'approval_approve', String(approvalId), { ts: '160.1' })).status,
+      ).toBe(200)
+      await eventually(() =>
+        expect(
+          slack
+            .of('chat.postEphemeral')
+            .some(
+              (a) =>
+                a.user === 'UMGR' &&
+                String(a.text).startsWith(`approval #${approvalId} expired at `) &&
+                String(a.text).endsWith('it will not run'),
+            ),
+        ).toBe(true),
+      )
+      const row = await database.db
+        .selectFrom('approval_requests')
+        .select('status')
+        .where('id', '=', approvalId)
+        .executeTakeFirstOrThrow()
+      expect(row.status).toBe('expired')
+      expect(
+        await database.db
+          .selectFrom('card_holds')
+          .select('id')
+          .where('card_id', '=', target.id)
+          .execute(),
+      ).toHaveLength(0)
     })
   })
 }
