@@ -55,9 +55,10 @@ export function registerApprovals(program: Command, ctx: () => CliContext): void
       .action(async (id: string, raw) => {
         const options = parseOptions(decideOptions, { ...raw, id })
         const approvalId = options.id
-        const result = await withToolkit(ctx(), async (kit, database) =>
+        const context = ctx()
+        const result = await withToolkit(context, async (kit, database) =>
           kit.approvals.decide(approvalId, {
-            actor: await actorFor(database, options.as),
+            actor: await actorFor(context, database, options.as),
             via: 'cli',
             decision,
             reason: options.reason ?? null,
