@@ -104,18 +104,19 @@ export async function ensureFirstAdmin(database: Database, identity: CliIdentity
 /**
  * Who the CLI acts as for one command: the login, or the actor claimed with `--as`, chat `/as`
  * or GIFTCARDS_ACTOR. A claim is honoured with GIFTCARDS_ALLOW_AS=1, for a login that is an
- * admin, or (the `npm start` demo) for one of `demoActors`; anything else is refused. An
- * honoured claim writes an audit row naming the login beside the claimed actor.
+ * admin, or (the `npm start` demo) for one of `demoActors`; anything else is refused, naming
+ * `flag` (`--as` by default; the chat says `/as`). An honoured claim writes an audit row naming
+ * the login beside the claimed actor.
  */
 export async function resolveCliActor(
   database: Database,
   identity: CliIdentity,
   claim?: string,
-  options: { demoActors?: readonly string[] } = {},
+  options: { demoActors?: readonly string[]; flag?: string } = {},
 ): Promise<Actor> {
   await ensureFirstAdmin(database, identity)
   const wanted = claim ?? identity.claimed
-  const flag = claim !== undefined ? '--as' : 'GIFTCARDS_ACTOR'
+  const flag = claim !== undefined ? (options.flag ?? '--as') : 'GIFTCARDS_ACTOR'
   const me = await resolveActor(database, identity.login)
   if (wanted === undefined || wanted === me.id) return me
   const parsed = actorIdSchema.safeParse(wanted)

@@ -66,6 +66,7 @@ export async function runChat(
         console.log('New conversation.')
       } else if (command === '/as') {
         actor = await resolveCliActor(database, session.identity, rest[0], {
+          flag: '/as',
           ...(session.demoActors ? { demoActors: session.demoActors } : {}),
         })
         rl.setPrompt(`${actor.id}> `)
