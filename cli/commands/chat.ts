@@ -5,7 +5,7 @@ import { z } from 'zod'
 import type { Agent } from '../../agent/index.ts'
 import { describeError } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
-import { type Actor, canDecideApprovals, listActors } from '../../governance/index.ts'
+import { type Actor, canDecideApprovals, listActors, resolveActor } from '../../governance/index.ts'
 import type { CliContext } from '../context.ts'
 import { type CliIdentity, resolveCliActor } from '../identity.ts'
 import { parseOptions } from '../options.ts'
@@ -93,16 +93,9 @@ export async function runChat(
       } else {
         const result = await agent.ask(line, { threadId, actor, via: 'cli' })
         console.log(result.reply)
-        // The requester never decides their own request: name a manager who may.
-        const deciders = (await listActors(database)).filter(
-          (a) => canDecideApprovals(a.role) && a.id !== actor.id,
-        )
-        const how = deciders[0]
-          ? `/as ${deciders[0].id}, then /approve`
-          : 'grant someone the manager role (giftcards roles), then /approve'
         for (const p of result.pending)
           console.log(
-            `  ⏳ approval #${p.approvalId} pending — a manager other than you decides it: ${how} ${p.approvalId}`,
+            `  ⏳ approval #${p.approvalId} pending — a manager other than you decides it: ${await howToDecide(database, session, actor, p.approvalId)}`,
           )
       }
     } catch (err) {
@@ -111,6 +104,37 @@ export async function runChat(
     prompt()
   }
   rl.close()
+}
+
+/**
+ * How the request gets decided, since the requester never decides their own: `/as` a manager
+ * this chat may act as (the demo's, or anyone's for an admin or with GIFTCARDS_ALLOW_AS), else a
+ * manager in Slack or at their own login, else first grant someone the role.
+ */
+async function howToDecide(
+  database: Database,
+  session: ChatSession,
+  requester: Actor,
+  approvalId: number,
+): Promise<string> {
+  const deciders = (await listActors(database)).filter(
+    (a) => canDecideApprovals(a.role) && a.id !== requester.id,
+  )
+  if (deciders.length === 0)
+    return `grant someone the manager role (giftcards roles grant), then they run giftcards approvals approve ${approvalId}`
+  const login = await resolveActor(database, session.identity.login)
+  const claimable = deciders.find(
+    (d) =>
+      d.id === login.id ||
+      session.identity.allowAs ||
+      login.role === 'admin' ||
+      session.demoActors?.includes(d.id),
+  )
+  if (claimable) return `/as ${claimable.id}, then /approve ${approvalId}`
+  return `in Slack, or with giftcards approvals approve ${approvalId} at a manager's own login (${deciders
+    .slice(0, 3)
+    .map((d) => d.id)
+    .join(', ')})`
 }
 
 export function registerChat(program: Command, ctx: () => CliContext): void {

@@ -71,8 +71,22 @@ describe('who is who in the terminal chat', () => {
   }, 180_000)
 
   it('giftcards chat: /as is refused to a login that is no admin, and the chat goes on as the login', () => {
-    const run = giftcards(['chat'], '/as cli:manager\n/whoami\n/quit\n', env)
+    const db = new Sqlite(join(dir, 'data', 'giftcards.db'), { readonly: true })
+    const card = db
+      .prepare("select id from gift_cards where status = 'active' and balance_cents > 1000 limit 1")
+      .pluck()
+      .get() as string
+    db.close()
+    const run = giftcards(
+      ['chat'],
+      `hold ${card} because of card testing\n/as cli:manager\n/whoami\n/quit\n`,
+      env,
+    )
     expect(run.code, run.stderr).toBe(0)
+    // The chat does not suggest an /as it would refuse: the manager decides at their own login.
+    expect(run.stdout).toContain(
+      "approval #2 pending — a manager other than you decides it: in Slack, or with giftcards approvals approve 2 at a manager's own login (cli:manager)",
+    )
     expect(run.stdout).toContain(
       `! FORBIDDEN: /as cli:manager refused: the CLI acts as your login, ${login} (loss_prevention). Only an admin may act as another actor; GIFTCARDS_ALLOW_AS=1 allows it for demos and tests (docs/identity.md)`,
     )
