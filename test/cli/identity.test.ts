@@ -53,6 +53,15 @@ for (const dialect of DIALECTS) {
       expect(claimed.code).toBe(1)
       expect(claimed.stderr).toContain(`giftcards: FORBIDDEN: GIFTCARDS_ACTOR cli:mgr refused`)
       expect(claimed.stdout).toBe('')
+      // A bad identity variable stops the command like any bad configuration.
+      expect(await giftcards(['liability'], { GIFTCARDS_ALLOW_AS: 'yes' })).toMatchObject({
+        code: 2,
+        stderr:
+          'giftcards: CONFIG_INVALID: GIFTCARDS_ALLOW_AS must be 1 (or 0, or unset) (got "yes")\n',
+      })
+      expect((await giftcards(['liability'], { GIFTCARDS_ACTOR: 'bob' })).stderr).toContain(
+        'giftcards: CONFIG_INVALID: GIFTCARDS_ACTOR must look like slack:U123, mcp:alice or cli:ops',
+      )
       // The login itself is no claim.
       const self = await giftcards(['tools', 'call', 'get_liability', '{}', '--as', login])
       expect(self.code, self.stderr).toBe(0)
