@@ -57,7 +57,13 @@ const inProcess = await measure(async (card) => {
 })
 
 const bin = fileURLToPath(new URL('../bin/giftcards.js', import.meta.url))
-const env = { PATH: process.env.PATH ?? '', DATABASE_URL: `sqlite:${path}`, LOG_LEVEL: 'silent' }
+// GIFTCARDS_ALLOW_AS: the benchmark acts as its own actor, mcp:bench (docs/identity.md).
+const env = {
+  PATH: process.env.PATH ?? '',
+  DATABASE_URL: `sqlite:${path}`,
+  LOG_LEVEL: 'silent',
+  GIFTCARDS_ALLOW_AS: '1',
+}
 const check = (r: unknown) => {
   if ((r as { isError?: boolean }).isError) throw new Error(JSON.stringify(r))
 }

@@ -1,5 +1,6 @@
 import { type Config, type DatabaseTarget, loadConfig } from '../core/index.ts'
 import { type Database, type OpenOptions, openDatabase } from '../db/index.ts'
+import { type CliIdentity, readIdentity } from './identity.ts'
 
 /**
  * What every command starts from: the parsed configuration and, on demand, the open ledger.
@@ -7,6 +8,8 @@ import { type Database, type OpenOptions, openDatabase } from '../db/index.ts'
  */
 export type CliContext = {
   config: Config
+  /** Who runs the command: the OS login, and what the environment lets it claim (cli/identity.ts). */
+  identity: CliIdentity
   /** Opens the ledger (migrated unless told otherwise); the caller closes it. */
   openDb(options?: OpenOptions): Promise<Database>
 }
@@ -15,6 +18,7 @@ export function createContext(env: NodeJS.ProcessEnv = process.env): CliContext 
   const config = loadConfig(env)
   return {
     config,
+    identity: readIdentity(env),
     openDb: (options) => openDatabase(config.database, options),
   }
 }

@@ -33,3 +33,18 @@ export const dateOption = z.string().transform((text, ctx) => {
     return z.NEVER
   }
 })
+
+/**
+ * A `YYYY-MM-DD` date (or an ISO 8601 timestamp) kept as the text typed: what a report's input
+ * is recorded with in the audit. Reports turn it into time with parseDate.
+ */
+export const dayOption = z
+  .string()
+  .max(40, { error: 'must be YYYY-MM-DD' })
+  .superRefine((text, ctx) => {
+    try {
+      parseDate(text)
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) })
+    }
+  })

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { GiftCardError } from './errors.ts'
 import { isTimeZone } from './time.ts'
@@ -12,15 +14,32 @@ export type DatabaseTarget =
   | { engine: 'sqlite'; path: string }
   | { engine: 'postgres'; url: string }
 
-/** The default SQLite file when DATABASE_URL is unset. */
-export const DEFAULT_SQLITE_PATH = './data/giftcards.db'
+/**
+ * The package's own directory (where bin/giftcards.js and package.json are), found from this
+ * file's location, never from the working directory: Claude Desktop starts `giftcards mcp`
+ * wherever it likes, and the default ledger must be the same file from anywhere.
+ */
+export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '')
 
 /**
- * `DATABASE_URL` unset → ./data/giftcards.db; `sqlite:PATH` (or `sqlite://PATH`) → that file,
- * `sqlite::memory:` → an in-memory database; `postgres://…` / `postgresql://…` → PostgreSQL.
+ * The default SQLite file when DATABASE_URL is unset: `data/giftcards.db` under GIFTCARDS_HOME
+ * when it is set (a relative one is taken from the working directory), else under the package.
  */
-export function parseDatabaseUrl(url: string | undefined): DatabaseTarget {
-  if (url === undefined || url.trim() === '') return { engine: 'sqlite', path: DEFAULT_SQLITE_PATH }
+export function defaultSqlitePath(home?: string): string {
+  return resolve(home ?? PACKAGE_ROOT, 'data', 'giftcards.db')
+}
+
+/** The default SQLite file when neither DATABASE_URL nor GIFTCARDS_HOME is set. */
+export const DEFAULT_SQLITE_PATH = defaultSqlitePath()
+
+/**
+ * `DATABASE_URL` unset → data/giftcards.db under `home` (GIFTCARDS_HOME, else the package);
+ * `sqlite:PATH` (or `sqlite://PATH`) → that file, `sqlite::memory:` → an in-memory database;
+ * `postgres://…` / `postgresql://…` → PostgreSQL.
+ */
+export function parseDatabaseUrl(url: string | undefined, home?: string): DatabaseTarget {
+  if (url === undefined || url.trim() === '')
+    return { engine: 'sqlite', path: defaultSqlitePath(home) }
   const value = url.trim()
   if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
     try {
@@ -37,7 +56,7 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseTarget {
   }
   throw configError(
     'DATABASE_URL',
-    'must be sqlite:PATH or postgres://… (unset means ./data/giftcards.db)',
+    'must be sqlite:PATH or postgres://… (unset means data/giftcards.db in the project or GIFTCARDS_HOME)',
     value,
   )
 }
@@ -55,6 +74,7 @@ const optionalUrl = z.url({ error: 'must be an http(s) URL' }).optional()
 
 const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
+  GIFTCARDS_HOME: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DEMO_CARDS: z.coerce.number().int().min(100).max(5_000_000).default(5000),
   SQUARE_WEBHOOK_SIGNATURE_KEY: optionalSecret,
@@ -193,7 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     )
   }
   return {
-    database: parseDatabaseUrl(e.DATABASE_URL),
+    database: parseDatabaseUrl(e.DATABASE_URL, e.GIFTCARDS_HOME),
     logLevel: e.LOG_LEVEL,
     demoCards: e.DEMO_CARDS,
     square: {

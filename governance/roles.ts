@@ -55,12 +55,68 @@ export async function ensureActor(database: Database, id: string): Promise<void>
     .execute()
 }
 
-/** Takes `id`'s role away: it is an analyst again. True when it had one. */
+/**
+ * Takes `id`'s role away: it is an analyst again. True when it had one.
+ *
+ * An actor with bearer tokens (active or revoked) stays a row of the table, as an analyst: its
+ * tokens name it (a foreign key), keep working and now carry an analyst's powers only. Revoke
+ * them with revokeToken to end them. An actor no token names is deleted.
+ */
 export async function revokeRole(database: Database, id: string): Promise<boolean> {
-  const result = await database.db.deleteFrom('actors').where('id', '=', id).executeTakeFirst()
-  return Number(result.numDeletedRows) > 0
+  return database.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('actors')
+      .select('role')
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row || row.role === 'analyst') return false
+    const deleted = await trx
+      .deleteFrom('actors')
+      .where('id', '=', id)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('api_tokens').select('id').where('actor_id', '=', id))),
+      )
+      .executeTakeFirst()
+    if (Number(deleted.numDeletedRows) === 0)
+      await trx
+        .updateTable('actors')
+        .set({ role: 'analyst', updated_at: toIso(Date.now()) })
+        .where('id', '=', id)
+        .execute()
+    return true
+  })
 }
 
+/**
+ * Names the first admin at set-up (GIFTCARDS_ADMIN): gives `id` the admin role when no actor
+ * has it yet. True when it did; once there is an admin, only an admin grants roles.
+ */
+export async function nameFirstAdmin(database: Database, id: string): Promise<boolean> {
+  const parsed = actorIdSchema.safeParse(id)
+  if (!parsed.success)
+    throw new GiftCardError(
+      'CONFIG_INVALID',
+      `GIFTCARDS_ADMIN ${parsed.error.issues[0]?.message} (got ${JSON.stringify(id)})`,
+    )
+  return database.db.transaction().execute(async (trx) => {
+    const admin = await trx
+      .selectFrom('actors')
+      .select('id')
+      .where('role', '=', 'admin')
+      .limit(1)
+      .executeTakeFirst()
+    if (admin) return false
+    const now = toIso(Date.now())
+    await trx
+      .insertInto('actors')
+      .values({ id, role: 'admin', created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ role: 'admin', updated_at: now }))
+      .execute()
+    return true
+  })
+}
+
+/** Every actor the roles table names, by id. */
 export async function listActors(database: Database): Promise<(Actor & { updatedAt: string })[]> {
   const rows = await database.db
     .selectFrom('actors')

@@ -71,6 +71,17 @@ export async function listTokens(database: Database) {
   }))
 }
 
+/** How many active (unrevoked) tokens stand for `actorId`. */
+export async function countActiveTokens(database: Database, actorId: string): Promise<number> {
+  const row = await database.db
+    .selectFrom('api_tokens')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('actor_id', '=', actorId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
 /** Revokes a token; true when it was active. */
 export async function revokeToken(database: Database, id: number): Promise<boolean> {
   const result = await database.db

@@ -1,18 +1,8 @@
 import type { Command } from 'commander'
-import { z } from 'zod'
-import { AFFINITY_CONTEXTS, productAffinity } from '../../analytics/index.ts'
-import { type CliContext, withDatabase } from '../context.ts'
-import { intOption, parseOptions } from '../options.ts'
-
-const affinityOptions = z.object({
-  context: z
-    .enum(AFFINITY_CONTEXTS, { error: `must be ${AFFINITY_CONTEXTS.join(' or ')}` })
-    .default('bought_alongside'),
-  level: z.enum(['category', 'sku'], { error: 'must be category or sku' }).default('category'),
-  minOrders: intOption(1, 1_000_000).default(5),
-  limit: intOption(1, 500).default(20),
-  json: z.boolean().default(false),
-})
+import type { CliContext } from '../context.ts'
+import { parseOptions } from '../options.ts'
+import { cliAffinity } from '../reports/index.ts'
+import { runReport } from '../session.ts'
 
 export function registerAffinity(program: Command, ctx: () => CliContext): void {
   program
@@ -26,9 +16,9 @@ export function registerAffinity(program: Command, ctx: () => CliContext): void 
     .option('--limit <n>', 'how many rows', '20')
     .option('--json', 'print as JSON')
     .action(async (raw) => {
-      const options = parseOptions(affinityOptions, raw)
-      const report = await withDatabase(ctx(), (database) => productAffinity(database, options))
-      if (options.json) {
+      const options = parseOptions(cliAffinity.input, raw)
+      const report = await runReport(ctx(), cliAffinity, options)
+      if (raw.json) {
         console.log(JSON.stringify(report, null, 2))
         return
       }

@@ -74,9 +74,10 @@ export function registerApprovals(program: Command, ctx: () => CliContext): void
       .action(async (id: string, raw) => {
         const options = parseOptions(decideOptions, { ...raw, id })
         const approvalId = options.id
-        const result = await withToolkit(ctx(), async (kit, database) =>
+        const context = ctx()
+        const result = await withToolkit(context, async (kit, database) =>
           kit.approvals.decide(approvalId, {
-            actor: await actorFor(database, options.as),
+            actor: await actorFor(context, database, options.as),
             via: 'cli',
             decision,
             reason: options.reason ?? null,
@@ -93,8 +94,9 @@ export function registerApprovals(program: Command, ctx: () => CliContext): void
     .option('--json', 'print the results as JSON')
     .action(async (raw) => {
       const options = parseOptions(resumeOptions, raw)
-      const resumed = await withToolkit(ctx(), async (kit, database) => {
-        const runner = await actorFor(database, undefined)
+      const context = ctx()
+      const resumed = await withToolkit(context, async (kit, database) => {
+        const runner = await actorFor(context, database, undefined)
         return kit.approvals.resumeApproved({ id: runner.id, role: runner.role, via: 'cli' })
       })
       if (options.json) console.log(JSON.stringify(resumed, null, 2))

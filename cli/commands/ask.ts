@@ -7,7 +7,7 @@ import { parseOptions } from '../options.ts'
 import { actorFor, withAgent } from '../session.ts'
 
 const askOptions = z.object({
-  as: z.string().optional(),
+  as: z.string().max(140).optional(),
   json: z.boolean().default(false),
   jsonl: z.boolean().default(false),
   thread: z.string().min(1).optional(),
@@ -22,7 +22,10 @@ export function registerAsk(program: Command, ctx: () => CliContext): void {
     .command('ask')
     .description('ask the agent once, or one request per stdin line with --jsonl')
     .argument('[text...]', 'the request')
-    .option('--as <actor>', 'who is asking, e.g. cli:alice (default: cli:<login>)')
+    .option(
+      '--as <actor>',
+      'ask as another actor (admins, or GIFTCARDS_ALLOW_AS=1; default: your login, cli:<login>)',
+    )
     .option('--json', 'print {input, tool_calls, reply, pending_approvals} as JSON')
     .option('--jsonl', 'read requests from stdin, one per line; print one JSON object per line')
     .option('--thread <id>', 'continue this conversation thread')
@@ -31,8 +34,9 @@ export function registerAsk(program: Command, ctx: () => CliContext): void {
       const text = words.join(' ').trim()
       if (!options.jsonl && text === '')
         throw new Error('give the request, e.g. giftcards ask "liability by state"')
-      await withAgent(ctx(), async (agent, database) => {
-        const actor = await actorFor(database, options.as)
+      const context = ctx()
+      await withAgent(context, async (agent, database) => {
+        const actor = await actorFor(context, database, options.as)
         const threadId = options.thread ?? `cli:${randomUUID()}`
         const turn = async (input: string) => {
           const r = await agent.ask(input, { threadId, actor, via: 'cli' })

@@ -5,12 +5,16 @@ import { z } from 'zod'
 import type { Agent } from '../../agent/index.ts'
 import { describeError } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
-import { type Actor, canDecideApprovals, listActors } from '../../governance/index.ts'
+import { type Actor, canDecideApprovals, listActors, resolveActor } from '../../governance/index.ts'
 import type { CliContext } from '../context.ts'
+import { type CliIdentity, resolveCliActor } from '../identity.ts'
 import { parseOptions } from '../options.ts'
 import { actorFor, withAgent } from '../session.ts'
 
-const chatOptions = z.object({ as: z.string().optional() })
+const chatOptions = z.object({ as: z.string().max(140).optional() })
+
+/** Who may be who in one chat: the CLI's identity, and (npm start) the demo's own actors. */
+export type ChatSession = { identity: CliIdentity; demoActors?: readonly string[] }
 
 const HELP = [
   'Ask in your own words, e.g. "balance of card 4821", "liability by state", "fraud alerts this week",',
@@ -20,9 +24,16 @@ const HELP = [
 
 /**
  * The terminal chat: one conversation thread with the agent. A write request shows its pending
- * approval; a manager (`/as cli:manager`) can approve it here, and the thread reports the result.
+ * approval; a manager can approve it here, and the thread reports the result. `/as ACTOR` is a
+ * claim like `--as`: honoured for an admin, with GIFTCARDS_ALLOW_AS=1, or for the demo's actors
+ * under `npm start`, and audited with the login (docs/identity.md).
  */
-export async function runChat(agent: Agent, database: Database, startAs: Actor): Promise<void> {
+export async function runChat(
+  agent: Agent,
+  database: Database,
+  startAs: Actor,
+  session: ChatSession,
+): Promise<void> {
   let actor = startAs
   let threadId = `cli:${randomUUID()}`
   const interactive = Boolean(process.stdin.isTTY)
@@ -54,7 +65,10 @@ export async function runChat(agent: Agent, database: Database, startAs: Actor):
         threadId = `cli:${randomUUID()}`
         console.log('New conversation.')
       } else if (command === '/as') {
-        actor = await actorFor(database, rest[0])
+        actor = await resolveCliActor(database, session.identity, rest[0], {
+          flag: '/as',
+          ...(session.demoActors ? { demoActors: session.demoActors } : {}),
+        })
         rl.setPrompt(`${actor.id}> `)
         console.log(`Now acting as ${actor.id} (${actor.role}).`)
       } else if (command === '/pending') {
@@ -79,16 +93,9 @@ export async function runChat(agent: Agent, database: Database, startAs: Actor):
       } else {
         const result = await agent.ask(line, { threadId, actor, via: 'cli' })
         console.log(result.reply)
-        // The requester never decides their own request: name a manager who may.
-        const deciders = (await listActors(database)).filter(
-          (a) => canDecideApprovals(a.role) && a.id !== actor.id,
-        )
-        const how = deciders[0]
-          ? `/as ${deciders[0].id}, then /approve`
-          : 'grant someone the manager role (giftcards roles), then /approve'
         for (const p of result.pending)
           console.log(
-            `  ⏳ approval #${p.approvalId} pending — a manager other than you decides it: ${how} ${p.approvalId}`,
+            `  ⏳ approval #${p.approvalId} pending — a manager other than you decides it: ${await howToDecide(database, session, actor, p.approvalId)}`,
           )
       }
     } catch (err) {
@@ -99,15 +106,52 @@ export async function runChat(agent: Agent, database: Database, startAs: Actor):
   rl.close()
 }
 
+/**
+ * How the request gets decided, since the requester never decides their own: `/as` a manager
+ * this chat may act as (the demo's, or anyone's for an admin or with GIFTCARDS_ALLOW_AS), else a
+ * manager in Slack or at their own login, else first grant someone the role.
+ */
+async function howToDecide(
+  database: Database,
+  session: ChatSession,
+  requester: Actor,
+  approvalId: number,
+): Promise<string> {
+  const deciders = (await listActors(database)).filter(
+    (a) => canDecideApprovals(a.role) && a.id !== requester.id,
+  )
+  if (deciders.length === 0)
+    return `grant someone the manager role (giftcards roles grant), then they run giftcards approvals approve ${approvalId}`
+  const login = await resolveActor(database, session.identity.login)
+  const claimable = deciders.find(
+    (d) =>
+      d.id === login.id ||
+      session.identity.allowAs ||
+      login.role === 'admin' ||
+      session.demoActors?.includes(d.id),
+  )
+  if (claimable) return `/as ${claimable.id}, then /approve ${approvalId}`
+  return `in Slack, or with giftcards approvals approve ${approvalId} at a manager's own login (${deciders
+    .slice(0, 3)
+    .map((d) => d.id)
+    .join(', ')})`
+}
+
 export function registerChat(program: Command, ctx: () => CliContext): void {
   program
     .command('chat')
     .description('talk to the agent in the terminal')
-    .option('--as <actor>', 'who is chatting, e.g. cli:alice (default: cli:<login>)')
+    .option(
+      '--as <actor>',
+      'chat as another actor (admins, or GIFTCARDS_ALLOW_AS=1; default: your login, cli:<login>)',
+    )
     .action(async (raw) => {
       const options = parseOptions(chatOptions, raw)
-      await withAgent(ctx(), async (agent, database) =>
-        runChat(agent, database, await actorFor(database, options.as)),
+      const context = ctx()
+      await withAgent(context, async (agent, database) =>
+        runChat(agent, database, await actorFor(context, database, options.as), {
+          identity: context.identity,
+        }),
       )
     })
 }

@@ -1,17 +1,9 @@
 import type { Command } from 'commander'
-import { z } from 'zod'
-import { backtestReactivation, findDormantCards } from '../../analytics/index.ts'
-import { formatCents, toIso } from '../../core/index.ts'
-import { type CliContext, withDatabase } from '../context.ts'
-import { dateOption, intOption, parseOptions } from '../options.ts'
-
-const dormantOptions = z.object({
-  days: intOption(1, 3650).default(90),
-  asOf: dateOption.optional(),
-  limit: intOption(1, 10_000).default(20),
-  backtest: dateOption.optional(),
-  json: z.boolean().default(false),
-})
+import { formatCents } from '../../core/index.ts'
+import type { CliContext } from '../context.ts'
+import { parseOptions } from '../options.ts'
+import { cliDormant, cliDormantBacktest } from '../reports/index.ts'
+import { runReport } from '../session.ts'
 
 export function registerDormant(program: Command, ctx: () => CliContext): void {
   program
@@ -28,26 +20,21 @@ export function registerDormant(program: Command, ctx: () => CliContext): void {
     )
     .option('--json', 'print as JSON')
     .action(async (raw) => {
-      const options = parseOptions(dormantOptions, raw)
-      if (options.backtest !== undefined) {
-        const result = await withDatabase(ctx(), (database) =>
-          backtestReactivation(database, { asOf: toIso(options.backtest as number) }),
+      if (raw.backtest !== undefined) {
+        const result = await runReport(
+          ctx(),
+          cliDormantBacktest,
+          parseOptions(cliDormantBacktest.input, raw),
         )
         console.log(
-          options.json
+          raw.json
             ? JSON.stringify(result, null, 2)
             : `Reactivation backtest from ${result.asOf.slice(0, 10)}: ${result.dormantCards} dormant cards, ${result.reactivated} used within 90 days; AUC ${result.auc.toFixed(3)} (0.5 is chance)`,
         )
         return
       }
-      const report = await withDatabase(ctx(), (database) =>
-        findDormantCards(database, {
-          minDays: options.days,
-          limit: options.limit,
-          ...(options.asOf !== undefined ? { asOf: toIso(options.asOf) } : {}),
-        }),
-      )
-      if (options.json) {
+      const report = await runReport(ctx(), cliDormant, parseOptions(cliDormant.input, raw))
+      if (raw.json) {
         console.log(JSON.stringify(report, null, 2))
         return
       }

@@ -1,17 +1,14 @@
 import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { escheatmentCsv, escheatmentReport } from '../../analytics/index.ts'
-import { formatCents, toIso } from '../../core/index.ts'
-import { type CliContext, withDatabase } from '../context.ts'
-import { dateOption, intOption, parseOptions } from '../options.ts'
+import { escheatmentCsv } from '../../analytics/index.ts'
+import { formatCents } from '../../core/index.ts'
+import type { CliContext } from '../context.ts'
+import { parseOptions } from '../options.ts'
+import { cliEscheatment } from '../reports/index.ts'
+import { runReport } from '../session.ts'
 
-const escheatOptions = z.object({
-  horizonMonths: intOption(0, 120).default(6),
-  asOf: dateOption.optional(),
-  csv: z.string().min(1).optional(),
-  json: z.boolean().default(false),
-})
+const outputOptions = z.object({ csv: z.string().min(1).max(4096).optional() })
 
 export function registerEscheatment(program: Command, ctx: () => CliContext): void {
   program
@@ -24,23 +21,10 @@ export function registerEscheatment(program: Command, ctx: () => CliContext): vo
     .option('--csv <file>', 'also write the cards to this CSV file')
     .option('--json', 'print as JSON')
     .action(async (raw) => {
-      const options = parseOptions(escheatOptions, raw)
-      const context = ctx()
-      const { defaultDormancyYears, incorporationState } = context.config.escheatment
-      const report = await withDatabase(context, (database) =>
-        escheatmentReport(database, {
-          horizonMonths: options.horizonMonths,
-          ...(options.asOf !== undefined ? { asOf: toIso(options.asOf) } : {}),
-          defaultRule: {
-            kind: 'dormancy',
-            dormancyYears: defaultDormancyYears,
-            reason: `default: reportable after ${defaultDormancyYears} years of dormancy`,
-          },
-          incorporationState,
-        }),
-      )
-      if (options.csv) await writeFile(options.csv, escheatmentCsv(report))
-      if (options.json) {
+      const { csv } = parseOptions(outputOptions, raw)
+      const report = await runReport(ctx(), cliEscheatment, parseOptions(cliEscheatment.input, raw))
+      if (csv) await writeFile(csv, escheatmentCsv(report))
+      if (raw.json) {
         console.log(JSON.stringify(report, null, 2))
         return
       }
@@ -52,6 +36,6 @@ export function registerEscheatment(program: Command, ctx: () => CliContext): vo
           `  ${j.jurisdiction.padEnd(8)} ${j.status.padEnd(10)} ${j.cards.toLocaleString('en-US').padStart(8)} cards ${formatCents(j.amountCents).padStart(14)}${j.overdueCards ? `  (${j.overdueCards} overdue)` : ''}  ${j.rule}`,
         )
       }
-      if (options.csv) console.log(`${report.cards.length} cards written to ${options.csv}`)
+      if (csv) console.log(`${report.cards.length} cards written to ${csv}`)
     })
 }

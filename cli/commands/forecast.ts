@@ -1,25 +1,10 @@
 import type { Command } from 'commander'
-import { z } from 'zod'
-import {
-  type BreakageBacktest,
-  type BreakageForecast,
-  backtestBreakage,
-  forecastBreakage,
-} from '../../analytics/index.ts'
-import { formatCents, toIso } from '../../core/index.ts'
-import { type CliContext, withDatabase } from '../context.ts'
-import { dateOption, intOption, parseOptions } from '../options.ts'
-
-const forecastOptions = z.object({
-  asOf: dateOption.optional(),
-  horizon: intOption(1, 60).default(12),
-  json: z.boolean().default(false),
-})
-const backtestOptions = z.object({
-  asOf: dateOption,
-  horizon: intOption(1, 24).default(12),
-  json: z.boolean().default(false),
-})
+import type { BreakageBacktest, BreakageForecast } from '../../analytics/index.ts'
+import { formatCents } from '../../core/index.ts'
+import type { CliContext } from '../context.ts'
+import { parseOptions } from '../options.ts'
+import { cliForecast, cliForecastBacktest } from '../reports/index.ts'
+import { runReport } from '../session.ts'
 
 export function registerForecast(program: Command, ctx: () => CliContext): void {
   // `forecast --as-of` and `forecast backtest --as-of` are different options.
@@ -35,14 +20,8 @@ export function registerForecast(program: Command, ctx: () => CliContext): void 
     .option('--horizon <months>', 'months to forecast', '12')
     .option('--json', 'print as JSON')
     .action(async (raw) => {
-      const options = parseOptions(forecastOptions, raw)
-      const result = await withDatabase(ctx(), (database) =>
-        forecastBreakage(database, {
-          ...(options.asOf !== undefined ? { asOf: toIso(options.asOf) } : {}),
-          horizonMonths: options.horizon,
-        }),
-      )
-      console.log(options.json ? JSON.stringify(result, null, 2) : describeForecast(result))
+      const result = await runReport(ctx(), cliForecast, parseOptions(cliForecast.input, raw))
+      console.log(raw.json ? JSON.stringify(result, null, 2) : describeForecast(result))
     })
 
   forecast
@@ -54,11 +33,12 @@ export function registerForecast(program: Command, ctx: () => CliContext): void 
     .option('--horizon <months>', 'months to compare', '12')
     .option('--json', 'print as JSON')
     .action(async (raw) => {
-      const options = parseOptions(backtestOptions, raw)
-      const result = await withDatabase(ctx(), (database) =>
-        backtestBreakage(database, { asOf: toIso(options.asOf), horizonMonths: options.horizon }),
+      const result = await runReport(
+        ctx(),
+        cliForecastBacktest,
+        parseOptions(cliForecastBacktest.input, raw),
       )
-      console.log(options.json ? JSON.stringify(result, null, 2) : describeBacktest(result))
+      console.log(raw.json ? JSON.stringify(result, null, 2) : describeBacktest(result))
     })
 }
 

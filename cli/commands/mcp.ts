@@ -8,11 +8,12 @@ import { parseOptions } from '../options.ts'
 import { resumeLeftApprovals } from '../server.ts'
 import { actorFor, withToolkit } from '../session.ts'
 
-const mcpOptions = z.object({ as: z.string().optional() })
+const mcpOptions = z.object({ as: z.string().max(140).optional() })
 
 /**
  * `giftcards mcp [--as ACTOR]`: the MCP server over stdio, for Claude Desktop and any MCP client.
- * stdout carries only the protocol; logs go to stderr.
+ * It acts as the login that started it (`cli:<login>`); `--as` is a claim, as everywhere in the
+ * CLI. stdout carries only the protocol; logs and warnings (an empty ledger) go to stderr.
  */
 export function registerMcp(program: Command, ctx: () => CliContext): void {
   program
@@ -20,12 +21,13 @@ export function registerMcp(program: Command, ctx: () => CliContext): void {
     .description('serve the tools over MCP on stdio (for Claude Desktop)')
     .option(
       '--as <actor>',
-      'who the client acts as, e.g. mcp:alice (default: GIFTCARDS_ACTOR or cli:<login>)',
+      'act as another actor (admins, or GIFTCARDS_ALLOW_AS=1; default: your login, cli:<login>)',
     )
     .action(async (raw) => {
       const options = parseOptions(mcpOptions, raw)
-      await withToolkit(ctx(), async (toolkit, database) => {
-        const actor = await actorFor(database, options.as)
+      const context = ctx()
+      await withToolkit(context, async (toolkit, database) => {
+        const actor = await actorFor(context, database, options.as)
         const server = createMcpServer({ executor: toolkit.executor, actor })
         const transport = new StdioServerTransport()
         const closed = new Promise<void>((resolve) => {

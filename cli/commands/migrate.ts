@@ -1,15 +1,23 @@
 import type { Command } from 'commander'
 import { migrateToLatest } from '../../db/index.ts'
 import { type CliContext, withDatabase } from '../context.ts'
+import { ensureFirstAdmin } from '../identity.ts'
 
 export function registerMigrate(program: Command, ctx: () => CliContext): void {
   program
     .command('migrate')
-    .description('bring the database schema to the latest version (also done on first use)')
+    .description(
+      'bring the database schema to the latest version (also done on first use); with GIFTCARDS_ADMIN, name the first admin',
+    )
     .action(async () => {
+      const context = ctx()
       const report = await withDatabase(
-        ctx(),
-        (database) => migrateToLatest(database.db, database.adapter, database.searchPath),
+        context,
+        async (database) => {
+          const done = await migrateToLatest(database.db, database.adapter, database.searchPath)
+          await ensureFirstAdmin(database, context.identity)
+          return done
+        },
         { migrate: false },
       )
       console.log(

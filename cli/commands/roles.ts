@@ -1,35 +1,47 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { appendAudit, grantRole, listActors, ROLES, revokeRole } from '../../governance/index.ts'
+import {
+  appendAudit,
+  countActiveTokens,
+  grantRole,
+  listActors,
+  ROLES,
+  revokeRole,
+} from '../../governance/index.ts'
 import { type CliContext, withDatabase } from '../context.ts'
+import { requireAdmin } from '../identity.ts'
 import { parseOptions } from '../options.ts'
-import { defaultActorId } from '../session.ts'
 
 const grantArgs = z.object({
-  actor: z.string().min(1),
+  actor: z.string().min(1).max(140),
   role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
 })
+const revokeArgs = z.object({ actor: z.string().min(1).max(140) })
 
 /**
  * `giftcards roles grant|revoke|list`: who is loss prevention, a manager or an admin. Anyone the
- * table does not name is an analyst. Run locally by whoever holds the database; each change is
- * audited under the login that made it.
+ * table does not name is an analyst. Granting and revoking need an admin (or GIFTCARDS_ALLOW_AS=1
+ * in demos and tests); each change is audited with the login that made it (docs/identity.md).
  */
 export function registerRoles(program: Command, ctx: () => CliContext): void {
   const roles = program.command('roles').description('grant, revoke and list actor roles')
   roles
     .command('grant <actor> <role>')
-    .description(`give an actor (slack:U123, mcp:alice, cli:bob) a role: ${ROLES.join(' | ')}`)
+    .description(
+      `give an actor (slack:U123, mcp:alice, cli:bob) a role: ${ROLES.join(' | ')} (admins only)`,
+    )
     .action(async (actor: string, role: string) => {
       const args = parseOptions(grantArgs, { actor, role })
-      await withDatabase(ctx(), async (database) => {
+      const context = ctx()
+      await withDatabase(context, async (database) => {
+        const by = await requireAdmin(database, context.identity, 'roles grant')
         await grantRole(database, args.actor, args.role)
         await appendAudit(database, {
-          actor: defaultActorId(),
-          role: null,
+          actor: by.actor.id,
+          role: by.actor.role,
           via: 'cli',
           action: 'role_granted',
-          input: args,
+          input: { ...args, login: by.login, allowedBy: by.allowedBy },
           resultSummary: `${args.actor} is ${args.role}`,
         })
       })
@@ -37,22 +49,34 @@ export function registerRoles(program: Command, ctx: () => CliContext): void {
     })
   roles
     .command('revoke <actor>')
-    .description('take an actor’s role away (they become an analyst)')
+    .description(
+      'take an actor’s role away: they become an analyst, and their tokens act as an analyst (admins only)',
+    )
     .action(async (actor: string) => {
-      const had = await withDatabase(ctx(), async (database) => {
-        const removed = await revokeRole(database, actor)
+      const args = parseOptions(revokeArgs, { actor })
+      const context = ctx()
+      const { had, tokens } = await withDatabase(context, async (database) => {
+        const by = await requireAdmin(database, context.identity, 'roles revoke')
+        const removed = await revokeRole(database, args.actor)
+        const active = await countActiveTokens(database, args.actor)
         if (removed)
           await appendAudit(database, {
-            actor: defaultActorId(),
-            role: null,
+            actor: by.actor.id,
+            role: by.actor.role,
             via: 'cli',
             action: 'role_revoked',
-            input: { actor },
-            resultSummary: `${actor} is an analyst`,
+            input: { actor: args.actor, login: by.login, allowedBy: by.allowedBy },
+            resultSummary: `${args.actor} is an analyst; ${active} active token(s) now act as analyst`,
           })
-        return removed
+        return { had: removed, tokens: active }
       })
-      console.log(had ? `${actor} is now an analyst` : `${actor} had no role; analysts need none`)
+      console.log(
+        had ? `${args.actor} is now an analyst` : `${args.actor} had no role; analysts need none`,
+      )
+      if (tokens > 0)
+        console.log(
+          `${tokens} active token${tokens === 1 ? '' : 's'} of ${args.actor} stay${tokens === 1 ? 's' : ''} valid with an analyst's powers only; end ${tokens === 1 ? 'it' : 'them'} with giftcards tokens revoke ID (giftcards tokens list)`,
+        )
     })
   roles
     .command('list')

@@ -1,11 +1,10 @@
 import type { Command } from 'commander'
-import { z } from 'zod'
-import { type SegmentRow, segmentPurchasers } from '../../analytics/index.ts'
-import { formatCents, toIso } from '../../core/index.ts'
-import { type CliContext, withDatabase } from '../context.ts'
-import { dateOption, parseOptions } from '../options.ts'
-
-const segmentOptions = z.object({ asOf: dateOption.optional(), json: z.boolean().default(false) })
+import type { SegmentRow } from '../../analytics/index.ts'
+import { formatCents } from '../../core/index.ts'
+import type { CliContext } from '../context.ts'
+import { parseOptions } from '../options.ts'
+import { cliSegments } from '../reports/index.ts'
+import { runReport } from '../session.ts'
 
 export function registerSegments(program: Command, ctx: () => CliContext): void {
   program
@@ -16,14 +15,8 @@ export function registerSegments(program: Command, ctx: () => CliContext): void 
     .option('--as-of <YYYY-MM-DD>', 'judge card ages as of this day (default: now)')
     .option('--json', 'print as JSON')
     .action(async (raw) => {
-      const options = parseOptions(segmentOptions, raw)
-      const report = await withDatabase(ctx(), (database) =>
-        segmentPurchasers(
-          database,
-          options.asOf !== undefined ? { asOf: toIso(options.asOf) } : {},
-        ),
-      )
-      if (options.json) {
+      const report = await runReport(ctx(), cliSegments, parseOptions(cliSegments.input, raw))
+      if (raw.json) {
         console.log(JSON.stringify(report, null, 2))
         return
       }

@@ -1,19 +1,15 @@
 import type { Command } from 'commander'
 import { Agent } from '../../agent/index.ts'
 import { saveAlerts, scanLedger } from '../../analytics/index.ts'
-import { addMonths, formatCents, parseDate, toIso } from '../../core/index.ts'
-import {
-  type Database,
-  ledgerCounts,
-  ledgerWatermark,
-  liabilityAsOf,
-  transactionSummary,
-} from '../../db/index.ts'
-import { grantRole, listActors } from '../../governance/index.ts'
+import { formatCents } from '../../core/index.ts'
+import { type Database, ledgerCounts } from '../../db/index.ts'
+import { appendAudit, grantRole, listActors } from '../../governance/index.ts'
 import { seedChain } from '../../synth/seed.ts'
 import { type CliContext, withDatabase } from '../context.ts'
+import type { CliIdentity } from '../identity.ts'
 import { progressBar } from '../progress.ts'
-import { actorFor, defaultActorId } from '../session.ts'
+import { cliLedgerSummary } from '../reports/index.ts'
+import { actorFor, runReportOn } from '../session.ts'
 import { runChat } from './chat.ts'
 import { defaultSeedStart, describeSeed } from './seed.ts'
 
@@ -26,7 +22,10 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
     .command('start')
     .description('migrate, seed a demo chain on first run, summarise the ledger, then chat')
     .option('--no-chat', 'only summarise the ledger')
-    .option('--as <actor>', 'who is chatting (default: cli:<login>)')
+    .option(
+      '--as <actor>',
+      'chat as another actor (the demo manager, an admin, or GIFTCARDS_ALLOW_AS=1; default: cli:<login>)',
+    )
     .action(async (raw: { chat: boolean; as?: string }) => {
       const context = ctx()
       await withDatabase(context, async (database) => {
@@ -45,14 +44,18 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
           console.log(
             `Fraud scan of the demo ledger: ${alerts} alerts stored (giftcards fraud alerts).`,
           )
-          console.log(`${await grantDemoRoles(database)}\n`)
+          console.log(`${await grantDemoRoles(database, context.identity)}\n`)
         }
-        console.log(await ledgerSummary(database))
+        console.log(await ledgerSummary(context, database))
         if (!raw.chat) return
         console.log('')
         const agent = await Agent.open(database, context.config)
+        const demo = { demoActors: DEMO_ACTORS }
         try {
-          await runChat(agent, database, await actorFor(database, raw.as))
+          await runChat(agent, database, await actorFor(context, database, raw.as, demo), {
+            identity: context.identity,
+            ...demo,
+          })
         } finally {
           await agent.close()
         }
@@ -60,16 +63,40 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
     })
 }
 
+/** The demo's manager, who approves the login's requests from `/as cli:manager` in the chat. */
+export const DEMO_MANAGER = 'cli:manager'
+
+/**
+ * The actors `npm start`'s chat may switch to without GIFTCARDS_ALLOW_AS or an admin login: the
+ * demo's own (and always back to the login). Each switch is audited with the login.
+ */
+export const DEMO_ACTORS: readonly string[] = [DEMO_MANAGER]
+
 /**
  * The demo chain comes with two people: the local login as loss prevention (so holds can be
- * requested) and `cli:manager` (who approves them, from `/as cli:manager` in the chat).
+ * requested) and `cli:manager` (who approves them, from `/as cli:manager` in the chat). Made on
+ * the first run only, on the ledger the demo has just seeded; audited as the demo's grants.
  */
-async function grantDemoRoles(database: Database): Promise<string> {
-  const me = defaultActorId()
+async function grantDemoRoles(database: Database, identity: CliIdentity): Promise<string> {
+  const me = identity.login
   const existing = new Set((await listActors(database)).map((a) => a.id))
-  if (!existing.has(me)) await grantRole(database, me, 'loss_prevention')
-  if (!existing.has('cli:manager')) await grantRole(database, 'cli:manager', 'manager')
-  return `Demo roles: ${me} is loss_prevention, cli:manager is manager (giftcards roles list).`
+  const grants: [string, 'loss_prevention' | 'manager'][] = [
+    [me, 'loss_prevention'],
+    [DEMO_MANAGER, 'manager'],
+  ]
+  for (const [actor, role] of grants) {
+    if (existing.has(actor)) continue
+    await grantRole(database, actor, role)
+    await appendAudit(database, {
+      actor: me,
+      role: null,
+      via: 'cli',
+      action: 'role_granted',
+      input: { actor, role, login: me, allowedBy: 'demo' },
+      resultSummary: `${actor} is ${role} (the npm start demo)`,
+    })
+  }
+  return `Demo roles: ${me} is loss_prevention, ${DEMO_MANAGER} is manager (giftcards roles list).`
 }
 
 /**
@@ -93,24 +120,18 @@ export async function makeDemoChain(
   return { report, alerts }
 }
 
-/** A readable summary: counts, outstanding liability by jurisdiction, a year of activity. */
-export async function ledgerSummary(database: Database, now: Date = new Date()): Promise<string> {
-  const { db } = database
-  const counts = await ledgerCounts(db)
-  const watermark = await ledgerWatermark(db)
-  const byJurisdiction = await liabilityAsOf(db, { groupBy: 'jurisdiction' })
+/** A readable summary (counts, liability by jurisdiction, a year of activity), as the login reads it. */
+export async function ledgerSummary(ctx: CliContext, database: Database): Promise<string> {
+  const summary = await runReportOn(ctx, database, cliLedgerSummary, {})
+  const { counts, byJurisdiction, activity } = summary
   const total = byJurisdiction.reduce((sum, row) => sum + row.liabilityCents, 0)
   const totalCards = byJurisdiction.reduce((sum, row) => sum + row.cards, 0)
-  // "The last 12 months" ends at the newest data, so an older demo ledger still reads well.
-  const end = Math.min(now.getTime(), watermark ? parseDate(watermark) + 1 : now.getTime())
-  const from = addMonths(end, -12)
-  const activity = await transactionSummary(db, { from: toIso(from), to: toIso(end) })
   const n = (x: number) => x.toLocaleString('en-US')
 
   const lines = [
-    `Gift card ledger (${database.describe})`,
+    `Gift card ledger (${summary.ledger})`,
     `  ${n(counts.cards)} cards, ${n(counts.transactions)} transactions, ${n(counts.customers)} customers, ${n(counts.locations)} stores in ${n(counts.jurisdictions)} jurisdictions`,
-    `  data through ${watermark ?? '(no transactions yet)'}`,
+    `  data through ${summary.watermark ?? '(no transactions yet)'}`,
     '',
     `Outstanding liability: ${formatCents(total)} on ${n(totalCards)} cards`,
     ...table(
@@ -118,10 +139,10 @@ export async function ledgerSummary(database: Database, now: Date = new Date()):
       byJurisdiction.map((row) => [row.key, n(row.cards), formatCents(row.liabilityCents)]),
     ),
     '',
-    `Transactions by type, ${toIso(from).slice(0, 10)} to ${toIso(end).slice(0, 10)}`,
+    `Transactions by type, ${activity.from.slice(0, 10)} to ${activity.to.slice(0, 10)}`,
     ...table(
       ['type', 'count', 'net amount'],
-      activity.map((row) => [row.type, n(row.count), formatCents(row.amountCents)]),
+      activity.rows.map((row) => [row.type, n(row.count), formatCents(row.amountCents)]),
     ),
   ]
   return lines.join('\n')

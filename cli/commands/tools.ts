@@ -5,7 +5,7 @@ import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
 import { actorFor, withToolkit } from '../session.ts'
 
-const callOptions = z.object({ as: z.string().optional() })
+const callOptions = z.object({ as: z.string().max(140).optional() })
 
 /**
  * The CLI face of the tool registry: `giftcards tools list` and `giftcards tools call NAME
@@ -37,7 +37,10 @@ export function registerTools(program: Command, ctx: () => CliContext): void {
   tools
     .command('call <name> [input]')
     .description('call one tool with JSON input, as an actor')
-    .option('--as <actor>', 'who is calling (default: cli:<login>)')
+    .option(
+      '--as <actor>',
+      'call as another actor (admins, or GIFTCARDS_ALLOW_AS=1; default: your login, cli:<login>)',
+    )
     .action(async (name: string, input: string | undefined, raw) => {
       const options = parseOptions(callOptions, raw)
       let args: unknown = {}
@@ -51,8 +54,12 @@ export function registerTools(program: Command, ctx: () => CliContext): void {
           )
         }
       }
-      const outcome = await withToolkit(ctx(), async (kit, database) =>
-        kit.executor.call(name, args, { actor: await actorFor(database, options.as), via: 'cli' }),
+      const context = ctx()
+      const outcome = await withToolkit(context, async (kit, database) =>
+        kit.executor.call(name, args, {
+          actor: await actorFor(context, database, options.as),
+          via: 'cli',
+        }),
       )
       const { approval: _approval, ...shown } = outcome as typeof outcome & { approval?: unknown }
       console.log(JSON.stringify(shown, null, 2))

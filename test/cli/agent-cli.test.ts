@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'giftcards.js')
 const dir = mkdtempSync(join(tmpdir(), 'giftcards-agent-cli-'))
-const env = { DATABASE_URL: `sqlite:${join(dir, 'ledger.db')}`, GIFTCARDS_ACTOR: 'cli:tester' }
+// GIFTCARDS_ALLOW_AS: the suite acts as cli:tester, cli:lp and cli:boss (docs/identity.md).
+const env = {
+  DATABASE_URL: `sqlite:${join(dir, 'ledger.db')}`,
+  GIFTCARDS_ACTOR: 'cli:tester',
+  GIFTCARDS_ALLOW_AS: '1',
+}
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** Runs the real `giftcards` command in a child process, optionally with stdin. */

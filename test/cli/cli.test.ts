@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 
@@ -8,12 +8,12 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'giftcards.js')
 const dir = mkdtempSync(join(tmpdir(), 'giftcards-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-/** Runs the real `giftcards` command in a child process. */
-function giftcards(args: string[], env: Record<string, string> = {}) {
+/** Runs the real `giftcards` command in a child process (in `dir`, unless told another). */
+function giftcards(args: string[], env: Record<string, string> = {}, cwd = dir) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, ...env },
-    cwd: dir,
+    cwd,
     timeout: 60_000,
   })
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
@@ -24,7 +24,7 @@ describe('the giftcards command', () => {
     const run = giftcards(['migrate'], { DATABASE_URL: 'mysql://x' })
     expect(run.code).toBe(2)
     expect(run.stderr.trim().split('\n')).toEqual([
-      'giftcards: CONFIG_INVALID: DATABASE_URL must be sqlite:PATH or postgres://… (unset means ./data/giftcards.db) (got "mysql://x")',
+      'giftcards: CONFIG_INVALID: DATABASE_URL must be sqlite:PATH or postgres://… (unset means data/giftcards.db in the project or GIFTCARDS_HOME) (got "mysql://x")',
     ])
     expect(run.stdout).toBe('')
   })
@@ -41,10 +41,10 @@ describe('the giftcards command', () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'migrate.db')}` }
     const first = giftcards(['migrate'], env)
     expect(first.stdout.trim()).toBe(
-      'applied 0001-initial, 0002-ingest, 0003-faces, 0004-slack-sync, 0005-ledger-cover, 0006-daily-rollup, 0007-hold-releases; schema is at 0007-hold-releases',
+      'applied 0001-initial, 0002-ingest, 0003-faces, 0004-slack-sync, 0005-ledger-cover, 0006-daily-rollup, 0007-hold-releases, 0009-checkout-prompts; schema is at 0009-checkout-prompts',
     )
     const second = giftcards(['migrate'], env)
-    expect(second.stdout.trim()).toBe('schema is up to date (0007-hold-releases)')
+    expect(second.stdout.trim()).toBe('schema is up to date (0009-checkout-prompts)')
   })
 
   it('seeds a chain with labels and reports it as JSON', () => {
@@ -90,10 +90,34 @@ describe('the giftcards command', () => {
     expect(second.stdout).toContain('500 cards')
   })
 
-  it('uses ./data/giftcards.db when DATABASE_URL is unset', () => {
-    const run = giftcards(['migrate'])
-    expect(run.code, run.stderr).toBe(0)
-    expect(existsSync(join(dir, 'data', 'giftcards.db'))).toBe(true)
+  it('uses data/giftcards.db under GIFTCARDS_HOME when DATABASE_URL is unset, from any working directory', () => {
+    const home = join(dir, 'home')
+    const elsewhere = join(dir, 'elsewhere')
+    mkdirSync(elsewhere)
+    const env = { GIFTCARDS_HOME: home, DEMO_CARDS: '200' }
+    expect(giftcards(['start', '--no-chat'], env).code).toBe(0)
+    expect(existsSync(join(home, 'data', 'giftcards.db'))).toBe(true)
+    // Started from another directory (as Claude Desktop starts `giftcards mcp`): the same ledger.
+    const again = giftcards(['liability', '--json'], env, elsewhere)
+    expect(again.code, again.stderr).toBe(0)
+    expect(JSON.parse(again.stdout).rows.length).toBeGreaterThan(0)
+    expect(again.stderr).toBe('')
+    expect(existsSync(join(elsewhere, 'data'))).toBe(false)
+  }, 60_000)
+
+  it('warns on stderr, never stdout, when the ledger is empty: liability and the MCP server', () => {
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'empty.db')}` }
+    const liability = giftcards(['liability'], env)
+    expect(liability.code).toBe(0)
+    expect(liability.stdout).toContain('Outstanding liability now: $0.00')
+    expect(liability.stderr).toContain(
+      `giftcards: warning: the ledger sqlite:${join(dir, 'empty.db')} has no gift cards`,
+    )
+    // stdin closed at once: the server starts, warns, and ends with nothing on stdout.
+    const mcp = giftcards(['mcp'], env)
+    expect(mcp.code, mcp.stderr).toBe(0)
+    expect(mcp.stdout).toBe('')
+    expect(mcp.stderr).toContain('has no gift cards')
   })
 
   it('runs the analytics commands on a seeded chain: liability, forecast, backtest, fraud, escheatment', () => {
@@ -104,6 +128,17 @@ describe('the giftcards command', () => {
         ['seed', '--cards', '2000', '--start', '2023-01-01', '--months', '30', '--labels', labels],
         env,
       ).code,
+    ).toBe(0)
+    // A fraud scan stores alerts: loss prevention's (the login is an analyst until granted).
+    expect(giftcards(['fraud', 'scan'], env).stderr).toMatch(
+      /^giftcards: FORBIDDEN: cli:\S+ \(analyst\) may not use cli_fraud_scan; it needs one of: loss_prevention, manager/,
+    )
+    const login = `cli:${userInfo().username}`
+    expect(
+      giftcards(['roles', 'grant', login, 'loss_prevention'], {
+        ...env,
+        GIFTCARDS_ADMIN: login,
+      }).code,
     ).toBe(0)
     const liability = giftcards(['liability', '--by', 'occasion', '--as-of', '2024-12-31'], env)
     expect(liability.stdout).toMatch(

@@ -275,10 +275,12 @@ export function toolContract(
       .executeTakeFirstOrThrow()
     await adapter().call('get_liability', {}, ACTORS.analyst)
     await adapter().call('get_gift_card', { card: 'gc_missing' }, ACTORS.analyst)
+    // The tool calls' rows (the CLI also records each --as claim in a row of its own).
     const rows = await database.db
       .selectFrom('audit_log')
       .selectAll()
       .where('id', '>', Number(before.id ?? 0))
+      .where('action', '=', 'tool_call')
       .orderBy('id')
       .execute()
     expect(rows.map((r) => [r.tool, r.via, r.actor])).toEqual([

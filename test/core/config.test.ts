@@ -1,10 +1,38 @@
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { GiftCardError, loadConfig, parseDatabaseUrl } from '../../core/index.ts'
+import {
+  DEFAULT_SQLITE_PATH,
+  GiftCardError,
+  loadConfig,
+  PACKAGE_ROOT,
+  parseDatabaseUrl,
+} from '../../core/index.ts'
 
 describe('configuration', () => {
-  it('defaults to the SQLite file ./data/giftcards.db', () => {
-    expect(parseDatabaseUrl(undefined)).toEqual({ engine: 'sqlite', path: './data/giftcards.db' })
-    expect(parseDatabaseUrl('  ')).toEqual({ engine: 'sqlite', path: './data/giftcards.db' })
+  it('defaults to data/giftcards.db in the package, wherever the command starts', () => {
+    // The package root is where bin/giftcards.js is: never the working directory.
+    expect(existsSync(join(PACKAGE_ROOT, 'bin', 'giftcards.js'))).toBe(true)
+    const path = join(PACKAGE_ROOT, 'data', 'giftcards.db')
+    expect(DEFAULT_SQLITE_PATH).toBe(path)
+    expect(parseDatabaseUrl(undefined)).toEqual({ engine: 'sqlite', path })
+    expect(parseDatabaseUrl('  ')).toEqual({ engine: 'sqlite', path })
+    expect(loadConfig({}).database).toEqual({ engine: 'sqlite', path })
+  })
+
+  it('takes the default under GIFTCARDS_HOME when it is set', () => {
+    expect(loadConfig({ GIFTCARDS_HOME: '/srv/giftcards' }).database).toEqual({
+      engine: 'sqlite',
+      path: join('/srv/giftcards', 'data', 'giftcards.db'),
+    })
+    expect(loadConfig({ GIFTCARDS_HOME: 'ledgers' }).database).toEqual({
+      engine: 'sqlite',
+      path: resolve('ledgers', 'data', 'giftcards.db'),
+    })
+    // DATABASE_URL, when set, wins.
+    expect(
+      loadConfig({ GIFTCARDS_HOME: '/srv', DATABASE_URL: 'sqlite:/tmp/x.db' }).database,
+    ).toEqual({ engine: 'sqlite', path: '/tmp/x.db' })
   })
 
   it('takes sqlite:PATH and postgres:// URLs', () => {
@@ -30,7 +58,7 @@ describe('configuration', () => {
     expect(err).toBeInstanceOf(GiftCardError)
     expect((err as GiftCardError).code).toBe('CONFIG_INVALID')
     expect((err as GiftCardError).message).toBe(
-      'DATABASE_URL must be sqlite:PATH or postgres://… (unset means ./data/giftcards.db) (got "mysql://x")',
+      'DATABASE_URL must be sqlite:PATH or postgres://… (unset means data/giftcards.db in the project or GIFTCARDS_HOME) (got "mysql://x")',
     )
   })
 

@@ -152,6 +152,7 @@ for (const dialect of DIALECTS) {
             {
               DATABASE_URL: url,
               LOG_LEVEL: 'silent',
+              GIFTCARDS_ALLOW_AS: '1',
             },
           )
       } finally {

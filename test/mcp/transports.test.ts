@@ -30,6 +30,8 @@ describe('MCP over stdio (giftcards mcp) and the MCP Inspector CLI', () => {
     DATABASE_URL: `sqlite:${join(dir, 'ledger.db')}`,
     LOG_LEVEL: 'info',
     PII_TOKEN_KEY: 'test-pii-key',
+    // The test acts as its fixture's actors with --as (docs/identity.md).
+    GIFTCARDS_ALLOW_AS: '1',
   }
   let fixture: AgentFixture
   beforeAll(async () => {

@@ -1,0 +1,44 @@
+import { z } from 'zod'
+import { backtestBreakage, forecastBreakage } from '../../analytics/index.ts'
+import { parseDate, toIso } from '../../core/index.ts'
+import { dayOption, intOption } from '../options.ts'
+import { defineReport, rolesOf } from './define-report.ts'
+
+/** `giftcards forecast`: the breakage forecast, stored in `forecasts` (the command says so). */
+export const cliForecast = defineReport({
+  name: 'cli_forecast',
+  title: 'Breakage forecast (giftcards forecast)',
+  description:
+    'The breakage and liability run-off forecast from the start of a month, stored in forecasts with its model version and data watermark.',
+  input: z.object({
+    asOf: dayOption
+      .optional()
+      .describe('forecast from the start of this month, with data before it (default: now)'),
+    horizon: intOption(1, 60).default(12).describe('months to forecast'),
+  }),
+  roles: rolesOf('forecast_breakage'),
+  records: true,
+  run: (ctx, input) =>
+    forecastBreakage(ctx.database, {
+      ...(input.asOf !== undefined ? { asOf: toIso(parseDate(input.asOf)) } : {}),
+      horizonMonths: input.horizon,
+    }),
+})
+
+/** `giftcards forecast backtest`: fit before a cut-off, compare with what happened. */
+export const cliForecastBacktest = defineReport({
+  name: 'cli_forecast_backtest',
+  title: 'Breakage backtest (giftcards forecast backtest)',
+  description:
+    'Fits the run-off model before a cut-off and compares its forecast with what happened after, beside a naive baseline.',
+  input: z.object({
+    asOf: dayOption.describe('the cut-off'),
+    horizon: intOption(1, 24).default(12).describe('months to compare'),
+  }),
+  roles: rolesOf('forecast_breakage'),
+  run: (ctx, input) =>
+    backtestBreakage(ctx.database, {
+      asOf: toIso(parseDate(input.asOf)),
+      horizonMonths: input.horizon,
+    }),
+})

@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs'
+import { z } from 'zod'
+import { evaluateAlerts, saveAlerts, scanLedger } from '../../analytics/index.ts'
+import { GiftCardError, parseDate, toIso } from '../../core/index.ts'
+import { countAll } from '../../db/index.ts'
+import { readLabels } from '../../synth/measure.ts'
+import { dayOption, intOption } from '../options.ts'
+import { defineReport, rolesOf } from './define-report.ts'
+
+/** `giftcards fraud scan`: every detector over the ledger; new alerts are stored. */
+export const cliFraudScan = defineReport({
+  name: 'cli_fraud_scan',
+  title: 'Fraud scan (giftcards fraud scan)',
+  description:
+    'Runs every fraud detector over the ledger (or from a day on) and stores new alerts, one per card and rule.',
+  input: z.object({
+    since: dayOption.optional().describe('only events from this day on (default: all)'),
+  }),
+  roles: rolesOf('scan_for_fraud'),
+  records: true,
+  run: async (ctx, input) => {
+    const started = performance.now()
+    const alerts = await scanLedger(
+      ctx.database,
+      input.since !== undefined ? { since: toIso(parseDate(input.since)) } : {},
+    )
+    const stored = await saveAlerts(ctx.database, alerts)
+    const byRule: Record<string, number> = {}
+    for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1
+    return { alerts: alerts.length, stored, byRule, seconds: (performance.now() - started) / 1000 }
+  },
+})
+
+/** `giftcards fraud alerts`: alerts, highest score first, with the detector's reason. */
+export const cliFraudAlerts = defineReport({
+  name: 'cli_fraud_alerts',
+  title: 'Fraud alerts (giftcards fraud alerts)',
+  description: 'Fraud alerts of one status (or all), highest score first, with their evidence.',
+  input: z.object({
+    status: z
+      .enum(['open', 'confirmed', 'dismissed', 'all'], {
+        error: 'must be open, confirmed, dismissed or all',
+      })
+      .default('open')
+      .describe('which alerts'),
+    limit: intOption(1, 10_000).default(50).describe('how many'),
+  }),
+  roles: rolesOf('list_fraud_alerts'),
+  run: async (ctx, input) => {
+    const { db } = ctx.database
+    let query = db
+      .selectFrom('fraud_alerts as a')
+      .innerJoin('gift_cards as c', 'c.id', 'a.card_id')
+      .select([
+        'a.id',
+        'a.card_id',
+        'a.rule',
+        'a.score',
+        'a.status',
+        'a.detected_at',
+        'a.evidence',
+        'c.balance_cents',
+        'c.gan_last4',
+      ])
+    let count = db.selectFrom('fraud_alerts').select(countAll().as('n'))
+    if (input.status !== 'all') {
+      query = query.where('a.status', '=', input.status)
+      count = count.where('status', '=', input.status)
+    }
+    const rows = await query
+      .orderBy('a.score', 'desc')
+      .orderBy('a.detected_at', 'desc')
+      .limit(input.limit)
+      .execute()
+    const total = (await count.executeTakeFirstOrThrow()).n
+    return {
+      total,
+      alerts: rows.map((r) => ({
+        ...r,
+        evidence: JSON.parse(r.evidence) as { reason: string } & Record<string, unknown>,
+      })),
+    }
+  },
+})
+
+/** `giftcards fraud eval`: card-level precision and recall against a labels file. */
+export const cliFraudEval = defineReport({
+  name: 'cli_fraud_eval',
+  title: 'Fraud detection accuracy (giftcards fraud eval)',
+  description:
+    'Scans the ledger (storing nothing) and scores the alerts against ground-truth labels from giftcards seed --labels: precision, recall and F1 per pattern.',
+  input: z.object({
+    labels: z
+      .string()
+      .min(1, { error: 'is required' })
+      .max(4096, { error: 'is too long a path' })
+      .describe('the ground-truth file (JSON lines) written by giftcards seed --labels'),
+  }),
+  roles: rolesOf('list_fraud_alerts'),
+  run: async (ctx, input) => {
+    if (!existsSync(input.labels))
+      throw new GiftCardError('INVALID_INPUT', `--labels: no file ${input.labels}`)
+    const alerts = await scanLedger(ctx.database)
+    const { n } = await ctx.database.db
+      .selectFrom('gift_cards')
+      .select(countAll().as('n'))
+      .executeTakeFirstOrThrow()
+    return evaluateAlerts(alerts, readLabels(input.labels), n)
+  },
+})

@@ -1,0 +1,43 @@
+import { vi } from 'vitest'
+import { main } from '../../cli/program.ts'
+import type { Database } from '../../db/index.ts'
+
+/** What one in-process `giftcards` run printed, and its exit code. */
+export type CliRun = { code: number; stdout: string; stderr: string }
+
+/** The DATABASE_URL that opens `database` (its own schema on PostgreSQL). */
+export function databaseUrl(database: Database): string {
+  const { target } = database
+  if (target.engine === 'sqlite') return `sqlite:${target.path}`
+  const options = encodeURIComponent(`-c search_path=${database.searchPath ?? 'public'}`)
+  return `${target.url}${target.url.includes('?') ? '&' : '?'}options=${options}`
+}
+
+/**
+ * Runs `giftcards ARGS` in this process (main, as bin/giftcards.js does) with only `env`, and
+ * collects what it wrote to stdout and stderr. Much faster than a child process, so the db suites
+ * can run the real commands on both engines.
+ */
+export async function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const out: string[] = []
+  const err: string[] = []
+  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
+    out.push(`${parts.map(String).join(' ')}\n`)
+  })
+  const error = vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => {
+    err.push(`${parts.map(String).join(' ')}\n`)
+  })
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
+    err.push(String(chunk))
+    return true
+  })
+  try {
+    const code = await main(['node', 'giftcards', ...args], { LOG_LEVEL: 'silent', ...env })
+    return { code, stdout: out.join(''), stderr: err.join('') }
+  } finally {
+    log.mockRestore()
+    error.mockRestore()
+    write.mockRestore()
+    process.exitCode = undefined
+  }
+}
