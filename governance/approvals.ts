@@ -591,6 +591,6 @@ function toApproval(row: ApprovalRow): Approval {
       row.slack_channel && row.slack_ts ? { channel: row.slack_channel, ts: row.slack_ts } : null,
     createdAt: row.created_at,
     details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
-    approvers: `a manager other than ${row.requested_by}, in Slack or with \`giftcards approvals approve ${row.id} --as <manager>\``,
+    approvers: `a manager other than ${row.requested_by}, in Slack or with \`giftcards approvals approve ${row.id}\` from the manager's own login`,
   }
 }

@@ -12,12 +12,13 @@ export function registerForecast(program: Command, ctx: () => CliContext): void 
   const forecast = program
     .command('forecast')
     .enablePositionalOptions()
-    .description('breakage and liability forecast from the ledger (stored in forecasts)')
+    .description('breakage and liability forecast from the ledger (stored in forecasts with --save)')
     .option(
       '--as-of <YYYY-MM-DD>',
       'forecast from the start of this month, using only data before it (default: this month)',
     )
     .option('--horizon <months>', 'months to forecast', '12')
+    .option('--save', 'store the forecast in forecasts (a read stores nothing otherwise)')
     .option('--json', 'print as JSON')
     .action(async (raw) => {
       const result = await runReport(ctx(), cliForecast, parseOptions(cliForecast.input, raw))
@@ -45,7 +46,7 @@ export function registerForecast(program: Command, ctx: () => CliContext): void 
 function describeForecast(f: BreakageForecast): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`
   return [
-    `Breakage forecast #${f.id ?? '-'} (${f.modelVersion}) as of ${f.asOf.slice(0, 10)}, data through ${f.dataWatermark ?? 'nothing'}`,
+    `Breakage forecast ${f.id !== undefined ? `#${f.id}, stored,` : '(not stored; --save keeps it)'} (${f.modelVersion}) as of ${f.asOf.slice(0, 10)}, data through ${f.dataWatermark ?? 'nothing'}`,
     `  outstanding ${formatCents(f.outstandingCents)} on ${f.openCards.toLocaleString('en-US')} cards`,
     `  expected never redeemed: ${pct(f.outstandingBreakageRate)} of the outstanding balance (${formatCents(f.outstandingBreakageCents)}); ${pct(f.ultimateBreakageRate)} of all value ever loaded`,
     '',

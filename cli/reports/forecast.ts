@@ -4,24 +4,26 @@ import { parseDate, toIso } from '../../core/index.ts'
 import { dayOption, intOption } from '../options.ts'
 import { defineReport, rolesOf } from './define-report.ts'
 
-/** `giftcards forecast`: the breakage forecast, stored in `forecasts` (the command says so). */
+/** `giftcards forecast`: the breakage forecast; stored in `forecasts` only with `--save`. */
 export const cliForecast = defineReport({
   name: 'cli_forecast',
   title: 'Breakage forecast (giftcards forecast)',
   description:
-    'The breakage and liability run-off forecast from the start of a month, stored in forecasts with its model version and data watermark.',
+    'The breakage and liability run-off forecast from the start of a month. A read: stored in forecasts (with its model version and data watermark) only when save is true.',
   input: z.object({
     asOf: dayOption
       .optional()
       .describe('forecast from the start of this month, with data before it (default: now)'),
     horizon: intOption(1, 60).default(12).describe('months to forecast'),
+    save: z.boolean().default(false).describe('store the forecast in forecasts'),
   }),
   roles: rolesOf('forecast_breakage'),
-  records: true,
+  records: 'on_request',
   run: (ctx, input) =>
     forecastBreakage(ctx.database, {
       ...(input.asOf !== undefined ? { asOf: toIso(parseDate(input.asOf)) } : {}),
       horizonMonths: input.horizon,
+      store: input.save,
     }),
 })
 

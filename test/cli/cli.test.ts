@@ -154,6 +154,13 @@ describe('the giftcards command', () => {
       asOf: '2025-01-01T00:00:00.000Z',
       horizonMonths: 3,
     })
+    // A read stores nothing; --save keeps it.
+    expect(JSON.parse(forecast.stdout).id).toBeUndefined()
+    const saved = giftcards(['forecast', '--horizon', '2', '--save'], env)
+    expect(saved.stdout).toMatch(/^Breakage forecast #1, stored,/)
+    expect(giftcards(['forecast', '--horizon', '2'], env).stdout).toMatch(
+      /^Breakage forecast \(not stored; --save keeps it\)/,
+    )
     const backtest = giftcards(['forecast', 'backtest', '--as-of', '2024-07-01'], env)
     expect(backtest.code, backtest.stderr).toBe(0)
     expect(backtest.stdout).toMatch(/model: +WAPE [\d.]+%/)
