@@ -1,5 +1,6 @@
 import { type Config, type DatabaseTarget, loadConfig } from '../core/index.ts'
 import { type Database, type OpenOptions, openDatabase } from '../db/index.ts'
+import { attachAuditTrail, auditTrailSettings } from '../governance/index.ts'
 
 /**
  * What every command starts from: the parsed configuration and, on demand, the open ledger.
@@ -7,7 +8,10 @@ import { type Database, type OpenOptions, openDatabase } from '../db/index.ts'
  */
 export type CliContext = {
   config: Config
-  /** Opens the ledger (migrated unless told otherwise); the caller closes it. */
+  /**
+   * Opens the ledger (migrated unless told otherwise) with its audit key and checkpoints; the
+   * caller closes it, which writes the last checkpoint (docs/audit.md).
+   */
   openDb(options?: OpenOptions): Promise<Database>
 }
 
@@ -15,7 +19,8 @@ export function createContext(env: NodeJS.ProcessEnv = process.env): CliContext 
   const config = loadConfig(env)
   return {
     config,
-    openDb: (options) => openDatabase(config.database, options),
+    openDb: async (options) =>
+      attachAuditTrail(await openDatabase(config.database, options), auditTrailSettings(config)),
   }
 }
 
