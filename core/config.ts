@@ -206,7 +206,8 @@ export const DEVELOPMENT_AUDIT_KEY = 'giftcards-development-audit-key'
 /**
  * Where the audit checkpoints go when AUDIT_CHECKPOINT_FILE is unset: beside the SQLite file
  * (`giftcards.db` → `giftcards.audit-checkpoints.jsonl`), for PostgreSQL in the default data
- * directory, named after the server and database; none for an in-memory SQLite ledger.
+ * directory, named after the server, the database and the schema when the URL pins one
+ * (`options=-c search_path=…`); none for an in-memory SQLite ledger.
  */
 export function defaultCheckpointFile(target: DatabaseTarget): string | undefined {
   if (target.engine === 'sqlite') {
@@ -214,7 +215,13 @@ export function defaultCheckpointFile(target: DatabaseTarget): string | undefine
     return `${target.path.replace(/\.(db|sqlite3?)$/i, '')}.audit-checkpoints.jsonl`
   }
   const url = new URL(target.url)
-  const name = `${url.hostname}-${url.port || '5432'}-${url.pathname.slice(1) || 'postgres'}`
+  const schema = /search_path\s*=\s*([^\s,]+)/.exec(url.searchParams.get('options') ?? '')?.[1]
+  const name = [
+    url.hostname,
+    url.port || '5432',
+    url.pathname.slice(1) || 'postgres',
+    ...(schema ? [schema] : []),
+  ].join('-')
   return join(
     dirname(DEFAULT_SQLITE_PATH),
     `audit-checkpoints-${name.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl`,

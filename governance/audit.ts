@@ -175,35 +175,47 @@ class AuditTrail {
 
   /** Writes a checkpoint of the head now, after any being written (`giftcards audit checkpoint`). */
   checkpointNow(): Promise<AuditCheckpoint> {
-    const run = this.writing.then(() => this.writeCheckpoint(false))
+    const run = this.writing.then(async () => this.write(await this.readHead()))
     this.writing = run.catch(() => undefined)
-    return run as Promise<AuditCheckpoint>
+    return run
   }
 
   /** Stops the timer and, if this process appended since its last checkpoint, writes one. */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     await this.writing
-    if (this.appendedAny) await this.writeCheckpoint(true).catch((err) => this.report(err))
+    if (this.appendedAny) await this.writeIfMoved().catch((err) => this.report(err))
   }
 
   private checkpointInBackground(): void {
     if (this.backgroundQueued) return
     this.backgroundQueued = true
     this.writing = this.writing
-      .then(() => this.writeCheckpoint(true))
+      .then(() => {
+        this.backgroundQueued = false
+        return this.writeIfMoved()
+      })
       .catch((err) => this.report(err))
   }
 
-  /** Reads the head, signs it and writes it to every target; `onlyIfMoved` skips an unchanged head. */
-  private async writeCheckpoint(onlyIfMoved: boolean): Promise<AuditCheckpoint | undefined> {
-    this.backgroundQueued = false
+  /** A checkpoint unless the head is where the last one this process wrote left it. */
+  private async writeIfMoved(): Promise<void> {
+    const head = await this.readHead()
+    const previous = this.lastWritten
+    if (previous?.lastId === head.lastId && previous.lastHash === head.lastHash) return
+    await this.write(head)
+  }
+
+  /** The head to sign; the appends counted so far are covered by it. */
+  private async readHead(): Promise<AuditHead> {
     const counted = this.appendsSinceCheckpoint
     const head = { ...(await readHead(this.db)), keyedFrom: await this.keyedFrom() }
     this.appendsSinceCheckpoint = Math.max(0, this.appendsSinceCheckpoint - counted)
-    const previous = this.lastWritten
-    if (onlyIfMoved && previous?.lastId === head.lastId && previous.lastHash === head.lastHash)
-      return undefined
+    return head
+  }
+
+  /** Signs the head and writes it to every target; fails if any target failed. */
+  private async write(head: AuditHead): Promise<AuditCheckpoint> {
     const checkpoint = signCheckpoint(head, this.settings.key, toIso(Date.now()))
     const { checkpointFile: file, checkpointUrl: url, key } = this.settings
     const results = await Promise.allSettled([
@@ -269,17 +281,12 @@ export function attachAuditTrail(database: Database, settings: AuditTrailSetting
   return attached
 }
 
-/** Where this ledger's checkpoints go (to say so), and whether it has any. */
-export function auditTrailOf(database: Database): {
-  key: string
-  checkpointFile?: string
-  checkpointUrl?: string
-} {
-  const { key, checkpointFile, checkpointUrl } = trailOf(database).settings
+/** Where this ledger's checkpoints go (the file, the webhook), to say so. */
+export function auditCheckpointTargets(database: Database): { file?: string; url?: string } {
+  const { checkpointFile, checkpointUrl } = trailOf(database).settings
   return {
-    key,
-    ...(checkpointFile ? { checkpointFile } : {}),
-    ...(checkpointUrl ? { checkpointUrl } : {}),
+    ...(checkpointFile ? { file: checkpointFile } : {}),
+    ...(checkpointUrl ? { url: checkpointUrl } : {}),
   }
 }
 
@@ -727,9 +734,9 @@ export function verifyAuditTrail(
   database: Database,
   options: { checkpointFile?: string } = {},
 ): Promise<AuditVerification> {
-  const trail = auditTrailOf(database)
-  const checkpointFile = options.checkpointFile ?? trail.checkpointFile
-  return verifyAudit(database.db, { key: trail.key, ...(checkpointFile ? { checkpointFile } : {}) })
+  const { key, checkpointFile: attachedFile } = trailOf(database).settings
+  const checkpointFile = options.checkpointFile ?? attachedFile
+  return verifyAudit(database.db, { key, ...(checkpointFile ? { checkpointFile } : {}) })
 }
 
 /**
@@ -782,15 +789,26 @@ const KIND_WORDS: Record<AuditProblemKind, string> = {
   checkpoint_invalid: 'checkpoint signature wrong',
 }
 
+/** Kinds whose summary names the rows (a deleted tail is named by its sentence). */
+const ROW_KINDS = new Set<AuditProblemKind>([
+  'edited',
+  'rewritten',
+  'replaced',
+  'missing',
+  'unlinked',
+])
+
 function unanchored(rows: number): string {
   return rows > 0 ? ` (${rows.toLocaleString('en-US')} newer rows rest on the key alone)` : ''
 }
 
 function summarise(v: Omit<AuditVerification, 'summary'>): string {
-  const rows = `${v.rows.toLocaleString('en-US')} rows`
+  const rows = `${v.rows.toLocaleString('en-US')} row${v.rows === 1 ? '' : 's'}`
   if (!v.ok) {
     const kinds = [...new Set(v.problems.map((p) => p.kind))].map((k) => {
-      const ids = v.problems.filter((p) => p.kind === k && p.id !== null).map((p) => p.id)
+      const ids = ROW_KINDS.has(k)
+        ? v.problems.filter((p) => p.kind === k && p.id !== null).map((p) => p.id)
+        : []
       return ids.length > 0 && ids.length <= 5
         ? `${KIND_WORDS[k]} (${ids.join(', ')})`
         : KIND_WORDS[k]

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { z } from 'zod'
 import {
   type AuditVerification,
-  auditTrailOf,
+  auditCheckpointTargets,
   verifyAuditTrail,
   writeAuditCheckpoint,
 } from '../../governance/index.ts'
@@ -65,15 +65,12 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
           return
         }
         const checkpoint = await writeAuditCheckpoint(database)
-        const trail = auditTrailOf(database)
         if (options.json) {
           console.log(JSON.stringify(checkpoint, null, 2))
           return
         }
-        const targets = [
-          trail.checkpointFile,
-          trail.checkpointUrl && new URL(trail.checkpointUrl).host,
-        ]
+        const { file, url } = auditCheckpointTargets(database)
+        const targets = [file, url && new URL(url).host]
         console.log(
           `checkpoint written: row ${checkpoint.lastId}, ${checkpoint.count.toLocaleString('en-US')} rows, to ${targets.filter(Boolean).join(' and ')}`,
         )

@@ -84,6 +84,8 @@ export function cliAdapter(database: Database): ToolAdapter {
             DATABASE_URL: url,
             PII_TOKEN_KEY: 'test-pii-key',
             LOG_LEVEL: 'silent',
+            // Not about checkpoints, and PostgreSQL's default file would land in ./data.
+            AUDIT_CHECKPOINT_FILE: 'off',
           },
         )
       } finally {

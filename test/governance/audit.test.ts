@@ -584,6 +584,10 @@ describe('the audit key and checkpoints in the configuration', () => {
     expect(
       loadConfig({ DATABASE_URL: 'postgres://u@db.example:5433/ledger' }).audit.checkpointFile,
     ).toBe('data/audit-checkpoints-db.example-5433-ledger.jsonl')
+    const pinned = 'postgres://u@db.example/ledger?options=-c%20search_path%3Dstore_7'
+    expect(loadConfig({ DATABASE_URL: pinned }).audit.checkpointFile).toBe(
+      'data/audit-checkpoints-db.example-5432-ledger-store_7.jsonl',
+    )
     const set = loadConfig({
       AUDIT_KEY: 'k',
       AUDIT_CHECKPOINT_FILE: 'off',

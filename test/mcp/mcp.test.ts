@@ -152,6 +152,7 @@ for (const dialect of DIALECTS) {
             {
               DATABASE_URL: url,
               LOG_LEVEL: 'silent',
+              AUDIT_CHECKPOINT_FILE: 'off', // PostgreSQL's default file would land in ./data
             },
           )
       } finally {
