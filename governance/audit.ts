@@ -143,6 +143,8 @@ class AuditTrail {
   private appendedAny = false
   private backgroundQueued = false
   private lastWritten: AuditHead | undefined
+  /** The head as last read: the next count starts from it. */
+  private lastRead: AuditHead | undefined
   /** The first keyed row, once there is one (it never moves on an honest ledger). */
   private firstKeyed: number | undefined
   private writing: Promise<unknown> = Promise.resolve()
@@ -209,8 +211,9 @@ class AuditTrail {
   /** The head to sign; the appends counted so far are covered by it. */
   private async readHead(): Promise<AuditHead> {
     const counted = this.appendsSinceCheckpoint
-    const head = { ...(await readHead(this.db)), keyedFrom: await this.keyedFrom() }
+    const head = { ...(await readHead(this.db, this.lastRead)), keyedFrom: await this.keyedFrom() }
     this.appendsSinceCheckpoint = Math.max(0, this.appendsSinceCheckpoint - counted)
+    this.lastRead = head
     return head
   }
 
@@ -339,15 +342,26 @@ async function readTail(db: Kysely<DB>): Promise<{ id: number; hash: string } | 
   return last ? { id: Number(last.id), hash: last.hash } : undefined
 }
 
-/** The last row and the number of rows, in one statement (so from one snapshot). */
-async function readHead(db: Kysely<DB>): Promise<Omit<AuditHead, 'keyedFrom'>> {
+/**
+ * The last row and the number of rows, in one statement (so from one snapshot). Given the head
+ * as this process last read it, only the rows after it are counted (a range of the primary key,
+ * so a checkpoint of a long log does not stall a SQLite server on a full count); a count that
+ * was wrong then (rows deleted before it since) shows at verify against the earlier checkpoint.
+ */
+async function readHead(
+  db: Kysely<DB>,
+  since?: Pick<AuditHead, 'lastId' | 'count'>,
+): Promise<Omit<AuditHead, 'keyedFrom'>> {
+  const after = since?.lastId ?? 0
   const { rows } = await sql<{ id: number | string; hash: string; count: number | string }>`
-    select id, hash, (select count(*) from audit_log) as count
+    select id, hash, (select count(*) from audit_log where id > ${after}) as count
     from audit_log order by id desc limit 1`.execute(db)
   const last = rows[0]
-  return last
-    ? { lastId: Number(last.id), lastHash: last.hash, count: Number(last.count) }
-    : { lastId: 0, lastHash: GENESIS_HASH, count: 0 }
+  if (!last) return { lastId: 0, lastHash: GENESIS_HASH, count: 0 }
+  const lastId = Number(last.id)
+  // The tail moved back (rows deleted): count again from the start.
+  if (since && lastId < since.lastId) return readHead(db)
+  return { lastId, lastHash: last.hash, count: (since?.count ?? 0) + Number(last.count) }
 }
 
 /**

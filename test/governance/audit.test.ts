@@ -414,6 +414,9 @@ for (const dialect of DIALECTS) {
         expect(second).toBeGreaterThanOrEqual(8)
         expect(more).toEqual([])
       })
+      // The second counted only the rows after the first, and agrees with the table.
+      for (const c of checkpointLines(file)) expect(c.count).toBe(c.lastId)
+      expect(await verify()).toMatchObject({ ok: true, problems: [] })
 
       await freshLog(0, { checkpointEvery: 1000, checkpointIntervalMs: 50 })
       await appendAudit(database, entry(1))
