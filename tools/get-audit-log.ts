@@ -18,7 +18,7 @@ export const getAuditLog = defineTool({
       .describe('tool_call, approval_requested, approval_decided, approval_executed…'),
     approvalId: z.number().int().positive().optional().describe('only rows of this approval'),
     days: z.number().int().min(1).max(3650).optional().describe('only the last N days'),
-    verify: z.boolean().default(false).describe('also verify the hash chain and its checkpoints'),
+    verify: z.boolean().default(false).describe('also verify the hash chain'),
     limit: z.number().int().min(1).max(100).default(20).describe('rows'),
     offset: z.number().int().min(0).default(0).describe('where the page starts'),
   }),

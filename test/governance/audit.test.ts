@@ -4,10 +4,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
-import { DEVELOPMENT_AUDIT_KEY, loadConfig } from '../../core/index.ts'
+import { DEFAULT_SQLITE_PATH, DEVELOPMENT_AUDIT_KEY, loadConfig } from '../../core/index.ts'
 import { type Database, openDatabase } from '../../db/index.ts'
 import {
   type AuditCheckpoint,
@@ -579,17 +579,17 @@ describe('the audit key and checkpoints in the configuration', () => {
     const config = loadConfig({})
     expect(config.auditKey).toBe(DEVELOPMENT_AUDIT_KEY)
     expect(config.audit).toEqual({
-      checkpointFile: './data/giftcards.audit-checkpoints.jsonl',
+      checkpointFile: DEFAULT_SQLITE_PATH.replace(/\.db$/, '.audit-checkpoints.jsonl'),
       checkpointEvery: 1000,
       checkpointIntervalSeconds: 300,
     })
     expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).audit.checkpointFile).toBeUndefined()
     expect(
       loadConfig({ DATABASE_URL: 'postgres://u@db.example:5433/ledger' }).audit.checkpointFile,
-    ).toBe('data/audit-checkpoints-db.example-5433-ledger.jsonl')
+    ).toBe(join(dirname(DEFAULT_SQLITE_PATH), 'audit-checkpoints-db.example-5433-ledger.jsonl'))
     const pinned = 'postgres://u@db.example/ledger?options=-c%20search_path%3Dstore_7'
     expect(loadConfig({ DATABASE_URL: pinned }).audit.checkpointFile).toBe(
-      'data/audit-checkpoints-db.example-5432-ledger-store_7.jsonl',
+      join(dirname(DEFAULT_SQLITE_PATH), 'audit-checkpoints-db.example-5432-ledger-store_7.jsonl'),
     )
     const set = loadConfig({
       AUDIT_KEY: 'k',
