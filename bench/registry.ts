@@ -1,5 +1,6 @@
 import { agentBench } from './agent.ts'
 import { analyticsBench } from './analytics.ts'
+import { auditBench } from './audit.ts'
 import { checkoutBench } from './checkout.ts'
 import { evalsBench } from './evals.ts'
 import { importBench } from './import.ts'
@@ -21,4 +22,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   evals: evalsBench,
   metrics: metricsBench,
   soak: soakBench,
+  audit: auditBench,
 }

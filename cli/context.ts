@@ -1,5 +1,6 @@
 import { type Config, type DatabaseTarget, loadConfig } from '../core/index.ts'
 import { type Database, type OpenOptions, openDatabase } from '../db/index.ts'
+import { attachAuditTrail, auditTrailSettings } from '../governance/index.ts'
 import { type CliIdentity, readIdentity } from './identity.ts'
 
 /**
@@ -10,7 +11,10 @@ export type CliContext = {
   config: Config
   /** Who runs the command: the OS login, and what the environment lets it claim (cli/identity.ts). */
   identity: CliIdentity
-  /** Opens the ledger (migrated unless told otherwise); the caller closes it. */
+  /**
+   * Opens the ledger (migrated unless told otherwise) with its audit key and checkpoints; the
+   * caller closes it, which writes the last checkpoint (docs/audit.md).
+   */
   openDb(options?: OpenOptions): Promise<Database>
 }
 
@@ -19,7 +23,8 @@ export function createContext(env: NodeJS.ProcessEnv = process.env): CliContext 
   return {
     config,
     identity: readIdentity(env),
-    openDb: (options) => openDatabase(config.database, options),
+    openDb: async (options) =>
+      attachAuditTrail(await openDatabase(config.database, options), auditTrailSettings(config)),
   }
 }
 

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { GiftCardError } from './errors.ts'
@@ -104,6 +104,16 @@ const envSchema = z.object({
     .max(600_000)
     .default(DEFAULT_OPENAI_TIMEOUT_MS),
   PII_TOKEN_KEY: optionalSecret,
+  AUDIT_KEY: optionalSecret,
+  AUDIT_CHECKPOINT_FILE: z.string().min(1).max(4096).optional(),
+  AUDIT_CHECKPOINT_URL: optionalUrl,
+  AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(300),
   APPROVAL_TTL_HOURS: z.coerce
     .number()
     .positive()
@@ -168,6 +178,19 @@ export type Config = {
   }
   /** HMAC key of the pseudonymiser; a fixed development key when unset (say so in production). */
   piiTokenKey: string
+  /** HMAC key of the audit chain and its checkpoints; a fixed development key when unset. */
+  auditKey: string
+  /** Where the audit chain's head is anchored (docs/audit.md). */
+  audit: {
+    /** The append-only file of signed checkpoints; unset only for an in-memory ledger or `off`. */
+    checkpointFile?: string
+    /** Set: each checkpoint is also POSTed there, signed like the generic webhook. */
+    checkpointUrl?: string
+    /** A checkpoint after this many appends by one process (AUDIT_CHECKPOINT_EVERY, 1000). */
+    checkpointEvery: number
+    /** And this often while appends happen, 0 for never (AUDIT_CHECKPOINT_INTERVAL_SECONDS, 300). */
+    checkpointIntervalSeconds: number
+  }
   approvals: { ttlHours: number }
   campaigns: { webhookUrl?: string; approvalThresholdCents: number; exportDir: string }
   /** Host names `/mcp` answers to besides localhost (DNS-rebinding protection). */
@@ -196,6 +219,44 @@ export type Config = {
 /** The pseudonymiser's key when PII_TOKEN_KEY is unset: fine for a demo, not for production. */
 export const DEVELOPMENT_PII_KEY = 'giftcards-development-pii-key'
 
+/** The audit chain's key when AUDIT_KEY is unset: fine for a demo, not for production. */
+export const DEVELOPMENT_AUDIT_KEY = 'giftcards-development-audit-key'
+
+/**
+ * Where the audit checkpoints go when AUDIT_CHECKPOINT_FILE is unset: beside the SQLite file
+ * (`giftcards.db` → `giftcards.audit-checkpoints.jsonl`), for PostgreSQL in the default data
+ * directory (under GIFTCARDS_HOME when set), named after the server, the database and the
+ * schema when the URL pins one (`options=-c search_path=…`); none for an in-memory SQLite ledger.
+ */
+export function defaultCheckpointFile(target: DatabaseTarget, home?: string): string | undefined {
+  if (target.engine === 'sqlite') {
+    if (target.path === ':memory:') return undefined
+    return `${target.path.replace(/\.(db|sqlite3?)$/i, '')}.audit-checkpoints.jsonl`
+  }
+  const url = new URL(target.url)
+  const schema = /search_path\s*=\s*([^\s,]+)/.exec(url.searchParams.get('options') ?? '')?.[1]
+  const name = [
+    url.hostname,
+    url.port || '5432',
+    url.pathname.slice(1) || 'postgres',
+    ...(schema ? [schema] : []),
+  ].join('-')
+  return join(
+    dirname(defaultSqlitePath(home)),
+    `audit-checkpoints-${name.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl`,
+  )
+}
+
+/** AUDIT_CHECKPOINT_FILE: a path, `off` for none, unset for the default beside the ledger. */
+function checkpointFile(
+  value: string | undefined,
+  target: DatabaseTarget,
+  home: string | undefined,
+): string | undefined {
+  if (value === undefined) return defaultCheckpointFile(target, home)
+  return value.trim().toLowerCase() === 'off' ? undefined : value
+}
+
 /** Parses the environment (default: process.env) into a Config, or throws CONFIG_INVALID. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env)
@@ -212,8 +273,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       undefined,
     )
   }
+  const database = parseDatabaseUrl(e.DATABASE_URL, e.GIFTCARDS_HOME)
+  const auditCheckpointFile = checkpointFile(e.AUDIT_CHECKPOINT_FILE, database, e.GIFTCARDS_HOME)
   return {
-    database: parseDatabaseUrl(e.DATABASE_URL, e.GIFTCARDS_HOME),
+    database,
     logLevel: e.LOG_LEVEL,
     demoCards: e.DEMO_CARDS,
     square: {
@@ -238,6 +301,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.OPENAI_TIMEOUT_MS,
     },
     piiTokenKey: e.PII_TOKEN_KEY ?? DEVELOPMENT_PII_KEY,
+    auditKey: e.AUDIT_KEY ?? DEVELOPMENT_AUDIT_KEY,
+    audit: {
+      ...(auditCheckpointFile ? { checkpointFile: auditCheckpointFile } : {}),
+      ...(e.AUDIT_CHECKPOINT_URL ? { checkpointUrl: e.AUDIT_CHECKPOINT_URL } : {}),
+      checkpointEvery: e.AUDIT_CHECKPOINT_EVERY,
+      checkpointIntervalSeconds: e.AUDIT_CHECKPOINT_INTERVAL_SECONDS,
+    },
     approvals: { ttlHours: e.APPROVAL_TTL_HOURS },
     campaigns: {
       ...(e.CAMPAIGN_WEBHOOK_URL ? { webhookUrl: e.CAMPAIGN_WEBHOOK_URL } : {}),

@@ -1,5 +1,6 @@
 export * from './approvals.ts'
 export * from './audit.ts'
+export * from './audit-checkpoints.ts'
 export * from './campaigns.ts'
 export * from './holds.ts'
 export * from './pii.ts'

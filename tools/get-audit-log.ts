@@ -1,13 +1,13 @@
 import { z } from 'zod'
 import { DAY_MS, toIso } from '../core/index.ts'
-import { readAudit, verifyAudit } from '../governance/index.ts'
+import { readAudit, verifyAuditTrail } from '../governance/index.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
 
 export const getAuditLog = defineTool({
   name: 'get_audit_log',
   title: 'Read the audit log',
   description:
-    'The tamper-evident audit trail, newest first: who called which tool or decided which approval, when, through which face, with what input and result. Filter by actor, tool, action, approval id or days back; verify=true also checks the SHA-256 chain.',
+    'The tamper-evident audit trail, newest first: who called which tool or decided which approval, when, through which face, with what input and result. Filter by actor, tool, action, approval id or days back; verify=true also checks the HMAC chain against its signed checkpoints and names what it finds: an edited row (which id), a chain rewritten with a different key, rows deleted from the end or all of them, a checkpoint file missing or its signature wrong.',
   input: z.object({
     actor: z.string().max(120).optional().describe('only this actor, e.g. slack:U123'),
     tool: z.string().max(80).optional().describe('only this tool or action name'),
@@ -34,13 +34,17 @@ export const getAuditLog = defineTool({
       limit: input.limit,
       offset: input.offset,
     })
-    const verification = input.verify ? await verifyAudit(ctx.database.db) : undefined
+    const verification = input.verify ? await verifyAuditTrail(ctx.database) : undefined
     return {
       ...(verification
         ? {
             chain: {
               ok: verification.ok,
+              summary: verification.summary,
               rows: verification.rows,
+              developmentKey: verification.developmentKey,
+              anchoredUpTo: verification.checkpoints?.newest ?? null,
+              problemCount: verification.problemCount,
               problems: verification.problems.slice(0, 10),
             },
           }

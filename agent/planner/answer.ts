@@ -262,7 +262,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
         ? [
             d.chain.ok
               ? `The audit chain is intact (${n(d.chain.rows)} rows verified).`
-              : `The audit chain is BROKEN: ${d.chain.problems.map((p: Json) => `row ${p.id} ${p.problem}`).join('; ')}.`,
+              : `The audit chain is BROKEN: ${d.chain.problems.map((p: Json) => (p.id === null ? p.problem : `row ${p.id} ${p.problem}`)).join('; ')}.`,
           ]
         : []),
       ...(d.rows.length ? ['Latest audit rows:'] : ['No audit rows match.']),

@@ -12,7 +12,9 @@ export function registerForecast(program: Command, ctx: () => CliContext): void 
   const forecast = program
     .command('forecast')
     .enablePositionalOptions()
-    .description('breakage and liability forecast from the ledger (stored in forecasts with --save)')
+    .description(
+      'breakage and liability forecast from the ledger (stored in forecasts with --save)',
+    )
     .option(
       '--as-of <YYYY-MM-DD>',
       'forecast from the start of this month, using only data before it (default: this month)',

@@ -86,6 +86,8 @@ export function cliAdapter(database: Database): ToolAdapter {
             LOG_LEVEL: 'silent',
             // The suite calls as each fixture actor with --as (docs/identity.md).
             GIFTCARDS_ALLOW_AS: '1',
+            // Not about checkpoints, and PostgreSQL's default file would land in ./data.
+            AUDIT_CHECKPOINT_FILE: 'off',
           },
         )
       } finally {

@@ -153,6 +153,7 @@ for (const dialect of DIALECTS) {
               DATABASE_URL: url,
               LOG_LEVEL: 'silent',
               GIFTCARDS_ALLOW_AS: '1',
+              AUDIT_CHECKPOINT_FILE: 'off', // PostgreSQL's default file would land in ./data
             },
           )
       } finally {
