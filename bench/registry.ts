@@ -4,6 +4,7 @@ import { evalsBench } from './evals.ts'
 import { importBench } from './import.ts'
 import { mcpBench } from './mcp.ts'
 import { metricsBench } from './metrics.ts'
+import { scrubBench } from './scrub.ts'
 import { seedBench } from './seed.ts'
 import { webhooksBench } from './webhooks.ts'
 
@@ -17,4 +18,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   mcp: mcpBench,
   evals: evalsBench,
   metrics: metricsBench,
+  scrub: scrubBench,
 }
