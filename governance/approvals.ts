@@ -79,11 +79,21 @@ export class ApprovalService {
       executors: Readonly<Record<string, ApprovalExecutor>>
       ttlHours: number
       now?: () => number
+      /**
+       * Applied to what the audit rows record of a request (its arguments, summary and decision
+       * reason): the toolkit passes the pseudonymiser, so an email or phone number typed into a
+       * reason never lands in the audit log (docs/privacy.md). The request itself keeps it verbatim.
+       */
+      redact?: <T>(value: T) => T
     },
   ) {}
 
   #now(): number {
     return this.options.now?.() ?? Date.now()
+  }
+
+  #redact<T>(value: T): T {
+    return this.options.redact ? this.options.redact(value) : value
   }
 
   /** Called after each request and decision (Slack posts and updates approval cards here). */
@@ -152,8 +162,8 @@ export class ApprovalService {
           via: input.via,
           action: 'approval_requested',
           tool: input.action,
-          input: input.args,
-          resultSummary: input.summary,
+          input: this.#redact(input.args),
+          resultSummary: this.#redact(input.summary),
           approvalId: id,
           model: input.model ?? null,
         },
@@ -306,7 +316,7 @@ export class ApprovalService {
           via: input.via,
           action: 'approval_decided',
           tool: current.action,
-          input: { decision: status, reason: input.reason ?? null },
+          input: this.#redact({ decision: status, reason: input.reason ?? null }),
           resultSummary: `${status} approval #${id}`,
           approvalId: id,
         },
@@ -367,8 +377,8 @@ export class ApprovalService {
             via,
             action: 'approval_executed',
             tool: approval.action,
-            input: approval.args,
-            resultSummary: JSON.stringify(outcome),
+            input: this.#redact(approval.args),
+            resultSummary: this.#redact(JSON.stringify(outcome)),
             approvalId: id,
           },
           trx,
@@ -396,8 +406,8 @@ export class ApprovalService {
             via,
             action: 'approval_failed',
             tool: approval.action,
-            input: approval.args,
-            resultSummary: error,
+            input: this.#redact(approval.args),
+            resultSummary: this.#redact(error),
             approvalId: id,
           },
           trx,
