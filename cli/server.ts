@@ -67,7 +67,9 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
       ...(services.onAlert ? { onAlert: services.onAlert } : {}),
     }),
   ]
-  const inbox = new Inbox(services.database, sources, listeners, services.logger)
+  const inbox = new Inbox(services.database, sources, listeners, services.logger, {
+    piiKey: services.config.piiTokenKey,
+  })
   const app = new Hono()
   app.get('/healthz', async (c) => {
     const watermark = await ledgerWatermark(services.database.db)

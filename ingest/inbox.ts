@@ -103,6 +103,8 @@ export class Inbox {
     sources: readonly WebhookSource[],
     private readonly listeners: readonly EventListener[] = [],
     private readonly logger?: Logger,
+    /** `piiKey`: PII_TOKEN_KEY, the key of stub customers' pseudonyms (`applyBatch`). */
+    private readonly options: { piiKey?: string } = {},
   ) {
     this.sources = new Map(sources.map((s) => [s.name, s]))
   }
@@ -177,6 +179,7 @@ export class Inbox {
     let result: Awaited<ReturnType<typeof applyBatch>> | undefined
     try {
       result = await applyBatch(this.database, normalized, {
+        ...this.options,
         within: (trx) =>
           markProcessed(
             trx,
@@ -253,6 +256,7 @@ export class Inbox {
   ): Promise<InboxOutcome> {
     try {
       const result = await applyBatch(this.database, normalized, {
+        ...this.options,
         within: (trx) => markProcessed(trx, [rowId]),
       })
       await this.notify(result.applied)
