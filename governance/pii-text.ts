@@ -56,6 +56,7 @@ const CLOSE_PAREN = 0x29
 const COMMA = 0x2c
 const COLON = 0x3a
 const EQUALS = 0x3d
+const SLASH = 0x2f
 const UNDERSCORE = 0x5f
 const HYPHEN = 0x2d
 const APOSTROPHE = 0x27
@@ -219,11 +220,14 @@ function contextBefore(text: string, i: number, meter: ScanMeter): Context {
   if (isWhitespace(p) || OPENERS.has(p)) return 'free'
   // `3,1234567890` is a list of numbers (a CSV row of counts and cents), not a phone.
   if (p === COMMA) return i >= 2 && isDigit(text.charCodeAt(i - 2)) ? 'glued' : 'free'
-  if (p === COLON || p === EQUALS || p === 0x2f) return labelContext(text, i - 1, meter)
+  if (p === COLON || p === EQUALS || p === SLASH) return labelContext(text, i - 1, meter)
   return 'glued'
 }
 
-/** `tel:` and `phone=` free the number after them; any other `word:` only admits a formatted one. */
+/**
+ * `tel:` and `phone=` free the number after them; any other `word:` (or `/`) only admits a
+ * formatted one, so `shopify:1063936318` and `/orders/7165550179` stay ids.
+ */
 function labelContext(text: string, colon: number, meter: ScanMeter): Context {
   let start = colon
   while (start > 0 && colon - start < 8 && isAsciiLetter(text.charCodeAt(start - 1))) {
