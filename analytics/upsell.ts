@@ -1,24 +1,30 @@
 import { z } from 'zod'
-import { formatCents, toIso } from '../core/index.ts'
+import { formatCents, MAX_CENTS, MAX_COUNT, toIso } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 import { productAffinity } from './affinity.ts'
 
 /** A checkout as the POS sends it when it asks whether to offer a gift card. */
 export const checkoutSchema = z.object({
   orderId: z.string().min(1).max(120).describe('the POS order id the prompt belongs to'),
-  totalCents: z.number().int().min(0).describe('basket total in cents'),
+  totalCents: z.number().int().min(0).max(MAX_CENTS).describe('basket total in cents'),
   items: z
     .array(
       z.object({
         sku: z.string().min(1).max(200).describe('item SKU'),
         category: z.string().min(1).max(80).describe('item category, e.g. home_goods'),
-        amountCents: z.number().int().min(0).describe('line amount in cents'),
+        amountCents: z.number().int().min(0).max(MAX_CENTS).describe('line amount in cents'),
       }),
     )
     .max(500)
     .default([])
     .describe('the basket lines'),
-  priorVisits: z.number().int().min(0).default(0).describe("the customer's earlier visits"),
+  priorVisits: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_COUNT)
+    .default(0)
+    .describe("the customer's earlier visits"),
   at: z.string().max(40).optional().describe('checkout time (ISO 8601); default now'),
 })
 export type Checkout = z.input<typeof checkoutSchema>

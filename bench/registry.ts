@@ -6,6 +6,7 @@ import { evalsBench } from './evals.ts'
 import { importBench } from './import.ts'
 import { mcpBench } from './mcp.ts'
 import { metricsBench } from './metrics.ts'
+import { scrubBench } from './scrub.ts'
 import { seedBench } from './seed.ts'
 import { soakBench } from './soak.ts'
 import { webhooksBench } from './webhooks.ts'
@@ -23,4 +24,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   metrics: metricsBench,
   soak: soakBench,
   audit: auditBench,
+  scrub: scrubBench,
 }

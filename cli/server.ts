@@ -72,7 +72,9 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
       ...(services.onAlert ? { onAlert: services.onAlert } : {}),
     }),
   ]
-  const inbox = new Inbox(services.database, sources, listeners, services.logger)
+  const inbox = new Inbox(services.database, sources, listeners, services.logger, {
+    piiKey: services.config.piiTokenKey,
+  })
   const logger = services.logger ?? createLogger()
   const app = new Hono<RequestIdEnv>()
   // Every request gets an id; an error no route handled is a generic 500 naming it, and the

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_CATEGORY_CHARS, MAX_ITEMS, MAX_POS_ID_CHARS, MAX_SKU_CHARS } from './bounds.ts'
 
 /**
  * The canonical event every POS source normalises to (DESIGN.md §2), and the transaction
@@ -47,32 +48,74 @@ export type Occasion = (typeof OCCASIONS)[number]
 
 const isoTimestamp = z.iso.datetime({ offset: true }).describe('ISO 8601 timestamp')
 
+const posId = (what: string) => z.string().min(1).max(MAX_POS_ID_CHARS).describe(what)
+
 export const cardEventSchema = z.object({
   source: z.enum(EVENT_SOURCES).describe('where the event came from'),
-  eventId: z.string().min(1).max(200).describe('idempotency key, unique per source'),
-  cardRef: z.string().min(1).max(200).describe('the POS card id'),
+  eventId: posId('idempotency key, unique per source'),
+  cardRef: posId('the POS card id'),
   type: z.enum(TRANSACTION_TYPES).describe('what happened to the card'),
   amountCents: z.number().int().describe('signed effect on the balance, in cents'),
   currency: z.string().length(3).describe('ISO 4217 currency code'),
   balanceAfterCents: z.number().int().min(0).optional().describe('balance the POS reports after'),
   occurredAt: isoTimestamp,
-  locationId: z.string().min(1).optional(),
-  terminalId: z.string().min(1).optional(),
-  orderId: z.string().min(1).optional(),
-  customerId: z.string().min(1).optional(),
-  employeeId: z.string().min(1).optional(),
+  locationId: posId('the store').optional(),
+  terminalId: posId('the register').optional(),
+  orderId: posId('the order').optional(),
+  customerId: posId('the POS customer id').optional(),
+  employeeId: posId('the cashier').optional(),
   items: z
     .array(
       z.object({
-        sku: z.string().min(1),
-        category: z.string().min(1),
+        sku: z.string().min(1).max(MAX_SKU_CHARS),
+        category: z.string().min(1).max(MAX_CATEGORY_CHARS),
         amountCents: z.number().int(),
       }),
     )
+    .max(MAX_ITEMS)
     .optional(),
 })
 
 export type CardEvent = z.infer<typeof cardEventSchema>
+
+/** The text fields of an event and how long each may be (`cardEventSchema`'s limits). */
+const TEXT_LIMITS = [
+  ['eventId', MAX_POS_ID_CHARS],
+  ['cardRef', MAX_POS_ID_CHARS],
+  ['locationId', MAX_POS_ID_CHARS],
+  ['terminalId', MAX_POS_ID_CHARS],
+  ['orderId', MAX_POS_ID_CHARS],
+  ['customerId', MAX_POS_ID_CHARS],
+  ['employeeId', MAX_POS_ID_CHARS],
+] as const
+
+/**
+ * What makes an event unfit to store, naming the field (`locationId is longer than 200
+ * characters`), or undefined. Every event a normaliser builds is checked before it is applied:
+ * a 150,000-character store id made each lookup of its card take 20 s (issue 16). A check, not
+ * a zod parse: a million-row import goes through it.
+ */
+export function eventFieldProblem(event: CardEvent): string | undefined {
+  for (const [field, max] of TEXT_LIMITS) {
+    const value: unknown = event[field]
+    if (value === undefined) continue
+    if (typeof value !== 'string') return `${field} must be text`
+    if (value.length > max) return `${field} is longer than ${max} characters`
+  }
+  const items: unknown = event.items
+  if (items === undefined) return undefined
+  if (!Array.isArray(items)) return 'items must be a list'
+  if (items.length > MAX_ITEMS) return `items has more than ${MAX_ITEMS} lines`
+  for (const item of items as { sku: unknown; category: unknown }[]) {
+    const { sku, category } = item
+    if (typeof sku !== 'string' || typeof category !== 'string')
+      return 'items: each line needs a sku and a category'
+    if (sku.length > MAX_SKU_CHARS) return `items: a sku is longer than ${MAX_SKU_CHARS} characters`
+    if (category.length > MAX_CATEGORY_CHARS)
+      return `items: a category is longer than ${MAX_CATEGORY_CHARS} characters`
+  }
+  return undefined
+}
 
 /** Types that take money off a card: their amount is stored negative. */
 const DEBITS: ReadonlySet<TransactionType> = new Set(['redeem', 'adjust_down', 'clear', 'expire'])

@@ -1,3 +1,4 @@
+export * from './bounds.ts'
 export * from './card-event.ts'
 export * from './clock.ts'
 export * from './config.ts'

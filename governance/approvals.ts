@@ -97,11 +97,21 @@ export class ApprovalService {
       executors: Readonly<Record<string, ApprovalExecutor>>
       ttlHours: number
       now?: () => number
+      /**
+       * Applied to what the audit rows record of a request (its arguments, summary and decision
+       * reason): the toolkit passes the pseudonymiser, so an email or phone number typed into a
+       * reason never lands in the audit log (docs/privacy.md). The request itself keeps it verbatim.
+       */
+      redact?: <T>(value: T) => T
     },
   ) {}
 
   #now(): number {
     return this.options.now?.() ?? Date.now()
+  }
+
+  #redact<T>(value: T): T {
+    return this.options.redact ? this.options.redact(value) : value
   }
 
   /** Called after each request and decision (Slack posts and updates approval cards here). */
@@ -170,8 +180,8 @@ export class ApprovalService {
           via: input.via,
           action: 'approval_requested',
           tool: input.action,
-          input: input.args,
-          resultSummary: input.summary,
+          input: this.#redact(input.args),
+          resultSummary: this.#redact(input.summary),
           approvalId: id,
           model: input.model ?? null,
         },
@@ -325,7 +335,7 @@ export class ApprovalService {
           via: input.via,
           action: 'approval_decided',
           tool: current.action,
-          input: { decision: status, reason: input.reason ?? null },
+          input: this.#redact({ decision: status, reason: input.reason ?? null }),
           resultSummary: `${status} approval #${id}`,
           approvalId: id,
         },
@@ -499,8 +509,8 @@ export class ApprovalService {
         via,
         action,
         tool: approval.action,
-        input: approval.args,
-        resultSummary: typeof result === 'string' ? result : JSON.stringify(result),
+        input: this.#redact(approval.args),
+        resultSummary: this.#redact(typeof result === 'string' ? result : JSON.stringify(result)),
         approvalId: approval.id,
       },
       trx,

@@ -3,7 +3,14 @@ import { join, resolve } from 'node:path'
 import type { Transaction } from 'kysely'
 import { z } from 'zod'
 import { cardSegments, findDormantCards, inSegment, SEGMENTS } from '../analytics/index.ts'
-import { CARD_STATUSES, type Config, formatCents, GiftCardError, toIso } from '../core/index.ts'
+import {
+  CARD_STATUSES,
+  type Config,
+  formatCents,
+  GiftCardError,
+  MAX_CENTS,
+  toIso,
+} from '../core/index.ts'
 import type { Database, DB } from '../db/index.ts'
 
 /** Who a campaign speaks to: cards with a balance left idle for a while, narrowed as asked. */
@@ -17,6 +24,7 @@ export const audienceSchema = z.object({
     .describe('days without a load or redemption; default 90 unless idleSince is given'),
   idleSince: z
     .string()
+    .max(10)
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
     .optional()
     .describe('no load or redemption since this chain calendar day, YYYY-MM-DD'),
@@ -24,12 +32,14 @@ export const audienceSchema = z.object({
     .number()
     .int()
     .min(1)
+    .max(MAX_CENTS)
     .default(500)
     .describe('smallest balance to include, in cents'),
   maxBalanceCents: z
     .number()
     .int()
     .min(1)
+    .max(MAX_CENTS)
     .optional()
     .describe('largest balance to include, in cents'),
   segment: z
@@ -39,6 +49,7 @@ export const audienceSchema = z.object({
   status: z.enum(CARD_STATUSES).optional().describe('only cards with this status'),
   jurisdiction: z
     .string()
+    .max(5)
     .regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
     .optional()
     .describe('only cards issued in this jurisdiction, e.g. US-NY'),

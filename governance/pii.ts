@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto'
+import { canonicalPhone, findPii } from './pii-text.ts'
 
 /**
  * Field names whose values are personal data, wherever they appear in a result. A bare `name`
@@ -25,10 +26,12 @@ const PII_KEYS = new Map<string, string>([
   ['mobile', 'phone'],
 ])
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g
-/** North American numbers with separators, and international ones written with a plus. */
-const PHONE =
-  /(?:\+?1[\s.-])?\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b|\+1-\d{3}-\d{3}-\d{4}\b|\+\d{10,15}\b/g
+/**
+ * Keys whose string values are ledger identifiers a model must be able to quote back (a POS may
+ * number its cards `7165550179`): kept as they are when they are one token, no spaces.
+ */
+const IDENTIFIER_KEYS = new Set(['cardid', 'card_id', 'cardids', 'orderid', 'order_id'])
+const ONE_TOKEN = 200
 
 /**
  * Replaces personal data with stable tokens (`email_3f9a1c20d4`): the same value always gives
@@ -43,16 +46,35 @@ export class Pseudonymiser {
     this.#key = key
   }
 
+  /**
+   * The token for one value. A phone number is tokenised in its canonical form (`+17165550179`),
+   * so `(716) 555-0179` in a note and `716.555.0179` in a phone field are one customer.
+   */
   token(kind: string, value: string): string {
-    const digest = createHmac('sha256', this.#key).update(`${kind}:${value.trim().toLowerCase()}`)
+    return this.#token(kind, kind === 'phone' ? (canonicalPhone(value) ?? value) : value)
+  }
+
+  #token(kind: string, canonical: string): string {
+    const digest = createHmac('sha256', this.#key).update(
+      `${kind}:${canonical.trim().toLowerCase()}`,
+    )
     return `${kind}_${digest.digest('hex').slice(0, 10)}`
   }
 
-  /** Tokens for email addresses and phone numbers found in free text. */
+  /**
+   * Tokens for the email addresses and phone numbers in free text, everything else verbatim.
+   * Linear in the text's length, whatever it holds (governance/pii-text.ts, docs/privacy.md).
+   */
   scrubText(text: string): string {
-    return text
-      .replace(EMAIL, (m) => this.token('email', m))
-      .replace(PHONE, (m) => this.token('phone', m.replace(/[^\d+]/g, '')))
+    const spans = findPii(text)
+    if (spans.length === 0) return text
+    let out = ''
+    let at = 0
+    for (const span of spans) {
+      out += text.slice(at, span.start) + this.#token(span.kind, span.value)
+      at = span.end
+    }
+    return out + text.slice(at)
   }
 
   /** A deep copy of `value` with PII fields tokenised and free text scrubbed. */
@@ -62,10 +84,14 @@ export class Pseudonymiser {
 
   #walk(value: unknown, key: string | undefined): unknown {
     if (typeof value === 'string') {
-      const kind = key ? PII_KEYS.get(key.toLowerCase()) : undefined
-      return kind ? this.token(kind, value) : this.scrubText(value)
+      const name = key?.toLowerCase()
+      const kind = name ? PII_KEYS.get(name) : undefined
+      if (kind) return this.token(kind, value)
+      if (name && IDENTIFIER_KEYS.has(name) && isOneToken(value)) return value
+      return this.scrubText(value)
     }
-    if (Array.isArray(value)) return value.map((v) => this.#walk(v, undefined))
+    // The items of a list are what its key names (`cardIds: […]`, `emails: […]`).
+    if (Array.isArray(value)) return value.map((v) => this.#walk(v, key))
     if (value && typeof value === 'object') {
       const out: Record<string, unknown> = {}
       for (const [k, v] of Object.entries(value)) out[k] = this.#walk(v, k)
@@ -73,4 +99,9 @@ export class Pseudonymiser {
     }
     return value
   }
+}
+
+/** A short value without spaces: an identifier, not a sentence that could hide a phone number. */
+function isOneToken(value: string): boolean {
+  return value.length <= ONE_TOKEN && !/\s/.test(value)
 }

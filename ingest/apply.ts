@@ -1,11 +1,14 @@
-import { createHash } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
 import {
   type CardEvent,
   type CardStatus,
+  DEVELOPMENT_PII_KEY,
   detached,
+  eventFieldProblem,
   GiftCardError,
   isActivity,
+  MAX_POS_ID_CHARS,
   toIso,
 } from '../core/index.ts'
 import {
@@ -100,6 +103,11 @@ export type ApplyOptions = {
    * going forward): one index probe per event instead of two.
    */
   expectNew?: boolean
+  /**
+   * The key stub customers' pseudonyms are made under: PII_TOKEN_KEY (`config.piiTokenKey`).
+   * Unset, the development key, as the configuration's own default (docs/privacy.md).
+   */
+  piiKey?: string
   /** Whether to return the applied events (default true); an import without listeners only counts them. */
   keepApplied?: boolean
   /**
@@ -208,7 +216,7 @@ async function applyInTransaction(
   const { adapter } = database
   return transactionOrSavepoint(database, options.trx, options.savepoint ?? false, async (trx) => {
     const now = toIso(Date.now())
-    await insertStubs(trx, adapter, stubs, now)
+    await insertStubs(trx, adapter, stubs, now, options.piiKey ?? DEVELOPMENT_PII_KEY)
     const cardIds = new Set<string>()
     for (const e of events) cardIds.add(e.cardRef)
     for (const c of cards) cardIds.add(c.cardRef)
@@ -593,6 +601,7 @@ async function insertStubs(
   adapter: EngineAdapter,
   stubs: { locations: string[]; customers: string[] },
   now: string,
+  piiKey: string,
 ): Promise<void> {
   await insertMany(
     trx,
@@ -607,7 +616,7 @@ async function insertStubs(
     adapter,
     'customers',
     ['id', 'pseudonym', 'created_at'],
-    stubs.customers.map((id) => [id, stubPseudonym(id), now]),
+    stubs.customers.map((id) => [id, stubPseudonym(id, piiKey), now]),
     { key: ['id'], action: 'nothing' },
   )
 }
@@ -854,9 +863,40 @@ function validateEvent(event: CardEvent): CardEvent {
           ? 'balanceAfterCents must be a whole, non-negative number of cents'
           : Number.isNaN(at)
             ? 'occurredAt is not a timestamp'
-            : undefined
-  if (problem) throw new GiftCardError('INVALID_INPUT', `event ${event.eventId || '?'}: ${problem}`)
+            : eventFieldProblem(event)
+  if (problem)
+    throw new GiftCardError('INVALID_INPUT', `event ${shortId(event.eventId)}: ${problem}`)
   return isStorageForm(event.occurredAt) ? event : { ...event, occurredAt: toIso(at) }
+}
+
+/** An id as an error message quotes it: never more than its first 40 characters. */
+function shortId(id: string | undefined): string {
+  if (!id) return '?'
+  return id.length > 40 ? `${id.slice(0, 40)}…` : id
+}
+
+/**
+ * What makes a delivery unfit to store, naming the event and field, or undefined: the webhook
+ * route refuses it with 400 before it reaches the inbox (issue 16). Ids are at most
+ * MAX_POS_ID_CHARS, items bounded (`eventFieldProblem`); a card's holder and last four too.
+ */
+export function normalizedProblem(batch: Normalized): string | undefined {
+  for (const event of batch.events) {
+    const problem = eventFieldProblem(event)
+    if (problem) return `event ${shortId(event.eventId)}: ${problem}`
+  }
+  for (const card of batch.cards) {
+    const problem =
+      card.cardRef.length > MAX_POS_ID_CHARS
+        ? `cardRef is longer than ${MAX_POS_ID_CHARS} characters`
+        : (card.holderCustomerId?.length ?? 0) > MAX_POS_ID_CHARS
+          ? `holderCustomerId is longer than ${MAX_POS_ID_CHARS} characters`
+          : (card.last4?.length ?? 0) > 4
+            ? 'last4 is longer than 4 characters'
+            : undefined
+    if (problem) return `card ${shortId(card.cardRef)}: ${problem}`
+  }
+  return undefined
 }
 
 const STORAGE_FORM = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
@@ -872,7 +912,13 @@ function isStorageForm(at: string): boolean {
   return tens < 2 || (tens === 2 && at.charCodeAt(9) <= 56) // day ≤ 28
 }
 
-/** A stable pseudonym for a customer known only by a POS id (no PII is ever stored for it). */
-export function stubPseudonym(customerId: string): string {
-  return `cust_${createHash('sha256').update(customerId).digest('hex').slice(0, 16)}`
+/**
+ * A stable pseudonym for a customer known only by a POS id (no PII is ever stored for it):
+ * `cust_` and 16 hex digits of HMAC-SHA256 under PII_TOKEN_KEY. Unkeyed, a customer id that is
+ * a phone number could be found again by hashing its 10⁴ likely candidates (issue 16). One id
+ * under one key always gives one pseudonym; another key gives another (docs/privacy.md).
+ */
+export function stubPseudonym(customerId: string, piiKey: string): string {
+  const digest = createHmac('sha256', piiKey).update(`customer:${customerId}`).digest('hex')
+  return `cust_${digest.slice(0, 16)}`
 }

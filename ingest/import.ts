@@ -50,6 +50,8 @@ export type ImportOptions = {
   listeners?: readonly EventListener[]
   onProgress?: (bytesRead: number, totalBytes: number) => void
   onRejected?: (row: RejectedRow) => void
+  /** The key of stub customers' pseudonyms: PII_TOKEN_KEY (`applyBatch`'s `piiKey`). */
+  piiKey?: string
 }
 
 /** Rows a deferred writer may have still to write when the next chunk is applied. */
@@ -117,6 +119,7 @@ export async function importFile(
     options.listeners ?? [],
     reject,
     checkpoint.line,
+    options.piiKey,
   )
   const commitRows = options.batchSize ?? 100_000
   let lastLine = checkpoint.line
@@ -261,6 +264,7 @@ class Committer {
     private readonly listeners: readonly EventListener[],
     private readonly reject: (row: RejectedRow) => void,
     startLine = 0,
+    private readonly piiKey?: string,
   ) {
     this.committedLine = startLine
     this.writer = database.adapter.openDeferredWriter?.()
@@ -452,6 +456,7 @@ class Committer {
         queued: deferred,
         known: this.known,
         keepApplied: this.listeners.length > 0,
+        ...(this.piiKey ? { piiKey: this.piiKey } : {}),
       },
     )
   }

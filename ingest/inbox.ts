@@ -108,6 +108,8 @@ export class Inbox {
     sources: readonly WebhookSource[],
     private readonly listeners: readonly EventListener[] = [],
     private readonly logger?: Logger,
+    /** `piiKey`: PII_TOKEN_KEY, the key of stub customers' pseudonyms (`applyBatch`). */
+    private readonly options: { piiKey?: string } = {},
   ) {
     this.sources = new Map(sources.map((s) => [s.name, s]))
   }
@@ -165,6 +167,7 @@ export class Inbox {
     try {
       result = await applyBatch(this.database, normalized, {
         retry: this.retryOptions('applying deliveries'),
+        ...this.options,
         within: (trx) =>
           markProcessed(
             trx,
@@ -294,6 +297,7 @@ export class Inbox {
     try {
       const result = await applyBatch(this.database, normalized, {
         retry: this.retryOptions('applying a delivery'),
+        ...this.options,
         within: (trx) => markProcessed(trx, [rowId]),
       })
       await this.notify(result.applied)

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   type CardEvent,
   describeError,
+  eventFieldProblem,
   GiftCardError,
   majorToCents,
   signedAmount,
@@ -176,7 +177,8 @@ function csvRow(columns: string[], { line, fields }: CsvRecord): Row {
     if (r.customer_id) event.customerId = r.customer_id
     if (r.employee_id) event.employeeId = r.employee_id
     if (r.items) event.items = parseItems(r.items)
-    return { line, events: [event] }
+    const problem = eventFieldProblem(event)
+    return problem ? { line, error: problem } : { line, events: [event] }
   } catch (err) {
     return { line, error: describeError(err).replace(/^INVALID_INPUT: /, '') }
   }
@@ -239,5 +241,9 @@ function jsonlRow(line: number, text: string): Row | undefined {
   const events = squareActivityToEvents(parsed.data)
   if (events.length === 0)
     return { line, error: `unknown Square activity type ${parsed.data.type}` }
+  for (const event of events) {
+    const problem = eventFieldProblem(event)
+    if (problem) return { line, error: problem }
+  }
   return { line, events }
 }

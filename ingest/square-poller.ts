@@ -27,6 +27,8 @@ export type SquareSyncOptions = {
   since?: string
   listeners?: readonly EventListener[]
   logger?: Logger
+  /** The key of stub customers' pseudonyms: PII_TOKEN_KEY (`applyBatch`'s `piiKey`). */
+  piiKey?: string
   fetch?: typeof fetch
   sleep?: (ms: number) => Promise<void>
 }
@@ -101,6 +103,7 @@ export async function syncSquare(
       database,
       { events, cards: [] },
       {
+        ...(options.piiKey ? { piiKey: options.piiKey } : {}),
         within: async (trx) => {
           const now = toIso(Date.now())
           await trx

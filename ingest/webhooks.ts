@@ -1,9 +1,16 @@
 import type { IncomingMessage } from 'node:http'
 import { type Context, Hono } from 'hono'
 import { type RequestIdVariables, requestId } from 'hono/request-id'
-import { createLogger, describeError, isGiftCardError, type Logger } from '../core/index.ts'
+import {
+  createLogger,
+  describeError,
+  isGiftCardError,
+  type Logger,
+  MAX_POS_ID_CHARS,
+} from '../core/index.ts'
+import { normalizedProblem } from './apply.ts'
 import type { Inbox } from './inbox.ts'
-import type { WebhookSource } from './sources/source.ts'
+import type { ParsedDelivery, WebhookSource } from './sources/source.ts'
 
 /** The largest webhook body accepted (POS payloads are a few kilobytes). */
 const MAX_BODY_BYTES = 1024 * 1024
@@ -84,6 +91,8 @@ export function webhookRoutes(
     let delivery: ReturnType<WebhookSource['parse']>
     try {
       delivery = source.parse(rawBody, c.req.raw.headers)
+      const problem = deliveryProblem(delivery)
+      if (problem) return c.json({ error: problem }, 400)
     } catch (err) {
       if (isGiftCardError(err, 'INVALID_INPUT')) return c.json({ error: err.message }, 400)
       throw err
@@ -110,6 +119,19 @@ export function webhookRoutes(
   })
   app.onError((err, c) => internalError(c, err, logger))
   return app
+}
+
+/**
+ * What makes a verified delivery unfit to store, naming the field, or undefined: ids longer
+ * than a POS sends (MAX_POS_ID_CHARS), too many or too long item lines (`normalizedProblem`).
+ * Refused with 400 before the inbox keeps it, so the sender learns which field (issue 16).
+ */
+function deliveryProblem(delivery: ParsedDelivery): string | undefined {
+  if (delivery.eventId.length > MAX_POS_ID_CHARS)
+    return `the event id is longer than ${MAX_POS_ID_CHARS} characters`
+  if (delivery.eventType.length > MAX_POS_ID_CHARS)
+    return `the event type is longer than ${MAX_POS_ID_CHARS} characters`
+  return delivery.normalized === 'ignored' ? undefined : normalizedProblem(delivery.normalized)
 }
 
 /**

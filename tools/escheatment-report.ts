@@ -13,6 +13,7 @@ export const escheatmentReport = defineTool({
     horizonMonths: z.number().int().min(0).max(120).default(6).describe('months ahead to look'),
     jurisdiction: z
       .string()
+      .max(5)
       .regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
       .optional()
       .describe('only this jurisdiction'),

@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import {
   type Config,
+  createLogger,
   type ErrorCode,
   GiftCardError,
   isGiftCardError,
@@ -17,6 +18,7 @@ import {
   type Via,
 } from '../governance/index.ts'
 import type { AnyTool, ToolContext } from './define-tool.ts'
+import { boundedInput } from './format.ts'
 
 export type CallOptions = {
   actor: Actor
@@ -53,10 +55,21 @@ export function describeIssues(error: z.ZodError): string {
 }
 
 /**
+ * What an audit row records of a call's input: pseudonymised like a result (an email or a phone
+ * number in a reason becomes its token, every other word stays verbatim), and cut to
+ * `MAX_AUDIT_INPUT_CHARS` of JSON with a truncation marker (docs/privacy.md).
+ */
+export function auditedInput(pii: Pseudonymiser, input: unknown): unknown {
+  return boundedInput(JSON.stringify(pii.scrub(input ?? {})) ?? 'null')
+}
+
+/**
  * The one place a tool runs. It finds the tool (unknown → refused), checks the actor's role
  * (deny by default), validates the input with the tool's zod schema, runs a read at once or
  * files a write as an approval request, pseudonymises the result, and writes one audit row —
- * for refusals and failures too. Errors come back as `{ code, message }`, never a stack trace.
+ * for refusals and failures too. Errors come back as `{ code, message }`, never a stack trace;
+ * an unexpected one is logged with its stack (to stderr unless a logger is given: the CLI and
+ * the MCP stdio server keep stdout for their output).
  */
 export class ToolExecutor {
   constructor(
@@ -69,6 +82,14 @@ export class ToolExecutor {
       logger?: Logger
     },
   ) {}
+
+  #logger: Logger | undefined
+
+  /** The logger given, or one to stderr, made the first time an error needs it. */
+  get #log(): Logger {
+    this.#logger ??= this.deps.logger ?? createLogger(this.deps.config.logLevel)
+    return this.#logger
+  }
 
   get tools(): readonly AnyTool[] {
     return this.deps.tools
@@ -143,7 +164,7 @@ export class ToolExecutor {
   #toError(err: unknown, name: string): { code: ErrorCode; message: string } {
     if (isGiftCardError(err))
       return { code: err.code, message: this.deps.pii.scrubText(err.message) }
-    this.deps.logger?.error({ err, tool: name }, 'tool failed unexpectedly')
+    this.#log.error({ err, tool: name }, 'tool failed unexpectedly')
     return {
       code: 'INTERNAL',
       message: `${name} failed unexpectedly; the error is in the server log`,
@@ -166,7 +187,7 @@ export class ToolExecutor {
       via: options.via,
       action: 'tool_call',
       tool: name,
-      input: input ?? {},
+      input: auditedInput(this.deps.pii, input),
       resultSummary: summary,
       approvalId,
       model: options.model ?? null,

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { DORMANT_SORTS, findDormantCards as runDormancy } from '../analytics/index.ts'
+import { MAX_CENTS, MAX_OFFSET } from '../core/index.ts'
 import { chainCalendar, ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, page } from './format.ts'
@@ -20,13 +21,27 @@ export const findDormantCards = defineTool({
       .describe('days without a load or redemption (ignored with idleSince)'),
     idleSince: z
       .string()
+      .max(10)
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
       .optional()
       .describe('no load or redemption since this chain calendar day, YYYY-MM-DD'),
-    minBalanceCents: z.number().int().min(1).default(1).describe('smallest balance, in cents'),
-    maxBalanceCents: z.number().int().min(1).optional().describe('largest balance, in cents'),
+    minBalanceCents: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_CENTS)
+      .default(1)
+      .describe('smallest balance, in cents'),
+    maxBalanceCents: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_CENTS)
+      .optional()
+      .describe('largest balance, in cents'),
     jurisdiction: z
       .string()
+      .max(5)
       .regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
       .optional()
       .describe('only cards issued in this jurisdiction, e.g. US-NY'),
@@ -38,7 +53,7 @@ export const findDormantCards = defineTool({
         'reactivation_desc (most likely back first), balance_desc or idle_desc (longest idle first)',
       ),
     limit: z.number().int().min(1).max(100).default(20).describe('cards per page'),
-    offset: z.number().int().min(0).default(0).describe('where the page starts'),
+    offset: z.number().int().min(0).max(MAX_OFFSET).default(0).describe('where the page starts'),
   }),
   access: 'read',
   roles: ALL_ROLES,

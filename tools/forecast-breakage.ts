@@ -9,7 +9,10 @@ import { storeDirectory } from './locations.ts'
 /** What a forecast can be broken down by. `segment` is the purchaser's occasion segment. */
 export const FORECAST_GROUPS = ['total', 'occasion', 'segment', 'jurisdiction'] as const
 
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM')
+const month = z
+  .string()
+  .max(7)
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM')
 const MAX_HORIZON = 36
 
 /** Months from `from` to `to` (`YYYY-MM`), 0 when equal. */
@@ -61,6 +64,7 @@ export const forecastBreakage = defineTool({
       .describe('months to forecast (extended to cover periodTo)'),
     asOf: z
       .string()
+      .max(10)
       .regex(/^\d{4}-\d{2}(-\d{2})?$/, 'must be YYYY-MM or YYYY-MM-DD')
       .optional()
       .describe('forecast from this month (only earlier data is used); default now'),

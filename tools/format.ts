@@ -77,3 +77,16 @@ export async function pseudonymOf(
     .executeTakeFirst()
   return row?.pseudonym ?? null
 }
+
+/** The most of a tool call's input an audit row keeps or shows, in characters of JSON. */
+export const MAX_AUDIT_INPUT_CHARS = 4000
+
+/**
+ * A call's input as JSON, as an audit row keeps it: whole up to `MAX_AUDIT_INPUT_CHARS`, else
+ * marked `{ truncated: true, chars, head }` with the first characters (docs/privacy.md). A row
+ * written before the cap is cut the same way when read, without parsing all of it.
+ */
+export function boundedInput(json: string): unknown {
+  if (json.length <= MAX_AUDIT_INPUT_CHARS) return JSON.parse(json) as unknown
+  return { truncated: true, chars: json.length, head: json.slice(0, MAX_AUDIT_INPUT_CHARS) }
+}

@@ -1,7 +1,8 @@
 import { z } from 'zod'
-import { DAY_MS, toIso } from '../core/index.ts'
+import { DAY_MS, MAX_OFFSET, MAX_ROW_ID, toIso } from '../core/index.ts'
 import { readAudit, verifyAuditTrail } from '../governance/index.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
+import { boundedInput } from './format.ts'
 
 export const getAuditLog = defineTool({
   name: 'get_audit_log',
@@ -16,11 +17,17 @@ export const getAuditLog = defineTool({
       .max(80)
       .optional()
       .describe('tool_call, approval_requested, approval_decided, approval_executed…'),
-    approvalId: z.number().int().positive().optional().describe('only rows of this approval'),
+    approvalId: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_ROW_ID)
+      .optional()
+      .describe('only rows of this approval'),
     days: z.number().int().min(1).max(3650).optional().describe('only the last N days'),
     verify: z.boolean().default(false).describe('also verify the hash chain'),
     limit: z.number().int().min(1).max(100).default(20).describe('rows'),
-    offset: z.number().int().min(0).default(0).describe('where the page starts'),
+    offset: z.number().int().min(0).max(MAX_OFFSET).default(0).describe('where the page starts'),
   }),
   access: 'read',
   roles: LOSS_PREVENTION,
@@ -57,7 +64,7 @@ export const getAuditLog = defineTool({
         via: r.via,
         action: r.action,
         tool: r.tool,
-        input: r.input ? (JSON.parse(r.input) as unknown) : null,
+        input: r.input ? boundedInput(r.input) : null,
         result: r.result_summary,
         approvalId: r.approval_id,
         model: r.model,

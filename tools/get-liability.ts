@@ -6,7 +6,10 @@ import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
 import { locationArgument, resolveLocation, storeDirectory, storeView } from './locations.ts'
 
-const jurisdiction = z.string().regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
+const jurisdiction = z
+  .string()
+  .max(5)
+  .regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
 
 export const getLiability = defineTool({
   name: 'get_liability',
@@ -17,6 +20,7 @@ export const getLiability = defineTool({
     groupBy: z.enum(LIABILITY_GROUPS).default('total').describe('how to group the liability'),
     asOf: z
       .string()
+      .max(10)
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
       .optional()
       .describe('balances at the end of this chain calendar day; default now'),

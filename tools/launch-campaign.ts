@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { formatCents, GiftCardError } from '../core/index.ts'
+import { formatCents, GiftCardError, MAX_ROW_ID } from '../core/index.ts'
 import {
   describeAudience,
   getCampaign,
@@ -10,7 +10,7 @@ import {
 import { defineTool } from './define-tool.ts'
 import { money } from './format.ts'
 
-const args = z.object({ campaignId: z.number().int().positive() })
+const args = z.object({ campaignId: z.number().int().positive().max(MAX_ROW_ID) })
 
 export const launchCampaign = defineTool({
   name: 'launch_campaign',
@@ -18,7 +18,7 @@ export const launchCampaign = defineTool({
   description:
     "Request the launch of a drafted campaign (draft_campaign gives its id): the audience's pseudonyms and the message are exported and handed to the messaging platform. It files an approval request that a manager other than the requester must approve; report the approval id and that it is pending.",
   input: z.object({
-    campaignId: z.number().int().positive().describe('the drafted campaign id'),
+    campaignId: z.number().int().positive().max(MAX_ROW_ID).describe('the drafted campaign id'),
   }),
   access: 'write',
   roles: ['analyst', 'manager'],

@@ -29,6 +29,7 @@ const STATUSES = [
 const day = (what: string) =>
   z
     .string()
+    .max(10)
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
     .optional()
     .describe(what)
@@ -57,6 +58,7 @@ export const ledgerMetrics = defineTool({
       .describe('only this store: a location id (loc_010) or a store name or city'),
     jurisdiction: z
       .string()
+      .max(5)
       .regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
       .optional()
       .describe('only stores in this jurisdiction, e.g. US-NY'),

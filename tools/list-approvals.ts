@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_ROW_ID } from '../core/index.ts'
 import { APPROVAL_STATUSES } from '../governance/index.ts'
 import { chainCalendar } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
@@ -10,9 +11,16 @@ export const listApprovals = defineTool({
     'Approval requests for write actions (card holds, releases, campaign launches), newest first: what each will do, who asked, its status (pending, approved, rejected, expired, executed, failed), who decided and the outcome. Filter by status and since (a chain calendar day the request was filed on or after), or give one id.',
   input: z.object({
     status: z.enum(APPROVAL_STATUSES).optional().describe('only this status'),
-    approvalId: z.number().int().positive().optional().describe('just this approval'),
+    approvalId: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_ROW_ID)
+      .optional()
+      .describe('just this approval'),
     since: z
       .string()
+      .max(10)
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
       .optional()
       .describe('only requests filed on or after this chain calendar day'),

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_OFFSET } from '../core/index.ts'
 import { CAMPAIGN_STATUSES, describeAudience, listCampaigns as list } from '../governance/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, page } from './format.ts'
@@ -11,7 +12,7 @@ export const listCampaigns = defineTool({
   input: z.object({
     status: z.enum(CAMPAIGN_STATUSES).optional().describe('only campaigns with this status'),
     limit: z.number().int().min(1).max(100).default(20).describe('campaigns per page'),
-    offset: z.number().int().min(0).default(0).describe('where the page starts'),
+    offset: z.number().int().min(0).max(MAX_OFFSET).default(0).describe('where the page starts'),
   }),
   access: 'read',
   roles: ALL_ROLES,

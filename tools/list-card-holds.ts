@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_OFFSET } from '../core/index.ts'
 import { listHolds } from '../governance/index.ts'
 import { chainCalendar } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
@@ -31,11 +32,12 @@ export const listCardHolds = defineTool({
       .describe('only holds requested by this actor id, e.g. slack:U123'),
     since: z
       .string()
+      .max(10)
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
       .optional()
       .describe('only holds placed on or after this chain calendar day, YYYY-MM-DD'),
     limit: z.number().int().min(1).max(100).default(20).describe('holds per page'),
-    offset: z.number().int().min(0).default(0).describe('where the page starts'),
+    offset: z.number().int().min(0).max(MAX_OFFSET).default(0).describe('where the page starts'),
   }),
   access: 'read',
   roles: ALL_ROLES,

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DAY_MS, GiftCardError, toIso } from '../core/index.ts'
+import { DAY_MS, GiftCardError, MAX_OFFSET, toIso } from '../core/index.ts'
 import { chainCalendar, ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, page } from './format.ts'
@@ -30,6 +30,7 @@ export const listFraudAlerts = defineTool({
     location: locationArgument('only cards issued at this store or city'),
     jurisdiction: z
       .string()
+      .max(5)
       .regex(/^US-[A-Z]{2}$/, 'must look like US-NY')
       .optional()
       .describe('only cards issued at stores in this jurisdiction, e.g. US-NY'),
@@ -42,6 +43,7 @@ export const listFraudAlerts = defineTool({
       .describe('only alerts detected in the last N days'),
     since: z
       .string()
+      .max(10)
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
       .optional()
       .describe('only alerts detected on or after this chain calendar day'),
@@ -51,7 +53,7 @@ export const listFraudAlerts = defineTool({
       .optional()
       .describe('count alerts per issuing store or per rule instead of listing them'),
     limit: z.number().int().min(1).max(100).default(20).describe('alerts (or count rows) per page'),
-    offset: z.number().int().min(0).default(0).describe('where the page starts'),
+    offset: z.number().int().min(0).max(MAX_OFFSET).default(0).describe('where the page starts'),
   }),
   access: 'read',
   roles: ALL_ROLES,

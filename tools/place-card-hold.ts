@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { formatCents, GiftCardError } from '../core/index.ts'
+import { formatCents, GiftCardError, MAX_ROW_ID } from '../core/index.ts'
 import { activeHold, placeHold } from '../governance/index.ts'
 import { defineTool, LOSS_PREVENTION, type ToolContext } from './define-tool.ts'
 import { money, resolveCard } from './format.ts'
@@ -30,6 +30,7 @@ export const placeCardHold = defineTool({
       .number()
       .int()
       .positive()
+      .max(MAX_ROW_ID)
       .optional()
       .describe('instead of card: the fraud alert whose card to hold'),
     reason: z

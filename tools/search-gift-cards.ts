@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { CARD_STATUSES, DAY_MS, toIso } from '../core/index.ts'
+import { CARD_STATUSES, DAY_MS, MAX_CENTS, MAX_OFFSET, toIso } from '../core/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { cardView, page } from './format.ts'
 import { locationArgument, resolveLocation, storeDirectory, storeView } from './locations.ts'
@@ -20,6 +20,7 @@ export const searchGiftCards = defineTool({
   input: z.object({
     last4: z
       .string()
+      .max(4)
       .regex(/^\d{4}$/, 'must be 4 digits')
       .optional()
       .describe('last 4 digits of the card number'),
@@ -27,11 +28,24 @@ export const searchGiftCards = defineTool({
     location: locationArgument('issuing store or city'),
     jurisdiction: z
       .string()
+      .max(5)
       .regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
       .optional()
       .describe('issuing store jurisdiction, e.g. US-CA'),
-    minBalanceCents: z.number().int().min(0).optional().describe('smallest balance, in cents'),
-    maxBalanceCents: z.number().int().min(0).optional().describe('largest balance, in cents'),
+    minBalanceCents: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_CENTS)
+      .optional()
+      .describe('smallest balance, in cents'),
+    maxBalanceCents: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_CENTS)
+      .optional()
+      .describe('largest balance, in cents'),
     inactiveDays: z
       .number()
       .int()
@@ -41,7 +55,7 @@ export const searchGiftCards = defineTool({
       .describe('no load or redemption for at least this many days'),
     sort: z.enum(CARD_SORTS).default('balance_desc').describe('order of the page'),
     limit: z.number().int().min(1).max(100).default(20).describe('cards per page'),
-    offset: z.number().int().min(0).default(0).describe('where the page starts'),
+    offset: z.number().int().min(0).max(MAX_OFFSET).default(0).describe('where the page starts'),
   }),
   access: 'read',
   roles: ALL_ROLES,

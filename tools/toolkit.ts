@@ -30,12 +30,13 @@ export function createToolkit(
   const executors: Record<string, ApprovalExecutor> = {}
   for (const tool of TOOLS)
     if (tool.access === 'write') executors[tool.name] = tool.executor({ config, connector })
+  const pii = new Pseudonymiser(config.piiTokenKey)
   const approvals = new ApprovalService(database, {
     executors,
     ttlHours: config.approvals.ttlHours,
     ...(options.now ? { now: options.now } : {}),
+    redact: (value) => pii.scrub(value),
   })
-  const pii = new Pseudonymiser(config.piiTokenKey)
   const executor = new ToolExecutor({
     database,
     config,

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { GiftCardError, toIso } from '../core/index.ts'
+import { GiftCardError, MAX_ROW_ID, toIso } from '../core/index.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
 
 export const updateFraudAlert = defineTool({
@@ -8,7 +8,7 @@ export const updateFraudAlert = defineTool({
   description:
     "Triage a fraud alert: confirm it (real fraud) or dismiss it (false positive). Pass note only as the person's own words, verbatim (kept as given in the alert and the audit log); omit it when they gave none. A direct, audited change for loss prevention and managers; it does not hold the card (use place_card_hold for that). Returns { alertId, cardId, rule, previousStatus, status, changed, note, by }.",
   input: z.object({
-    alertId: z.number().int().positive().describe('the alert id'),
+    alertId: z.number().int().positive().max(MAX_ROW_ID).describe('the alert id'),
     status: z
       .enum(['confirmed', 'dismissed'])
       .describe('confirmed (fraud) or dismissed (false positive)'),

@@ -35,12 +35,14 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
       const options = parseOptions(importOptions, raw)
       const format = options.format ?? (/\.jsonl?$/i.test(file) ? 'square-jsonl' : 'csv')
       let shown = 0
-      const report = await withDatabase(ctx(), async (database) => {
+      const context = ctx()
+      const report = await withDatabase(context, async (database) => {
         const bar = progressBar('importing', 100)
         try {
           return await importFile(database, file, {
             format,
             batchSize: options.batchSize,
+            piiKey: context.config.piiTokenKey,
             onProgress: (read, total) =>
               bar.update(total > 0 ? Math.round((read / total) * 100) : 100),
             onRejected: (row) => {

@@ -41,6 +41,7 @@ export function registerSync(program: Command, ctx: () => CliContext): void {
           pageSize: options.pageSize,
           ...(options.since ? { since: new Date(options.since).toISOString() } : {}),
           logger: createLogger(context.config.logLevel),
+          piiKey: context.config.piiTokenKey,
         }),
       )
       console.log(

@@ -12,7 +12,9 @@ export function registerWebhooks(program: Command, ctx: () => CliContext): void 
     .action(async (raw: { failed?: boolean }) => {
       const context = ctx()
       const result = await withDatabase(context, (database) =>
-        new Inbox(database, configuredSources(context.config)).replay({
+        new Inbox(database, configuredSources(context.config), [], undefined, {
+          piiKey: context.config.piiTokenKey,
+        }).replay({
           includeFailed: raw.failed === true,
         }),
       )
