@@ -74,6 +74,7 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
   ]
   const inbox = new Inbox(services.database, sources, listeners, services.logger, {
     piiKey: services.config.piiTokenKey,
+    maxEventCents: services.config.ingest.maxEventCents,
   })
   const logger = services.logger ?? createLogger()
   const app = new Hono<RequestIdEnv>()
@@ -90,7 +91,12 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
       webhooks: sources.map((s) => s.name),
     })
   })
-  app.route('/', webhookRoutes(inbox, sources, logger))
+  app.route(
+    '/',
+    webhookRoutes(inbox, sources, logger, {
+      maxEventCents: services.config.ingest.maxEventCents,
+    }),
+  )
   app.route(
     '/',
     checkoutRoutes({

@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
+import { DEFAULT_MAX_EVENT_CENTS, MAX_CENTS } from './bounds.ts'
 import { GiftCardError } from './errors.ts'
 import { isTimeZone } from './time.ts'
 
@@ -89,6 +90,7 @@ const envSchema = z.object({
     .default('2025-10-16'),
   SHOPIFY_WEBHOOK_SECRET: optionalSecret,
   GENERIC_WEBHOOK_SECRET: optionalSecret,
+  MAX_EVENT_CENTS: z.coerce.number().int().min(1).max(MAX_CENTS).default(DEFAULT_MAX_EVENT_CENTS),
   ESCHEAT_DEFAULT_DORMANCY_YEARS: z.coerce.number().int().min(1).max(20).default(5),
   ISSUER_INCORPORATION_STATE: z
     .string()
@@ -159,6 +161,11 @@ export type Config = {
   }
   shopify: { webhookSecret?: string }
   generic: { webhookSecret?: string }
+  /**
+   * What ingest refuses at the door (docs/pos-vocabulary.md): an event moving more than
+   * `maxEventCents`, or reporting a balance above it (MAX_EVENT_CENTS, $1,000,000.00).
+   */
+  ingest: { maxEventCents: number }
   escheatment: {
     /** Years of dormancy before a card is reportable where no rule of the table applies. */
     defaultDormancyYears: number
@@ -290,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shopify: e.SHOPIFY_WEBHOOK_SECRET ? { webhookSecret: e.SHOPIFY_WEBHOOK_SECRET } : {},
     generic: e.GENERIC_WEBHOOK_SECRET ? { webhookSecret: e.GENERIC_WEBHOOK_SECRET } : {},
+    ingest: { maxEventCents: e.MAX_EVENT_CENTS },
     escheatment: {
       defaultDormancyYears: e.ESCHEAT_DEFAULT_DORMANCY_YEARS,
       incorporationState: e.ISSUER_INCORPORATION_STATE,

@@ -55,7 +55,10 @@ type Cell = {
   day: string
   location: string
   card: RolledCard
+  /** Events, net of voids (a void counts −1 against the type it reverses). */
   count: number
+  /** Ledger rows (a void is one): what balance rows count. */
+  rows: number
   amount: number
   opened: number
   closed: number
@@ -102,7 +105,8 @@ export class DailyRollup {
 
   /**
    * One ledger row (`result = ok`) of a card: its type, time, store and amount, which took the
-   * card's ledger balance from `before` to `before + amount`.
+   * card's ledger balance from `before` to `before + amount`. A void is added under the type
+   * of the event it reverses with `count` −1 (`rollupTypeOf`): flows are net of voids.
    */
   add(
     key: RolledCard,
@@ -113,16 +117,18 @@ export class DailyRollup {
     before: number,
     /** False where the caller works out the cards holding a balance itself (`holders`). */
     crossings = true,
+    count = 1,
   ): void {
     const day = this.days.of(occurredAt)
     const location = locationId ?? ''
     const id = type + SEP + day + SEP + location + SEP + key.id
     let cell = this.cells.get(id)
     if (!cell) {
-      cell = { type, day, location, card: key, count: 0, amount: 0, opened: 0, closed: 0 }
+      cell = { type, day, location, card: key, count: 0, rows: 0, amount: 0, opened: 0, closed: 0 }
       this.cells.set(id, cell)
     }
-    cell.count++
+    cell.count += count
+    cell.rows++
     cell.amount += amount
     if (!crossings) return
     const after = before + amount
@@ -178,8 +184,8 @@ export class DailyRollup {
       const { issuing, occasion, channel } = c.card
       add([c.type, c.day, c.location, ALL, ALL], c.count, c.amount, 0, 0)
       add([c.type, c.day, ALL, occasion, channel], c.count, c.amount, 0, 0)
-      add([BALANCE_ROW, c.day, issuing, ALL, ALL], c.count, c.amount, c.opened, c.closed)
-      add([BALANCE_ROW, c.day, ALL, occasion, channel], c.count, c.amount, c.opened, c.closed)
+      add([BALANCE_ROW, c.day, issuing, ALL, ALL], c.rows, c.amount, c.opened, c.closed)
+      add([BALANCE_ROW, c.day, ALL, occasion, channel], c.rows, c.amount, c.opened, c.closed)
     }
     for (const c of this.corrections.values()) {
       const { issuing, occasion, channel } = c.card
@@ -401,6 +407,10 @@ export async function settleTimezone(db: Kysely<DB>, adapter: EngineAdapter): Pr
   return timezone
 }
 
+/** The type a ledger row of the scan reverses: a void's original type, else null. */
+const REVERSED_TYPE =
+  "case when type = 'void' then (select original_type from ledger_voids where ledger_voids.source = gift_card_transactions.source and ledger_voids.void_event_id = gift_card_transactions.event_id) end"
+
 const UNKNOWN_CARD = rollupCard({ issuingLocationId: null, occasion: null, channel: null })
 
 /**
@@ -412,7 +422,11 @@ export async function rebuildDailyRollup(
   // biome-ignore lint/suspicious/noExplicitAny: the migration calls it with the schema as it is then
   db: Kysely<any>,
   adapter: EngineAdapter,
-  options: { timezone?: string } = {},
+  /**
+   * `voids: false` before migration 0010 (no `ledger_voids` yet, so no voids): the 0006
+   * backfill's ledger has none.
+   */
+  options: { timezone?: string; voids?: boolean } = {},
 ): Promise<{ rows: number; timezone: string }> {
   const typed = db as Kysely<DB>
   forgetTimezone(typed)
@@ -442,25 +456,27 @@ export async function rebuildDailyRollup(
   let rollup = new DailyRollup(timezone)
   let card: string | null = null
   let balance = 0
-  type Row = [string, string, string, number, string | null]
+  type Row = [string, string, string, number, string | null, string | null]
   await adapter.scan<Row>(
     {
       // One sort of the whole table: walking the card index would look every row up in the
       // table for its type and store. Events of a card at the same instant may come in either
-      // order: the cards holding a balance at each day's end come out the same.
-      sql: `select card_id, occurred_at, type, amount_cents, location_id from ${adapter.fullScan('gift_card_transactions')} where result = 'ok' and card_id is not null order by card_id, occurred_at`,
+      // order: the cards holding a balance at each day's end come out the same. A void's
+      // original type is looked up for void rows only.
+      sql: `select card_id, occurred_at, type, amount_cents, location_id, ${options.voids === false ? 'null' : REVERSED_TYPE} from ${adapter.fullScan('gift_card_transactions')} where result = 'ok' and card_id is not null order by card_id, occurred_at`,
       parameters: [],
       arrays: true,
     },
     (batch) => {
-      for (const [cardId, occurredAt, type, amount, locationId] of batch) {
+      for (const [cardId, occurredAt, type, amount, locationId, reverses] of batch) {
         if (cardId !== card) {
           card = cardId
           balance = 0
         }
         const dims = cards.get(cardId) ?? UNKNOWN_CARD
         const cents = Number(amount)
-        rollup.add(dims, type, occurredAt, locationId, cents, balance)
+        if (reverses) rollup.add(dims, reverses, occurredAt, locationId, cents, balance, true, -1)
+        else rollup.add(dims, type, occurredAt, locationId, cents, balance)
         balance += cents
       }
       if (rollup.size >= 100_000) {

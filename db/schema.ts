@@ -320,6 +320,18 @@ export interface LedgerDailyTable {
 }
 
 /** The rollup's settings: the time zone its days are in, fixed by its first write. */
+/** One void and the event it reverses (docs/pos-vocabulary.md); an event is voided once. */
+export interface LedgerVoidsTable {
+  source: EventSource
+  original_event_id: string
+  /** The `void` row's own event id (same source). */
+  void_event_id: string
+  card_id: string
+  /** The type of the event reversed: what the void is rolled up against. */
+  original_type: TransactionType
+  voided_at: string
+}
+
 export interface LedgerRollupTable {
   name: string
   timezone: string
@@ -349,6 +361,7 @@ export interface DB {
   sync_state: SyncStateTable
   ledger_daily: LedgerDailyTable
   ledger_rollup: LedgerRollupTable
+  ledger_voids: LedgerVoidsTable
 }
 
 export type Location = Selectable<LocationsTable>

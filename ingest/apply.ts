@@ -5,6 +5,7 @@ import {
   type CardStatus,
   DEVELOPMENT_PII_KEY,
   detached,
+  type EventLimits,
   eventFieldProblem,
   GiftCardError,
   isActivity,
@@ -28,6 +29,7 @@ import {
   withDbRetry,
 } from '../db/index.ts'
 import type { AppliedEvent } from './hooks.ts'
+import { VoidBatch } from './voids.ts'
 
 /** Card facts a POS reports outside any money movement (state, number, owner). */
 export type CardSnapshot = {
@@ -108,6 +110,11 @@ export type ApplyOptions = {
    * Unset, the development key, as the configuration's own default (docs/privacy.md).
    */
   piiKey?: string
+  /**
+   * The most one event may move or report as a balance (MAX_EVENT_CENTS,
+   * `config.ingest.maxEventCents`; default DEFAULT_MAX_EVENT_CENTS): a larger one is refused.
+   */
+  maxEventCents?: number
   /** Whether to return the applied events (default true); an import without listeners only counts them. */
   keepApplied?: boolean
   /**
@@ -180,7 +187,8 @@ export async function applyBatch(
   batch: Normalized,
   options: ApplyOptions = {},
 ): Promise<BatchResult> {
-  const events = batch.events.map(validateEvent)
+  const limits = { now: Date.now(), ...pick(options.maxEventCents) }
+  const events = batch.events.map((event) => validateEvent(event, limits))
   const stubs = referencedStubs(events, batch.cards, options.known)
   // The rollup's days are fixed once, committed, before the first transaction that needs them.
   if (!options.trx) await fixTimezone(database.db, database.adapter)
@@ -243,7 +251,7 @@ async function applyInTransaction(
     const seen = options.expectNew
       ? new Map<string, Set<string>>()
       : await existingEventIds(trx, adapter, events)
-    const fresh: CardEvent[] = []
+    const unique: CardEvent[] = []
     for (const event of events) {
       let ids = seen.get(event.source)
       if (!ids) {
@@ -252,8 +260,14 @@ async function applyInTransaction(
       }
       if (ids.has(event.eventId)) continue
       ids.add(event.eventId)
-      fresh.push(event)
+      unique.push(event)
     }
+    // Voids find the events they reverse and come after them (ingest/voids.ts).
+    const { events: fresh, voids } = await VoidBatch.plan(trx, adapter, unique, {
+      queued: options.queued ?? false,
+      expectNew: options.expectNew ?? false,
+      again: () => new ApplyAgain('not new'),
+    })
 
     const byCard = new Map<string, CardEvent[]>()
     for (const event of fresh) {
@@ -290,13 +304,26 @@ async function applyInTransaction(
         occasion: state.occasion,
         channel: state.channel,
       })
-      for (const event of cardEvents) {
+      for (const next of cardEvents) {
+        // A void stores the opposite of what its original stored, rolled up against its type.
+        const reversal = voids?.reverse(next)
+        const event = reversal?.event ?? next
         if (state.status === 'held' && event.type === 'redeem')
           heldRedemptions.push({ cardId, event })
         const before = state.ledgerCents
         const { amount, ledgerBalance } = replay(state, event)
+        voids?.record(event, amount)
         state.ledgerCents = before + amount
-        rollup.add(card, event.type, event.occurredAt, event.locationId, amount, before, !moves)
+        rollup.add(
+          card,
+          reversal?.originalType ?? event.type,
+          event.occurredAt,
+          event.locationId,
+          amount,
+          before,
+          !moves,
+          reversal ? -1 : 1,
+        )
         moves?.moves.push({ day: rollup.dayOf(event.occurredAt), amount })
         rows.push([
           event.source,
@@ -337,6 +364,7 @@ async function applyInTransaction(
       { exact: options.expectNew ?? false },
     )
     if (options.expectNew && inserted !== rows.length) throw new ApplyAgain('not new')
+    await voids?.write(trx, adapter, options.queued ?? false)
     await rollup.write(trx, adapter)
     const items: unknown[][] = []
     for (const e of fresh) {
@@ -368,7 +396,7 @@ async function applyInTransaction(
     }
     for (const snapshot of cards) await writeSnapshotFields(trx, snapshot)
     await raiseHeldCardAlerts(trx, adapter, heldRedemptions, now)
-    const result = { applied, appliedCount, duplicates: events.length - fresh.length }
+    const result = { applied, appliedCount, duplicates: events.length - unique.length }
     await options.within?.(trx, result)
     return result
   })
@@ -850,7 +878,7 @@ async function existingEventIds(
  * zod at its boundary (webhook body, CSV row, JSON line); here only the invariants the ledger
  * relies on are checked, and the time is brought to the storage form.
  */
-function validateEvent(event: CardEvent): CardEvent {
+function validateEvent(event: CardEvent, limits: EventLimits): CardEvent {
   const at = Date.parse(event.occurredAt)
   const problem = !event.eventId
     ? 'eventId is empty'
@@ -863,10 +891,15 @@ function validateEvent(event: CardEvent): CardEvent {
           ? 'balanceAfterCents must be a whole, non-negative number of cents'
           : Number.isNaN(at)
             ? 'occurredAt is not a timestamp'
-            : eventFieldProblem(event)
+            : eventFieldProblem(event, limits)
   if (problem)
     throw new GiftCardError('INVALID_INPUT', `event ${shortId(event.eventId)}: ${problem}`)
   return isStorageForm(event.occurredAt) ? event : { ...event, occurredAt: toIso(at) }
+}
+
+/** `{ maxEventCents }` when it is set (exactOptionalPropertyTypes: no `undefined` values). */
+function pick(maxEventCents: number | undefined): { maxEventCents?: number } {
+  return maxEventCents === undefined ? {} : { maxEventCents }
 }
 
 /** An id as an error message quotes it: never more than its first 40 characters. */
@@ -878,11 +911,16 @@ function shortId(id: string | undefined): string {
 /**
  * What makes a delivery unfit to store, naming the event and field, or undefined: the webhook
  * route refuses it with 400 before it reaches the inbox (issue 16). Ids are at most
- * MAX_POS_ID_CHARS, items bounded (`eventFieldProblem`); a card's holder and last four too.
+ * MAX_POS_ID_CHARS, items bounded, amounts at most `limits.maxEventCents`, dates at most a day
+ * ahead, a void names its original (`eventFieldProblem`); a card's holder and last four too.
  */
-export function normalizedProblem(batch: Normalized): string | undefined {
+export function normalizedProblem(
+  batch: Normalized,
+  limits: Pick<EventLimits, 'maxEventCents'> = {},
+): string | undefined {
+  const checks = { ...limits, now: Date.now() }
   for (const event of batch.events) {
-    const problem = eventFieldProblem(event)
+    const problem = eventFieldProblem(event, checks)
     if (problem) return `event ${shortId(event.eventId)}: ${problem}`
   }
   for (const card of batch.cards) {

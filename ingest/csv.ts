@@ -15,6 +15,18 @@ export type CsvRecord = { line: number; fields: string[] }
 /** A record that cannot be read (an unterminated quote), with the line it starts on. */
 export type CsvError = { line: number; error: string }
 
+/**
+ * The longest line read (1 MiB of characters), and the longest record (a quoted field may span
+ * lines; past it, the quote is an error). A longer line is skipped unread up to its end and
+ * reported by its number: one 150 MB line once took 1.24 GB to read (issue 17).
+ */
+export const MAX_LINE_CHARS = 1 << 20
+const MAX_RECORD_CHARS = MAX_LINE_CHARS
+
+/** What a line longer than MAX_LINE_CHARS is reported as. */
+export const LINE_TOO_LONG =
+  'the line is longer than 1 MiB (1,048,576 characters); it was skipped unread'
+
 /** Reads records a chunk at a time (one array per chunk read, never one promise per row). */
 export function readCsv(
   stream: AsyncIterable<string | Buffer>,
@@ -27,7 +39,7 @@ export function readCsv(
       line = read.line
       return { items: read.records, consumed: read.consumed }
     },
-    { dropByteOrderMark: true },
+    { dropByteOrderMark: true, tooLong: () => ({ line: line++, error: LINE_TOO_LONG }) },
   )
 }
 
@@ -37,17 +49,33 @@ export function readCsv(
  * which returns what it made of the start of it and how many characters that used; the rest
  * waits for the next chunk, and `atEnd` says no chunk will come. Yields what `take` makes, a
  * chunk at a time (CSV records here, Square JSON lines in read-rows.ts).
+ *
+ * What `take` leaves is the start of a line whose end has not come yet. Once that passes
+ * MAX_LINE_CHARS, it is dropped, the bytes up to the next line break are skipped without being
+ * decoded or kept (memory stays flat whatever the line's length), and `tooLong()` is yielded
+ * in the line's place: it reports the line (its number is the caller's count) and counts it.
  */
 export async function* readText<T>(
   stream: AsyncIterable<string | Buffer>,
   take: (text: string, atEnd: boolean) => { items: T[]; consumed: number },
-  options: { dropByteOrderMark?: boolean } = {},
+  options: { dropByteOrderMark?: boolean; tooLong: () => T },
 ): AsyncGenerator<T[]> {
-  const decoder = new TextDecoder('utf-8')
+  let decoder = new TextDecoder('utf-8')
   let text = ''
   // Set until the first character has been seen.
   let bomPossible = options.dropByteOrderMark ?? false
-  for await (const chunk of stream) {
+  // Inside a line longer than MAX_LINE_CHARS, until its line break.
+  let skipping = false
+  for await (let chunk of stream) {
+    if (skipping) {
+      const end = typeof chunk === 'string' ? chunk.indexOf('\n') : chunk.indexOf(10)
+      if (end === -1) continue
+      skipping = false
+      yield [options.tooLong()]
+      chunk = typeof chunk === 'string' ? chunk.slice(end + 1) : chunk.subarray(end + 1)
+      // The rest starts at a character (a line break is one byte in UTF-8): no partial one waits.
+      decoder = new TextDecoder('utf-8')
+    }
     text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
     if (bomPossible && text.length > 0) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
@@ -56,14 +84,19 @@ export async function* readText<T>(
     const taken = take(text, false)
     text = text.slice(taken.consumed)
     if (taken.items.length > 0) yield taken.items
+    if (text.length > MAX_LINE_CHARS && text.indexOf('\n') === -1) {
+      text = ''
+      skipping = true
+    }
+  }
+  if (skipping) {
+    yield [options.tooLong()]
+    return
   }
   text += decoder.decode()
   const rest = take(text, true)
   if (rest.items.length > 0) yield rest.items
 }
-
-/** The longest record read (a quoted field may span lines); past it, the quote is an error. */
-const MAX_RECORD_CHARS = 1 << 20
 
 /**
  * Takes the complete records at the start of `text`. Without `atEnd`, a record that may go on
@@ -89,6 +122,13 @@ export function takeRecords(
     if (quote === -1 || quote > end) {
       // The common case: a whole line with no quotes.
       const lineEnd = end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end
+      if (lineEnd - pos > MAX_LINE_CHARS) {
+        // Whole already (it came in one chunk), but as long as a line is allowed to be, no longer.
+        records.push({ line, error: LINE_TOO_LONG })
+        pos = end + 1
+        line++
+        continue
+      }
       // The line is copied out of the chunk first: its fields are then slices of the line, and
       // one a card's state keeps until its transaction commits holds the line, not the chunk.
       if (lineEnd > pos)

@@ -52,6 +52,11 @@ export type ImportOptions = {
   onRejected?: (row: RejectedRow) => void
   /** The key of stub customers' pseudonyms: PII_TOKEN_KEY (`applyBatch`'s `piiKey`). */
   piiKey?: string
+  /**
+   * The most one row may move or report as a balance (MAX_EVENT_CENTS); a larger one is
+   * rejected by its line (default DEFAULT_MAX_EVENT_CENTS).
+   */
+  maxEventCents?: number
 }
 
 /** Rows a deferred writer may have still to write when the next chunk is applied. */
@@ -120,6 +125,7 @@ export async function importFile(
     reject,
     checkpoint.line,
     options.piiKey,
+    options.maxEventCents,
   )
   const commitRows = options.batchSize ?? 100_000
   let lastLine = checkpoint.line
@@ -130,7 +136,7 @@ export async function importFile(
       let reported = checkpoint.line
       for (;;) {
         const from = commit.committedLine
-        const reader = readFrom(path, options.format, from)
+        const reader = readFrom(path, options.format, from, options.maxEventCents)
         let chunk: Parsed[] = []
         const flush = async (final: boolean): Promise<boolean> => {
           const ok = chunk.length === 0 || (await commit.apply(chunk, lastLine))
@@ -199,10 +205,11 @@ export async function importFile(
  * thousand rows outlive the young generation and the heap of a 1,000,000-row import grows
  * past 500 MB; this way it stays near 400).
  */
-function readFrom(path: string, format: ImportFormat, after: number) {
+function readFrom(path: string, format: ImportFormat, after: number, maxEventCents?: number) {
   const stream = createReadStream(path, { highWaterMark: 64 * 1024 })
+  const limits = maxEventCents === undefined ? {} : { maxEventCents }
   async function* rows(): AsyncGenerator<Row[]> {
-    for await (const read of readRows(stream, format))
+    for await (const read of readRows(stream, format, limits))
       yield after > 0 ? read.filter((r) => r.line > after) : read
   }
   return {
@@ -265,6 +272,7 @@ class Committer {
     private readonly reject: (row: RejectedRow) => void,
     startLine = 0,
     private readonly piiKey?: string,
+    private readonly maxEventCents?: number,
   ) {
     this.committedLine = startLine
     this.writer = database.adapter.openDeferredWriter?.()
@@ -457,6 +465,7 @@ class Committer {
         known: this.known,
         keepApplied: this.listeners.length > 0,
         ...(this.piiKey ? { piiKey: this.piiKey } : {}),
+        ...(this.maxEventCents !== undefined ? { maxEventCents: this.maxEventCents } : {}),
       },
     )
   }

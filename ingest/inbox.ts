@@ -108,8 +108,11 @@ export class Inbox {
     sources: readonly WebhookSource[],
     private readonly listeners: readonly EventListener[] = [],
     private readonly logger?: Logger,
-    /** `piiKey`: PII_TOKEN_KEY, the key of stub customers' pseudonyms (`applyBatch`). */
-    private readonly options: { piiKey?: string } = {},
+    /**
+     * `piiKey`: PII_TOKEN_KEY, the key of stub customers' pseudonyms; `maxEventCents`:
+     * MAX_EVENT_CENTS, the most one event may move (`applyBatch`'s options).
+     */
+    private readonly options: { piiKey?: string; maxEventCents?: number } = {},
   ) {
     this.sources = new Map(sources.map((s) => [s.name, s]))
   }

@@ -1,14 +1,20 @@
 import { z } from 'zod'
 import {
   type CardEvent,
+  DEFAULT_MAX_EVENT_CENTS,
   describeError,
+  type EventLimits,
   eventFieldProblem,
   GiftCardError,
+  isTooFarAhead,
   majorToCents,
+  meaningOf,
   signedAmount,
   TRANSACTION_TYPES,
+  type TransactionType,
+  transactionWordList,
 } from '../core/index.ts'
-import { type CsvRecord, readCsv, readText } from './csv.ts'
+import { type CsvRecord, LINE_TOO_LONG, MAX_LINE_CHARS, readCsv, readText } from './csv.ts'
 import { squareActivitySchema, squareActivityToEvents } from './sources/square.ts'
 
 export const IMPORT_FORMATS = ['csv', 'square-jsonl'] as const
@@ -31,31 +37,43 @@ export const CSV_OPTIONAL = [
   'customer_id',
   'employee_id',
   'items',
+  'original_event_id',
 ] as const
 
 /** The ledger's types an export may carry (holds and expiry are the ledger's own doing). */
-const csvType = z.enum(TRANSACTION_TYPES).exclude(['block', 'unblock', 'expire'])
+const CSV_TYPES: ReadonlySet<TransactionType> = new Set(
+  TRANSACTION_TYPES.filter((t) => t !== 'block' && t !== 'unblock' && t !== 'expire'),
+)
+/** What a bad `type` is told: every word the vocabulary has for those types. */
+const CSV_TYPE_ERROR = `type must be one of ${transactionWordList([...CSV_TYPES])} (docs/pos-vocabulary.md)`
 
 /** A row of the file that holds events, with its line number. */
 export type Parsed = { line: number; events: CardEvent[] }
 /** A row read from the file: its events, or why it was rejected. */
 export type Row = Parsed | { line: number; error: string }
 
-/** Reads an export file's rows, validated, a chunk of the file at a time. */
+/**
+ * Reads an export file's rows, validated, a chunk of the file at a time. `limits.maxEventCents`
+ * bounds each row's amount and balance (MAX_EVENT_CENTS); a row dated more than a day ahead of
+ * now, or a line longer than 1 MiB, is rejected by its line number.
+ */
 export function readRows(
   stream: AsyncIterable<Buffer>,
   format: ImportFormat,
+  limits: Pick<EventLimits, 'maxEventCents'> = {},
 ): AsyncGenerator<Row[]> {
-  return format === 'csv' ? csvRows(stream) : jsonlRows(stream)
+  return format === 'csv' ? csvRows(stream, limits) : jsonlRows(stream, limits)
 }
 
 // ── CSV ───────────────────────────────────────────────────────────────────────────────────
 
 const DECIMAL = /^\d+(?:\.\d{1,2})?$/
+/** `amount` may carry a sign, for an `adjustment` only (its direction). */
+const SIGNED_DECIMAL = /^-?\d+(?:\.\d{1,2})?$/
 
 /** A major-unit amount as the file writes it; converted to cents once valid. */
-const decimal = (field: string) =>
-  z.string().regex(DECIMAL, {
+const decimal = (field: string, pattern = DECIMAL) =>
+  z.string().regex(pattern, {
     error: (issue) =>
       String(issue.input).startsWith('-')
         ? `${field} must not be negative (the type gives the sign)`
@@ -67,7 +85,8 @@ const optionalId = (field: string) =>
 
 /**
  * One CSV row, fields trimmed and empty optional fields left out. Checks only (no transforms):
- * a million rows go through it, and zod's checks cost a fifth of its transforms.
+ * a million rows go through it, and zod's checks cost a fifth of its transforms. `type` is a
+ * word of the vocabulary (docs/pos-vocabulary.md), read in `csvRow`.
  */
 export const csvRowSchema = z.object({
   event_id: z
@@ -76,8 +95,8 @@ export const csvRowSchema = z.object({
     .max(200, 'event_id is longer than 200 characters'),
   occurred_at: z.iso.datetime({ offset: true, error: 'occurred_at must be an ISO 8601 timestamp' }),
   card_id: z.string().min(1, 'card_id is empty').max(200, 'card_id is longer than 200 characters'),
-  type: z.enum(csvType.options, { error: `type must be one of ${csvType.options.join(', ')}` }),
-  amount: decimal('amount'),
+  type: z.string().min(1, CSV_TYPE_ERROR).max(64, CSV_TYPE_ERROR),
+  amount: decimal('amount', SIGNED_DECIMAL),
   currency: z.string().regex(/^[A-Za-z]{3}$/, 'currency must be a 3-letter code'),
   balance_after: decimal('balance_after').optional(),
   location_id: optionalId('location_id'),
@@ -86,6 +105,7 @@ export const csvRowSchema = z.object({
   customer_id: optionalId('customer_id'),
   employee_id: optionalId('employee_id'),
   items: z.string().optional(),
+  original_event_id: optionalId('original_event_id'),
 })
 
 /** `sku:category:amount` entries separated by `;`. */
@@ -114,8 +134,12 @@ function parseItems(text: string): { sku: string; category: string; amountCents:
 
 const REQUIRED = new Set<string>(CSV_REQUIRED)
 
-/** Cents of a decimal the schema has checked (`DECIMAL`): no second regular expression per field. */
+/**
+ * Cents of a decimal the schema has checked (`DECIMAL`, `SIGNED_DECIMAL`): no second regular
+ * expression per field.
+ */
 function decimalCents(text: string): number {
+  if (text.charCodeAt(0) === 45) return -decimalCents(text.slice(1))
   const dot = text.indexOf('.')
   const cents =
     dot === -1
@@ -126,26 +150,65 @@ function decimalCents(text: string): number {
   return cents
 }
 
-async function* csvRows(stream: AsyncIterable<Buffer>): AsyncGenerator<Row[]> {
+async function* csvRows(
+  stream: AsyncIterable<Buffer>,
+  limits: Pick<EventLimits, 'maxEventCents'>,
+): AsyncGenerator<Row[]> {
   let columns: string[] | undefined
+  const maxCents = limits.maxEventCents ?? DEFAULT_MAX_EVENT_CENTS
   for await (const records of readCsv(stream)) {
     const rows: Row[] = []
+    // One clock reading per chunk of the file: "a day ahead" need not be finer.
+    const now = Date.now()
     for (const record of records) {
-      if ('error' in record) {
-        rows.push(record)
-        continue
-      }
       if (!columns) {
+        // Without a header, no line can be read.
+        if ('error' in record)
+          throw new GiftCardError('INVALID_INPUT', `line ${record.line}: ${record.error}`)
         columns = checkHeader(record.fields)
         continue
       }
-      rows.push(csvRow(columns, record))
+      rows.push('error' in record ? record : csvRow(columns, record, maxCents, now))
     }
     yield rows
   }
 }
 
-function csvRow(columns: string[], { line, fields }: CsvRecord): Row {
+/** What is wrong with a row's amounts or date, naming its column, or undefined. */
+function csvBoundsProblem(
+  r: { occurred_at: string },
+  amountCents: number,
+  balanceCents: number | undefined,
+  maxCents: number,
+  now: number,
+): string | undefined {
+  if (Math.abs(amountCents) > maxCents)
+    return `amount is over the limit of ${maxCents} cents per event (MAX_EVENT_CENTS)`
+  if (balanceCents !== undefined && balanceCents > maxCents)
+    return `balance_after is over the limit of ${maxCents} cents a card may hold (MAX_EVENT_CENTS)`
+  if (isTooFarAhead(r.occurred_at, now)) return 'occurred_at is more than a day in the future'
+  return undefined
+}
+
+/**
+ * A row's type from its `type` word and the amount's sign (an `adjustment` goes the way its
+ * sign says; no other type takes a sign), or why it has none.
+ */
+function csvType(word: string, amountCents: number): { type: TransactionType } | { error: string } {
+  const meaning = meaningOf(word)
+  if (meaning === 'adjustment') return { type: amountCents < 0 ? 'adjust_down' : 'adjust_up' }
+  if (!meaning || !CSV_TYPES.has(meaning))
+    return { error: `${CSV_TYPE_ERROR}, got ${JSON.stringify(word)}` }
+  if (amountCents < 0) return { error: 'amount must not be negative (the type gives the sign)' }
+  return { type: meaning }
+}
+
+function csvRow(
+  columns: string[],
+  { line, fields }: CsvRecord,
+  maxCents: number,
+  now: number,
+): Row {
   if (fields.length > columns.length) {
     return { line, error: `the row has ${fields.length} fields, the header ${columns.length}` }
   }
@@ -161,23 +224,31 @@ function csvRow(columns: string[], { line, fields }: CsvRecord): Row {
   }
   const r = parsed.data
   try {
+    const cents = decimalCents(r.amount)
+    const read = csvType(r.type, cents)
+    if ('error' in read) return { line, error: read.error }
+    const { type } = read
+    const balance = r.balance_after !== undefined ? decimalCents(r.balance_after) : undefined
+    const bounds = csvBoundsProblem(r, cents, balance, maxCents, now)
+    if (bounds) return { line, error: bounds }
     const event: CardEvent = {
       source: 'import',
       eventId: r.event_id,
       cardRef: r.card_id,
-      type: r.type,
-      amountCents: signedAmount(r.type, decimalCents(r.amount)),
+      type,
+      amountCents: signedAmount(type, cents),
       currency: r.currency.toUpperCase(),
       occurredAt: r.occurred_at,
     }
-    if (r.balance_after !== undefined) event.balanceAfterCents = decimalCents(r.balance_after)
+    if (balance !== undefined) event.balanceAfterCents = balance
+    if (r.original_event_id) event.originalEventId = r.original_event_id
     if (r.location_id) event.locationId = r.location_id
     if (r.terminal_id) event.terminalId = r.terminal_id
     if (r.order_id) event.orderId = r.order_id
     if (r.customer_id) event.customerId = r.customer_id
     if (r.employee_id) event.employeeId = r.employee_id
     if (r.items) event.items = parseItems(r.items)
-    const problem = eventFieldProblem(event)
+    const problem = eventFieldProblem(event, { maxEventCents: maxCents, now })
     return problem ? { line, error: problem } : { line, events: [event] }
   } catch (err) {
     return { line, error: describeError(err).replace(/^INVALID_INPUT: /, '') }
@@ -205,27 +276,38 @@ function checkHeader(header: string[]): string[] {
 
 // ── Square JSON lines ─────────────────────────────────────────────────────────────────────
 
-function jsonlRows(stream: AsyncIterable<Buffer>): AsyncGenerator<Row[]> {
+function jsonlRows(
+  stream: AsyncIterable<Buffer>,
+  limits: Pick<EventLimits, 'maxEventCents'>,
+): AsyncGenerator<Row[]> {
   let line = 0
-  return readText(stream, (text, atEnd) => {
-    const rows: Row[] = []
-    let pos = 0
-    for (;;) {
-      let end = text.indexOf('\n', pos)
-      if (end === -1) {
-        if (!atEnd || pos >= text.length) break
-        end = text.length
+  return readText(
+    stream,
+    (text, atEnd) => {
+      const rows: Row[] = []
+      const now = Date.now()
+      let pos = 0
+      for (;;) {
+        let end = text.indexOf('\n', pos)
+        if (end === -1) {
+          if (!atEnd || pos >= text.length) break
+          end = text.length
+        }
+        line++
+        const row =
+          end - pos > MAX_LINE_CHARS
+            ? { line, error: LINE_TOO_LONG }
+            : jsonlRow(line, text.slice(pos, end), { ...limits, now })
+        if (row) rows.push(row)
+        pos = end + 1
       }
-      line++
-      const row = jsonlRow(line, text.slice(pos, end))
-      if (row) rows.push(row)
-      pos = end + 1
-    }
-    return { items: rows, consumed: Math.min(pos, text.length) }
-  })
+      return { items: rows, consumed: Math.min(pos, text.length) }
+    },
+    { tooLong: () => ({ line: ++line, error: LINE_TOO_LONG }) },
+  )
 }
 
-function jsonlRow(line: number, text: string): Row | undefined {
+function jsonlRow(line: number, text: string, limits: EventLimits): Row | undefined {
   if (text.trim() === '') return undefined
   let json: unknown
   try {
@@ -242,7 +324,7 @@ function jsonlRow(line: number, text: string): Row | undefined {
   if (events.length === 0)
     return { line, error: `unknown Square activity type ${parsed.data.type}` }
   for (const event of events) {
-    const problem = eventFieldProblem(event)
+    const problem = eventFieldProblem(event, limits)
     if (problem) return { line, error: problem }
   }
   return { line, events }

@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import { describeError, GiftCardError, type Logger, toIso } from '../core/index.ts'
+import {
+  describeError,
+  eventFieldProblem,
+  GiftCardError,
+  type Logger,
+  toIso,
+} from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 import { applyBatch } from './apply.ts'
 import type { EventListener } from './hooks.ts'
@@ -29,6 +35,8 @@ export type SquareSyncOptions = {
   logger?: Logger
   /** The key of stub customers' pseudonyms: PII_TOKEN_KEY (`applyBatch`'s `piiKey`). */
   piiKey?: string
+  /** MAX_EVENT_CENTS: an activity moving more, or reporting a larger balance, is skipped. */
+  maxEventCents?: number
   fetch?: typeof fetch
   sleep?: (ms: number) => Promise<void>
 }
@@ -56,6 +64,7 @@ export async function syncSquare(
   options: SquareSyncOptions,
 ): Promise<SquareSyncReport> {
   const doFetch = options.fetch ?? fetch
+  const limits = options.maxEventCents === undefined ? {} : { maxEventCents: options.maxEventCents }
   const sleep =
     options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
   const state = await database.db
@@ -95,7 +104,17 @@ export async function syncSquare(
         )
         continue
       }
-      events.push(...squareActivityToEvents(parsed.data))
+      const activityEvents = squareActivityToEvents(parsed.data)
+      const problem = activityEvents
+        .map((e) => eventFieldProblem(e, limits))
+        .find((p) => p !== undefined)
+      if (problem) {
+        // Refused like a malformed one: it would fail the page, and stall the sync, forever.
+        report.skipped++
+        options.logger?.warn({ activity: raw, error: problem }, 'skipped a Square activity')
+        continue
+      }
+      events.push(...activityEvents)
       if (!report.lastEventAt || parsed.data.created_at > report.lastEventAt)
         report.lastEventAt = toIso(Date.parse(parsed.data.created_at))
     }
@@ -104,6 +123,7 @@ export async function syncSquare(
       { events, cards: [] },
       {
         ...(options.piiKey ? { piiKey: options.piiKey } : {}),
+        ...limits,
         within: async (trx) => {
           const now = toIso(Date.now())
           await trx

@@ -68,6 +68,8 @@ export function webhookRoutes(
   inbox: Inbox,
   sources: readonly WebhookSource[],
   logger: Logger = createLogger(),
+  /** MAX_EVENT_CENTS: an event moving more, or reporting a larger balance, gets 400. */
+  limits: { maxEventCents?: number } = {},
 ): Hono<RequestIdEnv> {
   const byName = new Map(sources.map((s) => [s.name, s]))
   const app = new Hono<RequestIdEnv>()
@@ -91,7 +93,7 @@ export function webhookRoutes(
     let delivery: ReturnType<WebhookSource['parse']>
     try {
       delivery = source.parse(rawBody, c.req.raw.headers)
-      const problem = deliveryProblem(delivery)
+      const problem = deliveryProblem(delivery, limits)
       if (problem) return c.json({ error: problem }, 400)
     } catch (err) {
       if (isGiftCardError(err, 'INVALID_INPUT')) return c.json({ error: err.message }, 400)
@@ -123,15 +125,21 @@ export function webhookRoutes(
 
 /**
  * What makes a verified delivery unfit to store, naming the field, or undefined: ids longer
- * than a POS sends (MAX_POS_ID_CHARS), too many or too long item lines (`normalizedProblem`).
+ * than a POS sends (MAX_POS_ID_CHARS), too many or too long item lines, amounts over
+ * MAX_EVENT_CENTS, dates more than a day ahead (`normalizedProblem`).
  * Refused with 400 before the inbox keeps it, so the sender learns which field (issue 16).
  */
-function deliveryProblem(delivery: ParsedDelivery): string | undefined {
+function deliveryProblem(
+  delivery: ParsedDelivery,
+  limits: { maxEventCents?: number },
+): string | undefined {
   if (delivery.eventId.length > MAX_POS_ID_CHARS)
     return `the event id is longer than ${MAX_POS_ID_CHARS} characters`
   if (delivery.eventType.length > MAX_POS_ID_CHARS)
     return `the event type is longer than ${MAX_POS_ID_CHARS} characters`
-  return delivery.normalized === 'ignored' ? undefined : normalizedProblem(delivery.normalized)
+  return delivery.normalized === 'ignored'
+    ? undefined
+    : normalizedProblem(delivery.normalized, limits)
 }
 
 /**

@@ -28,6 +28,7 @@ const DERIVED_TABLES = [
   'webhook_inbox',
   'ledger_daily',
   'ledger_rollup',
+  'ledger_voids',
 ] as const
 
 export type SeedOptions = ChainParams & {

@@ -43,6 +43,7 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
             format,
             batchSize: options.batchSize,
             piiKey: context.config.piiTokenKey,
+            maxEventCents: context.config.ingest.maxEventCents,
             onProgress: (read, total) =>
               bar.update(total > 0 ? Math.round((read / total) * 100) : 100),
             onRejected: (row) => {

@@ -42,6 +42,7 @@ export function registerSync(program: Command, ctx: () => CliContext): void {
           ...(options.since ? { since: new Date(options.since).toISOString() } : {}),
           logger: createLogger(context.config.logLevel),
           piiKey: context.config.piiTokenKey,
+          maxEventCents: context.config.ingest.maxEventCents,
         }),
       )
       console.log(

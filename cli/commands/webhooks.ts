@@ -14,6 +14,7 @@ export function registerWebhooks(program: Command, ctx: () => CliContext): void 
       const result = await withDatabase(context, (database) =>
         new Inbox(database, configuredSources(context.config), [], undefined, {
           piiKey: context.config.piiTokenKey,
+          maxEventCents: context.config.ingest.maxEventCents,
         }).replay({
           includeFailed: raw.failed === true,
         }),

@@ -42,7 +42,7 @@ export function dailyRollupMigration(adapter: EngineAdapter) {
         .selectFrom('gift_card_transactions')
         .select(sql<number>`count(*)`.as('n'))
         .executeTakeFirstOrThrow()
-      if (Number(n) > 0) await rebuildDailyRollup(db, adapter)
+      if (Number(n) > 0) await rebuildDailyRollup(db, adapter, { voids: false })
     },
     // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
     async down(db: Kysely<any>): Promise<void> {

@@ -628,6 +628,17 @@ async function fraudLossRows(
       .where('t.card_id', 'in', ids.slice(i, i + 500))
       .where('t.type', '=', 'redeem')
       .where('t.result', '=', 'ok')
+      // A voided redemption lost nothing: its value went back on the card.
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('ledger_voids as v')
+              .select('v.source')
+              .whereRef('v.source', '=', 't.source')
+              .whereRef('v.original_event_id', '=', 't.event_id'),
+          ),
+        ),
+      )
       .where('t.occurred_at', '>=', start)
       .where('t.occurred_at', '<', end)
     if (query.occasion) q = q.where('c.occasion', '=', query.occasion as 'holiday')

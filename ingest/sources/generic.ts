@@ -1,6 +1,14 @@
 import { z } from 'zod'
-import { signedAmount, TRANSACTION_TYPES } from '../../core/index.ts'
 import {
+  MAX_POS_ID_CHARS,
+  meaningOf,
+  movesNoMoney,
+  signedAmount,
+  type TransactionType,
+  transactionWordList,
+} from '../../core/index.ts'
+import {
+  eventTimestamp,
   hmac,
   majorAmount,
   type ParsedDelivery,
@@ -13,36 +21,96 @@ import {
 /** How far a signature's timestamp may be from now before the delivery is refused (replays). */
 export const GENERIC_TOLERANCE_SECONDS = 300
 
-/** The blueprint's own webhook payload, for POS systems without a native format. */
+/** Ids are bounded once normalised (`normalizedProblem`), which names the event's field. */
+const optionalId = z.string().min(1).nullish()
+
+/** The words `transaction_type` may be (every ledger type's), for the 400 that names it. */
+const WORDS = transactionWordList()
+
+/**
+ * The blueprint's own webhook payload, for POS systems without a native format.
+ * `transaction_type` is a word of the blueprint's vocabulary or the ledger's
+ * (docs/pos-vocabulary.md): `sale`, `reload`, `redemption`, `balance inquiry`… in any case, with
+ * any separators. `amount` is in major units and never negative, except for an `adjustment`,
+ * whose sign is its direction; it may be left out where nothing moves (a balance inquiry) and
+ * for a void, which names the event it reverses in `original_event_id`.
+ */
 export const genericPayloadSchema = z.object({
-  event_id: z.string().min(1).max(200),
+  event_id: z.string().min(1).max(MAX_POS_ID_CHARS),
   event_type: z.string().min(1),
-  created_at: z.iso.datetime({ offset: true }),
-  data: z.object({
-    gift_card_id: z.string().min(1),
-    location_id: z.string().min(1).nullish(),
-    transaction_type: z.enum(TRANSACTION_TYPES),
-    amount: majorAmount.refine(
-      (cents) => cents >= 0,
-      'must not be negative (the type gives the sign)',
-    ),
-    currency: z.string().length(3),
-    remaining_balance: majorAmount.refine((cents) => cents >= 0, 'must not be negative').nullish(),
-    order_id: z.string().min(1).nullish(),
-    customer_id: z.string().min(1).nullish(),
-    terminal_id: z.string().min(1).nullish(),
-    employee_id: z.string().min(1).nullish(),
-    items: z
-      .array(
-        z.object({
-          sku: z.string().min(1),
-          category: z.string().min(1),
-          amount: majorAmount.optional(),
-        }),
+  created_at: eventTimestamp,
+  data: z
+    .object({
+      gift_card_id: z.string().min(1),
+      location_id: optionalId,
+      transaction_type: z.string().min(1).max(64),
+      amount: majorAmount.optional(),
+      currency: z.string().length(3),
+      remaining_balance: majorAmount
+        .refine((cents) => cents >= 0, 'must not be negative')
+        .nullish(),
+      original_event_id: optionalId,
+      order_id: optionalId,
+      customer_id: optionalId,
+      terminal_id: optionalId,
+      employee_id: optionalId,
+      items: z
+        .array(
+          z.object({
+            sku: z.string().min(1),
+            category: z.string().min(1),
+            amount: majorAmount.optional(),
+          }),
+        )
+        .optional(),
+    })
+    .transform((data, ctx) => {
+      const type = transactionType(data, (path, message) =>
+        ctx.addIssue({ code: 'custom', path: [path], message }),
       )
-      .optional(),
-  }),
+      return { ...data, type: type ?? 'balance_check' }
+    }),
 })
+
+/**
+ * The ledger type of a delivery's `data`, or undefined after reporting what is wrong: an
+ * unknown word, a negative amount that is no adjustment, a missing amount, a void without the
+ * event it reverses (or another type with one).
+ */
+function transactionType(
+  data: { transaction_type: string; amount?: number | undefined; original_event_id?: unknown },
+  problem: (path: string, message: string) => void,
+): TransactionType | undefined {
+  const meaning = meaningOf(data.transaction_type)
+  if (!meaning) {
+    problem(
+      'transaction_type',
+      `must be one of ${WORDS} (docs/pos-vocabulary.md), got ${JSON.stringify(data.transaction_type)}`,
+    )
+    return undefined
+  }
+  const amount = data.amount
+  const type =
+    meaning === 'adjustment' ? ((amount ?? 0) < 0 ? 'adjust_down' : 'adjust_up') : meaning
+  if (amount !== undefined && amount < 0 && meaning !== 'adjustment') {
+    problem('amount', 'must not be negative (the type gives the sign)')
+    return undefined
+  }
+  if (amount === undefined && type !== 'void' && !movesNoMoney(type)) {
+    problem('amount', `is required for ${data.transaction_type}`)
+    return undefined
+  }
+  const original = data.original_event_id
+  if (type === 'void' && !original) {
+    problem('original_event_id', 'is required for a void: the event_id of the event it reverses')
+    return undefined
+  }
+  if (type !== 'void' && original) {
+    problem('original_event_id', `is only for a void, not ${data.transaction_type}`)
+    return undefined
+  }
+  return type
+}
 
 /** Builds the `x-giftcards-signature` header for a body (senders and tests use it). */
 export function signGeneric(
@@ -96,8 +164,9 @@ export function genericSource(options: { secret: string; now?: () => number }): 
               source: 'generic',
               eventId: body.event_id,
               cardRef: d.gift_card_id,
-              type: d.transaction_type,
-              amountCents: signedAmount(d.transaction_type, d.amount),
+              type: d.type,
+              amountCents: signedAmount(d.type, d.amount ?? 0),
+              ...(d.original_event_id ? { originalEventId: d.original_event_id } : {}),
               currency: d.currency,
               occurredAt: body.created_at,
               ...(d.remaining_balance != null ? { balanceAfterCents: d.remaining_balance } : {}),

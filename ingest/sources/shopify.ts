@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { GiftCardError, signedAmount } from '../../core/index.ts'
 import type { Normalized } from '../apply.ts'
 import {
+  eventTimestamp,
   hmac,
   majorAmount,
   type ParsedDelivery,
@@ -12,7 +13,10 @@ import {
 
 const id = z.union([z.string().min(1), z.number().int()]).transform(String)
 
-/** Shopify's GiftCard resource, as the gift_cards/create and gift_cards/update webhooks send it. */
+/**
+ * Shopify's GiftCard resource, as the gift_cards/create and gift_cards/update webhooks send it.
+ * Its times are at most a day ahead (`eventTimestamp`); `expires_on` may be any day.
+ */
 const giftCardSchema = z.object({
   id,
   balance: majorAmount,
@@ -21,9 +25,9 @@ const giftCardSchema = z.object({
   last_characters: z.string().optional(),
   customer_id: id.nullable().optional(),
   order_id: id.nullable().optional(),
-  created_at: z.iso.datetime({ offset: true }),
-  updated_at: z.iso.datetime({ offset: true }).optional(),
-  disabled_at: z.iso.datetime({ offset: true }).nullable().optional(),
+  created_at: eventTimestamp,
+  updated_at: eventTimestamp.optional(),
+  disabled_at: eventTimestamp.nullable().optional(),
   expires_on: z.iso.date().nullable().optional(),
 })
 
@@ -38,7 +42,7 @@ const transactionSchema = z.object({
   kind: z.enum(['credit', 'debit']),
   amount: majorAmount,
   currency: z.string().length(3),
-  processed_at: z.iso.datetime({ offset: true }),
+  processed_at: eventTimestamp,
   order_id: id.nullable().optional(),
   location_id: id.nullable().optional(),
 })

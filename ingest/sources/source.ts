@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
-import { GiftCardError, majorToCents } from '../../core/index.ts'
+import { GiftCardError, isTooFarAhead, majorToCents } from '../../core/index.ts'
 import type { Normalized } from '../apply.ts'
 
 /** What a verified delivery is: its idempotency key, its type and what it means for the ledger. */
@@ -71,3 +71,12 @@ export const majorAmount = z.union([z.string(), z.number()]).transform((value, c
     return z.NEVER
   }
 })
+
+/**
+ * When an event happened, as a POS sends it: an ISO 8601 timestamp, at most a day ahead of
+ * the clock (MAX_FUTURE_MS). One event dated 9999-12-31 froze its card's balance and moved the
+ * ledger's watermark (issue 17); the 400 names the field.
+ */
+export const eventTimestamp = z.iso
+  .datetime({ offset: true })
+  .refine((at) => !isTooFarAhead(at), 'is more than a day in the future')

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { type CardEvent, signedAmount, type TransactionType } from '../../core/index.ts'
 import type { CardSnapshot, Normalized } from '../apply.ts'
 import {
+  eventTimestamp,
   hmac,
   type ParsedDelivery,
   parseAs,
@@ -10,7 +11,35 @@ import {
   type WebhookSource,
 } from './source.ts'
 
+/**
+ * Square's Money: `amount` is an integer in the currency's smallest unit (cents for USD), a
+ * JSON number; Square itself answers EXPECTED_INTEGER to a string or a fraction
+ * (developer.squareup.com, "Working with monetary amounts"). A string `"100"` or an array
+ * `[1]` once became 100 cents and 1 cent here (issue 17): now they are a 400 naming the field.
+ */
 const money = z.object({ amount: z.number().int(), currency: z.string().length(3) })
+
+/**
+ * The details object of an activity's type (`redeem_activity_details`…): what the normaliser
+ * reads of it. Its amount is a positive Money (the activity's type gives the direction).
+ */
+const activityDetailsSchema = z
+  .object({
+    amount_money: money
+      .extend({
+        amount: z.number().int().min(0, 'must not be negative (the activity type gives the sign)'),
+      })
+      .optional(),
+    order_id: z.string().min(1).optional(),
+    status: z.string().optional(),
+  })
+  .catchall(z.unknown())
+type ActivityDetails = z.infer<typeof activityDetailsSchema>
+
+/** The key of an activity's details object: `REDEEM` → `redeem_activity_details`. */
+function detailsKey(type: string): string {
+  return `${type.toLowerCase()}_activity_details`
+}
 
 /** A Square GiftCardActivity, as webhooks, ListGiftCardActivities and exports carry it. */
 export const squareActivitySchema = z
@@ -18,12 +47,23 @@ export const squareActivitySchema = z
     id: z.string().min(1),
     type: z.string().min(1),
     location_id: z.string().min(1).optional(),
-    created_at: z.iso.datetime({ offset: true }),
+    created_at: eventTimestamp,
     gift_card_id: z.string().min(1),
     gift_card_gan: z.string().optional(),
-    gift_card_balance_money: money.optional(),
+    gift_card_balance_money: money
+      .extend({ amount: z.number().int().min(0, 'must not be negative') })
+      .optional(),
   })
   .catchall(z.unknown())
+  .superRefine((activity, ctx) => {
+    // Its details are checked too, each issue named by its path (`redeem_activity_details.amount_money.amount`).
+    const key = detailsKey(activity.type)
+    if (!Object.hasOwn(activity, key)) return
+    const parsed = activityDetailsSchema.safeParse(activity[key])
+    if (parsed.success) return
+    for (const issue of parsed.error.issues)
+      ctx.addIssue({ code: 'custom', path: [key, ...issue.path], message: issue.message })
+  })
 export type SquareActivity = z.infer<typeof squareActivitySchema>
 
 const squareGiftCardSchema = z.object({
@@ -37,7 +77,7 @@ const squareGiftCardSchema = z.object({
 const envelopeSchema = z.object({
   type: z.string().min(1),
   event_id: z.string().min(1),
-  created_at: z.iso.datetime({ offset: true }),
+  created_at: eventTimestamp,
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 })
 
@@ -71,14 +111,12 @@ export const SQUARE_ACTIVITY_TYPES: Record<string, TransactionType> = {
 export function squareActivityToEvents(activity: SquareActivity, reportedAt?: string): CardEvent[] {
   const type = SQUARE_ACTIVITY_TYPES[activity.type]
   if (!type) return []
-  const details = activity[`${activity.type.toLowerCase()}_activity_details`] as
-    | {
-        amount_money?: { amount?: number; currency?: string }
-        order_id?: string
-        status?: string
-        payment_id?: string
-      }
-    | undefined
+  // Checked by the schema (`activityDetailsSchema`) when present.
+  const details = (
+    Object.hasOwn(activity, detailsKey(activity.type))
+      ? activity[detailsKey(activity.type)]
+      : undefined
+  ) as ActivityDetails | undefined
   const amount = details?.amount_money?.amount ?? 0
   const currency =
     details?.amount_money?.currency ?? activity.gift_card_balance_money?.currency ?? 'USD'

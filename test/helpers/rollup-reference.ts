@@ -22,14 +22,19 @@ export async function storedRollup(database: Database): Promise<Map<string, Roll
 /**
  * The daily rollup worked out from the ledger itself (a GROUP BY over its rows, by the chain's
  * day, by store and chain-wide by card occasion and channel): the reference the rollup the
- * writers keep must equal.
+ * writers keep must equal. A void counts as one event less of the type it reverses.
  */
 export async function rollupFromLedger(database: Database): Promise<Map<string, RollupCell>> {
   const timezone = (await rollupTimezone(database.db)) ?? 'UTC'
+  const reverses = new Map<string, string>()
+  for (const v of await database.db.selectFrom('ledger_voids').selectAll().execute())
+    reverses.set(`${v.source}|${v.void_event_id}`, v.original_type)
   const rows = await database.db
     .selectFrom('gift_card_transactions as t')
     .innerJoin('gift_cards as c', 'c.id', 't.card_id')
     .select([
+      't.source',
+      't.event_id',
       't.card_id',
       't.type',
       't.occurred_at',
@@ -74,8 +79,11 @@ export async function rollupFromLedger(database: Database): Promise<Map<string, 
     }
     const dims = [r.occasion ?? '', r.channel ?? '']
     const amount = Number(r.amount_cents)
-    add([r.type, d, r.location_id ?? '', '*', '*'].join('|'), 1, amount, 0)
-    add([r.type, d, '*', ...dims].join('|'), 1, amount, 0)
+    const reversed = r.type === 'void' ? reverses.get(`${r.source}|${r.event_id}`) : undefined
+    const type = reversed ?? r.type
+    const count = reversed ? -1 : 1
+    add([type, d, r.location_id ?? '', '*', '*'].join('|'), count, amount, 0)
+    add([type, d, '*', ...dims].join('|'), count, amount, 0)
     dayKeys = [
       ['balance', d, r.issuing_location_id ?? '', '*', '*'].join('|'),
       ['balance', d, '*', ...dims].join('|'),
