@@ -468,7 +468,8 @@ async function flowRows(
       )
     grouper.add(values, r.count, sign * r.amount)
   }
-  return grouper.rows()
+  // A group whose events were all voided has nothing left to show.
+  return grouper.rows().filter((r) => r.count !== 0 || r.amountCents !== 0)
 }
 
 /**
