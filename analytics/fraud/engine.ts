@@ -97,7 +97,7 @@ class CardTable {
 type Check = { at: number; ok: boolean; cardId: string | null; eventId: string }
 
 /**
- * The fraud detectors of DOMAIN.md as one state machine over events in time order. Each event
+ * The fraud detectors of docs/domain.md §3 as one state machine over events in time order. Each event
  * costs O(1) amortised (per-card, per-terminal and per-order state); the batch scan and the
  * streaming ingest hook feed the same engine, so both raise the same alerts, one per card and
  * rule.
