@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely'
+import type { Transaction } from 'kysely'
 import { z } from 'zod'
 import { GiftCardError, toIso } from '../core/index.ts'
 import type { Database, DB } from '../db/index.ts'
@@ -12,6 +12,7 @@ import {
   SaleIndex,
   touchesGiftCards,
 } from './sources/lightspeed.ts'
+import { readSyncState as readState, saveSyncState as saveState } from './sync-state.ts'
 
 /** Where `giftcards sync lightspeed` keeps the sales `version` cursor and the newest event time. */
 export const LIGHTSPEED_SALES_STATE = 'lightspeed'
@@ -273,25 +274,4 @@ function parsePage<T extends z.ZodType>(json: unknown, schema: T, operation: str
       `Lightspeed's ${operation} page does not look like API 2.0's: ${parsed.error.issues[0]?.message}`,
     )
   return parsed.data
-}
-
-async function readState(db: Kysely<DB>, source: string) {
-  return db.selectFrom('sync_state').selectAll().where('source', '=', source).executeTakeFirst()
-}
-
-/** Upserts one sync_state row (the cursor is text: a version number or a gift card id). */
-export async function saveState(
-  trx: Transaction<DB>,
-  source: string,
-  cursor: string | null,
-  lastEventAt: string | null,
-): Promise<void> {
-  const now = toIso(Date.now())
-  await trx
-    .insertInto('sync_state')
-    .values({ source, cursor, last_event_at: lastEventAt, updated_at: now })
-    .onConflict((oc) =>
-      oc.column('source').doUpdateSet({ cursor, last_event_at: lastEventAt, updated_at: now }),
-    )
-    .execute()
 }

@@ -1,12 +1,23 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { createLogger, GiftCardError } from '../../core/index.ts'
-import { syncLightspeed, syncSquare } from '../../ingest/index.ts'
+import { centsToMajor, createLogger, GiftCardError } from '../../core/index.ts'
+import {
+  CloverClient,
+  loadCloverCards,
+  syncCloverBalances,
+  syncLightspeed,
+  syncSquare,
+} from '../../ingest/index.ts'
 import { type CliContext, withDatabase } from '../context.ts'
 import { dateOption, intOption, parseOptions } from '../options.ts'
 
 const lightspeedOptions = z.object({
   pageSize: intOption(1, 200).default(200),
+  json: z.boolean().default(false),
+})
+
+const cloverOptions = z.object({
+  dryRun: z.boolean().default(false),
   json: z.boolean().default(false),
 })
 
@@ -85,5 +96,46 @@ export function registerSync(program: Command, ctx: () => CliContext): void {
           ? JSON.stringify(report, null, 2)
           : `Synced Lightspeed: ${report.sales} sales (${report.giftCardSales} with gift cards) up to version ${report.salesVersionTo}, ${report.cards} gift cards with ${report.transactions} transactions, ${report.applied} applied, ${report.duplicates} already in the ledger, ${report.skipped} skipped, ${report.retries} retries${report.resumedWalk ? ' (resumed an interrupted sync)' : ''}; up to ${report.lastEventAt ?? '(nothing yet)'}`,
       )
+    })
+
+  sync
+    .command('clover')
+    .description(
+      "read each gift card's balance from Clover's gift card API and adjust the ledger where it moved with no event (labelled balance-drift:)",
+    )
+    .option('--dry-run', 'report the differences, adjust nothing')
+    .option('--json', 'print the report as JSON')
+    .action(async (raw) => {
+      const options = parseOptions(cloverOptions, raw)
+      const context = ctx()
+      const { clover } = context.config
+      if (Object.keys(clover.merchants).length === 0 || !clover.giftCardsFile)
+        throw new GiftCardError(
+          'CONFIG_INVALID',
+          'CLOVER_MERCHANTS and CLOVER_GIFT_CARDS_FILE must be set to read balances from Clover',
+        )
+      const logger = createLogger(context.config.logLevel)
+      const cards = loadCloverCards(clover.giftCardsFile)
+      const report = await withDatabase(context, (database) =>
+        syncCloverBalances(database, {
+          client: new CloverClient({ ...clover, logger }),
+          cards,
+          currency: clover.currency,
+          dryRun: options.dryRun,
+          logger,
+        }),
+      )
+      if (options.json) {
+        console.log(JSON.stringify(report, null, 2))
+        return
+      }
+      console.log(
+        `Read ${report.read} of ${report.cards} Clover gift card balances (${report.noToken} without a token, ${report.failed.length} failed): ${report.unchanged} match the ledger, ${report.drifts.length} differ${options.dryRun ? ' (dry run: nothing adjusted)' : `, ${report.applied} adjusted`}`,
+      )
+      for (const d of report.drifts)
+        console.log(
+          `  ${d.cardId}: ledger ${d.ledgerCents === null ? 'has no such card' : centsToMajor(d.ledgerCents)}, Clover ${centsToMajor(d.cloverCents)}${d.eventId ? ` → ${d.eventId}` : ''}`,
+        )
+      for (const f of report.failed) console.log(`  ${f.cardId}: not read (${f.error})`)
     })
 }
