@@ -84,7 +84,6 @@ describe('giftcards sync lightspeed | clover', () => {
   })
 
   it('says which variables are missing, on one line, exit code 2', async () => {
-    // (Each run starts a process: the Clover twin of this check is left to the library tests.)
     const ls = await giftcards(['sync', 'lightspeed'], { DATABASE_URL: 'sqlite::memory:' })
     expect(ls.code).toBe(2)
     expect(ls.stderr.trim()).toBe(
