@@ -83,6 +83,14 @@ const envSchema = z.object({
   LIGHTSPEED_BASE_URL: optionalUrl,
   LIGHTSPEED_ACCESS_TOKEN: optionalSecret,
   LIGHTSPEED_CURRENCY: currencyCode,
+  LIGHTSPEED_R_ACCOUNT_ID: z
+    .string()
+    .regex(/^\d{1,20}$/, 'must be the numeric R-Series account id')
+    .optional(),
+  LIGHTSPEED_R_ACCESS_TOKEN: optionalSecret,
+  LIGHTSPEED_R_BASE_URL: z
+    .url({ error: 'must be an http(s) URL' })
+    .default('https://api.lightspeedapp.com'),
   CLOVER_WEBHOOK_AUTH_CODE: optionalSecret,
   CLOVER_MERCHANTS: z
     .string()
@@ -165,6 +173,8 @@ export type Config = {
     accessToken?: string
     /** The retailer's currency (X-Series amounts carry none). */
     currency: string
+    /** Lightspeed Retail (R-Series): `giftcards sync lightspeed --series r`. */
+    rSeries: { baseUrl: string; accountId?: string; accessToken?: string }
   }
   /** Clover: order and payment webhooks at /webhooks/clover, balances by `giftcards sync clover`. */
   clover: {
@@ -280,6 +290,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(lightspeedBaseUrl ? { baseUrl: lightspeedBaseUrl.replace(/\/+$/, '') } : {}),
       ...(e.LIGHTSPEED_ACCESS_TOKEN ? { accessToken: e.LIGHTSPEED_ACCESS_TOKEN } : {}),
       currency: e.LIGHTSPEED_CURRENCY,
+      rSeries: {
+        baseUrl: e.LIGHTSPEED_R_BASE_URL.replace(/\/+$/, ''),
+        ...(e.LIGHTSPEED_R_ACCOUNT_ID ? { accountId: e.LIGHTSPEED_R_ACCOUNT_ID } : {}),
+        ...(e.LIGHTSPEED_R_ACCESS_TOKEN ? { accessToken: e.LIGHTSPEED_R_ACCESS_TOKEN } : {}),
+      },
     },
     clover: {
       ...(e.CLOVER_WEBHOOK_AUTH_CODE ? { webhookAuthCode: e.CLOVER_WEBHOOK_AUTH_CODE } : {}),

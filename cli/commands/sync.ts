@@ -6,12 +6,14 @@ import {
   loadCloverCards,
   syncCloverBalances,
   syncLightspeed,
+  syncLightspeedR,
   syncSquare,
 } from '../../ingest/index.ts'
 import { type CliContext, withDatabase } from '../context.ts'
 import { dateOption, intOption, parseOptions } from '../options.ts'
 
 const lightspeedOptions = z.object({
+  series: z.enum(['x', 'r'], { error: 'must be x or r' }).default('x'),
   pageSize: intOption(1, 200).default(200),
   json: z.boolean().default(false),
 })
@@ -69,14 +71,39 @@ export function registerSync(program: Command, ctx: () => CliContext): void {
   sync
     .command('lightspeed')
     .description(
-      'poll Lightspeed Retail (X-Series): sales since the last sync (version cursor) and every gift card with its transactions',
+      'poll Lightspeed Retail: X-Series sales since the last sync (version cursor) and every gift card with its transactions; or R-Series gift card sale payments',
     )
     .option('--page-size <n>', 'items per page (1–200)', '200')
     .option('--json', 'print the report as JSON')
+    .option('--series <x|r>', 'X-Series (default) or R-Series', 'x')
     .action(async (raw) => {
       const options = parseOptions(lightspeedOptions, raw)
       const context = ctx()
       const { lightspeed } = context.config
+      const logger = createLogger(context.config.logLevel)
+      if (options.series === 'r') {
+        const r = lightspeed.rSeries
+        if (!r.accountId || !r.accessToken)
+          throw new GiftCardError(
+            'CONFIG_INVALID',
+            'LIGHTSPEED_R_ACCOUNT_ID and LIGHTSPEED_R_ACCESS_TOKEN must be set to sync with Lightspeed R-Series',
+          )
+        const report = await withDatabase(context, (database) =>
+          syncLightspeedR(database, {
+            baseUrl: r.baseUrl,
+            accountId: r.accountId as string,
+            accessToken: r.accessToken as string,
+            currency: lightspeed.currency,
+            logger,
+          }),
+        )
+        console.log(
+          options.json
+            ? JSON.stringify(report, null, 2)
+            : `Synced Lightspeed R-Series: ${report.payments} sale payments in ${report.pages} pages (${report.giftCardPayments} with gift cards), ${report.applied} applied, ${report.duplicates} already in the ledger, ${report.skipped} skipped, ${report.retries} retries; up to ${report.lastEventAt ?? '(nothing yet)'}`,
+        )
+        return
+      }
       if (!lightspeed.baseUrl || !lightspeed.accessToken)
         throw new GiftCardError(
           'CONFIG_INVALID',
@@ -88,7 +115,7 @@ export function registerSync(program: Command, ctx: () => CliContext): void {
           accessToken: lightspeed.accessToken as string,
           currency: lightspeed.currency,
           pageSize: options.pageSize,
-          logger: createLogger(context.config.logLevel),
+          logger,
         }),
       )
       console.log(

@@ -144,3 +144,107 @@ export async function startFakeLightspeed(token: string): Promise<FakeLightspeed
       }),
   }
 }
+
+export type FakeLightspeedR = {
+  url: string
+  /** SalePayments as R-Series stores them (strings), each with a `timeStamp`. */
+  payments: Record<string, unknown>[]
+  requests: FakeLightspeedRequest[]
+  /** Statuses to answer the next requests with first; a 429 carries `Retry-After: 1` (seconds). */
+  failNext: number[]
+  close(): Promise<void>
+}
+
+/**
+ * A loopback fake of Lightspeed Retail (R-Series) API V3 `GET
+ * /API/V3/Account/{accountID}/SalePayment.json` (docs/pos-sources.md): bearer auth, `sort`,
+ * `limit` (at most 100), the `timeStamp=>=,<time>` filter, `load_relations=["PaymentType"]`,
+ * `@attributes.next` / `previous` as full URLs with an opaque `after`, and a list of one sent
+ * as a bare object, as R-Series does.
+ */
+export async function startFakeLightspeedR(
+  accountId: string,
+  token: string,
+): Promise<FakeLightspeedR> {
+  const state = {
+    payments: [] as Record<string, unknown>[],
+    requests: [] as FakeLightspeedRequest[],
+    failNext: [] as number[],
+  }
+  const PAYMENT_TYPES: Record<string, { type: string; name: string }> = {
+    '1': { type: 'cash', name: 'Cash' },
+    '3': { type: 'credit card', name: 'Credit Card' },
+    '5': { type: 'gift card', name: 'Gift Card' },
+  }
+  let base = ''
+  const server = createServer(async (req, res) => {
+    for await (const _ of req) {
+      // drain
+    }
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    state.requests.push({
+      path: url.pathname,
+      query: url.searchParams,
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    })
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers })
+      res.end(JSON.stringify(body))
+    }
+    const failure = state.failNext.shift()
+    if (failure)
+      return send(
+        failure,
+        { httpCode: String(failure), message: 'injected' },
+        failure === 429 ? { 'retry-after': '1' } : {},
+      )
+    if (req.headers.authorization !== `Bearer ${token}`)
+      return send(401, {
+        httpCode: '401',
+        httpMessage: 'Unauthorized',
+        message: 'Invalid access token.',
+      })
+    if (url.pathname !== `/API/V3/Account/${accountId}/SalePayment.json`)
+      return send(404, { httpCode: '404', message: 'Not Found' })
+    const filter = url.searchParams.get('timeStamp')
+    const since = filter?.startsWith('>=,') ? Date.parse(filter.slice(3)) : undefined
+    const limit = Math.min(100, Number(url.searchParams.get('limit') ?? 100))
+    const withType = (url.searchParams.get('load_relations') ?? '').includes('PaymentType')
+    const matching = state.payments
+      .filter((p) => since === undefined || Date.parse(p.timeStamp as string) >= since)
+      .sort((a, b) => Date.parse(a.timeStamp as string) - Date.parse(b.timeStamp as string))
+    const after = url.searchParams.get('after')
+    const offset = after ? Number(Buffer.from(after, 'base64url').toString()) : 0
+    const page = matching
+      .slice(offset, offset + limit)
+      .map((p) => (withType ? { ...p, PaymentType: PAYMENT_TYPES[p.paymentTypeID as string] } : p))
+    const next = new URL(url.pathname, base)
+    for (const [k, v] of url.searchParams) if (k !== 'after') next.searchParams.set(k, v)
+    next.searchParams.set('after', Buffer.from(String(offset + limit)).toString('base64url'))
+    const attributes = {
+      next: offset + limit < matching.length ? next.toString() : '',
+      previous: '',
+    }
+    if (page.length === 0) return send(200, { '@attributes': attributes })
+    return send(200, { '@attributes': attributes, SalePayment: page.length === 1 ? page[0] : page })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  base = `http://127.0.0.1:${port}`
+  return {
+    url: base,
+    payments: state.payments,
+    requests: state.requests,
+    get failNext() {
+      return state.failNext
+    },
+    set failNext(v) {
+      state.failNext = v
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}

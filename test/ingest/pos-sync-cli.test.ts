@@ -31,7 +31,7 @@ function giftcards(args: string[], env: Record<string, string>) {
 
 describe('POS sync configuration', () => {
   it('derives the Lightspeed URL from the domain prefix, or takes an override', () => {
-    expect(loadConfig({ LIGHTSPEED_DOMAIN_PREFIX: 'MyStore' }).lightspeed).toEqual({
+    expect(loadConfig({ LIGHTSPEED_DOMAIN_PREFIX: 'MyStore' }).lightspeed).toMatchObject({
       baseUrl: 'https://mystore.retail.lightspeed.app',
       currency: 'USD',
     })
@@ -39,6 +39,13 @@ describe('POS sync configuration', () => {
       loadConfig({ LIGHTSPEED_DOMAIN_PREFIX: 'x', LIGHTSPEED_BASE_URL: 'http://127.0.0.1:9/' })
         .lightspeed.baseUrl,
     ).toBe('http://127.0.0.1:9')
+    expect(
+      loadConfig({ LIGHTSPEED_R_ACCOUNT_ID: '123456', LIGHTSPEED_R_ACCESS_TOKEN: 't' }).lightspeed
+        .rSeries,
+    ).toEqual({ baseUrl: 'https://api.lightspeedapp.com', accountId: '123456', accessToken: 't' })
+    expect(() => loadConfig({ LIGHTSPEED_R_ACCOUNT_ID: 'acct' })).toThrow(
+      /LIGHTSPEED_R_ACCOUNT_ID must be the numeric R-Series account id/,
+    )
     expect(() => loadConfig({ LIGHTSPEED_DOMAIN_PREFIX: 'a.b/c' })).toThrow(
       /LIGHTSPEED_DOMAIN_PREFIX must be the store's domain prefix/,
     )
