@@ -11,10 +11,14 @@ import { type Config, createLogger, describeError, type Logger } from '../core/i
 import { type Database, ledgerWatermark } from '../db/index.ts'
 import type { Resumer } from '../governance/index.ts'
 import {
+  CloverClient,
+  cloverSource,
+  cloverWebhookRoutes,
   type EventListener,
   genericSource,
   Inbox,
   internalError,
+  loadCloverCards,
   type RequestIdEnv,
   shopifySource,
   squareSource,
@@ -40,6 +44,10 @@ export function configuredSources(config: Config): WebhookSource[] {
   }
   if (shopify.webhookSecret) sources.push(shopifySource({ secret: shopify.webhookSecret }))
   if (generic.webhookSecret) sources.push(genericSource({ secret: generic.webhookSecret }))
+  if (config.clover.webhookAuthCode)
+    sources.push(
+      cloverSource({ authCode: config.clover.webhookAuthCode, currency: config.clover.currency }),
+    )
   return sources
 }
 
@@ -90,6 +98,20 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
       webhooks: sources.map((s) => s.name),
     })
   })
+  // Clover's notifications only name objects: its own route fetches them before the inbox.
+  const clover = sources.find((s) => s.name === 'clover')
+  if (clover)
+    app.route(
+      '/',
+      cloverWebhookRoutes({
+        database: services.database,
+        inbox,
+        source: clover,
+        client: new CloverClient({ ...services.config.clover, logger }),
+        cards: loadCloverCards(services.config.clover.giftCardsFile),
+        logger,
+      }),
+    )
   app.route('/', webhookRoutes(inbox, sources, logger))
   app.route(
     '/',
