@@ -6,7 +6,7 @@ import {
 } from '@langchain/core/messages'
 import { Command } from '@langchain/langgraph'
 import { type Config, describeError, formatCents, type Logger } from '../core/index.ts'
-import type { Database } from '../db/index.ts'
+import { createCheckpointer, type Database } from '../db/index.ts'
 import type { Approval, Decision } from '../governance/index.ts'
 import {
   createToolkit,
@@ -14,7 +14,6 @@ import {
   type PendingApproval,
   type Toolkit,
 } from '../tools/index.ts'
-import { createCheckpointer } from './checkpointer.ts'
 import {
   type AgentGraph,
   type ApprovalResume,
