@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import type { BaseMessage } from '@langchain/core/messages'
 import { Agent, chooseModel } from '../agent/index.ts'
-import { type RunningServer, startServer } from '../cli/server.ts'
+import { type RunningServer, startServer } from '../app/index.ts'
 import { type Config, GiftCardError } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 import { type Actor, grantRole } from '../governance/index.ts'

@@ -1,11 +1,11 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Command } from 'commander'
 import { z } from 'zod'
+import { resumeLeftApprovals } from '../../app/index.ts'
 import { createLogger } from '../../core/index.ts'
 import { createMcpServer } from '../../mcp-server/index.ts'
 import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
-import { resumeLeftApprovals } from '../server.ts'
 import { actorFor, withToolkit } from '../session.ts'
 
 const mcpOptions = z.object({ as: z.string().max(140).optional() })

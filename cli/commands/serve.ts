@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
+import { configuredSources, startServer } from '../../app/index.ts'
 import { createLogger } from '../../core/index.ts'
 import type { CliContext } from '../context.ts'
 import { intOption, parseOptions } from '../options.ts'
-import { configuredSources, startServer } from '../server.ts'
 
 const serveOptions = z.object({
   port: intOption(0, 65535).default(3000),

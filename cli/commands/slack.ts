@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
 import { Agent } from '../../agent/index.ts'
+import { resumeLeftApprovals } from '../../app/index.ts'
 import { createLogger, describeError, GiftCardError } from '../../core/index.ts'
 import { createSlackApp } from '../../slack-app/index.ts'
 import type { CliContext } from '../context.ts'
-import { resumeLeftApprovals } from '../server.ts'
 
 /**
  * `giftcards slack`: the Slack app in Socket Mode (SLACK_BOT_TOKEN and SLACK_APP_TOKEN): no public
