@@ -1,1 +1,2 @@
+export * from './demo-chain.ts'
 export * from './server.ts'
