@@ -9,7 +9,7 @@ import { createFraudListener, upsellModelOf } from '../analytics/index.ts'
 import { checkoutRoutes } from '../checkout/index.ts'
 import { type Config, createLogger, describeError, type Logger } from '../core/index.ts'
 import { type Database, ledgerWatermark } from '../db/index.ts'
-import type { Resumer } from '../governance/index.ts'
+import { authenticateToken, type Resumer } from '../governance/index.ts'
 import {
   type EventListener,
   genericSource,
@@ -104,7 +104,7 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
   app.route(
     '/',
     mcpRoutes({
-      database: services.database,
+      authenticate: (token) => authenticateToken(services.database, token),
       executor: toolkit.executor,
       allowedHosts: services.config.mcp.allowedHosts,
     }).app,
