@@ -1,2 +1,3 @@
+export * from './agent.ts'
 export * from './demo-chain.ts'
 export * from './server.ts'

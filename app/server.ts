@@ -4,7 +4,7 @@ import { getRequestListener } from '@hono/node-server'
 import type { BaseMessage } from '@langchain/core/messages'
 import { HTTPReceiver, LogLevel } from '@slack/bolt'
 import { Hono } from 'hono'
-import { Agent } from '../agent/index.ts'
+import type { Agent } from '../agent/index.ts'
 import { createFraudListener, upsellModelOf } from '../analytics/index.ts'
 import { checkoutRoutes } from '../checkout/index.ts'
 import { type Config, createLogger, describeError, type Logger } from '../core/index.ts'
@@ -25,6 +25,7 @@ import {
 import { mcpRoutes } from '../mcp-server/index.ts'
 import { createSlackApp, refuseSkewedSlackRequests, type SlackApp } from '../slack-app/index.ts'
 import { createToolkit, type Toolkit } from '../tools/index.ts'
+import { openAgent } from './agent.ts'
 
 /** The webhook sources whose secrets are configured. */
 export function configuredSources(config: Config): WebhookSource[] {
@@ -171,7 +172,7 @@ export async function startServer(
     return publishing
   }
   if (signingSecret && botToken) {
-    agent = await Agent.open(database, config, {
+    agent = await openAgent(database, config, {
       toolkit,
       ...(logger ? { logger } : {}),
       ...(services.inspect ? { inspect: services.inspect } : {}),

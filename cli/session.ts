@@ -1,4 +1,5 @@
-import { Agent } from '../agent/index.ts'
+import type { Agent } from '../agent/index.ts'
+import { openAgent } from '../app/index.ts'
 import { createLogger, GiftCardError } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 import type { Actor } from '../governance/index.ts'
@@ -91,7 +92,7 @@ export function withAgent<T>(
 ): Promise<T> {
   return withDatabase(ctx, async (database) => {
     await warnIfEmpty(database)
-    const agent = await Agent.open(database, ctx.config)
+    const agent = await openAgent(database, ctx.config)
     try {
       return await work(agent, database)
     } finally {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import type { BaseMessage } from '@langchain/core/messages'
-import { Agent, chooseModel } from '../agent/index.ts'
-import { type RunningServer, startServer } from '../app/index.ts'
+import { chooseModel } from '../agent/index.ts'
+import { openAgent, type RunningServer, startServer } from '../app/index.ts'
 import { type Config, GiftCardError } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 import { type Actor, grantRole } from '../governance/index.ts'
@@ -41,7 +41,7 @@ const modelsFor = (config: Config, model: 'offline' | 'openai') =>
 
 /** The agent itself, as the terminal chat uses it. */
 export async function agentFace(options: FaceOptions): Promise<Face> {
-  const agent = await Agent.open(options.database, options.config, {
+  const agent = await openAgent(options.database, options.config, {
     models: modelsFor(options.config, options.model),
     inspect: options.inspect,
   })

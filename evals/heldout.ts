@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { Agent } from '../agent/index.ts'
-import { makeDemoChain } from '../app/index.ts'
+import { makeDemoChain, openAgent } from '../app/index.ts'
 import { type Config, GiftCardError } from '../core/index.ts'
 import { type Database, openDatabase } from '../db/index.ts'
 import { type Actor, grantRole } from '../governance/index.ts'
@@ -213,7 +212,7 @@ export async function runHeldout(
   const database = await openDatabase({ engine: 'sqlite', path: join(dir, 'ledger.db') })
   try {
     const chain = await demoChain(database, config)
-    const agent = await Agent.open(database, config)
+    const agent = await openAgent(database, config)
     const scores: HeldoutScore[] = []
     let approvalsForReads = 0
     try {

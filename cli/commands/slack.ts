@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
-import { Agent } from '../../agent/index.ts'
-import { resumeLeftApprovals } from '../../app/index.ts'
+import { openAgent, resumeLeftApprovals } from '../../app/index.ts'
 import { createLogger, describeError, GiftCardError } from '../../core/index.ts'
 import { createSlackApp } from '../../slack-app/index.ts'
 import type { CliContext } from '../context.ts'
@@ -24,7 +23,7 @@ export function registerSlack(program: Command, ctx: () => CliContext): void {
         )
       const logger = createLogger(context.config.logLevel)
       const database = await context.openDb()
-      const agent = await Agent.open(database, context.config, { logger })
+      const agent = await openAgent(database, context.config, { logger })
       const slack = createSlackApp(
         { database, config: context.config, agent, logger },
         { socketMode: true },
