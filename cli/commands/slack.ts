@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { openAgent, resumeLeftApprovals } from '../../app/index.ts'
+import { createServices, resumeLeftApprovals, startAgent } from '../../app/index.ts'
 import { createLogger, describeError, GiftCardError } from '../../core/index.ts'
 import { createSlackApp } from '../../slack-app/index.ts'
 import type { CliContext } from '../context.ts'
@@ -23,7 +23,9 @@ export function registerSlack(program: Command, ctx: () => CliContext): void {
         )
       const logger = createLogger(context.config.logLevel)
       const database = await context.openDb()
-      const agent = await openAgent(database, context.config, { logger })
+      const { agent, toolkit } = await startAgent(
+        createServices(database, context.config, { logger }),
+      )
       const slack = createSlackApp(
         { database, config: context.config, agent, logger },
         { socketMode: true },
@@ -31,11 +33,7 @@ export function registerSlack(program: Command, ctx: () => CliContext): void {
       await slack.app.start()
       console.log('Slack app connected in Socket Mode')
       // Decisions made in this process execute here: resume what a stopped one left approved.
-      await resumeLeftApprovals(
-        agent.toolkit,
-        { id: 'system:slack', role: null, via: 'slack' },
-        logger,
-      )
+      await resumeLeftApprovals(toolkit, { id: 'system:slack', role: null, via: 'slack' }, logger)
       const publish = () =>
         Promise.all([
           slack.publishPendingApprovals(),

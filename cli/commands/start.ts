@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { makeDemoChain, openAgent } from '../../app/index.ts'
+import { createServices, makeDemoChain, startAgent } from '../../app/index.ts'
 import { formatCents } from '../../core/index.ts'
 import { type Database, ledgerCounts } from '../../db/index.ts'
 import { appendAudit, grantRole, listActors } from '../../governance/index.ts'
@@ -47,7 +47,7 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
         console.log(await ledgerSummary(context, database))
         if (!raw.chat) return
         console.log('')
-        const agent = await openAgent(database, context.config)
+        const { agent } = await startAgent(createServices(database, context.config))
         const demo = { demoActors: DEMO_ACTORS }
         try {
           await runChat(agent, database, await actorFor(context, database, raw.as, demo), {
