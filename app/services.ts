@@ -33,14 +33,6 @@ export async function openLedger(config: Config, options?: OpenOptions): Promise
 }
 
 /**
- * A scratch SQLite ledger at `path` for the evals and benches: migrated, with no audit key or
- * checkpoints attached (it chains with the development key, as tests do).
- */
-export function openScratchLedger(path: string): Promise<Database> {
-  return openDatabase({ engine: 'sqlite', path })
-}
-
-/**
  * The services over an open ledger. The logger defaults to one at LOG_LEVEL; a toolkit given
  * is used as it is (tests pass one with their own POS connector or clock).
  */
