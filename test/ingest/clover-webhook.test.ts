@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningServer, startServer } from '../../cli/server.ts'
+import { type RunningServer, startServer } from '../../app/server.ts'
 import { loadConfig } from '../../core/index.ts'
 import { type Database, getCard, listCardTransactions } from '../../db/index.ts'
 import {

@@ -4,12 +4,12 @@ import { getRequestListener } from '@hono/node-server'
 import type { BaseMessage } from '@langchain/core/messages'
 import { HTTPReceiver, LogLevel } from '@slack/bolt'
 import { Hono } from 'hono'
-import { Agent } from '../agent/index.ts'
+import type { Agent } from '../agent/index.ts'
 import { createFraudListener, upsellModelOf } from '../analytics/index.ts'
 import { checkoutRoutes } from '../checkout/index.ts'
 import { type Config, createLogger, describeError, type Logger } from '../core/index.ts'
 import { type Database, ledgerWatermark } from '../db/index.ts'
-import type { Resumer } from '../governance/index.ts'
+import { authenticateToken, type Resumer } from '../governance/index.ts'
 import {
   CloverClient,
   cloverSource,
@@ -29,6 +29,7 @@ import {
 import { mcpRoutes } from '../mcp-server/index.ts'
 import { createSlackApp, refuseSkewedSlackRequests, type SlackApp } from '../slack-app/index.ts'
 import { createToolkit, type Toolkit } from '../tools/index.ts'
+import { openAgent } from './agent.ts'
 
 /** The webhook sources whose secrets are configured. */
 export function configuredSources(config: Config): WebhookSource[] {
@@ -126,7 +127,7 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
   app.route(
     '/',
     mcpRoutes({
-      database: services.database,
+      authenticate: (token) => authenticateToken(services.database, token),
       executor: toolkit.executor,
       allowedHosts: services.config.mcp.allowedHosts,
     }).app,
@@ -193,7 +194,7 @@ export async function startServer(
     return publishing
   }
   if (signingSecret && botToken) {
-    agent = await Agent.open(database, config, {
+    agent = await openAgent(database, config, {
       toolkit,
       ...(logger ? { logger } : {}),
       ...(services.inspect ? { inspect: services.inspect } : {}),
