@@ -645,14 +645,40 @@ const BUILDERS: Record<string, Builder> = {
       const q = resolveQuarter(d.quarter, r.calendar, true)
       periodFrom = q.from.slice(0, 7)
       periodTo = q.to.slice(0, 7)
-    } else if (d?.kind === 'range' && d.from && d.from.slice(0, 7) >= thisMonth) {
+    } else if (d?.kind === 'range' && d.from && d.from.slice(0, 7) > thisMonth) {
       periodFrom = d.from.slice(0, 7)
       periodTo = (d.to ?? d.from).slice(0, 7)
-    } else if (d) asOf = d.grain === 'month' ? (d.from ?? d.to)?.slice(0, 7) : day(d)
+    } else if (d) {
+      const today = localDay(r.calendar.now, r.calendar.timezone)
+      const wholeMonth =
+        d.grain === 'month' ||
+        (d.kind === 'range' &&
+          d.from?.endsWith('-01') &&
+          d.to !== undefined &&
+          d.to.slice(0, 7) === d.from.slice(0, 7) &&
+          addDays(d.to, 1).endsWith('-01'))
+      // "as of june", "at the start of september": the forecast as that month began.
+      if (/\b(start|beginning) of\b/i.test(r.text) && d.from)
+        asOf = d.from.endsWith('-01') ? d.from.slice(0, 7) : d.from
+      else if (wholeMonth) asOf = (d.from ?? d.to)?.slice(0, 7)
+      // "this month", "from the current month": the forecast from now.
+      else if ((day(d) ?? today) < today) asOf = day(d)
+    }
     const group = r.take('groupBy', (g) => FORECAST_GROUPS.has(g.value))?.value
-    const save = /\b(save|store|keep|record|persist)\b.{0,20}\b(forecast|it|this|that)\b/i.test(
-      r.text,
-    )
+    const unsaved =
+      /\b(?:do not|don'?t|no need to|without|never|not)\s+(?:\w+\s+)?(?:save|store|keep|record|persist)\w*\b/i.test(
+        r.text,
+      )
+    const save =
+      !unsaved &&
+      /\b(save|store|keep|record|persist)\b.{0,40}\b(forecast|it|this|that|one|run|result)\b|\b(save|store|persist)\s+(?:it|this|that)\b|\bsaved (?:forecast|run|copy)\b/i.test(
+        r.text,
+      )
+    // "which 15 cards are least likely to be spent": the forecast's riskiest cards.
+    const cardsTop = r
+      .all('top')
+      .find((t) => /^\s*(?:[a-z]+\s+){0,2}cards\b/i.test(r.text.slice(t.end)) && t.value > 1)
+    if (cardsTop) r.use(cardsTop)
     return call(
       'forecast_breakage',
       {
@@ -661,7 +687,8 @@ const BUILDERS: Record<string, Builder> = {
         groupBy: group,
         periodFrom,
         periodTo,
-        save: save || undefined,
+        topCards: cardsTop?.value,
+        save: unsaved ? false : save || undefined,
       },
       r,
     )
@@ -999,6 +1026,16 @@ const BUILDERS: Record<string, Builder> = {
     if (topSlot?.of && METRIC_DIMS.has(topSlot.of) && !by.includes(topSlot.of)) by.push(topSlot.of)
     const csv = r.take('csv') ? 'csv' : undefined
     const remarks = j.length > 1 ? [`One state at a time here: I used ${j[0]}.`] : []
+    // "highest first", "sorted by key", "lowest to highest": the order of the rows.
+    const sortSlot = r.take('sort', (s) => ['balance_desc', 'balance_asc', 'key'].includes(s.value))
+    const order =
+      sortSlot?.value === 'key'
+        ? 'key'
+        : sortSlot?.value === 'balance_asc'
+          ? 'value_asc'
+          : sortSlot
+            ? 'value_desc'
+            : undefined
     const plan = call(
       'ledger_metrics',
       {
@@ -1019,11 +1056,17 @@ const BUILDERS: Record<string, Builder> = {
             : metric === 'approvals'
               ? r.word('approvalStatus')
               : undefined,
-        sort: top
-          ? /\b(lowest|least|fewest|bottom|smallest)\b/i.test(r.text)
-            ? 'value_asc'
-            : 'value_desc'
-          : undefined,
+        sort:
+          order ??
+          (top
+            ? /\b(lowest|least|fewest|bottom|smallest)\b/i.test(r.text)
+              ? 'value_asc'
+              : 'value_desc'
+            : /\b(which|what) (stores?|states?|occasions?|channels?|segments?|rules?) (?:\w+ ){0,3}(?:highest|most|biggest|largest)\b/i.test(
+                  r.text,
+                )
+              ? 'value_desc'
+              : undefined),
         top,
         format: csv,
       },

@@ -208,13 +208,21 @@ const WORDS: readonly { re: RegExp; group: WordGroup; value: string }[] = [
   { re: /\b(active|current|in place|still on)\b/, group: 'holdStatus', value: 'active' },
   { re: /\b(released|lifted|removed|ended)\b/, group: 'holdStatus', value: 'released' },
   { re: /\bbirthdays?\b/, group: 'occasion', value: 'birthday' },
-  { re: /\b(corporate|business|b2b|employee gifts?)\b/, group: 'occasion', value: 'corporate' },
+  {
+    re: /\b(corporate|business|b2b|employee gifts?)\b(?![- ](?:channel|sales channel))/,
+    group: 'occasion',
+    value: 'corporate',
+  },
   { re: /\b(holiday|christmas|xmas)\b/, group: 'occasion', value: 'holiday' },
   { re: /\b(self[- ]use|for themselves|self purchases?)\b/, group: 'occasion', value: 'self_use' },
   { re: /\b(in[- ]store|instore|at the register|pos)\b/, group: 'channel', value: 'in_store' },
   { re: /\b(online|web|e-?commerce|website)\b/, group: 'channel', value: 'online' },
   { re: /\b(mobile|app)\b/, group: 'channel', value: 'mobile' },
-  { re: /\b(corporate channel|b2b channel)\b/, group: 'channel', value: 'corporate' },
+  {
+    re: /\b(corporate[- ](?:sales )?channel|b2b[- ]channel|corporate sales|corporate orders)\b/,
+    group: 'channel',
+    value: 'corporate',
+  },
   { re: /\b(fast redeemers?|fast spenders?|quick redeemers?)\b/, group: 'segment', value: 'fast' },
   {
     re: /\b(slow[_ ]partial|slow partial|partial redeemers?|slow spenders?)\b/,
@@ -235,12 +243,18 @@ const GROUPS: readonly { re: RegExp; value: string }[] = [
     value: 'location',
   },
   { re: /\b(?:by|per|each) (?:cohort|issue month|vintage)s?\b|\bcohorts?\b/, value: 'cohort' },
-  { re: /\b(?:by|per|each) occasions?\b/, value: 'occasion' },
+  {
+    re: /\b(?:by|per|each|across|split by|broken (?:down|out) by) (?:purchase |purchaser |buying |gift )?occasions?\b/,
+    value: 'occasion',
+  },
   {
     re: /\b(?:by|per|each) (?:sales )?channels?\b|\bonline (?:vs\.?|versus) in[- ]store\b/,
     value: 'channel',
   },
-  { re: /\b(?:by|per|each) (?:segment|persona)s?\b/, value: 'segment' },
+  {
+    re: /\b(?:by|per|each|across|split by|broken (?:down|out) by) (?:purchaser |customer |buyer )?(?:segment|persona)s?\b/,
+    value: 'segment',
+  },
   { re: /\b(?:by|per|each) (?:fraud )?(?:rule|type|detector)s?\b/, value: 'rule' },
   { re: /\b(?:by|per|each) (?:day)\b|\bdaily\b|\bday[- ]by[- ]day\b/, value: 'day' },
   { re: /\b(?:by|per|each) (?:week)\b|\bweekly\b|\bweek[- ]by[- ]week\b|\bwow\b/, value: 'week' },
@@ -291,11 +305,11 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
 
 const SORTS: readonly { re: RegExp; value: string }[] = [
   {
-    re: /\b(biggest|largest|highest|most|richest|top|fattest) (?:balances?|value|amount)s?\b|\bby balance\b|\bhighest first\b|\bmost money\b/,
+    re: /\b(biggest|largest|highest|most|richest|top|fattest) (?:balances?|value|amount)s?\b|\bby balance\b|\b(?:highest|biggest|largest|most|top) (?:ones? )?first\b|\bmost money\b|\bdescending\b|\bhigh(?:est)? to low(?:est)?\b/,
     value: 'balance_desc',
   },
   {
-    re: /\b(smallest|lowest|least) (?:balances?|value|amount)s?\b|\b(lowest|smallest|fewest|least) first\b|\bascending\b/,
+    re: /\b(smallest|lowest|least) (?:balances?|value|amount)s?\b|\b(lowest|smallest|fewest|least) first\b|\bascending\b(?! (?:key|period|date))|\blow(?:est)? to high(?:est)?\b/,
     value: 'balance_asc',
   },
   {
@@ -303,11 +317,11 @@ const SORTS: readonly { re: RegExp; value: string }[] = [
     value: 'issued_desc',
   },
   {
-    re: /\b(most recently used|recently used|last used|latest activity)\b/,
+    re: /\b(most recently used|recently used|last used|latest activity|(?:by|on) (?:the )?(?:last|latest|most recent|recent) (?:activity|use|used)|last activity|most recently active|recently active)\b/,
     value: 'last_activity_desc',
   },
   {
-    re: /\b(longest idle|idle longest|oldest activity|idle the longest|longest inactive|most idle)\b/,
+    re: /\b(longest[- ]idle|idle longest|oldest activity|idle the longest|longest inactive|most idle|longest[- ]dormant|(?:by )?how long (?:they'?ve|they have|it'?s|each has) been (?:idle|dormant|inactive|untouched)|by idle (?:time|days|length)|by (?:days )?(?:idle|inactive)|oldest (?:last )?activity first|longest untouched|longest since (?:last )?(?:use|activity))\b/,
     value: 'idle_desc',
   },
   {
@@ -315,6 +329,10 @@ const SORTS: readonly { re: RegExp; value: string }[] = [
     value: 'reactivation_desc',
   },
 ]
+
+/** "sorted by key", "in period order", "chronologically": the rows in key order. */
+const KEY_ORDER =
+  /\b(?:(?:sort(?:ed)?|order(?:ed)?|arrange[ds]?|rank(?:ed)?) (?:by|on) (?:the )?(?:keys?|periods?|dates?|months?|weeks?|quarters?)(?: (?:and|&) (?:the )?[a-z]+)?(?: keys?)?|(?:(?:in )?(?:ascending |descending )?(?:key|period|date|chronological) order)|chronologically)\b/
 
 const CATEGORIES = [
   'apparel',
@@ -419,6 +437,9 @@ const MONEY_WORDS: Record<string, number> = {
   fifty: 50,
   hundred: 100,
   'a hundred': 100,
+  hundo: 100,
+  'a hundo': 100,
+  'a c-note': 100,
   'one hundred': 100,
   'two hundred': 200,
   'five hundred': 500,
@@ -441,7 +462,7 @@ function readMoney(text: string, out: Slot[]) {
   each(
     text,
     new RegExp(
-      `\\b(over|above|more than|at least|under|below|less than|at most|up to)?\\s*(${words})\\s+(?:dollars|bucks)\\b|\\b(over|above|more than|at least|under|below|less than|at most|up to)\\s+(a grand|a thousand|a hundred)\\b`,
+      `\\b(over|above|more than|at least|under|below|less than|at most|up to)?\\s*(${words})\\s+(?:dollars|bucks)\\b|\\b(over|above|more than|at least|under|below|less than|at most|up to)\\s+(a grand|a thousand|a hundred|a hundo|a c-note)\\b`,
       'i',
     ),
     (m) => {
@@ -461,7 +482,7 @@ function readMoney(text: string, out: Slot[]) {
   // between $10 and $50 / $10-$50 / $10 to $50
   each(
     text,
-    /\b(?:between\s+)?\$\s?(\d[\d,]*(?:\.\d{1,2})?)\s*(?:and|to|-|–)\s*\$?\s?(\d[\d,]*(?:\.\d{1,2})?)\b(?:\s*(?:dollars|bucks))?/i,
+    /(?:\bbetween\s+)?(?<![\w$])\$\s?(\d[\d,]*(?:\.\d{1,2})?)\s*(?:and|to|-|–)\s*\$?\s?(\d[\d,]*(?:\.\d{1,2})?)\b(?:\s*(?:dollars|bucks))?/i,
     (m) => {
       const start = m.index
       const end = m.index + m[0].length
@@ -486,6 +507,12 @@ function readMoney(text: string, out: Slot[]) {
     text,
     /\$\s?(\d[\d,]*(?:\.\d{1,2})?)(k\b)?\s*(\+|or more|and up|and above|or over|plus)|(\d[\d,]*(?:\.\d{1,2})?)\+?\s*(?:dollars|bucks)\s*(or more|and up|\+)/i,
     (m) => pushMoney(out, m, 'min', cents((m[1] ?? m[4]) as string, m[2])),
+  )
+  // "w/ money still on them", "with a balance", "non-zero balance": more than nothing left.
+  each(
+    text,
+    /\b(?:(?:money|value|funds|cash|a balance|balance|something) (?:still )?(?:left )?on (?:them|it|the cards?)|(?:with|have|has|having|carrying|still have) (?:a |some )?(?:remaining |non-?zero |positive |leftover )?(?:balance|money|value|funds) (?:left|remaining)|(?:non-?zero|positive|remaining|unspent|leftover) balances?|money left|value left|not (?:yet )?(?:fully )?(?:spent|empty|drained))\b(?!\s*(?:of|over|under|above|below|between|\$|>|<))/i,
+    (m) => pushMoney(out, m, 'min', 1),
   )
   each(
     text,
@@ -568,7 +595,7 @@ function readCounts(text: string, out: Slot[]) {
   // Scores: "over 0.9", "score above .8", "90%+ score", "high risk"
   each(
     text,
-    /\b(?:scores?\s*)?(?:over|above|>=?|at least|greater than|more than|higher than|min(?:imum)?|of|>)\s*(0?\.\d+|1(?:\.0+)?|\d{1,2}\s?%)(?!\d)/i,
+    /(?:\b(?:scores?\s*)?(?:over|above|at least|greater than|more than|higher than|min(?:imum)?|of)|(?:\bscores?\s*)?>=?|≥)\s*(0?\.\d+|1(?:\.0+)?|\d{1,2}\s?%)(?!\d)/i,
     (m) => {
       const raw = m[1] as string
       const v = raw.includes('%') ? Number(raw.replace('%', '')) / 100 : Number(raw)
@@ -585,7 +612,7 @@ function readCounts(text: string, out: Slot[]) {
   const scoreContext = /\b(scor\w*|alerts?|risk|confidence)\b/i.test(text)
   each(
     text,
-    /\b(?:scor(?:e|es|ing)\s*(?:of\s*)?)?(0?\.\d+|1(?:\.0+)?|\d{1,3}\s?%?)\s*(?:\+|or (?:higher|more|above|over|better)|and (?:up|above|over))(?!\w)/i,
+    /(?:\bscor(?:e|es|ing)\s*(?:of\s*)?)?(?<![\w.$])(0?\.\d+|1(?:\.0+)?|\d{1,3}\s?%?)\s*(?:\+|or (?:higher|more|above|over|better)|and (?:up|above|over))(?!\w)/i,
     (m) => {
       if (!scoreContext || /\$/.test(m[0])) return
       const raw = (m[1] as string).replace(/\s/g, '')
@@ -608,6 +635,20 @@ function readCounts(text: string, out: Slot[]) {
     text,
     /\b(high[- ](?:risk|score|severity|confidence)|critical|severe|highest[- ]risk)\b/i,
     (m) => push(out, { kind: 'score', min: 0.8, start: m.index, end: m.index + m[0].length }),
+  )
+  // "30 seattle cards", "which 15 cards", "show me 20 alerts": that many of the list.
+  each(
+    text,
+    new RegExp(
+      `(?:^|\\b(?:which|what|the|show(?: me)?|list|give me|pull(?: up)?|get(?: me)?|see|lemme see|want|need)\\s+)${COUNT_RE}\\s+(?:[a-z]+\\s+){0,2}?(cards|alerts|stores|holds|campaigns|approvals)\\b`,
+      'i',
+    ),
+    (m) => {
+      const n = countOf(m[1] as string)
+      if (!n || n < 2 || n > 500 || /^(a|an|one)$/i.test(m[1] as string)) return
+      const at = m.index + m[0].indexOf(m[1] as string)
+      push(out, { kind: 'top', value: n, start: at, end: at + (m[1] as string).length })
+    },
   )
   // top N / N biggest / the top one / worst 3
   each(
@@ -957,6 +998,9 @@ function readWords(text: string, out: Slot[]) {
     each(lower, w.re, (m) =>
       push(out, { kind: 'metric', value: w.value, start: m.index, end: m.index + m[0].length }),
     )
+  each(lower, KEY_ORDER, (m) =>
+    push(out, { kind: 'sort', value: 'key', start: m.index, end: m.index + m[0].length }),
+  )
   for (const s of SORTS)
     each(lower, s.re, (m) =>
       push(out, { kind: 'sort', value: s.value, start: m.index, end: m.index + m[0].length }),
@@ -1012,8 +1056,18 @@ export function readSlots(
   readIds(text, out)
   readMoney(text, out)
   readHorizons(text, out)
-  for (const d of joinRanges(readDates(text, calendar), text))
+  for (const d of joinRanges(readDates(text, calendar), text)) {
+    // "jan-mar next year" is a period, not the horizon "next year" inside it.
+    const inside = out.findIndex(
+      (s) =>
+        s.kind === 'horizon' &&
+        s.start >= d.start &&
+        s.end <= d.end &&
+        d.end - d.start > s.end - s.start,
+    )
+    if (inside >= 0 && d.kind === 'range') out.splice(inside, 1)
     push(out, { kind: 'date', value: d, start: d.start, end: d.end })
+  }
   readPlaces(text, vocabulary, out)
   readCounts(text, out)
   readWords(text, out)
