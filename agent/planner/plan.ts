@@ -13,6 +13,7 @@ import {
   resolveQuarter,
   windowDays,
 } from './dates.ts'
+import { howToAnswer, isHowTo } from './howto.ts'
 import { isPolicyIntent, policyIntent } from './policy.ts'
 import { readSlots, type Slot, type WordGroup } from './slots.ts'
 import { type Corrected, correctText, DOMAIN_WORDS, domainWord } from './text.ts'
@@ -63,6 +64,45 @@ export type Recall = {
   cards?: string[]
   /** The alerts the last answer listed, in its order (with their cards). */
   alerts?: { alertId: number; cardId: string }[]
+  /** The approvals and campaigns the last answers listed, in their order. */
+  approvals?: number[]
+  campaigns?: number[]
+  /** The store or state the thread's last call was about ("there", "that store"). */
+  place?: { location?: string; jurisdiction?: string }
+  /** The first store of the last table by store ("the top store"). */
+  topStore?: string
+  /** The person's previous message, for "do it" after "should we hold it?". */
+  lastAsk?: string
+}
+
+/** "the first one", "the second", "the top one", "the newest one": which listed item (0-based). */
+export function ordinalIndex(text: string): number | undefined {
+  const m =
+    /\b(?:the\s+)?(first|1st|top|highest|biggest|riskiest|worst|newest|latest|most recent|second|2nd|third|3rd|fourth|4th|fifth|5th|last|bottom|lowest)(?:[\s-]+(?:scoring|scored|risk|value))?\s+(?:one|alert|card|campaign|approval|request|item|row|hit|result)\b|^\s*(?:and\s+)?(?:the\s+)?(first|second|third|top|last)\s*[?.!]*\s*$/i.exec(
+      text,
+    )
+  if (!m) return undefined
+  const word = ((m[1] ?? m[2]) as string).toLowerCase()
+  const at: Record<string, number> = {
+    second: 1,
+    '2nd': 1,
+    third: 2,
+    '3rd': 2,
+    fourth: 3,
+    '4th': 3,
+    fifth: 4,
+    '5th': 4,
+    last: -1,
+    bottom: -1,
+    lowest: -1,
+  }
+  return at[word] ?? 0
+}
+
+/** The item at an ordinal of a list ("the last one": its end). */
+function nth<T>(list: readonly T[] | undefined, index: number | undefined): T | undefined {
+  if (!list?.length || index === undefined) return undefined
+  return index < 0 ? list[list.length + index] : list[index]
 }
 
 export type PlannerContext = { classifier: IntentClassifier; vocabulary: Vocabulary }
@@ -205,7 +245,7 @@ export function isQuestion(text: string): boolean {
  * hold off", "launch campaign 3"), never a bare "put", "take" or "send".
  */
 const WRITE_ORDER =
-  /^(?:(?:hold|freeze|block|lock(?: down)?|suspend|unfreeze|unblock|unlock|unhold|release|lift|dismiss|confirm|mark|close(?: out)?|clear|resolve|triage|void|reactivate)\b|(?:put|place|slap)\b.{0,40}\b(?:hold|freeze|block|stop|ice|lock)\b|(?:take|get)\b.{0,30}\b(?:hold|freeze|block)\b.{0,12}\boff\b|(?:remove|cancel|end|drop)\b.{0,15}\b(?:hold|freeze|block)\b|(?:launch|send|ship|start|kick off|go live with|fire off|push|roll out|deploy|blast out)\b.{0,30}\bcampaign\b|(?:launch|ship|go live with|fire off|roll out|deploy|blast out)\s+(?:it|that|this)\b)/
+  /^(?:(?:hold|freeze|block|lock(?: down)?|suspend|unfreeze|unblock|unlock|unhold|release|lift|dismiss|confirm|mark|close(?: out)?|clear|resolve|triage|void|reactivate)\b|(?:put|place|slap)\b.{0,40}\b(?:hold|freeze|block|stop|ice|lock)\b|(?:take|get)\b.{0,30}\b(?:hold|freeze|block)\b.{0,12}\boff\b|(?:remove|cancel|end|drop)\b.{0,15}\b(?:hold|freeze|block)\b|(?:launch|send|ship|start|kick off|go live with|fire off|push|roll out|deploy|blast out)\b.{0,30}\bcampaign\b|(?:launch|ship|go live with|fire off|roll out|deploy|blast out)\s+(?:it|that|this)\b|(?:send|submit|put|file)\s+(?:it|that|this|the campaign|campaign \S+)\s+(?:up\s+)?for\s+(?:launch|approval|sign-?off))/
 
 /**
  * A request that tells the agent to act: it opens with a verb of acting (after a greeting, a
@@ -237,7 +277,7 @@ function opensWithOrder(text: string): boolean {
   )
     return false
   const lead =
-    /^(?:(?:ok|okay|yes|yeah|yep|sure|right|great|thanks|thx|hey|hi|then|now|also|and|so|pls|please|plz|kindly|asap|urgent|quick one|lp here|manager here)[,:!.-]?\s+)*(?:(?:can|could|would|will) (?:you|u|ya|we|someone)(?: please| pls)? |(?:i|we) (?:need|want|would like)(?: you)? to |let'?s |go ahead and |i'?d like (?:you )?to |time to |need to |gotta |have to |we should |you should |pls |please )?(?:also |just |now |quickly |immediately )?/
+    /^(?:(?:ok|okay|yes|yeah|yep|sure|right|great|thanks|thx|hey|hi|then|now|also|and|so|pls|please|plz|kindly|asap|urgent|quick one|lp here|manager here|actually|oh|oops|sorry|nvm|fine|alright|ok then)[,:!.-]?\s+)*(?:(?:can|could|would|will) (?:you|u|ya|we|someone)(?: please| pls)? |(?:i|we) (?:need|want|would like)(?: you)? to |let'?s |go ahead and |i'?d like (?:you )?to |time to |need to |gotta |have to |we should |you should |pls |please )?(?:also |just |now |quickly |immediately )?/
   const rest = t.replace(lead, '')
   // "hold history", "hold status", "release notes": nouns, not orders.
   if (
@@ -482,11 +522,25 @@ function clean(args: Record<string, unknown>): Record<string, unknown> {
 const day = (d: DateSlot | undefined) => d?.to ?? d?.from
 
 function states(r: Reading): string[] {
-  return [...new Set(r.takeAll('state').map((s) => s.value))]
+  const named = [...new Set(r.takeAll('state').map((s) => s.value))]
+  if (named.length || r.all('store').length) return named
+  // "there", "the state", "same state": the place the thread was about.
+  const place = r.recall.place
+  if (place?.jurisdiction && !place.location && THERE.test(r.text)) return [place.jurisdiction]
+  return []
 }
 
+/** Words that mean the place the thread was about. */
+const THERE =
+  /\b(there|over there|that (?:store|location|state|place|one)|the same (?:store|state|place)|same (?:store|state|place)|the state|this state|this store|that shop)\b/i
+
 function oneStore(r: Reading): string | undefined {
-  return r.take('store')?.value
+  const named = r.take('store')?.value
+  if (named || r.all('state').length) return named
+  if (/\b(?:the )?(?:top|biggest|busiest|worst|first) (?:store|location|shop)\b/i.test(r.text))
+    return r.recall.topStore
+  const place = r.recall.place
+  return place?.location && THERE.test(r.text) ? place.location : undefined
 }
 
 /** `since` for the tools that take a start day, from a date slot ("since nov 1", "this week"). */
@@ -546,7 +600,7 @@ const FORECAST_GROUPS = new Set(['occasion', 'segment', 'jurisdiction'])
 
 const BUILDERS: Record<string, Builder> = {
   get_gift_card: (r) => {
-    const card = r.card()
+    const card = r.card({ recall: false }) ?? nth(r.recall.cards, ordinalIndex(r.text)) ?? r.card()
     if (!card)
       return reply('Which card? Give its id (gc_…) or the last 4 digits of its number.', 'clarify')
     const history = /\b(history|transactions?|activity|txns?|statement|movements)\b/i.test(r.text)
@@ -742,10 +796,15 @@ const BUILDERS: Record<string, Builder> = {
         },
       )
     }
-    const alert = r.take('alert')?.value
+    const alert = r.take('alert')?.value ?? bareAlert(r)?.value
     if (alert !== undefined) return call('explain_fraud_alert', { alertId: alert }, r)
     const card = r.card({ recall: false })
     if (card) return call('explain_fraud_alert', { card }, r)
+    const listed = nth(r.recall.alerts, ordinalIndex(r.text))
+    if (listed) {
+      r.take('top')
+      return call('explain_fraud_alert', { alertId: listed.alertId }, r)
+    }
     if (r.take('top')) {
       const first = r.recall.alerts?.[0]
       if (first) return call('explain_fraud_alert', { alertId: first.alertId }, r)
@@ -756,9 +815,19 @@ const BUILDERS: Record<string, Builder> = {
     return reply('Which alert? Give its number or the card, e.g. "explain alert 12".', 'clarify')
   },
   update_fraud_alert: (r) => {
-    const alert = r.take('alert')
+    const bare = r.all('alert').length ? undefined : bareAlert(r)
+    const alert =
+      r.take('alert') ??
+      (bare ? { kind: 'alert' as const, value: bare.value, start: 0, end: bare.end } : undefined)
     const object = alert ?? r.all('rule')[0]
     let note = r.ownWords(Math.max(object?.end ?? 0, alert?.end ?? 0, verbEnd(r.text)))
+    // "and 12 too, same reason": the note of the update before.
+    if (
+      /\bsame (?:reason|note|thing|comment)\b/i.test(r.text) &&
+      r.recall.tool === 'update_fraud_alert' &&
+      typeof r.recall.args?.note === 'string'
+    )
+      note = r.recall.args.note
     // "…, dismiss it" after a statement is the order, not a note.
     if (note && /^(dismiss|confirm|close|clear|resolve)( it| that| this( one)?)?$/i.test(note))
       note = undefined
@@ -766,11 +835,19 @@ const BUILDERS: Record<string, Builder> = {
     // confirmed it" dismisses.
     const original = r.source.original
     const decision = (note ? original.slice(0, original.lastIndexOf(note)) : original).toLowerCase()
-    const status = alertDecision(decision)
+    const status =
+      alertDecision(decision) ??
+      (/\bsame\b/i.test(r.text) && r.recall.tool === 'update_fraud_alert'
+        ? (r.recall.args?.status as 'confirmed' | 'dismissed' | undefined)
+        : undefined)
     r.word('alertStatus')
     if (!alert) {
-      const rule = r.take('rule')?.value
-      if (rule || /\ball\b|\bevery\b|\bthose\b|\bthem\b/i.test(r.text)) {
+      // Only the words of the order pick the alerts: a rule or "them" inside the note does not.
+      const noteAt = note
+        ? r.text.length - (original.length - original.lastIndexOf(note))
+        : r.text.length
+      const rule = r.take('rule', (x) => x.start < noteAt)?.value
+      if (rule || /\ball\b|\bevery\b|\bthose\b|\bthem\b/i.test(decision)) {
         if (!status)
           return reply(
             'Should I confirm them as fraud or dismiss them as false positives? Say which, e.g. "dismiss all the refund abuse alerts from this week".',
@@ -778,7 +855,10 @@ const BUILDERS: Record<string, Builder> = {
           )
         return bulkTriage(r, status, rule, note)
       }
-      if (r.recall.alertId !== undefined && REFERS_BACK.test(decision))
+      if (
+        r.recall.alertId !== undefined &&
+        (REFERS_BACK.test(decision) || /\b(the|that|this) alert\b|\bitself\b/i.test(decision))
+      )
         return call(
           'update_fraud_alert',
           { alertId: r.recall.alertId, status: status ?? 'dismissed', note },
@@ -915,7 +995,7 @@ const BUILDERS: Record<string, Builder> = {
   },
   get_audit_log: (r) => {
     const t = r.lower
-    const approval = r.take('approval')?.value
+    const approval = r.take('approval')?.value ?? approvalFromThread(r)
     const days = lookbackDays(r)
     const tool =
       /\b(place_card_hold|release_card_hold|launch_campaign|update_fraud_alert|get_gift_card|[a-z]+_[a-z_]+)\b/.exec(
@@ -945,7 +1025,7 @@ const BUILDERS: Record<string, Builder> = {
     )
   },
   list_approvals: (r) => {
-    const id = r.take('approval')?.value
+    const id = r.take('approval')?.value ?? approvalFromThread(r)
     if (id !== undefined) return call('list_approvals', { approvalId: id }, r)
     const status = r.word('approvalStatus')
     return call(
@@ -1090,9 +1170,14 @@ const BUILDERS: Record<string, Builder> = {
         { alertId: r.recall.alertId, reason: r.ownWords(verbEnd(r.text)) },
         r,
       )
-    const card = r.card()
-    const alert = r.take('alert')
+    let card = r.card()
+    let alert = r.take('alert')
     const top = r.take('top')
+    // "hold the highest one", "freeze the top one": the first item the thread listed.
+    const at = ordinalIndex(r.text)
+    const listedAlert = !card && !alert ? nth(r.recall.alerts, at) : undefined
+    if (listedAlert) alert = { kind: 'alert', value: listedAlert.alertId, start: 0, end: 0 }
+    else if (!card && !alert && at !== undefined) card = nth(r.recall.cards, at)
     const reason = r.ownWords(
       Math.max(
         card
@@ -1103,7 +1188,7 @@ const BUILDERS: Record<string, Builder> = {
         verbEnd(r.text),
       ),
     )
-    if (!card && !alert && top && /\balert\b/i.test(r.text)) {
+    if (!card && !alert && top && /\balert\b/i.test(r.text) && !listedAlert) {
       // "hold the card from the top alert": list the open alerts, then hold the first one's card.
       return call('list_fraud_alerts', { status: 'open', limit: 1 }, r, {
         intent: 'place_card_hold',
@@ -1129,7 +1214,11 @@ const BUILDERS: Record<string, Builder> = {
     }
     if (!card && !alert)
       return reply('Which card should be held? Give its id or last 4 digits.', 'clarify')
-    return call('place_card_hold', { card, alertId: card ? undefined : alert?.value, reason }, r)
+    return call(
+      'place_card_hold',
+      { card, alertId: card ? undefined : alert?.value, reason: reason ?? reasonBefore(r) },
+      r,
+    )
   },
   release_card_hold: (r) => {
     r.word('cardStatus')
@@ -1146,14 +1235,17 @@ const BUILDERS: Record<string, Builder> = {
       r.slots.find((s) => (s.kind === 'card' || s.kind === 'number4') && s.value === card)?.end ?? 0
     return call(
       'release_card_hold',
-      { card, reason: r.ownWords(Math.max(anchor, verbEnd(r.text))) },
+      { card, reason: r.ownWords(Math.max(anchor, verbEnd(r.text))) ?? reasonBefore(r) },
       r,
     )
   },
   launch_campaign: (r) => {
     const id =
       r.take('campaign')?.value ??
-      (/\b(it|that|this)\b/i.test(r.text) ? r.recall.campaignId : undefined)
+      nth(r.recall.campaigns, ordinalIndex(r.text)) ??
+      (/\b(it|that|this)\b/i.test(r.text)
+        ? (r.recall.campaignId ?? r.recall.campaigns?.[0])
+        : undefined)
     if (id === undefined)
       return reply(
         'Which campaign? Draft one first ("draft a campaign for dormant cards") and give me its number.',
@@ -1161,6 +1253,57 @@ const BUILDERS: Record<string, Builder> = {
       )
     return call('launch_campaign', { campaignId: id }, r)
   },
+}
+
+/** "the first one", "it", "that request": an approval the thread listed or filed. */
+function approvalFromThread(r: Reading): number | undefined {
+  const listed = nth(r.recall.approvals, ordinalIndex(r.text))
+  if (listed !== undefined) return listed
+  if (/\b(it|that|this|that one|that request|the request|my request)\b/i.test(r.text))
+    return (
+      r.recall.approvalId ?? (r.recall.approvals?.length === 1 ? r.recall.approvals[0] : undefined)
+    )
+  return undefined
+}
+
+/**
+ * The person's reason stated before the order ("nvm she found it in her glovebox. release it"):
+ * their words, verbatim, between any interjection and the verb.
+ */
+function reasonBefore(r: Reading): string | undefined {
+  const verb =
+    /\b(?:hold|freeze|block|lock|suspend|release|unfreeze|unblock|lift|unhold|put a hold|place a hold)\b/i.exec(
+      r.source.original,
+    )
+  if (!verb || verb.index === 0) return undefined
+  let words = r.source.original.slice(0, verb.index)
+  words = words.replace(
+    /^\s*(?:(?:nvm|never ?mind|ok(?:ay)?|so|actually|oh|oops|sorry|well|fine|right|hey|update)\b[\s,.!:;—–-]*)+/i,
+    '',
+  )
+  words = words.replace(/(?:[\s,.;:!—–-]|\b(?:so|and|then|pls|please|can you|just))*$/i, '').trim()
+  if (words.split(/\s+/).length < 3 || /\?/.test(words)) return undefined
+  const at = r.source.original.indexOf(words)
+  for (const s of r.slots)
+    if (r.source.at(s.start) >= at && r.source.at(s.end) <= at + words.length) r.used.add(s)
+  return words
+}
+
+/**
+ * An alert named by its bare number ("dismiss 17 - …", "whats behind 38", "confirm 9."): a
+ * number of one to three digits right after a verb of triage or explanation, or on its own with
+ * "too" / "as well".
+ */
+function bareAlert(r: Reading): { value: number; end: number } | undefined {
+  const m =
+    /\b(?:dismiss(?:ed)?|confirm(?:ed)?|mark|triage|close|clear|resolve|explain|behind|about|on|worked|is|was|and|also|plus)\s+(?:alert\s+)?#?(\d{1,3})(?![\d.,%$]|\s*(?:days?|d\b|hours?|h\b|hrs?|weeks?|wks?|months?|mos?|years?|yrs?|%|dollars|bucks|cards|alerts|stores|min\b|minutes))/i.exec(
+      r.text,
+    )
+  if (!m) return undefined
+  const start = m.index + m[0].lastIndexOf(m[1] as string)
+  if (r.slots.some((s) => s.start < start + (m[1] as string).length && start < s.end))
+    return undefined
+  return { value: Number(m[1]), end: start + (m[1] as string).length }
 }
 
 function monthsAhead(periodTo: string, calendar: Calendar): number {
@@ -1323,7 +1466,7 @@ function byMood(intent: string, text: string, r: Reading): string {
   const t = text.trim().toLowerCase()
   const imperative = isImperative(t) && !isQuestion(t)
   const verb = t.replace(
-    /^(?:(?:ok|okay|yes|pls|please|plz|can you|could you|i need you to|go ahead and|now|also|then)[,!]?\s+)*/,
+    /^(?:(?:ok|okay|yes|pls|please|plz|can you|could you|i need you to|go ahead and|now|also|then|and|actually|oh|oops|nvm|so|fine|right)[,!.]?\s+)*/,
     '',
   )
   if (
@@ -1342,7 +1485,7 @@ function byMood(intent: string, text: string, r: Reading): string {
   if (
     CAMPAIGN_FAMILY.has(intent) &&
     imperative &&
-    /^(launch|send|ship|start|kick|go|fire|push)\b/.test(verb) &&
+    /^(launch|send|ship|start|kick|go|fire|push|submit|put|file)\b/.test(verb) &&
     (r.all('campaign').length || /\b(it|that|this|the) (one|campaign)?\b/.test(t))
   )
     return 'launch_campaign'
@@ -1432,16 +1575,51 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     : renormalised(classified.filter((c) => !isPolicyIntent(c.intent)))
   const best = ranked[0] ?? { intent: 'help', score: 0 }
   let intent = best.intent
+  // How the product works is answered in words, by rule: no tool is called for it.
+  if (!policy && isHowTo(t)) return reply(howToAnswer(t), 'howto')
+  // An order to act is not small talk: "ok hold that card, looks like a bot".
+  let ordered = false
+  if (!policy && REPLY_INTENT_SET.has(intent) && isImperative(t) && !isQuestion(t)) {
+    const family = writeOf(
+      t.replace(/^(?:(?:ok|okay|yes|yeah|so|then|and|actually|now)[,!.]?\s+)*/, ''),
+    )
+    if (family) intent = family
+  }
+  // "do it", "go ahead", "yes please": the write the person's last message asked about.
+  if (!policy && GO_AHEAD.test(t) && recall.lastAsk) {
+    const asked = writeOf(recall.lastAsk.toLowerCase(), true)
+    if (asked) {
+      intent = asked
+      ordered = true
+    }
+  }
+  // "whats the first one about" after a list of approvals: that approval.
+  if (
+    !policy &&
+    !ordered &&
+    recall.tool === 'list_approvals' &&
+    recall.approvals?.length &&
+    ordinalIndex(t) !== undefined &&
+    !/\b(audit|log|trail)\b/.test(t) &&
+    !isImperative(t)
+  )
+    intent = 'list_approvals'
 
   // Follow-ups change the last call's arguments when the words are only new constraints.
+  const bare = withoutInterjection(t).replace(
+    /^(?:ok(?:ay)?|so|right|cool|great|thanks|thx|now|and)[,!.]?\s+/,
+    '',
+  )
   if (
     recall.tool &&
+    !ordered &&
     !isImperative(t) &&
     !policy &&
-    (FOLLOW_UP.test(
-      withoutInterjection(t).replace(/^(?:ok(?:ay)?|so|right|cool|great|thanks|thx)[,!.]?\s+/, ''),
-    ) ||
-      best.score < CONFIDENCE_FLOOR) &&
+    (FOLLOW_UP.test(bare) ||
+      best.score < CONFIDENCE_FLOOR ||
+      r.all('csv').length > 0 ||
+      // Words that name no tool of their own only change the last call: "florida only".
+      (!TOOL_NOUNS.test(t) && !READ_VERB.test(bare))) &&
     t.split(/\s+/).length <= 8
   ) {
     const f = changeLastCall(r, recall)
@@ -1479,6 +1657,7 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
   intent = byMood(intent, text, r)
   if (
     (WRITES.has(intent) || intent === 'update_fraud_alert') &&
+    !ordered &&
     (isQuestion(text) || !isImperative(text))
   )
     intent = asQuestion(intent, r)
@@ -1511,9 +1690,58 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
   return plan
 }
 
+/** "do it", "go ahead", "yes please do": an order that points at what was just asked about. */
+const GO_AHEAD =
+  /^(?:(?:ok|okay|yes|yeah|yep|sure|fine|alright|right|great)[,.!]?\s+)*(?:(?:then|pls|please)\s+)?(?:do it|go ahead|go for it|do that|make it so|proceed|yes(?:,)? (?:please|do it))\b/i
+
+/**
+ * The write an order (or, with `asked`, a question about one) is about, by its verb: "hold",
+ * "release", "dismiss" or "confirm", "launch".
+ */
+function writeOf(t: string, asked = false): string | undefined {
+  const release =
+    /\b(release|unfreeze|unblock|unlock|lift|unhold|take (?:the |it |that )?(?:hold )?off)\b/
+  const hold = /\b(hold|freeze|block|lock|suspend|on ice)\b/
+  const triage = /\b(dismiss|confirm|false positive|mark (?:it|that|this|alert))\b/
+  const launch = /\b(launch|send (?:it|that|this) (?:out|up)|go live)\b/
+  const opening = (re: RegExp) =>
+    asked
+      ? re.test(t)
+      : new RegExp(`^(?:(?:pls|please|can you|just|go ahead and)\\s+)?${re.source}`).test(t)
+  if (opening(release)) return 'release_card_hold'
+  if (opening(triage)) return 'update_fraud_alert'
+  if (opening(launch)) return 'launch_campaign'
+  if (opening(hold) || (!asked && /^(?:put|place|slap)\b.{0,30}\bhold\b/.test(t)))
+    return 'place_card_hold'
+  return undefined
+}
+
+/** Nouns that name what a request is about: a message without one only narrows the last call. */
+const TOOL_NOUNS =
+  /\b(liabilit\w*|alerts?|fraud|forecast\w*|breakage|holds?|campaigns?|approvals?|audit|log|escheat\w*|dormant|idle|segments?|purchasers|affinity|upsell|redemptions?|redeemed|refunds?|loads?|loaded|sold|sales|scan\w*|balances?|cards?|metrics?|transactions?|txns?|history|owe|float)\b/i
+
 /** Tools whose arguments a follow-up may change, and the arguments each slot sets. */
 function changeLastCall(r: Reading, recall: Recall): Plan | undefined {
   const tool = recall.tool as string
+  // "can i get that as a csv" after liability: the same figure from the metrics, as CSV.
+  if (tool === 'get_liability' && r.all('csv').length) {
+    const prior = recall.args ?? {}
+    r.take('csv')
+    const group =
+      typeof prior.groupBy === 'string' && prior.groupBy !== 'total' ? prior.groupBy : undefined
+    return call(
+      'ledger_metrics',
+      clean({
+        metric: 'liability',
+        by: group && METRIC_DIMS.has(group) ? [group] : undefined,
+        jurisdiction: prior.jurisdiction,
+        location: prior.location,
+        to: prior.asOf,
+        format: 'csv',
+      }),
+      r,
+    )
+  }
   const build = BUILDERS[tool]
   if (!build || WRITES.has(tool)) return undefined
   const prior = recall.args ?? {}
@@ -1525,6 +1753,31 @@ function changeLastCall(r: Reading, recall: Recall): Plan | undefined {
   if (changed.length === 0) return undefined
   const args: Record<string, unknown> = { ...prior }
   for (const k of changed) args[k] = fresh.args[k]
+  // "split by channel too": a dimension added to those already there.
+  if (
+    changed.includes('by') &&
+    Array.isArray(prior.by) &&
+    /\b(too|also|as well|plus|additionally|and by|add)\b/i.test(r.text)
+  )
+    args.by = [...new Set([...(prior.by as string[]), ...(fresh.args.by as string[])])].slice(0, 2)
+  // "vs jersey" after New York: both states side by side.
+  if (
+    tool === 'get_liability' &&
+    /^\s*(?:and\s+)?(?:vs\.?|versus|compared (?:to|with)|against)\b/i.test(r.text) &&
+    typeof prior.jurisdiction === 'string' &&
+    typeof fresh.args.jurisdiction === 'string'
+  ) {
+    return {
+      ...fresh,
+      args: clean({
+        ...prior,
+        jurisdiction: undefined,
+        jurisdictions: [prior.jurisdiction, fresh.args.jurisdiction],
+        groupBy: 'jurisdiction',
+      }),
+      intent: tool,
+    }
+  }
   // A new place replaces the old one.
   if (changed.includes('jurisdiction') || changed.includes('jurisdictions')) {
     if (!changed.includes('location')) delete args.location

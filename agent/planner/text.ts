@@ -169,6 +169,7 @@ export const DOMAIN_WORDS: readonly string[] = [
   'campaign',
   'campaigns',
   'approval',
+  'approve',
   'approvals',
   'approved',
   'rejected',
