@@ -379,7 +379,7 @@ const RULES: Rule[] = [
   },
   {
     // "since thanksgiving", "after black friday", "since labor day": the last one, on its day.
-    re: /\b(?:(since|from|after|before|on|over|for)\s+)?(?:the\s+)?(thanksgiving|black friday|cyber monday|labou?r day|memorial day|independence day|july 4(?:th)?|the 4th of july|new year'?s(?: day)?|christmas day|christmas eve|valentine'?s(?: day)?|halloween|mother'?s day|father'?s day)(?:\s+(weekend))?\b/,
+    re: /\b(?:(since|from|after|before|on|over|for)\s+)?(?:the\s+)?(thanksgiving|black friday|cyber monday|labou?r day|memorial day|independence day|july 4(?:th)?|the 4th of july|new year'?s(?: day)?|christmas day|christmas eve|valentine'?s(?: day)?|halloween|mother'?s day|father'?s day)(?:\s+(weekend))?\b(?!\s+week\b)/,
     read: (m, today) => {
       const [y] = parts(today)
       let day = holiday(m[2] as string, y)

@@ -15,7 +15,7 @@ export function isHowTo(lower: string): boolean {
 }
 
 const HOW_TO: readonly RegExp[] = [
-  /^(?:(?:hey|hi|hello|ok|so|quick question)[,!.]?\s+)*(?:[a-z ,.'!]{0,40}[.?!,]\s*)?how (?:do|would|can|should|could) (?:i|we|you|someone|one|a person)\b(?! (?:get|see|know|tell)\b.{0,20}\b(?:liability|alerts|balance|redemptions|breakage|number|figure|total)s?\b)/,
+  /^(?:(?:hey|hi|hello|ok|so|quick question)[,!.]?\s+)*(?:[a-z ,.'!]{0,40}[.?!,]\s*)?how (?:do|would|can|should|could) (?:i|we|you|someone|one|a person)\b(?! (?:find out|get|see|know|tell|check|look up|pull|view|work out)\b.{0,40}\b(?:how much|how many|liability|owe|alerts|balance|redemptions|breakage|sales|sold|number|figure|total)s?\b)/,
   /\bwhat (?:does|do|is|are) (?:an? |the )?[a-z0-9 ._'-]{2,50}\b(?:mean|means|stand for)\b/,
   /\bwhat(?:'s| is) the difference between\b/,
   /\b(?:would|does|do|will|is|must)\b.{0,50}\b(?:need|needs|require|requires|take|takes)\b.{0,12}\b(?:a |an |the )?(?:manager|approval|sign[- ]off|second person|supervisor)\b/,

@@ -1105,7 +1105,12 @@ const BUILDERS: Record<string, Builder> = {
     const top = topSlot?.value
     if (topSlot?.of && METRIC_DIMS.has(topSlot.of) && !by.includes(topSlot.of)) by.push(topSlot.of)
     const csv = r.take('csv') ? 'csv' : undefined
-    const remarks = j.length > 1 ? [`One state at a time here: I used ${j[0]}.`] : []
+    // "NY vs CA vs TX redemptions": the states side by side, as rows by state.
+    const sideBySide = j.length > 1 && !by.includes('jurisdiction') && by.length < 2
+    if (sideBySide) by.push('jurisdiction')
+    const remarks = sideBySide
+      ? [`Every state is shown by state, so ${j.join(', ')} can be compared side by side.`]
+      : []
     // "highest first", "sorted by key", "lowest to highest": the order of the rows.
     const sortSlot = r.take('sort', (s) => ['balance_desc', 'balance_asc', 'key'].includes(s.value))
     const order =
@@ -1127,7 +1132,7 @@ const BUILDERS: Record<string, Builder> = {
             : undefined,
         ...w,
         location: store,
-        jurisdiction: j[0],
+        jurisdiction: sideBySide ? undefined : j[0],
         occasion: r.word('occasion'),
         channel: r.word('channel'),
         status:
@@ -1418,7 +1423,7 @@ function renormalised(intents: Intent[]): Intent[] {
 
 /** Follow-ups that only change an argument: "and Texas?", "what about the next 6 months?". */
 const FOLLOW_UP =
-  /^(and|what about|how about|same for|same but|same thing|now|also|then|vs\.?|versus|only|just|compare (that|it|this) (with|to|against)|sort|order|limit|filter|group|top \d+|bottom \d+|flip|reverse|make it|change it|switch|instead|now for|lowest first|highest first|break (it|that|them) (down|out)|those|these|them|the ones|ones|as (a )?csv|in csv|by (store|state|month|week|day|quarter|rule|channel|occasion))\b/i
+  /^(and|what about|how about|same for|same but|same thing|now|also|then|vs\.?|versus|only|just|compare (that|it|this) (with|to|against)|sort|order|limit|filter|group|top \d+|bottom \d+|flip|reverse|make it|change it|switch|instead|now for|lowest first|highest first|break (it|that|them) (down|out)|those|these|them|the ones|ones|as (a )?csv|in csv|(?:split |broken down |break (?:it|that) (?:out|down) )?by (store|state|month|week|day|quarter|rule|channel|occasion|segment|cohort|jurisdiction|location))\b/i
 
 /** The reply for a greeting, thanks or sign-off. */
 function smalltalk(text: string): string {
@@ -1607,7 +1612,7 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
 
   // Follow-ups change the last call's arguments when the words are only new constraints.
   const bare = withoutInterjection(t).replace(
-    /^(?:ok(?:ay)?|so|right|cool|great|thanks|thx|now|and)[,!.]?\s+/,
+    /^(?:ok(?:ay)?|so|right|cool|great|thanks|thx)[,!.]?\s+/,
     '',
   )
   if (
@@ -1634,7 +1639,11 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
   if (!cue && best.score < 0.9 && !REPLY_INTENT_SET.has(best.intent) && !recall.tool) {
     return reply(`I'm not sure what you need. ${HELP}`, 'clarify')
   }
-  if (best.score < CONFIDENCE_FLOOR) {
+  // Unsure, but the request names the very thing the best guess reports: that is what it wants.
+  const named = NAMED_BY[best.intent]
+  if (best.score < CONFIDENCE_FLOOR && best.score >= NAMED_FLOOR && named?.test(t)) {
+    // fall through to the builder of the best guess
+  } else if (best.score < CONFIDENCE_FLOOR) {
     // Words the classifier is unsure of but that name one card: it is a lookup.
     if (r.all('card').length === 1 && t.split(/\s+/).length <= 3) return BUILDERS.get_gift_card!(r)
     const second = ranked[1]
@@ -1654,6 +1663,13 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     !policy
   )
     intent = 'update_fraud_alert'
+  // "NY vs CA redemptions": a figure the words name that is not liability is a metric.
+  if (
+    intent === 'get_liability' &&
+    r.all('metric').some((m) => m.value !== 'liability') &&
+    !/\b(liabilit\w*|owe|outstanding|float)\b/.test(t)
+  )
+    intent = 'ledger_metrics'
   intent = byMood(intent, text, r)
   if (
     (WRITES.has(intent) || intent === 'update_fraud_alert') &&
@@ -1688,6 +1704,22 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     if (plan.intent === plan.tool) plan.intent = intent
   }
   return plan
+}
+
+/** Below the confidence floor, a guess is still taken when the request names what it reports. */
+const NAMED_FLOOR = 0.15
+const NAMED_BY: Record<string, RegExp> = {
+  get_liability: /\b(liabilit\w*|owe|float|outstanding balances?)\b/,
+  forecast_breakage: /\b(forecast\w*|breakage (?:forecast|projection|outlook))\b/,
+  list_fraud_alerts: /\b(fraud )?alerts\b/,
+  escheatment_report: /\b(escheat\w*|unclaimed)\b/,
+  list_card_holds: /\bholds\b/,
+  list_campaigns: /\bcampaigns\b/,
+  list_approvals: /\bapprovals\b/,
+  get_audit_log: /\baudit\b/,
+  find_dormant_cards: /\b(dormant|idle)\b/,
+  product_affinity: /\baffinity\b/,
+  scan_for_fraud: /\b(scan|sweep)\b/,
 }
 
 /** "do it", "go ahead", "yes please do": an order that points at what was just asked about. */
@@ -2105,14 +2137,66 @@ const ONE_EACH: Record<string, { arg: string; kinds: Slot['kind'][] }> = {
   update_fraud_alert: { arg: 'alertId', kinds: ['alert'] },
   escheatment_report: { arg: 'jurisdiction', kinds: ['state'] },
   scan_for_fraud: { arg: 'location', kinds: ['store'] },
+  ledger_metrics: { arg: 'location', kinds: ['store'] },
+  get_liability: { arg: 'location', kinds: ['store'] },
   recommend_upsell: { arg: 'totalCents', kinds: ['money'] },
+}
+
+/**
+ * "houston redemptions q3 vs q4", "cards sold nov 2026 against nov 2025", "liability now vs end
+ * of 2025": the same figure once per period, side by side.
+ */
+function comparePeriods(plan: Plan, r: Reading): Plan {
+  if (plan.kind !== 'call' || plan.followUp || plan.also.length) return plan
+  if (plan.tool !== 'ledger_metrics' && plan.tool !== 'get_liability') return plan
+  const cue = /\b(vs\.?|versus|against|compared (?:to|with)|and)\b/i.exec(r.text)
+  if (!cue || !/\b(vs\.?|versus|against|compared (?:to|with))\b/i.test(r.text)) return plan
+  const dates = r.all('date')
+  const second =
+    dates.find((d) => !r.used.has(d)) ??
+    (plan.tool === 'get_liability' && /\bnow\b|\btoday\b|\bcurrent\b/i.test(r.text)
+      ? undefined
+      : null)
+  if (second === null) return plan
+  const window = (d: DateSlot): Record<string, unknown> => {
+    if (plan.tool === 'get_liability') {
+      const asOf = d.quarter ? resolveQuarter(d.quarter, r.calendar, false).to : day(d)
+      return { asOf }
+    }
+    if (d.quarter) return resolveQuarter(d.quarter, r.calendar, false)
+    return clean({ from: d.from, to: d.kind === 'since' ? undefined : d.to })
+  }
+  // "now vs end of 2025": today's liability, and the one at that day.
+  if (second === undefined) {
+    if (plan.tool !== 'get_liability' || plan.args.asOf === undefined) return plan
+    const { asOf, ...now } = plan.args
+    return {
+      ...plan,
+      args: now,
+      also: [{ tool: plan.tool, args: { ...now, asOf } }],
+      notes: plan.notes.filter((n) => !/^(vs\.?|versus|against|compared)/i.test(n)),
+    }
+  }
+  r.use(second)
+  const quoted = r.quote(second.start, second.end).toLowerCase()
+  const base = { ...plan.args }
+  delete base.from
+  delete base.to
+  delete base.asOf
+  return {
+    ...plan,
+    also: [{ tool: plan.tool, args: clean({ ...base, ...window(second.value) }) }],
+    notes: plan.notes.filter(
+      (n) => !n.toLowerCase().includes(quoted) && !/^(vs\.?|versus|against|compared)/i.test(n),
+    ),
+  }
 }
 
 /** "pull up 4819 and 8345", "dismiss alerts 11 and 12": one call per id, each audited. */
 function fanOut(plan: Plan, r: Reading): Plan {
   if (plan.kind !== 'call' || plan.followUp) return plan
   const spec = ONE_EACH[plan.tool]
-  if (!spec) return plan
+  if (!spec) return comparePeriods(plan, r)
   const first = plan.args[spec.arg]
   const valueIn = (s: Slot) => (s.kind === 'money' ? s.cents : 'value' in s ? s.value : undefined)
   const text = r.text
@@ -2126,15 +2210,25 @@ function fanOut(plan: Plan, r: Reading): Plan {
   const values: unknown[] = []
   for (let i = from + 1; from >= 0 && i < slots.length; i++) {
     const gap = text.slice((slots[i - 1] as Slot).end, (slots[i] as Slot).start)
-    if (!/^\s*(,|and|&|\+|or|as well as)?\s*(?:(?:card|alert|#|for a)\s*)?(?:and\s+)?$/i.test(gap))
+    if (
+      !/^\s*(,|and|&|\+|or|as well as|vs\.?|versus|against|compared (?:to|with))?\s*(?:(?:card|alert|#|for a|the)\s*)?(?:and\s+)?$/i.test(
+        gap,
+      )
+    )
       break
     const v = valueIn(slots[i] as Slot)
     if (v !== undefined && v !== first) values.push(v)
   }
   const more = [...new Set(values)].slice(0, BULK_LIMIT - 1)
-  if (more.length === 0 || first === undefined) return plan
+  if (more.length === 0 || first === undefined) return comparePeriods(plan, r)
   const args = (v: unknown) => ({ ...plan.args, [spec.arg]: v })
-  const notes = plan.notes.filter((n) => !more.some((v) => n.includes(String(v))))
+  const quoted = slots
+    .filter((s) => more.includes(valueIn(s)))
+    .map((s) => r.quote(s.start, s.end).toLowerCase())
+  const notes = plan.notes.filter(
+    (n) =>
+      !more.some((v) => n.includes(String(v))) && !quoted.some((q) => n.toLowerCase().includes(q)),
+  )
   return {
     ...plan,
     also: [...plan.also, ...more.map((v) => ({ tool: plan.tool, args: args(v) }))],
