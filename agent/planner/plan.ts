@@ -957,23 +957,47 @@ const BUILDERS: Record<string, Builder> = {
     )
   },
   draft_campaign: (r) => {
+    // The person's name and message for the campaign are theirs, verbatim, read first so that
+    // nothing inside them ("this holiday season") is taken as a criterion.
+    const name = quoted(
+      r,
+      /\b(?:called|named|titled|name it|call it)\s+["“']?([A-Z0-9][\w'’&-]*(?:\s+[A-Z0-9][\w'’&-]*){0,5})["”']?/,
+    )
+    const message =
+      quoted(
+        r,
+        /\bmessage(?:\s+(?:is|saying|that says|reading|of))?\s*[:=]?\s*["“'‘]([^"”'’]{3,300})["”'’]/i,
+      ) ??
+      quoted(
+        r,
+        /\bmessage(?:\s+(?:is|saying|that says|reading))?\s*:\s*([^"”;]{3,300}?)\s*[.!]?\s*$/i,
+      )
     const idle = r.take('idleDays')?.days
     const d = r.date()
     const j = states(r)
     const store = oneStore(r)
-    const segment = r.word('segment') ?? r.word('occasion')
+    const segmentWord = r.word('segment')
+    // An occasion is an audience segment only when called one ("the birthday segment").
+    const occasionSegment =
+      /\b(birthday|holiday|corporate|self[- ]use)\w*\s+(?:segment|buyers|purchasers|gifters|crowd)\b/i.test(
+        r.text,
+      )
+        ? r.word('occasion')
+        : undefined
+    const segment = SEGMENTS[segmentWord ?? occasionSegment ?? ''] ?? segmentWord ?? occasionSegment
     const status = r.word('cardStatus')
     const those =
       /\b(those|these|them|that list|the ones (above|listed)|those cards|these cards)\b/i.test(
         r.text,
       ) && (r.recall.cards?.length ?? 0) > 0
-    const offer =
-      /offer(?:ing)?\s+(.+?)(?:\.|,|;|$)/i.exec(r.text)?.[1] ??
-      /(\d+%\s*off[^.,;]*)/i.exec(r.text)?.[1] ??
-      /(\$\d+\s+(?:off|bonus|credit)[^.,;]*)/i.exec(r.text)?.[1]
+    const offer = /\bno offer\b/i.test(r.text)
+      ? undefined
+      : (/offer(?:ing)?\s+(.+?)(?:\.|,|;|$)/i.exec(r.text)?.[1] ??
+        /(\d+%\s*off[^.,;]*)/i.exec(r.text)?.[1] ??
+        /(\$\d+\s+(?:off|bonus|credit)[^.,;]*)/i.exec(r.text)?.[1])
     if (offer)
       for (const s of r.slots)
-        if (s.start >= r.text.indexOf(offer) && s.end <= r.text.indexOf(offer) + offer.length)
+        if (s.end > r.text.indexOf(offer) && s.start < r.text.indexOf(offer) + offer.length)
           r.use(s)
     const audience = clean({
       minDaysInactive: idle ?? (d?.kind === 'since' && d.days ? d.days : undefined),
@@ -986,10 +1010,18 @@ const BUILDERS: Record<string, Builder> = {
       location: store,
       cardIds: those ? r.recall.cards?.slice(0, 500) : undefined,
     })
-    const name = /\bholiday\b/i.test(r.text) ? 'Holiday reactivation' : undefined
     return call(
       'draft_campaign',
-      { audience: Object.keys(audience).length ? audience : undefined, offer: offer?.trim(), name },
+      {
+        audience: Object.keys(audience).length ? audience : undefined,
+        offer: offer?.trim().replace(/^(?:is|of|:)\s+/i, ''),
+        name:
+          name ??
+          (/\bholiday\b/i.test(message ? r.text.replace(message, '') : r.text)
+            ? 'Holiday reactivation'
+            : undefined),
+        message,
+      },
       r,
     )
   },
@@ -1001,15 +1033,17 @@ const BUILDERS: Record<string, Builder> = {
       /\b(place_card_hold|release_card_hold|launch_campaign|update_fraud_alert|get_gift_card|[a-z]+_[a-z_]+)\b/.exec(
         r.text,
       )?.[1] ??
-      (/\bholds?\b/.test(t)
-        ? /releas|lift/.test(t)
-          ? 'release_card_hold'
-          : 'place_card_hold'
-        : /\bcampaign/.test(t)
-          ? 'launch_campaign'
-          : /\btriag|dismiss|confirm/.test(t)
-            ? 'update_fraud_alert'
-            : undefined)
+      (/\b(fraud )?scans?\b|\bscanned\b|\bran (?:a )?(?:fraud )?(?:scan|sweep)/.test(t)
+        ? 'scan_for_fraud'
+        : /\bholds?\b/.test(t)
+          ? /releas|lift/.test(t)
+            ? 'release_card_hold'
+            : 'place_card_hold'
+          : /\bcampaign/.test(t)
+            ? 'launch_campaign'
+            : /\btriag|dismiss|confirm/.test(t)
+              ? 'update_fraud_alert'
+              : undefined)
     return call(
       'get_audit_log',
       {
@@ -1258,6 +1292,27 @@ const BUILDERS: Record<string, Builder> = {
       )
     return call('launch_campaign', { campaignId: id }, r)
   },
+}
+
+/** The planner's segment words as draft_campaign's audience segments. */
+const SEGMENTS: Record<string, string> = {
+  gifter: 'holiday_gifter',
+  holiday: 'holiday_gifter',
+  birthday: 'birthday_occasional',
+  corporate: 'corporate_bulk',
+  self_use: 'self_use',
+}
+
+/** The person's words a pattern captures, verbatim, with every slot inside them set aside. */
+function quoted(r: Reading, re: RegExp): string | undefined {
+  const original = r.source.original
+  const m = re.exec(original)
+  const words = m?.[1]?.trim()
+  if (!m || !words) return undefined
+  const at = m.index + m[0].indexOf(words)
+  for (const s of r.slots)
+    if (r.source.at(s.end) > m.index && r.source.at(s.start) < at + words.length) r.used.add(s)
+  return words
 }
 
 /** "the first one", "it", "that request": an approval the thread listed or filed. */
@@ -2149,11 +2204,11 @@ const ONE_EACH: Record<string, { arg: string; kinds: Slot['kind'][] }> = {
 function comparePeriods(plan: Plan, r: Reading): Plan {
   if (plan.kind !== 'call' || plan.followUp || plan.also.length) return plan
   if (plan.tool !== 'ledger_metrics' && plan.tool !== 'get_liability') return plan
-  const cue = /\b(vs\.?|versus|against|compared (?:to|with)|and)\b/i.exec(r.text)
-  if (!cue || !/\b(vs\.?|versus|against|compared (?:to|with))\b/i.test(r.text)) return plan
+  if (!/\b(vs\.?|versus|against|compared (?:to|with))\b/i.test(r.text)) return plan
   const dates = r.all('date')
+  // Two periods named, or "now" against one (a follow-up "vs october?" changes the period).
   const second =
-    dates.find((d) => !r.used.has(d)) ??
+    (dates.length >= 2 ? dates.find((d) => !r.used.has(d)) : undefined) ??
     (plan.tool === 'get_liability' && /\bnow\b|\btoday\b|\bcurrent\b/i.test(r.text)
       ? undefined
       : null)

@@ -188,7 +188,7 @@ const WORDS: readonly { re: RegExp; group: WordGroup; value: string }[] = [
   { re: /\b(confirmed|real fraud|true positives?)\b/, group: 'alertStatus', value: 'confirmed' },
   { re: /\b(dismissed|false positives?|cleared)\b/, group: 'alertStatus', value: 'dismissed' },
   {
-    re: /\b(pending|waiting|awaiting|undecided|open)\b/,
+    re: /\b(pending|waiting|waitin|awaiting|undecided|open|in my queue|for me to (?:approve|decide|sign off on))\b/,
     group: 'approvalStatus',
     value: 'pending',
   },
@@ -200,11 +200,15 @@ const WORDS: readonly { re: RegExp; group: WordGroup; value: string }[] = [
   { re: /\b(drafts?|drafted)\b/, group: 'campaignStatus', value: 'draft' },
   { re: /\b(launched|live|sent|running)\b/, group: 'campaignStatus', value: 'launched' },
   {
-    re: /\b(pending approval|awaiting approval|pending)\b/,
+    re: /\b(pending (?:launch )?approval|awaiting (?:launch )?approval|waiting (?:on|for) (?:launch )?approval|pending|up for approval)\b/,
     group: 'campaignStatus',
     value: 'pending_approval',
   },
-  { re: /\brejected\b/, group: 'campaignStatus', value: 'rejected' },
+  {
+    re: /\b(rejected|turned down|denied|declined|knocked back)\b/,
+    group: 'campaignStatus',
+    value: 'rejected',
+  },
   { re: /\b(active|current|in place|still on)\b/, group: 'holdStatus', value: 'active' },
   { re: /\b(released|lifted|removed|ended)\b/, group: 'holdStatus', value: 'released' },
   { re: /\bbirthdays?\b/, group: 'occasion', value: 'birthday' },
@@ -231,6 +235,7 @@ const WORDS: readonly { re: RegExp; group: WordGroup; value: string }[] = [
   },
   { re: /\b(too[_ ]new|new purchasers?)\b/, group: 'segment', value: 'too_new' },
   { re: /\b(gifters?|gift givers?)\b/, group: 'segment', value: 'gifter' },
+  { re: /\b(dormant segment|dormant purchasers)\b/, group: 'segment', value: 'dormant' },
 ]
 
 const GROUPS: readonly { re: RegExp; value: string }[] = [
@@ -1007,8 +1012,17 @@ function readWords(text: string, out: Slot[]) {
     )
   for (const w of WORDS)
     each(lower, w.re, (m) => {
-      // Word slots may overlap each other (one word, several readings); not other slots.
-      if (out.some((s) => s.kind !== 'word' && s.start < m.index + m[0].length && m.index < s.end))
+      // Word slots may overlap each other (one word, several readings) and the figure named
+      // ("pending approval"); not other slots.
+      if (
+        out.some(
+          (s) =>
+            s.kind !== 'word' &&
+            s.kind !== 'metric' &&
+            s.start < m.index + m[0].length &&
+            m.index < s.end,
+        )
+      )
         return
       out.push({
         kind: 'word',
