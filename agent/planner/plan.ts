@@ -213,6 +213,7 @@ const TOOL_WORDS: Record<string, string> = {
   refuse_money: 'move money on a card',
   refuse_contact: 'contact a customer',
   approve_instruction: 'explain how approvals are decided',
+  howto: 'explain how something works',
 }
 
 const reply = (text: string, intent: string): Plan => ({ kind: 'reply', text, intent })
@@ -1635,8 +1636,10 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     : renormalised(classified.filter((c) => !isPolicyIntent(c.intent)))
   const best = ranked[0] ?? { intent: 'help', score: 0 }
   let intent = best.intent
-  // How the product works is answered in words, by rule: no tool is called for it.
+  // How the product works is answered in words, by rule: no tool is called for it (and a guess
+  // of it the rule does not share falls to the next best intent).
   if (!policy && isHowTo(t)) return reply(howToAnswer(t), 'howto')
+  if (intent === 'howto') intent = ranked.find((i) => i.intent !== 'howto')?.intent ?? 'help'
   // An order to act is not small talk: "ok hold that card, looks like a bot".
   let ordered = false
   if (!policy && REPLY_INTENT_SET.has(intent) && isImperative(t) && !isQuestion(t)) {
