@@ -1983,6 +1983,13 @@ function covers(broad: Record<string, unknown>, narrow: Record<string, unknown>)
  */
 function asksSomething(part: string): boolean {
   const t = withoutInterjection(part.trim().toLowerCase()).replace(/^(?:and|also|then|plus)\s+/, '')
+  // "count by rule", "sorted by store": a grouping or an order for the ask before.
+  if (
+    /^(?:count(?:ed)?|group(?:ed)?|split|broken down|sort(?:ed)?|order(?:ed)?|rank(?:ed)?)\s+by\b/.test(
+      t,
+    )
+  )
+    return false
   if (
     READ_VERB.test(t) ||
     isImperative(t) ||

@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest'
+import { planRequest, type Recall } from '../../agent/index.ts'
+import { DEMO_VOCABULARY, splitCorpus } from './planner-score.ts'
+
+// What the misses of the spent held-out sets showed, in new words (docs/planner.md): each case
+// failed before the change that reads it.
+const { context } = splitCorpus()
+const plan = (text: string, recall: Recall = {}) =>
+  planRequest(text, recall, { ...context, vocabulary: DEMO_VOCABULARY })
+const tools = (text: string, recall: Recall = {}) => {
+  const p = plan(text, recall)
+  return p.kind === 'call' ? [p.tool, ...p.also.map((c) => c.tool)] : []
+}
+
+describe('the planner reads dates, scores, amounts and orders people write', () => {
+  it('reads holidays, "the 15th", rolling past windows and hours as days', () => {
+    expect(plan('alerts since thanksgiving')).toMatchObject({ args: { since: '2026-11-26' } })
+    expect(plan('loads by week since labor day')).toMatchObject({ args: { from: '2026-09-07' } })
+    expect(plan('holds placed since the 15th')).toMatchObject({
+      tool: 'list_card_holds',
+      args: { since: '2026-11-15' },
+    })
+    expect(plan('scan the past week')).toMatchObject({ tool: 'scan_for_fraud', args: { days: 7 } })
+    expect(plan('run a scan over the last 72h')).toMatchObject({ args: { days: 3 } })
+    expect(plan('breakage forecast for feb-apr next year')).toMatchObject({
+      args: { periodFrom: '2027-02', periodTo: '2027-04' },
+    })
+  })
+
+  it('reads ".75+" and ">= 0.6" as scores, and "$5 to $20" as a balance range', () => {
+    expect(plan('refund abuse alerts, score .75+')).toMatchObject({ args: { minScore: 0.75 } })
+    expect(plan('alerts with score >= 0.6 this week')).toMatchObject({ args: { minScore: 0.6 } })
+    expect(plan('dormant cards with $5 to $20 left')).toMatchObject({
+      args: { minBalanceCents: 500, maxBalanceCents: 2000 },
+    })
+  })
+
+  it('orders metric rows as asked, and reads a number of cards as a limit', () => {
+    expect(plan('refunds by store last month, highest first')).toMatchObject({
+      args: { sort: 'value_desc' },
+    })
+    expect(plan('loads by month this year in key order')).toMatchObject({ args: { sort: 'key' } })
+    expect(plan('25 tacoma cards, most recently used first')).toMatchObject({
+      args: { location: 'loc_009', sort: 'last_activity_desc', limit: 25 },
+    })
+  })
+})
+
+describe('the planner answers how-to questions in words and refuses by rule', () => {
+  it('explains how things work without calling a tool, unless a record is named', () => {
+    for (const text of [
+      'how would I go about freezing a card?',
+      'what does reload and drain mean?',
+      'does lifting a hold need a manager to sign off?',
+    ])
+      expect(plan(text), text).toMatchObject({ kind: 'reply', intent: 'howto' })
+    expect(plan('is 7731 on hold?')).toMatchObject({ tool: 'list_card_holds' })
+  })
+
+  it('refuses customer contact details, a new card and a balance change', () => {
+    expect(plan('send me the cardholder emails for texas')).toMatchObject({ intent: 'refuse_pii' })
+    expect(plan('issue her a replacement card')).toMatchObject({ intent: 'refuse_money' })
+    expect(plan('take $15 off the balance on 8137')).toMatchObject({ intent: 'refuse_money' })
+    expect(plan('cards sold in march 2026 vs march 2025')).toMatchObject({ tool: 'ledger_metrics' })
+  })
+})
+
+describe('the planner follows the thread', () => {
+  const metric: Recall = { tool: 'ledger_metrics', args: { metric: 'loads', by: ['month'] } }
+
+  it('narrows the last call with words that name no tool, and adds a dimension with "too"', () => {
+    expect(plan('texas only', metric)).toMatchObject({
+      tool: 'ledger_metrics',
+      args: { metric: 'loads', by: ['month'], jurisdiction: 'US-TX' },
+    })
+    expect(plan('split by channel too', metric)).toMatchObject({
+      args: { by: ['month', 'channel'] },
+    })
+    expect(
+      plan('in a spreadsheet please', {
+        tool: 'get_liability',
+        args: { groupBy: 'jurisdiction' },
+      }),
+    ).toMatchObject({
+      tool: 'ledger_metrics',
+      args: { metric: 'liability', by: ['jurisdiction'], format: 'csv' },
+    })
+  })
+
+  it('takes a bare alert number over the one remembered, and a note never picks alerts', () => {
+    expect(
+      plan('what is behind 41', {
+        tool: 'explain_fraud_alert',
+        alertId: 9,
+        args: { alertId: 9 },
+      }),
+    ).toMatchObject({
+      tool: 'explain_fraud_alert',
+      args: { alertId: 41 },
+    })
+    expect(plan('dismiss 21 - a bulk buyer the store knows')).toMatchObject({
+      tool: 'update_fraud_alert',
+      args: { alertId: 21, status: 'dismissed', note: 'a bulk buyer the store knows' },
+      also: [],
+    })
+    expect(plan('dismiss it - that pattern is normal for them', { alertId: 38 })).toMatchObject({
+      tool: 'update_fraud_alert',
+      args: { alertId: 38, status: 'dismissed' },
+      also: [],
+    })
+    expect(plan('should we dismiss 17?')).toMatchObject({ tool: 'explain_fraud_alert' })
+  })
+
+  it('reads "the riskiest one", "do it" after a question about a hold, and a reason said first', () => {
+    const alerts: Recall = {
+      tool: 'list_fraud_alerts',
+      alerts: [
+        { alertId: 6, cardId: 'gc_71c7f3f3' },
+        { alertId: 11, cardId: 'gc_3eaf98d3' },
+      ],
+    }
+    expect(plan('freeze the riskiest one', alerts)).toMatchObject({
+      tool: 'place_card_hold',
+      args: { alertId: 6 },
+    })
+    expect(
+      plan('ok do it. same device as last week', {
+        tool: 'list_card_holds',
+        card: 'gc_e60cb1e2',
+        lastAsk: 'should we freeze it?',
+      }),
+    ).toMatchObject({
+      tool: 'place_card_hold',
+      args: { card: 'gc_e60cb1e2', reason: 'same device as last week' },
+    })
+    expect(plan('she found it after all. release 4819')).toMatchObject({
+      tool: 'release_card_hold',
+      args: { card: '4819', reason: 'she found it after all' },
+    })
+    expect(
+      plan("what's the second one about", { tool: 'list_approvals', approvals: [5, 4] }),
+    ).toMatchObject({ tool: 'list_approvals', args: { approvalId: 4 } })
+  })
+})
+
+describe('the planner compares and drafts as asked', () => {
+  it('makes one call per store or period compared', () => {
+    expect(tools('redemptions at houston vs tacoma in october')).toEqual([
+      'ledger_metrics',
+      'ledger_metrics',
+    ])
+    expect(plan('cards sold q1 vs q2')).toMatchObject({
+      args: { from: '2026-01-01', to: '2026-03-31' },
+      also: [{ args: { from: '2026-04-01', to: '2026-06-30' } }],
+    })
+    expect(plan('loads in NY vs NJ this year')).toMatchObject({
+      tool: 'ledger_metrics',
+      args: { by: ['jurisdiction'] },
+    })
+  })
+
+  it("keeps a campaign's name and message verbatim and reads nothing inside them", () => {
+    expect(
+      plan(
+        'draft a campaign named Winter Wake for cards idle 60+ days, message: "A holiday treat since march"',
+      ),
+    ).toMatchObject({
+      args: {
+        name: 'Winter Wake',
+        message: 'A holiday treat since march',
+        audience: { minDaysInactive: 60 },
+      },
+    })
+    expect(plan('campaigns waiting for launch approval')).toMatchObject({
+      args: { status: 'pending_approval' },
+    })
+  })
+})
