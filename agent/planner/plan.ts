@@ -1838,7 +1838,9 @@ function changeLastCall(r: Reading, recall: Recall): Plan | undefined {
   const fresh = build(new Reading(r.source, r.slots, r.calendar, recall))
   if (fresh.kind !== 'call' || fresh.tool !== tool) return undefined
   const changed = Object.keys(fresh.args).filter(
-    (k) => JSON.stringify(fresh.args[k]) !== JSON.stringify(DEFAULTS[tool]?.[k]),
+    (k) =>
+      JSON.stringify(fresh.args[k]) !== JSON.stringify(DEFAULTS[tool]?.[k]) &&
+      JSON.stringify(fresh.args[k]) !== JSON.stringify(prior[k]),
   )
   if (changed.length === 0) return undefined
   const args: Record<string, unknown> = { ...prior }
