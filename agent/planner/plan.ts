@@ -397,6 +397,16 @@ class Reading {
   ownWords(after: number): string | undefined {
     const from = this.source.at(after)
     const rest = this.source.original.slice(from)
+    // "dismiss alert 12 (legit bulk buyer, store mgr vouched)": the words in the brackets.
+    const bracketed = /^\s*[,:-]?\s*\(([^()]{3,300})\)/.exec(rest)
+    if (bracketed) {
+      const words = (bracketed[1] as string).trim()
+      const at = from + bracketed[0].indexOf(words)
+      for (const s of this.slots)
+        if (this.source.at(s.start) >= at && this.source.at(s.end) <= at + words.length)
+          this.used.add(s)
+      return words
+    }
     const m =
       /(?:\s[-–—]+\s*|[-–—]{2,}|[,;:?]\s*|\.\s+|\s(?=(?:because|bc|b\/c|cuz|coz|due to|reason|note|per|customer|guest|cust|they|she|he|it'?s|its|looks|seems|suspected|possible|likely|probably|stolen|lost|card testing)\b))(.*)$/is.exec(
         rest,
@@ -407,7 +417,13 @@ class Reading {
       /^(?:because(?: of)?|bc|b\/c|cuz|coz|due to|reason(?: is)?|note|as|since)?\s*[:—–-]?\s+/i,
       '',
     )
+    // A sentence keeps its full stop ("The store manager saw it used in two states.").
+    const sentence =
+      /^[A-Z]/.test(words) &&
+      /[^.]\.\s*$/.test(words) &&
+      !/\b(?:pls|please|plz|thanks|thx|ty|asap)[\s.!]*$/i.test(words)
     words = words.replace(/[\s.!,;:]*(?:pls|please|plz|thanks|thx|ty|asap)?[\s.!,;:]*$/i, '').trim()
+    if (sentence) words = `${words}.`
     if (words.length < 3) return undefined
     // What is inside the person's reason is theirs, not a constraint to apply.
     const at = this.source.original.indexOf(words, from)
@@ -749,6 +765,9 @@ const BUILDERS: Record<string, Builder> = {
     )
   },
   list_fraud_alerts: (r) => {
+    // "alerts for gc_b270dd76": the alerts on that card.
+    if (r.all('card').some((c) => c.explicit) && !r.all('rule').length && !r.all('store').length)
+      return BUILDERS.explain_fraud_alert!(r)
     const rule = r.take('rule')?.value
     const status = r.word('alertStatus')
     const store = oneStore(r)
@@ -757,7 +776,13 @@ const BUILDERS: Record<string, Builder> = {
     const top = r.take('top')?.value
     const byTop = r.all('top').find((t) => t.of === 'location' || t.of === 'rule')
     const countBy =
-      byTop?.of ?? r.take('groupBy', (g) => g.value === 'location' || g.value === 'rule')?.value
+      byTop?.of ??
+      r.take('groupBy', (g) => g.value === 'location' || g.value === 'rule')?.value ??
+      (/\b(?:which|what) (?:stores|locations|shops)\b|\bwhere (?:are they|they are)\b/i.test(r.text)
+        ? 'location'
+        : /\b(?:which|what) (?:rules|detectors|types)\b/i.test(r.text)
+          ? 'rule'
+          : undefined)
     return call(
       'list_fraud_alerts',
       {
@@ -779,7 +804,15 @@ const BUILDERS: Record<string, Builder> = {
     return call('scan_for_fraud', { days: days ?? 30, location: store }, r)
   },
   explain_fraud_alert: (r) => {
-    const many = r.all('top').find((t) => t.value > 1)
+    // "the highest scoring drain alert and why did it fire": the top one of that list, explained.
+    const topOfRule =
+      r.all('rule').length > 0 &&
+      !r.all('alert').length &&
+      !r.all('card').length &&
+      /\b(highest|top|worst|riskiest|biggest|latest|newest|most recent)\b/i.test(r.text)
+        ? { kind: 'top' as const, value: 1, start: 0, end: 0 }
+        : undefined
+    const many = r.all('top').find((t) => t.value > 1) ?? topOfRule
     if (many && !r.all('alert').length && !r.all('card').length) {
       r.use(many)
       const template = call('explain_fraud_alert', { alertId: ITEM_ALERT }, r) as CallPlan
@@ -1085,7 +1118,10 @@ const BUILDERS: Record<string, Builder> = {
       'list_card_holds',
       {
         card:
-          /\bholds\b/i.test(r.text) && !r.all('card').length && !r.all('number4').length
+          /\bholds\b/i.test(r.text) &&
+          !r.all('card').length &&
+          !r.all('number4').length &&
+          !/\b(?:on|for|against) (?:it|that card|this card|that one)\b/i.test(r.text)
             ? undefined
             : card,
         status,
@@ -1109,9 +1145,13 @@ const BUILDERS: Record<string, Builder> = {
     const timeDims = r
       .all('groupBy')
       .some((g) => ['day', 'week', 'month', 'quarter'].includes(g.value))
+    const filtered =
+      r.all('word').some((w) => w.group === 'occasion' || w.group === 'channel') &&
+      !r.all('groupBy').some((g) => g.value === 'occasion' || g.value === 'channel')
     if (
       metric === 'liability' &&
       !timeDims &&
+      !filtered &&
       !r.all('date').some((d) => d.value.kind === 'range')
     ) {
       if (metricSlot) r.used.delete(metricSlot)
@@ -1129,6 +1169,18 @@ const BUILDERS: Record<string, Builder> = {
         'Which figure? For example cards sold, value loaded, redemptions, refunds, liability, fraud loss, holds active or approvals.',
         'clarify',
       )
+    // "alerts by store since nov 1", "dismissed alerts, count by rule": the alerts tool counts
+    // them (with its status, rule, score and store filters).
+    const alertGroups = r.all('groupBy').map((g) => g.value)
+    if (
+      metric === 'fraud_alerts' &&
+      alertGroups.length === 1 &&
+      (alertGroups[0] === 'location' || alertGroups[0] === 'rule') &&
+      !r.all('word').some((w) => w.group === 'occasion' || w.group === 'channel')
+    ) {
+      if (metricSlot) r.used.delete(metricSlot)
+      return BUILDERS.list_fraud_alerts!(r)
+    }
     const by = r
       .takeAll('groupBy')
       .map((g) => g.value)
@@ -1901,7 +1953,7 @@ const DEFAULTS: Record<string, Record<string, unknown>> = {
 
 /** Clause breaks where a request asks for a second thing. */
 const ASK =
-  '(?:what|which|how|who|show|list|give|tell|forecast|find|pull|get|check|is|are|any|do|did|run|scan|draft|hold|freeze|block|lock|release|lift|unfreeze|confirm|dismiss|explain|put|place|count|also|then|if|segment|escheat|report|break|compare|look|launch|send|redemptions|refunds|loads|liability|breakage|value|cards sold|holds|approvals|fraud|alerts|dormant|escheatment)'
+  '(?:what|which|how|who|show|list|give|tell|forecast|find|pull|get|check|is|are|any|do|did|run|scan|draft|hold|freeze|block|lock|release|lift|unfreeze|confirm|dismiss|explain|put|place|count|also|then|if|segment|escheat|report|break|compare|look|launch|send|redemptions|refunds|loads|liability|breakage|value|cards sold|holds|approvals|fraud|alerts|dormant|escheatment|number of|count of|total)'
 const CLAUSE_BREAK = new RegExp(
   `\\s*(?:;|\\?\\s+(?=\\S)|\\.\\s+(?=[a-z])|,?\\s+(?:and then|then|and also|also|plus|as well as)\\s+|,\\s+(?=(?:and\\s+)?${ASK}\\b)|\\s+and\\s+(?=(?:the\\s+|me\\s+)?${ASK}\\b))\\s*`,
   'i',
@@ -1995,7 +2047,9 @@ function asksSomething(part: string): boolean {
   if (
     READ_VERB.test(t) ||
     isImperative(t) ||
-    /^(what|which|how|who|why|when|where|is|are|was|were|do|does|did|any)\b/.test(t)
+    /^(what|which|how|who|why|when|where|is|are|was|were|do|does|did|any|anything|anyone|everything)\b/.test(
+      t,
+    )
   )
     return true
   return /\b(liabilit\w*|alerts?|fraud|cards?|holds?|forecast|breakage|escheat\w*|campaigns?|approvals?|audit|redemptions?|refunds?|loads?|sold|segments?|purchasers|dormant|idle|upsell|affinity|metrics?|scan|balance)\b/.test(
@@ -2069,6 +2123,13 @@ function planParts(
     if (
       prev !== undefined &&
       (conditionOnly(prev) ||
+        // "hold gc_…. enumeration pattern on the checker": what follows an order is its reason.
+        (isImperative(prev) &&
+          !isQuestion(part) &&
+          !isImperative(part) &&
+          !READ_VERB.test(part.trim().toLowerCase()) &&
+          !/\?/.test(part) &&
+          !/^(?:and\s+)?(?:what|which|how|who|why|when|where|also|then|if)\b/i.test(part.trim())) ||
         (!/^(?:and\s+)?(?:if|unless|otherwise)\b/i.test(part.trim()) &&
           ((isStatement(part) && !isStatement(prev)) || !asksSomething(part))))
     )

@@ -645,7 +645,7 @@ function readCounts(text: string, out: Slot[]) {
   each(
     text,
     new RegExp(
-      `(?:^|\\b(?:which|what|the|show(?: me)?|list|give me|pull(?: up)?|get(?: me)?|see|lemme see|want|need)\\s+)${COUNT_RE}\\s+(?:[a-z]+\\s+){0,2}?(cards|alerts|stores|holds|campaigns|approvals)\\b`,
+      `(?:^|\\b(?:which|what|the|show(?: me)?|list|give me|pull(?: up)?|get(?: me)?|see|lemme see|want|need)\\s+)${COUNT_RE}\\s+(?:[a-z]+\\s+){0,2}?(cards|alerts|holds|campaigns|approvals)\\b`,
       'i',
     ),
     (m) => {
@@ -659,12 +659,19 @@ function readCounts(text: string, out: Slot[]) {
   each(
     text,
     new RegExp(
-      `\\b(?:top|first|biggest|largest|highest|worst|best|leading|bottom|lowest|smallest)\\s+${COUNT_RE}\\b(?!\\s*(?:days?|weeks?|months?|%|\\$|dollars|bucks))(\\s+(?:stores?|locations?|shops?|branches|states?|jurisdictions?))?`,
+      `\\b(?:top|first|biggest|largest|highest|worst|best|leading|bottom|lowest|smallest)\\s+${COUNT_RE}\\b(?!\\s*(?:days?|weeks?|months?|%|\\$|dollars|bucks))(\\s+(?:stores?|locations?|shops?|branches|states?|jurisdictions?|occasions?|channels?|segments?|rules?))?`,
       'i',
     ),
     (m) => {
       const n = countOf(m[1] as string)
-      const of = m[2] ? (/stat|juris/i.test(m[2]) ? 'jurisdiction' : 'location') : undefined
+      const noun = m[2]?.trim().toLowerCase().replace(/s$/, '')
+      const of = !noun
+        ? undefined
+        : /stat|juris/.test(noun)
+          ? 'jurisdiction'
+          : ['occasion', 'channel', 'segment', 'rule'].includes(noun)
+            ? noun
+            : 'location'
       if (n && n <= 500)
         push(out, {
           kind: 'top',
@@ -857,6 +864,19 @@ const STORE_CUE_BEFORE = /\b(?:at|from|in|the|our|store|location|shop|branch|@)\
 /** Stores named in the text: exact names first, then near-misses of a name ("brooklin store"). */
 export function findStores(lower: string, stores: readonly Store[]): Slot[] {
   const out: Slot[] = []
+  // "NY downtown", "nyc dt", "SA downtown", "portland dt": a branch by its short name, first.
+  for (const alias of storeAliases(stores).filter((a) => a.branch))
+    each(lower, new RegExp(`(?<![\\w-])${escapeRegExp(alias.words)}(?![\\w-])`), (m) => {
+      const end = m.index + m[0].length
+      if (!out.some((s) => s.start < end && m.index < s.end))
+        out.push({
+          kind: 'store',
+          value: alias.store.id,
+          name: alias.store.name,
+          start: m.index,
+          end,
+        })
+    })
   const byLength = [...stores].sort((a, b) => b.name.length - a.name.length)
   for (const store of byLength) {
     const name = store.name.toLowerCase()
@@ -868,10 +888,42 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
       // A store whose name is a state's ("New York") is the store only when called one.
       if (US_STATES[name] !== undefined && !cue) return
       if (cue) end += cue[0].length
+      // "the 3 boston stores", "each of the Portland stores", "in boston": every store of a
+      // city whose name other stores share ("Boston", "Boston Mall"): the tools read a city.
+      const city =
+        stores.some((o) => o.name.toLowerCase().startsWith(`${name} `)) &&
+        (/^\s*(?:stores|locations|shops|branches)\b/.test(after) ||
+          /\b(?:all|every|each of|both|the (?:\d+|two|three|four|five))\s+(?:of\s+)?(?:the\s+|our\s+)?$/.test(
+            lower.slice(0, start),
+          ) ||
+          /\bin\s+$/.test(lower.slice(0, start)))
       if (!out.some((s) => s.start < end && start < s.end))
-        out.push({ kind: 'store', value: store.id, name: store.name, start, end })
+        out.push({
+          kind: 'store',
+          value: city ? store.name : store.id,
+          name: store.name,
+          start,
+          end,
+        })
     })
   }
+  // "LA", "nyc", "SA": a store by its city's initials, when called a store.
+  for (const alias of storeAliases(stores).filter((a) => !a.branch))
+    each(lower, new RegExp(`(?<![\\w-])${escapeRegExp(alias.words)}(?![\\w-])`), (m) => {
+      const start = m.index
+      const end = start + m[0].length
+      if (out.some((s) => s.start < end && start < s.end)) return
+      const after = lower.slice(end)
+      const before = lower.slice(0, start)
+      if (
+        !alias.branch &&
+        !STORE_CUE.test(after) &&
+        !/^\s*(?:cards?|liability|redemptions|sales|refunds|alerts|loads)\b/.test(after) &&
+        !/\b(?:at|from)\s+(?:the\s+)?$/.test(before)
+      )
+        return
+      out.push({ kind: 'store', value: alias.store.id, name: alias.store.name, start, end })
+    })
   each(lower, /\bloc_\d{1,4}\b/, (m) => {
     const store = stores.find((s) => s.id === m[0])
     out.push({
@@ -935,7 +987,8 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
       const parts = s.name.toLowerCase().split(/\s+/)
       return (
         words.length <= parts.length &&
-        words.every((w, i) => w.length >= 3 && (parts[i] as string).startsWith(w) && w !== parts[i])
+        words.every((w, i) => w.length >= 3 && (parts[i] as string).startsWith(w)) &&
+        words.some((w, i) => w !== parts[i])
       )
     })
     if (hits.length >= 1) {
@@ -949,6 +1002,29 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
       })
     }
   })
+  // "jax liability rn": the start of a store's name opening the request, before what is asked.
+  each(
+    lower,
+    /^\s*([a-z]{3,})(?=\s+(?:liability|redemptions|sales|refunds|alerts|cards|loads|fraud|store|numbers)\b)/,
+    (m) => {
+      const word = m[1] as string
+      if (/^(new|all|any|our|the|top|big|old|low|san|los|how|who|why|net)$/.test(word)) return
+      const hits = stores.filter((s) => {
+        const first = s.name.toLowerCase().split(/\s+/)[0] as string
+        return first.startsWith(word) && first !== word
+      })
+      const at = m.index + m[0].indexOf(word)
+      const shortest = [...hits].sort((a, b) => a.name.length - b.name.length)[0]
+      if (shortest && new Set(hits.map((h) => h.name.split(/\s+/)[0])).size === 1)
+        out.push({
+          kind: 'store',
+          value: shortest.id,
+          name: shortest.name,
+          start: at,
+          end: at + word.length,
+        })
+    },
+  )
   each(lower, /\b(?:at|from)\s+(?:the\s+)?([a-z][a-z.'-]{3,}(?:\s+[a-z][a-z.'-]+)?)\b/, (m) => {
     const words = m[1] as string
     const at = m.index + m[0].indexOf(words)
@@ -967,6 +1043,44 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+const BRANCH_WORDS: Record<string, string[]> = {
+  downtown: ['downtown', 'dt', 'dtwn', 'down town', 'dwntwn'],
+  mall: ['mall'],
+}
+
+/**
+ * Short names of the chain's stores: a city's initials ("la", "sa", "ny", "nyc"), with a
+ * branch's short name after it ("ny downtown", "portland dt"). The initials alone stand for a
+ * store only when called one (see findStores), and never when they are a state the chain
+ * trades in.
+ */
+function storeAliases(
+  stores: readonly Store[],
+): { words: string; store: Store; branch: boolean }[] {
+  const states = new Set(stores.map((s) => s.jurisdiction?.replace(/^US-/, '').toLowerCase()))
+  const out: { words: string; store: Store; branch: boolean }[] = []
+  for (const store of stores) {
+    const words = store.name.toLowerCase().split(/\s+/)
+    const last = words.at(-1) as string
+    const branch = BRANCH_WORDS[last] && words.length > 1 ? last : undefined
+    const city = branch ? words.slice(0, -1) : words
+    const cityNames = [city.join(' ')]
+    if (city.length > 1) cityNames.push(city.map((w) => w[0]).join(''))
+    if (city.join(' ') === 'new york') cityNames.push('nyc')
+    for (const c of cityNames) {
+      if (branch)
+        for (const b of BRANCH_WORDS[branch] ?? [])
+          if (`${c} ${b}` !== store.name.toLowerCase())
+            out.push({ words: `${c} ${b}`, store, branch: true })
+      if (!branch && c !== city.join(' ') && !states.has(c) && US_STATES[c] === undefined)
+        out.push({ words: c, store, branch: false })
+      if (!branch && c !== city.join(' ') && US_STATES[c] === undefined && states.has(c)) continue
+    }
+  }
+  // Longest first, so "nyc dt" is read before "nyc".
+  return out.sort((a, b) => b.words.length - a.words.length)
+}
 
 function readWords(text: string, out: Slot[]) {
   const lower = text.toLowerCase()
