@@ -176,3 +176,56 @@ describe('the planner compares and drafts as asked', () => {
     })
   })
 })
+
+describe('the planner reads stores, counts and reasons as people name them', () => {
+  it('reads stores by short names and cities as a whole', () => {
+    expect(plan('refunds at the LA store this month')).toMatchObject({
+      args: { location: 'loc_018' },
+    })
+    expect(plan('cards sold at NY downtown last week')).toMatchObject({
+      args: { location: 'loc_020' },
+    })
+    expect(plan('portland dt loads by month')).toMatchObject({ args: { location: 'loc_013' } })
+    expect(plan('refunds at san fran last month')).toMatchObject({ args: { location: 'loc_001' } })
+    expect(plan('liability for all the boston stores, one row per store')).toMatchObject({
+      tool: 'get_liability',
+      args: { location: 'Boston', groupBy: 'location' },
+    })
+  })
+
+  it('counts alerts by store or rule with the alerts tool, and reads the alerts of a card', () => {
+    expect(plan('open alerts by store this month')).toMatchObject({
+      tool: 'list_fraud_alerts',
+      args: { countBy: 'location' },
+    })
+    expect(plan('confirmed alerts, count by rule')).toMatchObject({
+      tool: 'list_fraud_alerts',
+      args: { status: 'confirmed', countBy: 'rule' },
+      also: [],
+    })
+    expect(plan('card testing: how many, and which stores?')).toMatchObject({
+      args: { rule: 'card_testing', countBy: 'location' },
+    })
+    expect(plan('any alerts for gc_b270dd76')).toMatchObject({
+      tool: 'explain_fraud_alert',
+      args: { card: 'gc_b270dd76' },
+    })
+    expect(plan('top 2 channels by redemptions this year')).toMatchObject({
+      args: { by: ['channel'], top: 2 },
+    })
+  })
+
+  it('keeps what follows an order, or sits in brackets, as the reason or note', () => {
+    expect(plan('freeze gc_71c7f3f3. forty lookups from one terminal, 2 stores')).toMatchObject({
+      tool: 'place_card_hold',
+      args: { reason: 'forty lookups from one terminal, 2 stores' },
+      also: [],
+    })
+    expect(plan('dismiss alert 14 (known corporate buyer, checked with finance)')).toMatchObject({
+      args: { alertId: 14, note: 'known corporate buyer, checked with finance' },
+    })
+    expect(plan('Please hold card 6810. The manager saw it used in two states.')).toMatchObject({
+      args: { reason: 'The manager saw it used in two states.' },
+    })
+  })
+})
