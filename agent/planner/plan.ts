@@ -161,6 +161,15 @@ const LEDGER_NOUNS = new Set([
 
 /** Domain words too common to show that a request is about the ledger. */
 const GENERIC_WORDS = new Set([
+  'week',
+  'weeks',
+  'weekly',
+  'month',
+  'months',
+  'monthly',
+  'daily',
+  'quarter',
+  'quarterly',
   'before',
   'after',
   'since',
@@ -1622,6 +1631,15 @@ function byMood(intent: string, text: string, r: Reading): string {
 
 /** A question about a write is answered by the read that knows: never by filing the write. */
 function asQuestion(intent: string, r: Reading): string {
+  // "should we hold 8345?", "worth freezing it?": the evidence on the card, to judge by.
+  if (
+    (intent === 'place_card_hold' || intent === 'list_card_holds') &&
+    /\b(should|shall|worth|think|needs?|ought|recommend|advisable|do we want)\b/i.test(r.text) &&
+    /\b(hold|holding|freeze|freezing|block|lock)\b/i.test(r.text) &&
+    !/\b(is|are) (?:there|it|the card) (?:a |any |on )?holds?\b|\bwho\b/i.test(r.text) &&
+    (r.all('card').length > 0 || r.all('number4').length > 0 || r.recall.card)
+  )
+    return 'explain_fraud_alert'
   if (intent === 'place_card_hold' || intent === 'release_card_hold') return 'list_card_holds'
   if (intent === 'launch_campaign') return 'list_campaigns'
   if (intent === 'update_fraud_alert')
@@ -1782,7 +1800,7 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     intent = 'ledger_metrics'
   intent = byMood(intent, text, r)
   if (
-    (WRITES.has(intent) || intent === 'update_fraud_alert') &&
+    (WRITES.has(intent) || intent === 'update_fraud_alert' || intent === 'list_card_holds') &&
     !ordered &&
     (isQuestion(text) || !isImperative(text))
   )
@@ -2144,7 +2162,9 @@ function planParts(
       context = `${context}${raw.trim()}, `
       continue
     }
-    if (!standsAlone(raw) && first.length > 0) continue
+    // A preamble ("Hi — I'm covering for Dana this week") asks nothing: the asks after it do.
+    if (!standsAlone(raw) && (first.length > 0 || (!isQuestion(raw) && !asksSomething(raw))))
+      continue
     if (JUDGEMENT.test(raw.trim())) {
       judged = true
       remarks.push(
