@@ -1161,13 +1161,21 @@ const BUILDERS: Record<string, Builder> = {
       metric === 'liability' &&
       !timeDims &&
       !filtered &&
-      !r.all('date').some((d) => d.value.kind === 'range')
+      // A range of days is a series; one day ("at end of day yesterday") is liability as of it.
+      !r.all('date').some((d) => d.value.kind === 'range' && d.value.from !== d.value.to)
     ) {
       if (metricSlot) r.used.delete(metricSlot)
       return BUILDERS.get_liability!(r)
     }
-    // "reload & drain since monday": a rule named without a figure is a list of its alerts.
-    if (!metric && r.all('rule').length) return BUILDERS.list_fraud_alerts!(r)
+    // "reload & drain since monday": a rule named without a figure is a list of its alerts, and
+    // so is "refund alerts this week".
+    if (
+      r.all('rule').length &&
+      (!metric || (/\balerts?\b/.test(r.lower) && !r.all('groupBy').length))
+    ) {
+      if (metricSlot) r.used.delete(metricSlot)
+      return BUILDERS.list_fraud_alerts!(r)
+    }
     if (!metric && r.all('csv').length)
       return reply(
         'I can export ledger metrics as CSV, e.g. "fraud alerts by store as csv" or "redemptions by month as csv"; a list of cards or alerts cannot be exported yet.',
@@ -1418,7 +1426,7 @@ function reasonBefore(r: Reading): string | undefined {
  */
 function bareAlert(r: Reading): { value: number; end: number } | undefined {
   const m =
-    /\b(?:dismiss(?:ed)?|confirm(?:ed)?|mark|triage|close|clear|resolve|explain|behind|about|on|worked|is|was|and|also|plus)\s+(?:alert\s+)?#?(\d{1,3})(?![\d.,%$]|\s*(?:days?|d\b|hours?|h\b|hrs?|weeks?|wks?|months?|mos?|years?|yrs?|%|dollars|bucks|cards|alerts|stores|min\b|minutes))/i.exec(
+    /\b(?:dismiss(?:ed)?|confirm(?:ed)?|mark|triage|close|clear|resolve|explain|behind|about|on|worked|is|was|and|also|plus)\s+(?:alert\s+)?#?(\d{1,3})(?!\d|[.,]\d|[%$]|\s*(?:days?|d\b|hours?|h\b|hrs?|weeks?|wks?|months?|mos?|years?|yrs?|%|dollars|bucks|cards|alerts|stores|min\b|minutes))/i.exec(
       r.text,
     )
   if (!m) return undefined
@@ -1436,6 +1444,8 @@ function monthsAhead(periodTo: string, calendar: Calendar): number {
 }
 
 function guessMetric(t: string): string | undefined {
+  // "refund abuse alerts by month": alerts, whatever their rule is called.
+  if (/\balerts?\b/.test(t) && !/\$|dollar|loss|lost|cost|how much/.test(t)) return 'fraud_alerts'
   if (/\bsold\b|\bsell\b|\bsales\b|\bissued\b/.test(t)) return 'cards_sold'
   if (/\bload/.test(t)) return 'value_loaded'
   if (/\bredeem|\bspent\b|\bspend\b/.test(t)) return 'redemptions'
@@ -1791,6 +1801,22 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     !policy
   )
     intent = 'update_fraud_alert'
+  // "and confirm 9, no legit reason": an order to triage a numbered (or remembered) alert.
+  if (
+    !policy &&
+    isImperative(t) &&
+    /^(?:(?:and|also|ok|okay|then|now|pls|please|so)[,]?\s+)*(dismiss|confirm|mark)\b/.test(t) &&
+    (r.all('alert').length > 0 || bareAlert(r) !== undefined || recall.alertId !== undefined)
+  )
+    intent = 'update_fraud_alert'
+  // "refunds at san antonio this yr": a figure named, and no alert, is a metric.
+  if (
+    intent === 'list_fraud_alerts' &&
+    r.all('metric').some((m) => m.value !== 'fraud_alerts') &&
+    !r.all('rule').length &&
+    !/\b(alerts?|flag\w*|fraud)\b/.test(t)
+  )
+    intent = 'ledger_metrics'
   // "NY vs CA redemptions": a figure the words name that is not liability is a metric.
   if (
     intent === 'get_liability' &&

@@ -282,7 +282,10 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
     re: /\b(value loaded|loaded value|amount loaded|dollars loaded|\$ loaded|money loaded|total loaded|how much (?:was |got |did we )?load(?:ed)?)\b/,
     value: 'value_loaded',
   },
-  { re: /\b(loads|reloads|top[- ]?ups)\b/, value: 'loads' },
+  {
+    re: /\b(loads|reloads|top[- ]?ups|load (?:transactions|count)|number of loads|reload transactions)\b/,
+    value: 'loads',
+  },
   {
     re: /\b(redemptions?|redeemed value|amount redeemed|value redeemed|spend on (?:gift )?cards|redeems)\b/,
     value: 'redemptions',
@@ -1084,7 +1087,11 @@ function storeAliases(
 
 function readWords(text: string, out: Slot[]) {
   const lower = text.toLowerCase()
-  const rules = Object.keys(FRAUD_RULES).sort((a, b) => b.length - a.length)
+  // "refunds at san antonio" is a figure; "refund alerts", "refund abuse" a rule.
+  const alertTalk = /\b(alerts?|fraud|abuse|flag\w*|suspicious|hits?|rule)\b/.test(lower)
+  const rules = Object.keys(FRAUD_RULES)
+    .filter((p) => alertTalk || !/^refunds?$/.test(p))
+    .sort((a, b) => b.length - a.length)
   for (const phrase of rules)
     each(lower, new RegExp(`\\b${escapeRegExp(phrase)}\\b`), (m) =>
       push(out, {

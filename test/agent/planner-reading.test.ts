@@ -229,3 +229,35 @@ describe('the planner reads stores, counts and reasons as people name them', () 
     })
   })
 })
+
+describe('the planner tells figures from rules and orders from questions', () => {
+  it('reads "refunds" as a figure, "refund alerts" as a rule, and "refund it" as a refusal', () => {
+    expect(plan('refunds at buffalo this yr')).toMatchObject({
+      tool: 'ledger_metrics',
+      args: { metric: 'refunds', location: 'loc_003' },
+    })
+    expect(plan('refund alerts since monday')).toMatchObject({
+      tool: 'list_fraud_alerts',
+      args: { rule: 'refund_abuse' },
+    })
+    expect(plan('refund this card')).toMatchObject({ intent: 'refuse_money' })
+    expect(plan('number of load transactions in october by occasion')).toMatchObject({
+      args: { metric: 'loads', by: ['occasion'] },
+    })
+  })
+
+  it('triages a numbered alert after "and", and reads liability at the end of one day', () => {
+    expect(plan('and confirm 14, no innocent reason for that')).toMatchObject({
+      tool: 'update_fraud_alert',
+      args: { alertId: 14, status: 'confirmed', note: 'no innocent reason for that' },
+    })
+    expect(plan('liability per store at close of business yesterday')).toMatchObject({
+      tool: 'get_liability',
+      args: { groupBy: 'location', asOf: '2026-11-30' },
+    })
+    expect(plan('should we freeze 2660?')).toMatchObject({
+      tool: 'explain_fraud_alert',
+      args: { card: '2660' },
+    })
+  })
+})
