@@ -634,7 +634,7 @@ const BUILDERS: Record<string, Builder> = {
     return call('get_gift_card', { card, transactions: history ? (n ?? 10) : undefined }, r)
   },
   search_gift_cards: (r) => {
-    const status = r.word('cardStatus')
+    const status = r.word('cardStatus') ?? (/\bholds\b/i.test(r.text) ? 'held' : undefined)
     const j = states(r)
     const store = oneStore(r)
     const last4 = r.take('card', (c) => /^\d{4}$/.test(c.value))?.value ?? r.take('number4')?.value
@@ -1078,15 +1078,17 @@ const BUILDERS: Record<string, Builder> = {
       )?.[1] ??
       (/\b(fraud )?scans?\b|\bscanned\b|\bran (?:a )?(?:fraud )?(?:scan|sweep)/.test(t)
         ? 'scan_for_fraud'
-        : /\bholds?\b/.test(t)
-          ? /releas|lift/.test(t)
-            ? 'release_card_hold'
-            : 'place_card_hold'
-          : /\bcampaign/.test(t)
-            ? 'launch_campaign'
-            : /\btriag|dismiss|confirm/.test(t)
-              ? 'update_fraud_alert'
-              : undefined)
+        : /\breleas\w*|\bunfreez\w*/.test(t)
+          ? 'release_card_hold'
+          : /\bholds?\b/.test(t)
+            ? /releas|lift/.test(t)
+              ? 'release_card_hold'
+              : 'place_card_hold'
+            : /\bcampaign/.test(t)
+              ? 'launch_campaign'
+              : /\btriag|dismiss|confirm/.test(t)
+                ? 'update_fraud_alert'
+                : undefined)
     return call(
       'get_audit_log',
       {
@@ -1161,6 +1163,8 @@ const BUILDERS: Record<string, Builder> = {
       metric === 'liability' &&
       !timeDims &&
       !filtered &&
+      // Liability groups by state, store, cohort, occasion or channel; a segment is a metric's.
+      !r.all('groupBy').some((g) => !LIABILITY_GROUPS.has(g.value)) &&
       // A range of days is a series; one day ("at end of day yesterday") is liability as of it.
       !r.all('date').some((d) => d.value.kind === 'range' && d.value.from !== d.value.to)
     ) {
@@ -1225,13 +1229,15 @@ const BUILDERS: Record<string, Builder> = {
           : sortSlot
             ? 'value_desc'
             : undefined
+    // "the three boston stores": a city's stores, one row each.
+    const city = store !== undefined && !/^loc_/.test(store) && /\bstores\b/i.test(r.text)
     const plan = call(
       'ledger_metrics',
       {
         metric,
         by: by.length
           ? [...new Set(by)].slice(0, 2)
-          : top && store === undefined
+          : (top && store === undefined) || city
             ? ['location']
             : undefined,
         ...w,
@@ -1455,7 +1461,12 @@ function guessMetric(t: string): string | undefined {
     return /\$|dollar|loss|lost|cost|how much/.test(t) ? 'fraud_loss' : 'fraud_alerts'
   if (/\bholds?\b/.test(t)) return 'holds_active'
   if (/\bapprov/.test(t)) return 'approvals'
-  if (/\bliabilit|\boutstanding\b|\bowe\b/.test(t)) return 'liability'
+  if (
+    /\bliabilit|\boutstanding\b|\bowe\b|\b(?:avg|average|mean|typical|total) (?:card )?balances?\b/.test(
+      t,
+    )
+  )
+    return 'liability'
   return undefined
 }
 
@@ -1809,6 +1820,43 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     (r.all('alert').length > 0 || bareAlert(r) !== undefined || recall.alertId !== undefined)
   )
     intent = 'update_fraud_alert'
+  // "how many open alerts at texas stores": a count, from the metrics (the alerts tool counts
+  // them by store or rule).
+  if (
+    intent === 'list_fraud_alerts' &&
+    /\b(how many|number of|count of|total)\b.{0,30}\balerts?\b/.test(t) &&
+    !r.all('rule').length &&
+    !r.all('score').length &&
+    !r.all('groupBy').length &&
+    !/\b(each|per|which|what)\b/.test(t)
+  )
+    intent = 'ledger_metrics'
+  // "top 5 balances in CA": the cards with the biggest balances, not the liability.
+  if (
+    intent === 'get_liability' &&
+    /\b(?:top|biggest|largest|highest|fattest|richest)\s+(?:\d+\s+|\w+\s+)?(?:card\s+)?balances\b/.test(
+      t,
+    ) &&
+    !/\b(liabilit\w*|owe|outstanding)\b/.test(t)
+  )
+    intent = 'search_gift_cards'
+  // "who's been requesting holds": the audit trail of those requests.
+  if (
+    /\bwho(?:'s| is| has| have|'ve)? (?:been )?(?:request|fil|ask)\w*\b.{0,20}\b(holds?|releases?|launch\w*)\b/.test(
+      t,
+    ) &&
+    !r.all('card').length &&
+    !r.all('number4').length
+  )
+    intent = 'get_audit_log'
+  // "any holds at jersey city?": the held cards of that store (holds are listed by card).
+  if (
+    intent === 'list_card_holds' &&
+    r.all('store').length &&
+    !r.all('card').length &&
+    !r.all('number4').length
+  )
+    intent = 'search_gift_cards'
   // "refunds at san antonio this yr": a figure named, and no alert, is a metric.
   if (
     intent === 'list_fraud_alerts' &&

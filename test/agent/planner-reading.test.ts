@@ -261,3 +261,35 @@ describe('the planner tells figures from rules and orders from questions', () =>
     })
   })
 })
+
+describe('the planner picks the tool that answers', () => {
+  it('counts alerts from the metrics, lists the biggest balances, and audits who requested', () => {
+    expect(plan('how many open alerts are there at our florida stores')).toMatchObject({
+      tool: 'ledger_metrics',
+      args: { metric: 'fraud_alerts', status: 'open', jurisdiction: 'US-FL' },
+    })
+    expect(plan('top 3 balances in NJ')).toMatchObject({
+      tool: 'search_gift_cards',
+      args: { jurisdiction: 'US-NJ', sort: 'balance_desc', limit: 3 },
+    })
+    expect(plan('who has been requesting releases this month?')).toMatchObject({
+      tool: 'get_audit_log',
+      args: { tool: 'release_card_hold' },
+    })
+    expect(plan('who put the hold on 3048')).toMatchObject({ tool: 'list_card_holds' })
+  })
+
+  it('reads held cards of a store, a segment from the metrics, and a city one row per store', () => {
+    expect(plan('any holds at the tacoma store?')).toMatchObject({
+      tool: 'search_gift_cards',
+      args: { status: 'held', location: 'loc_009' },
+    })
+    expect(plan('average balance by segment')).toMatchObject({
+      tool: 'ledger_metrics',
+      args: { metric: 'liability', by: ['segment'] },
+    })
+    expect(plan('redemptions at the two portland stores last month')).toMatchObject({
+      args: { location: 'Portland', by: ['location'] },
+    })
+  })
+})
