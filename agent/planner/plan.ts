@@ -1277,7 +1277,11 @@ const BUILDERS: Record<string, Builder> = {
       !r.all('number4').length &&
       !r.all('alert').length &&
       r.recall.alertId !== undefined &&
-      !r.recall.card &&
+      r.recall.alertId !== ITEM_ALERT &&
+      (!r.recall.card ||
+        // the thread is about the alert ("explain alert 6", then "hold that card")
+        typeof r.recall.args?.alertId === 'number' ||
+        r.recall.tool === 'list_fraud_alerts') &&
       REFERS_BACK.test(r.text)
     )
       return call(
@@ -1715,9 +1719,60 @@ function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
   return planReading(readRequest(original, recall, ctx), ctx)
 }
 
+/**
+ * "the downtown store" when the chain has several downtown stores: which one, as a question
+ * naming them (never a guess). Undefined when the words name one store.
+ */
+function ambiguousBranch(text: string, vocabulary: Vocabulary): string | undefined {
+  const m =
+    /\b(?:the\s+)?(downtown|mall|uptown|midtown)\s+(?:store|location|branch|shop|one)\b/i.exec(text)
+  if (!m) return undefined
+  const branch = (m[1] as string).toLowerCase()
+  const before = text.slice(0, m.index).toLowerCase()
+  const named = vocabulary.stores.filter((s) => s.name.toLowerCase().endsWith(` ${branch}`))
+  // "the boston downtown store", "NY downtown": a city before the branch names it.
+  if (
+    named.length < 2 ||
+    named.some((s) => before.trimEnd().endsWith(s.name.toLowerCase().replace(` ${branch}`, '')))
+  )
+    return undefined
+  return `Which ${branch} store do you mean: ${named.map((s) => s.name).join(', ')}?`
+}
+
+/** "boston" answering "which downtown store?": the request asked before, with that store. */
+function answeredBranch(r: Reading, ctx: PlannerContext): Plan | undefined {
+  const asked = r.recall.lastAsk
+  if (!asked || r.recall.tool || r.text.trim().split(/\s+/).length > 3) return undefined
+  const m =
+    /\b(?:the\s+)?(downtown|mall|uptown|midtown)\s+(store|location|branch|shop|one)\b/i.exec(asked)
+  if (!m || !ambiguousBranch(asked, ctx.vocabulary)) return undefined
+  const branch = (m[1] as string).toLowerCase()
+  const said = r.text
+    .trim()
+    .toLowerCase()
+    .replace(/[?.!]+$/, '')
+  const store = ctx.vocabulary.stores.find(
+    (s) =>
+      s.name.toLowerCase().endsWith(` ${branch}`) &&
+      s.name
+        .toLowerCase()
+        .replace(` ${branch}`, '')
+        .startsWith(said.replace(/\s+(?:downtown|mall|dt)$/, '')),
+  )
+  if (!store) return undefined
+  const again = `${asked.slice(0, m.index)}${store.name} ${m[2]}${asked.slice(m.index + m[0].length)}`
+  return planReading(readRequest(again, { ...r.recall, lastAsk: undefined }, ctx), ctx)
+}
+
 /** The plan for a request already read: its intent, then the builder of that intent's tool. */
 function planReading(r: Reading, ctx: PlannerContext): Plan {
   const { text, slots, recall } = r
+  const which = ambiguousBranch(text, ctx.vocabulary)
+  if (which && !r.all('store').some((s) => !/downtown|mall/i.test(r.quote(s.start, s.end)))) {
+    if (!isHowTo(text.toLowerCase())) return reply(which, 'clarify')
+  }
+  const answer = answeredBranch(r, ctx)
+  if (answer) return answer
   const classified = ctx.classifier.classify(text, slots)
   const t = text.trim().toLowerCase()
   // Refusals and the approval instruction are rules; the classifier decides everything else.

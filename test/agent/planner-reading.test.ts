@@ -293,3 +293,31 @@ describe('the planner picks the tool that answers', () => {
     })
   })
 })
+
+describe('the planner asks which store rather than guess', () => {
+  it('asks which downtown store, and reads the answer with the request asked before', () => {
+    expect(plan('how is the downtown store doing on refunds')).toMatchObject({
+      kind: 'reply',
+      intent: 'clarify',
+      text: expect.stringContaining('Boston Downtown'),
+    })
+    expect(plan('portland', { lastAsk: 'open alerts at the downtown store' })).toMatchObject({
+      tool: 'list_fraud_alerts',
+      args: { location: 'loc_013' },
+    })
+    expect(plan('alerts at the boston downtown store')).toMatchObject({
+      args: { location: 'loc_017' },
+    })
+  })
+
+  it('holds by the alert when the thread is about an alert', () => {
+    expect(
+      plan('ok hold that card, looks like a bot', {
+        tool: 'explain_fraud_alert',
+        args: { alertId: 6 },
+        alertId: 6,
+        card: 'gc_71c7f3f3',
+      }),
+    ).toMatchObject({ tool: 'place_card_hold', args: { alertId: 6, reason: 'looks like a bot' } })
+  })
+})
