@@ -10,6 +10,7 @@ import {
   type Calendar,
   type DateSlot,
   localDay,
+  readDates,
   resolveQuarter,
   windowDays,
 } from './dates.ts'
@@ -1246,8 +1247,9 @@ const BUILDERS: Record<string, Builder> = {
         occasion: r.word('occasion'),
         channel: r.word('channel'),
         status:
-          metric === 'fraud_alerts'
-            ? r.word('alertStatus')
+          metric === 'fraud_alerts' || metric === 'fraud_loss'
+            ? // "spent on cards that have confirmed fraud": the status inside the figure's words.
+              (r.word('alertStatus') ?? r.all('word').find((w) => w.group === 'alertStatus')?.value)
             : metric === 'approvals'
               ? r.word('approvalStatus')
               : undefined,
@@ -1913,6 +1915,8 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
   )
     intent = 'search_gift_cards'
   // "refunds at san antonio this yr": a figure named, and no alert, is a metric.
+  if (intent === 'list_fraud_alerts' && r.all('metric').some((m) => m.value === 'fraud_loss'))
+    intent = 'ledger_metrics'
   if (
     intent === 'list_fraud_alerts' &&
     r.all('metric').some((m) => m.value !== 'fraud_alerts') &&
@@ -2188,6 +2192,9 @@ function asksSomething(part: string): boolean {
   if (
     /^(?:count(?:ed)?|group(?:ed)?|split|broken down|sort(?:ed)?|order(?:ed)?|rank(?:ed)?)\s+by\b/.test(
       t,
+    ) ||
+    /^how (?:did|does|do|is|was|were) (?:it|that|they|this) (?:split|break down|broken down|divide|spread)\b/.test(
+      t,
     )
   )
     return false
@@ -2288,6 +2295,18 @@ function planParts(
     // ask after it, and an ask with nothing of its own ("who put it there?") belongs to the one
     // before it: neither is planned alone.
     if (isStatement(raw)) {
+      context = `${context}${raw.trim()}, `
+      continue
+    }
+    // "Within the period November 1 through November 30, which ten stores…": a window said
+    // first is the next ask's.
+    if (
+      first.length === 0 &&
+      !asksSomething(raw) &&
+      !isQuestion(raw) &&
+      !/^(?:hi|hello|hey|good (?:morning|afternoon|evening)|morning|thanks)\b/i.test(raw.trim()) &&
+      readDates(raw, calendarOf(ctx.vocabulary)).length > 0
+    ) {
       context = `${context}${raw.trim()}, `
       continue
     }

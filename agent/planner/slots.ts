@@ -296,7 +296,7 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
     value: 'breakage_recognised',
   },
   {
-    re: /\b(fraud loss(?:es)?|lost to fraud|fraud (?:cost|dollars|exposure)|(?:cost|lose|lost) (?:us )?(?:to|from|in) fraud|fraudulent (?:redemptions|spend))\b/,
+    re: /\b(fraud loss(?:es)?|lost to fraud|(?:redeemed|spent) on (?:the )?cards? (?:with|carrying|that have|having|that had) (?:confirmed |open )?(?:fraud(?: alerts?)?|alerts?)|spent on fraudulent cards|fraud (?:cost|dollars|exposure)|(?:cost|lose|lost) (?:us )?(?:to|from|in) fraud|fraudulent (?:redemptions|spend))\b/,
     value: 'fraud_loss',
   },
   {
@@ -656,6 +656,26 @@ function readCounts(text: string, out: Slot[]) {
       if (!n || n < 2 || n > 500 || /^(a|an|one)$/i.test(m[1] as string)) return
       const at = m.index + m[0].indexOf(m[1] as string)
       push(out, { kind: 'top', value: n, start: at, end: at + (m[1] as string).length })
+    },
+  )
+  // "which ten stores", "the 5 states": that many rows of a table by that dimension.
+  each(
+    text,
+    new RegExp(
+      `\\b(?:which|what|the)\\s+${COUNT_RE}\\s+(stores|locations|states|occasions|channels|segments)\\b`,
+      'i',
+    ),
+    (m) => {
+      const n = countOf(m[1] as string)
+      if (!n || n < 2 || n > 100 || /^(a|an|one)$/i.test(m[1] as string)) return
+      const noun = (m[2] as string).toLowerCase().replace(/s$/, '')
+      const of =
+        noun === 'store' || noun === 'location'
+          ? 'location'
+          : noun === 'state'
+            ? 'jurisdiction'
+            : noun
+      push(out, { kind: 'top', value: n, of, start: m.index, end: m.index + m[0].length })
     },
   )
   // top N / N biggest / the top one / worst 3

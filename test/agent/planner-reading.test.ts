@@ -321,3 +321,25 @@ describe('the planner asks which store rather than guess', () => {
     ).toMatchObject({ tool: 'place_card_hold', args: { alertId: 6, reason: 'looks like a bot' } })
   })
 })
+
+describe('the planner keeps a long request together', () => {
+  it('reads a window said first, "which ten stores", a split asked after, and fraud loss', () => {
+    expect(
+      plan('For the period October 1 through October 31, which five stores had the most loads?'),
+    ).toMatchObject({
+      tool: 'ledger_metrics',
+      args: { metric: 'loads', by: ['location'], from: '2026-10-01', to: '2026-10-31', top: 5 },
+      also: [],
+    })
+    expect(
+      plan('What did we owe at the end of June 30, 2026, and how did it split across states?'),
+    ).toMatchObject({
+      tool: 'get_liability',
+      args: { groupBy: 'jurisdiction', asOf: '2026-06-30' },
+      also: [],
+    })
+    expect(plan('value spent on cards that have confirmed fraud alerts since july')).toMatchObject({
+      args: { metric: 'fraud_loss', status: 'confirmed' },
+    })
+  })
+})
