@@ -52,7 +52,7 @@ export function howToAnswer(lower: string): string {
   )
     return HOLDS
   if (/\b(approve|approv|sign(?:s|ed)? off|decide|manager|myself|by me|own)\b/.test(t))
-    return 'Holds, releases and campaign launches are filed as approval requests, and a manager other than the person who asked decides each one (the Slack buttons, or `giftcards approvals approve ID --as <manager>`). No one approves their own request.'
+    return 'Holds, releases and campaign launches are filed as approval requests, and a manager other than the person who asked decides each one (the Slack buttons, or `giftcards approvals approve ID` from the manager’s own login). No one approves their own request.'
   if (/\b(hold|freeze|block|release|unfreeze)\b/.test(t)) return HOLDS
   return 'Ask in your own words: a card ("balance on 4821"), a figure ("cards sold last month by store"), alerts ("open alerts at Brooklyn"), or an action ("hold 4821, reported stolen"), which a manager approves.'
 }

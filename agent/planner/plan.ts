@@ -1588,7 +1588,7 @@ function approveInstruction(r: Reading): Plan {
   const id =
     r.take('approval')?.value ?? /#(\d+)/.exec(r.text)?.[1] ?? /\b(\d{1,6})\b/.exec(r.text)?.[1]
   return reply(
-    `Approvals are decided by a manager other than the requester: with the buttons on the approval card in Slack, or \`giftcards approvals approve ${id ?? 'ID'} --as <manager>\` (in the terminal chat: /approve ${id ?? 'ID'}).`,
+    `Approvals are decided by a manager other than the requester: with the buttons on the approval card in Slack, or \`giftcards approvals approve ${id ?? 'ID'}\` from the manager's own login (in the terminal chat: /approve ${id ?? 'ID'}).`,
     'approve_instruction',
   )
 }
