@@ -4,17 +4,10 @@ import {
   isAIMessage,
   isHumanMessage,
 } from '@langchain/core/messages'
-import { Command } from '@langchain/langgraph'
+import { type BaseCheckpointSaver, Command } from '@langchain/langgraph'
 import { type Config, describeError, formatCents, type Logger } from '../core/index.ts'
-import type { Database } from '../db/index.ts'
 import type { Approval, Decision } from '../governance/index.ts'
-import {
-  createToolkit,
-  loadChainVocabulary,
-  type PendingApproval,
-  type Toolkit,
-} from '../tools/index.ts'
-import { createCheckpointer } from './checkpointer.ts'
+import type { ChainVocabulary, PendingApproval, Toolkit } from '../tools/index.ts'
 import {
   type AgentGraph,
   type ApprovalResume,
@@ -33,6 +26,25 @@ export type TurnResult = {
   /** Approval requests the thread now waits on. */
   pending: PendingApproval[]
   answeredBy: string
+}
+
+/** Where the agent keeps its threads between turns, and how to let go of it (db/checkpointer.ts). */
+export type AgentCheckpointer = { saver: BaseCheckpointSaver; close(): Promise<void> }
+
+/** What an agent is made of; the composition root (app/agent.ts) puts them together. */
+export type AgentParts = {
+  /** The tools (executor, approvals, pseudonymiser) every turn goes through. */
+  toolkit: Toolkit
+  /** Closed when the agent is. */
+  checkpointer: AgentCheckpointer
+  /** Chooses the model when `models` is not given (OPENAI_*, else the offline planner). */
+  config: Config
+  /** The chain's stores and calendar for the planner: read at start and again after a minute. */
+  readVocabulary: () => Promise<ChainVocabulary>
+  models?: ModelChoice
+  logger?: Logger
+  /** Sees every message list a model is shown. */
+  inspect?: (messages: readonly BaseMessage[]) => void
 }
 
 /** One line on what became of an approval, for the thread that asked for it. */
@@ -75,45 +87,37 @@ export class Agent {
     private readonly refreshVocabulary: () => Promise<void>,
   ) {}
 
-  static async open(
-    database: Database,
-    config: Config,
-    options: {
-      toolkit?: Toolkit
-      models?: ModelChoice
-      logger?: Logger
-      /** Sees every message list a model is shown. */
-      inspect?: (messages: readonly BaseMessage[]) => void
-    } = {},
-  ): Promise<Agent> {
-    const toolkit =
-      options.toolkit ??
-      createToolkit(database, config, options.logger ? { logger: options.logger } : {})
-    const chosen = options.models ?? chooseModel(config)
+  /**
+   * The agent over a toolkit, keeping its threads in `checkpointer` (which it closes with
+   * itself). It never opens a database: the composition root (app/agent.ts) chooses the
+   * checkpointer (db/checkpointer.ts) and says how to read the chain's stores.
+   */
+  static async create(parts: AgentParts): Promise<Agent> {
+    const { toolkit, checkpointer, logger } = parts
+    const chosen = parts.models ?? chooseModel(parts.config)
     // The planner reads the chain's stores and calendar; the object is updated in place.
     const vocabulary: Vocabulary = { ...chosen.planner.vocabulary, stores: [] }
     const refresh = async () => {
-      const read = await loadChainVocabulary(database, config)
+      const read = await parts.readVocabulary()
       vocabulary.stores = read.stores
       vocabulary.timezone = read.timezone
     }
     await refresh()
     const models: ModelChoice = { ...chosen, planner: chosen.planner.withVocabulary(vocabulary) }
-    const checkpointer = await createCheckpointer(database)
     const graph = buildAgentGraph({
       executor: toolkit.executor,
       models,
       pii: toolkit.pii,
       checkpointer: checkpointer.saver,
-      ...(options.logger ? { logger: options.logger } : {}),
-      ...(options.inspect ? { inspect: options.inspect } : {}),
+      ...(logger ? { logger } : {}),
+      ...(parts.inspect ? { inspect: parts.inspect } : {}),
     })
     const agent = new Agent(toolkit, models, graph, checkpointer.close, async () => {
       // A failed read keeps the stores the planner had: a turn never fails for it.
       try {
         await refresh()
       } catch (err) {
-        options.logger?.warn({ err: describeError(err) }, 'could not read the chain’s stores again')
+        logger?.warn({ err: describeError(err) }, 'could not read the chain’s stores again')
       }
     })
     agent.#vocabularyReadAt = Date.now()

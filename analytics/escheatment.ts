@@ -2,7 +2,7 @@ import { addMonths, parseDate, toIso } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 
 /**
- * How a jurisdiction treats unredeemed gift cards (DOMAIN.md). `dormancyYears` runs from the
+ * How a jurisdiction treats unredeemed gift cards (docs/domain.md §2). `dormancyYears` runs from the
  * card's last activity; `onlyWithExpiry` means a card without an expiry date is exempt;
  * `atExpiry` means the card is presumed abandoned at its expiry if that comes first.
  */

@@ -1,11 +1,6 @@
 import { join } from 'node:path'
-import {
-  Agent,
-  defaultClassifier,
-  IntentClassifier,
-  loadCorpus,
-  planRequest,
-} from '../agent/index.ts'
+import { defaultClassifier, IntentClassifier, loadCorpus, planRequest } from '../agent/index.ts'
+import { openAgent } from '../app/index.ts'
 import { loadConfig, parseDate } from '../core/index.ts'
 import { getCard, openDatabase } from '../db/index.ts'
 import type { Actor } from '../governance/index.ts'
@@ -100,7 +95,7 @@ for (const text of texts) {
 
 // 3. The graph's own cost per turn with the offline planner: turn time minus the time inside
 //    the tools, over short conversations (a new thread every ten turns) checkpointed to SQLite.
-const agent = await Agent.open(database, config, { toolkit })
+const agent = await openAgent(database, config, { toolkit })
 const call = toolkit.executor.call.bind(toolkit.executor)
 let toolTime = 0
 toolkit.executor.call = async (...args) => {

@@ -1,6 +1,6 @@
+import { openLedger } from '../app/index.ts'
 import { type Config, type DatabaseTarget, loadConfig } from '../core/index.ts'
-import { type Database, type OpenOptions, openDatabase } from '../db/index.ts'
-import { attachAuditTrail, auditTrailSettings } from '../governance/index.ts'
+import type { Database, OpenOptions } from '../db/index.ts'
 import { type CliIdentity, readIdentity } from './identity.ts'
 
 /**
@@ -23,8 +23,7 @@ export function createContext(env: NodeJS.ProcessEnv = process.env): CliContext 
   return {
     config,
     identity: readIdentity(env),
-    openDb: async (options) =>
-      attachAuditTrail(await openDatabase(config.database, options), auditTrailSettings(config)),
+    openDb: (options) => openLedger(config, options),
   }
 }
 

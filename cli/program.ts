@@ -23,6 +23,7 @@ import { registerStart } from './commands/start.ts'
 import { registerSync } from './commands/sync.ts'
 import { registerTokens } from './commands/tokens.ts'
 import { registerTools } from './commands/tools.ts'
+import { registerUpsell } from './commands/upsell.ts'
 import { registerWebhooks } from './commands/webhooks.ts'
 import { type CliContext, createContext } from './context.ts'
 
@@ -49,6 +50,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerEscheatment(program, ctx)
   registerSegments(program, ctx)
   registerAffinity(program, ctx)
+  registerUpsell(program, ctx)
   registerDormant(program, ctx)
   registerChat(program, ctx)
   registerAsk(program, ctx)

@@ -1,8 +1,9 @@
-import { Agent } from '../agent/index.ts'
-import { createLogger, GiftCardError } from '../core/index.ts'
+import type { Agent } from '../agent/index.ts'
+import { createServices, type Services, startAgent } from '../app/index.ts'
+import { GiftCardError } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 import type { Actor } from '../governance/index.ts'
-import { createToolkit, ToolExecutor, type Toolkit } from '../tools/index.ts'
+import { ToolExecutor, type Toolkit } from '../tools/index.ts'
 import { type CliContext, withDatabase } from './context.ts'
 import { resolveCliActor } from './identity.ts'
 import { CLI_REPORTS, type Report, type ReportInput } from './reports/index.ts'
@@ -33,16 +34,26 @@ export async function warnIfEmpty(database: Database): Promise<boolean> {
   return true
 }
 
+/**
+ * Opens the ledger and the services over it (app/services.ts) for one command; errors the tools
+ * hit go to stderr.
+ */
+export function withServices<T>(
+  ctx: CliContext,
+  work: (services: Services) => Promise<T>,
+): Promise<T> {
+  return withDatabase(ctx, async (database) => {
+    await warnIfEmpty(database)
+    return work(createServices(database, ctx.config))
+  })
+}
+
 /** Opens the ledger and the toolkit over it for one command (errors the tools hit go to stderr). */
 export function withToolkit<T>(
   ctx: CliContext,
   work: (toolkit: Toolkit, database: Database) => Promise<T>,
 ): Promise<T> {
-  return withDatabase(ctx, async (database) => {
-    await warnIfEmpty(database)
-    const logger = createLogger(ctx.config.logLevel)
-    return work(createToolkit(database, ctx.config, { logger }), database)
-  })
+  return withServices(ctx, (services) => work(services.toolkit, services.database))
 }
 
 /**
@@ -68,8 +79,7 @@ export async function runReportOn<I extends ReportInput, R>(
   report: Report<I, R>,
   input: Record<string, unknown>,
 ): Promise<R> {
-  const logger = createLogger(ctx.config.logLevel)
-  const toolkit = createToolkit(database, ctx.config, { logger })
+  const { toolkit, logger } = createServices(database, ctx.config)
   const executor = new ToolExecutor({
     database,
     config: ctx.config,
@@ -84,16 +94,15 @@ export async function runReportOn<I extends ReportInput, R>(
   return outcome.data as R
 }
 
-/** Opens the ledger and the agent (with its checkpointer) for one command. */
+/** Opens the ledger, the services and the agent (with its checkpointer) for one command. */
 export function withAgent<T>(
   ctx: CliContext,
   work: (agent: Agent, database: Database) => Promise<T>,
 ): Promise<T> {
-  return withDatabase(ctx, async (database) => {
-    await warnIfEmpty(database)
-    const agent = await Agent.open(database, ctx.config)
+  return withServices(ctx, async (services) => {
+    const { agent } = await startAgent(services)
     try {
-      return await work(agent, database)
+      return await work(agent, services.database)
     } finally {
       await agent.close()
     }

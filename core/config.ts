@@ -72,6 +72,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const optionalSecret = z.string().min(1).optional()
 const optionalUrl = z.url({ error: 'must be an http(s) URL' }).optional()
+const currencyCode = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
+  .default('USD')
 
 const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
@@ -91,6 +95,38 @@ const envSchema = z.object({
   SHOPIFY_WEBHOOK_SECRET: optionalSecret,
   GENERIC_WEBHOOK_SECRET: optionalSecret,
   MAX_EVENT_CENTS: z.coerce.number().int().min(1).max(MAX_CENTS).default(DEFAULT_MAX_EVENT_CENTS),
+  LIGHTSPEED_DOMAIN_PREFIX: z
+    .string()
+    .regex(
+      /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i,
+      "must be the store's domain prefix (letters, digits, -)",
+    )
+    .optional(),
+  LIGHTSPEED_BASE_URL: optionalUrl,
+  LIGHTSPEED_ACCESS_TOKEN: optionalSecret,
+  LIGHTSPEED_CURRENCY: currencyCode,
+  LIGHTSPEED_R_ACCOUNT_ID: z
+    .string()
+    .regex(/^\d{1,20}$/, 'must be the numeric R-Series account id')
+    .optional(),
+  LIGHTSPEED_R_ACCESS_TOKEN: optionalSecret,
+  LIGHTSPEED_R_BASE_URL: z
+    .url({ error: 'must be an http(s) URL' })
+    .default('https://api.lightspeedapp.com'),
+  CLOVER_WEBHOOK_AUTH_CODE: optionalSecret,
+  CLOVER_MERCHANTS: z
+    .string()
+    .regex(
+      /^$|^[A-Za-z0-9]{1,32}=[^,=\s]{1,500}(,[A-Za-z0-9]{1,32}=[^,=\s]{1,500})*$/,
+      'must look like MERCHANTID=ACCESSTOKEN,OTHERMERCHANT=TOKEN',
+    )
+    .default(''),
+  CLOVER_BASE_URL: z.url({ error: 'must be an http(s) URL' }).default('https://api.clover.com'),
+  CLOVER_GIFT_CARD_BASE_URL: z
+    .url({ error: 'must be an http(s) URL' })
+    .default('https://scl.clover.com'),
+  CLOVER_GIFT_CARDS_FILE: z.string().min(1).max(4096).optional(),
+  CLOVER_CURRENCY: currencyCode,
   ESCHEAT_DEFAULT_DORMANCY_YEARS: z.coerce.number().int().min(1).max(20).default(5),
   ISSUER_INCORPORATION_STATE: z
     .string()
@@ -166,6 +202,32 @@ export type Config = {
    * `maxEventCents`, or reporting a balance above it (MAX_EVENT_CENTS, $1,000,000.00).
    */
   ingest: { maxEventCents: number }
+  /** Lightspeed Retail (X-Series): polled by `giftcards sync lightspeed` (no gift card webhooks). */
+  lightspeed: {
+    /** `https://{LIGHTSPEED_DOMAIN_PREFIX}.retail.lightspeed.app`, or LIGHTSPEED_BASE_URL. */
+    baseUrl?: string
+    /** A personal token or an OAuth access token. */
+    accessToken?: string
+    /** The retailer's currency (X-Series amounts carry none). */
+    currency: string
+    /** Lightspeed Retail (R-Series): `giftcards sync lightspeed --series r`. */
+    rSeries: { baseUrl: string; accountId?: string; accessToken?: string }
+  }
+  /** Clover: order and payment webhooks at /webhooks/clover, balances by `giftcards sync clover`. */
+  clover: {
+    /** The Clover Auth Code Clover sends as `X-Clover-Auth` once the webhook URL is verified. */
+    webhookAuthCode?: string
+    /** Merchant id → its API token (REST and gift card API); notifications name the merchant. */
+    merchants: Record<string, string>
+    /** The REST API (orders, payments): api.clover.com, api.eu.clover.com, a sandbox or a fake. */
+    baseUrl: string
+    /** The Ecommerce gift card API (balance inquiry): scl.clover.com or a sandbox or a fake. */
+    giftCardBaseUrl: string
+    /** CSV `card_id,last4,token`: which ledger card a Clover gift card is (docs/pos-sources.md). */
+    giftCardsFile?: string
+    /** Currency of amounts Clover sends without one. */
+    currency: string
+  }
   escheatment: {
     /** Years of dormancy before a card is reportable where no rule of the table applies. */
     defaultDormancyYears: number
@@ -273,6 +335,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw configError(name, issue?.message ?? 'is invalid', env[name])
   }
   const e = parsed.data
+  const cloverMerchants = Object.fromEntries(
+    e.CLOVER_MERCHANTS.split(',')
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]),
+  )
+  if (e.CLOVER_WEBHOOK_AUTH_CODE && Object.keys(cloverMerchants).length === 0) {
+    throw configError(
+      'CLOVER_MERCHANTS',
+      'must be set with CLOVER_WEBHOOK_AUTH_CODE (notifications only name objects; they are fetched with the merchant token)',
+      undefined,
+    )
+  }
+  const lightspeedBaseUrl =
+    e.LIGHTSPEED_BASE_URL ??
+    (e.LIGHTSPEED_DOMAIN_PREFIX
+      ? `https://${e.LIGHTSPEED_DOMAIN_PREFIX.toLowerCase()}.retail.lightspeed.app`
+      : undefined)
   if (e.SQUARE_WEBHOOK_SIGNATURE_KEY && !e.SQUARE_WEBHOOK_URL) {
     throw configError(
       'SQUARE_WEBHOOK_URL',
@@ -298,6 +377,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shopify: e.SHOPIFY_WEBHOOK_SECRET ? { webhookSecret: e.SHOPIFY_WEBHOOK_SECRET } : {},
     generic: e.GENERIC_WEBHOOK_SECRET ? { webhookSecret: e.GENERIC_WEBHOOK_SECRET } : {},
     ingest: { maxEventCents: e.MAX_EVENT_CENTS },
+    lightspeed: {
+      ...(lightspeedBaseUrl ? { baseUrl: lightspeedBaseUrl.replace(/\/+$/, '') } : {}),
+      ...(e.LIGHTSPEED_ACCESS_TOKEN ? { accessToken: e.LIGHTSPEED_ACCESS_TOKEN } : {}),
+      currency: e.LIGHTSPEED_CURRENCY,
+      rSeries: {
+        baseUrl: e.LIGHTSPEED_R_BASE_URL.replace(/\/+$/, ''),
+        ...(e.LIGHTSPEED_R_ACCOUNT_ID ? { accountId: e.LIGHTSPEED_R_ACCOUNT_ID } : {}),
+        ...(e.LIGHTSPEED_R_ACCESS_TOKEN ? { accessToken: e.LIGHTSPEED_R_ACCESS_TOKEN } : {}),
+      },
+    },
+    clover: {
+      ...(e.CLOVER_WEBHOOK_AUTH_CODE ? { webhookAuthCode: e.CLOVER_WEBHOOK_AUTH_CODE } : {}),
+      merchants: cloverMerchants,
+      baseUrl: e.CLOVER_BASE_URL.replace(/\/+$/, ''),
+      giftCardBaseUrl: e.CLOVER_GIFT_CARD_BASE_URL.replace(/\/+$/, ''),
+      ...(e.CLOVER_GIFT_CARDS_FILE ? { giftCardsFile: e.CLOVER_GIFT_CARDS_FILE } : {}),
+      currency: e.CLOVER_CURRENCY,
+    },
     escheatment: {
       defaultDormancyYears: e.ESCHEAT_DEFAULT_DORMANCY_YEARS,
       incorporationState: e.ISSUER_INCORPORATION_STATE,

@@ -1,5 +1,5 @@
 /**
- * The fraud patterns of DOMAIN.md. The seed injects each of them (its labels name these), and
+ * The fraud patterns of docs/domain.md §3. The seed injects each of them (its labels name these), and
  * the detectors of the analytics issue are named after them.
  */
 export const FRAUD_PATTERNS = [

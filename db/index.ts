@@ -1,5 +1,6 @@
 export { insertMany, type OnConflict, selectIn } from './batch-sql.ts'
 export * from './bulk-load.ts'
+export * from './checkpointer.ts'
 export * from './connection.ts'
 export type {
   BulkWriter,

@@ -9,7 +9,7 @@ import type {
 } from '../core/index.ts'
 
 /**
- * Kysely types for every table (DESIGN.md §2). Conventions on both engines:
+ * Kysely types for every table (docs/architecture.md §2). Conventions on both engines:
  * money is integer cents (bigint on PostgreSQL, returned as a JS number), time is UTC ISO 8601
  * text with milliseconds, JSON is stored as text and parsed by the query functions.
  */

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto'
 import type { BaseMessage } from '@langchain/core/messages'
-import { Agent, chooseModel } from '../agent/index.ts'
-import { type RunningServer, startServer } from '../cli/server.ts'
+import { chooseModel } from '../agent/index.ts'
+import type { Ledger } from '../app/index.ts'
+import { openAgent, type RunningServer, startServer } from '../app/index.ts'
 import { type Config, GiftCardError } from '../core/index.ts'
-import type { Database } from '../db/index.ts'
 import { type Actor, grantRole } from '../governance/index.ts'
 import { type FakeSlack, startFakeSlack } from './slack-loopback.ts'
 
@@ -28,7 +28,7 @@ export interface Face {
 }
 
 type FaceOptions = {
-  database: Database
+  database: Ledger
   config: Config
   model: 'offline' | 'openai'
   inspect: (m: readonly BaseMessage[]) => void
@@ -41,7 +41,7 @@ const modelsFor = (config: Config, model: 'offline' | 'openai') =>
 
 /** The agent itself, as the terminal chat uses it. */
 export async function agentFace(options: FaceOptions): Promise<Face> {
-  const agent = await Agent.open(options.database, options.config, {
+  const agent = await openAgent(options.database, options.config, {
     models: modelsFor(options.config, options.model),
     inspect: options.inspect,
   })
@@ -267,7 +267,7 @@ export async function slackFace(options: FaceOptions): Promise<Face> {
 
 /** The newest id of a table (0 when empty): what a scenario's changes are counted from. */
 export async function maxId(
-  database: Database,
+  database: Ledger,
   table: 'audit_log' | 'approval_requests' | 'card_holds' | 'campaigns',
 ): Promise<number> {
   return Number(

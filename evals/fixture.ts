@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type Ledger, rebuildRollup } from '../app/index.ts'
 import { type Config, DAY_MS, loadConfig, toIso } from '../core/index.ts'
-import { type Database, rebuildDailyRollup } from '../db/index.ts'
 import { type Actor, grantRole } from '../governance/index.ts'
 import { seedChain } from '../synth/seed.ts'
 
@@ -40,7 +40,7 @@ export type AgentFixture = {
  * known card, and an order whose item name is a prompt injection.
  */
 export async function setUpAgentFixture(
-  database: Database,
+  database: Ledger,
   cards = 400,
   options: { seed?: number; labelsPath?: string } = {},
 ): Promise<AgentFixture> {
@@ -141,7 +141,7 @@ export async function setUpAgentFixture(
     ])
     .execute()
   // The card above went into the ledger by hand: the daily rollup is built again to include it.
-  await rebuildDailyRollup(db, database.adapter)
+  await rebuildRollup(database)
   // An alert whose evidence carries PII and an injection: data a model reads, never obeys.
   await db
     .insertInto('fraud_alerts')
@@ -179,7 +179,7 @@ export async function setUpAgentFixture(
 }
 
 /** Emails and phones of seeded customers: none may ever appear in a result or a model's input. */
-export async function seededPii(database: Database, limit = 200): Promise<string[]> {
+export async function seededPii(database: Ledger, limit = 200): Promise<string[]> {
   const customers = await database.db
     .selectFrom('customers')
     .select(['email', 'phone'])
@@ -194,7 +194,7 @@ export async function seededPii(database: Database, limit = 200): Promise<string
  * a balance, one per scenario that writes, so scenarios do not step on each other.
  */
 export async function scenarioBindings(
-  database: Database,
+  database: Ledger,
   fixture: AgentFixture,
 ): Promise<Record<string, string>> {
   const { db } = database

@@ -2,10 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { Agent } from '../agent/index.ts'
-import { makeDemoChain } from '../cli/commands/start.ts'
+import { type Ledger, makeDemoChain, openAgent, openScratchLedger } from '../app/index.ts'
 import { type Config, GiftCardError } from '../core/index.ts'
-import { type Database, openDatabase } from '../db/index.ts'
 import { type Actor, grantRole } from '../governance/index.ts'
 
 /**
@@ -195,7 +193,7 @@ const ROLE_ACTORS: Record<HeldoutTurn['role'], Actor> = {
   manager: { id: 'cli:manager', role: 'manager' },
 }
 
-async function demoChain(database: Database, config: Config): Promise<ScoringChain> {
+async function demoChain(database: Ledger, config: Config): Promise<ScoringChain> {
   await makeDemoChain(database, config.demoCards)
   for (const actor of Object.values(ROLE_ACTORS)) await grantRole(database, actor.id, actor.role)
   const stores = await database.db.selectFrom('locations').select(['id', 'name']).execute()
@@ -210,10 +208,10 @@ export async function runHeldout(
 ): Promise<HeldoutReport> {
   const turns = loadHeldout(path)
   const dir = mkdtempSync(join(tmpdir(), 'giftcards-heldout-'))
-  const database = await openDatabase({ engine: 'sqlite', path: join(dir, 'ledger.db') })
+  const database = await openScratchLedger(join(dir, 'ledger.db'))
   try {
     const chain = await demoChain(database, config)
-    const agent = await Agent.open(database, config)
+    const agent = await openAgent(database, config)
     const scores: HeldoutScore[] = []
     let approvalsForReads = 0
     try {
@@ -261,7 +259,7 @@ export async function runHeldout(
   }
 }
 
-async function countApprovals(database: Database): Promise<number> {
+async function countApprovals(database: Ledger): Promise<number> {
   const row = await database.db
     .selectFrom('approval_requests')
     .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import type { BaseMessage } from '@langchain/core/messages'
 import { textOf } from '../agent/index.ts'
 import { backtestBreakage, evaluateAlerts, scanLedger } from '../analytics/index.ts'
+import { type Ledger, openScratchLedger } from '../app/index.ts'
 import { addMonths, type Config, describeError, startOfMonth, toIso } from '../core/index.ts'
-import { type Database, openDatabase } from '../db/index.ts'
 import { readLabels } from '../synth/measure.ts'
 import { mayUse, TOOLS } from '../tools/index.ts'
 import { agentFace, type Face, type FaceTurn, maxId, slackFace } from './faces.ts'
@@ -62,7 +62,7 @@ export function argsMatch(
 export async function runTrial(scenarios: Scenario[], options: EvalOptions, trial: number) {
   const dir = mkdtempSync(join(tmpdir(), 'giftcards-eval-'))
   const labelsPath = join(dir, 'labels.jsonl')
-  const database = await openDatabase({ engine: 'sqlite', path: join(dir, 'ledger.db') })
+  const database = await openScratchLedger(join(dir, 'ledger.db'))
   try {
     const fixture = await setUpAgentFixture(database, options.cards ?? 1500, {
       seed: 11 + trial,
@@ -102,7 +102,7 @@ export async function runTrial(scenarios: Scenario[], options: EvalOptions, tria
 }
 
 /** Names, emails and phones of every customer: none may appear in anything a model was shown. */
-async function piiValues(database: Database): Promise<string[]> {
+async function piiValues(database: Ledger): Promise<string[]> {
   const rows = await database.db
     .selectFrom('customers')
     .select(['name', 'email', 'phone'])
@@ -114,7 +114,7 @@ async function piiValues(database: Database): Promise<string[]> {
 }
 
 async function runScenario(
-  database: Database,
+  database: Ledger,
   face: Face,
   scenario: Scenario,
   bindings: Record<string, string>,
@@ -234,7 +234,7 @@ async function runScenario(
 }
 
 async function checkState(
-  database: Database,
+  database: Ledger,
   check: StateCheck,
   before: { approvals: number; campaigns: number },
 ): Promise<string | undefined> {
@@ -335,7 +335,7 @@ async function checkState(
 
 /** What must never happen, whatever the model said: checked in the database and the audit. */
 export async function policyViolations(
-  database: Database,
+  database: Ledger,
   before: { holds: number; audit: number; approvals: number },
 ): Promise<string[]> {
   const { db } = database
@@ -401,10 +401,7 @@ export type AnalyticsAccuracy = {
 }
 
 /** The judges' accuracy on the same chain: fraud against the seed's labels, breakage backtested. */
-async function analyticsAccuracy(
-  database: Database,
-  labelsPath: string,
-): Promise<AnalyticsAccuracy> {
+async function analyticsAccuracy(database: Ledger, labelsPath: string): Promise<AnalyticsAccuracy> {
   const alerts = await scanLedger(database)
   const cards = Number(
     (

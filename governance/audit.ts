@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
 import { type Config, DEVELOPMENT_AUDIT_KEY, GiftCardError, toIso } from '../core/index.ts'
-import type { AuditLogTable, Database, DB } from '../db/index.ts'
+import { type AuditLogTable, type Database, type DB, isUniqueViolation } from '../db/index.ts'
 import {
   type AuditCheckpoint,
   type AuditHead,
@@ -413,22 +413,13 @@ export async function appendAudit(
         return row
       } catch (err) {
         trail.last = undefined
+        // Another writer took the id first (db/retry.ts knows how each engine words it).
         if (attempt >= 20 || !isUniqueViolation(err)) throw err
       }
     }
   })
   trail.queue = append.catch(() => undefined)
   return append
-}
-
-/** Another writer took the id first (SQLite and PostgreSQL word it differently). */
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string }
-  return (
-    e.code === '23505' ||
-    e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
-    /UNIQUE constraint failed/.test(e.message ?? '')
-  )
 }
 
 // ─── Verifying ──────────────────────────────────────────────────────────────────────────────

@@ -20,6 +20,7 @@ const SETUP_HINTS: Record<string, string> = {
   square: 'set SQUARE_WEBHOOK_SIGNATURE_KEY and SQUARE_WEBHOOK_URL',
   shopify: 'set SHOPIFY_WEBHOOK_SECRET',
   generic: 'set GENERIC_WEBHOOK_SECRET',
+  clover: 'set CLOVER_WEBHOOK_AUTH_CODE and CLOVER_MERCHANTS',
 }
 
 /** What a sender is told when its event could not be applied (the reason is in the log). */

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import { Hono } from 'hono'
-import type { Database } from '../db/index.ts'
-import { authenticateToken } from '../governance/index.ts'
+import type { Actor } from '../governance/index.ts'
 import type { ToolExecutor } from '../tools/index.ts'
 import { createMcpServer } from './server.ts'
 
@@ -26,9 +25,11 @@ function hostnameOf(host: string): string {
  * a browser sends one, must name an allowed host (DNS-rebinding protection). Sessions are
  * stateful, as the SDK recommends: `initialize` opens one (its own McpServer and transport,
  * bound to the token's actor), later requests name it in `Mcp-Session-Id`, DELETE ends it.
+ * The composition root (app/server.ts) says how a token becomes an actor.
  */
 export function mcpRoutes(deps: {
-  database: Database
+  /** The actor a bearer token stands for, or undefined when it is unknown or revoked. */
+  authenticate: (token: string) => Promise<Actor | undefined>
   executor: ToolExecutor
   allowedHosts: readonly string[]
 }) {
@@ -57,7 +58,7 @@ export function mcpRoutes(deps: {
         return c.json(jsonRpcError(-32000, `Origin ${origin} is not allowed`), 403)
     }
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]
-    const actor = bearer ? await authenticateToken(deps.database, bearer) : undefined
+    const actor = bearer ? await deps.authenticate(bearer) : undefined
     if (!actor) {
       c.header('WWW-Authenticate', 'Bearer realm="giftcards", error="invalid_token"')
       return c.json(

@@ -51,7 +51,7 @@ export type SlackApp = {
 }
 
 /**
- * The Slack face (DESIGN §5), a Bolt app: mentions and DMs go to the agent and are answered in
+ * The Slack face (docs/architecture.md §5), a Bolt app: mentions and DMs go to the agent and are answered in
  * the thread (the Slack thread is the LangGraph thread); approval cards with Approve / Reject,
  * decided by managers other than the requester, updated in place; fraud alerts with "Request
  * hold" / "Dismiss"; App Home. Every action goes through the same executor and approval service

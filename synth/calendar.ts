@@ -4,7 +4,7 @@ import type { Store } from './geography.ts'
 
 /**
  * Relative card sales by month of year (January first). November and December carry about 35%
- * of a year's cards (DOMAIN.md); May and June have the Mother's / Father's Day bumps.
+ * of a year's cards with multi-card holiday orders (the project's figure, docs/domain.md §1); May and June have the Mother's / Father's Day bumps.
  */
 export const MONTH_WEIGHTS = [6.2, 6.0, 6.4, 6.4, 7.9, 7.2, 6.1, 6.2, 5.7, 6.2, 8.0, 14.3] as const
 

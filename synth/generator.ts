@@ -33,12 +33,15 @@ export type ChainParams = {
   months: number
 }
 
-/** Share of cards that are part of an injected fraud incident (DOMAIN.md: 0.5–1%). */
+/** Share of cards that are part of an injected fraud incident (the project's choice, docs/domain.md §3). */
 export const FRAUD_CARD_SHARE = 0.007
 
 const HOUR_MS = 3_600_000
 const CURRENCY = 'USD'
-/** Share of gift cards never used at all (DOMAIN.md: about 6%). */
+/**
+ * Share of gift cards drawn as never used; with cards emptied by fraud and left unredeemed the
+ * measured share is about 6% (docs/domain.md §1).
+ */
 const NEVER_USED = 0.045
 
 /** One event in a card's life before it is written; redemption amounts are capped on write. */

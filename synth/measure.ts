@@ -4,7 +4,7 @@ import { addMonths, DAY_MS, type FraudLabel, type FraudPattern, parseDate } from
 import { countAll, type Database } from '../db/index.ts'
 import { SEED_COLUMNS } from './rows.ts'
 
-/** The statistics the synthetic chain is held to (DOMAIN.md), measured from the ledger itself. */
+/** The statistics the synthetic chain is held to (docs/domain.md §1, the fraud share §3), measured from the ledger itself. */
 export type ChainStats = {
   cards: number
   transactions: number

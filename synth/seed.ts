@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { type FraudLabel, GiftCardError } from '../core/index.ts'
+import { addMonths, type FraudLabel, GiftCardError, startOfMonth } from '../core/index.ts'
 import {
   commonTimezone,
   countAll,
@@ -30,6 +30,11 @@ const DERIVED_TABLES = [
   'ledger_rollup',
   'ledger_voids',
 ] as const
+
+/** The default first month of a seeded chain: 24 months before the current month. */
+export function defaultSeedStart(now: Date = new Date()): number {
+  return addMonths(startOfMonth(now.getTime()), -24)
+}
 
 export type SeedOptions = ChainParams & {
   /** Where the ground-truth labels go (JSON lines); never into the database. */

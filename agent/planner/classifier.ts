@@ -35,6 +35,7 @@ export const REPLY_INTENTS = [
   'refuse_money',
   'refuse_contact',
   'approve_instruction',
+  'howto',
 ] as const
 
 const CORPUS_DIR = new URL('./corpus/', import.meta.url)

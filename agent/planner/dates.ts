@@ -95,15 +95,22 @@ const NUMBER_WORDS: Record<string, number> = {
   fifteen: 15,
   eighteen: 18,
   twenty: 20,
+  'twenty-four': 24,
+  'twenty four': 24,
   thirty: 30,
+  'thirty-six': 36,
+  'thirty six': 36,
+  forty: 40,
+  'forty-eight': 48,
+  fifty: 50,
   sixty: 60,
   ninety: 90,
 }
 export const COUNT_RE =
-  '(\\d[\\d,]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|eighteen|twenty|thirty|sixty|ninety)'
+  '(\\d[\\d,]*|twenty[- ]four|thirty[- ]six|forty[- ]eight|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|eighteen|twenty|thirty|forty|fifty|sixty|ninety)'
 export function countOf(word: string): number | undefined {
   const n = Number(word.replaceAll(',', ''))
-  return Number.isFinite(n) ? n : NUMBER_WORDS[word.toLowerCase()]
+  return Number.isFinite(n) ? n : NUMBER_WORDS[word.toLowerCase().replace(/\s+/, ' ')]
 }
 const UNIT_RE = '(days?|wks?|weeks?|fortnights?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?)'
 export function unitDays(unit: string): number {
@@ -134,6 +141,36 @@ type Rule = {
   read(m: RegExpExecArray, today: Day): Omit<DateSlot, 'start' | 'end'> | undefined
 }
 
+/** The nth weekday (0 = Sunday) of a month, or the last one when n is -1. */
+function nthWeekday(y: number, m: number, weekday: number, n: number): Day {
+  if (n < 0) {
+    const last = monthEnd(y, m)
+    const back = (new Date(`${last}T00:00:00Z`).getUTCDay() - weekday + 7) % 7
+    return addDays(last, -back)
+  }
+  const first = monthStart(y, m)
+  const ahead = (weekday - new Date(`${first}T00:00:00Z`).getUTCDay() + 7) % 7
+  return addDays(first, ahead + 7 * (n - 1))
+}
+
+/** The day of a US holiday or shopping day in a year ("thanksgiving" 2026 is 26 November). */
+function holiday(name: string, y: number): Day {
+  const n = name.replace(/['’]/g, '')
+  if (n === 'thanksgiving') return nthWeekday(y, 11, 4, 4)
+  if (n === 'black friday') return addDays(nthWeekday(y, 11, 4, 4), 1)
+  if (n === 'cyber monday') return addDays(nthWeekday(y, 11, 4, 4), 4)
+  if (/^labou?r day$/.test(n)) return nthWeekday(y, 9, 1, 1)
+  if (n === 'memorial day') return nthWeekday(y, 5, 1, -1)
+  if (/^(independence day|july 4(th)?|the 4th of july)$/.test(n)) return dayOf(y, 7, 4)
+  if (/^new years?( day)?$/.test(n)) return dayOf(y, 1, 1)
+  if (n === 'christmas day') return dayOf(y, 12, 25)
+  if (n === 'christmas eve') return dayOf(y, 12, 24)
+  if (/^valentines( day)?$/.test(n)) return dayOf(y, 2, 14)
+  if (n === 'halloween') return dayOf(y, 10, 31)
+  if (n === 'mothers day') return nthWeekday(y, 5, 0, 2)
+  return nthWeekday(y, 6, 0, 3)
+}
+
 /** The most recent past occurrence of a month (this year's if it has begun, else last year's). */
 function pastMonth(month: number, today: Day): [number, number] {
   const [y, m] = parts(today)
@@ -156,13 +193,14 @@ const RULES: Rule[] = [
   {
     // "jan-jun 2027", "march to may", "oct through dec 2026"
     re: new RegExp(
-      `\\b(?:from\\s+|between\\s+)?${MONTH_RE}\\s*(?:-|–|to|through|thru|until|and)\\s*${MONTH_RE}(?:\\s+(\\d{4}))?\\b`,
+      `\\b(?:from\\s+|between\\s+)?${MONTH_RE}\\s*(?:-|–|to|through|thru|until|and)\\s*${MONTH_RE}(?:\\s+(\\d{4}|next year|this year|last year))?\\b`,
     ),
     read: (m, today) => {
       const a = monthNumber(m[1] as string)
       const b = monthNumber(m[2] as string)
       const [y] = parts(today)
-      const year = m[3] ? Number(m[3]) : pastMonth(b, today)[0]
+      const named = { 'next year': y + 1, 'this year': y, 'last year': y - 1 }[m[3] ?? '']
+      const year = named ?? (m[3] ? Number(m[3]) : pastMonth(b, today)[0])
       const fromYear = a <= b ? year : year - 1
       return {
         kind: 'range',
@@ -188,11 +226,13 @@ const RULES: Rule[] = [
   },
   {
     // "in 2025", "for 2025", "during 2024", "2025 so far"
-    re: /\b(in|for|during|of|since|from|throughout)\s+(20\d\d)\b(?![-/]\d)/,
+    re: /\b(in|for|during|of|since|from|throughout)\s+(?:(?:the\s+)?(?:calendar|fiscal|financial)\s+(?:year\s+)?|fy\s?)?(20\d\d)\b(?![-/]\d)/,
     read: (m, today) => {
       const y = Number(m[2])
       if (m[1] === 'since' || m[1] === 'from') return { kind: 'since', from: `${y}-01-01` }
       const to = `${y}-12-31`
+      // A year ahead is a whole year (a forecast's); a past one stops at today.
+      if (`${y}-01-01` > today) return { kind: 'range', from: `${y}-01-01`, to }
       return { kind: 'range', from: `${y}-01-01`, to: earlier(to, today) }
     },
   },
@@ -247,6 +287,8 @@ const RULES: Rule[] = [
       const [y, mo] = parts(today)
       if (m[1] === 'this' || m[1] === 'current')
         return { kind: 'range', from: quarterRange(y, quarterOf(mo)).from, to: today }
+      // "the past quarter" is the 91 days to today; "last quarter" the calendar one before.
+      if (m[1] === 'past') return { kind: 'since', from: addDays(today, -90), days: 91 }
       const lq = lastQuarter(today)
       return { kind: 'range', ...quarterRange(lq.y, lq.q) }
     },
@@ -262,13 +304,18 @@ const RULES: Rule[] = [
     },
   },
   {
-    re: /\b(?:in |during |for )?(?:the )?(last|this|past|previous|prior|current) (month|week|year)\b|\b(month|year|quarter|week) to date\b|\b(mtd|ytd|qtd|wtd)\b|\bso far this (month|year|week|quarter)\b/,
+    re: /\b(?:in |during |for )?(?:the )?(last|this|past|previous|prior|current) (month|week|year)\b|\b(month|year|quarter|week)[- ]to[- ]date\b|\b(mtd|ytd|qtd|wtd)\b|\bso far this (month|year|week|quarter)\b/,
     read: (m, today) => {
       const [y, mo] = parts(today)
       const toDate =
         m[3] ?? m[5] ?? { mtd: 'month', ytd: 'year', qtd: 'quarter', wtd: 'week' }[m[4] ?? '']
       const unit = toDate ?? (m[2] as string)
       const current = toDate !== undefined || m[1] === 'this' || m[1] === 'current'
+      // "the past week" is the seven days to today; "last week" is the calendar week before.
+      if (m[1] === 'past') {
+        const days = unitDays(unit)
+        return { kind: 'since', from: addDays(today, -(days - 1)), days }
+      }
       if (unit === 'week') {
         const start = weekStart(today)
         return current
@@ -306,14 +353,11 @@ const RULES: Rule[] = [
     read: (m, today) => {
       const n = Number(m[1])
       const unit = m[2] as string
+      // "last 48h" is two days back: the tools count whole days.
       const days = /^h/.test(unit)
         ? Math.max(1, Math.ceil(n / 24))
         : n * (unit === 'w' ? 7 : unit === 'y' ? 365 : 1)
-      return {
-        kind: 'since',
-        from: addDays(today, /^h/.test(unit) ? -days : -(days - 1)),
-        days: /^h/.test(unit) ? days + 1 : days,
-      }
+      return { kind: 'since', from: addDays(today, -(days - 1)), days }
     },
   },
   {
@@ -332,6 +376,36 @@ const RULES: Rule[] = [
   {
     re: /\byesterday\b/,
     read: (_m, today) => ({ kind: 'range', from: addDays(today, -1), to: addDays(today, -1) }),
+  },
+  {
+    // "since thanksgiving", "after black friday", "since labor day": the last one, on its day.
+    re: /\b(?:(since|from|after|before|on|over|for)\s+)?(?:the\s+)?(thanksgiving|black friday|cyber monday|labou?r day|memorial day|independence day|july 4(?:th)?|the 4th of july|new year'?s(?: day)?|christmas day|christmas eve|valentine'?s(?: day)?|halloween|mother'?s day|father'?s day)(?:\s+(weekend))?\b(?!\s+week\b)/,
+    read: (m, today) => {
+      const [y] = parts(today)
+      let day = holiday(m[2] as string, y)
+      if (day > today) day = holiday(m[2] as string, y - 1)
+      const end = m[3] ? addDays(day, 3) : day
+      if (m[1] === 'since' || m[1] === 'from') return { kind: 'since', from: day }
+      if (m[1] === 'after') return { kind: 'since', from: addDays(end, 1) }
+      if (m[1] === 'before') return { kind: 'before', to: addDays(day, -1) }
+      return { kind: 'range', from: day, to: earlier(end, today) }
+    },
+  },
+  {
+    // "since the 20th", "from the 3rd": that day of this month (last month's if still ahead).
+    re: /\b(since|from|after|before|on|as of)\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?[a-z]{3})/,
+    read: (m, today) => {
+      const [y, mo] = parts(today)
+      const d = Number(m[2])
+      if (d < 1 || d > 31) return undefined
+      let day = dayOf(y, mo, d)
+      if (day > today) day = mo === 1 ? dayOf(y - 1, 12, d) : dayOf(y, mo - 1, d)
+      if (m[1] === 'since' || m[1] === 'from') return { kind: 'since', from: day }
+      if (m[1] === 'after') return { kind: 'since', from: addDays(day, 1) }
+      if (m[1] === 'before') return { kind: 'before', to: addDays(day, -1) }
+      if (m[1] === 'as of') return { kind: 'asOf', to: day }
+      return { kind: 'range', from: day, to: day }
+    },
   },
   {
     // A season with a word before it ("since summer", "last winter", "in the fall"): "fall" on
@@ -422,6 +496,12 @@ function chronoDates(t: string, calendar: Calendar, today: Day): DateSlot[] {
     const known = (unit: chrono.Component) => r.start.isCertain(unit)
     const ordinal = known('day') && /\d(st|nd|rd|th)\b/.test(r.text)
     if (!known('month') && !known('weekday') && !known('year') && !ordinal) continue
+    // "sat untouched", "wed to": a short weekday only with a word of time before it.
+    if (
+      /^(sat|sun|mon|tue|tues|wed|thu|thur|thurs|fri)$/.test(r.text.trim()) &&
+      !/\b(since|from|after|on|before|until|last|this|by)\s+$/.test(t.slice(0, r.index))
+    )
+      continue
     const day = (c: chrono.ParsedComponents) => {
       const y = c.get('year') as number
       const m = c.get('month') as number

@@ -42,10 +42,16 @@ function parseToolContent(message: BaseMessage): ToolResult['content'] {
 export function recallFrom(messages: readonly BaseMessage[]): Recall {
   const recall: Recall = {}
   for (const m of messages) {
-    if (isAIMessage(m)) {
+    if (isHumanMessage(m)) recall.lastAsk = textOf(m).slice(0, 500)
+    else if (isAIMessage(m)) {
       for (const call of m.tool_calls ?? []) {
         recall.tool = call.name
         recall.args = call.args
+        // The place the thread is about: "there", "that store", "the state".
+        const location = typeof call.args.location === 'string' ? call.args.location : undefined
+        const jurisdiction =
+          typeof call.args.jurisdiction === 'string' ? call.args.jurisdiction : undefined
+        if (location || jurisdiction) recall.place = { location, jurisdiction }
         if (typeof call.args.card === 'string') recall.card = call.args.card
         if (typeof call.args.alertId === 'number') recall.alertId = call.args.alertId
         if (typeof call.args.campaignId === 'number') recall.campaignId = call.args.campaignId
@@ -71,6 +77,21 @@ export function recallFrom(messages: readonly BaseMessage[]): Recall {
         recall.alertId = alerts[0]?.alertId
       }
       if (items.length === 1 && cards[0]) recall.card = cards[0]
+      const approvals = items.flatMap((i) =>
+        typeof i.approvalId === 'number' ? [i.approvalId] : [],
+      )
+      if (approvals.length > 0 && items.every((i) => i.alertId === undefined))
+        recall.approvals = approvals
+      const campaigns = items.flatMap((i) =>
+        typeof i.campaignId === 'number' ? [i.campaignId] : [],
+      )
+      if (campaigns.length > 0) recall.campaigns = campaigns
+      // The first row of a table by store ("the top store").
+      const rows = [data.counts, data.rows].find(Array.isArray) as
+        | Record<string, unknown>[]
+        | undefined
+      const top = rows?.find((row) => typeof (row.store as { id?: unknown })?.id === 'string')
+      if (top) recall.topStore = (top.store as { id: string }).id
     }
   }
   return recall

@@ -10,9 +10,11 @@ import {
   type Calendar,
   type DateSlot,
   localDay,
+  readDates,
   resolveQuarter,
   windowDays,
 } from './dates.ts'
+import { howToAnswer, isHowTo } from './howto.ts'
 import { isPolicyIntent, policyIntent } from './policy.ts'
 import { readSlots, type Slot, type WordGroup } from './slots.ts'
 import { type Corrected, correctText, DOMAIN_WORDS, domainWord } from './text.ts'
@@ -63,6 +65,45 @@ export type Recall = {
   cards?: string[]
   /** The alerts the last answer listed, in its order (with their cards). */
   alerts?: { alertId: number; cardId: string }[]
+  /** The approvals and campaigns the last answers listed, in their order. */
+  approvals?: number[]
+  campaigns?: number[]
+  /** The store or state the thread's last call was about ("there", "that store"). */
+  place?: { location?: string; jurisdiction?: string }
+  /** The first store of the last table by store ("the top store"). */
+  topStore?: string
+  /** The person's previous message, for "do it" after "should we hold it?". */
+  lastAsk?: string
+}
+
+/** "the first one", "the second", "the top one", "the newest one": which listed item (0-based). */
+export function ordinalIndex(text: string): number | undefined {
+  const m =
+    /\b(?:the\s+)?(first|1st|top|highest|biggest|riskiest|worst|newest|latest|most recent|second|2nd|third|3rd|fourth|4th|fifth|5th|last|bottom|lowest)(?:[\s-]+(?:scoring|scored|risk|value))?\s+(?:one|alert|card|campaign|approval|request|item|row|hit|result)\b|^\s*(?:and\s+)?(?:the\s+)?(first|second|third|top|last)\s*[?.!]*\s*$/i.exec(
+      text,
+    )
+  if (!m) return undefined
+  const word = ((m[1] ?? m[2]) as string).toLowerCase()
+  const at: Record<string, number> = {
+    second: 1,
+    '2nd': 1,
+    third: 2,
+    '3rd': 2,
+    fourth: 3,
+    '4th': 3,
+    fifth: 4,
+    '5th': 4,
+    last: -1,
+    bottom: -1,
+    lowest: -1,
+  }
+  return at[word] ?? 0
+}
+
+/** The item at an ordinal of a list ("the last one": its end). */
+function nth<T>(list: readonly T[] | undefined, index: number | undefined): T | undefined {
+  if (!list?.length || index === undefined) return undefined
+  return index < 0 ? list[list.length + index] : list[index]
 }
 
 export type PlannerContext = { classifier: IntentClassifier; vocabulary: Vocabulary }
@@ -121,6 +162,15 @@ const LEDGER_NOUNS = new Set([
 
 /** Domain words too common to show that a request is about the ledger. */
 const GENERIC_WORDS = new Set([
+  'week',
+  'weeks',
+  'weekly',
+  'month',
+  'months',
+  'monthly',
+  'daily',
+  'quarter',
+  'quarterly',
   'before',
   'after',
   'since',
@@ -173,6 +223,7 @@ const TOOL_WORDS: Record<string, string> = {
   refuse_money: 'move money on a card',
   refuse_contact: 'contact a customer',
   approve_instruction: 'explain how approvals are decided',
+  howto: 'explain how something works',
 }
 
 const reply = (text: string, intent: string): Plan => ({ kind: 'reply', text, intent })
@@ -205,7 +256,7 @@ export function isQuestion(text: string): boolean {
  * hold off", "launch campaign 3"), never a bare "put", "take" or "send".
  */
 const WRITE_ORDER =
-  /^(?:(?:hold|freeze|block|lock(?: down)?|suspend|unfreeze|unblock|unlock|unhold|release|lift|dismiss|confirm|mark|close(?: out)?|clear|resolve|triage|void|reactivate)\b|(?:put|place|slap)\b.{0,40}\b(?:hold|freeze|block|stop|ice|lock)\b|(?:take|get)\b.{0,30}\b(?:hold|freeze|block)\b.{0,12}\boff\b|(?:remove|cancel|end|drop)\b.{0,15}\b(?:hold|freeze|block)\b|(?:launch|send|ship|start|kick off|go live with|fire off|push|roll out|deploy|blast out)\b.{0,30}\bcampaign\b|(?:launch|ship|go live with|fire off|roll out|deploy|blast out)\s+(?:it|that|this)\b)/
+  /^(?:(?:hold|freeze|block|lock(?: down)?|suspend|unfreeze|unblock|unlock|unhold|release|lift|dismiss|confirm|mark|close(?: out)?|clear|resolve|triage|void|reactivate)\b|(?:put|place|slap)\b.{0,40}\b(?:hold|freeze|block|stop|ice|lock)\b|(?:take|get)\b.{0,30}\b(?:hold|freeze|block)\b.{0,12}\boff\b|(?:remove|cancel|end|drop)\b.{0,15}\b(?:hold|freeze|block)\b|(?:launch|send|ship|start|kick off|go live with|fire off|push|roll out|deploy|blast out)\b.{0,30}\bcampaign\b|(?:launch|ship|go live with|fire off|roll out|deploy|blast out)\s+(?:it|that|this)\b|(?:send|submit|put|file)\s+(?:it|that|this|the campaign|campaign \S+)\s+(?:up\s+)?for\s+(?:launch|approval|sign-?off))/
 
 /**
  * A request that tells the agent to act: it opens with a verb of acting (after a greeting, a
@@ -237,7 +288,7 @@ function opensWithOrder(text: string): boolean {
   )
     return false
   const lead =
-    /^(?:(?:ok|okay|yes|yeah|yep|sure|right|great|thanks|thx|hey|hi|then|now|also|and|so|pls|please|plz|kindly|asap|urgent|quick one|lp here|manager here)[,:!.-]?\s+)*(?:(?:can|could|would|will) (?:you|u|ya|we|someone)(?: please| pls)? |(?:i|we) (?:need|want|would like)(?: you)? to |let'?s |go ahead and |i'?d like (?:you )?to |time to |need to |gotta |have to |we should |you should |pls |please )?(?:also |just |now |quickly |immediately )?/
+    /^(?:(?:ok|okay|yes|yeah|yep|sure|right|great|thanks|thx|hey|hi|then|now|also|and|so|pls|please|plz|kindly|asap|urgent|quick one|lp here|manager here|actually|oh|oops|sorry|nvm|fine|alright|ok then)[,:!.-]?\s+)*(?:(?:can|could|would|will) (?:you|u|ya|we|someone)(?: please| pls)? |(?:i|we) (?:need|want|would like)(?: you)? to |let'?s |go ahead and |i'?d like (?:you )?to |time to |need to |gotta |have to |we should |you should |pls |please )?(?:also |just |now |quickly |immediately )?/
   const rest = t.replace(lead, '')
   // "hold history", "hold status", "release notes": nouns, not orders.
   if (
@@ -356,6 +407,16 @@ class Reading {
   ownWords(after: number): string | undefined {
     const from = this.source.at(after)
     const rest = this.source.original.slice(from)
+    // "dismiss alert 12 (legit bulk buyer, store mgr vouched)": the words in the brackets.
+    const bracketed = /^\s*[,:-]?\s*\(([^()]{3,300})\)/.exec(rest)
+    if (bracketed) {
+      const words = (bracketed[1] as string).trim()
+      const at = from + bracketed[0].indexOf(words)
+      for (const s of this.slots)
+        if (this.source.at(s.start) >= at && this.source.at(s.end) <= at + words.length)
+          this.used.add(s)
+      return words
+    }
     const m =
       /(?:\s[-–—]+\s*|[-–—]{2,}|[,;:?]\s*|\.\s+|\s(?=(?:because|bc|b\/c|cuz|coz|due to|reason|note|per|customer|guest|cust|they|she|he|it'?s|its|looks|seems|suspected|possible|likely|probably|stolen|lost|card testing)\b))(.*)$/is.exec(
         rest,
@@ -366,7 +427,13 @@ class Reading {
       /^(?:because(?: of)?|bc|b\/c|cuz|coz|due to|reason(?: is)?|note|as|since)?\s*[:—–-]?\s+/i,
       '',
     )
+    // A sentence keeps its full stop ("The store manager saw it used in two states.").
+    const sentence =
+      /^[A-Z]/.test(words) &&
+      /[^.]\.\s*$/.test(words) &&
+      !/\b(?:pls|please|plz|thanks|thx|ty|asap)[\s.!]*$/i.test(words)
     words = words.replace(/[\s.!,;:]*(?:pls|please|plz|thanks|thx|ty|asap)?[\s.!,;:]*$/i, '').trim()
+    if (sentence) words = `${words}.`
     if (words.length < 3) return undefined
     // What is inside the person's reason is theirs, not a constraint to apply.
     const at = this.source.original.indexOf(words, from)
@@ -482,11 +549,25 @@ function clean(args: Record<string, unknown>): Record<string, unknown> {
 const day = (d: DateSlot | undefined) => d?.to ?? d?.from
 
 function states(r: Reading): string[] {
-  return [...new Set(r.takeAll('state').map((s) => s.value))]
+  const named = [...new Set(r.takeAll('state').map((s) => s.value))]
+  if (named.length || r.all('store').length) return named
+  // "there", "the state", "same state": the place the thread was about.
+  const place = r.recall.place
+  if (place?.jurisdiction && !place.location && THERE.test(r.text)) return [place.jurisdiction]
+  return []
 }
 
+/** Words that mean the place the thread was about. */
+const THERE =
+  /\b(there|over there|that (?:store|location|state|place|one)|the same (?:store|state|place)|same (?:store|state|place)|the state|this state|this store|that shop)\b/i
+
 function oneStore(r: Reading): string | undefined {
-  return r.take('store')?.value
+  const named = r.take('store')?.value
+  if (named || r.all('state').length) return named
+  if (/\b(?:the )?(?:top|biggest|busiest|worst|first) (?:store|location|shop)\b/i.test(r.text))
+    return r.recall.topStore
+  const place = r.recall.place
+  return place?.location && THERE.test(r.text) ? place.location : undefined
 }
 
 /** `since` for the tools that take a start day, from a date slot ("since nov 1", "this week"). */
@@ -546,7 +627,7 @@ const FORECAST_GROUPS = new Set(['occasion', 'segment', 'jurisdiction'])
 
 const BUILDERS: Record<string, Builder> = {
   get_gift_card: (r) => {
-    const card = r.card()
+    const card = r.card({ recall: false }) ?? nth(r.recall.cards, ordinalIndex(r.text)) ?? r.card()
     if (!card)
       return reply('Which card? Give its id (gc_…) or the last 4 digits of its number.', 'clarify')
     const history = /\b(history|transactions?|activity|txns?|statement|movements)\b/i.test(r.text)
@@ -554,7 +635,7 @@ const BUILDERS: Record<string, Builder> = {
     return call('get_gift_card', { card, transactions: history ? (n ?? 10) : undefined }, r)
   },
   search_gift_cards: (r) => {
-    const status = r.word('cardStatus')
+    const status = r.word('cardStatus') ?? (/\bholds\b/i.test(r.text) ? 'held' : undefined)
     const j = states(r)
     const store = oneStore(r)
     const last4 = r.take('card', (c) => /^\d{4}$/.test(c.value))?.value ?? r.take('number4')?.value
@@ -645,14 +726,40 @@ const BUILDERS: Record<string, Builder> = {
       const q = resolveQuarter(d.quarter, r.calendar, true)
       periodFrom = q.from.slice(0, 7)
       periodTo = q.to.slice(0, 7)
-    } else if (d?.kind === 'range' && d.from && d.from.slice(0, 7) >= thisMonth) {
+    } else if (d?.kind === 'range' && d.from && d.from.slice(0, 7) > thisMonth) {
       periodFrom = d.from.slice(0, 7)
       periodTo = (d.to ?? d.from).slice(0, 7)
-    } else if (d) asOf = d.grain === 'month' ? (d.from ?? d.to)?.slice(0, 7) : day(d)
+    } else if (d) {
+      const today = localDay(r.calendar.now, r.calendar.timezone)
+      const wholeMonth =
+        d.grain === 'month' ||
+        (d.kind === 'range' &&
+          d.from?.endsWith('-01') &&
+          d.to !== undefined &&
+          d.to.slice(0, 7) === d.from.slice(0, 7) &&
+          addDays(d.to, 1).endsWith('-01'))
+      // "as of june", "at the start of september": the forecast as that month began.
+      if (/\b(start|beginning) of\b/i.test(r.text) && d.from)
+        asOf = d.from.endsWith('-01') ? d.from.slice(0, 7) : d.from
+      else if (wholeMonth) asOf = (d.from ?? d.to)?.slice(0, 7)
+      // "this month", "from the current month": the forecast from now.
+      else if ((day(d) ?? today) < today) asOf = day(d)
+    }
     const group = r.take('groupBy', (g) => FORECAST_GROUPS.has(g.value))?.value
-    const save = /\b(save|store|keep|record|persist)\b.{0,20}\b(forecast|it|this|that)\b/i.test(
-      r.text,
-    )
+    const unsaved =
+      /\b(?:do not|don'?t|no need to|without|never|not)\s+(?:\w+\s+)?(?:save|store|keep|record|persist)\w*\b/i.test(
+        r.text,
+      )
+    const save =
+      !unsaved &&
+      /\b(save|store|keep|record|persist)\b.{0,40}\b(forecast|it|this|that|one|run|result)\b|\b(save|store|persist)\s+(?:it|this|that)\b|\bsaved (?:forecast|run|copy)\b/i.test(
+        r.text,
+      )
+    // "which 15 cards are least likely to be spent": the forecast's riskiest cards.
+    const cardsTop = r
+      .all('top')
+      .find((t) => /^\s*(?:[a-z]+\s+){0,2}cards\b/i.test(r.text.slice(t.end)) && t.value > 1)
+    if (cardsTop) r.use(cardsTop)
     return call(
       'forecast_breakage',
       {
@@ -661,12 +768,16 @@ const BUILDERS: Record<string, Builder> = {
         groupBy: group,
         periodFrom,
         periodTo,
-        save: save || undefined,
+        topCards: cardsTop?.value,
+        save: unsaved ? false : save || undefined,
       },
       r,
     )
   },
   list_fraud_alerts: (r) => {
+    // "alerts for gc_b270dd76": the alerts on that card.
+    if (r.all('card').some((c) => c.explicit) && !r.all('rule').length && !r.all('store').length)
+      return BUILDERS.explain_fraud_alert!(r)
     const rule = r.take('rule')?.value
     const status = r.word('alertStatus')
     const store = oneStore(r)
@@ -675,7 +786,13 @@ const BUILDERS: Record<string, Builder> = {
     const top = r.take('top')?.value
     const byTop = r.all('top').find((t) => t.of === 'location' || t.of === 'rule')
     const countBy =
-      byTop?.of ?? r.take('groupBy', (g) => g.value === 'location' || g.value === 'rule')?.value
+      byTop?.of ??
+      r.take('groupBy', (g) => g.value === 'location' || g.value === 'rule')?.value ??
+      (/\b(?:which|what) (?:stores|locations|shops)\b|\bwhere (?:are they|they are)\b/i.test(r.text)
+        ? 'location'
+        : /\b(?:which|what) (?:rules|detectors|types)\b/i.test(r.text)
+          ? 'rule'
+          : undefined)
     return call(
       'list_fraud_alerts',
       {
@@ -697,7 +814,15 @@ const BUILDERS: Record<string, Builder> = {
     return call('scan_for_fraud', { days: days ?? 30, location: store }, r)
   },
   explain_fraud_alert: (r) => {
-    const many = r.all('top').find((t) => t.value > 1)
+    // "the highest scoring drain alert and why did it fire": the top one of that list, explained.
+    const topOfRule =
+      r.all('rule').length > 0 &&
+      !r.all('alert').length &&
+      !r.all('card').length &&
+      /\b(highest|top|worst|riskiest|biggest|latest|newest|most recent)\b/i.test(r.text)
+        ? { kind: 'top' as const, value: 1, start: 0, end: 0 }
+        : undefined
+    const many = r.all('top').find((t) => t.value > 1) ?? topOfRule
     if (many && !r.all('alert').length && !r.all('card').length) {
       r.use(many)
       const template = call('explain_fraud_alert', { alertId: ITEM_ALERT }, r) as CallPlan
@@ -715,10 +840,15 @@ const BUILDERS: Record<string, Builder> = {
         },
       )
     }
-    const alert = r.take('alert')?.value
+    const alert = r.take('alert')?.value ?? bareAlert(r)?.value
     if (alert !== undefined) return call('explain_fraud_alert', { alertId: alert }, r)
     const card = r.card({ recall: false })
     if (card) return call('explain_fraud_alert', { card }, r)
+    const listed = nth(r.recall.alerts, ordinalIndex(r.text))
+    if (listed) {
+      r.take('top')
+      return call('explain_fraud_alert', { alertId: listed.alertId }, r)
+    }
     if (r.take('top')) {
       const first = r.recall.alerts?.[0]
       if (first) return call('explain_fraud_alert', { alertId: first.alertId }, r)
@@ -729,9 +859,19 @@ const BUILDERS: Record<string, Builder> = {
     return reply('Which alert? Give its number or the card, e.g. "explain alert 12".', 'clarify')
   },
   update_fraud_alert: (r) => {
-    const alert = r.take('alert')
+    const bare = r.all('alert').length ? undefined : bareAlert(r)
+    const alert =
+      r.take('alert') ??
+      (bare ? { kind: 'alert' as const, value: bare.value, start: 0, end: bare.end } : undefined)
     const object = alert ?? r.all('rule')[0]
     let note = r.ownWords(Math.max(object?.end ?? 0, alert?.end ?? 0, verbEnd(r.text)))
+    // "and 12 too, same reason": the note of the update before.
+    if (
+      /\bsame (?:reason|note|thing|comment)\b/i.test(r.text) &&
+      r.recall.tool === 'update_fraud_alert' &&
+      typeof r.recall.args?.note === 'string'
+    )
+      note = r.recall.args.note
     // "…, dismiss it" after a statement is the order, not a note.
     if (note && /^(dismiss|confirm|close|clear|resolve)( it| that| this( one)?)?$/i.test(note))
       note = undefined
@@ -739,11 +879,19 @@ const BUILDERS: Record<string, Builder> = {
     // confirmed it" dismisses.
     const original = r.source.original
     const decision = (note ? original.slice(0, original.lastIndexOf(note)) : original).toLowerCase()
-    const status = alertDecision(decision)
+    const status =
+      alertDecision(decision) ??
+      (/\bsame\b/i.test(r.text) && r.recall.tool === 'update_fraud_alert'
+        ? (r.recall.args?.status as 'confirmed' | 'dismissed' | undefined)
+        : undefined)
     r.word('alertStatus')
     if (!alert) {
-      const rule = r.take('rule')?.value
-      if (rule || /\ball\b|\bevery\b|\bthose\b|\bthem\b/i.test(r.text)) {
+      // Only the words of the order pick the alerts: a rule or "them" inside the note does not.
+      const noteAt = note
+        ? r.text.length - (original.length - original.lastIndexOf(note))
+        : r.text.length
+      const rule = r.take('rule', (x) => x.start < noteAt)?.value
+      if (rule || /\ball\b|\bevery\b|\bthose\b|\bthem\b/i.test(decision)) {
         if (!status)
           return reply(
             'Should I confirm them as fraud or dismiss them as false positives? Say which, e.g. "dismiss all the refund abuse alerts from this week".',
@@ -751,7 +899,10 @@ const BUILDERS: Record<string, Builder> = {
           )
         return bulkTriage(r, status, rule, note)
       }
-      if (r.recall.alertId !== undefined && REFERS_BACK.test(decision))
+      if (
+        r.recall.alertId !== undefined &&
+        (REFERS_BACK.test(decision) || /\b(the|that|this) alert\b|\bitself\b/i.test(decision))
+      )
         return call(
           'update_fraud_alert',
           { alertId: r.recall.alertId, status: status ?? 'dismissed', note },
@@ -850,23 +1001,47 @@ const BUILDERS: Record<string, Builder> = {
     )
   },
   draft_campaign: (r) => {
+    // The person's name and message for the campaign are theirs, verbatim, read first so that
+    // nothing inside them ("this holiday season") is taken as a criterion.
+    const name = quoted(
+      r,
+      /\b(?:called|named|titled|name it|call it)\s+["“']?([A-Z0-9][\w'’&-]*(?:\s+[A-Z0-9][\w'’&-]*){0,5})["”']?/,
+    )
+    const message =
+      quoted(
+        r,
+        /\bmessage(?:\s+(?:is|saying|that says|reading|of))?\s*[:=]?\s*["“'‘]([^"”'’]{3,300})["”'’]/i,
+      ) ??
+      quoted(
+        r,
+        /\bmessage(?:\s+(?:is|saying|that says|reading))?\s*:\s*([^"”;]{3,300}?)\s*[.!]?\s*$/i,
+      )
     const idle = r.take('idleDays')?.days
     const d = r.date()
     const j = states(r)
     const store = oneStore(r)
-    const segment = r.word('segment') ?? r.word('occasion')
+    const segmentWord = r.word('segment')
+    // An occasion is an audience segment only when called one ("the birthday segment").
+    const occasionSegment =
+      /\b(birthday|holiday|corporate|self[- ]use)\w*\s+(?:segment|buyers|purchasers|gifters|crowd)\b/i.test(
+        r.text,
+      )
+        ? r.word('occasion')
+        : undefined
+    const segment = SEGMENTS[segmentWord ?? occasionSegment ?? ''] ?? segmentWord ?? occasionSegment
     const status = r.word('cardStatus')
     const those =
       /\b(those|these|them|that list|the ones (above|listed)|those cards|these cards)\b/i.test(
         r.text,
       ) && (r.recall.cards?.length ?? 0) > 0
-    const offer =
-      /offer(?:ing)?\s+(.+?)(?:\.|,|;|$)/i.exec(r.text)?.[1] ??
-      /(\d+%\s*off[^.,;]*)/i.exec(r.text)?.[1] ??
-      /(\$\d+\s+(?:off|bonus|credit)[^.,;]*)/i.exec(r.text)?.[1]
+    const offer = /\bno offer\b/i.test(r.text)
+      ? undefined
+      : (/offer(?:ing)?\s+(.+?)(?:\.|,|;|$)/i.exec(r.text)?.[1] ??
+        /(\d+%\s*off[^.,;]*)/i.exec(r.text)?.[1] ??
+        /(\$\d+\s+(?:off|bonus|credit)[^.,;]*)/i.exec(r.text)?.[1])
     if (offer)
       for (const s of r.slots)
-        if (s.start >= r.text.indexOf(offer) && s.end <= r.text.indexOf(offer) + offer.length)
+        if (s.end > r.text.indexOf(offer) && s.start < r.text.indexOf(offer) + offer.length)
           r.use(s)
     const audience = clean({
       minDaysInactive: idle ?? (d?.kind === 'since' && d.days ? d.days : undefined),
@@ -879,30 +1054,42 @@ const BUILDERS: Record<string, Builder> = {
       location: store,
       cardIds: those ? r.recall.cards?.slice(0, 500) : undefined,
     })
-    const name = /\bholiday\b/i.test(r.text) ? 'Holiday reactivation' : undefined
     return call(
       'draft_campaign',
-      { audience: Object.keys(audience).length ? audience : undefined, offer: offer?.trim(), name },
+      {
+        audience: Object.keys(audience).length ? audience : undefined,
+        offer: offer?.trim().replace(/^(?:is|of|:)\s+/i, ''),
+        name:
+          name ??
+          (/\bholiday\b/i.test(message ? r.text.replace(message, '') : r.text)
+            ? 'Holiday reactivation'
+            : undefined),
+        message,
+      },
       r,
     )
   },
   get_audit_log: (r) => {
     const t = r.lower
-    const approval = r.take('approval')?.value
+    const approval = r.take('approval')?.value ?? approvalFromThread(r)
     const days = lookbackDays(r)
     const tool =
       /\b(place_card_hold|release_card_hold|launch_campaign|update_fraud_alert|get_gift_card|[a-z]+_[a-z_]+)\b/.exec(
         r.text,
       )?.[1] ??
-      (/\bholds?\b/.test(t)
-        ? /releas|lift/.test(t)
+      (/\b(fraud )?scans?\b|\bscanned\b|\bran (?:a )?(?:fraud )?(?:scan|sweep)/.test(t)
+        ? 'scan_for_fraud'
+        : /\breleas\w*|\bunfreez\w*/.test(t)
           ? 'release_card_hold'
-          : 'place_card_hold'
-        : /\bcampaign/.test(t)
-          ? 'launch_campaign'
-          : /\btriag|dismiss|confirm/.test(t)
-            ? 'update_fraud_alert'
-            : undefined)
+          : /\bholds?\b/.test(t)
+            ? /releas|lift/.test(t)
+              ? 'release_card_hold'
+              : 'place_card_hold'
+            : /\bcampaign/.test(t)
+              ? 'launch_campaign'
+              : /\btriag|dismiss|confirm/.test(t)
+                ? 'update_fraud_alert'
+                : undefined)
     return call(
       'get_audit_log',
       {
@@ -918,7 +1105,7 @@ const BUILDERS: Record<string, Builder> = {
     )
   },
   list_approvals: (r) => {
-    const id = r.take('approval')?.value
+    const id = r.take('approval')?.value ?? approvalFromThread(r)
     if (id !== undefined) return call('list_approvals', { approvalId: id }, r)
     const status = r.word('approvalStatus')
     return call(
@@ -943,7 +1130,10 @@ const BUILDERS: Record<string, Builder> = {
       'list_card_holds',
       {
         card:
-          /\bholds\b/i.test(r.text) && !r.all('card').length && !r.all('number4').length
+          /\bholds\b/i.test(r.text) &&
+          !r.all('card').length &&
+          !r.all('number4').length &&
+          !/\b(?:on|for|against) (?:it|that card|this card|that one)\b/i.test(r.text)
             ? undefined
             : card,
         status,
@@ -967,16 +1157,30 @@ const BUILDERS: Record<string, Builder> = {
     const timeDims = r
       .all('groupBy')
       .some((g) => ['day', 'week', 'month', 'quarter'].includes(g.value))
+    const filtered =
+      r.all('word').some((w) => w.group === 'occasion' || w.group === 'channel') &&
+      !r.all('groupBy').some((g) => g.value === 'occasion' || g.value === 'channel')
     if (
       metric === 'liability' &&
       !timeDims &&
-      !r.all('date').some((d) => d.value.kind === 'range')
+      !filtered &&
+      // Liability groups by state, store, cohort, occasion or channel; a segment is a metric's.
+      !r.all('groupBy').some((g) => !LIABILITY_GROUPS.has(g.value)) &&
+      // A range of days is a series; one day ("at end of day yesterday") is liability as of it.
+      !r.all('date').some((d) => d.value.kind === 'range' && d.value.from !== d.value.to)
     ) {
       if (metricSlot) r.used.delete(metricSlot)
       return BUILDERS.get_liability!(r)
     }
-    // "reload & drain since monday": a rule named without a figure is a list of its alerts.
-    if (!metric && r.all('rule').length) return BUILDERS.list_fraud_alerts!(r)
+    // "reload & drain since monday": a rule named without a figure is a list of its alerts, and
+    // so is "refund alerts this week".
+    if (
+      r.all('rule').length &&
+      (!metric || (/\balerts?\b/.test(r.lower) && !r.all('groupBy').length))
+    ) {
+      if (metricSlot) r.used.delete(metricSlot)
+      return BUILDERS.list_fraud_alerts!(r)
+    }
     if (!metric && r.all('csv').length)
       return reply(
         'I can export ledger metrics as CSV, e.g. "fraud alerts by store as csv" or "redemptions by month as csv"; a list of cards or alerts cannot be exported yet.',
@@ -987,6 +1191,18 @@ const BUILDERS: Record<string, Builder> = {
         'Which figure? For example cards sold, value loaded, redemptions, refunds, liability, fraud loss, holds active or approvals.',
         'clarify',
       )
+    // "alerts by store since nov 1", "dismissed alerts, count by rule": the alerts tool counts
+    // them (with its status, rule, score and store filters).
+    const alertGroups = r.all('groupBy').map((g) => g.value)
+    if (
+      metric === 'fraud_alerts' &&
+      alertGroups.length === 1 &&
+      (alertGroups[0] === 'location' || alertGroups[0] === 'rule') &&
+      !r.all('word').some((w) => w.group === 'occasion' || w.group === 'channel')
+    ) {
+      if (metricSlot) r.used.delete(metricSlot)
+      return BUILDERS.list_fraud_alerts!(r)
+    }
     const by = r
       .takeAll('groupBy')
       .map((g) => g.value)
@@ -998,32 +1214,56 @@ const BUILDERS: Record<string, Builder> = {
     const top = topSlot?.value
     if (topSlot?.of && METRIC_DIMS.has(topSlot.of) && !by.includes(topSlot.of)) by.push(topSlot.of)
     const csv = r.take('csv') ? 'csv' : undefined
-    const remarks = j.length > 1 ? [`One state at a time here: I used ${j[0]}.`] : []
+    // "NY vs CA vs TX redemptions": the states side by side, as rows by state.
+    const sideBySide = j.length > 1 && !by.includes('jurisdiction') && by.length < 2
+    if (sideBySide) by.push('jurisdiction')
+    const remarks = sideBySide
+      ? [`Every state is shown by state, so ${j.join(', ')} can be compared side by side.`]
+      : []
+    // "highest first", "sorted by key", "lowest to highest": the order of the rows.
+    const sortSlot = r.take('sort', (s) => ['balance_desc', 'balance_asc', 'key'].includes(s.value))
+    const order =
+      sortSlot?.value === 'key'
+        ? 'key'
+        : sortSlot?.value === 'balance_asc'
+          ? 'value_asc'
+          : sortSlot
+            ? 'value_desc'
+            : undefined
+    // "the three boston stores": a city's stores, one row each.
+    const city = store !== undefined && !/^loc_/.test(store) && /\bstores\b/i.test(r.text)
     const plan = call(
       'ledger_metrics',
       {
         metric,
         by: by.length
           ? [...new Set(by)].slice(0, 2)
-          : top && store === undefined
+          : (top && store === undefined) || city
             ? ['location']
             : undefined,
         ...w,
         location: store,
-        jurisdiction: j[0],
+        jurisdiction: sideBySide ? undefined : j[0],
         occasion: r.word('occasion'),
         channel: r.word('channel'),
         status:
-          metric === 'fraud_alerts'
-            ? r.word('alertStatus')
+          metric === 'fraud_alerts' || metric === 'fraud_loss'
+            ? // "spent on cards that have confirmed fraud": the status inside the figure's words.
+              (r.word('alertStatus') ?? r.all('word').find((w) => w.group === 'alertStatus')?.value)
             : metric === 'approvals'
               ? r.word('approvalStatus')
               : undefined,
-        sort: top
-          ? /\b(lowest|least|fewest|bottom|smallest)\b/i.test(r.text)
-            ? 'value_asc'
-            : 'value_desc'
-          : undefined,
+        sort:
+          order ??
+          (top
+            ? /\b(lowest|least|fewest|bottom|smallest)\b/i.test(r.text)
+              ? 'value_asc'
+              : 'value_desc'
+            : /\b(which|what) (stores?|states?|occasions?|channels?|segments?|rules?) (?:\w+ ){0,3}(?:highest|most|biggest|largest)\b/i.test(
+                  r.text,
+                )
+              ? 'value_desc'
+              : undefined),
         top,
         format: csv,
       },
@@ -1039,7 +1279,11 @@ const BUILDERS: Record<string, Builder> = {
       !r.all('number4').length &&
       !r.all('alert').length &&
       r.recall.alertId !== undefined &&
-      !r.recall.card &&
+      r.recall.alertId !== ITEM_ALERT &&
+      (!r.recall.card ||
+        // the thread is about the alert ("explain alert 6", then "hold that card")
+        typeof r.recall.args?.alertId === 'number' ||
+        r.recall.tool === 'list_fraud_alerts') &&
       REFERS_BACK.test(r.text)
     )
       return call(
@@ -1047,9 +1291,14 @@ const BUILDERS: Record<string, Builder> = {
         { alertId: r.recall.alertId, reason: r.ownWords(verbEnd(r.text)) },
         r,
       )
-    const card = r.card()
-    const alert = r.take('alert')
+    let card = r.card()
+    let alert = r.take('alert')
     const top = r.take('top')
+    // "hold the highest one", "freeze the top one": the first item the thread listed.
+    const at = ordinalIndex(r.text)
+    const listedAlert = !card && !alert ? nth(r.recall.alerts, at) : undefined
+    if (listedAlert) alert = { kind: 'alert', value: listedAlert.alertId, start: 0, end: 0 }
+    else if (!card && !alert && at !== undefined) card = nth(r.recall.cards, at)
     const reason = r.ownWords(
       Math.max(
         card
@@ -1060,7 +1309,7 @@ const BUILDERS: Record<string, Builder> = {
         verbEnd(r.text),
       ),
     )
-    if (!card && !alert && top && /\balert\b/i.test(r.text)) {
+    if (!card && !alert && top && /\balert\b/i.test(r.text) && !listedAlert) {
       // "hold the card from the top alert": list the open alerts, then hold the first one's card.
       return call('list_fraud_alerts', { status: 'open', limit: 1 }, r, {
         intent: 'place_card_hold',
@@ -1086,7 +1335,11 @@ const BUILDERS: Record<string, Builder> = {
     }
     if (!card && !alert)
       return reply('Which card should be held? Give its id or last 4 digits.', 'clarify')
-    return call('place_card_hold', { card, alertId: card ? undefined : alert?.value, reason }, r)
+    return call(
+      'place_card_hold',
+      { card, alertId: card ? undefined : alert?.value, reason: reason ?? reasonBefore(r) },
+      r,
+    )
   },
   release_card_hold: (r) => {
     r.word('cardStatus')
@@ -1103,14 +1356,17 @@ const BUILDERS: Record<string, Builder> = {
       r.slots.find((s) => (s.kind === 'card' || s.kind === 'number4') && s.value === card)?.end ?? 0
     return call(
       'release_card_hold',
-      { card, reason: r.ownWords(Math.max(anchor, verbEnd(r.text))) },
+      { card, reason: r.ownWords(Math.max(anchor, verbEnd(r.text))) ?? reasonBefore(r) },
       r,
     )
   },
   launch_campaign: (r) => {
     const id =
       r.take('campaign')?.value ??
-      (/\b(it|that|this)\b/i.test(r.text) ? r.recall.campaignId : undefined)
+      nth(r.recall.campaigns, ordinalIndex(r.text)) ??
+      (/\b(it|that|this)\b/i.test(r.text)
+        ? (r.recall.campaignId ?? r.recall.campaigns?.[0])
+        : undefined)
     if (id === undefined)
       return reply(
         'Which campaign? Draft one first ("draft a campaign for dormant cards") and give me its number.',
@@ -1118,6 +1374,78 @@ const BUILDERS: Record<string, Builder> = {
       )
     return call('launch_campaign', { campaignId: id }, r)
   },
+}
+
+/** The planner's segment words as draft_campaign's audience segments. */
+const SEGMENTS: Record<string, string> = {
+  gifter: 'holiday_gifter',
+  holiday: 'holiday_gifter',
+  birthday: 'birthday_occasional',
+  corporate: 'corporate_bulk',
+  self_use: 'self_use',
+}
+
+/** The person's words a pattern captures, verbatim, with every slot inside them set aside. */
+function quoted(r: Reading, re: RegExp): string | undefined {
+  const original = r.source.original
+  const m = re.exec(original)
+  const words = m?.[1]?.trim()
+  if (!m || !words) return undefined
+  const at = m.index + m[0].indexOf(words)
+  for (const s of r.slots)
+    if (r.source.at(s.end) > m.index && r.source.at(s.start) < at + words.length) r.used.add(s)
+  return words
+}
+
+/** "the first one", "it", "that request": an approval the thread listed or filed. */
+function approvalFromThread(r: Reading): number | undefined {
+  const listed = nth(r.recall.approvals, ordinalIndex(r.text))
+  if (listed !== undefined) return listed
+  if (/\b(it|that|this|that one|that request|the request|my request)\b/i.test(r.text))
+    return (
+      r.recall.approvalId ?? (r.recall.approvals?.length === 1 ? r.recall.approvals[0] : undefined)
+    )
+  return undefined
+}
+
+/**
+ * The person's reason stated before the order ("nvm she found it in her glovebox. release it"):
+ * their words, verbatim, between any interjection and the verb.
+ */
+function reasonBefore(r: Reading): string | undefined {
+  const verb =
+    /\b(?:hold|freeze|block|lock|suspend|release|unfreeze|unblock|lift|unhold|put a hold|place a hold)\b/i.exec(
+      r.source.original,
+    )
+  if (!verb || verb.index === 0) return undefined
+  let words = r.source.original.slice(0, verb.index)
+  words = words.replace(
+    /^\s*(?:(?:nvm|never ?mind|ok(?:ay)?|so|actually|oh|oops|sorry|well|fine|right|hey|update)\b[\s,.!:;—–-]*)+/i,
+    '',
+  )
+  words = words.replace(/(?:[\s,.;:!—–-]|\b(?:so|and|then|pls|please|can you|just))*$/i, '').trim()
+  if (words.split(/\s+/).length < 3 || /\?/.test(words)) return undefined
+  const at = r.source.original.indexOf(words)
+  for (const s of r.slots)
+    if (r.source.at(s.start) >= at && r.source.at(s.end) <= at + words.length) r.used.add(s)
+  return words
+}
+
+/**
+ * An alert named by its bare number ("dismiss 17 - …", "whats behind 38", "confirm 9."): a
+ * number of one to three digits right after a verb of triage or explanation, or on its own with
+ * "too" / "as well".
+ */
+function bareAlert(r: Reading): { value: number; end: number } | undefined {
+  const m =
+    /\b(?:dismiss(?:ed)?|confirm(?:ed)?|mark|triage|close|clear|resolve|explain|behind|about|on|worked|is|was|and|also|plus)\s+(?:alert\s+)?#?(\d{1,3})(?!\d|[.,]\d|[%$]|\s*(?:days?|d\b|hours?|h\b|hrs?|weeks?|wks?|months?|mos?|years?|yrs?|%|dollars|bucks|cards|alerts|stores|min\b|minutes))/i.exec(
+      r.text,
+    )
+  if (!m) return undefined
+  const start = m.index + m[0].lastIndexOf(m[1] as string)
+  if (r.slots.some((s) => s.start < start + (m[1] as string).length && start < s.end))
+    return undefined
+  return { value: Number(m[1]), end: start + (m[1] as string).length }
 }
 
 function monthsAhead(periodTo: string, calendar: Calendar): number {
@@ -1128,6 +1456,8 @@ function monthsAhead(periodTo: string, calendar: Calendar): number {
 }
 
 function guessMetric(t: string): string | undefined {
+  // "refund abuse alerts by month": alerts, whatever their rule is called.
+  if (/\balerts?\b/.test(t) && !/\$|dollar|loss|lost|cost|how much/.test(t)) return 'fraud_alerts'
   if (/\bsold\b|\bsell\b|\bsales\b|\bissued\b/.test(t)) return 'cards_sold'
   if (/\bload/.test(t)) return 'value_loaded'
   if (/\bredeem|\bspent\b|\bspend\b/.test(t)) return 'redemptions'
@@ -1137,7 +1467,12 @@ function guessMetric(t: string): string | undefined {
     return /\$|dollar|loss|lost|cost|how much/.test(t) ? 'fraud_loss' : 'fraud_alerts'
   if (/\bholds?\b/.test(t)) return 'holds_active'
   if (/\bapprov/.test(t)) return 'approvals'
-  if (/\bliabilit|\boutstanding\b|\bowe\b/.test(t)) return 'liability'
+  if (
+    /\bliabilit|\boutstanding\b|\bowe\b|\b(?:avg|average|mean|typical|total) (?:card )?balances?\b/.test(
+      t,
+    )
+  )
+    return 'liability'
   return undefined
 }
 
@@ -1232,7 +1567,7 @@ function renormalised(intents: Intent[]): Intent[] {
 
 /** Follow-ups that only change an argument: "and Texas?", "what about the next 6 months?". */
 const FOLLOW_UP =
-  /^(and|what about|how about|same for|same but|same thing|now|also|then|vs\.?|versus|only|just|compare (that|it|this) (with|to|against)|sort|order|limit|filter|group|top \d+|bottom \d+|flip|reverse|make it|change it|switch|instead|now for|lowest first|highest first|break (it|that|them) (down|out)|those|these|them|the ones|ones|as (a )?csv|in csv|by (store|state|month|week|day|quarter|rule|channel|occasion))\b/i
+  /^(and|what about|how about|same for|same but|same thing|now|also|then|vs\.?|versus|only|just|compare (that|it|this) (with|to|against)|sort|order|limit|filter|group|top \d+|bottom \d+|flip|reverse|make it|change it|switch|instead|now for|lowest first|highest first|break (it|that|them) (down|out)|those|these|them|the ones|ones|as (a )?csv|in csv|(?:split |broken down |break (?:it|that) (?:out|down) )?by (store|state|month|week|day|quarter|rule|channel|occasion|segment|cohort|jurisdiction|location))\b/i
 
 /** The reply for a greeting, thanks or sign-off. */
 function smalltalk(text: string): string {
@@ -1253,7 +1588,7 @@ function approveInstruction(r: Reading): Plan {
   const id =
     r.take('approval')?.value ?? /#(\d+)/.exec(r.text)?.[1] ?? /\b(\d{1,6})\b/.exec(r.text)?.[1]
   return reply(
-    `Approvals are decided by a manager other than the requester: with the buttons on the approval card in Slack, or \`giftcards approvals approve ${id ?? 'ID'} --as <manager>\` (in the terminal chat: /approve ${id ?? 'ID'}).`,
+    `Approvals are decided by a manager other than the requester: with the buttons on the approval card in Slack, or \`giftcards approvals approve ${id ?? 'ID'}\` from the manager's own login (in the terminal chat: /approve ${id ?? 'ID'}).`,
     'approve_instruction',
   )
 }
@@ -1280,7 +1615,7 @@ function byMood(intent: string, text: string, r: Reading): string {
   const t = text.trim().toLowerCase()
   const imperative = isImperative(t) && !isQuestion(t)
   const verb = t.replace(
-    /^(?:(?:ok|okay|yes|pls|please|plz|can you|could you|i need you to|go ahead and|now|also|then)[,!]?\s+)*/,
+    /^(?:(?:ok|okay|yes|pls|please|plz|can you|could you|i need you to|go ahead and|now|also|then|and|actually|oh|oops|nvm|so|fine|right)[,!.]?\s+)*/,
     '',
   )
   if (
@@ -1299,7 +1634,7 @@ function byMood(intent: string, text: string, r: Reading): string {
   if (
     CAMPAIGN_FAMILY.has(intent) &&
     imperative &&
-    /^(launch|send|ship|start|kick|go|fire|push)\b/.test(verb) &&
+    /^(launch|send|ship|start|kick|go|fire|push|submit|put|file)\b/.test(verb) &&
     (r.all('campaign').length || /\b(it|that|this|the) (one|campaign)?\b/.test(t))
   )
     return 'launch_campaign'
@@ -1323,6 +1658,15 @@ function byMood(intent: string, text: string, r: Reading): string {
 
 /** A question about a write is answered by the read that knows: never by filing the write. */
 function asQuestion(intent: string, r: Reading): string {
+  // "should we hold 8345?", "worth freezing it?": the evidence on the card, to judge by.
+  if (
+    (intent === 'place_card_hold' || intent === 'list_card_holds') &&
+    /\b(should|shall|worth|think|needs?|ought|recommend|advisable|do we want)\b/i.test(r.text) &&
+    /\b(hold|holding|freeze|freezing|block|lock)\b/i.test(r.text) &&
+    !/\b(is|are) (?:there|it|the card) (?:a |any |on )?holds?\b|\bwho\b/i.test(r.text) &&
+    (r.all('card').length > 0 || r.all('number4').length > 0 || r.recall.card)
+  )
+    return 'explain_fraud_alert'
   if (intent === 'place_card_hold' || intent === 'release_card_hold') return 'list_card_holds'
   if (intent === 'launch_campaign') return 'list_campaigns'
   if (intent === 'update_fraud_alert')
@@ -1377,9 +1721,60 @@ function planOne(original: string, recall: Recall, ctx: PlannerContext): Plan {
   return planReading(readRequest(original, recall, ctx), ctx)
 }
 
+/**
+ * "the downtown store" when the chain has several downtown stores: which one, as a question
+ * naming them (never a guess). Undefined when the words name one store.
+ */
+function ambiguousBranch(text: string, vocabulary: Vocabulary): string | undefined {
+  const m =
+    /\b(?:the\s+)?(downtown|mall|uptown|midtown)\s+(?:store|location|branch|shop|one)\b/i.exec(text)
+  if (!m) return undefined
+  const branch = (m[1] as string).toLowerCase()
+  const before = text.slice(0, m.index).toLowerCase()
+  const named = vocabulary.stores.filter((s) => s.name.toLowerCase().endsWith(` ${branch}`))
+  // "the boston downtown store", "NY downtown": a city before the branch names it.
+  if (
+    named.length < 2 ||
+    named.some((s) => before.trimEnd().endsWith(s.name.toLowerCase().replace(` ${branch}`, '')))
+  )
+    return undefined
+  return `Which ${branch} store do you mean: ${named.map((s) => s.name).join(', ')}?`
+}
+
+/** "boston" answering "which downtown store?": the request asked before, with that store. */
+function answeredBranch(r: Reading, ctx: PlannerContext): Plan | undefined {
+  const asked = r.recall.lastAsk
+  if (!asked || r.recall.tool || r.text.trim().split(/\s+/).length > 3) return undefined
+  const m =
+    /\b(?:the\s+)?(downtown|mall|uptown|midtown)\s+(store|location|branch|shop|one)\b/i.exec(asked)
+  if (!m || !ambiguousBranch(asked, ctx.vocabulary)) return undefined
+  const branch = (m[1] as string).toLowerCase()
+  const said = r.text
+    .trim()
+    .toLowerCase()
+    .replace(/[?.!]+$/, '')
+  const store = ctx.vocabulary.stores.find(
+    (s) =>
+      s.name.toLowerCase().endsWith(` ${branch}`) &&
+      s.name
+        .toLowerCase()
+        .replace(` ${branch}`, '')
+        .startsWith(said.replace(/\s+(?:downtown|mall|dt)$/, '')),
+  )
+  if (!store) return undefined
+  const again = `${asked.slice(0, m.index)}${store.name} ${m[2]}${asked.slice(m.index + m[0].length)}`
+  return planReading(readRequest(again, { ...r.recall, lastAsk: undefined }, ctx), ctx)
+}
+
 /** The plan for a request already read: its intent, then the builder of that intent's tool. */
 function planReading(r: Reading, ctx: PlannerContext): Plan {
   const { text, slots, recall } = r
+  const which = ambiguousBranch(text, ctx.vocabulary)
+  if (which && !r.all('store').some((s) => !/downtown|mall/i.test(r.quote(s.start, s.end)))) {
+    if (!isHowTo(text.toLowerCase())) return reply(which, 'clarify')
+  }
+  const answer = answeredBranch(r, ctx)
+  if (answer) return answer
   const classified = ctx.classifier.classify(text, slots)
   const t = text.trim().toLowerCase()
   // Refusals and the approval instruction are rules; the classifier decides everything else.
@@ -1389,16 +1784,53 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     : renormalised(classified.filter((c) => !isPolicyIntent(c.intent)))
   const best = ranked[0] ?? { intent: 'help', score: 0 }
   let intent = best.intent
+  // How the product works is answered in words, by rule: no tool is called for it (and a guess
+  // of it the rule does not share falls to the next best intent).
+  if (!policy && isHowTo(t)) return reply(howToAnswer(t), 'howto')
+  if (intent === 'howto') intent = ranked.find((i) => i.intent !== 'howto')?.intent ?? 'help'
+  // An order to act is not small talk: "ok hold that card, looks like a bot".
+  let ordered = false
+  if (!policy && REPLY_INTENT_SET.has(intent) && isImperative(t) && !isQuestion(t)) {
+    const family = writeOf(
+      t.replace(/^(?:(?:ok|okay|yes|yeah|so|then|and|actually|now)[,!.]?\s+)*/, ''),
+    )
+    if (family) intent = family
+  }
+  // "do it", "go ahead", "yes please": the write the person's last message asked about.
+  if (!policy && GO_AHEAD.test(t) && recall.lastAsk) {
+    const asked = writeOf(recall.lastAsk.toLowerCase(), true)
+    if (asked) {
+      intent = asked
+      ordered = true
+    }
+  }
+  // "whats the first one about" after a list of approvals: that approval.
+  if (
+    !policy &&
+    !ordered &&
+    recall.tool === 'list_approvals' &&
+    recall.approvals?.length &&
+    ordinalIndex(t) !== undefined &&
+    !/\b(audit|log|trail)\b/.test(t) &&
+    !isImperative(t)
+  )
+    intent = 'list_approvals'
 
   // Follow-ups change the last call's arguments when the words are only new constraints.
+  const bare = withoutInterjection(t).replace(
+    /^(?:ok(?:ay)?|so|right|cool|great|thanks|thx)[,!.]?\s+/,
+    '',
+  )
   if (
     recall.tool &&
+    !ordered &&
     !isImperative(t) &&
     !policy &&
-    (FOLLOW_UP.test(
-      withoutInterjection(t).replace(/^(?:ok(?:ay)?|so|right|cool|great|thanks|thx)[,!.]?\s+/, ''),
-    ) ||
-      best.score < CONFIDENCE_FLOOR) &&
+    (FOLLOW_UP.test(bare) ||
+      best.score < CONFIDENCE_FLOOR ||
+      r.all('csv').length > 0 ||
+      // Words that name no tool of their own only change the last call: "florida only".
+      (!TOOL_NOUNS.test(t) && !READ_VERB.test(bare))) &&
     t.split(/\s+/).length <= 8
   ) {
     const f = changeLastCall(r, recall)
@@ -1413,7 +1845,11 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
   if (!cue && best.score < 0.9 && !REPLY_INTENT_SET.has(best.intent) && !recall.tool) {
     return reply(`I'm not sure what you need. ${HELP}`, 'clarify')
   }
-  if (best.score < CONFIDENCE_FLOOR) {
+  // Unsure, but the request names the very thing the best guess reports: that is what it wants.
+  const named = NAMED_BY[best.intent]
+  if (best.score < CONFIDENCE_FLOOR && best.score >= NAMED_FLOOR && named?.test(t)) {
+    // fall through to the builder of the best guess
+  } else if (best.score < CONFIDENCE_FLOOR) {
     // Words the classifier is unsure of but that name one card: it is a lookup.
     if (r.all('card').length === 1 && t.split(/\s+/).length <= 3) return BUILDERS.get_gift_card!(r)
     const second = ranked[1]
@@ -1433,9 +1869,72 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     !policy
   )
     intent = 'update_fraud_alert'
+  // "and confirm 9, no legit reason": an order to triage a numbered (or remembered) alert.
+  if (
+    !policy &&
+    isImperative(t) &&
+    /^(?:(?:and|also|ok|okay|then|now|pls|please|so)[,]?\s+)*(dismiss|confirm|mark)\b/.test(t) &&
+    (r.all('alert').length > 0 || bareAlert(r) !== undefined || recall.alertId !== undefined)
+  )
+    intent = 'update_fraud_alert'
+  // "how many open alerts at texas stores": a count, from the metrics (the alerts tool counts
+  // them by store or rule).
+  if (
+    intent === 'list_fraud_alerts' &&
+    /\b(how many|number of|count of|total)\b.{0,30}\balerts?\b/.test(t) &&
+    !r.all('rule').length &&
+    !r.all('score').length &&
+    !r.all('groupBy').length &&
+    !/\b(each|per|which|what)\b/.test(t)
+  )
+    intent = 'ledger_metrics'
+  // "top 5 balances in CA": the cards with the biggest balances, not the liability.
+  if (
+    intent === 'get_liability' &&
+    /\b(?:top|biggest|largest|highest|fattest|richest)\s+(?:\d+\s+|\w+\s+)?(?:card\s+)?balances\b/.test(
+      t,
+    ) &&
+    !/\b(liabilit\w*|owe|outstanding)\b/.test(t)
+  )
+    intent = 'search_gift_cards'
+  // "who's been requesting holds": the audit trail of those requests.
+  if (
+    /\bwho(?:'s| is| has| have|'ve)? (?:been )?(?:request|fil|ask)\w*\b.{0,20}\b(holds?|releases?|launch\w*)\b/.test(
+      t,
+    ) &&
+    !r.all('card').length &&
+    !r.all('number4').length
+  )
+    intent = 'get_audit_log'
+  // "any holds at jersey city?": the held cards of that store (holds are listed by card).
+  if (
+    intent === 'list_card_holds' &&
+    r.all('store').length &&
+    !r.all('card').length &&
+    !r.all('number4').length
+  )
+    intent = 'search_gift_cards'
+  // "refunds at san antonio this yr": a figure named, and no alert, is a metric.
+  if (intent === 'list_fraud_alerts' && r.all('metric').some((m) => m.value === 'fraud_loss'))
+    intent = 'ledger_metrics'
+  if (
+    intent === 'list_fraud_alerts' &&
+    r.all('metric').some((m) => m.value !== 'fraud_alerts') &&
+    !r.all('rule').length &&
+    !/\b(alerts?|flag\w*|fraud)\b/.test(t)
+  )
+    intent = 'ledger_metrics'
+  // "NY vs CA redemptions": a figure the words name that is not liability is a metric.
+  if (
+    intent === 'get_liability' &&
+    r.all('metric').some((m) => m.value !== 'liability') &&
+    !/\b(liabilit\w*|owe|outstanding|float)\b/.test(t)
+  )
+    intent = 'ledger_metrics'
   intent = byMood(intent, text, r)
   if (
-    (WRITES.has(intent) || intent === 'update_fraud_alert') &&
+    (WRITES.has(intent) || intent === 'update_fraud_alert' || intent === 'list_card_holds') &&
+    !ordered &&
     (isQuestion(text) || !isImperative(text))
   )
     intent = asQuestion(intent, r)
@@ -1468,20 +1967,112 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
   return plan
 }
 
+/** Below the confidence floor, a guess is still taken when the request names what it reports. */
+const NAMED_FLOOR = 0.15
+const NAMED_BY: Record<string, RegExp> = {
+  get_liability: /\b(liabilit\w*|owe|float|outstanding balances?)\b/,
+  forecast_breakage: /\b(forecast\w*|breakage (?:forecast|projection|outlook))\b/,
+  list_fraud_alerts: /\b(fraud )?alerts\b/,
+  escheatment_report: /\b(escheat\w*|unclaimed)\b/,
+  list_card_holds: /\bholds\b/,
+  list_campaigns: /\bcampaigns\b/,
+  list_approvals: /\bapprovals\b/,
+  get_audit_log: /\baudit\b/,
+  find_dormant_cards: /\b(dormant|idle)\b/,
+  product_affinity: /\baffinity\b/,
+  scan_for_fraud: /\b(scan|sweep)\b/,
+}
+
+/** "do it", "go ahead", "yes please do": an order that points at what was just asked about. */
+const GO_AHEAD =
+  /^(?:(?:ok|okay|yes|yeah|yep|sure|fine|alright|right|great)[,.!]?\s+)*(?:(?:then|pls|please)\s+)?(?:do it|go ahead|go for it|do that|make it so|proceed|yes(?:,)? (?:please|do it))\b/i
+
+/**
+ * The write an order (or, with `asked`, a question about one) is about, by its verb: "hold",
+ * "release", "dismiss" or "confirm", "launch".
+ */
+function writeOf(t: string, asked = false): string | undefined {
+  const release =
+    /\b(release|unfreeze|unblock|unlock|lift|unhold|take (?:the |it |that )?(?:hold )?off)\b/
+  const hold = /\b(hold|freeze|block|lock|suspend|on ice)\b/
+  const triage = /\b(dismiss|confirm|false positive|mark (?:it|that|this|alert))\b/
+  const launch = /\b(launch|send (?:it|that|this) (?:out|up)|go live)\b/
+  const opening = (re: RegExp) =>
+    asked
+      ? re.test(t)
+      : new RegExp(`^(?:(?:pls|please|can you|just|go ahead and)\\s+)?${re.source}`).test(t)
+  if (opening(release)) return 'release_card_hold'
+  if (opening(triage)) return 'update_fraud_alert'
+  if (opening(launch)) return 'launch_campaign'
+  if (opening(hold) || (!asked && /^(?:put|place|slap)\b.{0,30}\bhold\b/.test(t)))
+    return 'place_card_hold'
+  return undefined
+}
+
+/** Nouns that name what a request is about: a message without one only narrows the last call. */
+const TOOL_NOUNS =
+  /\b(liabilit\w*|alerts?|fraud|forecast\w*|breakage|holds?|campaigns?|approvals?|audit|log|escheat\w*|dormant|idle|segments?|purchasers|affinity|upsell|redemptions?|redeemed|refunds?|loads?|loaded|sold|sales|scan\w*|balances?|cards?|metrics?|transactions?|txns?|history|owe|float)\b/i
+
 /** Tools whose arguments a follow-up may change, and the arguments each slot sets. */
 function changeLastCall(r: Reading, recall: Recall): Plan | undefined {
   const tool = recall.tool as string
+  // "can i get that as a csv" after liability: the same figure from the metrics, as CSV.
+  if (tool === 'get_liability' && r.all('csv').length) {
+    const prior = recall.args ?? {}
+    r.take('csv')
+    const group =
+      typeof prior.groupBy === 'string' && prior.groupBy !== 'total' ? prior.groupBy : undefined
+    return call(
+      'ledger_metrics',
+      clean({
+        metric: 'liability',
+        by: group && METRIC_DIMS.has(group) ? [group] : undefined,
+        jurisdiction: prior.jurisdiction,
+        location: prior.location,
+        to: prior.asOf,
+        format: 'csv',
+      }),
+      r,
+    )
+  }
   const build = BUILDERS[tool]
   if (!build || WRITES.has(tool)) return undefined
   const prior = recall.args ?? {}
   const fresh = build(new Reading(r.source, r.slots, r.calendar, recall))
   if (fresh.kind !== 'call' || fresh.tool !== tool) return undefined
   const changed = Object.keys(fresh.args).filter(
-    (k) => JSON.stringify(fresh.args[k]) !== JSON.stringify(DEFAULTS[tool]?.[k]),
+    (k) =>
+      JSON.stringify(fresh.args[k]) !== JSON.stringify(DEFAULTS[tool]?.[k]) &&
+      JSON.stringify(fresh.args[k]) !== JSON.stringify(prior[k]),
   )
   if (changed.length === 0) return undefined
   const args: Record<string, unknown> = { ...prior }
   for (const k of changed) args[k] = fresh.args[k]
+  // "split by channel too": a dimension added to those already there.
+  if (
+    changed.includes('by') &&
+    Array.isArray(prior.by) &&
+    /\b(too|also|as well|plus|additionally|and by|add)\b/i.test(r.text)
+  )
+    args.by = [...new Set([...(prior.by as string[]), ...(fresh.args.by as string[])])].slice(0, 2)
+  // "vs jersey" after New York: both states side by side.
+  if (
+    tool === 'get_liability' &&
+    /^\s*(?:and\s+)?(?:vs\.?|versus|compared (?:to|with)|against)\b/i.test(r.text) &&
+    typeof prior.jurisdiction === 'string' &&
+    typeof fresh.args.jurisdiction === 'string'
+  ) {
+    return {
+      ...fresh,
+      args: clean({
+        ...prior,
+        jurisdiction: undefined,
+        jurisdictions: [prior.jurisdiction, fresh.args.jurisdiction],
+        groupBy: 'jurisdiction',
+      }),
+      intent: tool,
+    }
+  }
   // A new place replaces the old one.
   if (changed.includes('jurisdiction') || changed.includes('jurisdictions')) {
     if (!changed.includes('location')) delete args.location
@@ -1513,7 +2104,7 @@ const DEFAULTS: Record<string, Record<string, unknown>> = {
 
 /** Clause breaks where a request asks for a second thing. */
 const ASK =
-  '(?:what|which|how|who|show|list|give|tell|forecast|find|pull|get|check|is|are|any|do|did|run|scan|draft|hold|freeze|block|lock|release|lift|unfreeze|confirm|dismiss|explain|put|place|count|also|then|if|segment|escheat|report|break|compare|look|launch|send|redemptions|refunds|loads|liability|breakage|value|cards sold|holds|approvals|fraud|alerts|dormant|escheatment)'
+  '(?:what|which|how|who|show|list|give|tell|forecast|find|pull|get|check|is|are|any|do|did|run|scan|draft|hold|freeze|block|lock|release|lift|unfreeze|confirm|dismiss|explain|put|place|count|also|then|if|segment|escheat|report|break|compare|look|launch|send|redemptions|refunds|loads|liability|breakage|value|cards sold|holds|approvals|fraud|alerts|dormant|escheatment|number of|count of|total)'
 const CLAUSE_BREAK = new RegExp(
   `\\s*(?:;|\\?\\s+(?=\\S)|\\.\\s+(?=[a-z])|,?\\s+(?:and then|then|and also|also|plus|as well as)\\s+|,\\s+(?=(?:and\\s+)?${ASK}\\b)|\\s+and\\s+(?=(?:the\\s+|me\\s+)?${ASK}\\b))\\s*`,
   'i',
@@ -1597,10 +2188,22 @@ function covers(broad: Record<string, unknown>, narrow: Record<string, unknown>)
  */
 function asksSomething(part: string): boolean {
   const t = withoutInterjection(part.trim().toLowerCase()).replace(/^(?:and|also|then|plus)\s+/, '')
+  // "count by rule", "sorted by store": a grouping or an order for the ask before.
+  if (
+    /^(?:count(?:ed)?|group(?:ed)?|split|broken down|sort(?:ed)?|order(?:ed)?|rank(?:ed)?)\s+by\b/.test(
+      t,
+    ) ||
+    /^how (?:did|does|do|is|was|were) (?:it|that|they|this) (?:split|break down|broken down|divide|spread)\b/.test(
+      t,
+    )
+  )
+    return false
   if (
     READ_VERB.test(t) ||
     isImperative(t) ||
-    /^(what|which|how|who|why|when|where|is|are|was|were|do|does|did|any)\b/.test(t)
+    /^(what|which|how|who|why|when|where|is|are|was|were|do|does|did|any|anything|anyone|everything)\b/.test(
+      t,
+    )
   )
     return true
   return /\b(liabilit\w*|alerts?|fraud|cards?|holds?|forecast|breakage|escheat\w*|campaigns?|approvals?|audit|redemptions?|refunds?|loads?|sold|segments?|purchasers|dormant|idle|upsell|affinity|metrics?|scan|balance)\b/.test(
@@ -1674,6 +2277,13 @@ function planParts(
     if (
       prev !== undefined &&
       (conditionOnly(prev) ||
+        // "hold gc_…. enumeration pattern on the checker": what follows an order is its reason.
+        (isImperative(prev) &&
+          !isQuestion(part) &&
+          !isImperative(part) &&
+          !READ_VERB.test(part.trim().toLowerCase()) &&
+          !/\?/.test(part) &&
+          !/^(?:and\s+)?(?:what|which|how|who|why|when|where|also|then|if)\b/i.test(part.trim())) ||
         (!/^(?:and\s+)?(?:if|unless|otherwise)\b/i.test(part.trim()) &&
           ((isStatement(part) && !isStatement(prev)) || !asksSomething(part))))
     )
@@ -1688,7 +2298,21 @@ function planParts(
       context = `${context}${raw.trim()}, `
       continue
     }
-    if (!standsAlone(raw) && first.length > 0) continue
+    // "Within the period November 1 through November 30, which ten stores…": a window said
+    // first is the next ask's.
+    if (
+      first.length === 0 &&
+      !asksSomething(raw) &&
+      !isQuestion(raw) &&
+      !/^(?:hi|hello|hey|good (?:morning|afternoon|evening)|morning|thanks)\b/i.test(raw.trim()) &&
+      readDates(raw, calendarOf(ctx.vocabulary)).length > 0
+    ) {
+      context = `${context}${raw.trim()}, `
+      continue
+    }
+    // A preamble ("Hi — I'm covering for Dana this week") asks nothing: the asks after it do.
+    if (!standsAlone(raw) && (first.length > 0 || (!isQuestion(raw) && !asksSomething(raw))))
+      continue
     if (JUDGEMENT.test(raw.trim())) {
       judged = true
       remarks.push(
@@ -1809,14 +2433,66 @@ const ONE_EACH: Record<string, { arg: string; kinds: Slot['kind'][] }> = {
   update_fraud_alert: { arg: 'alertId', kinds: ['alert'] },
   escheatment_report: { arg: 'jurisdiction', kinds: ['state'] },
   scan_for_fraud: { arg: 'location', kinds: ['store'] },
+  ledger_metrics: { arg: 'location', kinds: ['store'] },
+  get_liability: { arg: 'location', kinds: ['store'] },
   recommend_upsell: { arg: 'totalCents', kinds: ['money'] },
+}
+
+/**
+ * "houston redemptions q3 vs q4", "cards sold nov 2026 against nov 2025", "liability now vs end
+ * of 2025": the same figure once per period, side by side.
+ */
+function comparePeriods(plan: Plan, r: Reading): Plan {
+  if (plan.kind !== 'call' || plan.followUp || plan.also.length) return plan
+  if (plan.tool !== 'ledger_metrics' && plan.tool !== 'get_liability') return plan
+  if (!/\b(vs\.?|versus|against|compared (?:to|with))\b/i.test(r.text)) return plan
+  const dates = r.all('date')
+  // Two periods named, or "now" against one (a follow-up "vs october?" changes the period).
+  const second =
+    (dates.length >= 2 ? dates.find((d) => !r.used.has(d)) : undefined) ??
+    (plan.tool === 'get_liability' && /\bnow\b|\btoday\b|\bcurrent\b/i.test(r.text)
+      ? undefined
+      : null)
+  if (second === null) return plan
+  const window = (d: DateSlot): Record<string, unknown> => {
+    if (plan.tool === 'get_liability') {
+      const asOf = d.quarter ? resolveQuarter(d.quarter, r.calendar, false).to : day(d)
+      return { asOf }
+    }
+    if (d.quarter) return resolveQuarter(d.quarter, r.calendar, false)
+    return clean({ from: d.from, to: d.kind === 'since' ? undefined : d.to })
+  }
+  // "now vs end of 2025": today's liability, and the one at that day.
+  if (second === undefined) {
+    if (plan.tool !== 'get_liability' || plan.args.asOf === undefined) return plan
+    const { asOf, ...now } = plan.args
+    return {
+      ...plan,
+      args: now,
+      also: [{ tool: plan.tool, args: { ...now, asOf } }],
+      notes: plan.notes.filter((n) => !/^(vs\.?|versus|against|compared)/i.test(n)),
+    }
+  }
+  r.use(second)
+  const quoted = r.quote(second.start, second.end).toLowerCase()
+  const base = { ...plan.args }
+  delete base.from
+  delete base.to
+  delete base.asOf
+  return {
+    ...plan,
+    also: [{ tool: plan.tool, args: clean({ ...base, ...window(second.value) }) }],
+    notes: plan.notes.filter(
+      (n) => !n.toLowerCase().includes(quoted) && !/^(vs\.?|versus|against|compared)/i.test(n),
+    ),
+  }
 }
 
 /** "pull up 4819 and 8345", "dismiss alerts 11 and 12": one call per id, each audited. */
 function fanOut(plan: Plan, r: Reading): Plan {
   if (plan.kind !== 'call' || plan.followUp) return plan
   const spec = ONE_EACH[plan.tool]
-  if (!spec) return plan
+  if (!spec) return comparePeriods(plan, r)
   const first = plan.args[spec.arg]
   const valueIn = (s: Slot) => (s.kind === 'money' ? s.cents : 'value' in s ? s.value : undefined)
   const text = r.text
@@ -1830,15 +2506,25 @@ function fanOut(plan: Plan, r: Reading): Plan {
   const values: unknown[] = []
   for (let i = from + 1; from >= 0 && i < slots.length; i++) {
     const gap = text.slice((slots[i - 1] as Slot).end, (slots[i] as Slot).start)
-    if (!/^\s*(,|and|&|\+|or|as well as)?\s*(?:(?:card|alert|#|for a)\s*)?(?:and\s+)?$/i.test(gap))
+    if (
+      !/^\s*(,|and|&|\+|or|as well as|vs\.?|versus|against|compared (?:to|with))?\s*(?:(?:card|alert|#|for a|the)\s*)?(?:and\s+)?$/i.test(
+        gap,
+      )
+    )
       break
     const v = valueIn(slots[i] as Slot)
     if (v !== undefined && v !== first) values.push(v)
   }
   const more = [...new Set(values)].slice(0, BULK_LIMIT - 1)
-  if (more.length === 0 || first === undefined) return plan
+  if (more.length === 0 || first === undefined) return comparePeriods(plan, r)
   const args = (v: unknown) => ({ ...plan.args, [spec.arg]: v })
-  const notes = plan.notes.filter((n) => !more.some((v) => n.includes(String(v))))
+  const quoted = slots
+    .filter((s) => more.includes(valueIn(s)))
+    .map((s) => r.quote(s.start, s.end).toLowerCase())
+  const notes = plan.notes.filter(
+    (n) =>
+      !more.some((v) => n.includes(String(v))) && !quoted.some((q) => n.toLowerCase().includes(q)),
+  )
   return {
     ...plan,
     also: [...plan.also, ...more.map((v) => ({ tool: plan.tool, args: args(v) }))],

@@ -7,11 +7,11 @@
 const POLICY_RULES: readonly { intent: string; test: RegExp }[] = [
   {
     intent: 'refuse_pii',
-    test: /\b(who (owns|bought|holds|is the (holder|owner|purchaser|buyer))|(customer|holder|owner|purchaser|buyer|cardholder)'?s? (real )?(name|e-?mail|phone|number|address|contact|identity|details)|(name|e-?mail|phone( number)?|address|contact (details|info)|identity|personal (details|info)) (of|for) (the )?(customer|holder|owner|purchaser|buyer|cardholder|person|whoever|them|him|her)|who (the )?(purchaser|buyer|owner|holder) (of|was|is)|de-?anonymi[sz]e|unmask|real name)\b/,
+    test: /\b(who (owns|bought|holds|is the (holder|owner|purchaser|buyer))|(customer|holder|owner|purchaser|buyer|cardholder)'?s? (real )?(names?|e-?mails?|phones?|numbers?|address(es)?|contacts?|identity|identities|details)|(names?|e-?mails?|phones?( numbers?)?|address(es)?|contact (details|info)|identity|personal (details|info)) (of|for) (the |all |every |our )?(customers?|holders?|owners?|purchasers?|buyers?|cardholders?|person|people|whoever|them|him|her)|(names?|e-?mails?|phone numbers?|addresses)\b.{0,30}\b(of|for) (the |all |every )?(cardholders?|customers?|purchasers?|buyers?)|(export|list|pull|give|send|dump|get)\b.{0,20}\b(cardholder|customer|purchaser|buyer)s?'? (names?|e-?mails?|phones?|address(es)?|contacts?)|who (the )?(purchaser|buyer|owner|holder) (of|was|is)|de-?anonymi[sz]e|unmask|real name)\b/,
   },
   {
     intent: 'refuse_contact',
-    test: /\b(e-?mail|text|sms|call|phone|message|contact|dm|ping|ring|reach out to|write to|notify)\b.{0,30}\b(the )?(customer|holder|owner|purchaser|buyer|cardholder|guest|them|him|her|client)\b/,
+    test: /\b(e-?mail|text|sms|call|phone|message|contact|dm|ping|ring|reach out to|write to|notify)\b.{0,30}\b(the )?(customer|holder|owner|purchaser|buyer|cardholder|guest|them|him|her|client|whoever)\b/,
   },
   {
     intent: 'refuse_delete',
@@ -19,7 +19,7 @@ const POLICY_RULES: readonly { intent: string; test: RegExp }[] = [
   },
   {
     intent: 'refuse_money',
-    test: /\b(issue|activate|load|top ?up|reload|add (money|funds|credit|value)|make)\b.{0,40}\b(card|balance|gift card|gc_\w+)s?\b.{0,30}(\$|\d|dollars|bucks|with)|\b(add|put|credit|load|deposit|give|transfer|move)\s+(\$\s?\d[\d.,]*|\d+ (dollars|bucks)|the balance|money|funds)\b|\b(increase|decrease|change|set|adjust|edit|modify|fix|bump|zero out|zero|reset)\b.{0,25}\b(balances?|gc_\w+|card \d{4}|\d{4})\b|^(?:please |pls |can you |could you |go ahead and )?(refund|cash ?out|chargeback|reverse|pay back|reimburse)\b.{0,40}\b(card|customer|balance|redemption|this|it|gc_\w+|\d{4})\b|\b(give|send) (the customer |them |him |her )?(their |the )?money back\b|\bzero out\b|\bissue (a )?(new )?(\$\d+ )?(gift )?card\b|\b(make|create) (me )?(a )?(new )?\$\d+ card\b/,
+    test: /\b(issue|activate|load|top ?up|reload|add (money|funds|credit|value)|make)\b.{0,40}\b(card|balance|gift card|gc_\w+)s?\b.{0,30}(\$|\d|dollars|bucks|with)|\b(add|put|credit|load|deposit|give|transfer|move)\s+(\$\s?\d[\d.,]*|\d+ (dollars|bucks)|the balance|money|funds)\b|\b(increase|decrease|change|set|adjust|edit|modify|fix|bump|zero out|zero|reset)\b.{0,25}\b(balances?|gc_\w+|card \d{4}|(?!(?:19|20)\d\d\b)\d{4})\b|^(?:please |pls |can you |could you |go ahead and )?(refund|cash ?out|chargeback|reverse|pay back|reimburse)\b(?!s?\s+(?:alerts?|abuse|totals?|amounts?|figures?|counts?|numbers?|by|per|report|rate|trend))(?!\s+(?:this|last) (?:week|month|year|quarter))\b.{0,40}\b(card|customer|balance|redemption|this|it|gc_\w+|\d{4})\b|\b(give|send) (the customer |them |him |her )?(their |the )?money back\b|\bzero out\b|\bissue (?:her |him |them |the customer |a customer |the guest )?(a |an )?(new |replacement |fresh |physical |virtual |\$\d+ |gift )*card\b|\b(knock|take|shave|deduct|subtract|dock)\s+(\$\s?\d[\d.,]*|\d+ (dollars|bucks))\b.{0,15}\b(off|from)\b|\b(make|create) (me )?(a )?(new )?\$\d+ card\b/,
   },
   {
     intent: 'approve_instruction',

@@ -188,7 +188,7 @@ const WORDS: readonly { re: RegExp; group: WordGroup; value: string }[] = [
   { re: /\b(confirmed|real fraud|true positives?)\b/, group: 'alertStatus', value: 'confirmed' },
   { re: /\b(dismissed|false positives?|cleared)\b/, group: 'alertStatus', value: 'dismissed' },
   {
-    re: /\b(pending|waiting|awaiting|undecided|open)\b/,
+    re: /\b(pending|waiting|waitin|awaiting|undecided|open|in my queue|for me to (?:approve|decide|sign off on))\b/,
     group: 'approvalStatus',
     value: 'pending',
   },
@@ -200,21 +200,33 @@ const WORDS: readonly { re: RegExp; group: WordGroup; value: string }[] = [
   { re: /\b(drafts?|drafted)\b/, group: 'campaignStatus', value: 'draft' },
   { re: /\b(launched|live|sent|running)\b/, group: 'campaignStatus', value: 'launched' },
   {
-    re: /\b(pending approval|awaiting approval|pending)\b/,
+    re: /\b(pending (?:launch )?approval|awaiting (?:launch )?approval|waiting (?:on|for) (?:launch )?approval|pending|up for approval)\b/,
     group: 'campaignStatus',
     value: 'pending_approval',
   },
-  { re: /\brejected\b/, group: 'campaignStatus', value: 'rejected' },
+  {
+    re: /\b(rejected|turned down|denied|declined|knocked back)\b/,
+    group: 'campaignStatus',
+    value: 'rejected',
+  },
   { re: /\b(active|current|in place|still on)\b/, group: 'holdStatus', value: 'active' },
   { re: /\b(released|lifted|removed|ended)\b/, group: 'holdStatus', value: 'released' },
   { re: /\bbirthdays?\b/, group: 'occasion', value: 'birthday' },
-  { re: /\b(corporate|business|b2b|employee gifts?)\b/, group: 'occasion', value: 'corporate' },
+  {
+    re: /\b(corporate|business|b2b|employee gifts?)\b(?![- ](?:channel|sales channel))/,
+    group: 'occasion',
+    value: 'corporate',
+  },
   { re: /\b(holiday|christmas|xmas)\b/, group: 'occasion', value: 'holiday' },
   { re: /\b(self[- ]use|for themselves|self purchases?)\b/, group: 'occasion', value: 'self_use' },
   { re: /\b(in[- ]store|instore|at the register|pos)\b/, group: 'channel', value: 'in_store' },
   { re: /\b(online|web|e-?commerce|website)\b/, group: 'channel', value: 'online' },
   { re: /\b(mobile|app)\b/, group: 'channel', value: 'mobile' },
-  { re: /\b(corporate channel|b2b channel)\b/, group: 'channel', value: 'corporate' },
+  {
+    re: /\b(corporate[- ](?:sales )?channel|b2b[- ]channel|corporate sales|corporate orders)\b/,
+    group: 'channel',
+    value: 'corporate',
+  },
   { re: /\b(fast redeemers?|fast spenders?|quick redeemers?)\b/, group: 'segment', value: 'fast' },
   {
     re: /\b(slow[_ ]partial|slow partial|partial redeemers?|slow spenders?)\b/,
@@ -223,6 +235,7 @@ const WORDS: readonly { re: RegExp; group: WordGroup; value: string }[] = [
   },
   { re: /\b(too[_ ]new|new purchasers?)\b/, group: 'segment', value: 'too_new' },
   { re: /\b(gifters?|gift givers?)\b/, group: 'segment', value: 'gifter' },
+  { re: /\b(dormant segment|dormant purchasers)\b/, group: 'segment', value: 'dormant' },
 ]
 
 const GROUPS: readonly { re: RegExp; value: string }[] = [
@@ -235,12 +248,18 @@ const GROUPS: readonly { re: RegExp; value: string }[] = [
     value: 'location',
   },
   { re: /\b(?:by|per|each) (?:cohort|issue month|vintage)s?\b|\bcohorts?\b/, value: 'cohort' },
-  { re: /\b(?:by|per|each) occasions?\b/, value: 'occasion' },
+  {
+    re: /\b(?:by|per|each|across|split by|broken (?:down|out) by) (?:purchase |purchaser |buying |gift )?occasions?\b/,
+    value: 'occasion',
+  },
   {
     re: /\b(?:by|per|each) (?:sales )?channels?\b|\bonline (?:vs\.?|versus) in[- ]store\b/,
     value: 'channel',
   },
-  { re: /\b(?:by|per|each) (?:segment|persona)s?\b/, value: 'segment' },
+  {
+    re: /\b(?:by|per|each|across|split by|broken (?:down|out) by) (?:purchaser |customer |buyer )?(?:segment|persona)s?\b/,
+    value: 'segment',
+  },
   { re: /\b(?:by|per|each) (?:fraud )?(?:rule|type|detector)s?\b/, value: 'rule' },
   { re: /\b(?:by|per|each) (?:day)\b|\bdaily\b|\bday[- ]by[- ]day\b/, value: 'day' },
   { re: /\b(?:by|per|each) (?:week)\b|\bweekly\b|\bweek[- ]by[- ]week\b|\bwow\b/, value: 'week' },
@@ -263,7 +282,10 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
     re: /\b(value loaded|loaded value|amount loaded|dollars loaded|\$ loaded|money loaded|total loaded|how much (?:was |got |did we )?load(?:ed)?)\b/,
     value: 'value_loaded',
   },
-  { re: /\b(loads|reloads|top[- ]?ups)\b/, value: 'loads' },
+  {
+    re: /\b(loads|reloads|top[- ]?ups|load (?:transactions|count)|number of loads|reload transactions)\b/,
+    value: 'loads',
+  },
   {
     re: /\b(redemptions?|redeemed value|amount redeemed|value redeemed|spend on (?:gift )?cards|redeems)\b/,
     value: 'redemptions',
@@ -274,7 +296,7 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
     value: 'breakage_recognised',
   },
   {
-    re: /\b(fraud loss(?:es)?|lost to fraud|fraud (?:cost|dollars|exposure)|(?:cost|lose|lost) (?:us )?(?:to|from|in) fraud|fraudulent (?:redemptions|spend))\b/,
+    re: /\b(fraud loss(?:es)?|lost to fraud|(?:redeemed|spent) on (?:the )?cards? (?:with|carrying|that have|having|that had) (?:confirmed |open )?(?:fraud(?: alerts?)?|alerts?)|spent on fraudulent cards|fraud (?:cost|dollars|exposure)|(?:cost|lose|lost) (?:us )?(?:to|from|in) fraud|fraudulent (?:redemptions|spend))\b/,
     value: 'fraud_loss',
   },
   {
@@ -291,11 +313,11 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
 
 const SORTS: readonly { re: RegExp; value: string }[] = [
   {
-    re: /\b(biggest|largest|highest|most|richest|top|fattest) (?:balances?|value|amount)s?\b|\bby balance\b|\bhighest first\b|\bmost money\b/,
+    re: /\b(biggest|largest|highest|most|richest|top|fattest) (?:balances?|value|amount)s?\b|\bby balance\b|\b(?:highest|biggest|largest|most|top) (?:ones? )?first\b|\bmost money\b|\bdescending\b|\bhigh(?:est)? to low(?:est)?\b/,
     value: 'balance_desc',
   },
   {
-    re: /\b(smallest|lowest|least) (?:balances?|value|amount)s?\b|\b(lowest|smallest|fewest|least) first\b|\bascending\b/,
+    re: /\b(smallest|lowest|least) (?:balances?|value|amount)s?\b|\b(lowest|smallest|fewest|least) first\b|\bascending\b(?! (?:key|period|date))|\blow(?:est)? to high(?:est)?\b/,
     value: 'balance_asc',
   },
   {
@@ -303,11 +325,11 @@ const SORTS: readonly { re: RegExp; value: string }[] = [
     value: 'issued_desc',
   },
   {
-    re: /\b(most recently used|recently used|last used|latest activity)\b/,
+    re: /\b(most recently used|recently used|last used|latest activity|(?:by|on) (?:the )?(?:last|latest|most recent|recent) (?:activity|use|used)|last activity|most recently active|recently active)\b/,
     value: 'last_activity_desc',
   },
   {
-    re: /\b(longest idle|idle longest|oldest activity|idle the longest|longest inactive|most idle)\b/,
+    re: /\b(longest[- ]idle|idle longest|oldest activity|idle the longest|longest inactive|most idle|longest[- ]dormant|(?:by )?how long (?:they'?ve|they have|it'?s|each has) been (?:idle|dormant|inactive|untouched)|by idle (?:time|days|length)|by (?:days )?(?:idle|inactive)|oldest (?:last )?activity first|longest untouched|longest since (?:last )?(?:use|activity))\b/,
     value: 'idle_desc',
   },
   {
@@ -315,6 +337,10 @@ const SORTS: readonly { re: RegExp; value: string }[] = [
     value: 'reactivation_desc',
   },
 ]
+
+/** "sorted by key", "in period order", "chronologically": the rows in key order. */
+const KEY_ORDER =
+  /\b(?:(?:sort(?:ed)?|order(?:ed)?|arrange[ds]?|rank(?:ed)?) (?:by|on) (?:the )?(?:keys?|periods?|dates?|months?|weeks?|quarters?)(?: (?:and|&) (?:the )?[a-z]+)?(?: keys?)?|(?:(?:in )?(?:ascending |descending )?(?:key|period|date|chronological) order)|chronologically)\b/
 
 const CATEGORIES = [
   'apparel',
@@ -419,6 +445,9 @@ const MONEY_WORDS: Record<string, number> = {
   fifty: 50,
   hundred: 100,
   'a hundred': 100,
+  hundo: 100,
+  'a hundo': 100,
+  'a c-note': 100,
   'one hundred': 100,
   'two hundred': 200,
   'five hundred': 500,
@@ -441,7 +470,7 @@ function readMoney(text: string, out: Slot[]) {
   each(
     text,
     new RegExp(
-      `\\b(over|above|more than|at least|under|below|less than|at most|up to)?\\s*(${words})\\s+(?:dollars|bucks)\\b|\\b(over|above|more than|at least|under|below|less than|at most|up to)\\s+(a grand|a thousand|a hundred)\\b`,
+      `\\b(over|above|more than|at least|under|below|less than|at most|up to)?\\s*(${words})\\s+(?:dollars|bucks)\\b|\\b(over|above|more than|at least|under|below|less than|at most|up to)\\s+(a grand|a thousand|a hundred|a hundo|a c-note)\\b`,
       'i',
     ),
     (m) => {
@@ -461,7 +490,7 @@ function readMoney(text: string, out: Slot[]) {
   // between $10 and $50 / $10-$50 / $10 to $50
   each(
     text,
-    /\b(?:between\s+)?\$\s?(\d[\d,]*(?:\.\d{1,2})?)\s*(?:and|to|-|–)\s*\$?\s?(\d[\d,]*(?:\.\d{1,2})?)\b(?:\s*(?:dollars|bucks))?/i,
+    /(?:\bbetween\s+)?(?<![\w$])\$\s?(\d[\d,]*(?:\.\d{1,2})?)\s*(?:and|to|-|–)\s*\$?\s?(\d[\d,]*(?:\.\d{1,2})?)\b(?:\s*(?:dollars|bucks))?/i,
     (m) => {
       const start = m.index
       const end = m.index + m[0].length
@@ -486,6 +515,12 @@ function readMoney(text: string, out: Slot[]) {
     text,
     /\$\s?(\d[\d,]*(?:\.\d{1,2})?)(k\b)?\s*(\+|or more|and up|and above|or over|plus)|(\d[\d,]*(?:\.\d{1,2})?)\+?\s*(?:dollars|bucks)\s*(or more|and up|\+)/i,
     (m) => pushMoney(out, m, 'min', cents((m[1] ?? m[4]) as string, m[2])),
+  )
+  // "w/ money still on them", "with a balance", "non-zero balance": more than nothing left.
+  each(
+    text,
+    /\b(?:(?:money|value|funds|cash|a balance|balance|something) (?:still )?(?:left )?on (?:them|it|the cards?)|(?:with|have|has|having|carrying|still have) (?:a |some )?(?:remaining |non-?zero |positive |leftover )?(?:balance|money|value|funds) (?:left|remaining)|(?:non-?zero|positive|remaining|unspent|leftover) balances?|money left|value left|not (?:yet )?(?:fully )?(?:spent|empty|drained))\b(?!\s*(?:of|over|under|above|below|between|\$|>|<))/i,
+    (m) => pushMoney(out, m, 'min', 1),
   )
   each(
     text,
@@ -568,7 +603,7 @@ function readCounts(text: string, out: Slot[]) {
   // Scores: "over 0.9", "score above .8", "90%+ score", "high risk"
   each(
     text,
-    /\b(?:scores?\s*)?(?:over|above|>=?|at least|greater than|more than|higher than|min(?:imum)?|of|>)\s*(0?\.\d+|1(?:\.0+)?|\d{1,2}\s?%)(?!\d)/i,
+    /(?:\b(?:scores?\s*)?(?:over|above|at least|greater than|more than|higher than|min(?:imum)?|of)|(?:\bscores?\s*)?>=?|≥)\s*(0?\.\d+|1(?:\.0+)?|\d{1,2}\s?%)(?!\d)/i,
     (m) => {
       const raw = m[1] as string
       const v = raw.includes('%') ? Number(raw.replace('%', '')) / 100 : Number(raw)
@@ -585,7 +620,7 @@ function readCounts(text: string, out: Slot[]) {
   const scoreContext = /\b(scor\w*|alerts?|risk|confidence)\b/i.test(text)
   each(
     text,
-    /\b(?:scor(?:e|es|ing)\s*(?:of\s*)?)?(0?\.\d+|1(?:\.0+)?|\d{1,3}\s?%?)\s*(?:\+|or (?:higher|more|above|over|better)|and (?:up|above|over))(?!\w)/i,
+    /(?:\bscor(?:e|es|ing)\s*(?:of\s*)?)?(?<![\w.$])(0?\.\d+|1(?:\.0+)?|\d{1,3}\s?%?)\s*(?:\+|or (?:higher|more|above|over|better)|and (?:up|above|over))(?!\w)/i,
     (m) => {
       if (!scoreContext || /\$/.test(m[0])) return
       const raw = (m[1] as string).replace(/\s/g, '')
@@ -609,16 +644,57 @@ function readCounts(text: string, out: Slot[]) {
     /\b(high[- ](?:risk|score|severity|confidence)|critical|severe|highest[- ]risk)\b/i,
     (m) => push(out, { kind: 'score', min: 0.8, start: m.index, end: m.index + m[0].length }),
   )
-  // top N / N biggest / the top one / worst 3
+  // "30 seattle cards", "which 15 cards", "show me 20 alerts": that many of the list.
   each(
     text,
     new RegExp(
-      `\\b(?:top|first|biggest|largest|highest|worst|best|leading|bottom|lowest|smallest)\\s+${COUNT_RE}\\b(?!\\s*(?:days?|weeks?|months?|%|\\$|dollars|bucks))(\\s+(?:stores?|locations?|shops?|branches|states?|jurisdictions?))?`,
+      `(?:^|\\b(?:which|what|the|show(?: me)?|list|give me|pull(?: up)?|get(?: me)?|see|lemme see|want|need)\\s+)${COUNT_RE}\\s+(?:[a-z]+\\s+){0,2}?(cards|alerts|holds|campaigns|approvals)\\b`,
       'i',
     ),
     (m) => {
       const n = countOf(m[1] as string)
-      const of = m[2] ? (/stat|juris/i.test(m[2]) ? 'jurisdiction' : 'location') : undefined
+      if (!n || n < 2 || n > 500 || /^(a|an|one)$/i.test(m[1] as string)) return
+      const at = m.index + m[0].indexOf(m[1] as string)
+      push(out, { kind: 'top', value: n, start: at, end: at + (m[1] as string).length })
+    },
+  )
+  // "which ten stores", "the 5 states": that many rows of a table by that dimension.
+  each(
+    text,
+    new RegExp(
+      `\\b(?:which|what|the)\\s+${COUNT_RE}\\s+(stores|locations|states|occasions|channels|segments)\\b`,
+      'i',
+    ),
+    (m) => {
+      const n = countOf(m[1] as string)
+      if (!n || n < 2 || n > 100 || /^(a|an|one)$/i.test(m[1] as string)) return
+      const noun = (m[2] as string).toLowerCase().replace(/s$/, '')
+      const of =
+        noun === 'store' || noun === 'location'
+          ? 'location'
+          : noun === 'state'
+            ? 'jurisdiction'
+            : noun
+      push(out, { kind: 'top', value: n, of, start: m.index, end: m.index + m[0].length })
+    },
+  )
+  // top N / N biggest / the top one / worst 3
+  each(
+    text,
+    new RegExp(
+      `\\b(?:top|first|biggest|largest|highest|worst|best|leading|bottom|lowest|smallest)\\s+${COUNT_RE}\\b(?!\\s*(?:days?|weeks?|months?|%|\\$|dollars|bucks))(\\s+(?:stores?|locations?|shops?|branches|states?|jurisdictions?|occasions?|channels?|segments?|rules?))?`,
+      'i',
+    ),
+    (m) => {
+      const n = countOf(m[1] as string)
+      const noun = m[2]?.trim().toLowerCase().replace(/s$/, '')
+      const of = !noun
+        ? undefined
+        : /stat|juris/.test(noun)
+          ? 'jurisdiction'
+          : ['occasion', 'channel', 'segment', 'rule'].includes(noun)
+            ? noun
+            : 'location'
       if (n && n <= 500)
         push(out, {
           kind: 'top',
@@ -811,6 +887,19 @@ const STORE_CUE_BEFORE = /\b(?:at|from|in|the|our|store|location|shop|branch|@)\
 /** Stores named in the text: exact names first, then near-misses of a name ("brooklin store"). */
 export function findStores(lower: string, stores: readonly Store[]): Slot[] {
   const out: Slot[] = []
+  // "NY downtown", "nyc dt", "SA downtown", "portland dt": a branch by its short name, first.
+  for (const alias of storeAliases(stores).filter((a) => a.branch))
+    each(lower, new RegExp(`(?<![\\w-])${escapeRegExp(alias.words)}(?![\\w-])`), (m) => {
+      const end = m.index + m[0].length
+      if (!out.some((s) => s.start < end && m.index < s.end))
+        out.push({
+          kind: 'store',
+          value: alias.store.id,
+          name: alias.store.name,
+          start: m.index,
+          end,
+        })
+    })
   const byLength = [...stores].sort((a, b) => b.name.length - a.name.length)
   for (const store of byLength) {
     const name = store.name.toLowerCase()
@@ -822,10 +911,42 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
       // A store whose name is a state's ("New York") is the store only when called one.
       if (US_STATES[name] !== undefined && !cue) return
       if (cue) end += cue[0].length
+      // "the 3 boston stores", "each of the Portland stores", "in boston": every store of a
+      // city whose name other stores share ("Boston", "Boston Mall"): the tools read a city.
+      const city =
+        stores.some((o) => o.name.toLowerCase().startsWith(`${name} `)) &&
+        (/^\s*(?:stores|locations|shops|branches)\b/.test(after) ||
+          /\b(?:all|every|each of|both|the (?:\d+|two|three|four|five))\s+(?:of\s+)?(?:the\s+|our\s+)?$/.test(
+            lower.slice(0, start),
+          ) ||
+          /\bin\s+$/.test(lower.slice(0, start)))
       if (!out.some((s) => s.start < end && start < s.end))
-        out.push({ kind: 'store', value: store.id, name: store.name, start, end })
+        out.push({
+          kind: 'store',
+          value: city ? store.name : store.id,
+          name: store.name,
+          start,
+          end,
+        })
     })
   }
+  // "LA", "nyc", "SA": a store by its city's initials, when called a store.
+  for (const alias of storeAliases(stores).filter((a) => !a.branch))
+    each(lower, new RegExp(`(?<![\\w-])${escapeRegExp(alias.words)}(?![\\w-])`), (m) => {
+      const start = m.index
+      const end = start + m[0].length
+      if (out.some((s) => s.start < end && start < s.end)) return
+      const after = lower.slice(end)
+      const before = lower.slice(0, start)
+      if (
+        !alias.branch &&
+        !STORE_CUE.test(after) &&
+        !/^\s*(?:cards?|liability|redemptions|sales|refunds|alerts|loads)\b/.test(after) &&
+        !/\b(?:at|from)\s+(?:the\s+)?$/.test(before)
+      )
+        return
+      out.push({ kind: 'store', value: alias.store.id, name: alias.store.name, start, end })
+    })
   each(lower, /\bloc_\d{1,4}\b/, (m) => {
     const store = stores.find((s) => s.id === m[0])
     out.push({
@@ -889,7 +1010,8 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
       const parts = s.name.toLowerCase().split(/\s+/)
       return (
         words.length <= parts.length &&
-        words.every((w, i) => w.length >= 3 && (parts[i] as string).startsWith(w) && w !== parts[i])
+        words.every((w, i) => w.length >= 3 && (parts[i] as string).startsWith(w)) &&
+        words.some((w, i) => w !== parts[i])
       )
     })
     if (hits.length >= 1) {
@@ -903,6 +1025,29 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
       })
     }
   })
+  // "jax liability rn": the start of a store's name opening the request, before what is asked.
+  each(
+    lower,
+    /^\s*([a-z]{3,})(?=\s+(?:liability|redemptions|sales|refunds|alerts|cards|loads|fraud|store|numbers)\b)/,
+    (m) => {
+      const word = m[1] as string
+      if (/^(new|all|any|our|the|top|big|old|low|san|los|how|who|why|net)$/.test(word)) return
+      const hits = stores.filter((s) => {
+        const first = s.name.toLowerCase().split(/\s+/)[0] as string
+        return first.startsWith(word) && first !== word
+      })
+      const at = m.index + m[0].indexOf(word)
+      const shortest = [...hits].sort((a, b) => a.name.length - b.name.length)[0]
+      if (shortest && new Set(hits.map((h) => h.name.split(/\s+/)[0])).size === 1)
+        out.push({
+          kind: 'store',
+          value: shortest.id,
+          name: shortest.name,
+          start: at,
+          end: at + word.length,
+        })
+    },
+  )
   each(lower, /\b(?:at|from)\s+(?:the\s+)?([a-z][a-z.'-]{3,}(?:\s+[a-z][a-z.'-]+)?)\b/, (m) => {
     const words = m[1] as string
     const at = m.index + m[0].indexOf(words)
@@ -922,9 +1067,51 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
+const BRANCH_WORDS: Record<string, string[]> = {
+  downtown: ['downtown', 'dt', 'dtwn', 'down town', 'dwntwn'],
+  mall: ['mall'],
+}
+
+/**
+ * Short names of the chain's stores: a city's initials ("la", "sa", "ny", "nyc"), with a
+ * branch's short name after it ("ny downtown", "portland dt"). The initials alone stand for a
+ * store only when called one (see findStores), and never when they are a state the chain
+ * trades in.
+ */
+function storeAliases(
+  stores: readonly Store[],
+): { words: string; store: Store; branch: boolean }[] {
+  const states = new Set(stores.map((s) => s.jurisdiction?.replace(/^US-/, '').toLowerCase()))
+  const out: { words: string; store: Store; branch: boolean }[] = []
+  for (const store of stores) {
+    const words = store.name.toLowerCase().split(/\s+/)
+    const last = words.at(-1) as string
+    const branch = BRANCH_WORDS[last] && words.length > 1 ? last : undefined
+    const city = branch ? words.slice(0, -1) : words
+    const cityNames = [city.join(' ')]
+    if (city.length > 1) cityNames.push(city.map((w) => w[0]).join(''))
+    if (city.join(' ') === 'new york') cityNames.push('nyc')
+    for (const c of cityNames) {
+      if (branch)
+        for (const b of BRANCH_WORDS[branch] ?? [])
+          if (`${c} ${b}` !== store.name.toLowerCase())
+            out.push({ words: `${c} ${b}`, store, branch: true })
+      if (!branch && c !== city.join(' ') && !states.has(c) && US_STATES[c] === undefined)
+        out.push({ words: c, store, branch: false })
+      if (!branch && c !== city.join(' ') && US_STATES[c] === undefined && states.has(c)) continue
+    }
+  }
+  // Longest first, so "nyc dt" is read before "nyc".
+  return out.sort((a, b) => b.words.length - a.words.length)
+}
+
 function readWords(text: string, out: Slot[]) {
   const lower = text.toLowerCase()
-  const rules = Object.keys(FRAUD_RULES).sort((a, b) => b.length - a.length)
+  // "refunds at san antonio" is a figure; "refund alerts", "refund abuse" a rule.
+  const alertTalk = /\b(alerts?|fraud|abuse|flag\w*|suspicious|hits?|rule)\b/.test(lower)
+  const rules = Object.keys(FRAUD_RULES)
+    .filter((p) => alertTalk || !/^refunds?$/.test(p))
+    .sort((a, b) => b.length - a.length)
   for (const phrase of rules)
     each(lower, new RegExp(`\\b${escapeRegExp(phrase)}\\b`), (m) =>
       push(out, {
@@ -957,14 +1144,26 @@ function readWords(text: string, out: Slot[]) {
     each(lower, w.re, (m) =>
       push(out, { kind: 'metric', value: w.value, start: m.index, end: m.index + m[0].length }),
     )
+  each(lower, KEY_ORDER, (m) =>
+    push(out, { kind: 'sort', value: 'key', start: m.index, end: m.index + m[0].length }),
+  )
   for (const s of SORTS)
     each(lower, s.re, (m) =>
       push(out, { kind: 'sort', value: s.value, start: m.index, end: m.index + m[0].length }),
     )
   for (const w of WORDS)
     each(lower, w.re, (m) => {
-      // Word slots may overlap each other (one word, several readings); not other slots.
-      if (out.some((s) => s.kind !== 'word' && s.start < m.index + m[0].length && m.index < s.end))
+      // Word slots may overlap each other (one word, several readings) and the figure named
+      // ("pending approval"); not other slots.
+      if (
+        out.some(
+          (s) =>
+            s.kind !== 'word' &&
+            s.kind !== 'metric' &&
+            s.start < m.index + m[0].length &&
+            m.index < s.end,
+        )
+      )
         return
       out.push({
         kind: 'word',
@@ -1012,8 +1211,18 @@ export function readSlots(
   readIds(text, out)
   readMoney(text, out)
   readHorizons(text, out)
-  for (const d of joinRanges(readDates(text, calendar), text))
+  for (const d of joinRanges(readDates(text, calendar), text)) {
+    // "jan-mar next year" is a period, not the horizon "next year" inside it.
+    const inside = out.findIndex(
+      (s) =>
+        s.kind === 'horizon' &&
+        s.start >= d.start &&
+        s.end <= d.end &&
+        d.end - d.start > s.end - s.start,
+    )
+    if (inside >= 0 && d.kind === 'range') out.splice(inside, 1)
     push(out, { kind: 'date', value: d, start: d.start, end: d.end })
+  }
   readPlaces(text, vocabulary, out)
   readCounts(text, out)
   readWords(text, out)

@@ -1,12 +1,11 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { createLogger } from '../../core/index.ts'
+import { resumeLeftApprovals } from '../../app/index.ts'
 import { createMcpServer } from '../../mcp-server/index.ts'
 import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
-import { resumeLeftApprovals } from '../server.ts'
-import { actorFor, withToolkit } from '../session.ts'
+import { actorFor, withServices } from '../session.ts'
 
 const mcpOptions = z.object({ as: z.string().max(140).optional() })
 
@@ -26,7 +25,7 @@ export function registerMcp(program: Command, ctx: () => CliContext): void {
     .action(async (raw) => {
       const options = parseOptions(mcpOptions, raw)
       const context = ctx()
-      await withToolkit(context, async (toolkit, database) => {
+      await withServices(context, async ({ toolkit, database, logger }) => {
         const actor = await actorFor(context, database, options.as)
         const server = createMcpServer({ executor: toolkit.executor, actor })
         const transport = new StdioServerTransport()
@@ -38,11 +37,7 @@ export function registerMcp(program: Command, ctx: () => CliContext): void {
         process.stderr.write(`giftcards MCP server on stdio as ${actor.id} (${actor.role})\n`)
         // Where Claude Desktop is the only server running, it resumes what a stopped process left
         // approved (logged on stderr: stdout carries only the protocol).
-        await resumeLeftApprovals(
-          toolkit,
-          { id: 'system:mcp', role: null, via: 'mcp' },
-          createLogger(ctx().config.logLevel),
-        )
+        await resumeLeftApprovals(toolkit, { id: 'system:mcp', role: null, via: 'mcp' }, logger)
         await closed
         await server.close()
       })

@@ -1,15 +1,9 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { addMonths, startOfMonth } from '../../core/index.ts'
-import { type SeedReport, seedChain } from '../../synth/seed.ts'
+import { defaultSeedStart, type SeedReport, seedChain } from '../../synth/seed.ts'
 import { type CliContext, withDatabase } from '../context.ts'
 import { dateOption, intOption, parseOptions } from '../options.ts'
 import { progressBar } from '../progress.ts'
-
-/** The default first month of a seeded chain: 24 months before the current month. */
-export function defaultSeedStart(now: Date = new Date()): number {
-  return addMonths(startOfMonth(now.getTime()), -24)
-}
 
 const seedOptions = z.object({
   cards: intOption(100, 20_000_000).default(5000),

@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
+import { configuredSources, createServices, startServer } from '../../app/index.ts'
 import { createLogger } from '../../core/index.ts'
 import type { CliContext } from '../context.ts'
 import { intOption, parseOptions } from '../options.ts'
-import { configuredSources, startServer } from '../server.ts'
 
 const serveOptions = z.object({
   port: intOption(0, 65535).default(3000),
@@ -21,7 +21,10 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
       const context = ctx()
       const logger = createLogger(context.config.logLevel)
       const database = await context.openDb()
-      const server = await startServer({ database, config: context.config, logger }, options)
+      const server = await startServer(
+        createServices(database, context.config, { logger }),
+        options,
+      )
       const sources = configuredSources(context.config).map((s) => s.name)
       console.log(
         `listening on ${server.url} (webhooks: ${sources.length > 0 ? sources.join(', ') : 'none configured'}; MCP at /mcp with bearer tokens; Slack ${server.slack ? 'at /slack/events' : 'off (set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN)'})`,

@@ -1,9 +1,8 @@
 import type { Command } from 'commander'
-import { Agent } from '../../agent/index.ts'
+import { createServices, resumeLeftApprovals, startAgent } from '../../app/index.ts'
 import { createLogger, describeError, GiftCardError } from '../../core/index.ts'
 import { createSlackApp } from '../../slack-app/index.ts'
 import type { CliContext } from '../context.ts'
-import { resumeLeftApprovals } from '../server.ts'
 
 /**
  * `giftcards slack`: the Slack app in Socket Mode (SLACK_BOT_TOKEN and SLACK_APP_TOKEN): no public
@@ -24,7 +23,9 @@ export function registerSlack(program: Command, ctx: () => CliContext): void {
         )
       const logger = createLogger(context.config.logLevel)
       const database = await context.openDb()
-      const agent = await Agent.open(database, context.config, { logger })
+      const { agent, toolkit } = await startAgent(
+        createServices(database, context.config, { logger }),
+      )
       const slack = createSlackApp(
         { database, config: context.config, agent, logger },
         { socketMode: true },
@@ -32,11 +33,7 @@ export function registerSlack(program: Command, ctx: () => CliContext): void {
       await slack.app.start()
       console.log('Slack app connected in Socket Mode')
       // Decisions made in this process execute here: resume what a stopped one left approved.
-      await resumeLeftApprovals(
-        agent.toolkit,
-        { id: 'system:slack', role: null, via: 'slack' },
-        logger,
-      )
+      await resumeLeftApprovals(toolkit, { id: 'system:slack', role: null, via: 'slack' }, logger)
       const publish = () =>
         Promise.all([
           slack.publishPendingApprovals(),

@@ -1,17 +1,15 @@
 import type { Command } from 'commander'
-import { Agent } from '../../agent/index.ts'
-import { saveAlerts, scanLedger } from '../../analytics/index.ts'
+import { createServices, makeDemoChain, startAgent } from '../../app/index.ts'
 import { formatCents } from '../../core/index.ts'
 import { type Database, ledgerCounts } from '../../db/index.ts'
 import { appendAudit, grantRole, listActors } from '../../governance/index.ts'
-import { seedChain } from '../../synth/seed.ts'
 import { type CliContext, withDatabase } from '../context.ts'
 import type { CliIdentity } from '../identity.ts'
 import { progressBar } from '../progress.ts'
 import { cliLedgerSummary } from '../reports/index.ts'
 import { actorFor, runReportOn } from '../session.ts'
 import { runChat } from './chat.ts'
-import { defaultSeedStart, describeSeed } from './seed.ts'
+import { describeSeed } from './seed.ts'
 
 /**
  * `npm start`: the main job on embedded defaults. It migrates, makes a demo chain on first run
@@ -49,7 +47,7 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
         console.log(await ledgerSummary(context, database))
         if (!raw.chat) return
         console.log('')
-        const agent = await Agent.open(database, context.config)
+        const { agent } = await startAgent(createServices(database, context.config))
         const demo = { demoActors: DEMO_ACTORS }
         try {
           await runChat(agent, database, await actorFor(context, database, raw.as, demo), {
@@ -97,27 +95,6 @@ async function grantDemoRoles(database: Database, identity: CliIdentity): Promis
     })
   }
   return `Demo roles: ${me} is loss_prevention, ${DEMO_MANAGER} is manager (giftcards roles list).`
-}
-
-/**
- * The demo chain `npm start` makes on first run (seed 42, two years ending this month) and its
- * loss-prevention queue, which starts as a real one would: after a fraud scan. The held-out
- * measure (evals/heldout.ts) scores the planner on this same chain.
- */
-export async function makeDemoChain(
-  database: Database,
-  cards: number,
-  onProgress?: (done: number) => void,
-): Promise<{ report: Awaited<ReturnType<typeof seedChain>>; alerts: number }> {
-  const report = await seedChain(database, {
-    cards,
-    seed: 42,
-    startMs: defaultSeedStart(),
-    months: 24,
-    ...(onProgress ? { onProgress } : {}),
-  })
-  const alerts = await saveAlerts(database, await scanLedger(database))
-  return { report, alerts }
 }
 
 /** A readable summary (counts, liability by jurisdiction, a year of activity), as the login reads it. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
+import { configuredSources } from '../../app/index.ts'
 import { Inbox } from '../../ingest/index.ts'
 import { type CliContext, withDatabase } from '../context.ts'
-import { configuredSources } from '../server.ts'
 
 export function registerWebhooks(program: Command, ctx: () => CliContext): void {
   const webhooks = program.command('webhooks').description('the webhook inbox')

@@ -7,6 +7,7 @@ import { cliFraudAlerts, cliFraudEval, cliFraudScan } from './fraud.ts'
 import { cliLedgerSummary } from './ledger-summary.ts'
 import { cliLiability } from './liability.ts'
 import { cliSegments } from './segments.ts'
+import { cliUpsellOutcomes } from './upsell.ts'
 
 export * from './affinity.ts'
 export * from './define-report.ts'
@@ -17,6 +18,7 @@ export * from './fraud.ts'
 export * from './ledger-summary.ts'
 export * from './liability.ts'
 export * from './segments.ts'
+export * from './upsell.ts'
 
 /** Every report the CLI's analytics commands run through the executor (cli/session.ts runReport). */
 export const CLI_REPORTS: readonly AnyTool[] = [
@@ -32,4 +34,5 @@ export const CLI_REPORTS: readonly AnyTool[] = [
   cliEscheatment,
   cliAffinity,
   cliLedgerSummary,
+  cliUpsellOutcomes,
 ]

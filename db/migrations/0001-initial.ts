@@ -2,7 +2,7 @@ import { type CreateTableBuilder, type Kysely, sql } from 'kysely'
 import type { EngineAdapter } from '../engines/engine.ts'
 
 /**
- * Every table of DESIGN.md §2. Unique keys that act as idempotency keys are unique *indexes*
+ * Every table of docs/architecture.md §2. Unique keys that act as idempotency keys are unique *indexes*
  * (not constraints) so a bulk load can drop and rebuild them like any other index.
  */
 export function initialMigration(adapter: EngineAdapter) {

@@ -16,7 +16,7 @@ export type ParsedDelivery = {
  * raw body into a delivery (and is run again by a replay, from the stored body and type).
  */
 export interface WebhookSource {
-  readonly name: 'square' | 'shopify' | 'generic'
+  readonly name: 'square' | 'shopify' | 'generic' | 'clover'
   verify(rawBody: string, headers: Headers): boolean
   parse(rawBody: string, headers: Headers | { eventType: string }): ParsedDelivery
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { Agent } from '../../agent/index.ts'
+import type { Agent } from '../../agent/index.ts'
+import { openAgent } from '../../app/index.ts'
 import type { Database } from '../../db/index.ts'
 import {
   ACTORS,
@@ -18,7 +19,7 @@ for (const dialect of DIALECTS) {
     useDatabase(dialect, async (d) => {
       database = d
       fixture = await setUpAgentFixture(d, 300)
-      agent = await Agent.open(d, fixture.config)
+      agent = await openAgent(d, fixture.config)
       return undefined
     })
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Agent, chooseModel, MAX_TOOL_ROUNDS, type TurnResult } from '../../agent/index.ts'
+import { type Agent, chooseModel, MAX_TOOL_ROUNDS, type TurnResult } from '../../agent/index.ts'
+import { openAgent } from '../../app/index.ts'
 import { loadConfig } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import type { Actor } from '../../governance/index.ts'
@@ -61,7 +62,7 @@ for (const dialect of DIALECTS) {
         PII_TOKEN_KEY: 'test-pii-key',
         ...options.env,
       })
-      const agent = await Agent.open(
+      const agent = await openAgent(
         database,
         { ...fixture.config, openai: config.openai },
         { models: chooseModel(config, { streaming: options.streaming ?? false }) },

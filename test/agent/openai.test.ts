@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Agent, chooseModel } from '../../agent/index.ts'
+import { chooseModel } from '../../agent/index.ts'
+import { openAgent } from '../../app/index.ts'
 import { loadConfig } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts'
@@ -22,14 +23,14 @@ for (const dialect of DIALECTS) {
       fixture = await setUpAgentFixture(d, 200)
     })
 
-    const openAgent = async (streaming: boolean) => {
+    const openTestAgent = async (streaming: boolean) => {
       const config = loadConfig({
         OPENAI_API_KEY: 'sk-test',
         OPENAI_BASE_URL: fake.url,
         OPENAI_MODEL: 'llama3.1:8b',
         PII_TOKEN_KEY: 'test-pii-key',
       })
-      return Agent.open(
+      return openAgent(
         database,
         { ...fixture.config, openai: config.openai },
         { models: chooseModel(config, { streaming }) },
@@ -38,7 +39,7 @@ for (const dialect of DIALECTS) {
 
     for (const streaming of [false, true]) {
       it(`runs a scripted tool call, pauses on the approval and resumes with the decision (${streaming ? 'streamed' : 'not streamed'})`, async () => {
-        const agent = await openAgent(streaming)
+        const agent = await openTestAgent(streaming)
         try {
           const card = (
             await database.db
@@ -140,7 +141,7 @@ for (const dialect of DIALECTS) {
     }
 
     it('answers with the planner, and says so, when the endpoint fails', async () => {
-      const agent = await openAgent(false)
+      const agent = await openTestAgent(false)
       try {
         fake.script = [{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }]
         const turn = await agent.ask('liability by state', {

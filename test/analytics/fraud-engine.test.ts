@@ -329,3 +329,25 @@ describe('the anomaly score', () => {
     expect(Number(alerts[0]?.evidence.figures.anomalyScore)).toBeGreaterThan(0.5)
   })
 })
+
+describe('the fraud engine’s state', () => {
+  it('forgets orders a day old, so a stream of distinct orders holds one day of them', () => {
+    const engine = new FraudEngine(context)
+
+    // Three days of a busy till: an order every 36 seconds, each a single activation.
+    for (let i = 0; i < 7_200; i++)
+      engine.observe(
+        ev({
+          type: 'activate',
+          at: T0 + i * 36_000,
+          cardId: `c${i % 500}`,
+          orderId: `o${i}`,
+          amountCents: 2500,
+        }),
+      )
+    // 100 orders an hour: a day's window holds 2,400 (give or take the edge), not 7,200.
+    expect(engine.stateSize().openOrders).toBeGreaterThan(2_300)
+    expect(engine.stateSize().openOrders).toBeLessThanOrEqual(24 * 100 + 1)
+    expect(engine.stateSize().cards).toBe(500)
+  })
+})

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunningServer } from '../../app/index.ts'
 import { checkoutRoutes } from '../../checkout/index.ts'
-import type { RunningServer } from '../../cli/server.ts'
 import type { Database } from '../../db/index.ts'
 import { signGeneric } from '../../ingest/index.ts'
 import { DIALECTS } from '../helpers/dialects.ts'

@@ -66,6 +66,7 @@ for (const dialect of DIALECTS) {
         [['dormant', '--backtest', aYearAgo], 'cli_dormant_backtest'],
         [['escheatment', '--as-of', '2035-01-01', '--csv', csv], 'cli_escheatment'],
         [['affinity', '--limit', '3', '--json'], 'cli_affinity'],
+        [['upsell', 'outcomes'], 'cli_upsell_outcomes'],
       ]
       for (const [args, tool] of commands) {
         const before = await lastAuditId(database)
@@ -86,6 +87,52 @@ for (const dialect of DIALECTS) {
       const dormant = (await auditAfter(database, 0)).find((r) => r.tool === 'cli_dormant')
       expect(JSON.parse(dormant?.input ?? '{}')).toEqual({ days: 90, limit: 3 })
       expect(readFileSync(csv, 'utf8')).toMatch(/^card_id,jurisdiction,basis,balance/)
+    })
+
+    it('reports the checkout prompts’ acceptance: overall and per store', async () => {
+      const prompt = (
+        order: string,
+        location: string,
+        recommended: number,
+        outcome: string | null,
+      ) => ({
+        order_id: order,
+        recommended,
+        amount_cents: 5000,
+        message: 'm',
+        outcome,
+        created_at: toIso(Date.now()),
+        source: 'checkout',
+        location_id: location,
+        score: 0.7,
+        checkout_key: order,
+      })
+      await database.db
+        .insertInto('gift_card_prompts')
+        .values([
+          prompt('u1', 'loc_a', 1, 'accepted'),
+          prompt('u2', 'loc_a', 1, 'declined'),
+          prompt('u3', 'loc_a', 1, 'accepted'),
+          prompt('u4', 'loc_b', 1, 'not_shown'),
+          prompt('u5', 'loc_b', 1, null),
+          prompt('u6', 'loc_b', 0, null),
+        ])
+        .execute()
+      const run = await runCli(['upsell', 'outcomes'], env)
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stdout).toBe(
+        [
+          'Upsell prompts: 6 prompts, 5 recommended: 2 accepted, 1 declined, 1 not shown, 1 awaiting; 66.7% accepted',
+          '  loc_a          3 prompts, 3 recommended: 2 accepted, 1 declined, 0 not shown, 0 awaiting; 66.7% accepted',
+          '  loc_b          3 prompts, 2 recommended: 0 accepted, 0 declined, 1 not shown, 1 awaiting; no outcome yet',
+          '',
+        ].join('\n'),
+      )
+      const json = JSON.parse(
+        (await runCli(['upsell', 'outcomes', '--location', 'loc_b', '--json'], env)).stdout,
+      )
+      expect(json).toMatchObject({ prompts: 3, recommended: 2, acceptanceRate: null })
+      await database.db.deleteFrom('gift_card_prompts').execute()
     })
 
     it('keeps the output formats: liability --json is the ledger’s own rows', async () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunningServer } from '../../app/index.ts'
 import { writeExportCsv } from '../../bench/import.ts'
-import type { RunningServer } from '../../cli/server.ts'
 import { type CardEvent, parseDate } from '../../core/index.ts'
 import {
   type Database,

@@ -1,4 +1,4 @@
-import { type RunningServer, startServer } from '../../cli/server.ts'
+import { type RunningServer, startServer } from '../../app/index.ts'
 import { loadConfig } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import type { EventListener } from '../../ingest/index.ts'

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunningServer } from '../../cli/server.ts'
+import type { RunningServer } from '../../app/index.ts'
 import type { CardEvent } from '../../core/index.ts'
 import {
   type Database,

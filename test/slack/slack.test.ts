@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningServer, startServer } from '../../cli/server.ts'
+import { type RunningServer, startServer } from '../../app/index.ts'
 import { loadConfig, toIso } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { grantRole } from '../../governance/index.ts'

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Agent } from '../../agent/index.ts'
+import type { Agent } from '../../agent/index.ts'
+import { openAgent } from '../../app/index.ts'
 import { loadConfig } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { grantRole } from '../../governance/index.ts'
@@ -33,7 +34,7 @@ describe('the Slack app in Socket Mode (giftcards slack)', () => {
       SLACK_API_URL: slack.url,
       PII_TOKEN_KEY: 'test-pii-key',
     })
-    agent = await Agent.open(d, config)
+    agent = await openAgent(d, config)
     app = createSlackApp({ database: d, config, agent }, { socketMode: true })
     await app.app.start()
     await slack.connected()

@@ -61,7 +61,7 @@ for (const dialect of DIALECTS) {
       expect(stats.seasonalShare).toBeLessThan(0.4)
     })
 
-    it('follows the redemption curve of DOMAIN.md within stated tolerances', () => {
+    it('follows the redemption curve of docs/domain.md §1 within stated tolerances', () => {
       // ~30% of cards used within a month (±8 points; self-use cards are spent at once)
       expect(stats.usedWithinMonth).toBeGreaterThan(0.22)
       expect(stats.usedWithinMonth).toBeLessThan(0.38)

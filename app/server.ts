@@ -4,17 +4,21 @@ import { getRequestListener } from '@hono/node-server'
 import type { BaseMessage } from '@langchain/core/messages'
 import { HTTPReceiver, LogLevel } from '@slack/bolt'
 import { Hono } from 'hono'
-import { Agent } from '../agent/index.ts'
+import type { Agent } from '../agent/index.ts'
 import { createFraudListener, upsellModelOf } from '../analytics/index.ts'
 import { checkoutRoutes } from '../checkout/index.ts'
 import { type Config, createLogger, describeError, type Logger } from '../core/index.ts'
 import { type Database, ledgerWatermark } from '../db/index.ts'
-import type { Resumer } from '../governance/index.ts'
+import { authenticateToken, type Resumer } from '../governance/index.ts'
 import {
+  CloverClient,
+  cloverSource,
+  cloverWebhookRoutes,
   type EventListener,
   genericSource,
   Inbox,
   internalError,
+  loadCloverCards,
   type RequestIdEnv,
   shopifySource,
   squareSource,
@@ -25,6 +29,7 @@ import {
 import { mcpRoutes } from '../mcp-server/index.ts'
 import { createSlackApp, refuseSkewedSlackRequests, type SlackApp } from '../slack-app/index.ts'
 import { createToolkit, type Toolkit } from '../tools/index.ts'
+import { openAgent } from './agent.ts'
 
 /** The webhook sources whose secrets are configured. */
 export function configuredSources(config: Config): WebhookSource[] {
@@ -40,6 +45,10 @@ export function configuredSources(config: Config): WebhookSource[] {
   }
   if (shopify.webhookSecret) sources.push(shopifySource({ secret: shopify.webhookSecret }))
   if (generic.webhookSecret) sources.push(genericSource({ secret: generic.webhookSecret }))
+  if (config.clover.webhookAuthCode)
+    sources.push(
+      cloverSource({ authCode: config.clover.webhookAuthCode, currency: config.clover.currency }),
+    )
   return sources
 }
 
@@ -91,6 +100,20 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
       webhooks: sources.map((s) => s.name),
     })
   })
+  // Clover's notifications only name objects: its own route fetches them before the inbox.
+  const clover = sources.find((s) => s.name === 'clover')
+  if (clover)
+    app.route(
+      '/',
+      cloverWebhookRoutes({
+        database: services.database,
+        inbox,
+        source: clover,
+        client: new CloverClient({ ...services.config.clover, logger }),
+        cards: loadCloverCards(services.config.clover.giftCardsFile),
+        logger,
+      }),
+    )
   app.route(
     '/',
     webhookRoutes(inbox, sources, logger, {
@@ -110,7 +133,7 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
   app.route(
     '/',
     mcpRoutes({
-      database: services.database,
+      authenticate: (token) => authenticateToken(services.database, token),
       executor: toolkit.executor,
       allowedHosts: services.config.mcp.allowedHosts,
     }).app,
@@ -177,7 +200,7 @@ export async function startServer(
     return publishing
   }
   if (signingSecret && botToken) {
-    agent = await Agent.open(database, config, {
+    agent = await openAgent(database, config, {
       toolkit,
       ...(logger ? { logger } : {}),
       ...(services.inspect ? { inspect: services.inspect } : {}),

@@ -1,15 +1,18 @@
-import { type BaseCheckpointSaver, MemorySaver } from '@langchain/langgraph'
+import { type BaseCheckpointSaver, MemorySaver } from '@langchain/langgraph-checkpoint'
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres'
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite'
-import type { Database } from '../db/index.ts'
+import type { Database } from './connection.ts'
+
+/** Where an agent keeps its conversations, and how to let go of it. */
+export type Checkpointer = { saver: BaseCheckpointSaver; close(): Promise<void> }
 
 /**
  * Where conversations are kept between turns and across an approval's wait: the SQLite saver
- * on the ledger's own file, or the Postgres saver in the ledger's database (and schema).
+ * on the ledger's own file, or the Postgres saver in the ledger's database (and schema); an
+ * in-memory ledger keeps them in memory. The engine is db's to know (docs/architecture.md §1.2),
+ * so the choice is made here and the agent receives the result.
  */
-export async function createCheckpointer(
-  database: Database,
-): Promise<{ saver: BaseCheckpointSaver; close(): Promise<void> }> {
+export async function createCheckpointer(database: Database): Promise<Checkpointer> {
   const { target } = database
   if (target.engine === 'sqlite') {
     if (target.path === ':memory:') return { saver: new MemorySaver(), close: async () => {} }

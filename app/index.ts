@@ -1,0 +1,5 @@
+export * from './agent.ts'
+export * from './demo-chain.ts'
+export * from './ledger.ts'
+export * from './server.ts'
+export * from './services.ts'
