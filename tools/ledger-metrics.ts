@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { CHANNELS, GiftCardError, OCCASIONS } from '../core/index.ts'
+import { CHANNELS, OCCASIONS } from '../core/index.ts'
 import {
   ledgerMetric,
   METRIC_DIMENSIONS,
@@ -114,9 +114,9 @@ export const ledgerMetrics = defineTool({
       ROLLED_UP.has(input.metric) &&
       (input.by.some((d) => d === 'occasion' || d === 'channel') || input.occasion || input.channel)
     )
-      throw new GiftCardError(
-        'OUT_OF_SCOPE',
-        `${input.metric} by (or filtered by) occasion or channel is kept for the whole chain only, so it cannot be limited to the pilot (${ctx.scope.describe()}); break it down by location, jurisdiction or time instead`,
+      throw ctx.scope.refusal(
+        `${input.metric} by (or filtered by) occasion or channel (the rollup keeps it for the whole chain only)`,
+        'break it down by location, jurisdiction or time instead',
       )
     const locations = pilotOn ? storesToKeep(ctx, resolved) : resolved?.ids
     const result = await ledgerMetric(ctx.database.db, {
