@@ -43,32 +43,52 @@ export async function productAffinity(
     level?: 'category' | 'sku'
     minOrders?: number
     limit?: number
+    /**
+     * Only orders placed at these stores (a pilot's, docs/pilot.md): orders whose gift card
+     * transaction happened there.
+     */
+    pilotStores?: readonly string[]
   },
 ): Promise<AffinityReport> {
   const { db } = database
   const level = options.level ?? 'category'
   const type = options.context === 'redeemed_with' ? 'redeem' : 'activate'
-  const contextOrders = db
+  const stores = options.pilotStores ? [...options.pilotStores, ''] : undefined
+  let contextQuery = db
     .selectFrom('gift_card_transactions')
     .select('order_id')
     .where('type', '=', type)
     .where('result', '=', 'ok')
     .where('order_id', 'is not', null)
+  if (stores) contextQuery = contextQuery.where('location_id', 'in', stores)
+  const contextOrders = contextQuery
+  // Every order, or under a pilot the orders of its stores.
+  const items = () => {
+    const query = db.selectFrom('order_items')
+    return stores
+      ? query.where(
+          'order_id',
+          'in',
+          db
+            .selectFrom('gift_card_transactions')
+            .select('order_id')
+            .where('order_id', 'is not', null)
+            .where('location_id', 'in', stores),
+        )
+      : query
+  }
 
   const key = level === 'category' ? sql<string>`category` : sql<string>`sku`
   const [all, context] = await Promise.all([
-    db
-      .selectFrom('order_items')
+    items()
       .select(sql<number>`cast(count(distinct order_id) as bigint)`.as('n'))
       .executeTakeFirstOrThrow(),
-    db
-      .selectFrom('order_items')
+    items()
       .select(sql<number>`cast(count(distinct order_id) as bigint)`.as('n'))
       .where('order_id', 'in', contextOrders)
       .executeTakeFirstOrThrow(),
   ])
-  const overall = await db
-    .selectFrom('order_items')
+  const overall = await items()
     .select([
       key.as('item'),
       sql<string>`min(category)`.as('category'),
@@ -77,8 +97,7 @@ export async function productAffinity(
     .where('category', '<>', GIFT_CARD_CATEGORY)
     .groupBy(key)
     .execute()
-  const inContext = await db
-    .selectFrom('order_items')
+  const inContext = await items()
     .select([key.as('item'), sql<number>`cast(count(distinct order_id) as bigint)`.as('orders')])
     .where('category', '<>', GIFT_CARD_CATEGORY)
     .where('order_id', 'in', contextOrders)

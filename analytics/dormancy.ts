@@ -9,6 +9,7 @@ import {
 import { type Database, transactionsInTimeOrder } from '../db/index.ts'
 import {
   holidayIssue,
+  type LedgerPassOptions,
   monthIndexOfIso,
   type OpenCard,
   readRunoffHistory,
@@ -94,19 +95,25 @@ export async function findDormantCards(
     limit?: number
     offset?: number
     sort?: DormantSort
-  } & DormancyFilters = {},
+  } & DormancyFilters &
+    LedgerPassOptions = {},
 ): Promise<DormancyReport> {
+  const { pilotStores } = options
   const asOfMs = options.asOf ? parseDate(options.asOf) : Date.now()
   const cutoff = options.idleBefore ?? toIso(asOfMs - (options.minDays ?? 90) * DAY_MS)
   const minDays = options.idleBefore
     ? Math.max(0, Math.floor((asOfMs - parseDate(cutoff)) / DAY_MS))
     : (options.minDays ?? 90)
-  const history = await readRunoffHistory(database, startOfMonth(asOfMs))
+  const history = await readRunoffHistory(
+    database,
+    startOfMonth(asOfMs),
+    pilotStores ? { pilotStores } : {},
+  )
   const model = fitRunoff(history)
   // What the ledger pass knows of each open card (reloaded, used before) by id.
   const open = new Map(history.openCards.map((c) => [c.id, c]))
   const startMonth = history.cutoffMonth
-  const overall = await overallUsedShare(database)
+  const overall = await overallUsedShare(database, pilotStores)
   const offset = options.offset ?? 0
   // Only the page asked for is kept (the best offset + limit), the rest counted as it streams.
   const best = new TopK<DormantCard>(
@@ -116,13 +123,22 @@ export async function findDormantCards(
   let cards = 0
   let balanceCents = 0
   const { adapter } = database
-  const parameters: unknown[] = [options.minBalanceCents ?? 1, cutoff, cutoff]
+  // Placeholders are numbered in the order they appear in the text (SQLite's are positional).
+  const parameters: unknown[] = []
   const p = (value: unknown) => {
     parameters.push(value)
     return adapter.placeholder(parameters.length)
   }
   const list = (values: readonly unknown[]) => values.map((v) => p(v)).join(', ')
+  // Under a pilot a purchaser's habit is that of their cards from its stores.
+  const habitFilter = pilotStores
+    ? `and issuing_location_id in (${list([...pilotStores, ''])})`
+    : ''
+  const minBalance = p(options.minBalanceCents ?? 1)
+  const issuedBefore = p(cutoff)
+  const idleBefore = p(cutoff)
   const where: string[] = []
+  if (pilotStores) where.push(`c.issuing_location_id in (${list([...pilotStores, ''])})`)
   if (options.maxBalanceCents !== undefined)
     where.push(`c.balance_cents <= ${p(options.maxBalanceCents)}`)
   if (options.locationIds) where.push(`c.issuing_location_id in (${list(options.locationIds)})`)
@@ -145,11 +161,11 @@ export async function findDormantCards(
         from gift_cards c left join (
           select purchaser_customer_id, cast(count(*) as bigint) as cards,
             cast(sum(case when balance_cents < initial_value_cents then 1 else 0 end) as bigint) as used
-          from gift_cards where purchaser_customer_id is not null
+          from gift_cards where purchaser_customer_id is not null ${habitFilter}
           group by purchaser_customer_id
         ) h on h.purchaser_customer_id = c.purchaser_customer_id
-        where c.balance_cents >= ${adapter.placeholder(1)} and c.issued_at < ${adapter.placeholder(2)}
-          and (c.last_activity_at < ${adapter.placeholder(3)} or c.last_activity_at is null)
+        where c.balance_cents >= ${minBalance} and c.issued_at < ${issuedBefore}
+          and (c.last_activity_at < ${idleBefore} or c.last_activity_at is null)
           ${where.map((w) => `and ${w}`).join(' ')}${empty ? ' and 1 = 0' : ''}`,
       parameters,
     },
@@ -262,10 +278,17 @@ function scoreDormant(
   }
 }
 
-/** The share of all cards ever spent from (the habit a purchaser's is compared with). */
-async function overallUsedShare(database: Database): Promise<number> {
-  const all = await database.db
-    .selectFrom('gift_cards')
+/**
+ * The share of all cards ever spent from (the habit a purchaser's is compared with); of the
+ * pilot's cards under a pilot.
+ */
+async function overallUsedShare(
+  database: Database,
+  pilotStores?: readonly string[],
+): Promise<number> {
+  let query = database.db.selectFrom('gift_cards')
+  if (pilotStores) query = query.where('issuing_location_id', 'in', [...pilotStores, ''])
+  const all = await query
     .select((eb) => [
       eb.fn.countAll<number>().as('cards'),
       eb.fn
@@ -299,10 +322,14 @@ export type ReactivationBacktest = {
  */
 export async function backtestReactivation(
   database: Database,
-  options: { asOf: string },
+  options: { asOf: string } & LedgerPassOptions,
 ): Promise<ReactivationBacktest> {
   const asOfMs = startOfMonth(parseDate(options.asOf))
-  const history = await readRunoffHistory(database, asOfMs)
+  const history = await readRunoffHistory(
+    database,
+    asOfMs,
+    options.pilotStores ? { pilotStores: options.pilotStores } : {},
+  )
   const model = fitRunoff(history)
   const dormant = history.openCards.filter((c) => c.recency >= 3)
   const scores = new Map(

@@ -49,6 +49,8 @@ export type EscheatmentOptions = {
   defaultRule?: EscheatRule
   /** Where the issuer is incorporated: the claimant when the owner's address is unknown. */
   incorporationState?: string
+  /** Only cards issued at these stores (a pilot's, docs/pilot.md). */
+  pilotStores?: readonly string[]
 }
 
 export type EscheatCard = {
@@ -95,7 +97,7 @@ export async function escheatmentReport(
     reason: 'default: reportable after 5 years of dormancy',
   }
   const incorporation = options.incorporationState ?? 'US-DE'
-  const rows = await database.db
+  let query = database.db
     .selectFrom('gift_cards as c')
     .leftJoin('customers as h', 'h.id', 'c.holder_customer_id')
     .leftJoin('customers as p', 'p.id', 'c.purchaser_customer_id')
@@ -110,7 +112,9 @@ export async function escheatmentReport(
     ])
     .where('c.balance_cents', '>', 0)
     .where('c.issued_at', '<', toIso(asOfMs))
-    .execute()
+  if (options.pilotStores)
+    query = query.where('c.issuing_location_id', 'in', [...options.pilotStores, ''])
+  const rows = await query.execute()
 
   const byJurisdiction = new Map<string, EscheatmentReport['jurisdictions'][number]>()
   const cards: EscheatCard[] = []

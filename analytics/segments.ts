@@ -1,5 +1,6 @@
 import { DAY_MS, type Occasion, parseDate } from '../core/index.ts'
 import { countAll, type Database } from '../db/index.ts'
+import type { LedgerPassOptions } from './breakage/ledger-pass.ts'
 
 export const OCCASION_SEGMENTS = [
   'corporate_bulk',
@@ -55,7 +56,7 @@ export type SegmentReport = {
  */
 export async function segmentPurchasers(
   database: Database,
-  options: { asOf?: string } = {},
+  options: { asOf?: string } & LedgerPassOptions = {},
 ): Promise<SegmentReport> {
   const asOfMs = options.asOf ? parseDate(options.asOf) : Date.now()
   const occasionRows = new Map<OccasionSegment, Accumulator>(
@@ -88,7 +89,7 @@ export async function segmentPurchasers(
       if (SEGMENT_OF_OCCASION[card.recordedOccasion] === occasion) agreed++
     }
   }
-  await forEachPurchaser(database, classify)
+  await forEachPurchaser(database, classify, options.pilotStores)
   return {
     asOf: new Date(asOfMs).toISOString(),
     byOccasion: [...occasionRows].map(([segment, acc]) => acc.row(segment)),
@@ -107,14 +108,18 @@ export type Segment = (typeof SEGMENTS)[number]
  */
 export async function cardSegments(
   database: Database,
-  options: { asOf?: string } = {},
+  options: { asOf?: string } & LedgerPassOptions = {},
 ): Promise<Map<string, { occasion: OccasionSegment; behaviour: BehaviourSegment }>> {
   const asOfMs = options.asOf ? parseDate(options.asOf) : Date.now()
   const segments = new Map<string, { occasion: OccasionSegment; behaviour: BehaviourSegment }>()
-  await forEachPurchaser(database, (cards) => {
-    const both = { occasion: occasionOf(cards), behaviour: behaviourOf(cards, asOfMs) }
-    for (const card of cards) segments.set(card.id, both)
-  })
+  await forEachPurchaser(
+    database,
+    (cards) => {
+      const both = { occasion: occasionOf(cards), behaviour: behaviourOf(cards, asOfMs) }
+      for (const card of cards) segments.set(card.id, both)
+    },
+    options.pilotStores,
+  )
   return segments
 }
 
@@ -210,21 +215,23 @@ type FeatureRow = {
  * Calls `visit` with each purchaser's cards and their ledger features: one pass, the cards
  * joined to their transactions summed per card and read in purchaser order, so memory holds
  * one purchaser at a time (at 1M cards: 115 MB against 650 MB for the whole ledger in maps).
+ * With `pilotStores`, only cards issued (and orders placed) at those stores (docs/pilot.md).
  */
 async function forEachPurchaser(
   database: Database,
   visit: (cards: CardFeatures[]) => void,
+  pilotStores?: readonly string[],
 ): Promise<void> {
   const { db, adapter } = database
+  const stores = pilotStores ? [...pilotStores, ''] : []
   // Orders that activated more than one card (the only sizes that are not 1).
-  const orders = await db
+  let orderQuery = db
     .selectFrom('gift_card_transactions')
     .select(['order_id', countAll().as('n')])
     .where('type', '=', 'activate')
     .where('order_id', 'is not', null)
-    .groupBy('order_id')
-    .having(countAll(), '>', 1)
-    .execute()
+  if (pilotStores) orderQuery = orderQuery.where('location_id', 'in', stores)
+  const orders = await orderQuery.groupBy('order_id').having(countAll(), '>', 1).execute()
   const orderSize = new Map(orders.map((o) => [o.order_id as string, o.n]))
   let purchaser: string | undefined
   let cards: CardFeatures[] = []
@@ -244,9 +251,13 @@ async function forEachPurchaser(
           where card_id is not null and result = 'ok'
           group by card_id
         ) u on u.card_id = c.id
-        where c.purchaser_customer_id is not null
+        where c.purchaser_customer_id is not null${
+          pilotStores
+            ? ` and c.issuing_location_id in (${stores.map((_, i) => adapter.placeholder(i + 1)).join(', ')})`
+            : ''
+        }
         order by c.purchaser_customer_id`,
-      parameters: [],
+      parameters: stores,
     },
     (rows) => {
       for (const row of rows) {

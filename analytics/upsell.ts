@@ -250,7 +250,7 @@ export type UpsellOutcomes = {
 /** Acceptance of recommended prompts, overall and per store, optionally since a time. */
 export async function upsellOutcomes(
   database: Database,
-  filters: { since?: string; location?: string } = {},
+  filters: { since?: string; location?: string; locations?: readonly string[] } = {},
 ): Promise<UpsellOutcomes & { byLocation: (UpsellOutcomes & { locationId: string | null })[] }> {
   let query = database.db
     .selectFrom('gift_card_prompts')
@@ -258,6 +258,11 @@ export async function upsellOutcomes(
     .groupBy(['location_id', 'recommended', 'outcome'])
   if (filters.since) query = query.where('created_at', '>=', filters.since)
   if (filters.location) query = query.where('location_id', '=', filters.location)
+  if (filters.locations)
+    query =
+      filters.locations.length === 0
+        ? query.where((eb) => eb.val(false))
+        : query.where('location_id', 'in', [...filters.locations])
   const rows = await query.execute()
   const total = emptyOutcomes()
   const byLocation = new Map<string | null, UpsellOutcomes>()

@@ -9,7 +9,7 @@ import { createFraudListener, upsellModelOf } from '../analytics/index.ts'
 import { checkoutRoutes } from '../checkout/index.ts'
 import { type Config, createLogger, describeError, type Logger } from '../core/index.ts'
 import { type Database, ledgerWatermark } from '../db/index.ts'
-import { authenticateToken, type Resumer } from '../governance/index.ts'
+import { authenticateToken, pilotCardFilter, type Resumer } from '../governance/index.ts'
 import {
   CloverClient,
   cloverSource,
@@ -74,9 +74,12 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
   inbox: Inbox
 } {
   const sources = configuredSources(services.config)
-  // The streaming fraud detector listens to every applied event unless the caller says otherwise.
+  // The streaming fraud detector listens to every applied event unless the caller says otherwise;
+  // under a pilot it raises alerts on the pilot's cards only (docs/pilot.md).
+  const keepCards = pilotCardFilter(services.database, services.config.pilot)
   const listeners = services.listeners ?? [
     createFraudListener(services.database, {
+      ...(keepCards ? { keepCards } : {}),
       ...(services.logger ? { logger: services.logger } : {}),
       ...(services.onAlert ? { onAlert: services.onAlert } : {}),
     }),
@@ -126,6 +129,7 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
       database: services.database,
       model: upsellModelOf(services.database),
       secret: services.config.generic.webhookSecret,
+      pilot: services.config.pilot,
       logger,
     }),
   )

@@ -8,8 +8,15 @@ import {
   recordPromptOutcome,
   type UpsellModelCache,
 } from '../analytics/index.ts'
-import { centsToMajor, createLogger, isGiftCardError, type Logger } from '../core/index.ts'
+import {
+  type Config,
+  centsToMajor,
+  createLogger,
+  isGiftCardError,
+  type Logger,
+} from '../core/index.ts'
 import type { Database } from '../db/index.ts'
+import { Scope } from '../governance/index.ts'
 import {
   genericSource,
   internalError,
@@ -64,6 +71,8 @@ export type CheckoutServices = {
   model: Pick<UpsellModelCache, 'get'>
   /** GENERIC_WEBHOOK_SECRET: checkouts are signed like the generic webhook. */
   secret: string | undefined
+  /** PILOT_LOCATIONS / PILOT_JURISDICTIONS: a store outside the pilot is never prompted. */
+  pilot?: Config['pilot']
   logger?: Logger
 }
 
@@ -71,7 +80,9 @@ export type CheckoutServices = {
  * `POST /pos/checkout` → `{recommend, amount, message, prompt_id}` and
  * `POST /pos/checkout/outcome`. Both are signed like the generic webhook
  * (`x-giftcards-signature`); both log to `gift_card_prompts`. A retried checkout for the same
- * order is answered with the prompt it was first given, and logs nothing new.
+ * order is answered with the prompt it was first given, and logs nothing new. Under a pilot
+ * (docs/pilot.md) a store outside it is answered `recommend: false` saying so, and nothing is
+ * logged.
  */
 export function checkoutRoutes(services: CheckoutServices): Hono<RequestIdEnv> {
   const source: WebhookSource | undefined = services.secret
@@ -84,6 +95,17 @@ export function checkoutRoutes(services: CheckoutServices): Hono<RequestIdEnv> {
     const body = await signedBody(c, source)
     if ('refusal' in body) return c.json({ error: body.refusal.error }, body.refusal.status)
     const sale = parseAs(parseJson(body.raw), checkoutPayloadSchema)
+    const scope = await Scope.resolve(services.database, services.pilot)
+    if (!scope.includesStore(sale.location_id))
+      return c.json({
+        prompt_id: null,
+        recommend: false,
+        amount: null,
+        amount_cents: null,
+        message: `${sale.location_id ? `store ${sale.location_id}` : 'a checkout that names no store'} is outside the gift card pilot (${scope.describe()}): no prompt is offered`,
+        score: null,
+        outside_pilot: true,
+      })
     const recommendation = recommendUpsell(await services.model.get(), {
       orderId: sale.order_id,
       totalCents: sale.total,

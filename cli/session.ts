@@ -91,6 +91,9 @@ export async function runReportOn<I extends ReportInput, R>(
   const actor = await actorFor(ctx, database, undefined)
   const outcome = await executor.call(report.name, input, { actor, via: 'cli' })
   if (!outcome.ok) throw new GiftCardError(outcome.error.code, outcome.error.message)
+  // Under a pilot the report covers its stores only: said on stderr, beside the output.
+  const scope = (outcome.data as { scope?: { summary?: string } } | null)?.scope
+  if (scope?.summary) process.stderr.write(`giftcards: pilot scope: ${scope.summary}\n`)
   return outcome.data as R
 }
 

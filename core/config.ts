@@ -77,6 +77,37 @@ const currencyCode = z
   .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
   .default('USD')
 
+/** A location id as POS platforms make them (`loc_010`, Square's `L8GPX…`). */
+const PILOT_LOCATION_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,119}$/
+/** An ISO 3166-2 subdivision, e.g. `US-NY`. */
+const PILOT_JURISDICTION = /^[A-Z]{2}-[A-Z0-9]{1,3}$/
+
+/**
+ * A comma-separated list (spaces around the commas allowed; empty means none), each entry
+ * checked against `pattern`, at most 500 of them (docs/pilot.md).
+ */
+const commaList = (pattern: RegExp, example: string, normalise = (v: string) => v) =>
+  z
+    .string()
+    .max(60_000)
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((v) => normalise(v.trim()))
+        .filter(Boolean),
+    )
+    .superRefine((values, ctx) => {
+      if (values.length > 500)
+        ctx.addIssue({ code: 'custom', message: 'names more than 500 entries' })
+      const bad = values.find((v) => !pattern.test(v))
+      if (bad !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a comma-separated list like ${example}; ${JSON.stringify(bad.slice(0, 40))} is not one`,
+        })
+    })
+
 const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
   GIFTCARDS_HOME: z.string().min(1).optional(),
@@ -172,6 +203,8 @@ const envSchema = z.object({
   SLACK_APPROVALS_CHANNEL: z.string().min(1).optional(),
   SLACK_ALERTS_CHANNEL: z.string().min(1).optional(),
   SLACK_ALERT_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.8),
+  PILOT_LOCATIONS: commaList(PILOT_LOCATION_ID, 'loc_001,loc_002'),
+  PILOT_JURISDICTIONS: commaList(PILOT_JURISDICTION, 'US-NY,US-NJ', (v) => v.toUpperCase()),
   SLACK_ROLE_GROUPS: z
     .string()
     .regex(
@@ -264,6 +297,12 @@ export type Config = {
   campaigns: { webhookUrl?: string; approvalThresholdCents: number; exportDir: string }
   /** Host names `/mcp` answers to besides localhost (DNS-rebinding protection). */
   mcp: { allowedHosts: string[] }
+  /**
+   * The pilot (docs/pilot.md): the stores every tool, face, job and report is limited to, named
+   * by id (PILOT_LOCATIONS) and/or by jurisdiction (PILOT_JURISDICTIONS); both empty: no pilot,
+   * the whole chain. Resolved against the locations table on each call (governance/scope.ts).
+   */
+  pilot: { locations: string[]; jurisdictions: string[] }
   /**
    * The chain's calendar: the days people type are days in this timezone. Unset: the most
    * common timezone of the stores, else America/New_York (tools/chain-calendar.ts decides).
@@ -441,6 +480,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedHosts: e.MCP_ALLOWED_HOSTS.split(',')
         .map((h) => h.trim())
         .filter(Boolean),
+    },
+    pilot: {
+      locations: [...new Set(e.PILOT_LOCATIONS)],
+      jurisdictions: [...new Set(e.PILOT_JURISDICTIONS)],
     },
   }
 }

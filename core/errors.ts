@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'FORBIDDEN',
   'CONFLICT',
+  /** Outside the pilot's stores (PILOT_LOCATIONS / PILOT_JURISDICTIONS, docs/pilot.md). */
+  'OUT_OF_SCOPE',
   'DB_UNSUPPORTED',
   'DB_ERROR',
   'INTERNAL',

@@ -77,6 +77,11 @@ export const storedAudienceSchema = audienceSchema.extend({
   /** ISO instant: cards idle since then. Absent on campaigns drafted before it was kept. */
   idleBefore: z.string().max(40).optional(),
   locationIds: z.array(z.string()).optional(),
+  /**
+   * Drafted under a pilot (docs/pilot.md): its stores, so segments and the reactivation model
+   * are those of the pilot's cards, as the pilot's answers gave them.
+   */
+  pilotStores: z.array(z.string()).optional(),
   stores: z
     .array(z.object({ id: z.string(), name: z.string(), jurisdiction: z.string() }))
     .optional(),
@@ -97,9 +102,11 @@ export async function selectAudience(
 ): Promise<AudienceMember[]> {
   if (audience.location !== undefined && audience.locationIds === undefined)
     throw new GiftCardError('INTERNAL', 'an audience naming a location must carry its store ids')
-  const segments = audience.segment ? await cardSegments(database) : undefined
+  const pilot = audience.pilotStores ? { pilotStores: audience.pilotStores } : {}
+  const segments = audience.segment ? await cardSegments(database, pilot) : undefined
   const segment = audience.segment
   const report = await findDormantCards(database, {
+    ...pilot,
     ...(audience.idleBefore
       ? { idleBefore: audience.idleBefore }
       : { minDays: audience.minDaysInactive ?? 90 }),

@@ -189,6 +189,8 @@ export type HoldFilters = {
   placedBy?: string
   /** ISO instant: holds placed at or after it. */
   since?: string
+  /** Holds on cards issued at these stores (a pilot's, docs/pilot.md). */
+  locationIds?: readonly string[]
   limit?: number
   offset?: number
 }
@@ -211,6 +213,8 @@ export async function listHolds(
   if (filters.last4) query = query.where('c.gan_last4', '=', filters.last4)
   if (filters.placedBy) query = query.where('pa.requested_by', '=', filters.placedBy)
   if (filters.since) query = query.where('h.placed_at', '>=', filters.since)
+  if (filters.locationIds)
+    query = query.where('c.issuing_location_id', 'in', [...filters.locationIds, ''])
   const counts = await query
     .select(['h.status', (eb) => eb.fn.countAll<number>().as('n')])
     .groupBy('h.status')

@@ -16,6 +16,7 @@ import {
   ONLY_ANOTHER_MANAGER,
   type Role,
   resolveActor,
+  Scope,
 } from '../governance/index.ts'
 import {
   ALERT_DISMISS_ACTION,
@@ -365,17 +366,30 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
     })
   })
 
-  /** App Home: liability, the latest 12-month breakage forecast, open alerts by severity, pending approvals. */
+  /**
+   * App Home: liability, the latest 12-month breakage forecast, open alerts by severity, pending
+   * approvals; under a pilot, its stores' (docs/pilot.md), and a forecast saved for them.
+   */
   async function homeBlocks(): Promise<KnownBlock[]> {
-    const byState = await liabilityAsOf(database.db, { groupBy: 'jurisdiction' })
+    const scope = await Scope.resolve(database, config.pilot)
+    const byState = await liabilityAsOf(database.db, {
+      groupBy: 'jurisdiction',
+      ...(scope.pilot ? { locations: scope.locationIds } : {}),
+    })
     const total = byState.reduce((s, r) => s + r.liabilityCents, 0)
-    const forecast = await database.db
+    const forecasts = await database.db
       .selectFrom('forecasts')
-      .select(['result', 'created_at'])
+      .select(['result', 'created_at', 'params'])
       .where('kind', '=', 'breakage')
       .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst()
+      .limit(scope.pilot ? 50 : 1)
+      .execute()
+    const forecast = forecasts.find(
+      (f) =>
+        !scope.pilot ||
+        JSON.stringify((JSON.parse(f.params) as { pilotStores?: unknown }).pilotStores) ===
+          JSON.stringify(scope.locationIds),
+    )
     const bands = await database.db
       .selectFrom('fraud_alerts')
       .select((eb) => [
@@ -393,10 +407,23 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
         eb.fn.sum<number>(eb.case().when('score', '<', 0.7).then(1).else(0).end()).as('low'),
       ])
       .where('status', '=', 'open')
+      .where((eb) =>
+        scope.pilot
+          ? eb(
+              'card_id',
+              'in',
+              eb
+                .selectFrom('gift_cards')
+                .select('gift_cards.id')
+                .where('gift_cards.issuing_location_id', 'in', scope.inList),
+            )
+          : eb.lit(true),
+      )
       .executeTakeFirstOrThrow()
     const pending = await toolkit.approvals.list({ status: 'pending', limit: 10 })
     const blocks: KnownBlock[] = [
       { type: 'header', text: { type: 'plain_text', text: 'Gift card ledger' } },
+      ...(scope.pilot ? [context(`Pilot scope: ${scope.describe()}`)] : []),
       section(
         `*Outstanding liability*: ${formatCents(total)} on ${byState.reduce((s, r) => s + r.cards, 0).toLocaleString('en-US')} cards`,
       ),
@@ -521,16 +548,18 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
           .execute()
         return 0
       }
-      const rows = await database.db
-        .selectFrom('fraud_alerts')
-        .select('id')
-        .where('id', '>', Number(state.cursor ?? 0))
-        .where('status', '=', 'open')
-        .where('score', '>=', config.slack.alertMinScore)
-        .where('slack_ts', 'is', null)
-        .orderBy('id')
-        .limit(50)
-        .execute()
+      // Under a pilot only alerts on its cards are posted (docs/pilot.md); the others are passed.
+      const scope = await Scope.resolve(database, config.pilot)
+      let query = database.db
+        .selectFrom('fraud_alerts as a')
+        .innerJoin('gift_cards as c', 'c.id', 'a.card_id')
+        .select('a.id')
+        .where('a.id', '>', Number(state.cursor ?? 0))
+        .where('a.status', '=', 'open')
+        .where('a.score', '>=', config.slack.alertMinScore)
+        .where('a.slack_ts', 'is', null)
+      if (scope.pilot) query = query.where('c.issuing_location_id', 'in', scope.inList)
+      const rows = await query.orderBy('a.id').limit(50).execute()
       for (const r of rows) {
         const alert = await alertFor(Number(r.id))
         if (!alert) continue

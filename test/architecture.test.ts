@@ -19,7 +19,8 @@ const MAY_IMPORT = {
   ingest: ['core', 'db'],
   analytics: ['core', 'db'],
   governance: ['core', 'db'],
-  checkout: ['core', 'db', 'analytics', 'ingest'],
+  // The checkout endpoint keeps to a pilot through governance's scope (docs/pilot.md).
+  checkout: ['core', 'db', 'analytics', 'ingest', 'governance'],
   tools: ['core', 'db', 'analytics', 'governance'],
   // The faces never open a database: they receive a toolkit (and the agent a checkpointer).
   agent: ['core', 'tools', 'governance'],

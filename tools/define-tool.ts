@@ -8,6 +8,7 @@ import type {
   PosConnector,
   Pseudonymiser,
   Role,
+  Scope,
   Via,
 } from '../governance/index.ts'
 
@@ -19,7 +20,20 @@ export type ToolContext = {
   via: Via
   approvals: ApprovalService
   pii: Pseudonymiser
+  /**
+   * The pilot scope of this call (docs/pilot.md), resolved by the executor: a scoped tool keeps
+   * every query to its stores; `Scope.CHAIN` (no pilot) filters nothing.
+   */
+  scope: Scope
 }
+
+/**
+ * How a tool keeps to a pilot (docs/pilot.md): `'scoped'` when its queries filter by
+ * `ctx.scope` (cards by issuing store, events by their store) and it refuses arguments naming
+ * stores, jurisdictions, cards or alerts outside it; `{ unscoped }` when it answers for the whole
+ * chain, with the reason (the answer says it). Every tool declares one (test/tools/pilot-every-tool).
+ */
+export type PilotRule = 'scoped' | { unscoped: string }
 
 /** What the approval service needs to carry out an approved write. */
 export type ExecutorDeps = { config: Config; connector: PosConnector }
@@ -48,6 +62,8 @@ type Common<S extends z.ZodObject> = {
    * Either way MCP clients are told it is not read-only.
    */
   records?: boolean | 'on_request'
+  /** How it keeps to a pilot (PILOT_LOCATIONS / PILOT_JURISDICTIONS). */
+  pilot: PilotRule
 }
 
 /** Reads: run at once. */

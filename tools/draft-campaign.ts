@@ -9,12 +9,14 @@ import {
 import { chainCalendar } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool, type ToolContext } from './define-tool.ts'
 import { money } from './format.ts'
-import { resolveLocation } from './locations.ts'
+import { locationInScope, requireJurisdictions } from './pilot.ts'
 
 /**
  * The audience with what its words mean today pinned down: the idle cutoff as an instant (on
  * the chain's calendar for idleSince), the stores a location names. The launch re-reads exactly
- * this, so it targets the drafted criteria. Unknown card ids are refused, never dropped.
+ * this, so it targets the drafted criteria. Unknown card ids are refused, never dropped. Under a
+ * pilot (docs/pilot.md) the audience is the pilot's cards: its stores are pinned too, and a
+ * store, state or card outside it is refused.
  */
 async function resolveAudience(
   ctx: ToolContext,
@@ -24,20 +26,28 @@ async function resolveAudience(
   const idleBefore = audience.idleSince
     ? calendar.start(audience.idleSince)
     : toIso(Date.now() - (audience.minDaysInactive ?? 90) * DAY_MS)
-  const location = audience.location
-    ? await resolveLocation(ctx.database, audience.location)
-    : undefined
+  const { scope } = ctx
+  requireJurisdictions(ctx, audience.jurisdiction)
+  const location = await locationInScope(ctx, audience.location)
   if (audience.cardIds) {
     const ids = [...new Set(audience.cardIds)]
     const found = new Set<string>()
+    const outside: string[] = []
     for (let i = 0; i < ids.length; i += 250) {
       const rows = await ctx.database.db
         .selectFrom('gift_cards')
-        .select('id')
+        .select(['id', 'issuing_location_id'])
         .where('id', 'in', ids.slice(i, i + 250))
         .execute()
-      for (const r of rows) found.add(r.id)
+      for (const r of rows) {
+        found.add(r.id)
+        if (!scope.includesStore(r.issuing_location_id)) outside.push(r.id)
+      }
     }
+    if (outside.length > 0)
+      throw scope.refusal(
+        `cardIds: ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ` and ${outside.length - 5} more` : ''}`,
+      )
     const missing = ids.filter((id) => !found.has(id))
     if (missing.length > 0)
       throw new GiftCardError(
@@ -52,7 +62,12 @@ async function resolveAudience(
     ...audience,
     ...(audience.cardIds ? { cardIds: [...new Set(audience.cardIds)] } : {}),
     idleBefore,
-    ...(location ? { locationIds: location.ids, stores: location.stores } : {}),
+    ...(location
+      ? { locationIds: location.ids, stores: location.stores }
+      : scope.pilot
+        ? { locationIds: scope.locationIds, stores: [...scope.stores] }
+        : {}),
+    ...(scope.pilot ? { pilotStores: scope.locationIds } : {}),
   }
 }
 
@@ -82,6 +97,7 @@ export const draftCampaign = defineTool({
   access: 'read',
   records: true,
   roles: ALL_ROLES,
+  pilot: 'scoped',
   run: async (ctx, input) => {
     const audience = await resolveAudience(ctx, input.audience)
     const c = await draft(ctx.database, ctx.config, {

@@ -3,6 +3,7 @@ import { escheatmentReport as runEscheatment } from '../analytics/index.ts'
 import { ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
+import { pilotStores } from './pilot.ts'
 
 export const escheatmentReport = defineTool({
   name: 'escheatment_report',
@@ -21,6 +22,9 @@ export const escheatmentReport = defineTool({
   }),
   access: 'read',
   roles: ALL_ROLES,
+  // Only cards issued at pilot stores. `jurisdiction` here is the claimant (the owner's state),
+  // which a pilot store's card may owe anywhere, so it is not refused.
+  pilot: 'scoped',
   run: async (ctx, input) => {
     const { defaultDormancyYears, incorporationState } = ctx.config.escheatment
     const report = await runEscheatment(ctx.database, {
@@ -31,6 +35,7 @@ export const escheatmentReport = defineTool({
         reason: `default: reportable after ${defaultDormancyYears} years of dormancy`,
       },
       incorporationState,
+      ...pilotStores(ctx),
     })
     const jurisdictions = report.jurisdictions.filter(
       (j) => !input.jurisdiction || j.jurisdiction === input.jurisdiction,

@@ -15,6 +15,7 @@ import {
   appendAudit,
   type Pseudonymiser,
   type Role,
+  Scope,
   type Via,
 } from '../governance/index.ts'
 import type { AnyTool, ToolContext } from './define-tool.ts'
@@ -64,8 +65,21 @@ export function auditedInput(pii: Pseudonymiser, input: unknown): unknown {
 }
 
 /**
+ * A result with the pilot scope it was answered in (docs/pilot.md): `scope` beside the tool's
+ * own fields, saying whether this tool's answer is limited to the pilot. No pilot: unchanged.
+ */
+export function withScope(data: unknown, scope: Scope, tool: AnyTool): unknown {
+  if (!scope.pilot) return data
+  const summary = scope.summary(typeof tool.pilot === 'object' ? tool.pilot.unscoped : undefined)
+  if (data !== null && typeof data === 'object' && !Array.isArray(data))
+    return { ...data, scope: summary }
+  return { result: data, scope: summary }
+}
+
+/**
  * The one place a tool runs. It finds the tool (unknown → refused), checks the actor's role
- * (deny by default), validates the input with the tool's zod schema, runs a read at once or
+ * (deny by default), validates the input with the tool's zod schema, resolves the pilot scope
+ * (docs/pilot.md) the tool must keep to, runs a read at once or
  * files a write as an approval request, pseudonymises the result, and writes one audit row —
  * for refusals and failures too. Errors come back as `{ code, message }`, never a stack trace;
  * an unexpected one is logged with its stack (to stderr unless a logger is given: the CLI and
@@ -84,6 +98,8 @@ export class ToolExecutor {
   ) {}
 
   #logger: Logger | undefined
+  /** The configured pilot names already warned about as matching no store. */
+  #warnedUnknown = ''
 
   /** The logger given, or one to stderr, made the first time an error needs it. */
   get #log(): Logger {
@@ -119,6 +135,7 @@ export class ToolExecutor {
           'INVALID_INPUT',
           `invalid input for ${name}: ${describeIssues(parsed.error)}`,
         )
+      const scope = await this.#scope(tool)
       const ctx: ToolContext = {
         database: this.deps.database,
         config: this.deps.config,
@@ -126,6 +143,7 @@ export class ToolExecutor {
         via: options.via,
         approvals: this.deps.approvals,
         pii: this.deps.pii,
+        scope,
       }
       if (tool.access === 'write') {
         const plan = await tool.plan(ctx, parsed.data)
@@ -149,16 +167,46 @@ export class ToolExecutor {
           expiresAt: approval.expiresAt,
           approvers: approval.approvers,
         }
-        outcome = { ok: true, tool: name, data: this.deps.pii.scrub(pending), approval }
+        outcome = {
+          ok: true,
+          tool: name,
+          data: this.deps.pii.scrub(withScope(pending, scope, tool)),
+          approval,
+        }
       } else {
         const data = await tool.run(ctx, parsed.data)
-        outcome = { ok: true, tool: name, data: this.deps.pii.scrub(data) }
+        outcome = { ok: true, tool: name, data: this.deps.pii.scrub(withScope(data, scope, tool)) }
       }
     } catch (err) {
       outcome = { ok: false, tool: name, error: this.#toError(err, name) }
     }
     await this.#audit(name, rawInput, options, outcome, approvalId)
     return outcome
+  }
+
+  /**
+   * The pilot scope of a call, resolved now (a store opened since is seen). Under a pilot a tool
+   * that declares no rule is refused: a new tool cannot forget it (docs/pilot.md). Configured
+   * names matching no store are logged once.
+   */
+  async #scope(tool: AnyTool): Promise<Scope> {
+    const scope = await Scope.resolve(this.deps.database, this.deps.config.pilot)
+    if (!scope.pilot) return scope
+    const rule: unknown = tool.pilot
+    if (rule !== 'scoped' && !(typeof rule === 'object' && rule !== null && 'unscoped' in rule))
+      throw new GiftCardError(
+        'FORBIDDEN',
+        `${tool.name} does not declare how it keeps to the pilot, so it is refused while a pilot is on`,
+      )
+    const unknown = scope.unknown.join(',')
+    if (unknown && unknown !== this.#warnedUnknown) {
+      this.#warnedUnknown = unknown
+      this.#log.warn(
+        { unknown: scope.unknown },
+        `PILOT_LOCATIONS / PILOT_JURISDICTIONS name ${unknown}, which match no store; they are ignored`,
+      )
+    }
+    return scope
   }
 
   #toError(err: unknown, name: string): { code: ErrorCode; message: string } {

@@ -3,6 +3,7 @@ import { GiftCardError, MAX_ROW_ID } from '../core/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, resolveCard } from './format.ts'
 import { storeDirectory, storeView } from './locations.ts'
+import { alertInScope } from './pilot.ts'
 
 export const explainFraudAlert = defineTool({
   name: 'explain_fraud_alert',
@@ -20,11 +21,15 @@ export const explainFraudAlert = defineTool({
   }),
   access: 'read',
   roles: ALL_ROLES,
+  // An alert or card outside the pilot is refused.
+  pilot: 'scoped',
   run: async (ctx, input) => {
     const { db } = ctx.database
     let query = db.selectFrom('fraud_alerts').selectAll()
-    if (input.alertId !== undefined) query = query.where('id', '=', input.alertId)
-    else if (input.card) {
+    if (input.alertId !== undefined) {
+      if (ctx.scope.pilot) await alertInScope(ctx, input.alertId)
+      query = query.where('id', '=', input.alertId)
+    } else if (input.card) {
       const card = await resolveCard(ctx, input.card)
       query = query.where('card_id', '=', card.id).orderBy('score', 'desc')
     } else throw new GiftCardError('INVALID_INPUT', 'give alertId or card')

@@ -4,7 +4,8 @@ import { MAX_CENTS, MAX_OFFSET } from '../core/index.ts'
 import { chainCalendar, ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, page } from './format.ts'
-import { locationArgument, resolveLocation, storeDirectory, storeView } from './locations.ts'
+import { locationArgument, storeDirectory, storeView } from './locations.ts'
+import { locationInScope, pilotStores, requireJurisdictions } from './pilot.ts'
 
 export const findDormantCards = defineTool({
   name: 'find_dormant_cards',
@@ -57,11 +58,12 @@ export const findDormantCards = defineTool({
   }),
   access: 'read',
   roles: ALL_ROLES,
+  // Only the pilot's cards, with a reactivation model fitted on them.
+  pilot: 'scoped',
   run: async (ctx, input) => {
+    requireJurisdictions(ctx, input.jurisdiction)
     const calendar = await chainCalendar(ctx)
-    const location = input.location
-      ? await resolveLocation(ctx.database, input.location)
-      : undefined
+    const location = await locationInScope(ctx, input.location)
     const [report, directory, upTo] = await Promise.all([
       runDormancy(ctx.database, {
         ...(input.idleSince
@@ -74,6 +76,7 @@ export const findDormantCards = defineTool({
         sort: input.sort,
         limit: input.limit,
         offset: input.offset,
+        ...pilotStores(ctx),
       }),
       storeDirectory(ctx.database),
       ledgerUpTo(ctx),

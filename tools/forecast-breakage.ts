@@ -5,6 +5,7 @@ import { ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool, type ToolContext } from './define-tool.ts'
 import { money } from './format.ts'
 import { storeDirectory } from './locations.ts'
+import { pilotStores } from './pilot.ts'
 
 /** What a forecast can be broken down by. `segment` is the purchaser's occasion segment. */
 export const FORECAST_GROUPS = ['total', 'occasion', 'segment', 'jurisdiction'] as const
@@ -26,7 +27,7 @@ async function groupOf(
   by: Exclude<(typeof FORECAST_GROUPS)[number], 'total'>,
 ): Promise<(cardId: string) => string> {
   if (by === 'segment') {
-    const segments = await cardSegments(ctx.database)
+    const segments = await cardSegments(ctx.database, pilotStores(ctx))
     return (id) => segments.get(id)?.occasion ?? 'unknown'
   }
   const [cards, directory] = await Promise.all([
@@ -88,6 +89,8 @@ export const forecastBreakage = defineTool({
   access: 'read',
   records: 'on_request',
   roles: ALL_ROLES,
+  // Fitted on, and run off, the pilot's cards only.
+  pilot: 'scoped',
   run: async (ctx, input) => {
     const asOf = input.asOf
       ? input.asOf.length === 7
@@ -120,6 +123,7 @@ export const forecastBreakage = defineTool({
       horizonMonths: horizon,
       topCards: input.topCards,
       store: input.save,
+      ...pilotStores(ctx),
       ...(asOf ? { asOf } : {}),
       ...(input.groupBy !== 'total' ? { groupOf: await groupOf(ctx, input.groupBy) } : {}),
     })

@@ -16,15 +16,25 @@ export function page<T>(items: T[], total: number, offset: number) {
 
 /**
  * A card by its id, or by the last four digits of its number when exactly one card has them.
- * Several matches are a question for the person, not a guess.
+ * Several matches are a question for the person, not a guess. Under a pilot (docs/pilot.md) a
+ * card issued outside it is refused (OUT_OF_SCOPE, nothing of its balance said) and the last
+ * four digits are looked up among the pilot's cards only.
  */
 export async function resolveCard(ctx: ToolContext, ref: string): Promise<GiftCard> {
   const key = ref.trim()
+  const { scope } = ctx
   const byId = await getCard(ctx.database.db, key)
-  if (byId) return byId
+  if (byId) {
+    if (!scope.includesStore(byId.issuing_location_id))
+      throw scope.refusal(`card ${byId.id}`, "only the pilot stores' cards can be looked up")
+    return byId
+  }
   const digits = key.replace(/^(?:x+|\*+|…|\.\.\.)/i, '')
   if (/^\d{4}$/.test(digits)) {
-    const matches = await findCardsByLast4(ctx.database.db, digits, { limit: 6 })
+    const matches = await findCardsByLast4(ctx.database.db, digits, {
+      limit: 6,
+      ...(scope.pilot ? { locations: scope.locationIds } : {}),
+    })
     if (matches.length === 1 && matches[0]) return matches[0]
     if (matches.length > 1)
       throw new GiftCardError(
@@ -38,7 +48,7 @@ export async function resolveCard(ctx: ToolContext, ref: string): Promise<GiftCa
   }
   throw new GiftCardError(
     'CARD_NOT_FOUND',
-    `no gift card with id or last four digits ${JSON.stringify(key)}`,
+    `no gift card${scope.pilot ? ` in the pilot scope (${scope.describe()})` : ''} with id or last four digits ${JSON.stringify(key)}`,
   )
 }
 

@@ -31,6 +31,10 @@ export const getAuditLog = defineTool({
   }),
   access: 'read',
   roles: LOSS_PREVENTION,
+  pilot: {
+    unscoped:
+      'the audit trail is the governance record of every call, refusals outside the pilot included; verifying its chain needs every row, and it is for loss prevention and managers only',
+  },
   run: async (ctx, input) => {
     const rows = await readAudit(ctx.database.db, {
       ...(input.actor ? { actor: input.actor } : {}),

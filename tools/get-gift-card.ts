@@ -26,6 +26,8 @@ export const getGiftCard = defineTool({
   }),
   access: 'read',
   roles: ALL_ROLES,
+  // resolveCard refuses a card issued outside the pilot.
+  pilot: 'scoped',
   run: async (ctx, input) => {
     const card = await resolveCard(ctx, input.card)
     const [owner, recent, hold, alerts, directory] = await Promise.all([

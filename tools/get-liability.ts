@@ -4,7 +4,8 @@ import { LIABILITY_GROUPS, type LiabilityRow, liabilityAsOf } from '../db/index.
 import { chainCalendar, ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
-import { locationArgument, resolveLocation, storeDirectory, storeView } from './locations.ts'
+import { locationArgument, storeDirectory, storeView } from './locations.ts'
+import { locationInScope, requireJurisdictions } from './pilot.ts'
 
 const jurisdiction = z
   .string()
@@ -36,7 +37,10 @@ export const getLiability = defineTool({
   }),
   access: 'read',
   roles: ALL_ROLES,
+  // Only cards issued at pilot stores count; a state or store outside it is refused.
+  pilot: 'scoped',
   run: async (ctx, input) => {
+    requireJurisdictions(ctx, input.jurisdiction, input.jurisdictions)
     const calendar = await chainCalendar(ctx)
     const asOf = input.asOf ? calendar.end(input.asOf) : undefined
     const wantedStates =
@@ -46,9 +50,8 @@ export const getLiability = defineTool({
             ...(input.jurisdiction ? [input.jurisdiction] : []),
           ])
         : undefined
-    const location = input.location
-      ? await resolveLocation(ctx.database, input.location)
-      : undefined
+    const location = await locationInScope(ctx, input.location)
+    const pilotStores = ctx.scope.pilot ? { locations: ctx.scope.locationIds } : {}
     const filtered = wantedStates !== undefined || location !== undefined
     if (filtered && !['total', 'location', 'jurisdiction'].includes(input.groupBy))
       throw new GiftCardError(
@@ -69,6 +72,7 @@ export const getLiability = defineTool({
       const byStore = await liabilityAsOf(ctx.database.db, {
         groupBy: 'location',
         ...(asOf ? { asOf } : {}),
+        ...pilotStores,
       })
       const kept = byStore.filter((r) => {
         const store = directory.get(r.key)
@@ -82,7 +86,12 @@ export const getLiability = defineTool({
         for (const state of wantedStates)
           if (!rows.some((r) => r.key === state))
             rows.push({ key: state, cards: 0, liabilityCents: 0 })
-    } else rows = await liabilityAsOf(ctx.database.db, { groupBy, ...(asOf ? { asOf } : {}) })
+    } else
+      rows = await liabilityAsOf(ctx.database.db, {
+        groupBy,
+        ...(asOf ? { asOf } : {}),
+        ...pilotStores,
+      })
     const total = rows.reduce((s, r) => s + r.liabilityCents, 0)
     const cards = rows.reduce((s, r) => s + r.cards, 0)
     const shown = input.top ? rows.slice(0, input.top) : rows

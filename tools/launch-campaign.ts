@@ -1,16 +1,41 @@
 import { z } from 'zod'
 import { formatCents, GiftCardError, MAX_ROW_ID } from '../core/index.ts'
+import type { Database } from '../db/index.ts'
 import {
+  type AudienceMember,
+  cardsInScope,
   describeAudience,
   getCampaign,
   launchCampaign as launch,
   prepareLaunch,
+  Scope,
   selectAudience,
 } from '../governance/index.ts'
 import { defineTool } from './define-tool.ts'
 import { money } from './format.ts'
 
 const args = z.object({ campaignId: z.number().int().positive().max(MAX_ROW_ID) })
+
+/**
+ * Refuses (OUT_OF_SCOPE) a campaign whose audience holds cards outside the pilot: one drafted
+ * before the pilot began, or for other stores (docs/pilot.md).
+ */
+async function requireAudienceInPilot(
+  database: Database,
+  scope: Scope,
+  campaignId: number,
+  members: readonly AudienceMember[],
+): Promise<void> {
+  if (!scope.pilot) return
+  const ids = members.map((m) => m.cardId)
+  const inScope = await cardsInScope(database, scope, ids)
+  const outside = ids.filter((id) => !inScope.has(id)).length
+  if (outside > 0)
+    throw scope.refusal(
+      `campaign #${campaignId} (${outside} of its ${ids.length} cards)`,
+      'draft a new campaign while the pilot is on',
+    )
+}
 
 export const launchCampaign = defineTool({
   name: 'launch_campaign',
@@ -22,6 +47,9 @@ export const launchCampaign = defineTool({
   }),
   access: 'write',
   roles: ['analyst', 'manager'],
+  // An audience with cards outside the pilot is refused before any approval is filed, and
+  // checked again when the approved launch runs.
+  pilot: 'scoped',
   plan: async (ctx, input) => {
     const campaign = await getCampaign(ctx.database, input.campaignId)
     if (campaign.status !== 'draft')
@@ -30,6 +58,7 @@ export const launchCampaign = defineTool({
         `campaign #${campaign.campaignId} is ${campaign.status}, not a draft`,
       )
     const members = await selectAudience(ctx.database, campaign.audience)
+    await requireAudienceInPilot(ctx.database, ctx.scope, campaign.campaignId, members)
     const threshold = ctx.config.campaigns.approvalThresholdCents
     const above = members.filter((m) => m.balanceCents > threshold).length
     const liability = members.reduce((s, m) => s + m.balanceCents, 0)
@@ -54,7 +83,12 @@ export const launchCampaign = defineTool({
     }
   },
   executor: ({ config }) => ({
-    prepare: (database, raw) => prepareLaunch(database, args.parse(raw).campaignId),
+    prepare: async (database, raw) => {
+      const prepared = await prepareLaunch(database, args.parse(raw).campaignId)
+      const scope = await Scope.resolve(database, config.pilot)
+      await requireAudienceInPilot(database, scope, prepared.campaign.campaignId, prepared.members)
+      return prepared
+    },
     apply: async (_database, trx, _raw, { approvalId, prepared }) => {
       const { campaign, members } = prepared as Awaited<ReturnType<typeof prepareLaunch>>
       return launch(trx, config, { campaign, members, approvalId })

@@ -9,7 +9,23 @@ import {
 } from '../db/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
-import { resolveLocation, storeDirectory, storeView } from './locations.ts'
+import { storeDirectory, storeView } from './locations.ts'
+import { locationInScope, requireJurisdictions, storesToKeep } from './pilot.ts'
+
+/** Metrics the daily rollup answers, whose occasion and channel rows are chain-wide only. */
+const ROLLED_UP = new Set<string>([
+  'cards_sold',
+  'value_loaded',
+  'loads',
+  'redemptions',
+  'refunds',
+  'breakage_recognised',
+  'liability',
+])
+
+/** Why `approvals` is counted for the whole chain under a pilot (docs/pilot.md). */
+export const APPROVALS_UNSCOPED =
+  'approval requests are governance records, counted for the whole chain (under a pilot only requests on pilot cards can be filed)'
 
 /** Rows a result carries at most (more: ask with `top`, or a coarser period). */
 const MAX_ROWS = 1000
@@ -85,12 +101,24 @@ export const ledgerMetrics = defineTool({
   }),
   access: 'read',
   roles: ALL_ROLES,
+  // The pilot is the location filter, with each metric's meaning of a card's store: the
+  // issuing store for liability, alerts and holds, where the event happened for flows.
+  pilot: 'scoped',
   run: async (ctx, input) => {
-    // The one location resolver every tool uses (a city means all its stores).
-    const resolved = input.location
-      ? await resolveLocation(ctx.database, input.location)
-      : undefined
-    const locations = resolved?.ids
+    requireJurisdictions(ctx, input.jurisdiction)
+    // The one location resolver every tool uses (a city means all its stores), kept to the pilot.
+    const resolved = await locationInScope(ctx, input.location)
+    const pilotOn = ctx.scope.pilot && input.metric !== 'approvals'
+    if (
+      pilotOn &&
+      ROLLED_UP.has(input.metric) &&
+      (input.by.some((d) => d === 'occasion' || d === 'channel') || input.occasion || input.channel)
+    )
+      throw ctx.scope.refusal(
+        `${input.metric} by (or filtered by) occasion or channel (the rollup keeps it for the whole chain only)`,
+        'break it down by location, jurisdiction or time instead',
+      )
+    const locations = pilotOn ? storesToKeep(ctx, resolved) : resolved?.ids
     const result = await ledgerMetric(ctx.database.db, {
       metric: input.metric,
       by: input.by,
@@ -127,6 +155,7 @@ export const ledgerMetrics = defineTool({
       timezone: result.timezone,
       measures: result.measures,
       ...(resolved ? { location: resolved } : {}),
+      ...(ctx.scope.pilot && input.metric === 'approvals' ? { pilotNote: APPROVALS_UNSCOPED } : {}),
       rowCount: rows.length,
       ...(rows.length > shown.length && !input.top ? { truncated: true } : {}),
       // A stock summed over periods means nothing: totals only for flows, or a single date.

@@ -28,6 +28,10 @@ export const listApprovals = defineTool({
   }),
   access: 'read',
   roles: ALL_ROLES,
+  pilot: {
+    unscoped:
+      'the approval queue is governance: managers see every request to decide it; under a pilot only requests on its cards can be filed, and an approved hold is checked against the pilot again when it runs',
+  },
   run: async (ctx, input) => {
     const calendar = await chainCalendar(ctx)
     const approvals =

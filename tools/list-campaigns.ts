@@ -1,8 +1,42 @@
 import { z } from 'zod'
 import { MAX_OFFSET } from '../core/index.ts'
-import { CAMPAIGN_STATUSES, describeAudience, listCampaigns as list } from '../governance/index.ts'
-import { ALL_ROLES, defineTool } from './define-tool.ts'
+import {
+  CAMPAIGN_STATUSES,
+  type CampaignRecord,
+  type CampaignStatus,
+  describeAudience,
+  listCampaigns as list,
+  type Scope,
+} from '../governance/index.ts'
+import { ALL_ROLES, defineTool, type ToolContext } from './define-tool.ts'
 import { money, page } from './format.ts'
+
+/** True when a campaign's audience is limited to the pilot's stores (it was drafted in it). */
+const inPilot = (scope: Scope, c: CampaignRecord) =>
+  c.audience.locationIds?.every((id) => scope.includesStore(id)) === true
+
+/**
+ * Under a pilot: the campaigns drafted for its stores, counted and paged as `listCampaigns`
+ * does for all of them.
+ */
+async function pilotCampaigns(
+  ctx: ToolContext,
+  filters: { status?: CampaignStatus; limit: number; offset: number },
+) {
+  const all = await list(ctx.database, { limit: Number.MAX_SAFE_INTEGER })
+  const visible = all.campaigns.filter((c) => inPilot(ctx.scope, c))
+  const counts = Object.fromEntries(CAMPAIGN_STATUSES.map((s) => [s, 0])) as Record<
+    CampaignStatus,
+    number
+  >
+  for (const c of visible) counts[c.status]++
+  const matching = filters.status ? visible.filter((c) => c.status === filters.status) : visible
+  return {
+    campaigns: matching.slice(filters.offset, filters.offset + filters.limit),
+    total: matching.length,
+    counts,
+  }
+}
 
 export const listCampaigns = defineTool({
   name: 'list_campaigns',
@@ -16,12 +50,17 @@ export const listCampaigns = defineTool({
   }),
   access: 'read',
   roles: ALL_ROLES,
+  // Only campaigns drafted for the pilot's stores.
+  pilot: 'scoped',
   run: async (ctx, input) => {
-    const result = await list(ctx.database, {
+    const filters = {
       ...(input.status ? { status: input.status } : {}),
       limit: input.limit,
       offset: input.offset,
-    })
+    }
+    const result = ctx.scope.pilot
+      ? await pilotCampaigns(ctx, filters)
+      : await list(ctx.database, filters)
     return {
       counts: result.counts,
       ...page(

@@ -41,6 +41,8 @@ export const listCardHolds = defineTool({
   }),
   access: 'read',
   roles: ALL_ROLES,
+  // Holds on the pilot's cards only; a card outside it is refused.
+  pilot: 'scoped',
   run: async (ctx, input) => {
     const calendar = await chainCalendar(ctx)
     const digits = input.card?.replace(/^(?:x+|\*+|…|\.\.\.)/i, '')
@@ -53,6 +55,7 @@ export const listCardHolds = defineTool({
         ...(byLast4 ? { last4: digits } : {}),
         ...(input.placedBy ? { placedBy: input.placedBy } : {}),
         ...(input.since ? { since: calendar.start(input.since) } : {}),
+        ...(ctx.scope.pilot ? { locationIds: ctx.scope.locationIds } : {}),
         limit: input.limit,
         offset: input.offset,
       }),

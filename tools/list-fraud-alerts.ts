@@ -3,7 +3,8 @@ import { DAY_MS, GiftCardError, MAX_OFFSET, toIso } from '../core/index.ts'
 import { chainCalendar, ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, page } from './format.ts'
-import { locationArgument, resolveLocation, storeDirectory, storeView } from './locations.ts'
+import { locationArgument, storeDirectory, storeView } from './locations.ts'
+import { locationInScope, requireJurisdictions, storesToKeep } from './pilot.ts'
 
 export const ALERT_STATUSES = ['open', 'confirmed', 'dismissed'] as const
 
@@ -57,13 +58,15 @@ export const listFraudAlerts = defineTool({
   }),
   access: 'read',
   roles: ALL_ROLES,
+  // Only alerts on cards issued at pilot stores.
+  pilot: 'scoped',
   run: async (ctx, input) => {
     if (input.days !== undefined && input.since !== undefined)
       throw new GiftCardError('INVALID_INPUT', 'give days or since, not both')
+    requireJurisdictions(ctx, input.jurisdiction)
     const calendar = await chainCalendar(ctx)
-    const location = input.location
-      ? await resolveLocation(ctx.database, input.location)
-      : undefined
+    const location = await locationInScope(ctx, input.location)
+    const stores = storesToKeep(ctx, location)
     const since = input.since
       ? calendar.start(input.since)
       : input.days
@@ -74,7 +77,7 @@ export const listFraudAlerts = defineTool({
       .innerJoin('gift_cards as c', 'c.id', 'a.card_id')
       .where('a.status', '=', input.status ?? 'open')
     if (input.rule) query = query.where('a.rule', '=', input.rule)
-    if (location) query = query.where('c.issuing_location_id', 'in', location.ids)
+    if (stores) query = query.where('c.issuing_location_id', 'in', [...stores, ''])
     if (input.jurisdiction) {
       const inState = [...(await storeDirectory(ctx.database)).values()]
         .filter((s) => s.jurisdiction === input.jurisdiction)

@@ -1,22 +1,18 @@
 import { z } from 'zod'
 import { formatCents, GiftCardError, MAX_ROW_ID } from '../core/index.ts'
-import { activeHold, placeHold } from '../governance/index.ts'
+import { activeHold, placeHold, requireCardInPilot } from '../governance/index.ts'
 import { defineTool, LOSS_PREVENTION, type ToolContext } from './define-tool.ts'
 import { money, resolveCard } from './format.ts'
+import { alertInScope } from './pilot.ts'
 
 const args = z.object({ cardId: z.string(), reason: z.string().nullable().default(null) })
 
 /** What an approval says when the requester gave no reason: nothing is made up for them. */
 export const NO_REASON_GIVEN = 'no reason given'
 
+/** The card of a fraud alert; an alert on a card outside the pilot is refused. */
 async function alertCard(ctx: ToolContext, alertId: number): Promise<string> {
-  const alert = await ctx.database.db
-    .selectFrom('fraud_alerts')
-    .select('card_id')
-    .where('id', '=', alertId)
-    .executeTakeFirst()
-  if (!alert) throw new GiftCardError('NOT_FOUND', `no fraud alert #${alertId}`)
-  return alert.card_id
+  return (await alertInScope(ctx, alertId)).cardId
 }
 
 export const placeCardHold = defineTool({
@@ -41,6 +37,9 @@ export const placeCardHold = defineTool({
   }),
   access: 'write',
   roles: LOSS_PREVENTION,
+  // A card outside the pilot is refused before any approval is filed, and checked again when an
+  // approved hold runs.
+  pilot: 'scoped',
   plan: async (ctx, input) => {
     if (input.card === undefined && input.alertId === undefined)
       throw new GiftCardError(
@@ -90,7 +89,8 @@ export const placeCardHold = defineTool({
       },
     }
   },
-  executor: ({ connector }) => ({
+  executor: ({ config, connector }) => ({
+    prepare: (database, raw) => requireCardInPilot(database, config.pilot, args.parse(raw).cardId),
     apply: (database, trx, raw, { approvalId }) => {
       const a = args.parse(raw)
       return placeHold(database, trx, connector, { cardId: a.cardId, reason: a.reason, approvalId })

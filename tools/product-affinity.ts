@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { AFFINITY_CONTEXTS, productAffinity as runAffinity } from '../analytics/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
+import { pilotStores } from './pilot.ts'
 
 export const productAffinity = defineTool({
   name: 'product_affinity',
@@ -17,11 +18,14 @@ export const productAffinity = defineTool({
   }),
   access: 'read',
   roles: ALL_ROLES,
+  // Orders placed at pilot stores only.
+  pilot: 'scoped',
   run: async (ctx, input) => {
     const report = await runAffinity(ctx.database, {
       context: input.context,
       level: input.level,
       limit: input.limit,
+      ...pilotStores(ctx),
     })
     return {
       context: report.context,

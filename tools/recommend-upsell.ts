@@ -27,6 +27,10 @@ export const recommendUpsell = defineTool({
   access: 'read',
   records: 'on_request',
   roles: ALL_ROLES,
+  pilot: {
+    unscoped:
+      'a what-if on a basket the caller describes: it reads no card and names no store, and its model is basket statistics (category lift, denominations); the POS checkout endpoint refuses stores outside the pilot',
+  },
   run: async (ctx, { save, ...checkout }) => {
     const recommendation = recommend(await upsellModelOf(ctx.database).get(), checkout)
     if (!save) return recommendation

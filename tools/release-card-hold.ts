@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { formatCents, GiftCardError } from '../core/index.ts'
-import { activeHold, releaseHold } from '../governance/index.ts'
+import { activeHold, releaseHold, requireCardInPilot } from '../governance/index.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
 import { money, resolveCard } from './format.ts'
 import { NO_REASON_GIVEN } from './place-card-hold.ts'
@@ -22,6 +22,9 @@ export const releaseCardHold = defineTool({
   }),
   access: 'write',
   roles: LOSS_PREVENTION,
+  // A card outside the pilot is refused before any approval is filed, and checked again when an
+  // approved release runs.
+  pilot: 'scoped',
   plan: async (ctx, input) => {
     const card = await resolveCard(ctx, input.card)
     const hold = await activeHold(ctx.database, card.id)
@@ -43,7 +46,8 @@ export const releaseCardHold = defineTool({
       },
     }
   },
-  executor: ({ connector }) => ({
+  executor: ({ config, connector }) => ({
+    prepare: (database, raw) => requireCardInPilot(database, config.pilot, args.parse(raw).cardId),
     apply: async (database, trx, raw, { approvalId }) => {
       const a = args.parse(raw)
       const request = await trx

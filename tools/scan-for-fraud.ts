@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { saveAlerts, scanLedger } from '../analytics/index.ts'
 import { DAY_MS, toIso } from '../core/index.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
-import { locationArgument, resolveLocation } from './locations.ts'
+import { locationArgument } from './locations.ts'
+import { locationInScope, storesToKeep } from './pilot.ts'
 
 export const scanForFraud = defineTool({
   name: 'scan_for_fraud',
@@ -23,19 +24,21 @@ export const scanForFraud = defineTool({
   access: 'read',
   records: true,
   roles: LOSS_PREVENTION,
+  // The detectors watch every event (an attack on a terminal spans cards); only alerts on cards
+  // issued at pilot stores are reported and stored.
+  pilot: 'scoped',
   run: async (ctx, input) => {
     const since = toIso(Date.now() - input.days * DAY_MS)
-    const location = input.location
-      ? await resolveLocation(ctx.database, input.location)
-      : undefined
+    const location = await locationInScope(ctx, input.location)
+    const stores = storesToKeep(ctx, location)
     let alerts = await scanLedger(ctx.database, { since })
-    if (location) {
+    if (stores) {
       const cards = new Set(
         (
           await ctx.database.db
             .selectFrom('gift_cards')
             .select('id')
-            .where('issuing_location_id', 'in', location.ids)
+            .where('issuing_location_id', 'in', [...stores, ''])
             .execute()
         ).map((c) => c.id),
       )

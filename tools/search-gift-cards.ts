@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { CARD_STATUSES, DAY_MS, MAX_CENTS, MAX_OFFSET, toIso } from '../core/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { cardView, page } from './format.ts'
-import { locationArgument, resolveLocation, storeDirectory, storeView } from './locations.ts'
+import { locationArgument, storeDirectory, storeView } from './locations.ts'
+import { locationInScope, requireJurisdictions, storesToKeep } from './pilot.ts'
 
 /** How a page of cards is ordered. */
 export const CARD_SORTS = [
@@ -59,16 +60,17 @@ export const searchGiftCards = defineTool({
   }),
   access: 'read',
   roles: ALL_ROLES,
+  pilot: 'scoped',
   run: async (ctx, input) => {
-    const location = input.location
-      ? await resolveLocation(ctx.database, input.location)
-      : undefined
+    requireJurisdictions(ctx, input.jurisdiction)
+    const location = await locationInScope(ctx, input.location)
+    const stores = storesToKeep(ctx, location)
     let query = ctx.database.db
       .selectFrom('gift_cards as c')
       .leftJoin('locations as l', 'l.id', 'c.issuing_location_id')
     if (input.last4) query = query.where('c.gan_last4', '=', input.last4)
     if (input.status) query = query.where('c.status', '=', input.status)
-    if (location) query = query.where('c.issuing_location_id', 'in', location.ids)
+    if (stores) query = query.where('c.issuing_location_id', 'in', [...stores, ''])
     if (input.jurisdiction) query = query.where('l.jurisdiction', '=', input.jurisdiction)
     if (input.minBalanceCents !== undefined)
       query = query.where('c.balance_cents', '>=', input.minBalanceCents)

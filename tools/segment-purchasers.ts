@@ -3,6 +3,7 @@ import { segmentPurchasers as runSegments, type SegmentRow } from '../analytics/
 import { ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
+import { pilotStores } from './pilot.ts'
 
 const row = (r: SegmentRow) => ({
   segment: r.segment,
@@ -28,8 +29,10 @@ export const segmentPurchasers = defineTool({
   }),
   access: 'read',
   roles: ALL_ROLES,
+  // Purchasers by their cards from pilot stores only.
+  pilot: 'scoped',
   run: async (ctx, input) => {
-    const report = await runSegments(ctx.database)
+    const report = await runSegments(ctx.database, pilotStores(ctx))
     return {
       asOf: report.asOf,
       ledgerUpTo: await ledgerUpTo(ctx),

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { GiftCardError, MAX_ROW_ID, toIso } from '../core/index.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
+import { alertInScope } from './pilot.ts'
 
 export const updateFraudAlert = defineTool({
   name: 'update_fraud_alert',
@@ -20,7 +21,10 @@ export const updateFraudAlert = defineTool({
   }),
   access: 'direct',
   roles: LOSS_PREVENTION,
+  // An alert on a card outside the pilot is refused before anything changes.
+  pilot: 'scoped',
   run: async (ctx, input) => {
+    if (ctx.scope.pilot) await alertInScope(ctx, input.alertId)
     const alert = await ctx.database.db
       .selectFrom('fraud_alerts')
       .select(['id', 'status', 'card_id', 'rule', 'note'])

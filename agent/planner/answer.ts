@@ -398,5 +398,10 @@ export function composeAnswer(
     .map((r) => (r.content.ok ? (r.content.data as Json)?.ledgerUpTo : undefined))
     .find((x): x is string => typeof x === 'string')
   if (upTo) parts.push(`(Ledger up to ${freshness(upTo)}.)`)
+  // Under a pilot every result says which stores it covers (docs/pilot.md).
+  const pilot = results
+    .map((r) => (r.content.ok ? (r.content.data as Json)?.scope?.summary : undefined))
+    .find((x): x is string => typeof x === 'string')
+  if (pilot) parts.push(`Pilot scope: ${pilot}.`)
   return parts.join('\n\n')
 }

@@ -1,7 +1,13 @@
 import { addMonths, parseDate, Rng, startOfMonth, toIso } from '../../core/index.ts'
 import { type Database, ledgerWatermark, transactionsInTimeOrder } from '../../db/index.ts'
 import { TopK } from '../top.ts'
-import { monthIndex, type OpenCard, type RunoffHistory, readRunoffHistory } from './ledger-pass.ts'
+import {
+  type LedgerPassOptions,
+  monthIndex,
+  type OpenCard,
+  type RunoffHistory,
+  readRunoffHistory,
+} from './ledger-pass.ts'
 import {
   baselineModel,
   fitRunoff,
@@ -82,11 +88,11 @@ export async function forecastBreakage(
     topCards?: number
     /** The group of each open card (by id): the forecast is also run off group by group. */
     groupOf?: (cardId: string) => string
-  } = {},
+  } & LedgerPassOptions = {},
 ): Promise<BreakageForecast> {
   const horizon = options.horizonMonths ?? 12
   const asOfMs = startOfMonth(options.asOf ? parseDate(options.asOf) : Date.now())
-  const history = await readRunoffHistory(database, asOfMs)
+  const history = await readRunoffHistory(database, asOfMs, passOptions(options))
   const model = fitRunoff(history)
   const start = startingMass(history.openCards)
   const point = runOff(model, start, history.cutoffMonth, horizon)
@@ -205,6 +211,7 @@ export async function forecastBreakage(
           asOf: forecast.asOf,
           horizonMonths: horizon,
           bootstrap: BOOTSTRAP,
+          ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
         }),
         result: JSON.stringify({ ...forecast, cardRisks: cardRisks.slice(0, 20) }),
         created_at: toIso(Date.now()),
@@ -251,11 +258,11 @@ export type BreakageBacktest = {
  */
 export async function backtestBreakage(
   database: Database,
-  options: { asOf: string; horizonMonths?: number },
+  options: { asOf: string; horizonMonths?: number } & LedgerPassOptions,
 ): Promise<BreakageBacktest> {
   const horizon = options.horizonMonths ?? 12
   const asOfMs = startOfMonth(parseDate(options.asOf))
-  const history = await readRunoffHistory(database, asOfMs)
+  const history = await readRunoffHistory(database, asOfMs, passOptions(options))
   const actual = await actualRunoff(database, history, asOfMs, horizon)
   const outstanding = history.openCards.reduce((sum, c) => sum + c.balance, 0)
   const actualUnredeemed = outstanding > 0 ? 1 - actual.reduce((a, b) => a + b, 0) / outstanding : 0
@@ -323,6 +330,11 @@ async function actualRunoff(
     }
   }
   return monthly
+}
+
+/** The ledger-pass options among a function's options. */
+function passOptions(options: LedgerPassOptions): LedgerPassOptions {
+  return options.pilotStores ? { pilotStores: options.pilotStores } : {}
 }
 
 function quantile(sorted: readonly number[], q: number): number {

@@ -133,6 +133,15 @@ export function monthIndex(ms: number): number {
   return d.getUTCFullYear() * 12 + d.getUTCMonth()
 }
 
+/** What a ledger pass may be limited to. */
+export type LedgerPassOptions = {
+  /**
+   * The ledger as a pilot sees it (docs/pilot.md): only cards issued at these stores, so the
+   * model is fitted on them and only they are run off.
+   */
+  pilotStores?: readonly string[]
+}
+
 /**
  * Reads the ledger before `cutoffMs` card by card (one row of moves per card, see
  * `cardMovesQuery`) and builds the run-off history. Memory is the accumulators, the cards'
@@ -141,12 +150,15 @@ export function monthIndex(ms: number): number {
 export async function readRunoffHistory(
   database: Database,
   cutoffMs: number,
+  options: LedgerPassOptions = {},
 ): Promise<RunoffHistory> {
   const cutoff = new Date(cutoffMs).toISOString()
-  const first = await database.db
+  const { pilotStores } = options
+  let firstQuery = database.db
     .selectFrom('gift_cards')
     .select((eb) => eb.fn.min('issued_at').as('at'))
-    .executeTakeFirst()
+  if (pilotStores) firstQuery = firstQuery.where('issuing_location_id', 'in', [...pilotStores, ''])
+  const first = await firstQuery.executeTakeFirst()
   const firstMonth = monthIndex(first?.at ? parseDate(first.at) : cutoffMs)
   const cutoffMonth = monthIndex(cutoffMs)
   const cohorts = Math.max(1, cutoffMonth - firstMonth + 1)
@@ -253,10 +265,15 @@ export async function readRunoffHistory(
   // visits the table at random: 3 s at 1M cards against under 1).
   const cardNumbers = new Interner()
   const issueMonths = new IntColumn()
+  const stores = pilotStores ? [...pilotStores, ''] : []
   await adapter.scan<[string, string]>(
     {
-      sql: `select id, issued_at from ${adapter.fullScan('gift_cards')}`,
-      parameters: [],
+      sql: `select id, issued_at from ${adapter.fullScan('gift_cards')}${
+        pilotStores
+          ? ` where issuing_location_id in (${stores.map((_, i) => adapter.placeholder(i + 1)).join(', ')})`
+          : ''
+      }`,
+      parameters: stores,
       arrays: true,
     },
     (rows) => {
@@ -278,8 +295,11 @@ export async function readRunoffHistory(
     (rows) => {
       for (const [cardId, moves] of rows) {
         const number = cardNumbers.peek(cardId)
-        if (number === undefined)
+        if (number === undefined) {
+          // A card outside the pilot's stores is not part of this ledger.
+          if (pilotStores) continue
           throw new Error(`card ${cardId} of the ledger is not among the cards`)
+        }
         const issueMonth = Math.max(firstMonth, issueMonths.get(number))
         card = {
           id: cardId,

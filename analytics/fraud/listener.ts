@@ -14,7 +14,15 @@ export type AppliedLedgerEvent = CardEvent & { cardId: string; balanceAfterCents
  */
 export function createFraudListener(
   database: Database,
-  options: { logger?: Logger; onAlert?: (alert: FraudAlert) => void } = {},
+  options: {
+    logger?: Logger
+    onAlert?: (alert: FraudAlert) => void
+    /**
+     * Which of some cards alerts may be raised on (a pilot's, docs/pilot.md: governance/scope.ts
+     * pilotCardFilter); the detectors still watch every event. Unset: every card.
+     */
+    keepCards?: (cardIds: readonly string[]) => Promise<ReadonlySet<string>>
+  } = {},
 ) {
   const locations = new Map<string, { latitude: number; longitude: number } | null>()
   const customers = new Map<string, number>()
@@ -79,8 +87,13 @@ export function createFraudListener(
       })
       if (alerts.length === 0) return
       try {
-        await saveAlerts(database, alerts)
-        for (const alert of alerts) options.onAlert?.(alert)
+        const kept = options.keepCards
+          ? await options.keepCards(alerts.map((a) => a.cardId))
+          : undefined
+        const raised = kept ? alerts.filter((a) => kept.has(a.cardId)) : alerts
+        if (raised.length === 0) return
+        await saveAlerts(database, raised)
+        for (const alert of raised) options.onAlert?.(alert)
       } catch (err) {
         options.logger?.error({ err: describeError(err) }, 'could not store fraud alerts')
       }

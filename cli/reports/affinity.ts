@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { AFFINITY_CONTEXTS, productAffinity } from '../../analytics/index.ts'
+import { pilotStores } from '../../tools/index.ts'
 import { intOption } from '../options.ts'
 import { defineReport, rolesOf } from './define-report.ts'
 
@@ -24,5 +25,6 @@ export const cliAffinity = defineReport({
     limit: intOption(1, 500).default(20).describe('how many rows'),
   }),
   roles: rolesOf('product_affinity'),
-  run: (ctx, input) => productAffinity(ctx.database, input),
+  pilot: 'scoped',
+  run: (ctx, input) => productAffinity(ctx.database, { ...input, ...pilotStores(ctx) }),
 })

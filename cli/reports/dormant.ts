@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { backtestReactivation, findDormantCards } from '../../analytics/index.ts'
 import { parseDate, toIso } from '../../core/index.ts'
+import { pilotStores } from '../../tools/index.ts'
 import { dayOption, intOption } from '../options.ts'
 import { defineReport, rolesOf } from './define-report.ts'
 
@@ -16,8 +17,10 @@ export const cliDormant = defineReport({
     limit: intOption(1, 10_000).default(20).describe('how many cards to list'),
   }),
   roles: rolesOf('find_dormant_cards'),
+  pilot: 'scoped',
   run: (ctx, input) =>
     findDormantCards(ctx.database, {
+      ...pilotStores(ctx),
       minDays: input.days,
       limit: input.limit,
       ...(input.asOf !== undefined ? { asOf: toIso(parseDate(input.asOf)) } : {}),
@@ -32,6 +35,10 @@ export const cliDormantBacktest = defineReport({
     'Scores the cards dormant at a past day with a model fitted before it, against who was used within 90 days: AUC.',
   input: z.object({ backtest: dayOption.describe('the past day to score from') }),
   roles: rolesOf('find_dormant_cards'),
+  pilot: 'scoped',
   run: (ctx, input) =>
-    backtestReactivation(ctx.database, { asOf: toIso(parseDate(input.backtest)) }),
+    backtestReactivation(ctx.database, {
+      asOf: toIso(parseDate(input.backtest)),
+      ...pilotStores(ctx),
+    }),
 })

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { escheatmentReport } from '../../analytics/index.ts'
 import { parseDate, toIso } from '../../core/index.ts'
+import { pilotStores } from '../../tools/index.ts'
 import { dayOption, intOption } from '../options.ts'
 import { defineReport, rolesOf } from './define-report.ts'
 
@@ -15,6 +16,7 @@ export const cliEscheatment = defineReport({
     asOf: dayOption.optional().describe('the day to report from (default: now)'),
   }),
   roles: rolesOf('escheatment_report'),
+  pilot: 'scoped',
   run: (ctx, input) => {
     const { defaultDormancyYears, incorporationState } = ctx.config.escheatment
     return escheatmentReport(ctx.database, {
@@ -26,6 +28,7 @@ export const cliEscheatment = defineReport({
         reason: `default: reportable after ${defaultDormancyYears} years of dormancy`,
       },
       incorporationState,
+      ...pilotStores(ctx),
     })
   },
 })

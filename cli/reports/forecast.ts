@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { backtestBreakage, forecastBreakage } from '../../analytics/index.ts'
 import { parseDate, toIso } from '../../core/index.ts'
+import { pilotStores } from '../../tools/index.ts'
 import { dayOption, intOption } from '../options.ts'
 import { defineReport, rolesOf } from './define-report.ts'
 
@@ -19,8 +20,10 @@ export const cliForecast = defineReport({
   }),
   roles: rolesOf('forecast_breakage'),
   records: 'on_request',
+  pilot: 'scoped',
   run: (ctx, input) =>
     forecastBreakage(ctx.database, {
+      ...pilotStores(ctx),
       ...(input.asOf !== undefined ? { asOf: toIso(parseDate(input.asOf)) } : {}),
       horizonMonths: input.horizon,
       store: input.save,
@@ -38,8 +41,10 @@ export const cliForecastBacktest = defineReport({
     horizon: intOption(1, 24).default(12).describe('months to compare'),
   }),
   roles: rolesOf('forecast_breakage'),
+  pilot: 'scoped',
   run: (ctx, input) =>
     backtestBreakage(ctx.database, {
+      ...pilotStores(ctx),
       asOf: toIso(parseDate(input.asOf)),
       horizonMonths: input.horizon,
     }),

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs'
 import { z } from 'zod'
-import { evaluateAlerts, saveAlerts, scanLedger } from '../../analytics/index.ts'
+import { evaluateAlerts, type FraudAlert, saveAlerts, scanLedger } from '../../analytics/index.ts'
 import { GiftCardError, parseDate, toIso } from '../../core/index.ts'
 import { countAll } from '../../db/index.ts'
+import { cardsInScope } from '../../governance/index.ts'
 import { readLabels } from '../../synth/measure.ts'
+import type { ToolContext } from '../../tools/index.ts'
 import { dayOption, intOption } from '../options.ts'
 import { defineReport, rolesOf } from './define-report.ts'
 
@@ -18,12 +20,15 @@ export const cliFraudScan = defineReport({
   }),
   roles: rolesOf('scan_for_fraud'),
   records: true,
+  // The detectors watch every event; only alerts on the pilot's cards are kept.
+  pilot: 'scoped',
   run: async (ctx, input) => {
     const started = performance.now()
-    const alerts = await scanLedger(
+    const scanned = await scanLedger(
       ctx.database,
       input.since !== undefined ? { since: toIso(parseDate(input.since)) } : {},
     )
+    const alerts = await pilotAlerts(ctx, scanned)
     const stored = await saveAlerts(ctx.database, alerts)
     const byRule: Record<string, number> = {}
     for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1
@@ -46,6 +51,7 @@ export const cliFraudAlerts = defineReport({
     limit: intOption(1, 10_000).default(50).describe('how many'),
   }),
   roles: rolesOf('list_fraud_alerts'),
+  pilot: 'scoped',
   run: async (ctx, input) => {
     const { db } = ctx.database
     let query = db
@@ -62,10 +68,17 @@ export const cliFraudAlerts = defineReport({
         'c.balance_cents',
         'c.gan_last4',
       ])
-    let count = db.selectFrom('fraud_alerts').select(countAll().as('n'))
+    let count = db
+      .selectFrom('fraud_alerts as a')
+      .innerJoin('gift_cards as c', 'c.id', 'a.card_id')
+      .select(countAll().as('n'))
     if (input.status !== 'all') {
       query = query.where('a.status', '=', input.status)
-      count = count.where('status', '=', input.status)
+      count = count.where('a.status', '=', input.status)
+    }
+    if (ctx.scope.pilot) {
+      query = query.where('c.issuing_location_id', 'in', ctx.scope.inList)
+      count = count.where('c.issuing_location_id', 'in', ctx.scope.inList)
     }
     const rows = await query
       .orderBy('a.score', 'desc')
@@ -97,14 +110,35 @@ export const cliFraudEval = defineReport({
       .describe('the ground-truth file (JSON lines) written by giftcards seed --labels'),
   }),
   roles: rolesOf('list_fraud_alerts'),
+  // Scored on the pilot's cards only: their alerts against their labels.
+  pilot: 'scoped',
   run: async (ctx, input) => {
     if (!existsSync(input.labels))
       throw new GiftCardError('INVALID_INPUT', `--labels: no file ${input.labels}`)
-    const alerts = await scanLedger(ctx.database)
-    const { n } = await ctx.database.db
-      .selectFrom('gift_cards')
-      .select(countAll().as('n'))
-      .executeTakeFirstOrThrow()
-    return evaluateAlerts(alerts, readLabels(input.labels), n)
+    const alerts = await pilotAlerts(ctx, await scanLedger(ctx.database))
+    let cards = ctx.database.db.selectFrom('gift_cards').select(countAll().as('n'))
+    if (ctx.scope.pilot) cards = cards.where('issuing_location_id', 'in', ctx.scope.inList)
+    const { n } = await cards.executeTakeFirstOrThrow()
+    let labels = readLabels(input.labels)
+    if (ctx.scope.pilot) {
+      const inScope = await cardsInScope(
+        ctx.database,
+        ctx.scope,
+        labels.map((l) => l.card_id),
+      )
+      labels = labels.filter((l) => inScope.has(l.card_id))
+    }
+    return evaluateAlerts(alerts, labels, n)
   },
 })
+
+/** The alerts on the pilot's cards (all of them without a pilot). */
+async function pilotAlerts(ctx: ToolContext, alerts: FraudAlert[]): Promise<FraudAlert[]> {
+  if (!ctx.scope.pilot) return alerts
+  const inScope = await cardsInScope(
+    ctx.database,
+    ctx.scope,
+    alerts.map((a) => a.cardId),
+  )
+  return alerts.filter((a) => inScope.has(a.cardId))
+}

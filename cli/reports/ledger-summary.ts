@@ -15,15 +15,25 @@ export const cliLedgerSummary = defineReport({
     'Cards, transactions, customers and stores; outstanding liability by jurisdiction; a year of transactions by type.',
   input: z.object({}),
   roles: rolesOf('get_liability'),
+  // Under a pilot: its stores' cards, the transactions at them and their liability.
+  pilot: 'scoped',
   run: async (ctx) => {
     const { db } = ctx.database
-    const counts = await ledgerCounts(db)
+    const stores = ctx.scope.pilot ? ctx.scope.locationIds : undefined
+    const counts = await ledgerCounts(db, stores)
     const watermark = await ledgerWatermark(db)
-    const byJurisdiction = await liabilityAsOf(db, { groupBy: 'jurisdiction' })
+    const byJurisdiction = await liabilityAsOf(db, {
+      groupBy: 'jurisdiction',
+      ...(stores ? { locations: stores } : {}),
+    })
     const now = Date.now()
     const end = Math.min(now, watermark ? parseDate(watermark) + 1 : now)
     const from = addMonths(end, -12)
-    const activity = await transactionSummary(db, { from: toIso(from), to: toIso(end) })
+    const activity = await transactionSummary(db, {
+      from: toIso(from),
+      to: toIso(end),
+      ...(stores ? { locations: stores } : {}),
+    })
     return {
       ledger: ctx.database.describe,
       counts,

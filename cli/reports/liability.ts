@@ -18,11 +18,13 @@ export const cliLiability = defineReport({
       .describe('how to group the liability'),
   }),
   roles: rolesOf('get_liability'),
+  pilot: 'scoped',
   run: async (ctx, input) => {
     const asOf = input.asOf === undefined ? undefined : toIso(parseDate(input.asOf) + DAY_MS)
     const rows = await liabilityAsOf(ctx.database.db, {
       groupBy: input.by,
       ...(asOf ? { asOf } : {}),
+      ...(ctx.scope.pilot ? { locations: ctx.scope.locationIds } : {}),
     })
     return { asOf: asOf ?? 'now', by: input.by, rows }
   },

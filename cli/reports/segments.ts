@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { segmentPurchasers } from '../../analytics/index.ts'
 import { parseDate, toIso } from '../../core/index.ts'
+import { pilotStores } from '../../tools/index.ts'
 import { dayOption } from '../options.ts'
 import { defineReport, rolesOf } from './define-report.ts'
 
@@ -14,9 +15,10 @@ export const cliSegments = defineReport({
     asOf: dayOption.optional().describe('judge card ages as of this day (default: now)'),
   }),
   roles: rolesOf('segment_purchasers'),
+  pilot: 'scoped',
   run: (ctx, input) =>
-    segmentPurchasers(
-      ctx.database,
-      input.asOf !== undefined ? { asOf: toIso(parseDate(input.asOf)) } : {},
-    ),
+    segmentPurchasers(ctx.database, {
+      ...(input.asOf !== undefined ? { asOf: toIso(parseDate(input.asOf)) } : {}),
+      ...pilotStores(ctx),
+    }),
 })

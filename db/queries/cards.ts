@@ -9,17 +9,18 @@ export async function getCard(db: Kysely<DB>, id: string): Promise<GiftCard | un
 
 /**
  * Cards whose number ends in these four digits, most recently active first (a person at the
- * counter reads the last four digits off the card; several cards may share them).
+ * counter reads the last four digits off the card; several cards may share them). With
+ * `locations`, only cards issued at those stores (a pilot's, docs/pilot.md).
  */
 export async function findCardsByLast4(
   db: Kysely<DB>,
   last4: string,
-  options: { limit?: number } = {},
+  options: { limit?: number; locations?: readonly string[] } = {},
 ): Promise<GiftCard[]> {
-  return db
-    .selectFrom('gift_cards')
-    .selectAll()
-    .where('gan_last4', '=', last4)
+  let query = db.selectFrom('gift_cards').selectAll().where('gan_last4', '=', last4)
+  if (options.locations)
+    query = query.where('issuing_location_id', 'in', [...options.locations, ''])
+  return query
     .orderBy('last_activity_at', 'desc')
     .orderBy('id')
     .limit(options.limit ?? 20)

@@ -10,10 +10,13 @@ export type TransactionSummaryRow = {
   amountCents: number
 }
 
-/** Transactions by type between two ISO instants (`from` inclusive, `to` exclusive). */
+/**
+ * Transactions by type between two ISO instants (`from` inclusive, `to` exclusive); with
+ * `locations`, only those at these stores (a pilot's, docs/pilot.md).
+ */
 export async function transactionSummary(
   db: Kysely<DB>,
-  range: { from?: string; to?: string } = {},
+  range: { from?: string; to?: string; locations?: readonly string[] } = {},
 ): Promise<TransactionSummaryRow[]> {
   let query = db
     .selectFrom('gift_card_transactions')
@@ -25,6 +28,7 @@ export async function transactionSummary(
     .where('result', '=', 'ok')
   if (range.from) query = query.where('occurred_at', '>=', range.from)
   if (range.to) query = query.where('occurred_at', '<', range.to)
+  if (range.locations) query = query.where('location_id', 'in', [...range.locations, ''])
   return query.groupBy('type').orderBy('count', 'desc').orderBy('type').execute()
 }
 
@@ -48,8 +52,15 @@ export type LedgerCounts = {
   jurisdictions: number
 }
 
-/** Row counts of the ledger's main tables. */
-export async function ledgerCounts(db: Kysely<DB>): Promise<LedgerCounts> {
+/**
+ * Row counts of the ledger's main tables; with `stores` (a pilot's, docs/pilot.md), those of
+ * its stores: their cards, the transactions at them, the customers who bought their cards.
+ */
+export async function ledgerCounts(
+  db: Kysely<DB>,
+  stores?: readonly string[],
+): Promise<LedgerCounts> {
+  if (stores) return storeCounts(db, [...stores, ''])
   const [cards, transactions, customers, locations] = await Promise.all(
     (['gift_cards', 'gift_card_transactions', 'customers', 'locations'] as const).map(
       async (table) =>
@@ -66,6 +77,41 @@ export async function ledgerCounts(db: Kysely<DB>): Promise<LedgerCounts> {
     customers: customers ?? 0,
     locations: locations ?? 0,
     jurisdictions: Number(jurisdictions.n),
+  }
+}
+
+async function storeCounts(db: Kysely<DB>, stores: readonly string[]): Promise<LedgerCounts> {
+  const [cards, transactions, customers, places] = await Promise.all([
+    db
+      .selectFrom('gift_cards')
+      .select(countAll().as('n'))
+      .where('issuing_location_id', 'in', stores)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('gift_card_transactions')
+      .select(countAll().as('n'))
+      .where('location_id', 'in', stores)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('gift_cards')
+      .select((eb) => eb.fn.count<number>('purchaser_customer_id').distinct().as('n'))
+      .where('issuing_location_id', 'in', stores)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('locations')
+      .select((eb) => [
+        countAll().as('n'),
+        eb.fn.count<number>('jurisdiction').distinct().as('jurisdictions'),
+      ])
+      .where('id', 'in', stores)
+      .executeTakeFirstOrThrow(),
+  ])
+  return {
+    cards: Number(cards.n),
+    transactions: Number(transactions.n),
+    customers: Number(customers.n),
+    locations: Number(places.n),
+    jurisdictions: Number(places.jurisdictions),
   }
 }
 

@@ -27,22 +27,29 @@ export type LiabilityRow = {
  * largest first. With `asOf` (an exclusive ISO instant) balances are as they stood then: read
  * from the daily rollup when `asOf` is the start of a chain day (`endOfChainDay`) and the
  * grouping is one the rollup keeps (every one but `cohort`), else rebuilt from the ledger.
- * Without it the current balances are used.
+ * Without it the current balances are used. With `locations`, only cards issued at those stores
+ * count (a pilot's, docs/pilot.md); the rollup keeps occasion and channel chain-wide, so those
+ * groupings are then rebuilt from the ledger.
  */
 export async function liabilityAsOf(
   db: Kysely<DB>,
-  options: { asOf?: string; groupBy?: LiabilityGroup } = {},
+  options: { asOf?: string; groupBy?: LiabilityGroup; locations?: readonly string[] } = {},
 ): Promise<LiabilityRow[]> {
   const groupBy = options.groupBy ?? 'total'
-  if (!options.asOf) return currentLiability(db, groupBy)
-  if (groupBy !== 'cohort') {
+  const { locations } = options
+  if (!options.asOf) return currentLiability(db, groupBy, locations)
+  const byStore = groupBy !== 'occasion' && groupBy !== 'channel'
+  if (groupBy !== 'cohort' && (byStore || !locations)) {
     const timezone = await rollupTimezone(db)
     const at = Date.parse(options.asOf)
     if (timezone && dayStartMs(localDay(at, timezone), timezone) === at)
-      return rolledUpLiability(db, groupBy, localDay(at - 1, timezone))
+      return rolledUpLiability(db, groupBy, localDay(at - 1, timezone), locations)
   }
-  return ledgerLiability(db, options.asOf, groupBy)
+  return ledgerLiability(db, options.asOf, groupBy, locations)
 }
+
+/** Store ids for an SQL `in` list: never empty (`in ()` is not SQL; no store's id is ''). */
+const inList = (locations: readonly string[]) => [...locations, '']
 
 /**
  * The instant a chain day (`YYYY-MM-DD`, the rollup's time zone) ends: the `asOf` that asks
@@ -63,8 +70,9 @@ async function rolledUpLiability(
   db: Kysely<DB>,
   groupBy: Exclude<LiabilityGroup, 'cohort'>,
   day: string,
+  locations?: readonly string[],
 ): Promise<LiabilityRow[]> {
-  const rows = await db
+  let query = db
     .selectFrom('ledger_daily')
     .select((eb) => [
       'location_id',
@@ -82,7 +90,8 @@ async function rolledUpLiability(
         : eb.and([eb('occasion', '=', ALL), eb('location_id', '<>', ALL)]),
     )
     .groupBy(['location_id', 'occasion', 'channel'])
-    .execute()
+  if (locations) query = query.where('location_id', 'in', inList(locations))
+  const rows = await query.execute()
   const jurisdictions =
     groupBy === 'jurisdiction'
       ? new Map(
@@ -126,6 +135,7 @@ export async function ledgerLiability(
   db: Kysely<DB>,
   asOf: string,
   groupBy: LiabilityGroup,
+  locations?: readonly string[],
 ): Promise<LiabilityRow[]> {
   type CardBalance = { card_id: string; balance: number }
   const balances = db
@@ -137,7 +147,7 @@ export async function ledgerLiability(
     .$castTo<CardBalance>()
     .as('b')
 
-  const rows = await db
+  let query = db
     .selectFrom(balances)
     .innerJoin('gift_cards as c', 'c.id', 'b.card_id')
     .leftJoin('locations as l', 'l.id', 'c.issuing_location_id')
@@ -153,10 +163,8 @@ export async function ledgerLiability(
       sumCents(eb.ref('b.balance')).as('liabilityCents'),
     ])
     .where('b.balance', '>', 0)
-    .groupBy('key')
-    .orderBy('liabilityCents', 'desc')
-    .orderBy('key')
-    .execute()
+  if (locations) query = query.where('c.issuing_location_id', 'in', inList(locations))
+  const rows = await query.groupBy('key').orderBy('liabilityCents', 'desc').orderBy('key').execute()
   if (groupBy === 'total' && rows.length === 0)
     return [{ key: 'total', cards: 0, liabilityCents: 0 }]
   return rows
@@ -167,8 +175,12 @@ export async function ledgerLiability(
  * holds each card's store and balance), and only then are stores named by jurisdiction — a join
  * over a few dozen stores rather than a million cards.
  */
-async function currentLiability(db: Kysely<DB>, groupBy: LiabilityGroup): Promise<LiabilityRow[]> {
-  const byCard = db
+async function currentLiability(
+  db: Kysely<DB>,
+  groupBy: LiabilityGroup,
+  locations?: readonly string[],
+): Promise<LiabilityRow[]> {
+  let cards = db
     .selectFrom('gift_cards as c')
     .select((eb) => [
       groupKey(groupBy === 'jurisdiction' ? 'location' : groupBy, {
@@ -182,7 +194,8 @@ async function currentLiability(db: Kysely<DB>, groupBy: LiabilityGroup): Promis
       sumCents(eb.ref('c.balance_cents')).as('liabilityCents'),
     ])
     .where('c.balance_cents', '>', 0)
-    .groupBy('key')
+  if (locations) cards = cards.where('c.issuing_location_id', 'in', inList(locations))
+  const byCard = cards.groupBy('key')
   const rows =
     groupBy === 'jurisdiction'
       ? await db

@@ -90,6 +90,9 @@ for (const dialect of DIALECTS) {
     })
 
     it('reports the checkout prompts’ acceptance: overall and per store', async () => {
+      const [a, b] = (
+        await database.db.selectFrom('locations').select('id').orderBy('id').limit(2).execute()
+      ).map((l) => l.id) as [string, string]
       const prompt = (
         order: string,
         location: string,
@@ -110,12 +113,12 @@ for (const dialect of DIALECTS) {
       await database.db
         .insertInto('gift_card_prompts')
         .values([
-          prompt('u1', 'loc_a', 1, 'accepted'),
-          prompt('u2', 'loc_a', 1, 'declined'),
-          prompt('u3', 'loc_a', 1, 'accepted'),
-          prompt('u4', 'loc_b', 1, 'not_shown'),
-          prompt('u5', 'loc_b', 1, null),
-          prompt('u6', 'loc_b', 0, null),
+          prompt('u1', a, 1, 'accepted'),
+          prompt('u2', a, 1, 'declined'),
+          prompt('u3', a, 1, 'accepted'),
+          prompt('u4', b, 1, 'not_shown'),
+          prompt('u5', b, 1, null),
+          prompt('u6', b, 0, null),
         ])
         .execute()
       const run = await runCli(['upsell', 'outcomes'], env)
@@ -123,13 +126,13 @@ for (const dialect of DIALECTS) {
       expect(run.stdout).toBe(
         [
           'Upsell prompts: 6 prompts, 5 recommended: 2 accepted, 1 declined, 1 not shown, 1 awaiting; 66.7% accepted',
-          '  loc_a          3 prompts, 3 recommended: 2 accepted, 1 declined, 0 not shown, 0 awaiting; 66.7% accepted',
-          '  loc_b          3 prompts, 2 recommended: 0 accepted, 0 declined, 1 not shown, 1 awaiting; no outcome yet',
+          `  ${a.padEnd(14)} 3 prompts, 3 recommended: 2 accepted, 1 declined, 0 not shown, 0 awaiting; 66.7% accepted`,
+          `  ${b.padEnd(14)} 3 prompts, 2 recommended: 0 accepted, 0 declined, 1 not shown, 1 awaiting; no outcome yet`,
           '',
         ].join('\n'),
       )
       const json = JSON.parse(
-        (await runCli(['upsell', 'outcomes', '--location', 'loc_b', '--json'], env)).stdout,
+        (await runCli(['upsell', 'outcomes', '--location', b, '--json'], env)).stdout,
       )
       expect(json).toMatchObject({ prompts: 3, recommended: 2, acceptanceRate: null })
       await database.db.deleteFrom('gift_card_prompts').execute()
