@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   type CardEvent,
   GiftCardError,
+  MAX_FUTURE_MS,
   signedAmount,
   type TransactionType,
   toIso,
@@ -61,11 +62,21 @@ const cardTransactionSchema = z.object({
   state: z.string().max(40).nullish(),
 })
 
+/**
+ * A Clover time (milliseconds since the epoch), at most a day ahead (docs/pos-vocabulary.md):
+ * one far-future event froze its card's balance and moved the ledger's watermark.
+ */
+const cloverTime = z
+  .number()
+  .int()
+  .nonnegative()
+  .refine((ms) => ms - Date.now() <= MAX_FUTURE_MS, 'is more than a day in the future')
+
 const refundSchema = z.object({
   id: cloverId,
   amount: cents,
   tipAmount: cents.nullish(),
-  createdTime: z.number().int().nonnegative(),
+  createdTime: cloverTime,
   voided: z.boolean().nullish(),
 })
 
@@ -80,8 +91,8 @@ export const cloverPaymentSchema = z.object({
     .nullish(),
   amount: cents,
   tipAmount: cents.nullish(),
-  createdTime: z.number().int().nonnegative(),
-  modifiedTime: z.number().int().nonnegative().nullish(),
+  createdTime: cloverTime,
+  modifiedTime: cloverTime.nullish(),
   result: z.string().max(40).nullish(),
   cardTransaction: cardTransactionSchema.nullish(),
   refunds: list(refundSchema).nullish(),
@@ -103,7 +114,7 @@ export const cloverOrderSchema = z.object({
   customers: list(ref).nullish(),
   lineItems: list(lineItemSchema).nullish(),
   payments: list(cloverPaymentSchema).nullish(),
-  createdTime: z.number().int().nonnegative().nullish(),
+  createdTime: cloverTime.nullish(),
 })
 export type CloverOrder = z.infer<typeof cloverOrderSchema>
 

@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import { type CardEvent, majorToCents, signedAmount, toIso } from '../../core/index.ts'
+import {
+  type CardEvent,
+  isTooFarAhead,
+  majorToCents,
+  signedAmount,
+  toIso,
+} from '../../core/index.ts'
 
 /**
  * Lightspeed Retail (R-Series) API V3 (docs/pos-sources.md): a gift card is a CreditAccount
@@ -21,6 +27,8 @@ const time = z
     (t) => /^\d{4}-\d{2}-\d{2}T/.test(t) && !Number.isNaN(Date.parse(t)),
     'is not a timestamp',
   )
+  // A day ahead at most (docs/pos-vocabulary.md): one far-future event froze its card.
+  .refine((t) => !isTooFarAhead(t), 'is more than a day in the future')
   .transform((t) => toIso(Date.parse(t)))
 const amount = z.union([z.string().max(40), z.number()]).transform((value, ctx) => {
   try {

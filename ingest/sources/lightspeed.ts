@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   type CardEvent,
+  isTooFarAhead,
   majorToCents,
   signedAmount,
   type TransactionType,
@@ -50,6 +51,11 @@ export const lightspeedTime = z
     const ms = /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN
     if (Number.isNaN(ms)) {
       ctx.addIssue({ code: 'custom', message: `is not a timestamp (${JSON.stringify(text)})` })
+      return z.NEVER
+    }
+    // A day ahead at most (docs/pos-vocabulary.md): one far-future event froze its card.
+    if (isTooFarAhead(toIso(ms))) {
+      ctx.addIssue({ code: 'custom', message: 'is more than a day in the future' })
       return z.NEVER
     }
     return toIso(ms)

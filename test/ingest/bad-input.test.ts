@@ -6,7 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../app/index.ts'
 import { isGiftCardError, loadConfig } from '../../core/index.ts'
 import { type Database, getCard, ledgerWatermark } from '../../db/index.ts'
-import { applyBatch, hmac, importFile, signGeneric, syncSquare } from '../../ingest/index.ts'
+import {
+  applyBatch,
+  cloverPaymentSchema,
+  hmac,
+  importFile,
+  lightspeedTime,
+  rSeriesSalePaymentSchema,
+  signGeneric,
+  syncSquare,
+} from '../../ingest/index.ts'
 import { startFakeSquare } from '../fakes/square-api.ts'
 import { DIALECTS } from '../helpers/dialects.ts'
 import { SECRETS } from '../helpers/server.ts'
@@ -50,6 +59,32 @@ function squareBody(activity: Record<string, unknown>) {
     data: { type: 'gift_card.activity', id: activity.id, object: { gift_card_activity: activity } },
   })
 }
+
+describe('the Lightspeed and Clover schemas refuse a time more than a day ahead', () => {
+  const issue = (parsed: {
+    success: boolean
+    error?: { issues: { path: PropertyKey[]; message: string }[] }
+  }) =>
+    parsed.success
+      ? 'accepted'
+      : `${parsed.error?.issues[0]?.path.join('.')}: ${parsed.error?.issues[0]?.message}`
+  it('Lightspeed X-Series, R-Series and Clover', () => {
+    expect(issue(lightspeedTime.safeParse('9999-12-31T00:00:00+00:00'))).toBe(
+      ': is more than a day in the future',
+    )
+    expect(issue(lightspeedTime.safeParse(SOON))).toBe('accepted')
+    const payment = { salePaymentID: '1', amount: '5.00', createTime: '2025-06-01T12:00:00+00:00' }
+    expect(issue(rSeriesSalePaymentSchema.safeParse(payment))).toBe('accepted')
+    expect(issue(rSeriesSalePaymentSchema.safeParse({ ...payment, createTime: TOO_FAR }))).toBe(
+      'createTime: is more than a day in the future',
+    )
+    const clover = { id: 'P1', amount: 500, createdTime: Date.UTC(2025, 5, 1) }
+    expect(issue(cloverPaymentSchema.safeParse(clover))).toBe('accepted')
+    expect(
+      issue(cloverPaymentSchema.safeParse({ ...clover, createdTime: Date.parse(TOO_FAR) })),
+    ).toBe('createdTime: is more than a day in the future')
+  })
+})
 
 for (const dialect of DIALECTS) {
   describe(`bad input is refused at the door, on ${dialect.name} (issue 17, item 7)`, () => {
