@@ -387,6 +387,9 @@ async function readKeyedFrom(db: Kysely<DB>): Promise<number | null> {
  *   One statement on the hot path.
  * Every `checkpointEvery` appends, a signed checkpoint of the head is written in the background.
  */
+/** How often an append outside a transaction retries after another writer took its id. */
+const MAX_APPEND_ATTEMPTS = 100
+
 export async function appendAudit(
   database: Database,
   entry: AuditEntry,
@@ -413,8 +416,13 @@ export async function appendAudit(
         return row
       } catch (err) {
         trail.last = undefined
-        // Another writer took the id first (db/retry.ts knows how each engine words it).
-        if (attempt >= 20 || !isUniqueViolation(err)) throw err
+        // Another writer took the id first (db/retry.ts knows how each engine words it). Against
+        // a writer appending in a tight loop, a bare retry can lose again and again: wait a
+        // random, growing moment before reading the tail once more.
+        if (attempt >= MAX_APPEND_ATTEMPTS || !isUniqueViolation(err)) throw err
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.random() * Math.min(50, 2 ** Math.min(attempt, 6))),
+        )
       }
     }
   })
