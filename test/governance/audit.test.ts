@@ -407,12 +407,14 @@ for (const dialect of DIALECTS) {
     it('writes checkpoints after N appends, every M seconds and at a clean shutdown', async () => {
       await freshLog(0, { checkpointEvery: 4 })
       for (let i = 0; i < 9; i++) await appendAudit(database, entry(i))
-      // One after the 4th append and one after the 8th (each reads the head when it runs).
+      // One after the 4th append and one after the 8th. Each reads the head when it runs, so on a
+      // busy machine the first may run after the 8th append and cover both (one checkpoint).
       await eventually(() => {
-        const [first, second, ...more] = checkpointLines(file).map((c) => c.lastId)
-        expect(first).toBeGreaterThanOrEqual(4)
-        expect(second).toBeGreaterThanOrEqual(8)
-        expect(more).toEqual([])
+        const ids = checkpointLines(file).map((c) => c.lastId)
+        expect(ids.length).toBeGreaterThanOrEqual(1)
+        expect(ids.length).toBeLessThanOrEqual(2)
+        expect(ids[0]).toBeGreaterThanOrEqual(4)
+        expect(ids.at(-1)).toBeGreaterThanOrEqual(8)
       })
       // The second counted only the rows after the first, and agrees with the table.
       for (const c of checkpointLines(file)) expect(c.count).toBe(c.lastId)
