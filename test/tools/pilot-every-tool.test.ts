@@ -110,7 +110,10 @@ const SAMPLES: Record<string, Entry> = {
   },
   segment_purchasers: { samples: [s(() => ({}), { control: true })] },
   find_dormant_cards: {
-    samples: [s(() => ({ minDays: 30, limit: 100 }), { control: true })],
+    // Days idle count from now: a card can cross a day boundary between the two reads.
+    samples: [
+      s(() => ({ minDays: 30, limit: 100 }), { control: true, volatile: ['daysInactive'] }),
+    ],
     outside: [
       { input: (c) => ({ location: TX_STORE(c) }) },
       { input: () => ({ jurisdiction: 'US-TX' }) },
@@ -207,7 +210,12 @@ const SAMPLES: Record<string, Entry> = {
   cli_fraud_eval: { samples: [s((c) => ({ labels: c.labelsPath }))] },
   cli_segments: { samples: [s(() => ({}), { control: true })] },
   cli_dormant: {
-    samples: [s(() => ({ days: 30, limit: 1000 }), { control: true, volatile: ['idleBefore'] })],
+    samples: [
+      s(() => ({ days: 30, limit: 1000 }), {
+        control: true,
+        volatile: ['idleBefore', 'daysInactive'],
+      }),
+    ],
   },
   cli_dormant_backtest: { samples: [s(() => ({ backtest: halfAYearAgo }))] },
   cli_escheatment: { samples: [s(() => ({ horizonMonths: 120 }), { control: true })] },
