@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process'
-import { createHmac } from 'node:crypto'
 import { readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { parseDate } from '../core/index.ts'
 import { openDatabase } from '../db/index.ts'
-import { startFakeSlack } from '../evals/slack-loopback.ts'
+import { slackRequestHeaders, startFakeSlack } from '../evals/slack-loopback.ts'
 import { createToken, grantRole } from '../governance/index.ts'
 import { signGeneric } from '../ingest/index.ts'
 import { seedChain } from '../synth/seed.ts'
@@ -186,14 +185,11 @@ function trafficOf(
     return mcp.callTool(call).then((r) => !r.isError)
   }
   const slackPost = async (body: string, contentType: string) => {
-    const timestamp = String(Math.floor(Date.now() / 1000))
-    const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`
     const res = await fetch(`${url}/slack/events`, {
       method: 'POST',
       headers: {
         'content-type': contentType,
-        'x-slack-signature': signature,
-        'x-slack-request-timestamp': timestamp,
+        ...slackRequestHeaders(SIGNING_SECRET, body),
       },
       body,
     })

@@ -1,11 +1,10 @@
-import { createHmac } from 'node:crypto'
 import type { BaseMessage } from '@langchain/core/messages'
 import { chooseModel } from '../agent/index.ts'
 import type { Ledger } from '../app/index.ts'
 import { openAgent, type RunningServer, startServer } from '../app/index.ts'
 import { type Config, GiftCardError } from '../core/index.ts'
 import { type Actor, grantRole } from '../governance/index.ts'
-import { type FakeSlack, startFakeSlack } from './slack-loopback.ts'
+import { type FakeSlack, slackRequestHeaders, startFakeSlack } from './slack-loopback.ts'
 
 export type FaceTurn = {
   reply: string
@@ -99,14 +98,11 @@ export async function slackFace(options: FaceOptions): Promise<Face> {
     { port: 0, host: '127.0.0.1' },
   )
   const signed = async (body: string, contentType: string) => {
-    const timestamp = String(Math.floor(Date.now() / 1000))
-    const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`
     const res = await fetch(`${server.url}/slack/events`, {
       method: 'POST',
       headers: {
         'content-type': contentType,
-        'x-slack-signature': signature,
-        'x-slack-request-timestamp': timestamp,
+        ...slackRequestHeaders(SIGNING_SECRET, body),
       },
       body,
     })

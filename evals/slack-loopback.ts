@@ -2,9 +2,24 @@
  * A loopback stand-in for Slack (the Web API and Socket Mode) used by the tests and by
  * `giftcards eval --face slack`. It is not part of the product's runtime.
  */
+import { createHmac } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type WebSocket, WebSocketServer } from 'ws'
+
+/**
+ * The headers Slack signs a request to an app with: `v0=` HMAC-SHA256 of `v0:<timestamp>:<body>`
+ * under the signing secret, and the timestamp in unix seconds (now, moved by `skewSeconds`).
+ */
+export function slackRequestHeaders(
+  secret: string,
+  body: string,
+  skewSeconds = 0,
+): { 'x-slack-signature': string; 'x-slack-request-timestamp': string } {
+  const timestamp = String(Math.floor(Date.now() / 1000) + skewSeconds)
+  const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`
+  return { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp }
+}
 
 export type SlackCall = { method: string; args: Record<string, unknown> }
 

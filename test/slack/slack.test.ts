@@ -1,11 +1,10 @@
-import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../app/index.ts'
 import { loadConfig, toIso } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { grantRole } from '../../governance/index.ts'
 import { createToolkit } from '../../tools/index.ts'
-import { type FakeSlack, startFakeSlack } from '../fakes/slack-api.ts'
+import { type FakeSlack, slackRequestHeaders, startFakeSlack } from '../fakes/slack-api.ts'
 import { type AgentFixture, setUpAgentFixture } from '../helpers/agent-fixture.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 import { eventually } from '../helpers/eventually.ts'
@@ -61,14 +60,11 @@ for (const dialect of DIALECTS) {
       secret = SIGNING_SECRET,
       skewSeconds = 0,
     ) => {
-      const timestamp = String(Math.floor(Date.now() / 1000) + skewSeconds)
-      const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`
       return fetch(`${server.url}/slack/events`, {
         method: 'POST',
         headers: {
           'content-type': contentType,
-          'x-slack-signature': signature,
-          'x-slack-request-timestamp': timestamp,
+          ...slackRequestHeaders(secret, body, skewSeconds),
           ...headers,
         },
         body,
