@@ -80,5 +80,29 @@ for (const dialect of DIALECTS) {
       expect(backtest.reactivated).toBeGreaterThan(20)
       expect(backtest.auc).toBeGreaterThanOrEqual(0.75)
     })
+
+    it('shows likelihoods that hold out of time: calibrated on earlier cut-offs, ECE ≤ 0.05', async () => {
+      // Three cut-offs a season apart; each is judged on its own next 90 days, which the
+      // calibration map (fitted on the cut-offs before it) never saw.
+      for (const asOf of ['2025-01-01', '2025-04-01', '2025-09-01']) {
+        const backtest = await backtestReactivation(database, { asOf })
+        expect(backtest.calibration.method).toBe('isotonic')
+        expect(backtest.calibration.cutoffs.every((c) => c < asOf)).toBe(true)
+        expect(backtest.reliability.ece).toBeLessThanOrEqual(0.05)
+        // Calibrating must not cost accuracy: Brier no worse than the raw chances' (a hair of
+        // slack for the step function's rounding).
+        expect(backtest.reliability.brier).toBeLessThanOrEqual(backtest.raw.brier + 0.002)
+        expect(backtest.reliability.bins.reduce((n, b) => n + b.count, 0)).toBe(
+          backtest.dormantCards,
+        )
+      }
+    })
+
+    it('gives each kind of card the rate its kind showed, whatever the raw model thought', async () => {
+      const backtest = await backtestReactivation(database, { asOf: '2025-07-01' })
+      expect(backtest.groups.map((g) => g.group)).toContain('unused|12+')
+      for (const g of backtest.groups.filter((g) => g.count >= 100))
+        expect(Math.abs(g.predicted - g.observed)).toBeLessThanOrEqual(0.1)
+    })
   })
 }
