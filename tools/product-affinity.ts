@@ -7,7 +7,7 @@ export const productAffinity = defineTool({
   name: 'product_affinity',
   title: 'Product affinity with gift cards',
   description:
-    'Which product categories (or SKUs) are bought with gift card redemptions (redeemed_with) or alongside gift card purchases (bought_alongside), with support, confidence and lift (above 1 means it goes with gift cards more than average).',
+    'Which product categories (or SKUs) are bought with gift card redemptions (redeemed_with) or alongside gift card purchases (bought_alongside), with support, confidence, lift (above 1 means it goes with gift cards more than average) and whether the difference holds beyond chance (significant: Benjamini–Hochberg q ≤ 0.05); `note` says when the data is too thin or has nothing to compare with.',
   input: z.object({
     context: z
       .enum(AFFINITY_CONTEXTS)
@@ -32,6 +32,9 @@ export const productAffinity = defineTool({
       level: report.level,
       orders: report.orders,
       contextOrders: report.contextOrders,
+      tested: report.tested,
+      significant: report.significant,
+      ...(report.note ? { note: report.note } : {}),
       items: report.rows.slice(0, input.limit).map((r) => ({
         item: r.item,
         category: r.category,
@@ -39,6 +42,8 @@ export const productAffinity = defineTool({
         confidence: Number(r.confidence.toFixed(4)),
         lift: Number(r.lift.toFixed(3)),
         orders: r.orders,
+        significant: r.significant,
+        qValue: Number(r.qValue.toPrecision(3)),
       })),
     }
   },

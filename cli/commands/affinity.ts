@@ -27,8 +27,18 @@ export function registerAffinity(program: Command, ctx: () => CliContext): void 
       )
       for (const r of report.rows) {
         console.log(
-          `  ${r.item.padEnd(14)} lift ${r.lift.toFixed(2).padStart(5)}  confidence ${(r.confidence * 100).toFixed(1).padStart(5)}%  support ${(r.support * 100).toFixed(2).padStart(6)}%  ${r.orders.toLocaleString('en-US')} orders`,
+          `  ${r.item.padEnd(14)} lift ${r.lift.toFixed(2).padStart(5)}  confidence ${(r.confidence * 100).toFixed(1).padStart(5)}%  support ${(r.support * 100).toFixed(2).padStart(6)}%  ${r.orders.toLocaleString('en-US').padStart(6)} orders  ${r.significant ? `significant (q ${formatP(r.qValue)})` : `not significant (q ${formatP(r.qValue)})`}`,
         )
       }
+      console.log(
+        `  ${report.significant} of ${report.tested} items differ beyond chance (Benjamini–Hochberg, false discovery rate 5%)`,
+      )
+      if (report.note) console.log(`  ${report.note}`)
     })
+}
+
+/** A p-value as people read it: 0.03, 0.0004, < 1e-12. */
+function formatP(p: number): string {
+  if (p < 1e-12) return '< 1e-12'
+  return p >= 0.001 ? p.toFixed(3) : p.toExponential(0)
 }

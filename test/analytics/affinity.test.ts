@@ -94,7 +94,7 @@ for (const dialect of DIALECTS) {
         level: 'sku',
         minOrders: 2,
       })
-      expect(skus.rows).toEqual([
+      expect(skus.rows).toMatchObject([
         {
           item: 'APP-1',
           category: 'apparel',
@@ -102,8 +102,90 @@ for (const dialect of DIALECTS) {
           confidence: 2 / 3,
           lift: 14 / 9,
           orders: 2,
+          test: 'fisher',
+          significant: false,
         },
       ])
+      // 2 of 3 context orders against 1 of 4 others: Fisher's exact p = (4 + 12 + 1) / 35; the
+      // only SKU tested, so its adjusted value is the same.
+      expect(skus.rows[0]?.pValue).toBeCloseTo(17 / 35, 10)
+      expect(skus.rows[0]?.qValue).toBeCloseTo(17 / 35, 10)
+    })
+
+    it('says the data is too thin rather than reading anything into seven orders', async () => {
+      const report = await productAffinity(database, { context: 'redeemed_with', minOrders: 1 })
+      expect(report.significant).toBe(0)
+      expect(report.note).toBe('Too thin to say anything: only 3 orders paid with a gift card.')
+    })
+  })
+
+  describe(`affinity significance on ${dialect.name}`, () => {
+    let database: Database
+    // 60 orders paid with a gift card and 60 ordinary ones: cafe in 45 of the first and 15 of
+    // the second (goes with gift cards), books in 20 of each (does not).
+    useDatabase(dialect, async (opened) => {
+      database = opened
+      const events = []
+      const items: { order_id: string; sku: string; category: string; amount_cents: number }[] = []
+      for (let i = 0; i < 60; i++) {
+        events.push({
+          source: 'import' as const,
+          eventId: `a-${i}`,
+          cardRef: `c${i}`,
+          type: 'activate' as const,
+          amountCents: 5000,
+          currency: 'USD',
+          occurredAt: '2025-01-01T10:00:00Z',
+        })
+        events.push({
+          source: 'import' as const,
+          eventId: `r-${i}`,
+          cardRef: `c${i}`,
+          type: 'redeem' as const,
+          amountCents: -1000,
+          currency: 'USD',
+          occurredAt: '2025-02-01T10:00:00Z',
+          orderId: `r${i}`,
+        })
+        const basket = (order: string, cafe: boolean, books: boolean) => {
+          items.push({ order_id: order, sku: 'GRO-1', category: 'grocery', amount_cents: 300 })
+          if (cafe)
+            items.push({ order_id: order, sku: 'CAF-1', category: 'cafe', amount_cents: 400 })
+          if (books)
+            items.push({ order_id: order, sku: 'BOO-1', category: 'books', amount_cents: 1500 })
+        }
+        basket(`r${i}`, i < 45, i % 3 === 0)
+        basket(`x${i}`, i < 15, i % 3 === 0)
+      }
+      await applyBatch(database, { cards: [], events })
+      await database.db.insertInto('order_items').values(items).execute()
+    })
+
+    it('marks an item significant only when its share differs beyond chance', async () => {
+      const report = await productAffinity(database, { context: 'redeemed_with' })
+      expect(report).toMatchObject({ orders: 120, contextOrders: 60, tested: 3, significant: 1 })
+      expect(report.note).toBeUndefined()
+      const byItem = new Map(report.rows.map((r) => [r.item, r]))
+      const cafe = byItem.get('cafe')
+      // 45/60 against 15/60: chi-square 30.0 on one degree of freedom, p ≈ 4.3e-8.
+      expect(cafe).toMatchObject({ test: 'chi_square', significant: true })
+      expect(cafe?.pValue).toBeGreaterThan(1e-8)
+      expect(cafe?.pValue).toBeLessThan(1e-7)
+      expect(cafe?.lift).toBeCloseTo(1.5, 10)
+      const books = byItem.get('books')
+      expect(books).toMatchObject({ lift: 1, significant: false })
+      expect(books?.pValue).toBeCloseTo(1, 10)
+      // Significant items first.
+      expect(report.rows[0]?.item).toBe('cafe')
+    })
+
+    it('says so when nothing differs beyond chance', async () => {
+      // Only grocery is in 46 or more orders paid with a gift card: it is in every order.
+      const report = await productAffinity(database, { context: 'redeemed_with', minOrders: 46 })
+      expect(report).toMatchObject({ tested: 1, significant: 0 })
+      expect(report.note).toBe(
+        'No item is more or less common in orders paid with a gift card than in the others beyond chance (false discovery rate 5%).',
+      )
     })
   })
 }
