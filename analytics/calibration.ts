@@ -5,8 +5,14 @@
  * the expected calibration error measured here, on outcomes the model never saw.
  */
 
-/** One prediction and what happened: `p` in 0–1, `outcome` true when the event occurred. */
-export type Outcome = { p: number; outcome: boolean }
+/**
+ * One prediction and what happened: `p` in 0–1; `outcome` true when the event occurred, or for a
+ * predicted share (of a balance left unredeemed) the share observed, 0–1.
+ */
+export type Outcome = { p: number; outcome: boolean | number }
+
+const value = (outcome: boolean | number): number =>
+  typeof outcome === 'number' ? outcome : outcome ? 1 : 0
 
 /** One bin of a reliability table: predicted against observed, over `count` predictions. */
 export type ReliabilityBin = {
@@ -22,10 +28,12 @@ export type ReliabilityBin = {
 
 export type Reliability = {
   count: number
-  /** Share of all predictions whose event occurred. */
+  /** Share of all predictions whose event occurred (mean observed share). */
   baseRate: number
-  /** Mean squared error of the probabilities (0 perfect; the base rate's own is b(1−b)). */
+  /** Mean squared error of the probabilities (0 perfect). */
   brier: number
+  /** The Brier score of predicting the base rate for everyone: what a score has to beat. */
+  baselineBrier: number
   /** Count-weighted mean |predicted − observed| over the bins (0 perfect). */
   ece: number
   bins: ReliabilityBin[]
@@ -43,9 +51,12 @@ export function reliability(points: readonly Outcome[], bins = 10): Reliability 
   let brier = 0
   let positives = 0
   for (const point of sorted) {
-    brier += (point.p - (point.outcome ? 1 : 0)) ** 2
-    if (point.outcome) positives++
+    brier += (point.p - value(point.outcome)) ** 2
+    positives += value(point.outcome)
   }
+  const base = n === 0 ? 0 : positives / n
+  let baselineBrier = 0
+  for (const point of sorted) baselineBrier += (value(point.outcome) - base) ** 2
   let ece = 0
   for (let start = 0; start < n; ) {
     let end = Math.max(start + 1, Math.round(((table.length + 1) * n) / bins))
@@ -56,7 +67,7 @@ export function reliability(points: readonly Outcome[], bins = 10): Reliability 
     for (let i = start; i < end; i++) {
       const point = sorted[i] as Outcome
       predicted += point.p
-      if (point.outcome) observed++
+      observed += value(point.outcome)
     }
     const count = end - start
     const bin: ReliabilityBin = {
@@ -72,8 +83,9 @@ export function reliability(points: readonly Outcome[], bins = 10): Reliability 
   }
   return {
     count: n,
-    baseRate: n === 0 ? 0 : positives / n,
+    baseRate: base,
     brier: n === 0 ? 0 : brier / n,
+    baselineBrier: n === 0 ? 0 : baselineBrier / n,
     ece,
     bins: table,
   }
@@ -109,7 +121,7 @@ export function fitIsotonic(points: readonly Outcome[], minBlock = 30): Calibrat
       (weight < minBlock || (sorted[i] as Outcome).p === (sorted[i - 1] as Outcome).p)
     ) {
       weight++
-      if ((sorted[i] as Outcome).outcome) sum++
+      sum += value((sorted[i] as Outcome).outcome)
       i++
     }
     blocks.push({ from, weight, sum })

@@ -12,7 +12,7 @@ export function formatReliability(rel: Reliability, indent = '  '): string[] {
       `${indent}${pct(bin.predicted)}     ${pct(bin.observed)}  ${String(bin.count).padStart(5)}   (${pct(bin.from).trim()}–${pct(bin.to).trim()})`,
     )
   lines.push(
-    `${indent}Brier ${rel.brier.toFixed(4)} (base rate alone: ${(rel.baseRate * (1 - rel.baseRate)).toFixed(4)}), expected calibration error ${rel.ece.toFixed(3)}`,
+    `${indent}Brier ${rel.brier.toFixed(4)} (the base rate for every card: ${rel.baselineBrier.toFixed(4)}), expected calibration error ${rel.ece.toFixed(3)}`,
   )
   return lines
 }

@@ -1,5 +1,6 @@
 import { addMonths, parseDate, Rng, startOfMonth, toIso } from '../../core/index.ts'
 import { type Database, ledgerWatermark, transactionsInTimeOrder } from '../../db/index.ts'
+import { type Reliability, reliability } from '../calibration.ts'
 import { TopK } from '../top.ts'
 import {
   type LedgerPassOptions,
@@ -14,6 +15,7 @@ import {
   MODEL_VERSION,
   neverRedeemedBySlot,
   type RunoffModel,
+  redeemedWithinBySlot,
   runOff,
   slotOf,
   startingMass,
@@ -247,6 +249,12 @@ export type BreakageBacktest = {
   baseline: BacktestScore & { unredeemedShare: number }
   /** How much lower the model's WAPE is than the baseline's (0.3 = 30% lower). */
   wapeImprovement: number
+  /**
+   * Each open card's breakage risk over the horizon (the share of its balance the model
+   * expects left unredeemed) against the share actually left: the reliability table by card,
+   * Brier score and ECE (docs/analytics.md §Calibration).
+   */
+  cardRisk: Reliability
 }
 
 /**
@@ -263,7 +271,7 @@ export async function backtestBreakage(
   const horizon = options.horizonMonths ?? 12
   const asOfMs = startOfMonth(parseDate(options.asOf))
   const history = await readRunoffHistory(database, asOfMs, passOptions(options))
-  const actual = await actualRunoff(database, history, asOfMs, horizon)
+  const { monthly: actual, left } = await actualRunoff(database, history, asOfMs, horizon)
   const outstanding = history.openCards.reduce((sum, c) => sum + c.balance, 0)
   const actualUnredeemed = outstanding > 0 ? 1 - actual.reduce((a, b) => a + b, 0) / outstanding : 0
   const score = (model: RunoffModel) => {
@@ -290,8 +298,18 @@ export async function backtestBreakage(
       monthlyCents: monthly.map(Math.round),
     }
   }
-  const model = score(fitRunoff(history))
+  const fitted = fitRunoff(history)
+  const model = score(fitted)
   const baseline = score(baselineModel(history))
+  const redeemedWithin = redeemedWithinBySlot(fitted, history.cutoffMonth, horizon)
+  const cardRisk = reliability(
+    history.openCards
+      .filter((c) => c.balance > 0)
+      .map((c) => ({
+        p: 1 - (redeemedWithin[slotOf(c)] as number),
+        outcome: (left.get(c.id) ?? c.balance) / c.balance,
+      })),
+  )
   return {
     asOf: toIso(asOfMs),
     horizonMonths: horizon,
@@ -301,16 +319,20 @@ export async function backtestBreakage(
     model,
     baseline,
     wapeImprovement: baseline.wape > 0 ? 1 - model.wape / baseline.wape : 0,
+    cardRisk,
   }
 }
 
-/** Redemptions after the cut-off against each open card's balance then, first in first out. */
+/**
+ * Redemptions after the cut-off against each open card's balance then, first in first out: by
+ * month, and what each card had left of that balance after the horizon.
+ */
 async function actualRunoff(
   database: Database,
   history: RunoffHistory,
   asOfMs: number,
   horizon: number,
-): Promise<number[]> {
+): Promise<{ monthly: number[]; left: Map<string, number> }> {
   const monthly = new Array<number>(horizon).fill(0)
   const left = new Map(history.openCards.map((c) => [c.id, c.balance]))
   const pages = transactionsInTimeOrder(database.db, {
@@ -329,7 +351,7 @@ async function actualRunoff(
       if (step >= 0 && step < horizon) monthly[step] = (monthly[step] as number) + used
     }
   }
-  return monthly
+  return { monthly, left }
 }
 
 /** The ledger-pass options among a function's options. */

@@ -266,6 +266,42 @@ export function neverRedeemedBySlot(model: RunoffModel): Float64Array {
 }
 
 /**
+ * The share of a balance redeemed within `horizon` months from calendar month index
+ * `startMonth`, for every exact slot: the chain solved backwards from the horizon, each month
+ * with its own month-of-year rates (so it agrees with `runOff` on every single card). One minus
+ * it is a card's breakage risk over the horizon, the figure a backtest can check.
+ */
+export function redeemedWithinBySlot(
+  model: RunoffModel,
+  startMonth: number,
+  horizon: number,
+): Float64Array {
+  const { idle, usedSame, usedSmall, state, small } = TOPOLOGY
+  const byMonthOfYear = ratesByMonthOfYear(model)
+  let later = new Float64Array(SLOTS)
+  let now = new Float64Array(SLOTS)
+  for (let step = horizon - 1; step >= 0; step--) {
+    const rates = byMonthOfYear[(startMonth + step) % 12] as MonthRates
+    for (let from = 0; from < SLOTS; from++) {
+      const s = state[from] as number
+      const active = rates.active[s] as number
+      const spent = rates.spent[s] as number
+      const toSmall = small[from] === 1 ? 1 : (rates.becomesSmall[s] as number)
+      const afterUse =
+        toSmall * (later[usedSmall[from] as number] as number) +
+        (1 - toSmall) * (later[usedSame[from] as number] as number)
+      now[from] =
+        active * (spent + (1 - spent) * afterUse) +
+        (1 - active) * (later[idle[from] as number] as number)
+    }
+    const swap = later
+    later = now
+    now = swap
+  }
+  return later
+}
+
+/**
  * The chain's shape, the same for every model: for each slot, the estimation state its rates
  * come from, whether it is a residual, and where its balance goes in a month. Unused, it grows
  * a month older and staler (`idle`); used, what is left was active last month (recency 1, as

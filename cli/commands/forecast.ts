@@ -3,6 +3,7 @@ import type { BreakageBacktest, BreakageForecast } from '../../analytics/index.t
 import { formatCents } from '../../core/index.ts'
 import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
+import { formatReliability } from '../reliability.ts'
 import { cliForecast, cliForecastBacktest } from '../reports/index.ts'
 import { runReport } from '../session.ts'
 
@@ -75,5 +76,7 @@ function describeBacktest(b: BreakageBacktest): string {
     `  model:    WAPE ${pct(b.model.wape)}, unredeemed after ${b.horizonMonths} months ${pct(b.model.unredeemedShare)} (error ${pct(b.model.breakage12Error)})`,
     `  baseline: WAPE ${pct(b.baseline.wape)}, unredeemed after ${b.horizonMonths} months ${pct(b.baseline.unredeemedShare)} (error ${pct(b.baseline.breakage12Error)})`,
     `  actual:   unredeemed after ${b.horizonMonths} months ${pct(b.actualUnredeemedShare)}; the model's WAPE is ${pct(b.wapeImprovement)} below the baseline's`,
+    `Breakage risk by card (share of its balance left unredeemed after ${b.horizonMonths} months, predicted against what was left), ${b.cardRisk.count.toLocaleString('en-US')} cards:`,
+    ...formatReliability(b.cardRisk),
   ].join('\n')
 }

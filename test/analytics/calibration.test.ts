@@ -29,6 +29,8 @@ describe('reliability', () => {
     expect(rel.ece).toBeCloseTo(0.15)
     // Brier: (1·0.81 + 9·0.01 + 8·0.25 + 2·0.25) / 20.
     expect(rel.brier).toBeCloseTo((0.81 + 0.09 + 2 + 0.5) / 20)
+    // Predicting the base rate 0.45 for all: 9 true at 0.55², 11 false at 0.45².
+    expect(rel.baselineBrier).toBeCloseTo((9 * 0.3025 + 11 * 0.2025) / 20)
   })
 
   it('keeps tied predictions in one bin', () => {
