@@ -1,4 +1,4 @@
-import type { Reliability } from '../analytics/calibration.ts'
+import type { Reliability } from '../analytics/index.ts'
 
 /**
  * A reliability table as the terminal shows it: one line per bin, predicted against observed,

@@ -189,6 +189,7 @@ const envSchema = z.object({
     .max(24 * 30)
     .default(24),
   CAMPAIGN_WEBHOOK_URL: optionalUrl,
+  CASE_WEBHOOK_URL: optionalUrl,
   CAMPAIGN_APPROVAL_THRESHOLD_CENTS: z.coerce.number().int().min(0).default(5000),
   CAMPAIGN_EXPORT_DIR: z.string().min(1).default('./data/campaigns'),
   MCP_ALLOWED_HOSTS: z.string().default(''),
@@ -295,6 +296,8 @@ export type Config = {
   }
   approvals: { ttlHours: number }
   campaigns: { webhookUrl?: string; approvalThresholdCents: number; exportDir: string }
+  /** Set: a confirmed alert's case file is POSTed here, once (docs/fraud-cases.md). */
+  fraudCases: { webhookUrl?: string }
   /** Host names `/mcp` answers to besides localhost (DNS-rebinding protection). */
   mcp: { allowedHosts: string[] }
   /**
@@ -458,6 +461,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       approvalThresholdCents: e.CAMPAIGN_APPROVAL_THRESHOLD_CENTS,
       exportDir: e.CAMPAIGN_EXPORT_DIR,
     },
+    fraudCases: { ...(e.CASE_WEBHOOK_URL ? { webhookUrl: e.CASE_WEBHOOK_URL } : {}) },
     slack: {
       ...(e.SLACK_BOT_TOKEN ? { botToken: e.SLACK_BOT_TOKEN } : {}),
       ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),

@@ -362,6 +362,17 @@ export interface DB {
   ledger_daily: LedgerDailyTable
   ledger_rollup: LedgerRollupTable
   ledger_voids: LedgerVoidsTable
+  case_deliveries: CaseDeliveriesTable
+}
+
+/** A confirmed alert's case file, posted to CASE_WEBHOOK_URL once (migration 0015). */
+export interface CaseDeliveriesTable {
+  alert_id: number
+  status: 'pending' | 'delivered'
+  attempts: Generated<number>
+  last_error: string | null
+  created_at: string
+  delivered_at: string | null
 }
 
 export type Location = Selectable<LocationsTable>

@@ -5,6 +5,7 @@ import { explainFraudAlert } from './explain-fraud-alert.ts'
 import { findDormantCards } from './find-dormant-cards.ts'
 import { forecastBreakage } from './forecast-breakage.ts'
 import { getAuditLog } from './get-audit-log.ts'
+import { getFraudCase } from './get-fraud-case.ts'
 import { getGiftCard } from './get-gift-card.ts'
 import { getLiability } from './get-liability.ts'
 import { launchCampaign } from './launch-campaign.ts'
@@ -31,6 +32,7 @@ export const TOOLS: readonly AnyTool[] = [
   listFraudAlerts,
   scanForFraud,
   explainFraudAlert,
+  getFraudCase,
   updateFraudAlert,
   segmentPurchasers,
   findDormantCards,

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { GiftCardError, MAX_ROW_ID, toIso } from '../core/index.ts'
+import { deliverConfirmedCase } from './case-delivery.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
 import { alertInScope } from './pilot.ts'
 
@@ -7,7 +8,7 @@ export const updateFraudAlert = defineTool({
   name: 'update_fraud_alert',
   title: 'Confirm or dismiss a fraud alert',
   description:
-    "Triage a fraud alert: confirm it (real fraud) or dismiss it (false positive). Pass note only as the person's own words, verbatim (kept as given in the alert and the audit log); omit it when they gave none. A direct, audited change for loss prevention and managers; it does not hold the card (use place_card_hold for that). Returns { alertId, cardId, rule, previousStatus, status, changed, note, by }.",
+    "Triage a fraud alert: confirm it (real fraud) or dismiss it (false positive). Pass note only as the person's own words, verbatim (kept as given in the alert and the audit log); omit it when they gave none. A direct, audited change for loss prevention and managers; it does not hold the card (use place_card_hold for that). Confirming posts the case file to the retail ops platform when CASE_WEBHOOK_URL is set (once per alert). Returns { alertId, cardId, rule, previousStatus, status, changed, note, by, caseFile? }.",
   input: z.object({
     alertId: z.number().int().positive().max(MAX_ROW_ID).describe('the alert id'),
     status: z
@@ -47,6 +48,11 @@ export const updateFraudAlert = defineTool({
         })
         .where('id', '=', input.alertId)
         .execute()
+    // A confirmed case goes to the retail ops platform once, if one is configured.
+    const caseFile =
+      changed && input.status === 'confirmed'
+        ? await deliverConfirmedCase(ctx, input.alertId)
+        : undefined
     return {
       alertId: input.alertId,
       cardId: alert.card_id,
@@ -56,6 +62,7 @@ export const updateFraudAlert = defineTool({
       changed,
       note,
       by: ctx.actor.id,
+      ...(caseFile ? { caseFile } : {}),
     }
   },
 })

@@ -1,10 +1,20 @@
+import { writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
+import { z } from 'zod'
 import type { FraudEvaluation } from '../../analytics/index.ts'
-import { formatCents } from '../../core/index.ts'
+import { formatCents, GiftCardError, MAX_ROW_ID } from '../../core/index.ts'
+import { caseMarkdown, type FraudCase } from '../../tools/index.ts'
 import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
-import { cliFraudAlerts, cliFraudEval, cliFraudScan } from '../reports/index.ts'
-import { runReport } from '../session.ts'
+import {
+  cliFraudAlerts,
+  cliFraudDeliverCases,
+  cliFraudEval,
+  cliFraudScan,
+} from '../reports/index.ts'
+import { actorFor, runReport, withToolkit } from '../session.ts'
+
+const caseOptions = z.object({ alertId: z.coerce.number().int().positive().max(MAX_ROW_ID) })
 
 export function registerFraud(program: Command, ctx: () => CliContext): void {
   const fraud = program
@@ -49,6 +59,52 @@ export function registerFraud(program: Command, ctx: () => CliContext): void {
         console.log(
           `  #${r.id} ${r.card_id} (…${r.gan_last4}, ${formatCents(r.balance_cents)} left) ${r.rule} score ${r.score.toFixed(2)} ${r.detected_at.slice(0, 16)}: ${r.evidence.reason}`,
         )
+    })
+
+  fraud
+    .command('case <alertId>')
+    .description(
+      "an alert's case file: the card's timeline with stores, terminals and employees, related cards, the rule's reasons and score, holds and approvals",
+    )
+    .option('--out <file>', 'write it to this file (Markdown, or JSON with --json)')
+    .option('--json', 'JSON instead of Markdown')
+    .action(async (alertId: string, raw: { out?: string; json?: boolean }) => {
+      if (!/^\d{1,12}$/.test(alertId))
+        throw new GiftCardError(
+          'INVALID_INPUT',
+          `the alert id must be a whole number, e.g. giftcards fraud case 12 (got ${JSON.stringify(alertId.slice(0, 40))})`,
+        )
+      const { alertId: id } = parseOptions(caseOptions, { alertId })
+      const context = ctx()
+      const outcome = await withToolkit(context, async (kit, database) =>
+        kit.executor.call(
+          'get_fraud_case',
+          { alertId: id },
+          { actor: await actorFor(context, database, undefined), via: 'cli' },
+        ),
+      )
+      if (!outcome.ok) throw new GiftCardError(outcome.error.code, outcome.error.message)
+      const file = outcome.data as FraudCase
+      const text = raw.json ? `${JSON.stringify(file, null, 2)}\n` : caseMarkdown(file)
+      if (raw.out) {
+        writeFileSync(raw.out, text)
+        console.log(`Case file of alert #${id} written to ${raw.out}`)
+      } else process.stdout.write(text)
+    })
+
+  fraud
+    .command('deliver-cases')
+    .description(
+      'post the confirmed alerts whose case file has not reached CASE_WEBHOOK_URL yet (a failed post is kept and retried here)',
+    )
+    .action(async () => {
+      const { deliveries } = await runReport(ctx(), cliFraudDeliverCases, {})
+      if (deliveries.length === 0) console.log('No case file is waiting to be posted.')
+      for (const d of deliveries)
+        console.log(
+          `  alert #${d.alertId}: ${d.status === 'pending' ? `still pending (${d.error})` : d.status.replace('_', ' ')}`,
+        )
+      if (deliveries.some((d) => d.status === 'pending')) process.exitCode = 1
     })
 
   fraud

@@ -4,6 +4,7 @@ import { cliDormant, cliDormantBacktest } from './dormant.ts'
 import { cliEscheatment } from './escheatment.ts'
 import { cliForecast, cliForecastBacktest } from './forecast.ts'
 import { cliFraudAlerts, cliFraudEval, cliFraudScan } from './fraud.ts'
+import { cliFraudDeliverCases } from './fraud-cases.ts'
 import { cliLedgerSummary } from './ledger-summary.ts'
 import { cliLiability } from './liability.ts'
 import { cliSegments } from './segments.ts'
@@ -15,6 +16,7 @@ export * from './dormant.ts'
 export * from './escheatment.ts'
 export * from './forecast.ts'
 export * from './fraud.ts'
+export * from './fraud-cases.ts'
 export * from './ledger-summary.ts'
 export * from './liability.ts'
 export * from './segments.ts'
@@ -28,6 +30,7 @@ export const CLI_REPORTS: readonly AnyTool[] = [
   cliFraudScan,
   cliFraudAlerts,
   cliFraudEval,
+  cliFraudDeliverCases,
   cliSegments,
   cliDormant,
   cliDormantBacktest,

@@ -28,6 +28,7 @@ export function sampleCalls(
     { tool: 'list_fraud_alerts', args: { limit: 5, countBy: 'rule' }, has: 'byRule' },
     { tool: 'scan_for_fraud', args: { days: 120, top: 3 }, has: 'byRule' },
     { tool: 'explain_fraud_alert', args: { card: fixture.piiCard }, has: 'triggeringEvents' },
+    { tool: 'get_fraud_case', args: { alertId: 1 }, has: 'timeline' },
     {
       tool: 'update_fraud_alert',
       args: { alertId: 1, status: 'dismissed', note: 'contract test' },

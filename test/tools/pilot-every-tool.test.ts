@@ -104,6 +104,17 @@ const SAMPLES: Record<string, Entry> = {
       { input: (c) => ({ card: c.outside.card }) },
     ],
   },
+  cli_fraud_deliver_cases: { samples: [s(() => ({}))] },
+  get_fraud_case: {
+    // The place_card_hold samples file a new hold request on the same card each round.
+    samples: [
+      s((c) => ({ alertId: c.ny.alertId }), {
+        cardHistory: true,
+        volatile: ['pendingApprovals'],
+      }),
+    ],
+    outside: [{ input: (c) => ({ alertId: c.outside.alertId }) }],
+  },
   update_fraud_alert: {
     samples: [s((c) => ({ alertId: c.ny.alertId, status: 'confirmed', note: 'seen' }))],
     outside: [{ input: (c) => ({ alertId: c.outside.alertId, status: 'dismissed' }) }],
