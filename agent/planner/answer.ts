@@ -81,6 +81,8 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
     const scope = d.filter ? ` in ${Array.isArray(d.filter) ? d.filter.join(', ') : d.filter}` : ''
     const head = `Outstanding liability ${asOfWords(d)}${scope}: ${fmt(d.total)} on ${n(d.cards)} cards.`
     if (d.groupBy === 'total') return head
+    // Stores whose state is not known yet: said, with how to load them (docs/ingest.md).
+    const unknown = d.unknownJurisdiction?.note ? [`Note: ${d.unknownJurisdiction.note}.`] : []
     return [
       head,
       ...d.rows
@@ -91,6 +93,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
             `• the other ${n(d.otherRows.rows ?? d.otherRows.count ?? 0)}: ${fmt(d.otherRows.liability)}`,
           ]
         : []),
+      ...unknown,
     ].join('\n')
   },
   forecast_breakage: (d) =>
@@ -228,6 +231,9 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
           ? `• ${j.jurisdiction}: exempt (${j.rule}); ${n(j.cards)} cards, ${fmt(j.amount)}`
           : `• ${j.jurisdiction}: ${n(j.cards)} cards, ${fmt(j.amount)}${j.overdueCards ? `, ${n(j.overdueCards)} overdue` : ''} (${j.rule})`,
       ),
+      ...[d.unknownJurisdiction?.note, d.ownerAddressUnknown?.note]
+        .filter(Boolean)
+        .map((note: string) => `Note: ${note}.`),
     ].join('\n'),
   product_affinity: (d) =>
     [
