@@ -171,9 +171,16 @@ export const customerRowSchema = z.object({
 })
 
 /** A row read: the record it makes, or why it was refused. */
-type Read<T> = { line: number; record: T } | MasterDataRejection
+export type MasterDataRead<T> = { line: number; record: T } | MasterDataRejection
 
-function locationRecord(line: number, values: Record<string, string>): Read<LocationRecord> {
+/**
+ * A store from a row's fields by column name (trimmed, empty optional ones left out), checked
+ * as a locations file's row is: what a POS sync passes its stores through too.
+ */
+export function readLocationRow(
+  line: number,
+  values: Record<string, string>,
+): MasterDataRead<LocationRecord> {
   const parsed = locationRowSchema.safeParse(values)
   if (!parsed.success) return rejection(line, parsed.error)
   const r = parsed.data
@@ -195,11 +202,12 @@ function locationRecord(line: number, values: Record<string, string>): Read<Loca
   }
 }
 
-function customerRecord(
+/** A customer from a row's fields by column name, checked as a customers file's row is. */
+export function readCustomerRow(
   line: number,
   values: Record<string, string>,
   piiKey: string,
-): Read<CustomerRecord> {
+): MasterDataRead<CustomerRecord> {
   const parsed = customerRowSchema.safeParse(values)
   if (!parsed.success) return rejection(line, parsed.error)
   const r = parsed.data
@@ -309,8 +317,8 @@ export async function importMasterData(
       for (const name of REQUIRED_COLUMNS[format]) values[name] ??= ''
       const read =
         format === 'locations'
-          ? locationRecord(record.line, values)
-          : customerRecord(record.line, values, piiKey)
+          ? readLocationRow(record.line, values)
+          : readCustomerRow(record.line, values, piiKey)
       if (!('record' in read)) {
         reject(read)
         continue
