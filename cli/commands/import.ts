@@ -105,8 +105,15 @@ async function importMasterDataFile(
 
 function describeMasterData(report: MasterDataReport): string {
   const n = (x: number) => x.toLocaleString('en-US')
-  const what = report.format === 'locations' ? 'stores' : 'customers'
   const changed = report.inserted + report.updated
+  const what =
+    report.format === 'locations'
+      ? changed === 1
+        ? 'store'
+        : 'stores'
+      : changed === 1
+        ? 'customer'
+        : 'customers'
   const lines = [
     `Imported ${report.path} (${report.format}): ${n(report.rows)} rows read, ${n(changed)} ${what} changed (${n(report.inserted)} new, ${n(report.updated)} updated, ${n(report.enriched)} of them stubs filled in), ${n(report.unchanged)} unchanged, ${n(report.rejectedTotal)} rejected`,
   ]
