@@ -21,13 +21,16 @@ const fmt = (m: Money | undefined | null) => m?.formatted ?? '$0.00'
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 const n = (x: number) => Number(x ?? 0).toLocaleString('en-US')
 const day = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : 'never')
-/** A store as people know it: "Brooklyn (loc_010, US-NY)". */
+/**
+ * A store as people know it: "Brooklyn (loc_010, US-NY)", with its city when the name does not
+ * say it ("Union Square, San Francisco (S1, US-CA)").
+ */
 const store = (s: Json) =>
   !s
     ? 'an unknown store'
     : typeof s === 'string'
       ? s
-      : `${s.name} (${s.id}${s.jurisdiction ? `, ${s.jurisdiction}` : ''})`
+      : `${s.name}${s.city && s.city !== 'unknown' && !String(s.name).includes(s.city) ? `, ${s.city}` : ''} (${s.id}${s.jurisdiction ? `, ${s.jurisdiction}` : ''})`
 /** A resolved location argument ({ query, stores }) as the stores it meant. */
 const places = (l: Json) =>
   Array.isArray(l?.stores) ? l.stores.map((s: Json) => store(s)).join(', ') : store(l)
