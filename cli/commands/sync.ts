@@ -7,6 +7,7 @@ import {
   syncCloverBalances,
   syncLightspeed,
   syncLightspeedR,
+  syncShopifyLocations,
   syncSquare,
   syncSquareMasterData,
 } from '../../ingest/index.ts'
@@ -79,6 +80,31 @@ export function registerSync(program: Command, ctx: () => CliContext): void {
               `Synced Square: ${report.activities} activities in ${report.pages} pages, ${report.applied} applied, ${report.duplicates} already in the ledger, ${report.skipped} skipped, ${report.retries} retries; up to ${report.lastEventAt ?? '(nothing yet)'}`,
               `  ${masterData.locations.read} locations (${changed(masterData.locations)} changed, ${masterData.locations.skipped} skipped), ${masterData.customers.read} customers (${changed(masterData.customers)} changed, ${masterData.customers.skipped} skipped)`,
             ].join('\n'),
+      )
+    })
+
+  sync
+    .command('shopify')
+    .description(
+      "read the shop's locations from Shopify's Admin GraphQL API and load them as store master data",
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (raw) => {
+      const options = parseOptions(z.object({ json: z.boolean().default(false) }), raw)
+      const context = ctx()
+      const { admin } = context.config.shopify
+      if (!admin)
+        throw new GiftCardError(
+          'CONFIG_INVALID',
+          'SHOPIFY_SHOP_DOMAIN (or SHOPIFY_ADMIN_BASE_URL) and SHOPIFY_ADMIN_ACCESS_TOKEN must be set to read Shopify locations',
+        )
+      const report = await withDatabase(context, (database) =>
+        syncShopifyLocations(database, { ...admin, logger: createLogger(context.config.logLevel) }),
+      )
+      console.log(
+        options.json
+          ? JSON.stringify(report, null, 2)
+          : `Synced Shopify locations: ${report.read} read in ${report.pages} pages, ${report.inserted + report.updated} changed (${report.inserted} new, ${report.updated} updated, ${report.enriched} of them stubs filled in), ${report.unchanged} unchanged, ${report.skipped} skipped, ${report.retries} retries`,
       )
     })
 
