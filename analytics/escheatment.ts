@@ -139,19 +139,22 @@ export async function escheatmentReport(
     liabilityCents: 0,
     stores: 0,
     storeIds: [],
+    withoutStore: { cards: 0, liabilityCents: 0 },
   }
   const unknownStores = new Map<string, number>()
   const ownerAddressUnknown = { cards: 0, amountCents: 0 }
   for (const row of rows) {
-    if (row.store_jurisdiction === null || row.store_jurisdiction === UNKNOWN_JURISDICTION) {
+    if (row.issuing_location_id === null) {
+      unknownJurisdiction.withoutStore.cards++
+      unknownJurisdiction.withoutStore.liabilityCents += row.balance_cents
+    } else if (row.store_jurisdiction === null || row.store_jurisdiction === UNKNOWN_JURISDICTION) {
+      // A store the ledger has no row for is a store of unknown jurisdiction too.
       unknownJurisdiction.cards++
       unknownJurisdiction.liabilityCents += row.balance_cents
-      // A card naming a store the ledger has no row for is at a store of unknown jurisdiction too.
-      if (row.issuing_location_id !== null)
-        unknownStores.set(
-          row.issuing_location_id,
-          (unknownStores.get(row.issuing_location_id) ?? 0) + row.balance_cents,
-        )
+      unknownStores.set(
+        row.issuing_location_id,
+        (unknownStores.get(row.issuing_location_id) ?? 0) + row.balance_cents,
+      )
     }
     const owner = row.holder_state ?? row.purchaser_state
     if (!owner && (row.holder_customer_id !== null || row.purchaser_customer_id !== null)) {

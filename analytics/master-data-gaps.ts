@@ -17,15 +17,21 @@ const count = (n: number, one: string, many: string) =>
 
 /**
  * "3 cards, $135.00 at 2 stores of unknown jurisdiction (load store master data: …)"; cards
- * that name no store at all are said apart. Undefined when nothing is unknown.
+ * that name no store at all, which master data cannot place, are said apart. Undefined when
+ * nothing is unknown.
  */
 export function unknownJurisdictionNote(u: UnknownJurisdiction): string | undefined {
-  if (u.cards === 0 && u.liabilityCents === 0) return undefined
-  const where =
-    u.stores > 0
-      ? `at ${count(u.stores, 'store', 'stores')} of unknown jurisdiction`
-      : 'at no known store'
-  return `${count(u.cards, 'card', 'cards')}, ${formatCents(u.liabilityCents)} ${where} (load store master data: ${LOAD_LOCATIONS})`
+  const parts: string[] = []
+  if (u.stores > 0)
+    parts.push(
+      `${count(u.cards, 'card', 'cards')}, ${formatCents(u.liabilityCents)} at ${count(u.stores, 'store', 'stores')} of unknown jurisdiction (load store master data: ${LOAD_LOCATIONS})`,
+    )
+  const { withoutStore } = u
+  if (withoutStore.cards > 0)
+    parts.push(
+      `${count(withoutStore.cards, 'card', 'cards')}, ${formatCents(withoutStore.liabilityCents)} ${withoutStore.cards === 1 ? 'names' : 'name'} no issuing store, so no state (an export without location_id, or online sales)`,
+    )
+  return parts.length > 0 ? parts.join('; ') : undefined
 }
 
 /**

@@ -86,6 +86,10 @@ export const escheatmentReport = defineTool({
               cards: report.unknownJurisdiction.cards,
               liability: money(report.unknownJurisdiction.liabilityCents),
               stores: report.unknownJurisdiction.stores,
+              withoutStore: {
+                cards: report.unknownJurisdiction.withoutStore.cards,
+                liability: money(report.unknownJurisdiction.withoutStore.liabilityCents),
+              },
               note: unknownNote,
             },
           }

@@ -152,6 +152,10 @@ export const getLiability = defineTool({
               cards: unknown.cards,
               liability: money(unknown.liabilityCents),
               stores: unknown.stores,
+              withoutStore: {
+                cards: unknown.withoutStore.cards,
+                liability: money(unknown.withoutStore.liabilityCents),
+              },
               note: unknownNote,
             },
           }

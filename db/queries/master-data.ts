@@ -224,14 +224,20 @@ export async function upsertCustomers(
   )
 }
 
-/** What sits at stores no master data has described (or on cards naming no store). */
+/** What sits at stores no master data has described, and on cards that name no store. */
 export type UnknownJurisdiction = {
+  /** Cards with a balance at stores of unknown jurisdiction (stubs), and what they hold. */
   cards: number
   liabilityCents: number
-  /** Stores of unknown jurisdiction holding a balance (a card with no store is not one). */
+  /** Those stores. */
   stores: number
   /** Their ids, largest liability first (at most 10). */
   storeIds: string[]
+  /**
+   * Cards with a balance that name no issuing store at all (an export without `location_id`,
+   * an online sale): master data cannot place them, so they are counted apart.
+   */
+  withoutStore: { cards: number; liabilityCents: number }
 }
 
 /**
@@ -258,17 +264,26 @@ export function summariseUnknown(
   byStore: readonly LiabilityRow[],
   jurisdictions: ReadonlyMap<string, string>,
 ): UnknownJurisdiction {
-  const out: UnknownJurisdiction = { cards: 0, liabilityCents: 0, stores: 0, storeIds: [] }
+  const out: UnknownJurisdiction = {
+    cards: 0,
+    liabilityCents: 0,
+    stores: 0,
+    storeIds: [],
+    withoutStore: { cards: 0, liabilityCents: 0 },
+  }
   for (const row of byStore) {
     const jurisdiction = jurisdictions.get(row.key)
     if (jurisdiction !== undefined && jurisdiction !== UNKNOWN_JURISDICTION) continue
+    // `unknown` is liabilityAsOf's key for cards that name no store.
+    if (jurisdiction === undefined && row.key === 'unknown') {
+      out.withoutStore.cards += row.cards
+      out.withoutStore.liabilityCents += row.liabilityCents
+      continue
+    }
     out.cards += row.cards
     out.liabilityCents += row.liabilityCents
-    // `unknown` is liabilityAsOf's key for cards that name no store.
-    if (jurisdiction !== undefined || row.key !== 'unknown') {
-      out.stores++
-      if (out.storeIds.length < 10) out.storeIds.push(row.key)
-    }
+    out.stores++
+    if (out.storeIds.length < 10) out.storeIds.push(row.key)
   }
   return out
 }

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { escheatmentReport } from '../../analytics/index.ts'
+import { escheatmentReport, unknownJurisdictionNote } from '../../analytics/index.ts'
 import { usState } from '../../core/index.ts'
 import {
   type Database,
   endOfChainDay,
   liabilityAsOf,
+  summariseUnknown,
   unknownJurisdictionLiability,
 } from '../../db/index.ts'
 import { importFile, importMasterData, stubPseudonym } from '../../ingest/index.ts'
@@ -98,6 +99,7 @@ for (const dialect of DIALECTS) {
         liabilityCents: 26_500,
         stores: 4,
         storeIds: ['S-AUS', 'S-NYC', 'S-SF', 'S-MIA'],
+        withoutStore: { cards: 0, liabilityCents: 0 },
       })
       const report = await escheatmentReport(database, { asOf: AS_OF })
       // No owner address is known: the state of incorporation (US-DE) claims every card.
@@ -138,6 +140,7 @@ for (const dialect of DIALECTS) {
         liabilityCents: 4_000,
         stores: 1,
         storeIds: ['S-MIA'],
+        withoutStore: { cards: 0, liabilityCents: 0 },
       })
       await load(ALL_STORES, 'locations')
       expect(await byJurisdiction()).toEqual([
@@ -158,6 +161,7 @@ for (const dialect of DIALECTS) {
         liabilityCents: 0,
         stores: 0,
         storeIds: [],
+        withoutStore: { cards: 0, liabilityCents: 0 },
       })
       const sf = await database.db
         .selectFrom('locations')
@@ -379,5 +383,46 @@ describe('US states in master data', () => {
     expect(usState('New  York')?.jurisdiction).toBe('US-NY')
     expect(usState('District of Columbia')?.jurisdiction).toBe('US-DC')
     for (const text of ['Calif', 'XX', '', 'Ontario', 'US-']) expect(usState(text)).toBeUndefined()
+  })
+})
+
+describe('the unknown-jurisdiction note', () => {
+  it('names stub stores and says apart the cards that name no store, which master data cannot place', () => {
+    const summary = summariseUnknown(
+      [
+        { key: 'S1', cards: 3, liabilityCents: 9_000 },
+        { key: 'unknown', cards: 2, liabilityCents: 1_250 },
+        { key: 'S2', cards: 1, liabilityCents: 500 },
+        { key: 'S3', cards: 4, liabilityCents: 7_000 },
+      ],
+      new Map([
+        ['S1', 'unknown'],
+        ['S3', 'US-CA'],
+      ]),
+    )
+    expect(summary).toEqual({
+      cards: 4,
+      liabilityCents: 9_500,
+      stores: 2,
+      storeIds: ['S1', 'S2'],
+      withoutStore: { cards: 2, liabilityCents: 1_250 },
+    })
+    expect(unknownJurisdictionNote(summary)).toBe(
+      '4 cards, $95.00 at 2 stores of unknown jurisdiction (load store master data: giftcards import FILE --format locations); 2 cards, $12.50 name no issuing store, so no state (an export without location_id, or online sales)',
+    )
+    expect(
+      unknownJurisdictionNote({ ...summary, stores: 0, cards: 0, liabilityCents: 0, storeIds: [] }),
+    ).toBe(
+      '2 cards, $12.50 name no issuing store, so no state (an export without location_id, or online sales)',
+    )
+    expect(
+      unknownJurisdictionNote({
+        cards: 0,
+        liabilityCents: 0,
+        stores: 0,
+        storeIds: [],
+        withoutStore: { cards: 0, liabilityCents: 0 },
+      }),
+    ).toBeUndefined()
   })
 })
