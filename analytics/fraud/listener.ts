@@ -25,6 +25,8 @@ export function createFraudListener(
      * pilotCardFilter); the detectors still watch every event. Unset: every card.
      */
     keepCards?: (cardIds: readonly string[]) => Promise<ReadonlySet<string>>
+    /** How long a store without coordinates is taken as unplaced before it is read again. */
+    recheckUnplacedMs?: number
   } = {},
 ) {
   const locations = new Map<string, { latitude: number; longitude: number } | null>()
@@ -61,7 +63,8 @@ export function createFraudListener(
       if (
         event.locationId &&
         (!locations.has(event.locationId) ||
-          (unplaced !== undefined && Date.now() - unplaced > RECHECK_UNPLACED_MS))
+          (unplaced !== undefined &&
+            Date.now() - unplaced >= (options.recheckUnplacedMs ?? RECHECK_UNPLACED_MS)))
       ) {
         const l = await database.db
           .selectFrom('locations')
