@@ -124,6 +124,19 @@ const envSchema = z.object({
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
     .default('2025-10-16'),
   SHOPIFY_WEBHOOK_SECRET: optionalSecret,
+  SHOPIFY_SHOP_DOMAIN: z
+    .string()
+    .regex(
+      /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.myshopify\.com$/i,
+      'must be the shop’s myshopify.com domain (my-shop.myshopify.com)',
+    )
+    .optional(),
+  SHOPIFY_ADMIN_BASE_URL: optionalUrl,
+  SHOPIFY_ADMIN_ACCESS_TOKEN: optionalSecret,
+  SHOPIFY_API_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/, 'must be YYYY-MM')
+    .default('2025-10'),
   GENERIC_WEBHOOK_SECRET: optionalSecret,
   MAX_EVENT_CENTS: z.coerce.number().int().min(1).max(MAX_CENTS).default(DEFAULT_MAX_EVENT_CENTS),
   LIGHTSPEED_DOMAIN_PREFIX: z
@@ -228,7 +241,14 @@ export type Config = {
     baseUrl: string
     apiVersion: string
   }
-  shopify: { webhookSecret?: string }
+  shopify: {
+    webhookSecret?: string
+    /**
+     * Set (SHOPIFY_SHOP_DOMAIN or SHOPIFY_ADMIN_BASE_URL, with SHOPIFY_ADMIN_ACCESS_TOKEN):
+     * `giftcards sync shopify` reads the shop's locations from the Admin GraphQL API.
+     */
+    admin?: { baseUrl: string; accessToken: string; apiVersion: string }
+  }
   generic: { webhookSecret?: string }
   /**
    * What ingest refuses at the door (docs/pos-vocabulary.md): an event moving more than
@@ -391,6 +411,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     (e.LIGHTSPEED_DOMAIN_PREFIX
       ? `https://${e.LIGHTSPEED_DOMAIN_PREFIX.toLowerCase()}.retail.lightspeed.app`
       : undefined)
+  const shopifyAdminUrl =
+    e.SHOPIFY_ADMIN_BASE_URL ??
+    (e.SHOPIFY_SHOP_DOMAIN ? `https://${e.SHOPIFY_SHOP_DOMAIN.toLowerCase()}` : undefined)
   if (e.SQUARE_WEBHOOK_SIGNATURE_KEY && !e.SQUARE_WEBHOOK_URL) {
     throw configError(
       'SQUARE_WEBHOOK_URL',
@@ -413,7 +436,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       baseUrl: e.SQUARE_BASE_URL.replace(/\/+$/, ''),
       apiVersion: e.SQUARE_API_VERSION,
     },
-    shopify: e.SHOPIFY_WEBHOOK_SECRET ? { webhookSecret: e.SHOPIFY_WEBHOOK_SECRET } : {},
+    shopify: {
+      ...(e.SHOPIFY_WEBHOOK_SECRET ? { webhookSecret: e.SHOPIFY_WEBHOOK_SECRET } : {}),
+      ...(shopifyAdminUrl && e.SHOPIFY_ADMIN_ACCESS_TOKEN
+        ? {
+            admin: {
+              baseUrl: shopifyAdminUrl.replace(/\/+$/, ''),
+              accessToken: e.SHOPIFY_ADMIN_ACCESS_TOKEN,
+              apiVersion: e.SHOPIFY_API_VERSION,
+            },
+          }
+        : {}),
+    },
     generic: e.GENERIC_WEBHOOK_SECRET ? { webhookSecret: e.GENERIC_WEBHOOK_SECRET } : {},
     ingest: { maxEventCents: e.MAX_EVENT_CENTS },
     lightspeed: {

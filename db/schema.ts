@@ -26,6 +26,11 @@ export interface LocationsTable {
   latitude: number | null
   longitude: number | null
   opened_at: string
+  postal_code: ColumnType<string | null, string | null | undefined, string | null>
+  /** ISO 3166-1 alpha-2 (`US`); null for a stub. */
+  country: ColumnType<string | null, string | null | undefined, string | null>
+  /** When the row last came from master data (0011); null for a stub an event made. */
+  master_data_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface TerminalsTable {
@@ -53,6 +58,11 @@ export interface CustomersTable {
   address_state: string | null
   home_location_id: string | null
   created_at: string
+  postal_code: ColumnType<string | null, string | null | undefined, string | null>
+  /** The CRM's segment label (`vip`, `employee`), as the export names it. */
+  segment: ColumnType<string | null, string | null | undefined, string | null>
+  /** When the row last came from master data (0011); null for a stub an event made. */
+  master_data_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface GiftCardsTable {

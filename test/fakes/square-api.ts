@@ -5,6 +5,10 @@ export type FakeSquare = {
   url: string
   /** Activities the fake serves; tests may push more between syncs. */
   activities: Record<string, unknown>[]
+  /** Locations ListLocations serves (GET /v2/locations, every one in one answer). */
+  locations: Record<string, unknown>[]
+  /** Customers ListCustomers serves (GET /v2/customers, paged by `limit` and `cursor`). */
+  customers: Record<string, unknown>[]
   /** Every request, as the fake saw it. */
   requests: { path: string; query: URLSearchParams; authorization?: string; version?: string }[]
   /** Activities created through CreateGiftCardActivity, once per idempotency key. */
@@ -17,7 +21,10 @@ export type FakeSquare = {
 /**
  * A loopback fake of Square's ListGiftCardActivities (GET /v2/gift-cards/activities): bearer
  * auth, `begin_time` (inclusive), `sort_order`, `limit` and an opaque `cursor`, and errors in
- * Square's shape. Listens on 127.0.0.1 and stops with `close`.
+ * Square's shape. Also ListLocations (GET /v2/locations: `{ locations }`, no paging) and
+ * ListCustomers (GET /v2/customers: `limit` 1–100, advisory, default 100, an opaque `cursor`,
+ * `{ customers, cursor? }`), as Square documents them. Listens on 127.0.0.1 and stops with
+ * `close`.
  */
 export async function startFakeSquare(
   token: string,
@@ -25,6 +32,8 @@ export async function startFakeSquare(
 ): Promise<FakeSquare> {
   const fake: Omit<FakeSquare, 'url' | 'close'> = {
     activities,
+    locations: [],
+    customers: [],
     requests: [],
     created: [],
     failNext: [],
@@ -58,7 +67,8 @@ export async function startFakeSquare(
         },
         failure === 429 ? { 'retry-after': '0' } : {},
       )
-    if (url.pathname !== '/v2/gift-cards/activities')
+    const paths = ['/v2/gift-cards/activities', '/v2/locations', '/v2/customers']
+    if (!paths.includes(url.pathname))
       return send(404, { errors: [{ category: 'INVALID_REQUEST_ERROR', code: 'NOT_FOUND' }] })
     if (req.headers.authorization !== `Bearer ${token}`)
       return send(401, {
@@ -75,6 +85,19 @@ export async function startFakeSquare(
       return send(405, {
         errors: [{ category: 'INVALID_REQUEST_ERROR', code: 'METHOD_NOT_ALLOWED' }],
       })
+    if (url.pathname === '/v2/locations') return send(200, { locations: fake.locations })
+    if (url.pathname === '/v2/customers') {
+      const asked = Number(url.searchParams.get('limit') ?? 100)
+      // "The limit is ignored if it is less than 1 or greater than 100."
+      const size = Number.isInteger(asked) && asked >= 1 && asked <= 100 ? asked : 100
+      const at = url.searchParams.get('cursor')
+      const from = at ? Number(Buffer.from(at, 'base64url').toString()) : 0
+      const more = from + size < fake.customers.length
+      return send(200, {
+        customers: fake.customers.slice(from, from + size),
+        ...(more ? { cursor: Buffer.from(String(from + size)).toString('base64url') } : {}),
+      })
+    }
     const begin = url.searchParams.get('begin_time')
     const limit = Math.min(100, Number(url.searchParams.get('limit') ?? 50))
     const descending = url.searchParams.get('sort_order') === 'DESC'
@@ -166,6 +189,12 @@ export async function startFakeSquare(
     ...fake,
     get activities() {
       return fake.activities
+    },
+    get locations() {
+      return fake.locations
+    },
+    get customers() {
+      return fake.customers
     },
     get failNext() {
       return fake.failNext
