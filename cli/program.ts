@@ -20,6 +20,7 @@ import { registerSegments } from './commands/segments.ts'
 import { registerServe } from './commands/serve.ts'
 import { registerSlack } from './commands/slack.ts'
 import { registerStart } from './commands/start.ts'
+import { registerStatus } from './commands/status.ts'
 import { registerSync } from './commands/sync.ts'
 import { registerTokens } from './commands/tokens.ts'
 import { registerTools } from './commands/tools.ts'
@@ -43,6 +44,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerServe(program, ctx)
   registerImport(program, ctx)
   registerWebhooks(program, ctx)
+  registerStatus(program, ctx)
   registerSync(program, ctx)
   registerFraud(program, ctx)
   registerForecast(program, ctx)
