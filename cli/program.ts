@@ -14,6 +14,7 @@ import { registerImport } from './commands/import.ts'
 import { registerLiability } from './commands/liability.ts'
 import { registerMcp } from './commands/mcp.ts'
 import { registerMigrate } from './commands/migrate.ts'
+import { registerReconcile } from './commands/reconcile.ts'
 import { registerRoles } from './commands/roles.ts'
 import { registerSeed } from './commands/seed.ts'
 import { registerSegments } from './commands/segments.ts'
@@ -43,6 +44,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerStart(program, ctx)
   registerServe(program, ctx)
   registerImport(program, ctx)
+  registerReconcile(program, ctx)
   registerWebhooks(program, ctx)
   registerStatus(program, ctx)
   registerSync(program, ctx)
