@@ -3,6 +3,7 @@ import { analyticsBench } from './analytics.ts'
 import { auditBench } from './audit.ts'
 import { checkoutBench } from './checkout.ts'
 import { evalsBench } from './evals.ts'
+import { freshnessBench } from './freshness.ts'
 import { importBench } from './import.ts'
 import { mcpBench } from './mcp.ts'
 import { metricsBench } from './metrics.ts'
@@ -25,4 +26,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   soak: soakBench,
   audit: auditBench,
   scrub: scrubBench,
+  freshness: freshnessBench,
 }
