@@ -10,6 +10,7 @@ import {
 } from '../core/index.ts'
 import { type Database, selectIn } from '../db/index.ts'
 import { type BalanceRow, isBalancesHeader, readBalanceRows } from './balances-file.ts'
+import { type CloverBalanceOptions, syncCloverBalances } from './clover-balances.ts'
 import { type ImportFormat, readRows } from './read-rows.ts'
 
 /**
@@ -67,7 +68,8 @@ export type EventDifference = {
 
 export type ReconcileReport = {
   path: string
-  format: ReconcileFormat
+  /** The file's format, or `clover-api`: the balances Clover reports through its API. */
+  format: ReconcileFormat | 'clover-api'
   /** The ledger source the file's events were matched under (null: a balances file). */
   source: EventSource | null
   /** The file's first and last event times (null: a balances file, or no events). */
@@ -539,6 +541,63 @@ async function compareBalancesFile(
     [],
     balances.reduce((s, b) => s + b.differenceCents, 0),
   )
+}
+
+// ── the balances a POS reports through its API ────────────────────────────────────────────
+
+/**
+ * `giftcards reconcile --source clover`: each card's balance as Clover's gift card API reports
+ * it (the balance read of `giftcards sync clover`, as a dry run: nothing is adjusted) against the
+ * ledger's balance now. A card whose balance cannot be read is reported like a bad row, so the
+ * run exits 2: the comparison is incomplete.
+ */
+export async function reconcileCloverBalances(
+  database: Database,
+  options: Omit<CloverBalanceOptions, 'dryRun' | 'listeners'>,
+): Promise<ReconcileReport> {
+  const read = await syncCloverBalances(database, { ...options, dryRun: true })
+  const ledger = await ledgerBalances(
+    database,
+    read.drifts.map((d) => d.cardId),
+    undefined,
+  )
+  const balances: BalanceDifference[] = read.drifts.map((d) => {
+    const known = ledger.get(d.cardId)
+    return {
+      cardId: d.cardId,
+      last4: known?.last4 ?? null,
+      store: known?.storeId ? { id: known.storeId, name: known.storeId } : null,
+      asOf: read.readAt,
+      fileCents: d.cloverCents,
+      ledgerCents: d.ledgerCents,
+      differenceCents: d.cloverCents - (d.ledgerCents ?? 0),
+      explainedCents: 0,
+      line: 0,
+    }
+  })
+  const report: ReconcileReport = {
+    path: 'Clover gift card API',
+    format: 'clover-api',
+    source: null,
+    window: null,
+    rows: read.cards,
+    events: 0,
+    cardsCompared: read.read,
+    badRows: read.failed.map((f) => ({ line: 0, reason: `${f.cardId}: ${f.error}` })),
+    badRowCount: read.failed.length,
+    balances: [],
+    missingFromLedger: [],
+    onlyInLedger: [],
+    counts: { balances: 0, missingFromLedger: 0, onlyInLedger: 0 },
+    netDifferenceCents: 0,
+    equal: false,
+  }
+  // As with a bad row: an unread card cannot be compared, and the others alone would mislead.
+  const net = balances.reduce((s, b) => s + b.differenceCents, 0)
+  if (report.badRowCount === 0) keep(report, balances, [], [], net)
+  await nameStores(database, report)
+  report.equal = report.badRowCount === 0 && report.counts.balances === 0
+  return report
 }
 
 // ── the report ────────────────────────────────────────────────────────────────────────────

@@ -1,12 +1,15 @@
 import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { EVENT_SOURCES, formatCents } from '../../core/index.ts'
+import { createLogger, EVENT_SOURCES, formatCents, GiftCardError } from '../../core/index.ts'
 import {
   type BalanceDifference,
+  CloverClient,
   type EventDifference,
+  loadCloverCards,
   RECONCILE_FORMATS,
   type ReconcileReport,
+  reconcileCloverBalances,
   reconcileFile,
   type StoreRef,
 } from '../../ingest/index.ts'
@@ -22,6 +25,9 @@ const reconcileOptions = z.object({
     .enum(EVENT_SOURCES, { error: `must be one of ${EVENT_SOURCES.join(', ')}` })
     .optional(),
   cardsInFile: z.boolean().default(false),
+  source: z
+    .enum(['clover'], { error: 'must be clover (the POS whose balances can be read)' })
+    .optional(),
   limit: intOption(0, 10_000).default(20),
   out: z.string().min(1).max(4096).optional(),
   json: z.boolean().default(false),
@@ -39,7 +45,8 @@ export function registerReconcile(program: Command, ctx: () => CliContext): void
     .description(
       'compare an export (CSV, Square JSON lines) or a balances file with the ledger; exit 0 equal, 1 on a difference, 2 on bad input',
     )
-    .argument('<file>', 'the export or balances file')
+    .argument('[file]', 'the export or balances file')
+    .option('--source <pos>', "instead of a file: the balances Clover's gift card API reports")
     .option(
       '--format <format>',
       'csv, square-jsonl or balances (default: .jsonl → square-jsonl, else by the CSV header)',
@@ -52,23 +59,43 @@ export function registerReconcile(program: Command, ctx: () => CliContext): void
     .option('--limit <n>', 'differences of each kind printed (all are in --out and --json)', '20')
     .option('--out <file>', 'write every difference to this CSV file')
     .option('--json', 'print the report as JSON')
-    .action(async (file: string, raw) => {
+    .action(async (file: string | undefined, raw) => {
       const options = parseOptions(reconcileOptions, raw)
+      if ((file === undefined) === (options.source === undefined))
+        throw new GiftCardError('INVALID_INPUT', 'give a FILE or --source clover, one of the two')
       const context = ctx()
+      const { clover } = context.config
+      if (options.source && (Object.keys(clover.merchants).length === 0 || !clover.giftCardsFile))
+        throw new GiftCardError(
+          'CONFIG_INVALID',
+          'CLOVER_MERCHANTS and CLOVER_GIFT_CARDS_FILE must be set to read balances from Clover',
+        )
       const { report, freshness } = await withDatabase(context, async (database) => ({
-        report: await reconcileFile(database, file, {
-          ...(options.format ? { format: options.format } : {}),
-          ...(options.matchSource ? { source: options.matchSource } : {}),
-          cardsInFile: options.cardsInFile,
-          maxEventCents: context.config.ingest.maxEventCents,
-        }),
+        report:
+          file !== undefined
+            ? await reconcileFile(database, file, {
+                ...(options.format ? { format: options.format } : {}),
+                ...(options.matchSource ? { source: options.matchSource } : {}),
+                cardsInFile: options.cardsInFile,
+                maxEventCents: context.config.ingest.maxEventCents,
+              })
+            : await reconcileCloverBalances(database, {
+                client: new CloverClient({
+                  ...clover,
+                  logger: createLogger(context.config.logLevel),
+                }),
+                cards: loadCloverCards(clover.giftCardsFile as string),
+                currency: clover.currency,
+              }),
         freshness: await answerFreshness({ database, config: context.config }),
       }))
       if (options.out) await writeFile(options.out, differencesCsv(report))
       if (options.json) console.log(JSON.stringify({ ...report, freshness }, null, 2))
       else {
         for (const row of report.badRows.slice(0, 200))
-          console.error(`${file}:${row.line}: ${row.reason}`)
+          console.error(
+            file !== undefined ? `${file}:${row.line}: ${row.reason}` : `not read: ${row.reason}`,
+          )
         console.log(describeReconcile(report, options.limit, freshness.warning))
       }
       process.exitCode = report.badRowCount > 0 ? 2 : report.equal ? 0 : 1
@@ -89,8 +116,12 @@ export function describeReconcile(
   const what = `${report.path} (${report.format}${report.source ? `, events matched as ${report.source}` : ''})`
   if (report.badRowCount > 0)
     return [
-      `Cannot reconcile ${what}: ${n(report.badRowCount)} of ${n(report.rows)} rows cannot be read (listed by line on stderr); nothing was compared.`,
-      'Fix those rows and run it again.',
+      report.format === 'clover-api'
+        ? `Cannot reconcile ${what}: ${n(report.badRowCount)} of ${n(report.rows)} cards' balances could not be read (listed on stderr); nothing was compared.`
+        : `Cannot reconcile ${what}: ${n(report.badRowCount)} of ${n(report.rows)} rows cannot be read (listed by line on stderr); nothing was compared.`,
+      report.format === 'clover-api'
+        ? 'Fix those cards or tokens and run it again.'
+        : 'Fix those rows and run it again.',
     ].join('\n')
   const lines = [
     `Reconciled ${what} with the ledger: ${n(report.rows)} rows, ${n(report.events)} events, ${n(report.cardsCompared)} card balances compared${report.window ? `, events from ${report.window.from} to ${report.window.to}` : ''}`,
@@ -131,7 +162,7 @@ function balanceLine(b: BalanceDifference): string {
         ? ', all of it by the events below'
         : `, ${dollars(b.explainedCents)} of it by the events below`
       : ''
-  return `${card}${b.last4 && b.cardId ? ` (…${b.last4})` : ''}, ${storeText(b.store)}: file ${formatCents(b.fileCents)}, ${ledger}, ${dollars(b.differenceCents)}${explained} (as of ${b.asOf ?? 'now'}, line ${b.line})`
+  return `${card}${b.last4 && b.cardId ? ` (…${b.last4})` : ''}, ${storeText(b.store)}: file ${formatCents(b.fileCents)}, ${ledger}, ${dollars(b.differenceCents)}${explained} (as of ${b.asOf ?? 'now'}${b.line > 0 ? `, line ${b.line}` : ''})`
 }
 
 function eventLine(e: EventDifference): string {

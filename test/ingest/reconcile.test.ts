@@ -6,6 +6,7 @@ import type { CardEvent } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { applyBatch, importFile, type ReconcileReport, reconcileFile } from '../../ingest/index.ts'
 import { databaseUrl, runCli } from '../cli/run-cli.ts'
+import { type FakeClover, startFakeClover } from '../fakes/clover-api.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 
 /**
@@ -358,3 +359,67 @@ for (const dialect of DIALECTS) {
     })
   })
 }
+
+for (const dialect of DIALECTS)
+  describe(`reconcile --source clover against the loopback Clover API on ${dialect.name}`, () => {
+    let database: Database
+    let clover: FakeClover
+    let env: Record<string, string>
+    const MERCHANT = 'ZZ1PW2VCQJTKM'
+    useDatabase(dialect, async (d) => {
+      database = d
+      clover = await startFakeClover({ [MERCHANT]: 'clover-token' })
+      const cards = join(dir, 'clover-cards.csv')
+      writeFileSync(cards, 'card_id,last4,token\ncv-same,1111,clv_same\ncv-spent,2222,clv_spent\n')
+      env = {
+        DATABASE_URL: databaseUrl(d),
+        AUDIT_CHECKPOINT_FILE: 'off',
+        CLOVER_MERCHANTS: `${MERCHANT}=clover-token`,
+        CLOVER_GIFT_CARD_BASE_URL: clover.url,
+        CLOVER_GIFT_CARDS_FILE: cards,
+      }
+      await applyBatch(d, {
+        events: ['cv-same', 'cv-spent'].map((id) =>
+          event('clover', `act-${id}`, id, 'activate', 5000, '2026-11-01T10:00:00Z'),
+        ),
+        cards: [],
+      })
+    })
+    afterAll(async () => clover.close())
+
+    it('reports the card whose Clover balance differs, exit 1, and adjusts nothing; an unread card exits 2', async () => {
+      clover.balances.set('clv_same', 5000)
+      clover.balances.set('clv_spent', 3000)
+      const run = await runCli(['reconcile', '--source', 'clover', '--json'], env)
+      expect(run.code).toBe(1)
+      const report = JSON.parse(run.stdout) as ReconcileReport
+      expect(report).toMatchObject({
+        format: 'clover-api',
+        cardsCompared: 2,
+        netDifferenceCents: -2000,
+      })
+      expect(report.balances).toEqual([
+        expect.objectContaining({
+          cardId: 'cv-spent',
+          fileCents: 3000,
+          ledgerCents: 5000,
+          differenceCents: -2000,
+        }),
+      ])
+      expect(clover.requests.filter((r) => r.path === '/v1/balance_inquiry')).toHaveLength(2)
+      const rows = await database.db
+        .selectFrom('gift_card_transactions')
+        .select('event_id')
+        .execute()
+      expect(rows).toHaveLength(2)
+      clover.balances.set('clv_spent', 5000)
+      expect((await runCli(['reconcile', '--source', 'clover'], env)).code).toBe(0)
+      clover.balances.delete('clv_spent')
+      const unread = await runCli(['reconcile', '--source', 'clover'], env)
+      expect(unread.code).toBe(2)
+      expect(unread.stderr).toContain('not read: cv-spent: ')
+      const both = await runCli(['reconcile', 'x.csv', '--source', 'clover'], env)
+      expect(both.code).toBe(2)
+      expect(both.stderr).toContain('give a FILE or --source clover, one of the two')
+    })
+  })
