@@ -313,9 +313,11 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
         ].join('\n'),
   reconcile_ledger: (d) => {
     const lines = [
-      d.drifting === 0
-        ? `All ${n(d.cardsChecked)} cards checked agree with their events: no balance drift.`
-        : `${n(d.drifting)} of ${n(d.cardsChecked)} cards hold a balance their events do not add up to (net ${fmt(d.totalDrift)}):`,
+      d.cardsChecked === 0
+        ? `No cards${d.source ? ` from ${d.source}` : ''} to check: no balance drift.`
+        : d.drifting === 0
+          ? `All ${n(d.cardsChecked)} cards checked agree with their events: no balance drift.`
+          : `${n(d.drifting)} of ${n(d.cardsChecked)} cards hold a balance their events do not add up to (net ${fmt(d.totalDrift)}):`,
       ...(d.cards ?? [])
         .slice(0, 10)
         .map(

@@ -1150,6 +1150,8 @@ const BUILDERS: Record<string, Builder> = {
   // Drift and feed freshness (docs/reconciliation.md); a POS named is the cards' source.
   reconcile_ledger: (r) => {
     const source = /\b(square|shopify|lightspeed|clover)\b/.exec(r.lower)?.[1]
+    // "the pos" / "the register" here is what the ledger is compared with, not a channel.
+    r.word('channel')
     return call('reconcile_ledger', { source, location: oneStore(r) }, r)
   },
   ledger_metrics: (r) => {
