@@ -3,6 +3,7 @@ import { analyticsBench } from './analytics.ts'
 import { auditBench } from './audit.ts'
 import { checkoutBench } from './checkout.ts'
 import { evalsBench } from './evals.ts'
+import { freshnessBench } from './freshness.ts'
 import { importBench } from './import.ts'
 import { masterDataBench } from './master-data.ts'
 import { mcpBench } from './mcp.ts'
@@ -27,4 +28,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   soak: soakBench,
   audit: auditBench,
   scrub: scrubBench,
+  freshness: freshnessBench,
 }

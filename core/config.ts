@@ -68,6 +68,12 @@ export function parseDatabaseUrl(url: string | undefined, home?: string): Databa
  */
 export const DEFAULT_OPENAI_TIMEOUT_MS = 30_000
 
+/**
+ * Hours after which a configured source with no newer event is reported stale
+ * (FRESHNESS_STALE_HOURS): a day, as a chain's stores sell gift cards every day.
+ */
+export const DEFAULT_FRESHNESS_STALE_HOURS = 24
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 const optionalSecret = z.string().min(1).optional()
@@ -139,6 +145,11 @@ const envSchema = z.object({
     .default('2025-10'),
   GENERIC_WEBHOOK_SECRET: optionalSecret,
   MAX_EVENT_CENTS: z.coerce.number().int().min(1).max(MAX_CENTS).default(DEFAULT_MAX_EVENT_CENTS),
+  FRESHNESS_STALE_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(DEFAULT_FRESHNESS_STALE_HOURS),
   LIGHTSPEED_DOMAIN_PREFIX: z
     .string()
     .regex(
@@ -253,8 +264,10 @@ export type Config = {
   /**
    * What ingest refuses at the door (docs/pos-vocabulary.md): an event moving more than
    * `maxEventCents`, or reporting a balance above it (MAX_EVENT_CENTS, $1,000,000.00).
+   * A configured source whose newest event is older than `staleAfterHours` is reported stale
+   * (FRESHNESS_STALE_HOURS, default 24; docs/reconciliation.md).
    */
-  ingest: { maxEventCents: number }
+  ingest: { maxEventCents: number; staleAfterHours: number }
   /** Lightspeed Retail (X-Series): polled by `giftcards sync lightspeed` (no gift card webhooks). */
   lightspeed: {
     /** `https://{LIGHTSPEED_DOMAIN_PREFIX}.retail.lightspeed.app`, or LIGHTSPEED_BASE_URL. */
@@ -449,7 +462,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : {}),
     },
     generic: e.GENERIC_WEBHOOK_SECRET ? { webhookSecret: e.GENERIC_WEBHOOK_SECRET } : {},
-    ingest: { maxEventCents: e.MAX_EVENT_CENTS },
+    ingest: { maxEventCents: e.MAX_EVENT_CENTS, staleAfterHours: e.FRESHNESS_STALE_HOURS },
     lightspeed: {
       ...(lightspeedBaseUrl ? { baseUrl: lightspeedBaseUrl.replace(/\/+$/, '') } : {}),
       ...(e.LIGHTSPEED_ACCESS_TOKEN ? { accessToken: e.LIGHTSPEED_ACCESS_TOKEN } : {}),

@@ -11,6 +11,7 @@ import { holdReleasesMigration } from './migrations/0007-hold-releases.ts'
 import { checkoutPromptsMigration } from './migrations/0009-checkout-prompts.ts'
 import { ledgerVoidsMigration } from './migrations/0010-ledger-voids.ts'
 import { masterDataMigration } from './migrations/0011-master-data.ts'
+import { sourceFreshnessMigration } from './migrations/0012-source-freshness.ts'
 import type { DB } from './schema.ts'
 
 /** Every migration in order; names sort in the order they run. */
@@ -26,6 +27,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0009-checkout-prompts': checkoutPromptsMigration(adapter),
     '0010-ledger-voids': ledgerVoidsMigration(adapter),
     '0011-master-data': masterDataMigration(adapter),
+    '0012-source-freshness': sourceFreshnessMigration(adapter),
   }
 }
 

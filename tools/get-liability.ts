@@ -11,6 +11,7 @@ import {
 import { chainCalendar, ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
+import { answerFreshness } from './freshness.ts'
 import { locationArgument, storeDirectory, storeView } from './locations.ts'
 import { locationInScope, requireJurisdictions } from './pilot.ts'
 
@@ -23,7 +24,7 @@ export const getLiability = defineTool({
   name: 'get_liability',
   title: 'Outstanding gift card liability',
   description:
-    'Outstanding gift card liability (unredeemed balances) now or at the end of a past chain calendar day, in total or grouped by jurisdiction (state), issuing location, issue cohort (month), occasion or channel. Filter to one state (jurisdiction), several to compare them (jurisdictions: ["US-NY","US-CA"]) or one store or city (location); top keeps the largest rows. Returns { asOf (the day, or now), asOfDay, ledgerUpTo (latest transaction), groupBy, total, cards, rows: [{ key, store? { id, name, city, jurisdiction } for locations, cards, liability }], otherRows?, unknownJurisdiction? { cards, liability, stores, note } when cards sit at stores whose state is not known yet (say the note: store master data is missing) }.',
+    'Outstanding gift card liability (unredeemed balances) now or at the end of a past chain calendar day, in total or grouped by jurisdiction (state), issuing location, issue cohort (month), occasion or channel. Filter to one state (jurisdiction), several to compare them (jurisdictions: ["US-NY","US-CA"]) or one store or city (location); top keeps the largest rows. Returns { asOf (the day, or now), asOfDay, ledgerUpTo (latest transaction), freshness (per source: newest event, lag; a warning when a feed is stale), groupBy, total, cards, rows: [{ key, store? { id, name, city, jurisdiction } for locations, cards, liability }], otherRows?, unknownJurisdiction? { cards, liability, stores, note } when cards sit at stores whose state is not known yet (say the note: store master data is missing) }.',
   input: z.object({
     groupBy: z.enum(LIABILITY_GROUPS).default('total').describe('how to group the liability'),
     asOf: z
@@ -123,6 +124,8 @@ export const getLiability = defineTool({
       asOf: input.asOf ?? 'now',
       asOfDay: input.asOf ?? calendar.today(),
       ledgerUpTo: await ledgerUpTo(ctx),
+      // Per source: newest event and lag, and a warning when a configured feed is stale.
+      freshness: await answerFreshness(ctx),
       timezone: calendar.timezone,
       groupBy,
       ...(wantedStates ? { jurisdictions: [...wantedStates] } : {}),

@@ -320,6 +320,28 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
                 `• #${c.campaignId} "${c.name}" ${c.status}: ${c.audience}; ${n(c.targetCount)} cards, ${fmt(c.targetLiability)} (by ${c.createdBy}${c.launchedAt ? `, launched ${day(c.launchedAt)}` : ''})`,
             ),
         ].join('\n'),
+  reconcile_ledger: (d) => {
+    const lines = [
+      d.cardsChecked === 0
+        ? `No cards${d.source ? ` from ${d.source}` : ''} to check: no balance drift.`
+        : d.drifting === 0
+          ? `All ${n(d.cardsChecked)} cards checked agree with their events: no balance drift.`
+          : `${n(d.drifting)} of ${n(d.cardsChecked)} cards hold a balance their events do not add up to (net ${fmt(d.totalDrift)}):`,
+      ...(d.cards ?? [])
+        .slice(0, 10)
+        .map(
+          (c: Json) =>
+            `• ${c.cardId} (…${c.last4})${at(c.store)}: balance ${fmt(c.balance)}, events ${fmt(c.eventsSum)}, drift ${fmt(c.drift)}`,
+        ),
+    ]
+    const a = d.balanceReadAdjustments
+    if (a?.count)
+      lines.push(
+        `${n(a.count)} balance-read adjustments since ${day(a.since)} (${fmt(a.total)}): balances that moved at the POS with no event.`,
+      )
+    if (d.freshness?.warning) lines.push(`Warning: ${d.freshness.warning}.`)
+    return lines.join('\n')
+  },
   ledger_metrics: (d, args) => {
     const label = String(d.metric).replaceAll('_', ' ')
     const span = d.from || d.to ? ` from ${d.from ?? 'the start'} to ${d.to ?? 'now'}` : ''

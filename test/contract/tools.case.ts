@@ -71,6 +71,7 @@ export function sampleCalls(
     },
     { tool: 'launch_campaign', args: { campaignId: 1 }, has: 'approvalId' },
     { tool: 'ledger_metrics', args: { metric: 'redemptions', by: ['month'] }, has: 'ledgerUpTo' },
+    { tool: 'reconcile_ledger', args: { limit: 5 }, has: 'freshness' },
   ]
 }
 

@@ -49,7 +49,7 @@ for (const dialect of DIALECTS) {
       const database = await fresh()
       const again = await migrateToLatest(database.db, database.adapter, database.searchPath)
       expect(again.applied).toEqual([])
-      expect(again.current).toBe('0011-master-data')
+      expect(again.current).toBe('0012-source-freshness')
     })
 
     it('keeps who released a hold, why, and under which approval (0007)', async () => {
