@@ -124,6 +124,12 @@ const envSchema = z.object({
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
     .default('2025-10-16'),
   SHOPIFY_WEBHOOK_SECRET: optionalSecret,
+  SHOPIFY_SHOP_URL: optionalUrl,
+  SHOPIFY_ADMIN_TOKEN: optionalSecret,
+  SHOPIFY_API_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/, 'must be YYYY-MM')
+    .default('2025-10'),
   GENERIC_WEBHOOK_SECRET: optionalSecret,
   MAX_EVENT_CENTS: z.coerce.number().int().min(1).max(MAX_CENTS).default(DEFAULT_MAX_EVENT_CENTS),
   LIGHTSPEED_DOMAIN_PREFIX: z
@@ -228,7 +234,14 @@ export type Config = {
     baseUrl: string
     apiVersion: string
   }
-  shopify: { webhookSecret?: string }
+  shopify: {
+    webhookSecret?: string
+    /**
+     * Both SHOPIFY_SHOP_URL and SHOPIFY_ADMIN_TOKEN set: holds on Shopify cards debit the card
+     * through the Admin GraphQL API (docs/pos-sources.md).
+     */
+    admin?: { shopUrl: string; accessToken: string; apiVersion: string }
+  }
   generic: { webhookSecret?: string }
   /**
    * What ingest refuses at the door (docs/pos-vocabulary.md): an event moving more than
@@ -386,6 +399,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       undefined,
     )
   }
+  if (Boolean(e.SHOPIFY_SHOP_URL) !== Boolean(e.SHOPIFY_ADMIN_TOKEN)) {
+    throw configError(
+      e.SHOPIFY_SHOP_URL ? 'SHOPIFY_ADMIN_TOKEN' : 'SHOPIFY_SHOP_URL',
+      'must be set with the other of SHOPIFY_SHOP_URL and SHOPIFY_ADMIN_TOKEN (holds on Shopify cards need both)',
+      undefined,
+    )
+  }
   const lightspeedBaseUrl =
     e.LIGHTSPEED_BASE_URL ??
     (e.LIGHTSPEED_DOMAIN_PREFIX
@@ -413,7 +433,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       baseUrl: e.SQUARE_BASE_URL.replace(/\/+$/, ''),
       apiVersion: e.SQUARE_API_VERSION,
     },
-    shopify: e.SHOPIFY_WEBHOOK_SECRET ? { webhookSecret: e.SHOPIFY_WEBHOOK_SECRET } : {},
+    shopify: {
+      ...(e.SHOPIFY_WEBHOOK_SECRET ? { webhookSecret: e.SHOPIFY_WEBHOOK_SECRET } : {}),
+      ...(e.SHOPIFY_SHOP_URL && e.SHOPIFY_ADMIN_TOKEN
+        ? {
+            admin: {
+              shopUrl: e.SHOPIFY_SHOP_URL.replace(/\/+$/, ''),
+              accessToken: e.SHOPIFY_ADMIN_TOKEN,
+              apiVersion: e.SHOPIFY_API_VERSION,
+            },
+          }
+        : {}),
+    },
     generic: e.GENERIC_WEBHOOK_SECRET ? { webhookSecret: e.GENERIC_WEBHOOK_SECRET } : {},
     ingest: { maxEventCents: e.MAX_EVENT_CENTS },
     lightspeed: {

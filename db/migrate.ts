@@ -10,6 +10,7 @@ import { dailyRollupMigration } from './migrations/0006-daily-rollup.ts'
 import { holdReleasesMigration } from './migrations/0007-hold-releases.ts'
 import { checkoutPromptsMigration } from './migrations/0009-checkout-prompts.ts'
 import { ledgerVoidsMigration } from './migrations/0010-ledger-voids.ts'
+import { posHoldsMigration } from './migrations/0013-pos-holds.ts'
 import type { DB } from './schema.ts'
 
 /** Every migration in order; names sort in the order they run. */
@@ -24,6 +25,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0007-hold-releases': holdReleasesMigration(adapter),
     '0009-checkout-prompts': checkoutPromptsMigration(adapter),
     '0010-ledger-voids': ledgerVoidsMigration(adapter),
+    '0013-pos-holds': posHoldsMigration(adapter),
   }
 }
 

@@ -94,7 +94,23 @@ function approvalFacts(approval: Approval): Block[] {
         `Alert evidence: ${alerts.map((a) => `#${a.alertId} ${a.rule} (score ${a.score})${a.reason ? `: ${escapeMrkdwn(a.reason)}` : ''}`).join(' · ')}`,
       ),
     )
+  const pos = atThePos(d.enforcement)
+  if (pos) blocks.push(section(pos))
   return blocks
+}
+
+/**
+ * Whether a hold will stop the card at the till, said where the manager decides (issue 23): an
+ * enforced hold names its POS and how; a ledger-only one says the card keeps working, and why.
+ */
+export function atThePos(enforcement: unknown): string | undefined {
+  if (!enforcement || typeof enforcement !== 'object') return undefined
+  const e = enforcement as { enforced?: unknown; connector?: unknown; how?: unknown; why?: unknown }
+  if (e.enforced === true)
+    return `*At the POS*: enforced (${escapeMrkdwn(String(e.connector))}): ${escapeMrkdwn(String(e.how))}`
+  if (e.enforced === false)
+    return `*At the POS*: :warning: *ledger only*: the card still works at the till; a redemption will raise an alert. Why: ${escapeMrkdwn(String(e.why))}`
+  return undefined
 }
 
 /** A Slack user id from an actor id (`slack:U123` → `U123`); other faces show as themselves. */
