@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describeOutcome } from '../../agent/index.ts'
 import type { Database } from '../../db/index.ts'
 import {
   type Approval,
@@ -8,6 +9,7 @@ import {
   SquareConnector,
 } from '../../governance/index.ts'
 import { applyBatch } from '../../ingest/index.ts'
+import { approvalCard, decidedCard } from '../../slack-app/index.ts'
 import { createToolkit, type PendingApproval } from '../../tools/index.ts'
 import { type FakeLightspeed, startFakeLightspeed } from '../fakes/lightspeed-api.ts'
 import { type FakeShopify, startFakeShopify } from '../fakes/shopify-admin-api.ts'
@@ -247,8 +249,17 @@ for (const dialect of DIALECTS) {
           connector: platform.name,
         })
         expect(pending.summary).toContain(`Enforced at the POS (${platform.name})`)
+        const how = String((pending.details.enforcement as { how: string }).how)
+        expect(JSON.stringify(approvalCard(await kit.approvals.get(pending.approvalId)))).toContain(
+          `*At the POS*: enforced (${platform.name}): ${how}`,
+        )
         const placed = await approve(kit, pending.approvalId)
         expect(placed.status).toBe('executed')
+        // The reply and the decided card say it again, with what was moved.
+        const reply = describeOutcome(placed)
+        expect(reply).toContain(`Enforced at the POS (${platform.name}): ${how}`)
+        expect(reply).toContain('$42.50 held')
+        expect(JSON.stringify(decidedCard(placed, reply))).toContain(`enforced (${platform.name})`)
         expect(placed.outcome).toMatchObject({
           connector: platform.name,
           enforced: true,
@@ -334,4 +345,170 @@ for (const dialect of DIALECTS) {
       })
     })
   }
+}
+
+for (const dialect of DIALECTS) {
+  describe(`ledger-only holds, on ${dialect.name}`, () => {
+    let database: Database
+    let fixture: AgentFixture
+    let square: FakeSquare
+    beforeAll(async () => {
+      square = await startFakeSquare(TOKEN)
+    })
+    afterAll(() => square.close())
+    useDatabase(dialect, async (d) => {
+      database = d
+      fixture = await setUpAgentFixture(d, 120)
+    })
+
+    it('a Clover card is held in the ledger only, and the request, card and reply say why', async () => {
+      // Square is configured; a Clover card still cannot be held at its POS.
+      const kit = createToolkit(database, fixture.config, {
+        pos: new PosRouter({
+          square: new SquareConnector({
+            baseUrl: square.url,
+            accessToken: TOKEN,
+            apiVersion: '2025-10-16',
+          }),
+        }),
+      })
+      const card = 'clover:card:hold-1'
+      await applyBatch(database, {
+        events: [
+          {
+            source: 'clover',
+            eventId: 'clover-activate-hold-1',
+            cardRef: card,
+            type: 'activate',
+            amountCents: 6000,
+            currency: 'USD',
+            occurredAt: new Date(Date.now() - 86_400_000).toISOString(),
+          },
+        ],
+        cards: [],
+      })
+      const filed = await kit.executor.call(
+        'place_card_hold',
+        { card, reason: 'chargeback' },
+        { actor: ACTORS.lp, via: 'cli' },
+      )
+      if (!filed.ok) throw new Error(filed.error.message)
+      const pending = filed.data as PendingApproval
+      expect(pending.details.enforcement).toMatchObject({
+        enforced: false,
+        connector: 'ledger-only',
+      })
+      expect(pending.summary).toContain(
+        'Ledger only: the card still works at the till; a redemption will raise an alert',
+      )
+      expect(String((pending.details.enforcement as { why: string }).why)).toContain(
+        "Clover's gift card API can only lock an amount for a limited time",
+      )
+      expect(JSON.stringify(approvalCard(await kit.approvals.get(pending.approvalId)))).toContain(
+        ':warning: *ledger only*: the card still works at the till',
+      )
+      const placed = (
+        await kit.approvals.decide(pending.approvalId, {
+          actor: ACTORS.manager,
+          via: 'cli',
+          decision: 'approve',
+        })
+      ).approval
+      expect(placed.status).toBe('executed')
+      expect(placed.outcome).toMatchObject({
+        connector: 'ledger-only',
+        enforced: false,
+        amountCents: 6000,
+      })
+      expect(describeOutcome(placed)).toContain(
+        'Ledger only: the card still works at the till; a redemption will raise an alert',
+      )
+      expect(square.requests).toHaveLength(0)
+      const [hold] = await database.db
+        .selectFrom('card_holds')
+        .selectAll()
+        .where('card_id', '=', card)
+        .execute()
+      expect(hold).toMatchObject({
+        pos_connector: 'ledger-only',
+        pos_reference: `local:hold-approval-${placed.id}`,
+      })
+      expect(
+        await database.db
+          .selectFrom('pos_hold_calls')
+          .selectAll()
+          .where('card_id', '=', card)
+          .execute(),
+      ).toHaveLength(0)
+    })
+
+    it('a hold placed at Square is released at Square even when Square is no longer configured: refused, not silently ledger-only', async () => {
+      const card = 'gftc:ledger-only-release'
+      await applyBatch(database, {
+        events: [
+          {
+            source: 'square',
+            eventId: 'sq-activate-lor',
+            cardRef: card,
+            type: 'activate',
+            amountCents: 1200,
+            currency: 'USD',
+            occurredAt: new Date(Date.now() - 86_400_000).toISOString(),
+            locationId: 'square:LOC1',
+          },
+        ],
+        cards: [],
+      })
+      square.balances[card] = 1200
+      const withSquare = createToolkit(database, fixture.config, {
+        pos: new PosRouter({
+          square: new SquareConnector({
+            baseUrl: square.url,
+            accessToken: TOKEN,
+            apiVersion: '2025-10-16',
+          }),
+        }),
+      })
+      const hold = await withSquare.executor.call(
+        'place_card_hold',
+        { card },
+        { actor: ACTORS.lp, via: 'cli' },
+      )
+      if (!hold.ok) throw new Error(hold.error.message)
+      await withSquare.approvals.decide((hold.data as PendingApproval).approvalId, {
+        actor: ACTORS.manager,
+        via: 'cli',
+        decision: 'approve',
+      })
+      expect(square.balances[card]).toBe(0)
+      const without = createToolkit(database, fixture.config, { pos: new PosRouter({}) })
+      const release = await without.executor.call(
+        'release_card_hold',
+        { card },
+        { actor: ACTORS.lp, via: 'cli' },
+      )
+      if (!release.ok) throw new Error(release.error.message)
+      expect((release.data as PendingApproval).details.enforcement).toMatchObject({
+        enforced: true,
+        connector: 'square',
+      })
+      const failed = (
+        await without.approvals.decide((release.data as PendingApproval).approvalId, {
+          actor: ACTORS.manager,
+          via: 'cli',
+          decision: 'approve',
+        })
+      ).approval
+      expect(failed.status).toBe('failed')
+      expect(String(failed.outcome?.error)).toContain(
+        'took $12.00 out at square, which is not configured now',
+      )
+      const [row] = await database.db
+        .selectFrom('card_holds')
+        .selectAll()
+        .where('card_id', '=', card)
+        .execute()
+      expect(row?.status).toBe('active')
+    })
+  })
 }
