@@ -528,6 +528,8 @@ export type HoldRecord = {
   releaseApprovedBy: string | null
   releaseReason: string | null
   releaseApprovalId: number | null
+  /** How it was enforced: `square`, `shopify`, `lightspeed`, or `ledger-only` (the card still works at the till). */
+  posConnector: string
 }
 
 export type HoldFilters = {
@@ -588,6 +590,7 @@ export async function listHolds(
       'h.released_by',
       'h.release_reason',
       'h.release_approval_id',
+      'h.pos_connector',
       'ra.requested_by as release_requester',
       'ra.decided_by as release_approver',
     ])
@@ -614,6 +617,7 @@ export async function listHolds(
       releaseApprovedBy: r.release_approver,
       releaseReason: r.release_reason,
       releaseApprovalId: r.release_approval_id === null ? null : Number(r.release_approval_id),
+      posConnector: r.pos_connector,
     })),
     total: filters.status ? count(filters.status) : count('active') + count('released'),
     active: count('active'),
