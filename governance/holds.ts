@@ -320,7 +320,11 @@ export async function callPosToRelease(
       'CONFLICT',
       `hold #${hold.id} took ${formatCents(amountCents)} out at ${hold.pos_connector}, which is not configured now; configure it so the release can give that amount back`,
     )
-  const enforcement: Enforcement = { enforced: true, connector: connector.name, how: connector.how }
+  const enforcement: Enforcement = {
+    enforced: true,
+    connector: connector.name,
+    how: `the ${formatCents(amountCents)} the hold took out is given back`,
+  }
   const pos = posCard(card)
   const intent = await recordIntent(
     database,
@@ -440,7 +444,7 @@ export async function releaseHold(
     connector: call.enforcement.connector,
     posReference: call.reference,
     enforced: call.enforcement.enforced,
-    enforcement: describeEnforcement(call.enforcement),
+    enforcement: describeEnforcement(call.enforcement, 'release'),
     posBalanceBeforeCents: call.posBalanceBeforeCents,
     ...(mismatch ? { mismatch } : {}),
   }

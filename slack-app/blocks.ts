@@ -105,11 +105,17 @@ function approvalFacts(approval: Approval): Block[] {
  */
 export function atThePos(enforcement: unknown): string | undefined {
   if (!enforcement || typeof enforcement !== 'object') return undefined
-  const e = enforcement as { enforced?: unknown; connector?: unknown; how?: unknown; why?: unknown }
+  const e = enforcement as {
+    enforced?: unknown
+    connector?: unknown
+    how?: unknown
+    effect?: unknown
+  }
   if (e.enforced === true)
     return `*At the POS*: enforced (${escapeMrkdwn(String(e.connector))}): ${escapeMrkdwn(String(e.how))}`
-  if (e.enforced === false)
-    return `*At the POS*: :warning: *ledger only*: the card still works at the till; a redemption will raise an alert. Why: ${escapeMrkdwn(String(e.why))}`
+  // `effect` is "ledger only: <what it means for this hold or release> (<why>)".
+  if (e.enforced === false && typeof e.effect === 'string')
+    return `*At the POS*: :warning: *ledger only*: ${escapeMrkdwn(e.effect.replace(/^ledger only: /, ''))}`
   return undefined
 }
 

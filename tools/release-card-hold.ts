@@ -50,15 +50,15 @@ export const releaseCardHold = defineTool({
         : {
             enforced: true,
             connector: hold.pos_connector as Exclude<Enforcement['connector'], 'ledger-only'>,
-            how: `the ${formatCents(hold.amount_cents)} the hold took is given back at ${hold.pos_connector}`,
+            how: `the ${formatCents(hold.amount_cents)} the hold took out is given back`,
           }
     return {
       args: { cardId: card.id, reason },
       reason,
-      summary: `Release hold #${hold.id} on card ${card.id} (…${card.gan_last4}, ${formatCents(hold.amount_cents)} held): ${reason ?? NO_REASON_GIVEN}. ${capitalise(describeEnforcement(enforcement))}`,
+      summary: `Release hold #${hold.id} on card ${card.id} (…${card.gan_last4}, ${formatCents(hold.amount_cents)} held): ${reason ?? NO_REASON_GIVEN}. ${capitalise(describeEnforcement(enforcement, 'release'))}`,
       details: {
         reason: reason ?? NO_REASON_GIVEN,
-        enforcement: { ...enforcement, effect: describeEnforcement(enforcement) },
+        enforcement: { ...enforcement, effect: describeEnforcement(enforcement, 'release') },
         cardId: card.id,
         last4: card.gan_last4,
         holdId: Number(hold.id),

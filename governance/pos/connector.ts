@@ -51,11 +51,17 @@ export type Enforcement =
 export const LEDGER_ONLY_EFFECT =
   'the card still works at the till; a redemption will raise an alert'
 
-/** The one line an approval request, its card and its reply show about enforcement. */
-export function describeEnforcement(e: Enforcement): string {
-  return e.enforced
-    ? `enforced at the POS (${e.connector}): ${e.how}`
-    : `ledger only: ${LEDGER_ONLY_EFFECT} (${e.why})`
+/** What releasing a ledger-only hold does at the POS. */
+export const LEDGER_ONLY_RELEASE_EFFECT =
+  'nothing was taken out at the POS, so nothing is given back'
+
+/**
+ * The one line an approval request, its card and its reply show about enforcement. A release of
+ * a ledger-only hold says nothing moves at the POS; of an enforced one, what is given back.
+ */
+export function describeEnforcement(e: Enforcement, kind: 'hold' | 'release' = 'hold'): string {
+  if (e.enforced) return `enforced at the POS (${e.connector}): ${e.how}`
+  return `ledger only: ${kind === 'hold' ? LEDGER_ONLY_EFFECT : LEDGER_ONLY_RELEASE_EFFECT} (${e.why})`
 }
 
 /** The POS answered and said no: nothing moved. The approval fails with the POS's reason. */

@@ -205,7 +205,7 @@ for (const dialect of DIALECTS) {
         'approval_approve',
         'approval_reject',
         // The manager is told this hold will not stop the card at the till (issue 23).
-        '*At the POS*: :warning: *ledger only*: the card still works at the till; a redemption will raise an alert. Why: a demo card has no POS',
+        '*At the POS*: :warning: *ledger only*: the card still works at the till; a redemption will raise an alert (a demo card has no POS)',
       ])
         expect(blocks).toContain(fact)
       // The app records where the card went once Slack has answered the post: wait for it.
