@@ -55,6 +55,8 @@ const graphqlErrors = z.object({
     .min(1),
 })
 
+const restError = z.object({ errors: z.string().max(300) })
+
 const CARD = `query HoldCard($id: ID!) {
   giftCard(id: $id) {
     id
@@ -115,7 +117,13 @@ export class ShopifyConnector implements PosConnector {
       },
       this.options.timeoutMs ?? 15_000,
     )
-    if (status !== 200) throw new PosRefused(`Shopify refused the request: HTTP ${status}`)
+    if (status !== 200) {
+      // Shopify's REST-style errors: `{"errors": "[API] Invalid API key or access token …"}`.
+      const text = restError.safeParse(json)
+      throw new PosRefused(
+        `Shopify refused the request: HTTP ${status}${text.success ? ` (${text.data.errors})` : ''}`,
+      )
+    }
     const errors = graphqlErrors.safeParse(json)
     if (errors.success) {
       const what = errors.data.errors.map((e) => e.extensions?.code ?? e.message).join('; ')
