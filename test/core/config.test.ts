@@ -72,4 +72,24 @@ describe('configuration', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/^LOG_LEVEL .*\(got "loud"\)$/)
     expect(() => loadConfig({ DEMO_CARDS: 'lots' })).toThrow(/^DEMO_CARDS /)
   })
+
+  it('turns Shopify holds on only with both the shop URL and the admin token', () => {
+    expect(loadConfig({}).shopify.admin).toBeUndefined()
+    expect(
+      loadConfig({
+        SHOPIFY_SHOP_URL: 'https://acme.myshopify.com/',
+        SHOPIFY_ADMIN_TOKEN: 'shpat_x',
+      }).shopify.admin,
+    ).toEqual({
+      shopUrl: 'https://acme.myshopify.com',
+      accessToken: 'shpat_x',
+      apiVersion: '2025-10',
+    })
+    expect(() => loadConfig({ SHOPIFY_SHOP_URL: 'https://acme.myshopify.com' })).toThrow(
+      /^SHOPIFY_ADMIN_TOKEN must be set with the other of SHOPIFY_SHOP_URL and SHOPIFY_ADMIN_TOKEN/,
+    )
+    expect(() =>
+      loadConfig({ SHOPIFY_ADMIN_TOKEN: 'shpat_x', SHOPIFY_API_VERSION: '2025' }),
+    ).toThrow(/^SHOPIFY_API_VERSION /)
+  })
 })
