@@ -3,6 +3,8 @@ import { describeOutcome } from '../../agent/index.ts'
 import type { Database } from '../../db/index.ts'
 import {
   type Approval,
+  type ApprovalExecutor,
+  ApprovalService,
   LightspeedConnector,
   PosRouter,
   ShopifyConnector,
@@ -20,6 +22,7 @@ import { type FakeShopify, startFakeShopify } from '../fakes/shopify-admin-api.t
 import { type FakeSquare, startFakeSquare } from '../fakes/square-api.ts'
 import { ACTORS, type AgentFixture, setUpAgentFixture } from '../helpers/agent-fixture.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
+import { heldExecutors } from '../helpers/held-executors.ts'
 
 /**
  * Each POS connector against a loopback fake of its platform's documented API (issue 23),
@@ -305,6 +308,41 @@ for (const dialect of DIALECTS) {
         expect((await approve(kit, release.approvalId)).status).toBe('executed')
         expect(platform.moves(card)).toBe(2)
         expect(platform.balance(card)).toBe(1999)
+      })
+
+      it('a recording that fails after the POS moved leaves the request approved; the recovery finds the move by its key', async () => {
+        const pos = platform.router()
+        const kit = kitWith(pos)
+        const card = await newCard(2200)
+        const pending = await request(kit, 'place_card_hold', card)
+        const real = heldExecutors(fixture.config, pos, async () => {})
+        const hold = real.place_card_hold as ApprovalExecutor
+        // The POS takes the balance, then the ledger cannot store the outcome (a BigInt in it).
+        const broken = new ApprovalService(database, {
+          executors: {
+            ...real,
+            place_card_hold: {
+              ...hold,
+              apply: async (...args) => ({ ...(await hold.apply(...args)), size: 1n }),
+            },
+          },
+          ttlHours: fixture.config.approvals.ttlHours,
+        })
+        const decided = await broken.decide(pending.approvalId, {
+          actor: ACTORS.manager,
+          via: 'cli',
+          decision: 'approve',
+        })
+        expect(decided.approval.status).toBe('approved')
+        expect(platform.balance(card)).toBe(0)
+        expect(await holdsOf(card)).toHaveLength(0)
+        const [resumed] = (
+          await kit.approvals.resumeApproved({ id: 'system:test', role: null, via: 'cli' })
+        ).filter((r) => r.approval.id === pending.approvalId)
+        expect(resumed?.approval.status).toBe('executed')
+        // One move at the POS, and the hold keeps what it took, not the $0.00 the POS shows now.
+        expect(platform.moves(card)).toBe(1)
+        expect(Number((await holdsOf(card))[0]?.amount_cents)).toBe(2200)
       })
 
       it("a refusal leaves the approval failed with the POS's reason and the ledger untouched", async () => {
