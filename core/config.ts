@@ -256,7 +256,8 @@ export type Config = {
     webhookSecret?: string
     /**
      * Set (SHOPIFY_SHOP_DOMAIN or SHOPIFY_ADMIN_BASE_URL, with SHOPIFY_ADMIN_ACCESS_TOKEN):
-     * `giftcards sync shopify` reads the shop's locations from the Admin GraphQL API.
+     * `giftcards sync shopify` reads the shop's locations from the Admin GraphQL API, and holds
+     * on Shopify cards debit the card through it (docs/pos-sources.md).
      */
     admin?: { baseUrl: string; accessToken: string; apiVersion: string }
   }
@@ -416,6 +417,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw configError(
       'CLOVER_MERCHANTS',
       'must be set with CLOVER_WEBHOOK_AUTH_CODE (notifications only name objects; they are fetched with the merchant token)',
+      undefined,
+    )
+  }
+  if (
+    Boolean(e.SHOPIFY_SHOP_DOMAIN || e.SHOPIFY_ADMIN_BASE_URL) !==
+    Boolean(e.SHOPIFY_ADMIN_ACCESS_TOKEN)
+  ) {
+    throw configError(
+      e.SHOPIFY_ADMIN_ACCESS_TOKEN ? 'SHOPIFY_SHOP_DOMAIN' : 'SHOPIFY_ADMIN_ACCESS_TOKEN',
+      'must be set with the other of SHOPIFY_SHOP_DOMAIN (or SHOPIFY_ADMIN_BASE_URL) and SHOPIFY_ADMIN_ACCESS_TOKEN (the Admin API needs both)',
       undefined,
     )
   }

@@ -12,6 +12,7 @@ import { checkoutPromptsMigration } from './migrations/0009-checkout-prompts.ts'
 import { ledgerVoidsMigration } from './migrations/0010-ledger-voids.ts'
 import { masterDataMigration } from './migrations/0011-master-data.ts'
 import { sourceFreshnessMigration } from './migrations/0012-source-freshness.ts'
+import { posHoldsMigration } from './migrations/0013-pos-holds.ts'
 import type { DB } from './schema.ts'
 
 /** Every migration in order; names sort in the order they run. */
@@ -28,6 +29,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0010-ledger-voids': ledgerVoidsMigration(adapter),
     '0011-master-data': masterDataMigration(adapter),
     '0012-source-freshness': sourceFreshnessMigration(adapter),
+    '0013-pos-holds': posHoldsMigration(adapter),
   }
 }
 

@@ -18,6 +18,8 @@ export const ALERT_RULES = [
   'reload_and_drain',
   'refund_abuse',
   'held_card_redemption',
+  // A hold or release found the POS balance other than the ledger expected (docs/approvals.md).
+  'pos_balance_mismatch',
 ] as const
 
 export const listFraudAlerts = defineTool({

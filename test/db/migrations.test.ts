@@ -13,6 +13,7 @@ const TABLES = [
   'webhook_inbox',
   'fraud_alerts',
   'card_holds',
+  'pos_hold_calls',
   'approval_requests',
   'campaigns',
   'forecasts',
@@ -49,7 +50,7 @@ for (const dialect of DIALECTS) {
       const database = await fresh()
       const again = await migrateToLatest(database.db, database.adapter, database.searchPath)
       expect(again.applied).toEqual([])
-      expect(again.current).toBe('0012-source-freshness')
+      expect(again.current).toBe('0013-pos-holds')
     })
 
     it('keeps who released a hold, why, and under which approval (0007)', async () => {
