@@ -47,6 +47,21 @@ export type AgentParts = {
   inspect?: (messages: readonly BaseMessage[]) => void
 }
 
+/**
+ * What a hold or release did at the POS, for the reply (issue 23): enforced or ledger only, and
+ * the alert raised when the POS balance was not what the ledger expected.
+ */
+function posSentence(o: Record<string, unknown>): string {
+  const effect =
+    typeof o.enforcement === 'string'
+      ? ` ${o.enforcement.charAt(0).toUpperCase()}${o.enforcement.slice(1)}.`
+      : ''
+  const m = o.mismatch as { alertId?: unknown; detail?: unknown } | undefined
+  const mismatch =
+    m && typeof m === 'object' ? ` Alert #${String(m.alertId)} raised: ${String(m.detail)}.` : ''
+  return `${effect}${mismatch}`
+}
+
 /** One line on what became of an approval, for the thread that asked for it. */
 export function describeOutcome(approval: Approval): string {
   const o = approval.outcome ?? {}
@@ -54,9 +69,9 @@ export function describeOutcome(approval: Approval): string {
   switch (approval.status) {
     case 'executed':
       if (approval.action === 'place_card_hold')
-        return `Approval #${approval.id} was approved${by}: card ${String(o.cardId)} is on hold (hold #${String(o.holdId)}, ${formatCents(Number(o.amountCents ?? 0))} held, ${String(o.connector)} ${String(o.posReference)}).`
+        return `Approval #${approval.id} was approved${by}: card ${String(o.cardId)} is on hold (hold #${String(o.holdId)}, ${formatCents(Number(o.amountCents ?? 0))} held, ${String(o.connector)} ${String(o.posReference)}).${posSentence(o)}`
       if (approval.action === 'release_card_hold')
-        return `Approval #${approval.id} was approved${by}: the hold on card ${String(o.cardId)} is released (${formatCents(Number(o.amountCents ?? 0))} restored, ${String(o.connector)}).`
+        return `Approval #${approval.id} was approved${by}: the hold on card ${String(o.cardId)} is released (${o.enforced === false ? 'nothing to restore at the POS' : `${formatCents(Number(o.amountCents ?? 0))} restored, ${String(o.connector)}`}).${posSentence(o)}`
       if (approval.action === 'launch_campaign')
         return `Approval #${approval.id} was approved${by}: campaign #${String(o.campaignId)} launched to ${String(o.audience)} cards (${String(o.file)}${o.handedOffTo ? `, handed to ${String(o.handedOffTo)}` : ''}).`
       return `Approval #${approval.id} was approved${by} and executed.`

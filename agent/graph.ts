@@ -99,8 +99,19 @@ export function approvalLine(pending: readonly PendingApproval[], text: string):
     new RegExp(`(#|approval (request )?)${p.approvalId}\\b`, 'i').test(text),
   )
   if (named && /pending|waits/i.test(text)) return null
-  const what = pending.map((p) => `#${p.approvalId} (${headline(p.summary)})`).join(', ')
+  const what = pending
+    .map((p) => `#${p.approvalId} (${headline(p.summary)}${atTheTill(p.details)})`)
+    .join(', ')
   return `${pending.length === 1 ? 'Approval' : 'Approvals'} ${what} ${pending.length === 1 ? 'is' : 'are'} filed and pending: a manager other than the requester must approve, and nothing changes until then.`
+}
+
+/**
+ * What a hold will do at the POS, from its request's details (issue 23): "; ledger only: the
+ * card still works at the till…" or "; enforced at the POS (square): …". Empty for other writes.
+ */
+function atTheTill(details: Record<string, unknown>): string {
+  const e = details.enforcement as { effect?: unknown } | undefined
+  return e && typeof e.effect === 'string' ? `; ${e.effect}` : ''
 }
 
 /** A summary's head: "Hold card gc_… (…1446, balance $50.00)" of "…: the reason". */

@@ -1,5 +1,5 @@
 import { addMonths, parseDate, toIso } from '../core/index.ts'
-import type { Database } from '../db/index.ts'
+import { type Database, UNKNOWN_JURISDICTION, type UnknownJurisdiction } from '../db/index.ts'
 
 /**
  * How a jurisdiction treats unredeemed gift cards (docs/domain.md §2). `dormancyYears` runs from the
@@ -76,6 +76,17 @@ export type EscheatmentReport = {
     overdueCards: number
   }[]
   cards: EscheatCard[]
+  /**
+   * Cards with a balance at stores no master data has described (docs/ingest.md, "Master
+   * data"), whatever their deadline: what the report cannot place by store.
+   */
+  unknownJurisdiction: UnknownJurisdiction
+  /**
+   * Cards with a balance that name a customer (holder or purchaser) with no known address:
+   * incorporation claims them until customer master data gives the address (an anonymous card
+   * has no owner to look up, so it is not counted here).
+   */
+  ownerAddressUnknown: { cards: number; amountCents: number }
 }
 
 /**
@@ -101,8 +112,13 @@ export async function escheatmentReport(
     .selectFrom('gift_cards as c')
     .leftJoin('customers as h', 'h.id', 'c.holder_customer_id')
     .leftJoin('customers as p', 'p.id', 'c.purchaser_customer_id')
+    .leftJoin('locations as l', 'l.id', 'c.issuing_location_id')
     .select([
       'c.id',
+      'c.issuing_location_id',
+      'c.holder_customer_id',
+      'c.purchaser_customer_id',
+      'l.jurisdiction as store_jurisdiction',
       'c.balance_cents',
       'c.issued_at',
       'c.last_activity_at',
@@ -118,8 +134,33 @@ export async function escheatmentReport(
 
   const byJurisdiction = new Map<string, EscheatmentReport['jurisdictions'][number]>()
   const cards: EscheatCard[] = []
+  const unknownJurisdiction: UnknownJurisdiction = {
+    cards: 0,
+    liabilityCents: 0,
+    stores: 0,
+    storeIds: [],
+    withoutStore: { cards: 0, liabilityCents: 0 },
+  }
+  const unknownStores = new Map<string, number>()
+  const ownerAddressUnknown = { cards: 0, amountCents: 0 }
   for (const row of rows) {
+    if (row.issuing_location_id === null) {
+      unknownJurisdiction.withoutStore.cards++
+      unknownJurisdiction.withoutStore.liabilityCents += row.balance_cents
+    } else if (row.store_jurisdiction === null || row.store_jurisdiction === UNKNOWN_JURISDICTION) {
+      // A store the ledger has no row for is a store of unknown jurisdiction too.
+      unknownJurisdiction.cards++
+      unknownJurisdiction.liabilityCents += row.balance_cents
+      unknownStores.set(
+        row.issuing_location_id,
+        (unknownStores.get(row.issuing_location_id) ?? 0) + row.balance_cents,
+      )
+    }
     const owner = row.holder_state ?? row.purchaser_state
+    if (!owner && (row.holder_customer_id !== null || row.purchaser_customer_id !== null)) {
+      ownerAddressUnknown.cards++
+      ownerAddressUnknown.amountCents += row.balance_cents
+    }
     const jurisdiction = owner ?? incorporation
     const rule = ESCHEAT_RULES[jurisdiction] ?? defaultRule
     let entry = byJurisdiction.get(jurisdiction)
@@ -168,7 +209,19 @@ export async function escheatmentReport(
     .sort((a, b) =>
       a.status === b.status ? b.amountCents - a.amountCents : a.status === 'reportable' ? -1 : 1,
     )
-  return { asOf: toIso(asOfMs), horizonMonths: horizon, jurisdictions, cards }
+  unknownJurisdiction.stores = unknownStores.size
+  unknownJurisdiction.storeIds = [...unknownStores]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, 10)
+    .map(([id]) => id)
+  return {
+    asOf: toIso(asOfMs),
+    horizonMonths: horizon,
+    jurisdictions,
+    cards,
+    unknownJurisdiction,
+    ownerAddressUnknown,
+  }
 }
 
 /** The report's cards as CSV (one row per card reaching its deadline), for the compliance team. */

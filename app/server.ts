@@ -28,7 +28,7 @@ import {
 } from '../ingest/index.ts'
 import { mcpRoutes } from '../mcp-server/index.ts'
 import { createSlackApp, refuseSkewedSlackRequests, type SlackApp } from '../slack-app/index.ts'
-import { createToolkit, type Toolkit } from '../tools/index.ts'
+import { createToolkit, ledgerFreshness, type Toolkit } from '../tools/index.ts'
 import { openAgent } from './agent.ts'
 
 /** The webhook sources whose secrets are configured. */
@@ -96,11 +96,15 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
   app.onError((err, c) => internalError(c, err, logger))
   app.get('/healthz', async (c) => {
     const watermark = await ledgerWatermark(services.database.db)
+    // Per source: newest event and receipt, lag, stale flag (docs/reconciliation.md). Index
+    // probes only; the server stays "ok" when a feed is stale (the feed is what to look at).
+    const freshness = await ledgerFreshness(services.database, services.config)
     return c.json({
       status: 'ok',
       engine: services.database.engine,
       watermark,
       webhooks: sources.map((s) => s.name),
+      freshness,
     })
   })
   // Clover's notifications only name objects: its own route fetches them before the inbox.

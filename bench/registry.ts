@@ -3,7 +3,9 @@ import { analyticsBench } from './analytics.ts'
 import { auditBench } from './audit.ts'
 import { checkoutBench } from './checkout.ts'
 import { evalsBench } from './evals.ts'
+import { freshnessBench } from './freshness.ts'
 import { importBench } from './import.ts'
+import { masterDataBench } from './master-data.ts'
 import { mcpBench } from './mcp.ts'
 import { metricsBench } from './metrics.ts'
 import { scrubBench } from './scrub.ts'
@@ -15,6 +17,7 @@ import { webhooksBench } from './webhooks.ts'
 export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   seed: seedBench,
   import: importBench,
+  'master-data': masterDataBench,
   webhooks: webhooksBench,
   checkout: checkoutBench,
   analytics: analyticsBench,
@@ -25,4 +28,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   soak: soakBench,
   audit: auditBench,
   scrub: scrubBench,
+  freshness: freshnessBench,
 }

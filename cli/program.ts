@@ -14,12 +14,14 @@ import { registerImport } from './commands/import.ts'
 import { registerLiability } from './commands/liability.ts'
 import { registerMcp } from './commands/mcp.ts'
 import { registerMigrate } from './commands/migrate.ts'
+import { registerReconcile } from './commands/reconcile.ts'
 import { registerRoles } from './commands/roles.ts'
 import { registerSeed } from './commands/seed.ts'
 import { registerSegments } from './commands/segments.ts'
 import { registerServe } from './commands/serve.ts'
 import { registerSlack } from './commands/slack.ts'
 import { registerStart } from './commands/start.ts'
+import { registerStatus } from './commands/status.ts'
 import { registerSync } from './commands/sync.ts'
 import { registerTokens } from './commands/tokens.ts'
 import { registerTools } from './commands/tools.ts'
@@ -42,7 +44,9 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerStart(program, ctx)
   registerServe(program, ctx)
   registerImport(program, ctx)
+  registerReconcile(program, ctx)
   registerWebhooks(program, ctx)
+  registerStatus(program, ctx)
   registerSync(program, ctx)
   registerFraud(program, ctx)
   registerForecast(program, ctx)

@@ -68,6 +68,12 @@ export function parseDatabaseUrl(url: string | undefined, home?: string): Databa
  */
 export const DEFAULT_OPENAI_TIMEOUT_MS = 30_000
 
+/**
+ * Hours after which a configured source with no newer event is reported stale
+ * (FRESHNESS_STALE_HOURS): a day, as a chain's stores sell gift cards every day.
+ */
+export const DEFAULT_FRESHNESS_STALE_HOURS = 24
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 const optionalSecret = z.string().min(1).optional()
@@ -124,8 +130,26 @@ const envSchema = z.object({
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
     .default('2025-10-16'),
   SHOPIFY_WEBHOOK_SECRET: optionalSecret,
+  SHOPIFY_SHOP_DOMAIN: z
+    .string()
+    .regex(
+      /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.myshopify\.com$/i,
+      'must be the shop’s myshopify.com domain (my-shop.myshopify.com)',
+    )
+    .optional(),
+  SHOPIFY_ADMIN_BASE_URL: optionalUrl,
+  SHOPIFY_ADMIN_ACCESS_TOKEN: optionalSecret,
+  SHOPIFY_API_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/, 'must be YYYY-MM')
+    .default('2025-10'),
   GENERIC_WEBHOOK_SECRET: optionalSecret,
   MAX_EVENT_CENTS: z.coerce.number().int().min(1).max(MAX_CENTS).default(DEFAULT_MAX_EVENT_CENTS),
+  FRESHNESS_STALE_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(DEFAULT_FRESHNESS_STALE_HOURS),
   LIGHTSPEED_DOMAIN_PREFIX: z
     .string()
     .regex(
@@ -229,13 +253,23 @@ export type Config = {
     baseUrl: string
     apiVersion: string
   }
-  shopify: { webhookSecret?: string }
+  shopify: {
+    webhookSecret?: string
+    /**
+     * Set (SHOPIFY_SHOP_DOMAIN or SHOPIFY_ADMIN_BASE_URL, with SHOPIFY_ADMIN_ACCESS_TOKEN):
+     * `giftcards sync shopify` reads the shop's locations from the Admin GraphQL API, and holds
+     * on Shopify cards debit the card through it (docs/pos-sources.md).
+     */
+    admin?: { baseUrl: string; accessToken: string; apiVersion: string }
+  }
   generic: { webhookSecret?: string }
   /**
    * What ingest refuses at the door (docs/pos-vocabulary.md): an event moving more than
    * `maxEventCents`, or reporting a balance above it (MAX_EVENT_CENTS, $1,000,000.00).
+   * A configured source whose newest event is older than `staleAfterHours` is reported stale
+   * (FRESHNESS_STALE_HOURS, default 24; docs/reconciliation.md).
    */
-  ingest: { maxEventCents: number }
+  ingest: { maxEventCents: number; staleAfterHours: number }
   /** Lightspeed Retail (X-Series): polled by `giftcards sync lightspeed` (no gift card webhooks). */
   lightspeed: {
     /** `https://{LIGHTSPEED_DOMAIN_PREFIX}.retail.lightspeed.app`, or LIGHTSPEED_BASE_URL. */
@@ -389,11 +423,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       undefined,
     )
   }
+  if (
+    Boolean(e.SHOPIFY_SHOP_DOMAIN || e.SHOPIFY_ADMIN_BASE_URL) !==
+    Boolean(e.SHOPIFY_ADMIN_ACCESS_TOKEN)
+  ) {
+    throw configError(
+      e.SHOPIFY_ADMIN_ACCESS_TOKEN ? 'SHOPIFY_SHOP_DOMAIN' : 'SHOPIFY_ADMIN_ACCESS_TOKEN',
+      'must be set with the other of SHOPIFY_SHOP_DOMAIN (or SHOPIFY_ADMIN_BASE_URL) and SHOPIFY_ADMIN_ACCESS_TOKEN (the Admin API needs both)',
+      undefined,
+    )
+  }
   const lightspeedBaseUrl =
     e.LIGHTSPEED_BASE_URL ??
     (e.LIGHTSPEED_DOMAIN_PREFIX
       ? `https://${e.LIGHTSPEED_DOMAIN_PREFIX.toLowerCase()}.retail.lightspeed.app`
       : undefined)
+  const shopifyAdminUrl =
+    e.SHOPIFY_ADMIN_BASE_URL ??
+    (e.SHOPIFY_SHOP_DOMAIN ? `https://${e.SHOPIFY_SHOP_DOMAIN.toLowerCase()}` : undefined)
   if (e.SQUARE_WEBHOOK_SIGNATURE_KEY && !e.SQUARE_WEBHOOK_URL) {
     throw configError(
       'SQUARE_WEBHOOK_URL',
@@ -416,9 +463,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       baseUrl: e.SQUARE_BASE_URL.replace(/\/+$/, ''),
       apiVersion: e.SQUARE_API_VERSION,
     },
-    shopify: e.SHOPIFY_WEBHOOK_SECRET ? { webhookSecret: e.SHOPIFY_WEBHOOK_SECRET } : {},
+    shopify: {
+      ...(e.SHOPIFY_WEBHOOK_SECRET ? { webhookSecret: e.SHOPIFY_WEBHOOK_SECRET } : {}),
+      ...(shopifyAdminUrl && e.SHOPIFY_ADMIN_ACCESS_TOKEN
+        ? {
+            admin: {
+              baseUrl: shopifyAdminUrl.replace(/\/+$/, ''),
+              accessToken: e.SHOPIFY_ADMIN_ACCESS_TOKEN,
+              apiVersion: e.SHOPIFY_API_VERSION,
+            },
+          }
+        : {}),
+    },
     generic: e.GENERIC_WEBHOOK_SECRET ? { webhookSecret: e.GENERIC_WEBHOOK_SECRET } : {},
-    ingest: { maxEventCents: e.MAX_EVENT_CENTS },
+    ingest: { maxEventCents: e.MAX_EVENT_CENTS, staleAfterHours: e.FRESHNESS_STALE_HOURS },
     lightspeed: {
       ...(lightspeedBaseUrl ? { baseUrl: lightspeedBaseUrl.replace(/\/+$/, '') } : {}),
       ...(e.LIGHTSPEED_ACCESS_TOKEN ? { accessToken: e.LIGHTSPEED_ACCESS_TOKEN } : {}),

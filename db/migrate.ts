@@ -10,6 +10,9 @@ import { dailyRollupMigration } from './migrations/0006-daily-rollup.ts'
 import { holdReleasesMigration } from './migrations/0007-hold-releases.ts'
 import { checkoutPromptsMigration } from './migrations/0009-checkout-prompts.ts'
 import { ledgerVoidsMigration } from './migrations/0010-ledger-voids.ts'
+import { masterDataMigration } from './migrations/0011-master-data.ts'
+import { sourceFreshnessMigration } from './migrations/0012-source-freshness.ts'
+import { posHoldsMigration } from './migrations/0013-pos-holds.ts'
 import { caseDeliveriesMigration } from './migrations/0015-case-deliveries.ts'
 import type { DB } from './schema.ts'
 
@@ -25,6 +28,9 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0007-hold-releases': holdReleasesMigration(adapter),
     '0009-checkout-prompts': checkoutPromptsMigration(adapter),
     '0010-ledger-voids': ledgerVoidsMigration(adapter),
+    '0011-master-data': masterDataMigration(adapter),
+    '0012-source-freshness': sourceFreshnessMigration(adapter),
+    '0013-pos-holds': posHoldsMigration(adapter),
     '0015-case-deliveries': caseDeliveriesMigration(adapter),
   }
 }

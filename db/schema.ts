@@ -26,6 +26,11 @@ export interface LocationsTable {
   latitude: number | null
   longitude: number | null
   opened_at: string
+  postal_code: ColumnType<string | null, string | null | undefined, string | null>
+  /** ISO 3166-1 alpha-2 (`US`); null for a stub. */
+  country: ColumnType<string | null, string | null | undefined, string | null>
+  /** When the row last came from master data (0011); null for a stub an event made. */
+  master_data_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface TerminalsTable {
@@ -53,6 +58,11 @@ export interface CustomersTable {
   address_state: string | null
   home_location_id: string | null
   created_at: string
+  postal_code: ColumnType<string | null, string | null | undefined, string | null>
+  /** The CRM's segment label (`vip`, `employee`), as the export names it. */
+  segment: ColumnType<string | null, string | null | undefined, string | null>
+  /** When the row last came from master data (0011); null for a stub an event made. */
+  master_data_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface GiftCardsTable {
@@ -156,6 +166,35 @@ export interface CardHoldsTable {
   release_reason: ColumnType<string | null, string | null | undefined, string | null>
   /** The approval that released the hold (0007). */
   release_approval_id: ColumnType<number | null, number | null | undefined, number | null>
+  /** How the hold was enforced: `square`, `shopify`, `lightspeed` or `ledger-only` (0013). */
+  pos_connector: ColumnType<string, string | undefined, string>
+  /** The POS balance read just before the hold; null when the hold is ledger only (0013). */
+  pos_balance_before_cents: ColumnType<number | null, number | null | undefined, number | null>
+}
+
+/**
+ * A call a hold or release makes to a POS, recorded before it is made (0013,
+ * docs/approvals.md "Holds at the POS"): a retried execution repeats it with the same key and
+ * amount instead of reading the balance again.
+ */
+export interface PosHoldCallsTable {
+  /** `hold-approval-N` or `release-approval-N`: the POS's idempotency key. */
+  idempotency_key: string
+  approval_id: number
+  /** `undo`: giving back a move whose recording the ledger then refused. */
+  kind: 'hold' | 'release' | 'undo'
+  card_id: string
+  connector: string
+  /** started → done (recorded with the hold), or refused / unanswered (the approval failed). */
+  state: 'started' | 'done' | 'refused' | 'unanswered'
+  ledger_balance_cents: number
+  pos_balance_before_cents: number | null
+  /** What the call moves: the POS balance for a hold, the amount held for a release. */
+  amount_cents: number
+  pos_reference: string | null
+  error: string | null
+  started_at: string
+  finished_at: string | null
 }
 
 export interface ApprovalRequestsTable {
@@ -349,6 +388,7 @@ export interface DB {
   webhook_inbox: WebhookInboxTable
   fraud_alerts: FraudAlertsTable
   card_holds: CardHoldsTable
+  pos_hold_calls: PosHoldCallsTable
   approval_requests: ApprovalRequestsTable
   campaigns: CampaignsTable
   forecasts: ForecastsTable

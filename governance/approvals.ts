@@ -15,22 +15,39 @@ export const APPROVAL_STATUSES = [
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number]
 
 /**
- * How an approved action runs. `prepare` reads what it needs outside the transaction and must
- * have no side effect: two racing executions (a recovery and a live one) may both prepare, and
- * only the one that claims the request applies. `apply` does the work inside the transaction
- * that marks the approval executed, so the action and its record commit together or not at all;
- * a call it makes outside the database (the POS, the campaign webhook) carries the approval id
- * as its idempotency key, because a process killed before the commit leaves the request
- * `approved` and its recovery calls again (docs/approvals.md).
+ * How an approved action runs (docs/approvals.md "Execution, exactly once").
+ *
+ * - `prepare` reads what it needs outside any transaction and has no side effect: two racing
+ *   executions (a recovery and a live one) may both prepare, and only the one that claims the
+ *   request applies.
+ * - `external`, when there is one, makes the action's call outside the database (a card hold at
+ *   the POS), outside any transaction and before the claim, while the request is still
+ *   `approved`. It is keyed by the approval id and must be safe to repeat: a process killed
+ *   after it and before the commit leaves the request `approved`, and the recovery calls it
+ *   again; two racing runs may both call it. What it returns is handed to `apply`.
+ * - `apply` does the ledger's work inside the transaction that marks the approval executed, so
+ *   the work and its record commit together or not at all.
+ * - `undo` gives back what `external` did when `apply` then fails as an action (the card was
+ *   held meanwhile by another approval): the request becomes `failed`, and nothing stays moved.
  */
 export type ApprovalExecutor = {
   prepare?(database: Database, args: unknown): Promise<unknown>
+  external?(
+    database: Database,
+    args: unknown,
+    context: { approvalId: number; prepared: unknown },
+  ): Promise<unknown>
   apply(
     database: Database,
     trx: Transaction<DB>,
     args: unknown,
-    context: { approvalId: number; prepared: unknown },
+    context: { approvalId: number; prepared: unknown; external?: unknown },
   ): Promise<Record<string, unknown>>
+  undo?(
+    database: Database,
+    args: unknown,
+    context: { approvalId: number; prepared: unknown; external: unknown },
+  ): Promise<void>
 }
 
 export type Approval = {
@@ -445,10 +462,19 @@ export class ApprovalService {
     const executor = this.options.executors[approval.action]
     if (!executor) throw new GiftCardError('INTERNAL', `no executor for ${approval.action}`)
     const record = { actor, via, resumedBy: options.resumedBy }
+    let external: { done: boolean; value: unknown } = { done: false, value: undefined }
+    let prepared: unknown
     try {
-      const prepared = await actionStep(async () =>
-        executor.prepare?.(this.database, approval.args),
-      )
+      prepared = await actionStep(async () => executor.prepare?.(this.database, approval.args))
+      if (executor.external) {
+        // A run that lost the race (the request was settled meanwhile) calls nothing outside.
+        if ((await this.get(id)).status !== 'approved') return this.get(id)
+        const call = executor.external.bind(executor)
+        const value = await actionStep(() =>
+          call(this.database, approval.args, { approvalId: id, prepared }),
+        )
+        external = { done: true, value }
+      }
       await this.database.db.transaction().execute(async (trx) => {
         const claim = await trx
           .updateTable('approval_requests')
@@ -458,7 +484,11 @@ export class ApprovalService {
           .executeTakeFirst()
         if (Number(claim.numUpdatedRows) === 0) return
         const outcome = await actionStep(() =>
-          executor.apply(this.database, trx, approval.args, { approvalId: id, prepared }),
+          executor.apply(this.database, trx, approval.args, {
+            approvalId: id,
+            prepared,
+            ...(external.done ? { external: external.value } : {}),
+          }),
         )
         await trx
           .updateTable('approval_requests')
@@ -469,7 +499,20 @@ export class ApprovalService {
       })
     } catch (err) {
       if (!(err instanceof ActionFailure)) throw err
-      await this.#markFailed(approval, record, describeError(err.cause))
+      let error = describeError(err.cause)
+      if (external.done && executor.undo) {
+        try {
+          await executor.undo(this.database, approval.args, {
+            approvalId: id,
+            prepared,
+            external: external.value,
+          })
+          error += '; what the POS had done was undone'
+        } catch (undoErr) {
+          error += `; undoing what the POS had done failed too (${describeError(undoErr)}): check the card at the POS`
+        }
+      }
+      await this.#markFailed(approval, record, error)
     }
     return this.get(id)
   }

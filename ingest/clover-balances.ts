@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { type CardEvent, describeError, type Logger, toIso } from '../core/index.ts'
-import { type Database, getCard } from '../db/index.ts'
+import { BALANCE_DRIFT_PREFIX, type Database, getCard } from '../db/index.ts'
 import { applyBatch } from './apply.ts'
 import type { CloverClient } from './clover-api.ts'
 import type { CloverCard, CloverCardMap } from './clover-cards.ts'
@@ -10,11 +10,8 @@ import { saveSyncState } from './sync-state.ts'
 /** Where `giftcards sync clover` notes its last balance read (the cursor is unused). */
 export const CLOVER_BALANCES_STATE = 'clover:balances'
 
-/**
- * The event-id prefix of the adjustments a balance read raises: a balance that moved at
- * Clover with no event in the ledger. Reconciliation and people can tell them apart by it.
- */
-export const BALANCE_DRIFT_PREFIX = 'balance-drift:'
+/** The event-id prefix of the adjustments a balance read raises (db/queries/drift.ts). */
+export { BALANCE_DRIFT_PREFIX }
 
 export type CloverBalanceOptions = {
   client: CloverClient

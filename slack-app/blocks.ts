@@ -94,7 +94,29 @@ function approvalFacts(approval: Approval): Block[] {
         `Alert evidence: ${alerts.map((a) => `#${a.alertId} ${a.rule} (score ${a.score})${a.reason ? `: ${escapeMrkdwn(a.reason)}` : ''}`).join(' · ')}`,
       ),
     )
+  const pos = atThePos(d.enforcement)
+  if (pos) blocks.push(section(pos))
   return blocks
+}
+
+/**
+ * Whether a hold will stop the card at the till, said where the manager decides (issue 23): an
+ * enforced hold names its POS and how; a ledger-only one says the card keeps working, and why.
+ */
+export function atThePos(enforcement: unknown): string | undefined {
+  if (!enforcement || typeof enforcement !== 'object') return undefined
+  const e = enforcement as {
+    enforced?: unknown
+    connector?: unknown
+    how?: unknown
+    effect?: unknown
+  }
+  if (e.enforced === true)
+    return `*At the POS*: enforced (${escapeMrkdwn(String(e.connector))}): ${escapeMrkdwn(String(e.how))}`
+  // `effect` is "ledger only: <what it means for this hold or release> (<why>)".
+  if (e.enforced === false && typeof e.effect === 'string')
+    return `*At the POS*: :warning: *ledger only*: ${escapeMrkdwn(e.effect.replace(/^ledger only: /, ''))}`
+  return undefined
 }
 
 /** A Slack user id from an actor id (`slack:U123` → `U123`); other faces show as themselves. */

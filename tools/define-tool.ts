@@ -5,7 +5,7 @@ import type {
   Actor,
   ApprovalExecutor,
   ApprovalService,
-  PosConnector,
+  PosRouter,
   Pseudonymiser,
   Role,
   Scope,
@@ -25,6 +25,12 @@ export type ToolContext = {
    * every query to its stores; `Scope.CHAIN` (no pilot) filters nothing.
    */
   scope: Scope
+  /**
+   * The POS connectors approved holds run with, when the toolkit was given its own (tests);
+   * otherwise `createPosRouter(config)`. A hold's request says from them whether it will be
+   * enforced at the POS.
+   */
+  pos?: PosRouter
 }
 
 /**
@@ -36,7 +42,7 @@ export type ToolContext = {
 export type PilotRule = 'scoped' | { unscoped: string }
 
 /** What the approval service needs to carry out an approved write. */
-export type ExecutorDeps = { config: Config; connector: PosConnector }
+export type ExecutorDeps = { config: Config; pos: PosRouter }
 
 /** A write tool's request: what a manager reads before deciding, and the arguments it will run with. */
 export type ApprovalPlan = {

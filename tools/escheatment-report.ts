@@ -1,5 +1,9 @@
 import { z } from 'zod'
-import { escheatmentReport as runEscheatment } from '../analytics/index.ts'
+import {
+  ownerAddressNote,
+  escheatmentReport as runEscheatment,
+  unknownJurisdictionNote,
+} from '../analytics/index.ts'
 import { ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
@@ -9,7 +13,7 @@ export const escheatmentReport = defineTool({
   name: 'escheatment_report',
   title: 'Escheatment (unclaimed property) report',
   description:
-    'Cards whose unclaimed-property dormancy deadline falls within the horizon (default 6 months; overdue ones included), by the jurisdiction with the first claim (owner address, else the issuer state), with amounts. Exempt jurisdictions are shown as exempt. Filter to one state with jurisdiction.',
+    'Cards whose unclaimed-property dormancy deadline falls within the horizon (default 6 months; overdue ones included), by the jurisdiction with the first claim (owner address, else the issuer state), with amounts. Exempt jurisdictions are shown as exempt. Filter to one state with jurisdiction. unknownJurisdiction / ownerAddressUnknown, when present, carry a note to pass on: cards at stores whose state is unknown, and cards whose owner address is unknown (master data missing).',
   input: z.object({
     horizonMonths: z.number().int().min(0).max(120).default(6).describe('months ahead to look'),
     jurisdiction: z
@@ -43,6 +47,12 @@ export const escheatmentReport = defineTool({
     const cards = report.cards.filter(
       (c) => !input.jurisdiction || c.jurisdiction === input.jurisdiction,
     )
+    const unknownNote = unknownJurisdictionNote(report.unknownJurisdiction)
+    const ownerNote = ownerAddressNote(
+      report.ownerAddressUnknown.cards,
+      report.ownerAddressUnknown.amountCents,
+      incorporationState,
+    )
     return {
       asOf: report.asOf,
       ledgerUpTo: await ledgerUpTo(ctx),
@@ -70,6 +80,29 @@ export const escheatmentReport = defineTool({
         deadline: c.deadline,
         overdue: c.overdue,
       })),
+      ...(unknownNote
+        ? {
+            unknownJurisdiction: {
+              cards: report.unknownJurisdiction.cards,
+              liability: money(report.unknownJurisdiction.liabilityCents),
+              stores: report.unknownJurisdiction.stores,
+              withoutStore: {
+                cards: report.unknownJurisdiction.withoutStore.cards,
+                liability: money(report.unknownJurisdiction.withoutStore.liabilityCents),
+              },
+              note: unknownNote,
+            },
+          }
+        : {}),
+      ...(ownerNote
+        ? {
+            ownerAddressUnknown: {
+              cards: report.ownerAddressUnknown.cards,
+              amount: money(report.ownerAddressUnknown.amountCents),
+              note: ownerNote,
+            },
+          }
+        : {}),
     }
   },
 })

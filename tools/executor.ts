@@ -13,6 +13,7 @@ import {
   type Approval,
   type ApprovalService,
   appendAudit,
+  type PosRouter,
   type Pseudonymiser,
   type Role,
   Scope,
@@ -94,6 +95,8 @@ export class ToolExecutor {
       pii: Pseudonymiser
       tools: readonly AnyTool[]
       logger?: Logger
+      /** The POS connectors the approvals execute with (default: from the configuration). */
+      pos?: PosRouter
     },
   ) {}
 
@@ -144,6 +147,7 @@ export class ToolExecutor {
         approvals: this.deps.approvals,
         pii: this.deps.pii,
         scope,
+        ...(this.deps.pos ? { pos: this.deps.pos } : {}),
       }
       if (tool.access === 'write') {
         const plan = await tool.plan(ctx, parsed.data)

@@ -11,7 +11,7 @@ export const findDormantCards = defineTool({
   name: 'find_dormant_cards',
   title: 'Find dormant cards',
   description:
-    'Cards with a balance and no load or redemption for at least N days (default 90) or since a chain calendar day (idleSince), with a 0–1 likelihood of use within 90 days (the run-off model chance, calibrated on what dormant cards did at earlier cut-offs; `calibration` says how). Narrow by balance range, jurisdiction or issuing store / city; sort by reactivation (default), balance or idle time. Returns { asOf, ledgerUpTo, idleSince, minDays, dormantCards (count of all that match), dormantBalance, calibration, total, items: [{ cardId, store: { id, name, jurisdiction }, balance, daysInactive, lastActivityAt, reactivation, features }], nextOffset? }.',
+    'Cards with a balance and no load or redemption for at least N days (default 90) or since a chain calendar day (idleSince), with a 0–1 likelihood of use within 90 days (the run-off model chance, calibrated on what dormant cards did at earlier cut-offs; `calibration` says how). Narrow by balance range, jurisdiction or issuing store / city; sort by reactivation (default), balance or idle time. Returns { asOf, ledgerUpTo, idleSince, minDays, dormantCards (count of all that match), dormantBalance, calibration, total, items: [{ cardId, store: { id, name, city, jurisdiction }, balance, daysInactive, lastActivityAt, reactivation, features }], nextOffset? }.',
   input: z.object({
     minDays: z
       .number()

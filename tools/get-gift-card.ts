@@ -9,7 +9,7 @@ export const getGiftCard = defineTool({
   name: 'get_gift_card',
   title: 'Look up a gift card',
   description:
-    'Look up one gift card by its id or the last 4 digits of its number: balance, status, issuing store { id, name, jurisdiction }, issue date, last activity, any active hold (reason verbatim, who requested and approved it; list_card_holds has past holds too), open fraud alerts and its most recent transactions (each with its store). If several cards share the last 4 digits it says so and lists them: ask the user which one.',
+    'Look up one gift card by its id or the last 4 digits of its number: balance, status, issuing store { id, name, city, jurisdiction }, issue date, last activity, any active hold (reason verbatim, who requested and approved it; list_card_holds has past holds too), open fraud alerts and its most recent transactions (each with its store). If several cards share the last 4 digits it says so and lists them: ask the user which one.',
   input: z.object({
     card: z
       .string()

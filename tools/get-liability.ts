@@ -1,9 +1,17 @@
 import { z } from 'zod'
+import { unknownJurisdictionNote } from '../analytics/index.ts'
 import { GiftCardError } from '../core/index.ts'
-import { LIABILITY_GROUPS, type LiabilityRow, liabilityAsOf } from '../db/index.ts'
+import {
+  LIABILITY_GROUPS,
+  type LiabilityRow,
+  liabilityAsOf,
+  UNKNOWN_JURISDICTION,
+  unknownJurisdictionLiability,
+} from '../db/index.ts'
 import { chainCalendar, ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
+import { answerFreshness } from './freshness.ts'
 import { locationArgument, storeDirectory, storeView } from './locations.ts'
 import { locationInScope, requireJurisdictions } from './pilot.ts'
 
@@ -16,7 +24,7 @@ export const getLiability = defineTool({
   name: 'get_liability',
   title: 'Outstanding gift card liability',
   description:
-    'Outstanding gift card liability (unredeemed balances) now or at the end of a past chain calendar day, in total or grouped by jurisdiction (state), issuing location, issue cohort (month), occasion or channel. Filter to one state (jurisdiction), several to compare them (jurisdictions: ["US-NY","US-CA"]) or one store or city (location); top keeps the largest rows. Returns { asOf (the day, or now), asOfDay, ledgerUpTo (latest transaction), groupBy, total, cards, rows: [{ key, store? { id, name, jurisdiction } for locations, cards, liability }], otherRows? }.',
+    'Outstanding gift card liability (unredeemed balances) now or at the end of a past chain calendar day, in total or grouped by jurisdiction (state), issuing location, issue cohort (month), occasion or channel. Filter to one state (jurisdiction), several to compare them (jurisdictions: ["US-NY","US-CA"]) or one store or city (location); top keeps the largest rows. Returns { asOf (the day, or now), asOfDay, ledgerUpTo (latest transaction), freshness (per source: newest event, lag; a warning when a feed is stale), groupBy, total, cards, rows: [{ key, store? { id, name, city, jurisdiction } for locations, cards, liability }], otherRows?, unknownJurisdiction? { cards, liability, stores, note } when cards sit at stores whose state is not known yet (say the note: store master data is missing) }.',
   input: z.object({
     groupBy: z.enum(LIABILITY_GROUPS).default('total').describe('how to group the liability'),
     asOf: z
@@ -94,6 +102,21 @@ export const getLiability = defineTool({
       })
     const total = rows.reduce((s, r) => s + r.liabilityCents, 0)
     const cards = rows.reduce((s, r) => s + r.cards, 0)
+    // A row of stores no master data has described: say how much, where, and how to fix it.
+    const unknownRow = rows.some((r) =>
+      groupBy === 'jurisdiction'
+        ? r.key === UNKNOWN_JURISDICTION
+        : groupBy === 'location' &&
+          (directory.get(r.key)?.jurisdiction ?? UNKNOWN_JURISDICTION) === UNKNOWN_JURISDICTION,
+    )
+    const unknown =
+      unknownRow && !filtered
+        ? await unknownJurisdictionLiability(ctx.database.db, {
+            ...(asOf ? { asOf } : {}),
+            ...pilotStores,
+          })
+        : undefined
+    const unknownNote = unknown && unknownJurisdictionNote(unknown)
     const shown = input.top ? rows.slice(0, input.top) : rows
     const others = rows.slice(shown.length)
     return {
@@ -101,6 +124,8 @@ export const getLiability = defineTool({
       asOf: input.asOf ?? 'now',
       asOfDay: input.asOf ?? calendar.today(),
       ledgerUpTo: await ledgerUpTo(ctx),
+      // Per source: newest event and lag, and a warning when a configured feed is stale.
+      freshness: await answerFreshness(ctx),
       timezone: calendar.timezone,
       groupBy,
       ...(wantedStates ? { jurisdictions: [...wantedStates] } : {}),
@@ -121,6 +146,20 @@ export const getLiability = defineTool({
               rows: others.length,
               cards: others.reduce((s, r) => s + r.cards, 0),
               liability: money(others.reduce((s, r) => s + r.liabilityCents, 0)),
+            },
+          }
+        : {}),
+      ...(unknown && unknownNote
+        ? {
+            unknownJurisdiction: {
+              cards: unknown.cards,
+              liability: money(unknown.liabilityCents),
+              stores: unknown.stores,
+              withoutStore: {
+                cards: unknown.withoutStore.cards,
+                liability: money(unknown.withoutStore.liabilityCents),
+              },
+              note: unknownNote,
             },
           }
         : {}),

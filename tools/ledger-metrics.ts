@@ -9,6 +9,7 @@ import {
 } from '../db/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
+import { answerFreshness } from './freshness.ts'
 import { storeDirectory, storeView } from './locations.ts'
 import { locationInScope, requireJurisdictions, storesToKeep } from './pilot.ts'
 
@@ -54,7 +55,7 @@ export const ledgerMetrics = defineTool({
   name: 'ledger_metrics',
   title: 'Ledger metrics over time and by store',
   description:
-    'The governed metrics of the gift card ledger: cards_sold, value_loaded, loads, redemptions, refunds, liability (outstanding balance at the end of each period, or at the end of `to`), breakage_recognised, fraud_alerts, fraud_loss (value redeemed on cards with open or confirmed alerts), holds_active and approvals, between two chain-local days (default: the year to the last day in the ledger), broken down by up to two of day, week, month, quarter, location, jurisdiction, occasion, channel, rule (fraud metrics only). Filters: location (id or store name), jurisdiction, occasion, channel, status (fraud alerts: open/confirmed/dismissed; approvals: their statuses). Each row has the dimension values, a count and an amount; the result says the dates used and how far the ledger goes (ledgerUpTo). Use for trends ("redemptions by month in 2026"), comparisons ("cards sold by store last quarter", "liability by state at each month end") and CSV exports (format csv).',
+    'The governed metrics of the gift card ledger: cards_sold, value_loaded, loads, redemptions, refunds, liability (outstanding balance at the end of each period, or at the end of `to`), breakage_recognised, fraud_alerts, fraud_loss (value redeemed on cards with open or confirmed alerts), holds_active and approvals, between two chain-local days (default: the year to the last day in the ledger), broken down by up to two of day, week, month, quarter, location, jurisdiction, occasion, channel, rule (fraud metrics only). Filters: location (id or store name), jurisdiction, occasion, channel, status (fraud alerts: open/confirmed/dismissed; approvals: their statuses). Each row has the dimension values, a count and an amount; the result says the dates used, how far the ledger goes (ledgerUpTo) and how fresh each source is (freshness: newest event and lag per source, a warning when a feed is stale). Use for trends ("redemptions by month in 2026"), comparisons ("cards sold by store last quarter", "liability by state at each month end") and CSV exports (format csv).',
   input: z.object({
     metric: z.enum(METRICS).describe('what to measure'),
     by: z
@@ -152,6 +153,8 @@ export const ledgerMetrics = defineTool({
       from: result.from,
       to: result.to,
       ledgerUpTo: result.ledgerUpTo,
+      // Per source: newest event and lag, and a warning when a configured feed is stale.
+      freshness: await answerFreshness(ctx),
       timezone: result.timezone,
       measures: result.measures,
       ...(resolved ? { location: resolved } : {}),

@@ -18,13 +18,15 @@ export const ALERT_RULES = [
   'reload_and_drain',
   'refund_abuse',
   'held_card_redemption',
+  // A hold or release found the POS balance other than the ledger expected (docs/approvals.md).
+  'pos_balance_mismatch',
 ] as const
 
 export const listFraudAlerts = defineTool({
   name: 'list_fraud_alerts',
   title: 'List fraud alerts',
   description:
-    'List fraud alerts from the detectors (highest score first): rule, score 0–1, card, its issuing store, status and when detected. Filter by status (default open), rule, issuing store or city (location), the issuing store’s jurisdiction, a window (days back, or since a chain calendar day) and a minimum score. countBy location or rule returns counts instead of a list ("which store has the most alerts"). Use explain_fraud_alert for the evidence of one alert. Returns { status, asOf, ledgerUpTo, since?, byRule, total, items: [{ alertId, cardId, rule, score, status, detectedAt, store: { id, name, jurisdiction }, balance }] } or, with countBy, { countBy, total, counts: [{ key, store? , alerts }] }.',
+    'List fraud alerts from the detectors (highest score first): rule, score 0–1, card, its issuing store, status and when detected. Filter by status (default open), rule, issuing store or city (location), the issuing store’s jurisdiction, a window (days back, or since a chain calendar day) and a minimum score. countBy location or rule returns counts instead of a list ("which store has the most alerts"). Use explain_fraud_alert for the evidence of one alert. Returns { status, asOf, ledgerUpTo, since?, byRule, total, items: [{ alertId, cardId, rule, score, status, detectedAt, store: { id, name, city, jurisdiction }, balance }] } or, with countBy, { countBy, total, counts: [{ key, store? , alerts }] }.',
   input: z.object({
     status: z.enum(ALERT_STATUSES).optional().describe('alert status; default open'),
     rule: z.enum(ALERT_RULES).optional().describe('only this rule, e.g. card_testing'),

@@ -3,11 +3,14 @@ import { z } from 'zod'
 import { GiftCardError } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 
-/** A store as every result names it: never a bare id. */
-export type StoreView = { id: string; name: string; jurisdiction: string }
+/**
+ * A store as every result names it: never a bare id. A store no master data has described yet
+ * (a stub, docs/ingest.md "Master data") has its id for a name and `unknown` city and state.
+ */
+export type StoreView = { id: string; name: string; city: string; jurisdiction: string }
 
 /** A store with what a person may call it by. */
-type Store = StoreView & { city: string }
+type Store = StoreView
 
 /** The stores a `location` argument stands for, and how it was understood. */
 export type ResolvedLocation = {
@@ -83,11 +86,16 @@ export function storeView(
   if (id === null) return null
   const store = directory.get(id)
   return store
-    ? { id: store.id, name: store.name, jurisdiction: store.jurisdiction }
-    : { id, name: 'unknown store', jurisdiction: 'unknown' }
+    ? view(store)
+    : { id, name: 'unknown store', city: 'unknown', jurisdiction: 'unknown' }
 }
 
-const view = (s: Store): StoreView => ({ id: s.id, name: s.name, jurisdiction: s.jurisdiction })
+const view = (s: Store): StoreView => ({
+  id: s.id,
+  name: s.name,
+  city: s.city,
+  jurisdiction: s.jurisdiction,
+})
 
 /**
  * Resolves a `location` argument to stores. In order: a location id (`loc_010`, `010`,

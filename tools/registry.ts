@@ -17,6 +17,7 @@ import { listFraudAlerts } from './list-fraud-alerts.ts'
 import { placeCardHold } from './place-card-hold.ts'
 import { productAffinity } from './product-affinity.ts'
 import { recommendUpsell } from './recommend-upsell.ts'
+import { reconcileLedger } from './reconcile-ledger.ts'
 import { releaseCardHold } from './release-card-hold.ts'
 import { scanForFraud } from './scan-for-fraud.ts'
 import { searchGiftCards } from './search-gift-cards.ts'
@@ -48,6 +49,7 @@ export const TOOLS: readonly AnyTool[] = [
   releaseCardHold,
   launchCampaign,
   ledgerMetrics,
+  reconcileLedger,
 ]
 
 export const toolByName = (name: string): AnyTool | undefined => TOOLS.find((t) => t.name === name)

@@ -1,9 +1,18 @@
 import { z } from 'zod'
 import { formatCents, GiftCardError } from '../core/index.ts'
-import { activeHold, releaseHold, requireCardInPilot } from '../governance/index.ts'
+import {
+  activeHold,
+  callPosToRelease,
+  describeEnforcement,
+  type Enforcement,
+  LEDGER_ONLY,
+  releaseHold,
+  requireCardInPilot,
+  undoPosCall,
+} from '../governance/index.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
 import { money, resolveCard } from './format.ts'
-import { NO_REASON_GIVEN } from './place-card-hold.ts'
+import { capitalise, holdCall, NO_REASON_GIVEN } from './place-card-hold.ts'
 
 const args = z.object({ cardId: z.string(), reason: z.string().nullable().default(null) })
 
@@ -11,7 +20,7 @@ export const releaseCardHold = defineTool({
   name: 'release_card_hold',
   title: 'Release a hold on a gift card',
   description:
-    "Request the release of a card's active hold (its balance is restored at the POS). Pass reason only as the person's own words, verbatim; omit it when they gave none. It files an approval request that a manager other than the requester must approve; report the approval id and that it is pending.",
+    "Request the release of a card's active hold. A hold enforced at the POS gets exactly the amount it took given back there; a ledger-only hold changes nothing at the POS. The request says which (details.enforcement). Pass reason only as the person's own words, verbatim; omit it when they gave none. It files an approval request that a manager other than the requester must approve; report the approval id and that it is pending.",
   input: z.object({
     card: z.string().min(1).max(40).describe('card id or last 4 digits'),
     reason: z
@@ -31,12 +40,25 @@ export const releaseCardHold = defineTool({
     if (!hold) throw new GiftCardError('CONFLICT', `card ${card.id} has no active hold to release`)
     // An empty reason is no reason; any other is kept exactly as typed.
     const reason = input.reason === undefined || input.reason === '' ? null : input.reason
+    const enforcement: Enforcement =
+      hold.pos_connector === LEDGER_ONLY
+        ? {
+            enforced: false,
+            connector: LEDGER_ONLY,
+            why: `hold #${hold.id} was recorded in the ledger only`,
+          }
+        : {
+            enforced: true,
+            connector: hold.pos_connector as Exclude<Enforcement['connector'], 'ledger-only'>,
+            how: `the ${formatCents(hold.amount_cents)} the hold took out is given back`,
+          }
     return {
       args: { cardId: card.id, reason },
       reason,
-      summary: `Release hold #${hold.id} on card ${card.id} (…${card.gan_last4}, ${formatCents(hold.amount_cents)} held): ${reason ?? NO_REASON_GIVEN}`,
+      summary: `Release hold #${hold.id} on card ${card.id} (…${card.gan_last4}, ${formatCents(hold.amount_cents)} held): ${reason ?? NO_REASON_GIVEN}. ${capitalise(describeEnforcement(enforcement, 'release'))}`,
       details: {
         reason: reason ?? NO_REASON_GIVEN,
+        enforcement: { ...enforcement, effect: describeEnforcement(enforcement, 'release') },
         cardId: card.id,
         last4: card.gan_last4,
         holdId: Number(hold.id),
@@ -46,16 +68,24 @@ export const releaseCardHold = defineTool({
       },
     }
   },
-  executor: ({ config, connector }) => ({
+  // The POS call runs outside the transaction that records the release (docs/approvals.md).
+  executor: ({ config, pos }) => ({
     prepare: (database, raw) => requireCardInPilot(database, config.pilot, args.parse(raw).cardId),
-    apply: async (database, trx, raw, { approvalId }) => {
+    external: (database, raw, { approvalId }) =>
+      callPosToRelease(database, pos, { cardId: args.parse(raw).cardId, approvalId }),
+    undo: (database, raw, { approvalId, external }) =>
+      undoPosCall(database, pos, holdCall(external), {
+        cardId: args.parse(raw).cardId,
+        approvalId,
+      }),
+    apply: async (database, trx, raw, { approvalId, external }) => {
       const a = args.parse(raw)
       const request = await trx
         .selectFrom('approval_requests')
         .select('requested_by')
         .where('id', '=', approvalId)
         .executeTakeFirstOrThrow()
-      return releaseHold(database, trx, connector, {
+      return releaseHold(database, trx, holdCall(external), {
         cardId: a.cardId,
         approvalId,
         reason: a.reason,

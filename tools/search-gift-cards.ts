@@ -17,7 +17,7 @@ export const searchGiftCards = defineTool({
   name: 'search_gift_cards',
   title: 'Search gift cards',
   description:
-    'Find gift cards by last 4 digits, status, issuing store or city (location), jurisdiction, balance range or inactivity. Returns a page of cards (sort: balance_desc by default, balance_asc, issued_desc newest first, last_activity_desc) and the total count; pass nextOffset to get more. Returns { total, items: [{ cardId, last4, status, balance, store: { id, name, jurisdiction }, issuedAt, lastActivityAt, … }], nextOffset? }.',
+    'Find gift cards by last 4 digits, status, issuing store or city (location), jurisdiction, balance range or inactivity. Returns a page of cards (sort: balance_desc by default, balance_asc, issued_desc newest first, last_activity_desc) and the total count; pass nextOffset to get more. Returns { total, items: [{ cardId, last4, status, balance, store: { id, name, city, jurisdiction }, issuedAt, lastActivityAt, … }], nextOffset? }.',
   input: z.object({
     last4: z
       .string()

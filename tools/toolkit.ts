@@ -3,8 +3,8 @@ import type { Database } from '../db/index.ts'
 import {
   type ApprovalExecutor,
   ApprovalService,
-  createPosConnector,
-  type PosConnector,
+  createPosRouter,
+  type PosRouter,
   Pseudonymiser,
 } from '../governance/index.ts'
 import { ToolExecutor } from './executor.ts'
@@ -14,7 +14,7 @@ export type Toolkit = {
   executor: ToolExecutor
   approvals: ApprovalService
   pii: Pseudonymiser
-  connector: PosConnector
+  pos: PosRouter
 }
 
 /**
@@ -24,12 +24,12 @@ export type Toolkit = {
 export function createToolkit(
   database: Database,
   config: Config,
-  options: { connector?: PosConnector; now?: () => number; logger?: Logger } = {},
+  options: { pos?: PosRouter; now?: () => number; logger?: Logger } = {},
 ): Toolkit {
-  const connector = options.connector ?? createPosConnector(config)
+  const pos = options.pos ?? createPosRouter(config)
   const executors: Record<string, ApprovalExecutor> = {}
   for (const tool of TOOLS)
-    if (tool.access === 'write') executors[tool.name] = tool.executor({ config, connector })
+    if (tool.access === 'write') executors[tool.name] = tool.executor({ config, pos })
   const pii = new Pseudonymiser(config.piiTokenKey)
   const approvals = new ApprovalService(database, {
     executors,
@@ -43,7 +43,8 @@ export function createToolkit(
     approvals,
     pii,
     tools: TOOLS,
+    pos,
     ...(options.logger ? { logger: options.logger } : {}),
   })
-  return { executor, approvals, pii, connector }
+  return { executor, approvals, pii, pos }
 }

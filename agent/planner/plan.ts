@@ -216,6 +216,7 @@ const TOOL_WORDS: Record<string, string> = {
   list_card_holds: 'list card holds',
   list_campaigns: 'list campaigns',
   ledger_metrics: 'report a ledger metric',
+  reconcile_ledger: 'reconcile the ledger',
   smalltalk: 'chat',
   help: 'explain what I can do',
   refuse_pii: 'share customer details',
@@ -1146,6 +1147,13 @@ const BUILDERS: Record<string, Builder> = {
   },
   list_campaigns: (r) =>
     call('list_campaigns', { status: r.word('campaignStatus'), limit: r.take('top')?.value }, r),
+  // Drift and feed freshness (docs/reconciliation.md); a POS named is the cards' source.
+  reconcile_ledger: (r) => {
+    const source = /\b(square|shopify|lightspeed|clover)\b/.exec(r.lower)?.[1]
+    // "the pos" / "the register" here is what the ledger is compared with, not a channel.
+    r.word('channel')
+    return call('reconcile_ledger', { source, location: oneStore(r) }, r)
+  },
   ledger_metrics: (r) => {
     const metricSlot = r.take('metric')
     const metric =

@@ -6,6 +6,9 @@ import { saveAlerts } from './scan.ts'
 /** An event as the ingest hook passes it on (structurally ingest's AppliedEvent). */
 export type AppliedLedgerEvent = CardEvent & { cardId: string; balanceAfterCents: number }
 
+/** How long a store without coordinates (a stub) is taken as unplaced before it is read again. */
+const RECHECK_UNPLACED_MS = 60_000
+
 /**
  * Streaming fraud scoring for the ingest hook: each applied event is scored as it commits and
  * any alert is stored at once (so a suspect card is known within seconds, not at chargeback
@@ -22,9 +25,14 @@ export function createFraudListener(
      * pilotCardFilter); the detectors still watch every event. Unset: every card.
      */
     keepCards?: (cardIds: readonly string[]) => Promise<ReadonlySet<string>>
+    /** How long a store without coordinates is taken as unplaced before it is read again. */
+    recheckUnplacedMs?: number
   } = {},
 ) {
   const locations = new Map<string, { latitude: number; longitude: number } | null>()
+  // When a store without coordinates was last read: its master data may arrive while the
+  // server runs (docs/ingest.md, "Master data"), so it is read again after a while.
+  const unplacedAt = new Map<string, number>()
   const customers = new Map<string, number>()
   let ready: Promise<void> | undefined
   const warm = async () => {
@@ -38,6 +46,7 @@ export function createFraudListener(
           ? { latitude: l.latitude, longitude: l.longitude }
           : null,
       )
+      if (l.latitude === null || l.longitude === null) unplacedAt.set(l.id, Date.now())
     }
   }
   const context: FraudContext = {
@@ -50,18 +59,25 @@ export function createFraudListener(
       ready ??= warm()
       await ready
       const at = Date.parse(event.occurredAt)
-      if (event.locationId && !locations.has(event.locationId)) {
+      const unplaced = event.locationId ? unplacedAt.get(event.locationId) : undefined
+      if (
+        event.locationId &&
+        (!locations.has(event.locationId) ||
+          (unplaced !== undefined &&
+            Date.now() - unplaced >= (options.recheckUnplacedMs ?? RECHECK_UNPLACED_MS)))
+      ) {
         const l = await database.db
           .selectFrom('locations')
           .select(['latitude', 'longitude'])
           .where('id', '=', event.locationId)
           .executeTakeFirst()
+        const placed = l && l.latitude !== null && l.longitude !== null
         locations.set(
           event.locationId,
-          l && l.latitude !== null && l.longitude !== null
-            ? { latitude: l.latitude, longitude: l.longitude }
-            : null,
+          placed ? { latitude: l.latitude as number, longitude: l.longitude as number } : null,
         )
+        if (placed) unplacedAt.delete(event.locationId)
+        else unplacedAt.set(event.locationId, Date.now())
       }
       if (event.customerId && !customers.has(event.customerId)) {
         const c = await database.db

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
+import { describeOutcome } from '../../agent/index.ts'
 import { GiftCardError } from '../../core/index.ts'
 import {
   APPROVAL_STATUSES,
@@ -113,10 +114,20 @@ export function registerApprovals(program: Command, ctx: () => CliContext): void
 function reportDecision(decision: 'approve' | 'reject', result: Decision, json: boolean): void {
   const reached = AIMED_AT[decision].includes(result.approval.status)
   if (json) console.log(JSON.stringify(result, null, 2))
-  else if (reached || result.approval.status === 'failed') console.log(result.message)
-  else throw new GiftCardError('CONFLICT', result.message)
+  else if (reached || result.approval.status === 'failed') {
+    console.log(result.message)
+    // What a hold did at the till: enforced at the POS and how, or ledger only (issue 23).
+    if (
+      result.changed &&
+      result.approval.status === 'executed' &&
+      HOLDS.includes(result.approval.action)
+    )
+      console.log(describeOutcome(result.approval))
+  } else throw new GiftCardError('CONFLICT', result.message)
   if (!reached) process.exitCode = 1
 }
+
+const HOLDS = ['place_card_hold', 'release_card_hold']
 
 function describeResumed({ approval, error }: Resumed): string {
   if (error) return `#${approval.id}  still approved: ${error}; run again to retry`

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { escheatmentCsv } from '../../analytics/index.ts'
+import { escheatmentCsv, ownerAddressNote, unknownJurisdictionNote } from '../../analytics/index.ts'
 import { formatCents } from '../../core/index.ts'
 import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
@@ -36,6 +36,16 @@ export function registerEscheatment(program: Command, ctx: () => CliContext): vo
           `  ${j.jurisdiction.padEnd(8)} ${j.status.padEnd(10)} ${j.cards.toLocaleString('en-US').padStart(8)} cards ${formatCents(j.amountCents).padStart(14)}${j.overdueCards ? `  (${j.overdueCards} overdue)` : ''}  ${j.rule}`,
         )
       }
+      if (report.jurisdictions.length === 0) console.log('  no card reaches a deadline')
+      const notes = [
+        unknownJurisdictionNote(report.unknownJurisdiction),
+        ownerAddressNote(
+          report.ownerAddressUnknown.cards,
+          report.ownerAddressUnknown.amountCents,
+          ctx().config.escheatment.incorporationState,
+        ),
+      ]
+      for (const note of notes) if (note) console.log(`  ${note}`)
       if (csv) console.log(`${report.cards.length} cards written to ${csv}`)
     })
 }

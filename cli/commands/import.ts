@@ -1,12 +1,23 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { IMPORT_FORMATS, type ImportReport, importFile } from '../../ingest/index.ts'
+import {
+  IMPORT_FORMATS,
+  type ImportReport,
+  importFile,
+  importMasterData,
+  MASTER_DATA_FORMATS,
+  type MasterDataFormat,
+  type MasterDataReport,
+} from '../../ingest/index.ts'
 import { type CliContext, withDatabase } from '../context.ts'
 import { intOption, parseOptions } from '../options.ts'
 import { progressBar } from '../progress.ts'
 
+/** Every `--format`: the event exports, then store and customer master data. */
+const FORMATS = [...IMPORT_FORMATS, ...MASTER_DATA_FORMATS] as const
+
 const importOptions = z.object({
-  format: z.enum(IMPORT_FORMATS, { error: `must be ${IMPORT_FORMATS.join(' or ')}` }).optional(),
+  format: z.enum(FORMATS, { error: `must be ${FORMATS.join(', ')}` }).optional(),
   batchSize: intOption(1, 1_000_000).default(100_000),
   json: z.boolean().default(false),
 })
@@ -18,12 +29,12 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
   program
     .command('import')
     .description(
-      'import an export file (CSV or Square activity JSON lines); resumable and idempotent',
+      'import an export file (CSV or Square activity JSON lines; resumable) or store / customer master data (--format locations | customers); idempotent',
     )
     .argument('<file>', 'the file to import')
     .option(
       '--format <format>',
-      'csv or square-jsonl (default: by extension, .jsonl → square-jsonl)',
+      'csv, square-jsonl, locations or customers (default: by extension, .jsonl → square-jsonl, else csv)',
     )
     .option(
       '--batch-size <n>',
@@ -36,6 +47,10 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
       const format = options.format ?? (/\.jsonl?$/i.test(file) ? 'square-jsonl' : 'csv')
       let shown = 0
       const context = ctx()
+      if (format === 'locations' || format === 'customers') {
+        await importMasterDataFile(context, file, format, options.json)
+        return
+      }
       const report = await withDatabase(context, async (database) => {
         const bar = progressBar('importing', 100)
         try {
@@ -61,6 +76,50 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
       )
       if (report.rejectedTotal > 0) process.exitCode = 1
     })
+}
+
+/**
+ * `--format locations | customers`: master data upserted (docs/ingest.md, "Master data"). Bad
+ * rows are printed `line N: field: what is wrong` and make the exit code 1; the good rows load.
+ */
+async function importMasterDataFile(
+  context: CliContext,
+  file: string,
+  format: MasterDataFormat,
+  json: boolean,
+): Promise<void> {
+  let shown = 0
+  const report = await withDatabase(context, (database) =>
+    importMasterData(database, file, {
+      format,
+      piiKey: context.config.piiTokenKey,
+      onRejected: (row) => {
+        if (shown++ < SHOWN_REJECTIONS)
+          console.error(`line ${row.line}: ${row.field}: ${row.reason}`)
+      },
+    }),
+  )
+  console.log(json ? JSON.stringify(report, null, 2) : describeMasterData(report))
+  if (report.rejectedTotal > 0) process.exitCode = 1
+}
+
+function describeMasterData(report: MasterDataReport): string {
+  const n = (x: number) => x.toLocaleString('en-US')
+  const changed = report.inserted + report.updated
+  const what =
+    report.format === 'locations'
+      ? changed === 1
+        ? 'store'
+        : 'stores'
+      : changed === 1
+        ? 'customer'
+        : 'customers'
+  const lines = [
+    `Imported ${report.path} (${report.format}): ${n(report.rows)} rows read, ${n(changed)} ${what} changed (${n(report.inserted)} new, ${n(report.updated)} updated, ${n(report.enriched)} of them stubs filled in), ${n(report.unchanged)} unchanged, ${n(report.rejectedTotal)} rejected`,
+  ]
+  if (report.rejectedTotal > SHOWN_REJECTIONS)
+    lines.push(`  only the first ${SHOWN_REJECTIONS} rejected rows were printed`)
+  return lines.join('\n')
 }
 
 function describeImport(report: ImportReport): string {

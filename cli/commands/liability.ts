@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { unknownJurisdictionNote } from '../../analytics/index.ts'
 import { formatCents } from '../../core/index.ts'
 import { LIABILITY_GROUPS } from '../../db/index.ts'
 import type { CliContext } from '../context.ts'
@@ -28,5 +29,7 @@ export function registerLiability(program: Command, ctx: () => CliContext): void
         console.log(
           `  ${r.key.padEnd(16)} ${r.cards.toLocaleString('en-US').padStart(9)} cards  ${formatCents(r.liabilityCents).padStart(16)}`,
         )
+      const note = report.unknownJurisdiction && unknownJurisdictionNote(report.unknownJurisdiction)
+      if (note) console.log(`  ${note}`)
     })
 }

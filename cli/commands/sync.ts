@@ -7,7 +7,9 @@ import {
   syncCloverBalances,
   syncLightspeed,
   syncLightspeedR,
+  syncShopifyLocations,
   syncSquare,
+  syncSquareMasterData,
 } from '../../ingest/index.ts'
 import { type CliContext, withDatabase } from '../context.ts'
 import { dateOption, intOption, parseOptions } from '../options.ts'
@@ -34,7 +36,7 @@ export function registerSync(program: Command, ctx: () => CliContext): void {
   sync
     .command('square')
     .description(
-      "pull gift card activities from Square's ListGiftCardActivities since the last sync",
+      'pull stores (ListLocations) and customers (ListCustomers) from Square, then gift card activities from ListGiftCardActivities since the last sync',
     )
     .option('--page-size <n>', 'activities per page (1–100)', '100')
     .option(
@@ -51,22 +53,58 @@ export function registerSync(program: Command, ctx: () => CliContext): void {
           'CONFIG_INVALID',
           'SQUARE_ACCESS_TOKEN must be set to sync with Square',
         )
-      const report = await withDatabase(context, (database) =>
-        syncSquare(database, {
-          baseUrl: square.baseUrl,
-          accessToken: square.accessToken as string,
-          apiVersion: square.apiVersion,
+      const logger = createLogger(context.config.logLevel)
+      const connection = {
+        baseUrl: square.baseUrl,
+        accessToken: square.accessToken as string,
+        apiVersion: square.apiVersion,
+        logger,
+        piiKey: context.config.piiTokenKey,
+      }
+      const { masterData, report } = await withDatabase(context, async (database) => {
+        // Stores and customers first, so the activities meet their stores known.
+        const masterData = await syncSquareMasterData(database, connection)
+        const report = await syncSquare(database, {
+          ...connection,
           pageSize: options.pageSize,
           ...(options.since ? { since: new Date(options.since).toISOString() } : {}),
-          logger: createLogger(context.config.logLevel),
-          piiKey: context.config.piiTokenKey,
           maxEventCents: context.config.ingest.maxEventCents,
-        }),
+        })
+        return { masterData, report }
+      })
+      const changed = (c: { inserted: number; updated: number }) => c.inserted + c.updated
+      console.log(
+        options.json
+          ? JSON.stringify({ ...report, masterData }, null, 2)
+          : [
+              `Synced Square: ${report.activities} activities in ${report.pages} pages, ${report.applied} applied, ${report.duplicates} already in the ledger, ${report.skipped} skipped, ${report.retries} retries; up to ${report.lastEventAt ?? '(nothing yet)'}`,
+              `  ${masterData.locations.read} locations (${changed(masterData.locations)} changed, ${masterData.locations.skipped} skipped), ${masterData.customers.read} customers (${changed(masterData.customers)} changed, ${masterData.customers.skipped} skipped)`,
+            ].join('\n'),
+      )
+    })
+
+  sync
+    .command('shopify')
+    .description(
+      "read the shop's locations from Shopify's Admin GraphQL API and load them as store master data",
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (raw) => {
+      const options = parseOptions(z.object({ json: z.boolean().default(false) }), raw)
+      const context = ctx()
+      const { admin } = context.config.shopify
+      if (!admin)
+        throw new GiftCardError(
+          'CONFIG_INVALID',
+          'SHOPIFY_SHOP_DOMAIN (or SHOPIFY_ADMIN_BASE_URL) and SHOPIFY_ADMIN_ACCESS_TOKEN must be set to read Shopify locations',
+        )
+      const report = await withDatabase(context, (database) =>
+        syncShopifyLocations(database, { ...admin, logger: createLogger(context.config.logLevel) }),
       )
       console.log(
         options.json
           ? JSON.stringify(report, null, 2)
-          : `Synced Square: ${report.activities} activities in ${report.pages} pages, ${report.applied} applied, ${report.duplicates} already in the ledger, ${report.skipped} skipped, ${report.retries} retries; up to ${report.lastEventAt ?? '(nothing yet)'}`,
+          : `Synced Shopify locations: ${report.read} read in ${report.pages} pages, ${report.inserted + report.updated} changed (${report.inserted} new, ${report.updated} updated, ${report.enriched} of them stubs filled in), ${report.unchanged} unchanged, ${report.skipped} skipped, ${report.retries} retries`,
       )
     })
 

@@ -1,6 +1,11 @@
 import { z } from 'zod'
 import { DAY_MS, parseDate, toIso } from '../../core/index.ts'
-import { LIABILITY_GROUPS, liabilityAsOf } from '../../db/index.ts'
+import {
+  LIABILITY_GROUPS,
+  liabilityAsOf,
+  UNKNOWN_JURISDICTION,
+  unknownJurisdictionLiability,
+} from '../../db/index.ts'
 import { dayOption } from '../options.ts'
 import { defineReport, rolesOf } from './define-report.ts'
 
@@ -21,11 +26,21 @@ export const cliLiability = defineReport({
   pilot: 'scoped',
   run: async (ctx, input) => {
     const asOf = input.asOf === undefined ? undefined : toIso(parseDate(input.asOf) + DAY_MS)
-    const rows = await liabilityAsOf(ctx.database.db, {
-      groupBy: input.by,
+    const options = {
       ...(asOf ? { asOf } : {}),
       ...(ctx.scope.pilot ? { locations: ctx.scope.locationIds } : {}),
-    })
-    return { asOf: asOf ?? 'now', by: input.by, rows }
+    }
+    const rows = await liabilityAsOf(ctx.database.db, { groupBy: input.by, ...options })
+    // Stores no master data has described: how much sits there (docs/ingest.md, "Master data").
+    const unknown =
+      input.by === 'jurisdiction' && rows.some((r) => r.key === UNKNOWN_JURISDICTION)
+        ? await unknownJurisdictionLiability(ctx.database.db, options)
+        : undefined
+    return {
+      asOf: asOf ?? 'now',
+      by: input.by,
+      rows,
+      ...(unknown ? { unknownJurisdiction: unknown } : {}),
+    }
   },
 })

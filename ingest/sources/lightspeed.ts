@@ -136,6 +136,28 @@ export const LIGHTSPEED_TRANSACTION_TYPES: Record<string, TransactionType> = {
   VOIDING: 'clear',
 }
 
+/**
+ * The `client_id` of a transaction the ledger's own card holds made (docs/approvals.md "Holds
+ * at the POS"): `hold-approval-N`, `release-approval-N`, or `undo-` either.
+ */
+const HOLD_CLIENT_ID = /^(undo-)?(hold|release)-approval-\d{1,12}$/
+
+/**
+ * A hold's REDEEMING and its release's RELOADING are adjustments, not a sale and a reload: the
+ * ledger reads them as `adjust_down` / `adjust_up`, so a hold is never counted as a redemption
+ * (nor raises the held-card alert on its own card).
+ */
+export function lightspeedType(tx: {
+  type: string
+  client_id?: string | null
+}): TransactionType | undefined {
+  if (tx.client_id && HOLD_CLIENT_ID.test(tx.client_id)) {
+    if (tx.type === 'REDEEMING') return 'adjust_down'
+    if (tx.type === 'RELOADING') return 'adjust_up'
+  }
+  return LIGHTSPEED_TRANSACTION_TYPES[tx.type]
+}
+
 /** Card ids and other Lightspeed ids are prefixed so they never clash with another platform's. */
 export function lightspeedRef(lightspeedId: string): string {
   return `lightspeed:${lightspeedId}`
@@ -227,13 +249,13 @@ export function lightspeedCardToNormalized(
   sales: SaleIndex = new SaleIndex(),
 ): Normalized {
   const cardRef = lightspeedRef(card.id)
-  const known = card.gift_card_transactions.filter((tx) => LIGHTSPEED_TRANSACTION_TYPES[tx.type])
+  const known = card.gift_card_transactions.filter((tx) => lightspeedType(tx))
   const newest = known.reduce<LightspeedTransaction | undefined>(
     (last, tx) => (!last || tx.created_at >= last.created_at ? tx : last),
     undefined,
   )
   const events: CardEvent[] = known.map((tx) => {
-    const type = LIGHTSPEED_TRANSACTION_TYPES[tx.type] as TransactionType
+    const type = lightspeedType(tx) as TransactionType
     const sale = sales.find(card, tx)
     const withItems = sale?.items && sales.takeItems(sale.orderId)
     return {

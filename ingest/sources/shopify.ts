@@ -45,7 +45,16 @@ const transactionSchema = z.object({
   processed_at: eventTimestamp,
   order_id: id.nullable().optional(),
   location_id: id.nullable().optional(),
+  /** The transaction's note; a card hold's carries its key (governance/pos/shopify.ts). */
+  note: z.string().max(5000).nullable().optional(),
 })
+
+/**
+ * The note of a debit or credit the ledger's own card holds made (`giftcards hold-approval-N:
+ * …`): those are adjustments, not a redemption and a load, so a hold is never counted as a
+ * redemption nor raises the held-card alert on its own card.
+ */
+const HOLD_NOTE = /^giftcards (undo-)?(hold|release)-approval-\d{1,12}:/
 
 /** Shopify's card ids are numbers; the ledger prefixes them so they never clash with Square's. */
 export function shopifyCardId(giftCardId: string): string {
@@ -77,7 +86,9 @@ export function shopifySource(options: { secret: string }): WebhookSource {
       }
       if (topic === 'gift_card_transactions/create') {
         const tx = parseBody(rawBody, transactionSchema)
-        const type = tx.kind === 'credit' ? 'load' : 'redeem'
+        const hold = tx.note ? HOLD_NOTE.test(tx.note) : false
+        const type =
+          tx.kind === 'credit' ? (hold ? 'adjust_up' : 'load') : hold ? 'adjust_down' : 'redeem'
         const normalized: Normalized = {
           events: [
             {

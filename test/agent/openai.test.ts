@@ -75,7 +75,7 @@ for (const dialect of DIALECTS) {
           expect(turn.pending[0]?.summary).toMatch(new RegExp(`^Hold card ${card} \\(…\\d{4}, `))
           // The model's words did not name the approval: the reply says it is filed and pending.
           expect(turn.reply).toBe(
-            `I have requested a hold; a manager must approve it.\n\nApproval #${approvalId} (${turn.pending[0]?.summary.split(': ')[0]}) is filed and pending: a manager other than the requester must approve, and nothing changes until then.`,
+            `I have requested a hold; a manager must approve it.\n\nApproval #${approvalId} (${turn.pending[0]?.summary.split(': ')[0]}; ledger only: the card still works at the till; a redemption will raise an alert (a demo card has no POS)) is filed and pending: a manager other than the requester must approve, and nothing changes until then.`,
           )
           expect(await agent.waitingOn(threadId)).toHaveLength(1)
 

@@ -107,7 +107,13 @@ describe('the agent on the command line', () => {
       '--reason',
       'confirmed on camera',
     ])
-    expect(ok.stdout.trim()).toBe(`approval #${id} approved by cli:boss and executed`)
+    const [decided, held] = ok.stdout.trim().split('\n')
+    expect(decided).toBe(`approval #${id} approved by cli:boss and executed`)
+    expect(held).toMatch(
+      new RegExp(
+        `^Approval #${id} was approved by cli:boss: card ${card} is on hold .* Ledger only: the card still works at the till; a redemption will raise an alert \\(a demo card has no POS\\)\\.$`,
+      ),
+    )
     const twice = giftcards(['approvals', 'approve', String(id), '--as', 'cli:boss'])
     expect(twice.stdout).toContain('was already executed by cli:boss')
     const status = JSON.parse(

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toIso } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
-import { ApprovalService, recordOnlyConnector } from '../../governance/index.ts'
+import { ApprovalService, ledgerOnlyRouter } from '../../governance/index.ts'
 import { createToolkit, type PendingApproval, type Toolkit } from '../../tools/index.ts'
 import { startFakeSlack } from '../fakes/slack-api.ts'
 import { type FakeSquare, startFakeSquare } from '../fakes/square-api.ts'
@@ -52,7 +52,9 @@ async function startHangingProxy(target: string) {
     })
     state.passedOn++
     const text = await answer.text()
-    if (state.hang) return // the caller waits on this answer until it is killed
+    // The hold's move (a POST) is passed on and never answered: the caller waits on it until it
+    // is killed. The balance read before it is answered.
+    if (state.hang && req.method === 'POST') return
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(text)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -210,6 +212,15 @@ for (const dialect of DIALECTS) {
         .set({ source: 'square' })
         .where('id', '=', card)
         .execute()
+      square.balances[card] = Number(
+        (
+          await database.db
+            .selectFrom('gift_cards')
+            .select('balance_cents')
+            .where('id', '=', card)
+            .executeTakeFirstOrThrow()
+        ).balance_cents,
+      )
       const approvalId = await requestHold(card)
       const key = `hold-approval-${approvalId}`
       proxy.state.hang = true
@@ -334,7 +345,7 @@ describe('the MCP and Slack processes resume approvals left unexecuted as they s
     if (!filed.ok) throw new Error(filed.error.message)
     const approvalId = (filed.data as PendingApproval).approvalId
     const stalled = new ApprovalService(database, {
-      executors: heldExecutors(fixture.config, recordOnlyConnector, () => new Promise(() => {})),
+      executors: heldExecutors(fixture.config, ledgerOnlyRouter, () => new Promise(() => {})),
       ttlHours: 24,
     })
     void stalled.decide(approvalId, { actor: ACTORS.manager, via: 'cli', decision: 'approve' })

@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs'
 import { loadConfig } from '../../core/index.ts'
 import { openDatabase } from '../../db/index.ts'
-import { ApprovalService, createPosConnector, resolveActor } from '../../governance/index.ts'
+import { ApprovalService, createPosRouter, resolveActor } from '../../governance/index.ts'
 import { heldExecutors } from '../helpers/held-executors.ts'
 
 const [id, actorId, pausedFile] = process.argv.slice(2)
@@ -23,7 +23,7 @@ const paused = () => {
   return new Promise<void>(() => setInterval(() => undefined, 60_000))
 }
 const approvals = new ApprovalService(database, {
-  executors: heldExecutors(config, createPosConnector(config), paused),
+  executors: heldExecutors(config, createPosRouter(config), paused),
   ttlHours: config.approvals.ttlHours,
 })
 await approvals.decide(Number(id), {

@@ -72,6 +72,7 @@ export function sampleCalls(
     },
     { tool: 'launch_campaign', args: { campaignId: 1 }, has: 'approvalId' },
     { tool: 'ledger_metrics', args: { metric: 'redemptions', by: ['month'] }, has: 'ledgerUpTo' },
+    { tool: 'reconcile_ledger', args: { limit: 5 }, has: 'freshness' },
   ]
 }
 
@@ -109,7 +110,9 @@ export function toolContract(
     const all = seen.join('\n')
     // Stores are named ({ id, name, jurisdiction }), never a bare id.
     expect(all).not.toMatch(/"(?:location|issuingLocation|locationId)":"loc_/)
-    expect(all).toMatch(/"store":\{"id":"loc_\d+","name":"[^"]+","jurisdiction":"US-[A-Z]{2}"\}/)
+    expect(all).toMatch(
+      /"store":\{"id":"loc_\d+","name":"[^"]+","city":"[^"]+","jurisdiction":"US-[A-Z]{2}"\}/,
+    )
     for (const value of [PII.name, PII.email, PII.phone, 'Quartermain', 'zelda'])
       expect(all).not.toContain(value)
     for (const value of seededPii) expect(all).not.toContain(value)

@@ -72,4 +72,31 @@ describe('configuration', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/^LOG_LEVEL .*\(got "loud"\)$/)
     expect(() => loadConfig({ DEMO_CARDS: 'lots' })).toThrow(/^DEMO_CARDS /)
   })
+
+  it('turns the Shopify Admin API (locations, holds) on only with both the shop and the token', () => {
+    expect(loadConfig({}).shopify.admin).toBeUndefined()
+    expect(
+      loadConfig({
+        SHOPIFY_SHOP_DOMAIN: 'Acme.myshopify.com',
+        SHOPIFY_ADMIN_ACCESS_TOKEN: 'shpat_x',
+      }).shopify.admin,
+    ).toEqual({
+      baseUrl: 'https://acme.myshopify.com',
+      accessToken: 'shpat_x',
+      apiVersion: '2025-10',
+    })
+    expect(() => loadConfig({ SHOPIFY_SHOP_DOMAIN: 'acme.myshopify.com' })).toThrow(
+      /^SHOPIFY_ADMIN_ACCESS_TOKEN must be set with the other of SHOPIFY_SHOP_DOMAIN/,
+    )
+    expect(() => loadConfig({ SHOPIFY_ADMIN_ACCESS_TOKEN: 'shpat_x' })).toThrow(
+      /^SHOPIFY_SHOP_DOMAIN must be set with the other of/,
+    )
+    expect(() =>
+      loadConfig({
+        SHOPIFY_SHOP_DOMAIN: 'acme.myshopify.com',
+        SHOPIFY_ADMIN_ACCESS_TOKEN: 'shpat_x',
+        SHOPIFY_API_VERSION: '2025',
+      }),
+    ).toThrow(/^SHOPIFY_API_VERSION /)
+  })
 })

@@ -13,6 +13,7 @@ const TABLES = [
   'webhook_inbox',
   'fraud_alerts',
   'card_holds',
+  'pos_hold_calls',
   'approval_requests',
   'campaigns',
   'forecasts',

@@ -17,6 +17,8 @@ export type FakeLightspeed = {
    */
   failNext: number[]
   retryAfterSeconds: number
+  /** Milliseconds to hold back the answer to the next gift card transactions, after they land. */
+  answerLate: number[]
   /** Stores a sale (new or changed) with the next global version number. */
   saveSale(sale: Record<string, unknown>): void
   close(): Promise<void>
@@ -27,7 +29,9 @@ export type FakeLightspeed = {
  * `GET /api/2.0/sales` paged by the `version` cursor (`after` exclusive, `page_size`, the body
  * `{data, version: {min, max}}`, and `{data: []}` past the end); `GET /api/2.0/gift_cards`
  * newest first, paged by `before` (a gift card id, exclusive) with `page_size` at most 200;
- * `GET /api/2.0/gift_cards/{number}`; bearer auth; 429 with an HTTP-date Retry-After.
+ * `GET /api/2.0/gift_cards/{number}`, `GET /api/2.0/gift_cards/by_id/{id}` and `POST
+ * /api/2.0/gift_cards/{number}/transactions` (a hold's REDEEMING and its release's RELOADING);
+ * bearer auth; 429 with an HTTP-date Retry-After.
  */
 export async function startFakeLightspeed(token: string): Promise<FakeLightspeed> {
   let version = 1_000_000
@@ -37,11 +41,12 @@ export async function startFakeLightspeed(token: string): Promise<FakeLightspeed
     requests: [] as FakeLightspeedRequest[],
     failNext: [] as number[],
     retryAfterSeconds: 0,
+    answerLate: [] as number[],
   }
+  let transactionSeq = 0
   const server = createServer(async (req: IncomingMessage, res) => {
-    for await (const _ of req) {
-      // drain
-    }
+    let body = ''
+    for await (const chunk of req) body += chunk
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     state.requests.push({
       path: url.pathname,
@@ -70,7 +75,15 @@ export async function startFakeLightspeed(token: string): Promise<FakeLightspeed
     }
     if (req.headers.authorization !== `Bearer ${token}`)
       return send(401, { error: 'Unauthorized', error_description: 'invalid access token' })
+    const transactions = /^\/api\/2\.0\/gift_cards\/([^/]+)\/transactions$/.exec(url.pathname)
+    if (transactions && req.method === 'POST')
+      return createTransaction(decodeURIComponent(transactions[1] ?? ''), body, send)
     if (req.method !== 'GET') return send(405, { error: 'Method Not Allowed' })
+    const byId = /^\/api\/2\.0\/gift_cards\/by_id\/([^/]+)$/.exec(url.pathname)
+    if (byId) {
+      const card = state.giftCards.find((c) => c.id === decodeURIComponent(byId[1] ?? ''))
+      return card ? send(200, { data: card }) : send(404, { error: 'Not Found' })
+    }
     const pageSize = Math.min(200, Number(url.searchParams.get('page_size') ?? 200))
     if (url.pathname === '/api/2.0/sales') {
       const after = Number(url.searchParams.get('after') ?? 0)
@@ -102,10 +115,67 @@ export async function startFakeLightspeed(token: string): Promise<FakeLightspeed
     }
     return send(404, { error: 'Not Found' })
   })
+  /**
+   * CreateGiftCardTransaction (`POST /api/2.0/gift_cards/{number}/transactions`): REDEEMING
+   * with a negative amount or RELOADING with a positive one, `client_id` required; a short
+   * balance is 422. A `client_id` the card already has answers that transaction and moves
+   * nothing (**assumed**: X-Series documents `client_id` as the idempotency key, not the answer).
+   */
+  function createTransaction(
+    number: string,
+    body: string,
+    send: (status: number, body: unknown, headers?: Record<string, string>) => void,
+  ) {
+    const card = state.giftCards.find((c) => c.number === number)
+    if (!card) return send(404, { error: 'Not Found', details: `no gift card ${number}` })
+    let request: { type?: unknown; amount?: unknown; client_id?: unknown }
+    try {
+      request = JSON.parse(body)
+    } catch {
+      return send(400, { error: 'Bad Request', details: 'the body is not JSON' })
+    }
+    const { type, amount, client_id: clientId } = request
+    if (typeof clientId !== 'string' || clientId === '')
+      return send(400, { error: 'Bad Request', details: 'client_id is required' })
+    if (typeof amount !== 'number' || !Number.isFinite(amount))
+      return send(400, { error: 'Bad Request', details: 'amount must be a number' })
+    if (type !== 'REDEEMING' && type !== 'RELOADING')
+      return send(400, { error: 'Bad Request', details: 'type must be REDEEMING or RELOADING' })
+    if ((type === 'REDEEMING') !== amount < 0 || amount === 0)
+      return send(400, {
+        error: 'Bad Request',
+        details: 'a REDEEMING amount must be negative, a RELOADING one positive',
+      })
+    const list = (card.gift_card_transactions ?? []) as Record<string, unknown>[]
+    card.gift_card_transactions = list
+    const earlier = list.find((t) => t.client_id === clientId)
+    if (earlier) return send(200, { data: earlier })
+    const balance = Number(card.balance)
+    if (balance + amount < -1e-9)
+      return send(422, { error: 'Unprocessable Entity', details: 'insufficient balance' })
+    card.balance = Math.round((balance + amount) * 100) / 100
+    const tx = {
+      id: `ls-tx-${++transactionSeq}`,
+      amount,
+      type,
+      user_id: null,
+      client_id: clientId,
+      source: 'API',
+      source_id: null,
+      created_at: new Date().toISOString(),
+    }
+    list.push(tx)
+    const late = state.answerLate.shift()
+    if (late) setTimeout(() => send(201, { data: tx }), late)
+    else send(201, { data: tx })
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
+    get answerLate() {
+      return state.answerLate
+    },
     get giftCards() {
       return state.giftCards
     },

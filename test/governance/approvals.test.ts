@@ -4,18 +4,17 @@ import { type Database, openDatabase } from '../../db/index.ts'
 import {
   type ApprovalExecutor,
   ApprovalService,
+  ledgerOnlyRouter,
   ONLY_ANOTHER_MANAGER,
-  recordOnlyConnector,
-  SquareConnector,
   verifyAudit,
 } from '../../governance/index.ts'
 import { applyBatch } from '../../ingest/index.ts'
 import { createToolkit, type PendingApproval, type Toolkit } from '../../tools/index.ts'
-import { startFakeSquare } from '../fakes/square-api.ts'
+import { type FakeSquare, startFakeSquare } from '../fakes/square-api.ts'
 import { ACTORS, type AgentFixture, setUpAgentFixture } from '../helpers/agent-fixture.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 import { eventually } from '../helpers/eventually.ts'
-import { countingConnector, heldExecutors } from '../helpers/held-executors.ts'
+import { heldExecutors, squareRouter } from '../helpers/held-executors.ts'
 
 for (const dialect of DIALECTS) {
   describe(`approvals on ${dialect.name}`, () => {
@@ -252,15 +251,10 @@ for (const dialect of DIALECTS) {
       const square = await startFakeSquare('sq-token')
       try {
         const config = loadConfig({ SQUARE_ACCESS_TOKEN: 'sq-token', SQUARE_BASE_URL: square.url })
-        const connector = new SquareConnector({
-          baseUrl: square.url,
-          accessToken: 'sq-token',
-          apiVersion: config.square.apiVersion,
-        })
         const sqKit = createToolkit(
           database,
           { ...fixture.config, square: config.square },
-          { connector },
+          { pos: squareRouter(square.url, 'sq-token') },
         )
         const card = await freshCard()
         await database.db
@@ -269,6 +263,7 @@ for (const dialect of DIALECTS) {
           .where('id', '=', card)
           .execute()
         const balance = (await cardRow(card)).balance_cents
+        square.balances[card] = balance
         const hold = await sqKit.executor.call(
           'place_card_hold',
           { card, reason: 'chargeback pattern' },
@@ -328,6 +323,7 @@ for (const dialect of DIALECTS) {
           .set({ source: 'square' })
           .where('id', '=', other)
           .execute()
+        square.balances[other] = (await cardRow(other)).balance_cents
         square.failNext = [500]
         const failing = await sqKit.executor.call(
           'place_card_hold',
@@ -341,7 +337,7 @@ for (const dialect of DIALECTS) {
           decision: 'approve',
         })
         expect(failed.approval.status).toBe('failed')
-        expect(String(failed.approval.outcome?.error)).toContain('INTERNAL_SERVER_ERROR')
+        expect(String(failed.approval.outcome?.error)).toContain('Square answered HTTP 500')
         expect(await holds(other)).toHaveLength(0)
         expect((await cardRow(other)).status).toBe('active')
       } finally {
@@ -422,13 +418,13 @@ for (const dialect of DIALECTS) {
      * A live execution stopped between its decision and its claim: the decision commits, its
      * preparation waits until `release` (as a process paused there, or killed, would).
      */
-    const approveAndHold = async (approvalId: number, connector = recordOnlyConnector) => {
+    const approveAndHold = async (approvalId: number, pos = ledgerOnlyRouter) => {
       let release = () => {}
       const held = new Promise<void>((resolve) => {
         release = resolve
       })
       const live = new ApprovalService(database, {
-        executors: heldExecutors(fixture.config, connector, () => held),
+        executors: heldExecutors(fixture.config, pos, () => held),
         ttlHours: fixture.config.approvals.ttlHours,
       })
       const decision = live.decide(approvalId, {
@@ -451,10 +447,25 @@ for (const dialect of DIALECTS) {
           .execute()
       ).map((r) => r.action)
 
-    it('an approval left unexecuted is resumed exactly once: two recoveries and the live execution race', async () => {
+    /** A fresh card made a Square card, known to the fake Square with its ledger balance. */
+    const squareCard = async (square: FakeSquare) => {
       const card = await freshCard()
+      await database.db
+        .updateTable('gift_cards')
+        .set({ source: 'square' })
+        .where('id', '=', card)
+        .execute()
+      square.balances[card] = (await cardRow(card)).balance_cents
+      return card
+    }
+    const squareCalls = (square: FakeSquare) =>
+      square.requests.filter((r) => r.path === '/v2/gift-cards/activities')
+
+    it('an approval left unexecuted is resumed exactly once: two recoveries and the live execution race', async () => {
+      const square = await startFakeSquare('sq-race')
+      const pos = squareRouter(square.url, 'sq-race')
+      const card = await squareCard(square)
       const { approvalId } = await requestHold(card)
-      const pos = countingConnector(recordOnlyConnector)
       const live = await approveAndHold(approvalId, pos)
       expect(await holds(card)).toHaveLength(0)
       // On PostgreSQL a second pool, as a second process has, so the claims really race. Not on
@@ -469,9 +480,7 @@ for (const dialect of DIALECTS) {
             })
           : database
       try {
-        const kits = [database, other].map((d) =>
-          createToolkit(d, fixture.config, { connector: pos }),
-        )
+        const kits = [database, other].map((d) => createToolkit(d, fixture.config, { pos }))
         const results = await Promise.all(
           kits.map((k, i) =>
             k.approvals.resumeApproved({ id: `system:recovery${i}`, role: null, via: 'cli' }),
@@ -485,12 +494,21 @@ for (const dialect of DIALECTS) {
       } finally {
         if (other !== database) await other.close()
       }
-      // The live execution wakes up, prepares and finds nothing left to claim.
+      // The live execution wakes up, prepares and finds nothing left to claim: it calls nothing.
+      const callsBefore = squareCalls(square).length
       live.release()
       expect((await live.decision).approval.status).toBe('executed')
+      expect(squareCalls(square)).toHaveLength(callsBefore)
+      await square.close()
       expect(await holds(card)).toHaveLength(1)
       expect((await cardRow(card)).status).toBe('held')
-      expect(pos.keys).toEqual([`hold-approval-${approvalId}`])
+      // The two recoveries may both have asked Square, always with the one key: one activity.
+      expect(new Set(square.created.map((c) => c.idempotencyKey))).toEqual(
+        new Set([`hold-approval-${approvalId}`]),
+      )
+      expect(square.created).toHaveLength(1)
+      expect(square.balances[card]).toBe(0)
+      expect((await holds(card))[0]?.pos_reference).toBe(square.created[0]?.activity.id)
       const actions = await auditActions(approvalId)
       expect(actions.filter((a) => a === 'approval_executed')).toHaveLength(1)
       expect(actions.filter((a) => a === 'approval_resumed')).toHaveLength(1)
@@ -551,16 +569,19 @@ for (const dialect of DIALECTS) {
     })
 
     it('a failure around the action, not of it, leaves the request approved; the recovery runs it once', async () => {
-      const card = await freshCard()
+      const square = await startFakeSquare('sq-around')
+      const pos = squareRouter(square.url, 'sq-around')
+      const card = await squareCard(square)
+      const balance = (await cardRow(card)).balance_cents
       const { approvalId } = await requestHold(card)
-      const pos = countingConnector(recordOnlyConnector)
       const real = heldExecutors(fixture.config, pos, async () => {})
       const hold = real.place_card_hold as ApprovalExecutor
-      // The hold is placed, then its record cannot be written: the transaction rolls back.
+      // The hold is placed at Square, then its record cannot be written: the transaction rolls back.
       const unrecordable = new ApprovalService(database, {
         executors: {
           ...real,
           place_card_hold: {
+            ...hold,
             apply: async (...args) => ({ ...(await hold.apply(...args)), size: 1n }),
           },
         },
@@ -577,16 +598,26 @@ for (const dialect of DIALECTS) {
       )
       expect(await holds(card)).toHaveLength(0)
       expect(await auditActions(approvalId)).not.toContain('approval_failed')
+      // Square moved the balance; the ledger has no hold yet, and the intent is on record.
+      expect(square.balances[card]).toBe(0)
 
       const [resumed] = (
-        await createToolkit(database, fixture.config, {
-          connector: pos,
-        }).approvals.resumeApproved({ id: 'system:test', role: null, via: 'cli' })
+        await createToolkit(database, fixture.config, { pos }).approvals.resumeApproved({
+          id: 'system:test',
+          role: null,
+          via: 'cli',
+        })
       ).filter((r) => r.approval.id === approvalId)
+      await square.close()
       expect(resumed?.approval.status).toBe('executed')
-      expect(await holds(card)).toHaveLength(1)
-      // The POS was called twice, with one key: it makes one hold of them.
-      expect(pos.keys).toEqual([`hold-approval-${approvalId}`, `hold-approval-${approvalId}`])
+      const recorded = await holds(card)
+      expect(recorded).toHaveLength(1)
+      // The recovery used the amount recorded before the first call (Square reads $0.00 now),
+      // and the POS was asked twice with one key and the same request: one activity.
+      expect(recorded[0]?.amount_cents).toBe(balance)
+      expect(squareCalls(square)).toHaveLength(2)
+      expect(square.created).toHaveLength(1)
+      expect(square.created[0]?.idempotencyKey).toBe(`hold-approval-${approvalId}`)
       expect(
         (await auditActions(approvalId)).filter((a) => a === 'approval_executed'),
       ).toHaveLength(1)

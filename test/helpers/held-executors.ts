@@ -1,5 +1,5 @@
 import type { Config } from '../../core/index.ts'
-import type { ApprovalExecutor, PosConnector } from '../../governance/index.ts'
+import { type ApprovalExecutor, PosRouter, SquareConnector } from '../../governance/index.ts'
 import { TOOLS } from '../../tools/index.ts'
 
 /**
@@ -10,15 +10,15 @@ import { TOOLS } from '../../tools/index.ts'
  */
 export function heldExecutors(
   config: Config,
-  connector: PosConnector,
+  pos: PosRouter,
   hold: () => Promise<void>,
 ): Record<string, ApprovalExecutor> {
   const executors: Record<string, ApprovalExecutor> = {}
   for (const tool of TOOLS) {
     if (tool.access !== 'write') continue
-    const real = tool.executor({ config, connector })
+    const real = tool.executor({ config, pos })
     executors[tool.name] = {
-      apply: real.apply,
+      ...real,
       prepare: async (database, args) => {
         await hold()
         return real.prepare?.(database, args)
@@ -28,18 +28,14 @@ export function heldExecutors(
   return executors
 }
 
-/** A POS connector that records every call it passes on, with its idempotency key. */
-export function countingConnector(inner: PosConnector): PosConnector & { keys: string[] } {
-  const keys: string[] = []
-  return {
-    keys,
-    placeHold: (card, key) => {
-      keys.push(key)
-      return inner.placeHold(card, key)
-    },
-    releaseHold: (card, amount, key) => {
-      keys.push(key)
-      return inner.releaseHold(card, amount, key)
-    },
-  }
+/** Holds on Square cards go to this (fake) Square; every other card is ledger only. */
+export function squareRouter(baseUrl: string, accessToken: string, timeoutMs?: number): PosRouter {
+  return new PosRouter({
+    square: new SquareConnector({
+      baseUrl,
+      accessToken,
+      apiVersion: '2025-10-16',
+      ...(timeoutMs ? { timeoutMs } : {}),
+    }),
+  })
 }

@@ -474,6 +474,48 @@ for (const dialect of DIALECTS) {
       expect((await getCard(database.db, giftCard.id))?.status).toBe('deactivated')
     })
 
+    it('reads a Shopify debit and credit a card hold made (its key in the note) as adjustments', async () => {
+      const card = {
+        id: 77002,
+        balance: '30.00',
+        initial_value: '30.00',
+        currency: 'USD',
+        last_characters: 'h0ld',
+        created_at: '2025-06-05T10:00:00Z',
+        updated_at: '2025-06-05T10:00:00Z',
+      }
+      expect((await shopify('gift_cards/create', JSON.stringify(card), 'wh-h1')).status).toBe(200)
+      const tx = (id: number, kind: string, amount: string, note: string | null) =>
+        JSON.stringify({
+          id,
+          gift_card_id: 77002,
+          kind,
+          amount,
+          currency: 'USD',
+          processed_at: `2025-06-05T1${id % 10}:00:00Z`,
+          note,
+        })
+      for (const [n, body] of [
+        [1, tx(9101, 'debit', '30.00', 'giftcards hold-approval-41: card hold (issue 23)')],
+        [2, tx(9102, 'credit', '30.00', 'giftcards release-approval-44: card hold (issue 23)')],
+        [3, tx(9103, 'debit', '4.00', 'birthday lunch')],
+      ] as const)
+        expect((await shopify('gift_card_transactions/create', body, `wh-h${n + 1}`)).status).toBe(
+          200,
+        )
+      const types = (await listCardTransactions(database.db, 'shopify:77002')).map((t) => [
+        t.event_id,
+        t.type,
+      ])
+      expect(types).toEqual(
+        expect.arrayContaining([
+          ['tx:9101', 'adjust_down'],
+          ['tx:9102', 'adjust_up'],
+          ['tx:9103', 'redeem'],
+        ]),
+      )
+    })
+
     it('takes Shopify gift cards and their credit / debit transactions', async () => {
       const card = {
         id: 77001,

@@ -161,7 +161,8 @@ for (const dialect of DIALECTS) {
         process.exitCode = undefined
       }
       expect(out[0]).toBe(`approval #${pending.approvalId} approved by cli:mgr and executed`)
-      expect(out[1]).toContain('was already executed by cli:mgr')
+      expect(out[1]).toContain('Ledger only: the card still works at the till')
+      expect(out[2]).toContain('was already executed by cli:mgr')
       expect((await card()).status).toBe('held')
       const holds = await database.db
         .selectFrom('card_holds')

@@ -78,7 +78,9 @@ describe('MCP over stdio (giftcards mcp) and the MCP Inspector CLI', () => {
           encoding: 'utf8',
         },
       )
-      expect(approve.stdout.trim()).toBe(`approval #${approvalId} approved by cli:mgr and executed`)
+      expect(approve.stdout.trim().split('\n')[0]).toBe(
+        `approval #${approvalId} approved by cli:mgr and executed`,
+      )
       const after = (await client.callTool({
         name: 'get_gift_card',
         arguments: { card: fixture.piiCard },

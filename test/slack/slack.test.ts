@@ -204,6 +204,8 @@ for (const dialect of DIALECTS) {
         'Expires',
         'approval_approve',
         'approval_reject',
+        // The manager is told this hold will not stop the card at the till (issue 23).
+        '*At the POS*: :warning: *ledger only*: the card still works at the till; a redemption will raise an alert (a demo card has no POS)',
       ])
         expect(blocks).toContain(fact)
       // The app records where the card went once Slack has answered the post: wait for it.
@@ -275,7 +277,10 @@ for (const dialect of DIALECTS) {
           posts(
             (a) =>
               a.thread_ts === '400.1' &&
-              String(a.text).includes(`Approval #${approvalId} was approved by slack:UMGR`),
+              String(a.text).includes(`Approval #${approvalId} was approved by slack:UMGR`) &&
+              String(a.text).includes(
+                'Ledger only: the card still works at the till; a redemption will raise an alert',
+              ),
           ).length,
         ).toBe(1)
       })

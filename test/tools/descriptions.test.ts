@@ -10,11 +10,13 @@ const KEY_PHRASES: Record<string, RegExp[]> = {
   update_fraud_alert: [/verbatim/],
   forecast_breakage: [/nothing is stored unless save is true/, /periodFrom/, /groupBy/],
   recommend_upsell: [/nothing is stored unless save is true/, /\/pos\/checkout/],
-  get_liability: [/jurisdictions/, /ledgerUpTo/, /top/],
-  list_fraud_alerts: [/countBy/, /since/, /store: \{ id, name, jurisdiction \}/],
+  get_liability: [/jurisdictions/, /ledgerUpTo/, /top/, /freshness/],
+  list_fraud_alerts: [/countBy/, /since/, /store: \{ id, name, city, jurisdiction \}/],
   find_dormant_cards: [/idleSince/, /sort/, /ledgerUpTo/],
   draft_campaign: [/those cards/, /exactly these criteria/, /Nothing is sent/],
-  search_gift_cards: [/sort/, /store: \{ id, name, jurisdiction \}/],
+  search_gift_cards: [/sort/, /store: \{ id, name, city, jurisdiction \}/],
+  reconcile_ledger: [/drift/, /balance-read adjustments/, /giftcards reconcile FILE/, /stale/],
+  ledger_metrics: [/ledgerUpTo/, /freshness/],
 }
 
 describe('tool descriptions', () => {

@@ -59,6 +59,7 @@ for (const dialect of DIALECTS) {
       expect(store).toEqual({
         id: 'loc_mateo',
         name: `Store of Mateo Chen ${kit.pii.scrubText('7165550179')}`,
+        city: 'unknown',
         jurisdiction: 'unknown',
       })
       expect(JSON.stringify(store)).not.toMatch(/716|5550179/)

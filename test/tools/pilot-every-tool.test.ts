@@ -46,6 +46,8 @@ const TX_STORE = (c: PilotChain) => c.tx.name
 const aYearAgo = toIso(Date.now() - 365 * DAY_MS).slice(0, 10)
 const halfAYearAgo = toIso(Date.now() - 180 * DAY_MS).slice(0, 10)
 const threeYearsAgo = toIso(Date.now() - 1000 * DAY_MS).slice(0, 10)
+/** Freshness in an answer: the lag grows between two calls. */
+const FRESH = ['lagSeconds']
 
 /** One entry per tool and report: samples inside the pilot, and calls it must refuse. */
 const SAMPLES: Record<string, Entry> = {
@@ -69,10 +71,10 @@ const SAMPLES: Record<string, Entry> = {
   },
   get_liability: {
     samples: [
-      s(() => ({ groupBy: 'jurisdiction' }), { control: true }),
-      s(() => ({ groupBy: 'cohort' }), { control: true }),
-      s(() => ({ groupBy: 'occasion', asOf: halfAYearAgo })),
-      s(() => ({ groupBy: 'location', asOf: aYearAgo }), { control: true }),
+      s(() => ({ groupBy: 'jurisdiction' }), { control: true, volatile: FRESH }),
+      s(() => ({ groupBy: 'cohort' }), { control: true, volatile: FRESH }),
+      s(() => ({ groupBy: 'occasion', asOf: halfAYearAgo }), { volatile: FRESH }),
+      s(() => ({ groupBy: 'location', asOf: aYearAgo }), { control: true, volatile: FRESH }),
     ],
     outside: [
       { input: () => ({ jurisdiction: 'US-TX' }) },
@@ -196,20 +198,32 @@ const SAMPLES: Record<string, Entry> = {
     samples: [
       s(() => ({ metric: 'redemptions', by: ['location'], from: threeYearsAgo }), {
         control: true,
+        volatile: FRESH,
       }),
       s(() => ({ metric: 'cards_sold', by: ['month', 'jurisdiction'], from: threeYearsAgo }), {
         control: true,
+        volatile: FRESH,
       }),
-      s(() => ({ metric: 'liability', by: ['jurisdiction'] }), { control: true }),
-      s(() => ({ metric: 'fraud_alerts', by: ['location', 'rule'] }), { control: true }),
-      s(() => ({ metric: 'fraud_loss', by: ['location'] })),
-      s(() => ({ metric: 'holds_active', by: ['location'] }), { control: true }),
+      s(() => ({ metric: 'liability', by: ['jurisdiction'] }), { control: true, volatile: FRESH }),
+      s(() => ({ metric: 'fraud_alerts', by: ['location', 'rule'] }), {
+        control: true,
+        volatile: FRESH,
+      }),
+      s(() => ({ metric: 'fraud_loss', by: ['location'] }), { volatile: FRESH }),
+      s(() => ({ metric: 'holds_active', by: ['location'] }), { control: true, volatile: FRESH }),
     ],
     outside: [
       { input: (c) => ({ metric: 'redemptions', location: TX_STORE(c) }) },
       { input: () => ({ metric: 'redemptions', jurisdiction: 'US-TX' }) },
       { input: () => ({ metric: 'redemptions', by: ['occasion'] }) },
     ],
+  },
+  reconcile_ledger: {
+    samples: [
+      s(() => ({ limit: 100 }), { control: true, volatile: [...FRESH, 'since'] }),
+      s(() => ({ source: 'seed', days: 3650 }), { control: true, volatile: [...FRESH, 'since'] }),
+    ],
+    outside: [{ input: (c) => ({ location: TX_STORE(c) }) }],
   },
   cli_liability: {
     samples: [s(() => ({ by: 'jurisdiction' }), { control: true }), s(() => ({ by: 'channel' }))],

@@ -81,7 +81,7 @@ for (const dialect of DIALECTS) {
       expect(byStore.rows).toEqual([
         {
           key: 'loc_ny',
-          store: { id: 'loc_ny', name: 'New York', jurisdiction: 'US-NY' },
+          store: { id: 'loc_ny', name: 'New York', city: 'New York', jurisdiction: 'US-NY' },
           cards: 1,
           liability: { cents: 2500, formatted: '$25.00' },
         },
@@ -122,6 +122,7 @@ for (const dialect of DIALECTS) {
       expect(sf.items[0].store).toEqual({
         id: 'loc_ca',
         name: 'San Francisco',
+        city: 'San Francisco',
         jurisdiction: 'US-CA',
       })
     })
@@ -142,6 +143,7 @@ for (const dialect of DIALECTS) {
       expect(since.items[0].store).toEqual({
         id: 'loc_ny',
         name: 'New York',
+        city: 'New York',
         jurisdiction: 'US-NY',
       })
     })
@@ -151,12 +153,17 @@ for (const dialect of DIALECTS) {
       expect(byStore.items).toEqual([
         {
           key: 'loc_ny',
-          store: { id: 'loc_ny', name: 'New York', jurisdiction: 'US-NY' },
+          store: { id: 'loc_ny', name: 'New York', city: 'New York', jurisdiction: 'US-NY' },
           alerts: 2,
         },
         {
           key: 'loc_ca',
-          store: { id: 'loc_ca', name: 'San Francisco', jurisdiction: 'US-CA' },
+          store: {
+            id: 'loc_ca',
+            name: 'San Francisco',
+            city: 'San Francisco',
+            jurisdiction: 'US-CA',
+          },
           alerts: 1,
         },
       ])

@@ -1,0 +1,5 @@
+export * from './connector.ts'
+export * from './lightspeed.ts'
+export * from './router.ts'
+export * from './shopify.ts'
+export * from './square.ts'
