@@ -172,6 +172,40 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       ...(d.top ?? []).slice(0, 5).map((a: Json) => `• ${a.rule} on ${a.cardId}, score ${a.score}`),
     ].join('\n')
   },
+  get_fraud_case: (d) => {
+    const a = d.alert
+    const c = d.card
+    const lines = [
+      `Case file of alert #${a.alertId} (${String(a.rule).replaceAll('_', ' ')}, score ${a.score}, ${a.status}): card ${c.cardId} (…${c.last4}), ${c.status}, balance ${fmt(c.balance)}${at(c.store)}.`,
+      ...(a.reason ? [`Reason: ${a.reason}`] : []),
+      ...(a.note ? [`Note: ${a.note}`] : []),
+      `Timeline: ${n(d.timeline?.length ?? 0)} events${d.timelineTruncated ? ' (the first shown)' : ''}; triggering:`,
+      ...(d.timeline ?? [])
+        .filter((e: Json) => e.triggering)
+        .slice(0, 8)
+        .map(
+          (e: Json) =>
+            `• ${day(e.at)} ${e.type} ${fmt(e.amount)}${at(e.store)}${e.terminal ? ` on ${e.terminal}` : ''}`,
+        ),
+      d.related?.length
+        ? `Related cards: ${d.related
+            .slice(0, 8)
+            .map(
+              (r: Json) =>
+                `${r.cardId} (${r.via.map((v: Json) => `${v.kind} ${v.key}`).join(', ')}${r.openAlerts ? `, ${r.openAlerts} open alert${r.openAlerts === 1 ? '' : 's'}` : ''})`,
+            )
+            .join('; ')}.`
+        : 'No related cards through a shared customer, order, terminal or employee.',
+      ...(d.holds ?? []).map(
+        (h: Json) =>
+          `Hold #${h.holdId} ${h.status}, ${fmt(h.amountHeld)}${h.reason ? `: "${h.reason}"` : ''}.`,
+      ),
+      ...(d.pendingApprovals ?? []).map(
+        (p: Json) => `Approval #${p.approvalId} pending: ${String(p.action).replaceAll('_', ' ')}.`,
+      ),
+    ]
+    return lines.join('\n')
+  },
   explain_fraud_alert: (d) =>
     [
       `Alert #${d.alertId} (${d.rule}, score ${d.score}, ${d.status}) on card ${d.cardId}, detected ${day(d.detectedAt)}.`,

@@ -201,6 +201,7 @@ const TOOL_WORDS: Record<string, string> = {
   list_fraud_alerts: 'list fraud alerts',
   scan_for_fraud: 'run a fraud scan',
   explain_fraud_alert: 'explain a fraud alert',
+  get_fraud_case: 'pull the case file of an alert',
   update_fraud_alert: 'confirm or dismiss an alert',
   segment_purchasers: 'segment purchasers',
   find_dormant_cards: 'find dormant cards',
@@ -813,6 +814,19 @@ const BUILDERS: Record<string, Builder> = {
     const days = lookbackDays(r)
     const store = oneStore(r)
     return call('scan_for_fraud', { days: days ?? 30, location: store }, r)
+  },
+  // The case file of one alert (docs/fraud-cases.md): named, or the one just listed or explained.
+  get_fraud_case: (r) => {
+    const alert = r.take('alert')?.value ?? bareAlert(r)?.value
+    if (alert !== undefined) return call('get_fraud_case', { alertId: alert }, r)
+    const listed = nth(r.recall.alerts, ordinalIndex(r.text))
+    if (listed) {
+      r.take('top')
+      return call('get_fraud_case', { alertId: listed.alertId }, r)
+    }
+    if (r.recall.alertId !== undefined)
+      return call('get_fraud_case', { alertId: r.recall.alertId }, r)
+    return reply('Which alert? Give its number, e.g. "case file for alert 12".', 'clarify')
   },
   explain_fraud_alert: (r) => {
     // "the highest scoring drain alert and why did it fire": the top one of that list, explained.
