@@ -278,7 +278,7 @@ describe('the ledger rules', () => {
       'L3',
     ])
     const plan = VoidBatch.plan([v], found, planOptions)
-    plan.events.forEach((e) => plan.voids?.reverse(e))
+    for (const e of plan.events) plan.voids?.reverse(e)
     expect(plan.voids?.rows).toEqual([
       ['generic', 'r1', v.eventId, 'gc-1', 'redeem', '2025-01-05T00:00:00.000Z'],
     ])
