@@ -119,23 +119,22 @@ export interface LedgerWriter {
 const CARD_COLUMNS =
   'id, source, gan_last4, currency, balance_cents, balance_as_of, last_activity_at, status, initial_value_cents, issued_at, issuing_location_id, occasion, channel'
 
-/** The write path's statements, on `reads` (the open transaction) and through `adapter`. */
-export class TransactionalLedgerWriter implements LedgerWriter {
-  readonly readsOwnWrites: boolean = true
+/**
+ * The write path's statements, on `db` (an open transaction, or the connection a deferred
+ * writer reads on) and through `adapter` (whose `runEach` a deferred writer redirects).
+ */
+abstract class SqlLedgerWriter implements LedgerWriter {
+  abstract readonly readsOwnWrites: boolean
 
   constructor(
-    /** The open transaction (for the deferred writer: this thread's connection, read-only). */
-    readonly trx: Transaction<DB>,
+    protected readonly db: Kysely<DB>,
     readonly adapter: EngineAdapter,
     /** The root database handle, whose committed rollup time zone is remembered. */
-    private readonly root?: Kysely<DB>,
+    private readonly root: Kysely<DB>,
   ) {}
 
   async timezone(): Promise<string> {
-    return (
-      (this.root ? knownTimezone(this.root) : undefined) ??
-      (await settleTimezone(this.trx, this.adapter))
-    )
+    return knownTimezone(this.root) ?? (await settleTimezone(this.db, this.adapter))
   }
 
   /**
@@ -145,7 +144,7 @@ export class TransactionalLedgerWriter implements LedgerWriter {
    */
   lockCards(ids: readonly string[]): Promise<StoredCard[]> {
     return selectIn<StoredCard>(
-      this.trx,
+      this.db,
       this.adapter,
       {
         select: `select ${CARD_COLUMNS} from gift_cards`,
@@ -162,7 +161,7 @@ export class TransactionalLedgerWriter implements LedgerWriter {
     const found = new Map<string, Set<string>>()
     for (const [source, ids] of bySource) {
       const rows = await selectIn<{ event_id: string }>(
-        this.trx,
+        this.db,
         this.adapter,
         {
           select: 'select event_id from gift_card_transactions',
@@ -182,7 +181,7 @@ export class TransactionalLedgerWriter implements LedgerWriter {
     all: readonly string[],
   ): Promise<{ stored: StoredOriginal[]; voidedBy: { original: string; by: string }[] }> {
     const stored = await selectIn<StoredOriginal>(
-      this.trx,
+      this.db,
       this.adapter,
       {
         select:
@@ -193,7 +192,7 @@ export class TransactionalLedgerWriter implements LedgerWriter {
       missing,
     )
     const voided = await selectIn<{ original_event_id: string; void_event_id: string }>(
-      this.trx,
+      this.db,
       this.adapter,
       {
         select: 'select original_event_id, void_event_id from ledger_voids',
@@ -210,7 +209,7 @@ export class TransactionalLedgerWriter implements LedgerWriter {
 
   async ledgerMoves(cardIds: readonly string[]): Promise<LedgerMove[]> {
     const rows = await selectIn<LedgerMove>(
-      this.trx,
+      this.db,
       this.adapter,
       {
         select: 'select card_id, occurred_at, amount_cents from gift_card_transactions',
@@ -225,7 +224,7 @@ export class TransactionalLedgerWriter implements LedgerWriter {
 
   async insertStubs(locations: readonly unknown[][], customers: readonly unknown[][]) {
     await insertMany(
-      this.trx,
+      this.db,
       this.adapter,
       'locations',
       ['id', 'name', 'city', 'region', 'jurisdiction', 'timezone', 'opened_at'],
@@ -233,7 +232,7 @@ export class TransactionalLedgerWriter implements LedgerWriter {
       { key: ['id'], action: 'nothing' },
     )
     await insertMany(
-      this.trx,
+      this.db,
       this.adapter,
       'customers',
       ['id', 'pseudonym', 'created_at'],
@@ -245,7 +244,7 @@ export class TransactionalLedgerWriter implements LedgerWriter {
   /** Inserted with their state after the batch, before their ledger rows (which refer to them). */
   insertCards(cards: readonly CardInsert[], now: string): Promise<number> {
     return insertMany(
-      this.trx,
+      this.db,
       this.adapter,
       'gift_cards',
       [
@@ -287,7 +286,7 @@ export class TransactionalLedgerWriter implements LedgerWriter {
 
   insertLedgerRows(rows: readonly unknown[][], exact: boolean): Promise<number> {
     return insertMany(
-      this.trx,
+      this.db,
       this.adapter,
       'gift_card_transactions',
       LEDGER_COLUMNS,
@@ -299,7 +298,7 @@ export class TransactionalLedgerWriter implements LedgerWriter {
 
   insertVoids(rows: readonly unknown[][]): Promise<number> {
     return insertMany(
-      this.trx,
+      this.db,
       this.adapter,
       'ledger_voids',
       ['source', 'original_event_id', 'void_event_id', 'card_id', 'original_type', 'voided_at'],
@@ -310,12 +309,12 @@ export class TransactionalLedgerWriter implements LedgerWriter {
   }
 
   addRollup(rollup: DailyRollup): Promise<void> {
-    return rollup.write(this.trx, this.adapter)
+    return rollup.write(this.db, this.adapter)
   }
 
   async insertOrderItems(rows: readonly unknown[][]): Promise<void> {
     await insertMany(
-      this.trx,
+      this.db,
       this.adapter,
       'order_items',
       ['order_id', 'sku', 'category', 'amount_cents'],
@@ -365,7 +364,7 @@ export class TransactionalLedgerWriter implements LedgerWriter {
     ]
     for (const moved of [false, true]) {
       await insertMany(
-        this.trx,
+        this.db,
         this.adapter,
         'gift_cards',
         columns,
@@ -376,12 +375,12 @@ export class TransactionalLedgerWriter implements LedgerWriter {
   }
 
   async writeSnapshotFields(cardId: string, fields: SnapshotFields): Promise<void> {
-    await this.trx.updateTable('gift_cards').set(fields).where('id', '=', cardId).execute()
+    await this.db.updateTable('gift_cards').set(fields).where('id', '=', cardId).execute()
   }
 
   async insertAlerts(rows: readonly unknown[][]): Promise<void> {
     await insertMany(
-      this.trx,
+      this.db,
       this.adapter,
       'fraud_alerts',
       ['card_id', 'rule', 'score', 'status', 'evidence', 'detected_at', 'updated_at'],
@@ -397,8 +396,8 @@ export class TransactionalLedgerWriter implements LedgerWriter {
  * thread's connection, which sees the ledger as committed. The worker holds the write lock, so
  * no one else changes the ledger meanwhile; what this transaction wrote, it cannot read back.
  */
-export class DeferredLedgerWriter extends TransactionalLedgerWriter {
-  override readonly readsOwnWrites = false
+export class DeferredLedgerWriter extends SqlLedgerWriter {
+  readonly readsOwnWrites = false
 
   constructor(
     reads: Kysely<DB>,
@@ -406,15 +405,29 @@ export class DeferredLedgerWriter extends TransactionalLedgerWriter {
     private readonly deferred: DeferredWriter,
   ) {
     super(
-      reads as Transaction<DB>,
+      reads,
       { ...adapter, runEach: (text, rows, exact) => deferred.runEach(text, rows, exact) },
       reads,
     )
   }
 
   override async writeSnapshotFields(cardId: string, fields: SnapshotFields): Promise<void> {
-    const query = this.trx.updateTable('gift_cards').set(fields).where('id', '=', cardId).compile()
+    const query = this.db.updateTable('gift_cards').set(fields).where('id', '=', cardId).compile()
     this.deferred.execute(query.sql, query.parameters)
+  }
+}
+
+/** Reads and writes on one open transaction (SQLite or PostgreSQL). */
+export class TransactionalLedgerWriter extends SqlLedgerWriter {
+  readonly readsOwnWrites = true
+
+  constructor(
+    /** The open transaction: the `within` callbacks of the strategies write in it too. */
+    readonly trx: Transaction<DB>,
+    adapter: EngineAdapter,
+    root: Kysely<DB>,
+  ) {
+    super(trx, adapter, root)
   }
 }
 
