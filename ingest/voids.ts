@@ -48,9 +48,10 @@ function refuse(message: string): GiftCardError {
 }
 
 /**
- * The voids of one batch and the events they reverse, found before the batch is replayed.
- * The replay asks `reverse` for each void (its amount is the opposite of what the original
- * stored) and tells `record` what each event stored; `write` adds the `ledger_voids` rows.
+ * The voids of one batch and the events they reverse, found before the batch is replayed
+ * (pure: what the ledger holds of the originals is read first, `lookUpVoids`). The replay
+ * asks `reverse` for each void (its amount is the opposite of what the original stored) and
+ * tells `record` what each event stored; `rows` are then the `ledger_voids` rows to write.
  */
 export class VoidBatch {
   private readonly originals = new Map<CardEvent, Original>()
