@@ -14,6 +14,7 @@ export type {
 } from './engines/engine.ts'
 export { ENGINES } from './engines/engine.ts'
 export { createIndex, dropIndex } from './engines/indexes.ts'
+export * from './ledger-writer.ts'
 export { type MigrationReport, migrateToLatest } from './migrate.ts'
 export * from './queries/cards.ts'
 export * from './queries/drift.ts'

@@ -1,21 +1,30 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
-import type { ControlledTransaction, Kysely, Transaction } from 'kysely'
+import type { ControlledTransaction, Kysely } from 'kysely'
 import { describeError, GiftCardError, toIso } from '../core/index.ts'
 import {
   type Database,
   type DB,
   DEFAULT_ATTEMPTS,
+  DeferredLedgerWriter,
   type DeferredWriter,
   fixTimezone,
+  inSavepoint,
   isTransientDbError,
   retryDelayMs,
+  TransactionalLedgerWriter,
   tooBusy,
   transientKind,
   withBulkLoad,
 } from '../db/index.ts'
-import { ApplyAgain, applyBatch, type BatchResult, CardCache, type KnownIds } from './apply.ts'
+import {
+  ApplyAgain,
+  applyInTransaction,
+  type BatchResult,
+  CardCache,
+  type KnownIds,
+} from './apply.ts'
 import type { AppliedEvent, EventListener } from './hooks.ts'
 import { type ImportFormat, type Parsed, type Row, readRows } from './read-rows.ts'
 
@@ -261,8 +270,8 @@ class Committer {
   /** The deferred writer, if the engine has one, and whether it holds the open transaction. */
   private readonly writer: DeferredWriter | undefined
   private writerOpen = false
-  /** The database as `applyBatch` sees it when the writer runs its statements. */
-  private readonly deferred: Database | undefined
+  /** The ledger writer over the deferred writer (db/ledger-writer.ts). */
+  private readonly deferred: DeferredLedgerWriter | undefined
 
   constructor(
     private readonly database: Database,
@@ -276,15 +285,16 @@ class Committer {
   ) {
     this.committedLine = startLine
     this.writer = database.adapter.openDeferredWriter?.()
-    const writer = this.writer
-    if (writer)
-      this.deferred = {
-        ...database,
-        adapter: {
-          ...database.adapter,
-          runEach: (text, rows, exact) => writer.runEach(text, rows, exact),
-        },
-      }
+    // Reads go to this thread's connection, which sees the ledger as committed: the writer
+    // holds the write lock, so no one else changes it, and every card this transaction
+    // changed is in the cache.
+    if (this.writer)
+      this.deferred = new DeferredLedgerWriter(database.db, database.adapter, this.writer)
+  }
+
+  /** The transactional writer on the open transaction of this thread. */
+  private onThisThread(trx: ControlledTransaction<DB>): TransactionalLedgerWriter {
+    return new TransactionalLedgerWriter(trx, this.database.adapter, this.database.db)
   }
 
   /**
@@ -357,7 +367,7 @@ class Committer {
     if (this.writerOpen) {
       const writer = this.writer as DeferredWriter
       this.writerOpen = false
-      await this.cards.write(this.deferred as Database, this.database.db as Transaction<DB>)
+      await this.cards.write(this.deferred as DeferredLedgerWriter)
       const query = checkpoint(this.database.db).compile()
       writer.execute(query.sql, query.parameters)
       const outcome = await writer.commit()
@@ -369,7 +379,7 @@ class Committer {
     } else {
       const trx = this.open ?? (await this.database.db.startTransaction().execute())
       this.open = undefined
-      await this.cards.write(this.database, trx)
+      await this.cards.write(this.onThisThread(trx))
       await checkpoint(trx).execute()
       await trx.commit().execute()
     }
@@ -446,22 +456,19 @@ class Committer {
 
   private applyBatch(rows: Parsed[], savepoint: boolean): Promise<BatchResult> {
     const deferred = this.writerOpen
-    return applyBatch(
-      deferred ? (this.deferred as Database) : this.database,
+    const open = this.open as ControlledTransaction<DB>
+    return applyInTransaction(
+      deferred ? (this.deferred as DeferredLedgerWriter) : this.onThisThread(open),
       { events: rows.flatMap((r) => r.events), cards: [] },
       {
-        // With the writer, reads go to this thread's connection, which sees the ledger as
-        // committed: the writer holds the write lock, so no one else changes it, and every card
-        // this transaction changed is in the cache.
-        trx: deferred ? (this.database.db as Transaction<DB>) : this.open,
-        savepoint,
         // A savepoint rolled back would leave the cached states ahead of the ledger.
-        ...(savepoint ? {} : { cache: this.cards }),
+        ...(savepoint
+          ? { savepoint: <T>(work: () => Promise<T>) => inSavepoint(open, work) }
+          : { cache: this.cards }),
         // The writer's transaction stays expecting new rows to its commit, even after a repeat
         // within one batch: this connection could not see the events it has queued, so only
         // an exact insert catches one met twice.
         expectNew: deferred || this.expectNew,
-        queued: deferred,
         known: this.known,
         keepApplied: this.listeners.length > 0,
         ...(this.piiKey ? { piiKey: this.piiKey } : {}),
@@ -484,7 +491,7 @@ class Committer {
    */
   private async applyCarefully(rows: Parsed[]): Promise<void> {
     // Savepointed batches read and write cards in the ledger: cached states would go stale.
-    await this.cards.write(this.database, this.open as ControlledTransaction<DB>)
+    await this.cards.write(this.onThisThread(this.open as ControlledTransaction<DB>))
     this.cards = new CardCache()
     try {
       this.count(await this.applyBatch(rows, true))

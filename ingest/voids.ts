@@ -1,4 +1,3 @@
-import type { Transaction } from 'kysely'
 import {
   type CardEvent,
   centsToMajor,
@@ -6,7 +5,7 @@ import {
   movesNoMoney,
   type TransactionType,
 } from '../core/index.ts'
-import { type DB, type EngineAdapter, insertMany, selectIn } from '../db/index.ts'
+import type { LedgerWriter, StoredOriginal } from '../db/index.ts'
 
 /**
  * Voids (docs/pos-vocabulary.md). A void names the event it reverses (`originalEventId`, same
@@ -29,16 +28,11 @@ type Original = {
   amountCents: number | undefined
 }
 
-/** A void's original, from the ledger. */
-type StoredOriginal = {
-  event_id: string
-  card_id: string | null
-  type: TransactionType
-  result: string
-  amount_cents: number
-  occurred_at: string
-  location_id: string | null
-}
+/** What the ledger holds of a batch's voids' originals: by source and event id (`keyOf`). */
+export type VoidTargets = { stored: Map<string, StoredOriginal>; voidedBy: Map<string, string> }
+
+/** Options of `VoidBatch.plan`. */
+type PlanOptions = { queued: boolean; expectNew: boolean; again: () => Error }
 
 function keyOf(source: string, eventId: string): string {
   return `${source}\u0000${eventId}`
@@ -54,42 +48,41 @@ function refuse(message: string): GiftCardError {
 }
 
 /**
- * The voids of one batch and the events they reverse, found before the batch is replayed.
- * The replay asks `reverse` for each void (its amount is the opposite of what the original
- * stored) and tells `record` what each event stored; `write` adds the `ledger_voids` rows.
+ * The voids of one batch and the events they reverse, found before the batch is replayed
+ * (pure: what the ledger holds of the originals is read first, `lookUpVoids`). The replay
+ * asks `reverse` for each void (its amount is the opposite of what the original stored) and
+ * tells `record` what each event stored; `rows` are then the `ledger_voids` rows to write.
  */
 export class VoidBatch {
   private readonly originals = new Map<CardEvent, Original>()
   /** Stored amounts of this batch's events that a void of the batch reverses. */
   private readonly amounts = new Map<string, number>()
   private readonly reversedInBatch = new Set<string>()
-  private readonly rows: unknown[][] = []
+  private readonly rows_: unknown[][] = []
 
   private constructor() {}
 
   /**
    * Finds what each void of `fresh` (events new to the ledger, in the batch's order) reverses,
-   * and returns the events to apply: the others first, then the voids, each dated no earlier
-   * than its original and at its store unless it names one, so it replays after it. Throws a
-   * CONFLICT naming the void when it cannot apply; `again()` when its original may be queued
-   * on a deferred writer (`queued`) or it is already applied (`expectNew`): the batch is then
-   * applied again, looking events up on one connection.
+   * in the batch or in `found` (what the ledger holds: `lookUpVoids`), and returns the events
+   * to apply: the others first, then the voids, each dated no earlier than its original and at
+   * its store unless it names one, so it replays after it. Throws a CONFLICT naming the void
+   * when it cannot apply; `again()` when its original may be queued on a deferred writer
+   * (`queued`) or it is already applied (`expectNew`): the batch is then applied again,
+   * looking events up on one connection.
    */
-  static async plan(
-    trx: Transaction<DB>,
-    adapter: EngineAdapter,
+  static plan(
     fresh: CardEvent[],
-    options: { queued: boolean; expectNew: boolean; again: () => Error },
-  ): Promise<{ events: CardEvent[]; voids: VoidBatch | undefined }> {
+    found: VoidTargets,
+    options: PlanOptions,
+  ): { events: CardEvent[]; voids: VoidBatch | undefined } {
     const voids = fresh.filter((e) => e.type === 'void')
     if (voids.length === 0) return { events: fresh, voids: undefined }
-    const inBatch = new Map<string, CardEvent>()
-    for (const e of fresh) inBatch.set(keyOf(e.source, e.eventId), e)
-    const { stored, voidedBy } = await lookUp(trx, adapter, voids, inBatch)
+    const inBatch = eventsByKey(fresh)
     const batch = new VoidBatch()
     const planned: CardEvent[] = []
     for (const v of voids) {
-      const original = batch.originalOf(v, inBatch, stored, voidedBy, options)
+      const original = batch.originalOf(v, inBatch, found.stored, found.voidedBy, options)
       const occurredAt = [v.occurredAt, original.occurredAt].sort()[1] as string
       const locationId = v.locationId ?? original.locationId ?? undefined
       const event: CardEvent = { ...v, occurredAt, ...(locationId ? { locationId } : {}) }
@@ -120,7 +113,7 @@ export class VoidBatch {
       throw refuse(
         `${name} says it reverses ${centsToMajor(claimed)}, but event ${quoted(original.eventId)} moved ${centsToMajor(Math.abs(moved))}`,
       )
-    this.rows.push([
+    this.rows_.push([
       event.source,
       original.eventId,
       event.eventId,
@@ -138,21 +131,12 @@ export class VoidBatch {
   }
 
   /**
-   * Adds each void and its original to `ledger_voids`, in the batch's transaction. A deferred
-   * writer (`queued`) fails its commit if one was voided meanwhile; otherwise that is refused.
+   * The `ledger_voids` rows of the batch's voids (known once replayed): each void and its
+   * original. The writer adds them in the batch's transaction; an original voided meanwhile is
+   * refused (`alreadyVoided`), or fails a deferred writer's commit.
    */
-  async write(trx: Transaction<DB>, adapter: EngineAdapter, queued: boolean): Promise<void> {
-    const inserted = await insertMany(
-      trx,
-      adapter,
-      'ledger_voids',
-      ['source', 'original_event_id', 'void_event_id', 'card_id', 'original_type', 'voided_at'],
-      this.rows,
-      { key: ['source', 'original_event_id'], action: 'nothing' },
-      { exact: true },
-    )
-    if (!queued && inserted !== this.rows.length)
-      throw refuse('an event this batch voids was voided already')
+  get rows(): readonly unknown[][] {
+    return this.rows_
   }
 
   /** The original of one void, checked; throws what is wrong with it. */
@@ -161,7 +145,7 @@ export class VoidBatch {
     inBatch: Map<string, CardEvent>,
     stored: Map<string, StoredOriginal>,
     voidedBy: Map<string, string>,
-    options: { queued: boolean; expectNew: boolean; again: () => Error },
+    options: PlanOptions,
   ): Original {
     const originalId = v.originalEventId as string
     const key = keyOf(v.source, originalId)
@@ -222,13 +206,30 @@ export class VoidBatch {
   }
 }
 
-/** The voids' originals the ledger holds (those not in the batch), and who voided them already. */
-async function lookUp(
-  trx: Transaction<DB>,
-  adapter: EngineAdapter,
-  voids: CardEvent[],
-  inBatch: Map<string, CardEvent>,
-): Promise<{ stored: Map<string, StoredOriginal>; voidedBy: Map<string, string> }> {
+/** The refusal of a batch one of whose voids' originals was voided meanwhile. */
+export function alreadyVoided(): GiftCardError {
+  return refuse('an event this batch voids was voided already')
+}
+
+function eventsByKey(fresh: readonly CardEvent[]): Map<string, CardEvent> {
+  const inBatch = new Map<string, CardEvent>()
+  for (const e of fresh) inBatch.set(keyOf(e.source, e.eventId), e)
+  return inBatch
+}
+
+/**
+ * Reads, through the batch's writer, what the ledger holds of the voids' originals (those not
+ * in the batch) and who voided them already; nothing when the batch has no void.
+ */
+export async function lookUpVoids(
+  writer: Pick<LedgerWriter, 'voidTargets'>,
+  fresh: readonly CardEvent[],
+): Promise<VoidTargets> {
+  const stored = new Map<string, StoredOriginal>()
+  const voidedBy = new Map<string, string>()
+  const voids = fresh.filter((e) => e.type === 'void')
+  if (voids.length === 0) return { stored, voidedBy }
+  const inBatch = eventsByKey(fresh)
   const bySource = new Map<string, { all: string[]; missing: string[] }>()
   for (const v of voids) {
     const id = v.originalEventId as string
@@ -240,32 +241,10 @@ async function lookUp(
     ids.all.push(id)
     if (!inBatch.has(keyOf(v.source, id))) ids.missing.push(id)
   }
-  const stored = new Map<string, StoredOriginal>()
-  const voidedBy = new Map<string, string>()
   for (const [source, ids] of bySource) {
-    const rows = await selectIn<StoredOriginal>(
-      trx,
-      adapter,
-      {
-        select:
-          'select event_id, card_id, type, result, amount_cents, occurred_at, location_id from gift_card_transactions',
-        column: 'source = $L1 and event_id',
-        leading: [source],
-      },
-      ids.missing,
-    )
-    for (const r of rows) stored.set(keyOf(source, r.event_id), r)
-    const voided = await selectIn<{ original_event_id: string; void_event_id: string }>(
-      trx,
-      adapter,
-      {
-        select: 'select original_event_id, void_event_id from ledger_voids',
-        column: 'source = $L1 and original_event_id',
-        leading: [source],
-      },
-      ids.all,
-    )
-    for (const r of voided) voidedBy.set(keyOf(source, r.original_event_id), r.void_event_id)
+    const found = await writer.voidTargets(source, ids.missing, ids.all)
+    for (const r of found.stored) stored.set(keyOf(source, r.event_id), r)
+    for (const r of found.voidedBy) voidedBy.set(keyOf(source, r.original), r.by)
   }
   return { stored, voidedBy }
 }
