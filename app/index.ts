@@ -1,4 +1,5 @@
 export * from './agent.ts'
+export * from './auto-hold.ts'
 export * from './demo-chain.ts'
 export * from './ledger.ts'
 export * from './server.ts'

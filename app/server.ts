@@ -30,6 +30,7 @@ import { mcpRoutes } from '../mcp-server/index.ts'
 import { createSlackApp, refuseSkewedSlackRequests, type SlackApp } from '../slack-app/index.ts'
 import { createToolkit, ledgerFreshness, type Toolkit } from '../tools/index.ts'
 import { openAgent } from './agent.ts'
+import { autoHoldSweeper } from './auto-hold.ts'
 
 /** The webhook sources whose secrets are configured. */
 export function configuredSources(config: Config): WebhookSource[] {
@@ -221,10 +222,22 @@ export async function startServer(
     })
     slack = createSlackApp({ database, config, agent, ...(logger ? { logger } : {}) }, { receiver })
   }
+  // Alerts above AUTO_HOLD_MIN_SCORE file hold requests (docs/fraud-cases.md), after Slack's post.
+  const sweep = autoHoldSweeper(
+    { database, toolkit, minScore: config.fraud.autoHoldMinScore },
+    logger,
+  )
   const { app, inbox } = buildApp({
     ...services,
     toolkit,
-    ...(slack ? { onAlert: () => void publish() } : {}),
+    ...(slack || config.fraud.autoHoldMinScore !== undefined
+      ? {
+          onAlert: () => {
+            if (slack) void publish()
+            sweep()
+          },
+        }
+      : {}),
   })
   // The checkout endpoint answers within a sale: read its model now, not on the first checkout.
   if (config.generic.webhookSecret)

@@ -207,6 +207,7 @@ const envSchema = z.object({
     .min(0)
     .max(7 * 24 * 3600)
     .default(300),
+  AUTO_HOLD_MIN_SCORE: z.coerce.number().min(0).max(1).optional(),
   APPROVAL_TTL_HOURS: z.coerce
     .number()
     .positive()
@@ -329,6 +330,8 @@ export type Config = {
     checkpointIntervalSeconds: number
   }
   approvals: { ttlHours: number }
+  /** Set: open alerts scoring at least this file a hold request (docs/fraud-cases.md). */
+  fraud: { autoHoldMinScore?: number }
   campaigns: { webhookUrl?: string; approvalThresholdCents: number; exportDir: string }
   /** Set: a confirmed alert's case file is POSTed here, once (docs/fraud-cases.md). */
   fraudCases: { webhookUrl?: string }
@@ -514,6 +517,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       checkpointIntervalSeconds: e.AUDIT_CHECKPOINT_INTERVAL_SECONDS,
     },
     approvals: { ttlHours: e.APPROVAL_TTL_HOURS },
+    fraud: {
+      ...(e.AUTO_HOLD_MIN_SCORE !== undefined ? { autoHoldMinScore: e.AUTO_HOLD_MIN_SCORE } : {}),
+    },
     campaigns: {
       ...(e.CAMPAIGN_WEBHOOK_URL ? { webhookUrl: e.CAMPAIGN_WEBHOOK_URL } : {}),
       approvalThresholdCents: e.CAMPAIGN_APPROVAL_THRESHOLD_CENTS,

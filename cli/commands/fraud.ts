@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { z } from 'zod'
 import type { FraudEvaluation } from '../../analytics/index.ts'
+import { type AutoHoldOutcome, fileAutoHoldRequests } from '../../app/index.ts'
 import { formatCents, GiftCardError, MAX_ROW_ID } from '../../core/index.ts'
 import { caseMarkdown, type FraudCase } from '../../tools/index.ts'
 import type { CliContext } from '../context.ts'
@@ -28,15 +29,37 @@ export function registerFraud(program: Command, ctx: () => CliContext): void {
     .option('--json', 'print the result as JSON')
     .action(async (raw) => {
       const result = await runReport(ctx(), cliFraudScan, parseOptions(cliFraudScan.input, raw))
+      const holds = await autoHold(ctx())
+      if (raw.json) {
+        console.log(JSON.stringify(holds ? { ...result, autoHold: holds } : result, null, 2))
+        return
+      }
       console.log(
-        raw.json
-          ? JSON.stringify(result, null, 2)
-          : `Scanned the ledger in ${result.seconds.toFixed(1)} s: ${result.alerts} alerts (${result.stored} new)\n${Object.entries(
-              result.byRule,
-            )
-              .map(([rule, n]) => `  ${rule.padEnd(28)} ${n}`)
-              .join('\n')}`,
+        `Scanned the ledger in ${result.seconds.toFixed(1)} s: ${result.alerts} alerts (${result.stored} new)\n${Object.entries(
+          result.byRule,
+        )
+          .map(([rule, n]) => `  ${rule.padEnd(28)} ${n}`)
+          .join('\n')}`,
       )
+      if (holds) printAutoHold(holds, ctx().config.fraud.autoHoldMinScore as number)
+    })
+
+  fraud
+    .command('auto-hold')
+    .description(
+      'file a hold request for every open alert scoring at least AUTO_HOLD_MIN_SCORE (once per card; a manager decides each)',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (raw: { json?: boolean }) => {
+      if (ctx().config.fraud.autoHoldMinScore === undefined)
+        throw new GiftCardError(
+          'INVALID_INPUT',
+          'AUTO_HOLD_MIN_SCORE is not set: say which alert score files a hold request, e.g. AUTO_HOLD_MIN_SCORE=0.9',
+        )
+      const holds = (await autoHold(ctx())) as AutoHoldOutcome
+      if (raw.json) console.log(JSON.stringify(holds, null, 2))
+      else printAutoHold(holds, ctx().config.fraud.autoHoldMinScore as number)
+      if (holds.skipped.some((s) => s.why !== 'asked already')) process.exitCode = 1
     })
 
   fraud
@@ -129,4 +152,25 @@ function describeEvaluation(e: FraudEvaluation): string {
     line('overall', e.overall),
     ...Object.entries(e.byPattern).map(([p, s]) => line(p, s)),
   ].join('\n')
+}
+
+/** After a scan, or on its own: the hold requests AUTO_HOLD_MIN_SCORE asks for (app/auto-hold.ts). */
+async function autoHold(context: CliContext): Promise<AutoHoldOutcome | undefined> {
+  const minScore = context.config.fraud.autoHoldMinScore
+  if (minScore === undefined) return undefined
+  return withToolkit(context, (toolkit, database) =>
+    fileAutoHoldRequests({ database, toolkit, minScore }, 'cli'),
+  )
+}
+
+function printAutoHold(outcome: AutoHoldOutcome, minScore: number): void {
+  console.log(
+    `Hold requests for open alerts scoring ${minScore} or more: ${outcome.filed.length} filed, ${outcome.skipped.length} left alone`,
+  )
+  for (const f of outcome.filed)
+    console.log(
+      `  approval #${f.approvalId}: hold ${f.cardId} (alert #${f.alertId}), pending a manager`,
+    )
+  for (const s of outcome.skipped.filter((s) => s.why !== 'asked already'))
+    console.log(`  alert #${s.alertId} (${s.cardId}): ${s.why}`)
 }
