@@ -434,6 +434,9 @@ class Reading {
       !/\b(?:pls|please|plz|thanks|thx|ty|asap)[\s.!]*$/i.test(words)
     words = words.replace(/[\s.!,;:]*(?:pls|please|plz|thanks|thx|ty|asap)?[\s.!,;:]*$/i, '').trim()
     if (sentence) words = `${words}.`
+    // note: "drained 4 min after activation": the words inside the quotation marks.
+    const inQuotes = /^["'“‘`]([^"“”`]{3,})["'”’`]$/.exec(words)
+    if (inQuotes) words = (inQuotes[1] as string).trim()
     if (words.length < 3) return undefined
     // What is inside the person's reason is theirs, not a constraint to apply.
     const at = this.source.original.indexOf(words, from)
@@ -508,7 +511,10 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
       )
     // "only NY" and "vs CA" are fine when the place after the cue was read as a slot.
     const lead = /^\s+(?:(?:for|in|at|the|of|to)\s+)*/.exec(text.slice(cueEnd))?.[0].length ?? 1
-    const after = slots.find((s) => s.start >= cueEnd && s.start <= cueEnd + Math.max(2, lead))
+    const after =
+      slots.find((s) => s.start >= cueEnd && s.start <= cueEnd + Math.max(2, lead)) ??
+      // "only 3", "just the last 5": the cue is inside a slot that read it.
+      slots.find((s) => s.start <= start && s.end >= cueEnd && s.kind !== 'word')
     // A comparison is applied only as several places side by side; two times are not compared.
     const covered =
       after !== undefined &&
@@ -859,10 +865,14 @@ const BUILDERS: Record<string, Builder> = {
     return reply('Which alert? Give its number or the card, e.g. "explain alert 12".', 'clarify')
   },
   update_fraud_alert: (r) => {
-    const bare = r.all('alert').length ? undefined : bareAlert(r)
+    // "confirm 38. note: same MO as alert 8": the alert the order names comes first; one
+    // inside the note is part of the note.
+    const bare = bareAlert(r)
+    const firstSlot = r.all('alert')[0]
     const alert =
-      r.take('alert') ??
-      (bare ? { kind: 'alert' as const, value: bare.value, start: 0, end: bare.end } : undefined)
+      bare && (!firstSlot || bare.end <= firstSlot.start)
+        ? { kind: 'alert' as const, value: bare.value, start: 0, end: bare.end }
+        : r.take('alert')
     const object = alert ?? r.all('rule')[0]
     let note = r.ownWords(Math.max(object?.end ?? 0, alert?.end ?? 0, verbEnd(r.text)))
     // "and 12 too, same reason": the note of the update before.
@@ -1119,12 +1129,15 @@ const BUILDERS: Record<string, Builder> = {
   },
   list_card_holds: (r) => {
     const card = r.card({ recall: true })
-    r.word('cardStatus')
+    // "active holds": the hold's status, read before "active" can be taken as a card's.
     const status =
       r.word('holdStatus') ??
-      (/\bhow many\b.*\bholds?\b|\b(is|are) (there )?(a |any )?holds?\b/i.test(r.text)
+      (/\bhow many\b.*\b(holds?|frozen|on hold|held|locked)\b|\b(is|are) (there )?(a |any )?holds?\b/i.test(
+        r.text,
+      )
         ? 'active'
         : undefined)
+    r.word('cardStatus')
     const from = sinceDay(r)
     return call(
       'list_card_holds',
@@ -1291,8 +1304,13 @@ const BUILDERS: Record<string, Builder> = {
         { alertId: r.recall.alertId, reason: r.ownWords(verbEnd(r.text)) },
         r,
       )
-    let card = r.card()
+    // "now hold the card on alert 11": the alert named beats the card the thread remembers.
+    const itFirst = /^\s*(it|that card|this card|that one|this one|the same card)\b/i.test(
+      r.text.slice(verbEnd(r.text)),
+    )
+    let card = itFirst ? r.card() : r.card({ recall: false })
     let alert = r.take('alert')
+    if (!card && !alert) card = r.card()
     const top = r.take('top')
     // "hold the highest one", "freeze the top one": the first item the thread listed.
     const at = ordinalIndex(r.text)
@@ -2142,11 +2160,47 @@ function itemsOf(results: readonly ToolResult[], tool: string): Record<string, u
   return Array.isArray(data?.items) ? (data.items as Record<string, unknown>[]) : []
 }
 
+/** A card list's filters as draft_campaign's audience (docs/planner.md §Several asks). */
+const AUDIENCE_OF: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
+  find_dormant_cards: (a) =>
+    clean({
+      minDaysInactive: a.minDays,
+      idleSince: a.idleSince,
+      minBalanceCents: a.minBalanceCents,
+      maxBalanceCents: a.maxBalanceCents,
+      jurisdiction: a.jurisdiction,
+      location: a.location,
+    }),
+  search_gift_cards: (a) =>
+    clean({
+      minDaysInactive: a.inactiveDays,
+      minBalanceCents: a.minBalanceCents,
+      maxBalanceCents: a.maxBalanceCents,
+      jurisdiction: a.jurisdiction,
+      location: a.location,
+      status: a.status,
+    }),
+}
+
 const ITEM_CARD = 'gc_listed_item'
 const ITEM_ALERT = -1
 
 /** The calls a later ask makes for each item an earlier ask listed (a card or an alert each). */
 function perItem(template: CallPlan, items: readonly Record<string, unknown>[], n: number): Call[] {
+  // "find dormant NY cards … and draft a campaign for them": one campaign to all the cards.
+  if (template.tool === 'draft_campaign') {
+    const cardIds = items.flatMap((i) => (typeof i.cardId === 'string' ? [i.cardId] : []))
+    if (cardIds.length === 0) return []
+    const { card: _card, ...args } = template.args
+    const audience = { ...((args.audience as Record<string, unknown>) ?? {}) }
+    // The list's own filters chose the cards; the campaign's defaults do not narrow them again.
+    return [
+      {
+        tool: 'draft_campaign',
+        args: { ...args, audience: { ...audience, cardIds: cardIds.slice(0, 500) } },
+      },
+    ]
+  }
   return items.slice(0, n).flatMap((item) => {
     const args = { ...template.args }
     if (['update_fraud_alert', 'explain_fraud_alert'].includes(template.tool)) {
@@ -2331,13 +2385,31 @@ function planParts(
     context = ''
     const listed = [...first].reverse().find((p) => LISTS.has(p.tool))
     const onItems = listed !== undefined && (when !== 'always' || REFERS_TO_RESULTS.test(text))
+    // "is gc_… held? if not hold it": "it" is the card the list was about, not a listed item.
+    const about =
+      when === 'none' && typeof listed?.args.card === 'string' ? listed.args.card : undefined
     // An ask about the listed items is planned for a stand-in item, replaced by each real one.
     const plan = planOne(
       text,
-      onItems ? { ...rec, card: ITEM_CARD, alertId: ITEM_ALERT } : rec,
+      about
+        ? { ...rec, card: about }
+        : onItems
+          ? { ...rec, card: ITEM_CARD, alertId: ITEM_ALERT }
+          : rec,
       ctx,
     )
     if (plan.kind !== 'call' || plan.confidence < MULTI_PART_FLOOR) return undefined
+    // "find dormant NY cards with $25+ and draft a campaign for them": the campaign's audience is
+    // the list's filters, so it reaches every card that matched, not only the ones shown.
+    if (listed && onItems && plan.tool === 'draft_campaign' && AUDIENCE_OF[listed.tool]) {
+      const { card: _card, ...args } = plan.args
+      const own = { ...((args.audience as Record<string, unknown>) ?? {}) }
+      delete own.cardIds
+      args.audience = { ...AUDIENCE_OF[listed.tool]?.(listed.args), ...own }
+      first.push({ ...plan, args })
+      rec = advance(rec, plan)
+      continue
+    }
     if (listed && onItems) {
       const top = /\bthe (?:top|first) one\b/i.test(text) ? 1 : BULK_LIMIT
       if (plan.args.alertId === ITEM_ALERT && plan.tool === 'place_card_hold')
@@ -2386,7 +2458,12 @@ function planParts(
         for (const l of later) {
           const items = itemsOf(results, l.after).filter((i) => i.status !== 'released')
           if (l.when === 'none') {
-            if (items.length === 0) calls.push({ tool: l.template.tool, args: l.template.args })
+            const standIn =
+              l.template.args.card === ITEM_CARD || l.template.args.alertId === ITEM_ALERT
+            if (items.length === 0 && standIn)
+              words.push(`I did not ${TOOL_WORDS[l.template.tool] ?? l.template.tool}: which card?`)
+            else if (items.length === 0)
+              calls.push({ tool: l.template.tool, args: l.template.args })
             else
               words.push(
                 `There already is one, so I did not ${TOOL_WORDS[l.template.tool] ?? l.template.tool}.`,
@@ -2491,7 +2568,12 @@ function comparePeriods(plan: Plan, r: Reading): Plan {
 /** "pull up 4819 and 8345", "dismiss alerts 11 and 12": one call per id, each audited. */
 function fanOut(plan: Plan, r: Reading): Plan {
   if (plan.kind !== 'call' || plan.followUp) return plan
-  const spec = ONE_EACH[plan.tool]
+  const spec =
+    plan.tool === 'place_card_hold' &&
+    plan.args.card === undefined &&
+    plan.args.alertId !== undefined
+      ? { arg: 'alertId', kinds: ['alert'] as Slot['kind'][] }
+      : ONE_EACH[plan.tool]
   if (!spec) return comparePeriods(plan, r)
   const first = plan.args[spec.arg]
   const valueIn = (s: Slot) => (s.kind === 'money' ? s.cents : 'value' in s ? s.value : undefined)
@@ -2507,7 +2589,7 @@ function fanOut(plan: Plan, r: Reading): Plan {
   for (let i = from + 1; from >= 0 && i < slots.length; i++) {
     const gap = text.slice((slots[i - 1] as Slot).end, (slots[i] as Slot).start)
     if (
-      !/^\s*(,|and|&|\+|or|as well as|vs\.?|versus|against|compared (?:to|with))?\s*(?:(?:card|alert|#|for a|the)\s*)?(?:and\s+)?$/i.test(
+      !/^\s*(,|and|&|\+|or|as well as|vs\.?|versus|against|compared (?:to|with))?\s*(?:(?:also |too )?the (?:one|card)s? (?:on|from|for|in|of)\s+)?(?:(?:card|alert|#|for a|the)\s*)?(?:and\s+)?$/i.test(
         gap,
       )
     )

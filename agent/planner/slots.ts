@@ -140,39 +140,45 @@ const WORDLIKE_CODES = new Set([
   'IL',
 ])
 
-export const FRAUD_RULES: Readonly<Record<string, string>> = {
-  'card testing': 'card_testing',
-  'card-testing': 'card_testing',
-  'balance check enumeration': 'balance_check_enumeration',
-  'balance-check enumeration': 'balance_check_enumeration',
-  enumeration: 'balance_check_enumeration',
-  'balance checks': 'balance_check_enumeration',
-  'balance checking': 'balance_check_enumeration',
-  'drain after activation': 'drain_after_activation',
-  drain: 'drain_after_activation',
-  drained: 'drain_after_activation',
-  'drain-after-activation': 'drain_after_activation',
-  'drained after activation': 'drain_after_activation',
-  'activation drain': 'drain_after_activation',
-  'bulk purchase': 'bulk_purchase',
-  'bulk buying': 'bulk_purchase',
-  'bulk buys': 'bulk_purchase',
-  bulk: 'bulk_purchase',
-  'impossible travel': 'impossible_travel',
-  travel: 'impossible_travel',
-  'reload and drain': 'reload_and_drain',
-  'reload & drain': 'reload_and_drain',
-  'reload/drain': 'reload_and_drain',
-  'reload-and-drain': 'reload_and_drain',
-  'reload drain': 'reload_and_drain',
-  'refund abuse': 'refund_abuse',
-  refund: 'refund_abuse',
-  refunds: 'refund_abuse',
-  'held card redemption': 'held_card_redemption',
-  'held-card redemption': 'held_card_redemption',
-  'redemptions on held cards': 'held_card_redemption',
-}
-const RULE_IDS = new Set(Object.values(FRAUD_RULES))
+/**
+ * The detectors' rules as people name them. Each pattern allows the joins and endings people
+ * type ("reload n drain", "reload+drain", "held-card redemptions", "redeemed while on hold"), so
+ * a new spelling of a known rule is read rather than half-read as a neighbouring one.
+ */
+const AND = String.raw`\s*(?:and|&|n|'n'?|'n'|\+|/|-|then)?\s*`
+const SEP = String.raw`[\s-]*`
+export const FRAUD_RULES: readonly { re: RegExp; value: string }[] = [
+  { re: new RegExp(String.raw`\bcard${SEP}testing\b`), value: 'card_testing' },
+  {
+    re: new RegExp(
+      String.raw`\b(?:balance${SEP}check(?:s|ing)?(?:${SEP}enumerations?)?|enumerations?|(?:bin|number) (?:enumeration|guessing))\b`,
+    ),
+    value: 'balance_check_enumeration',
+  },
+  {
+    re: new RegExp(String.raw`\breloads?${AND}drain(?:s|ed|ing)?\b|\breload${SEP}drain\b`),
+    value: 'reload_and_drain',
+  },
+  {
+    re: new RegExp(
+      String.raw`\b(?:drain(?:s|ed|ing)?(?:${SEP}(?:right |just )?after${SEP}activation)?|activation${SEP}drains?|drain${SEP}after${SEP}activation)\b`,
+    ),
+    value: 'drain_after_activation',
+  },
+  {
+    re: new RegExp(String.raw`\bbulk(?:${SEP}(?:purchases?|buy(?:s|ing)?|orders?))?\b`),
+    value: 'bulk_purchase',
+  },
+  { re: /\b(?:impossible[\s-]*travel|travel)\b/, value: 'impossible_travel' },
+  { re: /\brefund(?:s|ed)?(?:[\s-]*(?:abuse|fraud|scams?))?\b/, value: 'refund_abuse' },
+  {
+    re: new RegExp(
+      String.raw`\b(?:held${SEP}cards?${SEP}(?:redemptions?|redeems?|spend(?:ing)?|use)|(?:redemptions?|redeems?|spend(?:ing)?|used?) (?:on|of|against) (?:a |the )?(?:held|frozen|locked) cards?|redeemed (?:while|when) (?:on hold|held|frozen)|(?:spent|used) while (?:on hold|held|frozen))\b`,
+    ),
+    value: 'held_card_redemption',
+  },
+]
+const RULE_IDS = new Set(FRAUD_RULES.map((r) => r.value))
 
 const WORDS: readonly { re: RegExp; group: WordGroup; value: string }[] = [
   { re: /\b(on hold|held|frozen)\b/, group: 'cardStatus', value: 'held' },
@@ -757,6 +763,40 @@ function readCounts(text: string, out: Slot[]) {
       push(out, { kind: 'top', value: 1, of, start: m.index, end: m.index + m[0].length })
     },
   )
+  // "just the last 5", "only 3", "10 of them", "limit it to 20", "keep 5": that many of the list.
+  each(
+    text,
+    new RegExp(
+      `\\b(?:(?:just|only)\\s+(?:the\\s+)?(?:(?:last|latest|first|top|newest|most recent)\\s+)?|(?:limit(?: it| that| them)? to|cap (?:it |that )?at|keep(?: only)?(?: the)?|max(?:imum)?(?: of)?)\\s+(?:the\\s+)?)${COUNT_RE}\\b(?!\\s*(?:${UNIT_PATTERN}\\b|%|\\$|dollars|bucks|cents|k\\b))|\\b${COUNT_RE}\\s+of (?:them|those|these|em)\\b`,
+      'i',
+    ),
+    (m) => {
+      const raw = (m[1] ?? m[3]) as string
+      const n = countOf(raw)
+      if (!n || n < 1 || n > 500 || /^(a|an)$/i.test(raw)) return
+      push(out, { kind: 'top', value: n, start: m.index, end: m.index + m[0].length })
+    },
+  )
+  // "dormant 1 year+", "idle 6 months or more", "nobody has touched in 200 days": idle days.
+  if (/\b(dormant|idle|inactive|untouched|unused|touched|used|activity|quiet)\b/i.test(text))
+    each(
+      text,
+      new RegExp(
+        `\\b${COUNT_RE}\\s*${UNIT_PATTERN}\\s*(?:\\+|or (?:more|longer|over)|and (?:up|over|more|longer)|plus)(?!\\w)|\\b(?:nobody|no one|not|never|hasn'?t|haven'?t|hasnt|havent|wasn'?t|weren'?t)\\b[\\w\\s']{0,25}?\\b(?:touched|used|active|redeemed|swiped)\\s+(?:in|for)\\s+(?:the\\s+)?(?:last\\s+|past\\s+)?(?:over\\s+|more than\\s+)?${COUNT_RE}\\+?\\s*${UNIT_PATTERN}\\b`,
+        'i',
+      ),
+      (m) => {
+        const n = countOf((m[1] ?? m[3]) as string)
+        const unit = (m[2] ?? m[4]) as string
+        if (n === undefined) return
+        push(out, {
+          kind: 'idleDays',
+          days: Math.round(n * unitDays(unit)),
+          start: m.index,
+          end: m.index + m[0].length,
+        })
+      },
+    )
   // idle N days / no activity for 6 months / 120+ days idle
   each(
     text,
@@ -1109,18 +1149,12 @@ function readWords(text: string, out: Slot[]) {
   const lower = text.toLowerCase()
   // "refunds at san antonio" is a figure; "refund alerts", "refund abuse" a rule.
   const alertTalk = /\b(alerts?|fraud|abuse|flag\w*|suspicious|hits?|rule)\b/.test(lower)
-  const rules = Object.keys(FRAUD_RULES)
-    .filter((p) => alertTalk || !/^refunds?$/.test(p))
-    .sort((a, b) => b.length - a.length)
-  for (const phrase of rules)
-    each(lower, new RegExp(`\\b${escapeRegExp(phrase)}\\b`), (m) =>
-      push(out, {
-        kind: 'rule',
-        value: FRAUD_RULES[phrase] as string,
-        start: m.index,
-        end: m.index + m[0].length,
-      }),
-    )
+  // Most specific first: "reload and drain" is not "drain", "held-card redemptions" not a figure.
+  for (const rule of FRAUD_RULES)
+    each(lower, rule.re, (m) => {
+      if (rule.value === 'refund_abuse' && !alertTalk && /^refunds?$/.test(m[0])) return
+      push(out, { kind: 'rule', value: rule.value, start: m.index, end: m.index + m[0].length })
+    })
   each(lower, /\b([a-z]+(?:_[a-z]+)+)\b/, (m) => {
     if (RULE_IDS.has(m[1] as string))
       push(out, { kind: 'rule', value: m[1] as string, start: m.index, end: m.index + m[0].length })
