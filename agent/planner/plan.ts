@@ -1297,7 +1297,9 @@ const BUILDERS: Record<string, Builder> = {
         // the thread is about the alert ("explain alert 6", then "hold that card")
         typeof r.recall.args?.alertId === 'number' ||
         r.recall.tool === 'list_fraud_alerts') &&
-      REFERS_BACK.test(r.text)
+      REFERS_BACK.test(r.text) &&
+      // "the top alert", "the second one": the item the ordinal picks, below (its words read).
+      (ordinalIndex(r.text) === undefined || !r.recall.alerts?.length)
     )
       return call(
         'place_card_hold',

@@ -306,6 +306,62 @@ describe('the planner files no write it was not ordered to (review cases)', () =
     })
   })
 
+  it('marks the words of an ordinal reference used: "the top alert" is applied, not named', () => {
+    // The README walkthrough: after a list of alerts, the top one's card is held and the reply
+    // does not claim "the top alert" was not applied.
+    const listed = {
+      tool: 'list_fraud_alerts',
+      args: { status: 'open' },
+      alertId: 6,
+      alerts: [
+        { alertId: 6, cardId: 'gc_aaaa0006' },
+        { alertId: 11, cardId: 'gc_aaaa0011' },
+      ],
+    }
+    const top = plan('hold the card from the top alert, card testing on one terminal', listed)
+    expect(top).toMatchObject({
+      tool: 'place_card_hold',
+      args: { alertId: 6, reason: 'card testing on one terminal' },
+    })
+    expect(top.kind === 'call' && top.notes).toEqual([])
+    const second = plan('hold the card on the second one', listed)
+    expect(second).toMatchObject({ tool: 'place_card_hold', args: { alertId: 11 } })
+    expect(second.kind === 'call' && second.notes).toEqual([])
+  })
+
+  it('lets the alert an order names beat one in its note or a card the thread remembers', () => {
+    expect(plan('confirm 38. note: same MO as alert 8, different store')).toMatchObject({
+      args: { alertId: 38, status: 'confirmed', note: 'same MO as alert 8, different store' },
+    })
+    expect(
+      plan('now hold the card on alert 11', { card: 'gc_aaaa0006', alertId: 6 }),
+    ).toMatchObject({ tool: 'place_card_hold', args: { alertId: 11 } })
+    const two = plan('hold the card on alert 20 and the one on alert 41')
+    expect(two.kind === 'call' && [two.args, ...two.also.map((a) => a.args)]).toEqual([
+      { alertId: 20 },
+      { alertId: 41 },
+    ])
+    // A note in quotation marks is the words inside them.
+    expect(plan('dismiss alert 12, note: "QA team testing balance lookups"')).toMatchObject({
+      args: { alertId: 12, note: 'QA team testing balance lookups' },
+    })
+  })
+
+  it('reads rule names with any join, counts after the noun and open-ended idle periods', () => {
+    expect(plan('reload n drain alerts w score at least .8')).toMatchObject({
+      args: { rule: 'reload_and_drain', minScore: 0.8 },
+    })
+    expect(plan('any redemptions on frozen cards get flagged?')).toMatchObject({
+      args: { rule: 'held_card_redemption' },
+    })
+    expect(plan('active holds, just the last 5')).toMatchObject({
+      args: { status: 'active', limit: 5 },
+    })
+    expect(plan('dormant cards in NY, 2 years+')).toMatchObject({
+      args: { minDays: 730, jurisdiction: 'US-NY' },
+    })
+  })
+
   it('reads weekdays back, and the same chain days whatever the server timezone', () => {
     expect(plan('alerts since friday')).toMatchObject({ args: { since: '2026-11-27' } })
     expect(plan('redemptions last winter')).toMatchObject({
