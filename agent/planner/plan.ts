@@ -522,8 +522,18 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
     if (covered && !exclusion) return
     if (/^(yoy|year over year|per capita)$/i.test(m[1] as string) || words) out.push({ start, end })
   })
+  // "by cashier", "per customer zip code", "by hour of day": a breakdown no tool has is named.
+  for (const m of text.matchAll(UNKNOWN_DIMENSION)) {
+    const start = m.index
+    const end = start + m[0].length
+    if (!slots.some((s) => s.start < end && start < s.end)) out.push({ start, end })
+  }
   return out
 }
+
+/** Breakdowns people ask for that no tool offers (docs/planner.md §Arguments). */
+const UNKNOWN_DIMENSION =
+  /\b(?:by|per|each|broken (?:down|out) by|split by|grouped by|breakdown by)\s+(?:the\s+)?(?:customer\s+|card(?:holder)?\s+)?(?:cashiers?|employees?|clerks?|associates?|staff(?: members?)?|hours?(?: of (?:the )?day)?|time of day|zip(?: ?codes?)?|post ?codes?|postal codes?|count(?:y|ies)|cit(?:y|ies)|regions? of|terminals?|registers?|devices?|skus?|products?|age(?: groups?)?|genders?|weekdays?|days? of (?:the )?week|card types?|denominations?|payment methods?|tender(?: types?)?|zips?)\b/gi
 
 type Builder = (r: Reading) => Plan
 
@@ -728,13 +738,23 @@ const BUILDERS: Record<string, Builder> = {
     let periodFrom: string | undefined
     let periodTo: string | undefined
     const thisMonth = localDay(r.calendar.now, r.calendar.timezone).slice(0, 7)
+    // A forecast looks ahead: "december thru february" with no year is the coming one (dates
+    // are read looking back, so a span of months without a year is moved a year on).
+    const ahead = aheadSpan(d, r, thisMonth)
     if (d?.quarter) {
       const q = resolveQuarter(d.quarter, r.calendar, true)
       periodFrom = q.from.slice(0, 7)
       periodTo = q.to.slice(0, 7)
+    } else if (ahead) {
+      periodFrom = ahead.from
+      periodTo = ahead.to
     } else if (d?.kind === 'range' && d.from && d.from.slice(0, 7) > thisMonth) {
       periodFrom = d.from.slice(0, 7)
       periodTo = (d.to ?? d.from).slice(0, 7)
+    } else if (d?.kind === 'before' && d.to && d.to.slice(0, 7) > thisMonth) {
+      // "through june 2027", "until march": the months from now to then.
+      periodFrom = thisMonth
+      periodTo = d.to.slice(0, 7)
     } else if (d) {
       const today = localDay(r.calendar.now, r.calendar.timezone)
       const wholeMonth =
@@ -1468,6 +1488,27 @@ function bareAlert(r: Reading): { value: number; end: number } | undefined {
   return { value: Number(m[1]), end: start + (m[1] as string).length }
 }
 
+/**
+ * A span of several months said without a year ("december thru february", "jan-mar") whose end
+ * has passed, read for a forecast: the same months of the coming year, as YYYY-MM.
+ */
+function aheadSpan(
+  d: DateSlot | undefined,
+  r: Reading,
+  thisMonth: string,
+): { from: string; to: string } | undefined {
+  if (d?.kind !== 'range' || !d.from || !d.to) return undefined
+  const words = r.quote(d.start, d.end)
+  if (/\b(?:19|20)\d\d\b|\b(?:last|this|next) year\b|\bago\b/i.test(words)) return undefined
+  const from = d.from.slice(0, 7)
+  const to = d.to.slice(0, 7)
+  if (from === to || to >= thisMonth) return undefined
+  const shift = (m: string) => `${Number(m.slice(0, 4)) + 1}${m.slice(4)}`
+  let [a, b] = [from, to]
+  while (b < thisMonth) [a, b] = [shift(a), shift(b)]
+  return { from: a, to: b }
+}
+
 function monthsAhead(periodTo: string, calendar: Calendar): number {
   const today = localDay(calendar.now, calendar.timezone)
   const [y, m] = today.split('-').map(Number) as [number, number]
@@ -1951,6 +1992,25 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     !/\b(liabilit\w*|owe|outstanding|float)\b/.test(t)
   )
     intent = 'ledger_metrics'
+  // "active holds, just the last 5", "how many cards are frozen": the holds themselves (their
+  // list says how many are active); a breakdown of them by store or month is a metric.
+  if (
+    intent === 'ledger_metrics' &&
+    r.all('metric').every((m) => m.value === 'holds_active') &&
+    r.all('metric').length > 0 &&
+    !r.all('groupBy').length &&
+    !r.all('csv').length
+  )
+    intent = 'list_card_holds'
+  // "what we owe in NY compared to CA": liability, unless the words are about escheatment.
+  if (
+    intent === 'escheatment_report' &&
+    r.all('metric').some((m) => m.value === 'liability') &&
+    !/\b(escheat\w*|unclaimed|dormancy|reportable|report(?:ing)? (?:due|deadline)|remit\w*|turn(?:ed)? over|hand(?:ed)? over)\b/.test(
+      t,
+    )
+  )
+    intent = 'get_liability'
   intent = byMood(intent, text, r)
   if (
     (WRITES.has(intent) || intent === 'update_fraud_alert' || intent === 'list_card_holds') &&

@@ -314,10 +314,17 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
     re: /\b(fraud alerts?|alerts? (?:raised|fired|triggered)|flags raised)\b/,
     value: 'fraud_alerts',
   },
-  { re: /\b(liabilit(?:y|ies)|outstanding balances?|deferred revenue)\b/, value: 'liability' },
+  {
+    re: /\b(liabilit(?:y|ies)|outstanding balances?|deferred revenue|unspent (?:value|balances?|money|funds|dollars)|(?:what|how much) (?:do |did )?we (?:still )?owe|(?:value|money|dollars|balances?) (?:still )?(?:sitting|left|outstanding) on (?:the )?cards|(?:sitting|left) on (?:the |our |gift )?cards)\b/,
+    value: 'liability',
+  },
 ]
 
 const SORTS: readonly { re: RegExp; value: string }[] = [
+  {
+    re: /\b(?:most recent(?:ly)?|latest|newest|freshest) (?:activity|use|usage|used|transactions?|swipes?)(?: (?:first|on top))?\b|\brecent activity first\b|\b(?:most recently|last) (?:active|touched|swiped) first\b/,
+    value: 'last_activity_desc',
+  },
   {
     re: /\b(biggest|largest|highest|most|richest|top|fattest) (?:balances?|value|amount)s?\b|\bby balance\b|\b(?:highest|biggest|largest|most|top) (?:ones? )?first\b|\bmost money\b|\bdescending\b|\bhigh(?:est)? to low(?:est)?\b/,
     value: 'balance_desc',
@@ -341,6 +348,16 @@ const SORTS: readonly { re: RegExp; value: string }[] = [
   {
     re: /\b(most likely to (?:come back|return|reactivate|redeem|be used)|likeliest to (?:come back|return)|best chance)\b/,
     value: 'reactivation_desc',
+  },
+  // "worst first", "busiest stores first", "smallest weeks first", "quietest on top": the rows'
+  // order by their value, whatever the rows are.
+  {
+    re: /\b(?:highest|biggest|largest|most|top|worst|busiest|best|heaviest|greatest)(?: [a-z]+){0,2} (?:first|on top|at the top)\b|\bfrom (?:highest|biggest|most|largest) (?:down|to)\b/,
+    value: 'balance_desc',
+  },
+  {
+    re: /\b(?:lowest|smallest|least|fewest|quietest|slowest|weakest|lightest)(?: [a-z]+){0,2} (?:first|on top|at the top)\b|\bfrom (?:lowest|smallest|least|fewest) (?:up|to)\b|\bworst (?:to|→) best\b/,
+    value: 'balance_asc',
   },
 ]
 
@@ -835,7 +852,14 @@ function readCounts(text: string, out: Slot[]) {
 function readPlaces(text: string, vocabulary: Vocabulary, out: Slot[]) {
   const lower = text.toLowerCase()
   // Stores first: "Portland Downtown" and "New York Downtown" are stores, not states.
-  for (const match of findStores(lower, vocabulary.stores)) push(out, match)
+  // "in store", "instore": the sales channel, never a store's name read loosely.
+  for (const match of findStores(lower, vocabulary.stores))
+    if (
+      !/^(?:in[- ]?store|instore|the store|a store|store)$/.test(
+        lower.slice(match.start, match.end),
+      )
+    )
+      push(out, match)
   each(text, /\bUS-([A-Z]{2})\b/i, (m) => {
     const code = (m[1] as string).toUpperCase()
     if (STATE_CODES.has(code))
@@ -1207,6 +1231,7 @@ function readWords(text: string, out: Slot[]) {
         end: m.index + m[0].length,
       })
     })
+  sideBySide(lower, out)
   for (const c of CATEGORIES)
     each(lower, new RegExp(`\\b${c}\\b`), (m) =>
       out.push({
@@ -1220,6 +1245,38 @@ function readWords(text: string, out: Slot[]) {
   each(lower, /\b(csv|spreadsheet|excel|export(?:ed)?|download(?:able)?)\b/, (m) =>
     push(out, { kind: 'csv', start: m.index, end: m.index + m[0].length }),
   )
+}
+
+/**
+ * "mobile vs online vs in store", "holiday or birthday": two or more channels (occasions) set side
+ * by side are rows by channel (occasion), read as one group-by over the words that named them.
+ */
+function sideBySide(lower: string, out: Slot[]) {
+  for (const group of ['channel', 'occasion'] as const) {
+    const words = out
+      .filter((s): s is Extract<Slot, { kind: 'word' }> => s.kind === 'word' && s.group === group)
+      .sort((a, b) => a.start - b.start)
+    let run: typeof words = []
+    const flush = () => {
+      const first = run[0]
+      const last = run.at(-1)
+      if (first && last && run.length >= 2 && new Set(run.map((w) => w.value)).size >= 2)
+        out.push({ kind: 'groupBy', value: group, start: first.start, end: last.end })
+      run = []
+    }
+    for (const w of words) {
+      const prev = run.at(-1)
+      if (
+        prev &&
+        !/^\s*(?:,|vs\.?|versus|v\.?|or|and|against|compared (?:to|with)|\/|&)?\s*(?:(?:vs\.?|or|and)\s+)?$/.test(
+          lower.slice(prev.end, w.start),
+        )
+      )
+        flush()
+      run.push(w)
+    }
+    flush()
+  }
 }
 
 function readNumbers4(text: string, out: Slot[]) {

@@ -362,6 +362,36 @@ describe('the planner files no write it was not ordered to (review cases)', () =
     })
   })
 
+  it('reads orders said as "X first", several channels side by side, and names unknown breakdowns', () => {
+    expect(plan('fraud loss by store in november, worst first')).toMatchObject({
+      args: { by: ['location'], sort: 'value_desc' },
+    })
+    expect(plan('weekly cards sold in november, quietest weeks first')).toMatchObject({
+      args: { by: ['week'], sort: 'value_asc' },
+    })
+    expect(plan('held cards at the tacoma store, most recent activity first')).toMatchObject({
+      args: { sort: 'last_activity_desc' },
+    })
+    expect(plan('in-store vs online vs mobile redemptions last month')).toMatchObject({
+      args: { metric: 'redemptions', by: ['channel'] },
+    })
+    const cashier = plan('redemptions by cashier last month')
+    expect(cashier.kind === 'call' && cashier.notes).toContain('by cashier')
+  })
+
+  it('reads "december last year", and a span of months ahead for a forecast', () => {
+    expect(plan('value loaded by state in december last year')).toMatchObject({
+      args: { from: '2025-12-01', to: '2025-12-31' },
+    })
+    expect(plan('expected redemptions december thru february?')).toMatchObject({
+      tool: 'forecast_breakage',
+      args: { periodFrom: '2026-12', periodTo: '2027-02' },
+    })
+    expect(plan('forecast breakage through june 2027')).toMatchObject({
+      args: { periodTo: '2027-06' },
+    })
+  })
+
   it('reads weekdays back, and the same chain days whatever the server timezone', () => {
     expect(plan('alerts since friday')).toMatchObject({ args: { since: '2026-11-27' } })
     expect(plan('redemptions last winter')).toMatchObject({
