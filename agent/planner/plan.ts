@@ -2002,6 +2002,13 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     !r.all('csv').length
   )
     intent = 'list_card_holds'
+  // "the breakage we recognised last month": what the ledger recognised, not a forecast.
+  if (
+    intent === 'forecast_breakage' &&
+    r.all('metric').some((m) => m.value === 'breakage_recognised') &&
+    !/\b(forecast\w*|project\w*|expect\w*|predict\w*|will|next|coming|ahead)\b/.test(t)
+  )
+    intent = 'ledger_metrics'
   // "what we owe in NY compared to CA": liability, unless the words are about escheatment.
   if (
     intent === 'escheatment_report' &&
@@ -2138,7 +2145,11 @@ function changeLastCall(r: Reading, recall: Recall): Plan | undefined {
   // "vs jersey" after New York: both states side by side.
   if (
     tool === 'get_liability' &&
-    /^\s*(?:and\s+)?(?:vs\.?|versus|compared (?:to|with)|against)\b/i.test(r.text) &&
+    (/^\s*(?:and\s+)?(?:vs\.?|versus|compared (?:to|with)|against)\b/i.test(r.text) ||
+      // "put MA next to it", "add jersey alongside", "show CA beside that"
+      /\b(?:next to|beside|alongside|side by side with|along ?side)\b|^\s*(?:and\s+)?(?:add|include|plus|also)\b/i.test(
+        r.text,
+      )) &&
     typeof prior.jurisdiction === 'string' &&
     typeof fresh.args.jurisdiction === 'string'
   ) {

@@ -202,7 +202,11 @@ const WORDS: readonly { re: RegExp; group: WordGroup; value: string }[] = [
   { re: /\b(rejected|denied|declined|turned down)\b/, group: 'approvalStatus', value: 'rejected' },
   { re: /\b(executed|carried out|done)\b/, group: 'approvalStatus', value: 'executed' },
   { re: /\bexpired\b/, group: 'approvalStatus', value: 'expired' },
-  { re: /\bfailed\b/, group: 'approvalStatus', value: 'failed' },
+  {
+    re: /\b(failed|fail|fails|failing|failures?|errored|went wrong)\b/,
+    group: 'approvalStatus',
+    value: 'failed',
+  },
   { re: /\b(drafts?|drafted)\b/, group: 'campaignStatus', value: 'draft' },
   { re: /\b(launched|live|sent|running)\b/, group: 'campaignStatus', value: 'launched' },
   {
@@ -285,7 +289,7 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
     value: 'cards_sold',
   },
   {
-    re: /\b(value loaded|loaded value|amount loaded|dollars loaded|\$ loaded|money loaded|total loaded|how much (?:was |got |did we )?load(?:ed)?)\b/,
+    re: /\b(value loaded|loaded value|amount loaded|dollars loaded|\$ loaded|money loaded|total loaded|how much (?:was |got |did we )?load(?:ed)?|(?:take|took|taken|bring|brought|brung|make|made) in (?:on|from) (?:gift ?card |card )?(?:re)?loads|(?:re)?load (?:revenue|dollars|value|volume in dollars))\b/,
     value: 'value_loaded',
   },
   {
@@ -298,7 +302,7 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
   },
   { re: /\b(refunds?|refunded)\b/, value: 'refunds' },
   {
-    re: /\b(breakage recogni[sz]ed|recogni[sz]ed breakage|breakage income|breakage revenue)\b/,
+    re: /\b(breakage (?:that )?(?:we(?:'ve| have)? |was |got )?(?:recogni[sz]ed|booked|took|taken|realized|realised)|recogni[sz]ed breakage|breakage income|breakage revenue|breakage recognition)\b/,
     value: 'breakage_recognised',
   },
   {
@@ -427,8 +431,9 @@ function readIds(text: string, out: Slot[]) {
   const ids: [RegExp, 'alert' | 'approval' | 'campaign' | 'hold'][] = [
     [/\balerts?\s*(?:#|no\.?|number|id)?\s*(\d{1,9})\b(?![.,]\d)/i, 'alert'],
     // "#12" alone is an alert in a triage ("dismiss #12"), never a card.
-    ...(/\b(dismiss|confirm|mark|triage|alerts?|false positive|fraud|flag)\w*/i.test(text) &&
-    !/\b(approv|request|campaign)/i.test(text)
+    ...(/\b(dismiss|confirm|mark|triage|alerts?|false positive|fraud|flag|fir(?:e|ed|ing)|trigger|tripped|explain|why|scor)\w*/i.test(
+      text,
+    ) && !/\b(approv|request|campaign)/i.test(text)
       ? ([[/(?<![\w#])#(\d{1,9})\b/i, 'alert']] as [RegExp, 'alert'][])
       : []),
     [
@@ -768,7 +773,7 @@ function readCounts(text: string, out: Slot[]) {
   )
   each(
     text,
-    /\bwhich (state|store|location|jurisdiction|occasion|channel|segment|rule|month) (?:has|had|have|is|does|did|sold|saw|shows?|carries|holds)\b.{0,40}?\b(?:most|highest|biggest|largest|least|lowest|fewest|the most)\b/i,
+    /\bwhich (?:of (?:our|the|my) )?(?:[a-z]+ )?(state|store|location|jurisdiction|occasion|channel|segment|rule|month)s? (?:has|had|have|is|does|did|sold|saw|sees|shows?|carries|holds|redeemed|loaded|lost|issued|took|made|got|gets|brought)\b.{0,40}?\b(?:most|highest|biggest|largest|least|lowest|fewest|the most)\b/i,
     (m) => {
       const noun = (m[1] as string).toLowerCase()
       const of =
@@ -777,7 +782,9 @@ function readCounts(text: string, out: Slot[]) {
           : noun === 'store' || noun === 'location'
             ? 'location'
             : noun
-      push(out, { kind: 'top', value: 1, of, start: m.index, end: m.index + m[0].length })
+      // From the noun on: "which texas store…" keeps "texas" for the state slot.
+      const at = m.index + m[0].toLowerCase().indexOf(noun, 6)
+      push(out, { kind: 'top', value: 1, of, start: at, end: m.index + m[0].length })
     },
   )
   // "just the last 5", "only 3", "10 of them", "limit it to 20", "keep 5": that many of the list.

@@ -392,6 +392,30 @@ describe('the planner files no write it was not ordered to (review cases)', () =
     })
   })
 
+  it('refuses a person behind a card and mass contact; reads "#40", failed approvals and follow-ups', () => {
+    expect(
+      plan("who's the actual person behind gc_37f4081f? need a name and home address"),
+    ).toMatchObject({ kind: 'reply', intent: 'refuse_pii' })
+    expect(plan('email everyone with a dormant card in Oregon about the sale')).toMatchObject({
+      kind: 'reply',
+      intent: 'refuse_contact',
+    })
+    expect(plan('why did #40 fire')).toMatchObject({
+      tool: 'explain_fraud_alert',
+      args: { alertId: 40 },
+    })
+    expect(plan('any approvals fail?')).toMatchObject({ args: { status: 'failed' } })
+    expect(
+      plan('put MA next to it', {
+        tool: 'get_liability',
+        args: { groupBy: 'total', jurisdiction: 'US-NY' },
+      }),
+    ).toMatchObject({ args: { jurisdictions: ['US-NY', 'US-MA'] } })
+    expect(plan('which texas store redeemed the most last month?')).toMatchObject({
+      args: { metric: 'redemptions', by: ['location'], jurisdiction: 'US-TX' },
+    })
+  })
+
   it('reads weekdays back, and the same chain days whatever the server timezone', () => {
     expect(plan('alerts since friday')).toMatchObject({ args: { since: '2026-11-27' } })
     expect(plan('redemptions last winter')).toMatchObject({
