@@ -1227,10 +1227,17 @@ const BUILDERS: Record<string, Builder> = {
     // "alerts by store since nov 1", "dismissed alerts, count by rule": the alerts tool counts
     // them (with its status, rule, score and store filters).
     const alertGroups = r.all('groupBy').map((g) => g.value)
+    // A closed window ("in Q3", "in october") has an end the alerts tool cannot take: a metric.
+    const today = localDay(r.calendar.now, r.calendar.timezone)
+    const closed = r.all('date').some((d) => {
+      if (d.value.quarter) return resolveQuarter(d.value.quarter, r.calendar, false).to < today
+      return d.value.kind !== 'since' && d.value.to !== undefined && d.value.to < addDays(today, -1)
+    })
     if (
       metric === 'fraud_alerts' &&
       alertGroups.length === 1 &&
       (alertGroups[0] === 'location' || alertGroups[0] === 'rule') &&
+      !closed &&
       !r.all('word').some((w) => w.group === 'occasion' || w.group === 'channel')
     ) {
       if (metricSlot) r.used.delete(metricSlot)
@@ -1912,7 +1919,13 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     // fall through to the builder of the best guess
   } else if (best.score < CONFIDENCE_FLOOR) {
     // Words the classifier is unsure of but that name one card: it is a lookup.
-    if (r.all('card').length === 1 && t.split(/\s+/).length <= 3) return BUILDERS.get_gift_card!(r)
+    // So is one written out in full (gc_…) in a longer message: "can you see if it was ever used?"
+    const cards = r.all('card')
+    if (
+      cards.length === 1 &&
+      (t.split(/\s+/).length <= 3 || (cards[0]?.kind === 'card' && /^gc_/i.test(cards[0].value)))
+    )
+      return BUILDERS.get_gift_card!(r)
     const second = ranked[1]
     const words = (i: string) => TOOL_WORDS[i] ?? i.replaceAll('_', ' ')
     return reply(
@@ -1992,6 +2005,16 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     !/\b(liabilit\w*|owe|outstanding|float)\b/.test(t)
   )
     intent = 'ledger_metrics'
+  if (
+    !HOLD_FAMILY.has(intent) &&
+    !policy &&
+    /\bhow many\b.{0,40}\b(frozen|on hold|held|locked|holds?)\b/.test(t) &&
+    !r.all('store').length &&
+    !r.all('state').length &&
+    !r.all('groupBy').length &&
+    !r.all('date').length
+  )
+    intent = 'list_card_holds'
   // "active holds, just the last 5", "how many cards are frozen": the holds themselves (their
   // list says how many are active); a breakdown of them by store or month is a metric.
   if (
@@ -2006,7 +2029,10 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
   if (
     intent === 'forecast_breakage' &&
     r.all('metric').some((m) => m.value === 'breakage_recognised') &&
-    !/\b(forecast\w*|project\w*|expect\w*|predict\w*|will|next|coming|ahead)\b/.test(t)
+    !/\b(forecast\w*|project\w*|expect\w*|predict\w*|will|would|going to|next|coming|ahead)\b/.test(
+      t,
+    ) &&
+    !r.all('date').some((d) => (d.value.from ?? '') > localDay(r.calendar.now, r.calendar.timezone))
   )
     intent = 'ledger_metrics'
   // "what we owe in NY compared to CA": liability, unless the words are about escheatment.
@@ -2025,6 +2051,16 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     (isQuestion(text) || !isImperative(text))
   )
     intent = asQuestion(intent, r)
+  // A message around one card written out in full ("a regular says gc_… never worked, can you
+  // see if it was ever used?") is about that card, whatever else it says.
+  if (
+    !policy &&
+    (intent === 'help' || intent === 'smalltalk') &&
+    r.all('card').length === 1 &&
+    /\bgc_[0-9a-f]{4,}/i.test(text) &&
+    t.split(/\s+/).length > 3
+  )
+    intent = 'get_gift_card'
   if (intent === 'smalltalk') return reply(smalltalk(text), 'smalltalk')
   if (intent === 'approve_instruction') return approveInstruction(r)
   if (
@@ -2304,6 +2340,22 @@ const READ_VERB =
   /^(explain|show|list|give|tell|find|pull|get|check|run|scan|draft|forecast|look|count|segment|report|break|compare|search|walk me through)\b/
 
 /** Whether `broad`'s arguments all appear, the same, in `narrow`'s: it asks no more than they. */
+/** Two reads of one tool that one call answers: every key they share agrees, or is a default. */
+function mergeable(a: CallPlan, b: CallPlan): boolean {
+  if (a.also.length || b.also.length || a.followUp || b.followUp) return false
+  const defaults = DEFAULTS[a.tool] ?? {}
+  const isDefault = (k: string, v: unknown) => JSON.stringify(defaults[k]) === JSON.stringify(v)
+  let adds = false
+  for (const [k, v] of Object.entries(b.args)) {
+    if (!(k in a.args)) {
+      adds = true
+      continue
+    }
+    if (JSON.stringify(a.args[k]) !== JSON.stringify(v) && !isDefault(k, v)) return false
+  }
+  return adds
+}
+
 function covers(broad: Record<string, unknown>, narrow: Record<string, unknown>): boolean {
   return Object.entries(broad).every(([k, v]) => JSON.stringify(narrow[k]) === JSON.stringify(v))
 }
@@ -2404,6 +2456,10 @@ function planParts(
     if (
       prev !== undefined &&
       (conditionOnly(prev) ||
+        // "…? break it down by occasion", "and sort them by balance": a change to the ask before.
+        /^\s*(?:and\s+|then\s+|pls\s+|please\s+)?(?:break|split|group|sort|order|rank|filter|narrow|limit)\s+(?:it|that|this|them|those|these|the (?:list|results?|numbers))\b/i.test(
+          part,
+        ) ||
         // "hold gc_…. enumeration pattern on the checker": what follows an order is its reason.
         (isImperative(prev) &&
           !isQuestion(part) &&
@@ -2500,7 +2556,13 @@ function planParts(
         !WRITES.has(p.tool) &&
         (covers(p.args, plan.args) || covers(plan.args, p.args)),
     )
-    if (!same) first.push(plan)
+    // "forecast the next 6 months and show me the 10 cards least likely to be spent": one
+    // forecast answers both, when the second only adds what the first did not set.
+    const merged = same
+      ? undefined
+      : first.find((p) => p.tool === plan.tool && !WRITES.has(p.tool) && mergeable(p, plan))
+    if (merged) merged.args = { ...plan.args, ...merged.args }
+    else if (!same) first.push(plan)
     else if (covers(plan.args, same.args)) same.args = plan.args
     rec = advance(rec, plan)
   }

@@ -274,7 +274,7 @@ const GROUPS: readonly { re: RegExp; value: string }[] = [
   { re: /\b(?:by|per|each) (?:day)\b|\bdaily\b|\bday[- ]by[- ]day\b/, value: 'day' },
   { re: /\b(?:by|per|each) (?:week)\b|\bweekly\b|\bweek[- ]by[- ]week\b|\bwow\b/, value: 'week' },
   {
-    re: /\b(?:by|per|each) (?:month)\b|\bmonthly\b|\bmonth[- ]by[- ]month\b|\bmom\b|\bmonth over month\b/,
+    re: /\b(?:by|per|each) (?:month)\b|\bmonthly\b|\bmonth[- ]by[- ]month\b|\bmom\b|\bmonth over month\b|\bmonth[- ]end\b|\bend of (?:each|every) month\b/,
     value: 'month',
   },
   {
@@ -319,7 +319,7 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
     value: 'fraud_alerts',
   },
   {
-    re: /\b(liabilit(?:y|ies)|outstanding balances?|deferred revenue|unspent (?:value|balances?|money|funds|dollars)|(?:what|how much) (?:do |did )?we (?:still )?owe|(?:value|money|dollars|balances?) (?:still )?(?:sitting|left|outstanding) on (?:the )?cards|(?:sitting|left) on (?:the |our |gift )?cards)\b/,
+    re: /\b(liabilit(?:y|ies)|outstanding balances?|deferred revenue|unspent (?:value|balances?|money|funds|dollars)|(?:what|how much) (?:do |did )?we (?:still )?owe|(?:value|money|dollars|balances?) (?:still )?(?:sitt?in[g']?|left|outstanding) on (?:the )?cards|(?:sitt?in[g']?|left) on (?:the |our |gift )?cards)\b/,
     value: 'liability',
   },
 ]
@@ -1013,7 +1013,8 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
         !alias.branch &&
         !STORE_CUE.test(after) &&
         !/^\s*(?:cards?|liability|redemptions|sales|refunds|alerts|loads)\b/.test(after) &&
-        !/\b(?:at|from)\s+(?:the\s+)?$/.test(before)
+        // "scan LA": a scan is of a store
+        !/\b(?:at|from|scan|sweep|rescan)\s+(?:the\s+)?$/.test(before)
       )
         return
       out.push({ kind: 'store', value: alias.store.id, name: alias.store.name, start, end })
@@ -1318,7 +1319,8 @@ export function readSlots(
         s.end <= d.end &&
         d.end - d.start > s.end - s.start,
     )
-    if (inside >= 0 && d.kind === 'range') out.splice(inside, 1)
+    // ("next 3 months" read as one day three months on is the horizon, not a period.)
+    if (inside >= 0 && d.kind === 'range' && d.from !== d.to) out.splice(inside, 1)
     push(out, { kind: 'date', value: d, start: d.start, end: d.end })
   }
   readPlaces(text, vocabulary, out)
