@@ -1177,8 +1177,17 @@ const BUILDERS: Record<string, Builder> = {
       r,
     )
   },
-  list_campaigns: (r) =>
-    call('list_campaigns', { status: r.word('campaignStatus'), limit: r.take('top')?.value }, r),
+  list_campaigns: (r) => {
+    const status = r.word('campaignStatus')
+    // "is it live yet?": every status, so the answer shows where that campaign is.
+    const aboutIt =
+      r.recall.campaignId !== undefined && /\b(it|that one|this one|that campaign)\b/i.test(r.text)
+    return call(
+      'list_campaigns',
+      { status: aboutIt ? undefined : status, limit: r.take('top')?.value },
+      r,
+    )
+  },
   ledger_metrics: (r) => {
     const metricSlot = r.take('metric')
     const metric =
@@ -2015,6 +2024,17 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     !r.all('date').length
   )
     intent = 'list_card_holds'
+  // "is it live yet?" after a campaign was drafted or launched: the campaigns, not a hold.
+  if (
+    !policy &&
+    recall.tool !== undefined &&
+    CAMPAIGN_FAMILY.has(recall.tool) &&
+    isQuestion(text) &&
+    /\b(live|launched|gone out|go out|went out|sent|running|approved)\b/.test(t) &&
+    !r.all('card').length &&
+    !r.all('number4').length
+  )
+    intent = 'list_campaigns'
   // "active holds, just the last 5", "how many cards are frozen": the holds themselves (their
   // list says how many are active); a breakdown of them by store or month is a metric.
   if (
