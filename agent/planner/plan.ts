@@ -949,8 +949,13 @@ const BUILDERS: Record<string, Builder> = {
   },
   segment_purchasers: (r) => {
     const t = r.lower
-    const by =
-      /behaviou?r|redemption|redeem|spend|how .* (use|redeem|spend)/.test(t) && !/occasion/.test(t)
+    const both =
+      /\bboth\b/.test(t) ||
+      (/occasion|why .* buy/.test(t) && /behaviou?r|how .* (use|redeem|spend)/.test(t))
+    const by = both
+      ? 'both'
+      : /behaviou?r|redemption|redeem|spend|how .* (use|redeem|spend)/.test(t) &&
+          !/occasion/.test(t)
         ? 'behaviour'
         : /occasion|why .* buy|holiday|corporate|birthday/.test(t) && !/behaviou?r/.test(t)
           ? 'occasion'
@@ -2024,6 +2029,20 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     !r.all('date').length
   )
     intent = 'list_card_holds'
+  // "dismissed alerts over the past 90 days": the alerts themselves, unless a count or a
+  // breakdown is asked for.
+  if (
+    intent === 'ledger_metrics' &&
+    /\balerts?\b/.test(t) &&
+    r.all('metric').every((m) => m.value === 'fraud_alerts') &&
+    r.all('word').some((w) => w.group === 'alertStatus') &&
+    !r.all('groupBy').length &&
+    !r.all('csv').length &&
+    !/\b(how many|number of|count|total|sum|trend|per|each)\b/.test(t) &&
+    // The alerts tool has no end date: a closed window ("in october") stays a metric.
+    !r.all('date').some((d) => d.value.quarter || (d.value.kind === 'range' && d.value.to))
+  )
+    intent = 'list_fraud_alerts'
   // "is it live yet?" after a campaign was drafted or launched: the campaigns, not a hold.
   if (
     !policy &&
