@@ -819,6 +819,21 @@ const BUILDERS: Record<string, Builder> = {
         : /\b(?:which|what) (?:rules|detectors|types)\b/i.test(r.text)
           ? 'rule'
           : undefined)
+    // "confirmed alerts in october": the list runs from a day to now, so the window's end is
+    // said, never dropped silently.
+    const window = r.all('date')[0]?.value
+    const today = localDay(r.calendar.now, r.calendar.timezone)
+    const end = window?.quarter
+      ? resolveQuarter(window.quarter, r.calendar, false).to
+      : window?.kind === 'range'
+        ? window.to
+        : undefined
+    const remarks =
+      end !== undefined && end < addDays(today, -1)
+        ? [
+            `The alerts list runs from a day to now and cannot stop at ${end}; for that window alone ask for the count, e.g. "fraud alerts by store" with the same dates.`,
+          ]
+        : []
     return call(
       'list_fraud_alerts',
       {
@@ -832,6 +847,7 @@ const BUILDERS: Record<string, Builder> = {
         limit: top,
       },
       r,
+      { remarks },
     )
   },
   scan_for_fraud: (r) => {

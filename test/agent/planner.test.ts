@@ -416,6 +416,16 @@ describe('the planner files no write it was not ordered to (review cases)', () =
     })
   })
 
+  it('says when a list of alerts cannot stop at the end of the window asked for', () => {
+    const p = plan('confirmed alerts in october')
+    expect(p).toMatchObject({ args: { status: 'confirmed', since: '2026-10-01' } })
+    expect(p.kind === 'call' && p.remarks.join(' ')).toMatch(/cannot stop at 2026-10-31/)
+    expect(plan('dismissed alerts over the past 90 days')).toMatchObject({
+      tool: 'list_fraud_alerts',
+      args: { status: 'dismissed', days: 90 },
+    })
+  })
+
   it('reads weekdays back, and the same chain days whatever the server timezone', () => {
     expect(plan('alerts since friday')).toMatchObject({ args: { since: '2026-11-27' } })
     expect(plan('redemptions last winter')).toMatchObject({
