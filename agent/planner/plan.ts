@@ -1502,7 +1502,25 @@ function reasonBefore(r: Reading): string | undefined {
   )
   words = words.replace(/(?:[\s,.;:!—–-]|\b(?:so|and|then|pls|please|can you|just))*$/i, '').trim()
   if (words.split(/\s+/).length < 3 || /\?/.test(words)) return undefined
+  // "put 2660 on hold", "can you get gc_… on hold": the order itself, not a reason for it.
+  if (
+    /^(?:(?:please|pls|can you|could you|would you|go ahead and|i need you to|need to)\s+)*(?:put|place|get|set|have|keep|stick)\b/i.test(
+      words,
+    )
+  )
+    return undefined
   const at = r.source.original.indexOf(words)
+  // The card being acted on inside those words makes them the order, not its reason.
+  if (
+    r.slots.some(
+      (s) =>
+        (s.kind === 'card' || s.kind === 'number4') &&
+        r.used.has(s) &&
+        r.source.at(s.start) >= at &&
+        r.source.at(s.end) <= at + words.length,
+    )
+  )
+    return undefined
   for (const s of r.slots)
     if (r.source.at(s.start) >= at && r.source.at(s.end) <= at + words.length) r.used.add(s)
   return words

@@ -416,6 +416,12 @@ describe('the planner files no write it was not ordered to (review cases)', () =
     })
   })
 
+  it('invents no reason from the order itself', () => {
+    const p = plan('put 2660 on hold')
+    expect(p).toMatchObject({ tool: 'place_card_hold', args: { card: '2660' } })
+    expect(p.kind === 'call' && p.args.reason).toBeUndefined()
+  })
+
   it('says when a list of alerts cannot stop at the end of the window asked for', () => {
     const p = plan('confirmed alerts in october')
     expect(p).toMatchObject({ args: { status: 'confirmed', since: '2026-10-01' } })
