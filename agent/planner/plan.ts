@@ -1367,7 +1367,17 @@ const BUILDERS: Record<string, Builder> = {
     const itFirst = /^\s*(it|that card|this card|that one|this one|the same card)\b/i.test(
       r.text.slice(verbEnd(r.text)),
     )
-    let card = itFirst ? r.card() : r.card({ recall: false })
+    // "customer called at 1530 saying it was stolen, hold 4821": the card right after the verb.
+    const afterVerb = r.slots.find(
+      (s): s is Extract<Slot, { kind: 'card' | 'number4' }> =>
+        (s.kind === 'card' || s.kind === 'number4') &&
+        !r.used.has(s) &&
+        verbEnd(r.text) > 0 &&
+        s.start >= verbEnd(r.text) &&
+        /^\s*(?:the\s+)?(?:card\s+)?(?:#\s*)?$/i.test(r.text.slice(verbEnd(r.text), s.start)),
+    )
+    if (afterVerb) r.use(afterVerb)
+    let card = afterVerb ? afterVerb.value : itFirst ? r.card() : r.card({ recall: false })
     let alert = r.take('alert')
     if (!card && !alert) card = r.card()
     const top = r.take('top')

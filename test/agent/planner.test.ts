@@ -420,6 +420,10 @@ describe('the planner files no write it was not ordered to (review cases)', () =
     const p = plan('put 2660 on hold')
     expect(p).toMatchObject({ tool: 'place_card_hold', args: { card: '2660' } })
     expect(p.kind === 'call' && p.args.reason).toBeUndefined()
+    // A reason said first keeps its own numbers; the card held is the one after the verb.
+    expect(plan('customer called at 1530 saying it was stolen, hold 4821')).toMatchObject({
+      args: { card: '4821', reason: 'customer called at 1530 saying it was stolen' },
+    })
   })
 
   it('says when a list of alerts cannot stop at the end of the window asked for', () => {
