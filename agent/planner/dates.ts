@@ -191,6 +191,24 @@ function weekStart(today: Day): Day {
 
 const RULES: Rule[] = [
   {
+    // "december last year", "in march of this year", "since june last year": that month of the
+    // year named (read before "last year" alone is).
+    re: new RegExp(
+      `(?<!(?:-|–|\\bto|\\bthrough|\\bthru|\\buntil|\\band)\\s*)\\b(since|from|after|in|during|for|through|until|till|before)?\\s*${MONTH_RE}\\s+(?:of\\s+)?(last|this|next) year\\b`,
+    ),
+    read: (m, today) => {
+      const month = monthNumber(m[2] as string)
+      const y = parts(today)[0] + ({ last: -1, this: 0, next: 1 }[m[3] as string] ?? 0)
+      const from = monthStart(y, month)
+      const to = monthEnd(y, month)
+      if (m[1] === 'since' || m[1] === 'from' || m[1] === 'after')
+        return { kind: 'since', from: m[1] === 'after' ? addDays(to, 1) : from }
+      if (m[1] === 'before') return { kind: 'before', to: addDays(from, -1) }
+      if (m[1] === 'through' || m[1] === 'until' || m[1] === 'till') return { kind: 'before', to }
+      return { kind: 'range', from, to: earlier(to, today) }
+    },
+  },
+  {
     // "jan-jun 2027", "march to may", "oct through dec 2026"
     re: new RegExp(
       `\\b(?:from\\s+|between\\s+)?${MONTH_RE}\\s*(?:-|–|to|through|thru|until|and)\\s*${MONTH_RE}(?:\\s+(\\d{4}|next year|this year|last year))?\\b`,

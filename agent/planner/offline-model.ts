@@ -55,6 +55,7 @@ export function recallFrom(messages: readonly BaseMessage[]): Recall {
         if (typeof call.args.card === 'string') recall.card = call.args.card
         if (typeof call.args.alertId === 'number') recall.alertId = call.args.alertId
         if (typeof call.args.campaignId === 'number') recall.campaignId = call.args.campaignId
+        if (typeof call.args.approvalId === 'number') recall.approvalId = call.args.approvalId
       }
     } else if (isToolMessage(m)) {
       const content = parseToolContent(m)

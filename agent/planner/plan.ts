@@ -436,6 +436,9 @@ class Reading {
       !/\b(?:pls|please|plz|thanks|thx|ty|asap)[\s.!]*$/i.test(words)
     words = words.replace(/[\s.!,;:]*(?:pls|please|plz|thanks|thx|ty|asap)?[\s.!,;:]*$/i, '').trim()
     if (sentence) words = `${words}.`
+    // note: "drained 4 min after activation": the words inside the quotation marks.
+    const inQuotes = /^["'“‘`]([^"“”`]{3,})["'”’`]$/.exec(words)
+    if (inQuotes) words = (inQuotes[1] as string).trim()
     if (words.length < 3) return undefined
     // What is inside the person's reason is theirs, not a constraint to apply.
     const at = this.source.original.indexOf(words, from)
@@ -510,7 +513,10 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
       )
     // "only NY" and "vs CA" are fine when the place after the cue was read as a slot.
     const lead = /^\s+(?:(?:for|in|at|the|of|to)\s+)*/.exec(text.slice(cueEnd))?.[0].length ?? 1
-    const after = slots.find((s) => s.start >= cueEnd && s.start <= cueEnd + Math.max(2, lead))
+    const after =
+      slots.find((s) => s.start >= cueEnd && s.start <= cueEnd + Math.max(2, lead)) ??
+      // "only 3", "just the last 5": the cue is inside a slot that read it.
+      slots.find((s) => s.start <= start && s.end >= cueEnd && s.kind !== 'word')
     // A comparison is applied only as several places side by side; two times are not compared.
     const covered =
       after !== undefined &&
@@ -518,8 +524,18 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
     if (covered && !exclusion) return
     if (/^(yoy|year over year|per capita)$/i.test(m[1] as string) || words) out.push({ start, end })
   })
+  // "by cashier", "per customer zip code", "by hour of day": a breakdown no tool has is named.
+  for (const m of text.matchAll(UNKNOWN_DIMENSION)) {
+    const start = m.index
+    const end = start + m[0].length
+    if (!slots.some((s) => s.start < end && start < s.end)) out.push({ start, end })
+  }
   return out
 }
+
+/** Breakdowns people ask for that no tool offers (docs/planner.md §Arguments). */
+const UNKNOWN_DIMENSION =
+  /\b(?:by|per|each|broken (?:down|out) by|split by|grouped by|breakdown by)\s+(?:the\s+)?(?:customer\s+|card(?:holder)?\s+)?(?:cashiers?|employees?|clerks?|associates?|staff(?: members?)?|hours?(?: of (?:the )?day)?|time of day|zip(?: ?codes?)?|post ?codes?|postal codes?|count(?:y|ies)|cit(?:y|ies)|regions? of|terminals?|registers?|devices?|skus?|products?|age(?: groups?)?|genders?|weekdays?|days? of (?:the )?week|card types?|denominations?|payment methods?|tender(?: types?)?|zips?)\b/gi
 
 type Builder = (r: Reading) => Plan
 
@@ -724,13 +740,23 @@ const BUILDERS: Record<string, Builder> = {
     let periodFrom: string | undefined
     let periodTo: string | undefined
     const thisMonth = localDay(r.calendar.now, r.calendar.timezone).slice(0, 7)
+    // A forecast looks ahead: "december thru february" with no year is the coming one (dates
+    // are read looking back, so a span of months without a year is moved a year on).
+    const ahead = aheadSpan(d, r, thisMonth)
     if (d?.quarter) {
       const q = resolveQuarter(d.quarter, r.calendar, true)
       periodFrom = q.from.slice(0, 7)
       periodTo = q.to.slice(0, 7)
+    } else if (ahead) {
+      periodFrom = ahead.from
+      periodTo = ahead.to
     } else if (d?.kind === 'range' && d.from && d.from.slice(0, 7) > thisMonth) {
       periodFrom = d.from.slice(0, 7)
       periodTo = (d.to ?? d.from).slice(0, 7)
+    } else if (d?.kind === 'before' && d.to && d.to.slice(0, 7) > thisMonth) {
+      // "through june 2027", "until march": the months from now to then.
+      periodFrom = thisMonth
+      periodTo = d.to.slice(0, 7)
     } else if (d) {
       const today = localDay(r.calendar.now, r.calendar.timezone)
       const wholeMonth =
@@ -795,6 +821,21 @@ const BUILDERS: Record<string, Builder> = {
         : /\b(?:which|what) (?:rules|detectors|types)\b/i.test(r.text)
           ? 'rule'
           : undefined)
+    // "confirmed alerts in october": the list runs from a day to now, so the window's end is
+    // said, never dropped silently.
+    const window = r.all('date')[0]?.value
+    const today = localDay(r.calendar.now, r.calendar.timezone)
+    const end = window?.quarter
+      ? resolveQuarter(window.quarter, r.calendar, false).to
+      : window?.kind === 'range'
+        ? window.to
+        : undefined
+    const remarks =
+      end !== undefined && end < addDays(today, -1)
+        ? [
+            `The alerts list runs from a day to now and cannot stop at ${end}; for that window alone ask for the count, e.g. "fraud alerts by store" with the same dates.`,
+          ]
+        : []
     return call(
       'list_fraud_alerts',
       {
@@ -808,6 +849,7 @@ const BUILDERS: Record<string, Builder> = {
         limit: top,
       },
       r,
+      { remarks },
     )
   },
   scan_for_fraud: (r) => {
@@ -874,10 +916,14 @@ const BUILDERS: Record<string, Builder> = {
     return reply('Which alert? Give its number or the card, e.g. "explain alert 12".', 'clarify')
   },
   update_fraud_alert: (r) => {
-    const bare = r.all('alert').length ? undefined : bareAlert(r)
+    // "confirm 38. note: same MO as alert 8": the alert the order names comes first; one
+    // inside the note is part of the note.
+    const bare = bareAlert(r)
+    const firstSlot = r.all('alert')[0]
     const alert =
-      r.take('alert') ??
-      (bare ? { kind: 'alert' as const, value: bare.value, start: 0, end: bare.end } : undefined)
+      bare && (!firstSlot || bare.end <= firstSlot.start)
+        ? { kind: 'alert' as const, value: bare.value, start: 0, end: bare.end }
+        : r.take('alert')
     const object = alert ?? r.all('rule')[0]
     let note = r.ownWords(Math.max(object?.end ?? 0, alert?.end ?? 0, verbEnd(r.text)))
     // "and 12 too, same reason": the note of the update before.
@@ -934,8 +980,13 @@ const BUILDERS: Record<string, Builder> = {
   },
   segment_purchasers: (r) => {
     const t = r.lower
-    const by =
-      /behaviou?r|redemption|redeem|spend|how .* (use|redeem|spend)/.test(t) && !/occasion/.test(t)
+    const both =
+      /\bboth\b/.test(t) ||
+      (/occasion|why .* buy/.test(t) && /behaviou?r|how .* (use|redeem|spend)/.test(t))
+    const by = both
+      ? 'both'
+      : /behaviou?r|redemption|redeem|spend|how .* (use|redeem|spend)/.test(t) &&
+          !/occasion/.test(t)
         ? 'behaviour'
         : /occasion|why .* buy|holiday|corporate|birthday/.test(t) && !/behaviou?r/.test(t)
           ? 'occasion'
@@ -1134,12 +1185,15 @@ const BUILDERS: Record<string, Builder> = {
   },
   list_card_holds: (r) => {
     const card = r.card({ recall: true })
-    r.word('cardStatus')
+    // "active holds": the hold's status, read before "active" can be taken as a card's.
     const status =
       r.word('holdStatus') ??
-      (/\bhow many\b.*\bholds?\b|\b(is|are) (there )?(a |any )?holds?\b/i.test(r.text)
+      (/\bhow many\b.*\b(holds?|frozen|on hold|held|locked)\b|\b(is|are) (there )?(a |any )?holds?\b/i.test(
+        r.text,
+      )
         ? 'active'
         : undefined)
+    r.word('cardStatus')
     const from = sinceDay(r)
     return call(
       'list_card_holds',
@@ -1159,8 +1213,17 @@ const BUILDERS: Record<string, Builder> = {
       r,
     )
   },
-  list_campaigns: (r) =>
-    call('list_campaigns', { status: r.word('campaignStatus'), limit: r.take('top')?.value }, r),
+  list_campaigns: (r) => {
+    const status = r.word('campaignStatus')
+    // "is it live yet?": every status, so the answer shows where that campaign is.
+    const aboutIt =
+      r.recall.campaignId !== undefined && /\b(it|that one|this one|that campaign)\b/i.test(r.text)
+    return call(
+      'list_campaigns',
+      { status: aboutIt ? undefined : status, limit: r.take('top')?.value },
+      r,
+    )
+  },
   // Drift and feed freshness (docs/reconciliation.md); a POS named is the cards' source.
   reconcile_ledger: (r) => {
     const source = /\b(square|shopify|lightspeed|clover)\b/.exec(r.lower)?.[1]
@@ -1216,10 +1279,17 @@ const BUILDERS: Record<string, Builder> = {
     // "alerts by store since nov 1", "dismissed alerts, count by rule": the alerts tool counts
     // them (with its status, rule, score and store filters).
     const alertGroups = r.all('groupBy').map((g) => g.value)
+    // A closed window ("in Q3", "in october") has an end the alerts tool cannot take: a metric.
+    const today = localDay(r.calendar.now, r.calendar.timezone)
+    const closed = r.all('date').some((d) => {
+      if (d.value.quarter) return resolveQuarter(d.value.quarter, r.calendar, false).to < today
+      return d.value.kind !== 'since' && d.value.to !== undefined && d.value.to < addDays(today, -1)
+    })
     if (
       metric === 'fraud_alerts' &&
       alertGroups.length === 1 &&
       (alertGroups[0] === 'location' || alertGroups[0] === 'rule') &&
+      !closed &&
       !r.all('word').some((w) => w.group === 'occasion' || w.group === 'channel')
     ) {
       if (metricSlot) r.used.delete(metricSlot)
@@ -1306,15 +1376,32 @@ const BUILDERS: Record<string, Builder> = {
         // the thread is about the alert ("explain alert 6", then "hold that card")
         typeof r.recall.args?.alertId === 'number' ||
         r.recall.tool === 'list_fraud_alerts') &&
-      REFERS_BACK.test(r.text)
+      REFERS_BACK.test(r.text) &&
+      // "the top alert", "the second one": the item the ordinal picks, below (its words read).
+      (ordinalIndex(r.text) === undefined || !r.recall.alerts?.length)
     )
       return call(
         'place_card_hold',
         { alertId: r.recall.alertId, reason: r.ownWords(verbEnd(r.text)) },
         r,
       )
-    let card = r.card()
+    // "now hold the card on alert 11": the alert named beats the card the thread remembers.
+    const itFirst = /^\s*(it|that card|this card|that one|this one|the same card)\b/i.test(
+      r.text.slice(verbEnd(r.text)),
+    )
+    // "customer called at 1530 saying it was stolen, hold 4821": the card right after the verb.
+    const afterVerb = r.slots.find(
+      (s): s is Extract<Slot, { kind: 'card' | 'number4' }> =>
+        (s.kind === 'card' || s.kind === 'number4') &&
+        !r.used.has(s) &&
+        verbEnd(r.text) > 0 &&
+        s.start >= verbEnd(r.text) &&
+        /^\s*(?:the\s+)?(?:card\s+)?(?:#\s*)?$/i.test(r.text.slice(verbEnd(r.text), s.start)),
+    )
+    if (afterVerb) r.use(afterVerb)
+    let card = afterVerb ? afterVerb.value : itFirst ? r.card() : r.card({ recall: false })
     let alert = r.take('alert')
+    if (!card && !alert) card = r.card()
     const top = r.take('top')
     // "hold the highest one", "freeze the top one": the first item the thread listed.
     const at = ordinalIndex(r.text)
@@ -1447,7 +1534,25 @@ function reasonBefore(r: Reading): string | undefined {
   )
   words = words.replace(/(?:[\s,.;:!—–-]|\b(?:so|and|then|pls|please|can you|just))*$/i, '').trim()
   if (words.split(/\s+/).length < 3 || /\?/.test(words)) return undefined
+  // "put 2660 on hold", "can you get gc_… on hold": the order itself, not a reason for it.
+  if (
+    /^(?:(?:please|pls|can you|could you|would you|go ahead and|i need you to|need to)\s+)*(?:put|place|get|set|have|keep|stick)\b/i.test(
+      words,
+    )
+  )
+    return undefined
   const at = r.source.original.indexOf(words)
+  // The card being acted on inside those words makes them the order, not its reason.
+  if (
+    r.slots.some(
+      (s) =>
+        (s.kind === 'card' || s.kind === 'number4') &&
+        r.used.has(s) &&
+        r.source.at(s.start) >= at &&
+        r.source.at(s.end) <= at + words.length,
+    )
+  )
+    return undefined
   for (const s of r.slots)
     if (r.source.at(s.start) >= at && r.source.at(s.end) <= at + words.length) r.used.add(s)
   return words
@@ -1468,6 +1573,27 @@ function bareAlert(r: Reading): { value: number; end: number } | undefined {
   if (r.slots.some((s) => s.start < start + (m[1] as string).length && start < s.end))
     return undefined
   return { value: Number(m[1]), end: start + (m[1] as string).length }
+}
+
+/**
+ * A span of several months said without a year ("december thru february", "jan-mar") whose end
+ * has passed, read for a forecast: the same months of the coming year, as YYYY-MM.
+ */
+function aheadSpan(
+  d: DateSlot | undefined,
+  r: Reading,
+  thisMonth: string,
+): { from: string; to: string } | undefined {
+  if (d?.kind !== 'range' || !d.from || !d.to) return undefined
+  const words = r.quote(d.start, d.end)
+  if (/\b(?:19|20)\d\d\b|\b(?:last|this|next) year\b|\bago\b/i.test(words)) return undefined
+  const from = d.from.slice(0, 7)
+  const to = d.to.slice(0, 7)
+  if (from === to || to >= thisMonth) return undefined
+  const shift = (m: string) => `${Number(m.slice(0, 4)) + 1}${m.slice(4)}`
+  let [a, b] = [from, to]
+  while (b < thisMonth) [a, b] = [shift(a), shift(b)]
+  return { from: a, to: b }
 }
 
 function monthsAhead(periodTo: string, calendar: Calendar): number {
@@ -1873,7 +1999,13 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     // fall through to the builder of the best guess
   } else if (best.score < CONFIDENCE_FLOOR) {
     // Words the classifier is unsure of but that name one card: it is a lookup.
-    if (r.all('card').length === 1 && t.split(/\s+/).length <= 3) return BUILDERS.get_gift_card!(r)
+    // So is one written out in full (gc_…) in a longer message: "can you see if it was ever used?"
+    const cards = r.all('card')
+    if (
+      cards.length === 1 &&
+      (t.split(/\s+/).length <= 3 || (cards[0]?.kind === 'card' && /^gc_/i.test(cards[0].value)))
+    )
+      return BUILDERS.get_gift_card!(r)
     const second = ranked[1]
     const words = (i: string) => TOOL_WORDS[i] ?? i.replaceAll('_', ' ')
     return reply(
@@ -1953,6 +2085,70 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     !/\b(liabilit\w*|owe|outstanding|float)\b/.test(t)
   )
     intent = 'ledger_metrics'
+  if (
+    !HOLD_FAMILY.has(intent) &&
+    !policy &&
+    /\bhow many\b.{0,40}\b(frozen|on hold|held|locked|holds?)\b/.test(t) &&
+    !r.all('store').length &&
+    !r.all('state').length &&
+    !r.all('groupBy').length &&
+    !r.all('date').length
+  )
+    intent = 'list_card_holds'
+  // "dismissed alerts over the past 90 days": the alerts themselves, unless a count or a
+  // breakdown is asked for.
+  if (
+    intent === 'ledger_metrics' &&
+    /\balerts?\b/.test(t) &&
+    r.all('metric').every((m) => m.value === 'fraud_alerts') &&
+    r.all('word').some((w) => w.group === 'alertStatus') &&
+    !r.all('groupBy').length &&
+    !r.all('csv').length &&
+    !/\b(how many|number of|count|total|sum|trend|per|each)\b/.test(t) &&
+    // The alerts tool has no end date: a closed window ("in october") stays a metric.
+    !r.all('date').some((d) => d.value.quarter || (d.value.kind === 'range' && d.value.to))
+  )
+    intent = 'list_fraud_alerts'
+  // "is it live yet?" after a campaign was drafted or launched: the campaigns, not a hold.
+  if (
+    !policy &&
+    recall.tool !== undefined &&
+    CAMPAIGN_FAMILY.has(recall.tool) &&
+    isQuestion(text) &&
+    /\b(live|launched|gone out|go out|went out|sent|running|approved)\b/.test(t) &&
+    !r.all('card').length &&
+    !r.all('number4').length
+  )
+    intent = 'list_campaigns'
+  // "active holds, just the last 5", "how many cards are frozen": the holds themselves (their
+  // list says how many are active); a breakdown of them by store or month is a metric.
+  if (
+    intent === 'ledger_metrics' &&
+    r.all('metric').every((m) => m.value === 'holds_active') &&
+    r.all('metric').length > 0 &&
+    !r.all('groupBy').length &&
+    !r.all('csv').length
+  )
+    intent = 'list_card_holds'
+  // "the breakage we recognised last month": what the ledger recognised, not a forecast.
+  if (
+    intent === 'forecast_breakage' &&
+    r.all('metric').some((m) => m.value === 'breakage_recognised') &&
+    !/\b(forecast\w*|project\w*|expect\w*|predict\w*|will|would|going to|next|coming|ahead)\b/.test(
+      t,
+    ) &&
+    !r.all('date').some((d) => (d.value.from ?? '') > localDay(r.calendar.now, r.calendar.timezone))
+  )
+    intent = 'ledger_metrics'
+  // "what we owe in NY compared to CA": liability, unless the words are about escheatment.
+  if (
+    intent === 'escheatment_report' &&
+    r.all('metric').some((m) => m.value === 'liability') &&
+    !/\b(escheat\w*|unclaimed|dormancy|reportable|report(?:ing)? (?:due|deadline)|remit\w*|turn(?:ed)? over|hand(?:ed)? over)\b/.test(
+      t,
+    )
+  )
+    intent = 'get_liability'
   intent = byMood(intent, text, r)
   if (
     (WRITES.has(intent) || intent === 'update_fraud_alert' || intent === 'list_card_holds') &&
@@ -1960,6 +2156,16 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     (isQuestion(text) || !isImperative(text))
   )
     intent = asQuestion(intent, r)
+  // A message around one card written out in full ("a regular says gc_… never worked, can you
+  // see if it was ever used?") is about that card, whatever else it says.
+  if (
+    !policy &&
+    (intent === 'help' || intent === 'smalltalk') &&
+    r.all('card').length === 1 &&
+    /\bgc_[0-9a-f]{4,}/i.test(text) &&
+    t.split(/\s+/).length > 3
+  )
+    intent = 'get_gift_card'
   if (intent === 'smalltalk') return reply(smalltalk(text), 'smalltalk')
   if (intent === 'approve_instruction') return approveInstruction(r)
   if (
@@ -2080,7 +2286,11 @@ function changeLastCall(r: Reading, recall: Recall): Plan | undefined {
   // "vs jersey" after New York: both states side by side.
   if (
     tool === 'get_liability' &&
-    /^\s*(?:and\s+)?(?:vs\.?|versus|compared (?:to|with)|against)\b/i.test(r.text) &&
+    (/^\s*(?:and\s+)?(?:vs\.?|versus|compared (?:to|with)|against)\b/i.test(r.text) ||
+      // "put MA next to it", "add jersey alongside", "show CA beside that"
+      /\b(?:next to|beside|alongside|side by side with|along ?side)\b|^\s*(?:and\s+)?(?:add|include|plus|also)\b/i.test(
+        r.text,
+      )) &&
     typeof prior.jurisdiction === 'string' &&
     typeof fresh.args.jurisdiction === 'string'
   ) {
@@ -2164,11 +2374,47 @@ function itemsOf(results: readonly ToolResult[], tool: string): Record<string, u
   return Array.isArray(data?.items) ? (data.items as Record<string, unknown>[]) : []
 }
 
+/** A card list's filters as draft_campaign's audience (docs/planner.md §Several asks). */
+const AUDIENCE_OF: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
+  find_dormant_cards: (a) =>
+    clean({
+      minDaysInactive: a.minDays,
+      idleSince: a.idleSince,
+      minBalanceCents: a.minBalanceCents,
+      maxBalanceCents: a.maxBalanceCents,
+      jurisdiction: a.jurisdiction,
+      location: a.location,
+    }),
+  search_gift_cards: (a) =>
+    clean({
+      minDaysInactive: a.inactiveDays,
+      minBalanceCents: a.minBalanceCents,
+      maxBalanceCents: a.maxBalanceCents,
+      jurisdiction: a.jurisdiction,
+      location: a.location,
+      status: a.status,
+    }),
+}
+
 const ITEM_CARD = 'gc_listed_item'
 const ITEM_ALERT = -1
 
 /** The calls a later ask makes for each item an earlier ask listed (a card or an alert each). */
 function perItem(template: CallPlan, items: readonly Record<string, unknown>[], n: number): Call[] {
+  // "find dormant NY cards … and draft a campaign for them": one campaign to all the cards.
+  if (template.tool === 'draft_campaign') {
+    const cardIds = items.flatMap((i) => (typeof i.cardId === 'string' ? [i.cardId] : []))
+    if (cardIds.length === 0) return []
+    const { card: _card, ...args } = template.args
+    const audience = { ...((args.audience as Record<string, unknown>) ?? {}) }
+    // The list's own filters chose the cards; the campaign's defaults do not narrow them again.
+    return [
+      {
+        tool: 'draft_campaign',
+        args: { ...args, audience: { ...audience, cardIds: cardIds.slice(0, 500) } },
+      },
+    ]
+  }
   return items.slice(0, n).flatMap((item) => {
     const args = { ...template.args }
     if (['update_fraud_alert', 'explain_fraud_alert'].includes(template.tool)) {
@@ -2199,6 +2445,22 @@ const READ_VERB =
   /^(explain|show|list|give|tell|find|pull|get|check|run|scan|draft|forecast|look|count|segment|report|break|compare|search|walk me through)\b/
 
 /** Whether `broad`'s arguments all appear, the same, in `narrow`'s: it asks no more than they. */
+/** Two reads of one tool that one call answers: every key they share agrees, or is a default. */
+function mergeable(a: CallPlan, b: CallPlan): boolean {
+  if (a.also.length || b.also.length || a.followUp || b.followUp) return false
+  const defaults = DEFAULTS[a.tool] ?? {}
+  const isDefault = (k: string, v: unknown) => JSON.stringify(defaults[k]) === JSON.stringify(v)
+  let adds = false
+  for (const [k, v] of Object.entries(b.args)) {
+    if (!(k in a.args)) {
+      adds = true
+      continue
+    }
+    if (JSON.stringify(a.args[k]) !== JSON.stringify(v) && !isDefault(k, v)) return false
+  }
+  return adds
+}
+
 function covers(broad: Record<string, unknown>, narrow: Record<string, unknown>): boolean {
   return Object.entries(broad).every(([k, v]) => JSON.stringify(narrow[k]) === JSON.stringify(v))
 }
@@ -2299,6 +2561,10 @@ function planParts(
     if (
       prev !== undefined &&
       (conditionOnly(prev) ||
+        // "…? break it down by occasion", "and sort them by balance": a change to the ask before.
+        /^\s*(?:and\s+|then\s+|pls\s+|please\s+)?(?:break|split|group|sort|order|rank|filter|narrow|limit)\s+(?:it|that|this|them|those|these|the (?:list|results?|numbers))\b/i.test(
+          part,
+        ) ||
         // "hold gc_…. enumeration pattern on the checker": what follows an order is its reason.
         (isImperative(prev) &&
           !isQuestion(part) &&
@@ -2353,13 +2619,31 @@ function planParts(
     context = ''
     const listed = [...first].reverse().find((p) => LISTS.has(p.tool))
     const onItems = listed !== undefined && (when !== 'always' || REFERS_TO_RESULTS.test(text))
+    // "is gc_… held? if not hold it": "it" is the card the list was about, not a listed item.
+    const about =
+      when === 'none' && typeof listed?.args.card === 'string' ? listed.args.card : undefined
     // An ask about the listed items is planned for a stand-in item, replaced by each real one.
     const plan = planOne(
       text,
-      onItems ? { ...rec, card: ITEM_CARD, alertId: ITEM_ALERT } : rec,
+      about
+        ? { ...rec, card: about }
+        : onItems
+          ? { ...rec, card: ITEM_CARD, alertId: ITEM_ALERT }
+          : rec,
       ctx,
     )
     if (plan.kind !== 'call' || plan.confidence < MULTI_PART_FLOOR) return undefined
+    // "find dormant NY cards with $25+ and draft a campaign for them": the campaign's audience is
+    // the list's filters, so it reaches every card that matched, not only the ones shown.
+    if (listed && onItems && plan.tool === 'draft_campaign' && AUDIENCE_OF[listed.tool]) {
+      const { card: _card, ...args } = plan.args
+      const own = { ...((args.audience as Record<string, unknown>) ?? {}) }
+      delete own.cardIds
+      args.audience = { ...AUDIENCE_OF[listed.tool]?.(listed.args), ...own }
+      first.push({ ...plan, args })
+      rec = advance(rec, plan)
+      continue
+    }
     if (listed && onItems) {
       const top = /\bthe (?:top|first) one\b/i.test(text) ? 1 : BULK_LIMIT
       if (plan.args.alertId === ITEM_ALERT && plan.tool === 'place_card_hold')
@@ -2377,7 +2661,13 @@ function planParts(
         !WRITES.has(p.tool) &&
         (covers(p.args, plan.args) || covers(plan.args, p.args)),
     )
-    if (!same) first.push(plan)
+    // "forecast the next 6 months and show me the 10 cards least likely to be spent": one
+    // forecast answers both, when the second only adds what the first did not set.
+    const merged = same
+      ? undefined
+      : first.find((p) => p.tool === plan.tool && !WRITES.has(p.tool) && mergeable(p, plan))
+    if (merged) merged.args = { ...plan.args, ...merged.args }
+    else if (!same) first.push(plan)
     else if (covers(plan.args, same.args)) same.args = plan.args
     rec = advance(rec, plan)
   }
@@ -2408,7 +2698,12 @@ function planParts(
         for (const l of later) {
           const items = itemsOf(results, l.after).filter((i) => i.status !== 'released')
           if (l.when === 'none') {
-            if (items.length === 0) calls.push({ tool: l.template.tool, args: l.template.args })
+            const standIn =
+              l.template.args.card === ITEM_CARD || l.template.args.alertId === ITEM_ALERT
+            if (items.length === 0 && standIn)
+              words.push(`I did not ${TOOL_WORDS[l.template.tool] ?? l.template.tool}: which card?`)
+            else if (items.length === 0)
+              calls.push({ tool: l.template.tool, args: l.template.args })
             else
               words.push(
                 `There already is one, so I did not ${TOOL_WORDS[l.template.tool] ?? l.template.tool}.`,
@@ -2513,7 +2808,12 @@ function comparePeriods(plan: Plan, r: Reading): Plan {
 /** "pull up 4819 and 8345", "dismiss alerts 11 and 12": one call per id, each audited. */
 function fanOut(plan: Plan, r: Reading): Plan {
   if (plan.kind !== 'call' || plan.followUp) return plan
-  const spec = ONE_EACH[plan.tool]
+  const spec =
+    plan.tool === 'place_card_hold' &&
+    plan.args.card === undefined &&
+    plan.args.alertId !== undefined
+      ? { arg: 'alertId', kinds: ['alert'] as Slot['kind'][] }
+      : ONE_EACH[plan.tool]
   if (!spec) return comparePeriods(plan, r)
   const first = plan.args[spec.arg]
   const valueIn = (s: Slot) => (s.kind === 'money' ? s.cents : 'value' in s ? s.value : undefined)
@@ -2529,7 +2829,7 @@ function fanOut(plan: Plan, r: Reading): Plan {
   for (let i = from + 1; from >= 0 && i < slots.length; i++) {
     const gap = text.slice((slots[i - 1] as Slot).end, (slots[i] as Slot).start)
     if (
-      !/^\s*(,|and|&|\+|or|as well as|vs\.?|versus|against|compared (?:to|with))?\s*(?:(?:card|alert|#|for a|the)\s*)?(?:and\s+)?$/i.test(
+      !/^\s*(,|and|&|\+|or|as well as|vs\.?|versus|against|compared (?:to|with))?\s*(?:(?:also |too )?the (?:one|card)s? (?:on|from|for|in|of)\s+)?(?:(?:card|alert|#|for a|the)\s*)?(?:and\s+)?$/i.test(
         gap,
       )
     )

@@ -7,11 +7,11 @@
 const POLICY_RULES: readonly { intent: string; test: RegExp }[] = [
   {
     intent: 'refuse_pii',
-    test: /\b(who (owns|bought|holds|is the (holder|owner|purchaser|buyer))|(customer|holder|owner|purchaser|buyer|cardholder)'?s? (real )?(names?|e-?mails?|phones?|numbers?|address(es)?|contacts?|identity|identities|details)|(names?|e-?mails?|phones?( numbers?)?|address(es)?|contact (details|info)|identity|personal (details|info)) (of|for) (the |all |every |our )?(customers?|holders?|owners?|purchasers?|buyers?|cardholders?|person|people|whoever|them|him|her)|(names?|e-?mails?|phone numbers?|addresses)\b.{0,30}\b(of|for) (the |all |every )?(cardholders?|customers?|purchasers?|buyers?)|(export|list|pull|give|send|dump|get)\b.{0,20}\b(cardholder|customer|purchaser|buyer)s?'? (names?|e-?mails?|phones?|address(es)?|contacts?)|who (the )?(purchaser|buyer|owner|holder) (of|was|is)|de-?anonymi[sz]e|unmask|real name)\b/,
+    test: /\b(who (owns|bought|holds|is the (holder|owner|purchaser|buyer))|(customer|holder|owner|purchaser|buyer|cardholder)'?s? (real )?(names?|e-?mails?|phones?|numbers?|address(es)?|contacts?|identity|identities|details)|(names?|e-?mails?|phones?( numbers?)?|address(es)?|contact (details|info)|identity|personal (details|info)) (of|for) (the |all |every |our )?(customers?|holders?|owners?|purchasers?|buyers?|cardholders?|person|people|whoever|them|him|her)|(names?|e-?mails?|phone numbers?|addresses)\b.{0,30}\b(of|for) (the |all |every )?(cardholders?|customers?|purchasers?|buyers?)|(export|list|pull|give|send|dump|get)\b.{0,20}\b(cardholder|customer|purchaser|buyer)s?'? (names?|e-?mails?|phones?|address(es)?|contacts?)|who (the )?(purchaser|buyer|owner|holder) (of|was|is)|de-?anonymi[sz]e|unmask|real name|(?:actual |real )?(?:person|human|individual) behind|home address(?:es)?|(?:names?|e-?mails?|phone(?: numbers?)?|address(?:es)?)\s*(?:and|&|\+|,)\s*(?:a |their |his |her )?(?:home |mailing )?(?:names?|e-?mails?|phone(?: numbers?)?|address(?:es)?))\b/,
   },
   {
     intent: 'refuse_contact',
-    test: /\b(e-?mail|text|sms|call|phone|message|contact|dm|ping|ring|reach out to|write to|notify)\b.{0,30}\b(the )?(customer|holder|owner|purchaser|buyer|cardholder|guest|them|him|her|client|whoever)\b/,
+    test: /\b(e-?mail|text|sms|call|phone|message|contact|dm|ping|ring|reach out to|write to|notify)\b.{0,30}\b(the )?(customers?|holders?|owners?|purchasers?|buyers?|cardholders?|guests?|them|him|her|clients?|whoever|everyone|everybody|every(?:one)? (?:with|who)|all (?:the )?(?:people|folks)|people with)\b/,
   },
   {
     intent: 'refuse_delete',

@@ -140,39 +140,45 @@ const WORDLIKE_CODES = new Set([
   'IL',
 ])
 
-export const FRAUD_RULES: Readonly<Record<string, string>> = {
-  'card testing': 'card_testing',
-  'card-testing': 'card_testing',
-  'balance check enumeration': 'balance_check_enumeration',
-  'balance-check enumeration': 'balance_check_enumeration',
-  enumeration: 'balance_check_enumeration',
-  'balance checks': 'balance_check_enumeration',
-  'balance checking': 'balance_check_enumeration',
-  'drain after activation': 'drain_after_activation',
-  drain: 'drain_after_activation',
-  drained: 'drain_after_activation',
-  'drain-after-activation': 'drain_after_activation',
-  'drained after activation': 'drain_after_activation',
-  'activation drain': 'drain_after_activation',
-  'bulk purchase': 'bulk_purchase',
-  'bulk buying': 'bulk_purchase',
-  'bulk buys': 'bulk_purchase',
-  bulk: 'bulk_purchase',
-  'impossible travel': 'impossible_travel',
-  travel: 'impossible_travel',
-  'reload and drain': 'reload_and_drain',
-  'reload & drain': 'reload_and_drain',
-  'reload/drain': 'reload_and_drain',
-  'reload-and-drain': 'reload_and_drain',
-  'reload drain': 'reload_and_drain',
-  'refund abuse': 'refund_abuse',
-  refund: 'refund_abuse',
-  refunds: 'refund_abuse',
-  'held card redemption': 'held_card_redemption',
-  'held-card redemption': 'held_card_redemption',
-  'redemptions on held cards': 'held_card_redemption',
-}
-const RULE_IDS = new Set(Object.values(FRAUD_RULES))
+/**
+ * The detectors' rules as people name them. Each pattern allows the joins and endings people
+ * type ("reload n drain", "reload+drain", "held-card redemptions", "redeemed while on hold"), so
+ * a new spelling of a known rule is read rather than half-read as a neighbouring one.
+ */
+const AND = String.raw`\s*(?:and|&|n|'n'?|'n'|\+|/|-|then)?\s*`
+const SEP = String.raw`[\s-]*`
+export const FRAUD_RULES: readonly { re: RegExp; value: string }[] = [
+  { re: new RegExp(String.raw`\bcard${SEP}testing\b`), value: 'card_testing' },
+  {
+    re: new RegExp(
+      String.raw`\b(?:balance${SEP}check(?:s|ing)?(?:${SEP}enumerations?)?|enumerations?|(?:bin|number) (?:enumeration|guessing))\b`,
+    ),
+    value: 'balance_check_enumeration',
+  },
+  {
+    re: new RegExp(String.raw`\breloads?${AND}drain(?:s|ed|ing)?\b|\breload${SEP}drain\b`),
+    value: 'reload_and_drain',
+  },
+  {
+    re: new RegExp(
+      String.raw`\b(?:drain(?:s|ed|ing)?(?:${SEP}(?:right |just )?after${SEP}activation)?|activation${SEP}drains?|drain${SEP}after${SEP}activation)\b`,
+    ),
+    value: 'drain_after_activation',
+  },
+  {
+    re: new RegExp(String.raw`\bbulk(?:${SEP}(?:purchases?|buy(?:s|ing)?|orders?))?\b`),
+    value: 'bulk_purchase',
+  },
+  { re: /\b(?:impossible[\s-]*travel|travel)\b/, value: 'impossible_travel' },
+  { re: /\brefund(?:s|ed)?(?:[\s-]*(?:abuse|fraud|scams?))?\b/, value: 'refund_abuse' },
+  {
+    re: new RegExp(
+      String.raw`\b(?:held${SEP}cards?${SEP}(?:redemptions?|redeems?|spend(?:ing)?|use)|(?:redemptions?|redeems?|spend(?:ing)?|used?) (?:on|of|against) (?:a |the )?(?:held|frozen|locked) cards?|redeemed (?:while|when) (?:on hold|held|frozen)|(?:spent|used) while (?:on hold|held|frozen))\b`,
+    ),
+    value: 'held_card_redemption',
+  },
+]
+const RULE_IDS = new Set(FRAUD_RULES.map((r) => r.value))
 
 const WORDS: readonly { re: RegExp; group: WordGroup; value: string }[] = [
   { re: /\b(on hold|held|frozen)\b/, group: 'cardStatus', value: 'held' },
@@ -196,7 +202,11 @@ const WORDS: readonly { re: RegExp; group: WordGroup; value: string }[] = [
   { re: /\b(rejected|denied|declined|turned down)\b/, group: 'approvalStatus', value: 'rejected' },
   { re: /\b(executed|carried out|done)\b/, group: 'approvalStatus', value: 'executed' },
   { re: /\bexpired\b/, group: 'approvalStatus', value: 'expired' },
-  { re: /\bfailed\b/, group: 'approvalStatus', value: 'failed' },
+  {
+    re: /\b(failed|fail|fails|failing|failures?|errored|went wrong)\b/,
+    group: 'approvalStatus',
+    value: 'failed',
+  },
   { re: /\b(drafts?|drafted)\b/, group: 'campaignStatus', value: 'draft' },
   { re: /\b(launched|live|sent|running)\b/, group: 'campaignStatus', value: 'launched' },
   {
@@ -264,7 +274,7 @@ const GROUPS: readonly { re: RegExp; value: string }[] = [
   { re: /\b(?:by|per|each) (?:day)\b|\bdaily\b|\bday[- ]by[- ]day\b/, value: 'day' },
   { re: /\b(?:by|per|each) (?:week)\b|\bweekly\b|\bweek[- ]by[- ]week\b|\bwow\b/, value: 'week' },
   {
-    re: /\b(?:by|per|each) (?:month)\b|\bmonthly\b|\bmonth[- ]by[- ]month\b|\bmom\b|\bmonth over month\b/,
+    re: /\b(?:by|per|each) (?:month)\b|\bmonthly\b|\bmonth[- ]by[- ]month\b|\bmom\b|\bmonth over month\b|\bmonth[- ]end\b|\bend of (?:each|every) month\b/,
     value: 'month',
   },
   {
@@ -279,7 +289,7 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
     value: 'cards_sold',
   },
   {
-    re: /\b(value loaded|loaded value|amount loaded|dollars loaded|\$ loaded|money loaded|total loaded|how much (?:was |got |did we )?load(?:ed)?)\b/,
+    re: /\b(value loaded|loaded value|amount loaded|dollars loaded|\$ loaded|money loaded|total loaded|how much (?:was |got |did we )?load(?:ed)?|(?:take|took|taken|bring|brought|brung|make|made) in (?:on|from) (?:gift ?card |card )?(?:re)?loads|(?:re)?load (?:revenue|dollars|value|volume in dollars))\b/,
     value: 'value_loaded',
   },
   {
@@ -292,7 +302,7 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
   },
   { re: /\b(refunds?|refunded)\b/, value: 'refunds' },
   {
-    re: /\b(breakage recogni[sz]ed|recogni[sz]ed breakage|breakage income|breakage revenue)\b/,
+    re: /\b(breakage (?:that )?(?:we(?:'ve| have)? |was |got )?(?:recogni[sz]ed|booked|took|taken|realized|realised)|recogni[sz]ed breakage|breakage income|breakage revenue|breakage recognition)\b/,
     value: 'breakage_recognised',
   },
   {
@@ -308,10 +318,17 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
     re: /\b(fraud alerts?|alerts? (?:raised|fired|triggered)|flags raised)\b/,
     value: 'fraud_alerts',
   },
-  { re: /\b(liabilit(?:y|ies)|outstanding balances?|deferred revenue)\b/, value: 'liability' },
+  {
+    re: /\b(liabilit(?:y|ies)|outstanding balances?|deferred revenue|unspent (?:value|balances?|money|funds|dollars)|(?:what|how much) (?:do |did )?we (?:still )?owe|(?:value|money|dollars|balances?) (?:still )?(?:sitt?in[g']?|left|outstanding) on (?:the )?cards|(?:sitt?in[g']?|left) on (?:the |our |gift )?cards)\b/,
+    value: 'liability',
+  },
 ]
 
 const SORTS: readonly { re: RegExp; value: string }[] = [
+  {
+    re: /\b(?:most recent(?:ly)?|latest|newest|freshest) (?:activity|use|usage|used|transactions?|swipes?)(?: (?:first|on top))?\b|\brecent activity first\b|\b(?:most recently|last) (?:active|touched|swiped) first\b/,
+    value: 'last_activity_desc',
+  },
   {
     re: /\b(biggest|largest|highest|most|richest|top|fattest) (?:balances?|value|amount)s?\b|\bby balance\b|\b(?:highest|biggest|largest|most|top) (?:ones? )?first\b|\bmost money\b|\bdescending\b|\bhigh(?:est)? to low(?:est)?\b/,
     value: 'balance_desc',
@@ -335,6 +352,16 @@ const SORTS: readonly { re: RegExp; value: string }[] = [
   {
     re: /\b(most likely to (?:come back|return|reactivate|redeem|be used)|likeliest to (?:come back|return)|best chance)\b/,
     value: 'reactivation_desc',
+  },
+  // "worst first", "busiest stores first", "smallest weeks first", "quietest on top": the rows'
+  // order by their value, whatever the rows are.
+  {
+    re: /\b(?:highest|biggest|largest|most|top|worst|busiest|best|heaviest|greatest)(?: [a-z]+){0,2} (?:first|on top|at the top)\b|\bfrom (?:highest|biggest|most|largest) (?:down|to)\b/,
+    value: 'balance_desc',
+  },
+  {
+    re: /\b(?:lowest|smallest|least|fewest|quietest|slowest|weakest|lightest)(?: [a-z]+){0,2} (?:first|on top|at the top)\b|\bfrom (?:lowest|smallest|least|fewest) (?:up|to)\b|\bworst (?:to|→) best\b/,
+    value: 'balance_asc',
   },
 ]
 
@@ -404,8 +431,9 @@ function readIds(text: string, out: Slot[]) {
   const ids: [RegExp, 'alert' | 'approval' | 'campaign' | 'hold'][] = [
     [/\balerts?\s*(?:#|no\.?|number|id)?\s*(\d{1,9})\b(?![.,]\d)/i, 'alert'],
     // "#12" alone is an alert in a triage ("dismiss #12"), never a card.
-    ...(/\b(dismiss|confirm|mark|triage|alerts?|false positive|fraud|flag)\w*/i.test(text) &&
-    !/\b(approv|request|campaign)/i.test(text)
+    ...(/\b(dismiss|confirm|mark|triage|alerts?|false positive|fraud|flag|fir(?:e|ed|ing)|trigger|tripped|explain|why|scor)\w*/i.test(
+      text,
+    ) && !/\b(approv|request|campaign)/i.test(text)
       ? ([[/(?<![\w#])#(\d{1,9})\b/i, 'alert']] as [RegExp, 'alert'][])
       : []),
     [
@@ -745,7 +773,7 @@ function readCounts(text: string, out: Slot[]) {
   )
   each(
     text,
-    /\bwhich (state|store|location|jurisdiction|occasion|channel|segment|rule|month) (?:has|had|have|is|does|did|sold|saw|shows?|carries|holds)\b.{0,40}?\b(?:most|highest|biggest|largest|least|lowest|fewest|the most)\b/i,
+    /\bwhich (?:of (?:our|the|my) )?(?:[a-z]+ )?(state|store|location|jurisdiction|occasion|channel|segment|rule|month)s? (?:has|had|have|is|does|did|sold|saw|sees|shows?|carries|holds|redeemed|loaded|lost|issued|took|made|got|gets|brought)\b.{0,40}?\b(?:most|highest|biggest|largest|least|lowest|fewest|the most)\b/i,
     (m) => {
       const noun = (m[1] as string).toLowerCase()
       const of =
@@ -754,9 +782,45 @@ function readCounts(text: string, out: Slot[]) {
           : noun === 'store' || noun === 'location'
             ? 'location'
             : noun
-      push(out, { kind: 'top', value: 1, of, start: m.index, end: m.index + m[0].length })
+      // From the noun on: "which texas store…" keeps "texas" for the state slot.
+      const at = m.index + m[0].toLowerCase().indexOf(noun, 6)
+      push(out, { kind: 'top', value: 1, of, start: at, end: m.index + m[0].length })
     },
   )
+  // "just the last 5", "only 3", "10 of them", "limit it to 20", "keep 5": that many of the list.
+  each(
+    text,
+    new RegExp(
+      `\\b(?:(?:just|only)\\s+(?:the\\s+)?(?:(?:last|latest|first|top|newest|most recent)\\s+)?|(?:limit(?: it| that| them)? to|cap (?:it |that )?at|keep(?: only)?(?: the)?|max(?:imum)?(?: of)?)\\s+(?:the\\s+)?)${COUNT_RE}\\b(?!\\s*(?:${UNIT_PATTERN}\\b|%|\\$|dollars|bucks|cents|k\\b))|\\b${COUNT_RE}\\s+of (?:them|those|these|em)\\b`,
+      'i',
+    ),
+    (m) => {
+      const raw = (m[1] ?? m[3]) as string
+      const n = countOf(raw)
+      if (!n || n < 1 || n > 500 || /^(a|an)$/i.test(raw)) return
+      push(out, { kind: 'top', value: n, start: m.index, end: m.index + m[0].length })
+    },
+  )
+  // "dormant 1 year+", "idle 6 months or more", "nobody has touched in 200 days": idle days.
+  if (/\b(dormant|idle|inactive|untouched|unused|touched|used|activity|quiet)\b/i.test(text))
+    each(
+      text,
+      new RegExp(
+        `\\b${COUNT_RE}\\s*${UNIT_PATTERN}\\s*(?:\\+|or (?:more|longer|over)|and (?:up|over|more|longer)|plus)(?!\\w)|\\b(?:nobody|no one|not|never|hasn'?t|haven'?t|hasnt|havent|wasn'?t|weren'?t)\\b[\\w\\s']{0,25}?\\b(?:touched|used|active|redeemed|swiped)\\s+(?:in|for)\\s+(?:the\\s+)?(?:last\\s+|past\\s+)?(?:over\\s+|more than\\s+)?${COUNT_RE}\\+?\\s*${UNIT_PATTERN}\\b`,
+        'i',
+      ),
+      (m) => {
+        const n = countOf((m[1] ?? m[3]) as string)
+        const unit = (m[2] ?? m[4]) as string
+        if (n === undefined) return
+        push(out, {
+          kind: 'idleDays',
+          days: Math.round(n * unitDays(unit)),
+          start: m.index,
+          end: m.index + m[0].length,
+        })
+      },
+    )
   // idle N days / no activity for 6 months / 120+ days idle
   each(
     text,
@@ -795,7 +859,14 @@ function readCounts(text: string, out: Slot[]) {
 function readPlaces(text: string, vocabulary: Vocabulary, out: Slot[]) {
   const lower = text.toLowerCase()
   // Stores first: "Portland Downtown" and "New York Downtown" are stores, not states.
-  for (const match of findStores(lower, vocabulary.stores)) push(out, match)
+  // "in store", "instore": the sales channel, never a store's name read loosely.
+  for (const match of findStores(lower, vocabulary.stores))
+    if (
+      !/^(?:in[- ]?store|instore|the store|a store|store)$/.test(
+        lower.slice(match.start, match.end),
+      )
+    )
+      push(out, match)
   each(text, /\bUS-([A-Z]{2})\b/i, (m) => {
     const code = (m[1] as string).toUpperCase()
     if (STATE_CODES.has(code))
@@ -942,7 +1013,8 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
         !alias.branch &&
         !STORE_CUE.test(after) &&
         !/^\s*(?:cards?|liability|redemptions|sales|refunds|alerts|loads)\b/.test(after) &&
-        !/\b(?:at|from)\s+(?:the\s+)?$/.test(before)
+        // "scan LA": a scan is of a store
+        !/\b(?:at|from|scan|sweep|rescan)\s+(?:the\s+)?$/.test(before)
       )
         return
       out.push({ kind: 'store', value: alias.store.id, name: alias.store.name, start, end })
@@ -1109,18 +1181,12 @@ function readWords(text: string, out: Slot[]) {
   const lower = text.toLowerCase()
   // "refunds at san antonio" is a figure; "refund alerts", "refund abuse" a rule.
   const alertTalk = /\b(alerts?|fraud|abuse|flag\w*|suspicious|hits?|rule)\b/.test(lower)
-  const rules = Object.keys(FRAUD_RULES)
-    .filter((p) => alertTalk || !/^refunds?$/.test(p))
-    .sort((a, b) => b.length - a.length)
-  for (const phrase of rules)
-    each(lower, new RegExp(`\\b${escapeRegExp(phrase)}\\b`), (m) =>
-      push(out, {
-        kind: 'rule',
-        value: FRAUD_RULES[phrase] as string,
-        start: m.index,
-        end: m.index + m[0].length,
-      }),
-    )
+  // Most specific first: "reload and drain" is not "drain", "held-card redemptions" not a figure.
+  for (const rule of FRAUD_RULES)
+    each(lower, rule.re, (m) => {
+      if (rule.value === 'refund_abuse' && !alertTalk && /^refunds?$/.test(m[0])) return
+      push(out, { kind: 'rule', value: rule.value, start: m.index, end: m.index + m[0].length })
+    })
   each(lower, /\b([a-z]+(?:_[a-z]+)+)\b/, (m) => {
     if (RULE_IDS.has(m[1] as string))
       push(out, { kind: 'rule', value: m[1] as string, start: m.index, end: m.index + m[0].length })
@@ -1173,6 +1239,7 @@ function readWords(text: string, out: Slot[]) {
         end: m.index + m[0].length,
       })
     })
+  sideBySide(lower, out)
   for (const c of CATEGORIES)
     each(lower, new RegExp(`\\b${c}\\b`), (m) =>
       out.push({
@@ -1186,6 +1253,38 @@ function readWords(text: string, out: Slot[]) {
   each(lower, /\b(csv|spreadsheet|excel|export(?:ed)?|download(?:able)?)\b/, (m) =>
     push(out, { kind: 'csv', start: m.index, end: m.index + m[0].length }),
   )
+}
+
+/**
+ * "mobile vs online vs in store", "holiday or birthday": two or more channels (occasions) set side
+ * by side are rows by channel (occasion), read as one group-by over the words that named them.
+ */
+function sideBySide(lower: string, out: Slot[]) {
+  for (const group of ['channel', 'occasion'] as const) {
+    const words = out
+      .filter((s): s is Extract<Slot, { kind: 'word' }> => s.kind === 'word' && s.group === group)
+      .sort((a, b) => a.start - b.start)
+    let run: typeof words = []
+    const flush = () => {
+      const first = run[0]
+      const last = run.at(-1)
+      if (first && last && run.length >= 2 && new Set(run.map((w) => w.value)).size >= 2)
+        out.push({ kind: 'groupBy', value: group, start: first.start, end: last.end })
+      run = []
+    }
+    for (const w of words) {
+      const prev = run.at(-1)
+      if (
+        prev &&
+        !/^\s*(?:,|vs\.?|versus|v\.?|or|and|against|compared (?:to|with)|\/|&)?\s*(?:(?:vs\.?|or|and)\s+)?$/.test(
+          lower.slice(prev.end, w.start),
+        )
+      )
+        flush()
+      run.push(w)
+    }
+    flush()
+  }
 }
 
 function readNumbers4(text: string, out: Slot[]) {
@@ -1220,7 +1319,8 @@ export function readSlots(
         s.end <= d.end &&
         d.end - d.start > s.end - s.start,
     )
-    if (inside >= 0 && d.kind === 'range') out.splice(inside, 1)
+    // ("next 3 months" read as one day three months on is the horizon, not a period.)
+    if (inside >= 0 && d.kind === 'range' && d.from !== d.to) out.splice(inside, 1)
     push(out, { kind: 'date', value: d, start: d.start, end: d.end })
   }
   readPlaces(text, vocabulary, out)

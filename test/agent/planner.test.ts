@@ -306,6 +306,136 @@ describe('the planner files no write it was not ordered to (review cases)', () =
     })
   })
 
+  it('marks the words of an ordinal reference used: "the top alert" is applied, not named', () => {
+    // The README walkthrough: after a list of alerts, the top one's card is held and the reply
+    // does not claim "the top alert" was not applied.
+    const listed = {
+      tool: 'list_fraud_alerts',
+      args: { status: 'open' },
+      alertId: 6,
+      alerts: [
+        { alertId: 6, cardId: 'gc_aaaa0006' },
+        { alertId: 11, cardId: 'gc_aaaa0011' },
+      ],
+    }
+    const top = plan('hold the card from the top alert, card testing on one terminal', listed)
+    expect(top).toMatchObject({
+      tool: 'place_card_hold',
+      args: { alertId: 6, reason: 'card testing on one terminal' },
+    })
+    expect(top.kind === 'call' && top.notes).toEqual([])
+    const second = plan('hold the card on the second one', listed)
+    expect(second).toMatchObject({ tool: 'place_card_hold', args: { alertId: 11 } })
+    expect(second.kind === 'call' && second.notes).toEqual([])
+  })
+
+  it('lets the alert an order names beat one in its note or a card the thread remembers', () => {
+    expect(plan('confirm 38. note: same MO as alert 8, different store')).toMatchObject({
+      args: { alertId: 38, status: 'confirmed', note: 'same MO as alert 8, different store' },
+    })
+    expect(
+      plan('now hold the card on alert 11', { card: 'gc_aaaa0006', alertId: 6 }),
+    ).toMatchObject({ tool: 'place_card_hold', args: { alertId: 11 } })
+    const two = plan('hold the card on alert 20 and the one on alert 41')
+    expect(two.kind === 'call' && [two.args, ...two.also.map((a) => a.args)]).toEqual([
+      { alertId: 20 },
+      { alertId: 41 },
+    ])
+    // A note in quotation marks is the words inside them.
+    expect(plan('dismiss alert 12, note: "QA team testing balance lookups"')).toMatchObject({
+      args: { alertId: 12, note: 'QA team testing balance lookups' },
+    })
+  })
+
+  it('reads rule names with any join, counts after the noun and open-ended idle periods', () => {
+    expect(plan('reload n drain alerts w score at least .8')).toMatchObject({
+      args: { rule: 'reload_and_drain', minScore: 0.8 },
+    })
+    expect(plan('any redemptions on frozen cards get flagged?')).toMatchObject({
+      args: { rule: 'held_card_redemption' },
+    })
+    expect(plan('active holds, just the last 5')).toMatchObject({
+      args: { status: 'active', limit: 5 },
+    })
+    expect(plan('dormant cards in NY, 2 years+')).toMatchObject({
+      args: { minDays: 730, jurisdiction: 'US-NY' },
+    })
+  })
+
+  it('reads orders said as "X first", several channels side by side, and names unknown breakdowns', () => {
+    expect(plan('fraud loss by store in november, worst first')).toMatchObject({
+      args: { by: ['location'], sort: 'value_desc' },
+    })
+    expect(plan('weekly cards sold in november, quietest weeks first')).toMatchObject({
+      args: { by: ['week'], sort: 'value_asc' },
+    })
+    expect(plan('held cards at the tacoma store, most recent activity first')).toMatchObject({
+      args: { sort: 'last_activity_desc' },
+    })
+    expect(plan('in-store vs online vs mobile redemptions last month')).toMatchObject({
+      args: { metric: 'redemptions', by: ['channel'] },
+    })
+    const cashier = plan('redemptions by cashier last month')
+    expect(cashier.kind === 'call' && cashier.notes).toContain('by cashier')
+  })
+
+  it('reads "december last year", and a span of months ahead for a forecast', () => {
+    expect(plan('value loaded by state in december last year')).toMatchObject({
+      args: { from: '2025-12-01', to: '2025-12-31' },
+    })
+    expect(plan('expected redemptions december thru february?')).toMatchObject({
+      tool: 'forecast_breakage',
+      args: { periodFrom: '2026-12', periodTo: '2027-02' },
+    })
+    expect(plan('forecast breakage through june 2027')).toMatchObject({
+      args: { periodTo: '2027-06' },
+    })
+  })
+
+  it('refuses a person behind a card and mass contact; reads "#40", failed approvals and follow-ups', () => {
+    expect(
+      plan("who's the actual person behind gc_37f4081f? need a name and home address"),
+    ).toMatchObject({ kind: 'reply', intent: 'refuse_pii' })
+    expect(plan('email everyone with a dormant card in Oregon about the sale')).toMatchObject({
+      kind: 'reply',
+      intent: 'refuse_contact',
+    })
+    expect(plan('why did #40 fire')).toMatchObject({
+      tool: 'explain_fraud_alert',
+      args: { alertId: 40 },
+    })
+    expect(plan('any approvals fail?')).toMatchObject({ args: { status: 'failed' } })
+    expect(
+      plan('put MA next to it', {
+        tool: 'get_liability',
+        args: { groupBy: 'total', jurisdiction: 'US-NY' },
+      }),
+    ).toMatchObject({ args: { jurisdictions: ['US-NY', 'US-MA'] } })
+    expect(plan('which texas store redeemed the most last month?')).toMatchObject({
+      args: { metric: 'redemptions', by: ['location'], jurisdiction: 'US-TX' },
+    })
+  })
+
+  it('invents no reason from the order itself', () => {
+    const p = plan('put 2660 on hold')
+    expect(p).toMatchObject({ tool: 'place_card_hold', args: { card: '2660' } })
+    expect(p.kind === 'call' && p.args.reason).toBeUndefined()
+    // A reason said first keeps its own numbers; the card held is the one after the verb.
+    expect(plan('customer called at 1530 saying it was stolen, hold 4821')).toMatchObject({
+      args: { card: '4821', reason: 'customer called at 1530 saying it was stolen' },
+    })
+  })
+
+  it('says when a list of alerts cannot stop at the end of the window asked for', () => {
+    const p = plan('confirmed alerts in october')
+    expect(p).toMatchObject({ args: { status: 'confirmed', since: '2026-10-01' } })
+    expect(p.kind === 'call' && p.remarks.join(' ')).toMatch(/cannot stop at 2026-10-31/)
+    expect(plan('dismissed alerts over the past 90 days')).toMatchObject({
+      tool: 'list_fraud_alerts',
+      args: { status: 'dismissed', days: 90 },
+    })
+  })
+
   it('reads weekdays back, and the same chain days whatever the server timezone', () => {
     expect(plan('alerts since friday')).toMatchObject({ args: { since: '2026-11-27' } })
     expect(plan('redemptions last winter')).toMatchObject({
