@@ -100,6 +100,14 @@ const CITIES = [
   { name: 'Miami', latitude: 25.76, longitude: -80.19 },
 ] as const
 
+/** Kilometres between two city centres (equirectangular: good to a few percent here). */
+function cityKm(a: number, b: number): number {
+  const p = CITIES[a] as (typeof CITIES)[number]
+  const q = CITIES[b] as (typeof CITIES)[number]
+  const x = (q.longitude - p.longitude) * Math.cos(((p.latitude + q.latitude) * Math.PI) / 360)
+  return Math.hypot(x, q.latitude - p.latitude) * 111.2
+}
+
 type Store = {
   id: string
   city: number
@@ -164,6 +172,14 @@ class World {
     }
     // Stores: several cities, a few stores in each, some of them in the same mall or street.
     const cities = [...CITIES.keys()].sort(() => rng.next() - 0.5).slice(0, rng.int(3, 8))
+    // A chain spread over the country: at least two of its cities 1,000 km apart or more
+    // (the clone of impossible travel is used in one far from the owner's).
+    const far = (a: number, b: number) => cityKm(a, b) >= 1000
+    if (!cities.some((a) => cities.some((b) => far(a, b)))) {
+      const first = cities[0] as number
+      const other = [...CITIES.keys()].find((c) => far(first, c))
+      if (other !== undefined) cities.push(other)
+    }
     for (const city of cities) {
       const centre = CITIES[city] as (typeof CITIES)[number]
       const count = rng.int(1, 5)
@@ -244,16 +260,12 @@ class World {
     return others.length > 0 ? this.rng.pick(others) : store
   }
 
-  /** A store in another city, the farthest cities first (the world always has three). */
+  /** A store in a city at least 400 km away, else in the farthest city the world has. */
   private farStore(store: Store): Store {
-    const centre = CITIES[store.city] as (typeof CITIES)[number]
-    const km = (s: Store) =>
-      Math.hypot(
-        (s.latitude - centre.latitude) * 111,
-        (s.longitude - centre.longitude) * 111 * Math.cos((centre.latitude * Math.PI) / 180),
-      )
-    const far = this.stores.filter((s) => km(s) >= 400)
-    return far.length > 0 ? this.rng.pick(far) : this.otherStore(store)
+    const far = this.stores.filter((s) => cityKm(s.city, store.city) >= 400)
+    if (far.length > 0) return this.rng.pick(far)
+    const farthest = Math.max(...this.stores.map((s) => cityKm(s.city, store.city)))
+    return this.rng.pick(this.stores.filter((s) => cityKm(s.city, store.city) === farthest))
   }
 
   private customer(since: number): string {
@@ -595,7 +607,26 @@ class World {
     const first = Math.min(ownAt, cloneAt)
     const own = Math.round(value * rng.between(0.1, 0.5))
     const uses: [number, () => void][] = [
-      [ownAt, () => this.redeem(card, own, ownAt, home, owner)],
+      // If the clone got there first and took everything, the owner's payment is declined.
+      [
+        ownAt,
+        () =>
+          card.balance > 0
+            ? this.redeem(card, own, ownAt, home, owner)
+            : this.write(
+                card,
+                'redeem',
+                own,
+                {
+                  at: ownAt,
+                  store: home,
+                  terminal: this.till(home),
+                  employee: this.cashier(home),
+                  customer: owner,
+                },
+                'declined',
+              ),
+      ],
       [
         cloneAt,
         () =>
