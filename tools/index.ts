@@ -1,3 +1,4 @@
+export * from './chain-calendar.ts'
 export * from './chain-vocabulary.ts'
 export * from './define-tool.ts'
 export * from './executor.ts'

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { saveAlerts, scanLedger } from '../analytics/index.ts'
-import { DAY_MS, toIso } from '../core/index.ts'
+import { chainDayOf, DAY_MS } from '../core/index.ts'
+import { chainCalendar } from './chain-calendar.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
 import { locationArgument } from './locations.ts'
 import { locationInScope, storesToKeep } from './pilot.ts'
@@ -17,7 +18,9 @@ export const scanForFraud = defineTool({
       .min(1)
       .max(3650)
       .default(30)
-      .describe('scan the last N days of transactions'),
+      .describe(
+        'scan the last N days of transactions: from the start of the chain day N days ago (events before it only inform the detectors)',
+      ),
     location: locationArgument('only report alerts on cards issued at this store or city'),
     top: z.number().int().min(0).max(50).default(10).describe('how many alerts to list'),
   }),
@@ -28,7 +31,9 @@ export const scanForFraud = defineTool({
   // issued at pilot stores are reported and stored.
   pilot: 'scoped',
   run: async (ctx, input) => {
-    const since = toIso(Date.now() - input.days * DAY_MS)
+    // The last N days are calendar days of the chain: from the start of the day N days ago.
+    const calendar = await chainCalendar(ctx)
+    const since = calendar.start(chainDayOf(Date.now() - input.days * DAY_MS, calendar.timezone))
     const location = await locationInScope(ctx, input.location)
     const stores = storesToKeep(ctx, location)
     let alerts = await scanLedger(ctx.database, { since })

@@ -14,7 +14,7 @@ import { countAll } from '../../db/index.ts'
 import { cardsInScope } from '../../governance/index.ts'
 import { generateVariant, HELD_OUT_SEED } from '../../synth/fraud-variants.ts'
 import { readLabels } from '../../synth/measure.ts'
-import type { ToolContext } from '../../tools/index.ts'
+import { chainCalendar, type ToolContext } from '../../tools/index.ts'
 import { dayOption, intOption } from '../options.ts'
 import { defineReport, rolesOf } from './define-report.ts'
 
@@ -33,15 +33,20 @@ export const cliFraudScan = defineReport({
   pilot: 'scoped',
   run: async (ctx, input) => {
     const started = performance.now()
-    const scanned = await scanLedger(
-      ctx.database,
-      input.since !== undefined ? { since: toIso(parseDate(input.since)) } : {},
-    )
+    // A day is a calendar day of the chain (its timezone), from its first instant.
+    const since = input.since === undefined ? undefined : await windowStart(ctx, input.since)
+    const scanned = await scanLedger(ctx.database, since !== undefined ? { since } : {})
     const alerts = await pilotAlerts(ctx, scanned)
     const stored = await saveAlerts(ctx.database, alerts)
     const byRule: Record<string, number> = {}
     for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1
-    return { alerts: alerts.length, stored, byRule, seconds: (performance.now() - started) / 1000 }
+    return {
+      ...(since !== undefined ? { since } : {}),
+      alerts: alerts.length,
+      stored,
+      byRule,
+      seconds: (performance.now() - started) / 1000,
+    }
   },
 })
 
@@ -162,6 +167,12 @@ export const cliFraudEval = defineReport({
     return evaluateAlerts(alerts, labels, n)
   },
 })
+
+/** The instant a `--since` day begins on the chain's calendar (an instant given in full stays). */
+async function windowStart(ctx: ToolContext, since: string): Promise<string> {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(since)) return (await chainCalendar(ctx)).start(since)
+  return toIso(parseDate(since))
+}
 
 /** The alerts on the pilot's cards (all of them without a pilot). */
 async function pilotAlerts(ctx: ToolContext, alerts: FraudAlert[]): Promise<FraudAlert[]> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from '../../core/index.ts'
+import { chainDayOf, chainDayStart, DAY_MS, loadConfig, toIso } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { createToolkit, type Toolkit } from '../../tools/index.ts'
 import { ACTORS } from '../helpers/agent-fixture.ts'
@@ -55,6 +55,19 @@ for (const dialect of DIALECTS) {
       // biome-ignore lint/suspicious/noExplicitAny: the tests read the JSON a model reads
       return outcome.data as any
     }
+
+    it('scans the last N days from the start of a chain calendar day', async () => {
+      const utc = await call('scan_for_fraud', { days: 3 })
+      expect(utc.since).toBe(
+        toIso(chainDayStart(chainDayOf(Date.now() - 3 * DAY_MS, 'UTC'), 'UTC')),
+      )
+      expect(utc.since).toMatch(/T00:00:00\.000Z$/)
+      const inTokyo = await call('scan_for_fraud', { days: 3 }, tokyo)
+      expect(inTokyo.since).toBe(
+        toIso(chainDayStart(chainDayOf(Date.now() - 3 * DAY_MS, 'Asia/Tokyo'), 'Asia/Tokyo')),
+      )
+      expect(inTokyo.since).toMatch(/T15:00:00\.000Z$/)
+    })
 
     it('compares jurisdictions, keeps the top rows and says what it is as of', async () => {
       const all = await call('get_liability', { jurisdictions: ['US-NY', 'US-CA', 'US-TX'] })
