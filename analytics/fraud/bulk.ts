@@ -158,19 +158,20 @@ export class BulkWatch {
     const buyer = group.byCustomer
       ? age === undefined
         ? `${group.label} (not otherwise known)`
-        : `${group.label}, first known ${describeAge(age)} before`
+        : `${group.label} (first known ${describeAge(age)} before)`
       : `${group.label} (the buyer is unknown: no customer on the sales)`
     const orders =
       group.orders.size === 0
-        ? 'orders unknown'
+        ? 'no order ids'
         : group.orders.size === 1
           ? 'in one order'
           : `in ${group.orders.size} orders`
+    const within = minutes === 1 ? '1 minute' : `${minutes} minutes`
     return {
       cardId: member.cardId,
       score,
       eventIds: [member.eventId, ...(group.lastDrainEvent ? [group.lastDrainEvent] : [])],
-      reason: `one of ${size} cards bought by ${buyer} within ${minutes} minutes (${orders}); ${group.drained} of them mostly spent within ${Math.round(this.t.bulkDrainWithinMs / 3_600_000)} hours of purchase, as stolen-card buyers cash out (a company's cards are spent over weeks)`,
+      reason: `one of ${size} cards bought ${orders} within ${within} by ${buyer}; ${group.drained} of them mostly spent within ${Math.round(this.t.bulkDrainWithinMs / 3_600_000)} hours of purchase, as stolen-card buyers cash out (a company's cards are spent over weeks)`,
       figures: {
         cards: size,
         drained: group.drained,

@@ -142,12 +142,12 @@ export class EnumerationWatch {
           (large ? 0.05 : 0),
       )
       const why = [
-        bot ? `${Math.round(meanGap / 1000)} s apart (a bot's pace)` : '',
-        guessing ? `${Math.round(declinedShare * 100)}% on numbers that match no card` : '',
+        bot ? `${Math.round(meanGap / 1000)} s apart, a bot's pace` : '',
+        guessing ? `${Math.round(declinedShare * 100)}% declined, as guessing is` : '',
         large && !bot && !guessing ? 'a run this long' : '',
       ]
         .filter(Boolean)
-        .join(', ')
+        .join('; ')
       for (let i = Math.max(source.head, source.flaggedTo); i < source.checks.length; i++) {
         const c = source.checks[i] as Check
         if (c.cardId === null) continue
@@ -156,7 +156,7 @@ export class EnumerationWatch {
           cardId: c.cardId,
           score,
           eventIds: [c.eventId],
-          reason: `found by ${seen} (${why})`,
+          reason: `found by ${seen}: ${why}`,
           figures: {
             checks: count,
             numbers,
