@@ -6,8 +6,8 @@
  * look the same at the till; what tells them apart is what follows: stolen-card buyers cash
  * out or resell within hours, before the chargeback, while a company's cards are handed out
  * and spent slowly, over weeks, by many people. So a group is flagged, every card of it, once
- * enough of its cards are largely spent within a day of purchase; a new buyer raises the
- * score, one known for long lowers it.
+ * enough of its cards are largely spent within a day of purchase (more of them for a buyer
+ * known for months, whose own history vouches for them); a new buyer raises the score.
  */
 
 export type BulkThresholds = {
@@ -22,6 +22,9 @@ export type BulkThresholds = {
   /** Drained cards (at least this many, and this share of the group) that flag it. */
   bulkMinDrained: number
   bulkDrainedShare: number
+  /** A buyer known this long needs this share of the group drained (their history vouches). */
+  bulkKnownBuyerMs: number
+  bulkKnownBuyerDrainedShare: number
   /** A buyer first known this shortly before the purchase is new. */
   bulkNewCustomerMs: number
 }
@@ -129,8 +132,9 @@ export class BulkWatch {
     group.lastDrainEvent = eventId
     const size = group.members.length
     if (group.flagged || size < this.t.bulkMinCards) return []
-    if (group.drained < Math.max(this.t.bulkMinDrained, Math.ceil(this.t.bulkDrainedShare * size)))
-      return []
+    const known = group.buyerAgeMs !== undefined && group.buyerAgeMs > this.t.bulkKnownBuyerMs
+    const needed = known ? this.t.bulkKnownBuyerDrainedShare : this.t.bulkDrainedShare
+    if (group.drained < Math.max(this.t.bulkMinDrained, Math.ceil(needed * size))) return []
     group.flagged = true
     return group.members.map((m) => this.finding(group, m))
   }
@@ -143,7 +147,7 @@ export class BulkWatch {
     const size = group.members.length
     const age = group.buyerAgeMs
     const newBuyer = age !== undefined && age <= this.t.bulkNewCustomerMs
-    const longKnown = age !== undefined && age > 30 * 86_400_000
+    const longKnown = age !== undefined && age > this.t.bulkKnownBuyerMs
     const share = group.drained / size
     const score = Math.min(
       0.99,

@@ -57,6 +57,7 @@ export const FRAUD_THRESHOLDS = {
   enumerationLargeBurst: 20,
   enumerationFollowMs: 48 * 3_600_000,
   enumerationPaidHereMs: 15 * 60_000,
+  enumerationBurstChance: 1e-5,
   /** Bulk purchases: see bulk.ts. */
   bulkMinCards: 4,
   bulkGapMs: 30 * 60_000,
@@ -64,6 +65,9 @@ export const FRAUD_THRESHOLDS = {
   bulkDrainWithinMs: 24 * 3_600_000,
   bulkMinDrained: 2,
   bulkDrainedShare: 0.25,
+  /** The share for a buyer known this long (the buyer's own history speaks for them). */
+  bulkKnownBuyerMs: 30 * 86_400_000,
+  bulkKnownBuyerDrainedShare: 0.5,
   bulkNewCustomerMs: 7 * 86_400_000,
   /**
    * In-store uses at least this far apart, sooner than the trip takes door to door: by road at
@@ -73,8 +77,11 @@ export const FRAUD_THRESHOLDS = {
   travelRoadKmh: 90,
   travelAirKmh: 800,
   travelAirOverheadMs: 2 * 3_600_000,
-  /** The airports' time when one known customer made both uses (a traveller, at a push). */
-  travelSameShopperOverheadMs: 30 * 60_000,
+  /**
+   * The airports' time when one known customer made both uses: none, so only a trip faster
+   * than the plane itself is raised (one person, a traveller at a push, or a family account).
+   */
+  travelSameShopperOverheadMs: 0,
   /** Uses at two stores whose distance is unknown this close together. */
   travelUnknownWithinMs: 120 * 60_000,
   /** A reload followed this soon by spends of this share of the balance, this many times. */

@@ -7,6 +7,8 @@
  * large flags the cards it found at once; a smaller one at a human pace marks them, and a
  * marked card spent afterwards somewhere other than the till that checked it is flagged then.
  * A card paid with at the till that checked it, minutes later, is a shopper at a busy till.
+ * A burst is measured against the source's own day: a shared web page or a busy till checks
+ * many numbers every half hour, so a burst is a count its usual rate would hardly ever give.
  */
 
 export type EnumerationThresholds = {
@@ -24,7 +26,14 @@ export type EnumerationThresholds = {
   enumerationFollowMs: number
   /** A card paid with at the checking till within this long was a shopper's. */
   enumerationPaidHereMs: number
+  /**
+   * A burst must also be this improbable from the source's ordinary rate (Poisson): a shared
+   * web page or a busy till checks several numbers every half hour, by chance now and then many.
+   */
+  enumerationBurstChance: number
 }
+
+const DAY_MS = 86_400_000
 
 export type CheckEvent = {
   eventId: string
@@ -61,6 +70,9 @@ type Source = {
   /** Index of the first check not yet flagged / not yet marked. */
   flaggedTo: number
   markedTo: number
+  /** Checks per day, decayed exponentially (the source's own baseline), as of `rateAt`. */
+  rate: number
+  rateAt: number
 }
 
 /** A card found by a slow burst, waiting to see where it is spent. */
@@ -105,6 +117,8 @@ export class EnumerationWatch {
         declined: 0,
         flaggedTo: 0,
         markedTo: 0,
+        rate: 0,
+        rateAt: event.at,
       }
       this.sources.set(key, source)
     } else {
@@ -120,9 +134,13 @@ export class EnumerationWatch {
     if (declined) source.declined++
     this.evict(source, event.at)
 
+    source.rate = source.rate * Math.exp(-(event.at - source.rateAt) / DAY_MS) + 1
+    source.rateAt = event.at
     const count = source.checks.length - source.head
     const numbers = source.numbers.size + source.guesses
     if (numbers < this.t.enumerationMinNumbers) return []
+    const usual = (source.rate * this.t.enumerationWindowMs) / DAY_MS
+    if (poissonTail(numbers, usual) > this.t.enumerationBurstChance) return []
     const first = source.checks[source.head] as Check
     const meanGap = count > 1 ? (event.at - first.at) / (count - 1) : Number.POSITIVE_INFINITY
     const declinedShare = source.declined / count
@@ -253,9 +271,9 @@ export class EnumerationWatch {
    * events come in time order, so each stops at the first entry still live: O(1) amortised.
    */
   private prune(now: number): void {
+    // A source is kept a day after its last check, so that its baseline outlives a quiet hour.
     for (const [key, source] of this.sources) {
-      const last = source.checks[source.checks.length - 1]
-      if (last && now - last.at <= this.t.enumerationWindowMs) break
+      if (now - source.rateAt <= DAY_MS) break
       this.sources.delete(key)
     }
     for (const [card, mark] of this.marks) {
@@ -263,4 +281,19 @@ export class EnumerationWatch {
       this.marks.delete(card)
     }
   }
+}
+
+/** P(X ≥ n) for X ~ Poisson(mean), for n above the mean (the terms fall fast there). */
+export function poissonTail(n: number, mean: number): number {
+  if (mean <= 0) return 0
+  // The n-th term, in logs (n! overflows): e^-mean · mean^n / n!
+  let logTerm = -mean + n * Math.log(mean)
+  for (let k = 2; k <= n; k++) logTerm -= Math.log(k)
+  let term = Math.exp(logTerm)
+  let sum = 0
+  for (let k = n; k < n + 200 && term > sum * 1e-12; k++) {
+    sum += term
+    term *= mean / (k + 1)
+  }
+  return Math.min(1, sum)
 }
