@@ -62,7 +62,7 @@ export const FRAUD_THRESHOLDS = {
   bulkMinCards: 4,
   bulkGapMs: 30 * 60_000,
   bulkDrainShare: 0.5,
-  bulkDrainWithinMs: 24 * 3_600_000,
+  bulkDrainWithinMs: 48 * 3_600_000,
   bulkMinDrained: 2,
   bulkDrainedShare: 0.25,
   /** The share for a buyer known this long (the buyer's own history speaks for them). */

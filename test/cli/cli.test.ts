@@ -166,6 +166,22 @@ describe('the giftcards command', () => {
     expect(backtest.stdout).toMatch(/model: +WAPE [\d.]+%/)
     const evaluation = giftcards(['fraud', 'eval', '--labels', labels, '--json'], env)
     expect(JSON.parse(evaluation.stdout).overall.recall).toBeGreaterThan(0.8)
+    // On the variant generator's worlds instead of the ledger: held-out seeds by default.
+    const variants = giftcards(['fraud', 'eval', '--variants', '3', '--json'], env)
+    expect(variants.code, variants.stderr).toBe(0)
+    expect(JSON.parse(variants.stdout)).toMatchObject({
+      worlds: 3,
+      seeds: { first: 1001, last: 1003 },
+    })
+    expect(giftcards(['fraud', 'eval', '--variants', '2', '--seed', '5'], env).stdout).toMatch(
+      /^Fraud detection on 2 generated worlds, seeds 5–6 [\s\S]*benign look-alikes flagged/,
+    )
+    expect(giftcards(['fraud', 'eval'], env).stderr).toBe(
+      'giftcards: INVALID_INPUT: give either --labels FILE or --variants N\n',
+    )
+    expect(giftcards(['fraud', 'eval', '--variants', '0'], env).stderr).toBe(
+      'giftcards: INVALID_INPUT: --variants must be at least 1\n',
+    )
     expect(giftcards(['fraud', 'scan'], env).stdout).toMatch(
       /Scanned the ledger in [\d.]+ s: \d+ alerts/,
     )
