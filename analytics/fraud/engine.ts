@@ -132,7 +132,7 @@ export const FRAUD_DETECTORS: Record<FraudPattern, { needs: string; whenMissing:
  * or summed), the activation (time, place, value, buyer, spent since), the last load (time,
  * place, balance after, spent since), the last in-store use (time, place, customer, event),
  * reload-and-drain cycles, and the orders it paid for (a refund should name one of them).
- * Places and customers are numbered, 0 standing for none.
+ * Places are numbered and customers hashed, 0 standing for none.
  */
 class CardTable {
   readonly numbers = new Interner()
@@ -182,8 +182,6 @@ export class FraudEngine {
   /** Places numbered from 1 (0: none), and their ids by number. */
   private readonly places = new Interner()
   private readonly placeIds: string[] = ['']
-  /** Customers numbered from 1 (0: none). */
-  private readonly customers = new Interner()
   private readonly enumerationWatch: EnumerationWatch
   private readonly bulkWatch: BulkWatch
   private readonly raised = new Set<string>()
@@ -295,8 +293,13 @@ export class FraudEngine {
     return n
   }
 
+  /**
+   * A customer as a 32-bit hash (0: none), for telling whether two uses had the same one: a
+   * million customers interned would hold every id string; two different customers share a
+   * hash about once in four billion comparisons.
+   */
   private customer(id: string | null): number {
-    return id === null ? 0 : this.customers.number(id) + 1
+    return id === null ? 0 : hash32(id) | 0 || 1
   }
 
   private raise(alerts: FraudAlert[], alert: FraudAlert): void {
