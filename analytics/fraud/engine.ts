@@ -53,9 +53,10 @@ export const FRAUD_THRESHOLDS = {
   enumerationWindowMs: 30 * 60_000,
   enumerationMinNumbers: 5,
   enumerationBotGapMs: 25_000,
+  enumerationBotMinNumbers: 8,
   enumerationDeclinedShare: 0.5,
   enumerationLargeBurst: 20,
-  enumerationFollowMs: 48 * 3_600_000,
+  enumerationFollowMs: 12 * 3_600_000,
   enumerationPaidHereMs: 15 * 60_000,
   enumerationBurstChance: 1e-5,
   /** Bulk purchases: see bulk.ts. */

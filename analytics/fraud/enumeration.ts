@@ -16,8 +16,10 @@ export type EnumerationThresholds = {
   enumerationWindowMs: number
   /** Distinct numbers checked (cards, plus declined checks on no card) that make a burst. */
   enumerationMinNumbers: number
-  /** Mean time between checks at or under which the pace is a bot's. */
+  /** Mean time between checks at or under which the pace is a bot's… */
   enumerationBotGapMs: number
+  /** …over at least this many numbers (a cashier may check a handful of cards at once). */
+  enumerationBotMinNumbers: number
   /** Share of declined checks from which guessing is evident. */
   enumerationDeclinedShare: number
   /** Distinct numbers from which a burst is flagged whatever its pace. */
@@ -144,7 +146,7 @@ export class EnumerationWatch {
     const first = source.checks[source.head] as Check
     const meanGap = count > 1 ? (event.at - first.at) / (count - 1) : Number.POSITIVE_INFINITY
     const declinedShare = source.declined / count
-    const bot = meanGap <= this.t.enumerationBotGapMs
+    const bot = meanGap <= this.t.enumerationBotGapMs && numbers >= this.t.enumerationBotMinNumbers
     const guessing = declinedShare >= this.t.enumerationDeclinedShare
     const large = numbers >= this.t.enumerationLargeBurst
     const minutes = Math.max(1, Math.round((event.at - first.at) / 60_000))
