@@ -5,6 +5,7 @@ import {
   backtestReactivation,
   escheatmentReport,
   evaluateAlerts,
+  evaluateWorlds,
   FraudEngine,
   findDormantCards,
   forecastBreakage,
@@ -16,6 +17,7 @@ import {
 } from '../analytics/index.ts'
 import { FRAUD_PATTERNS, parseDate } from '../core/index.ts'
 import { liabilityAsOf, openDatabase } from '../db/index.ts'
+import { generateVariant, HELD_OUT_SEED } from '../synth/fraud-variants.ts'
 import { readLabels } from '../synth/measure.ts'
 import { seedChain } from '../synth/seed.ts'
 import { peakRssMiB } from './child.ts'
@@ -107,6 +109,21 @@ latencies.sort((a, b) => a - b)
 const pct = (p: number) => latencies[Math.floor(p * (latencies.length - 1))] ?? 0
 await database.close()
 
+// The detectors on the variant generator's worlds: the tuning seeds and the held-out ones.
+const variantFigures = (first: number, count: number) => {
+  const e = evaluateWorlds(Array.from({ length: count }, (_, i) => generateVariant(first + i)))
+  return {
+    seeds: `${first}-${first + count - 1}`,
+    precision: e.overall.precision,
+    recall: e.overall.recall,
+    minPatternRecall: Math.min(...FRAUD_PATTERNS.map((p) => e.byPattern[p].recall)),
+  }
+}
+const [variants, variantSeconds] = await time(async () => ({
+  tuning: variantFigures(1, 100),
+  heldOut: variantFigures(HELD_OUT_SEED, 200),
+}))
+
 console.log(
   JSON.stringify({
     cards,
@@ -126,6 +143,7 @@ console.log(
       precision: evaluation.overall.precision,
       recall: evaluation.overall.recall,
       minPatternRecall: Math.min(...FRAUD_PATTERNS.map((p) => evaluation.byPattern[p].recall)),
+      variants: { ...variants, seconds: variantSeconds },
     },
     streaming: { events: latencies.length, p50Ms: pct(0.5), p99Ms: pct(0.99) },
     segments: {

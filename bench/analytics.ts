@@ -26,7 +26,16 @@ export async function analyticsBench(args: string[]): Promise<void> {
     const r = result as {
       liability: { nowSeconds: number; asOfSeconds: number }
       forecast: { seconds: number; backtest: { wape: number; baselineWape: number } }
-      fraud: { scanSeconds: number; precision: number; recall: number; minPatternRecall: number }
+      fraud: {
+        scanSeconds: number
+        precision: number
+        recall: number
+        minPatternRecall: number
+        variants: Record<
+          'tuning' | 'heldOut',
+          { seeds: string; precision: number; recall: number; minPatternRecall: number }
+        >
+      }
       streaming: { p50Ms: number; p99Ms: number }
       baselineScanSeconds: number
       peakRssMiB: number
@@ -44,7 +53,7 @@ export async function analyticsBench(args: string[]): Promise<void> {
     const { wape, baselineWape } = r.forecast.backtest
     const accurate = wape <= 0.1 && wape <= 0.7 * baselineWape
     console.log(
-      `analytics at ${cards.toLocaleString('en-US')} cards: liability ${r.liability.nowSeconds.toFixed(2)} s (as of a past day ${r.liability.asOfSeconds.toFixed(1)} s) | forecast ${r.forecast.seconds.toFixed(1)} s (backtest WAPE ${(r.forecast.backtest.wape * 100).toFixed(1)}% vs baseline ${(r.forecast.backtest.baselineWape * 100).toFixed(1)}%) | fraud scan ${r.fraud.scanSeconds.toFixed(1)} s (precision ${r.fraud.precision.toFixed(3)}, recall ${r.fraud.recall.toFixed(3)}, lowest pattern recall ${r.fraud.minPatternRecall.toFixed(3)}) | streaming p50 ${r.streaming.p50Ms.toFixed(3)} ms p99 ${r.streaming.p99Ms.toFixed(3)} ms | segments ${r.segments.seconds.toFixed(1)} s (agreement ${((r.segments.occasionAgreement ?? 0) * 100).toFixed(1)}%) | dormancy ${r.dormancy.seconds.toFixed(1)} s (AUC ${r.dormancy.reactivationAuc.toFixed(3)}) | escheatment ${r.escheatment.seconds.toFixed(1)} s | affinity ${r.affinity.seconds.toFixed(1)} s | bare ledger scan ${r.baselineScanSeconds.toFixed(1)} s (fraud scan ${(r.fraud.scanSeconds / r.baselineScanSeconds).toFixed(1)}× it) | peak ${r.peakRssMiB} MiB | speed and memory targets ${pass ? 'PASS' : 'FAIL'} | forecast accuracy target (WAPE ≤ 10% and ≥ 30% below the baseline's) ${accurate ? 'PASS' : 'FAIL'}`,
+      `analytics at ${cards.toLocaleString('en-US')} cards: liability ${r.liability.nowSeconds.toFixed(2)} s (as of a past day ${r.liability.asOfSeconds.toFixed(1)} s) | forecast ${r.forecast.seconds.toFixed(1)} s (backtest WAPE ${(r.forecast.backtest.wape * 100).toFixed(1)}% vs baseline ${(r.forecast.backtest.baselineWape * 100).toFixed(1)}%) | fraud scan ${r.fraud.scanSeconds.toFixed(1)} s (precision ${r.fraud.precision.toFixed(3)}, recall ${r.fraud.recall.toFixed(3)}, lowest pattern recall ${r.fraud.minPatternRecall.toFixed(3)}; on variants, ${(['tuning', 'heldOut'] as const).map((k) => `${k === 'heldOut' ? 'held-out' : 'tuning'} seeds ${r.fraud.variants[k].seeds}: precision ${r.fraud.variants[k].precision.toFixed(3)}, recall ${r.fraud.variants[k].recall.toFixed(3)}, lowest pattern recall ${r.fraud.variants[k].minPatternRecall.toFixed(3)}`).join('; ')}) | streaming p50 ${r.streaming.p50Ms.toFixed(3)} ms p99 ${r.streaming.p99Ms.toFixed(3)} ms | segments ${r.segments.seconds.toFixed(1)} s (agreement ${((r.segments.occasionAgreement ?? 0) * 100).toFixed(1)}%) | dormancy ${r.dormancy.seconds.toFixed(1)} s (AUC ${r.dormancy.reactivationAuc.toFixed(3)}) | escheatment ${r.escheatment.seconds.toFixed(1)} s | affinity ${r.affinity.seconds.toFixed(1)} s | bare ledger scan ${r.baselineScanSeconds.toFixed(1)} s (fraud scan ${(r.fraud.scanSeconds / r.baselineScanSeconds).toFixed(1)}× it) | peak ${r.peakRssMiB} MiB | speed and memory targets ${pass ? 'PASS' : 'FAIL'} | forecast accuracy target (WAPE ≤ 10% and ≥ 30% below the baseline's) ${accurate ? 'PASS' : 'FAIL'}`,
     )
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -1,4 +1,5 @@
 export * from './case-delivery.ts'
+export * from './chain-calendar.ts'
 export * from './chain-vocabulary.ts'
 export * from './define-tool.ts'
 export * from './executor.ts'

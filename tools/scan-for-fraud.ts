@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { saveAlerts, scanLedger } from '../analytics/index.ts'
-import { DAY_MS, toIso } from '../core/index.ts'
+import { DAY_MS, parseDate, toIso } from '../core/index.ts'
+import { chainCalendar } from './chain-calendar.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
 import { locationArgument } from './locations.ts'
 import { locationInScope, storesToKeep } from './pilot.ts'
@@ -17,7 +18,9 @@ export const scanForFraud = defineTool({
       .min(1)
       .max(3650)
       .default(30)
-      .describe('scan the last N days of transactions'),
+      .describe(
+        'scan the last N days of transactions, today the last of them: from the start of that chain calendar day (events before it only inform the detectors)',
+      ),
     location: locationArgument('only report alerts on cards issued at this store or city'),
     top: z.number().int().min(0).max(50).default(10).describe('how many alerts to list'),
   }),
@@ -28,7 +31,11 @@ export const scanForFraud = defineTool({
   // issued at pilot stores are reported and stored.
   pilot: 'scoped',
   run: async (ctx, input) => {
-    const since = toIso(Date.now() - input.days * DAY_MS)
+    // The last N days are calendar days of the chain, today the last of them (the planner's
+    // "since nov 1" asks for the days from 1 November to today, inclusive).
+    const calendar = await chainCalendar(ctx)
+    const first = toIso(parseDate(calendar.today()) - (input.days - 1) * DAY_MS).slice(0, 10)
+    const since = calendar.start(first)
     const location = await locationInScope(ctx, input.location)
     const stores = storesToKeep(ctx, location)
     let alerts = await scanLedger(ctx.database, { since })

@@ -11,7 +11,13 @@ import {
   LEDGER_COLUMNS,
   transactionsInTimeOrder,
 } from '../../db/index.ts'
-import { type FraudAlert, type FraudContext, FraudEngine, type ScoredEvent } from './engine.ts'
+import {
+  FRAUD_THRESHOLDS,
+  type FraudAlert,
+  type FraudContext,
+  FraudEngine,
+  type ScoredEvent,
+} from './engine.ts'
 
 /** Loads what the detectors look up: store coordinates and when each customer was first known. */
 export async function loadFraudContext(database: Database): Promise<FraudContext> {
@@ -30,8 +36,10 @@ export async function loadFraudContext(database: Database): Promise<FraudContext
 }
 
 /**
- * Runs every detector over the ledger in time order (optionally from `since`) and returns the
- * alerts, one per card and rule. Memory grows with the number of cards, not of events.
+ * Runs every detector over the ledger in time order and returns the alerts, one per card and
+ * rule. With `since` (an instant), only events from then on raise alerts, judged with what came
+ * before (FRAUD_WARMUP_MS of the ledger, and the paid orders of the cards refunded). Memory
+ * grows with the number of cards, not of events.
  */
 export async function scanLedger(
   database: Database,
@@ -48,9 +56,19 @@ export async function scanLedger(
     options.onProgress?.(seen)
   }
   if (options.since) {
-    // A window: the time index finds it.
-    for await (const page of transactionsInTimeOrder(database.db, { from: options.since }))
-      observe(page.length, (i) => toScored(page[i] as (typeof page)[number]))
+    // A window: the detectors warm up on what came before it, raising nothing there, so that
+    // an event inside is judged with its history (a refund with its card's sale, a drain with
+    // its activation, a burst that began before midnight).
+    const since = Date.parse(options.since)
+    const warmFrom = toIso(since - FRAUD_WARMUP_MS)
+    await preloadPaidOrders(database, engine, options.since, warmFrom)
+    for await (const page of transactionsInTimeOrder(database.db, { from: warmFrom }))
+      observe(page.length, (i) => {
+        const event = toScored(page[i] as (typeof page)[number])
+        engine.quiet = event.at < since
+        return event
+      })
+    engine.quiet = false
     return alerts
   }
   // The whole ledger: sorting it in the engine and streaming it beats walking the time index,
@@ -83,6 +101,55 @@ export async function scanLedger(
     1_000,
   )
   return alerts
+}
+
+/**
+ * How far before a window a scan starts watching: the longest any detector looks back from an
+ * event (a burst's checked card spent up to two days later, a bulk buyer's cards drained within
+ * a day, a trip's hours), with a day to spare. Refund abuse looks back further, to the card's
+ * sales: preloadPaidOrders reads those.
+ */
+export const FRAUD_WARMUP_MS =
+  Math.max(
+    FRAUD_THRESHOLDS.enumerationFollowMs,
+    FRAUD_THRESHOLDS.bulkDrainWithinMs + FRAUD_THRESHOLDS.bulkGapMs,
+    FRAUD_THRESHOLDS.drainWindowMs,
+    FRAUD_THRESHOLDS.reloadWindowMs,
+    12 * 3_600_000,
+  ) + 86_400_000
+
+/**
+ * Tells the engine which orders the cards refunded in the window paid for before the warm-up
+ * began: their redemptions with an order, read through the card index for those cards only
+ * (a refund names the sale it returns, which may be months old).
+ */
+async function preloadPaidOrders(
+  database: Database,
+  engine: FraudEngine,
+  since: string,
+  warmFrom: string,
+): Promise<void> {
+  const refunded = await database.db
+    .selectFrom('gift_card_transactions')
+    .select('card_id')
+    .distinct()
+    .where('occurred_at', '>=', since)
+    .where('type', '=', 'refund')
+    .where('card_id', 'is not', null)
+    .execute()
+  const cards = refunded.map((r) => r.card_id as string)
+  for (let i = 0; i < cards.length; i += 500) {
+    const rows = await database.db
+      .selectFrom('gift_card_transactions')
+      .select(['card_id', 'order_id'])
+      .where('card_id', 'in', cards.slice(i, i + 500))
+      .where('occurred_at', '<', warmFrom)
+      .where('type', '=', 'redeem')
+      .where('result', '=', 'ok')
+      .where('order_id', 'is not', null)
+      .execute()
+    for (const r of rows) engine.knownPaidOrder(r.card_id as string, r.order_id as string)
+  }
 }
 
 /** What the detectors read of a ledger row: all of it but the source and the currency, in order. */

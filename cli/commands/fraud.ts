@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { z } from 'zod'
-import type { FraudEvaluation } from '../../analytics/index.ts'
+import type { FraudEvaluation, VariantEvaluation } from '../../analytics/index.ts'
 import { type AutoHoldOutcome, fileAutoHoldRequests } from '../../app/index.ts'
 import { formatCents, GiftCardError, MAX_ROW_ID } from '../../core/index.ts'
 import { caseMarkdown, type FraudCase } from '../../tools/index.ts'
@@ -133,9 +133,11 @@ export function registerFraud(program: Command, ctx: () => CliContext): void {
   fraud
     .command('eval')
     .description(
-      'card-level precision, recall and F1 per pattern against a labels file from `giftcards seed --labels`',
+      'card-level precision, recall and F1 per pattern, against a labels file from `giftcards seed --labels` or on N worlds of the variant generator',
     )
-    .requiredOption('--labels <file>', 'the ground truth (JSON lines)')
+    .option('--labels <file>', 'the ground truth (JSON lines)')
+    .option('--variants <n>', 'score on N generated worlds instead (patterns and look-alikes)')
+    .option('--seed <n>', 'first variant seed (default 1001, the held-out seeds)')
     .option('--json', 'print as JSON')
     .action(async (raw) => {
       const evaluation = await runReport(ctx(), cliFraudEval, parseOptions(cliFraudEval.input, raw))
@@ -143,14 +145,28 @@ export function registerFraud(program: Command, ctx: () => CliContext): void {
     })
 }
 
-function describeEvaluation(e: FraudEvaluation): string {
+function describeEvaluation(e: FraudEvaluation | VariantEvaluation): string {
   const f = (x: number) => x.toFixed(3)
   const line = (name: string, s: FraudEvaluation['overall']) =>
     `  ${name.padEnd(28)} precision ${f(s.precision)}  recall ${f(s.recall)}  F1 ${f(s.f1)}  (${s.truePositives} of ${s.labelled} labelled cards found, ${s.flagged} flagged)`
+  const head =
+    'worlds' in e
+      ? `Fraud detection on ${e.worlds} generated worlds, seeds ${e.seeds.first}–${e.seeds.last} (${e.cards.toLocaleString('en-US')} cards)`
+      : `Fraud detection against ground truth (${e.cards.toLocaleString('en-US')} cards)`
+  const lookalikes =
+    'worlds' in e
+      ? [
+          'benign look-alikes flagged (by any rule):',
+          ...Object.entries(e.lookalikes).map(
+            ([kind, l]) => `  ${kind.padEnd(28)} ${l.flagged} of ${l.cards} cards`,
+          ),
+        ]
+      : []
   return [
-    `Fraud detection against ground truth (${e.cards.toLocaleString('en-US')} cards)`,
+    head,
     line('overall', e.overall),
     ...Object.entries(e.byPattern).map(([p, s]) => line(p, s)),
+    ...lookalikes,
   ].join('\n')
 }
 

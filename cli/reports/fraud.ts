@@ -1,11 +1,20 @@
 import { existsSync } from 'node:fs'
 import { z } from 'zod'
-import { evaluateAlerts, type FraudAlert, saveAlerts, scanLedger } from '../../analytics/index.ts'
+import {
+  evaluateAlerts,
+  evaluateWorlds,
+  type FraudAlert,
+  type FraudEvaluation,
+  saveAlerts,
+  scanLedger,
+  type VariantEvaluation,
+} from '../../analytics/index.ts'
 import { GiftCardError, parseDate, toIso } from '../../core/index.ts'
 import { countAll } from '../../db/index.ts'
 import { cardsInScope } from '../../governance/index.ts'
+import { generateVariant, HELD_OUT_SEED } from '../../synth/fraud-variants.ts'
 import { readLabels } from '../../synth/measure.ts'
-import type { ToolContext } from '../../tools/index.ts'
+import { chainCalendar, type ToolContext } from '../../tools/index.ts'
 import { dayOption, intOption } from '../options.ts'
 import { defineReport, rolesOf } from './define-report.ts'
 
@@ -24,15 +33,20 @@ export const cliFraudScan = defineReport({
   pilot: 'scoped',
   run: async (ctx, input) => {
     const started = performance.now()
-    const scanned = await scanLedger(
-      ctx.database,
-      input.since !== undefined ? { since: toIso(parseDate(input.since)) } : {},
-    )
+    // A day is a calendar day of the chain (its timezone), from its first instant.
+    const since = input.since === undefined ? undefined : await windowStart(ctx, input.since)
+    const scanned = await scanLedger(ctx.database, since !== undefined ? { since } : {})
     const alerts = await pilotAlerts(ctx, scanned)
     const stored = await saveAlerts(ctx.database, alerts)
     const byRule: Record<string, number> = {}
     for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1
-    return { alerts: alerts.length, stored, byRule, seconds: (performance.now() - started) / 1000 }
+    return {
+      ...(since !== undefined ? { since } : {}),
+      alerts: alerts.length,
+      stored,
+      byRule,
+      seconds: (performance.now() - started) / 1000,
+    }
   },
 })
 
@@ -96,30 +110,52 @@ export const cliFraudAlerts = defineReport({
   },
 })
 
-/** `giftcards fraud eval`: card-level precision and recall against a labels file. */
+/** `giftcards fraud eval`: card-level precision and recall against a labels file or variants. */
 export const cliFraudEval = defineReport({
   name: 'cli_fraud_eval',
   title: 'Fraud detection accuracy (giftcards fraud eval)',
   description:
-    'Scans the ledger (storing nothing) and scores the alerts against ground-truth labels from giftcards seed --labels: precision, recall and F1 per pattern.',
-  input: z.object({
-    labels: z
-      .string()
-      .min(1, { error: 'is required' })
-      .max(4096, { error: 'is too long a path' })
-      .describe('the ground-truth file (JSON lines) written by giftcards seed --labels'),
-  }),
+    'Scores the detectors: either scans the ledger (storing nothing) against ground-truth labels from giftcards seed --labels, or runs them on N worlds of the variant generator (every pattern and its benign look-alikes, parameters drawn at random); precision, recall and F1 per pattern.',
+  input: z
+    .object({
+      labels: z
+        .string()
+        .min(1, { error: 'is required' })
+        .max(4096, { error: 'is too long a path' })
+        .optional()
+        .describe('the ground-truth file (JSON lines) written by giftcards seed --labels'),
+      variants: intOption(1, 10_000)
+        .optional()
+        .describe('score on this many worlds of the variant generator instead of the ledger'),
+      seed: intOption(1, 1_000_000_000)
+        .default(HELD_OUT_SEED)
+        .describe(
+          `the first variant seed (default ${HELD_OUT_SEED}: held-out seeds the tuning never saw)`,
+        ),
+    })
+    .refine((v) => (v.labels === undefined) !== (v.variants === undefined), {
+      error: 'give either --labels FILE or --variants N',
+    }),
   roles: rolesOf('list_fraud_alerts'),
   // Scored on the pilot's cards only: their alerts against their labels.
   pilot: 'scoped',
-  run: async (ctx, input) => {
-    if (!existsSync(input.labels))
-      throw new GiftCardError('INVALID_INPUT', `--labels: no file ${input.labels}`)
+  run: async (ctx, input): Promise<FraudEvaluation | VariantEvaluation> => {
+    if (input.variants !== undefined) {
+      // Synthetic worlds, not the ledger: nothing of the chain is read, so no pilot applies.
+      const first = input.seed
+      return evaluateWorlds(
+        (function* () {
+          for (let s = first; s < first + (input.variants as number); s++) yield generateVariant(s)
+        })(),
+      )
+    }
+    const path = input.labels as string
+    if (!existsSync(path)) throw new GiftCardError('INVALID_INPUT', `--labels: no file ${path}`)
     const alerts = await pilotAlerts(ctx, await scanLedger(ctx.database))
     let cards = ctx.database.db.selectFrom('gift_cards').select(countAll().as('n'))
     if (ctx.scope.pilot) cards = cards.where('issuing_location_id', 'in', ctx.scope.inList)
     const { n } = await cards.executeTakeFirstOrThrow()
-    let labels = readLabels(input.labels)
+    let labels = readLabels(path)
     if (ctx.scope.pilot) {
       const inScope = await cardsInScope(
         ctx.database,
@@ -131,6 +167,12 @@ export const cliFraudEval = defineReport({
     return evaluateAlerts(alerts, labels, n)
   },
 })
+
+/** The instant a `--since` day begins on the chain's calendar (an instant given in full stays). */
+async function windowStart(ctx: ToolContext, since: string): Promise<string> {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(since)) return (await chainCalendar(ctx)).start(since)
+  return toIso(parseDate(since))
+}
 
 /** The alerts on the pilot's cards (all of them without a pilot). */
 async function pilotAlerts(ctx: ToolContext, alerts: FraudAlert[]): Promise<FraudAlert[]> {

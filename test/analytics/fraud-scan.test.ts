@@ -40,6 +40,111 @@ describe('ledger timestamps', () => {
 })
 
 for (const dialect of DIALECTS) {
+  describe(`a fraud scan over a window on ${dialect.name}`, () => {
+    let database: Database
+    let cleanup: () => Promise<void>
+    /** Midnight of 1 November 2025 in New York (EDT), the window's start. */
+    const since = '2025-11-01T04:00:00.000Z'
+
+    beforeAll(async () => {
+      const opened = await dialect.open()
+      database = opened.database
+      cleanup = opened.cleanup
+      await database.db
+        .insertInto('locations')
+        .values({
+          id: 'loc_a',
+          name: 'Store A',
+          city: 'New York',
+          region: 'NY',
+          jurisdiction: 'US-NY',
+          timezone: 'America/New_York',
+          latitude: 40.71,
+          longitude: -74.0,
+          opened_at: '2020-01-01T00:00:00.000Z',
+        })
+        .execute()
+      const cards = ['gc_returned', 'gc_recent', 'gc_ghost', 'gc_before']
+      await database.db
+        .insertInto('gift_cards')
+        .values(
+          cards.map((id) => ({
+            id,
+            source: 'seed' as const,
+            gan_last4: '0000',
+            initial_value_cents: 5000,
+            balance_cents: 5000,
+            currency: 'USD',
+            status: 'active' as const,
+            issued_at: '2025-09-01T15:00:00.000Z',
+            issuing_location_id: 'loc_a',
+            occasion: 'holiday' as const,
+            channel: 'in_store' as const,
+            last_activity_at: '2025-11-05T15:00:00.000Z',
+            updated_at: '2025-11-05T15:00:00.000Z',
+          })),
+        )
+        .execute()
+      let n = 0
+      const tx = (
+        cardId: string,
+        type: 'activate' | 'redeem' | 'refund',
+        amount: number,
+        at: string,
+        orderId: string,
+      ) => ({
+        source: 'seed' as const,
+        event_id: `w${++n}`,
+        card_id: cardId,
+        type,
+        result: 'ok' as const,
+        amount_cents: amount,
+        balance_after_cents: null,
+        currency: 'USD',
+        occurred_at: at,
+        location_id: 'loc_a',
+        terminal_id: 'loc_a-t1',
+        order_id: orderId,
+        customer_id: null,
+        employee_id: 'emp_1',
+      })
+      await database.db
+        .insertInto('gift_card_transactions')
+        .values([
+          ...cards.map((c, i) =>
+            tx(c, 'activate', 5000, `2025-09-0${i + 1}T15:00:00.000Z`, `sale-${c}`),
+          ),
+          // Paid for months before the window, returned inside it.
+          tx('gc_returned', 'redeem', -3000, '2025-10-01T16:00:00.000Z', 'ord_old_sale'),
+          tx('gc_returned', 'refund', 1500, '2025-11-05T16:00:00.000Z', 'ord_old_sale'),
+          // Paid for the evening before the window (in its warm-up), returned inside it.
+          tx('gc_recent', 'redeem', -2000, '2025-10-31T22:00:00.000Z', 'ord_recent_sale'),
+          tx('gc_recent', 'refund', 2000, '2025-11-02T16:00:00.000Z', 'ord_recent_sale'),
+          // A refund for an order this card never paid for, inside the window.
+          tx('gc_ghost', 'refund', 9000, '2025-11-06T16:00:00.000Z', 'ord_someone_else'),
+          // The same, on 31 October at 22:00 in New York: before the window (though 1 Nov in UTC).
+          tx('gc_before', 'refund', 9000, '2025-11-01T02:00:00.000Z', 'ord_nobody'),
+        ])
+        .execute()
+    }, 60_000)
+    afterAll(async () => {
+      await cleanup()
+    })
+
+    it('judges a refund by the sale before the window, and raises only for events inside it', async () => {
+      const full = await scanLedger(database)
+      expect(full.map((a) => `${a.cardId}:${a.rule}`).sort()).toEqual([
+        'gc_before:refund_abuse',
+        'gc_ghost:refund_abuse',
+      ])
+      const windowed = await scanLedger(database, { since })
+      expect(windowed.map((a) => `${a.cardId}:${a.rule}`)).toEqual(['gc_ghost:refund_abuse'])
+      expect(windowed[0]?.evidence.reason).toMatch(
+        /ord_someone_else, which this card never paid for/,
+      )
+    })
+  })
+
   describe(`fraud detection on a seeded chain on ${dialect.name}`, () => {
     let database: Database
     let cleanup: () => Promise<void>

@@ -120,6 +120,27 @@ describe('the giftcards command', () => {
     expect(mcp.stderr).toContain('has no gift cards')
   })
 
+  it('scores the fraud detectors on generated variants, no ledger needed', () => {
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'variants.db')}` }
+    // On the variant generator's worlds instead of the ledger: held-out seeds by default.
+    const variants = giftcards(['fraud', 'eval', '--variants', '3', '--json'], env)
+    expect(variants.code, variants.stderr).toBe(0)
+    expect(JSON.parse(variants.stdout)).toMatchObject({
+      worlds: 3,
+      seeds: { first: 1001, last: 1003 },
+    })
+    expect(giftcards(['fraud', 'eval', '--variants', '2', '--seed', '5'], env).stdout).toMatch(
+      /^Fraud detection on 2 generated worlds, seeds 5–6 [\s\S]*benign look-alikes flagged/,
+    )
+    // (The ledger is empty, so stderr also carries the warning that says so.)
+    expect(giftcards(['fraud', 'eval'], env).stderr).toContain(
+      'giftcards: INVALID_INPUT: give either --labels FILE or --variants N\n',
+    )
+    expect(giftcards(['fraud', 'eval', '--variants', '0'], env).stderr).toContain(
+      'giftcards: INVALID_INPUT: --variants must be at least 1\n',
+    )
+  }, 60_000)
+
   it('runs the analytics commands on a seeded chain: liability, forecast, backtest, fraud, escheatment', () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'analytics.db')}` }
     const labels = join(dir, 'analytics-labels.jsonl')

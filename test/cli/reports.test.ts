@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loginActorId } from '../../cli/identity.ts'
-import { DAY_MS, toIso } from '../../core/index.ts'
+import { chainDayStart, DAY_MS, toIso } from '../../core/index.ts'
 import { type Database, liabilityAsOf } from '../../db/index.ts'
 import { grantRole, revokeRole } from '../../governance/index.ts'
 import { seedChain } from '../../synth/seed.ts'
@@ -212,6 +212,15 @@ for (const dialect of DIALECTS) {
           tool: 'cli_fraud_scan',
           input: JSON.stringify({ since: aYearAgo }),
         })
+        // The day is the chain's calendar day: from midnight in its timezone, not UTC's.
+        const json = await runCli(['fraud', 'scan', '--since', aYearAgo, '--json'], {
+          ...env,
+          CHAIN_TIMEZONE: 'America/Los_Angeles',
+        })
+        expect(json.code, json.stderr).toBe(0)
+        expect(JSON.parse(json.stdout).since).toBe(
+          toIso(chainDayStart(aYearAgo, 'America/Los_Angeles')),
+        )
       } finally {
         await revokeRole(database, login)
       }

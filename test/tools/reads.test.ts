@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from '../../core/index.ts'
+import {
+  chainDayOf,
+  chainDayStart,
+  DAY_MS,
+  loadConfig,
+  parseDate,
+  toIso,
+} from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { createToolkit, type Toolkit } from '../../tools/index.ts'
 import { ACTORS } from '../helpers/agent-fixture.ts'
@@ -55,6 +62,21 @@ for (const dialect of DIALECTS) {
       // biome-ignore lint/suspicious/noExplicitAny: the tests read the JSON a model reads
       return outcome.data as any
     }
+
+    it('scans the last N days, today the last of them, from the start of a chain calendar day', async () => {
+      const firstDay = (zone: string) =>
+        toIso(parseDate(chainDayOf(Date.now(), zone)) - 2 * DAY_MS).slice(0, 10)
+      const utc = await call('scan_for_fraud', { days: 3 })
+      expect(utc.since).toBe(toIso(chainDayStart(firstDay('UTC'), 'UTC')))
+      expect(utc.since).toMatch(/T00:00:00\.000Z$/)
+      const inTokyo = await call('scan_for_fraud', { days: 3 }, tokyo)
+      expect(inTokyo.since).toBe(toIso(chainDayStart(firstDay('Asia/Tokyo'), 'Asia/Tokyo')))
+      expect(inTokyo.since).toMatch(/T15:00:00\.000Z$/)
+      const today = await call('scan_for_fraud', { days: 1 }, tokyo)
+      expect(today.since).toBe(
+        toIso(chainDayStart(chainDayOf(Date.now(), 'Asia/Tokyo'), 'Asia/Tokyo')),
+      )
+    })
 
     it('compares jurisdictions, keeps the top rows and says what it is as of', async () => {
       const all = await call('get_liability', { jurisdictions: ['US-NY', 'US-CA', 'US-TX'] })
