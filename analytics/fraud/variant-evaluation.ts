@@ -1,4 +1,5 @@
 import type { FraudLabel } from '../../core/index.ts'
+import { type Reliability, reliability } from '../calibration.ts'
 import { type FraudAlert, type FraudContext, FraudEngine, type ScoredEvent } from './engine.ts'
 import { evaluateAlerts, type FraudEvaluation } from './scan.ts'
 
@@ -23,6 +24,12 @@ export type VariantEvaluation = FraudEvaluation & {
   lookalikes: Record<string, { cards: number; flagged: number }>
   /** Per pattern: the worlds in which the detector missed every card of the incident. */
   missedWorlds: Record<string, number[]>
+  /**
+   * How far an alert's score can be read as the chance it is real: each alert's score against
+   * whether its card carries that rule's label (docs/analytics.md §Calibration). Scores are
+   * rankings the detectors set by rule, not fitted probabilities; this says how they read.
+   */
+  scoreReliability: Reliability
 }
 
 /**
@@ -72,11 +79,15 @@ export function evaluateWorlds(worlds: Iterable<FraudWorld>): VariantEvaluation 
     labels.push(...world.labels)
     cards += world.cards
   }
+  const labelled = new Set(labels.map((l) => `${l.pattern}|${l.card_id}`))
   return {
     ...evaluateAlerts(alerts, labels, cards),
     worlds: count,
     seeds: { first, last },
     lookalikes,
     missedWorlds,
+    scoreReliability: reliability(
+      alerts.map((a) => ({ p: a.score, outcome: labelled.has(`${a.rule}|${a.cardId}`) })),
+    ),
   }
 }

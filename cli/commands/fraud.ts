@@ -7,6 +7,7 @@ import { formatCents, GiftCardError, MAX_ROW_ID } from '../../core/index.ts'
 import { caseMarkdown, type FraudCase } from '../../tools/index.ts'
 import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
+import { formatReliability } from '../reliability.ts'
 import {
   cliFraudAlerts,
   cliFraudDeliverCases,
@@ -160,6 +161,8 @@ function describeEvaluation(e: FraudEvaluation | VariantEvaluation): string {
           ...Object.entries(e.lookalikes).map(
             ([kind, l]) => `  ${kind.padEnd(28)} ${l.flagged} of ${l.cards} cards`,
           ),
+          `alert scores against whether the alert is real (${e.scoreReliability.count.toLocaleString('en-US')} alerts):`,
+          ...formatReliability(e.scoreReliability),
         ]
       : []
   return [

@@ -68,6 +68,18 @@ describe('the detectors across variants (held-out seeds, never used in tuning)',
       expect(evaluation.byPattern[pattern].recall, pattern).toBeGreaterThanOrEqual(0.8)
   })
 
+  it('reports how alert scores read as chances: the higher the score, the likelier real', () => {
+    const rel = evaluation.scoreReliability
+    expect(rel.count).toBeGreaterThan(1000)
+    expect(rel.bins.reduce((n, b) => n + b.count, 0)).toBe(rel.count)
+    // Measured: the top bins are 99% real, the lowest (scores 0.46–0.67) 91%; scores run under
+    // the observed rate (ECE about 0.18), which docs/analytics.md states.
+    const top = rel.bins.at(-1)
+    expect(top?.observed).toBeGreaterThanOrEqual(0.95)
+    expect(rel.bins[0]?.predicted).toBeLessThan(top?.predicted ?? 0)
+    expect(rel.ece).toBeGreaterThan(0)
+  })
+
   it('leaves corporate orders, busy tills, repeat checks, till top-ups and genuine refunds alone', () => {
     for (const kind of [
       'corporate_bulk_order',
