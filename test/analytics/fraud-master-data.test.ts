@@ -46,14 +46,12 @@ for (const dialect of DIALECTS) {
       database = d
       await importFile(d, EVENTS, { format: 'csv' })
     })
-    const travelAlerts = async () =>
-      (
-        await database.db
-          .selectFrom('fraud_alerts')
-          .select('rule')
-          .where('rule', '=', 'impossible_travel')
-          .execute()
-      ).length
+    const travelAlerts = () =>
+      database.db
+        .selectFrom('fraud_alerts')
+        .select(['score', 'evidence'])
+        .where('rule', '=', 'impossible_travel')
+        .execute()
 
     it('sees coordinates loaded while it runs: impossible travel between stores that were stubs', async () => {
       // Both listeners start while the stores are stubs with no coordinates.
@@ -68,10 +66,19 @@ for (const dialect of DIALECTS) {
       // San Francisco, then New York 35 minutes later: 4,130 km.
       await keeps.onEvent(use(2, 'S-SF', 10))
       await keeps.onEvent(use(3, 'S-NYC', 45))
-      expect(await travelAlerts()).toBe(0)
+      // Still reading stubs: two stores minutes apart, the distance unknown, scored low.
+      const unplaced = await travelAlerts()
+      expect(unplaced).toHaveLength(1)
+      expect(unplaced[0]?.score).toBeLessThanOrEqual(0.65)
+      expect(JSON.parse(unplaced[0]?.evidence ?? '{}').reason).toMatch(/distance (is )?unknown/i)
+      await database.db.deleteFrom('fraud_alerts').execute()
+      // Reading the stores again: the distance is known, and the alert says it.
       await rereads.onEvent(use(2, 'S-SF', 10))
       await rereads.onEvent(use(3, 'S-NYC', 45))
-      expect(await travelAlerts()).toBe(1)
+      const placed = await travelAlerts()
+      expect(placed).toHaveLength(1)
+      expect(placed[0]?.score).toBeGreaterThan(0.65)
+      expect(JSON.parse(placed[0]?.evidence ?? '{}').reason).toMatch(/\d+ km/)
     })
   })
 }
