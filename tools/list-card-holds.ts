@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { MAX_OFFSET } from '../core/index.ts'
+import { GiftCardError, MAX_OFFSET } from '../core/index.ts'
 import { LEDGER_ONLY, listHolds } from '../governance/index.ts'
 import { chainCalendar } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
@@ -48,6 +48,20 @@ export const listCardHolds = defineTool({
     const digits = input.card?.replace(/^(?:x+|\*+|…|\.\.\.)/i, '')
     const byLast4 = digits !== undefined && /^\d{4}$/.test(digits)
     const card = input.card && !byLast4 ? await resolveCard(ctx, input.card) : undefined
+    // "is there a hold on 9999?" about a card that does not exist is not "no holds".
+    if (byLast4) {
+      let known = ctx.database.db
+        .selectFrom('gift_cards')
+        .select('id')
+        .where('gan_last4', '=', digits as string)
+      if (ctx.scope.pilot)
+        known = known.where('issuing_location_id', 'in', [...ctx.scope.locationIds, ''])
+      if (!(await known.limit(1).executeTakeFirst()))
+        throw new GiftCardError(
+          'CARD_NOT_FOUND',
+          `no gift card${ctx.scope.pilot ? ` in the pilot scope (${ctx.scope.describe()})` : ''} with last four digits ${JSON.stringify(digits)}`,
+        )
+    }
     const [result, directory] = await Promise.all([
       listHolds(ctx.database, {
         ...(input.status ? { status: input.status } : {}),

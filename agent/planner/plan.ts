@@ -653,6 +653,11 @@ const BUILDERS: Record<string, Builder> = {
     return call('get_gift_card', { card, transactions: history ? (n ?? 10) : undefined }, r)
   },
   search_gift_cards: (r) => {
+    // A card named by its id is that card, not a search ("tell me about card gc_…").
+    if (r.all('card').some((c) => !/^\d{4}$/.test(c.value))) return BUILDERS.get_gift_card!(r)
+    // "dormant" is the dormant-card tool's word: the search has no such filter to drop it into.
+    if (/\bdormant\b/i.test(r.text) && !r.all('idleDays').length)
+      return BUILDERS.find_dormant_cards!(r)
     const status = r.word('cardStatus') ?? (/\bholds\b/i.test(r.text) ? 'held' : undefined)
     const j = states(r)
     const store = oneStore(r)

@@ -111,7 +111,14 @@ export function registerFraud(program: Command, ctx: () => CliContext): void {
       const file = outcome.data as FraudCase
       const text = raw.json ? `${JSON.stringify(file, null, 2)}\n` : caseMarkdown(file)
       if (raw.out) {
-        writeFileSync(raw.out, text)
+        try {
+          writeFileSync(raw.out, text)
+        } catch (err) {
+          throw new GiftCardError(
+            'INVALID_INPUT',
+            `--out: cannot write ${raw.out}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'its directory does not exist' : (err as Error).message}`,
+          )
+        }
         console.log(`Case file of alert #${id} written to ${raw.out}`)
       } else process.stdout.write(text)
     })

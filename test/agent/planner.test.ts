@@ -416,6 +416,17 @@ describe('the planner files no write it was not ordered to (review cases)', () =
     })
   })
 
+  it('reads a card named by its id as that card, and "dormant" as the dormant-card tool', () => {
+    expect(plan('tell me about card gc_3532b71f')).toMatchObject({
+      tool: 'get_gift_card',
+      args: { card: 'gc_3532b71f' },
+    })
+    expect(plan('which dormant cards in Texas have more than $20 on them?')).toMatchObject({
+      tool: 'find_dormant_cards',
+      args: { jurisdiction: 'US-TX', minBalanceCents: 2000 },
+    })
+  })
+
   it('invents no reason from the order itself', () => {
     const p = plan('put 2660 on hold')
     expect(p).toMatchObject({ tool: 'place_card_hold', args: { card: '2660' } })

@@ -103,6 +103,13 @@ for (const dialect of DIALECTS) {
       )) as PendingApproval
       await approve(release.approvalId)
       const list = (await call('list_card_holds', { card }, ACTORS.analyst)) as HoldList
+      // A card that does not exist has no "no holds": it is not found.
+      const unknown = await kit.executor.call(
+        'list_card_holds',
+        { card: '0000' },
+        { actor: ACTORS.analyst, via: 'cli' },
+      )
+      expect(unknown).toMatchObject({ ok: false, error: { code: 'CARD_NOT_FOUND' } })
       const hold = list.items[0]
       expect(hold).toMatchObject({
         status: 'released',
