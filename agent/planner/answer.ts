@@ -137,7 +137,10 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
   list_fraud_alerts: (d, args) => {
     if (d.countBy)
       return [
-        `${n(d.alerts)} ${d.status ?? ''} fraud alerts by ${d.countBy}:`.replace('  ', ' '),
+        `${n(d.alerts)} ${d.status ?? ''} fraud alert${d.alerts === 1 ? '' : 's'} by ${d.countBy}:`.replace(
+          '  ',
+          ' ',
+        ),
         ...d.items
           .slice(0, 20)
           .map((i: Json) => `• ${i.store ? store(i.store) : i.key}: ${n(i.alerts)}`),
@@ -151,7 +154,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       .map(([r, c]) => `${r} ${c}`)
       .join(', ')
     return [
-      `${n(d.total)} ${d.status ?? ''} fraud alerts${by ? ` (${by})` : ''}. Highest scores:`.replace(
+      `${n(d.total)} ${d.status ?? ''} fraud alert${d.total === 1 ? '' : 's'}${by ? ` (${by})` : ''}. Highest scores:`.replace(
         '  ',
         ' ',
       ),

@@ -89,6 +89,9 @@ export function registerReconcile(program: Command, ctx: () => CliContext): void
               }),
         freshness: await answerFreshness({ database, config: context.config }),
       }))
+      // An empty file agrees with nothing: it is bad input, not "no difference".
+      if (file !== undefined && report.rows === 0 && report.badRowCount === 0)
+        throw new GiftCardError('INVALID_INPUT', `${file} has no rows: there is nothing to compare`)
       if (options.out) await writeFile(options.out, differencesCsv(report))
       if (options.json) console.log(JSON.stringify({ ...report, freshness }, null, 2))
       else {

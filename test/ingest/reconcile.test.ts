@@ -256,6 +256,12 @@ for (const dialect of DIALECTS) {
       const missing = await runCli(['reconcile', join(dir, 'no-such-file.csv')], env)
       expect(missing.code).toBe(2)
       expect(missing.stderr).toContain('cannot read')
+      // An empty file, or a header alone, agrees with nothing: it is not "no difference".
+      for (const text of ['', `${HEADER}\n`]) {
+        const empty = await runCli(['reconcile', file('empty.csv', text)], env)
+        expect(empty.code).toBe(2)
+        expect(empty.stderr).toContain('has no rows: there is nothing to compare')
+      }
     })
 
     it('compares a balances file as of each row, by card id or unambiguous last four digits', async () => {
