@@ -524,6 +524,12 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
     if (covered && !exclusion) return
     if (/^(yoy|year over year|per capita)$/i.test(m[1] as string) || words) out.push({ start, end })
   })
+  // "for employee emp_001_05", "on terminal web-3", "ord_123": a filter no tool has is named.
+  for (const m of text.matchAll(UNKNOWN_FILTER)) {
+    const start = m.index
+    const end = start + m[0].length
+    if (!slots.some((s) => s.start < end && start < s.end)) out.push({ start, end })
+  }
   // "by cashier", "per customer zip code", "by hour of day": a breakdown no tool has is named.
   for (const m of text.matchAll(UNKNOWN_DIMENSION)) {
     const start = m.index
@@ -532,6 +538,13 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
   }
   return out
 }
+
+/**
+ * Filters by a party no tool filters on: an employee, terminal, register, device, order or
+ * customer named by its id (a token with a digit or an underscore), or such an id alone.
+ */
+const UNKNOWN_FILTER =
+  /\b(?:(?:for|by|from|on|at|of|with)\s+)?(?:the\s+)?(?:employee|cashier|clerk|associate|terminal|register|till|device|order|customer)\s+#?(?=[\w-]*[\d_])[\w-]+|\b(?:emp|term|ord|cust)_[\w-]+/gi
 
 /** Breakdowns people ask for that no tool offers (docs/planner.md §Arguments). */
 const UNKNOWN_DIMENSION =

@@ -427,6 +427,12 @@ describe('the planner files no write it was not ordered to (review cases)', () =
     })
   })
 
+  it('names a filter by employee, terminal or order that no tool has', () => {
+    const p = plan('top 3 fraud alerts for employee emp_001_05')
+    expect(p).toMatchObject({ tool: 'list_fraud_alerts', args: { limit: 3 } })
+    expect(p.kind === 'call' && p.notes).toContain('for employee emp_001_05')
+  })
+
   it('invents no reason from the order itself', () => {
     const p = plan('put 2660 on hold')
     expect(p).toMatchObject({ tool: 'place_card_hold', args: { card: '2660' } })
