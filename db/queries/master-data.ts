@@ -102,17 +102,7 @@ export async function upsertLocations(
               postal_code: r.postalCode ?? old?.postal_code ?? null,
               country: r.country,
             }
-            if (old) {
-              const same = (Object.keys(row) as (keyof typeof row)[]).every(
-                (k) => row[k] === old[k],
-              )
-              if (same && old.master_data_at !== null) {
-                counts.unchanged++
-                continue
-              }
-              counts.updated++
-              if (old.master_data_at === null) counts.enriched++
-            } else counts.inserted++
+            if (!counted(counts, row, old)) continue
             writes.push({ ...row, opened_at: old?.opened_at ?? now, master_data_at: now })
           }
           if (writes.length === 0) continue
@@ -182,17 +172,7 @@ export async function upsertCustomers(
               segment: r.segment ?? old?.segment ?? null,
               created_at: r.createdAt ?? old?.created_at ?? now,
             }
-            if (old) {
-              const same = (Object.keys(row) as (keyof typeof row)[]).every(
-                (k) => row[k] === old[k],
-              )
-              if (same && old.master_data_at !== null) {
-                counts.unchanged++
-                continue
-              }
-              counts.updated++
-              if (old.master_data_at === null) counts.enriched++
-            } else counts.inserted++
+            if (!counted(counts, row, old)) continue
             writes.push({
               ...row,
               pseudonym: old?.pseudonym ?? r.pseudonym,
@@ -222,6 +202,30 @@ export async function upsertCustomers(
       }),
     { retryUniqueViolations: true },
   )
+}
+
+/**
+ * Counts one master-data record against the row it would replace, and says whether to write
+ * it: a row whose every field already matches, and that master data wrote before, is left
+ * alone; a stub (no `master_data_at`) is enriched even when its fields match.
+ */
+function counted<R extends Record<string, unknown>>(
+  counts: UpsertCounts,
+  row: R,
+  old: (Record<keyof R, unknown> & { master_data_at: string | null }) | undefined,
+): boolean {
+  if (!old) {
+    counts.inserted++
+    return true
+  }
+  const same = (Object.keys(row) as (keyof R)[]).every((k) => row[k] === old[k])
+  if (same && old.master_data_at !== null) {
+    counts.unchanged++
+    return false
+  }
+  counts.updated++
+  if (old.master_data_at === null) counts.enriched++
+  return true
 }
 
 /** What sits at stores no master data has described, and on cards that name no store. */
