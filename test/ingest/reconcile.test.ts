@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { CardEvent } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { applyBatch, importFile, type ReconcileReport, reconcileFile } from '../../ingest/index.ts'
 import { databaseUrl, runCli } from '../cli/run-cli.ts'
 import { type FakeClover, startFakeClover } from '../fakes/clover-api.ts'
+import { cardEvent } from '../helpers/card-event.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 
 /**
@@ -30,24 +30,7 @@ const LEDGER_ROWS = [
   'c2,2026-11-04T12:00:00Z,gc_C,load,20.00,USD,120.00,loc_dt',
 ]
 
-const event = (
-  source: CardEvent['source'],
-  eventId: string,
-  cardRef: string,
-  type: CardEvent['type'],
-  amountCents: number,
-  occurredAt: string,
-  extra: Partial<CardEvent> = {},
-): CardEvent => ({
-  source,
-  eventId,
-  cardRef,
-  type,
-  amountCents,
-  currency: 'USD',
-  occurredAt,
-  ...extra,
-})
+const event = cardEvent
 
 /** The ledger: the rows above, an older import event, and another source's event in the window. */
 async function buildLedger(database: Database): Promise<void> {

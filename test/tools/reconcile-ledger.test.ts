@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { type CardEvent, HOUR_MS, loadConfig, toIso } from '../../core/index.ts'
+import { HOUR_MS, loadConfig, toIso } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { applyBatch } from '../../ingest/index.ts'
 import { createToolkit, ledgerFreshness, type Toolkit } from '../../tools/index.ts'
 import { databaseUrl, runCli } from '../cli/run-cli.ts'
 import { ACTORS } from '../helpers/agent-fixture.ts'
+import { cardEvent } from '../helpers/card-event.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 import { SECRETS, startTestServer } from '../helpers/server.ts'
 
@@ -18,24 +19,7 @@ import { SECRETS, startTestServer } from '../helpers/server.ts'
 const NOW = Date.now()
 const ago = (hours: number) => toIso(NOW - hours * HOUR_MS)
 
-const event = (
-  source: CardEvent['source'],
-  eventId: string,
-  cardRef: string,
-  type: CardEvent['type'],
-  amountCents: number,
-  occurredAt: string,
-  extra: Partial<CardEvent> = {},
-): CardEvent => ({
-  source,
-  eventId,
-  cardRef,
-  type,
-  amountCents,
-  currency: 'USD',
-  occurredAt,
-  ...extra,
-})
+const event = cardEvent
 
 /** Square's newest event 50 h ago, generic's 1 h ago, an import's 30 h ago; Shopify sent none. */
 async function buildLedger(database: Database): Promise<void> {
