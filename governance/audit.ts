@@ -140,6 +140,8 @@ class AuditTrail {
   last: { id: number; hash: string } | undefined
   queue: Promise<unknown> = Promise.resolve()
   private appendsSinceCheckpoint = 0
+  /** The highest row id this process appended (a head at or past it covers all of them). */
+  private lastAppendedId = 0
   private appendedAny = false
   private backgroundQueued = false
   private lastWritten: AuditHead | undefined
@@ -156,7 +158,7 @@ class AuditTrail {
   ) {
     if (this.anchored && settings.checkpointIntervalMs > 0) {
       this.timer = setInterval(() => {
-        if (this.appendsSinceCheckpoint > 0) this.checkpointInBackground()
+        if (this.appendsSinceCheckpoint > 0) this.checkpointInBackground(1)
       }, settings.checkpointIntervalMs)
       this.timer.unref()
     }
@@ -168,11 +170,13 @@ class AuditTrail {
   }
 
   /** Counts an append; every `checkpointEvery` appends, a checkpoint is written in the background. */
-  noteAppend(): void {
+  noteAppend(id: number): void {
     if (!this.anchored) return
     this.appendedAny = true
     this.appendsSinceCheckpoint++
-    if (this.appendsSinceCheckpoint >= this.settings.checkpointEvery) this.checkpointInBackground()
+    this.lastAppendedId = Math.max(this.lastAppendedId, id)
+    if (this.appendsSinceCheckpoint >= this.settings.checkpointEvery)
+      this.checkpointInBackground(this.settings.checkpointEvery)
   }
 
   /** Writes a checkpoint of the head now, after any being written (`giftcards audit checkpoint`). */
@@ -189,12 +193,17 @@ class AuditTrail {
     if (this.appendedAny) await this.writeIfMoved().catch((err) => this.report(err))
   }
 
-  private checkpointInBackground(): void {
+  /**
+   * Queues a checkpoint behind any being written. It runs only if, by then, at least `atLeast`
+   * appends are still uncovered: one already in flight may have covered the appends that asked.
+   */
+  private checkpointInBackground(atLeast: number): void {
     if (this.backgroundQueued) return
     this.backgroundQueued = true
     this.writing = this.writing
       .then(() => {
         this.backgroundQueued = false
+        if (this.appendsSinceCheckpoint < atLeast) return
         return this.writeIfMoved()
       })
       .catch((err) => this.report(err))
@@ -208,11 +217,17 @@ class AuditTrail {
     await this.write(head)
   }
 
-  /** The head to sign; the appends counted so far are covered by it. */
+  /**
+   * The head to sign. The appends counted before the read are covered by it, and so are those
+   * counted during the read whose rows it already sees (at most the rows past the head remain).
+   */
   private async readHead(): Promise<AuditHead> {
     const counted = this.appendsSinceCheckpoint
     const head = { ...(await readHead(this.db, this.lastRead)), keyedFrom: await this.keyedFrom() }
-    this.appendsSinceCheckpoint = Math.max(0, this.appendsSinceCheckpoint - counted)
+    this.appendsSinceCheckpoint = Math.min(
+      Math.max(0, this.appendsSinceCheckpoint - counted),
+      Math.max(0, this.lastAppendedId - head.lastId),
+    )
     this.lastRead = head
     return head
   }
@@ -402,7 +417,7 @@ export async function appendAudit(
     const row = buildRow(entry, await readTail(trx), key)
     await trx.insertInto('audit_log').values(row).execute()
     trail.last = undefined // the transaction may still roll back
-    trail.noteAppend()
+    trail.noteAppend(row.id)
     return row
   }
   const append = trail.queue.then(async () => {
@@ -412,7 +427,7 @@ export async function appendAudit(
       try {
         await database.db.insertInto('audit_log').values(row).execute()
         trail.last = { id: row.id, hash: row.hash }
-        trail.noteAppend()
+        trail.noteAppend(row.id)
         return row
       } catch (err) {
         trail.last = undefined
