@@ -222,10 +222,10 @@ function trafficOf(
     if (!(await mention(i, LP_USER, `hold ${card}, reason: soak round ${i}`))) return false
     const filed = await waitFor(async () =>
       database.db
-        .selectFrom('approval_requests')
-        .select(['id', 'slack_ts', 'slack_channel'])
-        .where('id', '>', before)
-        .where('slack_ts', 'is not', null)
+        .selectFrom('slack_messages')
+        .select(['ref_id as id', 'ts as slack_ts', 'channel as slack_channel'])
+        .where('kind', '=', 'approval')
+        .where('ref_id', '>', before)
         .executeTakeFirst(),
     )
     if (!filed?.slack_ts) return false

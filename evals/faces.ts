@@ -195,11 +195,13 @@ export async function slackFace(options: FaceOptions): Promise<Face> {
     },
     async decide(approvalId, actor, decision, threadId) {
       const user = await slackUser(actor)
-      const card = await options.database.db
-        .selectFrom('approval_requests')
-        .select(['slack_ts', 'slack_channel', 'status'])
-        .where('id', '=', approvalId)
-        .executeTakeFirstOrThrow()
+      // Where the Slack face posted the card (its own table, slack_messages).
+      const card = (await options.database.db
+        .selectFrom('slack_messages')
+        .select(['ts as slack_ts', 'channel as slack_channel'])
+        .where('kind', '=', 'approval')
+        .where('ref_id', '=', approvalId)
+        .executeTakeFirst()) ?? { slack_ts: null, slack_channel: null }
       if (!card.slack_ts)
         throw new GiftCardError('INTERNAL', `approval #${approvalId} has no card in Slack`)
       const before = slack.calls.length
