@@ -14,6 +14,7 @@ import {
   handledAlertMessage,
   holdReasonModal,
   minuteOf,
+  personOf,
 } from './blocks.ts'
 import { type ButtonBody, type Face, idOf, whereClicked } from './face.ts'
 
@@ -144,7 +145,7 @@ export function alertPosts(face: Face, cards: ApprovalCards) {
         text: fallbackText(`Fraud alert #${alertId} dismissed`),
         blocks: handledAlertMessage(
           alert,
-          `Dismissed by <@${b.user.id}> at ${minuteOf(toIso(Date.now()))}`,
+          `Dismissed by ${personOf(`slack:${b.user.id}`)} at ${minuteOf(toIso(Date.now()))}`,
         ),
       })
   })
@@ -163,7 +164,8 @@ export function alertPosts(face: Face, cards: ApprovalCards) {
           text: alertText(alert),
           blocks: alertMessage(alert),
         })
-        if (posted.ts) await store.alertPosted(id, { channel: posted.channel ?? channel, ts: posted.ts })
+        if (posted.ts)
+          await store.alertPosted(id, { channel: posted.channel ?? channel, ts: posted.ts })
       }
       const last = ids.at(-1)
       if (last !== undefined) await store.advanceAlertCursor(last)

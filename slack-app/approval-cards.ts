@@ -41,7 +41,11 @@ export function approvalCards(face: Face) {
       blocks: approvalCard(approval),
     })
     if (posted.ts && posted.channel)
-      await store.approvalPosted(approval.id, { channel: posted.channel, ts: posted.ts }, agentThread)
+      await store.approvalPosted(
+        approval.id,
+        { channel: posted.channel, ts: posted.ts },
+        agentThread,
+      )
   }
 
   for (const [actionId, decision] of [

@@ -197,7 +197,8 @@ export function approvalCardText(approval: Approval): string {
  * confirmation dialog naming what will (or will not) happen.
  */
 export function approvalCard(approval: Approval): KnownBlock[] {
-  const what = approval.summary.slice(0, 200)
+  // Our words only: the dialog is plain text, and the facts it refers to are on the card above.
+  const what = `${approval.action.replaceAll('_', ' ')}, as the card says`
   return known([
     ...approvalFacts(approval),
     {

@@ -111,8 +111,7 @@ export function conversations(face: Face, cards: ApprovalCards) {
   }
 
   /** A Slack event is handled once, however often Slack retries it (X-Slack-Retry-Num). */
-  const claim = (eventId: string, body: unknown) =>
-    store.claimEvent(eventId, JSON.stringify(body))
+  const claim = (eventId: string, body: unknown) => store.claimEvent(eventId, JSON.stringify(body))
 
   app.event('app_mention', async ({ event, body, client }) => {
     if (!(await claim(body.event_id, body))) return

@@ -1,16 +1,22 @@
+import type { WebClient } from '@slack/web-api'
 import { z } from 'zod'
 import { toIso } from '../core/index.ts'
 import type { Actor } from '../governance/index.ts'
 import {
-  escapeValue as esc,
   homeContext as context,
+  escapeValue as esc,
   homeFields,
-  homeSection as section,
   type KnownBlock,
   minuteOf,
   personOf,
+  homeSection as section,
 } from './blocks.ts'
 import type { Face } from './face.ts'
+
+export const HOME_FORECAST_ACTION = 'home_forecast'
+
+/** Forecasts kept for this many people at most. */
+const MAX_FORECASTS = 1000
 
 /** The parts of tool results App Home reads, checked as they arrive (a tool may change). */
 const Money = z.object({ formatted: z.string().max(40) })
@@ -49,6 +55,11 @@ const Pending = z.object({
  */
 export function appHome(face: Face) {
   const { app, toolkit } = face
+  /**
+   * The forecast each person last asked for from Home, kept while the process runs: fitting the
+   * run-off model reads the whole ledger (seconds), too slow to redo on every Home open.
+   */
+  const forecasts = new Map<string, { data?: z.infer<typeof Forecast>; error?: string }>()
 
   async function read<T>(actor: Actor, tool: string, args: object, schema: z.ZodType<T>) {
     const outcome = await toolkit.executor.call(tool, args, { actor, via: 'slack' })
@@ -58,14 +69,14 @@ export function appHome(face: Face) {
   }
 
   async function blocks(actor: Actor): Promise<KnownBlock[]> {
-    const [liability, forecast, all, high, mediumUp, pending] = await Promise.all([
+    const [liability, all, high, mediumUp, pending] = await Promise.all([
       read(actor, 'get_liability', { groupBy: 'jurisdiction' }, Liability),
-      read(actor, 'forecast_breakage', { horizonMonths: 12 }, Forecast),
       read(actor, 'list_fraud_alerts', { limit: 1 }, AlertCount),
       read(actor, 'list_fraud_alerts', { minScore: 0.9, limit: 1 }, AlertCount),
       read(actor, 'list_fraud_alerts', { minScore: 0.7, limit: 1 }, AlertCount),
       read(actor, 'list_approvals', { status: 'pending', limit: 10 }, Pending),
     ])
+    const forecast = forecasts.get(actor.id)
     const out: KnownBlock[] = [
       { type: 'header', text: { type: 'plain_text', text: 'Gift card ledger' } },
     ]
@@ -76,24 +87,50 @@ export function appHome(face: Face) {
         section(
           `*Outstanding liability*: ${esc(l.total.formatted)} on ${l.cards.toLocaleString('en-US')} cards`,
         ),
-        homeFields(l.rows.slice(0, 10).map((r) => `*${esc(r.key)}*\n${esc(r.liability.formatted)}`)),
+        homeFields(
+          l.rows.slice(0, 10).map((r) => `*${esc(r.key)}*\n${esc(r.liability.formatted)}`),
+        ),
       )
     } else out.push(section(`*Outstanding liability*: not available (${esc(liability.error)})`))
-    if (forecast.data) {
+    if (forecast?.data) {
       const f = forecast.data
       out.push(
         section(
           `*Breakage forecast* (${f.horizonMonths} months, as of ${esc(f.asOf)}): ${esc(f.expectedRedemptions.formatted)} expected redemptions; ${(f.outstandingBreakageRate * 100).toFixed(1)}% of outstanding (${esc(f.outstandingBreakage.formatted)}) expected never redeemed`,
         ),
       )
-    } else out.push(section(`*Breakage forecast*: not available (${esc(forecast.error)})`))
+    } else
+      out.push(
+        section(
+          forecast?.error
+            ? `*Breakage forecast*: not available (${esc(forecast.error)})`
+            : '*Breakage forecast*: fitted on the whole ledger when you ask (a few seconds).',
+        ),
+      )
+    out.push({
+      type: 'actions',
+      block_id: 'home',
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: forecast ? 'Forecast again' : 'Forecast breakage' },
+          action_id: HOME_FORECAST_ACTION,
+          value: 'forecast',
+        },
+      ],
+    } as unknown as KnownBlock)
     if (all.data && high.data && mediumUp.data)
       out.push(
         section(
           `*Open fraud alerts*: ${high.data.total} high (≥ 0.9), ${mediumUp.data.total - high.data.total} medium, ${all.data.total - mediumUp.data.total} low`,
         ),
       )
-    else out.push(section(`*Open fraud alerts*: not available (${esc(all.error ?? high.error)})`))
+    else
+      out.push(
+        section(
+          `*Open fraud alerts*: not available (${esc(all.error ?? high.error ?? mediumUp.error ?? '')})`,
+        ),
+      )
     if (pending.data) {
       const list = pending.data.approvals
       out.push(section(`*Pending approvals*: ${list.length === 0 ? 'none' : ''}`))
@@ -108,13 +145,28 @@ export function appHome(face: Face) {
     return out.slice(0, 100)
   }
 
+  const publish = async (client: WebClient, user: string) => {
+    const actor = await face.actorOf(client, user)
+    await client.views.publish({
+      user_id: user,
+      view: { type: 'home', blocks: await blocks(actor) },
+    })
+  }
+
   app.event('app_home_opened', async ({ event, client }) => {
     const tab = (event as { tab?: string }).tab
     if (tab && tab !== 'home') return
-    const actor = await face.actorOf(client, event.user)
-    await client.views.publish({
-      user_id: event.user,
-      view: { type: 'home', blocks: await blocks(actor) },
-    })
+    await publish(client, event.user)
+  })
+
+  // "Forecast breakage" on Home: the forecast is run through the executor as the person asking.
+  app.action(HOME_FORECAST_ACTION, async ({ ack, body, client }) => {
+    await ack()
+    const user = (body as { user?: { id?: string } }).user?.id
+    if (!user) return
+    const actor = await face.actorOf(client, user)
+    if (forecasts.size >= MAX_FORECASTS) forecasts.clear()
+    forecasts.set(actor.id, await read(actor, 'forecast_breakage', { horizonMonths: 12 }, Forecast))
+    await publish(client, user)
   })
 }

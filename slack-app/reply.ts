@@ -14,7 +14,10 @@ export type ReplyProgress = {
 }
 
 /** The answer: its text, escaped into blocks here, and an optional way to add to it once posted. */
-export type Answer = { text: string; after?: (posted: { channel: string; ts: string }) => Promise<void> }
+export type Answer = {
+  text: string
+  after?: (posted: { channel: string; ts: string }) => Promise<void>
+}
 
 const task = (id: string, title: string, status: TaskUpdateChunk['status']): TaskUpdateChunk => ({
   type: 'task_update',
