@@ -1,8 +1,7 @@
-import type { Config, Logger } from '../core/index.ts'
-import { toIso } from '../core/index.ts'
+import type { Agent } from '../agent/index.ts'
+import { type Config, type Logger, toIso } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
 import { resolveActor, Scope } from '../governance/index.ts'
-import type { Agent } from '../agent/index.ts'
 import type { PostedAt, SlackDeps, SlackStore } from '../slack-app/index.ts'
 
 /** Approval states a card is brought up to date with once reached. */
