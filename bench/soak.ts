@@ -105,8 +105,11 @@ export async function soakBench(args: string[]): Promise<void> {
         const done = await traffic.round(round++)
         for (const [kind, ms] of done.timings) latencies[kind].push(ms)
         errors += done.errors
-        // Slack's recorded calls would otherwise grow in this process for the whole soak.
+        // Slack's recorded calls (and streamed messages) would otherwise grow in this process
+        // for the whole soak.
         slack.calls.splice(0, slack.calls.length)
+        for (const [ts, stream] of slack.streams)
+          if (stream.state === 'stopped') slack.streams.delete(ts)
       }
       windows.push({
         atMinutes: Number(((Date.now() - started) / 60_000).toFixed(1)),
