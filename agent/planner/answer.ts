@@ -381,7 +381,12 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
   },
   ledger_metrics: (d, args) => {
     const label = String(d.metric).replaceAll('_', ' ')
-    const span = d.from || d.to ? ` from ${d.from ?? 'the start'} to ${d.to ?? 'now'}` : ''
+    const span =
+      d.from && d.from === d.to
+        ? ` on ${d.from}`
+        : d.from || d.to
+          ? ` from ${d.from ?? 'the start'} to ${d.to ?? 'now'}`
+          : ''
     const where = [
       d.location?.stores ? `at ${places(d.location)}` : '',
       args.jurisdiction ? `in ${String(args.jurisdiction)}` : '',
@@ -392,7 +397,9 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       .filter(Boolean)
       .join(', ')
     const rows = (d.rows ?? []) as Json[]
-    const countWord = d.measures?.count ? ` ${d.measures.count}` : ''
+    const countWord = d.measures?.count
+      ? ` ${d.total?.count === 1 && d.measures.one ? d.measures.one : d.measures.count}`
+      : ''
     const amountWord = d.measures?.amount ? ` ${d.measures.amount}` : ''
     const keyOf = (r: Json) =>
       (d.by ?? [])
