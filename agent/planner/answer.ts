@@ -103,7 +103,9 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
     [
       `Breakage forecast from ${day(d.asOf)} over ${d.horizonMonths} months (model ${d.modelVersion}${d.saved ? `, saved as forecast #${d.forecastId}` : ', not saved'}):`,
       `• Outstanding ${fmt(d.outstanding)} on ${n(d.openCards)} cards; expected redemptions ${fmt(d.expectedRedemptions)} over the horizon.`,
-      `• Expected breakage of outstanding balances: ${pct(d.outstandingBreakageRate)} (${fmt(d.outstandingBreakage)}); ultimate breakage ${pct(d.ultimateBreakageRate)} of value loaded (${fmt(d.ultimateBreakage)}).`,
+      // The forecast's ultimate breakage is the expected breakage of what is outstanding (one
+      // figure): said once, as a share of the balances and of all value ever loaded.
+      `• Expected breakage: ${fmt(d.outstandingBreakage)}, ${pct(d.outstandingBreakageRate)} of outstanding balances (${pct(d.ultimateBreakageRate)} of all value loaded).`,
       ...(d.period
         ? [
             `• ${d.period.from} to ${d.period.to}: expected redemptions ${fmt(d.period.expectedRedemptions)}, breakage recognised ${fmt(d.period.breakageRecognised)}.`,
