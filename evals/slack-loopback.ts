@@ -80,6 +80,22 @@ export type FakeSlack = {
  * bearer token and form-encoded (or JSON) arguments, `{ok: true, …}` answers in Slack's shapes,
  * and every call recorded (blocks decoded) for the tests to read.
  */
+/**
+ * The file's bytes from a post to an upload URL: the body as is, or the file part of a
+ * multipart/form-data body (what WebClient's files.uploadV2 sends; Slack takes either,
+ * https://docs.slack.dev/reference/methods/files.getUploadURLExternal).
+ */
+function uploadedBytes(body: Buffer, contentType: string): Buffer {
+  const boundary = /multipart\/form-data;.*boundary=("?)([^";]+)\1/i.exec(contentType)?.[2]
+  if (!boundary) return body
+  const delimiter = Buffer.from(`--${boundary}`)
+  const start = body.indexOf(delimiter)
+  const headersEnd = body.indexOf('\r\n\r\n', start)
+  const end = body.indexOf(Buffer.from(`\r\n--${boundary}`), headersEnd)
+  if (start < 0 || headersEnd < 0 || end < 0) return Buffer.alloc(0)
+  return body.subarray(headersEnd + 4, end)
+}
+
 /** Form-encoded arguments the WebClient sends as JSON text. */
 const JSON_ARGS = new Set(['blocks', 'view', 'chunks', 'files', 'prompts', 'metadata'])
 
@@ -107,7 +123,7 @@ export async function startFakeSlack(botToken: string, appToken = 'xapp-test'): 
         res.writeHead(404)
         return res.end('not found')
       }
-      file.bytes = Buffer.concat(parts)
+      file.bytes = uploadedBytes(Buffer.concat(parts), String(req.headers['content-type'] ?? ''))
       res.writeHead(200, { 'content-type': 'text/plain' })
       return res.end(`OK - ${file.bytes.length}`)
     }

@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api'
+import { chartForToolResult, renderChartPng } from '../charts/index.ts'
 import { describeError } from '../core/index.ts'
 import type { Approval } from '../governance/index.ts'
 import type { ApprovalCards } from './approval-cards.ts'
@@ -93,17 +94,18 @@ export function conversations(face: Face, cards: ApprovalCards) {
     target: { channel: string; threadTs: string },
     from: { tool: string; args: Record<string, unknown>; data: unknown },
   ) {
-    if (!deps.charts) return
     try {
-      const chart = await deps.charts(from.tool, from.args, from.data)
+      // A series (a trend, a forecast, liability by state) has a chart; anything else has none.
+      const chart = chartForToolResult(from.tool, from.args, from.data)
       if (!chart) return
+      const png = await renderChartPng(chart)
       await client.files.uploadV2({
         channel_id: target.channel,
         thread_ts: target.threadTs,
-        file: Buffer.from(chart.png),
-        filename: chart.filename,
+        file: png,
+        filename: `${chart.name}.png`,
         title: chart.title.slice(0, 200),
-        alt_text: chart.altText.slice(0, 1000),
+        alt_text: chart.title.slice(0, 1000),
       })
     } catch (err) {
       deps.logger?.warn({ err: describeError(err) }, 'could not attach the chart in Slack')

@@ -6,16 +6,6 @@ import type { Actor, Role } from '../governance/index.ts'
 import type { Toolkit } from '../tools/index.ts'
 import type { ActorResolver, SlackStore } from './store.ts'
 
-/** A chart of a tool's result, ready to upload (the composition root says how to draw one). */
-export type ChartImage = { png: Uint8Array; title: string; filename: string; altText: string }
-
-/** Draws the chart of a tool result when the result is a series (charts/); undefined otherwise. */
-export type ChartMaker = (
-  tool: string,
-  args: Record<string, unknown>,
-  result: unknown,
-) => Promise<ChartImage | undefined>
-
 /** What the Slack face is made of; the composition root builds it (app/slack-store.ts). */
 export type SlackDeps = {
   config: Config
@@ -24,8 +14,6 @@ export type SlackDeps = {
   store: SlackStore
   /** Who `slack:<user id>` is in the roles table. */
   resolveActor: ActorResolver
-  /** Draws a chart of a series answer for the thread; without it no chart is attached. */
-  charts?: ChartMaker
   logger?: Logger
 }
 

@@ -213,6 +213,21 @@ for (const dialect of DIALECTS) {
           b.fields?.some((f) => /^US-[A-Z]{2}: \$[\d,.]+ \([\d,]+ cards\)$/.test(f.text)),
         ),
       ).toBe(true)
+      // Liability by state is a series: its chart follows in the thread, uploaded the way
+      // files.uploadV2 does it (an upload URL, the bytes, then completeUploadExternal).
+      const shared = await eventually(() => {
+        const done = slack.of('files.completeUploadExternal').filter((c) => c.thread_ts === '200.1')
+        expect(done).toHaveLength(1)
+        return done[0] as { channel_id: string; files: { id: string; title: string }[] }
+      })
+      expect(shared.channel_id).toBe('CLP')
+      const file = slack.uploads.get(shared.files[0]?.id ?? '')
+      expect(file?.filename).toBe('liability-by-state.png')
+      expect(file?.bytes?.subarray(0, 8)).toEqual(
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      )
+      expect(file?.shared).toMatchObject({ channel: 'CLP', threadTs: '200.1' })
+      expect(shared.files[0]?.title).toMatch(/state/i)
       await new Promise((r) => setTimeout(r, 300))
       expect(streamsIn('200.1')).toHaveLength(1)
       expect(posts((a) => a.thread_ts === '200.1')).toHaveLength(0)
