@@ -47,10 +47,20 @@ export function createSlackApp(deps: SlackDeps, mode: SlackMode): SlackApp {
   assistantFlow(face, chat)
   const alerts = alertPosts(face, cards)
   appHome(face)
+  // One round at a time in this process, whoever calls (the timer, a new alert, a test): two
+  // rounds at once would both see an alert or card as unposted and post it twice.
+  let round: Promise<unknown> = Promise.resolve()
+  const oneAtATime =
+    <T>(work: () => Promise<T>) =>
+    (): Promise<T> => {
+      const next = round.then(work, work)
+      round = next.catch(() => undefined)
+      return next
+    }
   return {
     app,
-    publishPendingApprovals: cards.publishPending,
-    publishNewAlerts: alerts.publishNew,
-    syncDecidedApprovals: cards.syncDecided,
+    publishPendingApprovals: oneAtATime(cards.publishPending),
+    publishNewAlerts: oneAtATime(alerts.publishNew),
+    syncDecidedApprovals: oneAtATime(cards.syncDecided),
   }
 }

@@ -166,7 +166,10 @@ export function appHome(face: Face) {
     if (!user) return
     const actor = await face.actorOf(client, user)
     if (forecasts.size >= MAX_FORECASTS) forecasts.clear()
-    forecasts.set(actor.id, await read(actor, 'forecast_breakage', { horizonMonths: 12 }, Forecast))
+    forecasts.set(
+      actor.id,
+      await read(actor, 'forecast_breakage', { horizonMonths: 12, topCards: 0 }, Forecast),
+    )
     await publish(client, user)
   })
 }

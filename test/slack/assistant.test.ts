@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../app/index.ts'
 import { loadConfig } from '../../core/index.ts'
+import type { Database } from '../../db/index.ts'
 import { grantRole } from '../../governance/index.ts'
 import { SUGGESTED_PROMPTS } from '../../slack-app/index.ts'
 import { type FakeSlack, slackRequestHeaders, startFakeSlack } from '../fakes/slack-api.ts'
@@ -23,7 +24,9 @@ describe('the Slack assistant flow and streamed answers', () => {
   beforeAll(async () => {
     slack = await startFakeSlack(BOT_TOKEN)
   })
+  let database: Database
   useDatabase(dialect, async (d) => {
+    database = d
     await setUpAgentFixture(d, 120)
     await grantRole(d, 'slack:ULP', 'loss_prevention')
     await grantRole(d, 'slack:UMGR', 'manager')
@@ -142,5 +145,52 @@ describe('the Slack assistant flow and streamed answers', () => {
     } finally {
       slack.streaming = true
     }
+  })
+
+  it('fits the breakage forecast for App Home when asked, through the executor as the person asking', async () => {
+    const click = new URLSearchParams({
+      payload: JSON.stringify({
+        type: 'block_actions',
+        user: { id: 'UMGR' },
+        team: { id: 'T1' },
+        api_app_id: 'A1',
+        container: { type: 'view', view_id: 'V1' },
+        trigger_id: 't',
+        actions: [
+          {
+            action_id: 'home_forecast',
+            block_id: 'home',
+            value: 'forecast',
+            type: 'button',
+            action_ts: '1',
+          },
+        ],
+      }),
+    }).toString()
+    const res = await fetch(`${server.url}/slack/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...slackRequestHeaders(SIGNING_SECRET, click),
+      },
+      body: click,
+    })
+    expect(res.status).toBe(200)
+    const view = await eventually(() => {
+      const v = slack.of('views.publish').find((p) => p.user_id === 'UMGR')
+      expect(v).toBeDefined()
+      return JSON.stringify(v)
+    })
+    expect(view).toMatch(
+      /Breakage forecast\* \(12 months, as of \d{4}-\d{2}-\d{2}\): \$[\d,.]+ expected redemptions/,
+    )
+    expect(view).toContain('Forecast again')
+    expect(
+      await database.db
+        .selectFrom('audit_log')
+        .select(['actor', 'role'])
+        .where('tool', '=', 'forecast_breakage')
+        .execute(),
+    ).toEqual([{ actor: 'slack:UMGR', role: 'manager' }])
   })
 })

@@ -643,46 +643,6 @@ for (const dialect of DIALECTS) {
         'Pending approvals',
       ])
         expect(text).toContain(part)
-      if (dialect.name !== 'sqlite') return
-      // The forecast is fitted when asked for (seconds on a big ledger), as the person asking.
-      const before = slack.of('views.publish').length
-      await post(
-        new URLSearchParams({
-          payload: JSON.stringify({
-            type: 'block_actions',
-            user: { id: 'UMGR' },
-            team: { id: 'T1' },
-            api_app_id: 'A1',
-            container: { type: 'view', view_id: 'V1' },
-            trigger_id: 't',
-            actions: [
-              {
-                action_id: 'home_forecast',
-                block_id: 'home',
-                value: 'forecast',
-                type: 'button',
-                action_ts: '1',
-              },
-            ],
-          }),
-        }).toString(),
-        'application/x-www-form-urlencoded',
-      )
-      const again = await eventually(() => {
-        const v = slack.of('views.publish').slice(before).at(-1)
-        expect(v).toBeDefined()
-        return JSON.stringify(v)
-      }, 15_000)
-      expect(again).toMatch(
-        /Breakage forecast\* \(12 months, as of \d{4}-\d{2}-\d{2}\): \$[\d,.]+ expected redemptions/,
-      )
-      expect(
-        await database.db
-          .selectFrom('audit_log')
-          .select('actor')
-          .where('tool', '=', 'forecast_breakage')
-          .execute(),
-      ).toEqual([{ actor: 'slack:UMGR' }])
     })
 
     it('refuses a request timestamped more than five minutes from now, ahead or behind, and takes one within', async () => {
