@@ -587,7 +587,7 @@ for (const dialect of DIALECTS) {
       )
       await server.slack?.publishNewAlerts()
       const alertPost = posts(
-        (a) => a.channel === 'CALERTS' && String(a.text).includes(`#${alertId}`),
+        (a) => a.channel === 'CALERTS' && String(a.text).startsWith(`Fraud alert #${alertId}:`),
       )
       expect(alertPost).toHaveLength(1)
       const kit = createToolkit(database, fixture.config)
