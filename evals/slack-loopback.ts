@@ -28,7 +28,8 @@ export type FakeStream = {
   channel: string
   threadTs: string
   ts: string
-  state: 'streaming' | 'stopped'
+  state: 'streaming' | 'stopped' | 'expired'
+  appends: number
   /** Every chunk appended, in order (task_update, markdown_text, …). */
   chunks: Record<string, unknown>[]
   /** The blocks chat.stopStream ended it with. */
@@ -56,6 +57,11 @@ export type FakeSlack = {
   of(method: string): Record<string, unknown>[]
   /** Whether chat.startStream is offered (false: it answers unknown_method, as without it). */
   streaming: boolean
+  /**
+   * When set, a stream leaves the streaming state after this many appends, as Slack's do after
+   * a while: the next append or stop answers message_not_in_streaming_state.
+   */
+  appendsBeforeExpiry: number | undefined
   /** Streamed messages by ts. */
   streams: Map<string, FakeStream>
   /** Files by id. */
@@ -104,7 +110,10 @@ export async function startFakeSlack(botToken: string, appToken = 'xapp-test'): 
   const groups: Record<string, string[]> = {}
   const streams = new Map<string, FakeStream>()
   const uploads = new Map<string, FakeUpload>()
-  const state = { streaming: true }
+  const state: { streaming: boolean; appendsBeforeExpiry: number | undefined } = {
+    streaming: true,
+    appendsBeforeExpiry: undefined,
+  }
   let ts = 1_800_000_000
   let files = 0
   const server = createServer(async (req: IncomingMessage, res) => {
@@ -164,14 +173,22 @@ export async function startFakeSlack(botToken: string, appToken = 'xapp-test'): 
           threadTs: String(args.thread_ts),
           ts: streamTs,
           state: 'streaming',
+          appends: 0,
           chunks: [...chunksOf(args)],
         })
         return send({ ok: true, channel, ts: streamTs })
       }
       case 'chat.appendStream':
       case 'chat.stopStream': {
+        if (
+          stream?.state === 'streaming' &&
+          state.appendsBeforeExpiry !== undefined &&
+          stream.appends >= state.appendsBeforeExpiry
+        )
+          stream.state = 'expired'
         if (!stream || stream.channel !== channel || stream.state !== 'streaming')
           return send({ ok: false, error: 'message_not_in_streaming_state' })
+        if (method === 'chat.appendStream') stream.appends++
         stream.chunks.push(...chunksOf(args))
         if (typeof args.markdown_text === 'string')
           stream.chunks.push({ type: 'markdown_text', text: args.markdown_text })
@@ -310,6 +327,12 @@ export async function startFakeSlack(botToken: string, appToken = 'xapp-test'): 
     },
     set streaming(on: boolean) {
       state.streaming = on
+    },
+    get appendsBeforeExpiry() {
+      return state.appendsBeforeExpiry
+    },
+    set appendsBeforeExpiry(n: number | undefined) {
+      state.appendsBeforeExpiry = n
     },
     of: (method) => calls.filter((c) => c.method === method).map((c) => c.args),
     answers: () => {

@@ -147,6 +147,31 @@ describe('the Slack assistant flow and streamed answers', () => {
     }
   })
 
+  it('posts the answer as a new message when the stream breaks midway', async () => {
+    slack.appendsBeforeExpiry = 1
+    try {
+      await inThread('ULP', 'liability by state', '703.2', '703.1')
+      const reply = await eventually(() => {
+        const p = slack
+          .of('chat.postMessage')
+          .filter((m) => m.thread_ts === '703.1' && Array.isArray(m.blocks))
+        expect(p).toHaveLength(1)
+        return p[0] as { text: string }
+      })
+      expect(reply.text).toMatch(/^Outstanding liability now/)
+      const [stream] = [...slack.streams.values()].filter((s) => s.threadTs === '703.1')
+      expect(stream?.state).toBe('expired')
+      // No "working…" message: the stream had started, only its end was lost.
+      expect(
+        slack
+          .of('chat.postMessage')
+          .filter((m) => m.text === 'working…' && m.thread_ts === '703.1'),
+      ).toEqual([])
+    } finally {
+      slack.appendsBeforeExpiry = undefined
+    }
+  })
+
   it('fits the breakage forecast for App Home when asked, through the executor as the person asking', async () => {
     const click = new URLSearchParams({
       payload: JSON.stringify({
