@@ -78,7 +78,7 @@ export function alertPosts(face: Face, cards: ApprovalCards) {
       view: holdReasonModal(
         alert,
         JSON.stringify({ alertId: alert.id, channel: where.channel, ts: where.ts }),
-      ) as never,
+      ),
     })
   })
 

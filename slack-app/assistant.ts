@@ -1,4 +1,5 @@
 import { Assistant } from '@slack/bolt'
+import { describeError } from '../core/index.ts'
 import type { Role } from '../governance/index.ts'
 import type { Conversations } from './conversations.ts'
 import type { Face } from './face.ts'
@@ -72,9 +73,15 @@ export function assistantFlow(face: Face, chat: Conversations): void {
       if (!titled.has(key)) {
         if (titled.size >= TITLED_THREADS) titled.clear()
         titled.add(key)
-        await setTitle(text.replace(/\s+/g, ' ').trim().slice(0, 80) || 'Gift card question')
+        await setTitle(text.replace(/\s+/g, ' ').trim().slice(0, 80) || 'Gift card question').catch(
+          (err) =>
+            face.deps.logger?.warn({ err: describeError(err) }, 'could not title the thread'),
+        )
       }
-      await setStatus('is reading your question…')
+      // A DM thread that is not an assistant container refuses a status: the answer still comes.
+      const status: (text: string) => Promise<unknown> = (text) =>
+        setStatus(text).catch(() => undefined)
+      await status('is reading your question…')
       await chat.converse(
         client,
         {
@@ -85,7 +92,7 @@ export function assistantFlow(face: Face, chat: Conversations): void {
           ts: m.ts,
           threadTs: m.thread_ts,
         },
-        setStatus,
+        status,
       )
     },
   })

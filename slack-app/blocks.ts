@@ -1,4 +1,4 @@
-import type { KnownBlock } from '@slack/types'
+import type { KnownBlock, ModalView } from '@slack/types'
 import type { Approval } from '../governance/index.ts'
 
 /**
@@ -325,8 +325,8 @@ export function handledAlertMessage(alert: AlertForSlack, what: string): KnownBl
  * The modal a "Request hold" click opens: the requester's own reason (optional, kept verbatim),
  * so the approval card carries their words, not words made up for them.
  */
-export function holdReasonModal(alert: AlertForSlack, metadata: string): Record<string, unknown> {
-  return {
+export function holdReasonModal(alert: AlertForSlack, metadata: string): ModalView {
+  const view: Record<string, unknown> = {
     type: 'modal',
     callback_id: HOLD_REASON_VIEW,
     private_metadata: metadata,
@@ -349,6 +349,7 @@ export function holdReasonModal(alert: AlertForSlack, metadata: string): Record<
       },
     ],
   }
+  return view as unknown as ModalView
 }
 
 /** App Home and other one-off views: a section of our text with data escaped by the caller. */
