@@ -17,7 +17,7 @@ export type Said = {
   threadTs?: string
 }
 
-/** How long an assistant thread's status may say what it says (Slack clears it on the reply). */
+/** Sets an assistant thread's status ("is looking up card…"); Slack clears it on the reply. */
 type StatusSetter = (status: string) => Promise<unknown>
 
 /**
@@ -41,6 +41,8 @@ export function conversations(face: Face, cards: ApprovalCards) {
       async (progress) => {
         let steps = 0
         let current = ''
+        // Statuses are sent in order, without holding up the turn.
+        let statuses: Promise<unknown> = Promise.resolve()
         // The last successful read of the turn: charted when it is a series.
         let chartable: { tool: string; args: Record<string, unknown>; data: unknown } | undefined
         let reply: string
@@ -55,7 +57,8 @@ export function conversations(face: Face, cards: ApprovalCards) {
                 current = `tool-${++steps}`
                 const label = progressLabel(event.name, event.args)
                 progress.started(current, label)
-                void setStatus?.(`is ${label}`).catch(() => undefined)
+                if (setStatus)
+                  statuses = statuses.then(() => setStatus(`is ${label}`)).catch(() => undefined)
               } else {
                 progress.finished(current, event.ok)
                 if (event.ok && event.data !== undefined)
@@ -63,6 +66,7 @@ export function conversations(face: Face, cards: ApprovalCards) {
               }
             },
           })
+          await statuses
           reply = turn.reply || 'Done.'
           pending = await Promise.all(turn.pending.map((p) => toolkit.approvals.get(p.approvalId)))
         } catch (err) {
