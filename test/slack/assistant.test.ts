@@ -128,7 +128,7 @@ describe('the Slack assistant flow and streamed answers', () => {
   it('falls back to a posted message updated with each step where streaming is not available', async () => {
     slack.streaming = false
     try {
-      await inThread('ULP', 'liability by state', '702.2', '702.1')
+      await inThread('ULP', 'liability in New York', '702.2', '702.1')
       const final = await eventually(() => {
         const working = slack.of('chat.postMessage').filter((p) => p.thread_ts === '702.1')
         expect(working).toEqual([expect.objectContaining({ text: 'working…' })])
@@ -141,6 +141,9 @@ describe('the Slack assistant flow and streamed answers', () => {
         expect.stringMatching(/^Outstanding liability now/),
       ])
       expect(slack.of('chat.startStream').filter((s) => s.thread_ts === '702.1')).toHaveLength(1)
+      // One state is not a series: no chart follows.
+      expect(slack.of('files.getUploadURLExternal')).toHaveLength(1)
+      expect(slack.of('files.completeUploadExternal').map((c) => c.thread_ts)).toEqual(['700.1'])
       expect(slack.of('chat.appendStream').filter((s) => s.ts === undefined)).toHaveLength(0)
     } finally {
       slack.streaming = true
@@ -150,7 +153,7 @@ describe('the Slack assistant flow and streamed answers', () => {
   it('posts the answer as a new message when the stream breaks midway', async () => {
     slack.appendsBeforeExpiry = 1
     try {
-      await inThread('ULP', 'liability by state', '703.2', '703.1')
+      await inThread('ULP', 'liability in New York', '703.2', '703.1')
       const reply = await eventually(() => {
         const p = slack
           .of('chat.postMessage')
