@@ -73,7 +73,7 @@ export function describeOutcome(approval: Approval): string {
       if (approval.action === 'release_card_hold')
         return `Approval #${approval.id} was approved${by}: the hold on card ${String(o.cardId)} is released (${o.enforced === false ? 'nothing to restore at the POS' : `${formatCents(Number(o.amountCents ?? 0))} restored, ${String(o.connector)}`}).${posSentence(o)}`
       if (approval.action === 'launch_campaign')
-        return `Approval #${approval.id} was approved${by}: campaign #${String(o.campaignId)} launched to ${String(o.audience)} cards (${String(o.file)}${o.handedOffTo ? `, handed to ${String(o.handedOffTo)}` : ''}).`
+        return `Approval #${approval.id} was approved${by}: campaign #${String(o.campaignId)} launched to ${String(o.audience)} cards${o.holdout !== undefined ? `, ${String(o.holdout)} held out to measure lift` : ''} (${String(o.file)}${o.handedOffTo ? `, handed to ${String(o.handedOffTo)}` : ''}).`
       return `Approval #${approval.id} was approved${by} and executed.`
     case 'failed':
       return `Approval #${approval.id} was approved${by} but failed: ${String(o.error ?? 'unknown error')}. Nothing was changed.`

@@ -95,11 +95,6 @@ type Layer = keyof typeof MAY_IMPORT
  */
 const KNOWN_EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [
   {
-    from: 'governance/campaigns.ts',
-    to: 'analytics/index.ts',
-    why: 'audience selection (findDormantCards, cardSegments); moves beside the tools in issue 20',
-  },
-  {
     from: 'slack-app/app.ts',
     to: 'db/index.ts',
     why: 'App Home and the alert and approval posts query the ledger; issue 20 makes the Slack face hold no SQL',
