@@ -66,6 +66,7 @@ export async function campaignLift(
               .select('t.id')
               .whereRef('t.card_id', '=', 'm.card_id')
               .where('t.type', '=', 'redeem')
+              .where('t.result', '=', 'ok')
               .where('t.occurred_at', '>', c.launched_at as string)
               .where('t.occurred_at', '<=', toIso(Math.min(end, now))),
           ),
