@@ -23,12 +23,7 @@ import { z } from 'zod'
 import { describeError, type Logger } from '../core/index.ts'
 import type { Actor, ApprovalService, Pseudonymiser, Via } from '../governance/index.ts'
 import type { AnyTool, PendingApproval, ToolExecutor } from '../tools/index.ts'
-import {
-  type ApprovalInterrupt,
-  answerInbox,
-  approvalInterrupt,
-  readResume,
-} from './inbox.ts'
+import { type ApprovalInterrupt, answerInbox, approvalInterrupt, readResume } from './inbox.ts'
 import { askModel, ModelCallError, type ModelChoice, oneLine } from './models.ts'
 import { PLANNER_NAME, textOf } from './planner/offline-model.ts'
 import { systemPrompt } from './prompt.ts'
