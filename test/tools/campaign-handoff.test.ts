@@ -216,6 +216,7 @@ for (const dialect of DIALECTS) {
       for (const r of klaviyo.requests) {
         expect(r.authorization).toBe(`Klaviyo-API-Key ${KLAVIYO_KEY}`)
         expect(r.revision).toBe('2026-07-15')
+        expect(r.accept).toBe('application/vnd.api+json')
       }
       const name = `giftcards campaign #${campaignId} (approval #${pending.approvalId})`
       const [

@@ -1,4 +1,3 @@
-import { isAxiosError } from 'axios'
 import {
   ApiKeySession,
   CampaignsApi,
@@ -35,6 +34,14 @@ import type { HandOff, HandOffResult } from './types.ts'
  * https://developers.klaviyo.com/en/reference/api_overview, /create_list, /bulk_import_profiles,
  * /create_campaign, /assign_template_to_campaign_message, /send_campaign.
  */
+/** The client's API-key session with a bound on each request: the client sets none. */
+class BoundedSession extends ApiKeySession {
+  override applyToRequest(requestOptions: Parameters<ApiKeySession['applyToRequest']>[0]): void {
+    super.applyToRequest(requestOptions)
+    requestOptions.timeout = 30_000
+  }
+}
+
 export type KlaviyoSettings = {
   apiKey: string
   baseUrl: string
@@ -54,7 +61,7 @@ export async function handOffToKlaviyo(
   handOff: HandOff,
 ): Promise<HandOffResult> {
   // Klaviyo's retry on 429/503 (with Retry-After) stays, bounded to 3 attempts.
-  const session = new ApiKeySession(
+  const session = new BoundedSession(
     settings.apiKey,
     new RetryWithExponentialBackoff({ numRetries: 3 }),
   )
@@ -234,12 +241,14 @@ async function klaviyo<T>(step: string, call: () => Promise<T>): Promise<T> {
     return await call()
   } catch (err) {
     if (err instanceof GiftCardError) throw err
-    if (isAxiosError(err) && err.response) {
-      const body = err.response.data as { errors?: { detail?: unknown }[] } | undefined
+    // The client throws axios's error (a dependency of klaviyo-api, not ours): read its response.
+    const response = (err as { response?: { status?: number; data?: unknown } }).response
+    if (response && typeof response.status === 'number') {
+      const body = response.data as { errors?: { detail?: unknown }[] } | undefined
       const detail = String(body?.errors?.[0]?.detail ?? '').slice(0, 200)
       throw new GiftCardError(
         'CONFLICT',
-        `Klaviyo refused to ${step}: HTTP ${err.response.status}${detail ? ` (${detail})` : ''}`,
+        `Klaviyo refused to ${step}: HTTP ${response.status}${detail ? ` (${detail})` : ''}`,
       )
     }
     throw new GiftCardError(
