@@ -58,7 +58,7 @@ const decisionsSchema = z.object({
         status: z.string().max(40),
         decidedBy: z.string().max(200).nullable(),
         outcome: z.record(z.string(), z.unknown()).nullable(),
-        message: z.string().max(4000),
+        message: z.string().max(20_000),
       }),
     )
     .max(50),
