@@ -169,5 +169,26 @@ describe('LangGraph Studio: the graph langgraph.json names, loaded as the CLI lo
       `Approval #${third} was rejected by studio:manager (not enough evidence). Nothing was changed.`,
     )
     expect(rejected.messages.at(-1)).toBeInstanceOf(AIMessage)
+
+    // A value that is neither shape is refused and asked again; ignore ends the wait only.
+    await run('h4', { messages: [new HumanMessage(`hold card ${id} because of card testing`)] })
+    const fourth = (await interruptOf('h4'))?.approvals[0]?.approvalId as number
+    await run('h4', new Command({ resume: { type: 'approve_everything' } }), manager)
+    expect((await interruptOf('h4'))?.approvals[0]?.approvalId).toBe(fourth)
+    const ignored = await run(
+      'h4',
+      new Command({ resume: { type: 'ignore', args: null } }),
+      manager,
+    )
+    expect(lastText(ignored.messages)).toBe(
+      `This thread no longer waits on #${fourth}; it stays pending for a manager to decide elsewhere.`,
+    )
+    expect(await interruptOf('h4')).toBeUndefined()
+    const left = await database.db
+      .selectFrom('approval_requests')
+      .select('status')
+      .where('id', '=', fourth)
+      .executeTakeFirstOrThrow()
+    expect(left.status).toBe('pending')
   })
 })
