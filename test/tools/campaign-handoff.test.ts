@@ -346,7 +346,16 @@ for (const dialect of DIALECTS) {
         { apiKey: KLAVIYO_KEY, baseUrl: klaviyo.url },
         {
           campaign: { campaignId, name: 'Klaviyo run', offer: 'x', message: 'y' } as never,
-          recipients: [],
+          recipients: [
+            {
+              cardId: card(3),
+              customer: null,
+              customerId: customer(3),
+              consent: null,
+              balanceCents: 2000,
+              reactivation: 0,
+            },
+          ],
           approvalId: pending.approvalId,
         },
       )
@@ -358,6 +367,21 @@ for (const dialect of DIALECTS) {
       expect(klaviyo.requests.map((r) => `${r.method} ${r.path}`)).not.toContain(
         'POST /api/campaign-send-jobs',
       )
+      // Nobody to contact: an empty list, no campaign, nothing sent.
+      klaviyo.requests.length = 0
+      const nobody = await handOffToKlaviyo(
+        { apiKey: KLAVIYO_KEY, baseUrl: klaviyo.url },
+        {
+          campaign: { campaignId, name: 'Klaviyo run', offer: 'x', message: 'y' } as never,
+          recipients: [],
+          approvalId: 999_999,
+        },
+      )
+      expect(nobody.reference.sendJobId).toBe('nobody to contact')
+      expect(klaviyo.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        'GET /api/lists',
+        'POST /api/lists',
+      ])
     })
 
     it('fails the launch with Klaviyo’s own reason and records nothing when Klaviyo refuses', async () => {

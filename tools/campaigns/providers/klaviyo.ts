@@ -105,6 +105,13 @@ export async function handOffToKlaviyo(
     jobs.push(jobId)
   }
 
+  // Nobody to contact (all held out or left out): the list stays empty and nothing is sent.
+  if (ids.length === 0)
+    return {
+      provider: 'klaviyo',
+      handedOffTo: new URL(settings.baseUrl).host,
+      reference: { listId, importJobs: [], sendJobId: 'nobody to contact' },
+    }
   const templateId =
     settings.templateId ??
     (await klaviyo('create the template', async () => {
