@@ -6,6 +6,7 @@ import { cardSegments, findDormantCards, inSegment, SEGMENTS } from '../analytic
 import {
   CARD_STATUSES,
   type Config,
+  csvText,
   formatCents,
   GiftCardError,
   MAX_CENTS,
@@ -279,14 +280,20 @@ export async function launchCampaign(
     throw new GiftCardError('CONFLICT', `campaign #${campaign.campaignId} was already launched`)
   await mkdir(config.campaigns.exportDir, { recursive: true })
   const file = resolve(join(config.campaigns.exportDir, `campaign-${campaign.campaignId}.csv`))
-  const lines = ['campaign_id,card_id,customer_pseudonym,balance_cents,message']
-  for (const m of members)
-    lines.push(
-      [campaign.campaignId, m.cardId, m.customer ?? '', m.balanceCents, campaign.message]
-        .map(csvCell)
-        .join(','),
-    )
-  await writeFile(file, `${lines.join('\n')}\n`)
+  await writeFile(
+    file,
+    csvText(
+      ['campaign_id', 'card_id', 'customer_pseudonym', 'balance_cents', 'message'],
+      members.map((m) => [
+        campaign.campaignId,
+        m.cardId,
+        m.customer ?? '',
+        m.balanceCents,
+        campaign.message,
+      ]),
+      '\n',
+    ),
+  )
   let handedOffTo: string | null = null
   if (config.campaigns.webhookUrl) {
     const response = await fetch(config.campaigns.webhookUrl, {
@@ -331,11 +338,6 @@ export async function launchCampaign(
     .where('id', '=', campaign.campaignId)
     .execute()
   return { campaignId: campaign.campaignId, audience: members.length, file, handedOffTo }
-}
-
-function csvCell(value: unknown): string {
-  const s = String(value)
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
 
 /** The audience in one line a person reads: every criterion it has. */
