@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Cron } from 'croner'
 import { z } from 'zod'
 import { DEFAULT_MAX_EVENT_CENTS, MAX_CENTS } from './bounds.ts'
 import { GiftCardError } from './errors.ts'
@@ -114,7 +115,52 @@ const commaList = (pattern: RegExp, example: string, normalise = (v: string) => 
         })
     })
 
+/**
+ * The scheduled jobs of `giftcards serve` (docs/jobs.md): each one's environment variable and
+ * default cron expression, read in the chain's timezone. `off` turns a job off. A new job is one
+ * entry here and one definition in app/jobs/.
+ */
+export const JOB_SCHEDULES = {
+  'fraud-scan': { env: 'JOB_FRAUD_SCAN_CRON', cron: '15 6 * * *' },
+  'at-risk-digest': { env: 'JOB_AT_RISK_DIGEST_CRON', cron: '0 8 * * 1' },
+  'forecast-refit': { env: 'JOB_FORECAST_REFIT_CRON', cron: '0 5 1 * *' },
+} as const
+
+export type JobName = keyof typeof JOB_SCHEDULES
+
+/** A 5- or 6-field cron expression croner accepts, or `off`. */
+const cronSetting = (fallback: string) =>
+  z
+    .string()
+    .max(200)
+    .default(fallback)
+    .transform((v) => v.trim())
+    .refine(
+      (v) => {
+        if (v.toLowerCase() === 'off') return true
+        try {
+          new Cron(v, { paused: true }).stop()
+          return true
+        } catch {
+          return false
+        }
+      },
+      { message: 'must be a cron expression such as "15 6 * * *", or off' },
+    )
+
+const jobEnv = Object.fromEntries(
+  Object.values(JOB_SCHEDULES).map((j) => [j.env, cronSetting(j.cron)]),
+) as Record<(typeof JOB_SCHEDULES)[JobName]['env'], ReturnType<typeof cronSetting>>
+
 const envSchema = z.object({
+  ...jobEnv,
+  JOBS_STALE_AFTER_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  SLACK_DIGEST_CHANNEL: z.string().min(1).max(100).optional(),
   DATABASE_URL: z.string().optional(),
   GIFTCARDS_HOME: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -361,7 +407,15 @@ export type Config = {
     alertMinScore: number
     /** Slack user group id → the role its members get (when the roles table names none). */
     roleGroups: Record<string, 'analyst' | 'loss_prevention' | 'manager' | 'admin'>
+    /** Where the weekly at-risk digest goes (SLACK_DIGEST_CHANNEL, else the alerts channel). */
+    digestChannel?: string
   }
+  /**
+   * The scheduled jobs of `giftcards serve` (docs/jobs.md): each job's cron expression in the
+   * chain's timezone, null when off; a running claim whose heartbeat is older than
+   * `staleAfterMinutes` belongs to a dead instance and may be taken over.
+   */
+  jobs: { schedules: Record<JobName, string | null>; staleAfterMinutes: number }
 }
 
 /** The pseudonymiser's key when PII_TOKEN_KEY is unset: fine for a demo, not for production. */
@@ -533,6 +587,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.replace(/\/*$/, '/') } : {}),
       ...(e.SLACK_APPROVALS_CHANNEL ? { approvalsChannel: e.SLACK_APPROVALS_CHANNEL } : {}),
       ...(e.SLACK_ALERTS_CHANNEL ? { alertsChannel: e.SLACK_ALERTS_CHANNEL } : {}),
+      ...((e.SLACK_DIGEST_CHANNEL ?? e.SLACK_ALERTS_CHANNEL)
+        ? { digestChannel: e.SLACK_DIGEST_CHANNEL ?? e.SLACK_ALERTS_CHANNEL }
+        : {}),
       alertMinScore: e.SLACK_ALERT_MIN_SCORE,
       roleGroups: Object.fromEntries(
         e.SLACK_ROLE_GROUPS.split(',')
@@ -544,6 +601,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
     },
     chain: e.CHAIN_TIMEZONE ? { timezone: e.CHAIN_TIMEZONE } : {},
+    jobs: {
+      schedules: Object.fromEntries(
+        Object.entries(JOB_SCHEDULES).map(([name, j]) => {
+          const value = e[j.env]
+          return [name, value.toLowerCase() === 'off' ? null : value]
+        }),
+      ) as Record<JobName, string | null>,
+      staleAfterMinutes: e.JOBS_STALE_AFTER_MINUTES,
+    },
     mcp: {
       allowedHosts: e.MCP_ALLOWED_HOSTS.split(',')
         .map((h) => h.trim())

@@ -23,6 +23,7 @@ const TABLES = [
   'audit_log',
   'ledger_daily',
   'ledger_rollup',
+  'job_runs',
 ]
 
 for (const dialect of DIALECTS) {
@@ -50,7 +51,7 @@ for (const dialect of DIALECTS) {
       const database = await fresh()
       const again = await migrateToLatest(database.db, database.adapter, database.searchPath)
       expect(again.applied).toEqual([])
-      expect(again.current).toBe('0015-case-deliveries')
+      expect(again.current).toBe('0018-job-runs')
     })
 
     it('keeps who released a hold, why, and under which approval (0007)', async () => {
