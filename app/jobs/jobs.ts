@@ -160,7 +160,7 @@ export const forecastRefitJob: JobDefinition = {
       : '; no earlier forecast to compare'
     return {
       summary: `forecast #${f.forecastId} (${f.modelVersion}, data to ${f.dataWatermark ?? 'none'}): outstanding breakage ${formatCents(f.outstandingBreakageCents)}${drift}`,
-      result: { asOf, ...f },
+      result: { day: asOf, ...f },
     }
   },
 }

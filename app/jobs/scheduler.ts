@@ -22,7 +22,7 @@ import {
 } from './define-job.ts'
 import { JOB_TOOLS } from './job-tools.ts'
 import { JOBS } from './jobs.ts'
-import { type Schedule, schedule } from './schedule.ts'
+import { schedule } from './schedule.ts'
 
 /**
  * The scheduler of `giftcards serve` (docs/jobs.md). On each tick, for every job that is on, it
@@ -194,7 +194,6 @@ export class Scheduler {
     if (!claim.claimed) return { job: job.name, scheduledFor, status: 'held' }
     const actor: Actor = { id: SCHEDULER_ACTOR_ID, role: job.role }
     const beat = this.#heartbeat(claim.run)
-    let outcome: RunOutcome
     let result: JobResult | undefined
     let error: string | undefined
     try {
@@ -247,7 +246,7 @@ export class Scheduler {
       resultSummary: `${result ? 'succeeded' : 'failed'}${stillOurs ? '' : ' (claim lost)'}: ${summary}`,
       dataWatermark: await ledgerWatermark(database.db),
     })
-    outcome = {
+    return {
       job: job.name,
       scheduledFor,
       status: result ? 'succeeded' : 'failed',
@@ -255,7 +254,6 @@ export class Scheduler {
       ...(error ? { error } : {}),
       ...(claim.takeover ? { takeover: true } : {}),
     }
-    return outcome
   }
 
   /** Moves the claim's heartbeat a few times per stale timeout while the run works. */

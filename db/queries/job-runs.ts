@@ -48,7 +48,7 @@ export async function claimJobRun(db: Kysely<DB>, request: ClaimRequest): Promis
     .executeTakeFirst()
   if (inserted) return { claimed: true, run: inserted, takeover: false }
   const existing = await jobRunAt(db, request.job, request.scheduledFor)
-  if (!existing || existing.status !== 'running' || existing.heartbeat_at >= request.staleBefore)
+  if (existing?.status !== 'running' || existing.heartbeat_at >= request.staleBefore)
     return { claimed: false, run: existing }
   // Stale: its instance stopped beating. Take it over only if nobody else has meanwhile.
   const taken = await db
