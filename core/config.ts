@@ -229,6 +229,22 @@ const envSchema = z.object({
   CLOVER_GIFT_CARDS_FILE: z.string().min(1).max(4096).optional(),
   CLOVER_CURRENCY: currencyCode,
   ESCHEAT_DEFAULT_DORMANCY_YEARS: z.coerce.number().int().min(1).max(20).default(5),
+  NAUPA_HOLDER_TAX_ID: z
+    .string()
+    .regex(/^\d{9}$/, 'must be the holder’s 9-digit FEIN, digits only')
+    .optional(),
+  NAUPA_HOLDER_NAME: z.string().min(1).max(40).optional(),
+  NAUPA_HOLDER_CITY: z.string().min(1).max(30).optional(),
+  NAUPA_HOLDER_STATE: z
+    .string()
+    .regex(/^[A-Z]{2}-[A-Z]{2}$/, 'must look like US-DE')
+    .optional(),
+  NAUPA_CONTACT_NAME: z.string().min(1).max(30).optional(),
+  NAUPA_CONTACT_PHONE: z
+    .string()
+    .regex(/^\d{10}$/, 'must be 10 digits')
+    .optional(),
+  NAUPA_CONTACT_EMAIL: z.email({ error: 'must be an email address' }).max(50).optional(),
   ISSUER_INCORPORATION_STATE: z
     .string()
     .regex(/^[A-Z]{2}-[A-Z]{2}$/, 'must look like US-DE')
@@ -348,6 +364,19 @@ export type Config = {
     defaultDormancyYears: number
     /** The issuer's state of incorporation: the claimant when the owner's address is unknown. */
     incorporationState: string
+    /**
+     * The holder named in the NAUPA files (`giftcards escheatment --naupa`, NAUPA_HOLDER_*);
+     * unset tax id: the files are refused (a state rejects a report without the holder's FEIN).
+     */
+    holder: {
+      taxId?: string
+      name?: string
+      city?: string
+      state?: string
+      contact?: string
+      contactPhone?: string
+      email?: string
+    }
   }
   /** Set: the agent uses ChatOpenAI; unset: the offline planner. */
   openai: {
@@ -555,6 +584,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     escheatment: {
       defaultDormancyYears: e.ESCHEAT_DEFAULT_DORMANCY_YEARS,
       incorporationState: e.ISSUER_INCORPORATION_STATE,
+      holder: {
+        ...(e.NAUPA_HOLDER_TAX_ID ? { taxId: e.NAUPA_HOLDER_TAX_ID } : {}),
+        ...(e.NAUPA_HOLDER_NAME ? { name: e.NAUPA_HOLDER_NAME } : {}),
+        ...(e.NAUPA_HOLDER_CITY ? { city: e.NAUPA_HOLDER_CITY } : {}),
+        ...(e.NAUPA_HOLDER_STATE ? { state: e.NAUPA_HOLDER_STATE } : {}),
+        ...(e.NAUPA_CONTACT_NAME ? { contact: e.NAUPA_CONTACT_NAME } : {}),
+        ...(e.NAUPA_CONTACT_PHONE ? { contactPhone: e.NAUPA_CONTACT_PHONE } : {}),
+        ...(e.NAUPA_CONTACT_EMAIL ? { email: e.NAUPA_CONTACT_EMAIL } : {}),
+      },
     },
     openai: {
       ...(e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY } : {}),
