@@ -112,13 +112,18 @@ for (const [kind, list] of Object.entries(NAUPA_LAYOUT)) {
  * record), cut to the field.
  */
 export function naupaText(value: string | null | undefined, length: number): string {
-  const ascii = (value ?? '')
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^\x20-\x7e]/g, ' ')
-    .toUpperCase()
-  return ascii.slice(0, length).padEnd(length, ' ')
+  const text = value ?? ''
+  // Most values are printable ASCII already: only the others pay for the normalisation.
+  const ascii = PRINTABLE.test(text)
+    ? text
+    : text
+        .normalize('NFKD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .replace(/[^\x20-\x7e]/g, ' ')
+  return ascii.toUpperCase().slice(0, length).padEnd(length, ' ')
 }
+
+const PRINTABLE = /^[\x20-\x7e]*$/
 
 /** An N field: right-justified, zero-filled, implied decimals; refuses what does not fit. */
 export function naupaNumber(value: number, length: number, field: string): string {
