@@ -1,4 +1,4 @@
-import { addMonths, parseDate, toIso } from '../core/index.ts'
+import { addMonths, csvText, parseDate, toIso } from '../core/index.ts'
 import { type Database, UNKNOWN_JURISDICTION, type UnknownJurisdiction } from '../db/index.ts'
 
 /**
@@ -224,21 +224,23 @@ export async function escheatmentReport(
   }
 }
 
-/** The report's cards as CSV (one row per card reaching its deadline), for the compliance team. */
+/**
+ * The report's cards as CSV (one row per card reaching its deadline), for the compliance team.
+ * Cells go through core/csv.ts: a POS card id such as `=HYPERLINK(…)` is text, never a formula
+ * or a second row; the balance stays a number.
+ */
 export function escheatmentCsv(report: EscheatmentReport): string {
-  const lines = ['card_id,jurisdiction,basis,balance,last_activity_at,deadline,overdue']
-  for (const c of report.cards) {
-    lines.push(
-      [
-        c.cardId,
-        c.jurisdiction,
-        c.basis,
-        (c.balanceCents / 100).toFixed(2),
-        c.lastActivityAt,
-        c.deadline,
-        c.overdue ? 'yes' : 'no',
-      ].join(','),
-    )
-  }
-  return `${lines.join('\n')}\n`
+  return csvText(
+    ['card_id', 'jurisdiction', 'basis', 'balance', 'last_activity_at', 'deadline', 'overdue'],
+    report.cards.map((c) => [
+      c.cardId,
+      c.jurisdiction,
+      c.basis,
+      (c.balanceCents / 100).toFixed(2),
+      c.lastActivityAt,
+      c.deadline,
+      c.overdue ? 'yes' : 'no',
+    ]),
+    '\n',
+  )
 }

@@ -1,6 +1,7 @@
 export * from './agent.ts'
 export * from './auto-hold.ts'
 export * from './demo-chain.ts'
+export * from './jobs/index.ts'
 export * from './ledger.ts'
 export * from './server.ts'
 export * from './services.ts'

@@ -31,6 +31,7 @@ import { createSlackApp, refuseSkewedSlackRequests, type SlackApp } from '../sla
 import { createToolkit, ledgerFreshness, type Toolkit } from '../tools/index.ts'
 import { openAgent } from './agent.ts'
 import { autoHoldSweeper } from './auto-hold.ts'
+import { Scheduler, slackPoster } from './jobs/index.ts'
 import { slackDeps } from './slack-store.ts'
 
 /** The webhook sources whose secrets are configured. */
@@ -155,6 +156,8 @@ export type RunningServer = {
   url: string
   /** The Slack app, when SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set. */
   slack?: SlackApp
+  /** The scheduled jobs (docs/jobs.md), when started with `jobs: true`. */
+  scheduler?: Scheduler
   close(): Promise<void>
 }
 
@@ -189,6 +192,12 @@ const SLACK_PUBLISH_MS = 10_000
 export async function startServer(
   services: AppServices,
   listen: { port: number; host: string },
+  options: {
+    /** Run the scheduled jobs (`giftcards serve` does; tests of the HTTP face do not). */
+    jobs?: boolean
+    /** The scheduler's clock (tests). */
+    now?: () => Date
+  } = {},
 ): Promise<RunningServer> {
   const { config, database, logger } = services
   const toolkit = services.toolkit ?? createToolkit(database, config, logger ? { logger } : {})
@@ -265,13 +274,38 @@ export async function startServer(
   const timer = slack ? setInterval(() => void publish(), SLACK_PUBLISH_MS) : undefined
   timer?.unref()
   if (slack) void publish()
+  // The jobs run beside the server; the catch-up of a missed slot runs in the background so a
+  // long refit never keeps the webhooks down (docs/jobs.md).
+  const poster = slackPoster(config)
+  const scheduler = options.jobs
+    ? new Scheduler(
+        {
+          database,
+          config,
+          toolkit,
+          ...(logger ? { logger } : {}),
+          ...(poster ? { slack: poster } : {}),
+          ...(slack ? { publishAlerts: publish } : {}),
+        },
+        { via: 'http', ...(options.now ? { now: options.now } : {}) },
+      )
+    : undefined
+  const starting = scheduler
+    ?.start()
+    .then((outcomes) => {
+      for (const o of outcomes) logger?.info(o, 'caught up a scheduled job')
+    })
+    .catch((err) => logger?.warn({ err: describeError(err) }, 'could not start scheduled jobs'))
   const { port } = server.address() as AddressInfo
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host
   return {
     url: `http://${host}:${port}`,
     ...(slack ? { slack } : {}),
+    ...(scheduler ? { scheduler } : {}),
     close: async () => {
       if (timer) clearInterval(timer)
+      await starting
+      await scheduler?.stop()
       await resuming
       await publishing
       await new Promise<void>((resolve, reject) => {

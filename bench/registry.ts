@@ -8,6 +8,7 @@ import { importBench } from './import.ts'
 import { masterDataBench } from './master-data.ts'
 import { mcpBench } from './mcp.ts'
 import { metricsBench } from './metrics.ts'
+import { naupaBench } from './naupa.ts'
 import { scrubBench } from './scrub.ts'
 import { seedBench } from './seed.ts'
 import { soakBench } from './soak.ts'
@@ -25,6 +26,7 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   mcp: mcpBench,
   evals: evalsBench,
   metrics: metricsBench,
+  naupa: naupaBench,
   soak: soakBench,
   audit: auditBench,
   scrub: scrubBench,

@@ -11,6 +11,7 @@ import { registerEval } from './commands/eval.ts'
 import { registerForecast } from './commands/forecast.ts'
 import { registerFraud } from './commands/fraud.ts'
 import { registerImport } from './commands/import.ts'
+import { registerJobs } from './commands/jobs.ts'
 import { registerLiability } from './commands/liability.ts'
 import { registerMcp } from './commands/mcp.ts'
 import { registerMigrate } from './commands/migrate.ts'
@@ -43,6 +44,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerSeed(program, ctx)
   registerStart(program, ctx)
   registerServe(program, ctx)
+  registerJobs(program, ctx)
   registerImport(program, ctx)
   registerReconcile(program, ctx)
   registerWebhooks(program, ctx)

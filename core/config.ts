@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Cron } from 'croner'
 import { z } from 'zod'
 import { DEFAULT_MAX_EVENT_CENTS, MAX_CENTS } from './bounds.ts'
 import { GiftCardError } from './errors.ts'
@@ -118,7 +119,52 @@ const commaList = (pattern: RegExp, example: string, normalise = (v: string) => 
         })
     })
 
+/**
+ * The scheduled jobs of `giftcards serve` (docs/jobs.md): each one's environment variable and
+ * default cron expression, read in the chain's timezone. `off` turns a job off. A new job is one
+ * entry here and one definition in app/jobs/.
+ */
+export const JOB_SCHEDULES = {
+  'fraud-scan': { env: 'JOB_FRAUD_SCAN_CRON', cron: '15 6 * * *' },
+  'at-risk-digest': { env: 'JOB_AT_RISK_DIGEST_CRON', cron: '0 8 * * 1' },
+  'forecast-refit': { env: 'JOB_FORECAST_REFIT_CRON', cron: '0 5 1 * *' },
+} as const
+
+export type JobName = keyof typeof JOB_SCHEDULES
+
+/** A 5- or 6-field cron expression croner accepts, or `off`. */
+const cronSetting = (fallback: string) =>
+  z
+    .string()
+    .max(200)
+    .default(fallback)
+    .transform((v) => v.trim())
+    .refine(
+      (v) => {
+        if (v.toLowerCase() === 'off') return true
+        try {
+          new Cron(v, { paused: true }).stop()
+          return true
+        } catch {
+          return false
+        }
+      },
+      { message: 'must be a cron expression such as "15 6 * * *", or off' },
+    )
+
+const jobEnv = Object.fromEntries(
+  Object.values(JOB_SCHEDULES).map((j) => [j.env, cronSetting(j.cron)]),
+) as Record<(typeof JOB_SCHEDULES)[JobName]['env'], ReturnType<typeof cronSetting>>
+
 const envSchema = z.object({
+  ...jobEnv,
+  JOBS_STALE_AFTER_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  SLACK_DIGEST_CHANNEL: z.string().min(1).max(100).optional(),
   DATABASE_URL: z.string().optional(),
   GIFTCARDS_HOME: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -187,6 +233,22 @@ const envSchema = z.object({
   CLOVER_GIFT_CARDS_FILE: z.string().min(1).max(4096).optional(),
   CLOVER_CURRENCY: currencyCode,
   ESCHEAT_DEFAULT_DORMANCY_YEARS: z.coerce.number().int().min(1).max(20).default(5),
+  NAUPA_HOLDER_TAX_ID: z
+    .string()
+    .regex(/^\d{9}$/, 'must be the holder’s 9-digit FEIN, digits only')
+    .optional(),
+  NAUPA_HOLDER_NAME: z.string().min(1).max(40).optional(),
+  NAUPA_HOLDER_CITY: z.string().min(1).max(30).optional(),
+  NAUPA_HOLDER_STATE: z
+    .string()
+    .regex(/^[A-Z]{2}-[A-Z]{2}$/, 'must look like US-DE')
+    .optional(),
+  NAUPA_CONTACT_NAME: z.string().min(1).max(30).optional(),
+  NAUPA_CONTACT_PHONE: z
+    .string()
+    .regex(/^\d{10}$/, 'must be 10 digits')
+    .optional(),
+  NAUPA_CONTACT_EMAIL: z.email({ error: 'must be an email address' }).max(50).optional(),
   ISSUER_INCORPORATION_STATE: z
     .string()
     .regex(/^[A-Z]{2}-[A-Z]{2}$/, 'must look like US-DE')
@@ -317,6 +379,19 @@ export type Config = {
     defaultDormancyYears: number
     /** The issuer's state of incorporation: the claimant when the owner's address is unknown. */
     incorporationState: string
+    /**
+     * The holder named in the NAUPA files (`giftcards escheatment --naupa`, NAUPA_HOLDER_*);
+     * unset tax id: the files are refused (a state rejects a report without the holder's FEIN).
+     */
+    holder: {
+      taxId?: string
+      name?: string
+      city?: string
+      state?: string
+      contact?: string
+      contactPhone?: string
+      email?: string
+    }
   }
   /** Set: the agent uses ChatOpenAI; unset: the offline planner. */
   openai: {
@@ -396,7 +471,15 @@ export type Config = {
     alertMinScore: number
     /** Slack user group id → the role its members get (when the roles table names none). */
     roleGroups: Record<string, 'analyst' | 'loss_prevention' | 'manager' | 'admin'>
+    /** Where the weekly at-risk digest goes (SLACK_DIGEST_CHANNEL, else the alerts channel). */
+    digestChannel?: string
   }
+  /**
+   * The scheduled jobs of `giftcards serve` (docs/jobs.md): each job's cron expression in the
+   * chain's timezone, null when off; a running claim whose heartbeat is older than
+   * `staleAfterMinutes` belongs to a dead instance and may be taken over.
+   */
+  jobs: { schedules: Record<JobName, string | null>; staleAfterMinutes: number }
 }
 
 /** The pseudonymiser's key when PII_TOKEN_KEY is unset: fine for a demo, not for production. */
@@ -560,6 +643,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     escheatment: {
       defaultDormancyYears: e.ESCHEAT_DEFAULT_DORMANCY_YEARS,
       incorporationState: e.ISSUER_INCORPORATION_STATE,
+      holder: {
+        ...(e.NAUPA_HOLDER_TAX_ID ? { taxId: e.NAUPA_HOLDER_TAX_ID } : {}),
+        ...(e.NAUPA_HOLDER_NAME ? { name: e.NAUPA_HOLDER_NAME } : {}),
+        ...(e.NAUPA_HOLDER_CITY ? { city: e.NAUPA_HOLDER_CITY } : {}),
+        ...(e.NAUPA_HOLDER_STATE ? { state: e.NAUPA_HOLDER_STATE } : {}),
+        ...(e.NAUPA_CONTACT_NAME ? { contact: e.NAUPA_CONTACT_NAME } : {}),
+        ...(e.NAUPA_CONTACT_PHONE ? { contactPhone: e.NAUPA_CONTACT_PHONE } : {}),
+        ...(e.NAUPA_CONTACT_EMAIL ? { email: e.NAUPA_CONTACT_EMAIL } : {}),
+      },
     },
     openai: {
       ...(e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY } : {}),
@@ -615,6 +707,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.replace(/\/*$/, '/') } : {}),
       ...(e.SLACK_APPROVALS_CHANNEL ? { approvalsChannel: e.SLACK_APPROVALS_CHANNEL } : {}),
       ...(e.SLACK_ALERTS_CHANNEL ? { alertsChannel: e.SLACK_ALERTS_CHANNEL } : {}),
+      ...((e.SLACK_DIGEST_CHANNEL ?? e.SLACK_ALERTS_CHANNEL)
+        ? { digestChannel: e.SLACK_DIGEST_CHANNEL ?? e.SLACK_ALERTS_CHANNEL }
+        : {}),
       alertMinScore: e.SLACK_ALERT_MIN_SCORE,
       roleGroups: Object.fromEntries(
         e.SLACK_ROLE_GROUPS.split(',')
@@ -626,6 +721,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
     },
     chain: e.CHAIN_TIMEZONE ? { timezone: e.CHAIN_TIMEZONE } : {},
+    jobs: {
+      schedules: Object.fromEntries(
+        Object.entries(JOB_SCHEDULES).map(([name, j]) => {
+          const value = e[j.env]
+          return [name, value.toLowerCase() === 'off' ? null : value]
+        }),
+      ) as Record<JobName, string | null>,
+      staleAfterMinutes: e.JOBS_STALE_AFTER_MINUTES,
+    },
     mcp: {
       allowedHosts: e.MCP_ALLOWED_HOSTS.split(',')
         .map((h) => h.trim())

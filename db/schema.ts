@@ -420,6 +420,7 @@ export interface DB {
   ledger_voids: LedgerVoidsTable
   case_deliveries: CaseDeliveriesTable
   slack_messages: SlackMessagesTable
+  job_runs: JobRunsTable
 }
 
 /**
@@ -447,6 +448,31 @@ export interface CaseDeliveriesTable {
   last_error: string | null
   created_at: string
   delivered_at: string | null
+}
+
+/**
+ * One scheduled job's run of one slot (migration 0018, docs/jobs.md). (job, scheduled_for) is
+ * unique: inserting the row is claiming the run.
+ */
+export interface JobRunsTable {
+  id: Generated<number>
+  job: string
+  /** The cron slot this run is for (a manual run: the moment it was asked for). */
+  scheduled_for: string
+  trigger: 'schedule' | 'catch_up' | 'manual'
+  status: 'running' | 'succeeded' | 'failed'
+  /** The instance (host:pid:random) that holds the claim. */
+  claimed_by: string
+  /** 1, plus one per stale-claim takeover. */
+  attempts: Generated<number>
+  started_at: string
+  heartbeat_at: string
+  finished_at: string | null
+  /** One line for `giftcards jobs history`. */
+  summary: string | null
+  /** The run's result as JSON (bounded). */
+  result: string | null
+  error: string | null
 }
 
 export type Location = Selectable<LocationsTable>

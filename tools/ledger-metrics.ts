@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { CHANNELS, OCCASIONS } from '../core/index.ts'
+import { CHANNELS, csvText, OCCASIONS } from '../core/index.ts'
 import {
   ledgerMetric,
   METRIC_DIMENSIONS,
@@ -198,18 +198,15 @@ function sortRows(
   )
 }
 
-/** RFC 4180 CSV: the dimensions, then count, amount in cents and formatted. */
+/** RFC 4180 CSV (core/csv.ts, formulas neutralised): the dimensions, then count, amount in cents and formatted. */
 export function toCsv(by: readonly MetricDimension[], rows: readonly MetricRow[]): string {
-  const cell = (v: string | number) => {
-    const text = String(v)
-    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
-  }
-  const lines = [[...by, 'count', 'amount_cents', 'amount'].map(cell).join(',')]
-  for (const r of rows)
-    lines.push(
-      [...by.map((d) => r.keys[d] ?? ''), r.count, r.amountCents, money(r.amountCents).formatted]
-        .map(cell)
-        .join(','),
-    )
-  return `${lines.join('\r\n')}\r\n`
+  return csvText(
+    [...by, 'count', 'amount_cents', 'amount'],
+    rows.map((r) => [
+      ...by.map((d) => r.keys[d] ?? ''),
+      r.count,
+      r.amountCents,
+      money(r.amountCents).formatted,
+    ]),
+  )
 }

@@ -1,7 +1,13 @@
 import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { createLogger, EVENT_SOURCES, formatCents, GiftCardError } from '../../core/index.ts'
+import {
+  createLogger,
+  csvRow,
+  EVENT_SOURCES,
+  formatCents,
+  GiftCardError,
+} from '../../core/index.ts'
 import {
   type BalanceDifference,
   CloverClient,
@@ -191,15 +197,11 @@ const CSV_COLUMNS = [
   'line',
 ] as const
 
-/** Every difference kept, one CSV row each (RFC 4180). */
+/** Every difference kept, one CSV row each (RFC 4180, formulas neutralised: core/csv.ts). */
 export function differencesCsv(report: ReconcileReport): string {
-  const cell = (v: string | number | null | undefined) => {
-    const text = v === null || v === undefined ? '' : String(v)
-    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
-  }
   const row = (values: Partial<Record<(typeof CSV_COLUMNS)[number], string | number | null>>) =>
-    CSV_COLUMNS.map((c) => cell(values[c])).join(',')
-  const lines = [CSV_COLUMNS.join(',')]
+    csvRow(CSV_COLUMNS.map((c) => values[c]))
+  const lines = [csvRow(CSV_COLUMNS)]
   for (const b of report.balances)
     lines.push(
       row({

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { configuredSources, createServices, startServer } from '../../app/index.ts'
-import { createLogger } from '../../core/index.ts'
+import { type Config, createLogger } from '../../core/index.ts'
 import type { CliContext } from '../context.ts'
 import { intOption, parseOptions } from '../options.ts'
 
@@ -9,6 +9,12 @@ const serveOptions = z.object({
   port: intOption(0, 65535).default(3000),
   host: z.string().min(1).default('127.0.0.1'),
 })
+
+/** The jobs that are on, for the start line (`giftcards jobs list` says more). */
+function jobsLine(config: Config): string {
+  const on = Object.entries(config.jobs.schedules).filter(([, cron]) => cron !== null)
+  return on.length > 0 ? on.map(([name, cron]) => `${name} "${cron}"`).join(', ') : 'all off'
+}
 
 export function registerServe(program: Command, ctx: () => CliContext): void {
   program
@@ -24,10 +30,11 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
       const server = await startServer(
         createServices(database, context.config, { logger }),
         options,
+        { jobs: true },
       )
       const sources = configuredSources(context.config).map((s) => s.name)
       console.log(
-        `listening on ${server.url} (webhooks: ${sources.length > 0 ? sources.join(', ') : 'none configured'}; MCP at /mcp with bearer tokens; Slack ${server.slack ? 'at /slack/events' : 'off (set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN)'})`,
+        `listening on ${server.url} (webhooks: ${sources.length > 0 ? sources.join(', ') : 'none configured'}; MCP at /mcp with bearer tokens; Slack ${server.slack ? 'at /slack/events' : 'off (set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN)'}; jobs: ${jobsLine(context.config)})`,
       )
       await new Promise<void>((resolve) => {
         const stop = async () => {

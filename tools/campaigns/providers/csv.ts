@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { csvText } from '../../../core/index.ts'
 import type { HandOff } from './types.ts'
 
 /**
@@ -11,18 +12,19 @@ export async function writeAudienceFile(exportDir: string, handOff: HandOff): Pr
   const { campaign, recipients } = handOff
   await mkdir(exportDir, { recursive: true })
   const file = resolve(join(exportDir, `campaign-${campaign.campaignId}.csv`))
-  const lines = ['campaign_id,card_id,customer_pseudonym,balance_cents,message']
-  for (const m of recipients)
-    lines.push(
-      [campaign.campaignId, m.cardId, m.customer ?? '', m.balanceCents, campaign.message]
-        .map(csvCell)
-        .join(','),
-    )
-  await writeFile(file, `${lines.join('\n')}\n`)
+  await writeFile(
+    file,
+    csvText(
+      ['campaign_id', 'card_id', 'customer_pseudonym', 'balance_cents', 'message'],
+      recipients.map((m) => [
+        campaign.campaignId,
+        m.cardId,
+        m.customer ?? '',
+        m.balanceCents,
+        campaign.message,
+      ]),
+      '\n',
+    ),
+  )
   return file
-}
-
-function csvCell(value: unknown): string {
-  const s = String(value)
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }

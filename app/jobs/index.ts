@@ -1,0 +1,6 @@
+export * from './define-job.ts'
+export * from './job-tools.ts'
+export * from './jobs.ts'
+export * from './schedule.ts'
+export * from './scheduler.ts'
+export * from './slack.ts'
