@@ -205,7 +205,7 @@ export interface ApprovalRequestsTable {
   summary: string
   reason: string | null
   requested_by: string
-  requested_via: 'slack' | 'mcp' | 'cli' | 'agent' | 'http'
+  requested_via: 'slack' | 'mcp' | 'cli' | 'agent' | 'http' | 'dashboard'
   status: 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'failed'
   decided_by: string | null
   decided_at: string | null
@@ -403,6 +403,7 @@ export interface DB {
   ledger_rollup: LedgerRollupTable
   ledger_voids: LedgerVoidsTable
   case_deliveries: CaseDeliveriesTable
+  dashboard_sessions: DashboardSessionsTable
 }
 
 /** A confirmed alert's case file, posted to CASE_WEBHOOK_URL once (migration 0015). */
@@ -413,6 +414,17 @@ export interface CaseDeliveriesTable {
   last_error: string | null
   created_at: string
   delivered_at: string | null
+}
+
+/** A signed-in dashboard session (migration 0016, docs/dashboard.md). */
+export interface DashboardSessionsTable {
+  /** SHA-256 (hex) of the session id in the cookie. */
+  id_hash: string
+  token_id: number
+  csrf_token: string
+  created_at: string
+  expires_at: string
+  ended_at: string | null
 }
 
 export type Location = Selectable<LocationsTable>

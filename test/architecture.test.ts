@@ -26,6 +26,8 @@ const MAY_IMPORT = {
   agent: ['core', 'tools', 'governance'],
   'mcp-server': ['core', 'tools', 'governance'],
   'slack-app': ['core', 'agent', 'tools', 'governance'],
+  // The dashboard is a face: it receives the executor, the approvals and a session store.
+  dashboard: ['core', 'tools', 'governance'],
   // The composition root: every library layer, and none of the entry points that call it.
   app: [
     'core',
@@ -39,6 +41,7 @@ const MAY_IMPORT = {
     'agent',
     'mcp-server',
     'slack-app',
+    'dashboard',
   ],
   cli: [
     'core',
