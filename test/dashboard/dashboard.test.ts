@@ -141,7 +141,10 @@ for (const dialect of DIALECTS) {
     it('refuses a post without its CSRF token, and changes nothing', async () => {
       const lp = await signIn(app, fixture.tokens.lp)
       const path = `/dashboard/alerts/${fixture.htmlAlertId}/status`
-      for (const fields of [{ status: 'dismissed' }, { status: 'dismissed', csrf: 'wrong' }]) {
+      for (const fields of [
+        { status: 'dismissed' },
+        { status: 'dismissed', csrf: 'wrong' },
+      ] as Record<string, string>[]) {
         const refused = await post(app, path, lp, fields)
         expect(refused.status).toBe(403)
         expect(await refused.text()).toContain('missing its form token (CSRF)')
