@@ -76,6 +76,7 @@ export async function signInPage(
   return c.html(
     html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in · Gift cards</title>
+<link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style nonce="${nonce}">body{font:16px system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1d2330}
 input{width:100%;padding:.5rem;font:inherit;box-sizing:border-box}button{margin-top:1rem;padding:.5rem 1rem;font:inherit}
@@ -174,7 +175,9 @@ export function requireViewer(options: AuthOptions): MiddlewareHandler<Dashboard
             : null
       if (found !== 'none') deleteCookie(c, SESSION_COOKIE, { path: COOKIE_PATH })
       if (!isPageRequest(c.req.path)) return refuseAsset(c, message ?? 'sign in first')
-      return signInPage(c, options, message, 401)
+      // Never signed in: to the form. A session that ended: 401 with the form, saying why.
+      if (message === null && c.req.method === 'GET') return c.redirect('/dashboard/sign-in', 303)
+      return signInPage(c, options, message ?? 'Sign in first.', 401)
     }
     if (c.req.method === 'POST') {
       const given = c.req.header('x-csrf-token') ?? (await formOf(c)).csrf

@@ -23,7 +23,7 @@ export async function overviewPage(ctx: PageContext): Promise<PageResult> {
 ${tile('Liability now', money(l.total), `${l.cards} cards with a balance`)}
 ${tile('Open alerts', openAlerts ? String(openAlerts.total) : '—')}
 ${tile('Pending approvals', approvals.ok ? String(pending.length) : '—')}
-${tile('Ledger up to', String(l.ledgerUpTo ?? 'no transactions'), l.timezone)}
+${tile('Ledger up to', l.ledgerUpTo ? `${String(l.ledgerUpTo).slice(0, 16).replace('T', ' ')} UTC` : 'no transactions', `days in ${l.timezone}`)}
 </div>`
   const byState = table(
     ['State', 'Cards', 'Liability'],

@@ -67,7 +67,12 @@ for (const dialect of DIALECTS) {
     })
 
     it('serves nothing before sign-in: pages offer the form, assets and charts get 401', async () => {
-      const page = await app.request(`${ORIGIN}/dashboard/alerts`)
+      const first = await app.request(`${ORIGIN}/dashboard/alerts`)
+      expect(first.status).toBe(303)
+      expect(first.headers.get('location')).toBe('/dashboard/sign-in')
+      const page = await app.request(`${ORIGIN}/dashboard/alerts`, {
+        headers: { cookie: 'gc_session=made-up' },
+      })
       expect(page.status).toBe(401)
       const text = await page.text()
       expect(text).toContain('action="/dashboard/sign-in"')

@@ -23,12 +23,12 @@ export const PEOPLE = {
 }
 
 /**
- * A small seeded chain (150 cards over 13 months, ending now) with its fraud alerts scanned,
+ * A small seeded chain (150 cards over 8 months, ending now) with its fraud alerts scanned,
  * a token per role, and one card whose id is markup, with an open alert on it.
  */
 export async function setUpDashboard(database: Database): Promise<DashboardFixture> {
   const now = Date.now()
-  await seedChain(database, { cards: 150, seed: 7, startMs: now - 400 * DAY_MS, months: 13 })
+  await seedChain(database, { cards: 150, seed: 7, startMs: now - 245 * DAY_MS, months: 8 })
   const analyst = await createToken(database, { actorId: PEOPLE.analyst })
   const lp = await createToken(database, { actorId: PEOPLE.lp, role: 'loss_prevention' })
   const manager = await createToken(database, { actorId: PEOPLE.manager, role: 'manager' })
