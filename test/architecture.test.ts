@@ -22,12 +22,14 @@ const MAY_IMPORT = {
   // The checkout endpoint keeps to a pilot through governance's scope (docs/pilot.md).
   checkout: ['core', 'db', 'analytics', 'ingest', 'governance'],
   tools: ['core', 'db', 'analytics', 'governance'],
+  // Chart specs and their rendering from tool results; no ledger, no tools (docs/charts.md).
+  charts: ['core'],
   // The faces never open a database: they receive a toolkit (and the agent a checkpointer).
   agent: ['core', 'tools', 'governance'],
-  'mcp-server': ['core', 'tools', 'governance'],
-  'slack-app': ['core', 'agent', 'tools', 'governance'],
+  'mcp-server': ['core', 'tools', 'governance', 'charts'],
+  'slack-app': ['core', 'agent', 'tools', 'governance', 'charts'],
   // The dashboard is a face: it receives the executor, the approvals and a session store.
-  dashboard: ['core', 'tools', 'governance'],
+  dashboard: ['core', 'tools', 'governance', 'charts'],
   // The composition root: every library layer, and none of the entry points that call it.
   app: [
     'core',
@@ -38,6 +40,7 @@ const MAY_IMPORT = {
     'governance',
     'checkout',
     'tools',
+    'charts',
     'agent',
     'mcp-server',
     'slack-app',
@@ -52,6 +55,7 @@ const MAY_IMPORT = {
     'governance',
     'checkout',
     'tools',
+    'charts',
     'agent',
     'mcp-server',
     'slack-app',
@@ -67,6 +71,7 @@ const MAY_IMPORT = {
     'governance',
     'checkout',
     'tools',
+    'charts',
     'agent',
     'mcp-server',
     'slack-app',
@@ -81,6 +86,7 @@ const MAY_IMPORT = {
     'governance',
     'checkout',
     'tools',
+    'charts',
     'agent',
     'mcp-server',
     'slack-app',
