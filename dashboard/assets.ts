@@ -7,7 +7,8 @@ import { PACKAGE_ROOT } from '../core/index.ts'
  * The browser's files, served from the installed packages (no CDN, no build step): Vega, Vega-Lite
  * and vega-embed as their own UMD bundles, Vega's expression interpreter (an ES module, with
  * vega-util's ES modules it imports) so the charts run under a CSP without `unsafe-eval`
- * (https://vega.github.io/vega/usage/interpreter/), and the dashboard's own script and styles.
+ * (https://vega.github.io/vega/usage/interpreter/), with the three vega-util names it imports
+ * taken from the Vega bundle, and the dashboard's own script and styles.
  * Only the names listed here are served; they sit behind sign-in like every dashboard path.
  */
 const NODE_MODULES = join(PACKAGE_ROOT, 'node_modules')
@@ -39,6 +40,9 @@ function load(path: string): Promise<Buffer> {
   return file
 }
 
+const VEGA_UTIL_SHIM =
+  'const v = globalThis.vega\nexport const { ascending, isString, DisallowedObjectProperties } = v\n'
+
 export function assetRoutes(): Hono {
   const app = new Hono()
   const send = async (path: string, name: string) => {
@@ -55,11 +59,15 @@ export function assetRoutes(): Hono {
       },
     })
   }
-  // vega-interpreter imports 'vega-util', whose index.js imports its siblings ('./accessor.js').
-  app.get('/vega-util/:file{[A-Za-z]+\\.js}', (c) => {
-    const file = c.req.param('file')
-    return send(join(NODE_MODULES, 'vega-util', 'build', file), file)
-  })
+  // vega-interpreter imports three names from 'vega-util'; Vega's UMD bundle (loaded first)
+  // exports them on `vega`, so one line stands in for vega-util's ~80 module files.
+  app.get(
+    '/vega-util.js',
+    () =>
+      new Response(VEGA_UTIL_SHIM, {
+        headers: { 'Content-Type': TYPES.js as string, 'Cache-Control': 'private, max-age=3600' },
+      }),
+  )
   app.get('/:name', (c) => {
     const name = c.req.param('name')
     const path = FILES[name]

@@ -41,9 +41,25 @@ export type Viewer = { actor: Actor; csrfToken: string | null; sessionId: string
 
 export type DashboardEnv = { Variables: { nonce: string; viewer: Viewer } }
 
+/**
+ * Where to go after sign-in: a dashboard path only (never another site: `//evil.example` and
+ * `/dashboard/../x` are refused), else the overview.
+ */
+const nextPath = z
+  .string()
+  .max(300)
+  .regex(/^\/dashboard(\/[A-Za-z0-9_-]+)*(\?[A-Za-z0-9_=&%.+-]*)?$/)
+  .refine((p) => p !== '/dashboard/sign-in' && !p.startsWith('/dashboard/sign-in?'))
+
+export function safeNext(value: unknown): string {
+  const parsed = nextPath.safeParse(value)
+  return parsed.success ? parsed.data : '/dashboard'
+}
+
 const signInForm = z.object({
   token: z.string().trim().min(1, 'enter your token').max(200, 'is too long'),
   csrf: z.string().max(100).optional(),
+  next: z.string().max(300).optional(),
 })
 
 /** The form token of a post: the `csrf` field, or the `X-CSRF-Token` header for scripts. */
@@ -87,6 +103,7 @@ ${message ? html`<p class="refused" role="alert">${message}</p>` : ''}
 <label for="token">Your access token (<code>giftcards tokens create</code>)</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required maxlength="200">
 <input type="hidden" name="csrf" value="${formToken}">
+<input type="hidden" name="next" value="${safeNext(c.req.query('next') ?? new URL(c.req.url).pathname + new URL(c.req.url).search)}">
 <button type="submit">Sign in</button>
 </form></body></html>`,
     status,
@@ -117,7 +134,7 @@ export async function signIn(c: Context<DashboardEnv>, options: AuthOptions): Pr
     maxAge: Math.round(options.sessionHours * 3600),
     expires: new Date(session.expiresAt),
   })
-  return c.redirect('/dashboard', 303)
+  return c.redirect(safeNext(form.data.next), 303)
 }
 
 /** `POST /dashboard/sign-out` (behind requireViewer, so its form token was checked). */
@@ -176,7 +193,15 @@ export function requireViewer(options: AuthOptions): MiddlewareHandler<Dashboard
       if (found !== 'none') deleteCookie(c, SESSION_COOKIE, { path: COOKIE_PATH })
       if (!isPageRequest(c.req.path)) return refuseAsset(c, message ?? 'sign in first')
       // Never signed in: to the form. A session that ended: 401 with the form, saying why.
-      if (message === null && c.req.method === 'GET') return c.redirect('/dashboard/sign-in', 303)
+      if (message === null && c.req.method === 'GET') {
+        const next = safeNext(c.req.path + new URL(c.req.url).search)
+        return c.redirect(
+          next === '/dashboard'
+            ? '/dashboard/sign-in'
+            : `/dashboard/sign-in?next=${encodeURIComponent(next)}`,
+          303,
+        )
+      }
       return signInPage(c, options, message ?? 'Sign in first.', 401)
     }
     if (c.req.method === 'POST') {

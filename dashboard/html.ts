@@ -45,7 +45,7 @@ export function layout(view: PageView, body: Html): Html {
     ? html`<script src="/dashboard/assets/vega.min.js" nonce="${view.nonce}"></script>
 <script src="/dashboard/assets/vega-lite.min.js" nonce="${view.nonce}"></script>
 <script src="/dashboard/assets/vega-embed.min.js" nonce="${view.nonce}"></script>
-<script type="importmap" nonce="${view.nonce}">{"imports":{"vega-util":"/dashboard/assets/vega-util/index.js","vega-interpreter":"/dashboard/assets/vega-interpreter.js"}}</script>
+<script type="importmap" nonce="${view.nonce}">{"imports":{"vega-util":"/dashboard/assets/vega-util.js","vega-interpreter":"/dashboard/assets/vega-interpreter.js"}}</script>
 <script type="module" src="/dashboard/assets/dashboard.js" nonce="${view.nonce}"></script>`
     : ''
   return html`<!doctype html>
@@ -114,8 +114,8 @@ export function money(value: unknown): string {
 
 /** A chart drawn in the browser from `/dashboard/charts/NAME.json`, with its PNG as the fallback. */
 export function chart(name: string, title: string): Html {
-  return html`<figure class="chart">
-<figcaption>${title}</figcaption>
+  // The spec draws its own title; the figure names it for screen readers.
+  return html`<figure class="chart" aria-label="${title}">
 <div class="vega" data-chart="${name}" aria-label="${title}"></div>
 <noscript><img src="/dashboard/charts/${name}.png" alt="${title}"></noscript>
 </figure>`

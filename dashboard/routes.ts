@@ -15,6 +15,7 @@ import {
   signInPage,
   signOut,
 } from './auth.ts'
+import { chartRoutes } from './charts.ts'
 import { layout, PAGES, type PageView, refusal } from './html.ts'
 import type { PageContext, PageResult, PageStatus } from './page.ts'
 import { alertsPage } from './pages/alerts.ts'
@@ -39,20 +40,12 @@ import {
 } from './query.ts'
 import { securityHeaders } from './security.ts'
 
-/** A tool run as the signed-in person, the way the dashboard's charts are fed. */
-export type RunTool = PageContext['run']
-
 export type DashboardDeps = AuthOptions & {
   executor: ToolExecutor
   /** The approval service Slack and the CLI decide with (four-eyes, exactly once). */
   approvals: ApprovalService
   frameAncestors: readonly string[]
   logger: Logger
-  /**
-   * The chart routes (`/NAME.png`, `/NAME.json`) for one person's tool runs, mounted under
-   * /dashboard/charts; absent, the page says the charts are unavailable.
-   */
-  charts?: (run: RunTool) => Hono
 }
 
 type Notice = PageView['notice']
@@ -281,16 +274,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<DashboardEnv> {
     return render(c, '/dashboard/audit', await auditPage(contextOf(c), q.query))
   })
 
-  if (deps.charts) {
-    const charts = deps.charts
-    app.all('/dashboard/charts/*', async (c) => {
-      const { actor } = c.get('viewer')
-      const run: RunTool = (tool, input) =>
-        deps.executor.call(tool, input, { actor, via: 'dashboard' })
-      const sub = new Hono().route('/dashboard/charts', charts(run))
-      return sub.fetch(c.req.raw)
-    })
-  }
+  chartRoutes(app, contextOf)
   return app
 }
 

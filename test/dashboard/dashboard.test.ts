@@ -69,7 +69,7 @@ for (const dialect of DIALECTS) {
     it('serves nothing before sign-in: pages offer the form, assets and charts get 401', async () => {
       const first = await app.request(`${ORIGIN}/dashboard/alerts`)
       expect(first.status).toBe(303)
-      expect(first.headers.get('location')).toBe('/dashboard/sign-in')
+      expect(first.headers.get('location')).toBe('/dashboard/sign-in?next=%2Fdashboard%2Falerts')
       const page = await app.request(`${ORIGIN}/dashboard/alerts`, {
         headers: { cookie: 'gc_session=made-up' },
       })
