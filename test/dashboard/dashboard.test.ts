@@ -316,6 +316,63 @@ for (const dialect of DIALECTS) {
       expect(await bad.text()).toContain('minScore: Too big')
     })
 
+    it('serves each chart as its spec and as a PNG, through the executor', async () => {
+      const analyst = await signIn(app, fixture.tokens.analyst)
+      const trend = await get(app, '/dashboard/charts/liability-trend.json', analyst)
+      expect(trend.status).toBe(200)
+      const body = (await trend.json()) as {
+        name: string
+        points: number
+        spec: { data: { values: unknown[] } }
+      }
+      const months = await database.db.selectFrom('ledger_daily').select('day').distinct().execute()
+      const distinctMonths = new Set(months.map((m) => String(m.day).slice(0, 7))).size
+      expect(body.name).toBe('liability-trend')
+      expect(body.points).toBe(body.spec.data.values.length)
+      expect(body.points).toBeGreaterThanOrEqual(Math.min(12, distinctMonths) - 1)
+      const png = await get(app, '/dashboard/charts/liability-by-state.png?width=400', analyst)
+      expect(png.headers.get('content-type')).toBe('image/png')
+      const bytes = Buffer.from(await png.arrayBuffer())
+      expect(bytes.subarray(1, 4).toString()).toBe('PNG')
+      expect(bytes.readUInt32BE(16)).toBe(400)
+      expect(
+        (await get(app, '/dashboard/charts/liability-by-state.png?width=5', analyst)).status,
+      ).toBe(400)
+      expect((await get(app, '/dashboard/charts/nope.json', analyst)).status).toBe(404)
+      expect((await app.request(`${ORIGIN}/dashboard/charts/forecast.json`)).status).toBe(401)
+      const audited = await database.db
+        .selectFrom('audit_log')
+        .select(['via', 'tool'])
+        .where('actor', '=', PEOPLE.analyst)
+        .where('tool', '=', 'ledger_metrics')
+        .execute()
+      expect(audited.length).toBeGreaterThan(0)
+      expect(audited.every((r) => r.via === 'dashboard')).toBe(true)
+    })
+
+    it('returns to a dashboard page after sign-in, never to another site', async () => {
+      for (const next of ['//evil.example/x', 'https://evil.example', '/dashboard/../x']) {
+        const form = await app.request(
+          `${ORIGIN}/dashboard/sign-in?next=${encodeURIComponent(next)}`,
+        )
+        expect(await form.text()).toContain('name="next" value="/dashboard"')
+      }
+      const form = await app.request(`${ORIGIN}/dashboard/sign-in`)
+      const response = await app.request(`${ORIGIN}/dashboard/sign-in`, {
+        method: 'POST',
+        headers: {
+          cookie: cookieOf(form, 'gc_signin') ?? '',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({
+          token: fixture.tokens.analyst,
+          csrf: csrfOf(await form.text()),
+          next: '/dashboard/cards?card=1111',
+        }),
+      })
+      expect(response.headers.get('location')).toBe('/dashboard/cards?card=1111')
+    })
+
     it('escapes everything from data: a card id that is markup stays text', async () => {
       const lp = await signIn(app, fixture.tokens.lp)
       for (const path of [
