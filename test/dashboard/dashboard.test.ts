@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../app/index.ts'
 import { loadConfig } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
-import { revokeToken } from '../../governance/index.ts'
+import { createToken, revokeToken } from '../../governance/index.ts'
 import { createToolkit } from '../../tools/index.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 import { type DashboardFixture, HTML_CARD, PEOPLE, setUpDashboard } from './fixture.ts'
@@ -348,6 +348,33 @@ for (const dialect of DIALECTS) {
         .execute()
       expect(audited.length).toBeGreaterThan(0)
       expect(audited.every((r) => r.via === 'dashboard')).toBe(true)
+    })
+
+    it('says so when a ledger has nothing to chart or list, instead of an empty frame', async () => {
+      const empty = await dialect.open()
+      try {
+        const { token } = await createToken(empty.database, { actorId: 'mcp:new', role: 'manager' })
+        const config = loadConfig({ LOG_LEVEL: 'silent' })
+        const fresh = buildApp({
+          database: empty.database,
+          config,
+          toolkit: createToolkit(empty.database, config),
+          listeners: [],
+        }).app
+        const bearer = { headers: { authorization: `Bearer ${token}` } }
+        const chart = await fresh.request(`${ORIGIN}/dashboard/charts/alerts-by-rule.json`, bearer)
+        expect(chart.status).toBe(200)
+        const body = (await chart.json()) as { empty?: string; points: number }
+        expect(body.points).toBe(0)
+        expect(body.empty).toMatch(/\w/)
+        const overview = await (await fresh.request(`${ORIGIN}/dashboard`, bearer)).text()
+        expect(overview).toContain('Nothing is owed.')
+        expect(overview).toContain('No request is waiting.')
+        const alerts = await (await fresh.request(`${ORIGIN}/dashboard/alerts`, bearer)).text()
+        expect(alerts).toContain('No alert matches these filters.')
+      } finally {
+        await empty.cleanup()
+      }
     })
 
     it('returns to a dashboard page after sign-in, never to another site', async () => {
