@@ -100,6 +100,13 @@ export function table(
 </table>`
 }
 
+/** Label and value pairs (a card's facts): a table with its labels as row headers. */
+export function facts(rows: readonly (readonly [string, unknown])[]): Html {
+  return html`<table class="facts"><tbody>${rows.map(
+    ([label, value]) => html`<tr><th scope="row">${label}</th><td>${value as string}</td></tr>`,
+  )}</tbody></table>`
+}
+
 /** A figure with its label, for the overview's tiles. */
 export function tile(label: string, value: string, detail?: string): Html {
   return html`<div class="tile"><span>${label}</span><b>${value}</b>${detail ? html`<small>${detail}</small>` : ''}</div>`

@@ -1,5 +1,5 @@
 import { html } from 'hono/html'
-import { type Html, money, refusal, store, table } from '../html.ts'
+import { facts, type Html, money, refusal, store, table } from '../html.ts'
 import { type Data, type PageContext, type PageResult, statusOf } from '../page.ts'
 
 /**
@@ -18,25 +18,22 @@ export async function cardsPage(ctx: PageContext, card: string | undefined): Pro
     return { body: html`${form}${refusal(outcome.error)}`, status: statusOf(outcome.error.code) }
   const d: Data = outcome.data
   const holds = await ctx.run('list_card_holds', { card: d.cardId })
-  const facts = table(
-    ['', ''],
+  const cardFacts = facts([
+    ['Card', d.cardId],
+    ['Last four', d.last4],
+    ['Balance', money(d.balance)],
+    ['Status', d.status],
+    ['Issued', `${d.issuedAt} at ${store(d.store)}`],
+    ['Last activity', d.lastActivityAt ?? '—'],
+    ['Channel, occasion', `${d.channel ?? '—'}, ${d.occasion ?? '—'}`],
+    ['Holder', d.holder ?? '—'],
     [
-      ['Card', d.cardId],
-      ['Last four', d.last4],
-      ['Balance', money(d.balance)],
-      ['Status', d.status],
-      ['Issued', `${d.issuedAt} at ${store(d.store)}`],
-      ['Last activity', d.lastActivityAt ?? '—'],
-      ['Channel, occasion', `${d.channel ?? '—'}, ${d.occasion ?? '—'}`],
-      ['Holder', d.holder ?? '—'],
-      [
-        'Active hold',
-        d.hold
-          ? `#${d.hold.holdId}: ${d.hold.reason ?? 'no reason given'} (approved by ${d.hold.approvedBy})`
-          : 'none',
-      ],
+      'Active hold',
+      d.hold
+        ? `#${d.hold.holdId}: ${d.hold.reason ?? 'no reason given'} (approved by ${d.hold.approvedBy})`
+        : 'none',
     ],
-  )
+  ])
   const timeline = table(
     ['When', 'Type', 'Result', 'Amount', 'Balance after', 'Store'],
     ((d.recentTransactions ?? []) as Data[]).map((t) => [
@@ -75,7 +72,7 @@ export async function cardsPage(ctx: PageContext, card: string | undefined): Pro
     : refusal(holds.error)
   return {
     body: html`${form}
-<section><h2>${d.cardId}</h2>${facts}</section>
+<section><h2>${d.cardId}</h2>${cardFacts}</section>
 <section><h2>Open alerts</h2>${alerts}</section>
 <section><h2>Timeline</h2>${timeline}</section>
 <section><h2>Holds</h2>${holdTable}</section>`,

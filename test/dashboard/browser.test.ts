@@ -108,11 +108,30 @@ describe.skipIf(!haveChromium)('the dashboard in chromium', () => {
       expect(c.state, c.name).toBe('drawn')
       expect(c.marks, c.name).toBeGreaterThan(0)
     }
-    for (const name of ['alerts', 'approvals', 'cards', 'campaigns', 'escheatment', 'audit']) {
-      await manager.goto(`${server.url}/dashboard/${name}`)
+    const pages = {
+      alerts: '/dashboard/alerts',
+      approvals: '/dashboard/approvals',
+      cards: '/dashboard/cards',
+      campaigns: '/dashboard/campaigns',
+      escheatment: '/dashboard/escheatment?horizonMonths=120',
+      audit: '/dashboard/audit',
+    }
+    for (const [name, path] of Object.entries(pages)) {
+      await manager.goto(`${server.url}${path}`)
       await expect(manager.locator('h1').textContent()).resolves.toBe(
         name[0]?.toUpperCase() + name.slice(1),
       )
+      if (name === 'cards') {
+        // Look a card up through the form: its facts and its timeline.
+        await manager.fill('input[name=card]', fixture.busyCard)
+        await manager.click('form.filters button')
+        await expect(manager.locator('main h2').first().textContent()).resolves.toBe(
+          fixture.busyCard,
+        )
+        expect(
+          await manager.locator('section:has(h2:text("Timeline")) tbody tr').count(),
+        ).toBeGreaterThan(3)
+      }
       await shot(manager, name)
     }
     await manager.goto(`${server.url}/dashboard/audit`)

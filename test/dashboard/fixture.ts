@@ -12,6 +12,8 @@ export type DashboardFixture = {
   tokens: { analyst: string; lp: string; manager: string; manager2: string }
   /** The alert on HTML_CARD (rule card_testing, the highest score). */
   htmlAlertId: number
+  /** The card with the most transactions (a long timeline). */
+  busyCard: string
 }
 
 /** The people of the dashboard tests. */
@@ -81,7 +83,17 @@ export async function setUpDashboard(database: Database): Promise<DashboardFixtu
     })
     .returning('id')
     .executeTakeFirstOrThrow()
+  const busy = await database.db
+    .selectFrom('gift_card_transactions')
+    .select(['card_id', (eb) => eb.fn.countAll().as('n')])
+    .where('card_id', 'is not', null)
+    .groupBy('card_id')
+    .orderBy('n', 'desc')
+    .orderBy('card_id')
+    .limit(1)
+    .executeTakeFirstOrThrow()
   return {
+    busyCard: String(busy.card_id),
     tokens: {
       analyst: analyst.token,
       lp: lp.token,
