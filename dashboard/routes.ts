@@ -17,7 +17,7 @@ import {
 } from './auth.ts'
 import { chartRoutes } from './charts.ts'
 import { layout, PAGES, type PageView, refusal } from './html.ts'
-import type { PageContext, PageResult, PageStatus } from './page.ts'
+import { type PageContext, type PageResult, type PageStatus, statusOf } from './page.ts'
 import { alertsPage } from './pages/alerts.ts'
 import { approvalsPage } from './pages/approvals.ts'
 import { auditPage } from './pages/audit.ts'
@@ -152,7 +152,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<DashboardEnv> {
         c,
         '/dashboard/alerts',
         await alertsPage(ctx, {}),
-        refused(id.success ? firstIssue((form as { error: z.ZodError }).error) : 'no such alert'),
+        refused(form.success ? 'no such alert' : firstIssue(form.error)),
         400,
       )
     const note =
@@ -169,7 +169,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<DashboardEnv> {
         '/dashboard/alerts',
         page,
         refused(`${outcome.error.code}: ${outcome.error.message}`),
-        403,
+        statusOf(outcome.error.code),
       )
     return render(c, '/dashboard/alerts', page, done(`Alert #${id.data} ${form.data.status}.`))
   })
@@ -182,7 +182,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<DashboardEnv> {
         c,
         '/dashboard/alerts',
         await alertsPage(ctx, {}),
-        refused('the hold request is invalid (a reason is at most 500 characters)'),
+        refused(form.success ? 'no such alert' : firstIssue(form.error)),
         400,
       )
     const reason = form.data.reason ? { reason: form.data.reason } : {}
@@ -194,7 +194,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<DashboardEnv> {
         '/dashboard/alerts',
         page,
         refused(`${outcome.error.code}: ${outcome.error.message}`),
-        403,
+        statusOf(outcome.error.code),
       )
     const pending = outcome.data as { approvalId: number; summary: string }
     return render(

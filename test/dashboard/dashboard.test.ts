@@ -431,6 +431,13 @@ for (const dialect of DIALECTS) {
         .execute()
       const [dismissMe, holdMe] = top
       if (!dismissMe || !holdMe) throw new Error('fixture has too few alerts')
+      const tooLong = await post(app, `/dashboard/alerts/${dismissMe.id}/status`, lp, {
+        csrf: lp.csrf,
+        status: 'dismissed',
+        note: 'x'.repeat(501),
+      })
+      expect(tooLong.status).toBe(400)
+      expect(await tooLong.text()).toContain('note: a note is at most 500 characters')
       const note = 'Customer called <twice>; "refund" was legit — see ticket #88'
       const dismissed = await post(app, `/dashboard/alerts/${dismissMe.id}/status`, lp, {
         csrf: lp.csrf,
