@@ -26,8 +26,6 @@ export function securityHeaders(frameAncestors: readonly string[]): MiddlewareHa
         "default-src 'none'",
         `script-src 'self' 'nonce-${nonce}'`,
         `style-src 'self' 'nonce-${nonce}'`,
-        // Vega's SVG renderer writes presentation styles as attributes; no script runs from them.
-        "style-src-attr 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "connect-src 'self'",
         "form-action 'self'",
