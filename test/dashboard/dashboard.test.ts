@@ -188,6 +188,25 @@ for (const dialect of DIALECTS) {
       })
       expect(ok.status).toBe(200)
       expect(await ok.text()).toContain(`${PEOPLE.manager} (manager)`)
+      // A script posts with its bearer token alone: no cookie, no form token to forge.
+      const confirmed = await app.request(
+        `${ORIGIN}/dashboard/alerts/${fixture.htmlAlertId}/status`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${fixture.tokens.lp}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ status: 'confirmed', note: 'scripted' }),
+        },
+      )
+      expect(confirmed.status).toBe(200)
+      const alert = await database.db
+        .selectFrom('fraud_alerts')
+        .select(['status', 'updated_by'])
+        .where('id', '=', fixture.htmlAlertId)
+        .executeTakeFirstOrThrow()
+      expect(alert).toEqual({ status: 'confirmed', updated_by: PEOPLE.lp })
       const bad = await app.request(`${ORIGIN}/dashboard/approvals`, {
         headers: { authorization: 'Bearer gct_nope' },
       })
