@@ -40,6 +40,7 @@ import { createSlackApp, refuseSkewedSlackRequests, type SlackApp } from '../sla
 import { createToolkit, ledgerFreshness, type Toolkit } from '../tools/index.ts'
 import { openAgent } from './agent.ts'
 import { autoHoldSweeper } from './auto-hold.ts'
+import { slackDeps } from './slack-store.ts'
 
 /** The webhook sources whose secrets are configured. */
 export function configuredSources(config: Config): WebhookSource[] {
@@ -251,7 +252,7 @@ export async function startServer(
       processBeforeResponse: false,
       logLevel: LogLevel.ERROR,
     })
-    slack = createSlackApp({ database, config, agent, ...(logger ? { logger } : {}) }, { receiver })
+    slack = createSlackApp(slackDeps(database, config, agent, logger), { receiver })
   }
   // Alerts above AUTO_HOLD_MIN_SCORE file hold requests (docs/fraud-cases.md), after Slack's post.
   const sweep = autoHoldSweeper(

@@ -15,6 +15,7 @@ import { sourceFreshnessMigration } from './migrations/0012-source-freshness.ts'
 import { posHoldsMigration } from './migrations/0013-pos-holds.ts'
 import { caseDeliveriesMigration } from './migrations/0015-case-deliveries.ts'
 import { dashboardSessionsMigration } from './migrations/0016-dashboard-sessions.ts'
+import { slackMessagesMigration } from './migrations/0019-slack-messages.ts'
 import type { DB } from './schema.ts'
 
 /** Every migration in order; names sort in the order they run. */
@@ -34,6 +35,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0013-pos-holds': posHoldsMigration(adapter),
     '0015-case-deliveries': caseDeliveriesMigration(adapter),
     '0016-dashboard-sessions': dashboardSessionsMigration(adapter),
+    '0019-slack-messages': slackMessagesMigration(adapter),
   }
 }
 

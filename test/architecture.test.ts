@@ -108,11 +108,6 @@ const KNOWN_EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [
     to: 'analytics/index.ts',
     why: 'audience selection (findDormantCards, cardSegments); moves beside the tools in issue 20',
   },
-  {
-    from: 'slack-app/app.ts',
-    to: 'db/index.ts',
-    why: 'App Home and the alert and approval posts query the ledger; issue 20 makes the Slack face hold no SQL',
-  },
 ]
 
 /**

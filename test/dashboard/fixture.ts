@@ -78,8 +78,6 @@ export async function setUpDashboard(database: Database): Promise<DashboardFixtu
       updated_at: at,
       updated_by: null,
       note: null,
-      slack_channel: null,
-      slack_ts: null,
     })
     .returning('id')
     .executeTakeFirstOrThrow()
