@@ -8,8 +8,17 @@ import type { Agent } from '../agent/index.ts'
 import { createFraudListener, upsellModelOf } from '../analytics/index.ts'
 import { checkoutRoutes } from '../checkout/index.ts'
 import { type Config, createLogger, describeError, type Logger } from '../core/index.ts'
+import { dashboardRoutes } from '../dashboard/index.ts'
 import { type Database, ledgerWatermark } from '../db/index.ts'
-import { authenticateToken, pilotCardFilter, type Resumer } from '../governance/index.ts'
+import {
+  authenticateToken,
+  endDashboardSession,
+  findDashboardSession,
+  openDashboardSession,
+  pilotCardFilter,
+  pruneDashboardSessions,
+  type Resumer,
+} from '../governance/index.ts'
 import {
   CloverClient,
   cloverSource,
@@ -148,6 +157,28 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
       executor: toolkit.executor,
       allowedHosts: services.config.mcp.allowedHosts,
     }).app,
+  )
+  // The dashboard signs people in with the same tokens as /mcp (docs/dashboard.md).
+  const { dashboard } = services.config
+  app.route(
+    '/',
+    dashboardRoutes({
+      executor: toolkit.executor,
+      approvals: toolkit.approvals,
+      authenticate: (token) => authenticateToken(services.database, token),
+      sessions: {
+        open: async (token) => {
+          await pruneDashboardSessions(services.database)
+          return openDashboardSession(services.database, token, dashboard.sessionHours)
+        },
+        find: (id) => findDashboardSession(services.database, id),
+        end: (id) => endDashboardSession(services.database, id),
+      },
+      sessionHours: dashboard.sessionHours,
+      secureCookie: dashboard.secureCookie,
+      frameAncestors: dashboard.frameAncestors,
+      logger,
+    }),
   )
   return { app, inbox }
 }

@@ -295,6 +295,21 @@ const envSchema = z.object({
   BRAZE_REST_ENDPOINT: optionalUrl,
   BRAZE_CAMPAIGN_ID: z.string().min(1).max(64).optional(),
   MCP_ALLOWED_HOSTS: z.string().default(''),
+  DASHBOARD_SESSION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 7)
+    .default(8),
+  // Origins the retailer's admin portal is served from (CSP frame-ancestors); unset: no framing.
+  DASHBOARD_FRAME_ANCESTORS: z
+    .string()
+    .max(2000)
+    .regex(
+      /^$|^(https?:\/\/[A-Za-z0-9.*-]+(:\d{1,5})?)( +https?:\/\/[A-Za-z0-9.*-]+(:\d{1,5})?)*$/,
+      'must be origins separated by spaces, such as https://admin.example.com https://*.example.com',
+    )
+    .default(''),
+  DASHBOARD_SECURE_COOKIE: z.enum(['auto', 'always', 'never']).default('auto'),
   CHAIN_TIMEZONE: z
     .string()
     .refine(isTimeZone, 'must be an IANA timezone such as America/New_York')
@@ -447,6 +462,15 @@ export type Config = {
   fraudCases: { webhookUrl?: string }
   /** Host names `/mcp` answers to besides localhost (DNS-rebinding protection). */
   mcp: { allowedHosts: string[] }
+  /** `/dashboard` under `serve` (docs/dashboard.md). */
+  dashboard: {
+    /** How long a signed-in session lasts (DASHBOARD_SESSION_HOURS, 8). */
+    sessionHours: number
+    /** Origins allowed to frame the dashboard (CSP frame-ancestors); empty: framing refused. */
+    frameAncestors: string[]
+    /** The session cookie's Secure flag: `auto` sets it when the request came over https. */
+    secureCookie: 'auto' | 'always' | 'never'
+  }
   /**
    * The pilot (docs/pilot.md): the stores every tool, face, job and report is limited to, named
    * by id (PILOT_LOCATIONS) and/or by jurisdiction (PILOT_JURISDICTIONS); both empty: no pilot,
@@ -734,6 +758,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedHosts: e.MCP_ALLOWED_HOSTS.split(',')
         .map((h) => h.trim())
         .filter(Boolean),
+    },
+    dashboard: {
+      sessionHours: e.DASHBOARD_SESSION_HOURS,
+      frameAncestors: e.DASHBOARD_FRAME_ANCESTORS.split(' ').filter(Boolean),
+      secureCookie: e.DASHBOARD_SECURE_COOKIE,
     },
     pilot: {
       locations: [...new Set(e.PILOT_LOCATIONS)],

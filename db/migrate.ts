@@ -14,6 +14,7 @@ import { masterDataMigration } from './migrations/0011-master-data.ts'
 import { sourceFreshnessMigration } from './migrations/0012-source-freshness.ts'
 import { posHoldsMigration } from './migrations/0013-pos-holds.ts'
 import { caseDeliveriesMigration } from './migrations/0015-case-deliveries.ts'
+import { dashboardSessionsMigration } from './migrations/0016-dashboard-sessions.ts'
 import { jobRunsMigration } from './migrations/0018-job-runs.ts'
 import { slackMessagesMigration } from './migrations/0019-slack-messages.ts'
 import { campaignHandoffMigration } from './migrations/0021-campaign-handoff.ts'
@@ -35,6 +36,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0012-source-freshness': sourceFreshnessMigration(adapter),
     '0013-pos-holds': posHoldsMigration(adapter),
     '0015-case-deliveries': caseDeliveriesMigration(adapter),
+    '0016-dashboard-sessions': dashboardSessionsMigration(adapter),
     '0018-job-runs': jobRunsMigration(adapter),
     '0019-slack-messages': slackMessagesMigration(adapter),
     '0021-campaign-handoff': campaignHandoffMigration(adapter),

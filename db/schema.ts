@@ -207,7 +207,7 @@ export interface ApprovalRequestsTable {
   summary: string
   reason: string | null
   requested_by: string
-  requested_via: 'slack' | 'mcp' | 'cli' | 'agent' | 'http'
+  requested_via: 'slack' | 'mcp' | 'cli' | 'agent' | 'http' | 'dashboard'
   status: 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'failed'
   decided_by: string | null
   decided_at: string | null
@@ -419,6 +419,7 @@ export interface DB {
   ledger_rollup: LedgerRollupTable
   ledger_voids: LedgerVoidsTable
   case_deliveries: CaseDeliveriesTable
+  dashboard_sessions: DashboardSessionsTable
   slack_messages: SlackMessagesTable
   job_runs: JobRunsTable
 }
@@ -473,6 +474,17 @@ export interface JobRunsTable {
   /** The run's result as JSON (bounded). */
   result: string | null
   error: string | null
+}
+
+/** A signed-in dashboard session (migration 0016, docs/dashboard.md). */
+export interface DashboardSessionsTable {
+  /** SHA-256 (hex) of the session id in the cookie. */
+  id_hash: string
+  token_id: number
+  csrf_token: string
+  created_at: string
+  expires_at: string
+  ended_at: string | null
 }
 
 export type Location = Selectable<LocationsTable>

@@ -1,6 +1,7 @@
 export * from './approvals.ts'
 export * from './audit.ts'
 export * from './audit-checkpoints.ts'
+export * from './dashboard-sessions.ts'
 export * from './hold-list.ts'
 export * from './holds.ts'
 export * from './pii.ts'

@@ -7,7 +7,7 @@ export const ROLES = ['analyst', 'loss_prevention', 'manager', 'admin'] as const
 export type Role = (typeof ROLES)[number]
 
 /** Where a request came from: the face that carried it. */
-export const VIAS = ['cli', 'slack', 'mcp', 'agent', 'http'] as const
+export const VIAS = ['cli', 'slack', 'mcp', 'agent', 'http', 'dashboard'] as const
 export type Via = (typeof VIAS)[number]
 
 /** A person or system acting through a face, with the role the ledger gives them. */

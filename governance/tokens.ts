@@ -93,6 +93,17 @@ export async function revokeToken(database: Database, id: number): Promise<boole
   return Number(result.numUpdatedRows) > 0
 }
 
+/** The id of an active token (a dashboard session records which token opened it). */
+export async function tokenIdOf(database: Database, token: string): Promise<number | undefined> {
+  const row = await database.db
+    .selectFrom('api_tokens')
+    .select('id')
+    .where('token_hash', '=', hash(token))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return row ? Number(row.id) : undefined
+}
+
 /** The actor a bearer token stands for, or undefined for an unknown or revoked token. */
 export async function authenticateToken(
   database: Database,

@@ -28,6 +28,8 @@ const MAY_IMPORT = {
   agent: ['core', 'tools', 'governance'],
   'mcp-server': ['core', 'tools', 'governance', 'charts'],
   'slack-app': ['core', 'agent', 'tools', 'governance', 'charts'],
+  // The dashboard is a face: it receives the executor, the approvals and a session store.
+  dashboard: ['core', 'tools', 'governance', 'charts'],
   // The composition root: every library layer, and none of the entry points that call it.
   app: [
     'core',
@@ -42,6 +44,7 @@ const MAY_IMPORT = {
     'agent',
     'mcp-server',
     'slack-app',
+    'dashboard',
   ],
   cli: [
     'core',
