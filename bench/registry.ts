@@ -8,6 +8,7 @@ import { importBench } from './import.ts'
 import { masterDataBench } from './master-data.ts'
 import { mcpBench } from './mcp.ts'
 import { metricsBench } from './metrics.ts'
+import { multiInstanceBench } from './multi-instance.ts'
 import { scrubBench } from './scrub.ts'
 import { seedBench } from './seed.ts'
 import { soakBench } from './soak.ts'
@@ -29,4 +30,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   audit: auditBench,
   scrub: scrubBench,
   freshness: freshnessBench,
+  'multi-instance': multiInstanceBench,
 }
