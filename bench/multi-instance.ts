@@ -154,7 +154,7 @@ function post(url: string, agent: Agent, raw: string): Promise<number> {
   })
 }
 
-async function health(url: string): Promise<Record<string, unknown> | undefined> {
+async function readHealth(url: string): Promise<Record<string, unknown> | undefined> {
   try {
     const res = await fetch(`${url}/healthz`)
     return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined
@@ -192,6 +192,8 @@ export type RunResult = {
   alerts: string[]
   /** `deadlock` retries the servers logged (docs/concurrency.md: none expected). */
   deadlocks: number
+  /** Each live server's `/healthz` instance and stream at the end. */
+  health: { role: string; instances: number; lagEvents: number; leader: string | null }[]
 }
 
 /**
@@ -207,6 +209,8 @@ export async function runMultiInstance(options: {
   cards: number
   concurrency: number
   kill?: number
+  /** Called with the run's schema (and its URL) before it is dropped: a test's own checks. */
+  inspect?: (schemaUrl: string, schema: string) => Promise<void>
 }): Promise<RunResult> {
   const schema = `mi_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
   const admin = new pg.Client({ connectionString: options.databaseUrl })
@@ -216,10 +220,9 @@ export async function runMultiInstance(options: {
   const servers: (Instance | undefined)[] = []
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency })
   try {
-    // The first starts alone (it migrates the schema), the others beside each other.
-    servers.push(await serve(url))
+    // All at once: they migrate the new schema together (Kysely's migration lock orders them).
     servers.push(
-      ...(await Promise.all(Array.from({ length: options.instances - 1 }, () => serve(url)))),
+      ...(await Promise.all(Array.from({ length: options.instances }, () => serve(url)))),
     )
     const traffic = multiInstanceTraffic(options.deliveries, options.cards)
     const total = traffic.reduce((sum, d) => sum + d.length, 0)
@@ -236,7 +239,7 @@ export async function runMultiInstance(options: {
     const killLeader = async () => {
       const found = await Promise.all(
         servers.map(async (s) =>
-          s ? ((await health(s.url))?.instance as { role?: string }) : undefined,
+          s ? ((await readHealth(s.url))?.instance as { role?: string }) : undefined,
         ),
       )
       let index = found.findIndex((f) => f?.role === 'leader')
@@ -248,7 +251,7 @@ export async function runMultiInstance(options: {
       victim.child.kill('SIGKILL')
       await exited
       const t = performance.now()
-      await new Promise((resolve) => setTimeout(resolve, 500))
+      await new Promise((resolve) => setTimeout(resolve, 200))
       servers[index] = await serve(url)
       killed = {
         afterDeliveries: answered,
@@ -294,7 +297,7 @@ export async function runMultiInstance(options: {
     const deadline = Date.now() + 60_000
     for (;;) {
       const live = servers.filter((s): s is Instance => s !== undefined)
-      const h = (await health(live[0]?.url ?? ''))?.fraudStream as
+      const h = (await readHealth(live[0]?.url ?? ''))?.fraudStream as
         | { position: number; head: number }
         | undefined
       if (h && h.position >= h.head) break
@@ -326,7 +329,22 @@ export async function runMultiInstance(options: {
     const pct = (p: number) =>
       latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0
     const logs = servers.map((s) => s?.stderr() ?? '').join('\n')
+    const health = await Promise.all(
+      servers.map(async (s) => {
+        const h = s ? await readHealth(s.url) : undefined
+        const instance = h?.instance as { role: string; instances: number } | undefined
+        const stream = h?.fraudStream as { lagEvents: number; leader: string | null } | undefined
+        return {
+          role: instance?.role ?? 'down',
+          instances: instance?.instances ?? 0,
+          lagEvents: stream?.lagEvents ?? -1,
+          leader: stream?.leader ?? null,
+        }
+      }),
+    )
+    await options.inspect?.(url, schema)
     return {
+      health,
       instances: options.instances,
       deliveries: total,
       seconds,
