@@ -83,20 +83,34 @@ export function multiInstanceTraffic(deliveries: number, cards: number): Deliver
 
 type Instance = { url: string; child: ChildProcess; stderr: () => string }
 
-/** Starts `giftcards serve` on a free 127.0.0.1 port over the given database URL. */
-async function serve(databaseUrl: string): Promise<Instance> {
+/** Contention retries the servers logged, by kind, over every server of a run (killed ones too). */
+type RetryCounts = Record<string, number>
+
+/**
+ * Starts `giftcards serve` on a free 127.0.0.1 port over the given database URL. At `debug` the
+ * server logs each retry after contention with its kind (docs/concurrency.md); they are counted.
+ */
+async function serve(databaseUrl: string, retried: RetryCounts): Promise<Instance> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1'], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
       GENERIC_WEBHOOK_SECRET: SECRET,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'debug',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
   let stderr = ''
+  let partial = ''
   child.stderr?.on('data', (chunk: Buffer) => {
+    const text = partial + chunk.toString()
+    const lines = text.split('\n')
+    partial = lines.pop() ?? ''
+    for (const line of lines) {
+      const kind = /"kind":"(\w+)"/.exec(line)?.[1]
+      if (kind) retried[kind] = (retried[kind] ?? 0) + 1
+    }
     stderr = (stderr + chunk.toString()).slice(-20_000)
   })
   const url = await new Promise<string>((resolve, reject) => {
@@ -192,6 +206,8 @@ export type RunResult = {
   alerts: string[]
   /** `deadlock` retries the servers logged (docs/concurrency.md: none expected). */
   deadlocks: number
+  /** Every contention retry the servers logged, by kind (deadlock, serialization, busy…). */
+  contentionRetries: RetryCounts
   /** Each live server's `/healthz` instance and stream at the end. */
   health: { role: string; instances: number; lagEvents: number; leader: string | null }[]
 }
@@ -219,10 +235,11 @@ export async function runMultiInstance(options: {
   const url = schemaUrl(options.databaseUrl, schema)
   const servers: (Instance | undefined)[] = []
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency })
+  const retried: RetryCounts = {}
   try {
     // All at once: they migrate the new schema together (Kysely's migration lock orders them).
     servers.push(
-      ...(await Promise.all(Array.from({ length: options.instances }, () => serve(url)))),
+      ...(await Promise.all(Array.from({ length: options.instances }, () => serve(url, retried)))),
     )
     const traffic = multiInstanceTraffic(options.deliveries, options.cards)
     const total = traffic.reduce((sum, d) => sum + d.length, 0)
@@ -252,7 +269,7 @@ export async function runMultiInstance(options: {
       await exited
       const t = performance.now()
       await new Promise((resolve) => setTimeout(resolve, 200))
-      servers[index] = await serve(url)
+      servers[index] = await serve(url, retried)
       killed = {
         afterDeliveries: answered,
         wasLeader,
@@ -328,7 +345,6 @@ export async function runMultiInstance(options: {
     latencies.sort((a, b) => a - b)
     const pct = (p: number) =>
       latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0
-    const logs = servers.map((s) => s?.stderr() ?? '').join('\n')
     const health = await Promise.all(
       servers.map(async (s) => {
         const h = s ? await readHealth(s.url) : undefined
@@ -359,7 +375,8 @@ export async function runMultiInstance(options: {
       doubled,
       balanceMismatches: Number(mismatched[0]?.n ?? 0),
       alerts: alerts.map((a) => a.key),
-      deadlocks: (logs.match(/"kind":"deadlock"/g) ?? []).length,
+      deadlocks: retried.deadlock ?? 0,
+      contentionRetries: retried,
     }
   } finally {
     agent.destroy()
