@@ -2,6 +2,7 @@ import { agentBench } from './agent.ts'
 import { analyticsBench } from './analytics.ts'
 import { auditBench } from './audit.ts'
 import { checkoutBench } from './checkout.ts'
+import { copyBench } from './copy.ts'
 import { evalsBench } from './evals.ts'
 import { freshnessBench } from './freshness.ts'
 import { importBench } from './import.ts'
@@ -31,4 +32,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   scrub: scrubBench,
   freshness: freshnessBench,
   'multi-instance': multiInstanceBench,
+  copy: copyBench,
 }
