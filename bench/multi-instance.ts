@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { Agent, request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { openDatabase } from '../db/index.ts'
 import { signGeneric } from '../ingest/index.ts'
 
 /**
@@ -114,7 +115,7 @@ async function serve(databaseUrl: string, retried: RetryCounts): Promise<Instanc
     stderr = (stderr + chunk.toString()).slice(-20_000)
   })
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 30_000)
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 90_000)
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString()
       const found = /listening on (http:\/\/\S+)/.exec(stdout)
@@ -237,7 +238,13 @@ export async function runMultiInstance(options: {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency })
   const retried: RetryCounts = {}
   try {
-    // All at once: they migrate the new schema together (Kysely's migration lock orders them).
+    // Migrated here first (two processes creating Kysely's own lock table at once race), then
+    // the servers all start at once.
+    const ledger = await openDatabase(
+      { engine: 'postgres', url: options.databaseUrl },
+      { searchPath: schema, poolSize: 1 },
+    )
+    await ledger.close()
     servers.push(
       ...(await Promise.all(Array.from({ length: options.instances }, () => serve(url, retried)))),
     )
