@@ -72,6 +72,11 @@ export class LedgerFraudStream {
       })
   }
 
+  /** True while the stream follows the ledger (it stops itself when deposed). */
+  get following(): boolean {
+    return this.running !== undefined
+  }
+
   /** Stops and waits for the current read to end. */
   async stop(): Promise<void> {
     this.leading = false

@@ -79,6 +79,8 @@ export class SessionLock {
       connectionString: this.url,
       ...(this.searchPath ? { options: `-c search_path=${this.searchPath}` } : {}),
       application_name: 'giftcards-leader',
+      // A query the server does not answer in 5 s (a network partition) counts as lost.
+      query_timeout: 5_000,
     })
     // A socket error after connecting (the server restarted, the network dropped) must not
     // crash the process: the next tryAcquire sees the broken client and reconnects.
@@ -87,6 +89,13 @@ export class SessionLock {
       void this.drop()
     })
     await client.connect()
+    // A leader whose host vanished (no FIN, no RST) keeps its session, and so the lock, until
+    // the server's TCP keepalive gives up: 2 hours by default. These per-session settings
+    // (manual, "Connections and Authentication": tcp_keepalives_*) make it about 11 s. Ignored
+    // on a Unix socket.
+    await client.query(
+      'set tcp_keepalives_idle = 5; set tcp_keepalives_interval = 2; set tcp_keepalives_count = 3',
+    )
     this.client = client
     return client
   }
