@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { Agent, request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { scanLedger } from '../analytics/index.ts'
 import { openDatabase } from '../db/index.ts'
 import { signGeneric } from '../ingest/index.ts'
 
@@ -205,6 +206,10 @@ export type RunResult = {
   balanceMismatches: number
   /** The alerts, as sorted `card_id rule` keys. */
   alerts: string[]
+  /** What the batch scan finds on the final ledger (the same keys): the stream should equal it. */
+  scanned: string[]
+  /** Cards whose stored alerts differ from the scan's, with their ledger rows in id order. */
+  unlike: { key: string; rows: unknown[] }[]
   /** `deadlock` retries the servers logged (docs/concurrency.md: none expected). */
   deadlocks: number
   /** Every contention retry the servers logged, by kind (deadlock, serialization, busy…). */
@@ -352,6 +357,29 @@ export async function runMultiInstance(options: {
     latencies.sort((a, b) => a - b)
     const pct = (p: number) =>
       latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0
+    const ledgerForScan = await openDatabase(
+      { engine: 'postgres', url: options.databaseUrl },
+      { searchPath: schema, poolSize: 2, migrate: false },
+    )
+    let scanned: string[]
+    const unlike: RunResult['unlike'] = []
+    try {
+      scanned = (await scanLedger(ledgerForScan)).map((a) => `${a.cardId} ${a.rule}`).sort()
+      const stored = alerts.map((a) => a.key)
+      const difference = alertDifference(stored, scanned)
+      for (const key of [...difference.onlyFirst, ...difference.onlySecond])
+        unlike.push({
+          key,
+          rows: await ledgerForScan.db
+            .selectFrom('gift_card_transactions')
+            .select(['id', 'event_id', 'type', 'amount_cents', 'occurred_at', 'location_id'])
+            .where('card_id', '=', key.split(' ')[0] as string)
+            .orderBy('id')
+            .execute(),
+        })
+    } finally {
+      await ledgerForScan.close()
+    }
     const health = await Promise.all(
       servers.map(async (s) => {
         const h = s ? await readHealth(s.url) : undefined
@@ -382,6 +410,8 @@ export async function runMultiInstance(options: {
       doubled,
       balanceMismatches: Number(mismatched[0]?.n ?? 0),
       alerts: alerts.map((a) => a.key),
+      scanned,
+      unlike,
       deadlocks: retried.deadlock ?? 0,
       contentionRetries: retried,
     }
@@ -432,14 +462,14 @@ export async function multiInstanceBench(args: string[]): Promise<void> {
   const difference = alertDifference(many.alerts, single.alerts)
   const sameAlerts = difference.onlyFirst.length === 0 && difference.onlySecond.length === 0
   const pass = many.exactlyOnce && many.balanceMismatches === 0 && sameAlerts
-  const { alerts: manyAlerts, ...manyRest } = many
-  const { alerts: singleAlerts, ...singleRest } = single
+  const { alerts: manyAlerts, scanned: manyScanned, ...manyRest } = many
+  const { alerts: singleAlerts, scanned: singleScanned, ...singleRest } = single
   console.log(
     JSON.stringify(
       {
         bench: 'multi-instance',
-        many: { ...manyRest, alerts: manyAlerts.length },
-        single: { ...singleRest, alerts: singleAlerts.length },
+        many: { ...manyRest, alerts: manyAlerts.length, scanned: manyScanned.length },
+        single: { ...singleRest, alerts: singleAlerts.length, scanned: singleScanned.length },
         difference,
       },
       null,
