@@ -14,6 +14,7 @@ import {
   buildAgentGraph,
   RECURSION_LIMIT,
   type RunContext,
+  type ToolCallListener,
 } from './graph.ts'
 import { chooseModel, type ModelChoice } from './models.ts'
 import { textOf } from './planner/offline-model.ts'
@@ -144,8 +145,14 @@ export class Agent {
     return this.models.primary?.name ?? 'offline-planner'
   }
 
-  /** One turn: the person's message in, the reply (and any approval it now waits on) out. */
-  async ask(text: string, thread: { threadId: string } & RunContext): Promise<TurnResult> {
+  /**
+   * One turn: the person's message in, the reply (and any approval it now waits on) out.
+   * `onToolCall` hears each tool call as it runs (Slack shows it as progress).
+   */
+  async ask(
+    text: string,
+    thread: { threadId: string; onToolCall?: ToolCallListener } & RunContext,
+  ): Promise<TurnResult> {
     if (Date.now() - this.#vocabularyReadAt > 60_000) {
       await this.refreshVocabulary()
       this.#vocabularyReadAt = Date.now()
@@ -215,9 +222,14 @@ export class Agent {
     await this.closeCheckpointer()
   }
 
-  #config(thread: { threadId: string } & RunContext) {
+  #config(thread: { threadId: string; onToolCall?: ToolCallListener } & RunContext) {
     return {
-      configurable: { thread_id: thread.threadId, actor: thread.actor, via: thread.via },
+      configurable: {
+        thread_id: thread.threadId,
+        actor: thread.actor,
+        via: thread.via,
+        ...(thread.onToolCall ? { onToolCall: thread.onToolCall } : {}),
+      },
       recursionLimit: RECURSION_LIMIT,
     }
   }

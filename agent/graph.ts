@@ -64,6 +64,18 @@ export type AgentStateType = typeof AgentState.State
 
 export type RunContext = { actor: Actor; via: Via }
 
+/**
+ * Told of each tool call of a turn as it happens, so a face can show progress ("looking up
+ * card…"): `start` before the executor runs it, `done` after, with its data when it succeeded.
+ * Passed in `configurable.onToolCall`; never checkpointed (LangGraph copies only plain values
+ * of `configurable` into checkpoint metadata). A listener that throws is ignored.
+ */
+export type ToolCallListener = (
+  event:
+    | { phase: 'start'; name: string; args: Record<string, unknown> }
+    | { phase: 'done'; name: string; args: Record<string, unknown>; ok: boolean; data?: unknown },
+) => void
+
 /** At most this many rounds of tool calls in one turn; then the agent stops and says so. */
 export const MAX_TOOL_ROUNDS = 6
 
@@ -274,6 +286,15 @@ export function buildAgentGraph(deps: {
 
   const runTools = async (state: AgentStateType, config: LangGraphRunnableConfig) => {
     const { actor, via } = runContext(config)
+    const listener = (config.configurable as { onToolCall?: ToolCallListener } | undefined)
+      ?.onToolCall
+    const tell: ToolCallListener = (event) => {
+      try {
+        listener?.(event)
+      } catch {
+        // Progress is for show: a face that cannot show it must not fail the turn.
+      }
+    }
     const last = state.messages.at(-1)
     if (!last || !isAIMessage(last)) return {}
     const malformed = new Map((last.invalid_tool_calls ?? []).map((c) => [c.id, c]))
@@ -284,6 +305,7 @@ export function buildAgentGraph(deps: {
     for (const call of last.tool_calls ?? []) {
       const bad = call.id === undefined ? undefined : malformed.get(call.id)
       let content: Record<string, unknown>
+      tell({ phase: 'start', name: call.name, args: call.args })
       try {
         // A call whose arguments were not JSON goes to the executor as the text the model sent:
         // refused (an unknown tool) or invalid, and audited like every call.
@@ -293,6 +315,13 @@ export function buildAgentGraph(deps: {
           model: state.answeredBy,
         })
         if (outcome.ok && outcome.approval) pending.push(outcome.data as PendingApproval)
+        tell({
+          phase: 'done',
+          name: call.name,
+          args: call.args,
+          ok: outcome.ok,
+          ...(outcome.ok ? { data: outcome.data } : {}),
+        })
         content = outcome.ok
           ? { ok: true, data: outcome.data }
           : {
@@ -306,6 +335,7 @@ export function buildAgentGraph(deps: {
                   : outcome.error,
             }
       } catch (err) {
+        tell({ phase: 'done', name: call.name, args: call.args, ok: false })
         deps.logger?.error({ err, tool: call.name }, 'a tool call failed outside the executor')
         content = {
           ok: false,

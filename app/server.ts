@@ -33,6 +33,7 @@ import { openAgent } from './agent.ts'
 import { autoHoldSweeper } from './auto-hold.ts'
 import { LedgerFraudStream } from './fraud-stream.ts'
 import { InstanceCoordinator } from './instances.ts'
+import { slackDeps } from './slack-store.ts'
 
 /** The webhook sources whose secrets are configured. */
 export function configuredSources(config: Config): WebhookSource[] {
@@ -237,7 +238,7 @@ export async function startServer(
       processBeforeResponse: false,
       logLevel: LogLevel.ERROR,
     })
-    slack = createSlackApp({ database, config, agent, ...(logger ? { logger } : {}) }, { receiver })
+    slack = createSlackApp(slackDeps(database, config, agent, logger), { receiver })
   }
   // Alerts above AUTO_HOLD_MIN_SCORE file hold requests (docs/fraud-cases.md), after Slack's post.
   const sweep = autoHoldSweeper(

@@ -105,8 +105,11 @@ export async function soakBench(args: string[]): Promise<void> {
         const done = await traffic.round(round++)
         for (const [kind, ms] of done.timings) latencies[kind].push(ms)
         errors += done.errors
-        // Slack's recorded calls would otherwise grow in this process for the whole soak.
+        // Slack's recorded calls (and streamed messages) would otherwise grow in this process
+        // for the whole soak.
         slack.calls.splice(0, slack.calls.length)
+        for (const [ts, stream] of slack.streams)
+          if (stream.state === 'stopped') slack.streams.delete(ts)
       }
       windows.push({
         atMinutes: Number(((Date.now() - started) / 60_000).toFixed(1)),
@@ -222,10 +225,10 @@ function trafficOf(
     if (!(await mention(i, LP_USER, `hold ${card}, reason: soak round ${i}`))) return false
     const filed = await waitFor(async () =>
       database.db
-        .selectFrom('approval_requests')
-        .select(['id', 'slack_ts', 'slack_channel'])
-        .where('id', '>', before)
-        .where('slack_ts', 'is not', null)
+        .selectFrom('slack_messages')
+        .select(['ref_id as id', 'ts as slack_ts', 'channel as slack_channel'])
+        .where('kind', '=', 'approval')
+        .where('ref_id', '>', before)
         .executeTakeFirst(),
     )
     if (!filed?.slack_ts) return false

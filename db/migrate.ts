@@ -14,6 +14,7 @@ import { masterDataMigration } from './migrations/0011-master-data.ts'
 import { sourceFreshnessMigration } from './migrations/0012-source-freshness.ts'
 import { posHoldsMigration } from './migrations/0013-pos-holds.ts'
 import { caseDeliveriesMigration } from './migrations/0015-case-deliveries.ts'
+import { slackMessagesMigration } from './migrations/0019-slack-messages.ts'
 import { instancesMigration } from './migrations/0020-instances.ts'
 import type { DB } from './schema.ts'
 
@@ -33,6 +34,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0012-source-freshness': sourceFreshnessMigration(adapter),
     '0013-pos-holds': posHoldsMigration(adapter),
     '0015-case-deliveries': caseDeliveriesMigration(adapter),
+    '0019-slack-messages': slackMessagesMigration(adapter),
     '0020-instances': instancesMigration(adapter),
   }
 }

@@ -142,9 +142,6 @@ export interface FraudAlertsTable {
   updated_at: string
   updated_by: string | null
   note: string | null
-  /** Where the alert was posted in Slack, when it was. */
-  slack_channel: string | null
-  slack_ts: string | null
 }
 
 export interface CardHoldsTable {
@@ -214,15 +211,9 @@ export interface ApprovalRequestsTable {
   executed_at: string | null
   /** JSON: what the execution did (or the error it met). */
   outcome: string | null
-  slack_channel: string | null
-  slack_ts: string | null
   created_at: string
   /** JSON: what the approval card shows (card, balance, alert evidence). */
   details: string | null
-  /** The status the Slack card shows (a decision made elsewhere is synced to it). */
-  slack_status: string | null
-  /** The agent thread waiting on the request, resumed when it is decided elsewhere. */
-  agent_thread: string | null
 }
 
 export interface CampaignsTable {
@@ -403,8 +394,26 @@ export interface DB {
   ledger_rollup: LedgerRollupTable
   ledger_voids: LedgerVoidsTable
   case_deliveries: CaseDeliveriesTable
+  slack_messages: SlackMessagesTable
   service_instances: ServiceInstancesTable
   stream_cursors: StreamCursorsTable
+}
+
+/**
+ * Where the Slack face posted an approval card or a fraud alert (migration 0019, docs/slack.md):
+ * the Slack face's own bookkeeping, apart from the approval and alert rows.
+ */
+export interface SlackMessagesTable {
+  kind: 'approval' | 'alert'
+  /** The approval request's or the alert's id. */
+  ref_id: number
+  channel: string
+  ts: string
+  /** The approval status the card shows (a decision made elsewhere is synced to it). */
+  shown_status: string | null
+  /** The agent thread waiting on the approval, resumed when it is decided elsewhere. */
+  agent_thread: string | null
+  posted_at: string
 }
 
 /** A confirmed alert's case file, posted to CASE_WEBHOOK_URL once (migration 0015). */

@@ -72,6 +72,10 @@ const BOT_TOKEN = 'xoxb-eval'
  */
 export async function slackFace(options: FaceOptions): Promise<Face> {
   const slack: FakeSlack = await startFakeSlack(BOT_TOKEN)
+  // The evals score the reply's text: they take it from the posted-then-updated answer (the
+  // fallback where streaming is not offered), whose fallback text is the reply escaped for
+  // mrkdwn. The streamed path is tested in test/slack.
+  slack.streaming = false
   const users = new Map<string, string>()
   const slackUser = async (actor: Actor) => {
     let id = users.get(actor.id)
@@ -166,7 +170,7 @@ export async function slackFace(options: FaceOptions): Promise<Face> {
             (c) =>
               c.method === 'chat.update' &&
               c.args.channel === channel &&
-              c.args.text !== 'working…',
+              !String(c.args.text).startsWith('working…'),
           )
       await settle(() => replyUpdate() !== undefined)
       const calls = await options.database.db
@@ -185,7 +189,7 @@ export async function slackFace(options: FaceOptions): Promise<Face> {
         .orderBy('id')
         .execute()
       return {
-        reply: String(replyUpdate()?.args.text ?? ''),
+        reply: unescapeMrkdwn(String(replyUpdate()?.args.text ?? '')),
         toolCalls: calls.map((c) => ({
           name: String(c.tool),
           args: c.input ? (JSON.parse(c.input) as Record<string, unknown>) : {},
@@ -195,11 +199,13 @@ export async function slackFace(options: FaceOptions): Promise<Face> {
     },
     async decide(approvalId, actor, decision, threadId) {
       const user = await slackUser(actor)
-      const card = await options.database.db
-        .selectFrom('approval_requests')
-        .select(['slack_ts', 'slack_channel', 'status'])
-        .where('id', '=', approvalId)
-        .executeTakeFirstOrThrow()
+      // Where the Slack face posted the card (its own table, slack_messages).
+      const card = (await options.database.db
+        .selectFrom('slack_messages')
+        .select(['ts as slack_ts', 'channel as slack_channel'])
+        .where('kind', '=', 'approval')
+        .where('ref_id', '=', approvalId)
+        .executeTakeFirst()) ?? { slack_ts: null, slack_channel: null }
       if (!card.slack_ts)
         throw new GiftCardError('INTERNAL', `approval #${approvalId} has no card in Slack`)
       const before = slack.calls.length
@@ -252,13 +258,18 @@ export async function slackFace(options: FaceOptions): Promise<Face> {
       const told = said()
         .filter((c) => c.method === 'chat.postMessage')
         .map((c) => String(c.args.text))
-      return told.join('\n') || String(ephemeral?.args.text ?? '')
+      return unescapeMrkdwn(told.join('\n') || String(ephemeral?.args.text ?? ''))
     },
     async close() {
       await server.close()
       await slack.close()
     },
   }
+}
+
+/** The text the Slack face escaped for mrkdwn (docs/slack.md), as the agent wrote it. */
+function unescapeMrkdwn(text: string): string {
+  return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&')
 }
 
 /** The newest id of a table (0 when empty): what a scenario's changes are counted from. */

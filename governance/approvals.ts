@@ -65,7 +65,6 @@ export type Approval = {
   expiresAt: string
   executedAt: string | null
   outcome: Record<string, unknown> | null
-  slack: { channel: string; ts: string } | null
   createdAt: string
   details: Record<string, unknown> | null
   /** Who may decide it, and where. */
@@ -181,8 +180,6 @@ export class ApprovalService {
           expires_at: toIso(now + this.options.ttlHours * HOUR_MS),
           executed_at: null,
           outcome: null,
-          slack_channel: null,
-          slack_ts: null,
           created_at: toIso(now),
           details: input.details ? JSON.stringify(input.details) : null,
         })
@@ -246,54 +243,6 @@ export class ApprovalService {
       .where('expires_at', '<=', toIso(this.#now()))
       .executeTakeFirst()
     return Number(result.numUpdatedRows)
-  }
-
-  /**
-   * Remembers where the approval card was posted in Slack (and the agent thread waiting on it),
-   * so it can be updated in place, whoever decides and wherever.
-   */
-  async setSlackMessage(
-    id: number,
-    channel: string,
-    ts: string,
-    agentThread?: string,
-  ): Promise<void> {
-    await this.database.db
-      .updateTable('approval_requests')
-      .set({
-        slack_channel: channel,
-        slack_ts: ts,
-        slack_status: 'pending',
-        agent_thread: agentThread ?? null,
-      })
-      .where('id', '=', id)
-      .execute()
-  }
-
-  /** Records the status the Slack card now shows. */
-  async markSlackShown(id: number, status: ApprovalStatus): Promise<void> {
-    await this.database.db
-      .updateTable('approval_requests')
-      .set({ slack_status: status })
-      .where('id', '=', id)
-      .execute()
-  }
-
-  /** Decided requests whose Slack card still shows an earlier state. */
-  async unsyncedSlackCards(): Promise<(Approval & { agentThread: string | null })[]> {
-    await this.expireDue()
-    const rows = await this.database.db
-      .selectFrom('approval_requests')
-      .selectAll()
-      .where('slack_ts', 'is not', null)
-      .where('status', 'in', ['executed', 'rejected', 'expired', 'failed'])
-      .where((eb) =>
-        eb.or([eb('slack_status', 'is', null), eb('slack_status', '!=', eb.ref('status'))]),
-      )
-      .orderBy('id')
-      .limit(50)
-      .execute()
-    return rows.map((r) => ({ ...toApproval(r), agentThread: r.agent_thread }))
   }
 
   async decide(
@@ -640,8 +589,6 @@ function toApproval(row: ApprovalRow): Approval {
     expiresAt: row.expires_at,
     executedAt: row.executed_at,
     outcome: row.outcome ? (JSON.parse(row.outcome) as Record<string, unknown>) : null,
-    slack:
-      row.slack_channel && row.slack_ts ? { channel: row.slack_channel, ts: row.slack_ts } : null,
     createdAt: row.created_at,
     details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
     approvers: `a manager other than ${row.requested_by}, in Slack or with \`giftcards approvals approve ${row.id}\` from the manager's own login`,

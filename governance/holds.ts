@@ -481,8 +481,6 @@ async function raiseMismatch(
       updated_at: now,
       updated_by: null,
       note: null,
-      slack_channel: null,
-      slack_ts: null,
     })
     .onConflict((oc) =>
       oc

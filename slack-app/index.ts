@@ -1,3 +1,7 @@
 export * from './app.ts'
+export * from './assistant.ts'
 export * from './blocks.ts'
+export type { SlackDeps } from './face.ts'
+export * from './progress.ts'
 export * from './request-time.ts'
+export * from './store.ts'

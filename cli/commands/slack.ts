@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { createServices, resumeLeftApprovals, startAgent } from '../../app/index.ts'
+import { createServices, resumeLeftApprovals, slackDeps, startAgent } from '../../app/index.ts'
 import { createLogger, describeError, GiftCardError } from '../../core/index.ts'
 import { createSlackApp } from '../../slack-app/index.ts'
 import type { CliContext } from '../context.ts'
@@ -26,10 +26,9 @@ export function registerSlack(program: Command, ctx: () => CliContext): void {
       const { agent, toolkit } = await startAgent(
         createServices(database, context.config, { logger }),
       )
-      const slack = createSlackApp(
-        { database, config: context.config, agent, logger },
-        { socketMode: true },
-      )
+      const slack = createSlackApp(slackDeps(database, context.config, agent, logger), {
+        socketMode: true,
+      })
       await slack.app.start()
       console.log('Slack app connected in Socket Mode')
       // Decisions made in this process execute here: resume what a stopped one left approved.

@@ -170,8 +170,6 @@ for (const dialect of DIALECTS) {
           updated_at: now,
           updated_by: null,
           note: null,
-          slack_channel: null,
-          slack_ts: null,
         })
         .execute()
       for (const args of [

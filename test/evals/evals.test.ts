@@ -124,8 +124,6 @@ describe('the policy checks of the evals', () => {
         expires_at: now,
         executed_at: null,
         outcome: null,
-        slack_channel: null,
-        slack_ts: null,
         created_at: now,
         details: null,
       })

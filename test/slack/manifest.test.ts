@@ -1,11 +1,15 @@
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const manifest = JSON.parse(readFileSync(join(ROOT, 'slack-app', 'manifest.json'), 'utf8'))
-const source = readFileSync(join(ROOT, 'slack-app', 'app.ts'), 'utf8')
+// The face is split by feature: what it listens to is read from all of its files.
+const source = readdirSync(join(ROOT, 'slack-app'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => readFileSync(join(ROOT, 'slack-app', f), 'utf8'))
+  .join('\n')
 
 describe('the Slack manifest', () => {
   it('subscribes to every event the app listens to, with the scopes they need', () => {
@@ -22,6 +26,20 @@ describe('the Slack manifest', () => {
     expect(manifest.features.app_home.home_tab_enabled).toBe(true)
     expect(source).toMatch(/usergroups\.users\s*\.list/)
     expect(scopes).toContain('usergroups:read')
+  })
+
+  it('is an AI app: the assistant view, its events and the scope of assistant.threads.*', () => {
+    const events: string[] = manifest.settings.event_subscriptions.bot_events
+    const scopes: string[] = manifest.oauth_config.scopes.bot
+    expect(source).toContain('new Assistant(')
+    expect(manifest.features.assistant_view.assistant_description).toBeTruthy()
+    expect(events).toEqual(
+      expect.arrayContaining(['assistant_thread_started', 'assistant_thread_context_changed']),
+    )
+    expect(scopes).toContain('assistant:write')
+    // Charts are shared in the thread through the external upload flow.
+    expect(source).toContain('files.uploadV2(')
+    expect(scopes).toContain('files:write')
   })
 
   it('turns on interactivity (the buttons) and Socket Mode, with /slack/events for HTTP', () => {

@@ -121,8 +121,45 @@ for (const dialect of DIALECTS) {
         }).toString(),
         'application/x-www-form-urlencoded',
       )
+    /** The hold modal submitted (a view_submission, as Slack posts it). */
+    const submitHoldReason = (user: string, metadata: string, reason: string) =>
+      post(
+        new URLSearchParams({
+          payload: JSON.stringify({
+            type: 'view_submission',
+            team: { id: 'T1' },
+            user: { id: user },
+            api_app_id: 'A1',
+            trigger_id: 't2',
+            view: {
+              id: 'VMODAL',
+              type: 'modal',
+              callback_id: 'alert_hold_reason',
+              private_metadata: metadata,
+              state: {
+                values: { reason: { reason_input: { type: 'plain_text_input', value: reason } } },
+              },
+            },
+          }),
+        }).toString(),
+        'application/x-www-form-urlencoded',
+      )
     const posts = (pred: (a: Record<string, unknown>) => boolean) =>
       slack.of('chat.postMessage').filter(pred)
+    /** Streams opened in a thread (each answer is one). */
+    const streamsIn = (threadTs: string) =>
+      slack.of('chat.startStream').filter((a) => a.thread_ts === threadTs)
+    /** The final answers whose text matches. */
+    const answered = (pred: (text: string) => boolean) =>
+      slack.answers().filter((a) => pred(a.text))
+    /** Where the Slack face posted an approval card or an alert (its own table). */
+    const postedAt = (kind: 'approval' | 'alert', id: number) =>
+      database.db
+        .selectFrom('slack_messages')
+        .selectAll()
+        .where('kind', '=', kind)
+        .where('ref_id', '=', id)
+        .executeTakeFirst()
 
     it('rejects a request with a bad signature', async () => {
       const res = await post(
@@ -135,7 +172,7 @@ for (const dialect of DIALECTS) {
       expect(posts((a) => a.thread_ts === '100.1')).toHaveLength(0)
     })
 
-    it('answers a mention in its thread, once, however often Slack retries it', async () => {
+    it('streams the answer to a mention into its thread, once, however often Slack retries it', async () => {
       const body = mention('UANA', 'liability by state', '200.1')
       expect((await post(body, 'application/json')).status).toBe(200)
       expect(
@@ -146,40 +183,66 @@ for (const dialect of DIALECTS) {
           })
         ).status,
       ).toBe(200)
-      const update = await eventually(() => {
-        const working = posts((a) => a.thread_ts === '200.1' && a.text === 'working…')
-        expect(working).toHaveLength(1)
-        const u = slack
-          .of('chat.update')
-          .find((a) => String(a.text).startsWith('Outstanding liability now'))
-        expect(u).toBeDefined()
-        return u as Record<string, unknown>
+      const answer = await eventually(() => {
+        const a = answered((t) => t.startsWith('Outstanding liability now'))
+        expect(a).toHaveLength(1)
+        return a[0] as { ts: string; blocks: unknown[] }
       })
-      const blocks = update.blocks as { type: string; fields?: { text: string }[] }[]
+      // A stream in the thread, to the person who asked (a channel needs the recipient).
+      expect(streamsIn('200.1')).toEqual([
+        expect.objectContaining({
+          channel: 'CLP',
+          recipient_user_id: 'UANA',
+          recipient_team_id: 'T1',
+        }),
+      ])
+      const stream = slack.streams.get(answer.ts)
+      expect(stream?.state).toBe('stopped')
+      // A task per tool call, started then completed, between the turn's own task.
+      const tasks = (stream?.chunks ?? []).filter((c) => c.type === 'task_update')
+      expect(tasks.map((t) => [t.title, t.status])).toEqual([
+        ['Reading your question', 'in_progress'],
+        ['adding up liability…', 'in_progress'],
+        ['adding up liability…', 'complete'],
+        ['Answered', 'complete'],
+      ])
+      const blocks = answer.blocks as { type: string; fields?: { text: string }[] }[]
       expect(blocks[0]?.type).toBe('section')
       expect(
         blocks.some((b) =>
           b.fields?.some((f) => /^US-[A-Z]{2}: \$[\d,.]+ \([\d,]+ cards\)$/.test(f.text)),
         ),
       ).toBe(true)
+      // Liability by state is a series: its chart follows in the thread, uploaded the way
+      // files.uploadV2 does it (an upload URL, the bytes, then completeUploadExternal).
+      const shared = await eventually(() => {
+        const done = slack.of('files.completeUploadExternal').filter((c) => c.thread_ts === '200.1')
+        expect(done).toHaveLength(1)
+        return done[0] as { channel_id: string; files: { id: string; title: string }[] }
+      })
+      expect(shared.channel_id).toBe('CLP')
+      const file = slack.uploads.get(shared.files[0]?.id ?? '')
+      expect(file?.filename).toBe('liability-by-state.png')
+      expect(file?.bytes?.subarray(0, 8)).toEqual(
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      )
+      expect(file?.shared).toMatchObject({ channel: 'CLP', threadTs: '200.1' })
+      expect(shared.files[0]?.title).toMatch(/state/i)
       await new Promise((r) => setTimeout(r, 300))
-      expect(posts((a) => a.thread_ts === '200.1' && a.text === 'working…')).toHaveLength(1)
+      expect(streamsIn('200.1')).toHaveLength(1)
+      expect(posts((a) => a.thread_ts === '200.1')).toHaveLength(0)
     })
 
     it('keeps the thread: a follow-up in it knows what "it" was', async () => {
       await post(mention('UANA', `balance of ${fixture.piiCard}`, '300.1'), 'application/json')
       await eventually(() =>
-        expect(
-          slack.of('chat.update').some((a) => String(a.text).includes(`Card ${fixture.piiCard}`)),
-        ).toBe(true),
+        expect(answered((t) => t.includes(`Card ${fixture.piiCard}`)).length).toBeGreaterThan(0),
       )
       await post(mention('UANA', 'why is it flagged?', '300.2', '300.1'), 'application/json')
       await eventually(() =>
-        expect(
-          slack.of('chat.update').some((a) => String(a.text).startsWith('Alert #1 (refund_abuse')),
-        ).toBe(true),
+        expect(answered((t) => t.startsWith('Alert #1 (refund_abuse')).length).toBe(1),
       )
-      expect(posts((a) => a.thread_ts === '300.1' && a.text === 'working…')).toHaveLength(2)
+      expect(streamsIn('300.1')).toHaveLength(2)
     })
 
     it('runs a hold request through an approval card: refused for non-managers, placed once for a manager', async () => {
@@ -209,20 +272,18 @@ for (const dialect of DIALECTS) {
       ])
         expect(blocks).toContain(fact)
       // The app records where the card went once Slack has answered the post: wait for it.
-      const request = await eventually(async () => {
-        const row = await database.db
-          .selectFrom('approval_requests')
-          .selectAll()
-          .where('id', '=', approvalId)
-          .executeTakeFirstOrThrow()
-        expect(row).toMatchObject({
-          requested_by: 'slack:ULP',
-          requested_via: 'slack',
-          slack_channel: 'CLP',
-        })
-        return row
+      const request = await database.db
+        .selectFrom('approval_requests')
+        .selectAll()
+        .where('id', '=', approvalId)
+        .executeTakeFirstOrThrow()
+      expect(request).toMatchObject({ requested_by: 'slack:ULP', requested_via: 'slack' })
+      const posted = await eventually(async () => {
+        const row = await postedAt('approval', approvalId)
+        expect(row).toMatchObject({ channel: 'CLP', shown_status: 'pending' })
+        return row as { ts: string }
       })
-      const cardTs = String(request.slack_ts)
+      const cardTs = posted.ts
 
       // The requester and an analyst are refused, privately; nothing happens.
       for (const user of ['ULP', 'UANA']) {
@@ -328,13 +389,9 @@ for (const dialect of DIALECTS) {
         decision: 'approve',
       })
       expect(await server.slack?.syncDecidedApprovals()).toBe(1)
-      const row = await database.db
-        .selectFrom('approval_requests')
-        .select(['slack_ts', 'slack_status'])
-        .where('id', '=', approvalId)
-        .executeTakeFirstOrThrow()
-      expect(row.slack_status).toBe('executed')
-      const updated = slack.of('chat.update').filter((u) => u.ts === row.slack_ts)
+      const row = await postedAt('approval', approvalId)
+      expect(row?.shown_status).toBe('executed')
+      const updated = slack.of('chat.update').filter((u) => u.ts === row?.ts)
       expect(updated).toHaveLength(1)
       expect(JSON.stringify(updated[0]?.blocks)).not.toContain('approval_approve')
       expect(
@@ -359,9 +416,7 @@ for (const dialect of DIALECTS) {
         }),
         'application/json',
       )
-      await eventually(() =>
-        expect(slack.of('chat.update').some((a) => a.channel === 'DGM')).toBe(true),
-      )
+      await eventually(() => expect(slack.answers().some((a) => a.channel === 'DGM')).toBe(true))
       const turn = await database.db
         .selectFrom('audit_log')
         .select(['actor', 'role', 'tool'])
@@ -437,15 +492,19 @@ for (const dialect of DIALECTS) {
         'alert_dismiss',
       ])
         expect(blocks).toContain(fact)
-      const stored = await database.db
-        .selectFrom('fraud_alerts')
-        .select(['slack_channel', 'slack_ts'])
-        .where('id', '=', high)
-        .executeTakeFirstOrThrow()
-      expect(stored.slack_channel).toBe('CALERTS')
-      const alertTs = String(stored.slack_ts)
+      const stored = await postedAt('alert', high)
+      expect(stored?.channel).toBe('CALERTS')
+      const alertTs = String(stored?.ts)
 
+      // Request hold opens a modal for the requester's own reason; submitting it files the hold.
       await click('ULP', 'alert_request_hold', String(high), { ts: alertTs }, 'CALERTS')
+      const modal = await eventually(() => {
+        const v = slack.of('views.open').at(-1)
+        expect(v?.trigger_id).toBe('t')
+        return (v as { view: { callback_id: string; private_metadata: string } }).view
+      })
+      expect(modal.callback_id).toBe('alert_hold_reason')
+      await submitHoldReason('ULP', modal.private_metadata, 'the same <!here> buyer again')
       await eventually(() =>
         expect(
           posts(
@@ -466,7 +525,12 @@ for (const dialect of DIALECTS) {
         requested_by: 'slack:ULP',
         requested_via: 'slack',
         status: 'pending',
+        // The requester's own words, verbatim.
+        reason: 'the same <!here> buyer again',
       })
+      const holdCard = posts((a) => a.thread_ts === alertTs).at(-1)
+      expect(JSON.stringify(holdCard)).toContain('the same &lt;!here&gt; buyer again')
+      expect(JSON.stringify(holdCard)).not.toContain('<!here>')
 
       await click('UANA', 'alert_dismiss', String(high), { ts: alertTs }, 'CALERTS')
       await eventually(() =>
@@ -488,6 +552,75 @@ for (const dialect of DIALECTS) {
           JSON.stringify(slack.of('chat.update').find((u) => u.ts === alertTs)?.blocks),
         ).toContain('Dismissed by <@ULP>')
       })
+    })
+
+    it('escapes data for mrkdwn: a card id or a reason holding a mention pings no one from the alert, the approval card or their fallback text', async () => {
+      const EVIL = '<!channel> <https://evil.example|URGENT>'
+      const source = await database.db
+        .selectFrom('gift_cards')
+        .selectAll()
+        .where('id', '=', fixture.activeCard)
+        .executeTakeFirstOrThrow()
+      await database.db
+        .insertInto('gift_cards')
+        .values({ ...source, id: EVIL, balance_cents: 2500, status: 'active' })
+        .execute()
+      const now = toIso(Date.now())
+      const alertId = Number(
+        (
+          await database.db
+            .insertInto('fraud_alerts')
+            .values({
+              card_id: EVIL,
+              rule: 'card_testing',
+              score: 0.97,
+              status: 'open',
+              evidence: JSON.stringify({ reason: '<!here> 12 declines & a <@U999> mention' }),
+              detected_at: now,
+              updated_at: now,
+              updated_by: null,
+              note: null,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+        ).id,
+      )
+      await server.slack?.publishNewAlerts()
+      const alertPost = posts(
+        (a) => a.channel === 'CALERTS' && String(a.text).startsWith(`Fraud alert #${alertId}:`),
+      )
+      expect(alertPost).toHaveLength(1)
+      const kit = createToolkit(database, fixture.config)
+      const filed = await kit.executor.call(
+        'place_card_hold',
+        { alertId, reason: '<!here> act now' },
+        { actor: { id: 'mcp:alice', role: 'loss_prevention' }, via: 'mcp' },
+      )
+      expect(filed.ok).toBe(true)
+      await server.slack?.publishPendingApprovals()
+      const cardPost = posts(
+        (a) => a.channel === 'CAPPROVALS' && String(a.text).includes('Hold card'),
+      ).at(-1)
+      expect(cardPost).toBeDefined()
+      for (const message of [alertPost[0], cardPost]) {
+        // Every text Slack parses (the fallback and each mrkdwn object) has no live token left.
+        const parsed = [
+          String(message?.text),
+          ...Array.from(
+            JSON.stringify(message?.blocks).matchAll(/"type":"mrkdwn","text":"((?:[^"\\]|\\.)*)"/g),
+            (m) => JSON.parse(`"${m[1]}"`) as string,
+          ),
+        ]
+        for (const text of parsed) {
+          expect(text).not.toMatch(/<!(channel|here)>|<https?:|<@U999>/)
+        }
+        expect(parsed.join(' ')).toContain('&lt;!channel&gt; &lt;https://evil.example|URGENT&gt;')
+      }
+      expect(String(alertPost[0]?.text)).toContain('&lt;!channel&gt;')
+      expect(JSON.stringify(alertPost[0]?.blocks)).toContain(
+        '&lt;!here&gt; 12 declines &amp; a &lt;@U999&gt; mention',
+      )
+      expect(JSON.stringify(cardPost?.blocks)).toContain('&lt;!here&gt; act now')
     })
 
     it('publishes App Home with liability, the forecast, alerts by severity and pending approvals', async () => {
@@ -542,10 +675,10 @@ for (const dialect of DIALECTS) {
       }
       // Both accepted requests are answered; by then the refused ones would have been too.
       await eventually(() => {
-        expect(posts((a) => a.thread_ts === '150.3')).toHaveLength(1)
-        expect(posts((a) => a.thread_ts === '150.4')).toHaveLength(1)
+        expect(streamsIn('150.3')).toHaveLength(1)
+        expect(streamsIn('150.4')).toHaveLength(1)
       })
-      for (const [, ts] of refused) expect(posts((a) => a.thread_ts === ts)).toHaveLength(0)
+      for (const [, ts] of refused) expect(streamsIn(ts)).toHaveLength(0)
     })
 
     it('tells a manager who clicks Approve on an expired request that it expired, and runs nothing', async () => {

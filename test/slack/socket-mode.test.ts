@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Agent } from '../../agent/index.ts'
-import { openAgent } from '../../app/index.ts'
+import { openAgent, slackDeps } from '../../app/index.ts'
 import { loadConfig } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { grantRole } from '../../governance/index.ts'
@@ -35,7 +35,7 @@ describe('the Slack app in Socket Mode (giftcards slack)', () => {
       PII_TOKEN_KEY: 'test-pii-key',
     })
     agent = await openAgent(d, config)
-    app = createSlackApp({ database: d, config, agent }, { socketMode: true })
+    app = createSlackApp(slackDeps(d, config, agent), { socketMode: true })
     await app.app.start()
     await slack.connected()
   })
@@ -74,9 +74,12 @@ describe('the Slack app in Socket Mode (giftcards slack)', () => {
     // The app records the card's ts once Slack has answered the post: wait for it.
     const request = await eventually(async () => {
       const row = await database.db
-        .selectFrom('approval_requests')
-        .select(['slack_ts', 'requested_by'])
-        .where('id', '=', approvalId)
+        .selectFrom('approval_requests as r')
+        .innerJoin('slack_messages as m', (j) =>
+          j.onRef('m.ref_id', '=', 'r.id').on('m.kind', '=', 'approval'),
+        )
+        .select(['m.ts as slack_ts', 'r.requested_by'])
+        .where('r.id', '=', approvalId)
         .executeTakeFirstOrThrow()
       expect(row.slack_ts).not.toBeNull()
       return row
