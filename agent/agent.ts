@@ -4,9 +4,13 @@ import {
   isAIMessage,
   isHumanMessage,
 } from '@langchain/core/messages'
-import { type BaseCheckpointSaver, Command } from '@langchain/langgraph'
-import { type Config, describeError, formatCents, type Logger } from '../core/index.ts'
-import type { Approval, Decision } from '../governance/index.ts'
+import {
+  type BaseCheckpointSaver,
+  Command,
+  type LangGraphRunnableConfig,
+} from '@langchain/langgraph'
+import { type Config, describeError, type Logger } from '../core/index.ts'
+import type { Decision } from '../governance/index.ts'
 import type { ChainVocabulary, PendingApproval, Toolkit } from '../tools/index.ts'
 import {
   type AgentGraph,
@@ -17,6 +21,7 @@ import {
   type ToolCallListener,
 } from './graph.ts'
 import { chooseModel, type ModelChoice } from './models.ts'
+import { describeOutcome } from './outcome.ts'
 import { textOf } from './planner/offline-model.ts'
 import type { Vocabulary } from './planner/vocabulary.ts'
 
@@ -46,45 +51,8 @@ export type AgentParts = {
   logger?: Logger
   /** Sees every message list a model is shown. */
   inspect?: (messages: readonly BaseMessage[]) => void
-}
-
-/**
- * What a hold or release did at the POS, for the reply (issue 23): enforced or ledger only, and
- * the alert raised when the POS balance was not what the ledger expected.
- */
-function posSentence(o: Record<string, unknown>): string {
-  const effect =
-    typeof o.enforcement === 'string'
-      ? ` ${o.enforcement.charAt(0).toUpperCase()}${o.enforcement.slice(1)}.`
-      : ''
-  const m = o.mismatch as { alertId?: unknown; detail?: unknown } | undefined
-  const mismatch =
-    m && typeof m === 'object' ? ` Alert #${String(m.alertId)} raised: ${String(m.detail)}.` : ''
-  return `${effect}${mismatch}`
-}
-
-/** One line on what became of an approval, for the thread that asked for it. */
-export function describeOutcome(approval: Approval): string {
-  const o = approval.outcome ?? {}
-  const by = approval.decidedBy ? ` by ${approval.decidedBy}` : ''
-  switch (approval.status) {
-    case 'executed':
-      if (approval.action === 'place_card_hold')
-        return `Approval #${approval.id} was approved${by}: card ${String(o.cardId)} is on hold (hold #${String(o.holdId)}, ${formatCents(Number(o.amountCents ?? 0))} held, ${String(o.connector)} ${String(o.posReference)}).${posSentence(o)}`
-      if (approval.action === 'release_card_hold')
-        return `Approval #${approval.id} was approved${by}: the hold on card ${String(o.cardId)} is released (${o.enforced === false ? 'nothing to restore at the POS' : `${formatCents(Number(o.amountCents ?? 0))} restored, ${String(o.connector)}`}).${posSentence(o)}`
-      if (approval.action === 'launch_campaign')
-        return `Approval #${approval.id} was approved${by}: campaign #${String(o.campaignId)} launched to ${String(o.audience)} cards (${String(o.file)}${o.handedOffTo ? `, handed to ${String(o.handedOffTo)}` : ''}).`
-      return `Approval #${approval.id} was approved${by} and executed.`
-    case 'failed':
-      return `Approval #${approval.id} was approved${by} but failed: ${String(o.error ?? 'unknown error')}. Nothing was changed.`
-    case 'rejected':
-      return `Approval #${approval.id} was rejected${by}${approval.decisionReason ? ` (${approval.decisionReason})` : ''}. Nothing was changed.`
-    case 'expired':
-      return `Approval #${approval.id} expired before a manager decided. Nothing was changed.`
-    default:
-      return `Approval #${approval.id} is ${approval.status}.`
-  }
+  /** Who runs every turn, whatever a client says (LangGraph Studio: app/studio.ts). */
+  resolveRun?: (config: LangGraphRunnableConfig) => Promise<RunContext>
 }
 
 /**
@@ -125,8 +93,10 @@ export class Agent {
       models,
       pii: toolkit.pii,
       checkpointer: checkpointer.saver,
+      approvals: toolkit.approvals,
       ...(logger ? { logger } : {}),
       ...(parts.inspect ? { inspect: parts.inspect } : {}),
+      ...(parts.resolveRun ? { resolveRun: parts.resolveRun } : {}),
     })
     const agent = new Agent(toolkit, models, graph, checkpointer.close, async () => {
       // A failed read keeps the stores the planner had: a turn never fails for it.
@@ -138,6 +108,14 @@ export class Agent {
     })
     agent.#vocabularyReadAt = Date.now()
     return agent
+  }
+
+  /**
+   * The compiled LangGraph graph itself, for a host that drives it directly: LangGraph Studio
+   * and `langgraph dev` (app/studio.ts), which put their own checkpointer on it.
+   */
+  get compiledGraph(): AgentGraph {
+    return this.graph
   }
 
   /** The model answering first: the configured LLM, or the offline planner. */

@@ -21,25 +21,12 @@ import {
 } from '@langchain/langgraph'
 import { z } from 'zod'
 import { describeError, type Logger } from '../core/index.ts'
-import type { Actor, Pseudonymiser, Via } from '../governance/index.ts'
+import type { Actor, ApprovalService, Pseudonymiser, Via } from '../governance/index.ts'
 import type { AnyTool, PendingApproval, ToolExecutor } from '../tools/index.ts'
+import { type ApprovalInterrupt, answerInbox, approvalInterrupt, readResume } from './inbox.ts'
 import { askModel, ModelCallError, type ModelChoice, oneLine } from './models.ts'
 import { PLANNER_NAME, textOf } from './planner/offline-model.ts'
 import { systemPrompt } from './prompt.ts'
-
-/** What a manager's decision resumes the thread with. */
-export type ApprovalResume = {
-  decisions: {
-    approvalId: number
-    status: string
-    decidedBy: string | null
-    outcome: Record<string, unknown> | null
-    message: string
-  }[]
-}
-
-/** The interrupt's payload: the approvals the thread waits for. */
-export type ApprovalInterrupt = { kind: 'approval'; approvals: PendingApproval[] }
 
 /**
  * The planner's part of a turn after the endpoint failed: the line the reply ends with, and the
@@ -75,6 +62,7 @@ export type ToolCallListener = (
     | { phase: 'start'; name: string; args: Record<string, unknown> }
     | { phase: 'done'; name: string; args: Record<string, unknown>; ok: boolean; data?: unknown },
 ) => void
+export type { ApprovalInterrupt, ApprovalResume } from './inbox.ts'
 
 /** At most this many rounds of tool calls in one turn; then the agent stops and says so. */
 export const MAX_TOOL_ROUNDS = 6
@@ -176,7 +164,16 @@ export function buildAgentGraph(deps: {
   logger?: Logger
   /** Sees every message list exactly as a model is shown it (evals check it for PII). */
   inspect?: (messages: readonly BaseMessage[]) => void
+  /** Decides Agent Inbox responses (accept, respond) on resume; without it they are refused. */
+  approvals?: ApprovalService
+  /**
+   * Who runs a turn when the caller cannot be trusted to say (LangGraph Studio, app/studio.ts):
+   * replaces `configurable.actor` / `via`, whatever the client sent.
+   */
+  resolveRun?: (config: LangGraphRunnableConfig) => Promise<RunContext>
 }) {
+  const contextOf = async (config: LangGraphRunnableConfig): Promise<RunContext> =>
+    deps.resolveRun ? deps.resolveRun(config) : runContext(config)
   const definitions = new Map<string, ToolDefinition>()
   const definitionsFor = (actor: Actor) =>
     deps.executor.visibleTo(actor.role).map((tool) => {
@@ -189,7 +186,7 @@ export function buildAgentGraph(deps: {
     })
 
   const callModel = async (state: AgentStateType, config: LangGraphRunnableConfig) => {
-    const { actor } = runContext(config)
+    const { actor } = await contextOf(config)
     const tools = definitionsFor(actor)
     // What the model sees: the policy, and the thread with any email or phone in a person's words tokenised.
     const messages: BaseMessage[] = [
@@ -285,7 +282,7 @@ export function buildAgentGraph(deps: {
   }
 
   const runTools = async (state: AgentStateType, config: LangGraphRunnableConfig) => {
-    const { actor, via } = runContext(config)
+    const { actor, via } = await contextOf(config)
     const listener = (config.configurable as { onToolCall?: ToolCallListener } | undefined)
       ?.onToolCall
     const tell: ToolCallListener = (event) => {
@@ -356,13 +353,32 @@ export function buildAgentGraph(deps: {
     return { messages, pending }
   }
 
-  const awaitApproval = async (state: AgentStateType) => {
-    const resume = interrupt<ApprovalInterrupt, ApprovalResume>({
-      kind: 'approval',
-      approvals: state.pending,
-    })
-    const lines = resume.decisions.map((d) => d.message)
-    return { messages: [new AIMessage(lines.join('\n'))], pending: [] }
+  /**
+   * Waits for the decisions. Resumed by a face that decided (`{ decisions }`, Agent.decide) or
+   * by Agent Inbox's response, which is decided here through the approval service as the one
+   * resuming. A value that is neither asks again (each interrupt() of a node has its own resume).
+   */
+  const awaitApproval = async (state: AgentStateType, config: LangGraphRunnableConfig) => {
+    const payload = approvalInterrupt(state.pending)
+    let notes: string[] = []
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const resume = readResume(interrupt<ApprovalInterrupt, unknown>(payload))
+      if (resume.kind === 'decisions') {
+        notes = resume.value.decisions.map((d) => d.message)
+        break
+      }
+      if (resume.kind === 'inbox') {
+        notes = await answerInbox(
+          deps.approvals,
+          await contextOf(config),
+          state.pending,
+          resume.value,
+        )
+        break
+      }
+      notes = [`The resume value was not understood (${resume.problem}); nothing was decided.`]
+    }
+    return { messages: [new AIMessage(notes.join('\n'))], pending: [] }
   }
 
   const afterModel = (state: AgentStateType) => {

@@ -1,6 +1,7 @@
 export * from './agent.ts'
 export * from './graph.ts'
 export * from './models.ts'
+export * from './outcome.ts'
 export * from './planner/classifier.ts'
 export * from './planner/offline-model.ts'
 export * from './planner/plan.ts'

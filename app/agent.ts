@@ -1,5 +1,5 @@
 import type { BaseMessage } from '@langchain/core/messages'
-import { Agent, type ModelChoice } from '../agent/index.ts'
+import { Agent, type AgentParts, type ModelChoice } from '../agent/index.ts'
 import type { Config, Logger } from '../core/index.ts'
 import { createCheckpointer, type Database } from '../db/index.ts'
 import { createToolkit, loadChainVocabulary, type Toolkit } from '../tools/index.ts'
@@ -12,6 +12,8 @@ export type OpenAgentOptions = {
   logger?: Logger
   /** Sees every message list a model is shown. */
   inspect?: (messages: readonly BaseMessage[]) => void
+  /** Who runs every turn, whatever the client says (LangGraph Studio, app/studio.ts). */
+  resolveRun?: AgentParts['resolveRun']
 }
 
 /**
@@ -36,6 +38,7 @@ export async function openAgent(
       ...(options.models ? { models: options.models } : {}),
       ...(logger ? { logger } : {}),
       ...(options.inspect ? { inspect: options.inspect } : {}),
+      ...(options.resolveRun ? { resolveRun: options.resolveRun } : {}),
     })
   } catch (err) {
     await checkpointer.close()

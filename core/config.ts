@@ -10,6 +10,10 @@ import { isTimeZone } from './time.ts'
  * one line naming the variable and what was expected (CONFIG_INVALID), never a stack trace.
  */
 
+/** Where a launched campaign's audience goes (docs/campaigns.md). */
+export const MARKETING_PROVIDERS = ['csv', 'webhook', 'klaviyo', 'braze'] as const
+export type MarketingProvider = (typeof MARKETING_PROVIDERS)[number]
+
 /** Where the ledger lives: a SQLite file (the embedded default) or a PostgreSQL server. */
 export type DatabaseTarget =
   | { engine: 'sqlite'; path: string }
@@ -217,6 +221,17 @@ const envSchema = z.object({
   CASE_WEBHOOK_URL: optionalUrl,
   CAMPAIGN_APPROVAL_THRESHOLD_CENTS: z.coerce.number().int().min(0).default(5000),
   CAMPAIGN_EXPORT_DIR: z.string().min(1).default('./data/campaigns'),
+  MARKETING_PROVIDER: z.enum(['csv', 'webhook', 'klaviyo', 'braze']).optional(),
+  CAMPAIGN_HOLDOUT_SHARE: z.coerce.number().min(0).max(0.5).default(0.1),
+  CAMPAIGN_HOLDOUT_SEED: z.string().min(1).max(200).default('giftcards-holdout'),
+  KLAVIYO_API_KEY: optionalSecret,
+  KLAVIYO_BASE_URL: z.url({ error: 'must be an http(s) URL' }).default('https://a.klaviyo.com'),
+  KLAVIYO_TEMPLATE_ID: z.string().min(1).max(64).optional(),
+  KLAVIYO_FROM_EMAIL: z.email({ error: 'must be an email address' }).max(254).optional(),
+  KLAVIYO_FROM_LABEL: z.string().min(1).max(100).optional(),
+  BRAZE_API_KEY: optionalSecret,
+  BRAZE_REST_ENDPOINT: optionalUrl,
+  BRAZE_CAMPAIGN_ID: z.string().min(1).max(64).optional(),
   MCP_ALLOWED_HOSTS: z.string().default(''),
   CHAIN_TIMEZONE: z
     .string()
@@ -332,7 +347,27 @@ export type Config = {
   approvals: { ttlHours: number }
   /** Set: open alerts scoring at least this file a hold request (docs/fraud-cases.md). */
   fraud: { autoHoldMinScore?: number }
-  campaigns: { webhookUrl?: string; approvalThresholdCents: number; exportDir: string }
+  campaigns: {
+    webhookUrl?: string
+    approvalThresholdCents: number
+    exportDir: string
+    /**
+     * Where a launch hands its audience (docs/campaigns.md): MARKETING_PROVIDER, else `webhook`
+     * when CAMPAIGN_WEBHOOK_URL is set, else `csv` (the file only).
+     */
+    provider: MarketingProvider
+    /** The share of an audience left out as a holdout, and the seed that picks it. */
+    holdoutShare: number
+    holdoutSeed: string
+    klaviyo?: {
+      apiKey: string
+      baseUrl: string
+      templateId?: string
+      fromEmail?: string
+      fromLabel?: string
+    }
+    braze?: { apiKey: string; restEndpoint: string; campaignId: string }
+  }
   /** Set: a confirmed alert's case file is POSTed here, once (docs/fraud-cases.md). */
   fraudCases: { webhookUrl?: string }
   /** Host names `/mcp` answers to besides localhost (DNS-rebinding protection). */
@@ -395,6 +430,29 @@ export function defaultCheckpointFile(target: DatabaseTarget, home?: string): st
   )
 }
 
+/**
+ * MARKETING_PROVIDER, checked against what it needs: `klaviyo` a key, `braze` a key, its REST
+ * endpoint and the API-triggered campaign, `webhook` CAMPAIGN_WEBHOOK_URL. Unset: `webhook` when
+ * that URL is set (what a launch did before the providers), else `csv`.
+ */
+function marketingProvider(e: z.infer<typeof envSchema>): MarketingProvider {
+  const provider = e.MARKETING_PROVIDER ?? (e.CAMPAIGN_WEBHOOK_URL ? 'webhook' : 'csv')
+  const needs: Record<MarketingProvider, [string, unknown][]> = {
+    csv: [],
+    webhook: [['CAMPAIGN_WEBHOOK_URL', e.CAMPAIGN_WEBHOOK_URL]],
+    klaviyo: [['KLAVIYO_API_KEY', e.KLAVIYO_API_KEY]],
+    braze: [
+      ['BRAZE_API_KEY', e.BRAZE_API_KEY],
+      ['BRAZE_REST_ENDPOINT', e.BRAZE_REST_ENDPOINT],
+      ['BRAZE_CAMPAIGN_ID', e.BRAZE_CAMPAIGN_ID],
+    ],
+  }
+  for (const [name, value] of needs[provider])
+    if (!value)
+      throw configError(name, `must be set when MARKETING_PROVIDER is ${provider}`, undefined)
+  return provider
+}
+
 /** AUDIT_CHECKPOINT_FILE: a path, `off` for none, unset for the default beside the ledger. */
 function checkpointFile(
   value: string | undefined,
@@ -451,6 +509,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       undefined,
     )
   }
+  const provider = marketingProvider(e)
   const database = parseDatabaseUrl(e.DATABASE_URL, e.GIFTCARDS_HOME)
   const auditCheckpointFile = checkpointFile(e.AUDIT_CHECKPOINT_FILE, database, e.GIFTCARDS_HOME)
   return {
@@ -524,6 +583,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.CAMPAIGN_WEBHOOK_URL ? { webhookUrl: e.CAMPAIGN_WEBHOOK_URL } : {}),
       approvalThresholdCents: e.CAMPAIGN_APPROVAL_THRESHOLD_CENTS,
       exportDir: e.CAMPAIGN_EXPORT_DIR,
+      provider,
+      holdoutShare: e.CAMPAIGN_HOLDOUT_SHARE,
+      holdoutSeed: e.CAMPAIGN_HOLDOUT_SEED,
+      ...(e.KLAVIYO_API_KEY
+        ? {
+            klaviyo: {
+              apiKey: e.KLAVIYO_API_KEY,
+              baseUrl: e.KLAVIYO_BASE_URL.replace(/\/+$/, ''),
+              ...(e.KLAVIYO_TEMPLATE_ID ? { templateId: e.KLAVIYO_TEMPLATE_ID } : {}),
+              ...(e.KLAVIYO_FROM_EMAIL ? { fromEmail: e.KLAVIYO_FROM_EMAIL } : {}),
+              ...(e.KLAVIYO_FROM_LABEL ? { fromLabel: e.KLAVIYO_FROM_LABEL } : {}),
+            },
+          }
+        : {}),
+      ...(e.BRAZE_API_KEY && e.BRAZE_REST_ENDPOINT && e.BRAZE_CAMPAIGN_ID
+        ? {
+            braze: {
+              apiKey: e.BRAZE_API_KEY,
+              restEndpoint: e.BRAZE_REST_ENDPOINT.replace(/\/+$/, ''),
+              campaignId: e.BRAZE_CAMPAIGN_ID,
+            },
+          }
+        : {}),
     },
     fraudCases: { ...(e.CASE_WEBHOOK_URL ? { webhookUrl: e.CASE_WEBHOOK_URL } : {}) },
     slack: {

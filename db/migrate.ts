@@ -16,6 +16,7 @@ import { posHoldsMigration } from './migrations/0013-pos-holds.ts'
 import { caseDeliveriesMigration } from './migrations/0015-case-deliveries.ts'
 import { slackMessagesMigration } from './migrations/0019-slack-messages.ts'
 import { instancesMigration } from './migrations/0020-instances.ts'
+import { campaignHandoffMigration } from './migrations/0021-campaign-handoff.ts'
 import type { DB } from './schema.ts'
 
 /** Every migration in order; names sort in the order they run. */
@@ -36,6 +37,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0015-case-deliveries': caseDeliveriesMigration(adapter),
     '0019-slack-messages': slackMessagesMigration(adapter),
     '0020-instances': instancesMigration(adapter),
+    '0021-campaign-handoff': campaignHandoffMigration(adapter),
   }
 }
 

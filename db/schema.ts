@@ -63,6 +63,11 @@ export interface CustomersTable {
   segment: ColumnType<string | null, string | null | undefined, string | null>
   /** When the row last came from master data (0011); null for a stub an event made. */
   master_data_at: ColumnType<string | null, string | null | undefined, string | null>
+  /**
+   * What the CRM says of marketing to the customer (0021): `subscribed`, `unsubscribed` or
+   * `suppressed`; null when it never said. A campaign launch leaves out the last two.
+   */
+  marketing_consent: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface GiftCardsTable {
@@ -230,6 +235,25 @@ export interface CampaignsTable {
   created_by: string
   created_at: string
   launched_at: string | null
+  /** Where the launch handed the audience (0021): csv, webhook, klaviyo, braze. */
+  provider: ColumnType<string | null, string | null | undefined, string | null>
+  /** JSON: the provider's own ids (Klaviyo list, campaign and send job; Braze dispatch ids). */
+  provider_ref: ColumnType<string | null, string | null | undefined, string | null>
+  /** The share of the audience held out at launch. */
+  holdout_share: ColumnType<number | null, number | null | undefined, number | null>
+  /** JSON: the launch's counts (contacted, holdout, unsubscribed, suppressed, no customer id). */
+  launch_counts: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+/**
+ * Who a launched campaign contacted and who it held out (0021), so its lift is measured on the
+ * ledger afterwards (docs/campaigns.md). Cards left out for consent are not rows here.
+ */
+export interface CampaignMembersTable {
+  campaign_id: number
+  card_id: string
+  arm: 'contacted' | 'holdout'
+  created_at: string
 }
 
 export interface ForecastsTable {
@@ -382,6 +406,7 @@ export interface DB {
   pos_hold_calls: PosHoldCallsTable
   approval_requests: ApprovalRequestsTable
   campaigns: CampaignsTable
+  campaign_members: CampaignMembersTable
   forecasts: ForecastsTable
   gift_card_prompts: GiftCardPromptsTable
   actors: ActorsTable

@@ -1,7 +1,6 @@
 export * from './approvals.ts'
 export * from './audit.ts'
 export * from './audit-checkpoints.ts'
-export * from './campaigns.ts'
 export * from './hold-list.ts'
 export * from './holds.ts'
 export * from './pii.ts'

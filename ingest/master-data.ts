@@ -53,6 +53,7 @@ export const MASTER_DATA_COLUMNS = {
     'postal_code',
     'segment',
     'created_at',
+    'marketing_consent',
   ],
 } as const satisfies Record<MasterDataFormat, readonly string[]>
 
@@ -162,6 +163,17 @@ export const customerRowSchema = z.object({
     .regex(/^\d{5}(?:-\d{4})?$/, 'must be a US ZIP code (12345 or 12345-6789)')
     .optional(),
   segment: text(64).optional(),
+  /** What the CRM says of marketing email (docs/campaigns.md): a launch leaves out the last two. */
+  marketing_consent: z
+    .string()
+    .max(20, 'is longer than 20 characters')
+    .transform((v) => v.toLowerCase())
+    .pipe(
+      z.enum(['subscribed', 'unsubscribed', 'suppressed'], {
+        error: 'must be subscribed, unsubscribed or suppressed',
+      }),
+    )
+    .optional(),
   created_at: z
     .union([z.iso.datetime({ offset: true }), z.iso.date()], {
       error: 'must be an ISO 8601 date or timestamp',
@@ -223,6 +235,7 @@ export function readCustomerRow(
       postalCode: r.postal_code ?? null,
       segment: r.segment ?? null,
       createdAt: r.created_at ?? null,
+      marketingConsent: r.marketing_consent ?? null,
     },
   }
 }

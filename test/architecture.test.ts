@@ -99,13 +99,7 @@ type Layer = keyof typeof MAY_IMPORT
  * Imports the rule forbids that are known and tracked; each must still exist (remove it when
  * its issue lands), and no other file may lean on it.
  */
-const KNOWN_EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [
-  {
-    from: 'governance/campaigns.ts',
-    to: 'analytics/index.ts',
-    why: 'audience selection (findDormantCards, cardSegments); moves beside the tools in issue 20',
-  },
-]
+const KNOWN_EXCEPTIONS: readonly { from: string; to: string; why: string }[] = []
 
 /**
  * Imports of another layer's file other than its index.ts (docs/architecture.md §1.0,

@@ -5,7 +5,7 @@ import {
   describeAudience,
   draftCampaign as draft,
   type StoredAudience,
-} from '../governance/index.ts'
+} from './campaigns/index.ts'
 import { chainCalendar } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool, type ToolContext } from './define-tool.ts'
 import { money } from './format.ts'

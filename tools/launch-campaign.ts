@@ -1,16 +1,19 @@
 import { z } from 'zod'
 import { formatCents, GiftCardError, MAX_ROW_ID } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
+import { cardsInScope, Scope } from '../governance/index.ts'
 import {
   type AudienceMember,
-  cardsInScope,
   describeAudience,
   getCampaign,
-  launchCampaign as launch,
+  type HandedOff,
+  handOffLaunch,
+  type PreparedLaunch,
   prepareLaunch,
-  Scope,
+  recordLaunch,
   selectAudience,
-} from '../governance/index.ts'
+  splitFor,
+} from './campaigns/index.ts'
 import { defineTool } from './define-tool.ts'
 import { money } from './format.ts'
 
@@ -41,7 +44,7 @@ export const launchCampaign = defineTool({
   name: 'launch_campaign',
   title: 'Launch a drafted campaign',
   description:
-    "Request the launch of a drafted campaign (draft_campaign gives its id): the audience's pseudonyms and the message are exported and handed to the messaging platform. It files an approval request that a manager other than the requester must approve; report the approval id and that it is pending.",
+    'Request the launch of a drafted campaign (draft_campaign gives its id): the audience is handed to the messaging platform (Klaviyo, Braze, a webhook or a CSV file), less a random holdout kept to measure lift and less customers who unsubscribed. It files an approval request that a manager other than the requester must approve; report the approval id and that it is pending.',
   input: z.object({
     campaignId: z.number().int().positive().max(MAX_ROW_ID).describe('the drafted campaign id'),
   }),
@@ -62,12 +65,15 @@ export const launchCampaign = defineTool({
     const threshold = ctx.config.campaigns.approvalThresholdCents
     const above = members.filter((m) => m.balanceCents > threshold).length
     const liability = members.reduce((s, m) => s + m.balanceCents, 0)
+    // What the launch will do with the audience as it stands now (it is split again, the same
+    // way, when the approved launch runs): counts only, never who.
+    const split = splitFor(ctx.config, campaign.campaignId, members)
     const warning =
       above > 0 ? ` — ${above} targeted cards hold more than ${formatCents(threshold)}` : ''
     return {
       args: { campaignId: campaign.campaignId },
       reason: null,
-      summary: `Launch campaign #${campaign.campaignId} "${campaign.name}" to ${members.length} cards (${formatCents(liability)} of balances)${warning}`,
+      summary: `Launch campaign #${campaign.campaignId} "${campaign.name}" to ${members.length} cards (${formatCents(liability)} of balances) through ${ctx.config.campaigns.provider}: ${split.contacted.length} contacted, ${split.holdout.length} held out${warning}`,
       details: {
         campaignId: campaign.campaignId,
         name: campaign.name,
@@ -79,19 +85,25 @@ export const launchCampaign = defineTool({
         cardsAboveThreshold: above,
         threshold: money(threshold),
         message: campaign.message,
+        provider: ctx.config.campaigns.provider,
+        contacted: split.contacted.length,
+        holdout: split.holdout.length,
+        holdoutShare: ctx.config.campaigns.holdoutShare,
+        leftOut: split.excluded,
       },
     }
   },
   executor: ({ config }) => ({
     prepare: async (database, raw) => {
-      const prepared = await prepareLaunch(database, args.parse(raw).campaignId)
+      const prepared = await prepareLaunch(database, config, args.parse(raw).campaignId)
       const scope = await Scope.resolve(database, config.pilot)
       await requireAudienceInPilot(database, scope, prepared.campaign.campaignId, prepared.members)
       return prepared
     },
-    apply: async (_database, trx, _raw, { approvalId, prepared }) => {
-      const { campaign, members } = prepared as Awaited<ReturnType<typeof prepareLaunch>>
-      return launch(trx, config, { campaign, members, approvalId })
-    },
+    // The hand-off runs outside the transaction, only while the request is still approved.
+    external: async (_database, _raw, { approvalId, prepared }) =>
+      handOffLaunch(config, prepared as PreparedLaunch, approvalId),
+    apply: async (_database, trx, _raw, { approvalId, prepared, external }) =>
+      recordLaunch(trx, prepared as PreparedLaunch, external as HandedOff, approvalId),
   }),
 })

@@ -1,13 +1,14 @@
 import { z } from 'zod'
 import { MAX_OFFSET } from '../core/index.ts'
+import type { Scope } from '../governance/index.ts'
 import {
   CAMPAIGN_STATUSES,
   type CampaignRecord,
   type CampaignStatus,
+  campaignLift,
   describeAudience,
   listCampaigns as list,
-  type Scope,
-} from '../governance/index.ts'
+} from './campaigns/index.ts'
 import { ALL_ROLES, defineTool, type ToolContext } from './define-tool.ts'
 import { money, page } from './format.ts'
 
@@ -42,7 +43,7 @@ export const listCampaigns = defineTool({
   name: 'list_campaigns',
   title: 'List campaigns',
   description:
-    'Reactivation campaigns, newest first, with their audience criteria, how many cards they target and the balances on them, predicted uptake, status (draft, pending_approval: a launch request awaits a manager, launched, rejected), who drafted them and their launch approval. A read. Returns { counts: { draft, pending_approval, launched, rejected }, total, items: [{ campaignId, name, status, audience (one line), audienceCriteria, targetCount, targetLiability, predictedUptake, offer, message, createdBy, createdAt, launchedAt, approval: { approvalId, status, requestedBy, decidedBy, decidedAt } | null }], nextOffset? }.',
+    'Reactivation campaigns, newest first, with their audience criteria, how many cards they target and the balances on them, predicted uptake, status (draft, pending_approval: a launch request awaits a manager, launched, rejected), who drafted them and their launch approval. A read. Returns { counts: { draft, pending_approval, launched, rejected }, total, items: [{ campaignId, name, status, audience (one line), audienceCriteria, targetCount, targetLiability, predictedUptake, offer, message, createdBy, createdAt, launchedAt, launch: { provider, holdoutShare, counts: { contacted, holdout, unsubscribed, suppressed, no_customer_id } } | null, lift: [{ days: 30|60|90, complete, contacted: { cards, redeemed, rate }, holdout: { cards, redeemed, rate }, liftPoints, pValue, test }] | null, approval: { approvalId, status, requestedBy, decidedBy, decidedAt } | null }], nextOffset? }. lift compares the redemption rate of contacted cards with the held-out ones after the launch; a window not yet over is complete: false.',
   input: z.object({
     status: z.enum(CAMPAIGN_STATUSES).optional().describe('only campaigns with this status'),
     limit: z.number().int().min(1).max(100).default(20).describe('campaigns per page'),
@@ -61,6 +62,10 @@ export const listCampaigns = defineTool({
     const result = ctx.scope.pilot
       ? await pilotCampaigns(ctx, filters)
       : await list(ctx.database, filters)
+    const lifts = await campaignLift(
+      ctx.database,
+      result.campaigns.filter((c) => c.status === 'launched').map((c) => c.campaignId),
+    )
     return {
       counts: result.counts,
       ...page(
@@ -78,6 +83,8 @@ export const listCampaigns = defineTool({
           createdBy: c.createdBy,
           createdAt: c.createdAt,
           launchedAt: c.launchedAt,
+          launch: c.launch,
+          lift: lifts.get(c.campaignId) ?? null,
           approval: c.approval,
         })),
         result.total,

@@ -43,6 +43,8 @@ export type CustomerRecord = {
   postalCode: string | null
   segment: string | null
   createdAt: string | null
+  /** subscribed / unsubscribed / suppressed (0021); absent or null keeps what the row had. */
+  marketingConsent?: string | null
 }
 
 /** What an upsert did: rows new to the ledger, stubs or earlier rows changed, and the rest. */
@@ -171,6 +173,7 @@ export async function upsertCustomers(
               postal_code: r.postalCode ?? old?.postal_code ?? null,
               segment: r.segment ?? old?.segment ?? null,
               created_at: r.createdAt ?? old?.created_at ?? now,
+              marketing_consent: r.marketingConsent ?? old?.marketing_consent ?? null,
             }
             if (!counted(counts, row, old)) continue
             writes.push({
@@ -193,6 +196,7 @@ export async function upsertCustomers(
                 postal_code: eb.ref('excluded.postal_code'),
                 segment: eb.ref('excluded.segment'),
                 created_at: eb.ref('excluded.created_at'),
+                marketing_consent: eb.ref('excluded.marketing_consent'),
                 master_data_at: eb.ref('excluded.master_data_at'),
               })),
             )

@@ -55,7 +55,7 @@ for (const dialect of DIALECTS) {
       const database = await fresh()
       const again = await migrateToLatest(database.db, database.adapter, database.searchPath)
       expect(again.applied).toEqual([])
-      expect(again.current).toBe('0020-instances')
+      expect(again.current).toBe('0021-campaign-handoff')
     })
 
     it('keeps who released a hold, why, and under which approval (0007)', async () => {

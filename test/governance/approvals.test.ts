@@ -364,6 +364,7 @@ for (const dialect of DIALECTS) {
           ...fixture.config,
           campaigns: {
             ...fixture.config.campaigns,
+            provider: 'webhook' as const,
             webhookUrl: `http://127.0.0.1:${port}/hooks/braze`,
           },
         }
@@ -403,6 +404,8 @@ for (const dialect of DIALECTS) {
           `campaign-approval-${pending.approvalId}`,
         )
         expect(posted[0]?.body.audience.length).toBe(lines.length - 1)
+        // The holdout is neither in the file nor posted (docs/campaigns.md#holdout).
+        expect(decided.approval.outcome?.holdout).toBeGreaterThan(0)
         const again = await campKit.executor.call(
           'launch_campaign',
           { campaignId },

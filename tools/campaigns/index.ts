@@ -1,0 +1,5 @@
+export * from './audience.ts'
+export * from './holdout.ts'
+export * from './launch.ts'
+export * from './lift.ts'
+export * from './store.ts'

@@ -1,0 +1,31 @@
+import type { Config } from '../../../core/index.ts'
+import { handOffToBraze } from './braze.ts'
+import { handOffToKlaviyo, type KlaviyoSettings } from './klaviyo.ts'
+import type { HandOff, HandOffResult } from './types.ts'
+import { handOffToWebhook } from './webhook.ts'
+
+export * from './csv.ts'
+export * from './types.ts'
+
+/** Whether the configured platform reaches people by the CRM's customer id (Klaviyo, Braze). */
+export const needsCustomerId = (config: Config) =>
+  config.campaigns.provider === 'klaviyo' || config.campaigns.provider === 'braze'
+
+/**
+ * Hands a launch's contacted audience to the configured platform (MARKETING_PROVIDER). The
+ * CSV file is written by the caller for every provider; `csv` alone stops there.
+ */
+export async function handOff(config: Config, request: HandOff): Promise<HandOffResult> {
+  const c = config.campaigns
+  switch (c.provider) {
+    case 'csv':
+      return { provider: 'csv', handedOffTo: null, reference: {} }
+    case 'webhook':
+      return handOffToWebhook(c.webhookUrl as string, request)
+    case 'klaviyo':
+      // Present: the configuration refuses MARKETING_PROVIDER=klaviyo without its key.
+      return handOffToKlaviyo(c.klaviyo as KlaviyoSettings, request)
+    case 'braze':
+      return handOffToBraze(c.braze as NonNullable<typeof c.braze>, request)
+  }
+}
