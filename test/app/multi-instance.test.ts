@@ -40,6 +40,6 @@ describe.skipIf(!url)(
       expect(result.health.map((h) => h.role).sort()).toEqual(['follower', 'leader'])
       for (const h of result.health) expect(h.lagEvents).toBe(0)
       expect(new Set(result.health.map((h) => h.leader)).size).toBe(1)
-    }, 90_000)
+    }, 150_000)
   },
 )
