@@ -40,6 +40,8 @@ import { createSlackApp, refuseSkewedSlackRequests, type SlackApp } from '../sla
 import { createToolkit, ledgerFreshness, type Toolkit } from '../tools/index.ts'
 import { openAgent } from './agent.ts'
 import { autoHoldSweeper } from './auto-hold.ts'
+import { LedgerFraudStream } from './fraud-stream.ts'
+import { InstanceCoordinator } from './instances.ts'
 import { Scheduler, slackPoster } from './jobs/index.ts'
 import { slackDeps } from './slack-store.ts'
 
@@ -75,6 +77,10 @@ export type AppServices = {
   onAlert?: () => void
   /** Sees every message list the Slack agent's model is shown (evals check it for PII). */
   inspect?: (messages: readonly BaseMessage[]) => void
+  /** This process among the others on the database (startServer makes it; /healthz reports it). */
+  instances?: InstanceCoordinator
+  /** PostgreSQL: the leader's fraud stream over the ledger, in place of the in-process listener. */
+  stream?: LedgerFraudStream
 }
 
 /**
@@ -89,12 +95,17 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
   // The streaming fraud detector listens to every applied event unless the caller says otherwise;
   // under a pilot it raises alerts on the pilot's cards only (docs/pilot.md).
   const keepCards = pilotCardFilter(services.database, services.config.pilot)
+  // With a ledger stream (PostgreSQL, docs/concurrency.md) the leader scores every instance's events.
   const listeners = services.listeners ?? [
-    createFraudListener(services.database, {
-      ...(keepCards ? { keepCards } : {}),
-      ...(services.logger ? { logger: services.logger } : {}),
-      ...(services.onAlert ? { onAlert: services.onAlert } : {}),
-    }),
+    ...(services.stream
+      ? []
+      : [
+          createFraudListener(services.database, {
+            ...(keepCards ? { keepCards } : {}),
+            ...(services.logger ? { logger: services.logger } : {}),
+            ...(services.onAlert ? { onAlert: services.onAlert } : {}),
+          }),
+        ]),
   ]
   const inbox = new Inbox(services.database, sources, listeners, services.logger, {
     piiKey: services.config.piiTokenKey,
@@ -117,6 +128,8 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
       watermark,
       webhooks: sources.map((s) => s.name),
       freshness,
+      ...(services.instances ? { instance: await services.instances.status() } : {}),
+      ...(services.stream ? { fraudStream: await services.stream.status() } : {}),
     })
   })
   // Clover's notifications only name objects: its own route fetches them before the inbox.
@@ -237,7 +250,11 @@ export async function startServer(
   let agent: Agent | undefined
   let receiver: HTTPReceiver | undefined
   let publishing: Promise<unknown> = Promise.resolve()
+  // One instance leads: it alone posts to Slack, sweeps for auto-holds and (PostgreSQL) scores
+  // the ledger's events for fraud (docs/concurrency.md, "Many instances, one database").
+  const instances = await InstanceCoordinator.start(database, logger ? { logger } : {})
   const publish = () => {
+    if (!instances.isLeader) return publishing
     publishing = publishing
       .then(() =>
         Promise.all([
@@ -268,17 +285,33 @@ export async function startServer(
     { database, toolkit, minScore: config.fraud.autoHoldMinScore },
     logger,
   )
+  const onAlert =
+    slack || config.fraud.autoHoldMinScore !== undefined
+      ? () => {
+          if (slack) void publish()
+          sweep()
+        }
+      : undefined
+  const keepCards = pilotCardFilter(database, config.pilot)
+  const stream =
+    database.engine === 'postgres' && !services.listeners
+      ? new LedgerFraudStream(database, {
+          instanceId: instances.id,
+          ...(logger ? { logger } : {}),
+          ...(keepCards ? { keepCards } : {}),
+          ...(onAlert ? { onAlert } : {}),
+        })
+      : undefined
   const { app, inbox } = buildApp({
     ...services,
     toolkit,
-    ...(slack || config.fraud.autoHoldMinScore !== undefined
-      ? {
-          onAlert: () => {
-            if (slack) void publish()
-            sweep()
-          },
-        }
-      : {}),
+    instances,
+    ...(stream ? { stream } : {}),
+    ...(onAlert ? { onAlert } : {}),
+  })
+  instances.onLeadership((leading) => {
+    stream?.setLeading(leading)
+    if (leading && slack) void publish()
   })
   // The checkout endpoint answers within a sale: read its model now, not on the first checkout.
   if (config.generic.webhookSecret)
@@ -304,7 +337,6 @@ export async function startServer(
   await new Promise<void>((resolve) => server.listen(listen.port, listen.host, resolve))
   const timer = slack ? setInterval(() => void publish(), SLACK_PUBLISH_MS) : undefined
   timer?.unref()
-  if (slack) void publish()
   // The jobs run beside the server; the catch-up of a missed slot runs in the background so a
   // long refit never keeps the webhooks down (docs/jobs.md).
   const poster = slackPoster(config)
@@ -337,6 +369,8 @@ export async function startServer(
       if (timer) clearInterval(timer)
       await starting
       await scheduler?.stop()
+      await stream?.stop()
+      await instances.stop()
       await resuming
       await publishing
       await new Promise<void>((resolve, reject) => {

@@ -2,6 +2,7 @@ import { agentBench } from './agent.ts'
 import { analyticsBench } from './analytics.ts'
 import { auditBench } from './audit.ts'
 import { checkoutBench } from './checkout.ts'
+import { copyBench } from './copy.ts'
 import { dashboardBench } from './dashboard.ts'
 import { evalsBench } from './evals.ts'
 import { freshnessBench } from './freshness.ts'
@@ -9,6 +10,7 @@ import { importBench } from './import.ts'
 import { masterDataBench } from './master-data.ts'
 import { mcpBench } from './mcp.ts'
 import { metricsBench } from './metrics.ts'
+import { multiInstanceBench } from './multi-instance.ts'
 import { naupaBench } from './naupa.ts'
 import { scrubBench } from './scrub.ts'
 import { seedBench } from './seed.ts'
@@ -33,4 +35,6 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   scrub: scrubBench,
   freshness: freshnessBench,
   dashboard: dashboardBench,
+  'multi-instance': multiInstanceBench,
+  copy: copyBench,
 }

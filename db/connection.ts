@@ -11,7 +11,7 @@ import {
 import { type DatabaseTarget, GiftCardError } from '../core/index.ts'
 import { restorePendingIndexes } from './bulk-load.ts'
 import type { EngineAdapter, EngineName } from './engines/engine.ts'
-import { openPostgres } from './engines/postgres.ts'
+import { openPostgres, type PostgresBulkMethod } from './engines/postgres.ts'
 import { openSqlite } from './engines/sqlite.ts'
 import { migrateToLatest } from './migrate.ts'
 import type { DB } from './schema.ts'
@@ -37,6 +37,8 @@ export type OpenOptions = {
   searchPath?: string
   /** PostgreSQL only: pool size. */
   poolSize?: number
+  /** PostgreSQL only: how the bulk writer loads rows (default COPY; db/engines/postgres-copy.ts). */
+  postgresBulkMethod?: PostgresBulkMethod
   /** Called after every query with its SQL and duration (profiling, tracing). */
   log?: (event: LogEvent) => void
 }
@@ -92,6 +94,7 @@ function connect(target: DatabaseTarget, options: OpenOptions): Database {
   const opened = openPostgres(target.url, {
     ...(options.searchPath ? { searchPath: options.searchPath } : {}),
     ...(options.poolSize ? { max: options.poolSize } : {}),
+    ...(options.postgresBulkMethod ? { bulkMethod: options.postgresBulkMethod } : {}),
   })
   const db = new Kysely<DB>({
     dialect: opened.dialect,

@@ -14,6 +14,7 @@ export type {
 } from './engines/engine.ts'
 export { ENGINES } from './engines/engine.ts'
 export { createIndex, dropIndex } from './engines/indexes.ts'
+export type { PostgresBulkMethod } from './engines/postgres.ts'
 export * from './ledger-writer.ts'
 export { type MigrationReport, migrateToLatest } from './migrate.ts'
 export * from './queries/cards.ts'

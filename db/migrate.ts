@@ -17,6 +17,7 @@ import { caseDeliveriesMigration } from './migrations/0015-case-deliveries.ts'
 import { dashboardSessionsMigration } from './migrations/0016-dashboard-sessions.ts'
 import { jobRunsMigration } from './migrations/0018-job-runs.ts'
 import { slackMessagesMigration } from './migrations/0019-slack-messages.ts'
+import { instancesMigration } from './migrations/0020-instances.ts'
 import { campaignHandoffMigration } from './migrations/0021-campaign-handoff.ts'
 import type { DB } from './schema.ts'
 
@@ -39,6 +40,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0016-dashboard-sessions': dashboardSessionsMigration(adapter),
     '0018-job-runs': jobRunsMigration(adapter),
     '0019-slack-messages': slackMessagesMigration(adapter),
+    '0020-instances': instancesMigration(adapter),
     '0021-campaign-handoff': campaignHandoffMigration(adapter),
   }
 }

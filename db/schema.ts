@@ -422,6 +422,8 @@ export interface DB {
   dashboard_sessions: DashboardSessionsTable
   slack_messages: SlackMessagesTable
   job_runs: JobRunsTable
+  service_instances: ServiceInstancesTable
+  stream_cursors: StreamCursorsTable
 }
 
 /**
@@ -485,6 +487,30 @@ export interface DashboardSessionsTable {
   created_at: string
   expires_at: string
   ended_at: string | null
+}
+
+/** A running `giftcards serve` process and its heartbeat (migration 0020, docs/concurrency.md). */
+export interface ServiceInstancesTable {
+  id: string
+  host: string
+  pid: number
+  started_at: string
+  heartbeat_at: string
+  /** The job this instance leads ('fraud-stream'), or null. */
+  leader_of: string | null
+}
+
+/** How far the leader of a once-across-instances job has read the ledger (migration 0020). */
+export interface StreamCursorsTable {
+  name: string
+  /** The last gift_card_transactions id handled. */
+  position: number
+  /** The id the stream began after: events up to it were never streamed. */
+  epoch_start: number
+  /** Leadership term that last wrote the row (a fencing token). */
+  term: number
+  leader: string | null
+  updated_at: string
 }
 
 export type Location = Selectable<LocationsTable>

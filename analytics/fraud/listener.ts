@@ -1,6 +1,6 @@
 import { type CardEvent, describeError, type Logger } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
-import { type FraudAlert, type FraudContext, FraudEngine } from './engine.ts'
+import { type FraudAlert, type FraudContext, FraudEngine, type ScoredEvent } from './engine.ts'
 import { saveAlerts } from './scan.ts'
 
 /** An event as the ingest hook passes it on (structurally ingest's AppliedEvent). */
@@ -27,6 +27,11 @@ export function createFraudListener(
     keepCards?: (cardIds: readonly string[]) => Promise<ReadonlySet<string>>
     /** How long a store without coordinates is taken as unplaced before it is read again. */
     recheckUnplacedMs?: number
+    /**
+     * Throw when alerts cannot be stored, rather than log: the ledger stream (app/fraud-stream.ts)
+     * then keeps its cursor and scores the events again, so no alert is lost.
+     */
+    rethrow?: boolean
   } = {},
 ) {
   const locations = new Map<string, { latitude: number; longitude: number } | null>()
@@ -54,11 +59,33 @@ export function createFraudListener(
     customerSince: (id) => customers.get(id),
   }
   const engine = new FraudEngine(context)
-  return {
-    async onEvent(event: AppliedLedgerEvent): Promise<void> {
+  const listener = {
+    /** Scores an event just applied by this process (the in-process ingest hook). */
+    onEvent(event: AppliedLedgerEvent): Promise<void> {
+      return listener.observe({
+        eventId: event.eventId,
+        cardId: event.cardId,
+        type: event.type,
+        result: 'ok',
+        amountCents: event.amountCents,
+        balanceAfterCents: event.balanceAfterCents,
+        at: Date.parse(event.occurredAt),
+        locationId: event.locationId ?? null,
+        terminalId: event.terminalId ?? null,
+        orderId: event.orderId ?? null,
+        customerId: event.customerId ?? null,
+        employeeId: event.employeeId ?? null,
+      })
+    },
+    /**
+     * Scores an event as the detectors see it (a ledger row, app/fraud-stream.ts). `quiet`
+     * updates the detectors' state and raises nothing: a new leader replaying what its
+     * predecessor already scored (whose alerts are stored).
+     */
+    async observe(event: ScoredEvent, quiet = false): Promise<void> {
       ready ??= warm()
       await ready
-      const at = Date.parse(event.occurredAt)
+      const { at } = event
       const unplaced = event.locationId ? unplacedAt.get(event.locationId) : undefined
       if (
         event.locationId &&
@@ -87,20 +114,9 @@ export function createFraudListener(
           .executeTakeFirst()
         customers.set(event.customerId, c ? Math.min(Date.parse(c.created_at), at) : at)
       }
-      const alerts = engine.observe({
-        eventId: event.eventId,
-        cardId: event.cardId,
-        type: event.type,
-        result: 'ok',
-        amountCents: event.amountCents,
-        balanceAfterCents: event.balanceAfterCents,
-        at,
-        locationId: event.locationId ?? null,
-        terminalId: event.terminalId ?? null,
-        orderId: event.orderId ?? null,
-        customerId: event.customerId ?? null,
-        employeeId: event.employeeId ?? null,
-      })
+      engine.quiet = quiet
+      const alerts = engine.observe(event)
+      engine.quiet = false
       if (alerts.length === 0) return
       try {
         const kept = options.keepCards
@@ -111,8 +127,10 @@ export function createFraudListener(
         await saveAlerts(database, raised)
         for (const alert of raised) options.onAlert?.(alert)
       } catch (err) {
+        if (options.rethrow) throw err
         options.logger?.error({ err: describeError(err) }, 'could not store fraud alerts')
       }
     },
   }
+  return listener
 }

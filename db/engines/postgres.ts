@@ -2,11 +2,20 @@ import { type Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { DB } from '../schema.ts'
 import type { BulkWriter, EngineAdapter, IndexDefinition } from './engine.ts'
+import { copyRows } from './postgres-copy.ts'
 
 /** PostgreSQL's limit on bind parameters in one statement. */
 const MAX_PARAMETERS = 65_535
-/** Rows buffered per table before a bulk writer asks to be flushed. */
+/** Rows buffered before a bulk writer asks to be flushed (one transaction per flush). */
 const ROWS_PER_STATEMENT = 2_000
+/** COPY streams any number of rows in one statement: it flushes larger batches. */
+const ROWS_PER_COPY = 20_000
+
+/**
+ * How the bulk writer (the seed) loads rows: `copy` (the default, db/engines/postgres-copy.ts)
+ * or `insert`, multi-row INSERTs, kept as the benchmark's baseline (`npm run bench -- copy`).
+ */
+export type PostgresBulkMethod = 'copy' | 'insert'
 
 const INT8_OID = 20
 
@@ -17,7 +26,7 @@ const INT8_OID = 20
  */
 export function openPostgres(
   url: string,
-  options: { searchPath?: string; max?: number } = {},
+  options: { searchPath?: string; max?: number; bulkMethod?: PostgresBulkMethod } = {},
 ): { dialect: PostgresDialect; adapter: EngineAdapter; pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString: url,
@@ -30,10 +39,14 @@ export function openPostgres(
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   })
-  return { dialect: new PostgresDialect({ pool }), adapter: postgresAdapter(pool), pool }
+  return {
+    dialect: new PostgresDialect({ pool }),
+    adapter: postgresAdapter(pool, options.bulkMethod ?? 'copy'),
+    pool,
+  }
 }
 
-function postgresAdapter(pool: pg.Pool): EngineAdapter {
+function postgresAdapter(pool: pg.Pool, bulkMethod: PostgresBulkMethod): EngineAdapter {
   return {
     async scan<Row>(
       query: { sql: string; parameters: readonly unknown[]; arrays?: boolean },
@@ -98,7 +111,7 @@ function postgresAdapter(pool: pg.Pool): EngineAdapter {
     },
 
     createBulkWriter(columns) {
-      return postgresBulkWriter(pool, columns)
+      return postgresBulkWriter(pool, columns, bulkMethod)
     },
 
     async beginBulkLoad(_options: { durable: boolean }) {},
@@ -111,12 +124,14 @@ function postgresAdapter(pool: pg.Pool): EngineAdapter {
 }
 
 /**
- * Buffers rows per table and writes them as multi-row INSERTs, flushing tables in the order
- * their columns were given (parents before children, so foreign keys hold).
+ * Buffers rows per table and writes them with COPY (or multi-row INSERTs), flushing tables in
+ * the order their columns were given (parents before children, so foreign keys hold), each
+ * flush in one transaction.
  */
 function postgresBulkWriter(
   pool: pg.Pool,
   columns: Readonly<Record<string, readonly string[]>>,
+  method: PostgresBulkMethod,
 ): BulkWriter {
   const buffers = new Map<string, unknown[][]>(Object.keys(columns).map((t) => [t, []]))
   const counts: Record<string, number> = {}
@@ -124,7 +139,7 @@ function postgresBulkWriter(
   return {
     counts,
     get wantsFlush() {
-      return buffered >= ROWS_PER_STATEMENT
+      return buffered >= (method === 'copy' ? ROWS_PER_COPY : ROWS_PER_STATEMENT)
     },
     write(table, row) {
       const buffer = buffers.get(table)
@@ -143,6 +158,11 @@ function postgresBulkWriter(
         await client.query('begin')
         for (const [table, rows] of buffers) {
           const cols = columns[table] ?? []
+          if (method === 'copy') {
+            await copyRows(client, table, cols, rows)
+            rows.length = 0
+            continue
+          }
           const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / cols.length))
           for (let start = 0; start < rows.length; start += perStatement) {
             const chunk = rows.slice(start, start + perStatement)

@@ -26,6 +26,8 @@ const TABLES = [
   'ledger_daily',
   'ledger_rollup',
   'slack_messages',
+  'service_instances',
+  'stream_cursors',
 ]
 
 for (const dialect of DIALECTS) {

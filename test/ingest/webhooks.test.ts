@@ -97,6 +97,8 @@ for (const dialect of DIALECTS) {
         status: 'ok',
         engine: dialect.name,
         webhooks: ['square', 'shopify', 'generic'],
+        // One instance: SQLite elects nothing; on PostgreSQL the only instance leads.
+        instance: { role: dialect.name === 'sqlite' ? 'single' : 'leader', instances: 1 },
       })
     })
 
