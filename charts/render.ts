@@ -109,11 +109,10 @@ export async function renderChartSvg(chart: Chart): Promise<string> {
     view = new vega.View(vega.parse(spec), { renderer: 'none' })
     return await view.toSVG()
   } catch (err) {
-    throw new GiftCardError(
-      'INTERNAL',
-      `the ${chart.name} chart could not be drawn: ${(err as Error).message}`,
-      { cause: err },
-    )
+    // Vega's own words stay in the cause (for the log), not in the message a client may see.
+    throw new GiftCardError('INTERNAL', `the ${chart.name} chart could not be drawn`, {
+      cause: err,
+    })
   } finally {
     view?.finalize()
   }
