@@ -1,6 +1,7 @@
 import { agentBench } from './agent.ts'
 import { analyticsBench } from './analytics.ts'
 import { auditBench } from './audit.ts'
+import { chartsBench } from './charts.ts'
 import { checkoutBench } from './checkout.ts'
 import { evalsBench } from './evals.ts'
 import { freshnessBench } from './freshness.ts'
@@ -29,4 +30,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   audit: auditBench,
   scrub: scrubBench,
   freshness: freshnessBench,
+  charts: chartsBench,
 }
