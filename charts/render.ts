@@ -46,7 +46,7 @@ const FONT_CANDIDATES: readonly { family: string; files: readonly string[] }[] =
   },
 ]
 
-export type ChartFonts = { family: string | null; files: string[] }
+export type ChartFonts = { readonly family: string | null; readonly files: readonly string[] }
 
 let fonts: ChartFonts | undefined
 
@@ -137,7 +137,7 @@ export function svgToPng(svg: string, width: number): Buffer {
     fitTo: { mode: 'width', value: width },
     font: family
       ? {
-          fontFiles: files,
+          fontFiles: [...files],
           loadSystemFonts: false,
           defaultFontFamily: family,
           sansSerifFamily: family,

@@ -30,11 +30,17 @@ const STATUS_OF: Partial<Record<ErrorCode, 400 | 403 | 404 | 409>> = {
 
 const FILE = /^([a-z][a-z-]{0,39})\.(png|json)$/
 const query = z.object({
-  width: z.coerce
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be a whole number of pixels' })
-    .min(MIN_PNG_WIDTH, { error: `must be at least ${MIN_PNG_WIDTH}` })
-    .max(MAX_PNG_WIDTH, { error: `must be at most ${MAX_PNG_WIDTH}` })
+  width: z
+    .string()
+    .max(12, { error: 'must be a whole number of pixels' })
+    .regex(/^\d+$/, { error: 'must be a whole number of pixels' })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(MIN_PNG_WIDTH, { error: `must be at least ${MIN_PNG_WIDTH}` })
+        .max(MAX_PNG_WIDTH, { error: `must be at most ${MAX_PNG_WIDTH}` }),
+    )
     .optional(),
 })
 
