@@ -14,6 +14,7 @@ import {
   renderChartPng,
   renderChartSvg,
 } from '../../charts/index.ts'
+import { readFontMetrics, textWidth } from '../../charts/text-width.ts'
 import { isGiftCardError, loadConfig } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { createToolkit, ToolExecutor, type Toolkit } from '../../tools/index.ts'
@@ -269,6 +270,21 @@ describe('a chart with nothing to draw', () => {
       /its metric is redemptions/,
     )
     expect(() => chartFromResult('forecast', { monthly: 'soon' })).toThrow(/forecast_breakage/)
+  })
+
+  it('measures text with the font it draws with', () => {
+    const regular = chartFonts().files.find((f) => !/bold/i.test(f))
+    const metrics = regular ? readFontMetrics(regular) : undefined
+    if (!metrics) throw new Error('no readable chart font')
+    // DejaVu Sans and Liberation Sans: "i" is narrow, "m" wide, digits share one width.
+    expect(metrics.advance('i')).toBeLessThan(0.35)
+    expect(metrics.advance('m')).toBeGreaterThan(0.8)
+    expect(metrics.advance('0')).toBe(metrics.advance('7'))
+    const title = textWidth(metrics, 'Gift card redemptions by month', 15)
+    // Vega's guess without a canvas would be 0.8 em a character: 360 px.
+    expect(title).toBeGreaterThan(180)
+    expect(title).toBeLessThan(280)
+    expect(readFontMetrics('/nonexistent.ttf')).toBeUndefined()
   })
 
   it('bounds the PNG width', async () => {
