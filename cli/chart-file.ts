@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { z } from 'zod'
-import { type Chart, type ChartName, chartFromResult, renderChartPng } from '../charts/index.ts'
+import type { Chart, ChartName } from '../charts/index.ts'
 import { GiftCardError } from '../core/index.ts'
 import type { CliContext } from './context.ts'
 import { parseOptions } from './options.ts'
@@ -9,7 +9,15 @@ import { actorFor, withToolkit } from './session.ts'
 /**
  * `--chart FILE.png` on `liability`, `forecast` and `fraud alerts` (docs/charts.md): the
  * command's chart rendered server-side and written to a file, with a line saying where.
+ * charts/ (Vega, Vega-Lite, resvg) is loaded only when a chart is asked for, so every other
+ * `giftcards` run starts without it.
  */
+const charts = () => import('../charts/index.ts')
+
+/** The chart `name` drawn from a tool's result (see charts/from-result.ts). */
+export async function chartOf(name: ChartName, result: unknown): Promise<Chart> {
+  return (await charts()).chartFromResult(name, result)
+}
 
 /** The option as commander reads it, checked like every other flag. */
 export const CHART_OPTION = [
@@ -45,7 +53,7 @@ export async function chartFromTool(
     kit.executor.call(tool, args, { actor: await actorFor(ctx, database, undefined), via: 'cli' }),
   )
   if (!outcome.ok) throw new GiftCardError(outcome.error.code, outcome.error.message)
-  return chartFromResult(name, outcome.data)
+  return chartOf(name, outcome.data)
 }
 
 /**
@@ -53,7 +61,7 @@ export async function chartFromTool(
  * A chart with nothing to draw is still written (it says why) and the line says so too.
  */
 export async function writeChartFile(chart: Chart, file: string, json: boolean): Promise<void> {
-  const png = await renderChartPng(chart)
+  const png = await (await charts()).renderChartPng(chart)
   try {
     writeFileSync(file, png)
   } catch (err) {

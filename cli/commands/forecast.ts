@@ -1,9 +1,8 @@
 import type { Command } from 'commander'
 import type { BreakageBacktest, BreakageForecast } from '../../analytics/index.ts'
-import { chartFromResult } from '../../charts/index.ts'
 import { formatCents } from '../../core/index.ts'
 import { money } from '../../tools/index.ts'
-import { CHART_OPTION, chartFileOption, writeChartFile } from '../chart-file.ts'
+import { CHART_OPTION, chartFileOption, chartOf, writeChartFile } from '../chart-file.ts'
 import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
 import { formatReliability } from '../reliability.ts'
@@ -35,7 +34,7 @@ export function registerForecast(program: Command, ctx: () => CliContext): void 
       // Drawn from this forecast (not fitted again): it is forecast_breakage's answer in cents.
       if (chartFile)
         await writeChartFile(
-          chartFromResult('forecast', asToolResult(result)),
+          await chartOf('forecast', asToolResult(result)),
           chartFile,
           Boolean(raw.json),
         )
