@@ -1,6 +1,7 @@
 import { agentBench } from './agent.ts'
 import { analyticsBench } from './analytics.ts'
 import { auditBench } from './audit.ts'
+import { chartsBench } from './charts.ts'
 import { checkoutBench } from './checkout.ts'
 import { copyBench } from './copy.ts'
 import { dashboardBench } from './dashboard.ts'
@@ -37,4 +38,5 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   dashboard: dashboardBench,
   'multi-instance': multiInstanceBench,
   copy: copyBench,
+  charts: chartsBench,
 }

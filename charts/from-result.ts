@@ -168,6 +168,12 @@ function forecast(result: unknown): Chart {
       title,
       `No open cards with a balance as of ${data.asOf}, so there is nothing to run off (${upTo(data.ledgerUpTo)}).`,
     )
+  if (data.monthly.every((m) => m.high.cents === 0))
+    return emptyChart(
+      name,
+      title,
+      `The forecast expects no redemptions in the ${data.monthly.length} months from ${data.asOf} (${data.openCards.toLocaleString('en-US')} open cards, ${data.outstanding.formatted} outstanding).`,
+    )
   const series = data.monthly.map((m) => ({
     month: m.month,
     expected: m.expected.cents,

@@ -1,3 +1,4 @@
 export * from './chart.ts'
 export * from './from-result.ts'
 export * from './render.ts'
+export * from './routes.ts'

@@ -46,7 +46,7 @@ const FONT_CANDIDATES: readonly { family: string; files: readonly string[] }[] =
   },
 ]
 
-export type ChartFonts = { family: string | null; files: string[] }
+export type ChartFonts = { readonly family: string | null; readonly files: readonly string[] }
 
 let fonts: ChartFonts | undefined
 
@@ -109,11 +109,10 @@ export async function renderChartSvg(chart: Chart): Promise<string> {
     view = new vega.View(vega.parse(spec), { renderer: 'none' })
     return await view.toSVG()
   } catch (err) {
-    throw new GiftCardError(
-      'INTERNAL',
-      `the ${chart.name} chart could not be drawn: ${(err as Error).message}`,
-      { cause: err },
-    )
+    // Vega's own words stay in the cause (for the log), not in the message a client may see.
+    throw new GiftCardError('INTERNAL', `the ${chart.name} chart could not be drawn`, {
+      cause: err,
+    })
   } finally {
     view?.finalize()
   }
@@ -138,7 +137,7 @@ export function svgToPng(svg: string, width: number): Buffer {
     fitTo: { mode: 'width', value: width },
     font: family
       ? {
-          fontFiles: files,
+          fontFiles: [...files],
           loadSystemFonts: false,
           defaultFontFamily: family,
           sansSerifFamily: family,

@@ -87,7 +87,7 @@ export function emptyChart(name: ChartName, title: string, reason: string): Char
         y: { value: HEIGHT / 2 },
         text: { field: 'lines' },
       },
-    } as TopLevelSpec,
+    } satisfies TopLevelSpec,
   }
 }
 
@@ -120,7 +120,7 @@ export function liabilityTrendSpec(
         { field: 'formatted', title: 'liability' },
       ],
     },
-  } as TopLevelSpec
+  } satisfies TopLevelSpec
 }
 
 /** Balance outstanding by the issuing store's state, largest first: horizontal bars. */
@@ -156,7 +156,7 @@ export function liabilityByStateSpec(
         { field: 'cards', type: 'quantitative', format: ',' },
       ],
     },
-  } as TopLevelSpec
+  } satisfies TopLevelSpec
 }
 
 export type ForecastPoint = {
@@ -196,7 +196,7 @@ export function forecastSpec(
     sort: null,
     title: null,
     axis: { labelAngle: -40 },
-  }
+  } as const
   const tooltip = [
     { field: 'month' },
     { field: 'fExpected', title: 'expected' },
@@ -239,7 +239,7 @@ export function forecastSpec(
         encoding: { y: { field: 'breakage', type: 'quantitative' }, color: color(series.breakage) },
       },
     ],
-  } as TopLevelSpec
+  } satisfies TopLevelSpec
 }
 
 /** Alerts raised each period, stacked by rule. */
@@ -274,7 +274,7 @@ export function alertsByRuleSpec(
         { field: 'alerts', type: 'quantitative', aggregate: 'sum' },
       ],
     },
-  } as TopLevelSpec
+  } satisfies TopLevelSpec
 }
 
 /**
@@ -299,7 +299,7 @@ export function redemptionsSpec(
     sort: null,
     title: null,
     axis: { labelAngle: -40 },
-  }
+  } as const
   return {
     ...frame(title, subtitle),
     data: { values },
@@ -324,5 +324,5 @@ export function redemptionsSpec(
         encoding: { text: { field: 'formatted' } },
       },
     ],
-  } as TopLevelSpec
+  } satisfies TopLevelSpec
 }

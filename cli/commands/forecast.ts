@@ -1,6 +1,8 @@
 import type { Command } from 'commander'
 import type { BreakageBacktest, BreakageForecast } from '../../analytics/index.ts'
 import { formatCents } from '../../core/index.ts'
+import { money } from '../../tools/index.ts'
+import { CHART_OPTION, chartFileOption, chartOf, writeChartFile } from '../chart-file.ts'
 import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
 import { formatReliability } from '../reliability.ts'
@@ -23,9 +25,19 @@ export function registerForecast(program: Command, ctx: () => CliContext): void 
     .option('--horizon <months>', 'months to forecast', '12')
     .option('--save', 'store the forecast in forecasts (a read stores nothing otherwise)')
     .option('--json', 'print as JSON')
+    .option(...CHART_OPTION)
     .action(async (raw) => {
-      const result = await runReport(ctx(), cliForecast, parseOptions(cliForecast.input, raw))
+      const input = parseOptions(cliForecast.input, raw)
+      const chartFile = chartFileOption(raw)
+      const result = await runReport(ctx(), cliForecast, input)
       console.log(raw.json ? JSON.stringify(result, null, 2) : describeForecast(result))
+      // Drawn from this forecast (not fitted again): it is forecast_breakage's answer in cents.
+      if (chartFile)
+        await writeChartFile(
+          await chartOf('forecast', asToolResult(result)),
+          chartFile,
+          Boolean(raw.json),
+        )
     })
 
   forecast
@@ -44,6 +56,24 @@ export function registerForecast(program: Command, ctx: () => CliContext): void 
       )
       console.log(raw.json ? JSON.stringify(result, null, 2) : describeBacktest(result))
     })
+}
+
+/** The report's forecast in the shape forecast_breakage answers with (tools/forecast-breakage.ts). */
+function asToolResult(f: BreakageForecast) {
+  return {
+    asOf: f.asOf.slice(0, 10),
+    ledgerUpTo: f.dataWatermark,
+    horizonMonths: f.horizonMonths,
+    outstanding: money(f.outstandingCents),
+    openCards: f.openCards,
+    monthly: f.monthly.map((m) => ({
+      month: m.month,
+      expected: money(m.expectedCents),
+      low: money(m.lowCents),
+      high: money(m.highCents),
+      breakageRecognised: money(m.breakageRecognisedCents),
+    })),
+  }
 }
 
 function describeForecast(f: BreakageForecast): string {

@@ -5,6 +5,7 @@ import type { FraudEvaluation, VariantEvaluation } from '../../analytics/index.t
 import { type AutoHoldOutcome, fileAutoHoldRequests } from '../../app/index.ts'
 import { formatCents, GiftCardError, MAX_ROW_ID } from '../../core/index.ts'
 import { caseMarkdown, type FraudCase } from '../../tools/index.ts'
+import { CHART_OPTION, chartFileOption, chartFromTool, writeChartFile } from '../chart-file.ts'
 import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
 import { formatReliability } from '../reliability.ts'
@@ -69,20 +70,30 @@ export function registerFraud(program: Command, ctx: () => CliContext): void {
     .option('--status <status>', 'open, confirmed, dismissed or all', 'open')
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'print as JSON')
+    .option(...CHART_OPTION)
     .action(async (raw) => {
       const input = parseOptions(cliFraudAlerts.input, raw)
+      const chartFile = chartFileOption(raw)
       const { total, alerts } = await runReport(ctx(), cliFraudAlerts, input)
-      if (raw.json) {
-        console.log(JSON.stringify({ total, alerts }, null, 2))
-        return
-      }
-      console.log(
-        `${total} ${input.status === 'all' ? '' : `${input.status} `}alerts${total > alerts.length ? ` (showing ${alerts.length})` : ''}`,
-      )
-      for (const r of alerts)
+      // The chart: alerts of that status raised each month of the year to the ledger's end, by rule.
+      const chart =
+        chartFile &&
+        (await chartFromTool(ctx(), 'alerts-by-rule', 'ledger_metrics', {
+          metric: 'fraud_alerts',
+          by: ['month', 'rule'],
+          ...(input.status !== 'all' ? { status: input.status } : {}),
+        }))
+      if (raw.json) console.log(JSON.stringify({ total, alerts }, null, 2))
+      else {
         console.log(
-          `  #${r.id} ${r.card_id} (…${r.gan_last4}, ${formatCents(r.balance_cents)} left) ${r.rule} score ${r.score.toFixed(2)} ${r.detected_at.slice(0, 16)}: ${r.evidence.reason}`,
+          `${total} ${input.status === 'all' ? '' : `${input.status} `}alerts${total > alerts.length ? ` (showing ${alerts.length})` : ''}`,
         )
+        for (const r of alerts)
+          console.log(
+            `  #${r.id} ${r.card_id} (…${r.gan_last4}, ${formatCents(r.balance_cents)} left) ${r.rule} score ${r.score.toFixed(2)} ${r.detected_at.slice(0, 16)}: ${r.evidence.reason}`,
+          )
+      }
+      if (chart && chartFile) await writeChartFile(chart, chartFile, Boolean(raw.json))
     })
 
   fraud

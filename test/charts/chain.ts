@@ -1,19 +1,8 @@
 import { type Database, rebuildDailyRollup } from '../../db/index.ts'
 
-/**
- * The charts' tiny chain, every figure known: three stores (CA, NY, TX, all UTC); nine holiday
- * cards of $100 bought from 2025-11-20 and $60 of each spent in January 2026 (the post-holiday
- * spike: $540 redeemed that month), $10 more on four of them in March; two summer cards of $50
- * with $20 spent in July 2025. Four fraud alerts: three in January 2026 (two card_testing, one
- * refund_abuse), one impossible_travel in March. The ledger's last event is on 2026-03-13.
- */
-export const CHAIN = {
-  januaryRedeemedCents: 9 * 6000,
-  /** Outstanding at the end: 9 × $40 − 4 × $10 + 2 × $30. */
-  liabilityCents: 9 * 4000 - 4 * 1000 + 2 * 3000,
-  lastDay: '2026-03-13',
-  alerts: { '2026-01': 3, '2026-03': 1 },
-} as const
+const iso = (day: string, hour = 12) => `${day}T${String(hour).padStart(2, '0')}:00:00.000Z`
+const plusDays = (day: string, n: number) =>
+  new Date(Date.parse(`${day}T00:00:00.000Z`) + n * 86_400_000).toISOString().slice(0, 10)
 
 const STATES = [
   ['loc_ca', 'US-CA'],
@@ -21,9 +10,73 @@ const STATES = [
   ['loc_tx', 'US-TX'],
 ] as const
 
-const iso = (day: string, hour = 12) => `${day}T${String(hour).padStart(2, '0')}:00:00.000Z`
-const plusDays = (day: string, n: number) =>
-  new Date(Date.parse(`${day}T00:00:00.000Z`) + n * 86_400_000).toISOString().slice(0, 10)
+type Tx = { type: 'activate' | 'redeem'; cents: number; day: string }
+type ChainCard = { id: string; store: string; txs: Tx[] }
+
+const LAST_DAY = '2026-03-13'
+
+/**
+ * The charts' tiny chain, every figure known: three stores (CA, NY, TX, all UTC); nine holiday
+ * cards of $100 bought from 2025-11-20 with $60 of each spent in January 2026 (the post-holiday
+ * spike) and $10 more on four of them in March; and one $50 card bought on the 5th of each month
+ * from 2025-01 to 2026-02, $5 to $20 of it spent the next month, $10 two to four months on and
+ * $5 five or six months on (while the ledger lasts), so the forecast has cohorts to fit. Four fraud alerts: three in January 2026
+ * (two card_testing, one refund_abuse), one impossible_travel in March. The ledger's last
+ * event is on 2026-03-13.
+ */
+function chainCards(): ChainCard[] {
+  const cards: ChainCard[] = []
+  for (let i = 0; i < 9; i++) {
+    const txs: Tx[] = [
+      { type: 'activate', cents: 10000, day: plusDays('2025-11-20', i) },
+      { type: 'redeem', cents: -6000, day: plusDays('2026-01-03', i) },
+    ]
+    if (i < 4) txs.push({ type: 'redeem', cents: -1000, day: plusDays('2026-03-10', i) })
+    cards.push({ id: `gc_h${i}`, store: STATES[i % 3]?.[0] ?? 'loc_ca', txs })
+  }
+  for (let m = 0; m < 14; m++) {
+    const month = (k: number) => {
+      const date = new Date(Date.UTC(2025, m + k, 5))
+      return date.toISOString().slice(0, 10)
+    }
+    const txs: Tx[] = [{ type: 'activate', cents: 5000, day: month(0) }]
+    // Cohorts unlike each other (amounts, idle months), so the bootstrap has a spread to show.
+    const uses = [
+      { after: 1, cents: 500 + 500 * (m % 4) },
+      { after: 2 + (m % 3), cents: 1000 },
+      { after: 5 + (m % 2), cents: 500 },
+    ]
+    for (const use of uses)
+      if (month(use.after) <= LAST_DAY)
+        txs.push({ type: 'redeem', cents: -use.cents, day: month(use.after) })
+    cards.push({
+      id: `gc_m${String(m).padStart(2, '0')}`,
+      store: STATES[m % 3]?.[0] ?? 'loc_ca',
+      txs,
+    })
+  }
+  return cards
+}
+
+const CARDS = chainCards()
+const redeemedIn = (month: string) =>
+  -CARDS.flatMap((c) => c.txs)
+    .filter((t) => t.type === 'redeem' && t.day.startsWith(month))
+    .reduce((s, t) => s + t.cents, 0)
+
+export const CHAIN = {
+  januaryRedeemedCents: redeemedIn('2026-01'),
+  /** The month with the most redeemed after January (the spike must beat it). */
+  otherMonthsMaxCents: Math.max(
+    ...[...new Set(CARDS.flatMap((c) => c.txs.map((t) => t.day.slice(0, 7))))]
+      .filter((m) => m !== '2026-01')
+      .map(redeemedIn),
+  ),
+  /** Outstanding at the end: every card's balance. */
+  liabilityCents: CARDS.reduce((s, c) => s + c.txs.reduce((b, t) => b + t.cents, 0), 0),
+  lastDay: LAST_DAY,
+  alerts: { '2026-01': 3, '2026-03': 1 },
+} as const
 
 export async function writeChartChain(database: Database): Promise<void> {
   const { db } = database
@@ -43,25 +96,7 @@ export async function writeChartChain(database: Database): Promise<void> {
       })),
     )
     .execute()
-  type Tx = { type: 'activate' | 'redeem'; cents: number; day: string }
-  const cards: { id: string; store: string; txs: Tx[] }[] = []
-  for (let i = 0; i < 9; i++) {
-    const txs: Tx[] = [
-      { type: 'activate', cents: 10000, day: plusDays('2025-11-20', i) },
-      { type: 'redeem', cents: -6000, day: plusDays('2026-01-03', i) },
-    ]
-    if (i < 4) txs.push({ type: 'redeem', cents: -1000, day: plusDays('2026-03-10', i) })
-    cards.push({ id: `gc_h${i}`, store: STATES[i % 3]?.[0] ?? 'loc_ca', txs })
-  }
-  for (let i = 0; i < 2; i++)
-    cards.push({
-      id: `gc_s${i}`,
-      store: 'loc_ca',
-      txs: [
-        { type: 'activate', cents: 5000, day: plusDays('2025-06-01', i) },
-        { type: 'redeem', cents: -2000, day: plusDays('2025-07-01', i) },
-      ],
-    })
+  const cards = CARDS
   await db
     .insertInto('gift_cards')
     .values(

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
 import {
   CHART_NAMES,
   CHART_SOURCES,
@@ -7,27 +10,39 @@ import {
   chartFonts,
   chartForToolResult,
   chartFromResult,
+  chartRoutes,
   renderChartPng,
   renderChartSvg,
 } from '../../charts/index.ts'
+import { readFontMetrics, textWidth } from '../../charts/text-width.ts'
 import { isGiftCardError, loadConfig } from '../../core/index.ts'
-import { createToolkit, type Toolkit } from '../../tools/index.ts'
+import type { Database } from '../../db/index.ts'
+import { createToolkit, ToolExecutor, type Toolkit } from '../../tools/index.ts'
+import { databaseUrl, runCli } from '../cli/run-cli.ts'
 import { ACTORS } from '../helpers/agent-fixture.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 import { CHAIN, writeChartChain } from './chain.ts'
 import { decodePng, inkOf } from './png.ts'
 
+const dir = mkdtempSync(join(tmpdir(), 'giftcards-charts-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
 /** Every chart from its source tool, through the executor, on the charts' tiny chain. */
 for (const dialect of DIALECTS) {
   describe(`the charts from real tool results on ${dialect.name}`, () => {
     let kit: Toolkit
+    let kitDatabase: Database
     const charts = new Map<ChartName, Chart>()
     const results = new Map<ChartName, unknown>()
     useDatabase(dialect, async (database) => {
       await writeChartChain(database)
+      kitDatabase = database
       kit = createToolkit(database, loadConfig({ PII_TOKEN_KEY: 'test-pii-key' }))
       for (const name of CHART_NAMES) {
-        const { tool, args } = CHART_SOURCES[name]
+        const { tool, args: source } = CHART_SOURCES[name]
+        // The forecast from the month after the ledger's last day: from now, 20 months after
+        // the last use, the model rightly expects nothing (that case: the empty-chart tests).
+        const args = name === 'forecast' ? { ...source, asOf: '2026-04' } : source
         const outcome = await kit.executor.call(tool, args, { actor: ACTORS.analyst, via: 'cli' })
         if (!outcome.ok) throw new Error(`${name}: ${outcome.error.message}`)
         results.set(name, outcome.data)
@@ -50,7 +65,10 @@ for (const dialect of DIALECTS) {
       expect(peak).toEqual([
         expect.objectContaining({ period: '2026-01', redeemed: CHAIN.januaryRedeemedCents / 100 }),
       ])
-      expect(bars.map((b) => b.period)).toEqual(['2025-07', '2026-01', '2026-03'])
+      expect(CHAIN.januaryRedeemedCents).toBeGreaterThan(CHAIN.otherMonthsMaxCents)
+      expect(Math.max(...bars.filter((b) => !b.peak).map((b) => Number(b.redeemed)))).toBe(
+        CHAIN.otherMonthsMaxCents / 100,
+      )
       expect(chart('redemptions-by-month').title).toBe('Gift card redemptions by month')
     })
 
@@ -81,10 +99,15 @@ for (const dialect of DIALECTS) {
       )
       const months = values('forecast')
       expect(months).toHaveLength(12)
+      expect(months[0]?.month).toBe('2026-04')
       for (const m of months) {
         expect(Number(m.low)).toBeLessThanOrEqual(Number(m.expected))
         expect(Number(m.high)).toBeGreaterThanOrEqual(Number(m.expected))
       }
+      // A band, not a line: the interval is wider than nothing where redemptions are expected.
+      expect(months.some((m) => Number(m.high) > Number(m.low) && Number(m.expected) > 0)).toBe(
+        true,
+      )
       expect(chart('forecast').empty).toBeUndefined()
     })
 
@@ -105,6 +128,92 @@ for (const dialect of DIALECTS) {
       ).toBeUndefined()
       expect(chartForToolResult('list_fraud_alerts', {}, { items: [] })).toBeUndefined()
     })
+
+    it('serves each chart as PNG and JSON through the executor, and refuses clearly', async () => {
+      const calls: string[] = []
+      const app = chartRoutes(async (tool, args) => {
+        calls.push(tool)
+        return kit.executor.call(tool, args, { actor: ACTORS.lp, via: 'cli' })
+      })
+      const png = await app.request('/charts/alerts-by-rule.png?width=400')
+      expect(png.status).toBe(200)
+      expect(png.headers.get('content-type')).toBe('image/png')
+      expect(png.headers.get('cache-control')).toBe('private, no-store')
+      const image = decodePng(Buffer.from(await png.arrayBuffer()))
+      expect(image.width).toBe(400)
+      expect(inkOf(image).colours).toBeGreaterThan(8)
+      const json = await app.request('/charts/liability-trend.json')
+      expect(json.status).toBe(200)
+      const body = (await json.json()) as Chart
+      expect(body).toEqual(
+        expect.objectContaining({ name: 'liability-trend', title: expect.any(String) }),
+      )
+      expect(body.spec).toEqual(
+        expect.objectContaining({ $schema: expect.stringContaining('vega-lite') }),
+      )
+      expect(calls).toEqual(['ledger_metrics', 'ledger_metrics'])
+
+      const unknown = await app.request('/charts/pie.png')
+      expect(unknown.status).toBe(404)
+      expect(await unknown.json()).toEqual({
+        error: { code: 'NOT_FOUND', message: expect.stringContaining('liability-trend.png') },
+      })
+      expect((await app.request('/charts/forecast.gif')).status).toBe(404)
+      const wide = await app.request('/charts/forecast.png?width=99999')
+      expect(wide.status).toBe(400)
+      expect(await wide.json()).toEqual({
+        error: { code: 'INVALID_INPUT', message: 'width must be at most 4000' },
+      })
+      expect(calls).toHaveLength(2)
+
+      // The executor's refusal (here: a face whose executor does not offer the forecast).
+      const narrow = new ToolExecutor({
+        database: kitDatabase,
+        config: loadConfig({ PII_TOKEN_KEY: 'test-pii-key' }),
+        approvals: kit.approvals,
+        pii: kit.pii,
+        tools: kit.executor.tools.filter((t) => t.name !== 'forecast_breakage'),
+      })
+      const refused = await chartRoutes((tool, args) =>
+        narrow.call(tool, args, { actor: ACTORS.analyst, via: 'cli' }),
+      ).request('/charts/forecast.png')
+      expect(refused.status).toBe(403)
+      expect(await refused.json()).toEqual({
+        error: { code: 'FORBIDDEN', message: 'there is no tool named "forecast_breakage"' },
+      })
+    })
+
+    if (dialect.name === 'sqlite')
+      it('writes the chart of liability and fraud alerts with --chart, and checks the file first', async () => {
+        const env = { DATABASE_URL: databaseUrl(kitDatabase), PII_TOKEN_KEY: 'test-pii-key' }
+        const commands = [
+          ['liability', '--as-of', CHAIN.lastDay],
+          ['fraud', 'alerts', '--status', 'all', '--json'],
+        ]
+        for (const args of commands) {
+          const file = join(dir, `${args[0]}.png`)
+          const run = await runCli([...args, '--chart', file], env)
+          expect(run.code, run.stderr).toBe(0)
+          // Where it went: on stdout, or on stderr when stdout is the JSON.
+          expect(args.includes('--json') ? run.stderr : run.stdout).toContain(`written to ${file}`)
+          if (args.includes('--json')) expect(JSON.parse(run.stdout)).toHaveProperty('total', 4)
+          const png = decodePng(readFileSync(file))
+          expect(png.width).toBe(1200)
+          expect(inkOf(png).colours, args.join(' ')).toBeGreaterThan(8)
+        }
+        // A bad file name is refused before any work (the forecast is not fitted for nothing).
+        for (const command of [['liability'], ['forecast'], ['fraud', 'alerts']]) {
+          const bad = await runCli([...command, '--chart', join(dir, 'x.jpg')], env)
+          expect(bad.code).not.toBe(0)
+          expect(bad.stderr).toContain('--chart must name a .png file')
+        }
+        const nowhere = join(dir, 'missing', 'x.png')
+        const lost = await runCli(['liability', '--chart', nowhere], env)
+        expect(lost.stderr).toContain(
+          `--chart: cannot write ${nowhere}: its directory does not exist`,
+        )
+        expect(existsSync(nowhere)).toBe(false)
+      })
 
     if (dialect.name === 'sqlite')
       it('renders every chart to a PNG with marks and text (the fonts are loaded)', async () => {
@@ -153,6 +262,27 @@ describe('a chart with nothing to draw', () => {
     ).toBeUndefined()
   })
 
+  it('says so when the forecast expects nothing', () => {
+    const zero = { cents: 0, formatted: '$0.00' }
+    const chart = chartFromResult('forecast', {
+      asOf: '2026-12-01',
+      ledgerUpTo: '2026-03-13T12:00:00.000Z',
+      horizonMonths: 2,
+      outstanding: { cents: 38000, formatted: '$380.00' },
+      openCards: 11,
+      monthly: ['2026-12', '2027-01'].map((month) => ({
+        month,
+        expected: zero,
+        low: zero,
+        high: zero,
+        breakageRecognised: zero,
+      })),
+    })
+    expect(chart.empty).toBe(
+      'The forecast expects no redemptions in the 2 months from 2026-12-01 (11 open cards, $380.00 outstanding).',
+    )
+  })
+
   it('refuses a result of another shape, naming the field', () => {
     const attempt = () =>
       chartFromResult('liability-trend', {
@@ -172,6 +302,21 @@ describe('a chart with nothing to draw', () => {
       /its metric is redemptions/,
     )
     expect(() => chartFromResult('forecast', { monthly: 'soon' })).toThrow(/forecast_breakage/)
+  })
+
+  it('measures text with the font it draws with', () => {
+    const regular = chartFonts().files.find((f) => !/bold/i.test(f))
+    const metrics = regular ? readFontMetrics(regular) : undefined
+    if (!metrics) throw new Error('no readable chart font')
+    // DejaVu Sans and Liberation Sans: "i" is narrow, "m" wide, digits share one width.
+    expect(metrics.advance('i')).toBeLessThan(0.35)
+    expect(metrics.advance('m')).toBeGreaterThan(0.8)
+    expect(metrics.advance('0')).toBe(metrics.advance('7'))
+    const title = textWidth(metrics, 'Gift card redemptions by month', 15)
+    // Vega's guess without a canvas would be 0.8 em a character: 360 px.
+    expect(title).toBeGreaterThan(180)
+    expect(title).toBeLessThan(280)
+    expect(readFontMetrics('/nonexistent.ttf')).toBeUndefined()
   })
 
   it('bounds the PNG width', async () => {
