@@ -4,7 +4,26 @@ import { DAY_MS, parseDate, toIso } from '../core/index.ts'
 import { chainCalendar } from './chain-calendar.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
 import { locationArgument } from './locations.ts'
+import { locationEchoSchema } from './result-schemas.ts'
 import { locationInScope, storesToKeep } from './pilot.ts'
+
+/** scan_for_fraud's result: the alerts in the window by rule, how many are new, and the top ones. */
+export const scanForFraudOutput = z.object({
+  since: z.string(),
+  location: locationEchoSchema.optional(),
+  alerts: z.number(),
+  newAlerts: z.number(),
+  byRule: z.record(z.string(), z.number()),
+  top: z.array(
+    z.object({
+      cardId: z.string(),
+      rule: z.string(),
+      score: z.number(),
+      reason: z.string(),
+    }),
+  ),
+})
+export type ScanForFraudResult = z.infer<typeof scanForFraudOutput>
 
 export const scanForFraud = defineTool({
   name: 'scan_for_fraud',
@@ -24,6 +43,7 @@ export const scanForFraud = defineTool({
     location: locationArgument('only report alerts on cards issued at this store or city'),
     top: z.number().int().min(0).max(50).default(10).describe('how many alerts to list'),
   }),
+  output: scanForFraudOutput,
   access: 'read',
   records: true,
   roles: LOSS_PREVENTION,
