@@ -7,6 +7,7 @@ import {
   TRANSACTION_RESULTS,
   TRANSACTION_TYPES,
 } from '../core/index.ts'
+import { storedAudienceSchema } from '../governance/index.ts'
 
 /**
  * The pieces tool results share, as zod schemas (docs/tools.md "Typed results"). Each tool's
@@ -93,4 +94,21 @@ export const pendingApprovalSchema = z.object({
   details: z.record(z.string(), z.unknown()),
   expiresAt: z.string(),
   approvers: z.string(),
+})
+
+/**
+ * A campaign's audience criteria as results show them (governance's stored audience; a draft's
+ * stores carry their city too).
+ */
+export const audienceCriteriaSchema = storedAudienceSchema.extend({
+  stores: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        city: z.string().optional(),
+        jurisdiction: z.string(),
+      }),
+    )
+    .optional(),
 })
