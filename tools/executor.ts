@@ -21,23 +21,13 @@ import {
 } from '../governance/index.ts'
 import type { AnyTool, ToolContext } from './define-tool.ts'
 import { boundedInput } from './format.ts'
+import type { PendingApproval } from './result-schemas.ts'
 
 export type CallOptions = {
   actor: Actor
   via: Via
   /** The model that chose the call (`offline-planner`, `gpt-4o-mini`…), for the audit. */
   model?: string | null
-}
-
-/** A write tool's answer: the request a manager must decide. */
-export type PendingApproval = {
-  status: 'pending_approval'
-  approvalId: number
-  action: string
-  summary: string
-  details: Record<string, unknown>
-  expiresAt: string
-  approvers: string
 }
 
 export type ToolOutcome =

@@ -20,7 +20,7 @@ export const getGiftCardOutput = cardViewSchema.extend({
       reason: z.string().nullable(),
       amount: moneySchema,
       placedAt: z.string(),
-      requestedBy: z.string(),
+      requestedBy: z.string().nullable(),
       approvedBy: z.string().nullable(),
       approvalId: z.number().nullable(),
     })

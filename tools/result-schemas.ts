@@ -112,3 +112,4 @@ export const audienceCriteriaSchema = storedAudienceSchema.extend({
     )
     .optional(),
 })
+export type PendingApproval = z.infer<typeof pendingApprovalSchema>
