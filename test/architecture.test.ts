@@ -22,10 +22,12 @@ const MAY_IMPORT = {
   // The checkout endpoint keeps to a pilot through governance's scope (docs/pilot.md).
   checkout: ['core', 'db', 'analytics', 'ingest', 'governance'],
   tools: ['core', 'db', 'analytics', 'governance'],
+  // Chart specs and their rendering from tool results; no ledger, no tools (docs/charts.md).
+  charts: ['core'],
   // The faces never open a database: they receive a toolkit (and the agent a checkpointer).
   agent: ['core', 'tools', 'governance'],
-  'mcp-server': ['core', 'tools', 'governance'],
-  'slack-app': ['core', 'agent', 'tools', 'governance'],
+  'mcp-server': ['core', 'tools', 'governance', 'charts'],
+  'slack-app': ['core', 'agent', 'tools', 'governance', 'charts'],
   // The composition root: every library layer, and none of the entry points that call it.
   app: [
     'core',
@@ -36,6 +38,7 @@ const MAY_IMPORT = {
     'governance',
     'checkout',
     'tools',
+    'charts',
     'agent',
     'mcp-server',
     'slack-app',
@@ -49,6 +52,7 @@ const MAY_IMPORT = {
     'governance',
     'checkout',
     'tools',
+    'charts',
     'agent',
     'mcp-server',
     'slack-app',
@@ -64,6 +68,7 @@ const MAY_IMPORT = {
     'governance',
     'checkout',
     'tools',
+    'charts',
     'agent',
     'mcp-server',
     'slack-app',
@@ -78,6 +83,7 @@ const MAY_IMPORT = {
     'governance',
     'checkout',
     'tools',
+    'charts',
     'agent',
     'mcp-server',
     'slack-app',

@@ -116,7 +116,10 @@ export class ToolExecutor {
     let approvalId: number | null = null
     try {
       if (!tool)
-        throw new GiftCardError('FORBIDDEN', `there is no tool named ${JSON.stringify(name)}`)
+        throw new GiftCardError(
+          'NOT_FOUND',
+          `there is no tool named ${JSON.stringify(name.slice(0, 80))}`,
+        )
       if (!mayUse(actor.role, tool))
         throw new GiftCardError(
           'FORBIDDEN',

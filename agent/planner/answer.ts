@@ -103,7 +103,9 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
     [
       `Breakage forecast from ${day(d.asOf)} over ${d.horizonMonths} months (model ${d.modelVersion}${d.saved ? `, saved as forecast #${d.forecastId}` : ', not saved'}):`,
       `• Outstanding ${fmt(d.outstanding)} on ${n(d.openCards)} cards; expected redemptions ${fmt(d.expectedRedemptions)} over the horizon.`,
-      `• Expected breakage of outstanding balances: ${pct(d.outstandingBreakageRate)} (${fmt(d.outstandingBreakage)}); ultimate breakage ${pct(d.ultimateBreakageRate)} of value loaded (${fmt(d.ultimateBreakage)}).`,
+      // The forecast's ultimate breakage is the expected breakage of what is outstanding (one
+      // figure): said once, as a share of the balances and of all value ever loaded.
+      `• Expected breakage: ${fmt(d.outstandingBreakage)}, ${pct(d.outstandingBreakageRate)} of outstanding balances (${pct(d.ultimateBreakageRate)} of all value loaded).`,
       ...(d.period
         ? [
             `• ${d.period.from} to ${d.period.to}: expected redemptions ${fmt(d.period.expectedRedemptions)}, breakage recognised ${fmt(d.period.breakageRecognised)}.`,
@@ -381,7 +383,12 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
   },
   ledger_metrics: (d, args) => {
     const label = String(d.metric).replaceAll('_', ' ')
-    const span = d.from || d.to ? ` from ${d.from ?? 'the start'} to ${d.to ?? 'now'}` : ''
+    const span =
+      d.from && d.from === d.to
+        ? ` on ${d.from}`
+        : d.from || d.to
+          ? ` from ${d.from ?? 'the start'} to ${d.to ?? 'now'}`
+          : ''
     const where = [
       d.location?.stores ? `at ${places(d.location)}` : '',
       args.jurisdiction ? `in ${String(args.jurisdiction)}` : '',
@@ -392,7 +399,9 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       .filter(Boolean)
       .join(', ')
     const rows = (d.rows ?? []) as Json[]
-    const countWord = d.measures?.count ? ` ${d.measures.count}` : ''
+    const countWord = d.measures?.count
+      ? ` ${d.total?.count === 1 && d.measures.one ? d.measures.one : d.measures.count}`
+      : ''
     const amountWord = d.measures?.amount ? ` ${d.measures.amount}` : ''
     const keyOf = (r: Json) =>
       (d.by ?? [])

@@ -953,6 +953,7 @@ const COMMON_WORDS = new Set([
 
 const STORE_CUE =
   /^\s*(?:store|location|shop|branch|outlet|site|mall|downtown|register|terminal)s?\b/
+const PLURAL_STORE_CUE = /^\s*(?:stores|locations|shops|branches|outlets|sites)\b/
 const STORE_CUE_BEFORE = /\b(?:at|from|in|the|our|store|location|shop|branch|@)\s+(?:the\s+)?$/
 
 /** Stores named in the text: exact names first, then near-misses of a name ("brooklin store"). */
@@ -979,8 +980,9 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
       let end = m.index + m[0].length
       const after = lower.slice(end)
       const cue = STORE_CUE.exec(after)
-      // A store whose name is a state's ("New York") is the store only when called one.
-      if (US_STATES[name] !== undefined && !cue) return
+      // A store whose name is a state's ("New York") is the store only when called one, in the
+      // singular: "New York stores" are the state's stores (Brooklyn and Buffalo too).
+      if (US_STATES[name] !== undefined && (!cue || PLURAL_STORE_CUE.test(after))) return
       if (cue) end += cue[0].length
       // "the 3 boston stores", "each of the Portland stores", "in boston": every store of a
       // city whose name other stores share ("Boston", "Boston Mall"): the tools read a city.

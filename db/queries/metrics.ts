@@ -104,32 +104,53 @@ export type MetricResult = {
   ledgerUpTo: string | null
   /** The time zone of the days. */
   timezone: string
-  /** What `count` and `amountCents` are for this metric. */
-  measures: { count: string; amount: string }
+  /** What `count` (`one` when it is 1) and `amountCents` are for this metric. */
+  measures: Measures
   rows: MetricRow[]
 }
 
-const MEASURES: Record<Metric, { count: string; amount: string }> = {
-  cards_sold: { count: 'cards activated', amount: 'value sold' },
-  value_loaded: { count: 'activations and loads', amount: 'value loaded' },
-  loads: { count: 'loads (reloads)', amount: 'value loaded' },
-  redemptions: { count: 'redemptions', amount: 'value redeemed' },
-  refunds: { count: 'refunds', amount: 'value refunded to cards' },
-  breakage_recognised: { count: 'expiries', amount: 'value expired (breakage recognised)' },
+type Measures = { count: string; one: string; amount: string }
+
+const MEASURES: Record<Metric, Measures> = {
+  cards_sold: { count: 'cards activated', one: 'card activated', amount: 'value sold' },
+  value_loaded: {
+    count: 'activations and loads',
+    one: 'activation or load',
+    amount: 'value loaded',
+  },
+  loads: { count: 'loads (reloads)', one: 'load (reload)', amount: 'value loaded' },
+  redemptions: { count: 'redemptions', one: 'redemption', amount: 'value redeemed' },
+  refunds: { count: 'refunds', one: 'refund', amount: 'value refunded to cards' },
+  breakage_recognised: {
+    count: 'expiries',
+    one: 'expiry',
+    amount: 'value expired (breakage recognised)',
+  },
   liability: {
     count: 'cards holding a balance at the end of the period',
+    one: 'card holding a balance at the end of the period',
     amount: 'outstanding balance at the end of the period',
   },
-  fraud_alerts: { count: 'alerts raised', amount: "the alerted cards' balance now" },
+  fraud_alerts: {
+    count: 'alerts raised',
+    one: 'alert raised',
+    amount: "the alerted cards' balance now",
+  },
   fraud_loss: {
     count: 'redemptions on cards with open or confirmed alerts',
+    one: 'redemption on cards with open or confirmed alerts',
     amount: 'value redeemed on them',
   },
   holds_active: {
     count: 'holds active at the end of the period',
+    one: 'hold active at the end of the period',
     amount: 'balance held',
   },
-  approvals: { count: 'approval requests filed', amount: 'none (always 0)' },
+  approvals: {
+    count: 'approval requests filed',
+    one: 'approval request filed',
+    amount: 'none (always 0)',
+  },
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/

@@ -321,12 +321,12 @@ for (const dialect of DIALECTS) {
         const [refused] = [...toolResults(sent[1]).values()]
         expect(refused).toEqual({
           ok: false,
-          error: { code: 'FORBIDDEN', message: 'there is no tool named "delete_all_cards"' },
+          error: { code: 'NOT_FOUND', message: 'there is no tool named "delete_all_cards"' },
         })
         expect([...toolResults(sent[2]).values()].at(-1)?.ok).toBe(true)
         const audit = await lastAudit(2)
         expect(audit.map((a) => [a.tool, a.result_summary?.split(':')[0]])).toEqual([
-          ['delete_all_cards', 'FORBIDDEN'],
+          ['delete_all_cards', 'NOT_FOUND'],
           ['get_liability', 'ok'],
         ])
       })

@@ -191,6 +191,15 @@ describe('the planner reads stores, counts and reasons as people name them', () 
       tool: 'get_liability',
       args: { location: 'Boston', groupBy: 'location' },
     })
+    // A store named after its state: "stores" in the plural are the state's, the singular the store.
+    expect(plan('liability for New York stores')).toMatchObject({
+      tool: 'get_liability',
+      args: { jurisdiction: 'US-NY' },
+    })
+    expect(plan('liability for New York stores')).not.toMatchObject({
+      args: { location: 'loc_015' },
+    })
+    expect(plan('liability at the New York store')).toMatchObject({ args: { location: 'loc_015' } })
   })
 
   it('counts alerts by store or rule with the alerts tool, and reads the alerts of a card', () => {

@@ -230,7 +230,7 @@ export function toolContract(
     expect(outcome.error?.message).toMatch(/limit: .*100/)
   })
 
-  it('refuses what the role may not do, and an unknown tool, by default', async () => {
+  it('refuses what the role may not do, and names an unknown tool as not found', async () => {
     const hold = await adapter().call(
       'place_card_hold',
       { card: setup().fixture.activeCard, reason: 'analyst tries' },
@@ -239,7 +239,8 @@ export function toolContract(
     expect(hold).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
     expect(hold.error?.message).toContain('loss_prevention')
     const unknown = await adapter().call('drop_all_tables', {}, ACTORS.admin)
-    expect(unknown).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    expect(unknown.error?.message).toContain('no tool named "drop_all_tables"')
   })
 
   it('files a write as a pending approval and changes nothing', async () => {

@@ -1,0 +1,3 @@
+export * from './chart.ts'
+export * from './from-result.ts'
+export * from './render.ts'
