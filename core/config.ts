@@ -218,6 +218,13 @@ const envSchema = z.object({
   CAMPAIGN_APPROVAL_THRESHOLD_CENTS: z.coerce.number().int().min(0).default(5000),
   CAMPAIGN_EXPORT_DIR: z.string().min(1).default('./data/campaigns'),
   MCP_ALLOWED_HOSTS: z.string().default(''),
+  MCP_MAX_SESSIONS_PER_TOKEN: z.coerce.number().int().min(1).max(1000).default(8),
+  MCP_SESSION_IDLE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .default(1800),
   CHAIN_TIMEZONE: z
     .string()
     .refine(isTimeZone, 'must be an IANA timezone such as America/New_York')
@@ -336,7 +343,13 @@ export type Config = {
   /** Set: a confirmed alert's case file is POSTed here, once (docs/fraud-cases.md). */
   fraudCases: { webhookUrl?: string }
   /** Host names `/mcp` answers to besides localhost (DNS-rebinding protection). */
-  mcp: { allowedHosts: string[] }
+  mcp: {
+    allowedHosts: string[]
+    /** Open `/mcp` sessions one bearer token may hold; past it the least recently used closes. */
+    maxSessionsPerToken: number
+    /** A session unused this long is closed (docs/mcp.md "Sessions"). */
+    sessionIdleSeconds: number
+  }
   /**
    * The pilot (docs/pilot.md): the stores every tool, face, job and report is limited to, named
    * by id (PILOT_LOCATIONS) and/or by jurisdiction (PILOT_JURISDICTIONS); both empty: no pilot,
@@ -548,6 +561,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedHosts: e.MCP_ALLOWED_HOSTS.split(',')
         .map((h) => h.trim())
         .filter(Boolean),
+      maxSessionsPerToken: e.MCP_MAX_SESSIONS_PER_TOKEN,
+      sessionIdleSeconds: e.MCP_SESSION_IDLE_SECONDS,
     },
     pilot: {
       locations: [...new Set(e.PILOT_LOCATIONS)],

@@ -57,11 +57,15 @@ export type ApprovalPlan = {
 }
 
 /**
- * How a long tool reports how far it has got (MCP progress notifications, docs/mcp.md):
- * `progress` of `total` steps done, with a few words on the step. A face that cannot show
- * progress passes nothing; a tool calls it through `ctx.progress?.(…)`.
+ * How a long tool reports how far it has got (MCP progress notifications, docs/mcp.md
+ * "Progress"): `progress` rises with each call, `total` when the tool knows it, and a few words
+ * on the step. A face that cannot show progress passes nothing; a tool calls `ctx.progress?.(…)`.
  */
-export type ProgressReporter = (progress: number, total: number, message: string) => void
+export type ProgressReporter = (
+  progress: number,
+  total: number | undefined,
+  message: string,
+) => void
 
 type Common<S extends z.ZodObject, O extends z.ZodObject> = {
   /** snake_case: the name the model sees. */

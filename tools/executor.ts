@@ -19,7 +19,7 @@ import {
   Scope,
   type Via,
 } from '../governance/index.ts'
-import type { AnyTool, ToolContext } from './define-tool.ts'
+import type { AnyTool, ProgressReporter, ToolContext } from './define-tool.ts'
 import { boundedInput } from './format.ts'
 import type { PendingApproval } from './result-schemas.ts'
 
@@ -28,6 +28,8 @@ export type CallOptions = {
   via: Via
   /** The model that chose the call (`offline-planner`, `gpt-4o-mini`…), for the audit. */
   model?: string | null
+  /** Where a long tool reports its progress (an MCP client that sent a progressToken). */
+  progress?: ProgressReporter
 }
 
 export type ToolOutcome =
@@ -141,6 +143,7 @@ export class ToolExecutor {
         pii: this.deps.pii,
         scope,
         ...(this.deps.pos ? { pos: this.deps.pos } : {}),
+        ...(options.progress ? { progress: options.progress } : {}),
       }
       if (tool.access === 'write') {
         const plan = await tool.plan(ctx, parsed.data)

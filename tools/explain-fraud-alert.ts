@@ -2,8 +2,8 @@ import { z } from 'zod'
 import { GiftCardError, MAX_ROW_ID } from '../core/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, resolveCard } from './format.ts'
-import { storeDirectory, storeView } from './locations.ts'
 import { ALERT_STATUSES } from './list-fraud-alerts.ts'
+import { storeDirectory, storeView } from './locations.ts'
 import { alertInScope } from './pilot.ts'
 import {
   moneySchema,

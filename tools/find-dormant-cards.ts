@@ -5,8 +5,8 @@ import { chainCalendar, ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, page } from './format.ts'
 import { locationArgument, storeDirectory, storeView } from './locations.ts'
-import { locationEchoSchema, moneySchema, pageShape, storeViewSchema } from './result-schemas.ts'
 import { locationInScope, pilotStores, requireJurisdictions } from './pilot.ts'
+import { locationEchoSchema, moneySchema, pageShape, storeViewSchema } from './result-schemas.ts'
 
 /** find_dormant_cards' result: how many cards are dormant, what they hold, and a page of them. */
 export const findDormantCardsOutput = z.object({

@@ -180,14 +180,23 @@ export const forecastBreakage = defineTool({
       horizon = Math.max(horizon, needed)
       period = { from, to }
     }
+    // Progress in three steps: the groups, the fit and its bootstrap interval, the answer.
+    ctx.progress?.(
+      0,
+      3,
+      input.groupBy === 'total' ? 'reading the ledger' : `grouping cards by ${input.groupBy}`,
+    )
+    const groups = input.groupBy !== 'total' ? { groupOf: await groupOf(ctx, input.groupBy) } : {}
+    ctx.progress?.(1, 3, 'fitting the run-off model and its 80% interval')
     const f = await runForecast(ctx.database, {
       horizonMonths: horizon,
       topCards: input.topCards,
       store: input.save,
       ...pilotStores(ctx),
       ...(asOf ? { asOf } : {}),
-      ...(input.groupBy !== 'total' ? { groupOf: await groupOf(ctx, input.groupBy) } : {}),
+      ...groups,
     })
+    ctx.progress?.(2, 3, 'writing the forecast')
     const inPeriod = (m: string) => period !== undefined && m >= period.from && m <= period.to
     const sum = (values: number[]) => values.reduce((s, v) => s + v, 0)
     return {

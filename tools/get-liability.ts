@@ -13,13 +13,13 @@ import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
 import { answerFreshness } from './freshness.ts'
 import { locationArgument, storeDirectory, storeView } from './locations.ts'
+import { locationInScope, requireJurisdictions } from './pilot.ts'
 import {
   answerFreshnessSchema,
   locationEchoSchema,
   moneySchema,
   storeViewSchema,
 } from './result-schemas.ts'
-import { locationInScope, requireJurisdictions } from './pilot.ts'
 
 const jurisdiction = z
   .string()

@@ -11,13 +11,13 @@ import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
 import { answerFreshness } from './freshness.ts'
 import { storeDirectory, storeView } from './locations.ts'
+import { locationInScope, requireJurisdictions, storesToKeep } from './pilot.ts'
 import {
   answerFreshnessSchema,
   locationEchoSchema,
   moneySchema,
   storeViewSchema,
 } from './result-schemas.ts'
-import { locationInScope, requireJurisdictions, storesToKeep } from './pilot.ts'
 
 /** Metrics the daily rollup answers, whose occasion and channel rows are chain-wide only. */
 const ROLLED_UP = new Set<string>([

@@ -4,8 +4,8 @@ import { chainCalendar, ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, page } from './format.ts'
 import { locationArgument, storeDirectory, storeView } from './locations.ts'
-import { locationEchoSchema, moneySchema, pageShape, storeViewSchema } from './result-schemas.ts'
 import { locationInScope, requireJurisdictions, storesToKeep } from './pilot.ts'
+import { locationEchoSchema, moneySchema, pageShape, storeViewSchema } from './result-schemas.ts'
 
 export const ALERT_STATUSES = ['open', 'confirmed', 'dismissed'] as const
 

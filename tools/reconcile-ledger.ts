@@ -6,13 +6,13 @@ import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
 import { answerFreshness } from './freshness.ts'
 import { locationArgument, storeDirectory, storeView } from './locations.ts'
+import { locationInScope, storesToKeep } from './pilot.ts'
 import {
   answerFreshnessSchema,
   locationEchoSchema,
   moneySchema,
   storeViewSchema,
 } from './result-schemas.ts'
-import { locationInScope, storesToKeep } from './pilot.ts'
 
 /**
  * `reconcile_ledger` (docs/reconciliation.md): the agent's view of reconciliation. A chat

@@ -3,8 +3,8 @@ import { CARD_STATUSES, DAY_MS, MAX_CENTS, MAX_OFFSET, toIso } from '../core/ind
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { cardView, page } from './format.ts'
 import { locationArgument, storeDirectory, storeView } from './locations.ts'
-import { cardViewSchema, locationEchoSchema, pageShape } from './result-schemas.ts'
 import { locationInScope, requireJurisdictions, storesToKeep } from './pilot.ts'
+import { cardViewSchema, locationEchoSchema, pageShape } from './result-schemas.ts'
 
 /** How a page of cards is ordered. */
 export const CARD_SORTS = [
