@@ -145,6 +145,10 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
       authenticate: (token) => authenticateToken(services.database, token),
       executor: toolkit.executor,
       allowedHosts: services.config.mcp.allowedHosts,
+      limits: {
+        maxPerToken: services.config.mcp.maxSessionsPerToken,
+        idleSeconds: services.config.mcp.sessionIdleSeconds,
+      },
     }).app,
   )
   return { app, inbox }
