@@ -80,7 +80,7 @@ export const ledgerMetricsOutput = z.object({
   ledgerUpTo: z.string().nullable(),
   freshness: answerFreshnessSchema,
   timezone: z.string(),
-  measures: z.object({ count: z.string(), amount: z.string() }),
+  measures: z.object({ count: z.string(), one: z.string(), amount: z.string() }),
   location: locationEchoSchema
     .extend({ matchedBy: z.enum(['id', 'city', 'name', 'fuzzy']), ids: z.array(z.string()) })
     .optional(),
