@@ -8,6 +8,7 @@ import { type BaseCheckpointSaver, Command } from '@langchain/langgraph'
 import { type Config, describeError, formatCents, type Logger } from '../core/index.ts'
 import type { Approval, Decision } from '../governance/index.ts'
 import type { ChainVocabulary, PendingApproval, Toolkit } from '../tools/index.ts'
+import { launchCampaign, placeCardHold, releaseCardHold } from '../tools/index.ts'
 import {
   type AgentGraph,
   type ApprovalResume,
@@ -68,11 +69,11 @@ export function describeOutcome(approval: Approval): string {
   const by = approval.decidedBy ? ` by ${approval.decidedBy}` : ''
   switch (approval.status) {
     case 'executed':
-      if (approval.action === 'place_card_hold')
+      if (approval.action === placeCardHold.name)
         return `Approval #${approval.id} was approved${by}: card ${String(o.cardId)} is on hold (hold #${String(o.holdId)}, ${formatCents(Number(o.amountCents ?? 0))} held, ${String(o.connector)} ${String(o.posReference)}).${posSentence(o)}`
-      if (approval.action === 'release_card_hold')
+      if (approval.action === releaseCardHold.name)
         return `Approval #${approval.id} was approved${by}: the hold on card ${String(o.cardId)} is released (${o.enforced === false ? 'nothing to restore at the POS' : `${formatCents(Number(o.amountCents ?? 0))} restored, ${String(o.connector)}`}).${posSentence(o)}`
-      if (approval.action === 'launch_campaign')
+      if (approval.action === launchCampaign.name)
         return `Approval #${approval.id} was approved${by}: campaign #${String(o.campaignId)} launched to ${String(o.audience)} cards (${String(o.file)}${o.handedOffTo ? `, handed to ${String(o.handedOffTo)}` : ''}).`
       return `Approval #${approval.id} was approved${by} and executed.`
     case 'failed':

@@ -13,9 +13,14 @@ import { chartForToolResult, renderChartPng } from '../charts/index.ts'
 import type { Actor } from '../governance/index.ts'
 import {
   type AnyTool,
+  forecastBreakage,
+  getGiftCard,
+  getLiability,
+  listFraudAlerts,
   type PendingApproval,
   type ProgressReporter,
   scopeSummarySchema,
+  searchGiftCards,
   type ToolExecutor,
   type ToolOutcome,
 } from '../tools/index.ts'
@@ -296,7 +301,7 @@ function registerResources(
     'card',
     new ResourceTemplate('giftcard://cards/{card_id}', {
       list: async () => {
-        const result = await call('search_gift_cards', { limit: 50 })
+        const result = await call(searchGiftCards.name, { limit: 50 })
         const data = result.structuredContent as
           | { items?: { cardId: string; last4: string; balance: { formatted: string } }[] }
           | undefined
@@ -312,7 +317,10 @@ function registerResources(
       complete: {
         card_id: async (value) => {
           const last4 = /^\d{4}$/.test(value) ? value : undefined
-          const result = await call('search_gift_cards', { ...(last4 ? { last4 } : {}), limit: 20 })
+          const result = await call(searchGiftCards.name, {
+            ...(last4 ? { last4 } : {}),
+            limit: 20,
+          })
           const data = result.structuredContent as { items?: { cardId: string }[] } | undefined
           return (data?.items ?? [])
             .map((c) => c.cardId)
@@ -326,7 +334,7 @@ function registerResources(
       mimeType: 'application/json',
     },
     (uri, variables) =>
-      readThrough(uri, call, 'get_gift_card', { card: String(variables.card_id) }),
+      readThrough(uri, call, getGiftCard.name, { card: String(variables.card_id) }),
   )
   server.registerResource(
     'liability',
@@ -336,7 +344,7 @@ function registerResources(
       description: 'Unredeemed balances now, by jurisdiction',
       mimeType: 'application/json',
     },
-    (uri) => readThrough(uri, call, 'get_liability', { groupBy: 'jurisdiction' }),
+    (uri) => readThrough(uri, call, getLiability.name, { groupBy: 'jurisdiction' }),
   )
   server.registerResource(
     'breakage',
@@ -346,7 +354,7 @@ function registerResources(
       description: 'Expected redemptions, breakage and ASC 606 recognition',
       mimeType: 'application/json',
     },
-    (uri) => readThrough(uri, call, 'forecast_breakage', { horizonMonths: 12 }),
+    (uri) => readThrough(uri, call, forecastBreakage.name, { horizonMonths: 12 }),
   )
   server.registerResource(
     'open-alerts',
@@ -356,6 +364,6 @@ function registerResources(
       description: 'Open alerts, highest score first',
       mimeType: 'application/json',
     },
-    (uri) => readThrough(uri, call, 'list_fraud_alerts', { status: 'open', limit: 50 }),
+    (uri) => readThrough(uri, call, listFraudAlerts.name, { status: 'open', limit: 50 }),
   )
 }
