@@ -1,5 +1,6 @@
 import { formatCents } from '../core/index.ts'
 import type { Approval } from '../governance/index.ts'
+import { launchCampaign, placeCardHold, releaseCardHold } from '../tools/index.ts'
 
 /**
  * What a hold or release did at the POS, for the reply (issue 23): enforced or ledger only, and
@@ -22,11 +23,11 @@ export function describeOutcome(approval: Approval): string {
   const by = approval.decidedBy ? ` by ${approval.decidedBy}` : ''
   switch (approval.status) {
     case 'executed':
-      if (approval.action === 'place_card_hold')
+      if (approval.action === placeCardHold.name)
         return `Approval #${approval.id} was approved${by}: card ${String(o.cardId)} is on hold (hold #${String(o.holdId)}, ${formatCents(Number(o.amountCents ?? 0))} held, ${String(o.connector)} ${String(o.posReference)}).${posSentence(o)}`
-      if (approval.action === 'release_card_hold')
+      if (approval.action === releaseCardHold.name)
         return `Approval #${approval.id} was approved${by}: the hold on card ${String(o.cardId)} is released (${o.enforced === false ? 'nothing to restore at the POS' : `${formatCents(Number(o.amountCents ?? 0))} restored, ${String(o.connector)}`}).${posSentence(o)}`
-      if (approval.action === 'launch_campaign')
+      if (approval.action === launchCampaign.name)
         return `Approval #${approval.id} was approved${by}: campaign #${String(o.campaignId)} launched to ${String(o.audience)} cards${o.holdout !== undefined ? `, ${String(o.holdout)} held out to measure lift` : ''} (${String(o.file)}${o.handedOffTo ? `, handed to ${String(o.handedOffTo)}` : ''}).`
       return `Approval #${approval.id} was approved${by} and executed.`
     case 'failed':

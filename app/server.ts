@@ -169,6 +169,10 @@ export function buildApp(services: AppServices & { toolkit: Toolkit }): {
       authenticate: (token) => authenticateToken(services.database, token),
       executor: toolkit.executor,
       allowedHosts: services.config.mcp.allowedHosts,
+      limits: {
+        maxPerToken: services.config.mcp.maxSessionsPerToken,
+        idleSeconds: services.config.mcp.sessionIdleSeconds,
+      },
     }).app,
   )
   // The dashboard signs people in with the same tokens as /mcp (docs/dashboard.md).

@@ -310,6 +310,13 @@ const envSchema = z.object({
     )
     .default(''),
   DASHBOARD_SECURE_COOKIE: z.enum(['auto', 'always', 'never']).default('auto'),
+  MCP_MAX_SESSIONS_PER_TOKEN: z.coerce.number().int().min(1).max(1000).default(8),
+  MCP_SESSION_IDLE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .default(1800),
   CHAIN_TIMEZONE: z
     .string()
     .refine(isTimeZone, 'must be an IANA timezone such as America/New_York')
@@ -461,7 +468,13 @@ export type Config = {
   /** Set: a confirmed alert's case file is POSTed here, once (docs/fraud-cases.md). */
   fraudCases: { webhookUrl?: string }
   /** Host names `/mcp` answers to besides localhost (DNS-rebinding protection). */
-  mcp: { allowedHosts: string[] }
+  mcp: {
+    allowedHosts: string[]
+    /** Open `/mcp` sessions one bearer token may hold; past it the least recently used closes. */
+    maxSessionsPerToken: number
+    /** A session unused this long is closed (docs/mcp.md "Sessions"). */
+    sessionIdleSeconds: number
+  }
   /** `/dashboard` under `serve` (docs/dashboard.md). */
   dashboard: {
     /** How long a signed-in session lasts (DASHBOARD_SESSION_HOURS, 8). */
@@ -758,6 +771,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedHosts: e.MCP_ALLOWED_HOSTS.split(',')
         .map((h) => h.trim())
         .filter(Boolean),
+      maxSessionsPerToken: e.MCP_MAX_SESSIONS_PER_TOKEN,
+      sessionIdleSeconds: e.MCP_SESSION_IDLE_SECONDS,
     },
     dashboard: {
       sessionHours: e.DASHBOARD_SESSION_HOURS,

@@ -1,12 +1,29 @@
+import { randomUUID } from 'node:crypto'
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js'
 import {
   CallToolRequestSchema,
   type CallToolResult,
+  type ImageContent,
+  ListToolsRequestSchema,
+  type Tool,
   type ToolAnnotations,
 } from '@modelcontextprotocol/sdk/types.js'
-import type { z } from 'zod'
+import { z } from 'zod'
+import { chartForToolResult, renderChartPng } from '../charts/index.ts'
 import type { Actor } from '../governance/index.ts'
-import type { AnyTool, PendingApproval, ToolExecutor, ToolOutcome } from '../tools/index.ts'
+import {
+  type AnyTool,
+  forecastBreakage,
+  getGiftCard,
+  getLiability,
+  listFraudAlerts,
+  type PendingApproval,
+  type ProgressReporter,
+  scopeSummarySchema,
+  searchGiftCards,
+  type ToolExecutor,
+  type ToolOutcome,
+} from '../tools/index.ts'
 import { registerPrompts } from './prompts.ts'
 
 export const MCP_SERVER_NAME = 'giftcards'
@@ -50,13 +67,25 @@ export function expectedParameters(tool: AnyTool): string {
     .join('; ')
 }
 
-/** An executor outcome as an MCP tool result: text and structured content, or an isError result. */
-export function toCallToolResult(tool: AnyTool | undefined, outcome: ToolOutcome): CallToolResult {
+/** An export a result carried as CSV text, served back as a resource of the session. */
+export type CsvExport = { uri: string; name: string; text: string }
+
+/**
+ * An executor outcome as an MCP tool result: a text summary and the result as JSON text, its
+ * `structuredContent` (which matches the tool's `outputSchema`), then, when the result carries
+ * CSV text, a `resource_link` to the CSV (`exportCsv` stores it and says where), or an isError
+ * result. Images are added by the caller (they need rendering).
+ */
+export function toCallToolResult(
+  tool: AnyTool | undefined,
+  outcome: ToolOutcome,
+  exportCsv?: (name: string, text: string) => CsvExport,
+): CallToolResult {
   if (!outcome.ok) {
     const hint =
       outcome.error.code === 'INVALID_INPUT' && tool
         ? ` Expected: ${expectedParameters(tool)}.`
-        : outcome.error.code === 'FORBIDDEN' && !tool
+        : outcome.error.code === 'NOT_FOUND' && !tool
           ? ' Call tools/list for the tools there are.'
           : ''
     return {
@@ -65,6 +94,8 @@ export function toCallToolResult(tool: AnyTool | undefined, outcome: ToolOutcome
     }
   }
   const data = outcome.data as Record<string, unknown>
+  const structured =
+    data && typeof data === 'object' && !Array.isArray(data) ? { structuredContent: data } : {}
   if (data && (data as Partial<PendingApproval>).status === 'pending_approval') {
     const p = data as unknown as PendingApproval
     const text = `Pending approval #${p.approvalId}: ${p.summary}. Nothing has changed yet; it waits for ${p.approvers}. It expires ${p.expiresAt}.`
@@ -73,68 +104,165 @@ export function toCallToolResult(tool: AnyTool | undefined, outcome: ToolOutcome
         { type: 'text', text },
         { type: 'text', text: JSON.stringify(data) },
       ],
-      structuredContent: data,
+      ...structured,
     }
   }
-  return {
-    content: [{ type: 'text', text: JSON.stringify(data) }],
-    ...(data && typeof data === 'object' && !Array.isArray(data)
-      ? { structuredContent: data }
-      : {}),
+  const content: CallToolResult['content'] = [{ type: 'text', text: JSON.stringify(data) }]
+  const csv = data && typeof data === 'object' ? (data as { csv?: unknown }).csv : undefined
+  if (typeof csv === 'string' && exportCsv) {
+    const file = exportCsv(`${outcome.tool}.csv`, csv)
+    content.push({
+      type: 'resource_link',
+      uri: file.uri,
+      name: file.name,
+      title: `${tool?.title ?? outcome.tool} (CSV)`,
+      mimeType: 'text/csv',
+      description: 'the rows of this answer as CSV, served by this server for this session',
+    })
   }
+  return { content, ...structured }
 }
 
 /**
- * The MCP face (DESIGN §5): an McpServer that registers every tool of the registry — title,
- * description, the zod input schema and annotations — plus resources and prompts, for one actor.
- * Every call goes to the one executor (which validates, checks the role, files writes as
- * approvals, pseudonymises and audits with via = mcp); its errors come back as isError results.
+ * A tool as `tools/list` shows it: title, description, the input schema, annotations, and the
+ * output schema (the tool's, with the pilot `scope` every result may carry; docs/mcp.md).
+ */
+export function toolDefinition(tool: AnyTool): Tool {
+  const output = (tool.output as z.ZodObject).extend({ scope: scopeSummarySchema.optional() })
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: z.toJSONSchema(tool.input, { io: 'input' }) as Tool['inputSchema'],
+    outputSchema: z.toJSONSchema(output, { io: 'output' }) as Tool['outputSchema'],
+    annotations: annotationsOf(tool),
+  }
+}
+
+/** How many CSV exports a session keeps to serve (the oldest is dropped past it). */
+export const MAX_SESSION_EXPORTS = 20
+
+/**
+ * The MCP face (DESIGN §5, docs/mcp.md): an McpServer over the registry, plus resources and
+ * prompts, for one actor. The actor is asked for again at every request (`currentActor`), so a
+ * role granted or revoked since applies at the next call: `tools/list` offers only the tools
+ * the role may use (the executor still decides every call) and says so with
+ * `notifications/tools/list_changed` when the role changes. Every call goes to the one executor
+ * (which validates, checks the role, files writes as approvals, pseudonymises and audits with
+ * via = mcp); its errors come back as isError results. A call with a progressToken gets the
+ * tool's progress as `notifications/progress`; a series answer also gets its chart as a PNG.
  */
 export function createMcpServer(deps: {
   executor: ToolExecutor
   actor: Actor
+  /** The actor as it stands now (its role re-read); default: `actor`, unchanged. */
+  currentActor?: () => Promise<Actor>
   model?: string
 }): McpServer {
   const server = new McpServer(
     { name: MCP_SERVER_NAME, version: MCP_SERVER_VERSION },
     {
-      capabilities: { logging: {} },
+      capabilities: { logging: {}, tools: { listChanged: true } },
       instructions:
         'Gift card ledger tools. Amounts are integer cents with a formatted amount. Holds, releases and campaign launches only file an approval request that a manager other than you must approve. Customers appear only as pseudonyms.',
     },
   )
-  const call = async (name: string, args: unknown): Promise<CallToolResult> => {
+  let role = deps.actor.role
+  /** The actor now; a role change since the last request tells the client its tools changed. */
+  const actorNow = async (): Promise<Actor> => {
+    const actor = deps.currentActor ? await deps.currentActor() : deps.actor
+    if (actor.role !== role) {
+      role = actor.role
+      if (server.isConnected()) void server.sendToolListChanged()
+    }
+    return actor
+  }
+  const exports = new Map<string, CsvExport>()
+  const exportCsv = (name: string, text: string): CsvExport => {
+    const file = { uri: `giftcard://exports/${randomUUID()}.csv`, name, text }
+    exports.set(file.uri, file)
+    for (const uri of exports.keys()) {
+      if (exports.size <= MAX_SESSION_EXPORTS) break
+      exports.delete(uri)
+    }
+    return file
+  }
+  const call = async (
+    name: string,
+    args: unknown,
+    progress?: ProgressReporter,
+  ): Promise<CallToolResult> => {
     const outcome = await deps.executor.call(name, args ?? {}, {
-      actor: deps.actor,
+      actor: await actorNow(),
       via: 'mcp',
       model: deps.model ?? 'mcp-client',
+      ...(progress ? { progress } : {}),
     })
-    return toCallToolResult(
-      deps.executor.tools.find((t) => t.name === name),
-      outcome,
-    )
+    const tool = deps.executor.tools.find((t) => t.name === name)
+    const result = toCallToolResult(tool, outcome, exportCsv)
+    if (outcome.ok) {
+      const image = await chartImage(name, args, outcome.data)
+      if (image) result.content.push(image)
+    }
+    return result
   }
-  for (const tool of deps.executor.tools) {
-    server.registerTool(
-      tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: tool.input,
-        annotations: annotationsOf(tool),
-      },
-      (args: unknown) => call(tool.name, args),
-    )
-  }
+  server.server.setRequestHandler(ListToolsRequestSchema, async () => {
+    const actor = await actorNow()
+    return { tools: deps.executor.visibleTo(actor.role).map(toolDefinition) }
+  })
   // The executor is the one place input is validated (and a bad call audited): calls go straight
   // to it, rather than through the SDK's own check of the same schema, which would answer first.
-  server.server.setRequestHandler(CallToolRequestSchema, (request) =>
-    call(request.params.name, request.params.arguments),
-  )
+  server.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+    const token = request.params._meta?.progressToken
+    const progress: ProgressReporter | undefined =
+      token === undefined
+        ? undefined
+        : (done, total, message) => {
+            void extra
+              .sendNotification({
+                method: 'notifications/progress',
+                params: {
+                  progressToken: token,
+                  progress: done,
+                  ...(total !== undefined ? { total } : {}),
+                  message,
+                },
+              })
+              .catch(() => {
+                // A client gone mid-call: the call still completes and is audited.
+              })
+          }
+    return call(request.params.name, request.params.arguments, progress)
+  })
 
-  registerResources(server, call)
+  registerResources(server, call, exports)
   registerPrompts(server)
   return server
+}
+
+/**
+ * The chart of a series answer (charts/ `chartForToolResult`: liability over time or by state,
+ * a forecast, redemptions, alerts by rule) as an MCP image content item, or undefined. A chart
+ * that cannot be drawn leaves the answer without one: the text and data are the answer.
+ */
+async function chartImage(
+  tool: string,
+  args: unknown,
+  data: unknown,
+): Promise<ImageContent | undefined> {
+  const chart = chartForToolResult(tool, args, data)
+  if (!chart) return undefined
+  try {
+    const png = await renderChartPng(chart, { width: 800 })
+    return {
+      type: 'image',
+      data: png.toString('base64'),
+      mimeType: 'image/png',
+      annotations: { audience: ['user'] },
+    }
+  } catch {
+    return undefined
+  }
 }
 
 type Call = (name: string, args: unknown) => Promise<CallToolResult>
@@ -147,12 +275,33 @@ async function readThrough(uri: URL, call: Call, tool: string, args: Record<stri
   return { contents: [{ uri: uri.href, mimeType: 'application/json', text }] }
 }
 
-function registerResources(server: McpServer, call: Call): void {
+function registerResources(
+  server: McpServer,
+  call: Call,
+  exports: ReadonlyMap<string, CsvExport>,
+): void {
+  server.registerResource(
+    'export',
+    new ResourceTemplate('giftcard://exports/{file}', { list: undefined }),
+    {
+      title: 'An export of an answer',
+      description: 'CSV rows an answer of this session linked to (ledger_metrics with format csv)',
+      mimeType: 'text/csv',
+    },
+    (uri) => {
+      const file = exports.get(uri.href)
+      if (!file)
+        throw new Error(
+          `NOT_FOUND: ${uri.href} is not an export of this session (exports are kept per session, the latest ${MAX_SESSION_EXPORTS})`,
+        )
+      return { contents: [{ uri: uri.href, mimeType: 'text/csv', text: file.text }] }
+    },
+  )
   server.registerResource(
     'card',
     new ResourceTemplate('giftcard://cards/{card_id}', {
       list: async () => {
-        const result = await call('search_gift_cards', { limit: 50 })
+        const result = await call(searchGiftCards.name, { limit: 50 })
         const data = result.structuredContent as
           | { items?: { cardId: string; last4: string; balance: { formatted: string } }[] }
           | undefined
@@ -168,7 +317,10 @@ function registerResources(server: McpServer, call: Call): void {
       complete: {
         card_id: async (value) => {
           const last4 = /^\d{4}$/.test(value) ? value : undefined
-          const result = await call('search_gift_cards', { ...(last4 ? { last4 } : {}), limit: 20 })
+          const result = await call(searchGiftCards.name, {
+            ...(last4 ? { last4 } : {}),
+            limit: 20,
+          })
           const data = result.structuredContent as { items?: { cardId: string }[] } | undefined
           return (data?.items ?? [])
             .map((c) => c.cardId)
@@ -182,7 +334,7 @@ function registerResources(server: McpServer, call: Call): void {
       mimeType: 'application/json',
     },
     (uri, variables) =>
-      readThrough(uri, call, 'get_gift_card', { card: String(variables.card_id) }),
+      readThrough(uri, call, getGiftCard.name, { card: String(variables.card_id) }),
   )
   server.registerResource(
     'liability',
@@ -192,7 +344,7 @@ function registerResources(server: McpServer, call: Call): void {
       description: 'Unredeemed balances now, by jurisdiction',
       mimeType: 'application/json',
     },
-    (uri) => readThrough(uri, call, 'get_liability', { groupBy: 'jurisdiction' }),
+    (uri) => readThrough(uri, call, getLiability.name, { groupBy: 'jurisdiction' }),
   )
   server.registerResource(
     'breakage',
@@ -202,7 +354,7 @@ function registerResources(server: McpServer, call: Call): void {
       description: 'Expected redemptions, breakage and ASC 606 recognition',
       mimeType: 'application/json',
     },
-    (uri) => readThrough(uri, call, 'forecast_breakage', { horizonMonths: 12 }),
+    (uri) => readThrough(uri, call, forecastBreakage.name, { horizonMonths: 12 }),
   )
   server.registerResource(
     'open-alerts',
@@ -212,6 +364,6 @@ function registerResources(server: McpServer, call: Call): void {
       description: 'Open alerts, highest score first',
       mimeType: 'application/json',
     },
-    (uri) => readThrough(uri, call, 'list_fraud_alerts', { status: 'open', limit: 50 }),
+    (uri) => readThrough(uri, call, listFraudAlerts.name, { status: 'open', limit: 50 }),
   )
 }

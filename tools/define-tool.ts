@@ -11,6 +11,7 @@ import type {
   Scope,
   Via,
 } from '../governance/index.ts'
+import type { pendingApprovalSchema } from './result-schemas.ts'
 
 /** What a tool runs with: the ledger, the configuration and who is asking, through which face. */
 export type ToolContext = {
@@ -31,6 +32,8 @@ export type ToolContext = {
    * enforced at the POS.
    */
   pos?: PosRouter
+  /** Set when the caller can show progress (an MCP client that sent a progressToken). */
+  progress?: ProgressReporter
 }
 
 /**
@@ -53,13 +56,31 @@ export type ApprovalPlan = {
   details: Record<string, unknown>
 }
 
-type Common<S extends z.ZodObject> = {
+/**
+ * How a long tool reports how far it has got (MCP progress notifications, docs/mcp.md
+ * "Progress"): `progress` rises with each call, `total` when the tool knows it, and a few words
+ * on the step. A face that cannot show progress passes nothing; a tool calls `ctx.progress?.(…)`.
+ */
+export type ProgressReporter = (
+  progress: number,
+  total: number | undefined,
+  message: string,
+) => void
+
+type Common<S extends z.ZodObject, O extends z.ZodObject> = {
   /** snake_case: the name the model sees. */
   name: string
   title: string
   /** Written for the model: when to use it and what it returns. */
   description: string
   input: S
+  /**
+   * The shape of its result (docs/tools.md "Typed results"): `run` must return it (a renamed
+   * field is a type error here and in every reader), MCP publishes it as the tool's
+   * `outputSchema`, and test/tools/output-schemas.test.ts parses every tool's real result with it.
+   * A write tool's is `pendingApprovalSchema`: what the executor answers for it.
+   */
+  output: O
   /** Who may call it. Admins may call everything; anyone else not listed is refused. */
   roles: readonly Role[]
   /**
@@ -73,33 +94,60 @@ type Common<S extends z.ZodObject> = {
 }
 
 /** Reads: run at once. */
-export type ReadTool<S extends z.ZodObject = z.ZodObject> = Common<S> & {
+export type ReadTool<
+  S extends z.ZodObject = z.ZodObject,
+  O extends z.ZodObject = z.ZodObject,
+> = Common<S, O> & {
   access: 'read'
-  run(ctx: ToolContext, input: z.infer<S>): Promise<unknown>
+  run(ctx: ToolContext, input: z.infer<S>): Promise<z.infer<O>>
 }
 
 /** A direct, audited change that needs no approval (alert triage). */
-export type DirectTool<S extends z.ZodObject = z.ZodObject> = Common<S> & {
+export type DirectTool<
+  S extends z.ZodObject = z.ZodObject,
+  O extends z.ZodObject = z.ZodObject,
+> = Common<S, O> & {
   access: 'direct'
-  run(ctx: ToolContext, input: z.infer<S>): Promise<unknown>
+  run(ctx: ToolContext, input: z.infer<S>): Promise<z.infer<O>>
 }
 
 /** Writes: never act; they file an approval request, and the approval service executes them. */
-export type WriteTool<S extends z.ZodObject = z.ZodObject> = Common<S> & {
+export type WriteTool<
+  S extends z.ZodObject = z.ZodObject,
+  O extends z.ZodObject = typeof pendingApprovalSchema,
+> = Common<S, O> & {
   access: 'write'
   plan(ctx: ToolContext, input: z.infer<S>): Promise<ApprovalPlan>
   executor(deps: ExecutorDeps): ApprovalExecutor
 }
 
-export type Tool<S extends z.ZodObject = z.ZodObject> = ReadTool<S> | DirectTool<S> | WriteTool<S>
-// biome-ignore lint/suspicious/noExplicitAny: the registry holds tools of every input type
-export type AnyTool = Tool<any>
+export type Tool<S extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> =
+  | ReadTool<S, O>
+  | DirectTool<S, O>
+  | WriteTool<S, O>
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds tools of every input and output type
+export type AnyTool = Tool<any, any>
 
-/** Identity with inference: `run`'s input type comes from the zod schema, never `any`. */
-export function defineTool<S extends z.ZodObject>(tool: ReadTool<S>): ReadTool<S>
-export function defineTool<S extends z.ZodObject>(tool: DirectTool<S>): DirectTool<S>
-export function defineTool<S extends z.ZodObject>(tool: WriteTool<S>): WriteTool<S>
-export function defineTool<S extends z.ZodObject>(tool: Tool<S>): Tool<S> {
+/** What a tool answers (before the executor adds a pilot `scope`): the output schema's type. */
+export type ResultOf<T extends { output: z.ZodObject }> = z.infer<T['output']>
+
+/**
+ * Identity with inference: `run`'s input type comes from the input schema and its return type
+ * from the output schema, never `any`. The name keeps its literal type, so readers refer to a
+ * tool as `getGiftCard.name`, not as a string that may drift.
+ */
+export function defineTool<N extends string, S extends z.ZodObject, O extends z.ZodObject>(
+  tool: ReadTool<S, O> & { name: N },
+): ReadTool<S, O> & { name: N }
+export function defineTool<N extends string, S extends z.ZodObject, O extends z.ZodObject>(
+  tool: DirectTool<S, O> & { name: N },
+): DirectTool<S, O> & { name: N }
+export function defineTool<N extends string, S extends z.ZodObject, O extends z.ZodObject>(
+  tool: WriteTool<S, O> & { name: N },
+): WriteTool<S, O> & { name: N }
+export function defineTool<S extends z.ZodObject, O extends z.ZodObject>(
+  tool: Tool<S, O>,
+): Tool<S, O> {
   return tool
 }
 

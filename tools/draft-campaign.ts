@@ -10,6 +10,7 @@ import { chainCalendar } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool, type ToolContext } from './define-tool.ts'
 import { money } from './format.ts'
 import { locationInScope, requireJurisdictions } from './pilot.ts'
+import { audienceCriteriaSchema, moneySchema } from './result-schemas.ts'
 
 /**
  * The audience with what its words mean today pinned down: the idle cutoff as an instant (on
@@ -71,6 +72,25 @@ async function resolveAudience(
   }
 }
 
+/** draft_campaign's result: the saved draft, its audience sized and priced, and what comes next. */
+export const draftCampaignOutput = z.object({
+  campaignId: z.number(),
+  name: z.string(),
+  status: z.string(),
+  audience: z.string(),
+  audienceCriteria: audienceCriteriaSchema,
+  targetCount: z.number(),
+  targetLiability: moneySchema,
+  predictedUptake: z.number(),
+  expectedReactivatedCards: z.number(),
+  cardsAboveApprovalThreshold: z.number(),
+  approvalThreshold: moneySchema,
+  offer: z.string(),
+  message: z.string(),
+  next: z.string(),
+})
+export type DraftCampaignResult = z.infer<typeof draftCampaignOutput>
+
 export const draftCampaign = defineTool({
   name: 'draft_campaign',
   title: 'Draft a reactivation campaign',
@@ -94,6 +114,7 @@ export const draftCampaign = defineTool({
       .default('You still have a balance on your gift card. Come and treat yourself!')
       .describe('the message to send'),
   }),
+  output: draftCampaignOutput,
   access: 'read',
   records: true,
   roles: ALL_ROLES,

@@ -8,6 +8,50 @@ import { ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
 import { pilotStores } from './pilot.ts'
+import { moneySchema } from './result-schemas.ts'
+
+/** escheatment_report's result: reportable amounts by claimant state, cards, and what is unknown. */
+export const escheatmentReportOutput = z.object({
+  asOf: z.string(),
+  ledgerUpTo: z.string().nullable(),
+  horizonMonths: z.number(),
+  reportable: moneySchema,
+  jurisdictions: z.array(
+    z.object({
+      jurisdiction: z.string(),
+      status: z.enum(['reportable', 'exempt']),
+      rule: z.string(),
+      cards: z.number(),
+      amount: moneySchema,
+      overdueCards: z.number(),
+    }),
+  ),
+  totalCards: z.number(),
+  cards: z.array(
+    z.object({
+      cardId: z.string(),
+      jurisdiction: z.string(),
+      basis: z.enum(['owner_address', 'incorporation']),
+      balance: moneySchema,
+      lastActivityAt: z.string(),
+      deadline: z.string(),
+      overdue: z.boolean(),
+    }),
+  ),
+  unknownJurisdiction: z
+    .object({
+      cards: z.number(),
+      liability: moneySchema,
+      stores: z.number(),
+      withoutStore: z.object({ cards: z.number(), liability: moneySchema }),
+      note: z.string(),
+    })
+    .optional(),
+  ownerAddressUnknown: z
+    .object({ cards: z.number(), amount: moneySchema, note: z.string() })
+    .optional(),
+})
+export type EscheatmentReportResult = z.infer<typeof escheatmentReportOutput>
 
 export const escheatmentReport = defineTool({
   name: 'escheatment_report',
@@ -24,6 +68,7 @@ export const escheatmentReport = defineTool({
       .describe('only this jurisdiction'),
     cards: z.number().int().min(0).max(100).default(10).describe('how many cards to list'),
   }),
+  output: escheatmentReportOutput,
   access: 'read',
   roles: ALL_ROLES,
   // Only cards issued at pilot stores. `jurisdiction` here is the claimant (the owner's state),

@@ -19,25 +19,17 @@ import {
   Scope,
   type Via,
 } from '../governance/index.ts'
-import type { AnyTool, ToolContext } from './define-tool.ts'
+import type { AnyTool, ProgressReporter, ToolContext } from './define-tool.ts'
 import { boundedInput } from './format.ts'
+import type { PendingApproval } from './result-schemas.ts'
 
 export type CallOptions = {
   actor: Actor
   via: Via
   /** The model that chose the call (`offline-planner`, `gpt-4o-mini`…), for the audit. */
   model?: string | null
-}
-
-/** A write tool's answer: the request a manager must decide. */
-export type PendingApproval = {
-  status: 'pending_approval'
-  approvalId: number
-  action: string
-  summary: string
-  details: Record<string, unknown>
-  expiresAt: string
-  approvers: string
+  /** Where a long tool reports its progress (an MCP client that sent a progressToken). */
+  progress?: ProgressReporter
 }
 
 export type ToolOutcome =
@@ -151,6 +143,7 @@ export class ToolExecutor {
         pii: this.deps.pii,
         scope,
         ...(this.deps.pos ? { pos: this.deps.pos } : {}),
+        ...(options.progress ? { progress: options.progress } : {}),
       }
       if (tool.access === 'write') {
         const plan = await tool.plan(ctx, parsed.data)

@@ -2,8 +2,43 @@ import { z } from 'zod'
 import { GiftCardError, MAX_ROW_ID } from '../core/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, resolveCard } from './format.ts'
+import { ALERT_STATUSES } from './list-fraud-alerts.ts'
 import { storeDirectory, storeView } from './locations.ts'
 import { alertInScope } from './pilot.ts'
+import {
+  moneySchema,
+  storeViewSchema,
+  transactionResultSchema,
+  transactionTypeSchema,
+} from './result-schemas.ts'
+
+/** explain_fraud_alert's result: the alert, the detector's reason and figures, and its events. */
+export const explainFraudAlertOutput = z.object({
+  alertId: z.number(),
+  cardId: z.string(),
+  rule: z.string(),
+  score: z.number(),
+  status: z.enum(ALERT_STATUSES),
+  detectedAt: z.string(),
+  reason: z.string().nullable(),
+  figures: z.record(z.string(), z.unknown()),
+  anomaly: z.unknown().optional(),
+  note: z.string().nullable(),
+  triggeringEvents: z.array(
+    z.object({
+      eventId: z.string(),
+      type: transactionTypeSchema,
+      result: transactionResultSchema,
+      amount: moneySchema,
+      at: z.string(),
+      store: storeViewSchema.nullable(),
+      terminal: z.string().nullable(),
+      employee: z.string().nullable(),
+      order: z.string().nullable(),
+    }),
+  ),
+})
+export type ExplainFraudAlertResult = z.infer<typeof explainFraudAlertOutput>
 
 export const explainFraudAlert = defineTool({
   name: 'explain_fraud_alert',
@@ -19,6 +54,7 @@ export const explainFraudAlert = defineTool({
       .optional()
       .describe("a card id or last 4 digits: explains that card's top open alert"),
   }),
+  output: explainFraudAlertOutput,
   access: 'read',
   roles: ALL_ROLES,
   // An alert or card outside the pilot is refused.

@@ -6,6 +6,43 @@ import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, page } from './format.ts'
 import { locationArgument, storeDirectory, storeView } from './locations.ts'
 import { locationInScope, pilotStores, requireJurisdictions } from './pilot.ts'
+import { locationEchoSchema, moneySchema, pageShape, storeViewSchema } from './result-schemas.ts'
+
+/** find_dormant_cards' result: how many cards are dormant, what they hold, and a page of them. */
+export const findDormantCardsOutput = z.object({
+  asOf: z.string(),
+  ledgerUpTo: z.string().nullable(),
+  idleSince: z.string(),
+  timezone: z.string(),
+  minDays: z.number(),
+  sort: z.enum(DORMANT_SORTS),
+  location: locationEchoSchema.optional(),
+  dormantCards: z.number(),
+  dormantBalance: moneySchema,
+  calibration: z.object({
+    method: z.enum(['isotonic', 'none']),
+    cutoffs: z.array(z.string()),
+    samples: z.number(),
+    note: z.string().optional(),
+  }),
+  ...pageShape(
+    z.object({
+      cardId: z.string(),
+      store: storeViewSchema.nullable(),
+      balance: moneySchema,
+      daysInactive: z.number(),
+      lastActivityAt: z.string(),
+      reactivation: z.number(),
+      features: z.object({
+        ageMonths: z.number(),
+        monthsIdle: z.number(),
+        reloaded: z.boolean(),
+        used: z.boolean(),
+      }),
+    }),
+  ),
+})
+export type FindDormantCardsResult = z.infer<typeof findDormantCardsOutput>
 
 export const findDormantCards = defineTool({
   name: 'find_dormant_cards',
@@ -56,6 +93,7 @@ export const findDormantCards = defineTool({
     limit: z.number().int().min(1).max(100).default(20).describe('cards per page'),
     offset: z.number().int().min(0).max(MAX_OFFSET).default(0).describe('where the page starts'),
   }),
+  output: findDormantCardsOutput,
   access: 'read',
   roles: ALL_ROLES,
   // Only the pilot's cards, with a reactivation model fitted on them.

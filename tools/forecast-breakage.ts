@@ -6,6 +6,7 @@ import { ALL_ROLES, defineTool, type ToolContext } from './define-tool.ts'
 import { money } from './format.ts'
 import { storeDirectory } from './locations.ts'
 import { pilotStores } from './pilot.ts'
+import { moneySchema } from './result-schemas.ts'
 
 /** What a forecast can be broken down by. `segment` is the purchaser's occasion segment. */
 export const FORECAST_GROUPS = ['total', 'occasion', 'segment', 'jurisdiction'] as const
@@ -50,6 +51,65 @@ async function groupOf(
   return (id) => keys.get(id) ?? 'unknown'
 }
 
+/** forecast_breakage's result: the run-off, its breakage, an optional sub-window and groups. */
+export const forecastBreakageOutput = z.object({
+  forecastId: z.number().nullable(),
+  saved: z.boolean(),
+  modelVersion: z.string(),
+  asOf: z.string(),
+  ledgerUpTo: z.string().nullable(),
+  dataWatermark: z.string().nullable(),
+  horizonMonths: z.number(),
+  outstanding: moneySchema,
+  openCards: z.number(),
+  expectedRedemptions: moneySchema,
+  ultimateBreakageRate: z.number(),
+  ultimateBreakage: moneySchema,
+  outstandingBreakageRate: z.number(),
+  outstandingBreakage: moneySchema,
+  monthly: z.array(
+    z.object({
+      month: z.string(),
+      expected: moneySchema,
+      low: moneySchema,
+      high: moneySchema,
+      breakageRecognised: moneySchema,
+    }),
+  ),
+  period: z
+    .object({
+      from: z.string(),
+      to: z.string(),
+      months: z.number(),
+      expectedRedemptions: moneySchema,
+      breakageRecognised: moneySchema,
+    })
+    .optional(),
+  groupBy: z.enum(FORECAST_GROUPS).optional(),
+  groups: z
+    .array(
+      z.object({
+        key: z.string(),
+        openCards: z.number(),
+        outstanding: moneySchema,
+        expectedRedemptions: moneySchema,
+        breakage: moneySchema,
+        period: z.object({ expectedRedemptions: moneySchema }).optional(),
+      }),
+    )
+    .optional(),
+  highestRiskCards: z.array(
+    z.object({
+      cardId: z.string(),
+      balance: moneySchema,
+      ageMonths: z.number(),
+      neverRedeemed: z.number(),
+      confidence: z.number(),
+    }),
+  ),
+})
+export type ForecastBreakageResult = z.infer<typeof forecastBreakageOutput>
+
 export const forecastBreakage = defineTool({
   name: 'forecast_breakage',
   title: 'Forecast breakage and liability run-off',
@@ -86,6 +146,7 @@ export const forecastBreakage = defineTool({
         'store the forecast with its model version; default false (a question never writes)',
       ),
   }),
+  output: forecastBreakageOutput,
   access: 'read',
   records: 'on_request',
   roles: ALL_ROLES,
@@ -119,14 +180,23 @@ export const forecastBreakage = defineTool({
       horizon = Math.max(horizon, needed)
       period = { from, to }
     }
+    // Progress in three steps: the groups, the fit and its bootstrap interval, the answer.
+    ctx.progress?.(
+      0,
+      3,
+      input.groupBy === 'total' ? 'reading the ledger' : `grouping cards by ${input.groupBy}`,
+    )
+    const groups = input.groupBy !== 'total' ? { groupOf: await groupOf(ctx, input.groupBy) } : {}
+    ctx.progress?.(1, 3, 'fitting the run-off model and its 80% interval')
     const f = await runForecast(ctx.database, {
       horizonMonths: horizon,
       topCards: input.topCards,
       store: input.save,
       ...pilotStores(ctx),
       ...(asOf ? { asOf } : {}),
-      ...(input.groupBy !== 'total' ? { groupOf: await groupOf(ctx, input.groupBy) } : {}),
+      ...groups,
     })
+    ctx.progress?.(2, 3, 'writing the forecast')
     const inPeriod = (m: string) => period !== undefined && m >= period.from && m <= period.to
     const sum = (values: number[]) => values.reduce((s, v) => s + v, 0)
     return {

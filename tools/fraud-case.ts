@@ -1,8 +1,10 @@
+import { z } from 'zod'
 import { GiftCardError } from '../core/index.ts'
 import { listHolds } from '../governance/index.ts'
 import type { ToolContext } from './define-tool.ts'
 import { money } from './format.ts'
 import { type StoreView, storeDirectory, storeView } from './locations.ts'
+import { moneySchema, storeViewSchema } from './result-schemas.ts'
 
 /**
  * A fraud case file (docs/fraud-cases.md): everything loss prevention needs to decide on an
@@ -11,72 +13,84 @@ import { type StoreView, storeDirectory, storeView } from './locations.ts'
  * employee or order; and the card's holds with their approvals. Customers appear only by
  * pseudonym. Built on read, never stored.
  */
-export type FraudCase = {
-  alert: {
-    alertId: number
-    rule: string
-    score: number
-    status: string
-    detectedAt: string
-    reason: string | null
-    figures: Record<string, unknown>
-    note: string | null
-    updatedBy: string | null
-  }
-  card: {
-    cardId: string
-    last4: string
-    status: string
-    balance: ReturnType<typeof money>
-    issuedAt: string
-    store: StoreView | null
-    purchaser: string | null
-    holder: string | null
-  }
+export const fraudCaseSchema = z.object({
+  alert: z.object({
+    alertId: z.number(),
+    rule: z.string(),
+    score: z.number(),
+    status: z.string(),
+    detectedAt: z.string(),
+    reason: z.string().nullable(),
+    figures: z.record(z.string(), z.unknown()),
+    note: z.string().nullable(),
+    updatedBy: z.string().nullable(),
+  }),
+  card: z.object({
+    cardId: z.string(),
+    last4: z.string(),
+    status: z.string(),
+    balance: moneySchema,
+    issuedAt: z.string(),
+    store: storeViewSchema.nullable(),
+    purchaser: z.string().nullable(),
+    holder: z.string().nullable(),
+  }),
   /** Every event of the card, oldest first (at most MAX_TIMELINE); triggering ones marked. */
-  timeline: {
-    eventId: string
-    at: string
-    type: string
-    result: string
-    amount: ReturnType<typeof money>
-    balanceAfter: ReturnType<typeof money> | null
-    store: StoreView | null
-    terminal: string | null
-    employee: string | null
-    order: string | null
-    customer: string | null
-    triggering: boolean
-  }[]
-  timelineTruncated: boolean
-  related: {
-    cardId: string
-    last4: string
-    status: string
-    /** How it is linked: `customer`, `terminal`, `employee` or `order`, and through what. */
-    via: { kind: 'customer' | 'terminal' | 'employee' | 'order'; key: string }[]
-    openAlerts: number
-  }[]
-  holds: {
-    holdId: number
-    status: string
-    reason: string | null
-    amountHeld: ReturnType<typeof money>
-    placedAt: string
-    approvalId: number | null
-    requestedBy: string | null
-    approvedBy: string | null
-    releasedAt: string | null
-    releaseReason: string | null
-  }[]
+  timeline: z.array(
+    z.object({
+      eventId: z.string(),
+      at: z.string(),
+      type: z.string(),
+      result: z.string(),
+      amount: moneySchema,
+      balanceAfter: moneySchema.nullable(),
+      store: storeViewSchema.nullable(),
+      terminal: z.string().nullable(),
+      employee: z.string().nullable(),
+      order: z.string().nullable(),
+      customer: z.string().nullable(),
+      triggering: z.boolean(),
+    }),
+  ),
+  timelineTruncated: z.boolean(),
+  related: z.array(
+    z.object({
+      cardId: z.string(),
+      last4: z.string(),
+      status: z.string(),
+      /** How it is linked: `customer`, `terminal`, `employee` or `order`, and through what. */
+      via: z.array(
+        z.object({ kind: z.enum(['customer', 'terminal', 'employee', 'order']), key: z.string() }),
+      ),
+      openAlerts: z.number(),
+    }),
+  ),
+  holds: z.array(
+    z.object({
+      holdId: z.number(),
+      status: z.string(),
+      reason: z.string().nullable(),
+      amountHeld: moneySchema,
+      placedAt: z.string(),
+      approvalId: z.number().nullable(),
+      requestedBy: z.string().nullable(),
+      approvedBy: z.string().nullable(),
+      releasedAt: z.string().nullable(),
+      releaseReason: z.string().nullable(),
+    }),
+  ),
   /** Hold or release requests on the card still waiting for a manager. */
-  pendingApprovals: {
-    approvalId: number
-    action: string
-    requestedBy: string
-    reason: string | null
-  }[]
-}
+  pendingApprovals: z.array(
+    z.object({
+      approvalId: z.number(),
+      action: z.string(),
+      requestedBy: z.string(),
+      reason: z.string().nullable(),
+    }),
+  ),
+})
+/** get_fraud_case's result (the schema is its output). */
+export type FraudCase = z.infer<typeof fraudCaseSchema>
 
 /** The most events of a card a case file lists (a card rarely has more than a few dozen). */
 const MAX_TIMELINE = 200

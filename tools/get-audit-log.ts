@@ -1,8 +1,46 @@
 import { z } from 'zod'
 import { DAY_MS, MAX_OFFSET, MAX_ROW_ID, toIso } from '../core/index.ts'
-import { readAudit, verifyAuditTrail } from '../governance/index.ts'
+import { AUDIT_PROBLEM_KINDS, readAudit, verifyAuditTrail } from '../governance/index.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
 import { boundedInput } from './format.ts'
+
+/** get_audit_log's result: a page of audit rows and, with verify, what the chain check found. */
+export const getAuditLogOutput = z.object({
+  chain: z
+    .object({
+      ok: z.boolean(),
+      summary: z.string(),
+      rows: z.number(),
+      developmentKey: z.boolean(),
+      anchoredUpTo: z.object({ at: z.string(), lastId: z.number() }).nullable(),
+      problemCount: z.number(),
+      problems: z.array(
+        z.object({
+          kind: z.enum(AUDIT_PROBLEM_KINDS),
+          id: z.number().nullable(),
+          problem: z.string(),
+        }),
+      ),
+    })
+    .optional(),
+  rows: z.array(
+    z.object({
+      id: z.number(),
+      at: z.string(),
+      actor: z.string(),
+      role: z.string().nullable(),
+      via: z.string(),
+      action: z.string(),
+      tool: z.string().nullable(),
+      /** The input as recorded (JSON), or its head when it was too long (`truncated`). */
+      input: z.unknown(),
+      result: z.string().nullable(),
+      approvalId: z.number().nullable(),
+      model: z.string().nullable(),
+    }),
+  ),
+})
+export type GetAuditLogResult = z.infer<typeof getAuditLogOutput>
 
 export const getAuditLog = defineTool({
   name: 'get_audit_log',
@@ -29,6 +67,7 @@ export const getAuditLog = defineTool({
     limit: z.number().int().min(1).max(100).default(20).describe('rows'),
     offset: z.number().int().min(0).max(MAX_OFFSET).default(0).describe('where the page starts'),
   }),
+  output: getAuditLogOutput,
   access: 'read',
   roles: LOSS_PREVENTION,
   pilot: {

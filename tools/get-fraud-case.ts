@@ -1,8 +1,10 @@
 import { z } from 'zod'
 import { MAX_ROW_ID } from '../core/index.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
-import { buildFraudCase } from './fraud-case.ts'
+import { buildFraudCase, type FraudCase, fraudCaseSchema } from './fraud-case.ts'
 import { alertInScope } from './pilot.ts'
+
+export type GetFraudCaseResult = FraudCase
 
 export const getFraudCase = defineTool({
   name: 'get_fraud_case',
@@ -12,6 +14,7 @@ export const getFraudCase = defineTool({
   input: z.object({
     alertId: z.number().int().positive().max(MAX_ROW_ID).describe('the alert id'),
   }),
+  output: fraudCaseSchema,
   access: 'read',
   roles: LOSS_PREVENTION,
   // An alert on a card outside the pilot is refused.

@@ -4,6 +4,40 @@ import { listHolds } from '../governance/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { cardView, money, pseudonymOf, resolveCard } from './format.ts'
 import { storeDirectory, storeView } from './locations.ts'
+import {
+  cardViewSchema,
+  moneySchema,
+  storeViewSchema,
+  transactionResultSchema,
+  transactionTypeSchema,
+} from './result-schemas.ts'
+
+/** get_gift_card's result: the card, its active hold, open alerts and recent transactions. */
+export const getGiftCardOutput = cardViewSchema.extend({
+  hold: z
+    .object({
+      holdId: z.number(),
+      reason: z.string().nullable(),
+      amount: moneySchema,
+      placedAt: z.string(),
+      requestedBy: z.string().nullable(),
+      approvedBy: z.string().nullable(),
+      approvalId: z.number().nullable(),
+    })
+    .nullable(),
+  openAlerts: z.array(z.object({ alertId: z.number(), rule: z.string(), score: z.number() })),
+  recentTransactions: z.array(
+    z.object({
+      type: transactionTypeSchema,
+      result: transactionResultSchema,
+      amount: moneySchema,
+      balanceAfter: moneySchema.nullable(),
+      at: z.string(),
+      store: storeViewSchema.nullable(),
+    }),
+  ),
+})
+export type GetGiftCardResult = z.infer<typeof getGiftCardOutput>
 
 export const getGiftCard = defineTool({
   name: 'get_gift_card',
@@ -24,6 +58,7 @@ export const getGiftCard = defineTool({
       .default(5)
       .describe('how many recent transactions to include'),
   }),
+  output: getGiftCardOutput,
   access: 'read',
   roles: ALL_ROLES,
   // resolveCard refuses a card issued outside the pilot.

@@ -14,11 +14,50 @@ import { money } from './format.ts'
 import { answerFreshness } from './freshness.ts'
 import { locationArgument, storeDirectory, storeView } from './locations.ts'
 import { locationInScope, requireJurisdictions } from './pilot.ts'
+import {
+  answerFreshnessSchema,
+  locationEchoSchema,
+  moneySchema,
+  storeViewSchema,
+} from './result-schemas.ts'
 
 const jurisdiction = z
   .string()
   .max(5)
   .regex(/^US-[A-Z]{2}$/, 'must look like US-CA')
+
+/** get_liability's result: the total, one row per group, and what the stores' master data lacks. */
+export const getLiabilityOutput = z.object({
+  asOf: z.string(),
+  asOfDay: z.string(),
+  ledgerUpTo: z.string().nullable(),
+  freshness: answerFreshnessSchema,
+  timezone: z.string(),
+  groupBy: z.enum(LIABILITY_GROUPS),
+  jurisdictions: z.array(z.string()).optional(),
+  location: locationEchoSchema.optional(),
+  total: moneySchema,
+  cards: z.number(),
+  rows: z.array(
+    z.object({
+      key: z.string(),
+      store: storeViewSchema.nullable().optional(),
+      cards: z.number(),
+      liability: moneySchema,
+    }),
+  ),
+  otherRows: z.object({ rows: z.number(), cards: z.number(), liability: moneySchema }).optional(),
+  unknownJurisdiction: z
+    .object({
+      cards: z.number(),
+      liability: moneySchema,
+      stores: z.number(),
+      withoutStore: z.object({ cards: z.number(), liability: moneySchema }),
+      note: z.string(),
+    })
+    .optional(),
+})
+export type GetLiabilityResult = z.infer<typeof getLiabilityOutput>
 
 export const getLiability = defineTool({
   name: 'get_liability',
@@ -43,6 +82,7 @@ export const getLiability = defineTool({
     location: locationArgument('only cards issued at this store or city'),
     top: z.number().int().min(1).max(100).optional().describe('only the N largest rows'),
   }),
+  output: getLiabilityOutput,
   access: 'read',
   roles: ALL_ROLES,
   // Only cards issued at pilot stores count; a state or store outside it is refused.

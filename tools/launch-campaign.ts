@@ -16,6 +16,7 @@ import {
 } from './campaigns/index.ts'
 import { defineTool } from './define-tool.ts'
 import { money } from './format.ts'
+import { type PendingApproval, pendingApprovalSchema } from './result-schemas.ts'
 
 const args = z.object({ campaignId: z.number().int().positive().max(MAX_ROW_ID) })
 
@@ -40,6 +41,9 @@ async function requireAudienceInPilot(
     )
 }
 
+/** A write tool answers with the approval request it filed; the approval runs it. */
+export type LaunchCampaignResult = PendingApproval
+
 export const launchCampaign = defineTool({
   name: 'launch_campaign',
   title: 'Launch a drafted campaign',
@@ -48,6 +52,7 @@ export const launchCampaign = defineTool({
   input: z.object({
     campaignId: z.number().int().positive().max(MAX_ROW_ID).describe('the drafted campaign id'),
   }),
+  output: pendingApprovalSchema,
   access: 'write',
   roles: ['analyst', 'manager'],
   // An audience with cards outside the pilot is refused before any approval is filed, and

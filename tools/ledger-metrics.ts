@@ -12,6 +12,12 @@ import { money } from './format.ts'
 import { answerFreshness } from './freshness.ts'
 import { storeDirectory, storeView } from './locations.ts'
 import { locationInScope, requireJurisdictions, storesToKeep } from './pilot.ts'
+import {
+  answerFreshnessSchema,
+  locationEchoSchema,
+  moneySchema,
+  storeViewSchema,
+} from './result-schemas.ts'
 
 /** Metrics the daily rollup answers, whose occasion and channel rows are chain-wide only. */
 const ROLLED_UP = new Set<string>([
@@ -50,6 +56,49 @@ const day = (what: string) =>
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
     .optional()
     .describe(what)
+
+/** A row's value of each dimension asked for (`unknown` where the ledger does not say). */
+const dimensionKeys = z.object({
+  day: z.string().optional(),
+  week: z.string().optional(),
+  month: z.string().optional(),
+  quarter: z.string().optional(),
+  location: z.string().optional(),
+  jurisdiction: z.string().optional(),
+  occasion: z.string().optional(),
+  channel: z.string().optional(),
+  segment: z.string().optional(),
+  rule: z.string().optional(),
+} satisfies Record<MetricDimension, z.ZodOptional<z.ZodString>>)
+
+/** ledger_metrics' result: the rows, their total, the dates used and, with format csv, the CSV. */
+export const ledgerMetricsOutput = z.object({
+  metric: z.enum(METRICS),
+  by: z.array(z.enum(METRIC_DIMENSIONS)),
+  from: z.string(),
+  to: z.string(),
+  ledgerUpTo: z.string().nullable(),
+  freshness: answerFreshnessSchema,
+  timezone: z.string(),
+  measures: z.object({ count: z.string(), one: z.string(), amount: z.string() }),
+  location: locationEchoSchema
+    .extend({ matchedBy: z.enum(['id', 'city', 'name', 'fuzzy']), ids: z.array(z.string()) })
+    .optional(),
+  pilotNote: z.string().optional(),
+  rowCount: z.number(),
+  truncated: z.boolean().optional(),
+  total: z.object({ count: z.number(), amount: moneySchema }).optional(),
+  rows: z.array(
+    dimensionKeys.extend({
+      store: storeViewSchema.nullable().optional(),
+      count: z.number(),
+      amount: moneySchema,
+    }),
+  ),
+  /** RFC 4180 CSV of the rows (format csv); MCP serves it as a resource and links to it. */
+  csv: z.string().optional(),
+})
+export type LedgerMetricsResult = z.infer<typeof ledgerMetricsOutput>
 
 export const ledgerMetrics = defineTool({
   name: 'ledger_metrics',
@@ -100,6 +149,7 @@ export const ledgerMetrics = defineTool({
       .describe('only the first N rows after sorting'),
     format: z.enum(['json', 'csv']).default('json').describe('csv adds the rows as CSV text'),
   }),
+  output: ledgerMetricsOutput,
   access: 'read',
   roles: ALL_ROLES,
   // The pilot is the location filter, with each metric's meaning of a card's store: the

@@ -4,6 +4,30 @@ import { APPROVAL_STATUSES } from '../governance/index.ts'
 import { chainCalendar } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 
+/** list_approvals' result: the requests, newest first, with their decision and outcome. */
+export const listApprovalsOutput = z.object({
+  since: z.string().optional(),
+  timezone: z.string().optional(),
+  approvals: z.array(
+    z.object({
+      approvalId: z.number(),
+      action: z.string(),
+      summary: z.string(),
+      reason: z.string().nullable(),
+      status: z.enum(APPROVAL_STATUSES),
+      requestedBy: z.string(),
+      requestedVia: z.string(),
+      createdAt: z.string(),
+      expiresAt: z.string(),
+      decidedBy: z.string().nullable(),
+      decidedAt: z.string().nullable(),
+      decisionReason: z.string().nullable(),
+      outcome: z.record(z.string(), z.unknown()).nullable(),
+    }),
+  ),
+})
+export type ListApprovalsResult = z.infer<typeof listApprovalsOutput>
+
 export const listApprovals = defineTool({
   name: 'list_approvals',
   title: 'List approval requests',
@@ -26,6 +50,7 @@ export const listApprovals = defineTool({
       .describe('only requests filed on or after this chain calendar day'),
     limit: z.number().int().min(1).max(100).default(20).describe('requests'),
   }),
+  output: listApprovalsOutput,
   access: 'read',
   roles: ALL_ROLES,
   pilot: {

@@ -11,6 +11,7 @@ import {
 } from './campaigns/index.ts'
 import { ALL_ROLES, defineTool, type ToolContext } from './define-tool.ts'
 import { money, page } from './format.ts'
+import { audienceCriteriaSchema, moneySchema, pageShape } from './result-schemas.ts'
 
 /** True when a campaign's audience is limited to the pilot's stores (it was drafted in it). */
 const inPilot = (scope: Scope, c: CampaignRecord) =>
@@ -39,6 +40,38 @@ async function pilotCampaigns(
   }
 }
 
+/** list_campaigns' result: counts by status and a page of campaigns with their launch approval. */
+export const listCampaignsOutput = z.object({
+  counts: z.record(z.enum(CAMPAIGN_STATUSES), z.number()),
+  ...pageShape(
+    z.object({
+      campaignId: z.number(),
+      name: z.string(),
+      status: z.enum(CAMPAIGN_STATUSES),
+      audience: z.string(),
+      audienceCriteria: audienceCriteriaSchema,
+      targetCount: z.number(),
+      targetLiability: moneySchema,
+      predictedUptake: z.number(),
+      offer: z.string(),
+      message: z.string(),
+      createdBy: z.string(),
+      createdAt: z.string(),
+      launchedAt: z.string().nullable(),
+      approval: z
+        .object({
+          approvalId: z.number(),
+          status: z.string(),
+          requestedBy: z.string(),
+          decidedBy: z.string().nullable(),
+          decidedAt: z.string().nullable(),
+        })
+        .nullable(),
+    }),
+  ),
+})
+export type ListCampaignsResult = z.infer<typeof listCampaignsOutput>
+
 export const listCampaigns = defineTool({
   name: 'list_campaigns',
   title: 'List campaigns',
@@ -49,6 +82,7 @@ export const listCampaigns = defineTool({
     limit: z.number().int().min(1).max(100).default(20).describe('campaigns per page'),
     offset: z.number().int().min(0).max(MAX_OFFSET).default(0).describe('where the page starts'),
   }),
+  output: listCampaignsOutput,
   access: 'read',
   roles: ALL_ROLES,
   // Only campaigns drafted for the pilot's stores.

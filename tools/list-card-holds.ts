@@ -5,9 +5,41 @@ import { chainCalendar } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, page, resolveCard } from './format.ts'
 import { storeDirectory, storeView } from './locations.ts'
+import { moneySchema, pageShape, storeViewSchema } from './result-schemas.ts'
 
 /** Hold statuses a person can ask about. */
 export const HOLD_STATUSES = ['active', 'released'] as const
+
+/** list_card_holds' result: active and released counts and a page of holds, newest first. */
+export const listCardHoldsOutput = z.object({
+  since: z.string().optional(),
+  timezone: z.string().optional(),
+  activeHolds: z.number(),
+  releasedHolds: z.number(),
+  ...pageShape(
+    z.object({
+      holdId: z.number(),
+      cardId: z.string(),
+      last4: z.string(),
+      store: storeViewSchema.nullable(),
+      status: z.enum(HOLD_STATUSES),
+      reason: z.string().nullable(),
+      amountHeld: moneySchema,
+      requestedBy: z.string().nullable(),
+      approvedBy: z.string().nullable(),
+      approvalId: z.number().nullable(),
+      placedAt: z.string(),
+      releasedAt: z.string().nullable(),
+      releasedBy: z.string().nullable(),
+      releaseApprovedBy: z.string().nullable(),
+      releaseReason: z.string().nullable(),
+      releaseApprovalId: z.number().nullable(),
+      /** The POS that took the balance out; null for a ledger-only hold. */
+      enforcedAt: z.string().nullable(),
+    }),
+  ),
+})
+export type ListCardHoldsResult = z.infer<typeof listCardHoldsOutput>
 
 export const listCardHolds = defineTool({
   name: 'list_card_holds',
@@ -39,6 +71,7 @@ export const listCardHolds = defineTool({
     limit: z.number().int().min(1).max(100).default(20).describe('holds per page'),
     offset: z.number().int().min(0).max(MAX_OFFSET).default(0).describe('where the page starts'),
   }),
+  output: listCardHoldsOutput,
   access: 'read',
   roles: ALL_ROLES,
   // Holds on the pilot's cards only; a card outside it is refused.

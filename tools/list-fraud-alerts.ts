@@ -5,6 +5,7 @@ import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, page } from './format.ts'
 import { locationArgument, storeDirectory, storeView } from './locations.ts'
 import { locationInScope, requireJurisdictions, storesToKeep } from './pilot.ts'
+import { locationEchoSchema, moneySchema, pageShape, storeViewSchema } from './result-schemas.ts'
 
 export const ALERT_STATUSES = ['open', 'confirmed', 'dismissed'] as const
 
@@ -21,6 +22,43 @@ export const ALERT_RULES = [
   // A hold or release found the POS balance other than the ledger expected (docs/approvals.md).
   'pos_balance_mismatch',
 ] as const
+
+/** One alert of the list. */
+export const alertListItemSchema = z.object({
+  alertId: z.number(),
+  cardId: z.string(),
+  rule: z.string(),
+  score: z.number(),
+  status: z.enum(ALERT_STATUSES),
+  detectedAt: z.string(),
+  store: storeViewSchema.nullable(),
+  balance: moneySchema,
+})
+/** One row of `countBy`: a rule or an issuing store, and its alerts. */
+export const alertCountSchema = z.object({
+  key: z.string(),
+  store: storeViewSchema.nullable().optional(),
+  alerts: z.number(),
+})
+
+/**
+ * list_fraud_alerts' result: a page of alerts or, with `countBy`, of counts (then `countBy` and
+ * `alerts`, the number of alerts counted, are set).
+ */
+export const listFraudAlertsOutput = z.object({
+  status: z.enum(ALERT_STATUSES),
+  asOf: z.string(),
+  ledgerUpTo: z.string().nullable(),
+  since: z.string().optional(),
+  timezone: z.string().optional(),
+  location: locationEchoSchema.optional(),
+  jurisdiction: z.string().optional(),
+  byRule: z.record(z.string(), z.number()),
+  countBy: z.enum(['location', 'rule']).optional(),
+  alerts: z.number().optional(),
+  ...pageShape(z.union([alertListItemSchema, alertCountSchema])),
+})
+export type ListFraudAlertsResult = z.infer<typeof listFraudAlertsOutput>
 
 export const listFraudAlerts = defineTool({
   name: 'list_fraud_alerts',
@@ -58,6 +96,7 @@ export const listFraudAlerts = defineTool({
     limit: z.number().int().min(1).max(100).default(20).describe('alerts (or count rows) per page'),
     offset: z.number().int().min(0).max(MAX_OFFSET).default(0).describe('where the page starts'),
   }),
+  output: listFraudAlertsOutput,
   access: 'read',
   roles: ALL_ROLES,
   // Only alerts on cards issued at pilot stores.

@@ -13,6 +13,7 @@ import {
 import { defineTool, LOSS_PREVENTION, type ToolContext } from './define-tool.ts'
 import { money, resolveCard } from './format.ts'
 import { alertInScope } from './pilot.ts'
+import { type PendingApproval, pendingApprovalSchema } from './result-schemas.ts'
 
 const args = z.object({ cardId: z.string(), reason: z.string().nullable().default(null) })
 
@@ -23,6 +24,9 @@ export const NO_REASON_GIVEN = 'no reason given'
 async function alertCard(ctx: ToolContext, alertId: number): Promise<string> {
   return (await alertInScope(ctx, alertId)).cardId
 }
+
+/** A write tool answers with the approval request it filed; the approval runs it. */
+export type PlaceCardHoldResult = PendingApproval
 
 export const placeCardHold = defineTool({
   name: 'place_card_hold',
@@ -44,6 +48,7 @@ export const placeCardHold = defineTool({
       .optional()
       .describe("the person's own words, verbatim; omit when they gave no reason"),
   }),
+  output: pendingApprovalSchema,
   access: 'write',
   roles: LOSS_PREVENTION,
   // A card outside the pilot is refused before any approval is filed, and checked again when an

@@ -3,6 +3,30 @@ import { AFFINITY_CONTEXTS, productAffinity as runAffinity } from '../analytics/
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { pilotStores } from './pilot.ts'
 
+/** product_affinity's result: the orders compared and the items by lift. */
+export const productAffinityOutput = z.object({
+  context: z.enum(AFFINITY_CONTEXTS),
+  level: z.enum(['category', 'sku']),
+  orders: z.number(),
+  contextOrders: z.number(),
+  tested: z.number(),
+  significant: z.number(),
+  note: z.string().optional(),
+  items: z.array(
+    z.object({
+      item: z.string(),
+      category: z.string(),
+      support: z.number(),
+      confidence: z.number(),
+      lift: z.number(),
+      orders: z.number(),
+      significant: z.boolean(),
+      qValue: z.number(),
+    }),
+  ),
+})
+export type ProductAffinityResult = z.infer<typeof productAffinityOutput>
+
 export const productAffinity = defineTool({
   name: 'product_affinity',
   title: 'Product affinity with gift cards',
@@ -16,6 +40,7 @@ export const productAffinity = defineTool({
     level: z.enum(['category', 'sku']).default('category').describe('categories or SKUs'),
     limit: z.number().int().min(1).max(50).default(10).describe('how many items'),
   }),
+  output: productAffinityOutput,
   access: 'read',
   roles: ALL_ROLES,
   // Orders placed at pilot stores only.

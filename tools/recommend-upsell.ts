@@ -7,6 +7,20 @@ import {
 } from '../analytics/index.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 
+/** recommend_upsell's result: offer or not, how much, the message, the score and why. */
+export const recommendUpsellOutput = z.object({
+  orderId: z.string(),
+  recommended: z.boolean(),
+  amountCents: z.number(),
+  amount: z.string(),
+  message: z.string(),
+  score: z.number(),
+  reasons: z.array(z.string()),
+  /** Set when `save` logged the prompt. */
+  promptId: z.number().optional(),
+})
+export type RecommendUpsellResult = z.infer<typeof recommendUpsellOutput>
+
 export const recommendUpsell = defineTool({
   name: 'recommend_upsell',
   title: 'Recommend a gift card upsell at checkout',
@@ -24,6 +38,7 @@ export const recommendUpsell = defineTool({
       .default(false)
       .describe('log this prompt to gift_card_prompts (only when the person asks to keep it)'),
   }),
+  output: recommendUpsellOutput,
   access: 'read',
   records: 'on_request',
   roles: ALL_ROLES,

@@ -7,6 +7,12 @@ import { money } from './format.ts'
 import { answerFreshness } from './freshness.ts'
 import { locationArgument, storeDirectory, storeView } from './locations.ts'
 import { locationInScope, storesToKeep } from './pilot.ts'
+import {
+  answerFreshnessSchema,
+  locationEchoSchema,
+  moneySchema,
+  storeViewSchema,
+} from './result-schemas.ts'
 
 /**
  * `reconcile_ledger` (docs/reconciliation.md): the agent's view of reconciliation. A chat
@@ -15,6 +21,45 @@ import { locationInScope, storesToKeep } from './pilot.ts'
  * reports one) against the sum of its events, the balance-read adjustments Clover syncs
  * raised, and each source's freshness. `giftcards reconcile FILE` compares an export.
  */
+/** reconcile_ledger's result: balance drift, balance-read adjustments and feed freshness. */
+export const reconcileLedgerOutput = z.object({
+  source: z.enum(EVENT_SOURCES).optional(),
+  location: locationEchoSchema.optional(),
+  cardsChecked: z.number(),
+  drifting: z.number(),
+  totalDrift: moneySchema,
+  cards: z.array(
+    z.object({
+      cardId: z.string(),
+      last4: z.string(),
+      source: z.enum(EVENT_SOURCES),
+      store: storeViewSchema.nullable(),
+      balance: moneySchema,
+      eventsSum: moneySchema,
+      drift: moneySchema,
+      balanceAsOf: z.string().nullable(),
+    }),
+  ),
+  balanceReadAdjustments: z.object({
+    since: z.string(),
+    count: z.number(),
+    total: moneySchema,
+    latest: z.array(
+      z.object({
+        eventId: z.string(),
+        cardId: z.string().nullable(),
+        amount: moneySchema,
+        reportedBalance: moneySchema.nullable(),
+        at: z.string(),
+      }),
+    ),
+  }),
+  freshness: answerFreshnessSchema,
+  ledgerUpTo: z.string().nullable(),
+  equal: z.boolean(),
+})
+export type ReconcileLedgerResult = z.infer<typeof reconcileLedgerOutput>
+
 export const reconcileLedger = defineTool({
   name: 'reconcile_ledger',
   title: 'Reconcile the ledger: balance drift and feed freshness',
@@ -35,6 +80,7 @@ export const reconcileLedger = defineTool({
       .describe('balance-read adjustments of the last N days'),
     limit: z.number().int().min(0).max(100).default(20).describe('drifting cards to list'),
   }),
+  output: reconcileLedgerOutput,
   access: 'read',
   roles: ALL_ROLES,
   // Cards issued at pilot stores only; freshness is per source, for the whole chain's feeds.

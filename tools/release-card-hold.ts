@@ -13,8 +13,12 @@ import {
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
 import { money, resolveCard } from './format.ts'
 import { capitalise, holdCall, NO_REASON_GIVEN } from './place-card-hold.ts'
+import { type PendingApproval, pendingApprovalSchema } from './result-schemas.ts'
 
 const args = z.object({ cardId: z.string(), reason: z.string().nullable().default(null) })
+
+/** A write tool answers with the approval request it filed; the approval runs it. */
+export type ReleaseCardHoldResult = PendingApproval
 
 export const releaseCardHold = defineTool({
   name: 'release_card_hold',
@@ -29,6 +33,7 @@ export const releaseCardHold = defineTool({
       .optional()
       .describe("why the hold can be lifted, in the person's own words; omit when they gave none"),
   }),
+  output: pendingApprovalSchema,
   access: 'write',
   roles: LOSS_PREVENTION,
   // A card outside the pilot is refused before any approval is filed, and checked again when an

@@ -5,6 +5,25 @@ import { chainCalendar } from './chain-calendar.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
 import { locationArgument } from './locations.ts'
 import { locationInScope, storesToKeep } from './pilot.ts'
+import { locationEchoSchema } from './result-schemas.ts'
+
+/** scan_for_fraud's result: the alerts in the window by rule, how many are new, and the top ones. */
+export const scanForFraudOutput = z.object({
+  since: z.string(),
+  location: locationEchoSchema.optional(),
+  alerts: z.number(),
+  newAlerts: z.number(),
+  byRule: z.record(z.string(), z.number()),
+  top: z.array(
+    z.object({
+      cardId: z.string(),
+      rule: z.string(),
+      score: z.number(),
+      reason: z.string(),
+    }),
+  ),
+})
+export type ScanForFraudResult = z.infer<typeof scanForFraudOutput>
 
 export const scanForFraud = defineTool({
   name: 'scan_for_fraud',
@@ -24,6 +43,7 @@ export const scanForFraud = defineTool({
     location: locationArgument('only report alerts on cards issued at this store or city'),
     top: z.number().int().min(0).max(50).default(10).describe('how many alerts to list'),
   }),
+  output: scanForFraudOutput,
   access: 'read',
   records: true,
   roles: LOSS_PREVENTION,
@@ -38,7 +58,20 @@ export const scanForFraud = defineTool({
     const since = calendar.start(first)
     const location = await locationInScope(ctx, input.location)
     const stores = storesToKeep(ctx, location)
-    let alerts = await scanLedger(ctx.database, { since })
+    // Progress: events read so far (the total is not known before the pass ends).
+    let read = 0
+    ctx.progress?.(0, undefined, 'reading the ledger in time order')
+    let alerts = await scanLedger(ctx.database, {
+      since,
+      ...(ctx.progress
+        ? {
+            onProgress: (events: number) => {
+              read = events
+              ctx.progress?.(events, undefined, `${events} events read`)
+            },
+          }
+        : {}),
+    })
     if (stores) {
       const cards = new Set(
         (
@@ -51,6 +84,7 @@ export const scanForFraud = defineTool({
       )
       alerts = alerts.filter((a) => cards.has(a.cardId))
     }
+    ctx.progress?.(read + 1, undefined, `saving ${alerts.length} alerts`)
     const stored = await saveAlerts(ctx.database, alerts)
     const byRule: Record<string, number> = {}
     for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1

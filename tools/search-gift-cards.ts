@@ -4,6 +4,7 @@ import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { cardView, page } from './format.ts'
 import { locationArgument, storeDirectory, storeView } from './locations.ts'
 import { locationInScope, requireJurisdictions, storesToKeep } from './pilot.ts'
+import { cardViewSchema, locationEchoSchema, pageShape } from './result-schemas.ts'
 
 /** How a page of cards is ordered. */
 export const CARD_SORTS = [
@@ -12,6 +13,14 @@ export const CARD_SORTS = [
   'issued_desc',
   'last_activity_desc',
 ] as const
+
+/** search_gift_cards' result: a page of cards, with the location asked for when one was. */
+export const searchGiftCardsOutput = z.object({
+  sort: z.enum(CARD_SORTS),
+  location: locationEchoSchema.optional(),
+  ...pageShape(cardViewSchema),
+})
+export type SearchGiftCardsResult = z.infer<typeof searchGiftCardsOutput>
 
 export const searchGiftCards = defineTool({
   name: 'search_gift_cards',
@@ -58,6 +67,7 @@ export const searchGiftCards = defineTool({
     limit: z.number().int().min(1).max(100).default(20).describe('cards per page'),
     offset: z.number().int().min(0).max(MAX_OFFSET).default(0).describe('where the page starts'),
   }),
+  output: searchGiftCardsOutput,
   access: 'read',
   roles: ALL_ROLES,
   pilot: 'scoped',

@@ -4,6 +4,7 @@ import { ledgerUpTo } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money } from './format.ts'
 import { pilotStores } from './pilot.ts'
+import { moneySchema } from './result-schemas.ts'
 
 const row = (r: SegmentRow) => ({
   segment: r.segment,
@@ -16,6 +17,24 @@ const row = (r: SegmentRow) => ({
   ),
 })
 
+const segmentRowSchema = z.object({
+  segment: z.string(),
+  purchasers: z.number(),
+  cards: z.number(),
+  liability: moneySchema,
+  averageBalance: moneySchema,
+  features: z.record(z.string(), z.number()),
+})
+
+/** segment_purchasers' result: the segments asked for (by occasion, by behaviour or both). */
+export const segmentPurchasersOutput = z.object({
+  asOf: z.string(),
+  ledgerUpTo: z.string().nullable(),
+  byOccasion: z.array(segmentRowSchema).optional(),
+  byBehaviour: z.array(segmentRowSchema).optional(),
+})
+export type SegmentPurchasersResult = z.infer<typeof segmentPurchasersOutput>
+
 export const segmentPurchasers = defineTool({
   name: 'segment_purchasers',
   title: 'Segment gift card purchasers',
@@ -27,6 +46,7 @@ export const segmentPurchasers = defineTool({
       .default('both')
       .describe('which segmentation to return'),
   }),
+  output: segmentPurchasersOutput,
   access: 'read',
   roles: ALL_ROLES,
   // Purchasers by their cards from pilot stores only.

@@ -2,7 +2,28 @@ import { z } from 'zod'
 import { GiftCardError, MAX_ROW_ID, toIso } from '../core/index.ts'
 import { deliverConfirmedCase } from './case-delivery.ts'
 import { defineTool, LOSS_PREVENTION } from './define-tool.ts'
+import { ALERT_STATUSES } from './list-fraud-alerts.ts'
 import { alertInScope } from './pilot.ts'
+
+/** update_fraud_alert's result: the alert before and after, and the case delivery if one ran. */
+export const updateFraudAlertOutput = z.object({
+  alertId: z.number(),
+  cardId: z.string(),
+  rule: z.string(),
+  previousStatus: z.enum(ALERT_STATUSES),
+  status: z.enum(['confirmed', 'dismissed']),
+  changed: z.boolean(),
+  note: z.string().nullable(),
+  by: z.string(),
+  caseFile: z
+    .discriminatedUnion('status', [
+      z.object({ status: z.literal('delivered'), alertId: z.number() }),
+      z.object({ status: z.literal('pending'), alertId: z.number(), error: z.string() }),
+      z.object({ status: z.literal('already_delivered'), alertId: z.number() }),
+    ])
+    .optional(),
+})
+export type UpdateFraudAlertResult = z.infer<typeof updateFraudAlertOutput>
 
 export const updateFraudAlert = defineTool({
   name: 'update_fraud_alert',
@@ -20,6 +41,7 @@ export const updateFraudAlert = defineTool({
       .optional()
       .describe("why, in the person's own words, verbatim; omit when they gave none"),
   }),
+  output: updateFraudAlertOutput,
   access: 'direct',
   roles: LOSS_PREVENTION,
   // An alert on a card outside the pilot is refused before anything changes.

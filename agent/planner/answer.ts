@@ -11,40 +11,82 @@ export type ToolResult = {
   content: { ok: boolean; data?: unknown; error?: { code: string; message: string } }
 }
 
+import type { z } from 'zod'
 import { formatCents } from '../../core/index.ts'
+import {
+  draftCampaign,
+  escheatmentReport,
+  explainFraudAlert,
+  findDormantCards,
+  forecastBreakage,
+  getAuditLog,
+  getFraudCase,
+  getGiftCard,
+  getLiability,
+  ledgerMetrics,
+  listApprovals,
+  listCampaigns,
+  listCardHolds,
+  listFraudAlerts,
+  type PendingApproval,
+  productAffinity,
+  type ResultOf,
+  recommendUpsell,
+  reconcileLedger,
+  type SegmentPurchasersResult,
+  scanForFraud,
+  searchGiftCards,
+  segmentPurchasers,
+  updateFraudAlert,
+} from '../../tools/index.ts'
 
 type Money = { cents: number; formatted: string }
-// biome-ignore lint/suspicious/noExplicitAny: results are JSON read field by field
-type Json = any
+type Args = Record<string, unknown>
+/** A tool's words: its result typed by the tool's output schema (docs/tools.md "Typed results"). */
+type Formatter = (d: unknown, args: Args) => string
+
+/**
+ * The formatter of `tool`, keyed by the tool's own name: `d` is the tool's result type, so a
+ * field renamed or dropped in its output schema is a type error here, not "undefined" in a reply.
+ */
+function format<T extends { name: string; output: z.ZodObject }>(
+  tool: T,
+  words: (d: ResultOf<T>, args: Args) => string,
+): Record<string, Formatter> {
+  return { [tool.name]: words as Formatter }
+}
 
 const fmt = (m: Money | undefined | null) => m?.formatted ?? '$0.00'
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
-const n = (x: number) => Number(x ?? 0).toLocaleString('en-US')
+const n = (x: number | undefined) => Number(x ?? 0).toLocaleString('en-US')
 const day = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : 'never')
 /**
  * A store as people know it: "Brooklyn (loc_010, US-NY)", with its city when the name does not
  * say it ("Union Square, San Francisco (S1, US-CA)").
  */
-const store = (s: Json) =>
+type Store = { id: string; name: string; city?: string; jurisdiction?: string }
+const store = (s: Store | string | null | undefined) =>
   !s
     ? 'an unknown store'
     : typeof s === 'string'
       ? s
       : `${s.name}${s.city && s.city !== 'unknown' && !String(s.name).includes(s.city) ? `, ${s.city}` : ''} (${s.id}${s.jurisdiction ? `, ${s.jurisdiction}` : ''})`
 /** A resolved location argument ({ query, stores }) as the stores it meant. */
-const places = (l: Json) =>
-  Array.isArray(l?.stores) ? l.stores.map((s: Json) => store(s)).join(', ') : store(l)
-const at = (s: Json) => (s ? ` at ${store(s)}` : '')
-const asOfWords = (d: Json) => (d.asOf && d.asOf !== 'now' ? `at the end of ${d.asOf}` : 'now')
+const places = (l: { stores: Store[] } | undefined) =>
+  l ? l.stores.map((s) => store(s)).join(', ') : store(undefined)
+const at = (s: Store | null | undefined) => (s ? ` at ${store(s)}` : '')
+const asOfWords = (d: { asOf: string }) =>
+  d.asOf && d.asOf !== 'now' ? `at the end of ${d.asOf}` : 'now'
 /** ", $31.65 a card on average" when there are cards to divide by. */
 const average = (total: Money | undefined, cards: number) =>
   total && cards > 0 ? `, ${formatCents(Math.round(total.cents / cards))} a card on average` : ''
-const keyWords = (r: Json) => (r.store ? store(r.store) : String(r.key))
+const keyWords = (r: { key: string; store?: Store | null }) =>
+  r.store ? store(r.store) : String(r.key)
 
-const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => string> = {
-  get_gift_card: (d) => {
+const FORMATTERS: Record<string, Formatter> = {
+  ...format(getGiftCard, (d) => {
     const lines = [
-      `Card ${d.cardId} (…${d.last4}) is ${d.status} with ${fmt(d.balance)} left of ${fmt(d.initialValue)}; issued ${day(d.issuedAt)}${at(d.store ?? d.issuingLocation)}, last used ${day(d.lastActivityAt)}${d.holder ? `; belongs to ${d.holder}` : ''}.`,
+      `Card ${d.cardId} (…${d.last4}) is ${d.status} with ${fmt(d.balance)} left of ${fmt(d.initialValue)}; issued ${day(d.issuedAt)}${at(d.store)}, last used ${day(d.lastActivityAt)}${d.holder ? `; belongs to ${d.holder}` : ''}.`,
     ]
     if (d.hold)
       lines.push(
@@ -52,7 +94,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       )
     if (d.openAlerts?.length)
       lines.push(
-        `Open fraud alerts: ${d.openAlerts.map((a: Json) => `#${a.alertId} ${a.rule} (score ${a.score})`).join(', ')}.`,
+        `Open fraud alerts: ${d.openAlerts.map((a) => `#${a.alertId} ${a.rule} (score ${a.score})`).join(', ')}.`,
       )
     else lines.push('No open fraud alerts.')
     if (d.recentTransactions?.length)
@@ -60,16 +102,16 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
         `Recent: ${d.recentTransactions
           .slice(0, 10)
           .map(
-            (t: Json) =>
+            (t) =>
               `${day(t.at)} ${t.type} ${fmt(t.amount)}${t.store ? ` at ${t.store.name ?? t.store}` : ''}${t.result === 'declined' ? ' (declined)' : ''}`,
           )
           .join('; ')}.`,
       )
     return lines.join('\n')
-  },
-  search_gift_cards: (d) => {
+  }),
+  ...format(searchGiftCards, (d) => {
     if (d.total === 0) return 'No cards match.'
-    const rows = d.items.map((c: Json) =>
+    const rows = d.items.map((c) =>
       `• ${c.cardId} (…${c.last4}) ${c.status}, ${fmt(c.balance)}, ${c.store?.name ?? ''} last used ${day(c.lastActivityAt)}`.replace(
         '  ',
         ' ',
@@ -79,10 +121,9 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       `${n(d.total)} cards match${d.total > d.items.length ? `; the first ${d.items.length}` : ''}:`,
       ...rows,
     ].join('\n')
-  },
-  get_liability: (d) => {
-    const scope = d.filter ? ` in ${Array.isArray(d.filter) ? d.filter.join(', ') : d.filter}` : ''
-    const head = `Outstanding liability ${asOfWords(d)}${scope}: ${fmt(d.total)} on ${n(d.cards)} cards.`
+  }),
+  ...format(getLiability, (d) => {
+    const head = `Outstanding liability ${asOfWords(d)}: ${fmt(d.total)} on ${n(d.cards)} cards.`
     if (d.groupBy === 'total') return head
     // Stores whose state is not known yet: said, with how to load them (docs/ingest.md).
     const unknown = d.unknownJurisdiction?.note ? [`Note: ${d.unknownJurisdiction.note}.`] : []
@@ -90,16 +131,12 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       head,
       ...d.rows
         .slice(0, 20)
-        .map((r: Json) => `• ${keyWords(r)}: ${fmt(r.liability)} (${n(r.cards)} cards)`),
-      ...(d.otherRows
-        ? [
-            `• the other ${n(d.otherRows.rows ?? d.otherRows.count ?? 0)}: ${fmt(d.otherRows.liability)}`,
-          ]
-        : []),
+        .map((r) => `• ${keyWords(r)}: ${fmt(r.liability)} (${n(r.cards)} cards)`),
+      ...(d.otherRows ? [`• the other ${n(d.otherRows.rows)}: ${fmt(d.otherRows.liability)}`] : []),
       ...unknown,
     ].join('\n')
-  },
-  forecast_breakage: (d) =>
+  }),
+  ...format(forecastBreakage, (d) =>
     [
       `Breakage forecast from ${day(d.asOf)} over ${d.horizonMonths} months (model ${d.modelVersion}${d.saved ? `, saved as forecast #${d.forecastId}` : ', not saved'}):`,
       `• Outstanding ${fmt(d.outstanding)} on ${n(d.openCards)} cards; expected redemptions ${fmt(d.expectedRedemptions)} over the horizon.`,
@@ -113,17 +150,14 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
         : [
             `• Next months: ${d.monthly
               .slice(0, 3)
-              .map((m: Json) => `${m.month} ${fmt(m.expected)} (80%: ${fmt(m.low)}–${fmt(m.high)})`)
+              .map((m) => `${m.month} ${fmt(m.expected)} (80%: ${fmt(m.low)}–${fmt(m.high)})`)
               .join('; ')}.`,
           ]),
       ...(d.groups?.length
         ? [
             `• By ${d.groupBy}: ${d.groups
               .slice(0, 12)
-              .map(
-                (g: Json) =>
-                  `${g.store?.name ?? g.key} ${fmt(g.outstanding)} outstanding, breakage ${fmt(g.breakage)}`,
-              )
+              .map((g) => `${g.key} ${fmt(g.outstanding)} outstanding, breakage ${fmt(g.breakage)}`)
               .join('; ')}.`,
           ]
         : []),
@@ -131,12 +165,13 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
         ? [
             `• Most likely never redeemed: ${d.highestRiskCards
               .slice(0, 3)
-              .map((c: Json) => `${c.cardId} ${fmt(c.balance)} (${pct(c.neverRedeemed)})`)
+              .map((c) => `${c.cardId} ${fmt(c.balance)} (${pct(c.neverRedeemed)})`)
               .join(', ')}.`,
           ]
         : []),
     ].join('\n'),
-  list_fraud_alerts: (d, args) => {
+  ),
+  ...format(listFraudAlerts, (d, args) => {
     if (d.countBy)
       return [
         `${n(d.alerts)} ${d.status ?? ''} fraud alert${d.alerts === 1 ? '' : 's'} by ${d.countBy}:`.replace(
@@ -144,8 +179,9 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
           ' ',
         ),
         ...d.items
+          .filter((i) => 'alerts' in i)
           .slice(0, 20)
-          .map((i: Json) => `• ${i.store ? store(i.store) : i.key}: ${n(i.alerts)}`),
+          .map((i) => `• ${i.store ? store(i.store) : i.key}: ${n(i.alerts)}`),
       ].join('\n')
     if (d.total === 0)
       return `No ${d.status ?? ''} ${args.rule ? `${String(args.rule)} ` : ''}fraud alerts match.`.replace(
@@ -161,23 +197,24 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
         ' ',
       ),
       ...d.items
+        .filter((a) => 'alertId' in a)
         .slice(0, 10)
         .map(
-          (a: Json) =>
+          (a) =>
             `• #${a.alertId} ${a.rule} on ${a.cardId}, score ${a.score}, ${day(a.detectedAt)}${a.store ? `, ${store(a.store)}` : ''}`,
         ),
     ].join('\n')
-  },
-  scan_for_fraud: (d) => {
+  }),
+  ...format(scanForFraud, (d) => {
     const by = Object.entries((d.byRule ?? {}) as Record<string, number>)
       .map(([r, c]) => `${r} ${c}`)
       .join(', ')
     return [
       `Fraud scan since ${day(d.since)}${d.location ? ` for cards from ${places(d.location)}` : ''}: ${n(d.alerts)} alerts${by ? ` (${by})` : ''}, ${n(d.newAlerts)} new.`,
-      ...(d.top ?? []).slice(0, 5).map((a: Json) => `• ${a.rule} on ${a.cardId}, score ${a.score}`),
+      ...(d.top ?? []).slice(0, 5).map((a) => `• ${a.rule} on ${a.cardId}, score ${a.score}`),
     ].join('\n')
-  },
-  get_fraud_case: (d) => {
+  }),
+  ...format(getFraudCase, (d) => {
     const a = d.alert
     const c = d.card
     const lines = [
@@ -186,32 +223,32 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       ...(a.note ? [`Note: ${a.note}`] : []),
       `Timeline: ${n(d.timeline?.length ?? 0)} events${d.timelineTruncated ? ' (the first shown)' : ''}; triggering:`,
       ...(d.timeline ?? [])
-        .filter((e: Json) => e.triggering)
+        .filter((e) => e.triggering)
         .slice(0, 8)
         .map(
-          (e: Json) =>
+          (e) =>
             `• ${day(e.at)} ${e.type} ${fmt(e.amount)}${at(e.store)}${e.terminal ? ` on ${e.terminal}` : ''}`,
         ),
       d.related?.length
         ? `Related cards: ${d.related
             .slice(0, 8)
             .map(
-              (r: Json) =>
-                `${r.cardId} (${r.via.map((v: Json) => `${v.kind} ${v.key}`).join(', ')}${r.openAlerts ? `, ${r.openAlerts} open alert${r.openAlerts === 1 ? '' : 's'}` : ''})`,
+              (r) =>
+                `${r.cardId} (${r.via.map((v) => `${v.kind} ${v.key}`).join(', ')}${r.openAlerts ? `, ${r.openAlerts} open alert${r.openAlerts === 1 ? '' : 's'}` : ''})`,
             )
             .join('; ')}.`
         : 'No related cards through a shared customer, order, terminal or employee.',
       ...(d.holds ?? []).map(
-        (h: Json) =>
+        (h) =>
           `Hold #${h.holdId} ${h.status}, ${fmt(h.amountHeld)}${h.reason ? `: "${h.reason}"` : ''}.`,
       ),
       ...(d.pendingApprovals ?? []).map(
-        (p: Json) => `Approval #${p.approvalId} pending: ${String(p.action).replaceAll('_', ' ')}.`,
+        (p) => `Approval #${p.approvalId} pending: ${String(p.action).replaceAll('_', ' ')}.`,
       ),
     ]
     return lines.join('\n')
-  },
-  explain_fraud_alert: (d) =>
+  }),
+  ...format(explainFraudAlert, (d) =>
     [
       `Alert #${d.alertId} (${d.rule}, score ${d.score}, ${d.status}) on card ${d.cardId}, detected ${day(d.detectedAt)}.`,
       ...(d.reason ? [`Detector's reason: ${d.reason}`] : []),
@@ -227,20 +264,22 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
             `Triggering transactions: ${d.triggeringEvents
               .slice(0, 8)
               .map(
-                (e: Json) =>
-                  `${e.at.slice(0, 16).replace('T', ' ')} ${e.type} ${fmt(e.amount)} at ${e.store?.name ?? e.location ?? '?'}${e.terminal ? `/${e.terminal}` : ''}`,
+                (e) =>
+                  `${e.at.slice(0, 16).replace('T', ' ')} ${e.type} ${fmt(e.amount)} at ${e.store?.name ?? '?'}${e.terminal ? `/${e.terminal}` : ''}`,
               )
               .join('; ')}.`,
           ]
         : []),
       'To hold the card, ask me to hold it; a manager must approve.',
     ].join('\n'),
-  update_fraud_alert: (d) =>
+  ),
+  ...format(updateFraudAlert, (d) =>
     d.changed
       ? `Alert #${d.alertId} (${d.rule} on ${d.cardId}) is now ${d.status} (was ${d.previousStatus})${d.note ? `, noted: "${d.note}"` : ''}.`
       : `Alert #${d.alertId} was already ${d.status}; nothing changed.`,
-  segment_purchasers: (d) => {
-    const section = (title: string, rows: Json[] | undefined) =>
+  ),
+  ...format(segmentPurchasers, (d) => {
+    const section = (title: string, rows: SegmentPurchasersResult['byOccasion']) =>
       rows
         ? [
             title,
@@ -254,46 +293,49 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       ...section('Purchasers by occasion:', d.byOccasion),
       ...section('By redemption behaviour:', d.byBehaviour),
     ].join('\n')
-  },
-  find_dormant_cards: (d) =>
+  }),
+  ...format(findDormantCards, (d) =>
     [
       `${n(d.dormantCards)} cards have had no activity ${d.idleSince ? `since ${d.idleSince}` : `for ${d.minDays}+ days`}, holding ${fmt(d.dormantBalance)}${average(d.dormantBalance, d.dormantCards)}${d.asOf ? ` (as of ${d.asOf})` : ''}:`,
       ...d.items
         .slice(0, 10)
         .map(
-          (c: Json) =>
+          (c) =>
             `• ${c.cardId} ${fmt(c.balance)}${c.store ? `, ${c.store.name}` : ''}, idle ${c.daysInactive} days, reactivation ${pct(c.reactivation)}`,
         ),
     ].join('\n'),
-  escheatment_report: (d) =>
+  ),
+  ...format(escheatmentReport, (d) =>
     [
       `Escheatment within ${d.horizonMonths} months: ${fmt(d.reportable)} reportable.`,
-      ...d.jurisdictions.map((j: Json) =>
+      ...d.jurisdictions.map((j) =>
         j.status === 'exempt'
           ? `• ${j.jurisdiction}: exempt (${j.rule}); ${n(j.cards)} cards, ${fmt(j.amount)}`
           : `• ${j.jurisdiction}: ${n(j.cards)} cards, ${fmt(j.amount)}${j.overdueCards ? `, ${n(j.overdueCards)} overdue` : ''} (${j.rule})`,
       ),
       ...[d.unknownJurisdiction?.note, d.ownerAddressUnknown?.note]
-        .filter(Boolean)
-        .map((note: string) => `Note: ${note}.`),
+        .filter((note): note is string => Boolean(note))
+        .map((note) => `Note: ${note}.`),
     ].join('\n'),
-  product_affinity: (d) =>
+  ),
+  ...format(productAffinity, (d) =>
     [
       `${d.context === 'redeemed_with' ? 'Bought with gift card redemptions' : 'Bought alongside gift card purchases'} (${n(d.contextOrders)} of ${n(d.orders)} orders), by lift:`,
       ...d.items.map(
-        (i: Json) =>
+        (i) =>
           `• ${i.item}: lift ${i.lift}, confidence ${pct(i.confidence)}, ${n(i.orders)} orders`,
       ),
     ].join('\n'),
-  recommend_upsell: (d) => {
+  ),
+  ...format(recommendUpsell, (d) => {
     const logged = d.promptId
       ? ` Logged as prompt #${d.promptId}.`
       : ' A preview: nothing was logged.'
     return d.recommended
       ? `Offer a ${d.amount} gift card (score ${d.score}): "${d.message}" Because: ${d.reasons.join('; ')}.${logged}`
       : `Don't prompt for a gift card here (score ${d.score}${d.reasons.length ? `; ${d.reasons.join('; ')}` : ''}).${logged}`
-  },
-  draft_campaign: (d) =>
+  }),
+  ...format(draftCampaign, (d) =>
     [
       `Drafted campaign #${d.campaignId} "${d.name}": ${d.audience}${d.offer ? `; offer: "${d.offer}"` : ''}.`,
       `• ${n(d.targetCount)} cards holding ${fmt(d.targetLiability)}; predicted uptake ${pct(d.predictedUptake)} (about ${n(d.expectedReactivatedCards)} cards).`,
@@ -304,24 +346,26 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
         : []),
       `Nothing is sent. Say "launch campaign ${d.campaignId}" to send it for a manager's approval.`,
     ].join('\n'),
-  get_audit_log: (d) =>
+  ),
+  ...format(getAuditLog, (d) =>
     [
       ...(d.chain
         ? [
             d.chain.ok
               ? `The audit chain is intact (${n(d.chain.rows)} rows verified).`
-              : `The audit chain is BROKEN: ${d.chain.problems.map((p: Json) => (p.id === null ? p.problem : `row ${p.id} ${p.problem}`)).join('; ')}.`,
+              : `The audit chain is BROKEN: ${d.chain.problems.map((p) => (p.id === null ? p.problem : `row ${p.id} ${p.problem}`)).join('; ')}.`,
           ]
         : []),
       ...(d.rows.length ? ['Latest audit rows:'] : ['No audit rows match.']),
       ...d.rows
         .slice(0, 10)
         .map(
-          (r: Json) =>
+          (r) =>
             `• #${r.id} ${r.at.slice(0, 19).replace('T', ' ')} ${r.actor} (${r.role ?? '?'}, ${r.via}) ${r.action}${r.tool ? ` ${r.tool}` : ''}${r.approvalId ? ` approval #${r.approvalId}` : ''}`,
         ),
     ].join('\n'),
-  list_approvals: (d) =>
+  ),
+  ...format(listApprovals, (d) =>
     d.approvals.length === 0
       ? 'No approval requests match.'
       : [
@@ -329,11 +373,12 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
           ...d.approvals
             .slice(0, 10)
             .map(
-              (a: Json) =>
+              (a) =>
                 `• #${a.approvalId} ${a.status}: ${a.summary} (by ${a.requestedBy}${a.decidedBy ? `; decided by ${a.decidedBy}${a.decisionReason ? `: "${a.decisionReason}"` : ''}` : ''})`,
             ),
         ].join('\n'),
-  list_card_holds: (d, args) => {
+  ),
+  ...format(listCardHolds, (d, args) => {
     const counts = `${n(d.activeHolds)} active and ${n(d.releasedHolds)} released holds${args.card ? ` on card ${args.card}` : ''}`
     if (!d.items?.length)
       return args.card ? `No holds on card ${args.card}.` : `No holds match (${counts}).`
@@ -342,12 +387,12 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       ...d.items
         .slice(0, 10)
         .map(
-          (h: Json) =>
+          (h) =>
             `• Hold #${h.holdId} on ${h.cardId} (…${h.last4})${h.store ? `, ${h.store.name}` : ''}: ${h.status}, placed ${day(h.placedAt)} — requested by ${h.requestedBy}, approved by ${h.approvedBy ?? '?'}; reason: ${h.reason ? `"${h.reason}"` : 'no reason given'}${h.status === 'released' ? `; released ${day(h.releasedAt)} by ${h.releasedBy ?? '?'}${h.releaseReason ? ` ("${h.releaseReason}")` : ''}` : ''}.`,
         ),
     ].join('\n')
-  },
-  list_campaigns: (d) =>
+  }),
+  ...format(listCampaigns, (d) =>
     !d.items?.length
       ? 'No campaigns match.'
       : [
@@ -355,11 +400,12 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
           ...d.items
             .slice(0, 10)
             .map(
-              (c: Json) =>
+              (c) =>
                 `• #${c.campaignId} "${c.name}" ${c.status}: ${c.audience}; ${n(c.targetCount)} cards, ${fmt(c.targetLiability)} (by ${c.createdBy}${c.launchedAt ? `, launched ${day(c.launchedAt)}` : ''})`,
             ),
         ].join('\n'),
-  reconcile_ledger: (d) => {
+  ),
+  ...format(reconcileLedger, (d) => {
     const lines = [
       d.cardsChecked === 0
         ? `No cards${d.source ? ` from ${d.source}` : ''} to check: no balance drift.`
@@ -369,7 +415,7 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       ...(d.cards ?? [])
         .slice(0, 10)
         .map(
-          (c: Json) =>
+          (c) =>
             `• ${c.cardId} (…${c.last4})${at(c.store)}: balance ${fmt(c.balance)}, events ${fmt(c.eventsSum)}, drift ${fmt(c.drift)}`,
         ),
     ]
@@ -380,8 +426,8 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       )
     if (d.freshness?.warning) lines.push(`Warning: ${d.freshness.warning}.`)
     return lines.join('\n')
-  },
-  ledger_metrics: (d, args) => {
+  }),
+  ...format(ledgerMetrics, (d, args) => {
     const label = String(d.metric).replaceAll('_', ' ')
     const span =
       d.from && d.from === d.to
@@ -398,20 +444,19 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
     ]
       .filter(Boolean)
       .join(', ')
-    const rows = (d.rows ?? []) as Json[]
+    const rows = d.rows
     const countWord = d.measures?.count
       ? ` ${d.total?.count === 1 && d.measures.one ? d.measures.one : d.measures.count}`
       : ''
     const amountWord = d.measures?.amount ? ` ${d.measures.amount}` : ''
-    const keyOf = (r: Json) =>
-      (d.by ?? [])
-        .map((k: string) =>
-          k === 'location' && r.store ? r.store.name : String(r[k] ?? 'unknown'),
-        )
+    type Row = (typeof rows)[number]
+    const keyOf = (r: Row) =>
+      d.by
+        .map((k) => (k === 'location' && r.store ? r.store.name : String(r[k] ?? 'unknown')))
         .join(' · ')
     // Holds, approvals and alerts are counts; an amount is shown only where the metric has one.
     const money = !/^none\b/.test(String(d.measures?.amount ?? ''))
-    const line = (r: Json) =>
+    const line = (r: Row) =>
       `• ${keyOf(r) || 'all'}: ${n(r.count)}${money && r.amount ? ` (${fmt(r.amount)})` : ''}`
     const title = `${label[0]?.toUpperCase()}${label.slice(1)}${where ? ` ${where}` : ''}${span}`
     const head = d.total
@@ -425,10 +470,10 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
       out.push(`…and ${n(rows.length - 24)} more rows${d.csv ? ' (all in the CSV)' : ''}.`)
     if (d.csv) out.push(`CSV:\n${String(d.csv).split('\n').slice(0, 30).join('\n')}`)
     return out.join('\n')
-  },
+  }),
 }
 
-function pending(d: Json): string {
+function pending(d: PendingApproval): string {
   return `I've filed approval request #${d.approvalId}: ${d.summary}. It waits for ${d.approvers}; it expires ${d.expiresAt.slice(0, 16).replace('T', ' ')} UTC. Nothing changes until it is approved.`
 }
 
@@ -460,8 +505,8 @@ export function composeAnswer(
   const parts = results.map(({ tool, args, content }) => {
     if (!content.ok)
       return errorWords(tool, content.error ?? { code: 'INTERNAL', message: 'unknown error' })
-    const data = content.data as Json
-    if (data?.status === 'pending_approval') return pending(data)
+    const data = content.data as { status?: unknown } | null
+    if (data?.status === 'pending_approval') return pending(data as PendingApproval)
     const format = FORMATTERS[tool]
     return format ? format(data, args) : JSON.stringify(data)
   })
@@ -472,12 +517,18 @@ export function composeAnswer(
     )
   parts.push(...remarks)
   const upTo = results
-    .map((r) => (r.content.ok ? (r.content.data as Json)?.ledgerUpTo : undefined))
+    .map((r) =>
+      r.content.ok ? (r.content.data as { ledgerUpTo?: unknown } | null)?.ledgerUpTo : undefined,
+    )
     .find((x): x is string => typeof x === 'string')
   if (upTo) parts.push(`(Ledger up to ${freshness(upTo)}.)`)
   // Under a pilot every result says which stores it covers (docs/pilot.md).
   const pilot = results
-    .map((r) => (r.content.ok ? (r.content.data as Json)?.scope?.summary : undefined))
+    .map((r) =>
+      r.content.ok
+        ? (r.content.data as { scope?: { summary?: unknown } } | null)?.scope?.summary
+        : undefined,
+    )
     .find((x): x is string => typeof x === 'string')
   if (pilot) parts.push(`Pilot scope: ${pilot}.`)
   return parts.join('\n\n')

@@ -1,3 +1,29 @@
+import {
+  draftCampaign,
+  escheatmentReport,
+  explainFraudAlert,
+  findDormantCards,
+  forecastBreakage,
+  getAuditLog,
+  getFraudCase,
+  getGiftCard,
+  getLiability,
+  launchCampaign,
+  ledgerMetrics,
+  listApprovals,
+  listCampaigns,
+  listCardHolds,
+  listFraudAlerts,
+  placeCardHold,
+  productAffinity,
+  recommendUpsell,
+  reconcileLedger,
+  releaseCardHold,
+  scanForFraud,
+  searchGiftCards,
+  segmentPurchasers,
+  updateFraudAlert,
+} from '../../tools/index.ts'
 import type { ToolResult } from './answer.ts'
 import {
   defaultClassifier,
@@ -186,10 +212,10 @@ const GENERIC_WORDS = new Set([
 export const CONFIDENCE_FLOOR = 0.3
 
 /** The tools that file an approval request: planned only from an order, never a question. */
-export const WRITE_TOOLS: ReadonlySet<string> = new Set([
-  'place_card_hold',
-  'release_card_hold',
-  'launch_campaign',
+export const WRITE_TOOLS: ReadonlySet<string> = new Set<string>([
+  placeCardHold.name,
+  releaseCardHold.name,
+  launchCampaign.name,
 ])
 const WRITES = WRITE_TOOLS
 
@@ -493,7 +519,7 @@ const REFERS_BACK =
   /\b(it|its|it's|that card|this card|the card|same card|that one|this one|the same|that|them|those|these|each|every|all of them|the top one|the first one)\b/i
 
 /** Tools whose answers state an average (a balance per card), so "average" is applied there. */
-const AVERAGES = new Set(['segment_purchasers', 'find_dormant_cards'])
+const AVERAGES = new Set<string>([segmentPurchasers.name, findDormantCards.name])
 
 /** "except Texas", "excluding online", "vs last year": limits the slots did not read. */
 function unreadCues(text: string, slots: readonly Slot[]): { start: number; end: number }[] {
@@ -663,7 +689,7 @@ const BUILDERS: Record<string, Builder> = {
       return reply('Which card? Give its id (gc_…) or the last 4 digits of its number.', 'clarify')
     const history = /\b(history|transactions?|activity|txns?|statement|movements)\b/i.test(r.text)
     const n = r.take('top')?.value
-    return call('get_gift_card', { card, transactions: history ? (n ?? 10) : undefined }, r)
+    return call(getGiftCard.name, { card, transactions: history ? (n ?? 10) : undefined }, r)
   },
   search_gift_cards: (r) => {
     // A card named by its id is that card, not a search ("tell me about card gc_…").
@@ -682,7 +708,7 @@ const BUILDERS: Record<string, Builder> = {
     )?.value
     const lowest = /\b(lowest|smallest|least)\b/i.test(r.text)
     return call(
-      'search_gift_cards',
+      searchGiftCards.name,
       {
         last4,
         status,
@@ -737,7 +763,7 @@ const BUILDERS: Record<string, Builder> = {
     if (j.length && store)
       remarks.push(`I used the state${j.length > 1 ? 's' : ''}, not the store as well.`)
     const plan = call(
-      'get_liability',
+      getLiability.name,
       {
         groupBy,
         jurisdiction: j.length === 1 ? j[0] : undefined,
@@ -807,7 +833,7 @@ const BUILDERS: Record<string, Builder> = {
       .find((t) => /^\s*(?:[a-z]+\s+){0,2}cards\b/i.test(r.text.slice(t.end)) && t.value > 1)
     if (cardsTop) r.use(cardsTop)
     return call(
-      'forecast_breakage',
+      forecastBreakage.name,
       {
         horizonMonths: horizon ?? (periodTo ? monthsAhead(periodTo, r.calendar) : 12),
         asOf,
@@ -855,7 +881,7 @@ const BUILDERS: Record<string, Builder> = {
           ]
         : []
     return call(
-      'list_fraud_alerts',
+      listFraudAlerts.name,
       {
         status: status ?? (/\ball\b/i.test(r.text) && !rule ? undefined : 'open'),
         rule,
@@ -873,19 +899,19 @@ const BUILDERS: Record<string, Builder> = {
   scan_for_fraud: (r) => {
     const days = lookbackDays(r)
     const store = oneStore(r)
-    return call('scan_for_fraud', { days: days ?? 30, location: store }, r)
+    return call(scanForFraud.name, { days: days ?? 30, location: store }, r)
   },
   // The case file of one alert (docs/fraud-cases.md): named, or the one just listed or explained.
   get_fraud_case: (r) => {
     const alert = r.take('alert')?.value ?? bareAlert(r)?.value
-    if (alert !== undefined) return call('get_fraud_case', { alertId: alert }, r)
+    if (alert !== undefined) return call(getFraudCase.name, { alertId: alert }, r)
     const listed = nth(r.recall.alerts, ordinalIndex(r.text))
     if (listed) {
       r.take('top')
-      return call('get_fraud_case', { alertId: listed.alertId }, r)
+      return call(getFraudCase.name, { alertId: listed.alertId }, r)
     }
     if (r.recall.alertId !== undefined)
-      return call('get_fraud_case', { alertId: r.recall.alertId }, r)
+      return call(getFraudCase.name, { alertId: r.recall.alertId }, r)
     return reply('Which alert? Give its number, e.g. "case file for alert 12".', 'clarify')
   },
   explain_fraud_alert: (r) => {
@@ -900,37 +926,37 @@ const BUILDERS: Record<string, Builder> = {
     const many = r.all('top').find((t) => t.value > 1) ?? topOfRule
     if (many && !r.all('alert').length && !r.all('card').length) {
       r.use(many)
-      const template = call('explain_fraud_alert', { alertId: ITEM_ALERT }, r) as CallPlan
+      const template = call(explainFraudAlert.name, { alertId: ITEM_ALERT }, r) as CallPlan
       return call(
-        'list_fraud_alerts',
+        listFraudAlerts.name,
         { status: r.word('alertStatus') ?? 'open', rule: r.take('rule')?.value, limit: many.value },
         r,
         {
-          intent: 'explain_fraud_alert',
+          intent: explainFraudAlert.name,
           followUp: {
-            tools: ['explain_fraud_alert'],
+            tools: [explainFraudAlert.name],
             derive: (results) =>
-              perItem(template, itemsOf(results, 'list_fraud_alerts'), many.value),
+              perItem(template, itemsOf(results, listFraudAlerts.name), many.value),
           },
         },
       )
     }
     const alert = r.take('alert')?.value ?? bareAlert(r)?.value
-    if (alert !== undefined) return call('explain_fraud_alert', { alertId: alert }, r)
+    if (alert !== undefined) return call(explainFraudAlert.name, { alertId: alert }, r)
     const card = r.card({ recall: false })
-    if (card) return call('explain_fraud_alert', { card }, r)
+    if (card) return call(explainFraudAlert.name, { card }, r)
     const listed = nth(r.recall.alerts, ordinalIndex(r.text))
     if (listed) {
       r.take('top')
-      return call('explain_fraud_alert', { alertId: listed.alertId }, r)
+      return call(explainFraudAlert.name, { alertId: listed.alertId }, r)
     }
     if (r.take('top')) {
       const first = r.recall.alerts?.[0]
-      if (first) return call('explain_fraud_alert', { alertId: first.alertId }, r)
+      if (first) return call(explainFraudAlert.name, { alertId: first.alertId }, r)
     }
     if (r.recall.alertId !== undefined)
-      return call('explain_fraud_alert', { alertId: r.recall.alertId }, r)
-    if (r.recall.card) return call('explain_fraud_alert', { card: r.recall.card }, r)
+      return call(explainFraudAlert.name, { alertId: r.recall.alertId }, r)
+    if (r.recall.card) return call(explainFraudAlert.name, { card: r.recall.card }, r)
     return reply('Which alert? Give its number or the card, e.g. "explain alert 12".', 'clarify')
   },
   update_fraud_alert: (r) => {
@@ -947,7 +973,7 @@ const BUILDERS: Record<string, Builder> = {
     // "and 12 too, same reason": the note of the update before.
     if (
       /\bsame (?:reason|note|thing|comment)\b/i.test(r.text) &&
-      r.recall.tool === 'update_fraud_alert' &&
+      r.recall.tool === updateFraudAlert.name &&
       typeof r.recall.args?.note === 'string'
     )
       note = r.recall.args.note
@@ -960,7 +986,7 @@ const BUILDERS: Record<string, Builder> = {
     const decision = (note ? original.slice(0, original.lastIndexOf(note)) : original).toLowerCase()
     const status =
       alertDecision(decision) ??
-      (/\bsame\b/i.test(r.text) && r.recall.tool === 'update_fraud_alert'
+      (/\bsame\b/i.test(r.text) && r.recall.tool === updateFraudAlert.name
         ? (r.recall.args?.status as 'confirmed' | 'dismissed' | undefined)
         : undefined)
     r.word('alertStatus')
@@ -983,7 +1009,7 @@ const BUILDERS: Record<string, Builder> = {
         (REFERS_BACK.test(decision) || /\b(the|that|this) alert\b|\bitself\b/i.test(decision))
       )
         return call(
-          'update_fraud_alert',
+          updateFraudAlert.name,
           { alertId: r.recall.alertId, status: status ?? 'dismissed', note },
           r,
         )
@@ -994,7 +1020,7 @@ const BUILDERS: Record<string, Builder> = {
         `Should alert ${alert.value} be confirmed as fraud or dismissed as a false positive?`,
         'clarify',
       )
-    return call('update_fraud_alert', { alertId: alert.value, status, note }, r)
+    return call(updateFraudAlert.name, { alertId: alert.value, status, note }, r)
   },
   segment_purchasers: (r) => {
     const t = r.lower
@@ -1011,7 +1037,7 @@ const BUILDERS: Record<string, Builder> = {
           : 'both'
     r.word('occasion')
     r.word('segment')
-    return call('segment_purchasers', { by }, r)
+    return call(segmentPurchasers.name, { by }, r)
   },
   find_dormant_cards: (r) => {
     const idle = r.take('idleDays')?.days
@@ -1025,7 +1051,7 @@ const BUILDERS: Record<string, Builder> = {
     const idleSince =
       d && !idle ? (d.kind === 'since' && d.days ? undefined : (d.from ?? d.to)) : undefined
     const plan = call(
-      'find_dormant_cards',
+      findDormantCards.name,
       {
         minDays: idle ?? (d?.kind === 'since' && d.days ? d.days : undefined),
         idleSince,
@@ -1047,7 +1073,7 @@ const BUILDERS: Record<string, Builder> = {
   escheatment_report: (r) => {
     const j = states(r)
     return call(
-      'escheatment_report',
+      escheatmentReport.name,
       { jurisdiction: j[0], horizonMonths: r.take('horizon')?.months ?? 6 },
       r,
     )
@@ -1056,7 +1082,7 @@ const BUILDERS: Record<string, Builder> = {
     const t = r.lower
     r.word('category')
     return call(
-      'product_affinity',
+      productAffinity.name,
       {
         context:
           /alongside|with (a )?gift card purchases?|when (they )?buy(ing)? (a )?gift card|bought together|purchased together|buy(ing)? gift cards|together with/.test(
@@ -1075,7 +1101,7 @@ const BUILDERS: Record<string, Builder> = {
     const total = r.money('amount') ?? r.money('min') ?? 5000
     const category = r.word('category')
     return call(
-      'recommend_upsell',
+      recommendUpsell.name,
       {
         totalCents: total,
         items: category ? [{ sku: `${category}-basket`, category, amountCents: total }] : [],
@@ -1139,7 +1165,7 @@ const BUILDERS: Record<string, Builder> = {
       cardIds: those ? r.recall.cards?.slice(0, 500) : undefined,
     })
     return call(
-      'draft_campaign',
+      draftCampaign.name,
       {
         audience: Object.keys(audience).length ? audience : undefined,
         offer: offer?.trim().replace(/^(?:is|of|:)\s+/i, ''),
@@ -1162,20 +1188,20 @@ const BUILDERS: Record<string, Builder> = {
         r.text,
       )?.[1] ??
       (/\b(fraud )?scans?\b|\bscanned\b|\bran (?:a )?(?:fraud )?(?:scan|sweep)/.test(t)
-        ? 'scan_for_fraud'
+        ? scanForFraud.name
         : /\breleas\w*|\bunfreez\w*/.test(t)
-          ? 'release_card_hold'
+          ? releaseCardHold.name
           : /\bholds?\b/.test(t)
             ? /releas|lift/.test(t)
-              ? 'release_card_hold'
-              : 'place_card_hold'
+              ? releaseCardHold.name
+              : placeCardHold.name
             : /\bcampaign/.test(t)
-              ? 'launch_campaign'
+              ? launchCampaign.name
               : /\btriag|dismiss|confirm/.test(t)
-                ? 'update_fraud_alert'
+                ? updateFraudAlert.name
                 : undefined)
     return call(
-      'get_audit_log',
+      getAuditLog.name,
       {
         actor: r.take('actor')?.value,
         approvalId: approval,
@@ -1190,10 +1216,10 @@ const BUILDERS: Record<string, Builder> = {
   },
   list_approvals: (r) => {
     const id = r.take('approval')?.value ?? approvalFromThread(r)
-    if (id !== undefined) return call('list_approvals', { approvalId: id }, r)
+    if (id !== undefined) return call(listApprovals.name, { approvalId: id }, r)
     const status = r.word('approvalStatus')
     return call(
-      'list_approvals',
+      listApprovals.name,
       {
         status,
         since: sinceDay(r),
@@ -1214,7 +1240,7 @@ const BUILDERS: Record<string, Builder> = {
     r.word('cardStatus')
     const from = sinceDay(r)
     return call(
-      'list_card_holds',
+      listCardHolds.name,
       {
         card:
           /\bholds\b/i.test(r.text) &&
@@ -1237,7 +1263,7 @@ const BUILDERS: Record<string, Builder> = {
     const aboutIt =
       r.recall.campaignId !== undefined && /\b(it|that one|this one|that campaign)\b/i.test(r.text)
     return call(
-      'list_campaigns',
+      listCampaigns.name,
       { status: aboutIt ? undefined : status, limit: r.take('top')?.value },
       r,
     )
@@ -1247,14 +1273,14 @@ const BUILDERS: Record<string, Builder> = {
     const source = /\b(square|shopify|lightspeed|clover)\b/.exec(r.lower)?.[1]
     // "the pos" / "the register" here is what the ledger is compared with, not a channel.
     r.word('channel')
-    return call('reconcile_ledger', { source, location: oneStore(r) }, r)
+    return call(reconcileLedger.name, { source, location: oneStore(r) }, r)
   },
   ledger_metrics: (r) => {
     const metricSlot = r.take('metric')
     const metric =
       metricSlot?.value ??
       guessMetric(r.lower) ??
-      (r.recall.tool === 'ledger_metrics' && typeof r.recall.args?.metric === 'string'
+      (r.recall.tool === ledgerMetrics.name && typeof r.recall.args?.metric === 'string'
         ? r.recall.args.metric
         : undefined)
     const timeDims = r
@@ -1343,7 +1369,7 @@ const BUILDERS: Record<string, Builder> = {
     // "the three boston stores": a city's stores, one row each.
     const city = store !== undefined && !/^loc_/.test(store) && /\bstores\b/i.test(r.text)
     const plan = call(
-      'ledger_metrics',
+      ledgerMetrics.name,
       {
         metric,
         by: by.length
@@ -1393,13 +1419,13 @@ const BUILDERS: Record<string, Builder> = {
       (!r.recall.card ||
         // the thread is about the alert ("explain alert 6", then "hold that card")
         typeof r.recall.args?.alertId === 'number' ||
-        r.recall.tool === 'list_fraud_alerts') &&
+        r.recall.tool === listFraudAlerts.name) &&
       REFERS_BACK.test(r.text) &&
       // "the top alert", "the second one": the item the ordinal picks, below (its words read).
       (ordinalIndex(r.text) === undefined || !r.recall.alerts?.length)
     )
       return call(
-        'place_card_hold',
+        placeCardHold.name,
         { alertId: r.recall.alertId, reason: r.ownWords(verbEnd(r.text)) },
         r,
       )
@@ -1438,17 +1464,17 @@ const BUILDERS: Record<string, Builder> = {
     )
     if (!card && !alert && top && /\balert\b/i.test(r.text) && !listedAlert) {
       // "hold the card from the top alert": list the open alerts, then hold the first one's card.
-      return call('list_fraud_alerts', { status: 'open', limit: 1 }, r, {
-        intent: 'place_card_hold',
+      return call(listFraudAlerts.name, { status: 'open', limit: 1 }, r, {
+        intent: placeCardHold.name,
         followUp: {
-          tools: ['place_card_hold'],
+          tools: [placeCardHold.name],
           derive: (results) => {
             const items = firstItems(results)
             const first = items[0] as { cardId?: string; alertId?: number } | undefined
             if (!first?.cardId) return 'There are no open fraud alerts, so I filed no hold.'
             return [
               {
-                tool: 'place_card_hold',
+                tool: placeCardHold.name,
                 args: clean({
                   card: first.cardId,
                   alertId: undefined,
@@ -1463,7 +1489,7 @@ const BUILDERS: Record<string, Builder> = {
     if (!card && !alert)
       return reply('Which card should be held? Give its id or last 4 digits.', 'clarify')
     return call(
-      'place_card_hold',
+      placeCardHold.name,
       { card, alertId: card ? undefined : alert?.value, reason: reason ?? reasonBefore(r) },
       r,
     )
@@ -1482,7 +1508,7 @@ const BUILDERS: Record<string, Builder> = {
     const anchor =
       r.slots.find((s) => (s.kind === 'card' || s.kind === 'number4') && s.value === card)?.end ?? 0
     return call(
-      'release_card_hold',
+      releaseCardHold.name,
       { card, reason: r.ownWords(Math.max(anchor, verbEnd(r.text))) ?? reasonBefore(r) },
       r,
     )
@@ -1499,7 +1525,7 @@ const BUILDERS: Record<string, Builder> = {
         'Which campaign? Draft one first ("draft a campaign for dormant cards") and give me its number.',
         'clarify',
       )
-    return call('launch_campaign', { campaignId: id }, r)
+    return call(launchCampaign.name, { campaignId: id }, r)
   },
 }
 
@@ -1696,20 +1722,20 @@ function bulkTriage(
   if (!rule && /\b(those|them|these)\b/i.test(r.text) && r.recall.alerts?.length) {
     const ids = r.recall.alerts.slice(0, BULK_LIMIT)
     const [first, ...rest] = ids.map((a) => ({
-      tool: 'update_fraud_alert',
+      tool: updateFraudAlert.name,
       args: clean({ alertId: a.alertId, status, note }),
     }))
     if (!first) return reply('Which alerts? List them first.', 'clarify')
-    return call(first.tool, first.args, r, { also: rest, intent: 'update_fraud_alert' })
+    return call(first.tool, first.args, r, { also: rest, intent: updateFraudAlert.name })
   }
   return call(
-    'list_fraud_alerts',
+    listFraudAlerts.name,
     { status: 'open', rule, location: store, ...s, limit: BULK_LIMIT },
     r,
     {
-      intent: 'update_fraud_alert',
+      intent: updateFraudAlert.name,
       followUp: {
-        tools: ['update_fraud_alert'],
+        tools: [updateFraudAlert.name],
         derive: (results) => {
           const items = firstItems(results) as { alertId?: number }[]
           const ids = items
@@ -1717,7 +1743,7 @@ function bulkTriage(
             .filter((id): id is number => typeof id === 'number')
           if (ids.length === 0) return 'No open alerts match, so nothing was changed.'
           return ids.slice(0, BULK_LIMIT).map((alertId) => ({
-            tool: 'update_fraud_alert',
+            tool: updateFraudAlert.name,
             args: clean({ alertId, status, note }),
           }))
         },
@@ -1759,13 +1785,17 @@ function approveInstruction(r: Reading): Plan {
   )
 }
 
-const HOLD_FAMILY = new Set(['list_card_holds', 'place_card_hold', 'release_card_hold'])
-const CAMPAIGN_FAMILY = new Set(['list_campaigns', 'launch_campaign', 'draft_campaign'])
-const ALERT_FAMILY = new Set([
-  'list_fraud_alerts',
-  'explain_fraud_alert',
-  'update_fraud_alert',
-  'scan_for_fraud',
+const HOLD_FAMILY = new Set<string>([listCardHolds.name, placeCardHold.name, releaseCardHold.name])
+const CAMPAIGN_FAMILY = new Set<string>([
+  listCampaigns.name,
+  launchCampaign.name,
+  draftCampaign.name,
+])
+const ALERT_FAMILY = new Set<string>([
+  listFraudAlerts.name,
+  explainFraudAlert.name,
+  updateFraudAlert.name,
+  scanForFraud.name,
 ])
 const RELEASE_VERB =
   /^(release|unfreeze|unblock|unlock|lift|unhold|remove|take|end|cancel|reactivate)\b/
@@ -1790,12 +1820,12 @@ function byMood(intent: string, text: string, r: Reading): string {
       t,
     )
   )
-    return 'release_card_hold'
+    return releaseCardHold.name
   if (HOLD_FAMILY.has(intent) && imperative)
     return RELEASE_VERB.test(verb)
-      ? 'release_card_hold'
+      ? releaseCardHold.name
       : /^(hold|freeze|block|lock|suspend|stop|put|place)\b/.test(verb)
-        ? 'place_card_hold'
+        ? placeCardHold.name
         : intent
   if (
     CAMPAIGN_FAMILY.has(intent) &&
@@ -1803,22 +1833,22 @@ function byMood(intent: string, text: string, r: Reading): string {
     /^(launch|send|ship|start|kick|go|fire|push|submit|put|file)\b/.test(verb) &&
     (r.all('campaign').length || /\b(it|that|this|the) (one|campaign)?\b/.test(t))
   )
-    return 'launch_campaign'
+    return launchCampaign.name
   if (
     ALERT_FAMILY.has(intent) &&
     (TRIAGE_AT_END.test(t) ||
       (imperative && /^(dismiss|confirm|mark|close|clear|resolve|triage)\b/.test(verb)))
   )
-    return 'update_fraud_alert'
+    return updateFraudAlert.name
   if (
     r.all('approval').length &&
-    !['list_approvals', 'get_audit_log', 'approve_instruction'].includes(intent)
+    ![listApprovals.name, getAuditLog.name, 'approve_instruction'].includes(intent)
   )
     return /\b(audit|log|trail|who (requested|filed|asked))\b/.test(t)
-      ? 'get_audit_log'
-      : 'list_approvals'
-  if (intent === 'list_approvals' && /\bwho (requested|filed|asked for)\b/.test(t))
-    return 'get_audit_log'
+      ? getAuditLog.name
+      : listApprovals.name
+  if (intent === listApprovals.name && /\bwho (requested|filed|asked for)\b/.test(t))
+    return getAuditLog.name
   return intent
 }
 
@@ -1826,17 +1856,17 @@ function byMood(intent: string, text: string, r: Reading): string {
 function asQuestion(intent: string, r: Reading): string {
   // "should we hold 8345?", "worth freezing it?": the evidence on the card, to judge by.
   if (
-    (intent === 'place_card_hold' || intent === 'list_card_holds') &&
+    (intent === placeCardHold.name || intent === listCardHolds.name) &&
     /\b(should|shall|worth|think|needs?|ought|recommend|advisable|do we want)\b/i.test(r.text) &&
     /\b(hold|holding|freeze|freezing|block|lock)\b/i.test(r.text) &&
     !/\b(is|are) (?:there|it|the card) (?:a |any |on )?holds?\b|\bwho\b/i.test(r.text) &&
     (r.all('card').length > 0 || r.all('number4').length > 0 || r.recall.card)
   )
-    return 'explain_fraud_alert'
-  if (intent === 'place_card_hold' || intent === 'release_card_hold') return 'list_card_holds'
-  if (intent === 'launch_campaign') return 'list_campaigns'
-  if (intent === 'update_fraud_alert')
-    return r.all('alert').length ? 'explain_fraud_alert' : 'list_fraud_alerts'
+    return explainFraudAlert.name
+  if (intent === placeCardHold.name || intent === releaseCardHold.name) return listCardHolds.name
+  if (intent === launchCampaign.name) return listCampaigns.name
+  if (intent === updateFraudAlert.name)
+    return r.all('alert').length ? explainFraudAlert.name : listFraudAlerts.name
   return intent
 }
 
@@ -1974,13 +2004,13 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
   if (
     !policy &&
     !ordered &&
-    recall.tool === 'list_approvals' &&
+    recall.tool === listApprovals.name &&
     recall.approvals?.length &&
     ordinalIndex(t) !== undefined &&
     !/\b(audit|log|trail)\b/.test(t) &&
     !isImperative(t)
   )
-    intent = 'list_approvals'
+    intent = listApprovals.name
 
   // Follow-ups change the last call's arguments when the words are only new constraints.
   const bare = withoutInterjection(t).replace(
@@ -2040,7 +2070,7 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     ) &&
     !policy
   )
-    intent = 'update_fraud_alert'
+    intent = updateFraudAlert.name
   // "and confirm 9, no legit reason": an order to triage a numbered (or remembered) alert.
   if (
     !policy &&
@@ -2048,27 +2078,27 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     /^(?:(?:and|also|ok|okay|then|now|pls|please|so)[,]?\s+)*(dismiss|confirm|mark)\b/.test(t) &&
     (r.all('alert').length > 0 || bareAlert(r) !== undefined || recall.alertId !== undefined)
   )
-    intent = 'update_fraud_alert'
+    intent = updateFraudAlert.name
   // "how many open alerts at texas stores": a count, from the metrics (the alerts tool counts
   // them by store or rule).
   if (
-    intent === 'list_fraud_alerts' &&
+    intent === listFraudAlerts.name &&
     /\b(how many|number of|count of|total)\b.{0,30}\balerts?\b/.test(t) &&
     !r.all('rule').length &&
     !r.all('score').length &&
     !r.all('groupBy').length &&
     !/\b(each|per|which|what)\b/.test(t)
   )
-    intent = 'ledger_metrics'
+    intent = ledgerMetrics.name
   // "top 5 balances in CA": the cards with the biggest balances, not the liability.
   if (
-    intent === 'get_liability' &&
+    intent === getLiability.name &&
     /\b(?:top|biggest|largest|highest|fattest|richest)\s+(?:\d+\s+|\w+\s+)?(?:card\s+)?balances\b/.test(
       t,
     ) &&
     !/\b(liabilit\w*|owe|outstanding)\b/.test(t)
   )
-    intent = 'search_gift_cards'
+    intent = searchGiftCards.name
   // "who's been requesting holds": the audit trail of those requests.
   if (
     /\bwho(?:'s| is| has| have|'ve)? (?:been )?(?:request|fil|ask)\w*\b.{0,20}\b(holds?|releases?|launch\w*)\b/.test(
@@ -2077,32 +2107,32 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     !r.all('card').length &&
     !r.all('number4').length
   )
-    intent = 'get_audit_log'
+    intent = getAuditLog.name
   // "any holds at jersey city?": the held cards of that store (holds are listed by card).
   if (
-    intent === 'list_card_holds' &&
+    intent === listCardHolds.name &&
     r.all('store').length &&
     !r.all('card').length &&
     !r.all('number4').length
   )
-    intent = 'search_gift_cards'
+    intent = searchGiftCards.name
   // "refunds at san antonio this yr": a figure named, and no alert, is a metric.
-  if (intent === 'list_fraud_alerts' && r.all('metric').some((m) => m.value === 'fraud_loss'))
-    intent = 'ledger_metrics'
+  if (intent === listFraudAlerts.name && r.all('metric').some((m) => m.value === 'fraud_loss'))
+    intent = ledgerMetrics.name
   if (
-    intent === 'list_fraud_alerts' &&
+    intent === listFraudAlerts.name &&
     r.all('metric').some((m) => m.value !== 'fraud_alerts') &&
     !r.all('rule').length &&
     !/\b(alerts?|flag\w*|fraud)\b/.test(t)
   )
-    intent = 'ledger_metrics'
+    intent = ledgerMetrics.name
   // "NY vs CA redemptions": a figure the words name that is not liability is a metric.
   if (
-    intent === 'get_liability' &&
+    intent === getLiability.name &&
     r.all('metric').some((m) => m.value !== 'liability') &&
     !/\b(liabilit\w*|owe|outstanding|float)\b/.test(t)
   )
-    intent = 'ledger_metrics'
+    intent = ledgerMetrics.name
   if (
     !HOLD_FAMILY.has(intent) &&
     !policy &&
@@ -2112,11 +2142,11 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     !r.all('groupBy').length &&
     !r.all('date').length
   )
-    intent = 'list_card_holds'
+    intent = listCardHolds.name
   // "dismissed alerts over the past 90 days": the alerts themselves, unless a count or a
   // breakdown is asked for.
   if (
-    intent === 'ledger_metrics' &&
+    intent === ledgerMetrics.name &&
     /\balerts?\b/.test(t) &&
     r.all('metric').every((m) => m.value === 'fraud_alerts') &&
     r.all('word').some((w) => w.group === 'alertStatus') &&
@@ -2126,7 +2156,7 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     // The alerts tool has no end date: a closed window ("in october") stays a metric.
     !r.all('date').some((d) => d.value.quarter || (d.value.kind === 'range' && d.value.to))
   )
-    intent = 'list_fraud_alerts'
+    intent = listFraudAlerts.name
   // "is it live yet?" after a campaign was drafted or launched: the campaigns, not a hold.
   if (
     !policy &&
@@ -2137,39 +2167,39 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     !r.all('card').length &&
     !r.all('number4').length
   )
-    intent = 'list_campaigns'
+    intent = listCampaigns.name
   // "active holds, just the last 5", "how many cards are frozen": the holds themselves (their
   // list says how many are active); a breakdown of them by store or month is a metric.
   if (
-    intent === 'ledger_metrics' &&
+    intent === ledgerMetrics.name &&
     r.all('metric').every((m) => m.value === 'holds_active') &&
     r.all('metric').length > 0 &&
     !r.all('groupBy').length &&
     !r.all('csv').length
   )
-    intent = 'list_card_holds'
+    intent = listCardHolds.name
   // "the breakage we recognised last month": what the ledger recognised, not a forecast.
   if (
-    intent === 'forecast_breakage' &&
+    intent === forecastBreakage.name &&
     r.all('metric').some((m) => m.value === 'breakage_recognised') &&
     !/\b(forecast\w*|project\w*|expect\w*|predict\w*|will|would|going to|next|coming|ahead)\b/.test(
       t,
     ) &&
     !r.all('date').some((d) => (d.value.from ?? '') > localDay(r.calendar.now, r.calendar.timezone))
   )
-    intent = 'ledger_metrics'
+    intent = ledgerMetrics.name
   // "what we owe in NY compared to CA": liability, unless the words are about escheatment.
   if (
-    intent === 'escheatment_report' &&
+    intent === escheatmentReport.name &&
     r.all('metric').some((m) => m.value === 'liability') &&
     !/\b(escheat\w*|unclaimed|dormancy|reportable|report(?:ing)? (?:due|deadline)|remit\w*|turn(?:ed)? over|hand(?:ed)? over)\b/.test(
       t,
     )
   )
-    intent = 'get_liability'
+    intent = getLiability.name
   intent = byMood(intent, text, r)
   if (
-    (WRITES.has(intent) || intent === 'update_fraud_alert' || intent === 'list_card_holds') &&
+    (WRITES.has(intent) || intent === updateFraudAlert.name || intent === listCardHolds.name) &&
     !ordered &&
     (isQuestion(text) || !isImperative(text))
   )
@@ -2183,7 +2213,7 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     /\bgc_[0-9a-f]{4,}/i.test(text) &&
     t.split(/\s+/).length > 3
   )
-    intent = 'get_gift_card'
+    intent = getGiftCard.name
   if (intent === 'smalltalk') return reply(smalltalk(text), 'smalltalk')
   if (intent === 'approve_instruction') return approveInstruction(r)
   if (
@@ -2247,11 +2277,11 @@ function writeOf(t: string, asked = false): string | undefined {
     asked
       ? re.test(t)
       : new RegExp(`^(?:(?:pls|please|can you|just|go ahead and)\\s+)?${re.source}`).test(t)
-  if (opening(release)) return 'release_card_hold'
-  if (opening(triage)) return 'update_fraud_alert'
-  if (opening(launch)) return 'launch_campaign'
+  if (opening(release)) return releaseCardHold.name
+  if (opening(triage)) return updateFraudAlert.name
+  if (opening(launch)) return launchCampaign.name
   if (opening(hold) || (!asked && /^(?:put|place|slap)\b.{0,30}\bhold\b/.test(t)))
-    return 'place_card_hold'
+    return placeCardHold.name
   return undefined
 }
 
@@ -2263,13 +2293,13 @@ const TOOL_NOUNS =
 function changeLastCall(r: Reading, recall: Recall): Plan | undefined {
   const tool = recall.tool as string
   // "can i get that as a csv" after liability: the same figure from the metrics, as CSV.
-  if (tool === 'get_liability' && r.all('csv').length) {
+  if (tool === getLiability.name && r.all('csv').length) {
     const prior = recall.args ?? {}
     r.take('csv')
     const group =
       typeof prior.groupBy === 'string' && prior.groupBy !== 'total' ? prior.groupBy : undefined
     return call(
-      'ledger_metrics',
+      ledgerMetrics.name,
       clean({
         metric: 'liability',
         by: group && METRIC_DIMS.has(group) ? [group] : undefined,
@@ -2303,7 +2333,7 @@ function changeLastCall(r: Reading, recall: Recall): Plan | undefined {
     args.by = [...new Set([...(prior.by as string[]), ...(fresh.args.by as string[])])].slice(0, 2)
   // "vs jersey" after New York: both states side by side.
   if (
-    tool === 'get_liability' &&
+    tool === getLiability.name &&
     (/^\s*(?:and\s+)?(?:vs\.?|versus|compared (?:to|with)|against)\b/i.test(r.text) ||
       // "put MA next to it", "add jersey alongside", "show CA beside that"
       /\b(?:next to|beside|alongside|side by side with|along ?side)\b|^\s*(?:and\s+)?(?:add|include|plus|also)\b/i.test(
@@ -2331,7 +2361,7 @@ function changeLastCall(r: Reading, recall: Recall): Plan | undefined {
   }
   if (changed.includes('location') && !changed.includes('jurisdiction')) delete args.jurisdiction
   if (
-    tool === 'get_liability' &&
+    tool === getLiability.name &&
     (args.jurisdiction || args.jurisdictions) &&
     args.groupBy === 'jurisdiction' &&
     !changed.includes('groupBy')
@@ -2369,12 +2399,12 @@ export const MAX_PARTS = 3
 /** Words in a later ask that mean the items an earlier ask listed. */
 const REFERS_TO_RESULTS =
   /\b(those|these|them|each of them|every one|all of them|them all|the top one|the first one|the top (?:\d+|three|two|five)|their cards|those cards|the cards on them|every card on them|each card|which of (?:those|them))\b/i
-const LISTS = new Set([
-  'list_fraud_alerts',
-  'search_gift_cards',
-  'find_dormant_cards',
-  'list_card_holds',
-  'list_approvals',
+const LISTS = new Set<string>([
+  listFraudAlerts.name,
+  searchGiftCards.name,
+  findDormantCards.name,
+  listCardHolds.name,
+  listApprovals.name,
 ])
 /** A condition a person must judge: the planner never files a write on it. */
 const JUDGEMENT =
@@ -2420,7 +2450,7 @@ const ITEM_ALERT = -1
 /** The calls a later ask makes for each item an earlier ask listed (a card or an alert each). */
 function perItem(template: CallPlan, items: readonly Record<string, unknown>[], n: number): Call[] {
   // "find dormant NY cards … and draft a campaign for them": one campaign to all the cards.
-  if (template.tool === 'draft_campaign') {
+  if (template.tool === draftCampaign.name) {
     const cardIds = items.flatMap((i) => (typeof i.cardId === 'string' ? [i.cardId] : []))
     if (cardIds.length === 0) return []
     const { card: _card, ...args } = template.args
@@ -2428,14 +2458,14 @@ function perItem(template: CallPlan, items: readonly Record<string, unknown>[], 
     // The list's own filters chose the cards; the campaign's defaults do not narrow them again.
     return [
       {
-        tool: 'draft_campaign',
+        tool: draftCampaign.name,
         args: { ...args, audience: { ...audience, cardIds: cardIds.slice(0, 500) } },
       },
     ]
   }
   return items.slice(0, n).flatMap((item) => {
     const args = { ...template.args }
-    if (['update_fraud_alert', 'explain_fraud_alert'].includes(template.tool)) {
+    if (([updateFraudAlert.name, explainFraudAlert.name] as string[]).includes(template.tool)) {
       if (typeof item.alertId !== 'number') return []
       args.alertId = item.alertId
       delete args.card
@@ -2653,7 +2683,7 @@ function planParts(
     if (plan.kind !== 'call' || plan.confidence < MULTI_PART_FLOOR) return undefined
     // "find dormant NY cards with $25+ and draft a campaign for them": the campaign's audience is
     // the list's filters, so it reaches every card that matched, not only the ones shown.
-    if (listed && onItems && plan.tool === 'draft_campaign' && AUDIENCE_OF[listed.tool]) {
+    if (listed && onItems && plan.tool === draftCampaign.name && AUDIENCE_OF[listed.tool]) {
       const { card: _card, ...args } = plan.args
       const own = { ...((args.audience as Record<string, unknown>) ?? {}) }
       delete own.cardIds
@@ -2664,7 +2694,7 @@ function planParts(
     }
     if (listed && onItems) {
       const top = /\bthe (?:top|first) one\b/i.test(text) ? 1 : BULK_LIMIT
-      if (plan.args.alertId === ITEM_ALERT && plan.tool === 'place_card_hold')
+      if (plan.args.alertId === ITEM_ALERT && plan.tool === placeCardHold.name)
         plan.args.card = ITEM_CARD
       later.push({ template: plan, after: listed.tool, when, n: top })
       notes.push(...plan.notes)
@@ -2779,18 +2809,18 @@ const ONE_EACH: Record<string, { arg: string; kinds: Slot['kind'][] }> = {
  */
 function comparePeriods(plan: Plan, r: Reading): Plan {
   if (plan.kind !== 'call' || plan.followUp || plan.also.length) return plan
-  if (plan.tool !== 'ledger_metrics' && plan.tool !== 'get_liability') return plan
+  if (plan.tool !== ledgerMetrics.name && plan.tool !== getLiability.name) return plan
   if (!/\b(vs\.?|versus|against|compared (?:to|with))\b/i.test(r.text)) return plan
   const dates = r.all('date')
   // Two periods named, or "now" against one (a follow-up "vs october?" changes the period).
   const second =
     (dates.length >= 2 ? dates.find((d) => !r.used.has(d)) : undefined) ??
-    (plan.tool === 'get_liability' && /\bnow\b|\btoday\b|\bcurrent\b/i.test(r.text)
+    (plan.tool === getLiability.name && /\bnow\b|\btoday\b|\bcurrent\b/i.test(r.text)
       ? undefined
       : null)
   if (second === null) return plan
   const window = (d: DateSlot): Record<string, unknown> => {
-    if (plan.tool === 'get_liability') {
+    if (plan.tool === getLiability.name) {
       const asOf = d.quarter ? resolveQuarter(d.quarter, r.calendar, false).to : day(d)
       return { asOf }
     }
@@ -2799,7 +2829,7 @@ function comparePeriods(plan: Plan, r: Reading): Plan {
   }
   // "now vs end of 2025": today's liability, and the one at that day.
   if (second === undefined) {
-    if (plan.tool !== 'get_liability' || plan.args.asOf === undefined) return plan
+    if (plan.tool !== getLiability.name || plan.args.asOf === undefined) return plan
     const { asOf, ...now } = plan.args
     return {
       ...plan,
@@ -2827,7 +2857,7 @@ function comparePeriods(plan: Plan, r: Reading): Plan {
 function fanOut(plan: Plan, r: Reading): Plan {
   if (plan.kind !== 'call' || plan.followUp) return plan
   const spec =
-    plan.tool === 'place_card_hold' &&
+    plan.tool === placeCardHold.name &&
     plan.args.card === undefined &&
     plan.args.alertId !== undefined
       ? { arg: 'alertId', kinds: ['alert'] as Slot['kind'][] }

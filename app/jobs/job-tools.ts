@@ -34,6 +34,14 @@ function rolesOf(name: string) {
   return tool.roles
 }
 
+/** What the daily scan answers: the window's start, the alerts found, the new ones stored. */
+const jobFraudScanOutput = z.object({
+  since: z.string(),
+  alerts: z.number(),
+  newAlerts: z.number(),
+  byRule: z.record(z.string(), z.number()),
+})
+
 /** The daily job's window: every detector over the events from `since` on; new alerts stored. */
 export const jobFraudScan: ReadTool = defineTool({
   name: 'job_fraud_scan',
@@ -41,6 +49,7 @@ export const jobFraudScan: ReadTool = defineTool({
   description:
     'Runs every fraud detector over the ledger from an instant on and stores new alerts (one per card and rule); earlier events only inform the detectors.',
   input: z.object({ since: instant }),
+  output: jobFraudScanOutput,
   access: 'read',
   records: true,
   roles: rolesOf('scan_for_fraud'),
@@ -117,6 +126,34 @@ export function forecastDrift(
   }
 }
 
+const forecastDriftSchema = z.object({
+  previousForecastId: z.number(),
+  previousAsOf: z.string(),
+  previousModelVersion: z.string(),
+  ultimateBreakageRateChangePts: z.number(),
+  outstandingBreakageChangeCents: z.number(),
+  outstandingChangeCents: z.number(),
+  overlap: z.object({
+    months: z.number(),
+    previousCents: z.number(),
+    currentCents: z.number(),
+    changeCents: z.number(),
+  }),
+}) satisfies z.ZodType<ForecastDrift>
+
+/** What the monthly refit answers: the stored forecast's figures and its drift. */
+const jobForecastRefitOutput = z.object({
+  forecastId: z.number().nullable(),
+  modelVersion: z.string(),
+  asOf: z.string(),
+  dataWatermark: z.string().nullable(),
+  outstandingCents: z.number(),
+  ultimateBreakageRate: z.number(),
+  outstandingBreakageCents: z.number(),
+  expectedNext12Cents: z.number(),
+  drift: forecastDriftSchema.nullable(),
+})
+
 /**
  * The monthly refit: the breakage forecast fitted as of the slot's day and stored (with its model
  * version and data watermark, `forecasts`), and its drift against the forecast stored before it.
@@ -133,6 +170,7 @@ export const jobForecastRefit: ReadTool = defineTool({
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
     horizonMonths: z.number().int().min(1).max(36).default(12),
   }),
+  output: jobForecastRefitOutput,
   access: 'read',
   records: true,
   roles: rolesOf('forecast_breakage'),

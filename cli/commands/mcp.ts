@@ -2,6 +2,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { resumeLeftApprovals } from '../../app/index.ts'
+import { resolveActor } from '../../governance/index.ts'
 import { createMcpServer } from '../../mcp-server/index.ts'
 import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
@@ -27,7 +28,12 @@ export function registerMcp(program: Command, ctx: () => CliContext): void {
       const context = ctx()
       await withServices(context, async ({ toolkit, database, logger }) => {
         const actor = await actorFor(context, database, options.as)
-        const server = createMcpServer({ executor: toolkit.executor, actor })
+        // The role is read again at every request: a grant or revoke applies at the next call.
+        const server = createMcpServer({
+          executor: toolkit.executor,
+          actor,
+          currentActor: () => resolveActor(database, actor.id),
+        })
         const transport = new StdioServerTransport()
         const closed = new Promise<void>((resolve) => {
           transport.onclose = () => resolve()

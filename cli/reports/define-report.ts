@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import { z } from 'zod'
 import type { Role } from '../../governance/index.ts'
 import { type ReadTool, type ToolContext, toolByName } from '../../tools/index.ts'
 
@@ -6,9 +6,15 @@ import { type ReadTool, type ToolContext, toolByName } from '../../tools/index.t
 export type ReportInput = z.ZodObject
 
 /** A read tool whose result type is known, so the command renders it without casts. */
-export type Report<S extends ReportInput, R> = ReadTool<S> & {
+export type Report<S extends ReportInput, R> = Omit<ReadTool<S>, 'run'> & {
   run(ctx: ToolContext, input: z.infer<S>): Promise<R>
 }
+
+/**
+ * A report's `output`: its command renders the result and no model or MCP client is offered it,
+ * so its type is the `run` function's, not a published schema (registry tools have one each).
+ */
+const REPORT_OUTPUT = z.looseObject({})
 
 /**
  * One of the CLI's reports (`giftcards liability`, `dormant`, `fraud alerts`…): a read tool of the
@@ -18,11 +24,11 @@ export type Report<S extends ReportInput, R> = ReadTool<S> & {
  * registry tool that answers the same question (tools/registry.ts).
  */
 export function defineReport<S extends ReportInput, R>(
-  report: Omit<ReadTool<S>, 'access' | 'run'> & {
+  report: Omit<ReadTool<S>, 'access' | 'run' | 'output'> & {
     run(ctx: ToolContext, input: z.infer<S>): Promise<R>
   },
 ): Report<S, R> {
-  return { ...report, access: 'read' }
+  return { ...report, output: REPORT_OUTPUT, access: 'read' }
 }
 
 /**

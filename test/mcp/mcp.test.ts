@@ -40,7 +40,7 @@ for (const dialect of DIALECTS) {
     }
 
     it('lists every tool with its title, schema and annotations', async () => {
-      const client = await connect(ACTORS.analyst)
+      const client = await connect(ACTORS.admin)
       const { tools } = await client.listTools()
       expect(tools.map((t) => t.name).sort()).toEqual(TOOLS.map((t) => t.name).sort())
       const byName = new Map(tools.map((t) => [t.name, t]))

@@ -6,11 +6,12 @@ import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { RunningServer } from '../../app/index.ts'
 import { type Database, openDatabase } from '../../db/index.ts'
-import { createToken, revokeToken } from '../../governance/index.ts'
-import { TOOLS } from '../../tools/index.ts'
+import { createToken, grantRole, revokeToken } from '../../governance/index.ts'
+import { mayUse, TOOLS } from '../../tools/index.ts'
 import { ACTORS, type AgentFixture, setUpAgentFixture } from '../helpers/agent-fixture.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 import { startTestServer } from '../helpers/server.ts'
@@ -55,7 +56,10 @@ describe('MCP over stdio (giftcards mcp) and the MCP Inspector CLI', () => {
     const client = new Client({ name: 'stdio-test', version: '1.0.0' })
     await client.connect(transport)
     try {
-      expect((await client.listTools()).tools).toHaveLength(TOOLS.length)
+      // Loss prevention is offered its tools only (docs/mcp.md "Tools by role").
+      expect((await client.listTools()).tools).toHaveLength(
+        TOOLS.filter((t) => mayUse('loss_prevention', t)).length,
+      )
       const card = (await client.callTool({
         name: 'get_gift_card',
         arguments: { card: fixture.piiCard },
@@ -119,7 +123,7 @@ describe('MCP over stdio (giftcards mcp) and the MCP Inspector CLI', () => {
       (t) => t.name,
     )
     expect(names).toContain('get_gift_card')
-    expect(names).toHaveLength(TOOLS.length)
+    expect(names).toHaveLength(TOOLS.filter((t) => mayUse('analyst', t)).length)
     const call = run([
       '--method',
       'tools/call',
@@ -213,7 +217,9 @@ for (const dialect of DIALECTS) {
       const { client, transport } = await connect(token)
       try {
         expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/)
-        expect((await client.listTools()).tools).toHaveLength(TOOLS.length)
+        expect((await client.listTools()).tools).toHaveLength(
+          TOOLS.filter((t) => mayUse('loss_prevention', t)).length,
+        )
         const hold = (await client.callTool({
           name: 'place_card_hold',
           arguments: { card: fixture.activeCard, reason: 'http test' },
@@ -227,6 +233,34 @@ for (const dialect of DIALECTS) {
         expect(request).toEqual({ requested_by: 'mcp:alice', requested_via: 'mcp' })
       } finally {
         await transport.terminateSession()
+        await client.close()
+      }
+    })
+
+    it('applies a role change and a revoked token to an open session at its next call', async () => {
+      const made = await createToken(database, { actorId: 'mcp:carol', role: 'loss_prevention' })
+      const { client } = await connect(made.token)
+      const changed: string[] = []
+      client.setNotificationHandler(ToolListChangedNotificationSchema, async (n) => {
+        changed.push(n.method)
+      })
+      try {
+        const names = async () => (await client.listTools()).tools.map((t) => t.name)
+        expect(await names()).toContain('scan_for_fraud')
+        await grantRole(database, 'mcp:carol', 'analyst')
+        expect(await names()).not.toContain('scan_for_fraud')
+        // Sent on the session's standalone stream, so it may land just after the answer.
+        await vi.waitFor(() => expect(changed).toEqual(['notifications/tools/list_changed']), {
+          timeout: 3000,
+        })
+        const refused = (await client.callTool({
+          name: 'scan_for_fraud',
+          arguments: { days: 1 },
+        })) as Result
+        expect(refused.content[0]?.text).toContain('FORBIDDEN: mcp:carol (analyst) may not use')
+        await revokeToken(database, made.id)
+        await expect(client.listTools()).rejects.toThrow(/401|unknown or revoked/)
+      } finally {
         await client.close()
       }
     })
