@@ -217,6 +217,16 @@ const envSchema = z.object({
   CASE_WEBHOOK_URL: optionalUrl,
   CAMPAIGN_APPROVAL_THRESHOLD_CENTS: z.coerce.number().int().min(0).default(5000),
   CAMPAIGN_EXPORT_DIR: z.string().min(1).default('./data/campaigns'),
+  JOURNAL_ACCOUNTS: z.string().min(1).max(4096).optional(),
+  QUICKBOOKS_BASE_URL: z
+    .url({ error: 'must be an http(s) URL' })
+    .default('https://quickbooks.api.intuit.com'),
+  QUICKBOOKS_REALM_ID: z
+    .string()
+    .regex(/^\d{1,32}$/, 'must be the company id (digits) QuickBooks gave at OAuth')
+    .optional(),
+  QUICKBOOKS_ACCESS_TOKEN: optionalSecret,
+  QUICKBOOKS_MINOR_VERSION: z.coerce.number().int().min(1).max(999).default(75),
   MCP_ALLOWED_HOSTS: z.string().default(''),
   CHAIN_TIMEZONE: z
     .string()
@@ -335,6 +345,20 @@ export type Config = {
   campaigns: { webhookUrl?: string; approvalThresholdCents: number; exportDir: string }
   /** Set: a confirmed alert's case file is POSTed here, once (docs/fraud-cases.md). */
   fraudCases: { webhookUrl?: string }
+  /** The finance close (docs/finance.md): journal entries and where they are posted. */
+  finance: {
+    /** JOURNAL_ACCOUNTS: the account mapping file (JSON); unset, the defaults of docs/finance.md. */
+    accountsFile?: string
+    quickbooks: {
+      /** QuickBooks Online's API (production, the sandbox or a fake). */
+      baseUrl: string
+      /** Both set: `post_journal_entries` can post; unset, it says so. */
+      realmId?: string
+      /** An OAuth 2.0 access token of the realm (refreshing it is the operator's). */
+      accessToken?: string
+      minorVersion: number
+    }
+  }
   /** Host names `/mcp` answers to besides localhost (DNS-rebinding protection). */
   mcp: { allowedHosts: string[] }
   /**
@@ -544,6 +568,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
     },
     chain: e.CHAIN_TIMEZONE ? { timezone: e.CHAIN_TIMEZONE } : {},
+    finance: {
+      ...(e.JOURNAL_ACCOUNTS ? { accountsFile: e.JOURNAL_ACCOUNTS } : {}),
+      quickbooks: {
+        baseUrl: e.QUICKBOOKS_BASE_URL.replace(/\/+$/, ''),
+        ...(e.QUICKBOOKS_REALM_ID ? { realmId: e.QUICKBOOKS_REALM_ID } : {}),
+        ...(e.QUICKBOOKS_ACCESS_TOKEN ? { accessToken: e.QUICKBOOKS_ACCESS_TOKEN } : {}),
+        minorVersion: e.QUICKBOOKS_MINOR_VERSION,
+      },
+    },
     mcp: {
       allowedHosts: e.MCP_ALLOWED_HOSTS.split(',')
         .map((h) => h.trim())

@@ -14,6 +14,7 @@ import { masterDataMigration } from './migrations/0011-master-data.ts'
 import { sourceFreshnessMigration } from './migrations/0012-source-freshness.ts'
 import { posHoldsMigration } from './migrations/0013-pos-holds.ts'
 import { caseDeliveriesMigration } from './migrations/0015-case-deliveries.ts'
+import { journalPostingsMigration } from './migrations/0017-journal-postings.ts'
 import type { DB } from './schema.ts'
 
 /** Every migration in order; names sort in the order they run. */
@@ -32,6 +33,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0012-source-freshness': sourceFreshnessMigration(adapter),
     '0013-pos-holds': posHoldsMigration(adapter),
     '0015-case-deliveries': caseDeliveriesMigration(adapter),
+    '0017-journal-postings': journalPostingsMigration(adapter),
   }
 }
 

@@ -356,7 +356,10 @@ async function actualRunoff(
 
 /** The ledger-pass options among a function's options. */
 function passOptions(options: LedgerPassOptions): LedgerPassOptions {
-  return options.pilotStores ? { pilotStores: options.pilotStores } : {}
+  return {
+    ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
+    ...(options.onCard ? { onCard: options.onCard } : {}),
+  }
 }
 
 function quantile(sorted: readonly number[], q: number): number {

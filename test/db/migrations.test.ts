@@ -50,7 +50,7 @@ for (const dialect of DIALECTS) {
       const database = await fresh()
       const again = await migrateToLatest(database.db, database.adapter, database.searchPath)
       expect(again.applied).toEqual([])
-      expect(again.current).toBe('0015-case-deliveries')
+      expect(again.current).toBe('0017-journal-postings')
     })
 
     it('keeps who released a hold, why, and under which approval (0007)', async () => {
