@@ -218,6 +218,7 @@ const envSchema = z.object({
   CAMPAIGN_APPROVAL_THRESHOLD_CENTS: z.coerce.number().int().min(0).default(5000),
   CAMPAIGN_EXPORT_DIR: z.string().min(1).default('./data/campaigns'),
   JOURNAL_ACCOUNTS: z.string().min(1).max(4096).optional(),
+  JOURNAL_BREAKAGE_RATE: z.coerce.number().min(0).max(1).optional(),
   QUICKBOOKS_BASE_URL: z
     .url({ error: 'must be an http(s) URL' })
     .default('https://quickbooks.api.intuit.com'),
@@ -349,6 +350,11 @@ export type Config = {
   finance: {
     /** JOURNAL_ACCOUNTS: the account mapping file (JSON); unset, the defaults of docs/finance.md. */
     accountsFile?: string
+    /**
+     * JOURNAL_BREAKAGE_RATE: a stated breakage rate (0–1) of the outstanding balance instead of
+     * the fitted forecast, for a ledger too young to fit; unset, the forecast.
+     */
+    breakageRate?: number
     quickbooks: {
       /** QuickBooks Online's API (production, the sandbox or a fake). */
       baseUrl: string
@@ -570,6 +576,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chain: e.CHAIN_TIMEZONE ? { timezone: e.CHAIN_TIMEZONE } : {},
     finance: {
       ...(e.JOURNAL_ACCOUNTS ? { accountsFile: e.JOURNAL_ACCOUNTS } : {}),
+      ...(e.JOURNAL_BREAKAGE_RATE !== undefined ? { breakageRate: e.JOURNAL_BREAKAGE_RATE } : {}),
       quickbooks: {
         baseUrl: e.QUICKBOOKS_BASE_URL.replace(/\/+$/, ''),
         ...(e.QUICKBOOKS_REALM_ID ? { realmId: e.QUICKBOOKS_REALM_ID } : {}),

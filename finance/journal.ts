@@ -68,7 +68,7 @@ export function buildJournal(schedule: RecognitionSchedule, accounts: JournalAcc
 
   const entries: JournalEntry[] = []
   const month = schedule.month
-  const breakageMemo = `Gift card breakage ${month} (ASC 606-10-55-48, proportional)`
+  const breakageMemo = `Gift card breakage ${month} (ASC 606-10-55-48 proportional method)`
   const breakage = byStore((p) => p.breakageRecognisedCents).flatMap(([id, t]) => [
     liability(t.cents, id, t.name, breakageMemo),
     revenue(-t.cents, id, t.name, breakageMemo),
@@ -120,8 +120,8 @@ function line(
   return {
     account,
     role,
-    debitCents: cents > 0 ? cents : 0,
-    creditCents: cents < 0 ? -cents : 0,
+    debitCents: Math.max(cents, 0),
+    creditCents: Math.max(-cents, 0),
     locationId,
     locationName,
     memo,

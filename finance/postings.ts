@@ -4,7 +4,12 @@ import { type JournalAccounts, loadJournalAccounts } from './accounts.ts'
 import { quickbooksEntry } from './formats.ts'
 import { buildJournal, type Journal, type JournalEntryKind } from './journal.ts'
 import { createJournalEntry, type QuickBooksOptions } from './quickbooks.ts'
-import { type BreakageEstimator, recognitionSchedule } from './recognition.ts'
+import {
+  type BreakageEstimator,
+  FORECAST_ESTIMATOR,
+  fixedRateEstimator,
+  recognitionSchedule,
+} from './recognition.ts'
 
 /**
  * The month's journal from the ledger: the recognition schedule with the configured escheat
@@ -34,7 +39,11 @@ export async function prepareJournal(
         dormancyYears: defaultDormancyYears,
         reason: `default: reportable after ${defaultDormancyYears} years of dormancy`,
       },
-      ...(options.estimator ? { estimator: options.estimator } : {}),
+      estimator:
+        options.estimator ??
+        (config.finance.breakageRate !== undefined
+          ? fixedRateEstimator(config.finance.breakageRate)
+          : FORECAST_ESTIMATOR),
       ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
     },
     options.now,

@@ -136,7 +136,7 @@ export type BreakageEstimator = {
 /**
  * The breakage forecast (analytics/breakage): the fitted run-off model, each pool's open cards
  * run off to the end (`GroupForecast.breakageCents`). No interval is needed, so the horizon is
- * one month; nothing is stored (preparing entries is a read).
+ * one month, and no bootstrap; nothing is stored (preparing entries is a read).
  */
 export const FORECAST_ESTIMATOR: BreakageEstimator = {
   name: 'breakage forecast run-off (analytics/breakage)',
@@ -147,6 +147,7 @@ export const FORECAST_ESTIMATOR: BreakageEstimator = {
       horizonMonths: 1,
       store: false,
       topCards: 0,
+      bootstrap: 0,
       groupOf,
       onCard,
       ...(pilotStores ? { pilotStores } : {}),
@@ -161,13 +162,19 @@ export const FORECAST_ESTIMATOR: BreakageEstimator = {
  * card's balance at the as-of and redemptions to date) come from the same ledger pass as the
  * forecast's; only E is the rate times the outstanding balance.
  */
-export function fixedRateEstimator(rate: number): BreakageEstimator {
-  if (!(rate >= 0 && rate <= 1))
-    throw new GiftCardError('INVALID_INPUT', 'rate: must be between 0 and 1')
+export function fixedRateEstimator(
+  /** The rate, or the rate estimated at each as-of (a revised estimate: the true-up's case). */
+  rate: number | ((asOfMs: number) => number),
+): BreakageEstimator {
+  const rateAt = typeof rate === 'number' ? () => rate : rate
+  const label = typeof rate === 'number' ? String(rate) : 'by as-of date'
   return {
-    name: `fixed breakage rate ${rate}`,
-    modelVersion: `fixed-${rate}`,
+    name: `fixed breakage rate ${label}`,
+    modelVersion: `fixed-rate-${label}`,
     async estimate(database, asOfMs, { groupOf, onCard, pilotStores }) {
+      const r = rateAt(asOfMs)
+      if (!(r >= 0 && r <= 1))
+        throw new GiftCardError('INVALID_INPUT', 'rate: must be between 0 and 1')
       const history = await readRunoffHistory(database, asOfMs, {
         onCard,
         ...(pilotStores ? { pilotStores } : {}),
@@ -182,7 +189,7 @@ export function fixedRateEstimator(rate: number): BreakageEstimator {
         groups: [...outstanding].map(([key, cents]) => ({
           key,
           outstandingCents: cents,
-          breakageCents: Math.round(cents * rate),
+          breakageCents: Math.round(cents * r),
         })),
       }
     },

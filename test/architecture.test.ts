@@ -19,9 +19,11 @@ const MAY_IMPORT = {
   ingest: ['core', 'db'],
   analytics: ['core', 'db'],
   governance: ['core', 'db'],
+  // The finance close: recognition from the breakage forecast and the escheat rules (docs/finance.md).
+  finance: ['core', 'db', 'analytics'],
   // The checkout endpoint keeps to a pilot through governance's scope (docs/pilot.md).
   checkout: ['core', 'db', 'analytics', 'ingest', 'governance'],
-  tools: ['core', 'db', 'analytics', 'governance'],
+  tools: ['core', 'db', 'analytics', 'governance', 'finance'],
   // The faces never open a database: they receive a toolkit (and the agent a checkpointer).
   agent: ['core', 'tools', 'governance'],
   'mcp-server': ['core', 'tools', 'governance'],
@@ -34,6 +36,7 @@ const MAY_IMPORT = {
     'ingest',
     'analytics',
     'governance',
+    'finance',
     'checkout',
     'tools',
     'agent',
@@ -47,6 +50,7 @@ const MAY_IMPORT = {
     'ingest',
     'analytics',
     'governance',
+    'finance',
     'checkout',
     'tools',
     'agent',
@@ -76,6 +80,7 @@ const MAY_IMPORT = {
     'ingest',
     'analytics',
     'governance',
+    'finance',
     'checkout',
     'tools',
     'agent',

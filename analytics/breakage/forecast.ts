@@ -90,6 +90,12 @@ export async function forecastBreakage(
     topCards?: number
     /** The group of each open card (by id): the forecast is also run off group by group. */
     groupOf?: (cardId: string) => string
+    /**
+     * Bootstrap refits for the interval and the risks' confidence (default 200); 0 when only the
+     * point estimate is wanted (the journal's recognition schedule): low and high are then the
+     * point, and each refit no longer costs a pass over every cohort and state.
+     */
+    bootstrap?: number
   } & LedgerPassOptions = {},
 ): Promise<BreakageForecast> {
   const horizon = options.horizonMonths ?? 12
@@ -106,7 +112,8 @@ export async function forecastBreakage(
   const samples: number[][] = []
   const riskSamples: Float64Array[] = []
   const weights = new Float64Array(history.cohorts)
-  for (let b = 0; b < BOOTSTRAP; b++) {
+  const bootstrap = options.bootstrap ?? BOOTSTRAP
+  for (let b = 0; b < bootstrap; b++) {
     for (let c = 0; c < history.cohorts; c++) weights[c] = rng.exponential(1)
     const resampled = fitRunoff(history, weights)
     samples.push(
@@ -119,7 +126,9 @@ export async function forecastBreakage(
   const outstandingBreakage = Math.max(0, outstanding - point.ultimateRedeemed)
   const futureRedemptions = point.ultimateRedeemed
   const monthly: MonthForecast[] = point.monthly.map((expected, step) => {
-    const values = samples.map((s) => s[step] as number).sort((a, b) => a - b)
+    const values = samples.length
+      ? samples.map((s) => s[step] as number).sort((a, b) => a - b)
+      : [expected]
     return {
       month: toIso(addMonths(asOfMs, step)).slice(0, 7),
       expectedCents: Math.round(expected),
@@ -212,7 +221,7 @@ export async function forecastBreakage(
         params: JSON.stringify({
           asOf: forecast.asOf,
           horizonMonths: horizon,
-          bootstrap: BOOTSTRAP,
+          bootstrap,
           ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
         }),
         result: JSON.stringify({ ...forecast, cardRisks: cardRisks.slice(0, 20) }),
