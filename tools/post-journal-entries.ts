@@ -9,17 +9,21 @@ import {
   quickbooksReady,
   requireUnposted,
 } from '../finance/index.ts'
-import { defineTool, type ToolContext } from './define-tool.ts'
+import { Scope } from '../governance/index.ts'
+import { defineTool } from './define-tool.ts'
 import { journalMonth, journalView } from './prepare-journal-entries.ts'
 
 const args = z.object({ month: journalMonth, digest: z.string().regex(/^[0-9a-f]{64}$/) })
 
-/** Posting books the whole chain: a pilot's part of it is not a month's close. */
-function requireNoPilot(ctx: Pick<ToolContext, 'scope'>): void {
-  if (ctx.scope.pilot)
-    throw new GiftCardError(
-      'OUT_OF_SCOPE',
-      'journal entries are posted for the whole chain, and a pilot (PILOT_LOCATIONS / PILOT_JURISDICTIONS) is on; prepare_journal_entries shows the pilot stores’ part',
+/**
+ * Posting books the whole chain: a pilot's part of it is not a month's close, so a post is
+ * refused while a pilot is on (asked for, and again when an approved one runs).
+ */
+function requireNoPilot(scope: Scope): void {
+  if (scope.pilot)
+    throw scope.refusal(
+      "posting the chain's journal entries",
+      "prepare_journal_entries shows the pilot stores' part; post once the pilot is over",
     )
 }
 
@@ -36,7 +40,7 @@ export const postJournalEntries = defineTool({
   // The whole chain's books or nothing: refused while a pilot is on.
   pilot: 'scoped',
   plan: async (ctx, input) => {
-    requireNoPilot(ctx)
+    requireNoPilot(ctx.scope)
     if (!quickbooksReady(ctx.config.finance.quickbooks))
       throw new GiftCardError(
         'CONFIG_INVALID',
@@ -77,6 +81,7 @@ export const postJournalEntries = defineTool({
   executor: ({ config }) => ({
     prepare: async (database, raw) => {
       const a = args.parse(raw)
+      requireNoPilot(await Scope.resolve(database, config.pilot))
       const prepared = await prepareJournal(database, config, { month: a.month })
       if (prepared.journal.digest !== a.digest)
         throw new GiftCardError(
