@@ -11,6 +11,7 @@ import { registerEval } from './commands/eval.ts'
 import { registerForecast } from './commands/forecast.ts'
 import { registerFraud } from './commands/fraud.ts'
 import { registerImport } from './commands/import.ts'
+import { registerJournal } from './commands/journal.ts'
 import { registerLiability } from './commands/liability.ts'
 import { registerMcp } from './commands/mcp.ts'
 import { registerMigrate } from './commands/migrate.ts'
@@ -52,6 +53,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerForecast(program, ctx)
   registerLiability(program, ctx)
   registerEscheatment(program, ctx)
+  registerJournal(program, ctx)
   registerSegments(program, ctx)
   registerAffinity(program, ctx)
   registerUpsell(program, ctx)

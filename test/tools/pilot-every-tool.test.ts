@@ -233,6 +233,7 @@ const SAMPLES: Record<string, Entry> = {
     samples: [],
     outside: [{ input: () => ({ month: lastMonth }) }],
   },
+  cli_journal: { samples: [s(() => ({ month: lastMonth }))] },
   cli_liability: {
     samples: [s(() => ({ by: 'jurisdiction' }), { control: true }), s(() => ({ by: 'channel' }))],
   },
