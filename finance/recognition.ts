@@ -342,8 +342,12 @@ export async function recognitionSchedule(
     }
     return result.dataWatermark
   }
-  const watermarkOpening = await run(opensAt, 'opening')
-  const watermarkClosing = await run(closesAt, 'closing')
+  // The two estimates are independent (each fills its own side of every pool): run together,
+  // one's SQL on the engine's reader overlaps the other's model fit.
+  const [watermarkOpening, watermarkClosing] = await Promise.all([
+    run(opensAt, 'opening'),
+    run(closesAt, 'closing'),
+  ])
 
   const names = new Map(
     (await database.db.selectFrom('locations').select(['id', 'name']).execute()).map((l) => [

@@ -19,6 +19,7 @@ import {
   runOff,
   slotOf,
   startingMass,
+  ULTIMATE_MONTHS,
 } from './model.ts'
 
 export type MonthForecast = {
@@ -181,15 +182,32 @@ export async function forecastBreakage(
       if (list) list.push(card)
       else members.set(key, [card])
     }
+    // The run-off is linear in the starting balances: each slot's share redeemed over the
+    // run-off's whole span, solved once (redeemedWithinBySlot agrees with runOff card by card),
+    // gives every group's ultimate redemptions without running each group to the end. Each
+    // group is run off only over the horizon, for its months (hundreds of groups: the journal's
+    // stores × states).
+    const ultimateShare = redeemedWithinBySlot(
+      model,
+      history.cutoffMonth,
+      Math.max(horizon, ULTIMATE_MONTHS),
+    )
     groups = [...members].map(([key, cards]) => {
-      const run = runOff(model, startingMass(cards), history.cutoffMonth, horizon)
-      const outstandingCents = cards.reduce((sum, c) => sum + c.balance, 0)
+      const run = runOff(model, startingMass(cards), history.cutoffMonth, horizon, {
+        ultimate: false,
+      })
+      let outstandingCents = 0
+      let ultimateRedeemed = 0
+      for (const c of cards) {
+        outstandingCents += c.balance
+        ultimateRedeemed += c.balance * (ultimateShare[slotOf(c)] as number)
+      }
       return {
         key,
         openCards: cards.length,
         outstandingCents,
         monthlyCents: run.monthly.map((m) => Math.round(m)),
-        breakageCents: Math.round(Math.max(0, outstandingCents - run.ultimateRedeemed)),
+        breakageCents: Math.round(Math.max(0, outstandingCents - ultimateRedeemed)),
       }
     })
     groups.sort((a, b) => b.outstandingCents - a.outstandingCents || a.key.localeCompare(b.key))
