@@ -80,6 +80,8 @@ export type PoolPosition = {
 }
 
 export type RecognitionPool = {
+  /** The issue month (`YYYY-MM`) of the pool's cards: each vintage is recognised on its own. */
+  cohort: string
   locationId: string
   /** The store's name, when the ledger knows the store. */
   locationName: string | null
@@ -148,6 +150,7 @@ export const FORECAST_ESTIMATOR: BreakageEstimator = {
       store: false,
       topCards: 0,
       bootstrap: 0,
+      groupMonthly: false,
       groupOf,
       onCard,
       ...(pilotStores ? { pilotStores } : {}),
@@ -216,6 +219,7 @@ export function monthStart(month: string): number {
 
 type Pool = {
   key: string
+  cohort: string
   locationId: string
   jurisdiction: string
   treatment: Treatment
@@ -293,11 +297,13 @@ export async function recognitionSchedule(
         // Escheat-bound: the rule can make this card reportable one day.
         const treatment: Treatment = deadline === undefined ? 'breakage' : 'escheat'
         const locationId = store ?? UNASSIGNED_LOCATION
-        const key = `${locationId}\u0000${jurisdiction}\u0000${treatment}`
+        const cohort = issuedAt.slice(0, 7)
+        const key = `${locationId}\u0000${jurisdiction}\u0000${treatment}\u0000${cohort}`
         let pool = pools.get(key)
         if (!pool) {
           pool = {
             key,
+            cohort,
             locationId,
             jurisdiction,
             treatment,
@@ -382,6 +388,7 @@ export async function recognitionSchedule(
       ? closing.recognisedToDateCents - opening.recognisedToDateCents - recognised
       : 0
     scheduled.push({
+      cohort: pool.cohort,
       locationId: pool.locationId,
       locationName: names.get(pool.locationId) ?? null,
       jurisdiction: pool.jurisdiction,
@@ -399,7 +406,8 @@ export async function recognitionSchedule(
     (a, b) =>
       cmp(a.locationId, b.locationId) ||
       cmp(a.jurisdiction, b.jurisdiction) ||
-      cmp(a.treatment, b.treatment),
+      cmp(a.treatment, b.treatment) ||
+      cmp(a.cohort, b.cohort),
   )
 
   const states = new Map<string, StateLiability>()
@@ -432,7 +440,7 @@ export async function recognitionSchedule(
     closesAt: toIso(closesAt),
     method: {
       recognition:
-        'ASC 606-10-55-48, proportional: breakage to date = expected breakage × redeemed to date ÷ (redeemed to date + expected future redemptions), per store and claimant state',
+        'ASC 606-10-55-48, proportional: breakage to date = expected breakage × redeemed to date ÷ (redeemed to date + expected future redemptions), per store, claimant state and issue month',
       exclusion:
         'ASC 606-10-55-49: cards whose claimant state can claim them (analytics/escheatment.ts rules) recognise no breakage; their balances are owed to the state, reclassified to unclaimed property payable when their deadline passes',
       estimator: {

@@ -97,6 +97,11 @@ export async function forecastBreakage(
      * point, and each refit no longer costs a pass over every cohort and state.
      */
     bootstrap?: number
+    /**
+     * With `groupOf`: also run each group off month by month over the horizon (default true);
+     * false when only each group's breakage is wanted (thousands of groups: the journal's pools).
+     */
+    groupMonthly?: boolean
   } & LedgerPassOptions = {},
 ): Promise<BreakageForecast> {
   const horizon = options.horizonMonths ?? 12
@@ -193,9 +198,12 @@ export async function forecastBreakage(
       Math.max(horizon, ULTIMATE_MONTHS),
     )
     groups = [...members].map(([key, cards]) => {
-      const run = runOff(model, startingMass(cards), history.cutoffMonth, horizon, {
-        ultimate: false,
-      })
+      const monthlyCents =
+        options.groupMonthly === false
+          ? []
+          : runOff(model, startingMass(cards), history.cutoffMonth, horizon, {
+              ultimate: false,
+            }).monthly.map((m) => Math.round(m))
       let outstandingCents = 0
       let ultimateRedeemed = 0
       for (const c of cards) {
@@ -206,7 +214,7 @@ export async function forecastBreakage(
         key,
         openCards: cards.length,
         outstandingCents,
-        monthlyCents: run.monthly.map((m) => Math.round(m)),
+        monthlyCents,
         breakageCents: Math.round(Math.max(0, outstandingCents - ultimateRedeemed)),
       }
     })

@@ -19,8 +19,8 @@ import { writeHandLedger } from './hand-ledger.ts'
 const OCT_1 = Date.UTC(2026, 9, 1)
 /** The estimate: 20% of the outstanding balance at the month start, 25% at its end (revised). */
 const revised = fixedRateEstimator((asOf) => (asOf <= OCT_1 ? 0.2 : 0.25))
-const pool = (s: RecognitionSchedule, location: string, state: string) =>
-  s.pools.find((p) => p.locationId === location && p.jurisdiction === state)
+const pool = (s: RecognitionSchedule, location: string, state: string, cohort: string) =>
+  s.pools.find((p) => p.locationId === location && p.jurisdiction === state && p.cohort === cohort)
 
 for (const dialect of DIALECTS) {
   describe(`the October 2026 close of a hand-built ledger on ${dialect.name}`, () => {
@@ -32,48 +32,65 @@ for (const dialect of DIALECTS) {
 
     it('recognises breakage in proportion to redemptions, escheat-bound pools none', async () => {
       const s = await recognitionSchedule(database, { month: '2026-10', estimator: revised })
-      // loc_a/US-FL (c1, c2). Oct 1: O = 6000 + 10000 = 16000, D = 4000, E = 20% = 3200,
-      // expected lifetime redemptions D + O − E = 16800, S₀ = 3200 × 4000 / 16800 = 761.9 → 762.
-      // Nov 1: O = 15000, D = 5000, E = 25% = 3750, lifetime 16250, S₁ = 3750 × 5000 / 16250
-      // = 1153.8 → 1154. October's 1000 redeemed at last month's estimate: 1000 × 3200 / 16800
-      // = 190.5 → 190. True-up: 1154 − 762 − 190 = 202.
-      expect(pool(s, 'loc_a', 'US-FL')).toMatchObject({
+      // Pools are a store × the claimant state × the issue month. loc_a/US-FL/2025-01 (c1).
+      // Oct 1: O = 6000, D = 4000, E = 20% = 1200, expected lifetime redemptions D + O − E =
+      // 8800, S₀ = 1200 × 4000 / 8800 = 545.5 → 545. Nov 1: O = 5000, D = 5000, E = 25% =
+      // 1250, lifetime 8750, S₁ = 1250 × 5000 / 8750 = 714.3 → 714. October's 1000 redeemed
+      // at last month's estimate: 1000 × 1200 / 8800 = 136.4 → 136. True-up: 714 − 545 − 136 = 33.
+      expect(pool(s, 'loc_a', 'US-FL', '2025-01')).toMatchObject({
         treatment: 'breakage',
         locationName: 'Albany',
         opening: {
-          outstandingCents: 16000,
-          expectedUnredeemedCents: 3200,
+          outstandingCents: 6000,
+          expectedUnredeemedCents: 1200,
           redeemedToDateCents: 4000,
-          recognisedToDateCents: 762,
+          recognisedToDateCents: 545,
         },
         closing: {
-          outstandingCents: 15000,
-          expectedUnredeemedCents: 3750,
+          outstandingCents: 5000,
+          expectedUnredeemedCents: 1250,
           redeemedToDateCents: 5000,
-          recognisedToDateCents: 1154,
+          recognisedToDateCents: 714,
         },
         redeemedInMonthCents: 1000,
-        breakageRecognisedCents: 190,
-        trueUpCents: 202,
+        breakageRecognisedCents: 136,
+        trueUpCents: 33,
         escheatReclassCents: 0,
       })
-      // loc_b/US-FL (c3; c4 issued in October). Oct 1: O = 5000, D = 0, E = 1000, S₀ = 0.
-      // Nov 1: O = 3000 + 10000, D = 2000, E = 3250, lifetime 11750, S₁ = 3250 × 2000 / 11750
-      // = 553.2 → 553. Recognised 2000 × 1000 / 4000 = 500; true-up 553 − 0 − 500 = 53.
-      expect(pool(s, 'loc_b', 'US-FL')).toMatchObject({
+      // loc_a/US-FL/2026-02 (c2): never redeemed, so nothing is recognised whatever E is.
+      expect(pool(s, 'loc_a', 'US-FL', '2026-02')).toMatchObject({
+        closing: { expectedUnredeemedCents: 2500, recognisedToDateCents: 0 },
+        breakageRecognisedCents: 0,
+        trueUpCents: 0,
+      })
+      // loc_b/US-FL/2026-09 (c3). Oct 1: O = 5000, D = 0, E = 1000, S₀ = 0. Nov 1: O = 3000,
+      // D = 2000, E = 750, lifetime 4250, S₁ = 750 × 2000 / 4250 = 352.9 → 353. Recognised
+      // 2000 × 1000 / 4000 = 500; true-up 353 − 0 − 500 = −147.
+      expect(pool(s, 'loc_b', 'US-FL', '2026-09')).toMatchObject({
         opening: { outstandingCents: 5000, recognisedToDateCents: 0 },
         closing: {
-          outstandingCents: 13000,
-          expectedUnredeemedCents: 3250,
-          recognisedToDateCents: 553,
+          outstandingCents: 3000,
+          expectedUnredeemedCents: 750,
+          recognisedToDateCents: 353,
         },
         breakageRecognisedCents: 500,
-        trueUpCents: 53,
+        trueUpCents: -147,
       })
-      // loc_b/US-CA (c5, no expiry: California cannot claim it). O = 3000, D = 1000 both days;
-      // S₀ = 600 × 1000 / 3400 = 176.5 → 176, S₁ = 750 × 1000 / 3250 = 230.8 → 231; nothing
-      // redeemed, so the whole change is the true-up: 55.
-      expect(pool(s, 'loc_b', 'US-CA')).toMatchObject({
+      // loc_b/US-FL/2026-10 (c4, sold in October): its breakage waits for its own redemptions.
+      expect(pool(s, 'loc_b', 'US-FL', '2026-10')).toMatchObject({
+        opening: { outstandingCents: 0 },
+        closing: {
+          outstandingCents: 10000,
+          expectedUnredeemedCents: 2500,
+          recognisedToDateCents: 0,
+        },
+        breakageRecognisedCents: 0,
+        trueUpCents: 0,
+      })
+      // loc_b/US-CA/2024-06 (c5, no expiry: California cannot claim it). O = 3000, D = 1000
+      // both days; S₀ = 600 × 1000 / 3400 = 176.5 → 176, S₁ = 750 × 1000 / 3250 = 230.8 → 231;
+      // nothing redeemed, so the whole change is the true-up: 55.
+      expect(pool(s, 'loc_b', 'US-CA', '2024-06')).toMatchObject({
         treatment: 'breakage',
         breakageRecognisedCents: 0,
         trueUpCents: 55,
@@ -81,28 +98,36 @@ for (const dialect of DIALECTS) {
       })
       // loc_a/US-NY (c6, c7): New York claims after 5 years; no breakage though c7 redeemed 500.
       // c6's deadline (2021-10-12 + 5 years) falls in October: 7000 reclassified.
-      expect(pool(s, 'loc_a', 'US-NY')).toMatchObject({
+      expect(pool(s, 'loc_a', 'US-NY', '2021-10')).toMatchObject({
         treatment: 'escheat',
         closing: {
-          outstandingCents: 8500,
-          expectedUnredeemedCents: 2125,
+          outstandingCents: 7000,
+          expectedUnredeemedCents: 1750,
           recognisedToDateCents: 0,
         },
-        redeemedInMonthCents: 500,
         breakageRecognisedCents: 0,
         trueUpCents: 0,
         escheatReclassCents: 7000,
         escheatReclassCards: 1,
       })
+      expect(pool(s, 'loc_a', 'US-NY', '2025-05')).toMatchObject({
+        treatment: 'escheat',
+        closing: { outstandingCents: 1500, expectedUnredeemedCents: 375 },
+        redeemedInMonthCents: 500,
+        breakageRecognisedCents: 0,
+        trueUpCents: 0,
+        escheatReclassCents: 0,
+      })
       // loc_b/US-DE (c8, c9: no owner, so the state of incorporation): c9's deadline is in
       // October (1200 reclassified); c8's was in September (due, reclassified then).
-      expect(pool(s, 'loc_b', 'US-DE')).toMatchObject({
+      expect(pool(s, 'loc_b', 'US-DE', '2021-10')).toMatchObject({
         treatment: 'escheat',
         escheatReclassCents: 1200,
         escheatReclassCards: 1,
-        closing: { expectedUnredeemedCents: 925 },
+        closing: { expectedUnredeemedCents: 300 },
       })
-      expect(s.pools).toHaveLength(5)
+      expect(pool(s, 'loc_b', 'US-DE', '2021-09')).toMatchObject({ escheatReclassCents: 0 })
+      expect(s.pools).toHaveLength(9)
       expect(s.states).toEqual([
         {
           jurisdiction: 'US-DE',
@@ -125,9 +150,9 @@ for (const dialect of DIALECTS) {
       ])
       expect(s.totals).toEqual({
         outstandingCents: 43200,
-        breakageRecognisedCents: 690,
-        trueUpCents: 310,
-        recognisedToDateCents: 1938,
+        breakageRecognisedCents: 636,
+        trueUpCents: -59,
+        recognisedToDateCents: 1298,
         escheatReclassCents: 8200,
         expectedToEscheatCents: 3050,
       })
@@ -158,10 +183,10 @@ for (const dialect of DIALECTS) {
         [
           'GCJ-2026-10-BRK',
           '2026-10-31',
-          690,
+          636,
           [
-            ['gift_card_liability', 190, 0, 'loc_a'],
-            ['breakage_revenue', 0, 190, 'loc_a'],
+            ['gift_card_liability', 136, 0, 'loc_a'],
+            ['breakage_revenue', 0, 136, 'loc_a'],
             ['gift_card_liability', 500, 0, 'loc_b'],
             ['breakage_revenue', 0, 500, 'loc_b'],
           ],
@@ -180,13 +205,13 @@ for (const dialect of DIALECTS) {
         [
           'GCJ-2026-10-TRU',
           '2026-10-31',
-          // loc_a 202; loc_b 53 + 55 = 108.
-          310,
+          // loc_a +33 (more recognised); loc_b −147 + 55 = −92 (reversed: Dr revenue, Cr liability).
+          125,
           [
-            ['gift_card_liability', 202, 0, 'loc_a'],
-            ['breakage_revenue', 0, 202, 'loc_a'],
-            ['gift_card_liability', 108, 0, 'loc_b'],
-            ['breakage_revenue', 0, 108, 'loc_b'],
+            ['gift_card_liability', 33, 0, 'loc_a'],
+            ['breakage_revenue', 0, 33, 'loc_a'],
+            ['gift_card_liability', 0, 92, 'loc_b'],
+            ['breakage_revenue', 92, 0, 'loc_b'],
           ],
         ],
       ])
@@ -194,18 +219,18 @@ for (const dialect of DIALECTS) {
       const tru = 'Gift card breakage true-up 2026-10: change of estimate to date'
       expect(netsuiteCsv(journal, DEFAULT_JOURNAL_ACCOUNTS).split('\n')).toEqual([
         'External ID,Date,Account,Debit,Credit,Memo,Location',
-        `GCJ-2026-10-BRK,10/31/2026,2400 Gift Card Liability,1.90,,${brk},Albany`,
-        `GCJ-2026-10-BRK,10/31/2026,4050 Breakage Revenue,,1.90,${brk},Albany`,
+        `GCJ-2026-10-BRK,10/31/2026,2400 Gift Card Liability,1.36,,${brk},Albany`,
+        `GCJ-2026-10-BRK,10/31/2026,4050 Breakage Revenue,,1.36,${brk},Albany`,
         `GCJ-2026-10-BRK,10/31/2026,2400 Gift Card Liability,5.00,,${brk},Boca Raton`,
         `GCJ-2026-10-BRK,10/31/2026,4050 Breakage Revenue,,5.00,${brk},Boca Raton`,
         'GCJ-2026-10-ESC,10/31/2026,2400 Gift Card Liability,70.00,,US-NY unclaimed property: 1 card past deadline,Albany',
         'GCJ-2026-10-ESC,10/31/2026,2450 Unclaimed Property Payable,,70.00,US-NY unclaimed property: 1 card past deadline,Albany',
         'GCJ-2026-10-ESC,10/31/2026,2400 Gift Card Liability,12.00,,US-DE unclaimed property: 1 card past deadline,Boca Raton',
         'GCJ-2026-10-ESC,10/31/2026,2450 Unclaimed Property Payable,,12.00,US-DE unclaimed property: 1 card past deadline,Boca Raton',
-        `GCJ-2026-10-TRU,10/31/2026,2400 Gift Card Liability,2.02,,${tru},Albany`,
-        `GCJ-2026-10-TRU,10/31/2026,4050 Breakage Revenue,,2.02,${tru},Albany`,
-        `GCJ-2026-10-TRU,10/31/2026,2400 Gift Card Liability,1.08,,${tru},Boca Raton`,
-        `GCJ-2026-10-TRU,10/31/2026,4050 Breakage Revenue,,1.08,${tru},Boca Raton`,
+        `GCJ-2026-10-TRU,10/31/2026,2400 Gift Card Liability,0.33,,${tru},Albany`,
+        `GCJ-2026-10-TRU,10/31/2026,4050 Breakage Revenue,,0.33,${tru},Albany`,
+        `GCJ-2026-10-TRU,10/31/2026,2400 Gift Card Liability,,0.92,${tru},Boca Raton`,
+        `GCJ-2026-10-TRU,10/31/2026,4050 Breakage Revenue,0.92,,${tru},Boca Raton`,
         '',
       ])
       // A subsidiary (OneWorld) and a mapped store name; a hostile store name stays text.
@@ -217,10 +242,10 @@ for (const dialect of DIALECTS) {
       const mapped = netsuiteCsv(journal, accounts).split('\n')
       expect(mapped[0]).toBe('External ID,Date,Subsidiary,Account,Debit,Credit,Memo,Location')
       expect(mapped[1]).toBe(
-        `GCJ-2026-10-BRK,10/31/2026,Giftco US,2400 Gift Card Liability,1.90,,${brk},"'=HYPERLINK(""x"")"`,
+        `GCJ-2026-10-BRK,10/31/2026,Giftco US,2400 Gift Card Liability,1.36,,${brk},"'=HYPERLINK(""x"")"`,
       )
       expect(journalCsv(journal).split('\n')[1]).toBe(
-        `GCJ-2026-10-BRK,2026-10-31,Gift Card Liability,gift_card_liability,1.90,,loc_a,Albany,${brk}`,
+        `GCJ-2026-10-BRK,2026-10-31,Gift Card Liability,gift_card_liability,1.36,,loc_a,Albany,${brk}`,
       )
     })
 
@@ -241,10 +266,12 @@ for (const dialect of DIALECTS) {
         horizonMonths: 1,
         store: false,
         bootstrap: 0,
-        groupOf: (id) => (['c6', 'c7'].includes(id) ? 'ny' : 'other'),
+        groupOf: (id) => (id === 'c7' ? 'ny' : 'other'),
       })
       const ny = groups.groups?.find((g) => g.key === 'ny')
-      expect(pool(s, 'loc_a', 'US-NY')?.closing.expectedUnredeemedCents).toBe(ny?.breakageCents)
+      expect(pool(s, 'loc_a', 'US-NY', '2025-05')?.closing.expectedUnredeemedCents).toBe(
+        ny?.breakageCents,
+      )
       for (const p of s.pools.filter((x) => x.treatment === 'escheat'))
         expect(p.breakageRecognisedCents + p.trueUpCents).toBe(0)
       const journal = buildJournal(s, DEFAULT_JOURNAL_ACCOUNTS)

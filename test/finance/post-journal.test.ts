@@ -103,7 +103,7 @@ for (const dialect of DIALECTS) {
       )) as PendingApproval
       expect(pending.status).toBe('pending_approval')
       expect(pending.summary).toBe(
-        'Post the gift card journal entries of 2026-10 to QuickBooks: GCJ-2026-10-BRK $6.90, GCJ-2026-10-ESC $82.00, GCJ-2026-10-TRU $1.51',
+        'Post the gift card journal entries of 2026-10 to QuickBooks: GCJ-2026-10-BRK $6.36, GCJ-2026-10-ESC $82.00, GCJ-2026-10-TRU $3.52',
       )
       expect(qbo.requests).toHaveLength(0)
       // The requester cannot approve their own request.
@@ -139,17 +139,17 @@ for (const dialect of DIALECTS) {
       const esc =
         'Gift card balances past their unclaimed-property deadline 2026-10 (ASC 606-10-55-49)'
       const tru = 'Gift card breakage true-up 2026-10: change of estimate to date'
-      // At 20% both days (worked in test/finance/journal.test.ts with 20% → 25%): loc_a/US-FL
-      // recognises 1000 × 3200 / 16800 = 190; S₁ = 3000 × 5000 / 17000 = 882, true-up
-      // 882 − 762 − 190 = −70. loc_b/US-FL: 2000 × 1000 / 4000 = 500; S₁ = 2600 × 2000 / 12400
-      // = 419, true-up 419 − 0 − 500 = −81; loc_b/US-CA: S unchanged at 176, true-up 0.
+      // At 20% both days (the pools worked in test/finance/journal.test.ts, at 20% → 25% there):
+      // loc_a/US-FL/2025-01 recognises 1000 × 1200 / 8800 = 136; S₁ = 1000 × 5000 / 9000 = 556,
+      // true-up 556 − 545 − 136 = −125. loc_b/US-FL/2026-09: 2000 × 1000 / 4000 = 500; S₁ =
+      // 600 × 2000 / 4400 = 273, true-up 273 − 0 − 500 = −227; the other pools' S do not move.
       expect(bodies[0]).toEqual({
         DocNumber: 'GCJ-2026-10-BRK',
         TxnDate: '2026-10-31',
         PrivateNote: brk,
         Line: [
-          line(1.9, 'Debit', GCL, '1', `${brk} (Albany)`),
-          line(1.9, 'Credit', REV, '1', `${brk} (Albany)`),
+          line(1.36, 'Debit', GCL, '1', `${brk} (Albany)`),
+          line(1.36, 'Credit', REV, '1', `${brk} (Albany)`),
           line(5, 'Debit', GCL, '2', `${brk} (Boca Raton)`),
           line(5, 'Credit', REV, '2', `${brk} (Boca Raton)`),
         ],
@@ -174,10 +174,10 @@ for (const dialect of DIALECTS) {
         TxnDate: '2026-10-31',
         PrivateNote: tru,
         Line: [
-          line(0.7, 'Credit', GCL, '1', `${tru} (Albany)`),
-          line(0.7, 'Debit', REV, '1', `${tru} (Albany)`),
-          line(0.81, 'Credit', GCL, '2', `${tru} (Boca Raton)`),
-          line(0.81, 'Debit', REV, '2', `${tru} (Boca Raton)`),
+          line(1.25, 'Credit', GCL, '1', `${tru} (Albany)`),
+          line(1.25, 'Debit', REV, '1', `${tru} (Albany)`),
+          line(2.27, 'Credit', GCL, '2', `${tru} (Boca Raton)`),
+          line(2.27, 'Debit', REV, '2', `${tru} (Boca Raton)`),
         ],
       })
       for (const b of bodies as { Line: Line[] }[]) {
@@ -205,7 +205,7 @@ for (const dialect of DIALECTS) {
           entry: 'breakage',
           external_id: 'GCJ-2026-10-BRK',
           remote_id: '100',
-          amount_cents: 690,
+          amount_cents: 636,
           approval_id: pending.approvalId,
         },
         {
@@ -221,16 +221,16 @@ for (const dialect of DIALECTS) {
           entry: 'true_up',
           external_id: 'GCJ-2026-10-TRU',
           remote_id: '102',
-          amount_cents: 151,
+          amount_cents: 352,
           approval_id: pending.approvalId,
         },
       ])
       expect(decided.approval.outcome).toEqual({
         month: '2026-10',
         posted: [
-          { externalId: 'GCJ-2026-10-BRK', quickbooksId: '100', amount: '$6.90' },
+          { externalId: 'GCJ-2026-10-BRK', quickbooksId: '100', amount: '$6.36' },
           { externalId: 'GCJ-2026-10-ESC', quickbooksId: '101', amount: '$82.00' },
-          { externalId: 'GCJ-2026-10-TRU', quickbooksId: '102', amount: '$1.51' },
+          { externalId: 'GCJ-2026-10-TRU', quickbooksId: '102', amount: '$3.52' },
         ],
         alreadyPosted: [],
       })
@@ -277,9 +277,9 @@ for (const dialect of DIALECTS) {
         method: { estimator: { name: string } }
       }
       expect(view.entries.map((e) => [e.externalId, e.total.cents])).toEqual([
-        ['GCJ-2026-10-BRK', 690],
+        ['GCJ-2026-10-BRK', 636],
         ['GCJ-2026-10-ESC', 8200],
-        ['GCJ-2026-10-TRU', 151],
+        ['GCJ-2026-10-TRU', 352],
       ])
       expect(view.owedToStates.map((s) => [s.jurisdiction, s.due.cents])).toEqual([
         ['US-DE', 3700],
