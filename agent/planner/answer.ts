@@ -357,6 +357,24 @@ const FORMATTERS: Record<string, (d: Json, args: Record<string, unknown>) => str
                 `• #${c.campaignId} "${c.name}" ${c.status}: ${c.audience}; ${n(c.targetCount)} cards, ${fmt(c.targetLiability)} (by ${c.createdBy}${c.launchedAt ? `, launched ${day(c.launchedAt)}` : ''})`,
             ),
         ].join('\n'),
+  prepare_journal_entries: (d) =>
+    [
+      d.entries.length === 0
+        ? `No journal entries for ${d.month}: nothing to recognise or reclassify.`
+        : `Journal entries for ${d.month} (${d.method.estimator.name}, ${d.method.estimator.modelVersion}):`,
+      ...d.entries.map(
+        (e: Json) =>
+          `• ${e.externalId} ${e.kind.replace('_', '-')}: ${fmt(e.total)} over ${e.lines.length + (e.moreLines ?? 0)} lines`,
+      ),
+      ...d.owedToStates
+        .filter((s: Json) => s.due.cents > 0 || s.expectedToEscheat.cents > 0)
+        .slice(0, 10)
+        .map(
+          (s: Json) =>
+            `• owed to ${s.jurisdiction}: ${fmt(s.due)} past deadline, ${fmt(s.expectedToEscheat)} expected to escheat (never breakage)`,
+        ),
+      'Nothing is posted. Say "post the journal entries" to send them for a manager\'s approval.',
+    ].join('\n'),
   reconcile_ledger: (d) => {
     const lines = [
       d.cardsChecked === 0
