@@ -41,6 +41,22 @@ export const ESCHEAT_RULES: Readonly<Record<string, EscheatRule>> = {
   'US-WA': { kind: 'exempt', reason: 'gift cards are not unclaimed property' },
 }
 
+/**
+ * When a card with a balance becomes reportable under `rule` (ms): its last activity plus the
+ * dormancy period, or its expiry where the rule says so and that comes first. Undefined when
+ * the rule never makes it reportable (an exempt jurisdiction, or one that claims only cards
+ * with an expiry date and this card has none). finance/ reads it per card (docs/finance.md).
+ */
+export function escheatDeadline(
+  rule: EscheatRule,
+  lastActivityAt: string,
+  expiresAt: string | null,
+): number | undefined {
+  if (rule.kind !== 'dormancy' || (rule.onlyWithExpiry && !expiresAt)) return undefined
+  const deadline = addMonths(parseDate(lastActivityAt), rule.dormancyYears * 12)
+  return rule.atExpiry && expiresAt ? Math.min(deadline, parseDate(expiresAt)) : deadline
+}
+
 export type EscheatmentOptions = {
   /** Report deadlines up to this many months after `asOf` (those already past are included). */
   horizonMonths?: number
@@ -176,11 +192,7 @@ export async function escheatmentReport(
       byJurisdiction.set(jurisdiction, entry)
     }
     const lastActivity = row.last_activity_at ?? row.issued_at
-    let deadline: number | undefined
-    if (rule.kind === 'dormancy' && !(rule.onlyWithExpiry && !row.expires_at)) {
-      deadline = addMonths(parseDate(lastActivity), rule.dormancyYears * 12)
-      if (rule.atExpiry && row.expires_at) deadline = Math.min(deadline, parseDate(row.expires_at))
-    }
+    const deadline = escheatDeadline(rule, lastActivity, row.expires_at)
     if (rule.kind === 'exempt') {
       // Exempt jurisdictions are shown with what they hold, for the record.
       entry.cards++

@@ -8,6 +8,7 @@ import { dashboardBench } from './dashboard.ts'
 import { evalsBench } from './evals.ts'
 import { freshnessBench } from './freshness.ts'
 import { importBench } from './import.ts'
+import { journalBench } from './journal.ts'
 import { masterDataBench } from './master-data.ts'
 import { mcpBench } from './mcp.ts'
 import { metricsBench } from './metrics.ts'
@@ -26,6 +27,7 @@ export const benchmarks: Record<string, (args: string[]) => Promise<void>> = {
   webhooks: webhooksBench,
   checkout: checkoutBench,
   analytics: analyticsBench,
+  journal: journalBench,
   agent: agentBench,
   mcp: mcpBench,
   evals: evalsBench,

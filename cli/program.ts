@@ -12,6 +12,7 @@ import { registerForecast } from './commands/forecast.ts'
 import { registerFraud } from './commands/fraud.ts'
 import { registerImport } from './commands/import.ts'
 import { registerJobs } from './commands/jobs.ts'
+import { registerJournal } from './commands/journal.ts'
 import { registerLiability } from './commands/liability.ts'
 import { registerMcp } from './commands/mcp.ts'
 import { registerMigrate } from './commands/migrate.ts'
@@ -54,6 +55,7 @@ export function buildProgram(ctx: () => CliContext): Command {
   registerForecast(program, ctx)
   registerLiability(program, ctx)
   registerEscheatment(program, ctx)
+  registerJournal(program, ctx)
   registerSegments(program, ctx)
   registerAffinity(program, ctx)
   registerUpsell(program, ctx)

@@ -294,6 +294,17 @@ const envSchema = z.object({
   BRAZE_API_KEY: optionalSecret,
   BRAZE_REST_ENDPOINT: optionalUrl,
   BRAZE_CAMPAIGN_ID: z.string().min(1).max(64).optional(),
+  JOURNAL_ACCOUNTS: z.string().min(1).max(4096).optional(),
+  JOURNAL_BREAKAGE_RATE: z.coerce.number().min(0).max(1).optional(),
+  QUICKBOOKS_BASE_URL: z
+    .url({ error: 'must be an http(s) URL' })
+    .default('https://quickbooks.api.intuit.com'),
+  QUICKBOOKS_REALM_ID: z
+    .string()
+    .regex(/^\d{1,32}$/, 'must be the company id (digits) QuickBooks gave at OAuth')
+    .optional(),
+  QUICKBOOKS_ACCESS_TOKEN: optionalSecret,
+  QUICKBOOKS_MINOR_VERSION: z.coerce.number().int().min(1).max(999).default(75),
   MCP_ALLOWED_HOSTS: z.string().default(''),
   DASHBOARD_SESSION_HOURS: z.coerce
     .number()
@@ -467,6 +478,25 @@ export type Config = {
   }
   /** Set: a confirmed alert's case file is POSTed here, once (docs/fraud-cases.md). */
   fraudCases: { webhookUrl?: string }
+  /** The finance close (docs/finance.md): journal entries and where they are posted. */
+  finance: {
+    /** JOURNAL_ACCOUNTS: the account mapping file (JSON); unset, the defaults of docs/finance.md. */
+    accountsFile?: string
+    /**
+     * JOURNAL_BREAKAGE_RATE: a stated breakage rate (0–1) of the outstanding balance instead of
+     * the fitted forecast, for a ledger too young to fit; unset, the forecast.
+     */
+    breakageRate?: number
+    quickbooks: {
+      /** QuickBooks Online's API (production, the sandbox or a fake). */
+      baseUrl: string
+      /** Both set: `post_journal_entries` can post; unset, it says so. */
+      realmId?: string
+      /** An OAuth 2.0 access token of the realm (refreshing it is the operator's). */
+      accessToken?: string
+      minorVersion: number
+    }
+  }
   /** Host names `/mcp` answers to besides localhost (DNS-rebinding protection). */
   mcp: {
     allowedHosts: string[]
@@ -766,6 +796,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }),
       ) as Record<JobName, string | null>,
       staleAfterMinutes: e.JOBS_STALE_AFTER_MINUTES,
+    },
+    finance: {
+      ...(e.JOURNAL_ACCOUNTS ? { accountsFile: e.JOURNAL_ACCOUNTS } : {}),
+      ...(e.JOURNAL_BREAKAGE_RATE !== undefined ? { breakageRate: e.JOURNAL_BREAKAGE_RATE } : {}),
+      quickbooks: {
+        baseUrl: e.QUICKBOOKS_BASE_URL.replace(/\/+$/, ''),
+        ...(e.QUICKBOOKS_REALM_ID ? { realmId: e.QUICKBOOKS_REALM_ID } : {}),
+        ...(e.QUICKBOOKS_ACCESS_TOKEN ? { accessToken: e.QUICKBOOKS_ACCESS_TOKEN } : {}),
+        minorVersion: e.QUICKBOOKS_MINOR_VERSION,
+      },
     },
     mcp: {
       allowedHosts: e.MCP_ALLOWED_HOSTS.split(',')

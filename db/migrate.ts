@@ -15,6 +15,7 @@ import { sourceFreshnessMigration } from './migrations/0012-source-freshness.ts'
 import { posHoldsMigration } from './migrations/0013-pos-holds.ts'
 import { caseDeliveriesMigration } from './migrations/0015-case-deliveries.ts'
 import { dashboardSessionsMigration } from './migrations/0016-dashboard-sessions.ts'
+import { journalPostingsMigration } from './migrations/0017-journal-postings.ts'
 import { jobRunsMigration } from './migrations/0018-job-runs.ts'
 import { slackMessagesMigration } from './migrations/0019-slack-messages.ts'
 import { instancesMigration } from './migrations/0020-instances.ts'
@@ -38,6 +39,7 @@ function allMigrations(adapter: EngineAdapter): Record<string, Migration> {
     '0013-pos-holds': posHoldsMigration(adapter),
     '0015-case-deliveries': caseDeliveriesMigration(adapter),
     '0016-dashboard-sessions': dashboardSessionsMigration(adapter),
+    '0017-journal-postings': journalPostingsMigration(adapter),
     '0018-job-runs': jobRunsMigration(adapter),
     '0019-slack-messages': slackMessagesMigration(adapter),
     '0020-instances': instancesMigration(adapter),

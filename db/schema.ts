@@ -424,6 +424,7 @@ export interface DB {
   job_runs: JobRunsTable
   service_instances: ServiceInstancesTable
   stream_cursors: StreamCursorsTable
+  journal_postings: JournalPostingsTable
 }
 
 /**
@@ -440,6 +441,26 @@ export interface SlackMessagesTable {
   shown_status: string | null
   /** The agent thread waiting on the approval, resumed when it is decided elsewhere. */
   agent_thread: string | null
+}
+
+/** A journal entry posted to QuickBooks Online, once per month and entry (migration 0017). */
+export interface JournalPostingsTable {
+  /** `YYYY-MM`, the month the entry closes. */
+  month: string
+  entry: 'breakage' | 'escheat' | 'true_up'
+  /** The entry's DocNumber / External ID (`GCJ-2026-11-BRK`). */
+  external_id: string
+  /** The `requestid` it was posted with: a retry with it is replayed, not repeated. */
+  request_id: string
+  approval_id: number
+  /** SHA-256 of the approved entries: what the manager saw is what was posted. */
+  digest: string
+  /** QuickBooks' `JournalEntry.Id`. */
+  remote_id: string
+  /** The entry's total debits (= credits). */
+  amount_cents: number
+  /** QuickBooks' answer (the JournalEntry), as JSON. */
+  response: string
   posted_at: string
 }
 

@@ -19,9 +19,11 @@ const MAY_IMPORT = {
   ingest: ['core', 'db'],
   analytics: ['core', 'db'],
   governance: ['core', 'db'],
+  // The finance close: recognition from the breakage forecast and the escheat rules (docs/finance.md).
+  finance: ['core', 'db', 'analytics'],
   // The checkout endpoint keeps to a pilot through governance's scope (docs/pilot.md).
   checkout: ['core', 'db', 'analytics', 'ingest', 'governance'],
-  tools: ['core', 'db', 'analytics', 'governance'],
+  tools: ['core', 'db', 'analytics', 'governance', 'finance'],
   // Chart specs and their rendering from tool results; no ledger, no tools (docs/charts.md).
   charts: ['core'],
   // The faces never open a database: they receive a toolkit (and the agent a checkpointer).
@@ -38,6 +40,7 @@ const MAY_IMPORT = {
     'ingest',
     'analytics',
     'governance',
+    'finance',
     'checkout',
     'tools',
     'charts',
@@ -53,6 +56,7 @@ const MAY_IMPORT = {
     'ingest',
     'analytics',
     'governance',
+    'finance',
     'checkout',
     'tools',
     'charts',
@@ -84,6 +88,7 @@ const MAY_IMPORT = {
     'ingest',
     'analytics',
     'governance',
+    'finance',
     'checkout',
     'tools',
     'charts',

@@ -15,6 +15,8 @@ import { listCampaigns } from './list-campaigns.ts'
 import { listCardHolds } from './list-card-holds.ts'
 import { listFraudAlerts } from './list-fraud-alerts.ts'
 import { placeCardHold } from './place-card-hold.ts'
+import { postJournalEntries } from './post-journal-entries.ts'
+import { prepareJournalEntries } from './prepare-journal-entries.ts'
 import { productAffinity } from './product-affinity.ts'
 import { recommendUpsell } from './recommend-upsell.ts'
 import { reconcileLedger } from './reconcile-ledger.ts'
@@ -50,6 +52,8 @@ export const TOOLS: readonly AnyTool[] = [
   launchCampaign,
   ledgerMetrics,
   reconcileLedger,
+  prepareJournalEntries,
+  postJournalEntries,
 ]
 
 export const toolByName = (name: string): AnyTool | undefined => TOOLS.find((t) => t.name === name)

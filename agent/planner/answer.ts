@@ -29,6 +29,7 @@ import {
   listCardHolds,
   listFraudAlerts,
   type PendingApproval,
+  prepareJournalEntries,
   productAffinity,
   type ResultOf,
   recommendUpsell,
@@ -404,6 +405,25 @@ const FORMATTERS: Record<string, Formatter> = {
                 `• #${c.campaignId} "${c.name}" ${c.status}: ${c.audience}; ${n(c.targetCount)} cards, ${fmt(c.targetLiability)} (by ${c.createdBy}${c.launchedAt ? `, launched ${day(c.launchedAt)}` : ''})`,
             ),
         ].join('\n'),
+  ),
+  ...format(prepareJournalEntries, (d) =>
+    [
+      d.entries.length === 0
+        ? `No journal entries for ${d.month}: nothing to recognise or reclassify.`
+        : `Journal entries for ${d.month} (${d.method.estimator.name}, ${d.method.estimator.modelVersion}):`,
+      ...d.entries.map(
+        (e) =>
+          `• ${e.externalId} ${e.kind.replace('_', '-')}: ${fmt(e.total)} over ${e.lines.length + (e.moreLines ?? 0)} lines`,
+      ),
+      ...d.owedToStates
+        .filter((s) => s.due.cents > 0 || s.expectedToEscheat.cents > 0)
+        .slice(0, 10)
+        .map(
+          (s) =>
+            `• owed to ${s.jurisdiction}: ${fmt(s.due)} past deadline, ${fmt(s.expectedToEscheat)} expected to escheat (never breakage)`,
+        ),
+      'Nothing is posted. Say "post the journal entries" to send them for a manager\'s approval.',
+    ].join('\n'),
   ),
   ...format(reconcileLedger, (d) => {
     const lines = [

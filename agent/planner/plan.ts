@@ -15,6 +15,8 @@ import {
   listCardHolds,
   listFraudAlerts,
   placeCardHold,
+  postJournalEntries,
+  prepareJournalEntries,
   productAffinity,
   recommendUpsell,
   reconcileLedger,
@@ -208,6 +210,41 @@ const GENERIC_WORDS = new Set([
   'states',
 ])
 
+const MONTH_WORDS = [
+  'jan',
+  'feb',
+  'mar',
+  'apr',
+  'may',
+  'jun',
+  'jul',
+  'aug',
+  'sep',
+  'oct',
+  'nov',
+  'dec',
+] as const
+
+/**
+ * The month a journal closes, `YYYY-MM`: one written so (`2026-10`), or named (`november`,
+ * `nov 2026`: the latest such month that has ended), else last month (`last month` too).
+ */
+export function closedMonth(text: string, calendar: Calendar): string {
+  const iso = /\b(\d{4})-(0[1-9]|1[0-2])\b/.exec(text)
+  if (iso) return `${iso[1]}-${iso[2]}`
+  const today = localDay(calendar.now, calendar.timezone)
+  const year = Number(today.slice(0, 4))
+  const current = Number(today.slice(5, 7))
+  const named = new RegExp(`\\b(${MONTH_WORDS.join('|')})[a-z]*\\.?(?:\\s+(\\d{4}))?\\b`).exec(text)
+  const key = (y: number, m: number) => `${y}-${String(m).padStart(2, '0')}`
+  if (named && !/\bmay i\b/.test(text)) {
+    const month = MONTH_WORDS.indexOf(named[1] as (typeof MONTH_WORDS)[number]) + 1
+    if (named[2]) return key(Number(named[2]), month)
+    return key(month < current ? year : year - 1, month)
+  }
+  return current === 1 ? key(year - 1, 12) : key(year, current - 1)
+}
+
 /** Below this the planner asks which of its two best guesses was meant. */
 export const CONFIDENCE_FLOOR = 0.3
 
@@ -216,6 +253,7 @@ export const WRITE_TOOLS: ReadonlySet<string> = new Set<string>([
   placeCardHold.name,
   releaseCardHold.name,
   launchCampaign.name,
+  postJournalEntries.name,
 ])
 const WRITES = WRITE_TOOLS
 
@@ -244,6 +282,8 @@ const TOOL_WORDS: Record<string, string> = {
   list_campaigns: 'list campaigns',
   ledger_metrics: 'report a ledger metric',
   reconcile_ledger: 'reconcile the ledger',
+  prepare_journal_entries: 'prepare the journal entries',
+  post_journal_entries: 'request the journal entries be posted',
   smalltalk: 'chat',
   help: 'explain what I can do',
   refuse_pii: 'share customer details',
@@ -1268,6 +1308,11 @@ const BUILDERS: Record<string, Builder> = {
       r,
     )
   },
+  // The month-end close (docs/finance.md): the month named, else the last one that ended.
+  prepare_journal_entries: (r) =>
+    call(prepareJournalEntries.name, { month: closedMonth(r.lower, r.calendar) }, r),
+  post_journal_entries: (r) =>
+    call(postJournalEntries.name, { month: closedMonth(r.lower, r.calendar) }, r),
   // Drift and feed freshness (docs/reconciliation.md); a POS named is the cards' source.
   reconcile_ledger: (r) => {
     const source = /\b(square|shopify|lightspeed|clover)\b/.exec(r.lower)?.[1]

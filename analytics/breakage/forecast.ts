@@ -19,6 +19,7 @@ import {
   runOff,
   slotOf,
   startingMass,
+  ULTIMATE_MONTHS,
 } from './model.ts'
 
 export type MonthForecast = {
@@ -90,6 +91,17 @@ export async function forecastBreakage(
     topCards?: number
     /** The group of each open card (by id): the forecast is also run off group by group. */
     groupOf?: (cardId: string) => string
+    /**
+     * Bootstrap refits for the interval and the risks' confidence (default 200); 0 when only the
+     * point estimate is wanted (the journal's recognition schedule): low and high are then the
+     * point, and each refit no longer costs a pass over every cohort and state.
+     */
+    bootstrap?: number
+    /**
+     * With `groupOf`: also run each group off month by month over the horizon (default true);
+     * false when only each group's breakage is wanted (thousands of groups: the journal's pools).
+     */
+    groupMonthly?: boolean
   } & LedgerPassOptions = {},
 ): Promise<BreakageForecast> {
   const horizon = options.horizonMonths ?? 12
@@ -106,7 +118,8 @@ export async function forecastBreakage(
   const samples: number[][] = []
   const riskSamples: Float64Array[] = []
   const weights = new Float64Array(history.cohorts)
-  for (let b = 0; b < BOOTSTRAP; b++) {
+  const bootstrap = options.bootstrap ?? BOOTSTRAP
+  for (let b = 0; b < bootstrap; b++) {
     for (let c = 0; c < history.cohorts; c++) weights[c] = rng.exponential(1)
     const resampled = fitRunoff(history, weights)
     samples.push(
@@ -119,7 +132,9 @@ export async function forecastBreakage(
   const outstandingBreakage = Math.max(0, outstanding - point.ultimateRedeemed)
   const futureRedemptions = point.ultimateRedeemed
   const monthly: MonthForecast[] = point.monthly.map((expected, step) => {
-    const values = samples.map((s) => s[step] as number).sort((a, b) => a - b)
+    const values = samples.length
+      ? samples.map((s) => s[step] as number).sort((a, b) => a - b)
+      : [expected]
     return {
       month: toIso(addMonths(asOfMs, step)).slice(0, 7),
       expectedCents: Math.round(expected),
@@ -172,15 +187,35 @@ export async function forecastBreakage(
       if (list) list.push(card)
       else members.set(key, [card])
     }
+    // The run-off is linear in the starting balances: each slot's share redeemed over the
+    // run-off's whole span, solved once (redeemedWithinBySlot agrees with runOff card by card),
+    // gives every group's ultimate redemptions without running each group to the end. Each
+    // group is run off only over the horizon, for its months (hundreds of groups: the journal's
+    // stores × states).
+    const ultimateShare = redeemedWithinBySlot(
+      model,
+      history.cutoffMonth,
+      Math.max(horizon, ULTIMATE_MONTHS),
+    )
     groups = [...members].map(([key, cards]) => {
-      const run = runOff(model, startingMass(cards), history.cutoffMonth, horizon)
-      const outstandingCents = cards.reduce((sum, c) => sum + c.balance, 0)
+      const monthlyCents =
+        options.groupMonthly === false
+          ? []
+          : runOff(model, startingMass(cards), history.cutoffMonth, horizon, {
+              ultimate: false,
+            }).monthly.map((m) => Math.round(m))
+      let outstandingCents = 0
+      let ultimateRedeemed = 0
+      for (const c of cards) {
+        outstandingCents += c.balance
+        ultimateRedeemed += c.balance * (ultimateShare[slotOf(c)] as number)
+      }
       return {
         key,
         openCards: cards.length,
         outstandingCents,
-        monthlyCents: run.monthly.map((m) => Math.round(m)),
-        breakageCents: Math.round(Math.max(0, outstandingCents - run.ultimateRedeemed)),
+        monthlyCents,
+        breakageCents: Math.round(Math.max(0, outstandingCents - ultimateRedeemed)),
       }
     })
     groups.sort((a, b) => b.outstandingCents - a.outstandingCents || a.key.localeCompare(b.key))
@@ -212,7 +247,7 @@ export async function forecastBreakage(
         params: JSON.stringify({
           asOf: forecast.asOf,
           horizonMonths: horizon,
-          bootstrap: BOOTSTRAP,
+          bootstrap,
           ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
         }),
         result: JSON.stringify({ ...forecast, cardRisks: cardRisks.slice(0, 20) }),
@@ -356,7 +391,10 @@ async function actualRunoff(
 
 /** The ledger-pass options among a function's options. */
 function passOptions(options: LedgerPassOptions): LedgerPassOptions {
-  return options.pilotStores ? { pilotStores: options.pilotStores } : {}
+  return {
+    ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
+    ...(options.onCard ? { onCard: options.onCard } : {}),
+  }
 }
 
 function quantile(sorted: readonly number[], q: number): number {

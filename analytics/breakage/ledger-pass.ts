@@ -140,6 +140,12 @@ export type LedgerPassOptions = {
    * model is fitted on them and only they are run off.
    */
   pilotStores?: readonly string[]
+  /**
+   * Called once for each card with money moves before the cut-off, with the total that left its
+   * balance (redemptions and other debits, cents, as the model counts them): the cumulative
+   * redemptions the ASC 606 recognition schedule needs per pool (finance/, docs/finance.md).
+   */
+  onCard?: (cardId: string, spentCents: number) => void
 }
 
 /**
@@ -190,6 +196,8 @@ export async function readRunoffHistory(
     loadCount: number
     monthLoadCount: number
     used: boolean
+    /** Everything spent before the cut-off (for `onCard`). */
+    totalSpent: number
   }
   let card: Card | undefined
   const { exposure: exposures, activeExposure, redeemed, leftSmall, leftTotal } = history
@@ -241,8 +249,10 @@ export async function readRunoffHistory(
       card.month++
     }
   }
+  const { onCard } = options
   const finishCard = () => {
     if (!card) return
+    onCard?.(card.id, card.totalSpent)
     closeMonths(cutoffMonth)
     if (card.balance > 0) {
       history.openCards.push({
@@ -312,6 +322,7 @@ export async function readRunoffHistory(
           loadCount: 0,
           monthLoadCount: 0,
           used: false,
+          totalSpent: 0,
         }
         // A move dated before the card's issue is counted in its issue month.
         forEachMove(moves, (month, amount) => {
@@ -332,6 +343,7 @@ export async function readRunoffHistory(
           card.loadCount += monthLoadCounts[m] as number
           card.monthLoadCount += monthLoadCounts[m] as number
           card.spent += spent
+          card.totalSpent += spent
           history.loadedCents += loads
           history.redeemedCents += spent
           monthLoads[m] = 0

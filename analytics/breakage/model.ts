@@ -38,7 +38,7 @@ export type RunoffModel = {
  * breakage (redemption remote), the horizon of the CARD Act's minimum validity and of the
  * five-year dormancy periods of most states.
  */
-const ULTIMATE_MONTHS = 60
+export const ULTIMATE_MONTHS = 60
 
 export function fitRunoff(history: RunoffHistory, weights?: Float64Array): RunoffModel {
   const e = new Float64Array(STATE_COUNT)

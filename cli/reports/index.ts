@@ -5,6 +5,7 @@ import { cliEscheatment } from './escheatment.ts'
 import { cliForecast, cliForecastBacktest } from './forecast.ts'
 import { cliFraudAlerts, cliFraudEval, cliFraudScan } from './fraud.ts'
 import { cliFraudDeliverCases } from './fraud-cases.ts'
+import { cliJournal } from './journal.ts'
 import { cliLedgerSummary } from './ledger-summary.ts'
 import { cliLiability } from './liability.ts'
 import { cliSegments } from './segments.ts'
@@ -17,6 +18,7 @@ export * from './escheatment.ts'
 export * from './forecast.ts'
 export * from './fraud.ts'
 export * from './fraud-cases.ts'
+export * from './journal.ts'
 export * from './ledger-summary.ts'
 export * from './liability.ts'
 export * from './segments.ts'
@@ -38,4 +40,5 @@ export const CLI_REPORTS: readonly AnyTool[] = [
   cliAffinity,
   cliLedgerSummary,
   cliUpsellOutcomes,
+  cliJournal,
 ]

@@ -41,7 +41,7 @@ describe('the giftcards command', () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'migrate.db')}` }
     const first = giftcards(['migrate'], env)
     expect(first.stdout.trim()).toBe(
-      'applied 0001-initial, 0002-ingest, 0003-faces, 0004-slack-sync, 0005-ledger-cover, 0006-daily-rollup, 0007-hold-releases, 0009-checkout-prompts, 0010-ledger-voids, 0011-master-data, 0012-source-freshness, 0013-pos-holds, 0015-case-deliveries, 0016-dashboard-sessions, 0018-job-runs, 0019-slack-messages, 0020-instances, 0021-campaign-handoff; schema is at 0021-campaign-handoff',
+      'applied 0001-initial, 0002-ingest, 0003-faces, 0004-slack-sync, 0005-ledger-cover, 0006-daily-rollup, 0007-hold-releases, 0009-checkout-prompts, 0010-ledger-voids, 0011-master-data, 0012-source-freshness, 0013-pos-holds, 0015-case-deliveries, 0016-dashboard-sessions, 0017-journal-postings, 0018-job-runs, 0019-slack-messages, 0020-instances, 0021-campaign-handoff; schema is at 0021-campaign-handoff',
     )
     const second = giftcards(['migrate'], env)
     expect(second.stdout.trim()).toBe('schema is up to date (0021-campaign-handoff)')

@@ -17,6 +17,13 @@ const KEY_PHRASES: Record<string, RegExp[]> = {
   search_gift_cards: [/sort/, /store: \{ id, name, city, jurisdiction \}/],
   reconcile_ledger: [/drift/, /balance-read adjustments/, /giftcards reconcile FILE/, /stale/],
   ledger_metrics: [/ledgerUpTo/, /freshness/],
+  prepare_journal_entries: [
+    /ASC 606-10-55-48/,
+    /ASC 606-10-55-49/,
+    /nothing is posted/,
+    /post_journal_entries/,
+  ],
+  post_journal_entries: [/approval request/, /manager other than the requester/, /posted once/],
 }
 
 describe('tool descriptions', () => {

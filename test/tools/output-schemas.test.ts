@@ -67,6 +67,9 @@ const CALLS: Record<string, Calls> = {
     { metric: 'liability', by: ['location'], top: 3 },
     { metric: 'fraud_alerts', by: ['rule'] },
   ],
+  prepare_journal_entries: () => [{ month: '2026-01' }],
+  // Files nothing without QuickBooks configured (CONFIG_INVALID): the schema is the approval's.
+  post_journal_entries: () => [{ month: '2026-01' }],
   reconcile_ledger: () => [{ limit: 3 }, { source: 'seed', location: 'loc_001' }],
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CLI_REPORTS } from '../../cli/reports/index.ts'
-import { DAY_MS, toIso } from '../../core/index.ts'
+import { addMonths, DAY_MS, startOfMonth, toIso } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import {
   type AnyTool,
@@ -46,6 +46,8 @@ const TX_STORE = (c: PilotChain) => c.tx.name
 const aYearAgo = toIso(Date.now() - 365 * DAY_MS).slice(0, 10)
 const halfAYearAgo = toIso(Date.now() - 180 * DAY_MS).slice(0, 10)
 const threeYearsAgo = toIso(Date.now() - 1000 * DAY_MS).slice(0, 10)
+/** The month before this one, `YYYY-MM`: the last month a journal can close. */
+const lastMonth = toIso(addMonths(startOfMonth(Date.now()), -1)).slice(0, 7)
 /** Freshness in an answer: the lag grows between two calls. */
 const FRESH = ['lagSeconds']
 
@@ -225,6 +227,13 @@ const SAMPLES: Record<string, Entry> = {
     ],
     outside: [{ input: (c) => ({ location: TX_STORE(c) }) }],
   },
+  prepare_journal_entries: { samples: [s(() => ({ month: lastMonth }))] },
+  // The whole chain's books or none: refused under a pilot, nothing filed.
+  post_journal_entries: {
+    samples: [],
+    outside: [{ input: () => ({ month: lastMonth }) }],
+  },
+  cli_journal: { samples: [s(() => ({ month: lastMonth }))] },
   cli_liability: {
     samples: [s(() => ({ by: 'jurisdiction' }), { control: true }), s(() => ({ by: 'channel' }))],
   },

@@ -1,0 +1,6 @@
+export * from './accounts.ts'
+export * from './formats.ts'
+export * from './journal.ts'
+export * from './postings.ts'
+export * from './quickbooks.ts'
+export * from './recognition.ts'
