@@ -6,8 +6,7 @@ import {
   toScored,
 } from '../analytics/index.ts'
 import { describeError, type Logger, toIso } from '../core/index.ts'
-import { readHorizon, SettledHorizon } from '../db/engines/postgres-leases.ts'
-import { type Database, LEDGER_COLUMNS } from '../db/index.ts'
+import { type Database, LEDGER_COLUMNS, readHorizon, SettledHorizon } from '../db/index.ts'
 
 /** The cursor's row in `stream_cursors`. */
 const STREAM = 'fraud-stream'

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { describeError, type Logger, toIso } from '../core/index.ts'
-import { LEADER_LOCK_KEYS, SessionLock } from '../db/engines/postgres-leases.ts'
-import type { Database } from '../db/index.ts'
+import { type Database, LEADER_LOCK_KEYS, SessionLock } from '../db/index.ts'
 
 /** How often an instance renews its heartbeat and, when not leading, tries to lead. */
 const TICK_MS = 1_000

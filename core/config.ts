@@ -128,6 +128,7 @@ export const JOB_SCHEDULES = {
   'fraud-scan': { env: 'JOB_FRAUD_SCAN_CRON', cron: '15 6 * * *' },
   'at-risk-digest': { env: 'JOB_AT_RISK_DIGEST_CRON', cron: '0 8 * * 1' },
   'forecast-refit': { env: 'JOB_FORECAST_REFIT_CRON', cron: '0 5 1 * *' },
+  'journal-close': { env: 'JOB_JOURNAL_CLOSE_CRON', cron: '0 6 2 * *' },
 } as const
 
 export type JobName = keyof typeof JOB_SCHEDULES

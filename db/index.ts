@@ -15,6 +15,13 @@ export type {
 export { ENGINES } from './engines/engine.ts'
 export { createIndex, dropIndex } from './engines/indexes.ts'
 export type { PostgresBulkMethod } from './engines/postgres.ts'
+export {
+  type HorizonReading,
+  LEADER_LOCK_KEYS,
+  readHorizon,
+  SessionLock,
+  SettledHorizon,
+} from './engines/postgres-leases.ts'
 export * from './ledger-writer.ts'
 export { type MigrationReport, migrateToLatest } from './migrate.ts'
 export * from './queries/cards.ts'

@@ -40,6 +40,9 @@ async function pilotCampaigns(
   }
 }
 
+/** One arm of a campaign's lift window: its cards, those that redeemed, and the rate. */
+const armSchema = z.object({ cards: z.number(), redeemed: z.number(), rate: z.number() })
+
 /** list_campaigns' result: counts by status and a page of campaigns with their launch approval. */
 export const listCampaignsOutput = z.object({
   counts: z.record(z.enum(CAMPAIGN_STATUSES), z.number()),
@@ -58,6 +61,26 @@ export const listCampaignsOutput = z.object({
       createdBy: z.string(),
       createdAt: z.string(),
       launchedAt: z.string().nullable(),
+      launch: z
+        .object({
+          provider: z.string().nullable(),
+          holdoutShare: z.number().nullable(),
+          counts: z.record(z.string(), z.number()).nullable(),
+        })
+        .nullable(),
+      lift: z
+        .array(
+          z.object({
+            days: z.union([z.literal(30), z.literal(60), z.literal(90)]),
+            complete: z.boolean(),
+            contacted: armSchema,
+            holdout: armSchema,
+            liftPoints: z.number().nullable(),
+            pValue: z.number().nullable(),
+            test: z.enum(['chi_square', 'fisher']).nullable(),
+          }),
+        )
+        .nullable(),
       approval: z
         .object({
           approvalId: z.number(),

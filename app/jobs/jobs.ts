@@ -165,8 +165,66 @@ export const forecastRefitJob: JobDefinition = {
   },
 }
 
+/** The month before the slot's chain day, `YYYY-MM`: the month the close is for. */
+export function monthBefore(day: string): string {
+  const [y, m] = day.split('-').map(Number) as [number, number]
+  const year = m === 1 ? y - 1 : y
+  const month = m === 1 ? 12 : m - 1
+  return `${year}-${String(month).padStart(2, '0')}`
+}
+
+type JournalAnswer = {
+  month: string
+  entries: { externalId: string; total: Money }[]
+  method: { estimator: { name: string; modelVersion: string } }
+}
+
+/**
+ * Monthly, after the forecast refit: last month's journal entries prepared (docs/finance.md)
+ * and, when QuickBooks is configured, filed for a manager's approval (post_journal_entries).
+ * Posting still needs that approval; a month already posted or filed is said, not re-filed.
+ */
+export const journalCloseJob: JobDefinition = {
+  name: 'journal-close',
+  description:
+    "monthly: last month's journal entries prepared (breakage, escheat reclass, true-up) and filed for a manager's approval to post to QuickBooks",
+  role: 'analyst',
+  async run(ctx: JobContext) {
+    const timezone = await chainTimezone(ctx)
+    const month = monthBefore(chainDayOf(ctx.slot.getTime(), timezone))
+    const journal = (await ctx.call('prepare_journal_entries', { month })) as JournalAnswer
+    const entries = journal.entries.map((e) => `${e.externalId} ${e.total.formatted}`).join(', ')
+    const prepared = `${month}: ${journal.entries.length} entries (${journal.method.estimator.name})${entries ? `: ${entries}` : ''}`
+    if (journal.entries.length === 0)
+      return { summary: `${prepared}; nothing to post`, result: { month, filed: null } }
+    try {
+      const filed = (await ctx.call('post_journal_entries', { month })) as {
+        approvalId?: number
+      }
+      return {
+        summary: `${prepared}; filed for approval as #${filed.approvalId}`,
+        result: { month, filed },
+      }
+    } catch (err) {
+      // Not configured, or the month is already posted or waiting: the close is prepared, and
+      // the reason it was not filed is the run's summary, not a failure.
+      const reason = err instanceof Error ? err.message : String(err)
+      if (!/: (CONFIG_INVALID|CONFLICT): /.test(reason)) throw err
+      return {
+        summary: `${prepared}; not filed: ${reason}`,
+        result: { month, filed: null, reason },
+      }
+    }
+  },
+}
+
 const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`
 const signedCents = (c: number) => `${c >= 0 ? '+' : '-'}${formatCents(Math.abs(c))}`
 
 /** Every job, in the order `giftcards jobs list` shows them. */
-export const JOBS: readonly JobDefinition[] = [fraudScanJob, atRiskDigestJob, forecastRefitJob]
+export const JOBS: readonly JobDefinition[] = [
+  fraudScanJob,
+  atRiskDigestJob,
+  forecastRefitJob,
+  journalCloseJob,
+]

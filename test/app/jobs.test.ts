@@ -26,6 +26,8 @@ function jobsConfig(): Config {
     JOB_FRAUD_SCAN_CRON: '0 6 * * *',
     JOB_AT_RISK_DIGEST_CRON: '0 8 * * 1',
     JOB_FORECAST_REFIT_CRON: '0 5 1 * *',
+    // The monthly close has its own test (test/finance/post-journal.test.ts).
+    JOB_JOURNAL_CLOSE_CRON: 'off',
     SLACK_BOT_TOKEN: 'xoxb-jobs',
     SLACK_API_URL: slack.url,
     SLACK_DIGEST_CHANNEL: 'C_DIGEST',

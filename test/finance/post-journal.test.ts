@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Scheduler } from '../../app/index.ts'
 import { loadConfig } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { type Actor, grantRole } from '../../governance/index.ts'
@@ -59,6 +60,7 @@ for (const dialect of DIALECTS) {
     let qbo: FakeQuickBooks
     let kit: Toolkit
     let dir: string
+    let config: ReturnType<typeof loadConfig>
     beforeAll(async () => {
       qbo = await startFakeQuickBooks({
         realmId: REALM,
@@ -76,17 +78,15 @@ for (const dialect of DIALECTS) {
       await grantRole(d, MANAGER.id, 'manager')
       dir = mkdtempSync(join(tmpdir(), 'giftcards-journal-'))
       writeFileSync(join(dir, 'accounts.json'), JSON.stringify(ACCOUNTS))
-      kit = createToolkit(
-        d,
-        loadConfig({
-          JOURNAL_ACCOUNTS: join(dir, 'accounts.json'),
-          // A stated 20% (the same estimate both month ends), so every figure is worked by hand.
-          JOURNAL_BREAKAGE_RATE: '0.2',
-          QUICKBOOKS_BASE_URL: qbo.url,
-          QUICKBOOKS_REALM_ID: REALM,
-          QUICKBOOKS_ACCESS_TOKEN: TOKEN,
-        }),
-      )
+      config = loadConfig({
+        JOURNAL_ACCOUNTS: join(dir, 'accounts.json'),
+        // A stated 20% (the same estimate both month ends), so every figure is worked by hand.
+        JOURNAL_BREAKAGE_RATE: '0.2',
+        QUICKBOOKS_BASE_URL: qbo.url,
+        QUICKBOOKS_REALM_ID: REALM,
+        QUICKBOOKS_ACCESS_TOKEN: TOKEN,
+      })
+      kit = createToolkit(d, config)
     })
     const call = async (tool: string, args: unknown, actor: Actor) => {
       const outcome = await kit.executor.call(tool, args, { actor, via: 'cli' })
@@ -294,6 +294,82 @@ for (const dialect of DIALECTS) {
       )
       expect(bad.ok).toBe(false)
       if (!bad.ok) expect(bad.error.code).toBe('INVALID_INPUT')
+    })
+  })
+}
+
+for (const dialect of DIALECTS) {
+  describe(`the monthly close job on ${dialect.name}`, () => {
+    let database: Database
+    let qbo: FakeQuickBooks
+    let kit: Toolkit
+    let config: ReturnType<typeof loadConfig>
+    let dir: string
+    let clock = new Date('2026-11-02T11:00:00Z')
+    beforeAll(async () => {
+      qbo = await startFakeQuickBooks({
+        realmId: REALM,
+        token: TOKEN,
+        accounts: ['87', '88', '89', '90'],
+      })
+    })
+    afterAll(async () => {
+      await qbo.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    useDatabase(dialect, async (d) => {
+      database = d
+      await writeHandLedger(d)
+      await grantRole(d, MANAGER.id, 'manager')
+      dir = mkdtempSync(join(tmpdir(), 'giftcards-journal-job-'))
+      writeFileSync(join(dir, 'accounts.json'), JSON.stringify(ACCOUNTS))
+      config = loadConfig({
+        JOURNAL_ACCOUNTS: join(dir, 'accounts.json'),
+        JOURNAL_BREAKAGE_RATE: '0.2',
+        QUICKBOOKS_BASE_URL: qbo.url,
+        QUICKBOOKS_REALM_ID: REALM,
+        QUICKBOOKS_ACCESS_TOKEN: TOKEN,
+        AUDIT_CHECKPOINT_FILE: 'off',
+      })
+      kit = createToolkit(d, config)
+    })
+
+    it("files last month's close for a manager's approval; a posted month is said, not filed again", async () => {
+      const jobs = new Scheduler(
+        { database, config, toolkit: kit },
+        { now: () => clock, instance: 'journal-job' },
+      )
+      const october = await jobs.runNow('journal-close', { requestedBy: 'cli:ops' })
+      expect(october.status).toBe('succeeded')
+      expect(october.summary).toBe(
+        '2026-10: 3 entries (fixed breakage rate 0.2): GCJ-2026-10-BRK $6.36, GCJ-2026-10-ESC $82.00, GCJ-2026-10-TRU $3.52; filed for approval as #1',
+      )
+      // Filed, not posted: QuickBooks has heard nothing until a manager approves.
+      expect(qbo.requests).toHaveLength(0)
+      expect(await kit.approvals.get(1)).toMatchObject({
+        status: 'pending',
+        requestedBy: 'system:scheduler',
+        action: 'post_journal_entries',
+      })
+      const decided = await kit.approvals.decide(1, {
+        actor: MANAGER,
+        via: 'cli',
+        decision: 'approve',
+      })
+      expect(decided.approval.status).toBe('executed')
+      expect(qbo.entries).toHaveLength(3)
+      // A second run of the same month (jobs run, a minute later) files nothing and says why.
+      clock = new Date('2026-11-02T11:01:00Z')
+      const again = await jobs.runNow('journal-close', { requestedBy: 'cli:ops' })
+      expect(again.status).toBe('succeeded')
+      expect(again.summary).toMatch(
+        /^2026-10: 3 entries .*; not filed: post_journal_entries: CONFLICT: /,
+      )
+      // November saw no redemption or deadline: nothing to post, nothing filed.
+      clock = new Date('2026-12-02T11:00:00Z')
+      const november = await jobs.runNow('journal-close', { requestedBy: 'cli:ops' })
+      expect(november.summary).toMatch(/^2026-11: 0 entries .*; nothing to post$/)
+      expect(qbo.entries).toHaveLength(3)
     })
   })
 }

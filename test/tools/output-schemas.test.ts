@@ -23,6 +23,14 @@ import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 
 type Calls = (f: AgentFixture) => Record<string, unknown>[]
 
+/**
+ * Tools the fixture cannot run, with why; their output schema is checked through another tool.
+ * post_journal_entries is refused without QuickBooks configured (test/finance/post-journal
+ * files it against a QuickBooks fake); it answers the shared pendingApprovalSchema, as
+ * place_card_hold does here.
+ */
+const NOT_RUN_HERE = new Set(['post_journal_entries'])
+
 const CALLS: Record<string, Calls> = {
   get_gift_card: (f) => [{ card: f.piiCard, transactions: 10 }, { card: f.activeCard }],
   search_gift_cards: () => [{ limit: 5 }, { location: 'loc_001', limit: 2, sort: 'issued_desc' }],
@@ -68,8 +76,7 @@ const CALLS: Record<string, Calls> = {
     { metric: 'fraud_alerts', by: ['rule'] },
   ],
   prepare_journal_entries: () => [{ month: '2026-01' }],
-  // Files nothing without QuickBooks configured (CONFIG_INVALID): the schema is the approval's.
-  post_journal_entries: () => [{ month: '2026-01' }],
+  post_journal_entries: () => [],
   reconcile_ledger: () => [{ limit: 3 }, { source: 'seed', location: 'loc_001' }],
 }
 
@@ -130,7 +137,8 @@ for (const dialect of DIALECTS) {
           checked.push(tool.name)
         }
       }
-      expect(new Set(checked).size).toBe(TOOLS.length)
+      expect(new Set(checked).size).toBe(TOOLS.length - NOT_RUN_HERE.size)
+      for (const name of NOT_RUN_HERE) expect(checked).not.toContain(name)
     }, 60_000)
 
     it('refers to tools by their definitions: the literal name types the result', () => {
