@@ -20,6 +20,7 @@ for (const dialect of DIALECTS) {
         JOB_FRAUD_SCAN_CRON: '0 6 * * *',
         JOB_AT_RISK_DIGEST_CRON: 'off',
         JOB_FORECAST_REFIT_CRON: 'off',
+        JOB_JOURNAL_CLOSE_CRON: 'off',
         AUDIT_CHECKPOINT_FILE: 'off',
       })
       const now = () => new Date('2025-04-02T12:00:00Z')

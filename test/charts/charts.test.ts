@@ -177,9 +177,9 @@ for (const dialect of DIALECTS) {
       const refused = await chartRoutes((tool, args) =>
         narrow.call(tool, args, { actor: ACTORS.analyst, via: 'cli' }),
       ).request('/charts/forecast.png')
-      expect(refused.status).toBe(403)
+      expect(refused.status).toBe(404)
       expect(await refused.json()).toEqual({
-        error: { code: 'FORBIDDEN', message: 'there is no tool named "forecast_breakage"' },
+        error: { code: 'NOT_FOUND', message: 'there is no tool named "forecast_breakage"' },
       })
     })
 

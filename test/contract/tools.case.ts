@@ -73,6 +73,10 @@ export function sampleCalls(
     { tool: 'launch_campaign', args: { campaignId: 1 }, has: 'approvalId' },
     { tool: 'ledger_metrics', args: { metric: 'redemptions', by: ['month'] }, has: 'ledgerUpTo' },
     { tool: 'reconcile_ledger', args: { limit: 5 }, has: 'freshness' },
+    // A month before the chain began: the close's whole path, with nothing to recognise.
+    { tool: 'prepare_journal_entries', args: { month: '2020-01' }, has: 'entries' },
+    // Refused on every face alike: QuickBooks is not configured on the fixture.
+    { tool: 'post_journal_entries', args: { month: '2020-01' }, has: 'code' },
   ]
 }
 
@@ -102,6 +106,12 @@ export function toolContract(
       if (tool === 'release_card_hold') {
         // The card has no hold: a clear refusal, not a crash.
         expect(outcome).toMatchObject({ ok: false, error: { code: 'CONFLICT' } })
+        continue
+      }
+      if (tool === 'post_journal_entries') {
+        // No QuickBooks on the fixture: refused before anything is filed, naming what to set.
+        expect(outcome).toMatchObject({ ok: false, error: { code: 'CONFIG_INVALID' } })
+        expect(outcome.error?.message).toContain('QUICKBOOKS_REALM_ID')
         continue
       }
       expect(outcome.ok, `${tool}: ${text.slice(0, 300)}`).toBe(true)
