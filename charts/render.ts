@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { Resvg } from '@resvg/resvg-js'
-import * as vega from 'vega'
-import { compile } from 'vega-lite'
+import type * as Vega from 'vega'
 import { GiftCardError } from '../core/index.ts'
 import type { Chart } from './chart.ts'
 import { type FontMetrics, readFontMetrics, textWidth } from './text-width.ts'
@@ -66,9 +65,7 @@ export function chartFonts(): ChartFonts {
 
 /** Vega's text measure, replaceable (vega-scenegraph's `textMetrics`; not in its typings). */
 type VegaItem = { fontSize?: number; fontWeight?: string | number }
-const textMetrics = (
-  vega as unknown as { textMetrics: { width: (item: VegaItem, text: unknown) => number } }
-).textMetrics
+type TextMetrics = { width: (item: VegaItem, text: unknown) => number }
 
 let measuring = false
 
@@ -76,7 +73,7 @@ let measuring = false
  * Lays text out with the widths of the fonts resvg draws with (charts/text-width.ts), once per
  * process; without a readable font file Vega keeps its own estimate.
  */
-function measureWithChartFonts(): void {
+function measureWithChartFonts(vega: typeof Vega): void {
   if (measuring) return
   measuring = true
   const { files } = chartFonts()
@@ -85,6 +82,7 @@ function measureWithChartFonts(): void {
   const regular = regularFile ? readFontMetrics(regularFile) : undefined
   if (!regular) return
   const bold: FontMetrics = (boldFile && readFontMetrics(boldFile)) || regular
+  const { textMetrics } = vega as unknown as { textMetrics: TextMetrics }
   textMetrics.width = (item, text) => {
     const size = item.fontSize != null ? Number(item.fontSize) || 0 : 11
     const weight = item.fontWeight
@@ -99,13 +97,27 @@ export const DEFAULT_PNG_WIDTH = 1200
 export const MIN_PNG_WIDTH = 200
 export const MAX_PNG_WIDTH = 4000
 
+/**
+ * Vega and Vega-Lite, loaded on the first chart drawn: together they take half a second to
+ * import, which every CLI command and server start would otherwise pay (docs/charts.md).
+ */
+let engines: Promise<{ vega: typeof Vega; compile: typeof import('vega-lite').compile }> | undefined
+function loadEngines() {
+  engines ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vl]) => ({
+    vega,
+    compile: vl.compile,
+  }))
+  return engines
+}
+
 /** The chart as an SVG document (what the PNG is rasterised from). */
 export async function renderChartSvg(chart: Chart): Promise<string> {
-  let view: vega.View | undefined
+  let view: Vega.View | undefined
   try {
+    const { vega, compile } = await loadEngines()
     const spec = compile(chart.spec).spec
     // Data is inline: no loader is used, so nothing is fetched from the network or disk.
-    measureWithChartFonts()
+    measureWithChartFonts(vega)
     view = new vega.View(vega.parse(spec), { renderer: 'none' })
     return await view.toSVG()
   } catch (err) {

@@ -7,6 +7,7 @@ import {
   type ClaimOutcome,
   claimJobRun,
   finishJobRun,
+  hasJobRun,
   type JobRun,
   jobRunAt,
   ledgerWatermark,
@@ -106,7 +107,9 @@ export class Scheduler {
 
   /**
    * Runs every job whose latest slot has no run yet, one job after another. At start this is the
-   * catch-up: a slot missed while the server was down runs now, once.
+   * catch-up: a slot missed while the server was down runs now, once. A job that has never run
+   * on this ledger is not caught up (a fresh install, or a job just turned on, starts from its
+   * next slot): a first start would otherwise scan, refit and close the books all at once.
    */
   tick(trigger: 'schedule' | 'catch_up' = 'schedule'): Promise<RunOutcome[]> {
     const run = this.#ticking.then(async () => {
@@ -118,6 +121,8 @@ export class Scheduler {
         if (!cron) continue
         const slot = schedule(cron, timezone).latest(now)
         if (!slot) continue
+        if (trigger === 'catch_up' && !(await hasJobRun(this.#services.database.db, job.name)))
+          continue
         // A slot already claimed needs no insert attempt (the common case on every tick).
         const existing = await jobRunAt(this.#services.database.db, job.name, toIso(slot.getTime()))
         if (existing && existing.status !== 'running') continue

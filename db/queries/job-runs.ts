@@ -71,6 +71,17 @@ export async function claimJobRun(db: Kysely<DB>, request: ClaimRequest): Promis
   return { claimed: true, run, takeover: true }
 }
 
+/** Whether the job has ever been run on this ledger (scheduled, caught up or by hand). */
+export async function hasJobRun(db: Kysely<DB>, job: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('job_runs')
+    .select('id')
+    .where('job', '=', job)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
 export function jobRunAt(
   db: Kysely<DB>,
   job: string,

@@ -126,6 +126,27 @@ for (const dialect of DIALECTS) {
           error: null,
         })
         .execute()
+      // The scan and the digest ran before too (a job never run is not caught up at start).
+      for (const [job, at] of [
+        ['fraud-scan', '2025-05-31T10:00:00.000Z'],
+        ['at-risk-digest', '2025-05-26T12:00:00.000Z'],
+      ] as const)
+        await db.db
+          .insertInto('job_runs')
+          .values({
+            job,
+            scheduled_for: at,
+            trigger: 'schedule',
+            status: 'succeeded',
+            claimed_by: 'earlier-instance',
+            started_at: at,
+            heartbeat_at: at,
+            finished_at: at,
+            summary: 'an earlier run',
+            result: null,
+            error: null,
+          })
+          .execute()
       toolkit = createToolkit(db, config)
       a = scheduler('instance-a')
     })
@@ -168,6 +189,7 @@ for (const dialect of DIALECTS) {
         .orderBy('scheduled_for')
         .execute()
       expect(scans.map((r) => r.scheduled_for)).toEqual([
+        '2025-05-31T10:00:00.000Z',
         '2025-06-02T10:00:00.000Z',
         '2025-06-03T10:00:00.000Z',
         '2025-06-06T10:00:00.000Z',
@@ -291,8 +313,9 @@ for (const dialect of DIALECTS) {
         .where('actor', '=', 'system:scheduler')
         .where('action', '=', 'job_run')
         .execute()
-      // Every run but last month's (made before this test's instances existed) is audited.
-      expect(audited).toHaveLength(runs.length - 1)
+      // Every run but the three recorded in the setup (made before this test's instances
+      // existed) is audited.
+      expect(audited).toHaveLength(runs.length - 3)
       const calls = await database.db
         .selectFrom('audit_log')
         .select('tool')

@@ -1,6 +1,6 @@
 import type { Config } from '../../../core/index.ts'
 import { handOffToBraze } from './braze.ts'
-import { handOffToKlaviyo, type KlaviyoSettings } from './klaviyo.ts'
+import type { KlaviyoSettings } from './klaviyo.ts'
 import type { HandOff, HandOffResult } from './types.ts'
 import { handOffToWebhook } from './webhook.ts'
 
@@ -22,9 +22,12 @@ export async function handOff(config: Config, request: HandOff): Promise<HandOff
       return { provider: 'csv', handedOffTo: null, reference: {} }
     case 'webhook':
       return handOffToWebhook(c.webhookUrl as string, request)
-    case 'klaviyo':
-      // Present: the configuration refuses MARKETING_PROVIDER=klaviyo without its key.
+    case 'klaviyo': {
+      // klaviyo-api (and axios) take most of a second to load: only a Klaviyo launch loads them,
+      // not every CLI command. Present: the configuration refuses klaviyo without its key.
+      const { handOffToKlaviyo } = await import('./klaviyo.ts')
       return handOffToKlaviyo(c.klaviyo as KlaviyoSettings, request)
+    }
     case 'braze':
       return handOffToBraze(c.braze as NonNullable<typeof c.braze>, request)
   }
