@@ -31,6 +31,11 @@ export function parseDate(text: string, what = 'date'): number {
   return ms
 }
 
+/** The month before a day's (`YYYY-MM-DD` or `YYYY-MM`), as `YYYY-MM`: the month a close is for. */
+export function monthBefore(day: string): string {
+  return toIso(addMonths(Date.parse(`${day.slice(0, 7)}-01T00:00:00.000Z`), -1)).slice(0, 7)
+}
+
 /** Adds calendar months in UTC, keeping the day of month where it exists. */
 export function addMonths(ms: number, months: number): number {
   const d = new Date(ms)

@@ -57,7 +57,8 @@ const daysBetween = (a: Day, b: Day) => {
   return Math.round((utc(y2, m2, d2) - utc(y1, m1, d1)) / DAY_MS)
 }
 
-const MONTHS = [
+/** Month names by their first three letters, January first. */
+export const MONTHS = [
   'jan',
   'feb',
   'mar',
@@ -73,7 +74,8 @@ const MONTHS = [
 ] as const
 const MONTH_RE =
   '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)'
-const monthNumber = (word: string) =>
+/** 1–12 for a month name or its abbreviation (`nov`, `November`). */
+export const monthNumber = (word: string) =>
   MONTHS.indexOf(word.slice(0, 3) as (typeof MONTHS)[number]) + 1
 
 const NUMBER_WORDS: Record<string, number> = {

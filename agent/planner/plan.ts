@@ -1,3 +1,4 @@
+import { monthBefore } from '../../core/index.ts'
 import {
   draftCampaign,
   escheatmentReport,
@@ -38,6 +39,8 @@ import {
   type Calendar,
   type DateSlot,
   localDay,
+  MONTHS,
+  monthNumber,
   readDates,
   resolveQuarter,
   windowDays,
@@ -210,21 +213,6 @@ const GENERIC_WORDS = new Set([
   'states',
 ])
 
-const MONTH_WORDS = [
-  'jan',
-  'feb',
-  'mar',
-  'apr',
-  'may',
-  'jun',
-  'jul',
-  'aug',
-  'sep',
-  'oct',
-  'nov',
-  'dec',
-] as const
-
 /**
  * The month a journal closes, `YYYY-MM`: one written so (`2026-10`), or named (`november`,
  * `nov 2026`: the latest such month that has ended), else last month (`last month` too).
@@ -235,14 +223,14 @@ export function closedMonth(text: string, calendar: Calendar): string {
   const today = localDay(calendar.now, calendar.timezone)
   const year = Number(today.slice(0, 4))
   const current = Number(today.slice(5, 7))
-  const named = new RegExp(`\\b(${MONTH_WORDS.join('|')})[a-z]*\\.?(?:\\s+(\\d{4}))?\\b`).exec(text)
+  const named = new RegExp(`\\b(${MONTHS.join('|')})[a-z]*\\.?(?:\\s+(\\d{4}))?\\b`).exec(text)
   const key = (y: number, m: number) => `${y}-${String(m).padStart(2, '0')}`
   if (named && !/\bmay i\b/.test(text)) {
-    const month = MONTH_WORDS.indexOf(named[1] as (typeof MONTH_WORDS)[number]) + 1
+    const month = monthNumber(named[1] ?? '')
     if (named[2]) return key(Number(named[2]), month)
     return key(month < current ? year : year - 1, month)
   }
-  return current === 1 ? key(year - 1, 12) : key(year, current - 1)
+  return monthBefore(today)
 }
 
 /** Below this the planner asks which of its two best guesses was meant. */

@@ -1,4 +1,4 @@
-import { chainDayOf, DAY_MS, formatCents, toIso } from '../../core/index.ts'
+import { chainDayOf, DAY_MS, formatCents, monthBefore, toIso } from '../../core/index.ts'
 import { chainTimezone } from '../../tools/index.ts'
 import type { JobContext, JobDefinition } from './define-job.ts'
 
@@ -163,14 +163,6 @@ export const forecastRefitJob: JobDefinition = {
       result: { day: asOf, ...f },
     }
   },
-}
-
-/** The month before the slot's chain day, `YYYY-MM`: the month the close is for. */
-export function monthBefore(day: string): string {
-  const [y, m] = day.split('-').map(Number) as [number, number]
-  const year = m === 1 ? y - 1 : y
-  const month = m === 1 ? 12 : m - 1
-  return `${year}-${String(month).padStart(2, '0')}`
 }
 
 type JournalAnswer = {

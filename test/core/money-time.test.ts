@@ -3,6 +3,7 @@ import {
   addMonths,
   formatCents,
   majorToCents,
+  monthBefore,
   monthKey,
   parseDate,
   toIso,
@@ -37,6 +38,10 @@ describe('time', () => {
   it('adds calendar months in UTC', () => {
     expect(toIso(addMonths(parseDate('2025-01-15'), 1))).toBe('2025-02-15T00:00:00.000Z')
     expect(toIso(addMonths(parseDate('2025-11-01'), -24))).toBe('2023-11-01T00:00:00.000Z')
+    // The month a close is for: across a year end, and from the 31st.
+    expect(monthBefore('2026-01-15')).toBe('2025-12')
+    expect(monthBefore('2026-03-31')).toBe('2026-02')
+    expect(monthBefore('2026-12')).toBe('2026-11')
     expect(monthKey('2025-07-09T00:00:00.000Z')).toBe('2025-07')
   })
 })
