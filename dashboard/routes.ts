@@ -4,7 +4,7 @@ import { html } from 'hono/html'
 import type { z } from 'zod'
 import { describeError, isGiftCardError, type Logger } from '../core/index.ts'
 import { type ApprovalService, canDecideApprovals } from '../governance/index.ts'
-import { mayUse, type ToolExecutor } from '../tools/index.ts'
+import { mayUse, type ToolExecutor, type ToolOutcome } from '../tools/index.ts'
 import { assetRoutes } from './assets.ts'
 import {
   type AuthOptions,
@@ -143,18 +143,37 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<DashboardEnv> {
     if (!q.query) return q.refused
     return render(c, '/dashboard/alerts', await alertsPage(contextOf(c), q.query))
   })
+  /** An alert form that did not parse: the alerts page again, saying what was wrong. */
+  const badAlertForm = async (c: Context<DashboardEnv>, form: z.ZodSafeParseResult<unknown>) =>
+    render(
+      c,
+      '/dashboard/alerts',
+      await alertsPage(contextOf(c), {}),
+      refused(form.success ? 'no such alert' : firstIssue(form.error)),
+      400,
+    )
+  /** A tool an alert form ran: its refusal with its status, or what it did, on `page`. */
+  const alertOutcome = (
+    c: Context<DashboardEnv>,
+    page: PageResult,
+    outcome: ToolOutcome,
+    said: (data: unknown) => string,
+  ) =>
+    outcome.ok
+      ? render(c, '/dashboard/alerts', page, done(said(outcome.data)))
+      : render(
+          c,
+          '/dashboard/alerts',
+          page,
+          refused(`${outcome.error.code}: ${outcome.error.message}`),
+          statusOf(outcome.error.code),
+        )
+
   app.post('/dashboard/alerts/:id/status', async (c) => {
     const ctx = contextOf(c)
     const id = rowId.safeParse(c.req.param('id'))
     const form = alertStatusForm.safeParse(await formOf(c))
-    if (!id.success || !form.success)
-      return render(
-        c,
-        '/dashboard/alerts',
-        await alertsPage(ctx, {}),
-        refused(form.success ? 'no such alert' : firstIssue(form.error)),
-        400,
-      )
+    if (!id.success || !form.success) return badAlertForm(c, form)
     const note =
       form.data.note === undefined || form.data.note === '' ? {} : { note: form.data.note }
     const outcome = await ctx.run('update_fraud_alert', {
@@ -163,48 +182,20 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<DashboardEnv> {
       ...note,
     })
     const page = await alertsPage(ctx, { alert: id.data, status: form.data.status })
-    if (!outcome.ok)
-      return render(
-        c,
-        '/dashboard/alerts',
-        page,
-        refused(`${outcome.error.code}: ${outcome.error.message}`),
-        statusOf(outcome.error.code),
-      )
-    return render(c, '/dashboard/alerts', page, done(`Alert #${id.data} ${form.data.status}.`))
+    return alertOutcome(c, page, outcome, () => `Alert #${id.data} ${form.data.status}.`)
   })
   app.post('/dashboard/alerts/:id/hold', async (c) => {
     const ctx = contextOf(c)
     const id = rowId.safeParse(c.req.param('id'))
     const form = holdForm.safeParse(await formOf(c))
-    if (!id.success || !form.success)
-      return render(
-        c,
-        '/dashboard/alerts',
-        await alertsPage(ctx, {}),
-        refused(form.success ? 'no such alert' : firstIssue(form.error)),
-        400,
-      )
+    if (!id.success || !form.success) return badAlertForm(c, form)
     const reason = form.data.reason ? { reason: form.data.reason } : {}
     const outcome = await ctx.run('place_card_hold', { alertId: id.data, ...reason })
     const page = await alertsPage(ctx, { alert: id.data })
-    if (!outcome.ok)
-      return render(
-        c,
-        '/dashboard/alerts',
-        page,
-        refused(`${outcome.error.code}: ${outcome.error.message}`),
-        statusOf(outcome.error.code),
-      )
-    const pending = outcome.data as { approvalId: number; summary: string }
-    return render(
-      c,
-      '/dashboard/alerts',
-      page,
-      done(
-        `Hold requested: approval #${pending.approvalId} (${pending.summary}). A manager other than you decides it.`,
-      ),
-    )
+    return alertOutcome(c, page, outcome, (data) => {
+      const pending = data as { approvalId: number; summary: string }
+      return `Hold requested: approval #${pending.approvalId} (${pending.summary}). A manager other than you decides it.`
+    })
   })
 
   app.get('/dashboard/approvals', async (c) => {
