@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Scheduler } from '../../app/index.ts'
-import { loadConfig } from '../../core/index.ts'
+import { type Config, loadConfig } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { type Actor, grantRole } from '../../governance/index.ts'
 import { createToolkit, type PendingApproval, type Toolkit } from '../../tools/index.ts'
 import { type FakeQuickBooks, startFakeQuickBooks } from '../fakes/quickbooks-api.ts'
-import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
+import { DIALECTS, type Dialect, useDatabase } from '../helpers/dialects.ts'
 import { writeHandLedger } from './hand-ledger.ts'
 
 const REALM = '9130357992221046'
@@ -54,42 +54,52 @@ const line = (
 const GCL: [string, string] = ['87', 'Gift Card Liability']
 const REV: [string, string] = ['88', 'Breakage Revenue']
 
+/** What each suite below works with: the hand-built ledger, a QuickBooks fake, the toolkit. */
+type Setup = { database: Database; qbo: FakeQuickBooks; kit: Toolkit; config: Config }
+
+/**
+ * Registers the hooks that write the hand-built ledger (with a manager), start the QuickBooks
+ * fake and configure the accounts and a stated 20% breakage rate (the same estimate both month
+ * ends, so every figure is worked by hand); the returned object is filled in when they run.
+ */
+function useJournalLedger(dialect: Dialect, env: Record<string, string> = {}): Setup {
+  const setup = {} as Setup
+  let dir = ''
+  beforeAll(async () => {
+    setup.qbo = await startFakeQuickBooks({
+      realmId: REALM,
+      token: TOKEN,
+      accounts: ['87', '88', '89', '90'],
+    })
+  })
+  afterAll(async () => {
+    await setup.qbo.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  useDatabase(dialect, async (d) => {
+    setup.database = d
+    await writeHandLedger(d)
+    await grantRole(d, MANAGER.id, 'manager')
+    dir = mkdtempSync(join(tmpdir(), 'giftcards-journal-'))
+    writeFileSync(join(dir, 'accounts.json'), JSON.stringify(ACCOUNTS))
+    setup.config = loadConfig({
+      JOURNAL_ACCOUNTS: join(dir, 'accounts.json'),
+      JOURNAL_BREAKAGE_RATE: '0.2',
+      QUICKBOOKS_BASE_URL: setup.qbo.url,
+      QUICKBOOKS_REALM_ID: REALM,
+      QUICKBOOKS_ACCESS_TOKEN: TOKEN,
+      ...env,
+    })
+    setup.kit = createToolkit(d, setup.config)
+  })
+  return setup
+}
+
 for (const dialect of DIALECTS) {
   describe(`posting October 2026 to a QuickBooks fake on ${dialect.name}`, () => {
-    let database: Database
-    let qbo: FakeQuickBooks
-    let kit: Toolkit
-    let dir: string
-    let config: ReturnType<typeof loadConfig>
-    beforeAll(async () => {
-      qbo = await startFakeQuickBooks({
-        realmId: REALM,
-        token: TOKEN,
-        accounts: ['87', '88', '89', '90'],
-      })
-    })
-    afterAll(async () => {
-      await qbo.close()
-      rmSync(dir, { recursive: true, force: true })
-    })
-    useDatabase(dialect, async (d) => {
-      database = d
-      await writeHandLedger(d)
-      await grantRole(d, MANAGER.id, 'manager')
-      dir = mkdtempSync(join(tmpdir(), 'giftcards-journal-'))
-      writeFileSync(join(dir, 'accounts.json'), JSON.stringify(ACCOUNTS))
-      config = loadConfig({
-        JOURNAL_ACCOUNTS: join(dir, 'accounts.json'),
-        // A stated 20% (the same estimate both month ends), so every figure is worked by hand.
-        JOURNAL_BREAKAGE_RATE: '0.2',
-        QUICKBOOKS_BASE_URL: qbo.url,
-        QUICKBOOKS_REALM_ID: REALM,
-        QUICKBOOKS_ACCESS_TOKEN: TOKEN,
-      })
-      kit = createToolkit(d, config)
-    })
+    const setup = useJournalLedger(dialect)
     const call = async (tool: string, args: unknown, actor: Actor) => {
-      const outcome = await kit.executor.call(tool, args, { actor, via: 'cli' })
+      const outcome = await setup.kit.executor.call(tool, args, { actor, via: 'cli' })
       if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`)
       return outcome.data
     }
@@ -105,27 +115,27 @@ for (const dialect of DIALECTS) {
       expect(pending.summary).toBe(
         'Post the gift card journal entries of 2026-10 to QuickBooks: GCJ-2026-10-BRK $6.36, GCJ-2026-10-ESC $82.00, GCJ-2026-10-TRU $3.52',
       )
-      expect(qbo.requests).toHaveLength(0)
+      expect(setup.qbo.requests).toHaveLength(0)
       // The requester cannot approve their own request.
       await expect(
-        kit.approvals.decide(pending.approvalId, {
+        setup.kit.approvals.decide(pending.approvalId, {
           actor: ANALYST,
           via: 'cli',
           decision: 'approve',
         }),
       ).rejects.toThrow()
       // QuickBooks fails once: the retry carries the same requestid and makes one entry.
-      qbo.failNext.push(503)
-      const decided = await kit.approvals.decide(pending.approvalId, {
+      setup.qbo.failNext.push(503)
+      const decided = await setup.kit.approvals.decide(pending.approvalId, {
         actor: MANAGER,
         via: 'cli',
         decision: 'approve',
       })
       expect(decided.approval.status).toBe('executed')
-      expect(qbo.requests).toHaveLength(4)
-      const [failed, retried] = qbo.requests
+      expect(setup.qbo.requests).toHaveLength(4)
+      const [failed, retried] = setup.qbo.requests
       expect(retried?.query.get('requestid')).toBe(failed?.query.get('requestid'))
-      for (const r of qbo.requests) {
+      for (const r of setup.qbo.requests) {
         expect(r.method).toBe('POST')
         expect(r.path).toBe(`/v3/company/${REALM}/journalentry`)
         expect(r.authorization).toBe(`Bearer ${TOKEN}`)
@@ -133,8 +143,8 @@ for (const dialect of DIALECTS) {
         expect(r.query.get('minorversion')).toBe('75')
         expect(r.query.get('requestid')).toMatch(/^GCJ-2026-10-(BRK|ESC|TRU)-[0-9a-f]{16}$/)
       }
-      expect(qbo.entries).toHaveLength(3)
-      const bodies = qbo.requests.slice(1).map((r) => r.body)
+      expect(setup.qbo.entries).toHaveLength(3)
+      const bodies = setup.qbo.requests.slice(1).map((r) => r.body)
       const brk = 'Gift card breakage 2026-10 (ASC 606-10-55-48 proportional method)'
       const esc =
         'Gift card balances past their unclaimed-property deadline 2026-10 (ASC 606-10-55-49)'
@@ -188,7 +198,7 @@ for (const dialect of DIALECTS) {
           )
         expect(sum('Debit')).toBe(sum('Credit'))
       }
-      const rows = await database.db
+      const rows = await setup.database.db
         .selectFrom('journal_postings')
         .select(['month', 'entry', 'external_id', 'remote_id', 'amount_cents', 'approval_id'])
         .orderBy('external_id')
@@ -237,7 +247,7 @@ for (const dialect of DIALECTS) {
     })
 
     it('refuses a second post of a posted month, asked for or already approved', async () => {
-      const outcome = await kit.executor.call(
+      const outcome = await setup.kit.executor.call(
         'post_journal_entries',
         { month: '2026-10' },
         { actor: ANALYST, via: 'cli' },
@@ -247,7 +257,7 @@ for (const dialect of DIALECTS) {
         expect(outcome.error.code).toBe('CONFLICT')
         expect(outcome.error.message).toMatch(/posted already .*GCJ-2026-10-BRK as QuickBooks #100/)
       }
-      expect(qbo.entries).toHaveLength(3)
+      expect(setup.qbo.entries).toHaveLength(3)
       // Two requests for September filed before either ran: the second approved one posts nothing.
       const first = (await call(
         'post_journal_entries',
@@ -260,17 +270,17 @@ for (const dialect of DIALECTS) {
         ANALYST,
       )) as PendingApproval
       const approve = (id: number) =>
-        kit.approvals.decide(id, { actor: MANAGER, via: 'cli', decision: 'approve' })
+        setup.kit.approvals.decide(id, { actor: MANAGER, via: 'cli', decision: 'approve' })
       expect((await approve(first.approvalId)).approval.status).toBe('executed')
-      const posted = qbo.entries.length
+      const posted = setup.qbo.entries.length
       const again = await approve(second.approvalId)
       expect(again.approval.status).toBe('failed')
       expect(JSON.stringify(again.approval.outcome)).toMatch(/2026-09 are posted already/)
-      expect(qbo.entries).toHaveLength(posted)
+      expect(setup.qbo.entries).toHaveLength(posted)
     })
 
     it('lets an analyst prepare the entries in chat; a read that posts and stores nothing', async () => {
-      const before = qbo.requests.length
+      const before = setup.qbo.requests.length
       const view = (await call('prepare_journal_entries', { month: '2026-10' }, ANALYST)) as {
         entries: { externalId: string; total: { cents: number } }[]
         owedToStates: { jurisdiction: string; due: { cents: number } }[]
@@ -286,8 +296,8 @@ for (const dialect of DIALECTS) {
         ['US-NY', 7000],
       ])
       expect(view.method.estimator.name).toBe('fixed breakage rate 0.2')
-      expect(qbo.requests.length).toBe(before)
-      const bad = await kit.executor.call(
+      expect(setup.qbo.requests.length).toBe(before)
+      const bad = await setup.kit.executor.call(
         'prepare_journal_entries',
         { month: 'november' },
         { actor: ANALYST, via: 'cli' },
@@ -300,43 +310,12 @@ for (const dialect of DIALECTS) {
 
 for (const dialect of DIALECTS) {
   describe(`the monthly close job on ${dialect.name}`, () => {
-    let database: Database
-    let qbo: FakeQuickBooks
-    let kit: Toolkit
-    let config: ReturnType<typeof loadConfig>
-    let dir: string
+    const setup = useJournalLedger(dialect, { AUDIT_CHECKPOINT_FILE: 'off' })
     let clock = new Date('2026-11-02T11:00:00Z')
-    beforeAll(async () => {
-      qbo = await startFakeQuickBooks({
-        realmId: REALM,
-        token: TOKEN,
-        accounts: ['87', '88', '89', '90'],
-      })
-    })
-    afterAll(async () => {
-      await qbo.close()
-      rmSync(dir, { recursive: true, force: true })
-    })
-    useDatabase(dialect, async (d) => {
-      database = d
-      await writeHandLedger(d)
-      await grantRole(d, MANAGER.id, 'manager')
-      dir = mkdtempSync(join(tmpdir(), 'giftcards-journal-job-'))
-      writeFileSync(join(dir, 'accounts.json'), JSON.stringify(ACCOUNTS))
-      config = loadConfig({
-        JOURNAL_ACCOUNTS: join(dir, 'accounts.json'),
-        JOURNAL_BREAKAGE_RATE: '0.2',
-        QUICKBOOKS_BASE_URL: qbo.url,
-        QUICKBOOKS_REALM_ID: REALM,
-        QUICKBOOKS_ACCESS_TOKEN: TOKEN,
-        AUDIT_CHECKPOINT_FILE: 'off',
-      })
-      kit = createToolkit(d, config)
-    })
 
     it("files last month's close for a manager's approval; a posted month is said, not filed again", async () => {
       const jobs = new Scheduler(
-        { database, config, toolkit: kit },
+        { database: setup.database, config: setup.config, toolkit: setup.kit },
         { now: () => clock, instance: 'journal-job' },
       )
       const october = await jobs.runNow('journal-close', { requestedBy: 'cli:ops' })
@@ -345,19 +324,19 @@ for (const dialect of DIALECTS) {
         '2026-10: 3 entries (fixed breakage rate 0.2): GCJ-2026-10-BRK $6.36, GCJ-2026-10-ESC $82.00, GCJ-2026-10-TRU $3.52; filed for approval as #1',
       )
       // Filed, not posted: QuickBooks has heard nothing until a manager approves.
-      expect(qbo.requests).toHaveLength(0)
-      expect(await kit.approvals.get(1)).toMatchObject({
+      expect(setup.qbo.requests).toHaveLength(0)
+      expect(await setup.kit.approvals.get(1)).toMatchObject({
         status: 'pending',
         requestedBy: 'system:scheduler',
         action: 'post_journal_entries',
       })
-      const decided = await kit.approvals.decide(1, {
+      const decided = await setup.kit.approvals.decide(1, {
         actor: MANAGER,
         via: 'cli',
         decision: 'approve',
       })
       expect(decided.approval.status).toBe('executed')
-      expect(qbo.entries).toHaveLength(3)
+      expect(setup.qbo.entries).toHaveLength(3)
       // A second run of the same month (jobs run, a minute later) files nothing and says why.
       clock = new Date('2026-11-02T11:01:00Z')
       const again = await jobs.runNow('journal-close', { requestedBy: 'cli:ops' })
@@ -369,7 +348,7 @@ for (const dialect of DIALECTS) {
       clock = new Date('2026-12-02T11:00:00Z')
       const november = await jobs.runNow('journal-close', { requestedBy: 'cli:ops' })
       expect(november.summary).toMatch(/^2026-11: 0 entries .*; nothing to post$/)
-      expect(qbo.entries).toHaveLength(3)
+      expect(setup.qbo.entries).toHaveLength(3)
     })
   })
 }
