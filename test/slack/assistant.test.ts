@@ -116,6 +116,10 @@ describe('the Slack assistant flow and streamed answers', () => {
       .map((s) => s.status)
     expect(statuses).toEqual(['is reading your question…', 'is adding up liability…'])
     expect(slack.streams.get(answer.ts)?.state).toBe('stopped')
+    // A series answer: its chart follows in the thread once drawn (after the answer).
+    await eventually(() =>
+      expect(slack.of('files.completeUploadExternal').map((c) => c.thread_ts)).toEqual(['700.1']),
+    )
 
     // A second question in the thread keeps its title.
     await inThread('ULP', 'and Texas?', '700.3', '700.1')
