@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { GiftCardError, MAX_OFFSET } from '../core/index.ts'
-import { LEDGER_ONLY, listHolds } from '../governance/index.ts'
+import { describeHeldAt, LEDGER_ONLY, listHolds } from '../governance/index.ts'
 import { chainCalendar } from './chain-calendar.ts'
 import { ALL_ROLES, defineTool } from './define-tool.ts'
 import { money, page, resolveCard } from './format.ts'
@@ -36,6 +36,8 @@ export const listCardHoldsOutput = z.object({
       releaseApprovalId: z.number().nullable(),
       /** The POS that took the balance out; null for a ledger-only hold. */
       enforcedAt: z.string().nullable(),
+      /** One sentence: what the hold does (or did) at the POS, or that it is ledger only. */
+      atThePos: z.string(),
     }),
   ),
 })
@@ -45,7 +47,7 @@ export const listCardHolds = defineTool({
   name: 'list_card_holds',
   title: 'List card holds',
   description:
-    'Card holds, newest first: answers "is there a hold on 4821?", "why is gc_… on hold?", "who put the hold on … and why?", "how many holds are active?". A read: it never files anything. Filter by status (active or released; default both), card (id or last 4 digits: every card ending in them), placedBy (the actor who asked) and since (a chain calendar day). Returns { activeHolds, releasedHolds, total, items: [{ holdId, cardId, last4, store: { id, name, city, jurisdiction }, status, reason (the requester\'s words verbatim, null when none was given), amountHeld, requestedBy, approvedBy, approvalId, placedAt, releasedAt, releasedBy, releaseApprovedBy, releaseReason, releaseApprovalId, enforcedAt (the POS that took the balance out: square, shopify or lightspeed; null for a ledger-only hold, where the card still works at the till and a redemption raises an alert) }], nextOffset? }.',
+    'Card holds, newest first: answers "is there a hold on 4821?", "why is gc_… on hold?", "who put the hold on … and why?", "how many holds are active?". A read: it never files anything. Filter by status (active or released; default both), card (id or last 4 digits: every card ending in them), placedBy (the actor who asked) and since (a chain calendar day). Returns { activeHolds, releasedHolds, total, items: [{ holdId, cardId, last4, store: { id, name, city, jurisdiction }, status, reason (the requester\'s words verbatim, null when none was given), amountHeld, requestedBy, approvedBy, approvalId, placedAt, releasedAt, releasedBy, releaseApprovedBy, releaseReason, releaseApprovalId, enforcedAt (the POS that took the balance out: square, shopify or lightspeed; null for a ledger-only hold, where the card still works at the till and a redemption raises an alert), atThePos (that in one sentence) }], nextOffset? }.',
   input: z.object({
     status: z.enum(HOLD_STATUSES).optional().describe('active or released; default both'),
     card: z
@@ -131,6 +133,7 @@ export const listCardHolds = defineTool({
           releaseReason: h.releaseReason,
           releaseApprovalId: h.releaseApprovalId,
           enforcedAt: h.posConnector === LEDGER_ONLY ? null : h.posConnector,
+          atThePos: describeHeldAt(h.posConnector, h.status),
         })),
         result.total,
         input.offset,

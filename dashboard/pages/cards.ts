@@ -57,11 +57,21 @@ export async function cardsPage(ctx: PageContext, card: string | undefined): Pro
   )
   const holdTable: Html = holds.ok
     ? table(
-        ['Hold', 'Status', 'Reason', 'Requested by', 'Approved by', 'Placed', 'Released'],
+        [
+          'Hold',
+          'Status',
+          'Reason',
+          'At the POS',
+          'Requested by',
+          'Approved by',
+          'Placed',
+          'Released',
+        ],
         ((holds.data as Data).items as Data[]).map((h) => [
           `#${h.holdId}`,
           h.status,
           h.reason ?? 'no reason given',
+          h.atThePos,
           h.requestedBy,
           h.approvedBy,
           h.placedAt,

@@ -64,6 +64,20 @@ export function describeEnforcement(e: Enforcement, kind: 'hold' | 'release' = '
   return `ledger only: ${kind === 'hold' ? LEDGER_ONLY_EFFECT : LEDGER_ONLY_RELEASE_EFFECT} (${e.why})`
 }
 
+/**
+ * What a placed hold is doing at the POS, for a list of holds (the dashboard's card page, the
+ * hold list): where it was enforced and what a release gives back, or that it is ledger only.
+ */
+export function describeHeldAt(connector: string, status: 'active' | 'released'): string {
+  if (connector === LEDGER_ONLY)
+    return status === 'active'
+      ? `ledger only: ${LEDGER_ONLY_EFFECT}`
+      : 'ledger only: nothing was taken out at the POS'
+  return status === 'active'
+    ? `enforced at the POS (${connector}): the balance was taken out there and is given back on release`
+    : `enforced at the POS (${connector}): the amount taken out was given back on release`
+}
+
 /** The POS answered and said no: nothing moved. The approval fails with the POS's reason. */
 export class PosRefused extends GiftCardError {
   constructor(message: string) {

@@ -494,8 +494,11 @@ for (const dialect of DIALECTS) {
       )
 
       const manager = await signIn(app, fixture.tokens.manager)
-      expect(await (await get(app, '/dashboard/approvals', manager)).text()).toContain(
-        `Approve #${approvalId}`,
+      const pending = await (await get(app, '/dashboard/approvals', manager)).text()
+      expect(pending).toContain(`Approve #${approvalId}`)
+      // The manager decides knowing the hold will not stop the card at the till (a demo card).
+      expect(pending).toContain(
+        'Ledger only: the card still works at the till; a redemption will raise an alert',
       )
       const approved = await post(app, `/dashboard/approvals/${approvalId}/decide`, manager, {
         csrf: manager.csrf,
@@ -517,6 +520,14 @@ for (const dialect of DIALECTS) {
         .where('approval_id', '=', approvalId)
         .execute()
       expect(holds).toEqual([{ card_id: holdMe.card_id, approval_id: approvalId }])
+      // The card's page says what the hold does at the POS.
+      const cardPage = await (
+        await get(app, `/dashboard/cards?card=${encodeURIComponent(holdMe.card_id)}`, manager)
+      ).text()
+      expect(cardPage).toContain('<th>At the POS</th>')
+      expect(cardPage).toContain(
+        'ledger only: the card still works at the till; a redemption will raise an alert',
+      )
       const decided = await database.db
         .selectFrom('audit_log')
         .select(['via', 'actor'])
