@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import { withDbRetry } from '../retry.ts'
 import type { DB } from '../schema.ts'
 import { type LiabilityRow, liabilityAsOf } from './liability.ts'
@@ -64,73 +64,27 @@ const CHUNK = 200
  * postal code) keeps what the row has; a row whose every field already matches is not written.
  * `now` stamps `master_data_at` (and `opened_at` of a new store).
  */
-export async function upsertLocations(
+export function upsertLocations(
   db: Kysely<DB>,
   records: readonly LocationRecord[],
   now: string,
 ): Promise<UpsertCounts> {
-  return withDbRetry(
-    () =>
-      db.transaction().execute(async (trx) => {
-        const counts: UpsertCounts = { inserted: 0, updated: 0, enriched: 0, unchanged: 0 }
-        for (const chunk of chunked(byId(records))) {
-          const existing = new Map(
-            (
-              await trx
-                .selectFrom('locations')
-                .selectAll()
-                .where(
-                  'id',
-                  'in',
-                  chunk.map((r) => r.id),
-                )
-                .execute()
-            ).map((row) => [row.id, row]),
-          )
-          const writes = []
-          for (const r of chunk) {
-            const old = existing.get(r.id)
-            const row = {
-              id: r.id,
-              name: r.name,
-              city: r.city,
-              region: r.region,
-              jurisdiction: r.jurisdiction,
-              timezone:
-                r.timezone ??
-                (old && old.master_data_at !== null ? old.timezone : r.defaultTimezone),
-              latitude: r.latitude ?? old?.latitude ?? null,
-              longitude: r.longitude ?? old?.longitude ?? null,
-              postal_code: r.postalCode ?? old?.postal_code ?? null,
-              country: r.country,
-            }
-            if (!counted(counts, row, old)) continue
-            writes.push({ ...row, opened_at: old?.opened_at ?? now, master_data_at: now })
-          }
-          if (writes.length === 0) continue
-          await trx
-            .insertInto('locations')
-            .values(writes)
-            .onConflict((oc) =>
-              oc.column('id').doUpdateSet((eb) => ({
-                name: eb.ref('excluded.name'),
-                city: eb.ref('excluded.city'),
-                region: eb.ref('excluded.region'),
-                jurisdiction: eb.ref('excluded.jurisdiction'),
-                timezone: eb.ref('excluded.timezone'),
-                latitude: eb.ref('excluded.latitude'),
-                longitude: eb.ref('excluded.longitude'),
-                postal_code: eb.ref('excluded.postal_code'),
-                country: eb.ref('excluded.country'),
-                master_data_at: eb.ref('excluded.master_data_at'),
-              })),
-            )
-            .execute()
-        }
-        return counts
-      }),
-    { retryUniqueViolations: true },
-  )
+  return upsertById(db, 'locations', records, {
+    compared: (r, old) => ({
+      id: r.id,
+      name: r.name,
+      city: r.city,
+      region: r.region,
+      jurisdiction: r.jurisdiction,
+      timezone:
+        r.timezone ?? (old && old.master_data_at !== null ? old.timezone : r.defaultTimezone),
+      latitude: r.latitude ?? old?.latitude ?? null,
+      longitude: r.longitude ?? old?.longitude ?? null,
+      postal_code: r.postalCode ?? old?.postal_code ?? null,
+      country: r.country,
+    }),
+    kept: (_r, old) => ({ opened_at: old?.opened_at ?? now, master_data_at: now }),
+  })
 }
 
 /**
@@ -138,67 +92,87 @@ export async function upsertLocations(
  * (docs/privacy.md). A new row takes the record's pseudonym; an existing one keeps its own, so
  * audiences already exported stay valid. Null fields keep what the row has.
  */
-export async function upsertCustomers(
+export function upsertCustomers(
   db: Kysely<DB>,
   records: readonly CustomerRecord[],
   now: string,
 ): Promise<UpsertCounts> {
+  return upsertById(db, 'customers', records, {
+    compared: (r, old) => ({
+      id: r.id,
+      name: r.name ?? old?.name ?? null,
+      email: r.email ?? old?.email ?? null,
+      phone: r.phone ?? old?.phone ?? null,
+      address_state: r.addressState ?? old?.address_state ?? null,
+      postal_code: r.postalCode ?? old?.postal_code ?? null,
+      segment: r.segment ?? old?.segment ?? null,
+      created_at: r.createdAt ?? old?.created_at ?? now,
+      marketing_consent: r.marketingConsent ?? old?.marketing_consent ?? null,
+    }),
+    kept: (r, old) => ({
+      pseudonym: old?.pseudonym ?? r.pseudonym,
+      home_location_id: old?.home_location_id ?? null,
+      master_data_at: now,
+    }),
+  })
+}
+
+type MasterTable = 'locations' | 'customers'
+type MasterRow<T extends MasterTable> = Selectable<DB[T]>
+
+/**
+ * The one upsert both master-data tables use, in one transaction, `CHUNK` ids at a time: read
+ * the rows the chunk names, build each record's row from it (`compared`: the fields master data
+ * sets, compared with the old row to count and to skip a row that would not change; `kept`:
+ * what a write carries besides, taken from the old row or stamped now), and write the changed
+ * ones with one INSERT … ON CONFLICT (id) DO UPDATE of every column but the id and those the old
+ * row keeps (`opened_at`, `pseudonym`, `home_location_id`).
+ */
+async function upsertById<T extends MasterTable, R extends { id: string }>(
+  db: Kysely<DB>,
+  table: T,
+  records: readonly R[],
+  build: {
+    compared: (r: R, old: MasterRow<T> | undefined) => Record<string, unknown>
+    kept: (r: R, old: MasterRow<T> | undefined) => Record<string, unknown>
+  },
+): Promise<UpsertCounts> {
+  // Kysely cannot type a query over a table chosen at run time; the rows are built by the two
+  // typed callers above, so the loop works on the untyped builder.
+  const untyped = db as unknown as Kysely<{ master: { id: string } & Record<string, unknown> }>
+  const from = table as unknown as 'master'
   return withDbRetry(
     () =>
-      db.transaction().execute(async (trx) => {
+      untyped.transaction().execute(async (trx) => {
         const counts: UpsertCounts = { inserted: 0, updated: 0, enriched: 0, unchanged: 0 }
         for (const chunk of chunked(byId(records))) {
-          const existing = new Map(
-            (
-              await trx
-                .selectFrom('customers')
-                .selectAll()
-                .where(
-                  'id',
-                  'in',
-                  chunk.map((r) => r.id),
-                )
-                .execute()
-            ).map((row) => [row.id, row]),
-          )
+          const found = await trx
+            .selectFrom(from)
+            .selectAll()
+            .where(
+              'id',
+              'in',
+              chunk.map((r) => r.id),
+            )
+            .execute()
+          const existing = new Map(found.map((row) => [row.id, row as unknown as MasterRow<T>]))
           const writes = []
+          let updated: string[] = []
           for (const r of chunk) {
             const old = existing.get(r.id)
-            const row = {
-              id: r.id,
-              name: r.name ?? old?.name ?? null,
-              email: r.email ?? old?.email ?? null,
-              phone: r.phone ?? old?.phone ?? null,
-              address_state: r.addressState ?? old?.address_state ?? null,
-              postal_code: r.postalCode ?? old?.postal_code ?? null,
-              segment: r.segment ?? old?.segment ?? null,
-              created_at: r.createdAt ?? old?.created_at ?? now,
-              marketing_consent: r.marketingConsent ?? old?.marketing_consent ?? null,
-            }
-            if (!counted(counts, row, old)) continue
-            writes.push({
-              ...row,
-              pseudonym: old?.pseudonym ?? r.pseudonym,
-              home_location_id: old?.home_location_id ?? null,
-              master_data_at: now,
-            })
+            const row = build.compared(r, old)
+            if (!counted(counts, row, old as OldRow | undefined)) continue
+            writes.push({ ...row, ...build.kept(r, old) })
+            updated = [...Object.keys(row).filter((c) => c !== 'id'), 'master_data_at']
           }
           if (writes.length === 0) continue
           await trx
-            .insertInto('customers')
+            .insertInto(from)
             .values(writes)
             .onConflict((oc) =>
-              oc.column('id').doUpdateSet((eb) => ({
-                name: eb.ref('excluded.name'),
-                email: eb.ref('excluded.email'),
-                phone: eb.ref('excluded.phone'),
-                address_state: eb.ref('excluded.address_state'),
-                postal_code: eb.ref('excluded.postal_code'),
-                segment: eb.ref('excluded.segment'),
-                created_at: eb.ref('excluded.created_at'),
-                marketing_consent: eb.ref('excluded.marketing_consent'),
-                master_data_at: eb.ref('excluded.master_data_at'),
-              })),
+              oc
+                .column('id')
+                .doUpdateSet(Object.fromEntries(updated.map((c) => [c, sql.ref(`excluded.${c}`)]))),
             )
             .execute()
         }
@@ -208,21 +182,23 @@ export async function upsertCustomers(
   )
 }
 
+type OldRow = Record<string, unknown> & { master_data_at: string | null }
+
 /**
  * Counts one master-data record against the row it would replace, and says whether to write
  * it: a row whose every field already matches, and that master data wrote before, is left
  * alone; a stub (no `master_data_at`) is enriched even when its fields match.
  */
-function counted<R extends Record<string, unknown>>(
+function counted(
   counts: UpsertCounts,
-  row: R,
-  old: (Record<keyof R, unknown> & { master_data_at: string | null }) | undefined,
+  row: Record<string, unknown>,
+  old: OldRow | undefined,
 ): boolean {
   if (!old) {
     counts.inserted++
     return true
   }
-  const same = (Object.keys(row) as (keyof R)[]).every((k) => row[k] === old[k])
+  const same = Object.keys(row).every((k) => row[k] === old[k])
   if (same && old.master_data_at !== null) {
     counts.unchanged++
     return false
