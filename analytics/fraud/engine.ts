@@ -153,6 +153,15 @@ class CardTable {
   readonly lastInStorePlace = new IntColumn()
   readonly lastInStoreCustomer = new IntColumn()
   readonly lastInStoreEvent: (string | undefined)[] = []
+  /**
+   * The in-store use before the last one, so a use that arrives late (a retried webhook, an
+   * instance that died mid-delivery) is compared with the uses either side of it in time, as
+   * the batch scan, reading in time order, compares it.
+   */
+  readonly prevInStoreAt = new FloatColumn(Number.NaN)
+  readonly prevInStorePlace = new IntColumn()
+  readonly prevInStoreCustomer = new IntColumn()
+  readonly prevInStoreEvent: (string | undefined)[] = []
   /** Reload and drain cycles, as event id pairs (few cards have any). */
   readonly drainCycles = new Map<number, string[]>()
   /** (card number, hash of the order id) pairs: the orders each card paid for. */
@@ -170,6 +179,9 @@ class CardTable {
     return this.paid.has(card * 4_294_967_296 + hash32(orderId))
   }
 }
+
+/** One in-store use of a card, as the travel rule keeps it (place 0: none). */
+type InStoreUse = { at: number; place: number; customer: number; eventId: string }
 
 /**
  * The fraud detectors of docs/domain.md §3 as one state machine over events in time order. Each
@@ -521,70 +533,132 @@ export class FraudEngine {
    * either store has no coordinates, uses at two different stores within two hours are raised
    * with a lower score, the reason saying the distance is unknown (unless one known customer
    * made both: a shopper moving between nearby stores).
+   *
+   * Each use is compared with its neighbours in time among the card's last two: the one before
+   * it, and, for a use that arrives after a later one (out of order), the one after it too. In
+   * time order that is the previous use, as before; out of order the pairs are the ones a scan
+   * in time order would judge, so a late delivery neither hides a trip nor invents one.
    */
   private travel(card: number, event: ScoredEvent, place: number, alerts: FraudAlert[]): void {
     if (event.locationId === null) return
-    const t = this.thresholds
-    const cards = this.cards
-    const lastPlace = cards.lastInStorePlace.get(card)
-    const customer = this.customer(event.customerId)
-    if (lastPlace !== 0 && lastPlace !== place) {
-      // One known customer making both uses is one person moving (or a family account); a
-      // clone is used by someone else.
-      const lastCustomer = cards.lastInStoreCustomer.get(card)
-      const sameShopper = customer !== 0 && customer === lastCustomer
-      const lastAt = cards.lastInStoreAt.get(card)
-      const gap = Math.abs(event.at - lastAt)
-      const lastId = this.placeIds[lastPlace] as string
-      const here = this.context.location(event.locationId)
-      const there = this.context.location(lastId)
-      const eventIds = [cards.lastInStoreEvent[card] as string, event.eventId]
-      if (here && there) {
-        const km = distanceKm(here, there)
-        const overheadMs = sameShopper ? t.travelSameShopperOverheadMs : t.travelAirOverheadMs
-        const needHours = Math.min(
-          km / t.travelRoadKmh,
-          overheadMs / 3_600_000 + km / t.travelAirKmh,
-        )
-        const hours = gap / 3_600_000
-        if (km >= t.travelMinKm && hours < needHours) {
-          this.raise(alerts, {
-            cardId: event.cardId as string,
-            rule: 'impossible_travel',
-            score: Math.min(0.99, 0.7 + 0.29 * (1 - hours / needHours)),
-            detectedAt: event.at,
-            evidence: {
-              eventIds,
-              reason: `used ${Math.round(km)} km apart within ${Math.round(hours * 60)} minutes${sameShopper ? ' by the same customer' : ''}; the trip takes at least ${Math.round(needHours * 60)} minutes${event.result === 'declined' ? ' (the second use was declined: the card was already spent)' : ''}`,
-              figures: {
-                km: Math.round(km),
-                minutes: Math.round(hours * 60),
-                tripMinutes: Math.round(needHours * 60),
-              },
-            },
-          })
-        }
-      } else if (gap <= t.travelUnknownWithinMs) {
-        if (!sameShopper) {
-          const missing = [here ? null : event.locationId, there ? null : lastId].filter(Boolean)
-          this.raise(alerts, {
-            cardId: event.cardId as string,
-            rule: 'impossible_travel',
-            score: Math.min(0.65, 0.45 + 0.2 * (1 - gap / t.travelUnknownWithinMs)),
-            detectedAt: event.at,
-            evidence: {
-              eventIds,
-              reason: `used at ${lastId} and at ${event.locationId} ${Math.round(gap / 60_000)} minutes apart${event.result === 'declined' ? ' (the second use declined)' : ''}; the distance is unknown (no coordinates for ${missing.join(' or ')}), so this may be two nearby stores`,
-              figures: { minutes: Math.round(gap / 60_000), km: 'unknown' },
-            },
-          })
-        }
-      }
+    const use: InStoreUse = {
+      at: event.at,
+      place,
+      customer: this.customer(event.customerId),
+      eventId: event.eventId,
     }
-    cards.lastInStoreAt.set(card, event.at)
-    cards.lastInStorePlace.set(card, place)
-    cards.lastInStoreCustomer.set(card, customer)
-    cards.lastInStoreEvent[card] = event.eventId
+    const last = this.inStoreUse(card, 'last')
+    const prev = this.inStoreUse(card, 'prev')
+    if (!last || use.at >= last.at) {
+      if (last) this.travelPair(event, last, use, event.result === 'declined', alerts)
+      if (last) this.setInStoreUse(card, 'prev', last)
+      this.setInStoreUse(card, 'last', use)
+      return
+    }
+    // Late: the last use happened after this one.
+    this.travelPair(event, use, last, false, alerts)
+    if (!prev || prev.at <= use.at) {
+      if (prev) this.travelPair(event, prev, use, event.result === 'declined', alerts)
+      this.setInStoreUse(card, 'prev', use)
+    } else {
+      // Older than both kept uses: its later neighbour is the previous one.
+      this.travelPair(event, use, prev, false, alerts)
+    }
+  }
+
+  private inStoreUse(card: number, which: 'last' | 'prev'): InStoreUse | undefined {
+    const c = this.cards
+    const place = which === 'last' ? c.lastInStorePlace.get(card) : c.prevInStorePlace.get(card)
+    if (place === 0) return undefined
+    return which === 'last'
+      ? {
+          at: c.lastInStoreAt.get(card),
+          place,
+          customer: c.lastInStoreCustomer.get(card),
+          eventId: c.lastInStoreEvent[card] as string,
+        }
+      : {
+          at: c.prevInStoreAt.get(card),
+          place,
+          customer: c.prevInStoreCustomer.get(card),
+          eventId: c.prevInStoreEvent[card] as string,
+        }
+  }
+
+  private setInStoreUse(card: number, which: 'last' | 'prev', use: InStoreUse): void {
+    const c = this.cards
+    if (which === 'last') {
+      c.lastInStoreAt.set(card, use.at)
+      c.lastInStorePlace.set(card, use.place)
+      c.lastInStoreCustomer.set(card, use.customer)
+      c.lastInStoreEvent[card] = use.eventId
+    } else {
+      c.prevInStoreAt.set(card, use.at)
+      c.prevInStorePlace.set(card, use.place)
+      c.prevInStoreCustomer.set(card, use.customer)
+      c.prevInStoreEvent[card] = use.eventId
+    }
+  }
+
+  /**
+   * One pair of in-store uses of a card, `first` before `second` in time; `event` is the one
+   * being scored (the alert's card and time). `secondDeclined`: the later use was a declined
+   * payment (the card already spent).
+   */
+  private travelPair(
+    event: ScoredEvent,
+    first: InStoreUse,
+    second: InStoreUse,
+    secondDeclined: boolean,
+    alerts: FraudAlert[],
+  ): void {
+    if (first.place === second.place) return
+    const t = this.thresholds
+    // One known customer making both uses is one person moving (or a family account); a
+    // clone is used by someone else.
+    const sameShopper = second.customer !== 0 && second.customer === first.customer
+    const gap = second.at - first.at
+    const firstId = this.placeIds[first.place] as string
+    const secondId = this.placeIds[second.place] as string
+    const here = this.context.location(secondId)
+    const there = this.context.location(firstId)
+    const eventIds = [first.eventId, second.eventId]
+    if (here && there) {
+      const km = distanceKm(here, there)
+      const overheadMs = sameShopper ? t.travelSameShopperOverheadMs : t.travelAirOverheadMs
+      const needHours = Math.min(km / t.travelRoadKmh, overheadMs / 3_600_000 + km / t.travelAirKmh)
+      const hours = gap / 3_600_000
+      if (km >= t.travelMinKm && hours < needHours) {
+        this.raise(alerts, {
+          cardId: event.cardId as string,
+          rule: 'impossible_travel',
+          score: Math.min(0.99, 0.7 + 0.29 * (1 - hours / needHours)),
+          detectedAt: event.at,
+          evidence: {
+            eventIds,
+            reason: `used ${Math.round(km)} km apart within ${Math.round(hours * 60)} minutes${sameShopper ? ' by the same customer' : ''}; the trip takes at least ${Math.round(needHours * 60)} minutes${secondDeclined ? ' (the second use was declined: the card was already spent)' : ''}`,
+            figures: {
+              km: Math.round(km),
+              minutes: Math.round(hours * 60),
+              tripMinutes: Math.round(needHours * 60),
+            },
+          },
+        })
+      }
+    } else if (gap <= t.travelUnknownWithinMs && !sameShopper) {
+      const missing = [here ? null : secondId, there ? null : firstId].filter(Boolean)
+      this.raise(alerts, {
+        cardId: event.cardId as string,
+        rule: 'impossible_travel',
+        score: Math.min(0.65, 0.45 + 0.2 * (1 - gap / t.travelUnknownWithinMs)),
+        detectedAt: event.at,
+        evidence: {
+          eventIds,
+          reason: `used at ${firstId} and at ${secondId} ${Math.round(gap / 60_000)} minutes apart${secondDeclined ? ' (the second use declined)' : ''}; the distance is unknown (no coordinates for ${missing.join(' or ')}), so this may be two nearby stores`,
+          figures: { minutes: Math.round(gap / 60_000), km: 'unknown' },
+        },
+      })
+    }
   }
 
   private refund(card: number, event: ScoredEvent, alerts: FraudAlert[]): void {

@@ -313,6 +313,26 @@ describe('the fraud detectors', () => {
     ).toEqual(['card:impossible_travel'])
   })
 
+  it('impossible travel: a use that arrives late is judged against its neighbours in time, as in time order', () => {
+    const use = (at: number, locationId: string, eventId: string) =>
+      ev({ eventId, type: 'redeem', at, amountCents: -500, balanceAfterCents: null, locationId })
+    const sf = use(T0, 'sf', 'a')
+    const ny = use(T0 + 90 * MIN, 'ny', 'b')
+    const nyNextDay = use(T0 + 20 * 60 * MIN, 'ny', 'c')
+    expect(rules(new FraudEngine(context), [sf, ny, nyNextDay])).toEqual(['card:impossible_travel'])
+    // The New York use 90 minutes after San Francisco is delivered last (a retried webhook):
+    // compared only with the last use (New York, the next day) it would look like no trip.
+    const late = new FraudEngine(context)
+    const alerts = [sf, nyNextDay, ny].flatMap((e) => late.observe(e))
+    expect(alerts.map((a) => a.rule)).toEqual(['impossible_travel'])
+    expect(alerts[0]?.evidence.eventIds).toEqual(['a', 'b'])
+    // A late use between two ordinary ones invents nothing: San Francisco, Oakland 40 minutes
+    // on, San Francisco again 3 hours on, with Oakland delivered last.
+    const oak = use(T0 + 40 * MIN, 'oak', 'd')
+    const sfAgain = use(T0 + 180 * MIN, 'sf', 'e')
+    expect(rules(new FraudEngine(context), [sf, sfAgain, oak])).toEqual([])
+  })
+
   it('reload and drain: reloads spent elsewhere within minutes, twice; a top-up spent at the same till is ordinary', () => {
     const cycle = (card: string, at: number, loadAt: string | null, spendAt: string | null) => [
       ev({
