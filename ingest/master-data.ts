@@ -145,6 +145,33 @@ export const locationRowSchema = z
   })
 
 /** One row of a CRM customers file; name, email and phone are PII (docs/privacy.md). */
+/**
+ * How CRM exports write marketing email consent, as the three states a launch reads
+ * (docs/campaigns.md): a yes/no or boolean column is subscribed or not; "suppressed" (a bounce,
+ * a complaint) only when the export says so.
+ */
+const CONSENT_WORDS = new Map<string, string>(
+  Object.entries({
+    subscribed: 'subscribed',
+    yes: 'subscribed',
+    y: 'subscribed',
+    true: 'subscribed',
+    '1': 'subscribed',
+    'opted in': 'subscribed',
+    opted_in: 'subscribed',
+    'opt-in': 'subscribed',
+    unsubscribed: 'unsubscribed',
+    no: 'unsubscribed',
+    n: 'unsubscribed',
+    false: 'unsubscribed',
+    '0': 'unsubscribed',
+    'opted out': 'unsubscribed',
+    opted_out: 'unsubscribed',
+    'opt-out': 'unsubscribed',
+    suppressed: 'suppressed',
+  }),
+)
+
 export const customerRowSchema = z.object({
   customer_id: required(MAX_POS_ID_CHARS),
   name: text(200).optional(),
@@ -167,10 +194,11 @@ export const customerRowSchema = z.object({
   marketing_consent: z
     .string()
     .max(20, 'is longer than 20 characters')
-    .transform((v) => v.toLowerCase())
+    .transform((v) => CONSENT_WORDS.get(v.trim().toLowerCase()) ?? v)
     .pipe(
       z.enum(['subscribed', 'unsubscribed', 'suppressed'], {
-        error: 'must be subscribed, unsubscribed or suppressed',
+        error:
+          'must be subscribed, unsubscribed or suppressed (or yes / no, true / false, 1 / 0, opted in / opted out)',
       }),
     )
     .optional(),

@@ -668,7 +668,7 @@ describe('the holdout and consent', () => {
 })
 
 describe('consent in a customers file', () => {
-  it('loads marketing_consent as an optional column and refuses a value it does not know', async () => {
+  it('loads marketing_consent as an optional column, reads a CRM yes/no or true/false, and refuses a value it does not know', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'giftcards-consent-'))
     const { openDatabase } = await import('../../db/index.ts')
     const database = await openDatabase({ engine: 'sqlite', path: join(dir, 'c.db') })
@@ -676,14 +676,15 @@ describe('consent in a customers file', () => {
       const file = join(dir, 'customers.csv')
       writeFileSync(
         file,
-        'customer_id,marketing_consent\ncus_a,Unsubscribed\ncus_b,\ncus_c,maybe\n',
+        'customer_id,marketing_consent\ncus_a,Unsubscribed\ncus_b,\ncus_c,maybe\ncus_d,Yes\ncus_e,false\ncus_f,1\ncus_g,opted out\n',
       )
       const report = await importMasterData(database, file, { format: 'customers' })
       expect(report.rejected).toEqual([
         {
           line: 4,
           field: 'marketing_consent',
-          reason: 'must be subscribed, unsubscribed or suppressed',
+          reason:
+            'must be subscribed, unsubscribed or suppressed (or yes / no, true / false, 1 / 0, opted in / opted out)',
         },
       ])
       const rows = await database.db
@@ -694,6 +695,10 @@ describe('consent in a customers file', () => {
       expect(rows).toEqual([
         { id: 'cus_a', marketing_consent: 'unsubscribed' },
         { id: 'cus_b', marketing_consent: null },
+        { id: 'cus_d', marketing_consent: 'subscribed' },
+        { id: 'cus_e', marketing_consent: 'unsubscribed' },
+        { id: 'cus_f', marketing_consent: 'subscribed' },
+        { id: 'cus_g', marketing_consent: 'unsubscribed' },
       ])
     } finally {
       await database.close()
