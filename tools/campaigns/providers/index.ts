@@ -10,7 +10,6 @@ export * from './csv.ts'
 export * from './send-log.ts'
 export * from './types.ts'
 
-
 /** Whether the configured platform reaches people by the CRM's customer id (Klaviyo, Braze). */
 export const needsCustomerId = (config: Config) =>
   config.campaigns.provider === 'klaviyo' || config.campaigns.provider === 'braze'
