@@ -113,6 +113,10 @@ for (const dialect of DIALECTS) {
       expect(html).toContain('const ExtApps = { App: ')
       expect(html).toContain(VIEW_RENDER)
       expect(html).toContain("name: 'decide_approval'")
+      // The module script parses (bundle, render and wiring together; parsed, not run).
+      const script = /<script type="module">([\s\S]*)<\/script>/.exec(html)?.[1] ?? ''
+      expect(script.length).toBeGreaterThan(100_000)
+      expect(() => new Function(script)).not.toThrow()
 
       // Roles filter the tools: an analyst and loss prevention get neither, and are refused.
       for (const actor of [ACTORS.analyst, ACTORS.lp]) {
