@@ -1,7 +1,7 @@
 import type { Agent } from '../agent/index.ts'
 import { type Config, type Logger, toIso } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
-import { resolveActor, Scope } from '../governance/index.ts'
+import { resolveActor } from '../governance/index.ts'
 import type { PostedAt, SlackDeps, SlackStore } from '../slack-app/index.ts'
 
 /** Approval states a card is brought up to date with once reached. */
@@ -17,7 +17,7 @@ const ALERT_CURSOR = 'slack-alerts'
  * through the executor (tools/alerts-to-post.ts). The Slack face itself holds no SQL; the
  * composition root hands it this.
  */
-export function openSlackStore(database: Database, config: Config): SlackStore {
+export function openSlackStore(database: Database): SlackStore {
   const { db } = database
   const posted = async (kind: 'approval' | 'alert', id: number, at: PostedAt, thread?: string) => {
     const row = {
@@ -188,7 +188,7 @@ export function slackDeps(
   return {
     config,
     agent,
-    store: openSlackStore(database, config),
+    store: openSlackStore(database),
     resolveActor: (id) => resolveActor(database, id),
     ...(logger ? { logger } : {}),
   }
