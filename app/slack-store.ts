@@ -1,7 +1,7 @@
 import type { Agent } from '../agent/index.ts'
 import { type Config, type Logger, toIso } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
-import { resolveActor, Scope } from '../governance/index.ts'
+import { resolveActor } from '../governance/index.ts'
 import type { PostedAt, SlackDeps, SlackStore } from '../slack-app/index.ts'
 
 /** Approval states a card is brought up to date with once reached. */
@@ -13,11 +13,11 @@ const ALERT_CURSOR = 'slack-alerts'
 /**
  * The Slack face's store over the ledger database (docs/slack.md): its own table
  * `slack_messages` (migration 0019) for where cards and alerts were posted, the inbox for
- * Slack's retried events, and the one read the alerts channel needs (new open alerts past a
- * cursor, under the pilot). The Slack face itself holds no SQL; the composition root hands it
- * this.
+ * Slack's retried events, and the alerts channel's cursor. The new alerts themselves are read
+ * through the executor (tools/alerts-to-post.ts). The Slack face itself holds no SQL; the
+ * composition root hands it this.
  */
-export function openSlackStore(database: Database, config: Config): SlackStore {
+export function openSlackStore(database: Database): SlackStore {
   const { db } = database
   const posted = async (kind: 'approval' | 'alert', id: number, at: PostedAt, thread?: string) => {
     const row = {
@@ -133,51 +133,22 @@ export function openSlackStore(database: Database, config: Config): SlackStore {
         .executeTakeFirst()
       return row ? { channel: row.channel, ts: row.ts } : undefined
     },
-    async newAlerts(minScore, limit) {
+    async alertCursor() {
       const state = await db
         .selectFrom('sync_state')
         .select('cursor')
         .where('source', '=', ALERT_CURSOR)
         .executeTakeFirst()
-      if (!state) {
-        // The first start posts nothing from before it: the channel is for new alerts.
-        const max = await db
-          .selectFrom('fraud_alerts')
-          .select((eb) => eb.fn.max('id').as('id'))
-          .executeTakeFirstOrThrow()
-        await db
-          .insertInto('sync_state')
-          .values({
-            source: ALERT_CURSOR,
-            cursor: String(max.id ?? 0),
-            last_event_at: null,
-            updated_at: toIso(Date.now()),
-          })
-          .execute()
-        return []
-      }
-      // Under a pilot only alerts on its cards are posted (docs/pilot.md); the others are passed.
-      const scope = await Scope.resolve(database, config.pilot)
-      let query = db
-        .selectFrom('fraud_alerts as a')
-        .innerJoin('gift_cards as c', 'c.id', 'a.card_id')
-        .leftJoin('slack_messages as m', (join) =>
-          join.onRef('m.ref_id', '=', 'a.id').on('m.kind', '=', 'alert'),
-        )
-        .select('a.id')
-        .where('a.id', '>', Number(state.cursor ?? 0))
-        .where('a.status', '=', 'open')
-        .where('a.score', '>=', minScore)
-        .where('m.ts', 'is', null)
-      if (scope.pilot) query = query.where('c.issuing_location_id', 'in', scope.inList)
-      const rows = await query.orderBy('a.id').limit(limit).execute()
-      return rows.map((r) => Number(r.id))
+      return state ? Number(state.cursor ?? 0) : undefined
     },
-    async advanceAlertCursor(id) {
+    async setAlertCursor(id) {
+      const now = toIso(Date.now())
       await db
-        .updateTable('sync_state')
-        .set({ cursor: String(id), updated_at: toIso(Date.now()) })
-        .where('source', '=', ALERT_CURSOR)
+        .insertInto('sync_state')
+        .values({ source: ALERT_CURSOR, cursor: String(id), last_event_at: null, updated_at: now })
+        .onConflict((oc) =>
+          oc.column('source').doUpdateSet({ cursor: String(id), updated_at: now }),
+        )
         .execute()
     },
     async alert(id) {
@@ -217,7 +188,7 @@ export function slackDeps(
   return {
     config,
     agent,
-    store: openSlackStore(database, config),
+    store: openSlackStore(database),
     resolveActor: (id) => resolveActor(database, id),
     ...(logger ? { logger } : {}),
   }

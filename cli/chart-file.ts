@@ -4,7 +4,7 @@ import type { Chart, ChartName } from '../charts/index.ts'
 import { GiftCardError } from '../core/index.ts'
 import type { CliContext } from './context.ts'
 import { parseOptions } from './options.ts'
-import { actorFor, withToolkit } from './session.ts'
+import { actorFor, callForCommand, withToolkit } from './session.ts'
 
 /**
  * `--chart FILE.png` on `liability`, `forecast` and `fraud alerts` (docs/charts.md): the
@@ -49,11 +49,16 @@ export async function chartFromTool(
   tool: string,
   args: Record<string, unknown>,
 ): Promise<Chart> {
-  const outcome = await withToolkit(ctx, async (kit, database) =>
-    kit.executor.call(tool, args, { actor: await actorFor(ctx, database, undefined), via: 'cli' }),
+  const data = await withToolkit(ctx, async (kit, database) =>
+    callForCommand(
+      `--chart (${name})`,
+      kit.executor,
+      tool,
+      args,
+      await actorFor(ctx, database, undefined),
+    ),
   )
-  if (!outcome.ok) throw new GiftCardError(outcome.error.code, outcome.error.message)
-  return chartOf(name, outcome.data)
+  return chartOf(name, data)
 }
 
 /**

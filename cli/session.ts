@@ -2,8 +2,15 @@ import type { Agent } from '../agent/index.ts'
 import { createServices, type Services, startAgent } from '../app/index.ts'
 import { GiftCardError } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
-import type { Actor } from '../governance/index.ts'
-import { ToolExecutor, type Toolkit } from '../tools/index.ts'
+import type { Actor, Role } from '../governance/index.ts'
+import {
+  type AnyTool,
+  type ToolExecutor as Executor,
+  mayUse,
+  ToolExecutor,
+  type Toolkit,
+  type ToolOutcome,
+} from '../tools/index.ts'
 import { type CliContext, withDatabase } from './context.ts'
 import { resolveCliActor } from './identity.ts'
 import { CLI_REPORTS, type Report, type ReportInput } from './reports/index.ts'
@@ -56,6 +63,68 @@ export function withToolkit<T>(
   return withServices(ctx, (services) => work(services.toolkit, services.database))
 }
 
+/** `a`, `a or b`, `a, b or c`. */
+function orList(items: readonly string[]): string {
+  return items.length <= 1
+    ? (items[0] ?? '')
+    : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`
+}
+
+/**
+ * A refusal for a role that may not run `command`, in the command's words (docs/identity.md#roles):
+ * the roles that may run it, the actor's own, and how to get there (an admin grants a role, or
+ * the command is run from the login of someone who has one). Never the internal tool's name
+ * (`cli_journal`), which nobody typed.
+ */
+export function refusedCommand(
+  command: string,
+  roles: readonly Role[],
+  actor: Actor,
+): GiftCardError {
+  const named = roles.filter((r) => r !== 'admin')
+  const needs = named.length > 0 ? `the role ${orList(named)} (or admin)` : 'the admin role'
+  return new GiftCardError(
+    'FORBIDDEN',
+    `${command} needs ${needs}, and ${actor.id} is ${actor.role}. An admin can grant one (giftcards roles grant ${actor.id} ${named[0] ?? 'admin'}), or run it from the login of someone who has one; GIFTCARDS_ACTOR=ACTOR acts as another actor only for an admin's login or with GIFTCARDS_ALLOW_AS=1 (docs/identity.md)`,
+  )
+}
+
+/**
+ * A tool call a command made, as the command's result: the data, or its error as the command's
+ * one-line failure; a refusal of the actor's role is said in the command's words (refusedCommand).
+ */
+export function commandResult(
+  command: string,
+  tool: AnyTool | undefined,
+  actor: Actor,
+  outcome: ToolOutcome,
+): unknown {
+  if (outcome.ok) return outcome.data
+  if (outcome.error.code === 'FORBIDDEN' && tool && !mayUse(actor.role, tool))
+    throw refusedCommand(command, tool.roles, actor)
+  throw new GiftCardError(outcome.error.code, outcome.error.message)
+}
+
+/**
+ * Calls a registry tool for a command (`giftcards fraud case`, `--chart`) as the command's actor,
+ * via `cli`, and returns its data (commandResult).
+ */
+export async function callForCommand(
+  command: string,
+  executor: Executor,
+  tool: string,
+  args: Record<string, unknown>,
+  actor: Actor,
+): Promise<unknown> {
+  const outcome = await executor.call(tool, args, { actor, via: 'cli' })
+  return commandResult(
+    command,
+    executor.tools.find((t) => t.name === tool),
+    actor,
+    outcome,
+  )
+}
+
 /**
  * Runs one of the CLI's reports (cli/reports/) through the tool executor as the command's actor,
  * via `cli`: the role check, input validation, pseudonymiser and audit row every tool call gets.
@@ -90,11 +159,11 @@ export async function runReportOn<I extends ReportInput, R>(
   })
   const actor = await actorFor(ctx, database, undefined)
   const outcome = await executor.call(report.name, input, { actor, via: 'cli' })
-  if (!outcome.ok) throw new GiftCardError(outcome.error.code, outcome.error.message)
+  const data = commandResult(report.command, report, actor, outcome)
   // Under a pilot the report covers its stores only: said on stderr, beside the output.
-  const scope = (outcome.data as { scope?: { summary?: string } } | null)?.scope
+  const scope = (data as { scope?: { summary?: string } } | null)?.scope
   if (scope?.summary) process.stderr.write(`giftcards: pilot scope: ${scope.summary}\n`)
-  return outcome.data as R
+  return data as R
 }
 
 /** Opens the ledger, the services and the agent (with its checkpointer) for one command. */

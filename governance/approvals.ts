@@ -85,6 +85,23 @@ export type ApprovalEvent =
 export const ONLY_ANOTHER_MANAGER = 'only a manager other than the requester can approve this'
 
 /**
+ * Who may decide a request, the one rule of every face (docs/identity.md#roles): a `manager` or
+ * an `admin` (roles grow: an admin may do what a manager may), never the requester. Null when
+ * `actor` may decide; otherwise why not, starting with ONLY_ANOTHER_MANAGER. ApprovalService.decide
+ * enforces it; faces call it only to say beforehand whether to offer the buttons.
+ */
+export function whyCannotDecide(
+  actor: Actor,
+  approval: Pick<Approval, 'id' | 'requestedBy'>,
+): string | null {
+  if (!canDecideApprovals(actor.role))
+    return `${ONLY_ANOTHER_MANAGER} (${actor.id} is ${actor.role}; managers and admins decide approvals)`
+  if (actor.id === approval.requestedBy)
+    return `${ONLY_ANOTHER_MANAGER} (approval #${approval.id} was requested by ${approval.requestedBy})`
+  return null
+}
+
+/**
  * Who resumes an approved request an interrupted process left unexecuted: the server at start
  * (`system:serve`), `giftcards approvals resume` (the login running it) or a manager approving it
  * again. Recorded on the `approval_resumed` audit row, beside the execution.
@@ -250,7 +267,8 @@ export class ApprovalService {
     input: { actor: Actor; via: Via; decision: 'approve' | 'reject'; reason?: string | null },
   ): Promise<Decision> {
     const current = await this.get(id)
-    if (!canDecideApprovals(input.actor.role) || input.actor.id === current.requestedBy) {
+    const refusal = whyCannotDecide(input.actor, current)
+    if (refusal) {
       await appendAudit(this.database, {
         actor: input.actor.id,
         role: input.actor.role,
@@ -261,10 +279,7 @@ export class ApprovalService {
         resultSummary: ONLY_ANOTHER_MANAGER,
         approvalId: id,
       })
-      throw new GiftCardError(
-        'FORBIDDEN',
-        `${ONLY_ANOTHER_MANAGER} (approval #${id} was requested by ${current.requestedBy})`,
-      )
+      throw new GiftCardError('FORBIDDEN', refusal)
     }
     if (current.status === 'pending' && current.expiresAt <= toIso(this.#now())) {
       await this.expireDue()

@@ -1,2 +1,3 @@
+export * from './approval-app/index.ts'
 export * from './http.ts'
 export * from './server.ts'

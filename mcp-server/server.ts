@@ -24,6 +24,7 @@ import {
   type ToolExecutor,
   type ToolOutcome,
 } from '../tools/index.ts'
+import { appToolMeta, appToolsFor, registerApprovalApp } from './approval-app/index.ts'
 import { registerPrompts } from './prompts.ts'
 
 export const MCP_SERVER_NAME = 'giftcards'
@@ -164,7 +165,7 @@ export function createMcpServer(deps: {
     {
       capabilities: { logging: {}, tools: { listChanged: true } },
       instructions:
-        'Gift card ledger tools. Amounts are integer cents with a formatted amount. Holds, releases and campaign launches only file an approval request that a manager other than you must approve. Customers appear only as pseudonyms.',
+        'Gift card ledger tools. Amounts are integer cents with a formatted amount. Holds, releases and campaign launches only file an approval request that a manager other than you must approve (review_approval shows one to a manager, with Approve and Reject in a client that runs MCP Apps). Customers appear only as pseudonyms.',
     },
   )
   let role = deps.actor.role
@@ -187,18 +188,31 @@ export function createMcpServer(deps: {
     }
     return file
   }
+  // The registry's tools and the approval app's (mcp-server/approval-app/): which app tools a
+  // client gets depends on whether it said at `initialize` that it runs MCP Apps.
+  const withApp = new Map<readonly AnyTool[], ToolExecutor>()
+  const executorNow = (): ToolExecutor => {
+    const tools = appToolsFor(server.server.getClientCapabilities())
+    let executor = withApp.get(tools)
+    if (!executor) {
+      executor = deps.executor.including(tools)
+      withApp.set(tools, executor)
+    }
+    return executor
+  }
   const call = async (
     name: string,
     args: unknown,
     progress?: ProgressReporter,
   ): Promise<CallToolResult> => {
-    const outcome = await deps.executor.call(name, args ?? {}, {
+    const executor = executorNow()
+    const outcome = await executor.call(name, args ?? {}, {
       actor: await actorNow(),
       via: 'mcp',
       model: deps.model ?? 'mcp-client',
       ...(progress ? { progress } : {}),
     })
-    const tool = deps.executor.tools.find((t) => t.name === name)
+    const tool = executor.tools.find((t) => t.name === name)
     const result = toCallToolResult(tool, outcome, exportCsv)
     if (outcome.ok) {
       const image = await chartImage(name, args, outcome.data)
@@ -208,7 +222,14 @@ export function createMcpServer(deps: {
   }
   server.server.setRequestHandler(ListToolsRequestSchema, async () => {
     const actor = await actorNow()
-    return { tools: deps.executor.visibleTo(actor.role).map(toolDefinition) }
+    return {
+      tools: executorNow()
+        .visibleTo(actor.role)
+        .map((tool) => {
+          const meta = appToolMeta(tool.name)
+          return meta ? { ...toolDefinition(tool), _meta: meta } : toolDefinition(tool)
+        }),
+    }
   })
   // The executor is the one place input is validated (and a bad call audited): calls go straight
   // to it, rather than through the SDK's own check of the same schema, which would answer first.
@@ -236,6 +257,7 @@ export function createMcpServer(deps: {
   })
 
   registerResources(server, call, exports)
+  registerApprovalApp(server)
   registerPrompts(server)
   return server
 }

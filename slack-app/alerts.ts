@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { formatCents, toIso } from '../core/index.ts'
+import { type AlertsToPostResult, alertsToPost, SLACK_ALERTS_ACTOR } from '../tools/index.ts'
 import type { ApprovalCards } from './approval-cards.ts'
 import {
   ALERT_DISMISS_ACTION,
@@ -52,6 +53,8 @@ const HoldSubmission = z.object({
 export function alertPosts(face: Face, cards: ApprovalCards) {
   const { app, deps, toolkit } = face
   const { store } = deps
+  /** The executor with the alerts channel's own read beside the registry's tools. */
+  const feed = toolkit.executor.including([alertsToPost])
 
   async function alertFor(alertId: number): Promise<AlertForSlack | undefined> {
     const row = await store.alert(alertId)
@@ -151,25 +154,51 @@ export function alertPosts(face: Face, cards: ApprovalCards) {
   })
 
   return {
-    /** Posts new open alerts at or above SLACK_ALERT_MIN_SCORE to SLACK_ALERTS_CHANNEL. */
+    /**
+     * Posts new open alerts at or above SLACK_ALERT_MIN_SCORE to SLACK_ALERTS_CHANNEL. They are
+     * read through the executor (alerts_to_post) as SLACK_ALERTS_ACTOR, via `slack`: loss
+     * prevention's role, the pilot scope, the pseudonymiser and an audit row apply as to any
+     * read. An alert already posted (a round cut short before its cursor moved) is not again.
+     */
     async publishNew(): Promise<number> {
       const channel = deps.config.slack.alertsChannel
       if (!channel) return 0
-      const ids = await store.newAlerts(deps.config.slack.alertMinScore, ROUND)
-      for (const id of ids) {
-        const alert = await alertFor(id)
-        if (!alert) continue
+      const cursor = await store.alertCursor()
+      const outcome = await feed.call(
+        alertsToPost.name,
+        { afterAlertId: cursor ?? 0, minScore: deps.config.slack.alertMinScore, limit: ROUND },
+        { actor: SLACK_ALERTS_ACTOR, via: 'slack' },
+      )
+      if (!outcome.ok) return 0
+      const { alerts, newestAlertId } = outcome.data as AlertsToPostResult
+      // The first round ever posts nothing from before it: the channel is for new alerts.
+      if (cursor === undefined) {
+        await store.setAlertCursor(newestAlertId)
+        return 0
+      }
+      let count = 0
+      for (const a of alerts) {
+        if (await store.alertMessage(a.alertId)) continue
+        const alert: AlertForSlack = {
+          id: a.alertId,
+          cardId: a.cardId,
+          rule: a.rule,
+          score: a.score,
+          reason: a.reason,
+          balance: a.balance.formatted,
+        }
         const posted = await app.client.chat.postMessage({
           channel,
           text: alertText(alert),
           blocks: alertMessage(alert),
         })
         if (posted.ts)
-          await store.alertPosted(id, { channel: posted.channel ?? channel, ts: posted.ts })
+          await store.alertPosted(a.alertId, { channel: posted.channel ?? channel, ts: posted.ts })
+        count++
       }
-      const last = ids.at(-1)
-      if (last !== undefined) await store.advanceAlertCursor(last)
-      return ids.length
+      const last = alerts.at(-1)
+      if (last !== undefined) await store.setAlertCursor(last.alertId)
+      return count
     },
   }
 }

@@ -36,11 +36,11 @@ export type SlackStore = {
   alertPosted(alertId: number, at: PostedAt): Promise<void>
   alertMessage(alertId: number): Promise<PostedAt | undefined>
   /**
-   * Open alerts at or above `minScore` past the cursor and never posted, under the pilot only
-   * its cards'. The first call ever sets the cursor at the newest alert and returns none.
+   * The id of the last alert the alerts channel considered; undefined before the first round
+   * (which posts nothing from before it: the channel is for new alerts).
    */
-  newAlerts(minScore: number, limit: number): Promise<number[]>
-  advanceAlertCursor(alertId: number): Promise<void>
+  alertCursor(): Promise<number | undefined>
+  setAlertCursor(alertId: number): Promise<void>
   alert(alertId: number): Promise<StoredAlert | undefined>
 }
 

@@ -106,6 +106,15 @@ export class ToolExecutor {
     return this.deps.tools
   }
 
+  /**
+   * This executor with more tools beside its own: the same ledger, approvals, pseudonymiser and
+   * audit. A face's own tools (the MCP approval app's, mcp-server/approval-app/) run through it
+   * like every registry tool, without being offered to the agent.
+   */
+  including(tools: readonly AnyTool[]): ToolExecutor {
+    return new ToolExecutor({ ...this.deps, tools: [...this.deps.tools, ...tools] })
+  }
+
   /** The tools this role may call (what a model is offered). */
   visibleTo(role: Role): AnyTool[] {
     return this.deps.tools.filter((t) => mayUse(role, t))

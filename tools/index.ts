@@ -1,3 +1,4 @@
+export * from './alerts-to-post.ts'
 export { type ArmResult, campaignLift, LIFT_WINDOWS, type LiftWindow } from './campaigns/index.ts'
 export * from './case-delivery.ts'
 export * from './chain-calendar.ts'

@@ -106,8 +106,8 @@ export const launchCampaign = defineTool({
       return prepared
     },
     // The hand-off runs outside the transaction, only while the request is still approved.
-    external: async (_database, _raw, { approvalId, prepared }) =>
-      handOffLaunch(config, prepared as PreparedLaunch, approvalId),
+    external: async (database, _raw, { approvalId, prepared }) =>
+      handOffLaunch(database, config, prepared as PreparedLaunch, approvalId),
     apply: async (_database, trx, _raw, { approvalId, prepared, external }) =>
       recordLaunch(trx, prepared as PreparedLaunch, external as HandedOff, approvalId),
   }),

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { FraudEvaluation, VariantEvaluation } from '../../analytics/index.ts'
 import { type AutoHoldOutcome, fileAutoHoldRequests } from '../../app/index.ts'
 import { formatCents, GiftCardError, MAX_ROW_ID } from '../../core/index.ts'
-import { caseMarkdown, type FraudCase } from '../../tools/index.ts'
+import { caseMarkdown, type FraudCase, getFraudCase } from '../../tools/index.ts'
 import { CHART_OPTION, chartFileOption, chartFromTool, writeChartFile } from '../chart-file.ts'
 import type { CliContext } from '../context.ts'
 import { parseOptions } from '../options.ts'
@@ -15,7 +15,7 @@ import {
   cliFraudEval,
   cliFraudScan,
 } from '../reports/index.ts'
-import { actorFor, runReport, withToolkit } from '../session.ts'
+import { actorFor, callForCommand, runReport, withToolkit } from '../session.ts'
 
 const caseOptions = z.object({ alertId: z.coerce.number().int().positive().max(MAX_ROW_ID) })
 
@@ -111,15 +111,15 @@ export function registerFraud(program: Command, ctx: () => CliContext): void {
         )
       const { alertId: id } = parseOptions(caseOptions, { alertId })
       const context = ctx()
-      const outcome = await withToolkit(context, async (kit, database) =>
-        kit.executor.call(
-          'get_fraud_case',
+      const file = (await withToolkit(context, async (kit, database) =>
+        callForCommand(
+          'giftcards fraud case',
+          kit.executor,
+          getFraudCase.name,
           { alertId: id },
-          { actor: await actorFor(context, database, undefined), via: 'cli' },
+          await actorFor(context, database, undefined),
         ),
-      )
-      if (!outcome.ok) throw new GiftCardError(outcome.error.code, outcome.error.message)
-      const file = outcome.data as FraudCase
+      )) as FraudCase
       const text = raw.json ? `${JSON.stringify(file, null, 2)}\n` : caseMarkdown(file)
       if (raw.out) {
         try {

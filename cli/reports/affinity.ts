@@ -8,6 +8,7 @@ import { defineReport, rolesOf } from './define-report.ts'
 export const cliAffinity = defineReport({
   name: 'cli_affinity',
   title: 'Product affinity (giftcards affinity)',
+  command: 'giftcards affinity',
   description:
     'Categories or SKUs bought alongside gift card purchases or with gift card redemptions: support, confidence and lift against all orders.',
   input: z.object({

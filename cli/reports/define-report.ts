@@ -7,6 +7,8 @@ export type ReportInput = z.ZodObject
 
 /** A read tool whose result type is known, so the command renders it without casts. */
 export type Report<S extends ReportInput, R> = Omit<ReadTool<S>, 'run'> & {
+  /** The command a person types (`giftcards journal`): what a refusal names, not the tool. */
+  command: string
   run(ctx: ToolContext, input: z.infer<S>): Promise<R>
 }
 
@@ -25,6 +27,7 @@ const REPORT_OUTPUT = z.looseObject({})
  */
 export function defineReport<S extends ReportInput, R>(
   report: Omit<ReadTool<S>, 'access' | 'run' | 'output'> & {
+    command: string
     run(ctx: ToolContext, input: z.infer<S>): Promise<R>
   },
 ): Report<S, R> {

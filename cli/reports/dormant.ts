@@ -9,6 +9,7 @@ import { defineReport, rolesOf } from './define-report.ts'
 export const cliDormant = defineReport({
   name: 'cli_dormant',
   title: 'Dormant cards (giftcards dormant)',
+  command: 'giftcards dormant',
   description:
     'Cards with a balance and no load or redemption for N days, most likely to come back first, with a reactivation likelihood.',
   input: z.object({
@@ -31,6 +32,7 @@ export const cliDormant = defineReport({
 export const cliDormantBacktest = defineReport({
   name: 'cli_dormant_backtest',
   title: 'Reactivation backtest (giftcards dormant --backtest)',
+  command: 'giftcards dormant --backtest',
   description:
     'Scores the cards dormant at a past day with a model fitted before it, against who was used within 90 days: AUC.',
   input: z.object({ backtest: dayOption.describe('the past day to score from') }),

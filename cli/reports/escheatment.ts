@@ -9,6 +9,7 @@ import { defineReport, rolesOf } from './define-report.ts'
 export const cliEscheatment = defineReport({
   name: 'cli_escheatment',
   title: 'Escheatment (giftcards escheatment)',
+  command: 'giftcards escheatment',
   description:
     'Cards reaching their unclaimed-property deadline within a horizon, by the jurisdiction with the first claim; exempt states shown as exempt. Lists every card, for the filing CSV.',
   input: z.object({

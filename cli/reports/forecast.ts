@@ -9,6 +9,7 @@ import { defineReport, rolesOf } from './define-report.ts'
 export const cliForecast = defineReport({
   name: 'cli_forecast',
   title: 'Breakage forecast (giftcards forecast)',
+  command: 'giftcards forecast',
   description:
     'The breakage and liability run-off forecast from the start of a month. A read: stored in forecasts (with its model version and data watermark) only when save is true.',
   input: z.object({
@@ -34,6 +35,7 @@ export const cliForecast = defineReport({
 export const cliForecastBacktest = defineReport({
   name: 'cli_forecast_backtest',
   title: 'Breakage backtest (giftcards forecast backtest)',
+  command: 'giftcards forecast backtest',
   description:
     'Fits the run-off model before a cut-off and compares its forecast with what happened after, beside a naive baseline.',
   input: z.object({

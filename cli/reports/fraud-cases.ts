@@ -6,6 +6,7 @@ import { defineReport, rolesOf } from './define-report.ts'
 export const cliFraudDeliverCases = defineReport({
   name: 'cli_fraud_deliver_cases',
   title: 'Post pending fraud case files (giftcards fraud deliver-cases)',
+  command: 'giftcards fraud deliver-cases',
   description:
     'Posts every confirmed alert whose case file has not reached CASE_WEBHOOK_URL yet, once each.',
   input: z.object({}),

@@ -22,6 +22,7 @@ import { defineReport, rolesOf } from './define-report.ts'
 export const cliFraudScan = defineReport({
   name: 'cli_fraud_scan',
   title: 'Fraud scan (giftcards fraud scan)',
+  command: 'giftcards fraud scan',
   description:
     'Runs every fraud detector over the ledger (or from a day on) and stores new alerts, one per card and rule.',
   input: z.object({
@@ -54,6 +55,7 @@ export const cliFraudScan = defineReport({
 export const cliFraudAlerts = defineReport({
   name: 'cli_fraud_alerts',
   title: 'Fraud alerts (giftcards fraud alerts)',
+  command: 'giftcards fraud alerts',
   description: 'Fraud alerts of one status (or all), highest score first, with their evidence.',
   input: z.object({
     status: z
@@ -114,6 +116,7 @@ export const cliFraudAlerts = defineReport({
 export const cliFraudEval = defineReport({
   name: 'cli_fraud_eval',
   title: 'Fraud detection accuracy (giftcards fraud eval)',
+  command: 'giftcards fraud eval',
   description:
     'Scores the detectors: either scans the ledger (storing nothing) against ground-truth labels from giftcards seed --labels, or runs them on N worlds of the variant generator (every pattern and its benign look-alikes, parameters drawn at random); precision, recall and F1 per pattern.',
   input: z

@@ -10,6 +10,7 @@ import { defineReport, rolesOf } from './define-report.ts'
 export const cliJournal = defineReport({
   name: 'cli_journal',
   title: 'Month-end journal entries (giftcards journal)',
+  command: 'giftcards journal',
   description:
     "A past month's gift card journal entries: breakage recognised (ASC 606-10-55-48), the reclass of balances past their unclaimed-property deadline (ASC 606-10-55-49) and the true-up, by store, with the schedule behind them. A read: nothing is posted.",
   input: z.object({ month: journalMonth.describe('the month to close, YYYY-MM') }),

@@ -11,6 +11,7 @@ import { defineReport, rolesOf } from './define-report.ts'
 export const cliLedgerSummary = defineReport({
   name: 'cli_ledger_summary',
   title: 'Ledger summary (giftcards start)',
+  command: 'giftcards start',
   description:
     'Cards, transactions, customers and stores; outstanding liability by jurisdiction; a year of transactions by type.',
   input: z.object({}),

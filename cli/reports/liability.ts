@@ -13,6 +13,7 @@ import { defineReport, rolesOf } from './define-report.ts'
 export const cliLiability = defineReport({
   name: 'cli_liability',
   title: 'Liability (giftcards liability)',
+  command: 'giftcards liability',
   description:
     'Outstanding gift card liability now, or at the end of a past UTC day, by jurisdiction, location, cohort, occasion, channel or in total.',
   input: z.object({

@@ -9,6 +9,7 @@ import { defineReport, rolesOf } from './define-report.ts'
 export const cliSegments = defineReport({
   name: 'cli_segments',
   title: 'Purchaser segments (giftcards segments)',
+  command: 'giftcards segments',
   description:
     'Purchasers by why they buy and how their cards get used, with counts, liability, average balance and the features behind each segment.',
   input: z.object({

@@ -9,6 +9,7 @@ import { defineReport, rolesOf } from './define-report.ts'
 export const cliUpsellOutcomes = defineReport({
   name: 'cli_upsell_outcomes',
   title: 'Upsell prompt outcomes (giftcards upsell outcomes)',
+  command: 'giftcards upsell outcomes',
   description:
     'The gift card prompts the checkout endpoint gave and what cashiers did with them: prompts, recommended, accepted, declined, not shown, awaiting, and the acceptance rate (accepted / (accepted + declined)), overall and per store.',
   input: z.object({

@@ -15,8 +15,11 @@ import { grantRole } from '../../governance/index.ts'
 const ROOT = resolve(import.meta.dirname, '../..')
 
 /**
- * langgraph.json as `@langchain/langgraph-cli` reads it (libs/langgraph-cli/src/utils/config.mts):
- * a Node version of 20 or 22 and graphs as `<file>:<export>`.
+ * langgraph.json as `@langchain/langgraph-cli` reads it (libs/langgraph-cli/src/utils/config.mts
+ * `getConfig`): a Node version of 20 or 22 and graphs as `<file>:<export>`; no `dependencies`
+ * for a Node-only config. `langgraphjs dev` (dev.node.mts) runs @langchain/langgraph-api under
+ * `tsx watch` with these graphs and the project's directory, so a `.ts` graph file is loaded the
+ * way bin/giftcards.js loads the CLI.
  */
 const configSchema = z.object({
   node_version: z.enum(['20', '22']),
@@ -42,8 +45,14 @@ async function loadLikeTheCli(spec: string, checkpointer: MemorySaver): Promise<
     typeof exported === 'function'
       ? await (exported as (c: unknown) => Promise<unknown>)({ configurable: {} })
       : exported
-  ) as AgentGraph & { builder?: unknown }
+  ) as AgentGraph & { builder?: unknown; graph?: { builder?: unknown } }
+  // resolveGraph's `afterResolve`: a graph with `compile` would be compiled, and one carrying a
+  // compiled graph under `.graph` (createAgent's wrapper) unwrapped. Ours is the compiled graph
+  // itself, so the server runs the very object the test runs.
   expect(typeof compiled.builder).toBe('object')
+  expect(typeof (compiled as { compile?: unknown }).compile).not.toBe('function')
+  expect(typeof compiled.graph?.builder).not.toBe('object')
+  // getGraph: the server's own checkpointer and store go on it.
   compiled.checkpointer = checkpointer
   return compiled
 }

@@ -152,7 +152,7 @@ describe('the giftcards command', () => {
     ).toBe(0)
     // A fraud scan stores alerts: loss prevention's (the login is an analyst until granted).
     expect(giftcards(['fraud', 'scan'], env).stderr).toMatch(
-      /^giftcards: FORBIDDEN: cli:\S+ \(analyst\) may not use cli_fraud_scan; it needs one of: loss_prevention, manager/,
+      /^giftcards: FORBIDDEN: giftcards fraud scan needs the role loss_prevention or manager \(or admin\), and cli:\S+ is analyst\./,
     )
     const login = `cli:${userInfo().username}`
     expect(

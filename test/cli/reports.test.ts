@@ -185,12 +185,45 @@ for (const dialect of DIALECTS) {
       }
     })
 
+    it('refuses giftcards journal to loss prevention in the command’s words, naming who may run it', async () => {
+      await grantRole(database, login, 'loss_prevention')
+      try {
+        const before = await lastAuditId(database)
+        const refused = await runCli(['journal', '--month', '2025-01'], env)
+        expect(refused.code).toBe(1)
+        expect(refused.stderr).toBe(
+          `giftcards: FORBIDDEN: giftcards journal needs the role analyst or manager (or admin), and ${login} is loss_prevention. An admin can grant one (giftcards roles grant ${login} analyst), or run it from the login of someone who has one; GIFTCARDS_ACTOR=ACTOR acts as another actor only for an admin's login or with GIFTCARDS_ALLOW_AS=1 (docs/identity.md)\n`,
+        )
+        expect(refused.stderr).not.toContain('cli_journal')
+        // Still refused and audited by the executor, under the tool's name.
+        expect(await auditAfter(database, before)).toMatchObject([
+          {
+            actor: login,
+            tool: 'cli_journal',
+            result_summary: expect.stringMatching(/^FORBIDDEN/),
+          },
+        ])
+        // Another login that may run it: claimed with GIFTCARDS_ACTOR where claims are allowed.
+        await grantRole(database, 'cli:controller', 'manager')
+        const claimed = await runCli(['journal', '--month', '2025-01'], {
+          ...env,
+          GIFTCARDS_ACTOR: 'cli:controller',
+          GIFTCARDS_ALLOW_AS: '1',
+        })
+        expect(claimed.code, claimed.stderr).toBe(0)
+      } finally {
+        await revokeRole(database, login)
+        await revokeRole(database, 'cli:controller')
+      }
+    })
+
     it('refuses fraud scan to an analyst, audited; loss prevention scans', async () => {
       const before = await lastAuditId(database)
       const refused = await runCli(['fraud', 'scan'], env)
       expect(refused.code).toBe(1)
+      // The refusal names the command typed and who may run it, never the internal tool.
       expect(refused.stderr).toBe(
-        `giftcards: FORBIDDEN: ${login} (analyst) may not use cli_fraud_scan; it needs one of: loss_prevention, manager\n`,
+        `giftcards: FORBIDDEN: giftcards fraud scan needs the role loss_prevention or manager (or admin), and ${login} is analyst. An admin can grant one (giftcards roles grant ${login} loss_prevention), or run it from the login of someone who has one; GIFTCARDS_ACTOR=ACTOR acts as another actor only for an admin's login or with GIFTCARDS_ALLOW_AS=1 (docs/identity.md)\n`,
       )
       expect(await auditAfter(database, before)).toMatchObject([
         {
@@ -199,6 +232,10 @@ for (const dialect of DIALECTS) {
           result_summary: expect.stringMatching(/^FORBIDDEN/),
         },
       ])
+      const caseFile = await runCli(['fraud', 'case', '1'], env)
+      expect(caseFile.stderr).toMatch(
+        /^giftcards: FORBIDDEN: giftcards fraud case needs the role loss_prevention or manager \(or admin\), and \S+ is analyst\./,
+      )
       await grantRole(database, login, 'loss_prevention')
       try {
         const scan = await runCli(['fraud', 'scan', '--since', aYearAgo], env)

@@ -7,6 +7,7 @@ import {
   ledgerOnlyRouter,
   ONLY_ANOTHER_MANAGER,
   verifyAudit,
+  whyCannotDecide,
 } from '../../governance/index.ts'
 import { applyBatch } from '../../ingest/index.ts'
 import { createToolkit, type PendingApproval, type Toolkit } from '../../tools/index.ts'
@@ -62,6 +63,41 @@ for (const dialect of DIALECTS) {
       if (!row) throw new Error('no fresh card')
       return row.id
     }
+
+    it('one rule on every face: a manager or an admin who did not request it decides (docs/identity.md#roles)', async () => {
+      // Every face (CLI, Slack, dashboard, MCP app) decides through ApprovalService.decide, and
+      // shows its buttons from whyCannotDecide: this is the rule all of them get.
+      const filed = await requestHold(await freshCard())
+      const approval = await kit.approvals.get(filed.approvalId)
+      expect(whyCannotDecide(ACTORS.manager, approval)).toBeNull()
+      expect(whyCannotDecide(ACTORS.admin, approval)).toBeNull()
+      expect(whyCannotDecide(ACTORS.lp, approval)).toBe(
+        `${ONLY_ANOTHER_MANAGER} (cli:lp is loss_prevention; managers and admins decide approvals)`,
+      )
+      expect(whyCannotDecide(ACTORS.analyst, approval)).toBe(
+        `${ONLY_ANOTHER_MANAGER} (cli:ana is analyst; managers and admins decide approvals)`,
+      )
+      expect(
+        whyCannotDecide({ id: 'cli:root', role: 'admin' }, { id: 9, requestedBy: 'cli:root' }),
+      ).toMatch(/requested by cli:root/)
+      await expect(
+        kit.approvals.decide(approval.id, {
+          actor: ACTORS.analyst,
+          via: 'cli',
+          decision: 'approve',
+        }),
+      ).rejects.toThrow('cli:ana is analyst; managers and admins decide approvals')
+      // An admin who is not a manager approves like one: the role table says roles grow.
+      const decided = await kit.approvals.decide(approval.id, {
+        actor: ACTORS.admin,
+        via: 'dashboard',
+        decision: 'approve',
+      })
+      expect(decided).toMatchObject({
+        changed: true,
+        approval: { status: 'executed', decidedBy: 'cli:root' },
+      })
+    })
 
     it('a write tool files a request with what a manager needs, and changes nothing yet', async () => {
       const card = await freshCard()

@@ -42,7 +42,10 @@ for (const dialect of DIALECTS) {
     it('lists every tool with its title, schema and annotations', async () => {
       const client = await connect(ACTORS.admin)
       const { tools } = await client.listTools()
-      expect(tools.map((t) => t.name).sort()).toEqual(TOOLS.map((t) => t.name).sort())
+      // The registry, and the approval app's review (its buttons' tool only for an Apps host).
+      expect(tools.map((t) => t.name).sort()).toEqual(
+        [...TOOLS.map((t) => t.name), 'review_approval'].sort(),
+      )
       const byName = new Map(tools.map((t) => [t.name, t]))
       expect(byName.get('get_gift_card')).toMatchObject({
         title: 'Look up a gift card',

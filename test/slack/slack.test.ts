@@ -482,6 +482,20 @@ for (const dialect of DIALECTS) {
       const high = await insert(cards[10]?.id as string, 0.95)
       await insert(cards[11]?.id as string, 0.5)
       expect(await server.slack?.publishNewAlerts()).toBe(1)
+      // Read through the executor as the alerts channel's system actor, audited like any read.
+      const read = await database.db
+        .selectFrom('audit_log')
+        .select(['actor', 'role', 'via', 'tool', 'result_summary'])
+        .where('tool', '=', 'alerts_to_post')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow()
+      expect(read).toMatchObject({
+        actor: 'system:slack-alerts',
+        role: 'loss_prevention',
+        via: 'slack',
+        result_summary: expect.stringContaining(`"alertId":${high}`),
+      })
+      expect(await server.slack?.publishNewAlerts()).toBe(0)
       const alertPost = posts((a) => a.channel === 'CALERTS')
       expect(alertPost).toHaveLength(1)
       const blocks = JSON.stringify(alertPost[0]?.blocks)

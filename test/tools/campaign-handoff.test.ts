@@ -8,12 +8,14 @@ import { type Actor, grantRole } from '../../governance/index.ts'
 import { importMasterData } from '../../ingest/index.ts'
 import {
   campaignLift,
+  handOffLaunch,
   holdoutDraw,
   prepareLaunch,
   splitAudience,
 } from '../../tools/campaigns/index.ts'
 import { handOffToBraze } from '../../tools/campaigns/providers/braze.ts'
 import { handOffToKlaviyo } from '../../tools/campaigns/providers/klaviyo.ts'
+import { sendLog } from '../../tools/campaigns/providers/send-log.ts'
 import { createToolkit, type PendingApproval } from '../../tools/index.ts'
 import { type FakeBraze, startFakeBraze } from '../fakes/braze-api.ts'
 import { type FakeKlaviyo, startFakeKlaviyo } from '../fakes/klaviyo-api.ts'
@@ -460,6 +462,143 @@ for (const dialect of DIALECTS) {
       })
     })
 
+    it('recovers a Braze launch killed between the send and its record without messaging anyone twice', async () => {
+      const config = configFor({
+        MARKETING_PROVIDER: 'braze',
+        BRAZE_API_KEY: BRAZE_KEY,
+        BRAZE_REST_ENDPOINT: braze.url,
+        BRAZE_CAMPAIGN_ID: BRAZE_CAMPAIGN,
+      })
+      const kit = createToolkit(database, config)
+      const file = async (tool: string, args: unknown) => {
+        const outcome = await kit.executor.call(tool, args, { actor: ANALYST, via: 'cli' })
+        if (!outcome.ok) throw new Error(outcome.error.message)
+        return outcome.data as Record<string, unknown>
+      }
+      const draft = await file('draft_campaign', {
+        name: 'Crash run',
+        audience: { minDaysInactive: 90, minBalanceCents: 500 },
+        offer: 'Come back',
+      })
+      const campaignId = draft.campaignId as number
+      const { approvalId } = (await file('launch_campaign', {
+        campaignId,
+      })) as unknown as PendingApproval
+      // The first run: approved, the audience handed to Braze (its `external` step, as the
+      // approval service runs it), then the process dies before the launch's transaction.
+      await database.db
+        .updateTable('approval_requests')
+        .set({ status: 'approved', decided_by: MANAGER.id, decided_at: toIso(Date.now()) })
+        .where('id', '=', approvalId)
+        .execute()
+      braze.requests.length = 0
+      await handOffLaunch(
+        database,
+        config,
+        await prepareLaunch(database, config, campaignId),
+        approvalId,
+      )
+      const contacted = [
+        ...new Set(
+          expectedSplit(campaignId, true).contacted.map((c) =>
+            c === card(22) ? customer(5) : `cus_${c.slice(3)}`,
+          ),
+        ),
+      ]
+      expect(braze.requests.map((r) => r.body.recipients)).toEqual([
+        contacted.map((external_user_id) => ({ external_user_id })),
+      ])
+      const unrecorded = await database.db
+        .selectFrom('campaigns')
+        .select('status')
+        .where('id', '=', campaignId)
+        .executeTakeFirstOrThrow()
+      expect(unrecorded.status).toBe('draft')
+
+      // The recovery (what serve does at start) runs the approval again, exactly once: it
+      // prepares and hands off again, and Braze is sent nothing more.
+      const [resumed] = await kit.approvals.resumeApproved({
+        id: 'system:serve',
+        role: null,
+        via: 'cli',
+      })
+      expect(resumed?.approval.status).toBe('executed')
+      expect(braze.requests).toHaveLength(1)
+      expect(resumed?.approval.outcome).toMatchObject({
+        provider: 'braze',
+        audience: expect.any(Number),
+      })
+      const stored = await database.db
+        .selectFrom('campaigns')
+        .select(['status', 'provider_ref'])
+        .where('id', '=', campaignId)
+        .executeTakeFirstOrThrow()
+      expect(stored.status).toBe('launched')
+      expect(JSON.parse(stored.provider_ref ?? '{}')).toMatchObject({
+        dispatchIds: [expect.stringMatching(/^dispatch_/)],
+        notSentAgain: contacted.length,
+        inFlightBefore: 0,
+      })
+      const members = await database.db
+        .selectFrom('campaign_members')
+        .select('card_id')
+        .where('campaign_id', '=', campaignId)
+        .where('arm', '=', 'contacted')
+        .execute()
+      expect(members).toHaveLength(expectedSplit(campaignId, true).contacted.length)
+      // The send log lived only while the launch was in flight.
+      const log = await database.db
+        .selectFrom('sync_state')
+        .select('source')
+        .where('source', 'like', `campaign-send:approval-${approvalId}:%`)
+        .execute()
+      expect(log).toEqual([])
+    })
+
+    it('sends Braze at most 50 recipients a request, and after a crash only those no run started', async () => {
+      const settings = { apiKey: BRAZE_KEY, restEndpoint: braze.url, campaignId: BRAZE_CAMPAIGN }
+      const handOff = {
+        campaign: { campaignId: 1, offer: 'o', message: 'm' } as never,
+        recipients: Array.from({ length: 120 }, (_, k) => ({
+          cardId: `gc_x${k}`,
+          customer: null,
+          customerId: `c${k + 1}`,
+          consent: null,
+          balanceCents: 1000,
+          reactivation: 0.1,
+        })),
+        approvalId: 900_001,
+      }
+      braze.requests.length = 0
+      const whole = await handOffToBraze(settings, handOff, sendLog(database, 900_001))
+      expect(braze.requests.map((r) => (r.body.recipients as unknown[]).length)).toEqual([
+        50, 50, 20,
+      ])
+      expect(whole.reference.dispatchIds).toHaveLength(3)
+      // Run again (a retried execution): nothing is sent.
+      braze.requests.length = 0
+      const again = await handOffToBraze(settings, handOff, sendLog(database, 900_001))
+      expect(braze.requests).toEqual([])
+      expect(again.reference).toMatchObject({
+        dispatchIds: whole.reference.dispatchIds,
+        notSentAgain: 120,
+      })
+
+      // A run that stopped with its second batch in flight: the first was sent, the second
+      // may have been. The recovery sends the third batch's 20 only, as batch 2.
+      const log = sendLog(database, 900_002)
+      const ids = handOff.recipients.map((r) => r.customerId)
+      await log.sent(0, ids.slice(0, 50), 'dispatch_earlier')
+      await log.sending(1, ids.slice(50, 100))
+      braze.requests.length = 0
+      const recovered = await handOffToBraze(settings, { ...handOff, approvalId: 900_002 }, log)
+      expect(braze.requests.map((r) => r.body.recipients)).toEqual([
+        ids.slice(100).map((external_user_id) => ({ external_user_id })),
+      ])
+      expect(recovered.reference).toMatchObject({ notSentAgain: 100, inFlightBefore: 1 })
+      expect((await log.started()).nextBatch).toBe(3)
+    })
+
     it('measures lift on a hand-built ledger: redemptions after the launch, contacted against holdout', async () => {
       const launchedMs = Date.parse('2026-01-01T00:00:00.000Z')
       const { db } = database
@@ -632,27 +771,6 @@ describe('the holdout and consent', () => {
       needsCustomerId: false,
     })
     expect(csv.contacted.map((m) => m.cardId)).toEqual([card(3), card(4)])
-  })
-
-  it('sends Braze at most 50 recipients a request', async () => {
-    const fake = await startFakeBraze(BRAZE_KEY, BRAZE_CAMPAIGN)
-    try {
-      const recipients = Array.from({ length: 120 }, (_, k) => member(k + 1, `c${k + 1}`))
-      const result = await handOffToBraze(
-        { apiKey: BRAZE_KEY, restEndpoint: fake.url, campaignId: BRAZE_CAMPAIGN },
-        {
-          campaign: { campaignId: 1, offer: 'o', message: 'm' } as never,
-          recipients,
-          approvalId: 1,
-        },
-      )
-      expect(fake.requests.map((r) => (r.body.recipients as unknown[]).length)).toEqual([
-        50, 50, 20,
-      ])
-      expect(result.reference.dispatchIds).toEqual(['dispatch_1', 'dispatch_2', 'dispatch_3'])
-    } finally {
-      await fake.close()
-    }
   })
 
   it('refuses a provider without what it needs, naming the variable', () => {

@@ -4,6 +4,7 @@ import type { Database, DB } from '../../db/index.ts'
 import { type AudienceMember, selectAudience } from './audience.ts'
 import { type Exclusion, type Split, splitAudience } from './holdout.ts'
 import {
+  clearSendLog,
   type HandOffResult,
   handOff,
   needsCustomerId,
@@ -75,13 +76,14 @@ export type HandedOff = { file: string; result: HandOffResult }
  * configured platform, keyed by the approval id where the platform allows (docs/campaigns.md).
  */
 export async function handOffLaunch(
+  database: Database,
   config: Config,
   prepared: PreparedLaunch,
   approvalId: number,
 ): Promise<HandedOff> {
   const request = { campaign: prepared.campaign, recipients: prepared.split.contacted, approvalId }
   const file = await writeAudienceFile(config.campaigns.exportDir, request)
-  return { file, result: await handOff(config, request) }
+  return { file, result: await handOff(database, config, request) }
 }
 
 /** Records the launch in the claiming transaction: the arms, the counts, the platform's ids. */
@@ -99,6 +101,8 @@ export async function recordLaunch(
     .executeTakeFirst()
   if (current?.status === 'launched')
     throw new GiftCardError('CONFLICT', `campaign #${campaign.campaignId} was already launched`)
+  // The launch is recorded: what its sends logged on the way is no longer needed.
+  await clearSendLog(trx, approvalId)
   const now = toIso(Date.now())
   const rows = [
     ...split.contacted.map((m) => ({ arm: 'contacted' as const, card: m.cardId })),

@@ -1,10 +1,13 @@
 import type { Config } from '../../../core/index.ts'
+import type { Database } from '../../../db/index.ts'
 import { handOffToBraze } from './braze.ts'
 import type { KlaviyoSettings } from './klaviyo.ts'
+import { sendLog } from './send-log.ts'
 import type { HandOff, HandOffResult } from './types.ts'
 import { handOffToWebhook } from './webhook.ts'
 
 export * from './csv.ts'
+export * from './send-log.ts'
 export * from './types.ts'
 
 /** Whether the configured platform reaches people by the CRM's customer id (Klaviyo, Braze). */
@@ -15,7 +18,11 @@ export const needsCustomerId = (config: Config) =>
  * Hands a launch's contacted audience to the configured platform (MARKETING_PROVIDER). The
  * CSV file is written by the caller for every provider; `csv` alone stops there.
  */
-export async function handOff(config: Config, request: HandOff): Promise<HandOffResult> {
+export async function handOff(
+  database: Database,
+  config: Config,
+  request: HandOff,
+): Promise<HandOffResult> {
   const c = config.campaigns
   switch (c.provider) {
     case 'csv':
@@ -29,6 +36,10 @@ export async function handOff(config: Config, request: HandOff): Promise<HandOff
       return handOffToKlaviyo(c.klaviyo as KlaviyoSettings, request)
     }
     case 'braze':
-      return handOffToBraze(c.braze as NonNullable<typeof c.braze>, request)
+      return handOffToBraze(
+        c.braze as NonNullable<typeof c.braze>,
+        request,
+        sendLog(database, request.approvalId),
+      )
   }
 }
