@@ -286,6 +286,9 @@ async function scanColumnsOnWorker(
       maxInflight: PAGES_AHEAD,
       pragmas: SCAN_PRAGMAS,
     },
+    // Plain JavaScript: none of the parent's loaders (tsx, or the LangGraph dev server's
+    // preload, which fails in a worker) is needed or wanted.
+    execArgv: [],
   })
   const dictionaries = kinds.map(() => [] as string[])
   const decode = ({ page }: Extract<WorkerMessage, { page: unknown }>): ColumnPage => ({
