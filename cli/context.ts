@@ -1,4 +1,3 @@
-import { openLedger } from '../app/index.ts'
 import { type Config, type DatabaseTarget, loadConfig } from '../core/index.ts'
 import type { Database, OpenOptions } from '../db/index.ts'
 import { type CliIdentity, readIdentity } from './identity.ts'
@@ -23,7 +22,9 @@ export function createContext(env: NodeJS.ProcessEnv = process.env): CliContext 
   return {
     config,
     identity: readIdentity(env),
-    openDb: (options) => openLedger(config, options),
+    // app/ (and all it loads) only when a command opens the ledger: `fraud eval --variants`,
+    // `heldout` and the like never do.
+    openDb: async (options) => (await import('../app/index.ts')).openLedger(config, options),
   }
 }
 
