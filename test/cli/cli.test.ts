@@ -12,7 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 /**
  * Runs the real `giftcards` command in a child process (in `dir`, unless told another): for what
  * only a process shows (its exit status and stderr, its working directory, a closed stdin). The
- * rest runs in this process through runCli (test/README.md), which costs no start-up.
+ * rest runs in this process through runCli (docs/architecture.md §1.13): no start-up to pay.
  */
 function giftcards(args: string[], env: Record<string, string> = {}, cwd = dir) {
   const result = spawnSync(process.execPath, [BIN, ...args], {

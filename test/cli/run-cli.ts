@@ -18,7 +18,7 @@ export function databaseUrl(database: Database): string {
  * collects what it wrote to stdout and stderr. Much faster than a child process (no ~2.5 s of
  * start-up), so the db suites can run the real commands on both engines; spawn bin/giftcards.js
  * only for what a process shows: its exit status and stderr as a shell sees them, a piped stdin,
- * its working directory, signals (test/README.md).
+ * its working directory, signals (docs/architecture.md §1.13).
  */
 export async function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
   const out: string[] = []
