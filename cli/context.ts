@@ -22,9 +22,10 @@ export function createContext(env: NodeJS.ProcessEnv = process.env): CliContext 
   return {
     config,
     identity: readIdentity(env),
-    // app/ (and all it loads) only when a command opens the ledger: `fraud eval --variants`,
-    // `heldout` and the like never do.
-    openDb: async (options) => (await import('../app/index.ts')).openLedger(config, options),
+    // app/ledger.ts, not app/index.ts: opening the ledger loads db/ and governance/, not the
+    // faces and the agent (a command that needs them loads them itself), and only when a
+    // command opens it: `fraud eval --variants`, `heldout` and the like never do.
+    openDb: async (options) => (await import('../app/ledger.ts')).openLedger(config, options),
   }
 }
 
