@@ -1,7 +1,7 @@
 import type { Agent } from '../agent/index.ts'
 import { type Config, createLogger, type Logger } from '../core/index.ts'
-import { type Database, type OpenOptions, openDatabase } from '../db/index.ts'
-import { type ApprovalService, attachAuditTrail, auditTrailSettings } from '../governance/index.ts'
+import type { Database } from '../db/index.ts'
+import type { ApprovalService } from '../governance/index.ts'
 import { createToolkit, type Toolkit } from '../tools/index.ts'
 import { type OpenAgentOptions, openAgent } from './agent.ts'
 
@@ -22,15 +22,6 @@ export type Services = {
 
 /** Services with the agent (and its checkpointer beside the ledger), for the faces that chat. */
 export type AgentServices = Services & { agent: Agent }
-
-/**
- * The ledger the configuration names (DATABASE_URL, else the SQLite file under GIFTCARDS_HOME),
- * migrated unless told otherwise, with its audit key and checkpoints attached. The caller closes
- * it, which writes the last checkpoint (docs/audit.md).
- */
-export async function openLedger(config: Config, options?: OpenOptions): Promise<Database> {
-  return attachAuditTrail(await openDatabase(config.database, options), auditTrailSettings(config))
-}
 
 /**
  * The services over an open ledger. The logger defaults to one at LOG_LEVEL; a toolkit given

@@ -6,7 +6,7 @@ import { type Database, ledgerCounts } from '../db/index.ts'
 import { grantRole, resolveActor } from '../governance/index.ts'
 import { openAgent } from './agent.ts'
 import { makeDemoChain } from './demo-chain.ts'
-import { openLedger } from './services.ts'
+import { openLedger } from './ledger.ts'
 
 /**
  * LangGraph Studio's entry (docs/agent.md#langgraph-studio). `langgraph.json` names

@@ -19,12 +19,6 @@ export async function chartOf(name: ChartName, result: unknown): Promise<Chart> 
   return (await charts()).chartFromResult(name, result)
 }
 
-/** The option as commander reads it, checked like every other flag. */
-export const CHART_OPTION = [
-  '--chart <file.png>',
-  'also write the chart as a PNG to this file',
-] as const
-
 const chartPath = z.object({
   chart: z
     .string()

@@ -1,4 +1,3 @@
-import { openLedger } from '../app/index.ts'
 import { type Config, type DatabaseTarget, loadConfig } from '../core/index.ts'
 import type { Database, OpenOptions } from '../db/index.ts'
 import { type CliIdentity, readIdentity } from './identity.ts'
@@ -23,7 +22,10 @@ export function createContext(env: NodeJS.ProcessEnv = process.env): CliContext 
   return {
     config,
     identity: readIdentity(env),
-    openDb: (options) => openLedger(config, options),
+    // app/ledger.ts, not app/index.ts: opening the ledger loads db/ and governance/, not the
+    // faces and the agent (a command that needs them loads them itself), and only when a
+    // command opens it: `fraud eval --variants`, `heldout` and the like never do.
+    openDb: async (options) => (await import('../app/ledger.ts')).openLedger(config, options),
   }
 }
 

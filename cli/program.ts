@@ -29,11 +29,14 @@ import { registerTokens } from './commands/tokens.ts'
 import { registerTools } from './commands/tools.ts'
 import { registerUpsell } from './commands/upsell.ts'
 import { registerWebhooks } from './commands/webhooks.ts'
-import { type CliContext, createContext } from './context.ts'
+import type { CliContext, createContext } from './context.ts'
 
 /**
- * The `giftcards` command. Each subcommand lives in cli/commands/ and registers itself here;
- * the configuration is parsed once, lazily, so `--help` works even with a bad environment.
+ * The `giftcards` command. Each subcommand's command line (name, arguments, options, help)
+ * lives in cli/commands/ and registers itself here; what it does is in cli/actions/, imported
+ * only when that command runs, so `--help` and every command load only what they use
+ * (docs/architecture.md §1.12). The configuration is parsed once, lazily, so `--help` works
+ * even with a bad environment.
  */
 export function buildProgram(ctx: () => CliContext): Command {
   const program = new Command()
@@ -78,13 +81,22 @@ export async function main(
   argv: string[] = process.argv,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
+  // The context module (the config, the identity, the ledger's opener) is loaded before any
+  // action runs, and the context made only when the action asks for it: a command that needs no
+  // ledger runs with a bad DATABASE_URL, and a bad flag is reported before a bad variable.
+  let create: typeof createContext | undefined
   let context: CliContext | undefined
   const ctx = () => {
-    context ??= createContext(env)
+    if (!create) throw new Error('the CLI context was asked for before its module was loaded')
+    context ??= create(env)
     return context
   }
   try {
-    await buildProgram(ctx).parseAsync(argv)
+    await buildProgram(ctx)
+      .hook('preAction', async () => {
+        create ??= (await import('./context.ts')).createContext
+      })
+      .parseAsync(argv)
     // A command that finished but has something to report (rejected rows…) sets exitCode.
     return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (err) {

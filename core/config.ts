@@ -295,6 +295,12 @@ const envSchema = z.object({
   BRAZE_API_KEY: optionalSecret,
   BRAZE_REST_ENDPOINT: optionalUrl,
   BRAZE_CAMPAIGN_ID: z.string().min(1).max(64).optional(),
+  FORECAST_BOOTSTRAP: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(10, { error: 'must be at least 10' })
+    .max(2000, { error: 'must be at most 2000' })
+    .default(200),
   JOURNAL_ACCOUNTS: z.string().min(1).max(4096).optional(),
   JOURNAL_BREAKAGE_RATE: z.coerce.number().min(0).max(1).optional(),
   QUICKBOOKS_BASE_URL: z
@@ -479,6 +485,12 @@ export type Config = {
   }
   /** Set: a confirmed alert's case file is POSTed here, once (docs/fraud-cases.md). */
   fraudCases: { webhookUrl?: string }
+  /**
+   * The breakage forecast (docs/analytics.md). FORECAST_BOOTSTRAP: the bootstrap refits behind its
+   * 80% interval and each card's confidence (default 200); fewer is faster and the interval
+   * noisier (a test that checks a forecast's shape, not its accuracy, sets a few).
+   */
+  forecast: { bootstrap: number }
   /** The finance close (docs/finance.md): journal entries and where they are posted. */
   finance: {
     /** JOURNAL_ACCOUNTS: the account mapping file (JSON); unset, the defaults of docs/finance.md. */
@@ -768,6 +780,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : {}),
     },
     fraudCases: { ...(e.CASE_WEBHOOK_URL ? { webhookUrl: e.CASE_WEBHOOK_URL } : {}) },
+    forecast: { bootstrap: e.FORECAST_BOOTSTRAP },
     slack: {
       ...(e.SLACK_BOT_TOKEN ? { botToken: e.SLACK_BOT_TOKEN } : {}),
       ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),

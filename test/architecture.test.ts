@@ -117,6 +117,8 @@ const KNOWN_EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [
 const INTERNAL_IMPORTS: readonly { from: string; to: string }[] = [
   { from: 'bench/import-child.ts', to: 'db/engines/sqlite.ts' },
   { from: 'bench/soak.ts', to: 'evals/slack-loopback.ts' },
+  // The CLI opens the ledger without loading app/'s faces and agent (docs/architecture.md §1.12).
+  { from: 'cli/context.ts', to: 'app/ledger.ts' },
 ]
 
 /** Driver packages only db/ may load: only db/ knows which engine it is on (§1.2). */

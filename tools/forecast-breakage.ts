@@ -192,6 +192,7 @@ export const forecastBreakage = defineTool({
       horizonMonths: horizon,
       topCards: input.topCards,
       store: input.save,
+      bootstrap: ctx.config.forecast.bootstrap,
       ...pilotStores(ctx),
       ...(asOf ? { asOf } : {}),
       ...groups,

@@ -188,6 +188,7 @@ export const jobForecastRefit: ReadTool = defineTool({
       horizonMonths: input.horizonMonths,
       topCards: 0,
       store: true,
+      bootstrap: ctx.config.forecast.bootstrap,
       ...pilotStores(ctx),
     })
     const previous = previousRow

@@ -1,12 +1,9 @@
 import type { Command } from 'commander'
-import { unknownJurisdictionNote } from '../../analytics/index.ts'
-import { formatCents } from '../../core/index.ts'
-import { LIABILITY_GROUPS } from '../../db/index.ts'
-import { CHART_OPTION, chartFileOption, chartFromTool, writeChartFile } from '../chart-file.ts'
 import type { CliContext } from '../context.ts'
-import { parseOptions } from '../options.ts'
-import { cliLiability } from '../reports/index.ts'
-import { runReport } from '../session.ts'
+import { CHART_OPTION } from '../flags.ts'
+
+/** db's LIABILITY_GROUPS, named here so `--help` need not load db/. */
+const LIABILITY_GROUPS = ['total', 'location', 'jurisdiction', 'cohort', 'occasion', 'channel']
 
 export function registerLiability(program: Command, ctx: () => CliContext): void {
   program
@@ -16,37 +13,5 @@ export function registerLiability(program: Command, ctx: () => CliContext): void
     .option('--by <group>', LIABILITY_GROUPS.join(' | '), 'jurisdiction')
     .option('--json', 'print as JSON')
     .option(...CHART_OPTION)
-    .action(async (raw) => {
-      const input = parseOptions(cliLiability.input, raw)
-      const chartFile = chartFileOption(raw)
-      const report = await runReport(ctx(), cliLiability, input)
-      // The table is the breakdown; the chart is the trend: liability at each month end of the
-      // year to --as-of (or to the ledger's last day).
-      const chart =
-        chartFile &&
-        (await chartFromTool(ctx(), 'liability-trend', 'ledger_metrics', {
-          metric: 'liability',
-          by: ['month'],
-          ...(raw.asOf ? { to: String(raw.asOf).slice(0, 10) } : {}),
-        }))
-      if (raw.json) console.log(JSON.stringify(report, null, 2))
-      else printLiability(report, input.asOf)
-      if (chart && chartFile) await writeChartFile(chart, chartFile, Boolean(raw.json))
-    })
-}
-
-function printLiability(
-  report: Awaited<ReturnType<typeof cliLiability.run>>,
-  asOf: string | undefined,
-): void {
-  const total = report.rows.reduce((sum, r) => sum + r.liabilityCents, 0)
-  console.log(
-    `Outstanding liability ${asOf !== undefined ? `at the end of ${asOf.slice(0, 10)}` : 'now'}: ${formatCents(total)}`,
-  )
-  for (const r of report.rows)
-    console.log(
-      `  ${r.key.padEnd(16)} ${r.cards.toLocaleString('en-US').padStart(9)} cards  ${formatCents(r.liabilityCents).padStart(16)}`,
-    )
-  const note = report.unknownJurisdiction && unknownJurisdictionNote(report.unknownJurisdiction)
-  if (note) console.log(`  ${note}`)
+    .action(async (raw) => (await import('../actions/liability.ts')).runLiability(ctx, raw))
 }

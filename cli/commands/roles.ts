@@ -1,22 +1,8 @@
 import type { Command } from 'commander'
-import { z } from 'zod'
-import {
-  appendAudit,
-  countActiveTokens,
-  grantRole,
-  listActors,
-  ROLES,
-  revokeRole,
-} from '../../governance/index.ts'
-import { type CliContext, withDatabase } from '../context.ts'
-import { requireAdmin } from '../identity.ts'
-import { parseOptions } from '../options.ts'
+import type { CliContext } from '../context.ts'
 
-const grantArgs = z.object({
-  actor: z.string().min(1).max(140),
-  role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
-})
-const revokeArgs = z.object({ actor: z.string().min(1).max(140) })
+/** governance's ROLES, named here so `--help` need not load governance/. */
+const ROLES = ['analyst', 'loss_prevention', 'manager', 'admin']
 
 /**
  * `giftcards roles grant|revoke|list`: who is loss prevention, a manager or an admin. Anyone the
@@ -30,62 +16,22 @@ export function registerRoles(program: Command, ctx: () => CliContext): void {
     .description(
       `give an actor (slack:U123, mcp:alice, cli:bob) a role: ${ROLES.join(' | ')} (admins only)`,
     )
-    .action(async (actor: string, role: string) => {
-      const args = parseOptions(grantArgs, { actor, role })
-      const context = ctx()
-      await withDatabase(context, async (database) => {
-        const by = await requireAdmin(database, context.identity, 'roles grant')
-        await grantRole(database, args.actor, args.role)
-        await appendAudit(database, {
-          actor: by.actor.id,
-          role: by.actor.role,
-          via: 'cli',
-          action: 'role_granted',
-          input: { ...args, login: by.login, allowedBy: by.allowedBy },
-          resultSummary: `${args.actor} is ${args.role}`,
-        })
-      })
-      console.log(`${args.actor} is now ${args.role}`)
-    })
+    .action(async (actor: string, role: string) =>
+      (await import('../actions/roles.ts')).runRolesGrant(ctx, actor, role),
+    )
   roles
     .command('revoke <actor>')
     .description(
       'take an actor’s role away: they become an analyst, and their tokens act as an analyst (admins only)',
     )
-    .action(async (actor: string) => {
-      const args = parseOptions(revokeArgs, { actor })
-      const context = ctx()
-      const { had, tokens } = await withDatabase(context, async (database) => {
-        const by = await requireAdmin(database, context.identity, 'roles revoke')
-        const removed = await revokeRole(database, args.actor)
-        const active = await countActiveTokens(database, args.actor)
-        if (removed)
-          await appendAudit(database, {
-            actor: by.actor.id,
-            role: by.actor.role,
-            via: 'cli',
-            action: 'role_revoked',
-            input: { actor: args.actor, login: by.login, allowedBy: by.allowedBy },
-            resultSummary: `${args.actor} is an analyst; ${active} active token(s) now act as analyst`,
-          })
-        return { had: removed, tokens: active }
-      })
-      console.log(
-        had ? `${args.actor} is now an analyst` : `${args.actor} had no role; analysts need none`,
-      )
-      if (tokens > 0)
-        console.log(
-          `${tokens} active token${tokens === 1 ? '' : 's'} of ${args.actor} stay${tokens === 1 ? 's' : ''} valid with an analyst's powers only; end ${tokens === 1 ? 'it' : 'them'} with giftcards tokens revoke ID (giftcards tokens list)`,
-        )
-    })
+    .action(async (actor: string) =>
+      (await import('../actions/roles.ts')).runRolesRevoke(ctx, actor),
+    )
   roles
     .command('list')
     .description('actors with a role')
     .option('--json', 'print as JSON')
-    .action(async (raw: { json?: boolean }) => {
-      const rows = await withDatabase(ctx(), (database) => listActors(database))
-      if (raw.json) console.log(JSON.stringify(rows, null, 2))
-      else if (rows.length === 0) console.log('No roles granted; everyone is an analyst.')
-      else for (const r of rows) console.log(`${r.id.padEnd(28)} ${r.role}`)
-    })
+    .action(async (raw: { json?: boolean }) =>
+      (await import('../actions/roles.ts')).runRolesList(ctx, raw),
+    )
 }

@@ -1,11 +1,5 @@
 import type { Command } from 'commander'
-import { z } from 'zod'
-import { ledgerWatermark } from '../../db/index.ts'
-import { describeLag, type Freshness, ledgerFreshness } from '../../tools/index.ts'
-import { type CliContext, withDatabase } from '../context.ts'
-import { parseOptions } from '../options.ts'
-
-const statusOptions = z.object({ json: z.boolean().default(false) })
+import type { CliContext } from '../context.ts'
 
 /**
  * `giftcards status`: the ledger's engine and watermark and each source's freshness (newest
@@ -19,35 +13,5 @@ export function registerStatus(program: Command, ctx: () => CliContext): void {
       "the ledger's freshness: each source's newest event, last receipt and lag; exits 1 when a configured source is stale",
     )
     .option('--json', 'print as JSON')
-    .action(async (raw) => {
-      const options = parseOptions(statusOptions, raw)
-      const context = ctx()
-      const status = await withDatabase(context, async (database) => ({
-        engine: database.engine,
-        watermark: await ledgerWatermark(database.db),
-        freshness: await ledgerFreshness(database, context.config),
-      }))
-      console.log(
-        options.json
-          ? JSON.stringify(status, null, 2)
-          : describeStatus(status.engine, status.watermark, status.freshness),
-      )
-      if (status.freshness.stale.length > 0) process.exitCode = 1
-    })
-}
-
-function describeStatus(engine: string, watermark: string | null, freshness: Freshness): string {
-  const lines = [
-    `Ledger on ${engine}, newest event ${watermark ?? 'none (the ledger is empty)'}`,
-    `Sources (checked ${freshness.checkedAt}; a configured source is stale after ${freshness.staleAfterHours} h):`,
-  ]
-  if (freshness.sources.length === 0) lines.push('  none configured and no events yet')
-  for (const s of freshness.sources) {
-    const state = s.stale ? 'STALE' : s.configured ? 'ok' : 'not configured'
-    lines.push(
-      `  ${s.source.padEnd(11)} ${state.padEnd(14)} newest event ${s.lastEventAt ?? 'none'}${s.lagSeconds !== null ? ` (${describeLag(s.lagSeconds)} ago)` : ''}, last received ${s.lastReceivedAt ?? 'never'}`,
-    )
-  }
-  if (freshness.warning) lines.push(`Warning: ${freshness.warning}`)
-  return lines.join('\n')
+    .action(async (raw) => (await import('../actions/status.ts')).runStatus(ctx, raw))
 }

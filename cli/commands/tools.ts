@@ -1,11 +1,5 @@
 import type { Command } from 'commander'
-import { z } from 'zod'
-import { GiftCardError } from '../../core/index.ts'
 import type { CliContext } from '../context.ts'
-import { parseOptions } from '../options.ts'
-import { actorFor, withToolkit } from '../session.ts'
-
-const callOptions = z.object({ as: z.string().max(140).optional() })
 
 /**
  * The CLI face of the tool registry: `giftcards tools list` and `giftcards tools call NAME
@@ -18,22 +12,9 @@ export function registerTools(program: Command, ctx: () => CliContext): void {
     .command('list')
     .description('every tool, with its access and roles')
     .option('--json', 'print as JSON')
-    .action(async (raw: { json?: boolean }) => {
-      const list = await withToolkit(ctx(), async (kit) =>
-        kit.executor.tools.map((t) => ({
-          name: t.name,
-          title: t.title,
-          access: t.access,
-          roles: t.roles,
-        })),
-      )
-      if (raw.json) console.log(JSON.stringify(list, null, 2))
-      else
-        for (const t of list)
-          console.log(
-            `${t.name.padEnd(22)} ${t.access.padEnd(7)} ${t.roles.join(', ')}  ${t.title}`,
-          )
-    })
+    .action(async (raw: { json?: boolean }) =>
+      (await import('../actions/tools.ts')).runToolsList(ctx, raw),
+    )
   tools
     .command('call <name> [input]')
     .description('call one tool with JSON input, as an actor')
@@ -41,28 +22,7 @@ export function registerTools(program: Command, ctx: () => CliContext): void {
       '--as <actor>',
       'call as another actor (admins, or GIFTCARDS_ALLOW_AS=1; default: your login, cli:<login>)',
     )
-    .action(async (name: string, input: string | undefined, raw) => {
-      const options = parseOptions(callOptions, raw)
-      let args: unknown = {}
-      if (input !== undefined) {
-        try {
-          args = JSON.parse(input)
-        } catch {
-          throw new GiftCardError(
-            'INVALID_INPUT',
-            `the input must be JSON, e.g. '{"card":"gc_1234abcd"}'`,
-          )
-        }
-      }
-      const context = ctx()
-      const outcome = await withToolkit(context, async (kit, database) =>
-        kit.executor.call(name, args, {
-          actor: await actorFor(context, database, options.as),
-          via: 'cli',
-        }),
-      )
-      const { approval: _approval, ...shown } = outcome as typeof outcome & { approval?: unknown }
-      console.log(JSON.stringify(shown, null, 2))
-      if (!outcome.ok) process.exitCode = 1
-    })
+    .action(async (name: string, input: string | undefined, raw) =>
+      (await import('../actions/tools.ts')).runToolsCall(ctx, name, input, raw),
+    )
 }

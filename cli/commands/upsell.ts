@@ -1,9 +1,5 @@
 import type { Command } from 'commander'
-import type { UpsellOutcomes } from '../../analytics/index.ts'
 import type { CliContext } from '../context.ts'
-import { parseOptions } from '../options.ts'
-import { cliUpsellOutcomes } from '../reports/index.ts'
-import { runReport } from '../session.ts'
 
 /** `giftcards upsell outcomes`: the acceptance of the checkout endpoint's prompts. */
 export function registerUpsell(program: Command, ctx: () => CliContext): void {
@@ -18,27 +14,5 @@ export function registerUpsell(program: Command, ctx: () => CliContext): void {
     .option('--since <YYYY-MM-DD>', 'only prompts from this day on')
     .option('--location <id>', 'one store')
     .option('--json', 'print as JSON')
-    .action(async (raw) => {
-      const report = await runReport(
-        ctx(),
-        cliUpsellOutcomes,
-        parseOptions(cliUpsellOutcomes.input, raw),
-      )
-      if (raw.json) {
-        console.log(JSON.stringify(report, null, 2))
-        return
-      }
-      console.log(`Upsell prompts${raw.since ? ` since ${raw.since}` : ''}: ${describe(report)}`)
-      if (report.byLocation.length > 1)
-        for (const l of report.byLocation)
-          console.log(`  ${(l.locationId ?? 'no store').padEnd(14)} ${describe(l)}`)
-    })
-}
-
-function describe(o: UpsellOutcomes): string {
-  const rate =
-    o.acceptanceRate === null
-      ? 'no outcome yet'
-      : `${(o.acceptanceRate * 100).toFixed(1)}% accepted`
-  return `${o.prompts.toLocaleString('en-US')} prompts, ${o.recommended.toLocaleString('en-US')} recommended: ${o.accepted} accepted, ${o.declined} declined, ${o.notShown} not shown, ${o.awaiting} awaiting; ${rate}`
+    .action(async (raw) => (await import('../actions/upsell.ts')).runUpsellOutcomes(ctx, raw))
 }

@@ -28,6 +28,7 @@ export const cliForecast = defineReport({
       ...(input.asOf !== undefined ? { asOf: toIso(parseDate(input.asOf)) } : {}),
       horizonMonths: input.horizon,
       store: input.save,
+      bootstrap: ctx.config.forecast.bootstrap,
     }),
 })
 

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -15,6 +15,7 @@ import { ACTORS, type AgentFixture, setUpAgentFixture } from '../helpers/agent-f
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'
 import { eventually } from '../helpers/eventually.ts'
 import { heldExecutors } from '../helpers/held-executors.ts'
+import { runCli } from './run-cli.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const BIN = join(ROOT, 'bin', 'giftcards.js')
@@ -117,16 +118,12 @@ for (const dialect of DIALECTS) {
       }
     })
 
-    /** The real `giftcards` command, to its end. */
-    const giftcards = (args: string[]) => {
-      const run = spawnSync(process.execPath, [BIN, ...args], {
-        encoding: 'utf8',
-        env,
-        cwd: dir,
-        timeout: 60_000,
-      })
-      return { code: run.status, stdout: run.stdout, stderr: run.stderr }
-    }
+    /**
+     * The real `giftcards` command run to its end in this process (runCli): what follows a crash
+     * needs no process of its own. The crashes themselves, and `serve` resuming at its start, are
+     * child processes.
+     */
+    const giftcards = (args: string[]) => runCli(args, { ...env, LOG_LEVEL: 'silent' })
     const requestHold = async (card: string) => {
       const outcome = await kit.executor.call(
         'place_card_hold',
@@ -188,7 +185,7 @@ for (const dialect of DIALECTS) {
       await kit.approvals.list()
       expect(await statusOf(approvalId)).toBe('approved')
 
-      const resume = giftcards(['approvals', 'resume'])
+      const resume = await giftcards(['approvals', 'resume'])
       expect(resume.code, resume.stderr).toBe(0)
       expect(resume.stdout).toContain(`#${approvalId}  executed`)
       expect(await statusOf(approvalId)).toBe('executed')
@@ -284,13 +281,13 @@ for (const dialect of DIALECTS) {
         .set({ expires_at: toIso(Date.now() - 60_000) })
         .where('id', '=', approvalId)
         .execute()
-      const run = giftcards(['approvals', 'approve', String(approvalId), '--as', 'cli:mgr'])
+      const run = await giftcards(['approvals', 'approve', String(approvalId), '--as', 'cli:mgr'])
       expect(run.code).toBe(1)
       expect(run.stdout).toBe('')
       expect(run.stderr.trim()).toMatch(
         new RegExp(`^giftcards: CONFLICT: approval #${approvalId} expired at .+; it will not run$`),
       )
-      const json = giftcards([
+      const json = await giftcards([
         'approvals',
         'reject',
         String(approvalId),

@@ -3,12 +3,17 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { runCli } from './run-cli.ts'
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'giftcards.js')
 const dir = mkdtempSync(join(tmpdir(), 'giftcards-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-/** Runs the real `giftcards` command in a child process (in `dir`, unless told another). */
+/**
+ * Runs the real `giftcards` command in a child process (in `dir`, unless told another): for what
+ * only a process shows (its exit status and stderr, its working directory, a closed stdin). The
+ * rest runs in this process through runCli (docs/architecture.md §1.13): no start-up to pay.
+ */
 function giftcards(args: string[], env: Record<string, string> = {}, cwd = dir) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
@@ -29,27 +34,27 @@ describe('the giftcards command', () => {
     expect(run.stdout).toBe('')
   })
 
-  it('rejects a bad flag the same way', () => {
-    const run = giftcards(['seed', '--cards', 'many'], {
+  it('rejects a bad flag the same way', async () => {
+    const run = await runCli(['seed', '--cards', 'many'], {
       DATABASE_URL: `sqlite:${join(dir, 'flags.db')}`,
     })
     expect(run.code).toBe(2)
     expect(run.stderr.trim()).toBe('giftcards: INVALID_INPUT: --cards must be a number')
   })
 
-  it('migrates once, then reports the schema up to date', () => {
+  it('migrates once, then reports the schema up to date', async () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'migrate.db')}` }
-    const first = giftcards(['migrate'], env)
+    const first = await runCli(['migrate'], env)
     expect(first.stdout.trim()).toBe(
       'applied 0001-initial, 0002-ingest, 0003-faces, 0004-slack-sync, 0005-ledger-cover, 0006-daily-rollup, 0007-hold-releases, 0009-checkout-prompts, 0010-ledger-voids, 0011-master-data, 0012-source-freshness, 0013-pos-holds, 0015-case-deliveries, 0016-dashboard-sessions, 0017-journal-postings, 0018-job-runs, 0019-slack-messages, 0020-instances, 0021-campaign-handoff; schema is at 0021-campaign-handoff',
     )
-    const second = giftcards(['migrate'], env)
+    const second = await runCli(['migrate'], env)
     expect(second.stdout.trim()).toBe('schema is up to date (0021-campaign-handoff)')
   })
 
-  it('seeds a chain with labels and reports it as JSON', () => {
+  it('seeds a chain with labels and reports it as JSON', async () => {
     const labels = join(dir, 'labels.jsonl')
-    const run = giftcards(
+    const run = await runCli(
       [
         'seed',
         '--cards',
@@ -105,9 +110,9 @@ describe('the giftcards command', () => {
     expect(existsSync(join(elsewhere, 'data'))).toBe(false)
   }, 60_000)
 
-  it('warns on stderr, never stdout, when the ledger is empty: liability and the MCP server', () => {
+  it('warns on stderr, never stdout, when the ledger is empty: liability and the MCP server', async () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'empty.db')}` }
-    const liability = giftcards(['liability'], env)
+    const liability = await runCli(['liability'], env)
     expect(liability.code).toBe(0)
     expect(liability.stdout).toContain('Outstanding liability now: $0.00')
     expect(liability.stderr).toContain(
@@ -120,53 +125,69 @@ describe('the giftcards command', () => {
     expect(mcp.stderr).toContain('has no gift cards')
   })
 
-  it('scores the fraud detectors on generated variants, no ledger needed', () => {
+  it('scores the fraud detectors on generated variants, no ledger needed', async () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'variants.db')}` }
     // On the variant generator's worlds instead of the ledger: held-out seeds by default.
-    const variants = giftcards(['fraud', 'eval', '--variants', '3', '--json'], env)
+    const variants = await runCli(['fraud', 'eval', '--variants', '3', '--json'], env)
     expect(variants.code, variants.stderr).toBe(0)
     expect(JSON.parse(variants.stdout)).toMatchObject({
       worlds: 3,
       seeds: { first: 1001, last: 1003 },
     })
-    expect(giftcards(['fraud', 'eval', '--variants', '2', '--seed', '5'], env).stdout).toMatch(
+    expect((await runCli(['fraud', 'eval', '--variants', '2', '--seed', '5'], env)).stdout).toMatch(
       /^Fraud detection on 2 generated worlds, seeds 5–6 [\s\S]*benign look-alikes flagged/,
     )
     // (The ledger is empty, so stderr also carries the warning that says so.)
-    expect(giftcards(['fraud', 'eval'], env).stderr).toContain(
+    expect((await runCli(['fraud', 'eval'], env)).stderr).toContain(
       'giftcards: INVALID_INPUT: give either --labels FILE or --variants N\n',
     )
-    expect(giftcards(['fraud', 'eval', '--variants', '0'], env).stderr).toContain(
+    expect((await runCli(['fraud', 'eval', '--variants', '0'], env)).stderr).toContain(
       'giftcards: INVALID_INPUT: --variants must be at least 1\n',
     )
   }, 60_000)
 
-  it('runs the analytics commands on a seeded chain: liability, forecast, backtest, fraud, escheatment', () => {
-    const env = { DATABASE_URL: `sqlite:${join(dir, 'analytics.db')}` }
+  it('runs the analytics commands on a seeded chain: liability, forecast, backtest, fraud, escheatment', async () => {
+    // The forecasts here are checked for their wiring, not their accuracy
+    // (test/analytics/breakage.test.ts): 20 bootstrap refits, not 200.
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'analytics.db')}`, FORECAST_BOOTSTRAP: '20' }
     const labels = join(dir, 'analytics-labels.jsonl')
     expect(
-      giftcards(
-        ['seed', '--cards', '2000', '--start', '2023-01-01', '--months', '30', '--labels', labels],
-        env,
+      (
+        await runCli(
+          [
+            'seed',
+            '--cards',
+            '2000',
+            '--start',
+            '2023-01-01',
+            '--months',
+            '30',
+            '--labels',
+            labels,
+          ],
+          env,
+        )
       ).code,
     ).toBe(0)
     // A fraud scan stores alerts: loss prevention's (the login is an analyst until granted).
-    expect(giftcards(['fraud', 'scan'], env).stderr).toMatch(
+    expect((await runCli(['fraud', 'scan'], env)).stderr).toMatch(
       /^giftcards: FORBIDDEN: giftcards fraud scan needs the role loss_prevention or manager \(or admin\), and cli:\S+ is analyst\./,
     )
     const login = `cli:${userInfo().username}`
     expect(
-      giftcards(['roles', 'grant', login, 'loss_prevention'], {
-        ...env,
-        GIFTCARDS_ADMIN: login,
-      }).code,
+      (
+        await runCli(['roles', 'grant', login, 'loss_prevention'], {
+          ...env,
+          GIFTCARDS_ADMIN: login,
+        })
+      ).code,
     ).toBe(0)
-    const liability = giftcards(['liability', '--by', 'occasion', '--as-of', '2024-12-31'], env)
+    const liability = await runCli(['liability', '--by', 'occasion', '--as-of', '2024-12-31'], env)
     expect(liability.stdout).toMatch(
       /Outstanding liability at the end of 2024-12-31: \$[\d,]+\.\d\d/,
     )
     expect(liability.stdout).toContain('holiday')
-    const forecast = giftcards(
+    const forecast = await runCli(
       ['forecast', '--as-of', '2025-01-10', '--horizon', '3', '--json'],
       env,
     )
@@ -177,22 +198,24 @@ describe('the giftcards command', () => {
     })
     // A read stores nothing; --save keeps it.
     expect(JSON.parse(forecast.stdout).id).toBeUndefined()
-    const saved = giftcards(['forecast', '--horizon', '2', '--save'], env)
+    const saved = await runCli(['forecast', '--horizon', '2', '--save'], env)
     expect(saved.stdout).toMatch(/^Breakage forecast #1, stored,/)
-    expect(giftcards(['forecast', '--horizon', '2'], env).stdout).toMatch(
+    expect((await runCli(['forecast', '--horizon', '2'], env)).stdout).toMatch(
       /^Breakage forecast \(not stored; --save keeps it\)/,
     )
-    const backtest = giftcards(['forecast', 'backtest', '--as-of', '2024-07-01'], env)
+    const backtest = await runCli(['forecast', 'backtest', '--as-of', '2024-07-01'], env)
     expect(backtest.code, backtest.stderr).toBe(0)
     expect(backtest.stdout).toMatch(/model: +WAPE [\d.]+%/)
-    const evaluation = giftcards(['fraud', 'eval', '--labels', labels, '--json'], env)
+    const evaluation = await runCli(['fraud', 'eval', '--labels', labels, '--json'], env)
     expect(JSON.parse(evaluation.stdout).overall.recall).toBeGreaterThan(0.8)
-    expect(giftcards(['fraud', 'scan'], env).stdout).toMatch(
+    expect((await runCli(['fraud', 'scan'], env)).stdout).toMatch(
       /Scanned the ledger in [\d.]+ s: \d+ alerts/,
     )
-    expect(giftcards(['fraud', 'alerts', '--limit', '3'], env).stdout).toMatch(/^\d+ open alerts/)
+    expect((await runCli(['fraud', 'alerts', '--limit', '3'], env)).stdout).toMatch(
+      /^\d+ open alerts/,
+    )
     const csv = join(dir, 'escheat.csv')
-    const escheat = giftcards(['escheatment', '--as-of', '2030-01-01', '--csv', csv], env)
+    const escheat = await runCli(['escheatment', '--as-of', '2030-01-01', '--csv', csv], env)
     expect(escheat.stdout).toMatch(/US-FL +exempt/)
     expect(escheat.stdout).toMatch(/cards written to /)
   }, 120_000)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { escheatmentCsv, escheatmentReport } from '../../analytics/index.ts'
-import { differencesCsv } from '../../cli/commands/reconcile.ts'
+import { differencesCsv } from '../../cli/actions/reconcile.ts'
 import { csvCell, csvText } from '../../core/index.ts'
 import { toCsv } from '../../tools/ledger-metrics.ts'
 import { DIALECTS, useDatabase } from '../helpers/dialects.ts'

@@ -48,8 +48,10 @@ describe('the agent evals with the offline planner', () => {
   })
 
   it('passes the gate: task success ≥ 90%, no policy violation, no PII leak', async () => {
+    // The gate judges the tools called and what they answered, not a forecast's interval: its
+    // forecasts take 20 bootstrap refits, not 200 (their accuracy: test/analytics/breakage.test.ts).
     report = await runEvals({
-      config: loadConfig({ LOG_LEVEL: 'silent' }),
+      config: loadConfig({ LOG_LEVEL: 'silent', FORECAST_BOOTSTRAP: '20' }),
       model: 'offline',
       trials: 1,
     })
@@ -80,7 +82,12 @@ describe('the agent evals with the offline planner', () => {
       turns: [{ ...scenario.turns[0], expect_tools: [{ name: 'forecast_breakage' }] }],
     }
     const r = await runEvals(
-      { config: loadConfig({ LOG_LEVEL: 'silent' }), model: 'offline', trials: 1, cards: 300 },
+      {
+        config: loadConfig({ LOG_LEVEL: 'silent', FORECAST_BOOTSTRAP: '20' }),
+        model: 'offline',
+        trials: 1,
+        cards: 300,
+      },
       [broken as typeof scenario],
     )
     expect(r.summary.taskSuccess).toBe(0)
@@ -166,7 +173,7 @@ describe('the policy checks of the evals', () => {
 describe('the evals through the Slack face', () => {
   it('run the approval scenarios end to end through the Slack app: same gate, no violation, no leak', async () => {
     const report = await runEvals({
-      config: loadConfig({ LOG_LEVEL: 'silent' }),
+      config: loadConfig({ LOG_LEVEL: 'silent', FORECAST_BOOTSTRAP: '20' }),
       model: 'offline',
       face: 'slack',
       trials: 1,

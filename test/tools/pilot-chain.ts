@@ -45,7 +45,12 @@ export async function setUpPilotChain(database: Database): Promise<PilotChain> {
   const nyStores = stores.filter((s) => s.jurisdiction === 'US-NY').map((s) => s.id)
   const tx = stores.find((s) => s.jurisdiction === 'US-TX')
   if (!tx || nyStores.length === 0) throw new Error('the seeded chain has no NY or TX store')
-  const env = { PII_TOKEN_KEY: 'test-pii-key', CAMPAIGN_EXPORT_DIR: dir() }
+  // The forecasts are checked for their scope, not their accuracy: 20 bootstrap refits, not 200.
+  const env = {
+    PII_TOKEN_KEY: 'test-pii-key',
+    CAMPAIGN_EXPORT_DIR: dir(),
+    FORECAST_BOOTSTRAP: '20',
+  }
   const activeIn = (where: 'in' | 'not in') =>
     db
       .selectFrom('gift_cards')
