@@ -2,9 +2,9 @@ import {
   ESCHEAT_RULES,
   type EscheatRule,
   escheatDeadline,
-  forecastBreakage,
+  forecastFromHistory,
   MODEL_VERSION,
-  readRunoffHistory,
+  readRunoffHistories,
 } from '../analytics/index.ts'
 import { addMonths, GiftCardError, toIso } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
@@ -115,47 +115,60 @@ export type StateLiability = {
 export const UNASSIGNED_LOCATION = 'unassigned'
 
 /**
- * An estimate of what each pool's outstanding balance will never see redeemed, at an as-of
- * date, from the ledger before it. `onCard` receives every card's total redeemed to date.
+ * An estimate of what each pool's outstanding balance will never see redeemed, at each of
+ * several as-of dates (the month's opening and closing), from the ledger before each.
+ * `onCard` receives every card's total redeemed to each date (`asOf`: the date's index).
+ * An estimator reads the ledger once for all the dates (docs/finance.md "Benchmark").
  */
 export type BreakageEstimator = {
   name: string
   modelVersion: string
   estimate(
     database: Database,
-    asOfMs: number,
+    asOfsMs: readonly number[],
     options: {
       groupOf: (cardId: string) => string
-      onCard: (cardId: string, spentCents: number) => void
+      onCard: (asOf: number, cardId: string, spentCents: number) => void
       pilotStores?: readonly string[]
     },
-  ): Promise<{
-    dataWatermark: string | null
-    groups: { key: string; outstandingCents: number; breakageCents: number }[]
-  }>
+  ): Promise<BreakageEstimate[]>
+}
+
+/** One as-of date's estimate: each group's outstanding balance and expected breakage. */
+export type BreakageEstimate = {
+  dataWatermark: string | null
+  groups: { key: string; outstandingCents: number; breakageCents: number }[]
 }
 
 /**
  * The breakage forecast (analytics/breakage): the fitted run-off model, each pool's open cards
  * run off to the end (`GroupForecast.breakageCents`). No interval is needed, so the horizon is
- * one month, and no bootstrap; nothing is stored (preparing entries is a read).
+ * one month, and no bootstrap; nothing is stored (preparing entries is a read). Both dates'
+ * histories come from one ledger pass (`readRunoffHistories`), each forecast as
+ * `forecastBreakage` would as of its date.
  */
 export const FORECAST_ESTIMATOR: BreakageEstimator = {
   name: 'breakage forecast run-off (analytics/breakage)',
   modelVersion: MODEL_VERSION,
-  async estimate(database, asOfMs, { groupOf, onCard, pilotStores }) {
-    const forecast = await forecastBreakage(database, {
-      asOf: toIso(asOfMs),
-      horizonMonths: 1,
-      store: false,
-      topCards: 0,
-      bootstrap: 0,
-      groupMonthly: false,
-      groupOf,
+  async estimate(database, asOfsMs, { groupOf, onCard, pilotStores }) {
+    const histories = await readRunoffHistories(database, asOfsMs, {
       onCard,
       ...(pilotStores ? { pilotStores } : {}),
     })
-    return { dataWatermark: forecast.dataWatermark, groups: forecast.groups ?? [] }
+    const estimates: BreakageEstimate[] = []
+    for (const history of histories) {
+      const forecast = await forecastFromHistory(database, history, {
+        horizonMonths: 1,
+        store: false,
+        topCards: 0,
+        bootstrap: 0,
+        groupMonthly: false,
+        groupOf,
+        ...(pilotStores ? { pilotStores } : {}),
+      })
+      estimates.push({ dataWatermark: forecast.dataWatermark, groups: forecast.groups ?? [] })
+    }
+    return estimates
   },
 }
 
@@ -174,27 +187,32 @@ export function fixedRateEstimator(
   return {
     name: `fixed breakage rate ${label}`,
     modelVersion: `fixed-rate-${label}`,
-    async estimate(database, asOfMs, { groupOf, onCard, pilotStores }) {
-      const r = rateAt(asOfMs)
-      if (!(r >= 0 && r <= 1))
-        throw new GiftCardError('INVALID_INPUT', 'rate: must be between 0 and 1')
-      const history = await readRunoffHistory(database, asOfMs, {
+    async estimate(database, asOfsMs, { groupOf, onCard, pilotStores }) {
+      const rates = asOfsMs.map((asOf) => {
+        const r = rateAt(asOf)
+        if (!(r >= 0 && r <= 1))
+          throw new GiftCardError('INVALID_INPUT', 'rate: must be between 0 and 1')
+        return r
+      })
+      const histories = await readRunoffHistories(database, asOfsMs, {
         onCard,
         ...(pilotStores ? { pilotStores } : {}),
       })
-      const outstanding = new Map<string, number>()
-      for (const card of history.openCards) {
-        const key = groupOf(card.id)
-        outstanding.set(key, (outstanding.get(key) ?? 0) + card.balance)
-      }
-      return {
-        dataWatermark: null,
-        groups: [...outstanding].map(([key, cents]) => ({
-          key,
-          outstandingCents: cents,
-          breakageCents: Math.round(cents * r),
-        })),
-      }
+      return histories.map((history, i) => {
+        const outstanding = new Map<string, number>()
+        for (const card of history.openCards) {
+          const key = groupOf(card.id)
+          outstanding.set(key, (outstanding.get(key) ?? 0) + card.balance)
+        }
+        return {
+          dataWatermark: null,
+          groups: [...outstanding].map(([key, cents]) => ({
+            key,
+            outstandingCents: cents,
+            breakageCents: Math.round(cents * (rates[i] as number)),
+          })),
+        }
+      })
     },
   }
 }
@@ -331,29 +349,27 @@ export async function recognitionSchedule(
     },
   )
   const groupOf = (cardId: string) => poolOfCard.get(cardId)?.key ?? ''
-  const run = async (asOf: number, side: 'opening' | 'closing') => {
-    const result = await estimator.estimate(database, asOf, {
-      groupOf,
-      onCard: (cardId, spent) => {
-        const pool = poolOfCard.get(cardId)
-        if (pool) pool[side].redeemed += spent
-      },
-      ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
-    })
-    for (const group of result.groups) {
+  // Both month ends from one read of the ledger: the estimator replays each card once and takes
+  // its state at the opening as it passes it (docs/finance.md "Benchmark").
+  const sides = ['opening', 'closing'] as const
+  const estimates = await estimator.estimate(database, [opensAt, closesAt], {
+    groupOf,
+    onCard: (asOf, cardId, spent) => {
+      const pool = poolOfCard.get(cardId)
+      if (pool) pool[sides[asOf] as (typeof sides)[number]].redeemed += spent
+    },
+    ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
+  })
+  const [watermarkOpening = null, watermarkClosing = null] = estimates.map((estimate, i) => {
+    const side = sides[i] as (typeof sides)[number]
+    for (const group of estimate.groups) {
       const pool = pools.get(group.key)
       if (!pool) continue
       pool[side].outstanding = group.outstandingCents
       pool[side].unredeemed = Math.min(group.outstandingCents, Math.max(0, group.breakageCents))
     }
-    return result.dataWatermark
-  }
-  // The two estimates are independent (each fills its own side of every pool): run together,
-  // one's SQL on the engine's reader overlaps the other's model fit.
-  const [watermarkOpening, watermarkClosing] = await Promise.all([
-    run(opensAt, 'opening'),
-    run(closesAt, 'closing'),
-  ])
+    return estimate.dataWatermark
+  })
 
   const names = new Map(
     (await database.db.selectFrom('locations').select(['id', 'name']).execute()).map((l) => [
