@@ -42,6 +42,17 @@ export const ESCHEAT_RULES: Readonly<Record<string, EscheatRule>> = {
 }
 
 /**
+ * Whether `rule` can ever make a card with this expiry reportable: whether `escheatDeadline` has
+ * a date for it (asked per card of a million, before any date is read).
+ */
+export function canEscheat(
+  rule: EscheatRule,
+  expiresAt: string | null,
+): rule is Extract<EscheatRule, { kind: 'dormancy' }> {
+  return rule.kind === 'dormancy' && !(rule.onlyWithExpiry && !expiresAt)
+}
+
+/**
  * When a card with a balance becomes reportable under `rule` (ms): its last activity plus the
  * dormancy period, or its expiry where the rule says so and that comes first. Undefined when
  * the rule never makes it reportable (an exempt jurisdiction, or one that claims only cards
@@ -52,7 +63,7 @@ export function escheatDeadline(
   lastActivityAt: string,
   expiresAt: string | null,
 ): number | undefined {
-  if (rule.kind !== 'dormancy' || (rule.onlyWithExpiry && !expiresAt)) return undefined
+  if (!canEscheat(rule, expiresAt)) return undefined
   const deadline = addMonths(parseDate(lastActivityAt), rule.dormancyYears * 12)
   return rule.atExpiry && expiresAt ? Math.min(deadline, parseDate(expiresAt)) : deadline
 }
