@@ -125,6 +125,35 @@ export function naupaText(value: string | null | undefined, length: number): str
 
 const PRINTABLE = /^[\x20-\x7e]*$/
 
+/**
+ * A name as NAUPA's name fields take it (HOLDER-NAME, PROP-OWNER-NAME-*): the acceptable values
+ * are A-Z, 0-9, space and `&`, and "punctuation should never be used" (NAUPA Standard Electronic
+ * File Format, field definitions; docs/escheatment.md "Sources"). Accents are dropped as in
+ * `naupaText`; any other character is left out, and the spaces it leaves are one.
+ */
+export function naupaName(value: string | null | undefined, length: number): string {
+  const text = naupaText(value, Math.max(length, (value ?? '').length * 2))
+    .replace(/[^A-Z0-9 &]/g, '')
+    .replace(/ +/g, ' ')
+    .trim()
+  return text.slice(0, length).padEnd(length, ' ')
+}
+
+/** The fields `naupaName` fills (the rest of type C go through `naupaText`). */
+const NAME_FIELDS: ReadonlySet<string> = new Set([
+  'HOLDER-NAME',
+  'PROP-OWNER-NAME-LAST',
+  'PROP-OWNER-NAME-FIRST',
+  'PROP-OWNER-NAME-MIDDLE',
+])
+
+/**
+ * NAUPA's ownership codes: `OT` an owner on file (every owner but an aggregate or unknown one),
+ * `UN` an unknown owner, whose last name is then written `UNKNOWN` (`AP`, aggregate, is not
+ * used: each card is reported on its own record).
+ */
+export const NAUPA_OWNERSHIP = { known: 'OT', unknown: 'UN' } as const
+
 /** An N field: right-justified, zero-filled, implied decimals; refuses what does not fit. */
 export function naupaNumber(value: number, length: number, field: string): string {
   if (!Number.isInteger(value) || value < 0)
@@ -145,7 +174,10 @@ export function naupaRecord(
     line +=
       f.type === 'N'
         ? naupaNumber(typeof v === 'number' ? v : Number(v ?? 0), f.length, f.name)
-        : naupaText(v === undefined || v === null ? '' : String(v), f.length)
+        : (NAME_FIELDS.has(f.name) ? naupaName : naupaText)(
+            v === undefined || v === null ? '' : String(v),
+            f.length,
+          )
   }
   return line
 }
@@ -292,6 +324,7 @@ export function* naupaRecords(
       const sequence = i + 1
       const owner = owners.get(c.cardId)
       const { last, first, middle } = splitName(owner?.name ?? null)
+      const known = last !== ''
       amount += c.balanceCents
       const last4 = options.lastFour?.get(c.cardId)
       yield {
@@ -299,7 +332,7 @@ export function* naupaRecords(
         line: naupaRecord(NAUPA_LAYOUT.property, {
           TRCODE: '2',
           'PROP-SEQUENCE-NUMBER': sequence,
-          'PROP-OWNER-NAME-LAST': last,
+          'PROP-OWNER-NAME-LAST': known ? last : 'UNKNOWN',
           'PROP-OWNER-NAME-FIRST': first,
           'PROP-OWNER-NAME-MIDDLE': middle,
           'PROP-OWNER-STATE': owner?.state?.slice(3) ?? '',
@@ -309,7 +342,7 @@ export function* naupaRecords(
           'PROP-PROPERTY-TYPE': GIFT_CARD_PROPERTY_TYPE,
           'PROP-AMOUNT-REPORTED': c.balanceCents,
           'PROP-AMOUNT-REMITTED': c.balanceCents,
-          'PROP-OWNERSHIP-CODE': 'SO',
+          'PROP-OWNERSHIP-CODE': known ? NAUPA_OWNERSHIP.known : NAUPA_OWNERSHIP.unknown,
           'PROP-DESCRIPTION': `GIFT CARD${last4 ? ` ENDING ${last4}` : ''}`,
           'PROP-ACCOUNT-NUMBER': c.cardId,
         }),
