@@ -42,6 +42,17 @@ export const ESCHEAT_RULES: Readonly<Record<string, EscheatRule>> = {
 }
 
 /**
+ * Whether `rule` can ever make a card with this expiry reportable: whether `escheatDeadline` has
+ * a date for it (asked per card of a million, before any date is read).
+ */
+export function canEscheat(
+  rule: EscheatRule,
+  expiresAt: string | null,
+): rule is Extract<EscheatRule, { kind: 'dormancy' }> {
+  return rule.kind === 'dormancy' && !(rule.onlyWithExpiry && !expiresAt)
+}
+
+/**
  * When a card with a balance becomes reportable under `rule` (ms): its last activity plus the
  * dormancy period, or its expiry where the rule says so and that comes first. Undefined when
  * the rule never makes it reportable (an exempt jurisdiction, or one that claims only cards
@@ -52,7 +63,7 @@ export function escheatDeadline(
   lastActivityAt: string,
   expiresAt: string | null,
 ): number | undefined {
-  if (rule.kind !== 'dormancy' || (rule.onlyWithExpiry && !expiresAt)) return undefined
+  if (!canEscheat(rule, expiresAt)) return undefined
   const deadline = addMonths(parseDate(lastActivityAt), rule.dormancyYears * 12)
   return rule.atExpiry && expiresAt ? Math.min(deadline, parseDate(expiresAt)) : deadline
 }
@@ -105,6 +116,21 @@ export type EscheatmentReport = {
   ownerAddressUnknown: { cards: number; amountCents: number }
 }
 
+/** A card as the report reads it (columns in the order selected). */
+type EscheatRow = [
+  id: string,
+  issuingLocationId: string | null,
+  holderCustomerId: string | null,
+  purchaserCustomerId: string | null,
+  storeJurisdiction: string | null,
+  balanceCents: number,
+  issuedAt: string,
+  lastActivityAt: string | null,
+  expiresAt: string | null,
+  holderState: string | null,
+  purchaserState: string | null,
+]
+
 /**
  * The escheatment report: cards with a balance whose dormancy deadline falls within the
  * horizon, by the jurisdiction with the first claim (Texas v. New Jersey: the owner's last
@@ -124,30 +150,6 @@ export async function escheatmentReport(
     reason: 'default: reportable after 5 years of dormancy',
   }
   const incorporation = options.incorporationState ?? 'US-DE'
-  let query = database.db
-    .selectFrom('gift_cards as c')
-    .leftJoin('customers as h', 'h.id', 'c.holder_customer_id')
-    .leftJoin('customers as p', 'p.id', 'c.purchaser_customer_id')
-    .leftJoin('locations as l', 'l.id', 'c.issuing_location_id')
-    .select([
-      'c.id',
-      'c.issuing_location_id',
-      'c.holder_customer_id',
-      'c.purchaser_customer_id',
-      'l.jurisdiction as store_jurisdiction',
-      'c.balance_cents',
-      'c.issued_at',
-      'c.last_activity_at',
-      'c.expires_at',
-      'h.address_state as holder_state',
-      'p.address_state as purchaser_state',
-    ])
-    .where('c.balance_cents', '>', 0)
-    .where('c.issued_at', '<', toIso(asOfMs))
-  if (options.pilotStores)
-    query = query.where('c.issuing_location_id', 'in', [...options.pilotStores, ''])
-  const rows = await query.execute()
-
   const byJurisdiction = new Map<string, EscheatmentReport['jurisdictions'][number]>()
   const cards: EscheatCard[] = []
   const unknownJurisdiction: UnknownJurisdiction = {
@@ -159,7 +161,57 @@ export async function escheatmentReport(
   }
   const unknownStores = new Map<string, number>()
   const ownerAddressUnknown = { cards: 0, amountCents: 0 }
-  for (const row of rows) {
+  // One pass over the cards in storage order, rows as arrays (a million cards: the issued_at
+  // index visited the table at random, and a million row objects filled the heap).
+  const { adapter } = database
+  const stores = options.pilotStores ? [...options.pilotStores, ''] : []
+  await adapter.scan<EscheatRow>(
+    {
+      sql: `select c.id, c.issuing_location_id, c.holder_customer_id, c.purchaser_customer_id,
+          l.jurisdiction, c.balance_cents, c.issued_at, c.last_activity_at, c.expires_at,
+          h.address_state, p.address_state
+        from ${adapter.fullScan('gift_cards', 'c')}
+        left join customers h on h.id = c.holder_customer_id
+        left join customers p on p.id = c.purchaser_customer_id
+        left join locations l on l.id = c.issuing_location_id
+        where c.balance_cents > 0 and c.issued_at < ${adapter.placeholder(1)}${
+          options.pilotStores
+            ? ` and c.issuing_location_id in (${stores.map((_, i) => adapter.placeholder(i + 2)).join(', ')})`
+            : ''
+        }`,
+      parameters: [toIso(asOfMs), ...stores],
+      arrays: true,
+    },
+    (batch) => {
+      for (const row of batch) see(row)
+    },
+  )
+  function see([
+    id,
+    issuingLocationId,
+    holderCustomerId,
+    purchaserCustomerId,
+    storeJurisdiction,
+    balanceCents,
+    issuedAt,
+    lastActivityAt,
+    expiresAt,
+    holderState,
+    purchaserState,
+  ]: EscheatRow): void {
+    const row = {
+      id,
+      issuing_location_id: issuingLocationId,
+      holder_customer_id: holderCustomerId,
+      purchaser_customer_id: purchaserCustomerId,
+      store_jurisdiction: storeJurisdiction,
+      balance_cents: balanceCents,
+      issued_at: issuedAt,
+      last_activity_at: lastActivityAt,
+      expires_at: expiresAt,
+      holder_state: holderState,
+      purchaser_state: purchaserState,
+    }
     if (row.issuing_location_id === null) {
       unknownJurisdiction.withoutStore.cards++
       unknownJurisdiction.withoutStore.liabilityCents += row.balance_cents
@@ -197,9 +249,9 @@ export async function escheatmentReport(
       // Exempt jurisdictions are shown with what they hold, for the record.
       entry.cards++
       entry.amountCents += row.balance_cents
-      continue
+      return
     }
-    if (deadline === undefined || deadline >= until) continue
+    if (deadline === undefined || deadline >= until) return
     entry.cards++
     entry.amountCents += row.balance_cents
     if (deadline < asOfMs) entry.overdueCards++

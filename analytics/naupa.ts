@@ -1,4 +1,4 @@
-import { csvText, DAY_MS, parseDate, toIso } from '../core/index.ts'
+import { type CsvValue, csvText, DAY_MS, parseDate, toIso } from '../core/index.ts'
 import type { EscheatCard } from './escheatment.ts'
 
 /**
@@ -125,6 +125,35 @@ export function naupaText(value: string | null | undefined, length: number): str
 
 const PRINTABLE = /^[\x20-\x7e]*$/
 
+/**
+ * A name as NAUPA's name fields take it (HOLDER-NAME, PROP-OWNER-NAME-*): the acceptable values
+ * are A-Z, 0-9, space and `&`, and "punctuation should never be used" (NAUPA Standard Electronic
+ * File Format, field definitions; docs/escheatment.md "Sources"). Accents are dropped as in
+ * `naupaText`; any other character is left out, and the spaces it leaves are one.
+ */
+export function naupaName(value: string | null | undefined, length: number): string {
+  const text = naupaText(value, Math.max(length, (value ?? '').length * 2))
+    .replace(/[^A-Z0-9 &]/g, '')
+    .replace(/ +/g, ' ')
+    .trim()
+  return text.slice(0, length).padEnd(length, ' ')
+}
+
+/** The fields `naupaName` fills (the rest of type C go through `naupaText`). */
+const NAME_FIELDS: ReadonlySet<string> = new Set([
+  'HOLDER-NAME',
+  'PROP-OWNER-NAME-LAST',
+  'PROP-OWNER-NAME-FIRST',
+  'PROP-OWNER-NAME-MIDDLE',
+])
+
+/**
+ * NAUPA's ownership codes: `OT` an owner on file (every owner but an aggregate or unknown one),
+ * `UN` an unknown owner, whose last name is then written `UNKNOWN` (`AP`, aggregate, is not
+ * used: each card is reported on its own record).
+ */
+export const NAUPA_OWNERSHIP = { known: 'OT', unknown: 'UN' } as const
+
 /** An N field: right-justified, zero-filled, implied decimals; refuses what does not fit. */
 export function naupaNumber(value: number, length: number, field: string): string {
   if (!Number.isInteger(value) || value < 0)
@@ -145,7 +174,10 @@ export function naupaRecord(
     line +=
       f.type === 'N'
         ? naupaNumber(typeof v === 'number' ? v : Number(v ?? 0), f.length, f.name)
-        : naupaText(v === undefined || v === null ? '' : String(v), f.length)
+        : (NAME_FIELDS.has(f.name) ? naupaName : naupaText)(
+            v === undefined || v === null ? '' : String(v),
+            f.length,
+          )
   }
   return line
 }
@@ -234,16 +266,27 @@ export type DueDiligenceRow = {
 
 export type NaupaExport = { files: NaupaReportFile[]; dueDiligence: DueDiligenceRow[] }
 
+/** A report file as it is written: its header facts first, its totals once its records are out. */
+export type NaupaFileStart = Pick<NaupaReportFile, 'jurisdiction' | 'fileName' | 'reportYear'>
+
 /**
- * The NAUPA files and the due-diligence list for the cards of an escheatment report (its
- * reportable cards reaching a deadline). Pure: the caller reads the owners and writes the files.
+ * The NAUPA files one record at a time, in file order: `file` (a report begins), each of its
+ * records (`record`: holder, properties, summary, without the line end), then `end` with its
+ * totals. The due-diligence rows of every card are pushed to `dueDiligence` as its record is
+ * made (unsorted: `sortDueDiligence`). `naupaExport` collects this into texts; the CLI streams
+ * it to disk (`writeNaupaFiles`), so a million-card ledger never holds its files in memory.
  */
-export function naupaExport(
+export function* naupaRecords(
   cards: readonly EscheatCard[],
   owners: ReadonlyMap<string, EscheatOwner>,
   holder: NaupaHolder,
+  dueDiligence: DueDiligenceRow[],
   options: { lastFour?: ReadonlyMap<string, string> } = {},
-): NaupaExport {
+): Generator<
+  | { kind: 'file'; file: NaupaFileStart }
+  | { kind: 'record'; line: string }
+  | { kind: 'end'; file: Omit<NaupaReportFile, 'text'> }
+> {
   // One report per state and report year (a card already overdue may be due a year earlier).
   const byReport = new Map<string, EscheatCard[]>()
   for (const c of cards) {
@@ -252,15 +295,14 @@ export function naupaExport(
     if (list) list.push(c)
     else byReport.set(key, [c])
   }
-  const files: NaupaReportFile[] = []
-  const dueDiligence: DueDiligenceRow[] = []
   for (const [key, list] of [...byReport].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const [jurisdiction = '', year = '0'] = key.split('|')
     const reportYear = Number(year)
-    const dues = list.map((c) => reportDue(jurisdiction, c.deadline))
     const fileName = `naupa-${jurisdiction}-${reportYear}.txt`
-    const lines: string[] = [
-      naupaRecord(NAUPA_LAYOUT.holder, {
+    yield { kind: 'file', file: { jurisdiction, fileName, reportYear } }
+    yield {
+      kind: 'record',
+      line: naupaRecord(NAUPA_LAYOUT.holder, {
         TRCODE: '1',
         'HOLDER-TAX-ID': holder.taxId,
         'HOLDER-REPORT-YEAR': reportYear,
@@ -275,19 +317,22 @@ export function naupaExport(
         'HOLDER-EMAIL': holder.email,
         'HOLDER-REPORT-TYPE': 'R',
       }),
-    ]
+    }
     let amount = 0
-    list.forEach((c, i) => {
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i] as EscheatCard
       const sequence = i + 1
       const owner = owners.get(c.cardId)
       const { last, first, middle } = splitName(owner?.name ?? null)
+      const known = last !== ''
       amount += c.balanceCents
       const last4 = options.lastFour?.get(c.cardId)
-      lines.push(
-        naupaRecord(NAUPA_LAYOUT.property, {
+      yield {
+        kind: 'record',
+        line: naupaRecord(NAUPA_LAYOUT.property, {
           TRCODE: '2',
           'PROP-SEQUENCE-NUMBER': sequence,
-          'PROP-OWNER-NAME-LAST': last,
+          'PROP-OWNER-NAME-LAST': known ? last : 'UNKNOWN',
           'PROP-OWNER-NAME-FIRST': first,
           'PROP-OWNER-NAME-MIDDLE': middle,
           'PROP-OWNER-STATE': owner?.state?.slice(3) ?? '',
@@ -297,12 +342,12 @@ export function naupaExport(
           'PROP-PROPERTY-TYPE': GIFT_CARD_PROPERTY_TYPE,
           'PROP-AMOUNT-REPORTED': c.balanceCents,
           'PROP-AMOUNT-REMITTED': c.balanceCents,
-          'PROP-OWNERSHIP-CODE': 'SO',
+          'PROP-OWNERSHIP-CODE': known ? NAUPA_OWNERSHIP.known : NAUPA_OWNERSHIP.unknown,
           'PROP-DESCRIPTION': `GIFT CARD${last4 ? ` ENDING ${last4}` : ''}`,
           'PROP-ACCOUNT-NUMBER': c.cardId,
         }),
-      )
-      const due = dues[i] as string
+      }
+      const due = reportDue(jurisdiction, c.deadline)
       const dueMs = parseDate(due)
       dueDiligence.push({
         jurisdiction,
@@ -324,9 +369,10 @@ export function naupaExport(
             ? 'not_required_under_50'
             : 'required',
       })
-    })
-    lines.push(
-      naupaRecord(NAUPA_LAYOUT.summary, {
+    }
+    yield {
+      kind: 'record',
+      line: naupaRecord(NAUPA_LAYOUT.summary, {
         TRCODE: '9',
         'SUMM-NUMBER-OF-RECORDS': list.length + 2,
         'SUMM-NUMBER-OF-PROPERTIES': list.length,
@@ -334,20 +380,44 @@ export function naupaExport(
         'SUMM-DEDUCTIONS': 0,
         'SUMM-AMOUNT-REMITTED': amount,
       }),
-    )
-    files.push({
-      jurisdiction,
-      fileName,
-      reportYear,
-      properties: list.length,
-      amountCents: amount,
-      text: `${lines.join('\r\n')}\r\n`,
-    })
+    }
+    yield {
+      kind: 'end',
+      file: { jurisdiction, fileName, reportYear, properties: list.length, amountCents: amount },
+    }
   }
-  dueDiligence.sort((a, b) =>
+}
+
+/** Every record of a NAUPA file ends with CR/LF. */
+export const NAUPA_LINE_END = '\r\n'
+
+/** The due-diligence list in the order finance works it: by the date the notice is due. */
+export function sortDueDiligence(rows: DueDiligenceRow[]): DueDiligenceRow[] {
+  return rows.sort((a, b) =>
     a.notifyBy < b.notifyBy ? -1 : a.notifyBy > b.notifyBy ? 1 : a.cardId < b.cardId ? -1 : 1,
   )
-  return { files, dueDiligence }
+}
+
+/**
+ * The NAUPA files and the due-diligence list for the cards of an escheatment report (its
+ * reportable cards reaching a deadline), in memory (`naupaRecords` collected). Pure: the caller
+ * reads the owners; `writeNaupaFiles` streams the same bytes to disk instead.
+ */
+export function naupaExport(
+  cards: readonly EscheatCard[],
+  owners: ReadonlyMap<string, EscheatOwner>,
+  holder: NaupaHolder,
+  options: { lastFour?: ReadonlyMap<string, string> } = {},
+): NaupaExport {
+  const files: NaupaReportFile[] = []
+  const dueDiligence: DueDiligenceRow[] = []
+  let lines: string[] = []
+  for (const piece of naupaRecords(cards, owners, holder, dueDiligence, options)) {
+    if (piece.kind === 'file') lines = []
+    else if (piece.kind === 'record') lines.push(piece.line)
+    else files.push({ ...piece.file, text: `${lines.join(NAUPA_LINE_END)}${NAUPA_LINE_END}` })
+  }
+  return { files, dueDiligence: sortDueDiligence(dueDiligence) }
 }
 
 /** "Ann B. Lee" → last LEE, first ANN, middle B.; one word is a last name (a business). */
@@ -361,40 +431,45 @@ function splitName(name: string | null): { last: string; first: string; middle: 
   }
 }
 
+/** The due-diligence CSV's columns (`dueDiligenceCsv`). */
+export const DUE_DILIGENCE_COLUMNS = [
+  'notify_by',
+  'notify_from',
+  'notice',
+  'jurisdiction',
+  'report_due',
+  'file',
+  'sequence',
+  'card_id',
+  'owner_name',
+  'owner_state',
+  'owner_postal_code',
+  'balance',
+  'last_activity_at',
+  'deadline',
+] as const
+
+/** One due-diligence row's cells, in `DUE_DILIGENCE_COLUMNS` order. */
+export function dueDiligenceCells(r: DueDiligenceRow): CsvValue[] {
+  return [
+    r.notifyBy,
+    r.notifyFrom,
+    r.notice,
+    r.jurisdiction,
+    r.reportDue,
+    r.fileName,
+    r.sequence,
+    r.cardId,
+    r.ownerName,
+    r.ownerState,
+    r.ownerPostalCode,
+    (r.balanceCents / 100).toFixed(2),
+    r.lastActivityAt,
+    r.deadline,
+  ]
+}
+
 /** The due-diligence list for finance: who must be written to, by when (core/csv.ts). */
 export function dueDiligenceCsv(rows: readonly DueDiligenceRow[]): string {
-  return csvText(
-    [
-      'notify_by',
-      'notify_from',
-      'notice',
-      'jurisdiction',
-      'report_due',
-      'file',
-      'sequence',
-      'card_id',
-      'owner_name',
-      'owner_state',
-      'owner_postal_code',
-      'balance',
-      'last_activity_at',
-      'deadline',
-    ],
-    rows.map((r) => [
-      r.notifyBy,
-      r.notifyFrom,
-      r.notice,
-      r.jurisdiction,
-      r.reportDue,
-      r.fileName,
-      r.sequence,
-      r.cardId,
-      r.ownerName,
-      r.ownerState,
-      r.ownerPostalCode,
-      (r.balanceCents / 100).toFixed(2),
-      r.lastActivityAt,
-      r.deadline,
-    ]),
-  )
+  return csvText(DUE_DILIGENCE_COLUMNS, rows.map(dueDiligenceCells))
 }

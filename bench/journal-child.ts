@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { forecastBreakage } from '../analytics/index.ts'
+import { cardMovesQuery, forecastBreakage } from '../analytics/index.ts'
 import { loadConfig, parseDate } from '../core/index.ts'
 import { liabilityAsOf, openDatabase } from '../db/index.ts'
 import { prepareJournal } from '../finance/index.ts'
@@ -28,6 +28,16 @@ const time = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
 }
 const config = loadConfig({})
 const now = Date.UTC(2026, 11, 1, 12)
+// The baseline: the ledger read the journal's one pass makes (every card's moves before the
+// month's end), with nothing done to the rows. What the machine's load does to it, it does to
+// the journal: the ratio is the figure that means something on a shared machine.
+const [, scanSeconds] = await time(() =>
+  database.adapter.scan(
+    cardMovesQuery(database.adapter, '2026-12-01T00:00:00.000Z'),
+    () => {},
+    2000,
+  ),
+)
 const [, liabilitySeconds] = await time(() => liabilityAsOf(database.db, { groupBy: 'location' }))
 const [, forecastSeconds] = await time(() =>
   forecastBreakage(database, {
@@ -46,6 +56,7 @@ console.log(
   JSON.stringify({
     cards,
     journalSeconds,
+    scanSeconds,
     liabilitySeconds,
     forecastSeconds,
     entries: journal.entries.map((e) => ({

@@ -1,10 +1,13 @@
 import {
+  canEscheat,
   ESCHEAT_RULES,
   type EscheatRule,
   escheatDeadline,
-  forecastBreakage,
+  forecastFromHistory,
+  IntColumn,
+  Interner,
   MODEL_VERSION,
-  readRunoffHistory,
+  readRunoffHistories,
 } from '../analytics/index.ts'
 import { addMonths, GiftCardError, toIso } from '../core/index.ts'
 import type { Database } from '../db/index.ts'
@@ -115,47 +118,60 @@ export type StateLiability = {
 export const UNASSIGNED_LOCATION = 'unassigned'
 
 /**
- * An estimate of what each pool's outstanding balance will never see redeemed, at an as-of
- * date, from the ledger before it. `onCard` receives every card's total redeemed to date.
+ * An estimate of what each pool's outstanding balance will never see redeemed, at each of
+ * several as-of dates (the month's opening and closing), from the ledger before each.
+ * `onCard` receives every card's total redeemed to each date (`asOf`: the date's index).
+ * An estimator reads the ledger once for all the dates (docs/finance.md "Benchmark").
  */
 export type BreakageEstimator = {
   name: string
   modelVersion: string
   estimate(
     database: Database,
-    asOfMs: number,
+    asOfsMs: readonly number[],
     options: {
       groupOf: (cardId: string) => string
-      onCard: (cardId: string, spentCents: number) => void
+      onCard: (asOf: number, cardId: string, spentCents: number) => void
       pilotStores?: readonly string[]
     },
-  ): Promise<{
-    dataWatermark: string | null
-    groups: { key: string; outstandingCents: number; breakageCents: number }[]
-  }>
+  ): Promise<BreakageEstimate[]>
+}
+
+/** One as-of date's estimate: each group's outstanding balance and expected breakage. */
+export type BreakageEstimate = {
+  dataWatermark: string | null
+  groups: { key: string; outstandingCents: number; breakageCents: number }[]
 }
 
 /**
  * The breakage forecast (analytics/breakage): the fitted run-off model, each pool's open cards
  * run off to the end (`GroupForecast.breakageCents`). No interval is needed, so the horizon is
- * one month, and no bootstrap; nothing is stored (preparing entries is a read).
+ * one month, and no bootstrap; nothing is stored (preparing entries is a read). Both dates'
+ * histories come from one ledger pass (`readRunoffHistories`), each forecast as
+ * `forecastBreakage` would as of its date.
  */
 export const FORECAST_ESTIMATOR: BreakageEstimator = {
   name: 'breakage forecast run-off (analytics/breakage)',
   modelVersion: MODEL_VERSION,
-  async estimate(database, asOfMs, { groupOf, onCard, pilotStores }) {
-    const forecast = await forecastBreakage(database, {
-      asOf: toIso(asOfMs),
-      horizonMonths: 1,
-      store: false,
-      topCards: 0,
-      bootstrap: 0,
-      groupMonthly: false,
-      groupOf,
+  async estimate(database, asOfsMs, { groupOf, onCard, pilotStores }) {
+    const histories = await readRunoffHistories(database, asOfsMs, {
       onCard,
       ...(pilotStores ? { pilotStores } : {}),
     })
-    return { dataWatermark: forecast.dataWatermark, groups: forecast.groups ?? [] }
+    const estimates: BreakageEstimate[] = []
+    for (const history of histories) {
+      const forecast = await forecastFromHistory(database, history, {
+        horizonMonths: 1,
+        store: false,
+        topCards: 0,
+        bootstrap: 0,
+        groupMonthly: false,
+        groupOf,
+        ...(pilotStores ? { pilotStores } : {}),
+      })
+      estimates.push({ dataWatermark: forecast.dataWatermark, groups: forecast.groups ?? [] })
+    }
+    return estimates
   },
 }
 
@@ -174,27 +190,32 @@ export function fixedRateEstimator(
   return {
     name: `fixed breakage rate ${label}`,
     modelVersion: `fixed-rate-${label}`,
-    async estimate(database, asOfMs, { groupOf, onCard, pilotStores }) {
-      const r = rateAt(asOfMs)
-      if (!(r >= 0 && r <= 1))
-        throw new GiftCardError('INVALID_INPUT', 'rate: must be between 0 and 1')
-      const history = await readRunoffHistory(database, asOfMs, {
+    async estimate(database, asOfsMs, { groupOf, onCard, pilotStores }) {
+      const rates = asOfsMs.map((asOf) => {
+        const r = rateAt(asOf)
+        if (!(r >= 0 && r <= 1))
+          throw new GiftCardError('INVALID_INPUT', 'rate: must be between 0 and 1')
+        return r
+      })
+      const histories = await readRunoffHistories(database, asOfsMs, {
         onCard,
         ...(pilotStores ? { pilotStores } : {}),
       })
-      const outstanding = new Map<string, number>()
-      for (const card of history.openCards) {
-        const key = groupOf(card.id)
-        outstanding.set(key, (outstanding.get(key) ?? 0) + card.balance)
-      }
-      return {
-        dataWatermark: null,
-        groups: [...outstanding].map(([key, cents]) => ({
-          key,
-          outstandingCents: cents,
-          breakageCents: Math.round(cents * r),
-        })),
-      }
+      return histories.map((history, i) => {
+        const outstanding = new Map<string, number>()
+        for (const card of history.openCards) {
+          const key = groupOf(card.id)
+          outstanding.set(key, (outstanding.get(key) ?? 0) + card.balance)
+        }
+        return {
+          dataWatermark: null,
+          groups: [...outstanding].map(([key, cents]) => ({
+            key,
+            outstandingCents: cents,
+            breakageCents: Math.round(cents * (rates[i] as number)),
+          })),
+        }
+      })
     },
   }
 }
@@ -219,6 +240,8 @@ export function monthStart(month: string): number {
 
 type Pool = {
   key: string
+  /** Its place in the pool list, from 1. */
+  number: number
   cohort: string
   locationId: string
   jurisdiction: string
@@ -259,7 +282,16 @@ export async function recognitionSchedule(
   // Each card's pool, from the same facts the escheatment report reads (its claimant: the
   // holder's or purchaser's address state, else the state of incorporation; and its rule).
   const pools = new Map<string, Pool>()
-  const poolOfCard = new Map<string, Pool>()
+  // Each card's pool by number (the pool's index + 1 in `poolList`; 0: none): a million cards
+  // are looked up three times each, and fresh row strings are 3–4× faster in an Interner than a
+  // Map (analytics/columns.ts).
+  const poolList: Pool[] = []
+  const cardNumbers = new Interner()
+  const poolOfNumber = new IntColumn()
+  const poolOfCard = (cardId: string): Pool | undefined => {
+    const n = cardNumbers.peek(cardId)
+    return n === undefined ? undefined : poolList[poolOfNumber.get(n) - 1]
+  }
   const rulesMet = new Map<string, { rule: string; treatment: Treatment }>()
   const { adapter } = database
   const stores = options.pilotStores ? [...options.pilotStores, ''] : []
@@ -278,7 +310,7 @@ export async function recognitionSchedule(
     {
       sql: `select c.id, c.issuing_location_id, h.address_state, p.address_state, c.balance_cents,
           c.issued_at, c.last_activity_at, c.expires_at
-        from gift_cards c
+        from ${adapter.fullScan('gift_cards', 'c')}
         left join customers h on h.id = c.holder_customer_id
         left join customers p on p.id = c.purchaser_customer_id
         where c.issued_at < ${adapter.placeholder(1)}${
@@ -293,9 +325,8 @@ export async function recognitionSchedule(
       for (const [id, store, holder, purchaser, balance, issuedAt, lastActivity, expires] of rows) {
         const jurisdiction = holder ?? purchaser ?? incorporation
         const rule = ESCHEAT_RULES[jurisdiction] ?? defaultRule
-        const deadline = escheatDeadline(rule, lastActivity ?? issuedAt, expires)
         // Escheat-bound: the rule can make this card reportable one day.
-        const treatment: Treatment = deadline === undefined ? 'breakage' : 'escheat'
+        const treatment: Treatment = canEscheat(rule, expires) ? 'escheat' : 'breakage'
         const locationId = store ?? UNASSIGNED_LOCATION
         const cohort = issuedAt.slice(0, 7)
         const key = `${locationId}\u0000${jurisdiction}\u0000${treatment}\u0000${cohort}`
@@ -303,6 +334,7 @@ export async function recognitionSchedule(
         if (!pool) {
           pool = {
             key,
+            number: 0,
             cohort,
             locationId,
             jurisdiction,
@@ -315,11 +347,16 @@ export async function recognitionSchedule(
             closing: { outstanding: 0, unredeemed: 0, redeemed: 0 },
           }
           pools.set(key, pool)
+          poolList.push(pool)
+          pool.number = poolList.length
           if (!rulesMet.has(`${jurisdiction}\u0000${treatment}`))
             rulesMet.set(`${jurisdiction}\u0000${treatment}`, { rule: rule.reason, treatment })
         }
-        poolOfCard.set(id, pool)
-        if (deadline !== undefined && deadline < closesAt && balance > 0) {
+        poolOfNumber.set(cardNumbers.number(id), pool.number)
+        // The deadline is read only where it can count: an escheat-bound card with a balance.
+        if (treatment === 'breakage' || balance <= 0) continue
+        const deadline = escheatDeadline(rule, lastActivity ?? issuedAt, expires) as number
+        if (deadline < closesAt) {
           pool.dueCents += balance
           pool.dueCards++
           if (deadline >= opensAt) {
@@ -330,30 +367,28 @@ export async function recognitionSchedule(
       }
     },
   )
-  const groupOf = (cardId: string) => poolOfCard.get(cardId)?.key ?? ''
-  const run = async (asOf: number, side: 'opening' | 'closing') => {
-    const result = await estimator.estimate(database, asOf, {
-      groupOf,
-      onCard: (cardId, spent) => {
-        const pool = poolOfCard.get(cardId)
-        if (pool) pool[side].redeemed += spent
-      },
-      ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
-    })
-    for (const group of result.groups) {
+  const groupOf = (cardId: string) => poolOfCard(cardId)?.key ?? ''
+  // Both month ends from one read of the ledger: the estimator replays each card once and takes
+  // its state at the opening as it passes it (docs/finance.md "Benchmark").
+  const sides = ['opening', 'closing'] as const
+  const estimates = await estimator.estimate(database, [opensAt, closesAt], {
+    groupOf,
+    onCard: (asOf, cardId, spent) => {
+      const pool = poolOfCard(cardId)
+      if (pool) pool[sides[asOf] as (typeof sides)[number]].redeemed += spent
+    },
+    ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
+  })
+  const [watermarkOpening = null, watermarkClosing = null] = estimates.map((estimate, i) => {
+    const side = sides[i] as (typeof sides)[number]
+    for (const group of estimate.groups) {
       const pool = pools.get(group.key)
       if (!pool) continue
       pool[side].outstanding = group.outstandingCents
       pool[side].unredeemed = Math.min(group.outstandingCents, Math.max(0, group.breakageCents))
     }
-    return result.dataWatermark
-  }
-  // The two estimates are independent (each fills its own side of every pool): run together,
-  // one's SQL on the engine's reader overlaps the other's model fit.
-  const [watermarkOpening, watermarkClosing] = await Promise.all([
-    run(opensAt, 'opening'),
-    run(closesAt, 'closing'),
-  ])
+    return estimate.dataWatermark
+  })
 
   const names = new Map(
     (await database.db.selectFrom('locations').select(['id', 'name']).execute()).map((l) => [

@@ -76,6 +76,26 @@ export type BreakageForecast = {
 
 const BOOTSTRAP = 200
 
+/** How a forecast is run (`forecastBreakage`, `forecastFromHistory`). */
+export type ForecastOptions = {
+  horizonMonths?: number
+  store?: boolean
+  topCards?: number
+  /** The group of each open card (by id): the forecast is also run off group by group. */
+  groupOf?: (cardId: string) => string
+  /**
+   * Bootstrap refits for the interval and the risks' confidence (default 200); 0 when only the
+   * point estimate is wanted (the journal's recognition schedule): low and high are then the
+   * point, and each refit no longer costs a pass over every cohort and state.
+   */
+  bootstrap?: number
+  /**
+   * With `groupOf`: also run each group off month by month over the horizon (default true);
+   * false when only each group's breakage is wanted (thousands of groups: the journal's pools).
+   */
+  groupMonthly?: boolean
+}
+
 /**
  * The breakage and liability forecast from `asOf` (floored to the first of its month; only
  * data before it is used): expected redemptions per month with an 80% interval, ultimate
@@ -84,29 +104,25 @@ const BOOTSTRAP = 200
  */
 export async function forecastBreakage(
   database: Database,
-  options: {
-    asOf?: string
-    horizonMonths?: number
-    store?: boolean
-    topCards?: number
-    /** The group of each open card (by id): the forecast is also run off group by group. */
-    groupOf?: (cardId: string) => string
-    /**
-     * Bootstrap refits for the interval and the risks' confidence (default 200); 0 when only the
-     * point estimate is wanted (the journal's recognition schedule): low and high are then the
-     * point, and each refit no longer costs a pass over every cohort and state.
-     */
-    bootstrap?: number
-    /**
-     * With `groupOf`: also run each group off month by month over the horizon (default true);
-     * false when only each group's breakage is wanted (thousands of groups: the journal's pools).
-     */
-    groupMonthly?: boolean
-  } & LedgerPassOptions = {},
+  options: { asOf?: string } & ForecastOptions & LedgerPassOptions = {},
 ): Promise<BreakageForecast> {
-  const horizon = options.horizonMonths ?? 12
   const asOfMs = startOfMonth(options.asOf ? parseDate(options.asOf) : Date.now())
   const history = await readRunoffHistory(database, asOfMs, passOptions(options))
+  return forecastFromHistory(database, history, options)
+}
+
+/**
+ * The forecast of `forecastBreakage` from a run-off history already read (its cut-off is the
+ * as-of): the journal reads the histories of both month ends in one ledger pass
+ * (`readRunoffHistories`) and forecasts each.
+ */
+export async function forecastFromHistory(
+  database: Database,
+  history: RunoffHistory,
+  options: ForecastOptions & Pick<LedgerPassOptions, 'pilotStores'> = {},
+): Promise<BreakageForecast> {
+  const horizon = options.horizonMonths ?? 12
+  const asOfMs = monthStartOfIndex(history.cutoffMonth)
   const model = fitRunoff(history)
   const start = startingMass(history.openCards)
   const point = runOff(model, start, history.cutoffMonth, horizon)
@@ -395,6 +411,11 @@ function passOptions(options: LedgerPassOptions): LedgerPassOptions {
     ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
     ...(options.onCard ? { onCard: options.onCard } : {}),
   }
+}
+
+/** The first instant of a month index (`monthIndex`). */
+function monthStartOfIndex(index: number): number {
+  return Date.UTC(Math.floor(index / 12), index % 12, 1)
 }
 
 function quantile(sorted: readonly number[], q: number): number {

@@ -158,31 +158,78 @@ export async function readRunoffHistory(
   cutoffMs: number,
   options: LedgerPassOptions = {},
 ): Promise<RunoffHistory> {
-  const cutoff = new Date(cutoffMs).toISOString()
+  const { pilotStores, onCard } = options
+  const [history] = await readRunoffHistories(database, [cutoffMs], {
+    ...(pilotStores ? { pilotStores } : {}),
+    ...(onCard
+      ? { onCard: (_cutoff: number, id: string, spent: number) => onCard(id, spent) }
+      : {}),
+  })
+  return history as RunoffHistory
+}
+
+/** The same, for several cut-offs at once; `onCard` also says which cut-off (its index). */
+export type LedgerPassesOptions = Omit<LedgerPassOptions, 'onCard'> & {
+  onCard?: (cutoff: number, cardId: string, spentCents: number) => void
+}
+
+/**
+ * The run-off histories as of several cut-offs (ascending) from ONE read of the ledger: each is
+ * what `readRunoffHistory` returns for its cut-off, figure for figure (the journal's two month
+ * ends, docs/finance.md "Benchmark"). The ledger is read up to the last cut-off; each card is
+ * replayed once, month by month, and its state is taken for each earlier cut-off as the replay
+ * passes it. A month's counts depend only on the months before it, so what a card adds for a
+ * month before a cut-off is the same in every history that contains the month: each month is
+ * counted once, in the segment between two cut-offs it falls in, and a history is the sum of
+ * the segments before its cut-off.
+ *
+ * Every cut-off but the last must be a month's first instant: a move is placed before or after
+ * it by its month (the moves come as 'YYYY-MM amount'); the last is applied by the query itself,
+ * as `readRunoffHistory` applies it.
+ */
+export async function readRunoffHistories(
+  database: Database,
+  cutoffsMs: readonly number[],
+  options: LedgerPassesOptions = {},
+): Promise<RunoffHistory[]> {
+  const last = cutoffsMs.length - 1
+  if (last < 0) return []
+  for (let k = 0; k < last; k++) {
+    const at = cutoffsMs[k] as number
+    if (at >= (cutoffsMs[k + 1] as number) || monthStart(at) !== at)
+      throw new Error(
+        'ledger pass: the earlier cut-offs must be ascending first instants of months',
+      )
+  }
   const { pilotStores } = options
   let firstQuery = database.db
     .selectFrom('gift_cards')
     .select((eb) => eb.fn.min('issued_at').as('at'))
   if (pilotStores) firstQuery = firstQuery.where('issuing_location_id', 'in', [...pilotStores, ''])
   const first = await firstQuery.executeTakeFirst()
-  const firstMonth = monthIndex(first?.at ? parseDate(first.at) : cutoffMs)
-  const cutoffMonth = monthIndex(cutoffMs)
-  const cohorts = Math.max(1, cutoffMonth - firstMonth + 1)
-  const size = cohorts * STATE_COUNT * 12
-  const history: RunoffHistory = {
-    firstMonth,
-    cutoffMonth,
-    cohorts,
-    exposure: new Float64Array(size),
-    activeExposure: new Float64Array(size),
-    redeemed: new Float64Array(size),
-    leftSmall: new Float64Array(size),
-    leftTotal: new Float64Array(size),
-    openCards: [],
-    loadedCents: 0,
-    redeemedCents: 0,
-    lastYear: { exposure: 0, redeemed: 0 },
-  }
+  const lastCutoffMs = cutoffsMs[last] as number
+  const cutoffMonths = cutoffsMs.map(monthIndex)
+  // With no card at all, each history starts at its own cut-off (nothing is replayed).
+  const firstMonth = first?.at ? monthIndex(parseDate(first.at)) : (cutoffMonths[0] as number)
+  const histories: RunoffHistory[] = cutoffMonths.map((cutoffMonth) => {
+    const start = first?.at ? firstMonth : cutoffMonth
+    const cohorts = Math.max(1, cutoffMonth - start + 1)
+    const size = cohorts * STATE_COUNT * 12
+    return {
+      firstMonth: start,
+      cutoffMonth,
+      cohorts,
+      exposure: new Float64Array(size),
+      activeExposure: new Float64Array(size),
+      redeemed: new Float64Array(size),
+      leftSmall: new Float64Array(size),
+      leftTotal: new Float64Array(size),
+      openCards: [],
+      loadedCents: 0,
+      redeemedCents: 0,
+      lastYear: { exposure: 0, redeemed: 0 },
+    }
+  })
 
   type Card = {
     id: string
@@ -196,11 +243,17 @@ export async function readRunoffHistory(
     loadCount: number
     monthLoadCount: number
     used: boolean
-    /** Everything spent before the cut-off (for `onCard`). */
+    /** Everything loaded and spent so far (for the totals and `onCard`). */
+    totalLoaded: number
     totalSpent: number
   }
   let card: Card | undefined
-  const { exposure: exposures, activeExposure, redeemed, leftSmall, leftTotal } = history
+  /** The month of the earliest history whose cut-off is after `month`: its segment. */
+  const segmentOf = (month: number) => {
+    let k = 0
+    while (k < last && month >= (cutoffMonths[k] as number)) k++
+    return histories[k] as RunoffHistory
+  }
   const closeMonths = (toMonth: number) => {
     if (!card) return
     const cohort = card.issueMonth - firstMonth
@@ -226,18 +279,22 @@ export async function readRunoffHistory(
           card.used,
           holiday,
         )
+        const segment = segmentOf(card.month)
         const i = cell(cohort, state, card.month % 12)
-        exposures[i] = (exposures[i] as number) + exposure
+        segment.exposure[i] = (segment.exposure[i] as number) + exposure
         if (spent > 0) {
-          activeExposure[i] = (activeExposure[i] as number) + exposure
-          redeemed[i] = (redeemed[i] as number) + spent
+          segment.activeExposure[i] = (segment.activeExposure[i] as number) + exposure
+          segment.redeemed[i] = (segment.redeemed[i] as number) + spent
           const left = exposure - spent
-          leftTotal[i] = (leftTotal[i] as number) + left
-          if (left <= SMALL_BALANCE) leftSmall[i] = (leftSmall[i] as number) + left
+          segment.leftTotal[i] = (segment.leftTotal[i] as number) + left
+          if (left <= SMALL_BALANCE) segment.leftSmall[i] = (segment.leftSmall[i] as number) + left
         }
-        if (card.month >= cutoffMonth - 12) {
-          history.lastYear.exposure += exposure
-          history.lastYear.redeemed += spent
+        // The naive baseline's year before each cut-off.
+        for (const history of histories) {
+          if (card.month >= history.cutoffMonth - 12 && card.month < history.cutoffMonth) {
+            history.lastYear.exposure += exposure
+            history.lastYear.redeemed += spent
+          }
         }
       }
       if (card.spent > 0 || card.loads > 0) card.lastActive = card.month
@@ -250,9 +307,14 @@ export async function readRunoffHistory(
     }
   }
   const { onCard } = options
-  const finishCard = () => {
+  /** The card as history `k` sees it at its cut-off: what `readRunoffHistory` records. */
+  const finishCard = (k: number) => {
     if (!card) return
-    onCard?.(card.id, card.totalSpent)
+    const history = histories[k] as RunoffHistory
+    const { cutoffMonth } = history
+    onCard?.(k, card.id, card.totalSpent)
+    history.loadedCents += card.totalLoaded
+    history.redeemedCents += card.totalSpent
     closeMonths(cutoffMonth)
     if (card.balance > 0) {
       history.openCards.push({
@@ -295,15 +357,12 @@ export async function readRunoffHistory(
   // Then the ledger card by card through the card index, which carries each row's amount and
   // result: the index alone is read, in card order, with nothing to sort (sorting the table per
   // card and month took twice as long at 1M cards). Each card's moves come as one text,
-  // 'YYYY-MM amount' joined by commas, summed per month here.
-  const monthLoads = new Float64Array(cohorts)
-  const monthLoadCounts = new Int32Array(cohorts)
-  const monthSpent = new Float64Array(cohorts)
-  const touched: number[] = []
+  // 'YYYY-MM amount' joined by commas, read into `moves` (month, amount) and summed per month.
+  const moves = new MoveBuffer()
   await adapter.scan<[string, string]>(
-    cardMovesQuery(adapter, cutoff),
+    cardMovesQuery(adapter, new Date(lastCutoffMs).toISOString()),
     (rows) => {
-      for (const [cardId, moves] of rows) {
+      for (const [cardId, text] of rows) {
         const number = cardNumbers.peek(cardId)
         if (number === undefined) {
           // A card outside the pilot's stores is not part of this ledger.
@@ -322,41 +381,116 @@ export async function readRunoffHistory(
           loadCount: 0,
           monthLoadCount: 0,
           used: false,
+          totalLoaded: 0,
           totalSpent: 0,
         }
-        // A move dated before the card's issue is counted in its issue month.
-        forEachMove(moves, (month, amount) => {
-          const m = Math.max(month, issueMonth) - firstMonth
-          if (monthLoadCounts[m] === 0 && monthSpent[m] === 0) touched.push(m)
-          if (amount > 0) {
-            monthLoads[m] = (monthLoads[m] as number) + amount
-            monthLoadCounts[m] = (monthLoadCounts[m] as number) + 1
-          } else monthSpent[m] = (monthSpent[m] as number) - amount
-        })
+        moves.read(text)
         // In card and time order from SQLite's index already; PostgreSQL joins in any order.
-        if (!ascending(touched)) touched.sort((a, b) => a - b)
-        for (const m of touched) {
-          closeMonths(firstMonth + m)
-          const loads = monthLoads[m] as number
-          const spent = monthSpent[m] as number
+        const order = moves.monthOrder()
+        // The next earlier cut-off the replay has not passed yet, and whether this card had
+        // moves before it (a card with none is not in that history, as the query would omit it).
+        let next = 0
+        let counted = false
+        for (let j = 0; j < order.length; ) {
+          const month = moves.month(order[j] as number)
+          while (next < last && month >= (cutoffMonths[next] as number)) {
+            if (counted) finishCard(next)
+            next++
+          }
+          let loads = 0
+          let loadCount = 0
+          let spent = 0
+          for (; j < order.length && moves.month(order[j] as number) === month; j++) {
+            const amount = moves.amount(order[j] as number)
+            if (amount > 0) {
+              loads += amount
+              loadCount++
+            } else spent -= amount
+          }
+          // A move dated before the card's issue is counted in its issue month.
+          closeMonths(Math.max(month, issueMonth))
           card.loads += loads
-          card.loadCount += monthLoadCounts[m] as number
-          card.monthLoadCount += monthLoadCounts[m] as number
+          card.loadCount += loadCount
+          card.monthLoadCount += loadCount
           card.spent += spent
+          card.totalLoaded += loads
           card.totalSpent += spent
-          history.loadedCents += loads
-          history.redeemedCents += spent
-          monthLoads[m] = 0
-          monthLoadCounts[m] = 0
-          monthSpent[m] = 0
+          counted = true
         }
-        touched.length = 0
-        finishCard()
+        for (; next <= last; next++) finishCard(next)
       }
     },
     PAGE,
   )
-  return history
+  // Each history is its own segment plus every segment before it.
+  for (let k = 1; k <= last; k++) {
+    const before = histories[k - 1] as RunoffHistory
+    const history = histories[k] as RunoffHistory
+    for (const key of [
+      'exposure',
+      'activeExposure',
+      'redeemed',
+      'leftSmall',
+      'leftTotal',
+    ] as const) {
+      const into = history[key]
+      const from = before[key]
+      for (let i = 0; i < from.length; i++) into[i] = (into[i] as number) + (from[i] as number)
+    }
+  }
+  return histories
+}
+
+/** One card's moves: month index and amount side by side, grown as needed. */
+class MoveBuffer {
+  private months = new Int32Array(64)
+  private amounts = new Float64Array(64)
+  private length = 0
+  private order: number[] = []
+
+  /** Reads 'YYYY-MM amount,…' (replacing what was held). */
+  read(text: string): void {
+    this.length = 0
+    forEachMove(text, (month, amount) => {
+      if (this.length === this.months.length) {
+        const months = new Int32Array(this.length * 2)
+        months.set(this.months)
+        this.months = months
+        const amounts = new Float64Array(this.length * 2)
+        amounts.set(this.amounts)
+        this.amounts = amounts
+      }
+      this.months[this.length] = month
+      this.amounts[this.length++] = amount
+    })
+  }
+
+  month(i: number): number {
+    return this.months[i] as number
+  }
+
+  amount(i: number): number {
+    return this.amounts[i] as number
+  }
+
+  /** The moves' indexes in month order (the order held when it is already ascending). */
+  monthOrder(): readonly number[] {
+    const order = this.order
+    order.length = this.length
+    let ascending = true
+    for (let i = 0; i < this.length; i++) {
+      order[i] = i
+      if (i > 0 && (this.months[i] as number) < (this.months[i - 1] as number)) ascending = false
+    }
+    if (!ascending) order.sort((a, b) => (this.months[a] as number) - (this.months[b] as number))
+    return order
+  }
+}
+
+/** The first instant of the month that contains `ms` (UTC). */
+function monthStart(ms: number): number {
+  const d = new Date(ms)
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)
 }
 
 /**
@@ -412,10 +546,4 @@ function digitAt(text: string, i: number, entry: number): number {
 function unreadable(moves: string, at: number): Error {
   const end = moves.indexOf(',', at)
   return new Error(`unreadable ledger moves "${moves.slice(at, end < 0 ? undefined : end)}"`)
-}
-
-function ascending(values: readonly number[]): boolean {
-  for (let i = 1; i < values.length; i++)
-    if ((values[i] as number) < (values[i - 1] as number)) return false
-  return true
 }

@@ -1,17 +1,16 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import {
-  dueDiligenceCsv,
   type EscheatmentReport,
   escheatmentCsv,
-  type NaupaReportFile,
-  naupaExport,
+  type NaupaFilesWritten,
   ownerAddressNote,
   unknownJurisdictionNote,
+  writeNaupaFiles,
 } from '../../analytics/index.ts'
 import { formatCents, GiftCardError } from '../../core/index.ts'
-import { cardOwners, type Database } from '../../db/index.ts'
+import type { Database } from '../../db/index.ts'
 import { appendAudit } from '../../governance/index.ts'
 import { type CliContext, withDatabase } from '../context.ts'
 import type { Flags } from '../flags.ts'
@@ -35,21 +34,16 @@ async function writeNaupa(
   database: Database,
   report: EscheatmentReport,
   dir: string,
-): Promise<{ files: NaupaReportFile[]; dueDiligence: string; notices: number }> {
+): Promise<NaupaFilesWritten> {
   const { holder, incorporationState } = context.config.escheatment
   if (!holder.taxId || !holder.name)
     throw new GiftCardError(
       'CONFIG_INVALID',
       'NAUPA_HOLDER_TAX_ID and NAUPA_HOLDER_NAME must be set for --naupa (a state refuses a report without the holder’s FEIN and name)',
     )
-  const owners = await cardOwners(
-    database.db,
-    report.cards.map((c) => c.cardId),
-  )
-  const lastFour = new Map([...owners].map(([id, o]) => [id, o.last4]))
-  const out = naupaExport(
+  const out = await writeNaupaFiles(
+    database,
     report.cards,
-    owners,
     {
       taxId: holder.taxId,
       name: holder.name,
@@ -60,13 +54,9 @@ async function writeNaupa(
       ...(holder.contactPhone ? { contactPhone: holder.contactPhone } : {}),
       ...(holder.email ? { email: holder.email } : {}),
     },
-    { lastFour },
+    dir,
   )
-  await mkdir(dir, { recursive: true })
-  for (const f of out.files) await writeFile(join(dir, f.fileName), f.text, 'ascii')
-  const dueDiligence = join(dir, 'due-diligence.csv')
-  await writeFile(dueDiligence, dueDiligenceCsv(out.dueDiligence))
-  const notices = out.dueDiligence.filter((r) => r.notice === 'required').length
+  const { notices } = out
   const actor = await actorFor(context, database, undefined)
   await appendAudit(database, {
     actor: actor.id,
@@ -77,7 +67,7 @@ async function writeNaupa(
     input: { asOf: report.asOf, horizonMonths: report.horizonMonths },
     resultSummary: `${out.files.map((f) => `${f.fileName}: ${f.properties} properties, ${formatCents(f.amountCents)}`).join('; ') || 'no file'}; due diligence: ${notices} notices required`,
   })
-  return { files: out.files, dueDiligence, notices }
+  return out
 }
 
 export async function runEscheatment(ctx: () => CliContext, raw: Flags): Promise<void> {
@@ -98,7 +88,7 @@ export async function runEscheatment(ctx: () => CliContext, raw: Flags): Promise
           ? {
               ...report,
               naupa: {
-                files: naupaOut.files.map(({ text: _text, ...f }) => f),
+                files: naupaOut.files,
                 dueDiligence: naupaOut.dueDiligence,
                 noticesRequired: naupaOut.notices,
               },

@@ -76,7 +76,7 @@ function postgresAdapter(pool: pg.Pool, bulkMethod: PostgresBulkMethod): EngineA
       }
     },
 
-    fullScan: (table) => `"${table}"`,
+    fullScan: (table, alias) => `"${table}"${alias ? ` as ${alias}` : ''}`,
     byIndex: (table) => `"${table}"`,
     joinText: (expression, separator) => `string_agg(${expression}, '${separator}')`,
 

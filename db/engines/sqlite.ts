@@ -101,7 +101,7 @@ function sqliteAdapter(
       }
     },
 
-    fullScan: (table) => `${quote(table)} not indexed`,
+    fullScan: (table, alias) => `${quote(table)}${alias ? ` as ${alias}` : ''} not indexed`,
     byIndex: (table, index) => `${quote(table)} indexed by ${quote(index)}`,
     joinText: (expression, separator) => `group_concat(${expression}, '${separator}')`,
 

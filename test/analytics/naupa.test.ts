@@ -4,6 +4,7 @@ import {
   escheatmentReport,
   type NaupaExport,
   naupaExport,
+  naupaName,
   reportDue,
 } from '../../analytics/index.ts'
 import { cardOwners, type Database } from '../../db/index.ts'
@@ -82,6 +83,15 @@ const HOLDER = {
   email: 'up@acme.example',
 }
 
+describe('naupaName', () => {
+  it('keeps A-Z, 0-9, space and & and leaves punctuation out', () => {
+    expect(naupaName("O'Brien-Smith & Co., Inc.", 30)).toBe('OBRIENSMITH & CO INC'.padEnd(30))
+    expect(naupaName('  J. J.  Reynolds ', 12)).toBe('J J REYNOLDS')
+    expect(naupaName('Zoë\tÅsa', 10)).toBe('ZOE ASA'.padEnd(10))
+    expect(naupaName(null, 3)).toBe('   ')
+  })
+})
+
 describe('reportDue', () => {
   it('follows each state’s cut-off and due date', () => {
     expect(reportDue('US-NY', '2025-03-01T00:00:00.000Z')).toBe('2026-03-10')
@@ -155,7 +165,8 @@ for (const dialect of DIALECTS) {
       expect(at(p, 2, 6)).toBe('000001')
       expect(at(p, 8, 40)).toBe('LEE'.padEnd(40))
       expect(at(p, 48, 30)).toBe('ANN'.padEnd(30))
-      expect(at(p, 78, 10)).toBe('B.'.padEnd(10))
+      // Name fields take A-Z, 0-9, space and & only: the initial's period is left out.
+      expect(at(p, 78, 10)).toBe('B'.padEnd(10))
       expect(at(p, 88, 90)).toBe(' '.repeat(90)) // street lines: master data has none
       expect(at(p, 178, 30)).toBe(' '.repeat(30))
       expect(at(p, 208, 30)).toBe(' '.repeat(30))
@@ -170,13 +181,18 @@ for (const dialect of DIALECTS) {
       expect(at(p, 291, 2)).toBe('  ')
       expect(at(p, 293, 10)).toBe('0000000000')
       expect(at(p, 303, 10)).toBe('0000012345')
-      expect(at(p, 313, 2)).toBe('SO')
+      // Ownership code OT: an owner on file (NAUPA's codes: AP aggregate, OT, UN unknown).
+      expect(at(p, 313, 2)).toBe('OT')
       expect(at(p, 315, 50)).toBe('GIFT CARD ENDING 1111'.padEnd(50))
       expect(at(p, 365, 40)).toBe('NY-1'.padEnd(40))
       expect(at(p, 405, 221)).toBe(' '.repeat(221))
       // The DE file: the anonymous card (incorporation) first, then Carol's with her ZIP+4.
       const de = (out.files[0]?.text ?? '').split('\r\n')
-      expect(at(de[1] ?? '', 8, 40)).toBe(' '.repeat(40))
+      // No owner on file: the last name is UNKNOWN and the ownership code UN.
+      expect(at(de[1] ?? '', 8, 40)).toBe('UNKNOWN'.padEnd(40))
+      expect(at(de[1] ?? '', 48, 30)).toBe(' '.repeat(30))
+      expect(at(de[1] ?? '', 313, 2)).toBe('UN')
+      expect(at(de[2] ?? '', 313, 2)).toBe('OT')
       expect(at(de[1] ?? '', 281, 10)).toBe('0000000500')
       expect(at(de[2] ?? '', 2, 6)).toBe('000002')
       expect(at(de[2] ?? '', 8, 40)).toBe('DIAZ'.padEnd(40))
