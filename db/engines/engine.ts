@@ -115,10 +115,12 @@ export interface EngineAdapter {
     batchSize?: number,
   ): Promise<void>
   /**
-   * SQLite on a file: reads a large query on a worker thread, so the engine's sorting and row
-   * decoding run beside the caller's work on the rows instead of before it (the batch fraud
-   * scan's ledger, 10M rows, spends a third of its time there). Pages of columns, at most a few
-   * ahead of the caller. Absent elsewhere: use `scan`.
+   * Reads a large query on a worker thread, so the engine's sorting and row decoding run beside
+   * the caller's work on the rows instead of before it (the batch fraud scan's ledger, 10M rows,
+   * spends a third of its time there). Pages of columns, at most a few ahead of the caller
+   * (db/engines/column-scan.ts). SQLite on a file: the worker's own read-only connection;
+   * PostgreSQL: `COPY (query) TO STDOUT` on the worker's own connection, so the query takes no
+   * parameters. Absent for SQLite in memory: use `scan`.
    */
   scanColumns?(
     query: { sql: string; parameters: readonly unknown[] },

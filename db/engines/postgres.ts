@@ -1,6 +1,7 @@
 import { type Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { DB } from '../schema.ts'
+import { consumeColumnWorker } from './column-scan.ts'
 import type { BulkWriter, EngineAdapter, IndexDefinition } from './engine.ts'
 import { copyRows } from './postgres-copy.ts'
 
@@ -41,13 +42,39 @@ export function openPostgres(
   })
   return {
     dialect: new PostgresDialect({ pool }),
-    adapter: postgresAdapter(pool, options.bulkMethod ?? 'copy'),
+    adapter: postgresAdapter(pool, options.bulkMethod ?? 'copy', {
+      connectionString: url,
+      ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    }),
     pool,
   }
 }
 
-function postgresAdapter(pool: pg.Pool, bulkMethod: PostgresBulkMethod): EngineAdapter {
+/**
+ * Settings of a columnar scan's own connection. The whole ledger in time order is one large
+ * sort: with the default 4 MB of work_mem it is merged from hundreds of runs on disk.
+ */
+const SCAN_SETTINGS = ["set work_mem = '64MB'"]
+
+function postgresAdapter(
+  pool: pg.Pool,
+  bulkMethod: PostgresBulkMethod,
+  connection: { connectionString: string; options?: string },
+): EngineAdapter {
   return {
+    scanColumns(query, kinds, onPage, pageSize = 2_000) {
+      // COPY binds no parameters: the one caller (the batch fraud scan) has none.
+      if (query.parameters.length > 0)
+        throw new Error('a columnar scan on PostgreSQL takes a query without parameters')
+      return consumeColumnWorker(
+        new URL('./postgres-scan-worker.mjs', import.meta.url),
+        { ...connection, sql: query.sql, settings: SCAN_SETTINGS },
+        kinds,
+        onPage,
+        pageSize,
+      )
+    },
+
     async scan<Row>(
       query: { sql: string; parameters: readonly unknown[]; arrays?: boolean },
       onBatch: (rows: Row[]) => void | Promise<void>,
