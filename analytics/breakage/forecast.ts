@@ -75,6 +75,8 @@ export type BreakageForecast = {
 }
 
 const BOOTSTRAP = 200
+/** Of the bootstrap's draws, how many give the spread of each card's risk (its confidence). */
+const RISK_DRAWS = 20
 
 /**
  * The breakage and liability forecast from `asOf` (floored to the first of its month; only
@@ -114,9 +116,11 @@ export async function forecastBreakage(
   // A Bayesian bootstrap over issue cohorts (each weighted by a draw of Exp(1), so none drops
   // out: a state only a November cohort shows stays seen): the interval, and the spread of each
   // card's risk.
+  // Each draw refits the rates from the cohorts' pre-aggregated cells (fitRunoff), never from
+  // the ledger's rows, and runs the balances off over the horizon only.
   const rng = new Rng(20251125)
   const samples: number[][] = []
-  const riskSamples: Float64Array[] = []
+  const riskModels: RunoffModel[] = []
   const weights = new Float64Array(history.cohorts)
   const bootstrap = options.bootstrap ?? BOOTSTRAP
   for (let b = 0; b < bootstrap; b++) {
@@ -125,7 +129,14 @@ export async function forecastBreakage(
     samples.push(
       runOff(resampled, start, history.cutoffMonth, horizon, { ultimate: false }).monthly,
     )
-    if (b < 20) riskSamples.push(neverRedeemedBySlot(resampled))
+    if (b < RISK_DRAWS) riskModels.push(resampled)
+  }
+  // The risks' spread is solved (60 months backwards over every slot, the costliest step of a
+  // draw) only when cards are listed: the dashboard's and the journal's forecasts list none.
+  let riskSamples: Float64Array[] | undefined
+  const riskSpread = () => {
+    riskSamples ??= riskModels.map(neverRedeemedBySlot)
+    return riskSamples
   }
 
   const outstanding = history.openCards.reduce((sum, c) => sum + c.balance, 0)
@@ -153,7 +164,9 @@ export async function forecastBreakage(
   const confidenceOf = (slot: number) => {
     let c = confidence.get(slot)
     if (c === undefined) {
-      const spread = riskSamples.map((r) => r[slot] as number).sort((a, b) => a - b)
+      const spread = riskSpread()
+        .map((r) => r[slot] as number)
+        .sort((a, b) => a - b)
       // Narrow bootstrap spread → high confidence.
       c = Number(Math.max(0, 1 - 2 * (quantile(spread, 0.9) - quantile(spread, 0.1))).toFixed(3))
       confidence.set(slot, c)

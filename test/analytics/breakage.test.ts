@@ -6,6 +6,7 @@ import {
   fitRunoff,
   forecastBreakage,
   HOLIDAY_KINDS,
+  neverRedeemedBySlot,
   readRunoffHistory,
   redeemedWithinBySlot,
   runOff,
@@ -13,7 +14,7 @@ import {
   startingMass,
   stateOf,
 } from '../../analytics/index.ts'
-import { parseDate } from '../../core/index.ts'
+import { parseDate, Rng } from '../../core/index.ts'
 import type { Database } from '../../db/index.ts'
 import { applyBatch } from '../../ingest/index.ts'
 import { seedChain } from '../../synth/seed.ts'
@@ -217,6 +218,58 @@ for (const dialect of DIALECTS) {
       // cut-offs, it overstates risk: ECE 0.05–0.12, docs/analytics.md §Calibration).
       expect(risk.brier).toBeLessThan(risk.baselineBrier / 2)
       expect(risk.ece).toBeLessThanOrEqual(0.05)
+    })
+
+    it('gives the bootstrap band and the risks’ confidence the full computation gives', async () => {
+      // The reference is the computation before it was made cheaper: each draw's monthly
+      // redemptions from the chain solved backwards over every slot (redeemedWithinBySlot, for
+      // each month's horizon: a path independent of runOff's), and every draw's risk solved.
+      const asOf = '2025-01-01'
+      const draws = 20
+      const forecast = await forecastBreakage(database, {
+        asOf,
+        store: false,
+        bootstrap: draws,
+        topCards: 10,
+      })
+      const history = await readRunoffHistory(database, parseDate(asOf))
+      const rng = new Rng(20251125)
+      const weights = new Float64Array(history.cohorts)
+      const start = startingMass(history.openCards)
+      const samples: number[][] = []
+      const risks: Float64Array[] = []
+      for (let b = 0; b < draws; b++) {
+        for (let c = 0; c < history.cohorts; c++) weights[c] = rng.exponential(1)
+        const model = fitRunoff(history, weights)
+        let before: Float64Array = new Float64Array(start.length)
+        const monthly: number[] = []
+        for (let step = 1; step <= 12; step++) {
+          const within = redeemedWithinBySlot(model, history.cutoffMonth, step)
+          let redeemed = 0
+          for (let i = 0; i < start.length; i++)
+            redeemed += (start[i] as number) * ((within[i] as number) - (before[i] as number))
+          monthly.push(redeemed)
+          before = within
+        }
+        samples.push(monthly)
+        if (b < 20) risks.push(neverRedeemedBySlot(model))
+      }
+      const at = (sorted: number[], q: number) =>
+        sorted[Math.round(q * (sorted.length - 1))] as number
+      forecast.monthly.forEach((month, step) => {
+        const values = samples.map((s) => s[step] as number).sort((a, b) => a - b)
+        expect(Math.abs(month.lowCents - at(values, 0.1)), month.month).toBeLessThanOrEqual(1)
+        expect(Math.abs(month.highCents - at(values, 0.9)), month.month).toBeLessThanOrEqual(1)
+        expect(month.lowCents).toBeLessThan(month.highCents)
+      })
+      expect(forecast.cardRisks.length).toBe(10)
+      for (const card of forecast.cardRisks) {
+        const open = history.openCards.find((c) => c.id === card.cardId)
+        if (!open) throw new Error(`${card.cardId} is not open`)
+        const spread = risks.map((r) => r[slotOf(open)] as number).sort((a, b) => a - b)
+        const confidence = Math.max(0, 1 - 2 * (at(spread, 0.9) - at(spread, 0.1)))
+        expect(card.confidence).toBeCloseTo(confidence, 3)
+      }
     })
 
     it('solves a card’s risk backwards exactly as the run-off moves its balance forwards', async () => {
