@@ -78,33 +78,120 @@ const BOOTSTRAP = 200
 /** Of the bootstrap's draws, how many give the spread of each card's risk (its confidence). */
 const RISK_DRAWS = 20
 
+export type ForecastOptions = {
+  asOf?: string
+  horizonMonths?: number
+  store?: boolean
+  topCards?: number
+  /** The group of each open card (by id): the forecast is also run off group by group. */
+  groupOf?: (cardId: string) => string
+  /**
+   * Bootstrap refits for the interval and the risks' confidence (default 200); 0 when only the
+   * point estimate is wanted (the journal's recognition schedule): low and high are then the
+   * point, and each refit no longer costs a pass over every cohort and state.
+   */
+  bootstrap?: number
+  /**
+   * With `groupOf`: also run each group off month by month over the horizon (default true);
+   * false when only each group's breakage is wanted (thousands of groups: the journal's pools).
+   */
+  groupMonthly?: boolean
+} & LedgerPassOptions
+
 /**
  * The breakage and liability forecast from `asOf` (floored to the first of its month; only
  * data before it is used): expected redemptions per month with an 80% interval, ultimate
  * breakage, the ASC 606 proportional recognition schedule and per-card breakage risk. Stored
  * in `forecasts` with the model version and the data watermark, unless `store` is false.
+ *
+ * Kept in memory per ledger version (docs/analytics.md "Breakage forecast"): asked again with
+ * the same options while the ledger has gained no row, it is answered from memory (a
+ * dashboard's chart, its PNG and its table ask within seconds of each other); asked at once by
+ * several callers, it is computed once. Not kept with `groupOf` or `onCard` (functions).
  */
 export async function forecastBreakage(
   database: Database,
-  options: {
-    asOf?: string
-    horizonMonths?: number
-    store?: boolean
-    topCards?: number
-    /** The group of each open card (by id): the forecast is also run off group by group. */
-    groupOf?: (cardId: string) => string
-    /**
-     * Bootstrap refits for the interval and the risks' confidence (default 200); 0 when only the
-     * point estimate is wanted (the journal's recognition schedule): low and high are then the
-     * point, and each refit no longer costs a pass over every cohort and state.
-     */
-    bootstrap?: number
-    /**
-     * With `groupOf`: also run each group off month by month over the horizon (default true);
-     * false when only each group's breakage is wanted (thousands of groups: the journal's pools).
-     */
-    groupMonthly?: boolean
-  } & LedgerPassOptions = {},
+  options: ForecastOptions = {},
+): Promise<BreakageForecast> {
+  // A copy: what is kept is never changed by a caller.
+  const forecast = structuredClone(await cachedForecast(database, options))
+  if (options.store ?? true) {
+    const { cardRisks } = forecast
+    const horizon = forecast.horizonMonths
+    const bootstrap = options.bootstrap ?? BOOTSTRAP
+    const row = await database.db
+      .insertInto('forecasts')
+      .values({
+        kind: 'breakage',
+        model_version: MODEL_VERSION,
+        data_watermark: forecast.dataWatermark,
+        params: JSON.stringify({
+          asOf: forecast.asOf,
+          horizonMonths: horizon,
+          bootstrap,
+          ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
+        }),
+        result: JSON.stringify({ ...forecast, cardRisks: cardRisks.slice(0, 20) }),
+        created_at: toIso(Date.now()),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    forecast.id = row.id
+  }
+  return forecast
+}
+
+/** How many forecasts (options × ledger version) are kept per database. */
+const KEPT_FORECASTS = 8
+
+const forecastsKept = new WeakMap<Database, Map<string, Promise<BreakageForecast>>>()
+
+/**
+ * The forecast for `options` on the ledger as it is now, from memory when the ledger has not
+ * changed since it was computed. The ledger is append-only (a void is a row of its own), so its
+ * newest row id and time name its content; both are read through an index.
+ */
+async function cachedForecast(
+  database: Database,
+  options: ForecastOptions,
+): Promise<BreakageForecast> {
+  if (options.groupOf || options.onCard) return computeForecast(database, options)
+  const version = await database.db
+    .selectFrom('gift_card_transactions')
+    .select((eb) => [eb.fn.max('id').as('id'), eb.fn.max('occurred_at').as('at')])
+    .executeTakeFirst()
+  const key = JSON.stringify([
+    version?.id ?? 0,
+    version?.at ?? null,
+    startOfMonth(options.asOf ? parseDate(options.asOf) : Date.now()),
+    options.horizonMonths ?? 12,
+    options.topCards ?? 100,
+    options.bootstrap ?? BOOTSTRAP,
+    options.pilotStores ?? null,
+  ])
+  let kept = forecastsKept.get(database)
+  if (!kept) {
+    kept = new Map()
+    forecastsKept.set(database, kept)
+  }
+  const hit = kept.get(key)
+  if (hit) {
+    // Most recently used last (a Map keeps insertion order).
+    kept.delete(key)
+    kept.set(key, hit)
+    return hit
+  }
+  const computed = computeForecast(database, options)
+  kept.set(key, computed)
+  computed.catch(() => kept.delete(key))
+  while (kept.size > KEPT_FORECASTS) kept.delete(kept.keys().next().value as string)
+  return computed
+}
+
+/** The forecast itself: one pass over the ledger, the fit, its bootstrap and the run-off. */
+async function computeForecast(
+  database: Database,
+  options: ForecastOptions,
 ): Promise<BreakageForecast> {
   const horizon = options.horizonMonths ?? 12
   const asOfMs = startOfMonth(options.asOf ? parseDate(options.asOf) : Date.now())
@@ -249,26 +336,6 @@ export async function forecastBreakage(
     outstandingBreakageCents: Math.round(outstandingBreakage),
     cardRisks,
     ...(groups ? { groups } : {}),
-  }
-  if (options.store ?? true) {
-    const row = await database.db
-      .insertInto('forecasts')
-      .values({
-        kind: 'breakage',
-        model_version: MODEL_VERSION,
-        data_watermark: forecast.dataWatermark,
-        params: JSON.stringify({
-          asOf: forecast.asOf,
-          horizonMonths: horizon,
-          bootstrap,
-          ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
-        }),
-        result: JSON.stringify({ ...forecast, cardRisks: cardRisks.slice(0, 20) }),
-        created_at: toIso(Date.now()),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    forecast.id = row.id
   }
   return forecast
 }

@@ -130,6 +130,58 @@ for (const dialect of DIALECTS) {
     })
   })
 
+  describe(`a forecast kept per ledger version on ${dialect.name}`, () => {
+    let database: Database
+    useDatabase(dialect, async (opened) => {
+      database = opened
+      await writeKnownLedger(database)
+    })
+
+    it('answers from memory until the ledger gains a row, and still stores each one asked to', async () => {
+      const options = { asOf: '2025-04-01', horizonMonths: 3, store: false } as const
+      const first = await forecastBreakage(database, options)
+      expect(first.outstandingCents).toBe(50_000)
+      // Changed under the forecast without a new row (the product never does: the ledger is
+      // append-only): a forecast computed anew would see it, the one kept does not.
+      await database.db
+        .updateTable('gift_card_transactions')
+        .set({ amount_cents: -5_000 })
+        .where('event_id', '=', 'r0')
+        .execute()
+      const [again, together] = await Promise.all([
+        forecastBreakage(database, options),
+        forecastBreakage(database, options),
+      ])
+      expect(again).toEqual(first)
+      expect(together).toEqual(first)
+      // What a caller does to its answer is not kept.
+      again.monthly.length = 0
+      expect((await forecastBreakage(database, options)).monthly).toHaveLength(3)
+      const saved = await forecastBreakage(database, { ...options, store: true })
+      const savedAgain = await forecastBreakage(database, { ...options, store: true })
+      expect(saved.id).toBeDefined()
+      expect(savedAgain.id).toBeGreaterThan(saved.id as number)
+      expect(saved.outstandingCents).toBe(50_000)
+      // A new row: computed again, on the ledger as it is now (both changes).
+      await applyBatch(database, {
+        events: [
+          {
+            source: 'import',
+            eventId: 'late-redeem',
+            cardRef: 'k9',
+            type: 'redeem',
+            amountCents: -2_500,
+            currency: 'USD',
+            occurredAt: '2025-03-05T12:00:00Z',
+          },
+        ],
+        cards: [],
+      })
+      const after = await forecastBreakage(database, options)
+      expect(after.outstandingCents).toBe(50_000 + 5_000 - 2_500)
+    })
+  })
+
   describe(`breakage exposure counts the oldest value first on ${dialect.name}`, () => {
     let database: Database
     useDatabase(dialect, async (opened) => {
