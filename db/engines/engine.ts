@@ -94,7 +94,10 @@ export interface EngineAdapter {
    */
   beginBulkLoad(options: { durable: boolean }): Promise<void>
   endBulkLoad(): Promise<void>
-  /** Refreshes the planner's statistics after a large change. */
+  /**
+   * Refreshes the planner's statistics after a large change (the seed). PostgreSQL also
+   * vacuums, so index-only scans need no heap fetch (postgres.ts).
+   */
   analyze(db: Kysely<DB>): Promise<void>
   /**
    * Makes appends to `table` inside `trx` one at a time until it commits (a hash chain reads

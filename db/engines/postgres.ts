@@ -145,7 +145,17 @@ function postgresAdapter(
     async endBulkLoad() {},
 
     async analyze(db: Kysely<DB>) {
-      await sql`analyze`.execute(db)
+      // This schema's tables only (a bare ANALYZE would read every schema of the database).
+      // VACUUM too: after a bulk load no page is marked all-visible until a vacuum runs (and
+      // autovacuum may be off, or hours behind), so the breakage forecast's pass card by card
+      // could not read the card index alone. Measured at 760,000 cards (8M rows) on a loaded
+      // machine: an index-only scan with no heap fetch, 10.3 s, once vacuumed; before, a hash
+      // aggregate that spilled 643 MB to disk (25.1 s), or the index with 8M heap fetches (23.5 s).
+      const { rows } = await sql<{ name: string }>`
+        select quote_ident(schemaname) || '.' || quote_ident(tablename) as name
+        from pg_tables where schemaname = current_schema()`.execute(db)
+      if (rows.length > 0)
+        await sql.raw(`vacuum (analyze) ${rows.map((r) => r.name).join(', ')}`).execute(db)
     },
   }
 }
