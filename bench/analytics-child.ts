@@ -16,20 +16,30 @@ import {
   toScored,
 } from '../analytics/index.ts'
 import { FRAUD_PATTERNS, parseDate } from '../core/index.ts'
-import { liabilityAsOf, openDatabase } from '../db/index.ts'
+import { type Database, liabilityAsOf, openDatabase } from '../db/index.ts'
 import { generateVariant, HELD_OUT_SEED } from '../synth/fraud-variants.ts'
 import { readLabels } from '../synth/measure.ts'
 import { seedChain } from '../synth/seed.ts'
 import { peakRssMiB } from './child.ts'
 
 /**
- * One run of bench/analytics.ts: `seed CARDS DIR` makes the chain (in a process of its own, so
- * the seed's memory is not counted), `measure CARDS DIR` times the analytics on it.
+ * One run of bench/analytics.ts: `seed CARDS DIR [TARGET]` makes the chain (in a process of its
+ * own, so the seed's memory is not counted), `measure CARDS DIR [TARGET]` times the analytics on
+ * it. The ground-truth labels are in DIR; the ledger is DIR/ledger.db, or TARGET when it is a
+ * postgres:// URL (`#schema` picks the schema; the seed loads it through COPY).
  */
-const [mode, cardsArg, dir = ''] = process.argv.slice(2)
+const [mode, cardsArg, dir = '', target = ''] = process.argv.slice(2)
 const cards = Number(cardsArg)
 const labelsPath = join(dir, 'labels.jsonl')
-const database = await openDatabase({ engine: 'sqlite', path: join(dir, 'ledger.db') })
+const database = await open()
+
+async function open(): Promise<Database> {
+  if (target.startsWith('postgres')) {
+    const [url, schema] = target.split('#') as [string, string | undefined]
+    return openDatabase({ engine: 'postgres', url }, schema ? { searchPath: schema } : {})
+  }
+  return openDatabase({ engine: 'sqlite', path: join(dir, 'ledger.db') })
+}
 if (mode === 'seed') {
   await seedChain(database, {
     cards,
@@ -127,6 +137,7 @@ const [variants, variantSeconds] = await time(async () => ({
 console.log(
   JSON.stringify({
     cards,
+    engine: database.adapter.engine,
     liability: { nowSeconds, asOfSeconds },
     forecast: {
       seconds: forecastSeconds,

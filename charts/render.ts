@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { Resvg } from '@resvg/resvg-js'
 import type * as Vega from 'vega'
@@ -138,8 +139,31 @@ export async function renderChartPng(chart: Chart, opts: { width?: number } = {}
       'INVALID_INPUT',
       `a chart's width must be a whole number of pixels from ${MIN_PNG_WIDTH} to ${MAX_PNG_WIDTH}`,
     )
-  return svgToPng(await renderChartSvg(chart), width)
+  // The same spec at the same width draws the same picture: a dashboard's charts are asked for
+  // again on every view, and the data behind them changes only with the ledger.
+  const key = createHash('sha256')
+    .update(JSON.stringify(chart.spec))
+    .update(`|${width}`)
+    .digest('hex')
+  const kept = pngsKept.get(key)
+  if (kept) {
+    pngsKept.delete(key)
+    pngsKept.set(key, kept)
+    return kept
+  }
+  const png = svgToPng(await renderChartSvg(chart), width)
+  pngsKept.set(key, png)
+  while (pngsKept.size > KEPT_PNGS) pngsKept.delete(pngsKept.keys().next().value as string)
+  return png
 }
+
+/**
+ * PNGs drawn lately, by the hash of their spec (data inline) and width, most recently used
+ * last: a few dozen charts of 20–200 KB. A kept PNG is only ever handed to a caller whose spec
+ * is the same, so who may see it was already settled by the tool call that made the spec.
+ */
+const pngsKept = new Map<string, Buffer>()
+const KEPT_PNGS = 32
 
 /** Rasterises an SVG string with the chart fonts. */
 export function svgToPng(svg: string, width: number): Buffer {

@@ -75,9 +75,11 @@ export type BreakageForecast = {
 }
 
 const BOOTSTRAP = 200
+/** Of the bootstrap's draws, how many give the spread of each card's risk (its confidence). */
+const RISK_DRAWS = 20
 
-/** How a forecast is run (`forecastBreakage`, `forecastFromHistory`). */
 export type ForecastOptions = {
+  asOf?: string
   horizonMonths?: number
   store?: boolean
   topCards?: number
@@ -94,17 +96,102 @@ export type ForecastOptions = {
    * false when only each group's breakage is wanted (thousands of groups: the journal's pools).
    */
   groupMonthly?: boolean
-}
+} & LedgerPassOptions
 
 /**
  * The breakage and liability forecast from `asOf` (floored to the first of its month; only
  * data before it is used): expected redemptions per month with an 80% interval, ultimate
  * breakage, the ASC 606 proportional recognition schedule and per-card breakage risk. Stored
  * in `forecasts` with the model version and the data watermark, unless `store` is false.
+ *
+ * Kept in memory per ledger version (docs/analytics.md "Breakage forecast"): asked again with
+ * the same options while the ledger has gained no row, it is answered from memory (a
+ * dashboard's chart, its PNG and its table ask within seconds of each other); asked at once by
+ * several callers, it is computed once. Not kept with `groupOf` or `onCard` (functions).
  */
 export async function forecastBreakage(
   database: Database,
-  options: { asOf?: string } & ForecastOptions & LedgerPassOptions = {},
+  options: ForecastOptions = {},
+): Promise<BreakageForecast> {
+  // A copy: what is kept is never changed by a caller.
+  const forecast = structuredClone(await cachedForecast(database, options))
+  if (options.store ?? true) {
+    const { cardRisks } = forecast
+    const horizon = forecast.horizonMonths
+    const bootstrap = options.bootstrap ?? BOOTSTRAP
+    const row = await database.db
+      .insertInto('forecasts')
+      .values({
+        kind: 'breakage',
+        model_version: MODEL_VERSION,
+        data_watermark: forecast.dataWatermark,
+        params: JSON.stringify({
+          asOf: forecast.asOf,
+          horizonMonths: horizon,
+          bootstrap,
+          ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
+        }),
+        result: JSON.stringify({ ...forecast, cardRisks: cardRisks.slice(0, 20) }),
+        created_at: toIso(Date.now()),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    forecast.id = row.id
+  }
+  return forecast
+}
+
+/** How many forecasts (options × ledger version) are kept per database. */
+const KEPT_FORECASTS = 8
+
+const forecastsKept = new WeakMap<Database, Map<string, Promise<BreakageForecast>>>()
+
+/**
+ * The forecast for `options` on the ledger as it is now, from memory when the ledger has not
+ * changed since it was computed. The ledger is append-only (a void is a row of its own), so its
+ * newest row id and time name its content; both are read through an index.
+ */
+async function cachedForecast(
+  database: Database,
+  options: ForecastOptions,
+): Promise<BreakageForecast> {
+  if (options.groupOf || options.onCard) return computeForecast(database, options)
+  const version = await database.db
+    .selectFrom('gift_card_transactions')
+    .select((eb) => [eb.fn.max('id').as('id'), eb.fn.max('occurred_at').as('at')])
+    .executeTakeFirst()
+  const key = JSON.stringify([
+    version?.id ?? 0,
+    version?.at ?? null,
+    startOfMonth(options.asOf ? parseDate(options.asOf) : Date.now()),
+    options.horizonMonths ?? 12,
+    options.topCards ?? 100,
+    options.bootstrap ?? BOOTSTRAP,
+    options.pilotStores ?? null,
+  ])
+  let kept = forecastsKept.get(database)
+  if (!kept) {
+    kept = new Map()
+    forecastsKept.set(database, kept)
+  }
+  const hit = kept.get(key)
+  if (hit) {
+    // Most recently used last (a Map keeps insertion order).
+    kept.delete(key)
+    kept.set(key, hit)
+    return hit
+  }
+  const computed = computeForecast(database, options)
+  kept.set(key, computed)
+  computed.catch(() => kept.delete(key))
+  while (kept.size > KEPT_FORECASTS) kept.delete(kept.keys().next().value as string)
+  return computed
+}
+
+/** The forecast itself: one pass over the ledger, the fit, its bootstrap and the run-off. */
+async function computeForecast(
+  database: Database,
+  options: ForecastOptions,
 ): Promise<BreakageForecast> {
   const asOfMs = startOfMonth(options.asOf ? parseDate(options.asOf) : Date.now())
   const history = await readRunoffHistory(database, asOfMs, passOptions(options))
@@ -130,9 +217,11 @@ export async function forecastFromHistory(
   // A Bayesian bootstrap over issue cohorts (each weighted by a draw of Exp(1), so none drops
   // out: a state only a November cohort shows stays seen): the interval, and the spread of each
   // card's risk.
+  // Each draw refits the rates from the cohorts' pre-aggregated cells (fitRunoff), never from
+  // the ledger's rows, and runs the balances off over the horizon only.
   const rng = new Rng(20251125)
   const samples: number[][] = []
-  const riskSamples: Float64Array[] = []
+  const riskModels: RunoffModel[] = []
   const weights = new Float64Array(history.cohorts)
   const bootstrap = options.bootstrap ?? BOOTSTRAP
   for (let b = 0; b < bootstrap; b++) {
@@ -141,7 +230,14 @@ export async function forecastFromHistory(
     samples.push(
       runOff(resampled, start, history.cutoffMonth, horizon, { ultimate: false }).monthly,
     )
-    if (b < 20) riskSamples.push(neverRedeemedBySlot(resampled))
+    if (b < RISK_DRAWS) riskModels.push(resampled)
+  }
+  // The risks' spread is solved (60 months backwards over every slot, the costliest step of a
+  // draw) only when cards are listed: the dashboard's and the journal's forecasts list none.
+  let riskSamples: Float64Array[] | undefined
+  const riskSpread = () => {
+    riskSamples ??= riskModels.map(neverRedeemedBySlot)
+    return riskSamples
   }
 
   const outstanding = history.openCards.reduce((sum, c) => sum + c.balance, 0)
@@ -169,7 +265,9 @@ export async function forecastFromHistory(
   const confidenceOf = (slot: number) => {
     let c = confidence.get(slot)
     if (c === undefined) {
-      const spread = riskSamples.map((r) => r[slot] as number).sort((a, b) => a - b)
+      const spread = riskSpread()
+        .map((r) => r[slot] as number)
+        .sort((a, b) => a - b)
       // Narrow bootstrap spread → high confidence.
       c = Number(Math.max(0, 1 - 2 * (quantile(spread, 0.9) - quantile(spread, 0.1))).toFixed(3))
       confidence.set(slot, c)
@@ -252,26 +350,6 @@ export async function forecastFromHistory(
     outstandingBreakageCents: Math.round(outstandingBreakage),
     cardRisks,
     ...(groups ? { groups } : {}),
-  }
-  if (options.store ?? true) {
-    const row = await database.db
-      .insertInto('forecasts')
-      .values({
-        kind: 'breakage',
-        model_version: MODEL_VERSION,
-        data_watermark: forecast.dataWatermark,
-        params: JSON.stringify({
-          asOf: forecast.asOf,
-          horizonMonths: horizon,
-          bootstrap,
-          ...(options.pilotStores ? { pilotStores: options.pilotStores } : {}),
-        }),
-        result: JSON.stringify({ ...forecast, cardRisks: cardRisks.slice(0, 20) }),
-        created_at: toIso(Date.now()),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    forecast.id = row.id
   }
   return forecast
 }

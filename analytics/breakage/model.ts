@@ -1,5 +1,4 @@
 import {
-  cell,
   FLAG_COUNT,
   HOLIDAY_KINDS,
   MAX_AGE,
@@ -48,25 +47,25 @@ export function fitRunoff(history: RunoffHistory, weights?: Float64Array): Runof
   const leftTotal = new Float64Array(STATE_COUNT)
   const eMoy = new Float64Array(STATE_COUNT * 12)
   const aMoy = new Float64Array(STATE_COUNT * 12)
-  const occupied = occupiedCells(history)
-  for (let c = 0; c < history.cohorts; c++) {
-    const w = weights ? (weights[c] as number) : 1
-    if (w === 0) continue
-    const first = cell(c, 0, 0)
-    for (const k of occupied[c] as Int32Array) {
-      // k = state × 12 + month of year, within the cohort's block.
-      const i = first + k
-      const s = (k / 12) | 0
-      const exposure = w * (history.exposure[i] as number)
-      const activeExposure = w * (history.activeExposure[i] as number)
-      e[s] = (e[s] as number) + exposure
-      a[s] = (a[s] as number) + activeExposure
-      r[s] = (r[s] as number) + w * (history.redeemed[i] as number)
-      leftSmall[s] = (leftSmall[s] as number) + w * (history.leftSmall[i] as number)
-      leftTotal[s] = (leftTotal[s] as number) + w * (history.leftTotal[i] as number)
-      eMoy[k] = (eMoy[k] as number) + exposure
-      aMoy[k] = (aMoy[k] as number) + activeExposure
+  const cells = occupiedCells(history)
+  let everyCohortWeighed = true
+  for (let j = 0; j < cells.count; j++) {
+    const w = weights ? (weights[cells.cohort[j] as number] as number) : 1
+    if (w === 0) {
+      everyCohortWeighed = false
+      continue
     }
+    const k = cells.cell[j] as number
+    const s = (k / 12) | 0
+    const exposure = w * (cells.exposure[j] as number)
+    const activeExposure = w * (cells.activeExposure[j] as number)
+    e[s] = (e[s] as number) + exposure
+    a[s] = (a[s] as number) + activeExposure
+    r[s] = (r[s] as number) + w * (cells.redeemed[j] as number)
+    leftSmall[s] = (leftSmall[s] as number) + w * (cells.leftSmall[j] as number)
+    leftTotal[s] = (leftTotal[s] as number) + w * (cells.leftTotal[j] as number)
+    eMoy[k] = (eMoy[k] as number) + exposure
+    aMoy[k] = (aMoy[k] as number) + activeExposure
   }
   const active = new Float64Array(STATE_COUNT)
   const spent = new Float64Array(STATE_COUNT)
@@ -83,24 +82,15 @@ export function fitRunoff(history: RunoffHistory, weights?: Float64Array): Runof
         ? (leftSmall[s] as number) / (leftTotal[s] as number)
         : pooledSmall
   }
-  // A state never seen (older or staler than the history reaches) borrows from the nearest
-  // younger or fresher state seen, never from the pool: stale balances behave like stale ones.
+  // With every cohort in (the plain fit, and every bootstrap draw: Exp(1) weights are never
+  // 0) the states seen are the history's, so their donors are found once per history.
+  const donors = everyCohortWeighed ? cells.donors : donorsOf(seen)
   for (let s = 0; s < STATE_COUNT; s++) {
-    if (seen[s]) continue
-    // A holiday state not seen takes the same state's rates for cards bought in other months:
-    // the holiday effect is only what the history showed of it.
-    const plain = s - (s % HOLIDAY_KINDS)
-    const donor =
-      s !== plain
-        ? seen[plain]
-          ? plain
-          : (nearestSeen(plain, seen) ?? nearestSeen(s, seen))
-        : nearestSeen(s, seen)
-    if (donor !== undefined) {
-      active[s] = active[donor] as number
-      spent[s] = spent[donor] as number
-      becomesSmall[s] = becomesSmall[donor] as number
-    }
+    const donor = donors[s] as number
+    if (donor < 0) continue
+    active[s] = active[donor] as number
+    spent[s] = spent[donor] as number
+    becomesSmall[s] = becomesSmall[donor] as number
   }
   const season = new Float64Array(HOLIDAY_KINDS * 12)
   for (let holiday = 0; holiday < HOLIDAY_KINDS; holiday++) {
@@ -117,25 +107,73 @@ export function fitRunoff(history: RunoffHistory, weights?: Float64Array): Runof
   return { active, spent, becomesSmall, season }
 }
 
-const occupiedByHistory = new WeakMap<RunoffHistory, Int32Array[]>()
+/**
+ * For each state never seen (older or staler than the history reaches), the state it borrows
+ * its rates from: the nearest younger or fresher state seen, never the pool (stale balances
+ * behave like stale ones); -1 for a state seen, or with no donor.
+ */
+function donorsOf(seen: readonly boolean[]): Int32Array {
+  const donors = new Int32Array(STATE_COUNT).fill(-1)
+  for (let s = 0; s < STATE_COUNT; s++) {
+    if (seen[s]) continue
+    // A holiday state not seen takes the same state's rates for cards bought in other months:
+    // the holiday effect is only what the history showed of it.
+    const plain = s - (s % HOLIDAY_KINDS)
+    const donor =
+      s !== plain
+        ? seen[plain]
+          ? plain
+          : (nearestSeen(plain, seen) ?? nearestSeen(s, seen))
+        : nearestSeen(s, seen)
+    if (donor !== undefined) donors[s] = donor
+  }
+  return donors
+}
 
 /**
- * For each cohort, the cells (state × 12 + month of year) with exposure: a few hundred of the
- * thousands a cohort has, so the bootstrap's hundreds of fits read only those.
+ * The history's cells with exposure (a few hundred per cohort of the thousands it has), in
+ * cohort order, packed side by side: what every fit reads. The bootstrap's hundreds of fits
+ * resample these pre-aggregated cohort curves; packed, they fit in the processor's cache,
+ * where the history's full arrays (tens of MB) sent each fit to memory for every cell.
  */
-function occupiedCells(history: RunoffHistory): Int32Array[] {
+type OccupiedCells = {
+  count: number
+  cohort: Int32Array
+  /** state × 12 + month of year. */
+  cell: Int32Array
+  exposure: Float64Array
+  activeExposure: Float64Array
+  redeemed: Float64Array
+  leftSmall: Float64Array
+  leftTotal: Float64Array
+  /** `donorsOf` the states the whole history saw. */
+  donors: Int32Array
+}
+
+const occupiedByHistory = new WeakMap<RunoffHistory, OccupiedCells>()
+
+function occupiedCells(history: RunoffHistory): OccupiedCells {
   let occupied = occupiedByHistory.get(history)
-  if (!occupied) {
-    occupied = []
-    for (let c = 0; c < history.cohorts; c++) {
-      const first = cell(c, 0, 0)
-      const cells: number[] = []
-      for (let k = 0; k < STATE_COUNT * 12; k++)
-        if ((history.exposure[first + k] as number) !== 0) cells.push(k)
-      occupied.push(Int32Array.from(cells))
-    }
-    occupiedByHistory.set(history, occupied)
+  if (occupied) return occupied
+  const at: number[] = []
+  const perCell = STATE_COUNT * 12
+  for (let i = 0; i < history.cohorts * perCell; i++)
+    if ((history.exposure[i] as number) !== 0) at.push(i)
+  const pick = (values: Float64Array) => Float64Array.from(at, (i) => values[i] as number)
+  const seen = new Array<boolean>(STATE_COUNT).fill(false)
+  for (const i of at) if ((history.exposure[i] as number) > 0) seen[((i % perCell) / 12) | 0] = true
+  occupied = {
+    count: at.length,
+    cohort: Int32Array.from(at, (i) => Math.floor(i / perCell)),
+    cell: Int32Array.from(at, (i) => i % perCell),
+    exposure: pick(history.exposure),
+    activeExposure: pick(history.activeExposure),
+    redeemed: pick(history.redeemed),
+    leftSmall: pick(history.leftSmall),
+    leftTotal: pick(history.leftTotal),
+    donors: donorsOf(seen),
   }
+  occupiedByHistory.set(history, occupied)
   return occupied
 }
 
@@ -182,34 +220,53 @@ export function runOff(
   const monthly = new Array<number>(horizon).fill(0)
   const { idle, usedSame, usedSmall, state, small } = TOPOLOGY
   const byMonthOfYear = ratesByMonthOfYear(model)
-  let mass = Float64Array.from(start)
+  // Only the slots holding a balance are visited: a few thousand of the chain's 29,600 (a
+  // card's age moves in step with the calendar, so the balances never spread over all of
+  // them). `held` lists them; a slot is listed for the next month when it first gets some.
+  let mass = new Float64Array(SLOTS)
   let next = new Float64Array(SLOTS)
+  let held = new Int32Array(SLOTS)
+  let heldNext = new Int32Array(SLOTS)
+  let count = 0
+  for (let i = 0; i < SLOTS; i++) {
+    const m = start[i] as number
+    if (m <= 0) continue
+    mass[i] = m
+    held[count++] = i
+  }
   let ultimateRedeemed = 0
   const steps = (options.ultimate ?? true) ? Math.max(horizon, ULTIMATE_MONTHS) : horizon
   for (let step = 0; step < steps; step++) {
-    next.fill(0)
     const rates = byMonthOfYear[(startMonth + step) % 12] as MonthRates
     let redeemedThisMonth = 0
     let left = 0
-    for (let from = 0; from < SLOTS; from++) {
+    let countNext = 0
+    const move = (to: number, amount: number) => {
+      if (amount <= 0) return
+      if ((next[to] as number) === 0) heldNext[countNext++] = to
+      next[to] = (next[to] as number) + amount
+    }
+    for (let k = 0; k < count; k++) {
+      const from = held[k] as number
       const m = mass[from] as number
-      if (m <= 0) continue
+      mass[from] = 0
       const s = state[from] as number
       const used = m * (rates.active[s] as number)
       const redeemed = used * (rates.spent[s] as number)
       const usedLeft = used - redeemed
       const toSmall = small[from] === 1 ? 1 : (rates.becomesSmall[s] as number)
       redeemedThisMonth += redeemed
-      add(next, usedSmall[from] as number, usedLeft * toSmall)
-      add(next, usedSame[from] as number, usedLeft * (1 - toSmall))
-      add(next, idle[from] as number, m - used)
+      move(usedSmall[from] as number, usedLeft * toSmall)
+      move(usedSame[from] as number, usedLeft * (1 - toSmall))
+      move(idle[from] as number, m - used)
       left += m - redeemed
     }
     if (step < horizon) monthly[step] = redeemedThisMonth
     ultimateRedeemed += redeemedThisMonth
-    const swap = mass
-    mass = next
-    next = swap
+    // `mass` is all zeros again: it takes the next month's balances.
+    ;[mass, next] = [next, mass]
+    ;[held, heldNext] = [heldNext, held]
+    count = countNext
     if (left < 1) break
   }
   return { monthly, ultimateRedeemed }
@@ -413,10 +470,6 @@ function nearestSeen(s: number, seen: readonly boolean[]): number | undefined {
     }
   }
   return undefined
-}
-
-function add(values: Float64Array, i: number, amount: number): void {
-  values[i] = (values[i] as number) + amount
 }
 
 function sum(values: Float64Array): number {

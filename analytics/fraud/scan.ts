@@ -82,7 +82,8 @@ export async function scanLedger(
     parameters: [],
   }
   if (adapter.scanColumns) {
-    // SQLite: sorted and read on a worker thread while the detectors run here.
+    // Sorted and read on a worker thread while the detectors run here (SQLite on a file, and
+    // PostgreSQL through COPY; the engines sort the same: timestamps in byte order, then id).
     const row: ScanRow = new Array(SCAN_COLUMNS.length)
     await adapter.scanColumns(query, SCAN_KINDS, (page) =>
       observe(page.rows, (r) => {

@@ -94,7 +94,10 @@ export interface EngineAdapter {
    */
   beginBulkLoad(options: { durable: boolean }): Promise<void>
   endBulkLoad(): Promise<void>
-  /** Refreshes the planner's statistics after a large change. */
+  /**
+   * Refreshes the planner's statistics after a large change (the seed). PostgreSQL also
+   * vacuums, so index-only scans need no heap fetch (postgres.ts).
+   */
   analyze(db: Kysely<DB>): Promise<void>
   /**
    * Makes appends to `table` inside `trx` one at a time until it commits (a hash chain reads
@@ -115,10 +118,12 @@ export interface EngineAdapter {
     batchSize?: number,
   ): Promise<void>
   /**
-   * SQLite on a file: reads a large query on a worker thread, so the engine's sorting and row
-   * decoding run beside the caller's work on the rows instead of before it (the batch fraud
-   * scan's ledger, 10M rows, spends a third of its time there). Pages of columns, at most a few
-   * ahead of the caller. Absent elsewhere: use `scan`.
+   * Reads a large query on a worker thread, so the engine's sorting and row decoding run beside
+   * the caller's work on the rows instead of before it (the batch fraud scan's ledger, 10M rows,
+   * spends a third of its time there). Pages of columns, at most a few ahead of the caller
+   * (db/engines/column-scan.ts). SQLite on a file: the worker's own read-only connection;
+   * PostgreSQL: `COPY (query) TO STDOUT` on the worker's own connection, so the query takes no
+   * parameters. Absent for SQLite in memory: use `scan`.
    */
   scanColumns?(
     query: { sql: string; parameters: readonly unknown[] },

@@ -1,6 +1,7 @@
 import { type Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { DB } from '../schema.ts'
+import { consumeColumnWorker } from './column-scan.ts'
 import type { BulkWriter, EngineAdapter, IndexDefinition } from './engine.ts'
 import { copyRows } from './postgres-copy.ts'
 
@@ -41,13 +42,39 @@ export function openPostgres(
   })
   return {
     dialect: new PostgresDialect({ pool }),
-    adapter: postgresAdapter(pool, options.bulkMethod ?? 'copy'),
+    adapter: postgresAdapter(pool, options.bulkMethod ?? 'copy', {
+      connectionString: url,
+      ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    }),
     pool,
   }
 }
 
-function postgresAdapter(pool: pg.Pool, bulkMethod: PostgresBulkMethod): EngineAdapter {
+/**
+ * Settings of a columnar scan's own connection. The whole ledger in time order is one large
+ * sort: with the default 4 MB of work_mem it is merged from hundreds of runs on disk.
+ */
+const SCAN_SETTINGS = ["set work_mem = '64MB'"]
+
+function postgresAdapter(
+  pool: pg.Pool,
+  bulkMethod: PostgresBulkMethod,
+  connection: { connectionString: string; options?: string },
+): EngineAdapter {
   return {
+    scanColumns(query, kinds, onPage, pageSize = 2_000) {
+      // COPY binds no parameters: the one caller (the batch fraud scan) has none.
+      if (query.parameters.length > 0)
+        throw new Error('a columnar scan on PostgreSQL takes a query without parameters')
+      return consumeColumnWorker(
+        new URL('./postgres-scan-worker.mjs', import.meta.url),
+        { ...connection, sql: query.sql, settings: SCAN_SETTINGS },
+        kinds,
+        onPage,
+        pageSize,
+      )
+    },
+
     async scan<Row>(
       query: { sql: string; parameters: readonly unknown[]; arrays?: boolean },
       onBatch: (rows: Row[]) => void | Promise<void>,
@@ -118,7 +145,17 @@ function postgresAdapter(pool: pg.Pool, bulkMethod: PostgresBulkMethod): EngineA
     async endBulkLoad() {},
 
     async analyze(db: Kysely<DB>) {
-      await sql`analyze`.execute(db)
+      // This schema's tables only (a bare ANALYZE would read every schema of the database).
+      // VACUUM too: after a bulk load no page is marked all-visible until a vacuum runs (and
+      // autovacuum may be off, or hours behind), so the breakage forecast's pass card by card
+      // could not read the card index alone. Measured at 760,000 cards (8M rows) on a loaded
+      // machine: an index-only scan with no heap fetch, 10.3 s, once vacuumed; before, a hash
+      // aggregate that spilled 643 MB to disk (25.1 s), or the index with 8M heap fetches (23.5 s).
+      const { rows } = await sql<{ name: string }>`
+        select quote_ident(schemaname) || '.' || quote_ident(tablename) as name
+        from pg_tables where schemaname = current_schema()`.execute(db)
+      if (rows.length > 0)
+        await sql.raw(`vacuum (analyze) ${rows.map((r) => r.name).join(', ')}`).execute(db)
     },
   }
 }

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { Worker } from 'node:worker_threads'
 import SqliteDatabase from 'better-sqlite3'
 import { type Kysely, SqliteDialect, sql } from 'kysely'
 import type { DB } from '../schema.ts'
+import { consumeColumnWorker } from './column-scan.ts'
 import type {
   BulkWriter,
   ColumnKind,
@@ -251,94 +251,21 @@ function sqliteBulkWriter(
  */
 const SCAN_PRAGMAS = ['cache_size = -32768', 'threads = 2']
 
-/** Pages the worker may post before the caller has taken them: enough to keep both busy. */
-const PAGES_AHEAD = 4
-
-type WorkerMessage =
-  | {
-      page: {
-        rows: number
-        columns: (Int32Array | Float64Array | (string | null)[])[]
-        added: string[][]
-      }
-    }
-  | { done: true }
-  | { error: string }
-
 /** The caller's half of `scanColumns`: see sqlite-scan-worker.mjs for the reading half. */
-async function scanColumnsOnWorker(
+function scanColumnsOnWorker(
   path: string,
   query: { sql: string; parameters: readonly unknown[] },
   kinds: readonly ColumnKind[],
   onPage: (page: ColumnPage) => void,
   pageSize: number,
 ): Promise<void> {
-  const inflight = new SharedArrayBuffer(4)
-  const pending = new Int32Array(inflight)
-  const worker = new Worker(new URL('./sqlite-scan-worker.mjs', import.meta.url), {
-    workerData: {
-      path,
-      sql: query.sql,
-      parameters: query.parameters,
-      kinds,
-      pageSize,
-      inflight,
-      maxInflight: PAGES_AHEAD,
-      pragmas: SCAN_PRAGMAS,
-    },
-    // Plain JavaScript: none of the parent's loaders (tsx, or the LangGraph dev server's
-    // preload, which fails in a worker) is needed or wanted.
-    execArgv: [],
-  })
-  const dictionaries = kinds.map(() => [] as string[])
-  const decode = ({ page }: Extract<WorkerMessage, { page: unknown }>): ColumnPage => ({
-    rows: page.rows,
-    columns: page.columns.map((column, c) => {
-      if (kinds[c] !== 'dictionary') return column as (string | null)[] | Float64Array
-      const dictionary = dictionaries[c] as string[]
-      for (const text of page.added[c] as string[]) dictionary.push(text)
-      const codes = column as Int32Array
-      const texts = new Array<string | null>(page.rows)
-      for (let r = 0; r < page.rows; r++) {
-        const code = codes[r] as number
-        texts[r] = code < 0 ? null : (dictionary[code] as string)
-      }
-      return texts
-    }),
-  })
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let failed = false
-      const fail = (err: unknown) => {
-        failed = true
-        reject(err)
-      }
-      worker.on('message', (message: WorkerMessage) => {
-        if (failed) return
-        if ('error' in message) fail(new Error(`the scan failed: ${message.error}`))
-        else if ('done' in message) resolve()
-        else {
-          try {
-            onPage(decode(message))
-          } catch (err) {
-            fail(err)
-            return
-          }
-          Atomics.sub(pending, 0, 1)
-          Atomics.notify(pending, 0)
-        }
-      })
-      worker.on('error', fail)
-      worker.on('exit', (code) => {
-        if (code !== 0) fail(new Error(`the scan's worker exited with ${code}`))
-      })
-    })
-  } finally {
-    // A worker still waiting for room (the caller failed) is let go, then stopped.
-    Atomics.store(pending, 0, -PAGES_AHEAD)
-    Atomics.notify(pending, 0)
-    await worker.terminate()
-  }
+  return consumeColumnWorker(
+    new URL('./sqlite-scan-worker.mjs', import.meta.url),
+    { path, sql: query.sql, parameters: query.parameters, pragmas: SCAN_PRAGMAS },
+    kinds,
+    onPage,
+    pageSize,
+  )
 }
 
 function quote(identifier: string): string {

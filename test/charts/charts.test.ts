@@ -262,6 +262,19 @@ describe('a chart with nothing to draw', () => {
     ).toBeUndefined()
   })
 
+  it('draws a spec once per width: the same spec again is the PNG already drawn', async () => {
+    const chart = chartFromResult('redemptions-by-month', emptyMetrics)
+    const first = await renderChartPng(chart, { width: 640 })
+    expect(await renderChartPng(structuredClone(chart), { width: 640 })).toBe(first)
+    const wider = await renderChartPng(chart, { width: 700 })
+    expect(wider).not.toBe(first)
+    expect(decodePng(wider).width).toBe(700)
+    const other = chartFromResult('redemptions-by-month', { ...emptyMetrics, to: '2025-11-30' })
+    const otherPng = await renderChartPng(other, { width: 640 })
+    expect(otherPng).not.toBe(first)
+    expect(otherPng.equals(first)).toBe(false)
+  })
+
   it('says so when the forecast expects nothing', () => {
     const zero = { cents: 0, formatted: '$0.00' }
     const chart = chartFromResult('forecast', {
