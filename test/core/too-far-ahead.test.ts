@@ -41,9 +41,7 @@ describe('isTooFarAhead (core/card-event.ts)', () => {
     for (const now of [Number.NaN, 8.64e15, -8.64e15, 0, Date.parse('2024-01-02T00:00:00Z')])
       expect(isTooFarAhead(at, now), String(now)).toBe(parsed(at, now))
     // The day limit is worked out again when the clock changes.
-    expect(isTooFarAhead('2025-06-10T00:00:00.000Z', Date.parse('2025-06-01T00:00:00Z'))).toBe(
-      true,
-    )
+    expect(isTooFarAhead('2025-06-10T00:00:00.000Z', Date.parse('2025-06-01T00:00:00Z'))).toBe(true)
     expect(isTooFarAhead('2025-06-10T00:00:00.000Z', Date.parse('2025-06-20T00:00:00Z'))).toBe(
       false,
     )
