@@ -81,9 +81,17 @@ async function readOutput(text: string): Promise<Table[]> {
   }
 }
 
+/** CPU seconds of this process (every thread) since `from`. */
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(from)
+  return Number(((used.user + used.system) / 1e6).toFixed(2))
+}
+
 if (mode === 'import') {
   const database = await open(target)
+  const cpu = process.cpuUsage()
   const report = await importFile(database, csv, { format: 'csv' })
+  const cpuSeconds = cpuSince(cpu)
   await database.close()
   if (report.rejected.length > 0)
     throw new Error(
@@ -94,6 +102,7 @@ if (mode === 'import') {
       rows: report.rows,
       seconds: report.seconds,
       rowsPerSecond: report.rows / report.seconds,
+      cpuSeconds,
       peakRssMiB: peakRssMiB(),
     }),
   )
@@ -111,6 +120,7 @@ if (mode === 'import') {
   const t = parseTarget(target)
   let rows = 0
   let seconds: number
+  const cpu = process.cpuUsage()
   if (t.engine === 'sqlite') {
     const raw = new SqliteDatabase(t.path)
     raw.pragma('journal_mode = WAL')
@@ -140,8 +150,15 @@ if (mode === 'import') {
     seconds = (performance.now() - started) / 1000
     await client.end()
   }
+  const cpuSeconds = cpuSince(cpu)
   console.log(
-    JSON.stringify({ rows, seconds, rowsPerSecond: rows / seconds, peakRssMiB: peakRssMiB() }),
+    JSON.stringify({
+      rows,
+      seconds,
+      rowsPerSecond: rows / seconds,
+      cpuSeconds,
+      peakRssMiB: peakRssMiB(),
+    }),
   )
 } else {
   // Baseline 2 (context, SQLite only): only the CSV's transaction rows, parsed before the clock
