@@ -1,7 +1,7 @@
-import { type Kysely, PostgresDialect, sql } from 'kysely'
+import { Kysely, type LogEvent, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { DB } from '../schema.ts'
-import type { BulkWriter, EngineAdapter, IndexDefinition } from './engine.ts'
+import type { BulkWriter, CopySession, EngineAdapter, IndexDefinition } from './engine.ts'
 import { copyRows } from './postgres-copy.ts'
 
 /** PostgreSQL's limit on bind parameters in one statement. */
@@ -26,7 +26,13 @@ const INT8_OID = 20
  */
 export function openPostgres(
   url: string,
-  options: { searchPath?: string; max?: number; bulkMethod?: PostgresBulkMethod } = {},
+  options: {
+    searchPath?: string
+    max?: number
+    bulkMethod?: PostgresBulkMethod
+    /** The Kysely `log` of the database, for the COPY session's own Kysely too. */
+    log?: (event: LogEvent) => void
+  } = {},
 ): { dialect: PostgresDialect; adapter: EngineAdapter; pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString: url,
@@ -41,12 +47,16 @@ export function openPostgres(
   })
   return {
     dialect: new PostgresDialect({ pool }),
-    adapter: postgresAdapter(pool, options.bulkMethod ?? 'copy'),
+    adapter: postgresAdapter(pool, options.bulkMethod ?? 'copy', options.log),
     pool,
   }
 }
 
-function postgresAdapter(pool: pg.Pool, bulkMethod: PostgresBulkMethod): EngineAdapter {
+function postgresAdapter(
+  pool: pg.Pool,
+  bulkMethod: PostgresBulkMethod,
+  log: ((event: LogEvent) => void) | undefined,
+): EngineAdapter {
   return {
     async scan<Row>(
       query: { sql: string; parameters: readonly unknown[]; arrays?: boolean },
@@ -114,11 +124,55 @@ function postgresAdapter(pool: pg.Pool, bulkMethod: PostgresBulkMethod): EngineA
       return postgresBulkWriter(pool, columns, bulkMethod)
     },
 
+    openCopySession: () => openCopySession(pool, log),
+
     async beginBulkLoad(_options: { durable: boolean }) {},
     async endBulkLoad() {},
 
     async analyze(db: Kysely<DB>) {
       await sql`analyze`.execute(db)
+    },
+  }
+}
+
+/**
+ * One pooled connection for a transaction that COPYs (`CopySession`): a Kysely over that one
+ * client runs the transaction's statements, so COPY, which Kysely cannot issue, goes to the
+ * same connection and the same transaction. The client is given back to the pool by
+ * `release`, not after each statement.
+ */
+async function openCopySession(
+  pool: pg.Pool,
+  log: ((event: LogEvent) => void) | undefined,
+): Promise<CopySession> {
+  const client = await pool.connect()
+  const one = {
+    connect: async () => ({
+      query: client.query.bind(client),
+      // Kept for the session: Kysely "releases" its connection after every statement.
+      release: () => {},
+    }),
+    end: async () => {},
+  }
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: one }),
+    ...(log ? { log } : {}),
+  })
+  let released = false
+  return {
+    db,
+    copy: (table, columns, rows) => copyRows(client, table, columns, rows),
+    async release() {
+      if (released) return
+      released = true
+      await db.destroy()
+      // Never back to the pool inside a transaction: a rollback with none open only warns.
+      // A connection that cannot even roll back is closed, not pooled.
+      const broken = await client.query('rollback').then(
+        () => undefined,
+        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      )
+      client.release(broken)
     },
   }
 }
