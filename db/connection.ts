@@ -95,6 +95,7 @@ function connect(target: DatabaseTarget, options: OpenOptions): Database {
     ...(options.searchPath ? { searchPath: options.searchPath } : {}),
     ...(options.poolSize ? { max: options.poolSize } : {}),
     ...(options.postgresBulkMethod ? { bulkMethod: options.postgresBulkMethod } : {}),
+    ...(options.log ? { log: options.log } : {}),
   })
   const db = new Kysely<DB>({
     dialect: opened.dialect,

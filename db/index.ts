@@ -6,6 +6,7 @@ export type {
   BulkWriter,
   ColumnKind,
   ColumnPage,
+  CopySession,
   DeferredCommit,
   DeferredWriter,
   EngineAdapter,

@@ -2,9 +2,9 @@ import { type Kysely, sql, type Transaction } from 'kysely'
 import type { CardStatus, EventSource, TransactionType } from '../core/index.ts'
 import { insertMany, selectIn } from './batch-sql.ts'
 import type { Database } from './connection.ts'
-import type { DeferredWriter, EngineAdapter } from './engines/engine.ts'
+import type { CopySession, DeferredWriter, EngineAdapter } from './engines/engine.ts'
 import { LEDGER_COLUMNS } from './queries/ledger.ts'
-import { type RetryOptions, withDbRetry } from './retry.ts'
+import { isUniqueViolation, type RetryOptions, withDbRetry } from './retry.ts'
 import { type DailyRollup, knownTimezone, settleTimezone } from './rollup.ts'
 import type { DB } from './schema.ts'
 
@@ -23,6 +23,9 @@ import type { DB } from './schema.ts'
  *   and reads go to this thread's connection, which sees the ledger as committed: the
  *   transaction's own rows cannot be read back (`readsOwnWrites` false), and what an insert
  *   did is known at commit.
+ * - `CopyLedgerWriter` (PostgreSQL, the import): the transactional writer on a connection of
+ *   its own (`CopySession`), whose bulk rows (new ledger rows, new cards, order items) go in
+ *   by COPY, as the seed's do.
  */
 
 /** A card's stored state, as the rules start from it. */
@@ -101,9 +104,16 @@ export interface LedgerWriter {
   ledgerMoves(cardIds: readonly string[]): Promise<LedgerMove[]>
   /** Stub locations and customers (rows in key order), skipped where they exist. */
   insertStubs(locations: readonly unknown[][], customers: readonly unknown[][]): Promise<void>
-  /** New cards; returns how many were inserted (fewer: another transaction made one first). */
+  /**
+   * New cards; returns how many were inserted (fewer: another transaction made one first,
+   * and the caller rolls back what it did: on the COPY writer the statement failed).
+   */
   insertCards(cards: readonly CardInsert[], now: string): Promise<number>
-  /** Ledger rows (`LEDGER_COLUMNS`); `exact`: every one must be new. Returns the rows inserted. */
+  /**
+   * Ledger rows (`LEDGER_COLUMNS`); `exact`: every one must be new, and if one is not, the
+   * count returned falls short and the caller rolls back what it did (on the COPY writer
+   * the statement failed). Returns the rows inserted.
+   */
   insertLedgerRows(rows: readonly unknown[][], exact: boolean): Promise<number>
   /** `ledger_voids` rows, each original once; returns the rows inserted. */
   insertVoids(rows: readonly unknown[][]): Promise<number>
@@ -247,38 +257,8 @@ abstract class SqlLedgerWriter implements LedgerWriter {
       this.db,
       this.adapter,
       'gift_cards',
-      [
-        'id',
-        'source',
-        'external_id',
-        'gan_last4',
-        'initial_value_cents',
-        'balance_cents',
-        'currency',
-        'status',
-        'issued_at',
-        'issuing_location_id',
-        'purchaser_customer_id',
-        'last_activity_at',
-        'balance_as_of',
-        'updated_at',
-      ],
-      cards.map(({ state: s, locationId, purchaserId }) => [
-        s.id,
-        s.source,
-        s.id,
-        s.gan_last4,
-        s.initial_value_cents,
-        s.balance_cents,
-        s.currency,
-        s.status,
-        s.issued_at,
-        locationId,
-        purchaserId,
-        s.last_activity_at,
-        s.balance_as_of,
-        now,
-      ]),
+      CARD_INSERT_COLUMNS,
+      cardInsertRows(cards, now),
       { key: ['id'], action: 'nothing' },
       { exact: true },
     )
@@ -390,6 +370,43 @@ abstract class SqlLedgerWriter implements LedgerWriter {
   }
 }
 
+/** The columns of a new card's row (`cardInsertRows`). */
+const CARD_INSERT_COLUMNS = [
+  'id',
+  'source',
+  'external_id',
+  'gan_last4',
+  'initial_value_cents',
+  'balance_cents',
+  'currency',
+  'status',
+  'issued_at',
+  'issuing_location_id',
+  'purchaser_customer_id',
+  'last_activity_at',
+  'balance_as_of',
+  'updated_at',
+]
+
+function cardInsertRows(cards: readonly CardInsert[], now: string): unknown[][] {
+  return cards.map(({ state: s, locationId, purchaserId }) => [
+    s.id,
+    s.source,
+    s.id,
+    s.gan_last4,
+    s.initial_value_cents,
+    s.balance_cents,
+    s.currency,
+    s.status,
+    s.issued_at,
+    locationId,
+    purchaserId,
+    s.last_activity_at,
+    s.balance_as_of,
+    now,
+  ])
+}
+
 /**
  * The import's writer on SQLite: every insert and update is queued on `deferred` (a worker
  * thread's connection holding the write transaction), every read runs on `reads`, this
@@ -428,6 +445,55 @@ export class TransactionalLedgerWriter extends SqlLedgerWriter {
     root: Kysely<DB>,
   ) {
     super(trx, adapter, root)
+  }
+}
+
+/**
+ * The import's writer on PostgreSQL (issue 22): the transactional writer on the transaction of
+ * a `CopySession`, whose bulk rows go in by COPY (db/engines/postgres-copy.ts, the seed's
+ * path: one streamed statement per batch instead of a multi-row INSERT per 500 rows). COPY has
+ * no ON CONFLICT, so it takes only rows that must meet no key: new cards, new ledger rows
+ * (`exact`, the import going forward) and order items. A row already there fails the COPY with
+ * a unique violation, which aborts the transaction back to its last savepoint: the count comes
+ * back 0, short, and the caller rolls back as for any exact insert that fell short
+ * (`ApplyAgain`), then reads those rows again looking each event up, by INSERT … ON CONFLICT.
+ * Any other refusal (a constraint, a trigger) is the statement's error, as an INSERT's would be.
+ */
+export class CopyLedgerWriter extends TransactionalLedgerWriter {
+  constructor(
+    trx: Transaction<DB>,
+    adapter: EngineAdapter,
+    root: Kysely<DB>,
+    private readonly session: CopySession,
+  ) {
+    super(trx, adapter, root)
+  }
+
+  override insertCards(cards: readonly CardInsert[], now: string): Promise<number> {
+    return this.copyNew('gift_cards', CARD_INSERT_COLUMNS, cardInsertRows(cards, now))
+  }
+
+  override insertLedgerRows(rows: readonly unknown[][], exact: boolean): Promise<number> {
+    if (!exact) return super.insertLedgerRows(rows, exact)
+    return this.copyNew('gift_card_transactions', LEDGER_COLUMNS, rows)
+  }
+
+  override async insertOrderItems(rows: readonly unknown[][]): Promise<void> {
+    await this.session.copy('order_items', ['order_id', 'sku', 'category', 'amount_cents'], rows)
+  }
+
+  /** COPYs rows none of which may meet its key; 0 if one did (the transaction is aborted). */
+  private async copyNew(
+    table: keyof DB & string,
+    columns: readonly string[],
+    rows: readonly unknown[][],
+  ): Promise<number> {
+    try {
+      return await this.session.copy(table, columns, rows)
+    } catch (err) {
+      if (isUniqueViolation(err)) return 0
+      throw err
+    }
   }
 }
 

@@ -4,6 +4,8 @@ import { realpath, stat } from 'node:fs/promises'
 import type { ControlledTransaction, Kysely } from 'kysely'
 import { describeError, GiftCardError, toIso } from '../core/index.ts'
 import {
+  CopyLedgerWriter,
+  type CopySession,
   type Database,
   type DB,
   DEFAULT_ATTEMPTS,
@@ -126,8 +128,11 @@ export async function importFile(
   }
 
   await fixTimezone(database.db, database.adapter)
+  // PostgreSQL: the import's transactions run on a connection of their own, which COPYs.
+  const session = await database.adapter.openCopySession?.()
   const commit = new Committer(
     database,
+    session,
     key,
     report,
     options.listeners ?? [],
@@ -192,7 +197,11 @@ export async function importFile(
       }
     })
   } finally {
-    await commit.close()
+    try {
+      await commit.close()
+    } finally {
+      await session?.release()
+    }
   }
   await database.db
     .updateTable('import_checkpoints')
@@ -246,6 +255,10 @@ function readFrom(path: string, format: ImportFormat, after: number, maxEventCen
  * the transaction is rolled back and read again carefully as above; if rows were already in
  * the ledger (a file imported before), read again without the writer, looking up each event
  * until a transaction finds few of them.
+ *
+ * Where the engine COPYs (PostgreSQL), the transactions run on the `CopySession`'s own
+ * connection, through the COPY writer (db/ledger-writer.ts): new cards, ledger rows and order
+ * items go in by COPY; once rows already in the ledger turned up, by INSERT … ON CONFLICT.
  */
 class Committer {
   /** Rows applied into the open transaction. */
@@ -275,6 +288,8 @@ class Committer {
 
   constructor(
     private readonly database: Database,
+    /** The connection the transactions run on, where the engine COPYs (else the pool's). */
+    private readonly session: CopySession | undefined,
     private readonly key: string,
     private readonly report: ImportReport,
     private readonly listeners: readonly EventListener[],
@@ -292,9 +307,17 @@ class Committer {
       this.deferred = new DeferredLedgerWriter(database.db, database.adapter, this.writer)
   }
 
-  /** The transactional writer on the open transaction of this thread. */
+  /** The transactional writer on the open transaction of this thread (COPYing, if it can). */
   private onThisThread(trx: ControlledTransaction<DB>): TransactionalLedgerWriter {
-    return new TransactionalLedgerWriter(trx, this.database.adapter, this.database.db)
+    const { adapter, db } = this.database
+    return this.session
+      ? new CopyLedgerWriter(trx, adapter, db, this.session)
+      : new TransactionalLedgerWriter(trx, adapter, db)
+  }
+
+  /** A transaction on this thread: on the COPY session's connection, where there is one. */
+  private begin(): Promise<ControlledTransaction<DB>> {
+    return (this.session?.db ?? this.database.db).startTransaction().execute()
   }
 
   /**
@@ -307,7 +330,7 @@ class Committer {
     if (deferred && !this.writerOpen) {
       await (this.writer as DeferredWriter).begin()
       this.writerOpen = true
-    } else if (!deferred) this.open ??= await this.database.db.startTransaction().execute()
+    } else if (!deferred) this.open ??= await this.begin()
     this.rows += rows.length
     try {
       if (through <= this.carefulThrough) {
@@ -377,7 +400,7 @@ class Committer {
         return false
       }
     } else {
-      const trx = this.open ?? (await this.database.db.startTransaction().execute())
+      const trx = this.open ?? (await this.begin())
       this.open = undefined
       await this.cards.write(this.onThisThread(trx))
       await checkpoint(trx).execute()

@@ -72,7 +72,9 @@ export type NewCard = {
  * the storage form.
  */
 export function validateEvent(event: CardEvent, limits: EventLimits): CardEvent {
-  const at = Date.parse(event.occurredAt)
+  // A time already in the storage form is a valid one: parsed only when it is not.
+  const stored = isStorageForm(event.occurredAt)
+  const at = stored ? 0 : Date.parse(event.occurredAt)
   const problem = !event.eventId
     ? 'eventId is empty'
     : !event.cardRef
@@ -87,7 +89,7 @@ export function validateEvent(event: CardEvent, limits: EventLimits): CardEvent 
             : eventFieldProblem(event, limits)
   if (problem)
     throw new GiftCardError('INVALID_INPUT', `event ${shortId(event.eventId)}: ${problem}`)
-  return isStorageForm(event.occurredAt) ? event : { ...event, occurredAt: toIso(at) }
+  return stored ? event : { ...event, occurredAt: toIso(at) }
 }
 
 /** An id as an error message quotes it: never more than its first 40 characters. */
@@ -96,17 +98,17 @@ export function shortId(id: string | undefined): string {
   return id.length > 40 ? `${id.slice(0, 40)}…` : id
 }
 
-const STORAGE_FORM = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+const STORAGE_FORM =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/
 
 /**
- * Whether a parsed timestamp is already in the form `toIso` writes (UTC, milliseconds), so
- * it can be kept as it is. Days past the 28th are rewritten anyway: `Date.parse` rolls
- * 2024-02-30 over to March 1st, and the stored form must say so.
+ * Whether a timestamp is already in the form `toIso` writes (UTC, milliseconds) and names a
+ * real instant, so it can be kept as it is without being parsed: month 01–12, hours 00–23,
+ * minutes and seconds 00–59. Days past the 28th are rewritten anyway: `Date.parse` rolls
+ * 2024-02-30 over to March 1st, and the stored form must say so (and `T24:00` is the next day).
  */
 function isStorageForm(at: string): boolean {
-  if (!STORAGE_FORM.test(at)) return false
-  const tens = at.charCodeAt(8) - 48
-  return tens < 2 || (tens === 2 && at.charCodeAt(9) <= 56) // day ≤ 28
+  return typeof at === 'string' && STORAGE_FORM.test(at)
 }
 
 /** The cards a batch touches: those of its events and of its snapshots. */

@@ -58,6 +58,25 @@ export interface DeferredWriter {
 }
 
 /**
+ * A connection of its own for one long write transaction that loads rows with COPY (an
+ * import on PostgreSQL): `db` runs the transaction's statements on that connection, and
+ * `copy` streams rows into a table inside the same transaction (db/engines/postgres-copy.ts).
+ * A row COPY cannot take (a key already there, a constraint, a trigger) fails the statement
+ * and the transaction, back to its last savepoint, like any failed statement on PostgreSQL.
+ */
+export interface CopySession {
+  readonly db: Kysely<DB>
+  /** Streams `rows` (each in `columns` order) into `table`; resolves with the rows stored. */
+  copy(
+    table: keyof DB & string,
+    columns: readonly string[],
+    rows: readonly (readonly unknown[])[],
+  ): Promise<number>
+  /** Gives the connection back (after the transaction ended). */
+  release(): Promise<void>
+}
+
+/**
  * Everything that differs between SQLite and PostgreSQL lives behind this interface
  * (the Kysely model: one adapter with capability flags, never `if (sqlite)` in queries).
  */
@@ -144,6 +163,11 @@ export interface EngineAdapter {
    * statements there and go on working while they run. Absent where the engine cannot.
    */
   openDeferredWriter?(): DeferredWriter
+  /**
+   * PostgreSQL: a connection whose transaction can load rows with COPY (`CopySession`), for
+   * an import's bulk rows. Absent where the engine has no COPY.
+   */
+  openCopySession?(): Promise<CopySession>
   /**
    * `FROM` text for a pass that reads a whole table: SQLite is told not to walk an index (which
    * visits the table at random: an `issued_at` range over 1M cards took 4× a plain scan).

@@ -1,8 +1,8 @@
-import { type Kysely, PostgresDialect, sql } from 'kysely'
+import { Kysely, type LogEvent, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { DB } from '../schema.ts'
 import { consumeColumnWorker } from './column-scan.ts'
-import type { BulkWriter, EngineAdapter, IndexDefinition } from './engine.ts'
+import type { BulkWriter, CopySession, EngineAdapter, IndexDefinition } from './engine.ts'
 import { copyRows } from './postgres-copy.ts'
 
 /** PostgreSQL's limit on bind parameters in one statement. */
@@ -27,7 +27,13 @@ const INT8_OID = 20
  */
 export function openPostgres(
   url: string,
-  options: { searchPath?: string; max?: number; bulkMethod?: PostgresBulkMethod } = {},
+  options: {
+    searchPath?: string
+    max?: number
+    bulkMethod?: PostgresBulkMethod
+    /** The Kysely `log` of the database, for the COPY session's own Kysely too. */
+    log?: (event: LogEvent) => void
+  } = {},
 ): { dialect: PostgresDialect; adapter: EngineAdapter; pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString: url,
@@ -42,10 +48,15 @@ export function openPostgres(
   })
   return {
     dialect: new PostgresDialect({ pool }),
-    adapter: postgresAdapter(pool, options.bulkMethod ?? 'copy', {
-      connectionString: url,
-      ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
-    }),
+    adapter: postgresAdapter(
+      pool,
+      options.bulkMethod ?? 'copy',
+      {
+        connectionString: url,
+        ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+      },
+      options.log,
+    ),
     pool,
   }
 }
@@ -60,6 +71,7 @@ function postgresAdapter(
   pool: pg.Pool,
   bulkMethod: PostgresBulkMethod,
   connection: { connectionString: string; options?: string },
+  log: ((event: LogEvent) => void) | undefined,
 ): EngineAdapter {
   return {
     scanColumns(query, kinds, onPage, pageSize = 2_000) {
@@ -141,6 +153,8 @@ function postgresAdapter(
       return postgresBulkWriter(pool, columns, bulkMethod)
     },
 
+    openCopySession: () => openCopySession(pool, log),
+
     async beginBulkLoad(_options: { durable: boolean }) {},
     async endBulkLoad() {},
 
@@ -156,6 +170,48 @@ function postgresAdapter(
         from pg_tables where schemaname = current_schema()`.execute(db)
       if (rows.length > 0)
         await sql.raw(`vacuum (analyze) ${rows.map((r) => r.name).join(', ')}`).execute(db)
+    },
+  }
+}
+
+/**
+ * One pooled connection for a transaction that COPYs (`CopySession`): a Kysely over that one
+ * client runs the transaction's statements, so COPY, which Kysely cannot issue, goes to the
+ * same connection and the same transaction. The client is given back to the pool by
+ * `release`, not after each statement.
+ */
+async function openCopySession(
+  pool: pg.Pool,
+  log: ((event: LogEvent) => void) | undefined,
+): Promise<CopySession> {
+  const client = await pool.connect()
+  const one = {
+    connect: async () => ({
+      query: client.query.bind(client),
+      // Kept for the session: Kysely "releases" its connection after every statement.
+      release: () => {},
+    }),
+    end: async () => {},
+  }
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: one }),
+    ...(log ? { log } : {}),
+  })
+  let released = false
+  return {
+    db,
+    copy: (table, columns, rows) => copyRows(client, table, columns, rows),
+    async release() {
+      if (released) return
+      released = true
+      await db.destroy()
+      // Never back to the pool inside a transaction: a rollback with none open only warns.
+      // A connection that cannot even roll back is closed, not pooled.
+      const broken = await client.query('rollback').then(
+        () => undefined,
+        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      )
+      client.release(broken)
     },
   }
 }

@@ -23,13 +23,13 @@ const prepare = (text) => {
 /** Why the open transaction cannot commit (the first statement that failed), if one did. */
 let failure = null
 
-/** Runs a statement once per row; rows come as columns (`columns[c][r]`). */
-const runEach = ({ text, columns, count, exact }) => {
+/** Runs a statement once per row; rows come one after another in `values`, `width` each. */
+const runEach = ({ text, values, width, count, exact }) => {
   const statement = prepare(text)
-  const args = new Array(columns.length)
+  const args = new Array(width)
   let changed = 0
-  for (let r = 0; r < count; r++) {
-    for (let c = 0; c < columns.length; c++) args[c] = columns[c][r]
+  for (let r = 0, at = 0; r < count; r++) {
+    for (let c = 0; c < width; c++) args[c] = values[at++]
     changed += statement.run(args).changes
   }
   if (exact && changed !== count)

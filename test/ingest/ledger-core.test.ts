@@ -344,5 +344,22 @@ describe('the ledger rules', () => {
     expect(() => validateEvent(ev('load', 1.5, '2025-01-01T00:00:00Z'), { now: NOW })).toThrow(
       'amountCents is not a whole number of cents',
     )
+    // Text that looks like the storage form is kept only when it names that very instant.
+    const stored = ev('load', 100, '2025-01-28T23:59:59.999Z')
+    expect(validateEvent(stored, { now: NOW })).toBe(stored)
+    for (const [at, is] of [
+      ['2025-01-01T24:00:00.000Z', '2025-01-02T00:00:00.000Z'],
+      ['2025-02-29T10:00:00.000Z', '2025-03-01T10:00:00.000Z'],
+      ['2025-01-31T10:00:00.000Z', '2025-01-31T10:00:00.000Z'],
+    ] as const)
+      expect(validateEvent(ev('load', 100, at), { now: NOW }).occurredAt, at).toBe(is)
+    for (const at of [
+      '2025-13-01T00:00:00.000Z',
+      '2025-01-00T00:00:00.000Z',
+      '2025-01-01T10:60:00.000Z',
+    ])
+      expect(() => validateEvent(ev('load', 100, at), { now: NOW }), at).toThrow(
+        'occurredAt is not a timestamp',
+      )
   })
 })
