@@ -359,6 +359,8 @@ function opensWithOrder(text: string): boolean {
 /** The working state while one request's arguments are read: which slots were applied. */
 class Reading {
   readonly used = new Set<Slot>()
+  /** The figure another builder implied when it handed the request on ("alerts per month"). */
+  impliedMetric: string | undefined
   readonly text: string
   constructor(
     readonly source: Corrected,
@@ -504,7 +506,7 @@ class Reading {
 
   /** What the person said that no argument took: named in the reply, never dropped. */
   leftovers(tool?: string): string[] {
-    const notes: string[] = []
+    const spans: { start: number; end: number }[] = []
     for (const s of this.slots) {
       if (this.used.has(s)) continue
       if (s.kind === 'word') {
@@ -526,8 +528,7 @@ class Reading {
       }
       if (s.kind === 'number4') continue
       if (s.kind === 'metric' || (s.kind === 'sort' && s.value === 'balance_desc')) continue
-      const words = this.quote(s.start, s.end)
-      if (words && !notes.includes(words)) notes.push(words)
+      spans.push({ start: s.start, end: s.end })
     }
     for (const cue of unreadCues(this.text, this.slots)) {
       if (
@@ -536,11 +537,67 @@ class Reading {
         /^(average|avg|mean)\b/i.test(this.text.slice(cue.start, cue.end))
       )
         continue
-      const words = this.quote(cue.start, cue.end)
-      if (!notes.includes(words)) notes.push(words)
+      spans.push(cue)
+    }
+    const notes: string[] = []
+    for (const span of restrictionPhrases(this.text, spans, [...this.used])) {
+      const words = this.quote(span.start, span.end).replace(/[\s,;:.!?]+$/, '')
+      if (words && !notes.includes(words)) notes.push(words)
     }
     return notes
   }
+}
+
+/**
+ * Words that belong to a restriction around the slot that was read: "for the Brooklyn store
+ * only", "bought with the mobile app", "birthday cards", "under $5 left". A constraint that is
+ * not applied is quoted as the whole phrase the person wrote, not as the one word read, so the
+ * reply names what they asked for (docs/planner.md §Arguments).
+ */
+const PHRASE_BEFORE =
+  /^(?:for|in|at|from|with|on|by|via|through|thru|to|of|the|our|a|an|only|just|bought|sold|issued|purchased|paid|made|loaded|activated|redeemed|used|spent|created|requested|placed|filed|approved|rejected|decided|launched|drafted|submitted|raised|opened|that|which|whose|were|are|was|is)$/i
+const PHRASE_AFTER =
+  /^(?:stores?|shops?|locations?|branch(?:es)?|cards?|left|remaining|balances?|only|alone|app|apps|channel|segment|occasion|ones|on|them|it)$/i
+
+/** Each unapplied span grown to its phrase, overlapping or touching phrases merged. */
+function restrictionPhrases(
+  text: string,
+  spans: readonly { start: number; end: number }[],
+  used: readonly Slot[],
+): { start: number; end: number }[] {
+  const inUsed = (a: number, b: number) => used.some((u) => a < u.end && b > u.start)
+  const grown = spans.map(({ start, end: spanEnd }) => {
+    let s = start
+    const e0 = start + text.slice(start, spanEnd).trimEnd().length
+    for (let i = 0; i < 3; i++) {
+      const m = /(\S+)\s+$/.exec(text.slice(0, s))
+      if (!m || !PHRASE_BEFORE.test(m[1] as string) || inUsed(m.index, s)) break
+      s = m.index
+    }
+    let e = e0
+    for (let i = 0; i < 2; i++) {
+      const m = /^\s+([\w'-]+)/.exec(text.slice(e))
+      if (!m || !PHRASE_AFTER.test(m[1] as string) || inUsed(e, e + m[0].length)) break
+      // "on them" / "on it" only as a pair ("$20 on them"), never a bare "on".
+      if (/^(on|them|it)$/i.test(m[1] as string)) {
+        const pair = /^\s+on\s+(them|it)\b/i.exec(text.slice(e))
+        if (!pair) break
+        e += pair[0].length
+        continue
+      }
+      e += m[0].length
+    }
+    return { start: s, end: e }
+  })
+  grown.sort((a, b) => a.start - b.start)
+  const out: { start: number; end: number }[] = []
+  for (const g of grown) {
+    const prev = out.at(-1)
+    if (prev && g.start <= prev.end + 1 && /^\s*$/.test(text.slice(prev.end, g.start)))
+      prev.end = Math.max(prev.end, g.end)
+    else out.push({ ...g })
+  }
+  return out
 }
 
 const REFERS_BACK =
@@ -584,6 +641,13 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
     const end = start + m[0].length
     if (!slots.some((s) => s.start < end && start < s.end)) out.push({ start, end })
   }
+  // "on weekends only", "after hours", "during business hours": a time of day or week no tool
+  // filters on (a date slot, "this morning", covers its own words).
+  for (const m of text.matchAll(UNKNOWN_TIME)) {
+    const start = m.index
+    const end = start + m[0].length
+    if (!slots.some((s) => s.start < end && start < s.end)) out.push({ start, end })
+  }
   // "by cashier", "per customer zip code", "by hour of day": a breakdown no tool has is named.
   for (const m of text.matchAll(UNKNOWN_DIMENSION)) {
     const start = m.index
@@ -599,6 +663,10 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
  */
 const UNKNOWN_FILTER =
   /\b(?:(?:for|by|from|on|at|of|with)\s+)?(?:the\s+)?(?:employee|cashier|clerk|associate|terminal|register|till|device|order|customer)\s+#?(?=[\w-]*[\d_])[\w-]+|\b(?:emp|term|ord|cust)_[\w-]+/gi
+
+/** Times of day or week no tool filters on ("on weekends only", "after hours"). */
+const UNKNOWN_TIME =
+  /\b(?:(?:on|during|over|at|in|for)\s+)?(?:the\s+)?(?:weekends?|weekdays?|week ?nights?|nights?|overnight|mornings?|evenings?|afternoons?|business hours|after[- ]hours|opening hours|closing time|lunch ?time|rush hours?|peak hours|off[- ]peak)(?:\s+only)?\b/gi
 
 /** Breakdowns people ask for that no tool offers (docs/planner.md §Arguments). */
 const UNKNOWN_DIMENSION =
@@ -655,6 +723,13 @@ function oneStore(r: Reading): string | undefined {
   return place?.location && THERE.test(r.text) ? place.location : undefined
 }
 
+/** A look-back window said for a tool that looks ahead ("within 3 months"), in months. */
+function monthsOfWindow(r: Reading): number | undefined {
+  const d = r.take('date', (s) => s.value.kind === 'since' && s.value.days !== undefined)
+  const days = d?.value.days
+  return days ? Math.min(36, Math.max(1, Math.round(days / 30))) : undefined
+}
+
 /** `since` for the tools that take a start day, from a date slot ("since nov 1", "this week"). */
 function since(r: Reading): { since?: string; days?: number } {
   const d = r.date()
@@ -709,6 +784,21 @@ const METRIC_DIMS = new Set([
   'rule',
 ])
 const FORECAST_GROUPS = new Set(['occasion', 'segment', 'jurisdiction'])
+const TIME_DIMS = new Set(['day', 'week', 'month', 'quarter'])
+
+/** The list tools by the noun that names what they list. */
+const LIST_NOUNS: readonly { re: RegExp; tool: string }[] = [
+  { re: /\bapprovals?\b|\bapproval requests?\b/, tool: listApprovals.name },
+  { re: /\bcampaigns?\b/, tool: listCampaigns.name },
+  { re: /\bholds?\b/, tool: listCardHolds.name },
+  { re: /\balerts?\b/, tool: listFraudAlerts.name },
+]
+
+/** The reading with the figure a builder implies, when it hands a request to ledger_metrics. */
+function withMetric(r: Reading, metric: string): Reading {
+  r.impliedMetric = metric
+  return r
+}
 
 const BUILDERS: Record<string, Builder> = {
   get_gift_card: (r) => {
@@ -878,6 +968,10 @@ const BUILDERS: Record<string, Builder> = {
     // "alerts for gc_b270dd76": the alerts on that card.
     if (r.all('card').some((c) => c.explicit) && !r.all('rule').length && !r.all('store').length)
       return BUILDERS.explain_fraud_alert!(r)
+    // "drain-after-activation alerts per month": a series over time is the metric's (the list
+    // counts by store or rule only); a rule it cannot filter on is then named.
+    if (r.all('groupBy').some((g) => TIME_DIMS.has(g.value)))
+      return BUILDERS.ledger_metrics!(withMetric(r, 'fraud_alerts'))
     const rule = r.take('rule')?.value
     const status = r.word('alertStatus')
     const store = oneStore(r)
@@ -1102,7 +1196,11 @@ const BUILDERS: Record<string, Builder> = {
     const j = states(r)
     return call(
       escheatmentReport.name,
-      { jurisdiction: j[0], horizonMonths: r.take('horizon')?.months ?? 6 },
+      {
+        jurisdiction: j[0],
+        // "within 3 months" reads as a window; for deadlines ahead it is the horizon.
+        horizonMonths: r.take('horizon')?.months ?? monthsOfWindow(r) ?? 6,
+      },
       r,
     )
   },
@@ -1312,6 +1410,9 @@ const BUILDERS: Record<string, Builder> = {
     const metricSlot = r.take('metric')
     const metric =
       metricSlot?.value ??
+      r.impliedMetric ??
+      // "refund abuse hits by week": a detector named is counted as its alerts.
+      (r.all('rule').length ? 'fraud_alerts' : undefined) ??
       guessMetric(r.lower) ??
       (r.recall.tool === ledgerMetrics.name && typeof r.recall.args?.metric === 'string'
         ? r.recall.args.metric
@@ -1336,9 +1437,11 @@ const BUILDERS: Record<string, Builder> = {
     }
     // "reload & drain since monday": a rule named without a figure is a list of its alerts, and
     // so is "refund alerts this week".
+    const named = metricSlot !== undefined || r.impliedMetric !== undefined
     if (
       r.all('rule').length &&
-      (!metric || (/\balerts?\b/.test(r.lower) && !r.all('groupBy').length))
+      !r.all('groupBy').some((g) => TIME_DIMS.has(g.value)) &&
+      (!named || (/\balerts?\b/.test(r.lower) && !r.all('groupBy').length))
     ) {
       if (metricSlot) r.used.delete(metricSlot)
       return BUILDERS.list_fraud_alerts!(r)
@@ -2230,6 +2333,45 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     )
   )
     intent = getLiability.name
+  // "approvals submitted by slack:U123": one list named, and another list guessed, is the one
+  // named (the words around it were learned from the other list's requests).
+  const listNamed = LIST_NOUNS.filter((l) => l.re.test(t))
+  if (
+    !policy &&
+    listNamed.length === 1 &&
+    LIST_NOUNS.some((l) => l.tool === intent) &&
+    listNamed[0]?.tool !== intent
+  )
+    intent = listNamed[0]?.tool ?? intent
+  // "the bulk_purchase ones since august": a detector named is about its alerts.
+  if (
+    !policy &&
+    r.all('rule').length > 0 &&
+    // not "balance check 9931" (a card's lookup) nor a rule inside a hold's reason
+    !r.all('card').length &&
+    !r.all('number4').length &&
+    !r.all('alert').length &&
+    !WRITES.has(intent) &&
+    !ALERT_FAMILY.has(intent) &&
+    intent !== ledgerMetrics.name &&
+    intent !== scanForFraud.name &&
+    !REPLY_INTENT_SET.has(intent)
+  )
+    intent = listFraudAlerts.name
+  // "how many alerts are open right now": the open alerts (their list says how many), unless a
+  // place, a window or a breakdown makes it a metric.
+  if (
+    intent === ledgerMetrics.name &&
+    /\b(how many|number of|count of)\b.{0,30}\balerts?\b.{0,20}\bopen\b|\bhow many open alerts\b(?!.*\b(at|in|for|by|per|since|from)\b)/.test(
+      t,
+    ) &&
+    !r.all('store').length &&
+    !r.all('state').length &&
+    !r.all('date').length &&
+    !r.all('groupBy').length &&
+    !r.all('rule').length
+  )
+    intent = listFraudAlerts.name
   intent = byMood(intent, text, r)
   if (
     (WRITES.has(intent) || intent === updateFraudAlert.name || intent === listCardHolds.name) &&
