@@ -356,6 +356,8 @@ function opensWithOrder(text: string): boolean {
   return WRITE_ORDER.test(rest)
 }
 
+const DOMAIN_SET_ALL = new Set(DOMAIN_WORDS)
+
 /** The working state while one request's arguments are read: which slots were applied. */
 class Reading {
   readonly used = new Set<Slot>()
@@ -626,6 +628,10 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
     const lead = /^\s+(?:(?:for|in|at|the|of|to)\s+)*/.exec(text.slice(cueEnd))?.[0].length ?? 1
     const after =
       slots.find((s) => s.start >= cueEnd && s.start <= cueEnd + Math.max(2, lead)) ??
+      // "only stuff since friday": a slot within the words the cue governs.
+      (/^(only|just)$/i.test(m[1] as string)
+        ? slots.find((s) => s.kind !== 'word' && s.start >= cueEnd && s.start < end)
+        : undefined) ??
       // "only 3", "just the last 5": the cue is inside a slot that read it.
       slots.find((s) => s.start <= start && s.end >= cueEnd && s.kind !== 'word')
     // A comparison is applied only as several places side by side; two times are not compared.
@@ -2027,12 +2033,21 @@ function readRequest(original: string, recall: Recall, ctx: PlannerContext): Rea
   // domain word ("liabilty") or of a corpus word.
   const source = correctText(original, (w) => {
     if (known.has(w)) return w
+    // "quarters", "dismissing", "flagged": an inflection of a word the corpus or the domain knows
+    // is a word, not a typo of it (correcting it would lose the plural a period rests on).
+    const stem = /^(.{3,}?)(?:es|s|ed|ing|ly)$/.exec(w)?.[1]
+    if (
+      stem &&
+      [stem, `${stem}e`].some((x) => DOMAIN_SET_ALL.has(x) || ctx.classifier.frequency(x) >= 2)
+    )
+      return w
     const domain = domainWord(w, known)
     const seen = ctx.classifier.frequency(w)
     // A domain word far commoner than the word written is what was meant ("liabilty").
     if (domain && seen * 10 < ctx.classifier.frequency(domain) + 10) return domain
     if (seen >= 2) return w
-    return ctx.classifier.knows(w) ? w : ctx.classifier.correct(w)
+    if (ctx.classifier.knows(w)) return w
+    return ctx.classifier.correct(w)
   })
   const text = source.text
   // One reading of the clock for the slots and the arguments alike (a request at midnight).
@@ -2982,6 +2997,61 @@ const ONE_EACH: Record<string, { arg: string; kinds: Slot['kind'][] }> = {
  * "houston redemptions q3 vs q4", "cards sold nov 2026 against nov 2025", "liability now vs end
  * of 2025": the same figure once per period, side by side.
  */
+/**
+ * "this year vs last", "this month compared to the previous one": the period before the one
+ * named, as a date slot over the words after "vs".
+ */
+function previousPeriod(r: Reading, dates: readonly Extract<Slot, { kind: 'date' }>[]) {
+  if (dates.length !== 1) return undefined
+  const only = dates[0] as Extract<Slot, { kind: 'date' }>
+  const unit = /\b(?:this|current)\s+(year|month|quarter|week)\b|\b(ytd|mtd|qtd)\b/i.exec(
+    r.text.slice(only.start, only.end),
+  )
+  const vs =
+    /\b(?:vs\.?|versus|against|compared (?:to|with))\s+(?:the\s+)?(?:last|previous|prior|the one before)(?:\s+(?:one|year|month|quarter|week))?\b/i.exec(
+      r.text,
+    )
+  if (!unit || !vs) return undefined
+  const u = (unit[1] ??
+    { ytd: 'year', mtd: 'month', qtd: 'quarter' }[(unit[2] as string).toLowerCase()]) as string
+  const today = localDay(r.calendar.now, r.calendar.timezone)
+  const [y, m] = today.split('-').map(Number) as [number, number]
+  const last = (mm: number, yy: number) => new Date(Date.UTC(yy, mm, 0)).toISOString().slice(0, 10)
+  let from: string
+  let to: string
+  if (u === 'year') [from, to] = [`${y - 1}-01-01`, `${y - 1}-12-31`]
+  else if (u === 'month') {
+    const [yy, mm] = m === 1 ? [y - 1, 12] : [y, m - 1]
+    ;[from, to] = [`${yy}-${String(mm).padStart(2, '0')}-01`, last(mm, yy)]
+  } else if (u === 'quarter') {
+    const q = resolveQuarter({ q: Math.floor((m - 1) / 3) + 1 }, r.calendar, false)
+    const before = addDays(q.from, -1)
+    ;[from, to] = [
+      resolveQuarter(
+        {
+          q: Math.floor((Number(before.slice(5, 7)) - 1) / 3) + 1,
+          year: Number(before.slice(0, 4)),
+        },
+        r.calendar,
+        false,
+      ).from,
+      before,
+    ]
+  } else {
+    const start = addDays(today, -((new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7))
+    ;[from, to] = [addDays(start, -7), addDays(start, -1)]
+  }
+  const start = vs.index
+  const end = vs.index + vs[0].length
+  const slot: Extract<Slot, { kind: 'date' }> = {
+    kind: 'date',
+    value: { kind: 'range', from, to, start, end },
+    start,
+    end,
+  }
+  return slot
+}
+
 function comparePeriods(plan: Plan, r: Reading): Plan {
   if (plan.kind !== 'call' || plan.followUp || plan.also.length) return plan
   if (plan.tool !== ledgerMetrics.name && plan.tool !== getLiability.name) return plan
@@ -2990,6 +3060,7 @@ function comparePeriods(plan: Plan, r: Reading): Plan {
   // Two periods named, or "now" against one (a follow-up "vs october?" changes the period).
   const second =
     (dates.length >= 2 ? dates.find((d) => !r.used.has(d)) : undefined) ??
+    previousPeriod(r, dates) ??
     (plan.tool === getLiability.name && /\bnow\b|\btoday\b|\bcurrent\b/i.test(r.text)
       ? undefined
       : null)
@@ -3015,13 +3086,41 @@ function comparePeriods(plan: Plan, r: Reading): Plan {
   }
   r.use(second)
   const quoted = r.quote(second.start, second.end).toLowerCase()
+  // "value loaded per quarter, last year vs this year": the rows by period already compare
+  // them, so one call spans both periods.
+  const by = plan.args.by
+  const w = window(second.value)
+  if (
+    plan.tool === ledgerMetrics.name &&
+    Array.isArray(by) &&
+    by.some((b) => TIME_DIMS.has(String(b))) &&
+    typeof w.from === 'string'
+  ) {
+    const from = [plan.args.from, w.from]
+      .filter((x): x is string => typeof x === 'string')
+      .sort()[0]
+    const tos = [plan.args.to, w.to]
+    const to = tos.some((x) => x === undefined)
+      ? undefined
+      : tos
+          .filter((x): x is string => typeof x === 'string')
+          .sort()
+          .at(-1)
+    return {
+      ...plan,
+      args: clean({ ...plan.args, from, to }),
+      notes: plan.notes.filter(
+        (n) => !n.toLowerCase().includes(quoted) && !/^(vs\.?|versus|against|compared)/i.test(n),
+      ),
+    }
+  }
   const base = { ...plan.args }
   delete base.from
   delete base.to
   delete base.asOf
   return {
     ...plan,
-    also: [{ tool: plan.tool, args: clean({ ...base, ...window(second.value) }) }],
+    also: [{ tool: plan.tool, args: clean({ ...base, ...w }) }],
     notes: plan.notes.filter(
       (n) => !n.toLowerCase().includes(quoted) && !/^(vs\.?|versus|against|compared)/i.test(n),
     ),

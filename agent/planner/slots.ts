@@ -275,8 +275,15 @@ const GROUPS: readonly { re: RegExp; value: string }[] = [
     value: 'segment',
   },
   { re: /\b(?:by|per|each) (?:fraud )?(?:rule|type|detector)s?\b/, value: 'rule' },
-  { re: /\b(?:by|per|each) (?:day)\b|\bdaily\b|\bday[- ]by[- ]day\b/, value: 'day' },
-  { re: /\b(?:by|per|each) (?:week)\b|\bweekly\b|\bweek[- ]by[- ]week\b|\bwow\b/, value: 'week' },
+  // "how many cards do we sell a day": a rate per period is a breakdown by it.
+  {
+    re: /\b(?:by|per|each) (?:day)\b|\bdaily\b|\bday[- ]by[- ]day\b|(?<=\b(?:sell|sold|sells|selling|redeem\w*|load\w*|refund\w*|issue\w*|activat\w*|get|see|do|raise\w*|fire\w*)\b(?:\s+[\w$]+){0,3}\s+)(?:a|each|every) day\b/,
+    value: 'day',
+  },
+  {
+    re: /\b(?:by|per|each) (?:week)\b|\bweekly\b|\bweek[- ]by[- ]week\b|\bwow\b|(?<=\b(?:sell|sold|sells|selling|redeem\w*|load\w*|refund\w*|issue\w*|activat\w*|get|see|do|raise\w*|fire\w*)\b(?:\s+[\w$]+){0,3}\s+)(?:a|each|every) week\b/,
+    value: 'week',
+  },
   {
     re: /\b(?:by|per|each) (?:month)\b|\bmonthly\b|\bmonth[- ]by[- ]month\b|\bmom\b|\bmonth over month\b|\bmonth[- ]end\b|\bend of (?:each|every) month\b/,
     value: 'month',
@@ -290,7 +297,7 @@ const GROUPS: readonly { re: RegExp; value: string }[] = [
 const METRICS: readonly { re: RegExp; value: string }[] = [
   {
     // "alerts on cards sold online" names cards, not the figure: not after "on", "for", "of"…
-    re: /\b((?<!\b(?:on|for|of|with|among|from|to|about|at) (?:the |those |these |all |any )?)cards? (?:sold|issued|activated|bought|purchased)|(?:sold|issued|activated|new) (?:gift )?cards|gift cards? sales|card sales|sales of (?:gift )?cards|activations|(?:gift )?cards? did we sell|did we sell)\b/,
+    re: /\b((?<!\b(?:on|for|of|with|among|from|to|about|at) (?:the |those |these |all |any )?)cards? (?:sold|issued|activated|bought|purchased)|(?:sold|issued|activated|new) (?:gift )?cards|gift cards? sales|card sales|sales of (?:gift )?cards|activations|(?:gift )?cards? (?:do|did|does|have|will) (?:we|you|they) (?:sell|activate|issue)|did we sell|(?:we|they|you) (?:sell|sold|activated?|issued?) (?:a |per |each |every )?(?:day|week|month)|new activations)\b/,
     value: 'cards_sold',
   },
   {
@@ -298,7 +305,7 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
     value: 'value_loaded',
   },
   {
-    re: /\b(loads|reloads|top[- ]?ups|load (?:transactions|count)|number of loads|reload transactions)\b/,
+    re: /\b(loads|reloads|top[- ]?ups|(?:re)?load (?:transactions|count|volume)|number of (?:re)?loads|reload transactions|count of (?:re)?loads)\b/,
     value: 'loads',
   },
   {
@@ -372,7 +379,7 @@ const SORTS: readonly { re: RegExp; value: string }[] = [
 
 /** "sorted by key", "in period order", "chronologically": the rows in key order. */
 const KEY_ORDER =
-  /\b(?:(?:sort(?:ed)?|order(?:ed)?|arrange[ds]?|rank(?:ed)?) (?:by|on) (?:the )?(?:keys?|periods?|dates?|months?|weeks?|quarters?)(?: (?:and|&) (?:the )?[a-z]+)?(?: keys?)?|(?:(?:in )?(?:ascending |descending )?(?:key|period|date|chronological) order)|chronologically)\b/
+  /\b(?:(?:sort(?:ed)?|order(?:ed)?|arrange[ds]?|rank(?:ed)?) (?:by|on) (?:the )?(?:keys?|periods?|dates?|months?|weeks?|quarters?)(?: (?:and|&) (?:the )?[a-z]+)?(?: keys?)?|(?:(?:in )?(?:ascending |descending )?(?:key|period|date|chronological|alphabetical|calendar) order)|chronologically|alphabetic(?:al(?:ly)?)?|a[- ]?(?:to|-|–|→)[- ]?z|(?:sort(?:ed)?|order(?:ed)?|arrange[ds]?|list(?:ed)?|go(?:ing)?) (?:by|on) (?:the )?(?:store|state|location|shop|occasion|channel|rule|segment|region)(?:\s+names?)?s?(?! (?:value|amount|count|total|balance|sales))|(?:sort(?:ed)?|order(?:ed)?) by name)\b/
 
 const CATEGORIES = [
   'apparel',
@@ -1263,9 +1270,14 @@ function readWords(text: string, out: Slot[]) {
     each(lower, w.re, (m) =>
       push(out, { kind: 'metric', value: w.value, start: m.index, end: m.index + m[0].length }),
     )
-  each(lower, KEY_ORDER, (m) =>
-    push(out, { kind: 'sort', value: 'key', start: m.index, end: m.index + m[0].length }),
-  )
+  // "sorted by store": an order by the rows' key, over the "by store" that also groups them.
+  each(lower, KEY_ORDER, (m) => {
+    const slot: Slot = { kind: 'sort', value: 'key', start: m.index, end: m.index + m[0].length }
+    const clash = out.some(
+      (s) => s.kind !== 'word' && s.kind !== 'groupBy' && s.start < slot.end && slot.start < s.end,
+    )
+    if (!clash) out.push(slot)
+  })
   for (const s of SORTS)
     each(lower, s.re, (m) =>
       push(out, { kind: 'sort', value: s.value, start: m.index, end: m.index + m[0].length }),

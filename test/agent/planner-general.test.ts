@@ -97,3 +97,76 @@ describe('alerts: a series over time is the metric, a count of open ones the lis
     })
   })
 })
+
+describe('the period grammar names every span by its place in a larger one', () => {
+  const range = (text: string) => {
+    const p = plan(text)
+    return p.kind === 'call' ? [p.args.from, p.args.to] : []
+  }
+
+  it('reads halves, fiscal years and a year said alone', () => {
+    expect(range('loads, second half of last year')).toEqual(['2025-07-01', '2025-12-31'])
+    expect(range('refunds h1 2025 by channel')).toEqual(['2025-01-01', '2025-06-30'])
+    expect(range('cards sold FY 24')).toEqual(['2024-01-01', '2024-12-31'])
+    expect(range('redemptions per month 2025')).toEqual(['2025-01-01', '2025-12-31'])
+    expect(plan('pull up 2025')).toMatchObject({ tool: 'get_gift_card', args: { card: '2025' } })
+  })
+
+  it('reads the start or end of a period, the period so far, and its first or last part', () => {
+    expect(plan('liability at the very beginning of last month')).toMatchObject({
+      tool: 'get_liability',
+      args: { asOf: '2026-11-01' },
+    })
+    expect(plan('what did we owe at 2024 year-end')).toMatchObject({
+      args: { asOf: '2024-12-31' },
+    })
+    expect(range('value loaded this quarter so far')).toEqual(['2026-10-01', '2026-12-01'])
+    expect(range('daily refunds, first 10 days of october')).toEqual(['2026-10-01', '2026-10-10'])
+    expect(range('loads in the final two months of 2025')).toEqual(['2025-11-01', '2025-12-31'])
+    expect(range('redemptions for 2025, just q3')).toEqual(['2025-07-01', '2025-09-30'])
+  })
+
+  it('reads holidays any year, their weekends, and ranges between them', () => {
+    expect(range('redemptions memorial day weekend')).toEqual(['2026-05-23', '2026-05-25'])
+    expect(range('loads from christmas eve thru new years day')).toEqual([
+      '2025-12-24',
+      '2026-01-01',
+    ])
+    expect(range('cards sold between black friday and cyber monday 2025')).toEqual([
+      '2025-11-28',
+      '2025-12-01',
+    ])
+    expect(plan('cards idle since xmas 2024')).toMatchObject({
+      tool: 'find_dormant_cards',
+      args: { idleSince: '2024-12-25' },
+    })
+    expect(range('refunds over the weekend')).toEqual(['2026-11-28', '2026-11-29'])
+    expect(plan('liability as of the 3rd of march last year')).toMatchObject({
+      args: { asOf: '2025-03-03' },
+    })
+    expect(range('loads march 2025 thru june 2026')).toEqual(['2025-03-01', '2026-06-30'])
+  })
+
+  it('compares a period with the one before it, in one call when rows are by period', () => {
+    expect(plan('refunds by month this year against last')).toMatchObject({
+      args: { by: ['month'], from: '2025-01-01' },
+    })
+    const p = plan('loads this quarter vs the previous one')
+    expect(p.kind === 'call' && [p.args.from, p.also[0]?.args.from]).toEqual([
+      '2026-10-01',
+      '2026-07-01',
+    ])
+  })
+
+  it('reads "a day" as a breakdown by day, and orders by name said in words', () => {
+    expect(plan('how many cards do we activate a day this month')).toMatchObject({
+      args: { metric: 'cards_sold', by: ['day'] },
+    })
+    // liability has no order of its own: the words are named, not dropped
+    expect(notes('liability by store, alphabetical order')).toContain('alphabetical order')
+    expect(plan('refunds by state, listed by state name')).toMatchObject({
+      args: { by: ['jurisdiction'], sort: 'key' },
+    })
+    expect(plan('redemptions per occasion A to Z')).toMatchObject({ args: { sort: 'key' } })
+  })
+})
