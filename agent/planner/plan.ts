@@ -287,6 +287,8 @@ const reply = (text: string, intent: string): Plan => ({ kind: 'reply', text, in
 /** A request that asks rather than tells: it may read, never write. */
 export function isQuestion(text: string): boolean {
   const t = withoutInterjection(text.trim().toLowerCase())
+  // "do you mind putting a hold on 4821?" asks for the hold, politely.
+  if (MIND.test(t) && WRITE_ORDER.test(withoutMind(t))) return false
   if (
     /^(can|could|would|will)\s+(you|u|ya|we|someone|somebody)\b|^(please|pls|plz|kindly)\b|\b(please|pls|plz)\b[^?]*\?$/.test(
       t,
@@ -318,6 +320,25 @@ const WRITE_ORDER =
  * A request that tells the agent to act: it opens with a verb of acting (after a greeting, a
  * "please", a "can you" or an "I need you to"). Only such a request may plan a write.
  */
+/** A polite order whose verb follows as "-ing": "would you mind holding…", "mind freezing…". */
+const MIND =
+  /^(?:(?:ok|okay|hey|hi|so|also|and|pls|please|sorry)[,:!.-]?\s+)*(?:would|do|could)?\s*(?:you|u|ya)?\s*mind\s+(?:(?:just|quickly|also)\s+)?/
+
+/** "would you mind holding 4834" read as "hold 4834": the verb after "mind" is the order. */
+function withoutMind(t: string): string {
+  const m = MIND.exec(t)
+  if (!m) return t
+  return t
+    .slice(m[0].length)
+    .replace(/^([a-z]+?)ing\b/, (_w, base: string) =>
+      WRITE_ORDER.test(base)
+        ? base
+        : WRITE_ORDER.test(`${base}e`)
+          ? `${base}e`
+          : base.replace(/(.)\1$/, '$1'),
+    )
+}
+
 export function isImperative(text: string): boolean {
   // Any clause may carry the order: "alert 9 is a false positive, dismiss it".
   return text
@@ -345,7 +366,7 @@ function opensWithOrder(text: string): boolean {
     return false
   const lead =
     /^(?:(?:ok|okay|yes|yeah|yep|sure|right|great|thanks|thx|hey|hi|then|now|also|and|so|pls|please|plz|kindly|asap|urgent|quick one|lp here|manager here|actually|oh|oops|sorry|nvm|fine|alright|ok then)[,:!.-]?\s+)*(?:(?:can|could|would|will) (?:you|u|ya|we|someone)(?: please| pls)? |(?:i|we) (?:need|want|would like)(?: you)? to |let'?s |go ahead and |i'?d like (?:you )?to |time to |need to |gotta |have to |we should |you should |pls |please )?(?:also |just |now |quickly |immediately )?/
-  const rest = t.replace(lead, '')
+  const rest = MIND.test(t) ? withoutMind(t) : t.replace(lead, '')
   // "hold history", "hold status", "release notes": nouns, not orders.
   if (
     /^(hold|release|freeze|block|launch|campaign)s?\s+(history|status|info|details?|records?|log|list|report|counts?|summary|queue|reasons?|requests?|notes|dates?|times?)\b/.test(
@@ -478,7 +499,7 @@ class Reading {
       return words
     }
     const m =
-      /(?:\s[-–—]+\s*|[-–—]{2,}|[,;:?]\s*|\.\s+|\s(?=(?:because|bc|b\/c|cuz|coz|due to|reason|note|per|customer|guest|cust|they|she|he|it'?s|its|looks|seems|suspected|possible|likely|probably|stolen|lost|card testing)\b))(.*)$/is.exec(
+      /(?:\s[-–—]+\s*|[-–—]{2,}|[,;:?]\s*|\.\s+|\s(?=(?:because|bc|b\/c|cuz|coz|due to|reason|note|per|customer|guest|cust|they|she|he|it'?s|its|looks|seems|suspected|possible|likely|probably|stolen|lost|card testing|pending|until|till|while|awaiting|waiting|in case|on suspicion|following|after|given|as per|for (?:now|review|investigation|the investigation)|so (?:we|that|lp|loss)|we (?:think|suspect|believe|need|got|have|saw)|i (?:think|suspect|believe|saw))\b))(.*)$/is.exec(
         rest,
       )
     if (!m) return undefined
@@ -1720,6 +1741,8 @@ function reasonBefore(r: Reading): string | undefined {
   )
   words = words.replace(/(?:[\s,.;:!—–-]|\b(?:so|and|then|pls|please|can you|just))*$/i, '').trim()
   if (words.split(/\s+/).length < 3 || /\?/.test(words)) return undefined
+  // "do you mind putting a hold on…": the polite form of the order.
+  if (MIND.test(words.toLowerCase())) return undefined
   // "put 2660 on hold", "can you get gc_… on hold": the order itself, not a reason for it.
   if (
     /^(?:(?:please|pls|can you|could you|would you|go ahead and|i need you to|need to)\s+)*(?:put|place|get|set|have|keep|stick)\b/i.test(
@@ -2358,6 +2381,18 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     listNamed[0]?.tool !== intent
   )
     intent = listNamed[0]?.tool ?? intent
+  // "actually release it, manager confirmed it's the customer's own card": the order's own verb
+  // decides which write it is, not a verb inside its reason.
+  if (!policy && !ordered && isImperative(t)) {
+    const opening = withoutMind(
+      t.replace(
+        /^(?:(?:ok|okay|yes|yeah|so|then|and|actually|now|also|pls|please|right|great|fine|alright)[,!.]?\s+)*/,
+        '',
+      ),
+    )
+    const own = writeOf(opening)
+    if (own && own !== intent) intent = own
+  }
   // "the bulk_purchase ones since august": a detector named is about its alerts.
   if (
     !policy &&

@@ -170,3 +170,41 @@ describe('the period grammar names every span by its place in a larger one', () 
     expect(plan('redemptions per occasion A to Z')).toMatchObject({ args: { sort: 'key' } })
   })
 })
+
+describe('orders said politely or with a reason run on, and the order’s own verb', () => {
+  const card: Recall = { card: 'gc_fe7c0406', tool: 'get_gift_card' }
+
+  it('reads "would you mind …ing" as the order, and a question about it as a question', () => {
+    expect(plan('would you mind freezing 4821, looks like a bot')).toMatchObject({
+      tool: 'place_card_hold',
+      args: { card: '4821', reason: 'looks like a bot' },
+    })
+    expect(plan('mind lifting the hold on 4821? customer verified')).toMatchObject({
+      tool: 'release_card_hold',
+    })
+    expect(plan('do you mind if I ask why 4821 is on hold?')).toMatchObject({
+      tool: 'list_card_holds',
+    })
+  })
+
+  it('keeps a reason that runs on after the card without a comma', () => {
+    expect(plan('block 4821 while we wait for the bank')).toMatchObject({
+      args: { reason: 'while we wait for the bank' },
+    })
+    expect(plan('freeze it awaiting a call back from the store', card)).toMatchObject({
+      tool: 'place_card_hold',
+      args: { card: 'gc_fe7c0406', reason: 'awaiting a call back from the store' },
+    })
+  })
+
+  it('lets the verb that opens the order decide the write, not a verb or place in its reason', () => {
+    expect(plan('ok unfreeze it, LP confirmed the purchase was legit', card)).toMatchObject({
+      tool: 'release_card_hold',
+      args: { card: 'gc_fe7c0406' },
+    })
+    expect(plan('lock it down, same pattern as the tacoma store', card)).toMatchObject({
+      tool: 'place_card_hold',
+      args: { card: 'gc_fe7c0406' },
+    })
+  })
+})
