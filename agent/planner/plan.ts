@@ -2140,7 +2140,15 @@ function answeredBranch(r: Reading, ctx: PlannerContext): Plan | undefined {
 function planReading(r: Reading, ctx: PlannerContext): Plan {
   const { text, slots, recall } = r
   const which = ambiguousBranch(text, ctx.vocabulary)
-  if (which && !r.all('store').some((s) => !/downtown|mall/i.test(r.quote(s.start, s.end)))) {
+  // (a store read with its city, "NY Downtown", answers which one)
+  const storeNamed = r.all('store').some((s) => {
+    const q = r.quote(s.start, s.end)
+    return (
+      !/downtown|mall/i.test(q) ||
+      /\b(?!the\b|a\b|our\b|that\b|this\b)[a-z]+\s+(?:downtown|mall)\b/i.test(q)
+    )
+  })
+  if (which && !storeNamed) {
     if (!isHowTo(text.toLowerCase())) return reply(which, 'clarify')
   }
   const answer = answeredBranch(r, ctx)
@@ -2393,6 +2401,34 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     const own = writeOf(opening)
     if (own && own !== intent) intent = own
   }
+  // "any expired cards out there?": a status that cards and approvals share, said of cards.
+  if (
+    intent === listApprovals.name &&
+    /\bcards?\b/.test(t) &&
+    !/\b(approv\w*|requests?|sign-?offs?|pending|decisions?)\b/.test(t)
+  )
+    intent = searchGiftCards.name
+  // "affinity for redemptions": the tool named by its own word.
+  if (!policy && /\baffinit(?:y|ies)\b|\bbasket analysis\b/.test(t)) intent = productAffinity.name
+  // "how much breakage do we book between Jan and Jun 2027": journals are of closed months;
+  // breakage in months ahead is the forecast's.
+  if (
+    intent === prepareJournalEntries.name &&
+    r
+      .all('date')
+      .some(
+        (d) => (d.value.from ?? d.value.to ?? '') > localDay(r.calendar.now, r.calendar.timezone),
+      )
+  )
+    intent = forecastBreakage.name
+  // "breakage we would book in march 2027": breakage in months ahead is the forecast's.
+  if (
+    intent === ledgerMetrics.name &&
+    (r.all('metric').some((m) => m.value === 'breakage_recognised') ||
+      (/\bbreakage\b/.test(t) && !r.all('metric').length)) &&
+    r.all('date').some((d) => (d.value.from ?? '') > localDay(r.calendar.now, r.calendar.timezone))
+  )
+    intent = forecastBreakage.name
   // "the bulk_purchase ones since august": a detector named is about its alerts.
   if (
     !policy &&
@@ -3003,7 +3039,10 @@ export function planRequest(
     classifier: ctx?.classifier ?? defaultClassifier(),
     vocabulary: ctx?.vocabulary ?? EMPTY_VOCABULARY,
   }
-  const trimmed = text.trim().slice(0, 2000)
+  const whole = text.trim().slice(0, 2000)
+  // "…for October and November? Thanks so much": a sign-off after a request is not an ask.
+  const signedOff = whole.replace(SIGN_OFF, '')
+  const trimmed = signedOff.split(/\s+/).length >= 3 ? signedOff : whole
   if (trimmed === '') return reply(HELP, 'help')
   const parts = trimmed.split(CLAUSE_BREAK).filter((p) => p.trim().split(/\s+/).length >= 2)
   if (parts.length >= 2) {
@@ -3013,6 +3052,10 @@ export function planRequest(
   const reading = readRequest(trimmed, recall, context)
   return fanOut(planReading(reading, context), reading)
 }
+
+/** Thanks and a name at the end of a message ("Thanks so much", "cheers, Sam"). */
+const SIGN_OFF =
+  /(?<=[?.!,]|\s)\s*(?:[Tt]hanks|[Tt]hank you|[Tt]hx|[Tt]y|[Cc]heers|[Mm]uch appreciated|[Aa]ppreciate it|[Mm]any thanks)\b(?: so much| a lot| in advance| again)?(?:[\s,]+[A-Z][a-z]+)?[\s.!]*$/
 
 /** Tools that take one card, alert, state or amount: a list of them makes one call each. */
 const ONE_EACH: Record<string, { arg: string; kinds: Slot['kind'][] }> = {

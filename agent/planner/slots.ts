@@ -297,7 +297,7 @@ const GROUPS: readonly { re: RegExp; value: string }[] = [
 const METRICS: readonly { re: RegExp; value: string }[] = [
   {
     // "alerts on cards sold online" names cards, not the figure: not after "on", "for", "of"…
-    re: /\b((?<!\b(?:on|for|of|with|among|from|to|about|at) (?:the |those |these |all |any )?)cards? (?:sold|issued|activated|bought|purchased)|(?:sold|issued|activated|new) (?:gift )?cards|gift cards? sales|card sales|sales of (?:gift )?cards|activations|(?:gift )?cards? (?:do|did|does|have|will) (?:we|you|they) (?:sell|activate|issue)|did we sell|(?:we|they|you) (?:sell|sold|activated?|issued?) (?:a |per |each |every )?(?:day|week|month)|new activations)\b/,
+    re: /\b((?<!\b(?:on|for|of|with|among|from|to|about|at) (?:the |those |these |all |any )?)cards? (?:(?:were|was|got|have been|had been|been) )?(?:sold|issued|activated|bought|purchased)|(?:sold|issued|activated|new) (?:gift )?cards|gift cards? sales|card sales|sales of (?:gift )?cards|activations|(?:gift )?cards? (?:do|did|does|have|will) (?:we|you|they) (?:sell|activate|issue)|did we sell|(?:we|they|you) (?:sell|sold|activated?|issued?) (?:a |per |each |every )?(?:day|week|month)|new activations)\b/,
     value: 'cards_sold',
   },
   {
@@ -309,7 +309,7 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
     value: 'loads',
   },
   {
-    re: /\b(redemptions?|redeemed value|amount redeemed|value redeemed|spend on (?:gift )?cards|redeems)\b/,
+    re: /\b(redemptions?|redeemed value|amount redeemed|value redeemed|spend on (?:gift )?cards|redeems|(?<=\b(?:what|how much) (?:did|do|does|was|were|has|have) (?:[\w'-]+ ){0,4})(?:redeem(?:ed)?|spend|spent))\b/,
     value: 'redemptions',
   },
   { re: /\b(refunds?|refunded)\b/, value: 'refunds' },
@@ -959,6 +959,7 @@ const STATE_NAMES_5 = Object.keys(US_STATES).filter((n) => n.length >= 5 && !n.i
 
 /** Words the state matcher must never take for a misspelt state. */
 const COMMON_WORDS = new Set([
+  'down',
   'change',
   'orange',
   'engine',
@@ -1089,9 +1090,11 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
       if (out.some((s) => s.start < m.index + m[0].length && start < s.end)) return
       for (const candidate of [words, words.split(/\s+/).at(-1) as string]) {
         if (
-          /^(the|our|that|this|each|every|per|which|what|any|one|a|by|main|flagship|other)$/.test(
+          /^(the|our|that|this|each|every|per|which|what|any|one|a|by|main|flagship|other|down|out|up|broken|split|store|stores)$/.test(
             candidate,
-          )
+          ) ||
+          // "broken down store by store": a breakdown, not a store's name
+          /^(?:broken|split|down|out)\b/.test(candidate)
         )
           continue
         const hit = fuse.search(candidate)[0]
@@ -1393,5 +1396,11 @@ export function readSlots(
   readCounts(text, out)
   readWords(text, out)
   readNumbers4(text, out)
+  // "high score ones only (0.95+)": a number said beats the words' rough reading of it.
+  if (out.some((s) => s.kind === 'score' && /\d/.test(text.slice(s.start, s.end))))
+    for (let i = out.length - 1; i >= 0; i--) {
+      const s = out[i] as Slot
+      if (s.kind === 'score' && !/\d/.test(text.slice(s.start, s.end))) out.splice(i, 1)
+    }
   return out.sort((a, b) => a.start - b.start)
 }

@@ -208,3 +208,41 @@ describe('orders said politely or with a reason run on, and the order’s own ve
     })
   })
 })
+
+describe('the figure, the store and the tool named in words', () => {
+  it('reads a figure said as a verb, and a number beating a rough score', () => {
+    expect(plan('what did seattle redeem last quarter')).toMatchObject({
+      tool: 'ledger_metrics',
+      args: { metric: 'redemptions', location: 'loc_006' },
+    })
+    expect(plan('how many cards were activated online in q2')).toMatchObject({
+      args: { metric: 'cards_sold', channel: 'online' },
+    })
+    expect(plan('risky alerts at tacoma, .9 and up')).toMatchObject({ args: { minScore: 0.9 } })
+  })
+
+  it('reads a store with its city short, and "store by store" as a breakdown', () => {
+    expect(plan('refund abuse at the SA downtown store')).toMatchObject({
+      args: { location: 'loc_016' },
+    })
+    expect(plan('liability in texas, split store by store')).toMatchObject({
+      args: { groupBy: 'location', jurisdiction: 'US-TX' },
+    })
+  })
+
+  it('picks the tool its own word names, and drops a sign-off', () => {
+    expect(plan('do we still have expired cards at boston?')).toMatchObject({
+      tool: 'search_gift_cards',
+    })
+    expect(plan('basket affinity for what people buy with gift cards')).toMatchObject({
+      tool: 'product_affinity',
+    })
+    expect(plan('breakage we would book in march 2027')).toMatchObject({
+      tool: 'forecast_breakage',
+    })
+    expect(plan('loads at brooklyn for september please, cheers Sam')).toMatchObject({
+      tool: 'ledger_metrics',
+      args: { metric: 'loads', location: 'loc_010' },
+    })
+  })
+})
