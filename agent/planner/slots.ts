@@ -277,19 +277,19 @@ const GROUPS: readonly { re: RegExp; value: string }[] = [
   { re: /\b(?:by|per|each) (?:fraud )?(?:rule|type|detector)s?\b/, value: 'rule' },
   // "how many cards do we sell a day": a rate per period is a breakdown by it.
   {
-    re: /\b(?:by|per|each) (?:day)\b|\bdaily\b|\bday[- ]by[- ]day\b|(?<=\b(?:sell|sold|sells|selling|redeem\w*|load\w*|refund\w*|issue\w*|activat\w*|get|see|do|raise\w*|fire\w*)\b(?:\s+[\w$]+){0,3}\s+)(?:a|each|every) day\b/,
+    re: /\b(?:by|per|each) (?:day)\b|\bdaily\b(?!\s+(?:[\w-]+\s+)?(?:call|meeting|sync|review|stand-?up|report|deck|email|update|check-?in|huddle)s?\b)|\bday[- ]by[- ]day\b|(?<=\b(?:sell|sold|sells|selling|redeem\w*|load\w*|refund\w*|issue\w*|activat\w*|get|see|do|raise\w*|fire\w*)\b(?:\s+[\w$]+){0,3}\s+)(?:a|each|every) day\b/,
     value: 'day',
   },
   {
-    re: /\b(?:by|per|each) (?:week)\b|\bweekly\b|\bweek[- ]by[- ]week\b|\bwow\b|(?<=\b(?:sell|sold|sells|selling|redeem\w*|load\w*|refund\w*|issue\w*|activat\w*|get|see|do|raise\w*|fire\w*)\b(?:\s+[\w$]+){0,3}\s+)(?:a|each|every) week\b/,
+    re: /\b(?:by|per|each) (?:week)\b|\bweekly\b(?!\s+(?:[\w-]+\s+)?(?:call|meeting|sync|review|stand-?up|report|deck|email|update|check-?in|huddle)s?\b)|\bweek[- ]by[- ]week\b|\bwow\b|(?<=\b(?:sell|sold|sells|selling|redeem\w*|load\w*|refund\w*|issue\w*|activat\w*|get|see|do|raise\w*|fire\w*)\b(?:\s+[\w$]+){0,3}\s+)(?:a|each|every) week\b/,
     value: 'week',
   },
   {
-    re: /\b(?:by|per|each) (?:month)\b|\bmonthly\b|\bmonth[- ]by[- ]month\b|\bmom\b|\bmonth over month\b|\bmonth[- ]end\b|\bend of (?:each|every) month\b/,
+    re: /\b(?:by|per|each) (?:month)\b|\bmonthly\b(?!\s+(?:[\w-]+\s+)?(?:call|meeting|sync|review|stand-?up|report|deck|email|update|check-?in|huddle)s?\b)|\bmonth[- ]by[- ]month\b|\bmom\b|\bmonth over month\b|\bmonth[- ]end\b|\bend of (?:each|every) month\b/,
     value: 'month',
   },
   {
-    re: /\b(?:by|per|each) (?:quarter|qtr)\b|\bquarterly\b|\bquarter[- ]by[- ]quarter\b/,
+    re: /\b(?:by|per|each) (?:quarter|qtr)\b|\bquarterly\b(?!\s+(?:[\w-]+\s+)?(?:call|meeting|sync|review|stand-?up|report|deck|email|update|check-?in|huddle)s?\b)|\bquarter[- ]by[- ]quarter\b/,
     value: 'quarter',
   },
 ]

@@ -69,6 +69,10 @@ describe('amounts and counts said any way', () => {
 
 describe('alerts: a series over time is the metric, a count of open ones the list', () => {
   it('reads a detector with a time breakdown as alerts by that period, the rule named', () => {
+    // "weekly" of a meeting is not a breakdown
+    expect(plan('open alerts at tacoma since monday, for the weekly LP sync')).toMatchObject({
+      tool: 'list_fraud_alerts',
+    })
     const p = plan('impossible travel alerts by week since october')
     expect(p).toMatchObject({
       tool: 'ledger_metrics',
