@@ -22,6 +22,8 @@ export type DateSlot = {
   quarter?: { q: number; year?: number }
   /** The words named a month, not a day ("as of 2026-01"). */
   grain?: 'month'
+  /** The holiday the words named, so a range can move it to another year ("… last year"). */
+  holiday?: string
   start: number
   end: number
 }
@@ -134,9 +136,13 @@ const SEASONS: Record<string, [number, number]> = {
   winter: [12, 2],
   holidays: [11, 12],
   'holiday season': [11, 12],
-  christmas: [12, 12],
+  'christmas season': [12, 12],
   'back to school': [8, 9],
 }
+
+/** The holidays and shopping days `holiday()` knows, as people write them. */
+const HOLIDAY_RE =
+  "(thanksgiving|black friday|cyber monday|small business saturday|giving tuesday|labou?r day|memorial day|independence day|july 4(?:th)?|the 4th of july|new year'?s eve|new year'?s(?: day)?|(?:christmas|xmas|x-mas) eve|(?:christmas|xmas|x-mas)(?: day)?(?! season)|boxing day|valentine'?s(?: day)?|halloween|mother'?s day|father'?s day|(?:president|washington)'?s day|(?:mlk|martin luther king)(?: jr\\.?)? day|columbus day|indigenous peoples'? day|veterans'? day|juneteenth)"
 
 type Rule = {
   re: RegExp
@@ -165,8 +171,17 @@ function holiday(name: string, y: number): Day {
   if (n === 'memorial day') return nthWeekday(y, 5, 1, -1)
   if (/^(independence day|july 4(th)?|the 4th of july)$/.test(n)) return dayOf(y, 7, 4)
   if (/^new years?( day)?$/.test(n)) return dayOf(y, 1, 1)
-  if (n === 'christmas day') return dayOf(y, 12, 25)
-  if (n === 'christmas eve') return dayOf(y, 12, 24)
+  if (/^(christmas|xmas|x-mas)( day)?$/.test(n)) return dayOf(y, 12, 25)
+  if (/^(christmas|xmas|x-mas) eve$/.test(n)) return dayOf(y, 12, 24)
+  if (n === 'boxing day') return dayOf(y, 12, 26)
+  if (/^new years? eve$/.test(n)) return dayOf(y, 12, 31)
+  if (/^(presidents|washingtons) day$/.test(n)) return nthWeekday(y, 2, 1, 3)
+  if (/^(mlk|martin luther king)( jr\.?)? day$/.test(n)) return nthWeekday(y, 1, 1, 3)
+  if (/^(columbus day|indigenous peoples? day)$/.test(n)) return nthWeekday(y, 10, 1, 2)
+  if (/^veterans? day$/.test(n)) return dayOf(y, 11, 11)
+  if (n === 'juneteenth') return dayOf(y, 6, 19)
+  if (n === 'small business saturday') return addDays(nthWeekday(y, 11, 4, 4), 2)
+  if (n === 'giving tuesday') return addDays(nthWeekday(y, 11, 4, 4), 5)
   if (/^valentines( day)?$/.test(n)) return dayOf(y, 2, 14)
   if (n === 'halloween') return dayOf(y, 10, 31)
   if (n === 'mothers day') return nthWeekday(y, 5, 0, 2)
@@ -191,7 +206,296 @@ function weekStart(today: Day): Day {
   return addDays(today, -weekday)
 }
 
+/** "the year", "this year", "last year", "2025", "fy25": a year a larger period names. */
+const YEAR_WORDS =
+  "(?:this |last |next |current |previous |prior |the )?(?:calendar |fiscal )?year|fy\\s?'?\\d{2,4}|20\\d\\d|'\\d{2}"
+
+/**
+ * The period grammar (docs/planner.md §Dates): every way of naming a span by its place in a
+ * larger one — halves, fiscal years, the start or end of a year, month or quarter, "the year so
+ * far", "the first three quarters of 2026", "the last two weeks of november", a weekend — read
+ * before the simpler rules below, so "first half of the year" is never half-read as "the year".
+ */
+const PERIOD_RULES: Rule[] = [
+  {
+    // "since thanksgiving", "as of last xmas", "christmas last year", "memorial day 2025",
+    // "black friday weekend": a holiday on its day (the last one unless a year is named), its
+    // weekend running to the Sunday after it (from the Saturday before a Monday holiday).
+    re: new RegExp(
+      `\\b(?:(since|from|after|before|on|over|for|as of|at|by|until|through|thru)\\s+)?(?:the\\s+)?(?:(last|this|next|previous|past)\\s+)?${HOLIDAY_RE}(?:\\s+(weekend))?(?:\\s+(?:of\\s+)?(last year|this year|next year|20\\d\\d))?\\b(?!\\s+week\\b)`,
+    ),
+    read: (m, today) => {
+      const name = m[3] as string
+      const [y] = parts(today)
+      const named = m[5]
+      let day: Day
+      if (named) {
+        const shift: Record<string, number> = { 'last year': -1, 'this year': 0, 'next year': 1 }
+        day = holiday(name, /^\d/.test(named) ? Number(named) : y + (shift[named] ?? 0))
+      } else if (m[2] === 'next') {
+        day = holiday(name, y)
+        if (day <= today) day = holiday(name, y + 1)
+      } else if (m[2] === 'this') day = holiday(name, y)
+      else {
+        day = holiday(name, y)
+        if (day > today) day = holiday(name, y - 1)
+      }
+      const weekday = new Date(`${day}T00:00:00Z`).getUTCDay()
+      const span = !m[4]
+        ? { from: day, to: day }
+        : weekday === 1
+          ? { from: addDays(day, -2), to: day }
+          : { from: day, to: addDays(day, (7 - weekday) % 7) }
+      const lead = m[1]
+      const holidayName = name
+      if (lead === 'since' || lead === 'from')
+        return { kind: 'since', from: span.from, holiday: holidayName }
+      if (lead === 'after') return { kind: 'since', from: addDays(span.to, 1) }
+      if (lead === 'before') return { kind: 'before', to: addDays(span.from, -1) }
+      if (lead === 'until' || lead === 'through' || lead === 'thru')
+        return { kind: 'before', to: span.to, holiday: holidayName }
+      if (lead === 'as of' || lead === 'at' || lead === 'by') return { kind: 'asOf', to: span.to }
+      return { kind: 'range', from: span.from, to: earlier(span.to, today), holiday: holidayName }
+    },
+  },
+  {
+    // "first half of the year", "H1 2026", "the back half of last year", "2h fy25"
+    re: new RegExp(
+      `\\b(?:in |during |for |over |through )?(?:the )?(?:(first|1st|front|second|2nd|back|latter|last) half of (?:the )?(${YEAR_WORDS})|(h1|h2|1h|2h)(?:\\s*(?:of\\s+)?(${YEAR_WORDS}))?)`,
+    ),
+    read: (m, today) => {
+      const word = (m[1] ?? m[3]) as string
+      const first = /^(first|1st|front|h1|1h)$/.test(word)
+      const y = yearOf(m[2] ?? m[4], today)
+      return span(first ? `${y}-01-01` : `${y}-07-01`, first ? `${y}-06-30` : `${y}-12-31`, today)
+    },
+  },
+  {
+    // "the first three quarters of 2026", "the last two weeks of november", "first 10 days of
+    // this month", "the final quarter of last year"
+    re: new RegExp(
+      `\\b(?:the\\s+)?(first|last|final|opening|closing)\\s+(?:${COUNT_RE}\\s+)?(days?|weeks?|months?|quarters?)\\s+of\\s+(?:the\\s+)?(?:(${YEAR_WORDS})|(?:(this|last|next|previous)\\s+)?(month|quarter)|${MONTH_RE}(?:\\s+(\\d{4}))?)\\b`,
+    ),
+    read: (m, today) => {
+      const n = m[2] ? countOf(m[2]) : 1
+      if (n === undefined || n < 1) return undefined
+      const outer = outerPeriod(m, today)
+      if (!outer) return undefined
+      const unit = m[3] as string
+      const fromStart = /^(first|opening)$/.test(m[1] as string)
+      let from: Day
+      let to: Day
+      if (/^quarter/.test(unit) || /^month/.test(unit)) {
+        const months = /^quarter/.test(unit) ? n * 3 : n
+        const [oy, om] = parts(outer.from)
+        const [ey, em] = parts(outer.to)
+        if (fromStart) {
+          from = outer.from
+          to = monthEnd(oy, om + months - 1)
+        } else {
+          from = monthStart(ey, em - months + 1)
+          to = outer.to
+        }
+      } else {
+        const days = n * unitDays(unit)
+        from = fromStart ? outer.from : addDays(outer.to, -(days - 1))
+        to = fromStart ? addDays(outer.from, days - 1) : outer.to
+      }
+      return span(from, to, today)
+    },
+  },
+  {
+    // "the first three quarters", "first 6 months": of this year, when no year follows.
+    re: new RegExp(
+      `\\b(?:the\\s+)?(first|opening)\\s+${COUNT_RE}\\s+(months|quarters)\\b(?!\\s+of\\b)`,
+    ),
+    read: (m, today) => {
+      const n = countOf(m[2] as string)
+      if (n === undefined || n < 1) return undefined
+      const months = Math.min(12, m[3] === 'quarters' ? n * 3 : n)
+      const [y] = parts(today)
+      return span(`${y}-01-01`, monthEnd(y, months), today)
+    },
+  },
+  {
+    // "FY2025", "fy 25", "fiscal 2024", "fiscal year 2026": the chain's fiscal year is the
+    // calendar year (the ledger closes its books by calendar month).
+    re: /\b(?:(since|from|in|for|during|of|throughout)\s+)?(?:the\s+)?(?:fy\s?'?|fiscal\s+(?:year\s+)?)(\d{4}|\d{2})\b/,
+    read: (m, today) => {
+      const y = Number((m[2] as string).length === 2 ? `20${m[2]}` : m[2])
+      if (m[1] === 'since' || m[1] === 'from') return { kind: 'since', from: `${y}-01-01` }
+      return span(`${y}-01-01`, `${y}-12-31`, today)
+    },
+  },
+  {
+    // "as of the start of the year", "since the beginning of last month", "at the start of
+    // Q3", "start of 2026", "beginning of november": the first day of that period.
+    re: new RegExp(
+      `\\b(?:(as of|as at|at|by|since|from|after)\\s+)?(?:the\\s+)?(?:very\\s+)?(?:start|beginning|begin|first day|opening)\\s+of\\s+(?:the\\s+)?(?:(${YEAR_WORDS})|(?:(this|last|next|previous|current)\\s+)?(month|quarter|week)|q([1-4])(?:\\s+(\\d{4}))?|${MONTH_RE}(?:\\s+(\\d{4}))?)\\b`,
+    ),
+    read: (m, today) => {
+      const first = startOf(m, today)
+      if (!first) return undefined
+      const lead = m[1]
+      if (lead === 'since' || lead === 'from') return { kind: 'since', from: first }
+      if (lead === 'after') return { kind: 'since', from: addDays(first, 1) }
+      return { kind: 'asOf', from: first, to: first }
+    },
+  },
+  {
+    // "at year end 2025", "year-end 2025", "end of 2025", "2025 year end", "eoy", "at the end
+    // of the year": the last day of that year (of last year when none is named).
+    re: /\b(?:(as of|as at|at|by)\s+)?(?:the\s+)?(?:(?:year[- ]?end|ye|eoy|end of (?:the )?(?:calendar |fiscal )?year)(?:\s+(?:of\s+)?(20\d\d))?|end of (20\d\d)|(20\d\d)\s+year[- ]?end)\b/,
+    read: (m, today) => {
+      const named = m[2] ?? m[3] ?? m[4]
+      const y = named ? Number(named) : parts(today)[0] - 1
+      return { kind: 'asOf', to: `${y}-12-31` }
+    },
+  },
+  {
+    // "the year so far", "this quarter so far", "so far in 2026", "the month to date"
+    re: /\b(?:for |in |over )?(?:the |this )(year|month|quarter|week) (?:so far|to date)\b|\bso far in (20\d\d)\b/,
+    read: (m, today) => {
+      const [y, mo] = parts(today)
+      if (m[2]) return span(`${m[2]}-01-01`, `${m[2]}-12-31`, today)
+      const unit = m[1] as string
+      const from =
+        unit === 'year'
+          ? `${y}-01-01`
+          : unit === 'month'
+            ? monthStart(y, mo)
+            : unit === 'quarter'
+              ? quarterRange(y, quarterOf(mo)).from
+              : weekStart(today)
+      return { kind: 'range', from, to: today }
+    },
+  },
+  {
+    // "1 Jan this year", "the 5th of march last year", "march 3rd last year": one day of the
+    // year named (read before "march last year", the whole month).
+    re: new RegExp(
+      `\\b(?:(since|from|after|before|as of|as at|on|at|by|until|till|through)\\s+)?(?:the\\s+)?(?:(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_RE}|${MONTH_RE}\\s+(\\d{1,2})(?:st|nd|rd|th)?,?)\\s+(?:of\\s+)?(last|this|next) year\\b`,
+    ),
+    read: (m, today) => {
+      const month = monthNumber((m[3] ?? m[4]) as string)
+      const d = Number(m[2] ?? m[5])
+      if (d < 1 || d > 31) return undefined
+      const y = parts(today)[0] + ({ last: -1, this: 0, next: 1 }[m[6] as string] ?? 0)
+      const day = dayOf(y, month, d)
+      return oneDay(m[1], day)
+    },
+  },
+  {
+    // "last weekend", "over the weekend", "this weekend": the most recent Saturday and Sunday
+    // ("weekends", plural, is a time of week no tool filters on).
+    re: /\b(?:(?:over|during|on|for|at|in)\s+)?(this|last|past|previous|the)\s+weekend\b/,
+    read: (m, today) => {
+      const weekday = new Date(`${today}T00:00:00Z`).getUTCDay()
+      // The Saturday of the weekend under way or just past.
+      let saturday = addDays(today, -((weekday + 1) % 7))
+      if ((m[1] === 'last' || m[1] === 'previous') && (weekday === 6 || weekday === 0))
+        saturday = addDays(saturday, -7)
+      return { kind: 'range', from: saturday, to: earlier(addDays(saturday, 1), today) }
+    },
+  },
+]
+
+/** The year of "the year", "last year", "2025", "fy25", "'25". */
+function yearOf(words: string | undefined, today: Day): number {
+  const [y] = parts(today)
+  if (!words) return y
+  const digits = /(\d{2,4})\s*$/.exec(words)
+  if (digits) return Number((digits[1] as string).length === 2 ? `20${digits[1]}` : digits[1])
+  if (/\b(last|previous|prior)\b/.test(words)) return y - 1
+  if (/\bnext\b/.test(words)) return y + 1
+  return y
+}
+
+/** A closed span, stopping at today when it is under way (a span ahead stays whole). */
+function span(from: Day, to: Day, today: Day): Omit<DateSlot, 'start' | 'end'> {
+  return { kind: 'range', from, to: from > today ? to : earlier(to, today) }
+}
+
+/** The larger period a "first / last N … of" names (groups 4–8 of its rule). */
+function outerPeriod(m: RegExpExecArray, today: Day): { from: Day; to: Day } | undefined {
+  const [y, mo] = parts(today)
+  if (m[4]) {
+    const year = yearOf(m[4], today)
+    return { from: `${year}-01-01`, to: `${year}-12-31` }
+  }
+  if (m[6] === 'month') {
+    const [yy, mm] =
+      m[5] === 'last' || m[5] === 'previous'
+        ? mo === 1
+          ? [y - 1, 12]
+          : [y, mo - 1]
+        : m[5] === 'next'
+          ? mo === 12
+            ? [y + 1, 1]
+            : [y, mo + 1]
+          : [y, mo]
+    return { from: monthStart(yy, mm), to: monthEnd(yy, mm) }
+  }
+  if (m[6] === 'quarter') {
+    const q = m[5] === 'last' || m[5] === 'previous' ? lastQuarter(today) : { y, q: quarterOf(mo) }
+    return quarterRange(q.y, q.q)
+  }
+  if (m[7]) {
+    const month = monthNumber(m[7])
+    const [yy, mm] = m[8] ? [Number(m[8]), month] : pastMonth(month, today)
+    return { from: monthStart(yy, mm), to: monthEnd(yy, mm) }
+  }
+  return undefined
+}
+
+/** The first day of the period a "start of …" names (groups 2–9 of its rule). */
+function startOf(m: RegExpExecArray, today: Day): Day | undefined {
+  const [y, mo] = parts(today)
+  if (m[2]) return `${yearOf(m[2], today)}-01-01`
+  const which = m[3]
+  if (m[4] === 'month') {
+    if (which === 'last' || which === 'previous')
+      return mo === 1 ? `${y - 1}-12-01` : monthStart(y, mo - 1)
+    if (which === 'next') return mo === 12 ? `${y + 1}-01-01` : monthStart(y, mo + 1)
+    return monthStart(y, mo)
+  }
+  if (m[4] === 'quarter') {
+    if (which === 'last' || which === 'previous') {
+      const q = lastQuarter(today)
+      return quarterRange(q.y, q.q).from
+    }
+    return quarterRange(y, quarterOf(mo)).from
+  }
+  if (m[4] === 'week')
+    return which === 'last' || which === 'previous'
+      ? addDays(weekStart(today), -7)
+      : weekStart(today)
+  if (m[5]) {
+    const q = Number(m[5])
+    const year = m[6] ? Number(m[6]) : q <= quarterOf(mo) ? y : y - 1
+    return quarterRange(year, q).from
+  }
+  if (m[7]) {
+    const month = monthNumber(m[7])
+    const [yy, mm] = m[8] ? [Number(m[8]), month] : pastMonth(month, today)
+    return monthStart(yy, mm)
+  }
+  return undefined
+}
+
+/** One day with the word before it: "since" opens a window, "as of" is the end of that day. */
+function oneDay(lead: string | undefined, day: Day): Omit<DateSlot, 'start' | 'end'> {
+  if (lead === 'since' || lead === 'from') return { kind: 'since', from: day }
+  if (lead === 'after') return { kind: 'since', from: addDays(day, 1) }
+  if (lead === 'before') return { kind: 'before', to: addDays(day, -1) }
+  if (lead === 'until' || lead === 'till' || lead === 'through') return { kind: 'before', to: day }
+  if (lead === 'as of' || lead === 'as at' || lead === 'at' || lead === 'by')
+    return { kind: 'asOf', from: day, to: day }
+  return { kind: 'range', from: day, to: day }
+}
+
 const RULES: Rule[] = [
+  ...PERIOD_RULES,
   {
     // "december last year", "in march of this year", "since june last year": that month of the
     // year named (read before "last year" alone is).
@@ -320,7 +624,9 @@ const RULES: Rule[] = [
         ? Number(m[1])
         : ['first', 'second', 'third', 'fourth'].indexOf(m[2] as string) + 1
       const year = m[3] ? Number(m[3].length === 2 ? `20${m[3]}` : m[3]) : undefined
-      return { kind: 'range', quarter: { q, ...(year ? { year } : {}) } }
+      // A quarter with its year is also its days, so it joins and nests like any range.
+      if (year) return { kind: 'range', quarter: { q, year }, ...quarterRange(year, q) }
+      return { kind: 'range', quarter: { q } }
     },
   },
   {
@@ -398,20 +704,6 @@ const RULES: Rule[] = [
     read: (_m, today) => ({ kind: 'range', from: addDays(today, -1), to: addDays(today, -1) }),
   },
   {
-    // "since thanksgiving", "after black friday", "since labor day": the last one, on its day.
-    re: /\b(?:(since|from|after|before|on|over|for)\s+)?(?:the\s+)?(thanksgiving|black friday|cyber monday|labou?r day|memorial day|independence day|july 4(?:th)?|the 4th of july|new year'?s(?: day)?|christmas day|christmas eve|valentine'?s(?: day)?|halloween|mother'?s day|father'?s day)(?:\s+(weekend))?\b(?!\s+week\b)/,
-    read: (m, today) => {
-      const [y] = parts(today)
-      let day = holiday(m[2] as string, y)
-      if (day > today) day = holiday(m[2] as string, y - 1)
-      const end = m[3] ? addDays(day, 3) : day
-      if (m[1] === 'since' || m[1] === 'from') return { kind: 'since', from: day }
-      if (m[1] === 'after') return { kind: 'since', from: addDays(end, 1) }
-      if (m[1] === 'before') return { kind: 'before', to: addDays(day, -1) }
-      return { kind: 'range', from: day, to: earlier(end, today) }
-    },
-  },
-  {
     // "since the 20th", "from the 3rd": that day of this month (last month's if still ahead).
     re: /\b(since|from|after|before|on|as of)\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?[a-z]{3})/,
     read: (m, today) => {
@@ -430,7 +722,7 @@ const RULES: Rule[] = [
   {
     // A season with a word before it ("since summer", "last winter", "in the fall"): "fall" on
     // its own is a verb ("why did redemptions fall").
-    re: /\b(?:(since|from|after)|(this|last|in|during|over|for|the|past)) (?:the )?(?:(this|last|past) )?(spring|summer|fall|autumn|winter|holiday season|holidays|christmas|back to school)\b/,
+    re: /\b(?:(since|from|after)|(this|last|in|during|over|for|the|past)) (?:the )?(?:(this|last|past) )?(spring|summer|fall|autumn|winter|holiday season|holidays|christmas season|back to school)\b/,
     read: (m, today) => {
       const [first, last] = SEASONS[m[4] as string] as [number, number]
       const [y, mo] = parts(today)
@@ -485,7 +777,37 @@ export function readDates(text: string, calendar: Calendar): DateSlot[] {
   }
   for (const slot of chronoDates(t, calendar, today))
     if (!taken(slot.start, slot.end)) found.push(slot)
+  for (const slot of bareYears(t, today)) if (!taken(slot.start, slot.end)) found.push(slot)
   return found.sort((a, b) => a.start - b.start)
+}
+
+/** Words of a report over time, without which a bare "2025" may be a card's last four digits. */
+const REPORT_WORDS =
+  /\b(sold|sales?|sell|loaded|loads?|reloads?|redemptions?|redeemed|refunds?|liabilit\w*|breakage|fraud|alerts?|approvals?|holds?|by|per|monthly|quarterly|weekly|daily|vs\.?|versus|compared?|against|forecast\w*|escheat\w*|owe|outstanding|revenue|totals?|trend|csv|campaigns?|activations?|metrics?)\b/
+/** A year alone is not a date right after words that name a card by its digits. */
+const CARD_BEFORE =
+  /\b(cards?|ending|ends?|gc|number|no\.?|#|digits|last ?4|last four|hold|freeze|release|unfreeze|lock|unlock|block|check|lookup|look up|pull up|balance on)\s*(?:in|with|on)?\s*$/
+
+/**
+ * "redemptions by occasion 2025", "fraud loss per store, 2025", "2025 vs 2026": a year said
+ * alone in a report is that calendar year (to today when it is under way).
+ */
+function bareYears(t: string, today: Day): DateSlot[] {
+  if (!REPORT_WORDS.test(t)) return []
+  const [y] = parts(today)
+  const out: DateSlot[] = []
+  for (const m of t.matchAll(
+    /(?<![\w$#*./-])(20\d\d)(?![\w/.-]|\s*(?:dollars|bucks|cards?|alerts?|%))/g,
+  )) {
+    const year = Number(m[1])
+    if (year < 2000 || year > y + 5 || CARD_BEFORE.test(t.slice(0, m.index))) continue
+    out.push({
+      ...span(`${year}-01-01`, `${year}-12-31`, today),
+      start: m.index,
+      end: m.index + 4,
+    } as DateSlot)
+  }
+  return out
 }
 
 /**
@@ -570,13 +892,55 @@ export function joinRanges(slots: DateSlot[], text: string): DateSlot[] {
   const out: DateSlot[] = []
   for (const s of slots) {
     const prev = out.at(-1)
+    // "for 2026, the first three quarters only": a period inside the one just named narrows it.
+    // "loads in 2025, just q2": a quarter without its year takes the year just named.
+    const sq =
+      s.quarter && prev?.from && !s.from
+        ? quarterRange(s.quarter.year ?? Number(prev.from.slice(0, 4)), s.quarter.q)
+        : undefined
+    const sFrom = s.from ?? sq?.from
+    const sTo = s.to ?? sq?.to
+    if (
+      prev?.kind === 'range' &&
+      s.kind === 'range' &&
+      prev.from &&
+      prev.to &&
+      sFrom &&
+      sTo &&
+      /^\s*[,:-]?\s*(?:(?:just|only|but|the|in|of)\s+)*$/i.test(text.slice(prev.end, s.start))
+    ) {
+      const narrow: DateSlot = { kind: 'range', from: sFrom, to: sTo, start: s.start, end: s.end }
+      const inner =
+        sFrom >= prev.from && sTo <= prev.to
+          ? narrow
+          : prev.from >= sFrom && prev.to <= sTo
+            ? prev
+            : undefined
+      if (inner) {
+        out[out.length - 1] = { ...inner, start: prev.start, end: s.end }
+        continue
+      }
+    }
     if (prev?.from && (s.from || s.to)) {
       const gap = text.slice(prev.end, s.start).toLowerCase()
-      if (/^\s*(and|to|through|thru|until|till|-|–)\s*$/.test(gap)) {
+      // "dec 2024 through nov 2026": the second date carries its own "through".
+      const carried =
+        s.kind === 'before' &&
+        /^\s*$/.test(gap) &&
+        /^(through|thru|until|till|to)\b/.test(text.slice(s.start, s.end).toLowerCase())
+      if (carried || /^\s*(and|to|through|thru|until|till|-|–)\s*$/.test(gap)) {
         const to = s.kind === 'before' ? s.to : (s.to ?? s.from)
+        let from = prev.from
+        // "between thanksgiving and xmas last year": the year named at the end is both ends'.
+        if (to && from > to) {
+          const year = Number(to.slice(0, 4))
+          from = prev.holiday ? holiday(prev.holiday, year) : `${year}${from.slice(4)}`
+          if (from > to)
+            from = prev.holiday ? holiday(prev.holiday, year - 1) : `${year - 1}${from.slice(4)}`
+        }
         out[out.length - 1] = {
           kind: 'range',
-          from: prev.from,
+          from,
           ...(to ? { to } : {}),
           start: prev.start,
           end: s.end,

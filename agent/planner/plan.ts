@@ -287,6 +287,8 @@ const reply = (text: string, intent: string): Plan => ({ kind: 'reply', text, in
 /** A request that asks rather than tells: it may read, never write. */
 export function isQuestion(text: string): boolean {
   const t = withoutInterjection(text.trim().toLowerCase())
+  // "do you mind putting a hold on 4821?" asks for the hold, politely.
+  if (MIND.test(t) && WRITE_ORDER.test(withoutMind(t))) return false
   if (
     /^(can|could|would|will)\s+(you|u|ya|we|someone|somebody)\b|^(please|pls|plz|kindly)\b|\b(please|pls|plz)\b[^?]*\?$/.test(
       t,
@@ -318,6 +320,25 @@ const WRITE_ORDER =
  * A request that tells the agent to act: it opens with a verb of acting (after a greeting, a
  * "please", a "can you" or an "I need you to"). Only such a request may plan a write.
  */
+/** A polite order whose verb follows as "-ing": "would you mind holding…", "mind freezing…". */
+const MIND =
+  /^(?:(?:ok|okay|hey|hi|so|also|and|pls|please|sorry)[,:!.-]?\s+)*(?:would|do|could)?\s*(?:you|u|ya)?\s*mind\s+(?:(?:just|quickly|also)\s+)?/
+
+/** "would you mind holding 4834" read as "hold 4834": the verb after "mind" is the order. */
+function withoutMind(t: string): string {
+  const m = MIND.exec(t)
+  if (!m) return t
+  return t
+    .slice(m[0].length)
+    .replace(/^([a-z]+?)ing\b/, (_w, base: string) =>
+      WRITE_ORDER.test(base)
+        ? base
+        : WRITE_ORDER.test(`${base}e`)
+          ? `${base}e`
+          : base.replace(/(.)\1$/, '$1'),
+    )
+}
+
 export function isImperative(text: string): boolean {
   // Any clause may carry the order: "alert 9 is a false positive, dismiss it".
   return text
@@ -345,7 +366,7 @@ function opensWithOrder(text: string): boolean {
     return false
   const lead =
     /^(?:(?:ok|okay|yes|yeah|yep|sure|right|great|thanks|thx|hey|hi|then|now|also|and|so|pls|please|plz|kindly|asap|urgent|quick one|lp here|manager here|actually|oh|oops|sorry|nvm|fine|alright|ok then)[,:!.-]?\s+)*(?:(?:can|could|would|will) (?:you|u|ya|we|someone)(?: please| pls)? |(?:i|we) (?:need|want|would like)(?: you)? to |let'?s |go ahead and |i'?d like (?:you )?to |time to |need to |gotta |have to |we should |you should |pls |please )?(?:also |just |now |quickly |immediately )?/
-  const rest = t.replace(lead, '')
+  const rest = MIND.test(t) ? withoutMind(t) : t.replace(lead, '')
   // "hold history", "hold status", "release notes": nouns, not orders.
   if (
     /^(hold|release|freeze|block|launch|campaign)s?\s+(history|status|info|details?|records?|log|list|report|counts?|summary|queue|reasons?|requests?|notes|dates?|times?)\b/.test(
@@ -356,9 +377,13 @@ function opensWithOrder(text: string): boolean {
   return WRITE_ORDER.test(rest)
 }
 
+const DOMAIN_SET_ALL = new Set(DOMAIN_WORDS)
+
 /** The working state while one request's arguments are read: which slots were applied. */
 class Reading {
   readonly used = new Set<Slot>()
+  /** The figure another builder implied when it handed the request on ("alerts per month"). */
+  impliedMetric: string | undefined
   readonly text: string
   constructor(
     readonly source: Corrected,
@@ -474,7 +499,7 @@ class Reading {
       return words
     }
     const m =
-      /(?:\s[-–—]+\s*|[-–—]{2,}|[,;:?]\s*|\.\s+|\s(?=(?:because|bc|b\/c|cuz|coz|due to|reason|note|per|customer|guest|cust|they|she|he|it'?s|its|looks|seems|suspected|possible|likely|probably|stolen|lost|card testing)\b))(.*)$/is.exec(
+      /(?:\s[-–—]+\s*|[-–—]{2,}|[,;:?]\s*|\.\s+|\s(?=(?:because|bc|b\/c|cuz|coz|due to|reason|note|per|customer|guest|cust|they|she|he|it'?s|its|looks|seems|suspected|possible|likely|probably|stolen|lost|card testing|pending|until|till|while|awaiting|waiting|in case|on suspicion|following|after|given|as per|for (?:now|review|investigation|the investigation)|so (?:we|that|lp|loss)|we (?:think|suspect|believe|need|got|have|saw)|i (?:think|suspect|believe|saw))\b))(.*)$/is.exec(
         rest,
       )
     if (!m) return undefined
@@ -504,7 +529,7 @@ class Reading {
 
   /** What the person said that no argument took: named in the reply, never dropped. */
   leftovers(tool?: string): string[] {
-    const notes: string[] = []
+    const spans: { start: number; end: number }[] = []
     for (const s of this.slots) {
       if (this.used.has(s)) continue
       if (s.kind === 'word') {
@@ -526,8 +551,7 @@ class Reading {
       }
       if (s.kind === 'number4') continue
       if (s.kind === 'metric' || (s.kind === 'sort' && s.value === 'balance_desc')) continue
-      const words = this.quote(s.start, s.end)
-      if (words && !notes.includes(words)) notes.push(words)
+      spans.push({ start: s.start, end: s.end })
     }
     for (const cue of unreadCues(this.text, this.slots)) {
       if (
@@ -536,11 +560,67 @@ class Reading {
         /^(average|avg|mean)\b/i.test(this.text.slice(cue.start, cue.end))
       )
         continue
-      const words = this.quote(cue.start, cue.end)
-      if (!notes.includes(words)) notes.push(words)
+      spans.push(cue)
+    }
+    const notes: string[] = []
+    for (const span of restrictionPhrases(this.text, spans, [...this.used])) {
+      const words = this.quote(span.start, span.end).replace(/[\s,;:.!?]+$/, '')
+      if (words && !notes.includes(words)) notes.push(words)
     }
     return notes
   }
+}
+
+/**
+ * Words that belong to a restriction around the slot that was read: "for the Brooklyn store
+ * only", "bought with the mobile app", "birthday cards", "under $5 left". A constraint that is
+ * not applied is quoted as the whole phrase the person wrote, not as the one word read, so the
+ * reply names what they asked for (docs/planner.md §Arguments).
+ */
+const PHRASE_BEFORE =
+  /^(?:for|in|at|from|with|on|by|via|through|thru|to|of|the|our|a|an|only|just|bought|sold|issued|purchased|paid|made|loaded|activated|redeemed|used|spent|created|requested|placed|filed|approved|rejected|decided|launched|drafted|submitted|raised|opened|that|which|whose|were|are|was|is)$/i
+const PHRASE_AFTER =
+  /^(?:stores?|shops?|locations?|branch(?:es)?|cards?|left|remaining|balances?|only|alone|app|apps|channel|segment|occasion|ones|on|them|it)$/i
+
+/** Each unapplied span grown to its phrase, overlapping or touching phrases merged. */
+function restrictionPhrases(
+  text: string,
+  spans: readonly { start: number; end: number }[],
+  used: readonly Slot[],
+): { start: number; end: number }[] {
+  const inUsed = (a: number, b: number) => used.some((u) => a < u.end && b > u.start)
+  const grown = spans.map(({ start, end: spanEnd }) => {
+    let s = start
+    const e0 = start + text.slice(start, spanEnd).trimEnd().length
+    for (let i = 0; i < 3; i++) {
+      const m = /(\S+)\s+$/.exec(text.slice(0, s))
+      if (!m || !PHRASE_BEFORE.test(m[1] as string) || inUsed(m.index, s)) break
+      s = m.index
+    }
+    let e = e0
+    for (let i = 0; i < 2; i++) {
+      const m = /^\s+([\w'-]+)/.exec(text.slice(e))
+      if (!m || !PHRASE_AFTER.test(m[1] as string) || inUsed(e, e + m[0].length)) break
+      // "on them" / "on it" only as a pair ("$20 on them"), never a bare "on".
+      if (/^(on|them|it)$/i.test(m[1] as string)) {
+        const pair = /^\s+on\s+(them|it)\b/i.exec(text.slice(e))
+        if (!pair) break
+        e += pair[0].length
+        continue
+      }
+      e += m[0].length
+    }
+    return { start: s, end: e }
+  })
+  grown.sort((a, b) => a.start - b.start)
+  const out: { start: number; end: number }[] = []
+  for (const g of grown) {
+    const prev = out.at(-1)
+    if (prev && g.start <= prev.end + 1 && /^\s*$/.test(text.slice(prev.end, g.start)))
+      prev.end = Math.max(prev.end, g.end)
+    else out.push({ ...g })
+  }
+  return out
 }
 
 const REFERS_BACK =
@@ -569,6 +649,10 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
     const lead = /^\s+(?:(?:for|in|at|the|of|to)\s+)*/.exec(text.slice(cueEnd))?.[0].length ?? 1
     const after =
       slots.find((s) => s.start >= cueEnd && s.start <= cueEnd + Math.max(2, lead)) ??
+      // "only stuff since friday": a slot within the words the cue governs.
+      (/^(only|just)$/i.test(m[1] as string)
+        ? slots.find((s) => s.kind !== 'word' && s.start >= cueEnd && s.start < end)
+        : undefined) ??
       // "only 3", "just the last 5": the cue is inside a slot that read it.
       slots.find((s) => s.start <= start && s.end >= cueEnd && s.kind !== 'word')
     // A comparison is applied only as several places side by side; two times are not compared.
@@ -580,6 +664,13 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
   })
   // "for employee emp_001_05", "on terminal web-3", "ord_123": a filter no tool has is named.
   for (const m of text.matchAll(UNKNOWN_FILTER)) {
+    const start = m.index
+    const end = start + m[0].length
+    if (!slots.some((s) => s.start < end && start < s.end)) out.push({ start, end })
+  }
+  // "on weekends only", "after hours", "during business hours": a time of day or week no tool
+  // filters on (a date slot, "this morning", covers its own words).
+  for (const m of text.matchAll(UNKNOWN_TIME)) {
     const start = m.index
     const end = start + m[0].length
     if (!slots.some((s) => s.start < end && start < s.end)) out.push({ start, end })
@@ -599,6 +690,10 @@ function unreadCues(text: string, slots: readonly Slot[]): { start: number; end:
  */
 const UNKNOWN_FILTER =
   /\b(?:(?:for|by|from|on|at|of|with)\s+)?(?:the\s+)?(?:employee|cashier|clerk|associate|terminal|register|till|device|order|customer)\s+#?(?=[\w-]*[\d_])[\w-]+|\b(?:emp|term|ord|cust)_[\w-]+/gi
+
+/** Times of day or week no tool filters on ("on weekends only", "after hours"). */
+const UNKNOWN_TIME =
+  /\b(?:(?:on|during|over|at|in|for)\s+)?(?:the\s+)?(?:weekends?|weekdays?|week ?nights?|nights?|overnight|mornings?|evenings?|afternoons?|business hours|after[- ]hours|opening hours|closing time|lunch ?time|rush hours?|peak hours|off[- ]peak)(?:\s+only)?\b/gi
 
 /** Breakdowns people ask for that no tool offers (docs/planner.md §Arguments). */
 const UNKNOWN_DIMENSION =
@@ -655,6 +750,13 @@ function oneStore(r: Reading): string | undefined {
   return place?.location && THERE.test(r.text) ? place.location : undefined
 }
 
+/** A look-back window said for a tool that looks ahead ("within 3 months"), in months. */
+function monthsOfWindow(r: Reading): number | undefined {
+  const d = r.take('date', (s) => s.value.kind === 'since' && s.value.days !== undefined)
+  const days = d?.value.days
+  return days ? Math.min(36, Math.max(1, Math.round(days / 30))) : undefined
+}
+
 /** `since` for the tools that take a start day, from a date slot ("since nov 1", "this week"). */
 function since(r: Reading): { since?: string; days?: number } {
   const d = r.date()
@@ -709,6 +811,21 @@ const METRIC_DIMS = new Set([
   'rule',
 ])
 const FORECAST_GROUPS = new Set(['occasion', 'segment', 'jurisdiction'])
+const TIME_DIMS = new Set(['day', 'week', 'month', 'quarter'])
+
+/** The list tools by the noun that names what they list. */
+const LIST_NOUNS: readonly { re: RegExp; tool: string }[] = [
+  { re: /\bapprovals?\b|\bapproval requests?\b/, tool: listApprovals.name },
+  { re: /\bcampaigns?\b/, tool: listCampaigns.name },
+  { re: /\bholds?\b/, tool: listCardHolds.name },
+  { re: /\balerts?\b/, tool: listFraudAlerts.name },
+]
+
+/** The reading with the figure a builder implies, when it hands a request to ledger_metrics. */
+function withMetric(r: Reading, metric: string): Reading {
+  r.impliedMetric = metric
+  return r
+}
 
 const BUILDERS: Record<string, Builder> = {
   get_gift_card: (r) => {
@@ -878,6 +995,10 @@ const BUILDERS: Record<string, Builder> = {
     // "alerts for gc_b270dd76": the alerts on that card.
     if (r.all('card').some((c) => c.explicit) && !r.all('rule').length && !r.all('store').length)
       return BUILDERS.explain_fraud_alert!(r)
+    // "drain-after-activation alerts per month": a series over time is the metric's (the list
+    // counts by store or rule only); a rule it cannot filter on is then named.
+    if (r.all('groupBy').some((g) => TIME_DIMS.has(g.value)))
+      return BUILDERS.ledger_metrics!(withMetric(r, 'fraud_alerts'))
     const rule = r.take('rule')?.value
     const status = r.word('alertStatus')
     const store = oneStore(r)
@@ -1102,7 +1223,11 @@ const BUILDERS: Record<string, Builder> = {
     const j = states(r)
     return call(
       escheatmentReport.name,
-      { jurisdiction: j[0], horizonMonths: r.take('horizon')?.months ?? 6 },
+      {
+        jurisdiction: j[0],
+        // "within 3 months" reads as a window; for deadlines ahead it is the horizon.
+        horizonMonths: r.take('horizon')?.months ?? monthsOfWindow(r) ?? 6,
+      },
       r,
     )
   },
@@ -1312,6 +1437,9 @@ const BUILDERS: Record<string, Builder> = {
     const metricSlot = r.take('metric')
     const metric =
       metricSlot?.value ??
+      r.impliedMetric ??
+      // "refund abuse hits by week": a detector named is counted as its alerts.
+      (r.all('rule').length ? 'fraud_alerts' : undefined) ??
       guessMetric(r.lower) ??
       (r.recall.tool === ledgerMetrics.name && typeof r.recall.args?.metric === 'string'
         ? r.recall.args.metric
@@ -1336,9 +1464,11 @@ const BUILDERS: Record<string, Builder> = {
     }
     // "reload & drain since monday": a rule named without a figure is a list of its alerts, and
     // so is "refund alerts this week".
+    const named = metricSlot !== undefined || r.impliedMetric !== undefined
     if (
       r.all('rule').length &&
-      (!metric || (/\balerts?\b/.test(r.lower) && !r.all('groupBy').length))
+      !r.all('groupBy').some((g) => TIME_DIMS.has(g.value)) &&
+      (!named || (/\balerts?\b/.test(r.lower) && !r.all('groupBy').length))
     ) {
       if (metricSlot) r.used.delete(metricSlot)
       return BUILDERS.list_fraud_alerts!(r)
@@ -1611,6 +1741,8 @@ function reasonBefore(r: Reading): string | undefined {
   )
   words = words.replace(/(?:[\s,.;:!—–-]|\b(?:so|and|then|pls|please|can you|just))*$/i, '').trim()
   if (words.split(/\s+/).length < 3 || /\?/.test(words)) return undefined
+  // "do you mind putting a hold on…": the polite form of the order.
+  if (MIND.test(words.toLowerCase())) return undefined
   // "put 2660 on hold", "can you get gc_… on hold": the order itself, not a reason for it.
   if (
     /^(?:(?:please|pls|can you|could you|would you|go ahead and|i need you to|need to)\s+)*(?:put|place|get|set|have|keep|stick)\b/i.test(
@@ -1924,12 +2056,21 @@ function readRequest(original: string, recall: Recall, ctx: PlannerContext): Rea
   // domain word ("liabilty") or of a corpus word.
   const source = correctText(original, (w) => {
     if (known.has(w)) return w
+    // "quarters", "dismissing", "flagged": an inflection of a word the corpus or the domain knows
+    // is a word, not a typo of it (correcting it would lose the plural a period rests on).
+    const stem = /^(.{3,}?)(?:es|s|ed|ing|ly)$/.exec(w)?.[1]
+    if (
+      stem &&
+      [stem, `${stem}e`].some((x) => DOMAIN_SET_ALL.has(x) || ctx.classifier.frequency(x) >= 2)
+    )
+      return w
     const domain = domainWord(w, known)
     const seen = ctx.classifier.frequency(w)
     // A domain word far commoner than the word written is what was meant ("liabilty").
     if (domain && seen * 10 < ctx.classifier.frequency(domain) + 10) return domain
     if (seen >= 2) return w
-    return ctx.classifier.knows(w) ? w : ctx.classifier.correct(w)
+    if (ctx.classifier.knows(w)) return w
+    return ctx.classifier.correct(w)
   })
   const text = source.text
   // One reading of the clock for the slots and the arguments alike (a request at midnight).
@@ -1999,7 +2140,15 @@ function answeredBranch(r: Reading, ctx: PlannerContext): Plan | undefined {
 function planReading(r: Reading, ctx: PlannerContext): Plan {
   const { text, slots, recall } = r
   const which = ambiguousBranch(text, ctx.vocabulary)
-  if (which && !r.all('store').some((s) => !/downtown|mall/i.test(r.quote(s.start, s.end)))) {
+  // (a store read with its city, "NY Downtown", answers which one)
+  const storeNamed = r.all('store').some((s) => {
+    const q = r.quote(s.start, s.end)
+    return (
+      !/downtown|mall/i.test(q) ||
+      /\b(?!the\b|a\b|our\b|that\b|this\b)[a-z]+\s+(?:downtown|mall)\b/i.test(q)
+    )
+  })
+  if (which && !storeNamed) {
     if (!isHowTo(text.toLowerCase())) return reply(which, 'clarify')
   }
   const answer = answeredBranch(r, ctx)
@@ -2230,6 +2379,85 @@ function planReading(r: Reading, ctx: PlannerContext): Plan {
     )
   )
     intent = getLiability.name
+  // "approvals submitted by slack:U123": one list named, and another list guessed, is the one
+  // named (the words around it were learned from the other list's requests).
+  const listNamed = LIST_NOUNS.filter((l) => l.re.test(t))
+  if (
+    !policy &&
+    listNamed.length === 1 &&
+    LIST_NOUNS.some((l) => l.tool === intent) &&
+    listNamed[0]?.tool !== intent
+  )
+    intent = listNamed[0]?.tool ?? intent
+  // "actually release it, manager confirmed it's the customer's own card": the order's own verb
+  // decides which write it is, not a verb inside its reason.
+  if (!policy && !ordered && isImperative(t)) {
+    const opening = withoutMind(
+      t.replace(
+        /^(?:(?:ok|okay|yes|yeah|so|then|and|actually|now|also|pls|please|right|great|fine|alright)[,!.]?\s+)*/,
+        '',
+      ),
+    )
+    const own = writeOf(opening)
+    if (own && own !== intent) intent = own
+  }
+  // "any expired cards out there?": a status that cards and approvals share, said of cards.
+  if (
+    intent === listApprovals.name &&
+    /\bcards?\b/.test(t) &&
+    !/\b(approv\w*|requests?|sign-?offs?|pending|decisions?)\b/.test(t)
+  )
+    intent = searchGiftCards.name
+  // "affinity for redemptions": the tool named by its own word.
+  if (!policy && /\baffinit(?:y|ies)\b|\bbasket analysis\b/.test(t)) intent = productAffinity.name
+  // "how much breakage do we book between Jan and Jun 2027": journals are of closed months;
+  // breakage in months ahead is the forecast's.
+  if (
+    intent === prepareJournalEntries.name &&
+    r
+      .all('date')
+      .some(
+        (d) => (d.value.from ?? d.value.to ?? '') > localDay(r.calendar.now, r.calendar.timezone),
+      )
+  )
+    intent = forecastBreakage.name
+  // "breakage we would book in march 2027": breakage in months ahead is the forecast's.
+  if (
+    intent === ledgerMetrics.name &&
+    (r.all('metric').some((m) => m.value === 'breakage_recognised') ||
+      (/\bbreakage\b/.test(t) && !r.all('metric').length)) &&
+    r.all('date').some((d) => (d.value.from ?? '') > localDay(r.calendar.now, r.calendar.timezone))
+  )
+    intent = forecastBreakage.name
+  // "the bulk_purchase ones since august": a detector named is about its alerts.
+  if (
+    !policy &&
+    r.all('rule').length > 0 &&
+    // not "balance check 9931" (a card's lookup) nor a rule inside a hold's reason
+    !r.all('card').length &&
+    !r.all('number4').length &&
+    !r.all('alert').length &&
+    !WRITES.has(intent) &&
+    !ALERT_FAMILY.has(intent) &&
+    intent !== ledgerMetrics.name &&
+    intent !== scanForFraud.name &&
+    !REPLY_INTENT_SET.has(intent)
+  )
+    intent = listFraudAlerts.name
+  // "how many alerts are open right now": the open alerts (their list says how many), unless a
+  // place, a window or a breakdown makes it a metric.
+  if (
+    intent === ledgerMetrics.name &&
+    /\b(how many|number of|count of)\b.{0,30}\balerts?\b.{0,20}\bopen\b|\bhow many open alerts\b(?!.*\b(at|in|for|by|per|since|from)\b)/.test(
+      t,
+    ) &&
+    !r.all('store').length &&
+    !r.all('state').length &&
+    !r.all('date').length &&
+    !r.all('groupBy').length &&
+    !r.all('rule').length
+  )
+    intent = listFraudAlerts.name
   intent = byMood(intent, text, r)
   if (
     (WRITES.has(intent) || intent === updateFraudAlert.name || intent === listCardHolds.name) &&
@@ -2811,7 +3039,10 @@ export function planRequest(
     classifier: ctx?.classifier ?? defaultClassifier(),
     vocabulary: ctx?.vocabulary ?? EMPTY_VOCABULARY,
   }
-  const trimmed = text.trim().slice(0, 2000)
+  const whole = text.trim().slice(0, 2000)
+  // "…for October and November? Thanks so much": a sign-off after a request is not an ask.
+  const signedOff = whole.replace(SIGN_OFF, '')
+  const trimmed = signedOff.split(/\s+/).length >= 3 ? signedOff : whole
   if (trimmed === '') return reply(HELP, 'help')
   const parts = trimmed.split(CLAUSE_BREAK).filter((p) => p.trim().split(/\s+/).length >= 2)
   if (parts.length >= 2) {
@@ -2821,6 +3052,10 @@ export function planRequest(
   const reading = readRequest(trimmed, recall, context)
   return fanOut(planReading(reading, context), reading)
 }
+
+/** Thanks and a name at the end of a message ("Thanks so much", "cheers, Sam"). */
+const SIGN_OFF =
+  /(?<=[?.!,]|\s)\s*(?:[Tt]hanks|[Tt]hank you|[Tt]hx|[Tt]y|[Cc]heers|[Mm]uch appreciated|[Aa]ppreciate it|[Mm]any thanks)\b(?: so much| a lot| in advance| again)?(?:[\s,]+[A-Z][a-z]+)?[\s.!]*$/
 
 /** Tools that take one card, alert, state or amount: a list of them makes one call each. */
 const ONE_EACH: Record<string, { arg: string; kinds: Slot['kind'][] }> = {
@@ -2840,6 +3075,61 @@ const ONE_EACH: Record<string, { arg: string; kinds: Slot['kind'][] }> = {
  * "houston redemptions q3 vs q4", "cards sold nov 2026 against nov 2025", "liability now vs end
  * of 2025": the same figure once per period, side by side.
  */
+/**
+ * "this year vs last", "this month compared to the previous one": the period before the one
+ * named, as a date slot over the words after "vs".
+ */
+function previousPeriod(r: Reading, dates: readonly Extract<Slot, { kind: 'date' }>[]) {
+  if (dates.length !== 1) return undefined
+  const only = dates[0] as Extract<Slot, { kind: 'date' }>
+  const unit = /\b(?:this|current)\s+(year|month|quarter|week)\b|\b(ytd|mtd|qtd)\b/i.exec(
+    r.text.slice(only.start, only.end),
+  )
+  const vs =
+    /\b(?:vs\.?|versus|against|compared (?:to|with))\s+(?:the\s+)?(?:last|previous|prior|the one before)(?:\s+(?:one|year|month|quarter|week))?\b/i.exec(
+      r.text,
+    )
+  if (!unit || !vs) return undefined
+  const u = (unit[1] ??
+    { ytd: 'year', mtd: 'month', qtd: 'quarter' }[(unit[2] as string).toLowerCase()]) as string
+  const today = localDay(r.calendar.now, r.calendar.timezone)
+  const [y, m] = today.split('-').map(Number) as [number, number]
+  const last = (mm: number, yy: number) => new Date(Date.UTC(yy, mm, 0)).toISOString().slice(0, 10)
+  let from: string
+  let to: string
+  if (u === 'year') [from, to] = [`${y - 1}-01-01`, `${y - 1}-12-31`]
+  else if (u === 'month') {
+    const [yy, mm] = m === 1 ? [y - 1, 12] : [y, m - 1]
+    ;[from, to] = [`${yy}-${String(mm).padStart(2, '0')}-01`, last(mm, yy)]
+  } else if (u === 'quarter') {
+    const q = resolveQuarter({ q: Math.floor((m - 1) / 3) + 1 }, r.calendar, false)
+    const before = addDays(q.from, -1)
+    ;[from, to] = [
+      resolveQuarter(
+        {
+          q: Math.floor((Number(before.slice(5, 7)) - 1) / 3) + 1,
+          year: Number(before.slice(0, 4)),
+        },
+        r.calendar,
+        false,
+      ).from,
+      before,
+    ]
+  } else {
+    const start = addDays(today, -((new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7))
+    ;[from, to] = [addDays(start, -7), addDays(start, -1)]
+  }
+  const start = vs.index
+  const end = vs.index + vs[0].length
+  const slot: Extract<Slot, { kind: 'date' }> = {
+    kind: 'date',
+    value: { kind: 'range', from, to, start, end },
+    start,
+    end,
+  }
+  return slot
+}
+
 function comparePeriods(plan: Plan, r: Reading): Plan {
   if (plan.kind !== 'call' || plan.followUp || plan.also.length) return plan
   if (plan.tool !== ledgerMetrics.name && plan.tool !== getLiability.name) return plan
@@ -2848,6 +3138,7 @@ function comparePeriods(plan: Plan, r: Reading): Plan {
   // Two periods named, or "now" against one (a follow-up "vs october?" changes the period).
   const second =
     (dates.length >= 2 ? dates.find((d) => !r.used.has(d)) : undefined) ??
+    previousPeriod(r, dates) ??
     (plan.tool === getLiability.name && /\bnow\b|\btoday\b|\bcurrent\b/i.test(r.text)
       ? undefined
       : null)
@@ -2873,13 +3164,41 @@ function comparePeriods(plan: Plan, r: Reading): Plan {
   }
   r.use(second)
   const quoted = r.quote(second.start, second.end).toLowerCase()
+  // "value loaded per quarter, last year vs this year": the rows by period already compare
+  // them, so one call spans both periods.
+  const by = plan.args.by
+  const w = window(second.value)
+  if (
+    plan.tool === ledgerMetrics.name &&
+    Array.isArray(by) &&
+    by.some((b) => TIME_DIMS.has(String(b))) &&
+    typeof w.from === 'string'
+  ) {
+    const from = [plan.args.from, w.from]
+      .filter((x): x is string => typeof x === 'string')
+      .sort()[0]
+    const tos = [plan.args.to, w.to]
+    const to = tos.some((x) => x === undefined)
+      ? undefined
+      : tos
+          .filter((x): x is string => typeof x === 'string')
+          .sort()
+          .at(-1)
+    return {
+      ...plan,
+      args: clean({ ...plan.args, from, to }),
+      notes: plan.notes.filter(
+        (n) => !n.toLowerCase().includes(quoted) && !/^(vs\.?|versus|against|compared)/i.test(n),
+      ),
+    }
+  }
   const base = { ...plan.args }
   delete base.from
   delete base.to
   delete base.asOf
   return {
     ...plan,
-    also: [{ tool: plan.tool, args: clean({ ...base, ...window(second.value) }) }],
+    also: [{ tool: plan.tool, args: clean({ ...base, ...w }) }],
     notes: plan.notes.filter(
       (n) => !n.toLowerCase().includes(quoted) && !/^(vs\.?|versus|against|compared)/i.test(n),
     ),

@@ -1,4 +1,5 @@
 import Fuse from 'fuse.js'
+import { ledgerMetrics } from '../../tools/index.ts'
 import {
   type Calendar,
   COUNT_RE,
@@ -9,6 +10,7 @@ import {
   UNIT_PATTERN,
   unitDays,
 } from './dates.ts'
+import { NUMBER_WORDS_RE, numberFromWords } from './numbers.ts'
 import { distance } from './text.ts'
 import { calendarOf, type Store, type Vocabulary } from './vocabulary.ts'
 
@@ -179,6 +181,8 @@ export const FRAUD_RULES: readonly { re: RegExp; value: string }[] = [
   },
 ]
 const RULE_IDS = new Set(FRAUD_RULES.map((r) => r.value))
+/** ledger_metrics' metric ids (tools/ledger-metrics.ts), read when typed as they are. */
+const METRIC_IDS = new Set<string>(ledgerMetrics.input.shape.metric.options)
 
 const WORDS: readonly { re: RegExp; group: WordGroup; value: string }[] = [
   { re: /\b(on hold|held|frozen)\b/, group: 'cardStatus', value: 'held' },
@@ -271,21 +275,29 @@ const GROUPS: readonly { re: RegExp; value: string }[] = [
     value: 'segment',
   },
   { re: /\b(?:by|per|each) (?:fraud )?(?:rule|type|detector)s?\b/, value: 'rule' },
-  { re: /\b(?:by|per|each) (?:day)\b|\bdaily\b|\bday[- ]by[- ]day\b/, value: 'day' },
-  { re: /\b(?:by|per|each) (?:week)\b|\bweekly\b|\bweek[- ]by[- ]week\b|\bwow\b/, value: 'week' },
+  // "how many cards do we sell a day": a rate per period is a breakdown by it.
   {
-    re: /\b(?:by|per|each) (?:month)\b|\bmonthly\b|\bmonth[- ]by[- ]month\b|\bmom\b|\bmonth over month\b|\bmonth[- ]end\b|\bend of (?:each|every) month\b/,
+    re: /\b(?:by|per|each) (?:day)\b|\bdaily\b(?!\s+(?:[\w-]+\s+)?(?:call|meeting|sync|review|stand-?up|report|deck|email|update|check-?in|huddle)s?\b)|\bday[- ]by[- ]day\b|(?<=\b(?:sell|sold|sells|selling|redeem\w*|load\w*|refund\w*|issue\w*|activat\w*|get|see|do|raise\w*|fire\w*)\b(?:\s+[\w$]+){0,3}\s+)(?:a|each|every) day\b/,
+    value: 'day',
+  },
+  {
+    re: /\b(?:by|per|each) (?:week)\b|\bweekly\b(?!\s+(?:[\w-]+\s+)?(?:call|meeting|sync|review|stand-?up|report|deck|email|update|check-?in|huddle)s?\b)|\bweek[- ]by[- ]week\b|\bwow\b|(?<=\b(?:sell|sold|sells|selling|redeem\w*|load\w*|refund\w*|issue\w*|activat\w*|get|see|do|raise\w*|fire\w*)\b(?:\s+[\w$]+){0,3}\s+)(?:a|each|every) week\b/,
+    value: 'week',
+  },
+  {
+    re: /\b(?:by|per|each) (?:month)\b|\bmonthly\b(?!\s+(?:[\w-]+\s+)?(?:call|meeting|sync|review|stand-?up|report|deck|email|update|check-?in|huddle)s?\b)|\bmonth[- ]by[- ]month\b|\bmom\b|\bmonth over month\b|\bmonth[- ]end\b|\bend of (?:each|every) month\b/,
     value: 'month',
   },
   {
-    re: /\b(?:by|per|each) (?:quarter|qtr)\b|\bquarterly\b|\bquarter[- ]by[- ]quarter\b/,
+    re: /\b(?:by|per|each) (?:quarter|qtr)\b|\bquarterly\b(?!\s+(?:[\w-]+\s+)?(?:call|meeting|sync|review|stand-?up|report|deck|email|update|check-?in|huddle)s?\b)|\bquarter[- ]by[- ]quarter\b/,
     value: 'quarter',
   },
 ]
 
 const METRICS: readonly { re: RegExp; value: string }[] = [
   {
-    re: /\b(cards? (?:sold|issued|activated|bought|purchased)|(?:sold|issued|activated|new) (?:gift )?cards|gift cards? sales|card sales|sales of (?:gift )?cards|activations|(?:gift )?cards? did we sell|did we sell)\b/,
+    // "alerts on cards sold online" names cards, not the figure: not after "on", "for", "of"…
+    re: /\b((?<!\b(?:on|for|of|with|among|from|to|about|at) (?:the |those |these |all |any )?)cards? (?:(?:were|was|got|have been|had been|been) )?(?:sold|issued|activated|bought|purchased)|(?:sold|issued|activated|new) (?:gift )?cards|gift cards? sales|card sales|sales of (?:gift )?cards|activations|(?:gift )?cards? (?:do|did|does|have|will) (?:we|you|they) (?:sell|activate|issue)|did we sell|(?:we|they|you) (?:sell|sold|activated?|issued?) (?:a |per |each |every )?(?:day|week|month)|new activations)\b/,
     value: 'cards_sold',
   },
   {
@@ -293,11 +305,11 @@ const METRICS: readonly { re: RegExp; value: string }[] = [
     value: 'value_loaded',
   },
   {
-    re: /\b(loads|reloads|top[- ]?ups|load (?:transactions|count)|number of loads|reload transactions)\b/,
+    re: /\b(loads|reloads|top[- ]?ups|(?:re)?load (?:transactions|count|volume)|number of (?:re)?loads|reload transactions|count of (?:re)?loads)\b/,
     value: 'loads',
   },
   {
-    re: /\b(redemptions?|redeemed value|amount redeemed|value redeemed|spend on (?:gift )?cards|redeems)\b/,
+    re: /\b(redemptions?|redeemed value|amount redeemed|value redeemed|spend on (?:gift )?cards|redeems|(?<=\b(?:what|how much) (?:did|do|does|was|were|has|have) (?:[\w'-]+ ){0,4})(?:redeem(?:ed)?|spend|spent))\b/,
     value: 'redemptions',
   },
   { re: /\b(refunds?|refunded)\b/, value: 'refunds' },
@@ -367,7 +379,7 @@ const SORTS: readonly { re: RegExp; value: string }[] = [
 
 /** "sorted by key", "in period order", "chronologically": the rows in key order. */
 const KEY_ORDER =
-  /\b(?:(?:sort(?:ed)?|order(?:ed)?|arrange[ds]?|rank(?:ed)?) (?:by|on) (?:the )?(?:keys?|periods?|dates?|months?|weeks?|quarters?)(?: (?:and|&) (?:the )?[a-z]+)?(?: keys?)?|(?:(?:in )?(?:ascending |descending )?(?:key|period|date|chronological) order)|chronologically)\b/
+  /\b(?:(?:sort(?:ed)?|order(?:ed)?|arrange[ds]?|rank(?:ed)?) (?:by|on) (?:the )?(?:keys?|periods?|dates?|months?|weeks?|quarters?)(?: (?:and|&) (?:the )?[a-z]+)?(?: keys?)?|(?:(?:in )?(?:ascending |descending )?(?:key|period|date|chronological|alphabetical|calendar) order)|chronologically|alphabetic(?:al(?:ly)?)?|a[- ]?(?:to|-|–|→)[- ]?z|(?:sort(?:ed)?|order(?:ed)?|arrange[ds]?|list(?:ed)?|go(?:ing)?) (?:by|on) (?:the )?(?:store|state|location|shop|occasion|channel|rule|segment|region)(?:\s+names?)?s?(?! (?:value|amount|count|total|balance|sales))|(?:sort(?:ed)?|order(?:ed)?) by name)\b/
 
 const CATEGORIES = [
   'apparel',
@@ -465,25 +477,21 @@ function readIds(text: string, out: Slot[]) {
   )
 }
 
-const MONEY_WORDS: Record<string, number> = {
-  five: 5,
-  ten: 10,
-  twenty: 20,
-  'twenty-five': 25,
-  fifty: 50,
-  hundred: 100,
-  'a hundred': 100,
-  hundo: 100,
-  'a hundo': 100,
-  'a c-note': 100,
-  'one hundred': 100,
-  'two hundred': 200,
-  'five hundred': 500,
-  thousand: 1000,
-  'a thousand': 1000,
-  'one thousand': 1000,
-  grand: 1000,
-  'a grand': 1000,
+/** An amount with its bound; "exactly" is both bounds at once. */
+function exactOrBound(
+  out: Slot[],
+  bound: string | undefined,
+  cents: number,
+  start: number,
+  end: number,
+) {
+  if (bound && /^(exactly|precisely|just)$/i.test(bound)) {
+    push(out, { kind: 'money', side: 'min', cents, start, end })
+    out.push({ kind: 'money', side: 'max', cents, start, end })
+    return
+  }
+  const side = !bound ? 'amount' : /over|above|more|least/i.test(bound) ? 'min' : 'max'
+  push(out, { kind: 'money', side, cents, start, end })
 }
 
 /** A money slot over the whole of a match. */
@@ -492,24 +500,45 @@ function pushMoney(out: Slot[], m: RegExpExecArray, side: 'min' | 'max' | 'amoun
 }
 
 function readMoney(text: string, out: Slot[]) {
-  const words = Object.keys(MONEY_WORDS)
-    .sort((a, b) => b.length - a.length)
-    .join('|')
+  const bounds =
+    '(over|above|more than|at least|under|below|less than|at most|up to|exactly|precisely)'
+  // "between twenty and fifty bucks", "from 10 to 40 dollars": a range said in words or numbers.
+  const NUM = `(\\$?\\s?\\d[\\d,]*(?:\\.\\d{1,2})?|${NUMBER_WORDS_RE})`
   each(
     text,
     new RegExp(
-      `\\b(over|above|more than|at least|under|below|less than|at most|up to)?\\s*(${words})\\s+(?:dollars|bucks)\\b|\\b(over|above|more than|at least|under|below|less than|at most|up to)\\s+(a grand|a thousand|a hundred|a hundo|a c-note)\\b`,
+      `\\b(?:between|from)\\s+${NUM}\\s*(?:dollars?|bucks)?\\s*(?:and|to|-|–)\\s*${NUM}\\s*(?:dollars?|bucks)\\b`,
+      'i',
+    ),
+    (m) => {
+      const value = (v: string) =>
+        /\d/.test(v) ? Number(v.replace(/[$,\s]/g, '')) : numberFromWords(v)
+      const lo = value(m[1] as string)
+      const hi = value(m[2] as string)
+      if (lo === undefined || hi === undefined) return
+      const start = m.index
+      const end = m.index + m[0].length
+      push(out, { kind: 'money', side: 'min', cents: Math.round(lo * 100), start, end })
+      out.push({ kind: 'money', side: 'max', cents: Math.round(hi * 100), start, end })
+    },
+  )
+  // "forty dollar basket", "over a grand", "under five bucks": an amount in words.
+  each(
+    text,
+    new RegExp(
+      `\\b(?:${bounds}\\s+)?(${NUMBER_WORDS_RE})[\\s-]+(?:dollars?|bucks|usd)\\b|\\b${bounds}\\s+(a grand|a thousand|a hundred|a hundo|a c-note)\\b`,
       'i',
     ),
     (m) => {
       const bound = (m[1] ?? m[3])?.toLowerCase()
-      const cents = (MONEY_WORDS[((m[2] ?? m[4]) as string).toLowerCase()] ?? 0) * 100
-      const side = !bound ? 'amount' : /over|above|more|least/.test(bound) ? 'min' : 'max'
+      const value = numberFromWords((m[2] ?? m[4]) as string)
+      if (value === undefined || value === 0) return
       const start = m.index + (m[0].length - m[0].trimStart().length)
-      push(out, { kind: 'money', side, cents, start, end: m.index + m[0].length })
+      exactOrBound(out, bound, value * 100, start, m.index + m[0].length)
     },
   )
-  const AMT = '\\$?\\s?(\\d[\\d,]*(?:\\.\\d{1,2})?)\\s?(k\\b)?\\s?(?:dollars|usd|bucks|\\$)?'
+  const AMT =
+    '\\$?\\s?(\\d[\\d,]*(?:\\.\\d{1,2})?)(?!\\d|\\.\\d)\\s?(k\\b)?\\s?(?:dollars|usd|bucks|\\$)?'
   const cents = (v: string, k?: string) =>
     Math.round(Number(v.replaceAll(',', '')) * (k ? 1000 : 1) * 100)
   const notUnit =
@@ -526,6 +555,11 @@ function readMoney(text: string, out: Slot[]) {
       out.push({ kind: 'money', side: 'max', cents: cents(m[2] as string), start, end })
     },
   )
+  // "exactly $250", "precisely 40 dollars": the balance is that amount, both bounds.
+  each(text, new RegExp(`\\b(?:exactly|precisely|just)\\s+${AMT}${notUnit}`, 'i'), (m) => {
+    if (!isMoney(m)) return
+    exactOrBound(out, 'exactly', cents(m[1] as string, m[2]), m.index, m.index + m[0].length)
+  })
   const min =
     '(?:over|above|more than|greater than|at least|>=?|exceeding|min(?:imum)?(?: of)?|bigger than|larger than|north of|upwards of|plus)'
   const max =
@@ -572,7 +606,7 @@ function readHorizons(text: string, out: Slot[]) {
   each(
     text,
     new RegExp(
-      `\\b${COUNT_RE}[- ](months?|mos?|years?|yrs?|quarters?)\\b(?=(?:\\s+[a-z]+){0,2}\\s+(?:run-?off|forecast|outlook|projection|horizon|view|burn-?down))`,
+      `\\b${COUNT_RE}[- ]?(months?|mos?|years?|yrs?|quarters?)\\b(?=(?:\\s+[a-z]+){0,2}\\s+(?:run-?off|forecast|outlook|projection|horizon|view|burn-?down))`,
       'i',
     ),
     (m) => {
@@ -604,19 +638,19 @@ function readHorizons(text: string, out: Slot[]) {
       'i',
     ),
     (m) => {
+      // m[1]/m[2]: "next 6 months"; m[3]: "18 months out" (its unit in the words); m[4]: "next year".
       const unit =
-        m[2] ?? (m[4] ? (/^y/i.test(m[0].split(/[- ]/)[1] ?? '') ? 'year' : 'month') : m[5])
-      const n = m[1] ? countOf(m[1]) : m[3] ? countOf(m[3]) : 1
-      if (n === undefined || !unit) return
-      const days = unitDays(
-        m[4]
-          ? /\byears?|yr\b/i.test(m[0])
+        m[2] ??
+        (m[3]
+          ? /\b(years?|yrs?)\b/i.test(m[0])
             ? 'year'
             : /quarter/i.test(m[0])
               ? 'quarter'
               : 'month'
-          : unit,
-      )
+          : m[4])
+      const n = m[1] ? countOf(m[1]) : m[3] ? countOf(m[3]) : 1
+      if (n === undefined || !unit) return
+      const days = unitDays(unit)
       push(out, {
         kind: 'horizon',
         months: horizonMonths(n * days),
@@ -806,12 +840,12 @@ function readCounts(text: string, out: Slot[]) {
     each(
       text,
       new RegExp(
-        `\\b${COUNT_RE}\\s*${UNIT_PATTERN}\\s*(?:\\+|or (?:more|longer|over)|and (?:up|over|more|longer)|plus)(?!\\w)|\\b(?:nobody|no one|not|never|hasn'?t|haven'?t|hasnt|havent|wasn'?t|weren'?t)\\b[\\w\\s']{0,25}?\\b(?:touched|used|active|redeemed|swiped)\\s+(?:in|for)\\s+(?:the\\s+)?(?:last\\s+|past\\s+)?(?:over\\s+|more than\\s+)?${COUNT_RE}\\+?\\s*${UNIT_PATTERN}\\b`,
+        `\\b${COUNT_RE}\\s*${UNIT_PATTERN}\\s*(?:\\+|or (?:more|longer|over)|and (?:up|over|more|longer)|plus)(?!\\w)|\\b(?:nobody|no one|not|never|hasn'?t|haven'?t|hasnt|havent|wasn'?t|weren'?t)\\b[\\w\\s']{0,25}?\\b(?:touched|used|active|redeemed|swiped)\\s+(?:in|for)\\s+(?:the\\s+)?(?:last\\s+|past\\s+)?(?:over\\s+|more than\\s+)?${COUNT_RE}\\+?\\s*${UNIT_PATTERN}\\b|(?:>=?|≥)\\s*${COUNT_RE}\\s*${UNIT_PATTERN}\\b`,
         'i',
       ),
       (m) => {
-        const n = countOf((m[1] ?? m[3]) as string)
-        const unit = (m[2] ?? m[4]) as string
+        const n = countOf((m[1] ?? m[3] ?? m[5]) as string)
+        const unit = (m[2] ?? m[4] ?? m[6]) as string
         if (n === undefined) return
         push(out, {
           kind: 'idleDays',
@@ -925,6 +959,7 @@ const STATE_NAMES_5 = Object.keys(US_STATES).filter((n) => n.length >= 5 && !n.i
 
 /** Words the state matcher must never take for a misspelt state. */
 const COMMON_WORDS = new Set([
+  'down',
   'change',
   'orange',
   'engine',
@@ -1055,9 +1090,11 @@ export function findStores(lower: string, stores: readonly Store[]): Slot[] {
       if (out.some((s) => s.start < m.index + m[0].length && start < s.end)) return
       for (const candidate of [words, words.split(/\s+/).at(-1) as string]) {
         if (
-          /^(the|our|that|this|each|every|per|which|what|any|one|a|by|main|flagship|other)$/.test(
+          /^(the|our|that|this|each|every|per|which|what|any|one|a|by|main|flagship|other|down|out|up|broken|split|store|stores)$/.test(
             candidate,
-          )
+          ) ||
+          // "broken down store by store": a breakdown, not a store's name
+          /^(?:broken|split|down|out)\b/.test(candidate)
         )
           continue
         const hit = fuse.search(candidate)[0]
@@ -1179,6 +1216,27 @@ function storeAliases(
   return out.sort((a, b) => b.words.length - a.words.length)
 }
 
+/** "mobile app", "in store": two words with one reading are one slot, applied or named whole. */
+function mergeAdjacentWords(lower: string, out: Slot[]) {
+  for (let i = 0; i < out.length; i++) {
+    const a = out[i] as Slot
+    if (a.kind !== 'word') continue
+    const j = out.findIndex(
+      (b) =>
+        b !== a &&
+        b.kind === 'word' &&
+        b.group === a.group &&
+        b.value === a.value &&
+        b.start > a.end &&
+        /^\s+$/.test(lower.slice(a.end, b.start)),
+    )
+    if (j < 0) continue
+    a.end = (out[j] as Slot).end
+    out.splice(j, 1)
+    i--
+  }
+}
+
 function readWords(text: string, out: Slot[]) {
   const lower = text.toLowerCase()
   // "refunds at san antonio" is a figure; "refund alerts", "refund abuse" a rule.
@@ -1189,9 +1247,12 @@ function readWords(text: string, out: Slot[]) {
       if (rule.value === 'refund_abuse' && !alertTalk && /^refunds?$/.test(m[0])) return
       push(out, { kind: 'rule', value: rule.value, start: m.index, end: m.index + m[0].length })
     })
+  // The tools' own ids, as people copy them from an answer: "bulk_purchase", "value_loaded".
   each(lower, /\b([a-z]+(?:_[a-z]+)+)\b/, (m) => {
-    if (RULE_IDS.has(m[1] as string))
-      push(out, { kind: 'rule', value: m[1] as string, start: m.index, end: m.index + m[0].length })
+    const id = m[1] as string
+    const at = { start: m.index, end: m.index + m[0].length }
+    if (RULE_IDS.has(id)) push(out, { kind: 'rule', value: id, ...at })
+    else if (METRIC_IDS.has(id)) push(out, { kind: 'metric', value: id, ...at })
   })
   for (const g of GROUPS)
     each(lower, g.re, (m) =>
@@ -1212,9 +1273,14 @@ function readWords(text: string, out: Slot[]) {
     each(lower, w.re, (m) =>
       push(out, { kind: 'metric', value: w.value, start: m.index, end: m.index + m[0].length }),
     )
-  each(lower, KEY_ORDER, (m) =>
-    push(out, { kind: 'sort', value: 'key', start: m.index, end: m.index + m[0].length }),
-  )
+  // "sorted by store": an order by the rows' key, over the "by store" that also groups them.
+  each(lower, KEY_ORDER, (m) => {
+    const slot: Slot = { kind: 'sort', value: 'key', start: m.index, end: m.index + m[0].length }
+    const clash = out.some(
+      (s) => s.kind !== 'word' && s.kind !== 'groupBy' && s.start < slot.end && slot.start < s.end,
+    )
+    if (!clash) out.push(slot)
+  })
   for (const s of SORTS)
     each(lower, s.re, (m) =>
       push(out, { kind: 'sort', value: s.value, start: m.index, end: m.index + m[0].length }),
@@ -1241,6 +1307,7 @@ function readWords(text: string, out: Slot[]) {
         end: m.index + m[0].length,
       })
     })
+  mergeAdjacentWords(lower, out)
   sideBySide(lower, out)
   for (const c of CATEGORIES)
     each(lower, new RegExp(`\\b${c}\\b`), (m) =>
@@ -1329,5 +1396,11 @@ export function readSlots(
   readCounts(text, out)
   readWords(text, out)
   readNumbers4(text, out)
+  // "high score ones only (0.95+)": a number said beats the words' rough reading of it.
+  if (out.some((s) => s.kind === 'score' && /\d/.test(text.slice(s.start, s.end))))
+    for (let i = out.length - 1; i >= 0; i--) {
+      const s = out[i] as Slot
+      if (s.kind === 'score' && !/\d/.test(text.slice(s.start, s.end))) out.splice(i, 1)
+    }
   return out.sort((a, b) => a.start - b.start)
 }
