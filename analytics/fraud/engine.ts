@@ -66,8 +66,14 @@ export const FRAUD_THRESHOLDS = {
   enumerationFollowMs: 12 * 3_600_000,
   enumerationPaidHereMs: 15 * 60_000,
   enumerationBurstChance: 1e-5,
+  /** Bursts typed by hand: see manual-bursts.ts. */
+  enumerationManualWindowMs: 120 * 60_000,
+  enumerationManualGapMs: 3 * 60_000,
+  enumerationManualNumbers: 10,
+  enumerationManualUnpaidShare: 0.75,
   /** Bulk purchases: see bulk.ts. */
   bulkMinCards: 4,
+  bulkSmallMinCards: 3,
   bulkGapMs: 30 * 60_000,
   bulkDrainShare: 0.5,
   bulkDrainWithinMs: 48 * 3_600_000,

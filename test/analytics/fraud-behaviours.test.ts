@@ -274,3 +274,126 @@ describe('impossible travel from a balance check at a till (item 4)', () => {
     expect(rulesOf(checkThenPay('trip', 'sf', 'ny', 2 * DAY))).toEqual([])
   })
 })
+
+describe('balance-check enumeration at a human pace (item 5)', () => {
+  /** Balance checks of `cards` at the sf store, `gaps[i]` before each, at `terminals` in turn. */
+  function checks(prefix: string, gaps: number[], terminals = ['sf-t1']) {
+    const events: ScoredEvent[] = []
+    let at = T0
+    gaps.forEach((gap, i) => {
+      at += gap
+      events.push(
+        ev({
+          cardId: `${prefix}${i}`,
+          type: 'balance_check',
+          at,
+          locationId: 'sf',
+          terminalId: terminals[i % terminals.length] as string,
+        }),
+      )
+    })
+    return events
+  }
+  const minuteOrTwo = (count: number) =>
+    Array.from({ length: count }, (_, i) => (60 + (i % 3) * 30) * 1000)
+
+  it('flags 12 numbers typed a minute or two apart, at one terminal or alternating two', () => {
+    const one = new Set(alertsOf(checks('m', minuteOrTwo(12))).map((a) => a.rule))
+    expect(one).toEqual(new Set(['balance_check_enumeration']))
+    const two = alertsOf(checks('t', minuteOrTwo(12), ['sf-t1', 'sf-t2']))
+    expect(new Set(two.map((a) => a.cardId)).size).toBeGreaterThanOrEqual(10)
+    expect(two[0]?.evidence.reason).toMatch(/store sf .*numbers tried by hand/)
+  })
+
+  it('flags a burst split into three sittings with pauses of half an hour', () => {
+    const gaps = minuteOrTwo(12)
+    gaps[4] = 30 * MIN
+    gaps[8] = 25 * MIN
+    expect(alertsOf(checks('s', gaps)).some((a) => a.rule === 'balance_check_enumeration')).toBe(
+      true,
+    )
+  })
+
+  it('leaves a holiday rush whose checked cards are paid with there, and a steady service desk, alone', () => {
+    const rush: ScoredEvent[] = []
+    let at = T0
+    for (let i = 0; i < 20; i++) {
+      at += 70_000
+      const cardId = `rush${i}`
+      rush.push(
+        ev({ cardId, type: 'balance_check', at, locationId: 'sf', terminalId: 'sf-t1' }),
+        ev({
+          cardId,
+          type: 'redeem',
+          at: at + 50_000,
+          amountCents: -1500,
+          locationId: 'sf',
+          terminalId: 'sf-t1',
+        }),
+      )
+    }
+    expect(alertsOf(rush)).toEqual([])
+    const desk = checks(
+      'd',
+      Array.from({ length: 40 }, (_, i) => (7 + (i % 4) * 2) * MIN),
+      ['sf-desk'],
+    )
+    expect(alertsOf(desk)).toEqual([])
+    // A shopper checking their own card again and again.
+    const own = Array.from({ length: 15 }, (_, i) =>
+      ev({
+        cardId: 'own',
+        type: 'balance_check',
+        at: T0 + i * 60_000,
+        locationId: 'sf',
+        terminalId: 'sf-t1',
+      }),
+    )
+    expect(alertsOf(own)).toEqual([])
+  })
+})
+
+describe('bulk purchase: small bursts (item 6)', () => {
+  /** `count` cards bought by `buyer` minutes apart, each drained `drainAfter` later. */
+  function burst(prefix: string, count: number, buyer: string | null, drainAfter: number | null) {
+    const events: ScoredEvent[] = []
+    for (let i = 0; i < count; i++) {
+      const at = T0 + i * 6 * MIN
+      events.push(
+        activate(`${prefix}${i}`, 10000, at, {
+          customerId: buyer,
+          terminalId: 'web-1',
+          locationId: null,
+          orderId: `o-${prefix}${i}`,
+        }),
+      )
+      if (drainAfter !== null)
+        events.push(
+          ev({
+            cardId: `${prefix}${i}`,
+            type: 'redeem',
+            at: at + drainAfter,
+            amountCents: -10000,
+            balanceAfterCents: 0,
+          }),
+        )
+    }
+    return events.sort((a, b) => a.at - b.at)
+  }
+
+  it('flags three cards by a new buyer drained within hours, scored lower than a big burst', () => {
+    const small = alertsOf(burst('s', 3, 'newbie', 5 * HOUR)).filter(
+      (a) => a.rule === 'bulk_purchase',
+    )
+    expect(new Set(small.map((a) => a.cardId))).toEqual(new Set(['s0', 's1', 's2']))
+    const big = alertsOf(burst('b', 8, 'newbie', 5 * HOUR)).find((a) => a.rule === 'bulk_purchase')
+    expect(small[0]?.score).toBeLessThan(big?.score ?? 0)
+  })
+
+  it('leaves three gift cards by a long-known shopper, or spent over weeks, alone', () => {
+    expect(
+      alertsOf(burst('f', 3, 'regular', 5 * HOUR)).filter((a) => a.rule === 'bulk_purchase'),
+    ).toEqual([])
+    expect(alertsOf(burst('g', 3, 'newbie', 12 * DAY))).toEqual([])
+  })
+})
