@@ -122,14 +122,16 @@ export const FRAUD_THRESHOLDS = {
 /** What each detector reads, and what it does when a field is missing (docs/domain.md §3). */
 export const FRAUD_DETECTORS: Record<FraudPattern, { needs: string; whenMissing: string }> = {
   drain_after_activation: {
-    needs: 'activations and redemptions with amounts and times; the store (none: online)',
+    needs:
+      'activations and redemptions with amounts and times; the store (none: online); the spender customer and when it was first known (after the first hour)',
     whenMissing:
-      'without the buyer and spender customers a spend at the store of purchase is not counted (the buyer using it at once looks the same)',
+      'without the buyer and spender customers a spend at the store of purchase is not counted (the buyer using it at once looks the same); without a spender, a drain hours later elsewhere is raised at the low late score',
   },
   balance_check_enumeration: {
-    needs: 'balance checks with their result and a terminal, web client or customer',
+    needs:
+      'balance checks with their result and a terminal, web client or customer; the store (checks typed by hand are grouped per store); later redemptions with their store',
     whenMissing:
-      'with no terminal the checks are grouped by customer, then by store (the reason says the terminal is unknown); with none of them they cannot be grouped and nothing is raised',
+      'with no terminal the checks are grouped by customer, then by store (the reason says the terminal is unknown); with none of them they cannot be grouped and nothing is raised; without results every check counts as successful (declines only raise the score)',
   },
   bulk_purchase: {
     needs: 'activations with the buyer (customer), the terminal or the order; later redemptions',
@@ -137,9 +139,9 @@ export const FRAUD_DETECTORS: Record<FraudPattern, { needs: string; whenMissing:
       'without customers the cards are grouped by the terminal or web client that sold them, scored lower, and the reason says the buyer is unknown; customer creation dates raise or lower the score',
   },
   impossible_travel: {
-    needs: 'in-store redemptions with their store; store coordinates',
+    needs: 'in-store redemptions and balance checks with their store; store coordinates',
     whenMissing:
-      'without coordinates, uses at two different stores within two hours are raised with a lower score and a reason saying the distance is unknown',
+      'without coordinates, uses at two different stores within two hours (a balance check and a payment: one hour) are raised with a lower score and a reason saying the distance is unknown',
   },
   reload_and_drain: {
     needs:
@@ -147,7 +149,8 @@ export const FRAUD_DETECTORS: Record<FraudPattern, { needs: string; whenMissing:
     whenMissing: 'a card whose balance is unknown (history not seen) is not scored',
   },
   refund_abuse: {
-    needs: 'refunds and activations with their order; the employee',
+    needs:
+      'refunds and activations with their order and amount; redemptions with their order; the employee',
     whenMissing:
       'in a ledger whose sales mostly carry no order id, a refund or activation without one is not evidence and is not raised; the reason says when the employee is unknown',
   },
@@ -518,8 +521,11 @@ export class FraudEngine {
     if (value <= 0 || total < t.drainShare * value) return
     const buyer = cards.activationBuyer.get(card)
     const samePlace = place !== 0 && place === cards.activationPlace.get(card)
-    if (samePlace && (buyer === 0 || buyer === this.customer(event.customerId))) return
     const late = after > t.drainWindowMs
+    // At the store that sold it: the buyer spending it in the same visit, unless someone else
+    // did (a known buyer and another spender), or it came back hours later (another visit).
+    if (samePlace && buyer !== 0 && buyer === this.customer(event.customerId)) return
+    if (samePlace && buyer === 0 && !late) return
     // After the first hour: in store only (an online spend that evening is the gift's), and
     // not by a customer the chain has known for a month (the recipient, shopping as usual).
     if (late && (event.locationId === null || this.knownCustomer(event, t.drainLateKnownSpenderMs)))
@@ -536,7 +542,7 @@ export class FraudEngine {
       detectedAt: event.at,
       evidence: {
         eventIds: [cards.activationEvent[card] ?? '', event.eventId],
-        reason: `${Math.round((total / value) * 100)}% of its value spent ${when} after activation, ${event.locationId === null ? 'online' : samePlace ? 'at the store that sold it, by someone other than the buyer' : 'at another store'}${late ? ' (hours later, so scored lower: a gift given that day looks the same)' : ''}`,
+        reason: `${Math.round((total / value) * 100)}% of its value spent ${when} after activation, ${event.locationId === null ? 'online' : samePlace ? (buyer === 0 ? 'at the store that sold it, in a later visit (the buyer is unknown)' : 'at the store that sold it, by someone other than the buyer') : 'at another store'}${late ? ' (hours later, so scored lower: a gift given that day looks the same)' : ''}`,
         figures: { minutes, spentCents: total, valueCents: value },
       },
     })

@@ -218,6 +218,24 @@ describe('drain after activation, hours later (item 3)', () => {
     expect(three?.evidence.reason).toMatch(/3\.0 hours after activation, at another store/)
   })
 
+  it('at the store that sold it, with the buyer unknown: a later visit counts, the same visit does not', () => {
+    const atSale = (cardId: string, after: number) => [
+      activate(cardId, 5000, T0),
+      ev({
+        cardId,
+        type: 'redeem',
+        at: T0 + after,
+        amountCents: -5000,
+        balanceAfterCents: 0,
+        locationId: 'sf',
+      }),
+    ]
+    const later = alertsOf(atSale('later', 4 * HOUR))
+    expect(later.map((a) => a.rule)).toEqual(['drain_after_activation'])
+    expect(later[0]?.evidence.reason).toMatch(/in a later visit \(the buyer is unknown\)/)
+    expect(rulesOf(atSale('visit-anon', 15 * MIN))).toEqual([])
+  })
+
   it('leaves a next-day spend, a regular recipient, and a gift spent in the same visit alone', () => {
     expect(rulesOf(drained('tomorrow', 13 * HOUR))).toEqual([])
     expect(rulesOf(drained('recipient', 3 * HOUR, { customerId: 'regular' }))).toEqual([])
