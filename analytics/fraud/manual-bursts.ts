@@ -173,7 +173,9 @@ export class ManualBurstWatch {
     const findings: ManualFinding[] = []
     for (let i = group.head; i < group.entries.length; i++) {
       const e = group.entries[i] as Entry
-      if (e.cardId === null || e.flagged || e.paid) continue
+      // Only the run's own checks: a shopper's check at the store in the same two hours,
+      // minutes from any other, is not swept in with it.
+      if (e.flagged || !counts(e) || e.cardId === null) continue
       e.flagged = true
       findings.push({
         cardId: e.cardId,
