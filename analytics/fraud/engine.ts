@@ -98,7 +98,10 @@ export const FRAUD_THRESHOLDS = {
   travelSameShopperOverheadMs: 0,
   /** Uses at two stores whose distance is unknown this close together. */
   travelUnknownWithinMs: 120 * 60_000,
-  /** …and a balance check at one of them and a payment at the other this close together. */
+  /**
+   * …and a balance check at one of them and a payment at the other this close together (a
+   * check is counted only this close to the payment, coordinates or not).
+   */
   travelUnknownCheckWithinMs: 60 * 60_000,
   /** A reload followed this soon by spends of this share of the balance, this many times. */
   reloadWindowMs: 60 * 60_000,
@@ -706,6 +709,10 @@ export class FraudEngine {
     if (first.check && second.check) return
     const t = this.thresholds
     const check = first.check || second.check
+    // A check and a payment naming one customer: the POS names the card's holder on a check,
+    // so the pair may be one household's (a check at home while a gift is spent where its
+    // recipient lives); only a payment by someone else, or by no one known, puts a clone there.
+    if (check && second.customer !== 0 && second.customer === first.customer) return
     const checkNote = check
       ? ` (${first.check ? 'the first' : 'the second'} was a balance check at a till, which puts the card number there: scored lower than two payments)`
       : ''
@@ -723,6 +730,9 @@ export class FraudEngine {
       const overheadMs = sameShopper ? t.travelSameShopperOverheadMs : t.travelAirOverheadMs
       const needHours = Math.min(km / t.travelRoadKmh, overheadMs / 3_600_000 + km / t.travelAirKmh)
       const hours = gap / 3_600_000
+      // A check counts only minutes from the payment: over hours, a holder checking at their
+      // store while the card is spent where a gift's recipient lives is likelier than a clone.
+      if (check && gap > t.travelUnknownCheckWithinMs) return
       if (km >= t.travelMinKm && hours < needHours) {
         this.raise(alerts, {
           cardId: event.cardId as string,
