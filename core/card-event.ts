@@ -80,6 +80,12 @@ export const cardEventSchema = z.object({
   customerId: posId('the POS customer id').optional(),
   employeeId: posId('the cashier').optional(),
   originalEventId: posId('a void: the event id (same source) it reverses').optional(),
+  result: z
+    .enum(TRANSACTION_RESULTS)
+    .optional()
+    .describe(
+      'the POS outcome (default ok); a declined balance check or redemption moves nothing (docs/ingest.md §CSV)',
+    ),
   items: z
     .array(
       z.object({

@@ -401,10 +401,16 @@ const mayStartShape = (group: Group) =>
   group.digits === 1 || group.digits === 3 || group.digits === 10
 
 /** North American shapes: area code and number, optionally after a country code of 1. */
-const SHAPES: readonly { digits: readonly number[]; areaCode: number; bare?: true }[] = [
+const SHAPES: readonly {
+  digits: readonly number[]
+  areaCode: number
+  bare?: true
+  /** 3-7: an area code, then the seven digits of the number in one group. */
+  sevenDigitNumber?: true
+}[] = [
   { digits: [1, 3, 3, 4], areaCode: 1 },
   { digits: [3, 3, 4], areaCode: 0 },
-  { digits: [3, 7], areaCode: 0 },
+  { digits: [3, 7], areaCode: 0, sevenDigitNumber: true },
   { digits: [10], areaCode: 0, bare: true },
 ]
 const LONGEST_SHAPE = 4
@@ -448,6 +454,7 @@ class NorthAmericanWindows {
       if (context === 'glued' || (shape.bare && context !== 'free')) continue
       if (!fitsShape(groups, shape.digits, shape.areaCode)) continue
       if (shape.digits[0] === 1 && this.text.charCodeAt(first.start) !== 0x31) continue
+      if (shape.sevenDigitNumber && !looksLikeAreaCodeAndNumber(this.text, groups)) continue
       const after = groups[n]
       // `1234567890.50` or `716.555.0179.2` continue as a decimal or a version: not a phone.
       if (after ? after.sepBefore === DOT : gluedAfter) continue
@@ -467,6 +474,24 @@ class NorthAmericanWindows {
     }
     groups.shift()
   }
+}
+
+/**
+ * Whether a 3-7 pair reads as an area code and a number (`716 5550179`, `(716) 5550179`) rather
+ * than a store's order or reference number (`111-0053877`): the two are written apart by a
+ * space or the area code's parentheses, never a hyphen or dot (phones written with those are
+ * 3-3-4), and both the area code and the exchange (the seven's first three) start with 2–9, as
+ * every North American number's do (docs/privacy.md §What is not a phone number).
+ */
+function looksLikeAreaCodeAndNumber(text: string, groups: readonly Group[]): boolean {
+  const area = groups[0] as Group
+  const number = groups[1] as Group
+  if (!(number.sepBefore === 0 || isGroupSpace(number.sepBefore))) return false
+  const startsTwoToNine = (at: number) => {
+    const c = text.charCodeAt(at)
+    return c >= 0x32 && c <= 0x39
+  }
+  return startsTwoToNine(area.paren ? area.start + 1 : area.start) && startsTwoToNine(number.start)
 }
 
 /** Whether the first groups have the digits a shape wants; only the area code may be in parentheses. */

@@ -30,7 +30,18 @@ const PII_KEYS = new Map<string, string>([
  * Keys whose string values are ledger identifiers a model must be able to quote back (a POS may
  * number its cards `7165550179`): kept as they are when they are one token, no spaces.
  */
-const IDENTIFIER_KEYS = new Set(['cardid', 'card_id', 'cardids', 'orderid', 'order_id'])
+const IDENTIFIER_KEYS = new Set([
+  'cardid',
+  'card_id',
+  'cardids',
+  'orderid',
+  'order_id',
+  'orderids',
+  'order_ids',
+  // A case file's timeline names each event's order `order`, and its list of them `orders`.
+  'order',
+  'orders',
+])
 const ONE_TOKEN = 200
 
 /**

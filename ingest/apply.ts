@@ -27,6 +27,7 @@ import {
   correctLateHolders,
   heldCardAlerts,
   newCards,
+  noCardIds,
   shortId,
   snapshotFields,
   validateEvent,
@@ -261,8 +262,10 @@ async function applyOnce(
       if (cache.states.has(id)) states.set(id, cache.states.get(id) as CardState)
   // Cards the ledger has not seen start from their earliest event in the batch; they are
   // inserted once, with their state after the batch.
+  const unknown = cardIds.filter((id) => !states.has(id))
+  const noCard = noCardIds(unknown, events, cards)
   const created = newCards(
-    cardIds.filter((id) => !states.has(id)),
+    unknown.filter((id) => !noCard.has(id)),
     events,
     cards,
   )

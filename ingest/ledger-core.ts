@@ -248,6 +248,12 @@ export function applyEvents(input: {
   const late: LateCard[] = []
   for (const [cardId, cardEvents] of byCard) {
     const state = states.get(cardId)
+    if (!state && cardEvents.every(isDeclined)) {
+      // A declined check on a number that matches no card: kept, on no card (`noCardIds`).
+      for (const event of cardEvents) rows.push(ledgerRow(event, null, 0, null))
+      appliedCount += cardEvents.length
+      continue
+    }
     if (!state) throw new GiftCardError('INTERNAL', `card ${cardId} vanished during apply`)
     if (!inTimeOrder(cardEvents)) cardEvents.sort(byOccurredAt)
     const first = (cardEvents[0] as CardEvent).occurredAt
@@ -266,6 +272,15 @@ export function applyEvents(input: {
       channel: state.channel,
     })
     for (const next of cardEvents) {
+      if (isDeclined(next)) {
+        // Declined at the POS: recorded (fraud reads it), but nothing moves and no total counts it.
+        const balance = state.balance_cents
+        rows.push(ledgerRow(next, cardId, 0, next.balanceAfterCents ?? balance))
+        appliedCount++
+        if (input.keepApplied)
+          applied.push({ ...next, cardId, amountCents: 0, balanceAfterCents: balance })
+        continue
+      }
       // A void stores the opposite of what its original stored, rolled up against its type.
       const reversal = voids?.reverse(next)
       const event = reversal?.event ?? next
@@ -286,22 +301,7 @@ export function applyEvents(input: {
         reversal ? -1 : 1,
       )
       moves?.moves.push({ day: rollup.dayOf(event.occurredAt), amount })
-      rows.push([
-        event.source,
-        event.eventId,
-        cardId,
-        event.type,
-        'ok',
-        amount,
-        event.balanceAfterCents ?? ledgerBalance,
-        event.currency,
-        event.occurredAt,
-        event.locationId ?? null,
-        event.terminalId ?? null,
-        event.orderId ?? null,
-        event.customerId ?? null,
-        event.employeeId ?? null,
-      ])
+      rows.push(ledgerRow(event, cardId, amount, event.balanceAfterCents ?? ledgerBalance))
       appliedCount++
       if (input.keepApplied)
         applied.push({ ...event, cardId, amountCents: amount, balanceAfterCents: ledgerBalance })
@@ -317,6 +317,51 @@ export function applyEvents(input: {
     for (const i of e.items) items.push([e.orderId, i.sku, i.category, i.amountCents])
   }
   return { rows, applied, appliedCount, heldRedemptions, rollup, late, items }
+}
+
+/** Whether the POS declined the event (a balance check or payment that was refused). */
+const isDeclined = (event: CardEvent) => event.result === 'declined'
+
+/**
+ * The ids of the batch that name no card the ledger knows and only ever meet declined events:
+ * a declined check on a number that matches no card (a guess) is stored on no card
+ * (`card_id` null), not as a new card (docs/ingest.md §CSV).
+ */
+export function noCardIds(
+  unknown: readonly string[],
+  events: readonly CardEvent[],
+  cards: readonly CardSnapshot[],
+): Set<string> {
+  if (unknown.length === 0) return new Set()
+  const candidates = new Set(unknown)
+  for (const c of cards) candidates.delete(c.cardRef)
+  for (const e of events) if (!isDeclined(e)) candidates.delete(e.cardRef)
+  return candidates
+}
+
+/** One ledger row, in `LEDGER_COLUMNS` order. */
+function ledgerRow(
+  event: CardEvent,
+  cardId: string | null,
+  amount: number,
+  balanceAfter: number | null,
+): unknown[] {
+  return [
+    event.source,
+    event.eventId,
+    cardId,
+    event.type,
+    event.result ?? 'ok',
+    amount,
+    balanceAfter,
+    event.currency,
+    event.occurredAt,
+    event.locationId ?? null,
+    event.terminalId ?? null,
+    event.orderId ?? null,
+    event.customerId ?? null,
+    event.employeeId ?? null,
+  ]
 }
 
 /**

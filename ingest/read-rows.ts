@@ -11,6 +11,7 @@ import {
   meaningOf,
   signedAmount,
   TRANSACTION_TYPES,
+  type TransactionResult,
   type TransactionType,
   transactionWordList,
 } from '../core/index.ts'
@@ -38,7 +39,21 @@ export const CSV_OPTIONAL = [
   'employee_id',
   'items',
   'original_event_id',
+  'result',
 ] as const
+
+/**
+ * The words `result` may be, and what each means (docs/ingest.md §CSV): empty is `ok`. Only a
+ * balance inquiry or a redemption may be declined; a declined row moves nothing.
+ */
+const CSV_RESULTS: ReadonlyMap<string, TransactionResult> = new Map([
+  ['ok', 'ok'],
+  ['approved', 'ok'],
+  ['declined', 'declined'],
+  ['denied', 'declined'],
+])
+const DECLINABLE: ReadonlySet<TransactionType> = new Set(['balance_check', 'redeem'])
+const CSV_RESULT_ERROR = `result must be one of ${[...CSV_RESULTS.keys()].join(', ')} (or empty: ok)`
 
 /** The ledger's types an export may carry (holds and expiry are the ledger's own doing). */
 const CSV_TYPES: ReadonlySet<TransactionType> = new Set(
@@ -106,6 +121,7 @@ export const csvRowSchema = z.object({
   employee_id: optionalId('employee_id'),
   items: z.string().optional(),
   original_event_id: optionalId('original_event_id'),
+  result: z.string().max(16, CSV_RESULT_ERROR).optional(),
 })
 
 /** `sku:category:amount` entries separated by `;`. */
@@ -273,6 +289,14 @@ export function schemaRead(
     const value = (fields[c] as string).trim()
     if (value !== '' || REQUIRED.has(name)) values[name] = value
   }
+  // A balance inquiry moves nothing, so its amount may be left empty (docs/pos-vocabulary.md):
+  // it reads as zero. Every other type needs its amount.
+  if (
+    values.amount === '' &&
+    values.type !== undefined &&
+    meaningOf(values.type) === 'balance_check'
+  )
+    values.amount = '0'
   const parsed = csvRowSchema.safeParse(values)
   if (!parsed.success) return { error: parsed.error.issues.map((i) => i.message).join('; ') }
   return parsed.data
@@ -296,6 +320,14 @@ function csvRow(
     const typed = csvType(r.type, cents)
     if ('error' in typed) return { line, error: typed.error }
     const { type } = typed
+    const result = r.result === undefined ? 'ok' : CSV_RESULTS.get(r.result.toLowerCase())
+    if (result === undefined)
+      return { line, error: `${CSV_RESULT_ERROR}, got ${JSON.stringify(r.result)}` }
+    if (result === 'declined' && !DECLINABLE.has(type))
+      return {
+        line,
+        error: `result declined is only for a balance inquiry or a redemption, not ${r.type}`,
+      }
     const balance = r.balance_after !== undefined ? decimalCents(r.balance_after) : undefined
     const bounds = csvBoundsProblem(r, cents, balance, maxCents, now)
     if (bounds) return { line, error: bounds }
@@ -309,6 +341,11 @@ function csvRow(
       occurredAt: r.occurred_at,
     }
     if (balance !== undefined) event.balanceAfterCents = balance
+    // A declined row is kept as the POS reported it, but moves nothing.
+    if (result === 'declined') {
+      event.result = 'declined'
+      event.amountCents = 0
+    }
     if (r.original_event_id) event.originalEventId = r.original_event_id
     if (r.location_id) event.locationId = r.location_id
     if (r.terminal_id) event.terminalId = r.terminal_id

@@ -54,6 +54,9 @@ export const LOOKALIKES = [
   'traveller_days_apart',
   'top_up_and_pay_at_till',
   'genuine_refund',
+  'weekly_reload_regular',
+  'service_desk_checks',
+  'family_few_gift_cards',
 ] as const
 export type Lookalike = (typeof LOOKALIKES)[number]
 
@@ -223,6 +226,9 @@ class World {
     for (let i = times(0.6, 2); i > 0; i--) this.travellerDaysApart()
     for (let i = times(0.8, 3); i > 0; i--) this.topUpAndPayAtTill()
     for (let i = times(0.8, 3); i > 0; i--) this.genuineRefund()
+    for (let i = times(0.7, 2); i > 0; i--) this.weeklyReloadRegular()
+    for (let i = times(0.5, 1); i > 0; i--) this.serviceDeskChecks()
+    for (let i = times(0.7, 2); i > 0; i--) this.familyFewGiftCards()
     this.events.sort((a, b) => a.at - b.at || (a.eventId < b.eventId ? -1 : 1))
     const known = this.known
     const byId = new Map(this.stores.map((s) => [s.id, s]))
@@ -473,9 +479,20 @@ class World {
       const value = rng.pick(DENOMINATIONS)
       this.activate(card, value, at, store, { customer: rng.chance(0.5) ? this.regular() : null })
       this.label(card, 'drain_after_activation', at)
-      // Minutes later: most drains within a quarter of an hour, a tail to two hours.
-      let drainAt = at + Math.min(120, Math.max(1, rng.lognormal(12, 0.8))) * MINUTE
-      const where = rng.chance(0.45) ? null : rng.chance(0.85) ? this.otherStore(store) : store
+      // Minutes later: most drains within a quarter of an hour, a tail to two hours; some
+      // harvesters wait hours (the buyer's store closes, a shift ends), then spend in store.
+      const hoursLater = rng.chance(0.25)
+      let drainAt =
+        at +
+        (hoursLater ? rng.between(60, 660) : Math.min(120, Math.max(1, rng.lognormal(12, 0.8)))) *
+          MINUTE
+      const where = hoursLater
+        ? this.otherStore(store)
+        : rng.chance(0.45)
+          ? null
+          : rng.chance(0.85)
+            ? this.otherStore(store)
+            : store
       // All at once, or in a few quick purchases; sometimes a few dollars are left.
       const leave = rng.chance(0.3) ? rng.int(1, Math.max(1, Math.round(value * 0.08))) : 0
       const parts = rng.chance(0.7) ? 1 : rng.int(2, 3)
@@ -494,6 +511,10 @@ class World {
    * held (skimmed, photographed: all succeed); then some of the live cards are spent.
    */
   private enumeration(): void {
+    if (this.rng.chance(0.3)) {
+      this.manualEnumeration()
+      return
+    }
     const rng = this.rng
     const guessing = rng.chance(0.5)
     const victims = rng.int(3, 25)
@@ -536,13 +557,62 @@ class World {
   }
 
   /**
+   * Enumeration by hand at a store's till: 10–20 numbers (held or guessed) typed a minute or
+   * two apart, in one sitting or two or three with pauses of 10–50 minutes, at one terminal or
+   * moving between two of the store's; the live cards spent later, elsewhere or not at all.
+   */
+  private manualEnumeration(): void {
+    const rng = this.rng
+    const store = this.store()
+    const terminals =
+      rng.chance(0.3) && store.terminals.length > 1
+        ? store.terminals.slice(0, 2)
+        : [this.till(store)]
+    const victims = rng.int(10, 20)
+    const failures = rng.chance(0.5) ? rng.int(0, 3) : rng.int(3, 10)
+    const cards: CardDraft[] = []
+    for (let i = 0; i < victims; i++) {
+      const card = this.newCard()
+      this.activate(card, rng.pick(DENOMINATIONS), this.anyTime() - 20 * DAY_MS, this.store(), {
+        customer: rng.chance(0.5) ? this.regular() : null,
+      })
+      cards.push(card)
+    }
+    const order: (CardDraft | null)[] = [...cards, ...Array<null>(failures).fill(null)]
+    order.sort(() => rng.next() - 0.5)
+    const pieces = rng.chance(0.4) ? rng.int(2, 3) : 1
+    const per = Math.ceil(order.length / pieces)
+    let at = this.incidentTime()
+    order.forEach((card, i) => {
+      at += (i > 0 && i % per === 0 ? rng.between(10, 50) : rng.between(0.4, 2.2)) * MINUTE
+      const party = { at, store, terminal: terminals[i % terminals.length] as string }
+      if (card) {
+        this.write(card, 'balance_check', 0, party)
+        this.label(card, 'balance_check_enumeration', at)
+      } else this.write(null, 'balance_check', 0, party, 'declined')
+    })
+    for (const card of cards) {
+      if (!rng.chance(0.5)) continue
+      const when = at + rng.between(0.5, 48) * HOUR
+      this.redeem(
+        card,
+        Number.POSITIVE_INFINITY,
+        when,
+        rng.chance(0.5) ? null : this.otherStore(store),
+        null,
+      )
+    }
+  }
+
+  /**
    * Many cards bought with stolen payment cards by one buyer: in one order or one order per
    * card minutes apart, at one till or online, amounts under a threshold, then redeemed or
    * resold quickly (a few cards may be kept for later).
    */
   private bulkPurchase(): void {
     const rng = this.rng
-    const count = rng.int(4, 20)
+    // Now and then a small burst: three or four cards minutes apart.
+    const count = rng.chance(0.2) ? rng.int(3, 4) : rng.int(4, 20)
     const online = rng.chance(0.6)
     const store = online ? null : this.store()
     let at = this.incidentTime()
@@ -598,13 +668,43 @@ class World {
     const home = this.store()
     const owner = this.regular()
     const value = rng.pick([5000, 10000, 15000, 20000, 25000])
-    this.activate(card, value, this.incidentTime() - rng.int(5, 40) * DAY_MS, home, {
+    // The owner's use, and the card's sale days to weeks before it (never after).
+    const ownAt = this.incidentTime()
+    this.activate(card, value, ownAt - rng.int(5, 40) * DAY_MS, home, {
       customer: owner,
     })
-    const ownAt = this.incidentTime()
     const cloneAt = ownAt + (rng.chance(0.5) ? 1 : -1) * rng.between(5, 180) * MINUTE
     const far = this.farStore(home)
     const first = Math.min(ownAt, cloneAt)
+    // Sometimes the clone's holder only checks the number at a far till, or the owner checks
+    // the balance at home while the clone pays far away.
+    const check = rng.weighted([0.7, 0.15, 0.15])
+    if (check !== 0) {
+      // A check is a number tried minutes before (or after) the other use, not hours.
+      const near = ownAt + (rng.chance(0.5) ? 1 : -1) * rng.between(3, 60) * MINUTE
+      const checkAt = check === 1 ? near : ownAt
+      const payAt = check === 1 ? ownAt : near
+      const checkStore = check === 1 ? far : home
+      const payStore = check === 1 ? home : far
+      const checkParty = { at: checkAt, store: checkStore, terminal: this.till(checkStore) }
+      const pay = () =>
+        this.redeem(
+          card,
+          Math.round(value * rng.between(0.1, 0.6)),
+          payAt,
+          payStore,
+          check === 1 ? owner : null,
+        )
+      if (checkAt < payAt) {
+        this.write(card, 'balance_check', 0, checkParty)
+        pay()
+      } else {
+        pay()
+        this.write(card, 'balance_check', 0, checkParty)
+      }
+      this.label(card, 'impossible_travel', Math.min(checkAt, payAt))
+      return
+    }
     const own = Math.round(value * rng.between(0.1, 0.5))
     const uses: [number, () => void][] = [
       // If the clone got there first and took everything, the owner's payment is declined.
@@ -661,9 +761,11 @@ class World {
       },
     )
     this.label(card, 'reload_and_drain', at)
-    const cycles = rng.int(2, 6)
-    const device = this.device()
     const atTill = rng.chance(0.3)
+    // Some drain it at the very till of the reload, every time: then it takes a few cycles.
+    const sameTill = atTill && rng.chance(0.5)
+    const cycles = sameTill ? rng.int(3, 6) : rng.int(2, 6)
+    const device = this.device()
     for (let c = 0; c < cycles; c++) {
       at += rng.between(0.1, 3) * DAY_MS
       const loadStore = atTill ? store : null
@@ -675,7 +777,13 @@ class World {
         order: this.order(),
         customer,
       })
-      const where = rng.chance(0.5) ? null : rng.chance(0.8) ? this.otherStore(store) : store
+      const where = sameTill
+        ? store
+        : rng.chance(0.5)
+          ? null
+          : rng.chance(0.8)
+            ? this.otherStore(store)
+            : store
       const leave = rng.chance(0.3) ? rng.int(1, 200) : 0
       this.redeem(card, card.balance - leave, at + rng.between(1, 60) * MINUTE, where, null)
     }
@@ -696,7 +804,33 @@ class World {
       at = this.storeHours(at + rng.between(0.5, 3) * DAY_MS)
       const card = this.newCard()
       const unpaid = rng.chance(0.4)
-      if (unpaid) {
+      if (!unpaid && rng.chance(0.3)) {
+        // A real sale paid with the card, then a refund of more than the card paid on it.
+        this.write(card, 'activate', rng.pick([2500, 5000, 10000]), {
+          at,
+          store,
+          terminal,
+          employee,
+          order: this.order(),
+        })
+        const order = this.order()
+        const paid = this.write(card, 'redeem', Math.round(card.balance * rng.between(0.2, 0.6)), {
+          at: at + rng.between(5, 60) * MINUTE,
+          store,
+          terminal,
+          employee: this.cashier(store),
+          order,
+        })
+        const refundAt = at + rng.between(2, 48) * HOUR
+        this.write(card, 'refund', Math.round(paid * rng.between(1.5, 4)), {
+          at: refundAt,
+          store,
+          terminal,
+          employee,
+          order,
+        })
+        this.label(card, 'refund_abuse', refundAt)
+      } else if (unpaid) {
         this.write(card, 'activate', rng.int(50, 300) * 100, {
           at,
           store,
@@ -969,6 +1103,87 @@ class World {
           rng.chance(0.7) ? store : null,
           owner,
         )
+    }
+  }
+
+  /** A regular reloading once a week at their store and spending it through the week. */
+  private weeklyReloadRegular(): void {
+    const rng = this.rng
+    const card = this.newCard()
+    const store = this.store()
+    const owner = rng.chance(0.6) ? this.regular() : null
+    let at = this.start + rng.between(0, 5) * DAY_MS
+    this.activate(card, rng.pick([1000, 2500]), at, store, { customer: owner })
+    this.lookalike(card, 'weekly_reload_regular')
+    for (let w = rng.int(3, 5); w > 0 && at < this.end - 7 * DAY_MS; w--) {
+      at = this.storeHours(at + rng.between(6, 8) * DAY_MS)
+      const terminal = this.till(store)
+      this.write(card, 'load', rng.pick([1000, 2000, 2500]), {
+        at,
+        store,
+        terminal,
+        employee: this.cashier(store),
+        order: this.order(),
+        customer: owner,
+      })
+      // A first coffee right away, the rest over the following days.
+      let when = at + rng.between(2, 10) * MINUTE
+      for (let v = rng.int(2, 4); v > 0 && card.balance > 0; v--) {
+        this.redeem(card, Math.round(card.balance * rng.between(0.2, 0.5)), when, store, owner)
+        when = this.storeHours(when + rng.between(1, 2) * DAY_MS)
+      }
+    }
+  }
+
+  /** A store's service desk checking customers' cards all day, at a steady pace. */
+  private serviceDeskChecks(): void {
+    const rng = this.rng
+    const store = this.store()
+    const terminal = `${store.id}-desk`
+    const day = this.anyTime()
+    let at = Math.floor(day / DAY_MS) * DAY_MS + 14 * HOUR
+    const close = at + rng.between(8, 11) * HOUR
+    const pace = rng.between(6, 15)
+    while (at < close) {
+      at += rng.exponential(pace) * MINUTE + 2 * MINUTE
+      const card = this.newCard()
+      this.activate(card, rng.pick(DENOMINATIONS), at - rng.between(2, 60) * DAY_MS, this.store())
+      this.lookalike(card, 'service_desk_checks')
+      const holder = rng.chance(0.4) ? this.regular() : null
+      this.write(card, 'balance_check', 0, { at, store, terminal, customer: holder })
+      if (rng.chance(0.5))
+        this.spendSlowly(
+          card,
+          at,
+          () => (rng.chance(0.7) ? store : this.store()),
+          () => holder,
+        )
+    }
+  }
+
+  /** A shopper buying three or four gift cards for the family, given and spent over weeks. */
+  private familyFewGiftCards(): void {
+    const rng = this.rng
+    const store = rng.chance(0.3) ? null : this.store()
+    const buyer = rng.chance(0.5)
+      ? this.regular()
+      : this.customer(this.start - rng.int(0, 5) * DAY_MS)
+    let at = this.anyTime()
+    const terminal = store ? this.till(store) : this.device()
+    for (let i = rng.int(3, 4); i > 0; i--) {
+      const card = this.newCard()
+      this.activate(card, rng.pick([2500, 5000, 5000, 10000]), at, store, {
+        customer: buyer,
+        terminal,
+      })
+      this.lookalike(card, 'family_few_gift_cards')
+      at += rng.between(0.5, 8) * MINUTE
+      this.spendSlowly(
+        card,
+        at + rng.between(0, 10) * DAY_MS,
+        () => (rng.chance(0.3) ? null : this.store()),
+        () => null,
+      )
     }
   }
 

@@ -13,6 +13,12 @@
 export type BulkThresholds = {
   /** Cards in a group from which it is a bulk purchase. */
   bulkMinCards: number
+  /**
+   * A smaller group, from this many cards, counts only when its buyer is not long known and
+   * (grouped by a named customer) two of its cards, or (buyer unknown) all of them, are drained:
+   * a family buying three gifts is spent slowly; scored lower.
+   */
+  bulkSmallMinCards: number
   /** Activations by one buyer this close together belong to one group. */
   bulkGapMs: number
   /** A card of the group counts as drained when this share of it is spent within… */
@@ -131,10 +137,15 @@ export class BulkWatch {
     group.drained++
     group.lastDrainEvent = eventId
     const size = group.members.length
-    if (group.flagged || size < this.t.bulkMinCards) return []
+    if (group.flagged || size < this.t.bulkSmallMinCards) return []
     const known = group.buyerAgeMs !== undefined && group.buyerAgeMs > this.t.bulkKnownBuyerMs
-    const needed = known ? this.t.bulkKnownBuyerDrainedShare : this.t.bulkDrainedShare
-    if (group.drained < Math.max(this.t.bulkMinDrained, Math.ceil(needed * size))) return []
+    if (size < this.t.bulkMinCards) {
+      if (known) return []
+      if (group.drained < (group.byCustomer ? this.t.bulkMinDrained : size)) return []
+    } else {
+      const needed = known ? this.t.bulkKnownBuyerDrainedShare : this.t.bulkDrainedShare
+      if (group.drained < Math.max(this.t.bulkMinDrained, Math.ceil(needed * size))) return []
+    }
     group.flagged = true
     return group.members.map((m) => this.finding(group, m))
   }
@@ -156,6 +167,7 @@ export class BulkWatch {
         Math.min(0.1, size / 100) +
         (newBuyer ? 0.1 : 0) -
         (longKnown ? 0.05 : 0) -
+        (size < this.t.bulkMinCards ? 0.1 : 0) -
         (group.byCustomer ? 0 : 0.05),
     )
     const minutes = Math.max(1, Math.round((group.lastAt - group.firstAt) / 60_000))

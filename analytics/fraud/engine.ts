@@ -1,5 +1,5 @@
 import { distanceKm, type FraudPattern, type TransactionType } from '../../core/index.ts'
-import { FloatColumn, hash32, IntColumn, Interner, NumberSet } from '../columns.ts'
+import { FloatColumn, hash32, IntColumn, Interner, NumberMap } from '../columns.ts'
 import { AnomalyScorer } from './anomaly.ts'
 import { BulkWatch } from './bulk.ts'
 import { EnumerationWatch } from './enumeration.ts'
@@ -49,6 +49,13 @@ export const FRAUD_THRESHOLDS = {
   /** Spends this soon after activation adding up to this share of it, elsewhere: a drain. */
   drainWindowMs: 60 * 60_000,
   drainShare: 0.9,
+  /**
+   * Later the same day a drain in store elsewhere still counts, scored down with the hours
+   * (from 0.68 after the first hour to 0.45 at twelve), unless the spender is a customer known
+   * this long (a recipient who shops here: the gift given that day).
+   */
+  drainLateWindowMs: 12 * 3_600_000,
+  drainLateKnownSpenderMs: 30 * 86_400_000,
   /** Balance-check bursts: see enumeration.ts. */
   enumerationWindowMs: 30 * 60_000,
   enumerationMinNumbers: 5,
@@ -59,8 +66,14 @@ export const FRAUD_THRESHOLDS = {
   enumerationFollowMs: 12 * 3_600_000,
   enumerationPaidHereMs: 15 * 60_000,
   enumerationBurstChance: 1e-5,
+  /** Bursts typed by hand: see manual-bursts.ts. */
+  enumerationManualWindowMs: 120 * 60_000,
+  enumerationManualGapMs: 3 * 60_000,
+  enumerationManualNumbers: 10,
+  enumerationManualUnpaidShare: 0.75,
   /** Bulk purchases: see bulk.ts. */
   bulkMinCards: 4,
+  bulkSmallMinCards: 3,
   bulkGapMs: 30 * 60_000,
   bulkDrainShare: 0.5,
   bulkDrainWithinMs: 48 * 3_600_000,
@@ -85,26 +98,43 @@ export const FRAUD_THRESHOLDS = {
   travelSameShopperOverheadMs: 0,
   /** Uses at two stores whose distance is unknown this close together. */
   travelUnknownWithinMs: 120 * 60_000,
+  /**
+   * …and a balance check at one of them and a payment at the other this close together (a
+   * check is counted only this close to the payment, coordinates or not).
+   */
+  travelUnknownCheckWithinMs: 60 * 60_000,
   /** A reload followed this soon by spends of this share of the balance, this many times. */
   reloadWindowMs: 60 * 60_000,
   reloadDrainShare: 0.9,
   reloadMinCycles: 2,
+  /**
+   * Cycles in all, counting those drained at the store of the reload, that flag a card: topping
+   * up at the till to pay there once or twice is ordinary, emptying the card that way again and
+   * again is the pattern wherever it happens. A customer known this long paying at the till of
+   * the top-up is a regular (their history vouches) and such cycles of theirs are not counted.
+   */
+  reloadMinCyclesAnywhere: 3,
+  reloadKnownCustomerMs: 30 * 86_400_000,
   /** Orders are evidence only once this many sales were seen, this share of them with one. */
   ordersMinSales: 20,
   ordersMinShare: 0.5,
+  /** A refund may return this many cents more than the card paid on the order (rounding). */
+  refundOverPaidCents: 1,
 } as const
 
 /** What each detector reads, and what it does when a field is missing (docs/domain.md §3). */
 export const FRAUD_DETECTORS: Record<FraudPattern, { needs: string; whenMissing: string }> = {
   drain_after_activation: {
-    needs: 'activations and redemptions with amounts and times; the store (none: online)',
+    needs:
+      'activations and redemptions with amounts and times; the store (none: online); the spender customer and when it was first known (after the first hour)',
     whenMissing:
-      'without the buyer and spender customers a spend at the store of purchase is not counted (the buyer using it at once looks the same)',
+      'without the buyer and spender customers a spend at the store of purchase is not counted (the buyer using it at once looks the same); without a spender, a drain hours later elsewhere is raised at the low late score',
   },
   balance_check_enumeration: {
-    needs: 'balance checks with their result and a terminal, web client or customer',
+    needs:
+      'balance checks with their result and a terminal, web client or customer; the store (checks typed by hand are grouped per store); later redemptions with their store',
     whenMissing:
-      'with no terminal the checks are grouped by customer, then by store (the reason says the terminal is unknown); with none of them they cannot be grouped and nothing is raised',
+      'with no terminal the checks are grouped by customer, then by store (the reason says the terminal is unknown); with none of them they cannot be grouped and nothing is raised; without results every check counts as successful (declines only raise the score)',
   },
   bulk_purchase: {
     needs: 'activations with the buyer (customer), the terminal or the order; later redemptions',
@@ -112,9 +142,9 @@ export const FRAUD_DETECTORS: Record<FraudPattern, { needs: string; whenMissing:
       'without customers the cards are grouped by the terminal or web client that sold them, scored lower, and the reason says the buyer is unknown; customer creation dates raise or lower the score',
   },
   impossible_travel: {
-    needs: 'in-store redemptions with their store; store coordinates',
+    needs: 'in-store redemptions and balance checks with their store; store coordinates',
     whenMissing:
-      'without coordinates, uses at two different stores within two hours are raised with a lower score and a reason saying the distance is unknown',
+      'without coordinates, uses at two different stores within two hours (a balance check and a payment: one hour) are raised with a lower score and a reason saying the distance is unknown',
   },
   reload_and_drain: {
     needs:
@@ -122,7 +152,8 @@ export const FRAUD_DETECTORS: Record<FraudPattern, { needs: string; whenMissing:
     whenMissing: 'a card whose balance is unknown (history not seen) is not scored',
   },
   refund_abuse: {
-    needs: 'refunds and activations with their order; the employee',
+    needs:
+      'refunds and activations with their order and amount; redemptions with their order; the employee',
     whenMissing:
       'in a ledger whose sales mostly carry no order id, a refund or activation without one is not evidence and is not raised; the reason says when the employee is unknown',
   },
@@ -153,6 +184,8 @@ class CardTable {
   readonly lastInStorePlace = new IntColumn()
   readonly lastInStoreCustomer = new IntColumn()
   readonly lastInStoreEvent: (string | undefined)[] = []
+  /** 1 when that use was a balance check at a till (it puts the number there), 0 a payment. */
+  readonly lastInStoreCheck = new IntColumn()
   /**
    * The in-store use before the last one, so a use that arrives late (a retried webhook, an
    * instance that died mid-delivery) is compared with the uses either side of it in time, as
@@ -162,26 +195,43 @@ class CardTable {
   readonly prevInStorePlace = new IntColumn()
   readonly prevInStoreCustomer = new IntColumn()
   readonly prevInStoreEvent: (string | undefined)[] = []
-  /** Reload and drain cycles, as event id pairs (few cards have any). */
-  readonly drainCycles = new Map<number, string[]>()
-  /** (card number, hash of the order id) pairs: the orders each card paid for. */
-  private readonly paid = new NumberSet()
+  readonly prevInStoreCheck = new IntColumn()
+  /**
+   * Reload and drain cycles, as event id pairs, and how many of them were drained at the store
+   * of the reload (few cards have any).
+   */
+  readonly drainCycles = new Map<number, { events: string[]; here: number }>()
+  /**
+   * (card number, hash of the order id) → cents the card paid on that order and not yet had
+   * refunded: the orders each card paid for, and how much a refund of each may return.
+   */
+  private readonly paid = new NumberMap()
 
-  addPaidOrder(card: number, orderId: string): void {
-    this.paid.add(card * 4_294_967_296 + hash32(orderId))
+  /** The card paid `cents` more on the order (a redemption), or had `-cents` refunded. */
+  addPaidOrder(card: number, orderId: string, cents: number): void {
+    const key = card * 4_294_967_296 + hash32(orderId)
+    this.paid.set(key, (this.paid.get(key) ?? 0) + cents)
   }
 
   /**
-   * Whether the card paid for the order. Orders are kept as 32-bit hashes: two orders of one
-   * card would have to collide (about one chance in four billion per refund) to hide one.
+   * What the card paid on the order less what was refunded of it, or undefined if it never
+   * paid on it. Orders are kept as 32-bit hashes: two orders of one card would have to collide
+   * (about one chance in four billion per refund) to hide one.
    */
-  paidFor(card: number, orderId: string): boolean {
-    return this.paid.has(card * 4_294_967_296 + hash32(orderId))
+  refundable(card: number, orderId: string): number | undefined {
+    return this.paid.get(card * 4_294_967_296 + hash32(orderId))
   }
 }
 
 /** One in-store use of a card, as the travel rule keeps it (place 0: none). */
-type InStoreUse = { at: number; place: number; customer: number; eventId: string }
+type InStoreUse = {
+  at: number
+  place: number
+  customer: number
+  eventId: string
+  /** A balance check at a till rather than a payment. */
+  check: boolean
+}
 
 /**
  * The fraud detectors of docs/domain.md §3 as one state machine over events in time order. Each
@@ -245,11 +295,16 @@ export class FraudEngine {
         case 'refund':
           this.refund(card, event, alerts)
           break
+        case 'balance_check':
+          // A check at a till puts the card number at that store too.
+          this.travel(card, event, this.place(event.locationId), alerts)
+          break
         default:
           break
       }
-    } else if (card >= 0 && event.type === 'redeem') {
-      // A declined payment still puts the card at that till (an owner finding it emptied).
+    } else if (card >= 0 && (event.type === 'redeem' || event.type === 'balance_check')) {
+      // A declined payment or check still puts the card at that till (an owner finding it
+      // emptied, a clone's holder trying the number).
       this.travel(card, event, this.place(event.locationId), alerts)
     }
     // Every alert says how unusual the event that raised it was for those involved.
@@ -271,8 +326,8 @@ export class FraudEngine {
    * Tells the engine a card paid for an order before what it has seen (a windowed scan reads
    * the paid orders of the cards refunded in its window this way, rather than their history).
    */
-  knownPaidOrder(cardId: string, orderId: string): void {
-    this.cards.addPaidOrder(this.cards.numbers.number(cardId), orderId)
+  knownPaidOrder(cardId: string, orderId: string, cents: number): void {
+    this.cards.addPaidOrder(this.cards.numbers.number(cardId), orderId, cents)
   }
 
   /** How much state the engine holds (for soak diagnostics and the tests that bound it). */
@@ -436,7 +491,7 @@ export class FraudEngine {
   private redemption(card: number, event: ScoredEvent, alerts: FraudAlert[]): void {
     const cardId = event.cardId as string
     const spent = -event.amountCents
-    if (event.orderId) this.cards.addPaidOrder(card, event.orderId)
+    if (event.orderId) this.cards.addPaidOrder(card, event.orderId, spent)
     const place = this.place(event.locationId)
     this.drain(card, event, spent, place, alerts)
     this.reloadDrain(card, event, spent, place, alerts)
@@ -461,26 +516,46 @@ export class FraudEngine {
     const t = this.thresholds
     const cards = this.cards
     const activatedAt = cards.activatedAt.get(card)
-    if (Number.isNaN(activatedAt) || event.at - activatedAt > t.drainWindowMs) return
+    const after = event.at - activatedAt
+    if (Number.isNaN(activatedAt) || after > t.drainLateWindowMs) return
     const total = cards.spentSinceActivation.get(card) + spent
     cards.spentSinceActivation.set(card, total)
     const value = cards.activationValue.get(card)
     if (value <= 0 || total < t.drainShare * value) return
     const buyer = cards.activationBuyer.get(card)
     const samePlace = place !== 0 && place === cards.activationPlace.get(card)
-    if (samePlace && (buyer === 0 || buyer === this.customer(event.customerId))) return
-    const minutes = Math.round((event.at - activatedAt) / 60_000)
+    const late = after > t.drainWindowMs
+    // At the store that sold it: the buyer spending it in the same visit, unless someone else
+    // did (a known buyer and another spender), or it came back hours later (another visit).
+    if (samePlace && buyer !== 0 && buyer === this.customer(event.customerId)) return
+    if (samePlace && buyer === 0 && !late) return
+    // After the first hour: in store only (an online spend that evening is the gift's), and
+    // not by a customer the chain has known for a month (the recipient, shopping as usual).
+    if (late && (event.locationId === null || this.knownCustomer(event, t.drainLateKnownSpenderMs)))
+      return
+    const minutes = Math.round(after / 60_000)
+    const score = late
+      ? 0.45 + 0.23 * (1 - (after - t.drainWindowMs) / (t.drainLateWindowMs - t.drainWindowMs))
+      : 0.7 + 0.29 * (1 - after / t.drainWindowMs)
+    const when = late ? `${(after / 3_600_000).toFixed(1)} hours` : `${minutes} minutes`
     this.raise(alerts, {
       cardId: event.cardId as string,
       rule: 'drain_after_activation',
-      score: Math.min(0.99, 0.7 + 0.29 * (1 - (event.at - activatedAt) / t.drainWindowMs)),
+      score: Math.min(0.99, score),
       detectedAt: event.at,
       evidence: {
         eventIds: [cards.activationEvent[card] ?? '', event.eventId],
-        reason: `${Math.round((total / value) * 100)}% of its value spent ${minutes} minutes after activation, ${event.locationId === null ? 'online' : samePlace ? 'at the store that sold it, by someone other than the buyer' : 'at another store'}`,
+        reason: `${Math.round((total / value) * 100)}% of its value spent ${when} after activation, ${event.locationId === null ? 'online' : samePlace ? (buyer === 0 ? 'at the store that sold it, in a later visit (the buyer is unknown)' : 'at the store that sold it, by someone other than the buyer') : 'at another store'}${late ? ' (hours later, so scored lower: a gift given that day looks the same)' : ''}`,
         figures: { minutes, spentCents: total, valueCents: value },
       },
     })
+  }
+
+  /** Whether the event's customer was known at least `ms` before it. */
+  private knownCustomer(event: ScoredEvent, ms: number): boolean {
+    if (event.customerId === null) return false
+    const since = this.context.customerSince(event.customerId)
+    return since !== undefined && event.at - since >= ms
   }
 
   /**
@@ -502,28 +577,40 @@ export class FraudEngine {
     if (Number.isNaN(base) || base <= 0) return
     const total = cards.spentSinceLoad.get(card) + spent
     cards.spentSinceLoad.set(card, total)
+    if (total < t.reloadDrainShare * base) return
     const elsewhere = place === 0 || place !== cards.lastLoadPlace.get(card)
-    if (!elsewhere || total < t.reloadDrainShare * base) return
+    // A regular topping up at the till to pay there: not a cycle.
+    if (!elsewhere && this.knownCustomer(event, t.reloadKnownCustomerMs)) return
     const cardId = event.cardId as string
     let cycles = cards.drainCycles.get(card)
     if (!cycles) {
-      cycles = []
+      cycles = { events: [], here: 0 }
       cards.drainCycles.set(card, cycles)
     }
-    if (cycles.length < 40) cycles.push(cards.lastLoadEvent[card] as string, event.eventId)
+    const count = cycles.events.length / 2 + 1
+    if (cycles.events.length < 40)
+      cycles.events.push(cards.lastLoadEvent[card] as string, event.eventId)
+    if (!elsewhere) cycles.here++
     cards.lastLoadAt.set(card, Number.NaN)
     cards.lastLoadEvent[card] = undefined
-    const count = cycles.length / 2
-    if (count < t.reloadMinCycles) return
+    const away = count - cycles.here
+    if (away < t.reloadMinCycles && count < t.reloadMinCyclesAnywhere) return
+    const where =
+      cycles.here === 0
+        ? 'elsewhere than the reload (another store or online)'
+        : away === 0
+          ? 'at the store of the reload'
+          : `${away} elsewhere, ${cycles.here} at the store of the reload`
     this.raise(alerts, {
       cardId,
       rule: 'reload_and_drain',
-      score: Math.min(0.99, 0.6 + 0.1 * count),
+      // Drains at the till of the top-up score lower: a shopper paying there looks the same.
+      score: Math.min(0.99, (away >= t.reloadMinCycles ? 0.6 : 0.5) + 0.1 * count),
       detectedAt: event.at,
       evidence: {
-        eventIds: [...cycles],
-        reason: `${count} reloads each spent (≥ ${t.reloadDrainShare * 100}% of the balance) within ${t.reloadWindowMs / 60_000} minutes, ${event.locationId === null ? 'online' : 'at another store'}`,
-        figures: { cycles: count },
+        eventIds: [...cycles.events],
+        reason: `${count} reloads each spent (≥ ${t.reloadDrainShare * 100}% of the balance) within ${t.reloadWindowMs / 60_000} minutes, ${where}`,
+        figures: { cycles: count, drainedWhereReloaded: cycles.here },
       },
     })
   }
@@ -546,6 +633,7 @@ export class FraudEngine {
       place,
       customer: this.customer(event.customerId),
       eventId: event.eventId,
+      check: event.type === 'balance_check',
     }
     const last = this.inStoreUse(card, 'last')
     const prev = this.inStoreUse(card, 'prev')
@@ -576,12 +664,14 @@ export class FraudEngine {
           place,
           customer: c.lastInStoreCustomer.get(card),
           eventId: c.lastInStoreEvent[card] as string,
+          check: c.lastInStoreCheck.get(card) === 1,
         }
       : {
           at: c.prevInStoreAt.get(card),
           place,
           customer: c.prevInStoreCustomer.get(card),
           eventId: c.prevInStoreEvent[card] as string,
+          check: c.prevInStoreCheck.get(card) === 1,
         }
   }
 
@@ -592,11 +682,13 @@ export class FraudEngine {
       c.lastInStorePlace.set(card, use.place)
       c.lastInStoreCustomer.set(card, use.customer)
       c.lastInStoreEvent[card] = use.eventId
+      c.lastInStoreCheck.set(card, use.check ? 1 : 0)
     } else {
       c.prevInStoreAt.set(card, use.at)
       c.prevInStorePlace.set(card, use.place)
       c.prevInStoreCustomer.set(card, use.customer)
       c.prevInStoreEvent[card] = use.eventId
+      c.prevInStoreCheck.set(card, use.check ? 1 : 0)
     }
   }
 
@@ -613,7 +705,17 @@ export class FraudEngine {
     alerts: FraudAlert[],
   ): void {
     if (first.place === second.place) return
+    // Two checks say little (a number tried in two places); a check and a payment do.
+    if (first.check && second.check) return
     const t = this.thresholds
+    const check = first.check || second.check
+    // A check and a payment naming one customer: the POS names the card's holder on a check,
+    // so the pair may be one household's (a check at home while a gift is spent where its
+    // recipient lives); only a payment by someone else, or by no one known, puts a clone there.
+    if (check && second.customer !== 0 && second.customer === first.customer) return
+    const checkNote = check
+      ? ` (${first.check ? 'the first' : 'the second'} was a balance check at a till, which puts the card number there: scored lower than two payments)`
+      : ''
     // One known customer making both uses is one person moving (or a family account); a
     // clone is used by someone else.
     const sameShopper = second.customer !== 0 && second.customer === first.customer
@@ -628,15 +730,20 @@ export class FraudEngine {
       const overheadMs = sameShopper ? t.travelSameShopperOverheadMs : t.travelAirOverheadMs
       const needHours = Math.min(km / t.travelRoadKmh, overheadMs / 3_600_000 + km / t.travelAirKmh)
       const hours = gap / 3_600_000
+      // A check counts only minutes from the payment: over hours, a holder checking at their
+      // store while the card is spent where a gift's recipient lives is likelier than a clone.
+      if (check && gap > t.travelUnknownCheckWithinMs) return
       if (km >= t.travelMinKm && hours < needHours) {
         this.raise(alerts, {
           cardId: event.cardId as string,
           rule: 'impossible_travel',
-          score: Math.min(0.99, 0.7 + 0.29 * (1 - hours / needHours)),
+          score: check
+            ? Math.min(0.85, 0.55 + 0.3 * (1 - hours / needHours))
+            : Math.min(0.99, 0.7 + 0.29 * (1 - hours / needHours)),
           detectedAt: event.at,
           evidence: {
             eventIds,
-            reason: `used ${Math.round(km)} km apart within ${Math.round(hours * 60)} minutes${sameShopper ? ' by the same customer' : ''}; the trip takes at least ${Math.round(needHours * 60)} minutes${secondDeclined ? ' (the second use was declined: the card was already spent)' : ''}`,
+            reason: `used ${Math.round(km)} km apart within ${Math.round(hours * 60)} minutes${sameShopper ? ' by the same customer' : ''}; the trip takes at least ${Math.round(needHours * 60)} minutes${secondDeclined ? ' (the second use was declined: the card was already spent)' : ''}${checkNote}`,
             figures: {
               km: Math.round(km),
               minutes: Math.round(hours * 60),
@@ -645,16 +752,22 @@ export class FraudEngine {
           },
         })
       }
-    } else if (gap <= t.travelUnknownWithinMs && !sameShopper) {
+    } else if (
+      gap <= (check ? t.travelUnknownCheckWithinMs : t.travelUnknownWithinMs) &&
+      !sameShopper
+    ) {
       const missing = [here ? null : secondId, there ? null : firstId].filter(Boolean)
+      const within = check ? t.travelUnknownCheckWithinMs : t.travelUnknownWithinMs
       this.raise(alerts, {
         cardId: event.cardId as string,
         rule: 'impossible_travel',
-        score: Math.min(0.65, 0.45 + 0.2 * (1 - gap / t.travelUnknownWithinMs)),
+        score: check
+          ? Math.min(0.55, 0.4 + 0.15 * (1 - gap / within))
+          : Math.min(0.65, 0.45 + 0.2 * (1 - gap / within)),
         detectedAt: event.at,
         evidence: {
           eventIds,
-          reason: `used at ${firstId} and at ${secondId} ${Math.round(gap / 60_000)} minutes apart${secondDeclined ? ' (the second use declined)' : ''}; the distance is unknown (no coordinates for ${missing.join(' or ')}), so this may be two nearby stores`,
+          reason: `used at ${firstId} and at ${secondId} ${Math.round(gap / 60_000)} minutes apart${secondDeclined ? ' (the second use declined)' : ''}; the distance is unknown (no coordinates for ${missing.join(' or ')}), so this may be two nearby stores${checkNote}`,
           figures: { minutes: Math.round(gap / 60_000), km: 'unknown' },
         },
       })
@@ -662,8 +775,14 @@ export class FraudEngine {
   }
 
   private refund(card: number, event: ScoredEvent, alerts: FraudAlert[]): void {
-    // A refund onto a card for goods the card never paid for.
-    if (event.orderId !== null && this.cards.paidFor(card, event.orderId)) return
+    // A refund onto a card for goods the card never paid for, or for more than it paid on that
+    // order (all its refunds of the order together): a cent over is rounding, not abuse.
+    const refundable =
+      event.orderId === null ? undefined : this.cards.refundable(card, event.orderId)
+    if (event.orderId !== null && refundable !== undefined) {
+      this.cards.addPaidOrder(card, event.orderId, -event.amountCents)
+      if (event.amountCents <= refundable + this.thresholds.refundOverPaidCents) return
+    }
     // Without order ids on the ledger's sales, a refund without one says nothing.
     if (event.orderId === null && !this.ordersCarried()) return
     const suspects = this.suspect(event.employeeId)
@@ -677,10 +796,17 @@ export class FraudEngine {
       detectedAt: event.at,
       evidence: {
         eventIds: [event.eventId],
-        reason: event.orderId
-          ? `refund for order ${event.orderId}, which this card never paid for, ${who}`
-          : `refund with no order, ${who}`,
-        figures: { amountCents: event.amountCents, employee: event.employeeId ?? 'unknown' },
+        reason:
+          event.orderId && refundable !== undefined
+            ? `refund of ${event.amountCents / 100} for order ${event.orderId}, on which this card paid only ${Math.max(0, refundable) / 100} not yet refunded, ${who}`
+            : event.orderId
+              ? `refund for order ${event.orderId}, which this card never paid for, ${who}`
+              : `refund with no order, ${who}`,
+        figures: {
+          amountCents: event.amountCents,
+          employee: event.employeeId ?? 'unknown',
+          ...(refundable !== undefined ? { refundableCents: Math.max(0, refundable) } : {}),
+        },
       },
     })
   }

@@ -11,7 +11,9 @@
  * many numbers every half hour, so a burst is a count its usual rate would hardly ever give.
  */
 
-export type EnumerationThresholds = {
+import { type ManualBurstThresholds, ManualBurstWatch } from './manual-bursts.ts'
+
+export type EnumerationThresholds = ManualBurstThresholds & {
   /** How far back a burst reaches. */
   enumerationWindowMs: number
   /** Distinct numbers checked (cards, plus declined checks on no card) that make a burst. */
@@ -92,11 +94,23 @@ type Mark = {
 export class EnumerationWatch {
   private readonly sources = new Map<string, Source>()
   private readonly marks = new Map<string, Mark>()
+  /** Bursts typed by hand, per store (manual-bursts.ts). */
+  private readonly manual: ManualBurstWatch
 
-  constructor(private readonly t: EnumerationThresholds) {}
+  constructor(private readonly t: EnumerationThresholds) {
+    this.manual = new ManualBurstWatch(t)
+  }
 
   /** A balance check; returns the cards it lets us flag now. */
   check(event: CheckEvent): EnumerationFinding[] {
+    const manual = this.manual.check({ ...event, declined: !event.ok || event.cardId === null })
+    for (const f of manual) this.marks.delete(f.cardId)
+    const found = this.checkSource(event)
+    return manual.length === 0 ? found : [...manual, ...found]
+  }
+
+  /** The fast, declined and large bursts of one source, and the marks of slower ones. */
+  private checkSource(event: CheckEvent): EnumerationFinding[] {
     const key =
       event.terminalId !== null
         ? `terminal ${event.terminalId}`
@@ -148,7 +162,8 @@ export class EnumerationWatch {
     const declinedShare = source.declined / count
     const bot = meanGap <= this.t.enumerationBotGapMs && numbers >= this.t.enumerationBotMinNumbers
     const guessing = declinedShare >= this.t.enumerationDeclinedShare
-    const large = numbers >= this.t.enumerationLargeBurst
+    // A holiday rush at one till checks many cards, each paid with there a minute later.
+    const large = numbers - this.manual.paidAt(event.locationId) >= this.t.enumerationLargeBurst
     const minutes = Math.max(1, Math.round((event.at - first.at) / 60_000))
     const seen = `${count} balance checks on ${numbers} different numbers from ${source.label} in ${minutes} minutes, ${source.declined} declined`
     const findings: EnumerationFinding[] = []
@@ -216,6 +231,7 @@ export class EnumerationWatch {
     cardId: string,
     event: { eventId: string; at: number; terminalId: string | null; locationId: string | null },
   ): EnumerationFinding | undefined {
+    this.manual.spent(cardId, event.at, event.locationId)
     const mark = this.marks.get(cardId)
     if (!mark) return undefined
     this.marks.delete(cardId)
@@ -243,7 +259,7 @@ export class EnumerationWatch {
 
   /** How much state the watch holds. */
   size(): { sources: number; marks: number } {
-    return { sources: this.sources.size, marks: this.marks.size }
+    return { sources: this.sources.size + this.manual.size(), marks: this.marks.size }
   }
 
   /** Drops the checks of `source` older than the window. */

@@ -66,7 +66,7 @@ export function createFraudListener(
         eventId: event.eventId,
         cardId: event.cardId,
         type: event.type,
-        result: 'ok',
+        result: event.result ?? 'ok',
         amountCents: event.amountCents,
         balanceAfterCents: event.balanceAfterCents,
         at: Date.parse(event.occurredAt),

@@ -114,7 +114,7 @@ export const FRAUD_WARMUP_MS =
   Math.max(
     FRAUD_THRESHOLDS.enumerationFollowMs,
     FRAUD_THRESHOLDS.bulkDrainWithinMs + FRAUD_THRESHOLDS.bulkGapMs,
-    FRAUD_THRESHOLDS.drainWindowMs,
+    FRAUD_THRESHOLDS.drainLateWindowMs,
     FRAUD_THRESHOLDS.reloadWindowMs,
     12 * 3_600_000,
   ) + 86_400_000
@@ -142,14 +142,16 @@ async function preloadPaidOrders(
   for (let i = 0; i < cards.length; i += 500) {
     const rows = await database.db
       .selectFrom('gift_card_transactions')
-      .select(['card_id', 'order_id'])
+      .select(['card_id', 'order_id', 'type', 'amount_cents'])
       .where('card_id', 'in', cards.slice(i, i + 500))
       .where('occurred_at', '<', warmFrom)
-      .where('type', '=', 'redeem')
+      .where('type', 'in', ['redeem', 'refund'])
       .where('result', '=', 'ok')
       .where('order_id', 'is not', null)
       .execute()
-    for (const r of rows) engine.knownPaidOrder(r.card_id as string, r.order_id as string)
+    // What each order paid, less what was refunded of it before the warm-up.
+    for (const r of rows)
+      engine.knownPaidOrder(r.card_id as string, r.order_id as string, -Number(r.amount_cents))
   }
 }
 

@@ -88,6 +88,9 @@ describe('the detectors across variants (held-out seeds, never used in tuning)',
       'top_up_and_pay_at_till',
       'genuine_refund',
       'traveller_days_apart',
+      'weekly_reload_regular',
+      'service_desk_checks',
+      'family_few_gift_cards',
     ]) {
       const l = evaluation.lookalikes[kind]
       expect(l?.cards, kind).toBeGreaterThan(0)

@@ -122,6 +122,41 @@ describe('free text: the ledger’s own numbers are not phone numbers', () => {
   })
 })
 
+describe('store-style order numbers are not phone numbers (issue 18, item 7)', () => {
+  const pii = new Pseudonymiser('key-1')
+
+  it.each([
+    [
+      'a 3-7 order number with a hyphen',
+      'refund for order 111-0053877, which this card never paid for',
+    ],
+    ['a 3-7 order number with a dot', 'order 716.5550179 returned'],
+    ['a 3-7 pair whose area code starts with 0 or 1', 'ref 111 0053877 and 011 5550179'],
+    ['a 3-7 pair whose exchange starts with 0 or 1', 'ref 716 0053877 and 716 1553877'],
+  ])('%s', (_, text) => {
+    expect(pii.scrubText(text)).toBe(text)
+  })
+
+  it('still finds a phone written as an area code and seven digits apart by a space', () => {
+    expect(pii.scrubText('call 716 5550179 or (716) 5550179')).toBe(
+      `call ${pii.token('phone', '7165550179')} or ${pii.token('phone', '7165550179')}`,
+    )
+  })
+
+  it('never scrubs an order id field, in a timeline row or a list of orders', () => {
+    const out = pii.scrub({
+      timeline: [{ order: '111-0053877' }, { order: '7165550179' }],
+      orders: ['7165550179', '111-0053877'],
+      order_id: '716-555-0179',
+      note: 'order 111-0053877 paid, call 716-555-0179',
+    })
+    expect(out.timeline).toEqual([{ order: '111-0053877' }, { order: '7165550179' }])
+    expect(out.orders).toEqual(['7165550179', '111-0053877'])
+    expect(out.order_id).toBe('716-555-0179')
+    expect(out.note).toBe(`order 111-0053877 paid, call ${pii.token('phone', '7165550179')}`)
+  })
+})
+
 describe('free text is scrubbed in linear time (issue 16, defect 1)', () => {
   const pii = new Pseudonymiser('key-1')
   const MiB = 1 << 20
