@@ -16,6 +16,7 @@ export type {
 export { ENGINES } from './engines/engine.ts'
 export { createIndex, dropIndex } from './engines/indexes.ts'
 export type { PostgresBulkMethod } from './engines/postgres.ts'
+export { copyRows } from './engines/postgres-copy.ts'
 export {
   type HorizonReading,
   LEADER_LOCK_KEYS,
