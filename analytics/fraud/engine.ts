@@ -361,6 +361,9 @@ export class FraudEngine {
     return n
   }
 
+  /** Customers whose record is dated after their events: the first event seen of each. */
+  private readonly customersFirstSeen = new Map<string, number>()
+
   /**
    * A customer as a 32-bit hash (0: none), for telling whether two uses had the same one: a
    * million customers interned would hold every id string; two different customers share a
@@ -445,7 +448,7 @@ export class FraudEngine {
         terminalId: event.terminalId,
         orderId: event.orderId,
       },
-      event.customerId === null ? undefined : this.context.customerSince(event.customerId),
+      this.customerSince(event),
     ))
       this.raise(alerts, this.finding('bulk_purchase', f, event.at))
   }
@@ -553,9 +556,26 @@ export class FraudEngine {
 
   /** Whether the event's customer was known at least `ms` before it. */
   private knownCustomer(event: ScoredEvent, ms: number): boolean {
-    if (event.customerId === null) return false
-    const since = this.context.customerSince(event.customerId)
+    const since = this.customerSince(event)
     return since !== undefined && event.at - since >= ms
+  }
+
+  /**
+   * When the event's customer was first known: the customer record's time, or the first event
+   * seen of a customer whose record is dated after its events (a stub an import made when it met
+   * the customer: dated the day of the import, not of the first purchase).
+   */
+  private customerSince(event: ScoredEvent): number | undefined {
+    const id = event.customerId
+    if (id === null) return undefined
+    const known = this.context.customerSince(id)
+    if (known === undefined) return undefined
+    let first = this.customersFirstSeen.get(id)
+    if (known > event.at && (first === undefined || event.at < first)) {
+      first = event.at
+      this.customersFirstSeen.set(id, first)
+    }
+    return first === undefined ? known : Math.min(known, first)
   }
 
   /**

@@ -512,6 +512,46 @@ describe('the anomaly score', () => {
 })
 
 describe('the fraud engine’s state', () => {
+  it("a customer whose record is dated after its events (an import's stub) is first known at its first event", () => {
+    // The import made the stub today; its cards were bought a year ago.
+    const stubbed: FraudContext = { ...context, customerSince: () => T0 + 365 * 86_400_000 }
+    const engine = new FraudEngine(stubbed)
+    const alerts: ReturnType<FraudEngine['observe']> = []
+    for (let i = 0; i < 8; i++)
+      alerts.push(
+        ...engine.observe(
+          ev({
+            type: 'activate',
+            cardId: `s${i}`,
+            at: T0 + i * 3 * MIN,
+            amountCents: 24500,
+            balanceAfterCents: 24500,
+            orderId: `order-s${i}`,
+            terminalId: 'web-1',
+            customerId: 'stub',
+          }),
+        ),
+      )
+    for (let i = 0; i < 3; i++)
+      alerts.push(
+        ...engine.observe(
+          ev({
+            type: 'redeem',
+            cardId: `s${i}`,
+            at: T0 + 2 * 60 * MIN + i * MIN,
+            amountCents: -24500,
+            balanceAfterCents: 0,
+            orderId: `spend-s${i}`,
+          }),
+        ),
+      )
+    const bulk = alerts.filter((a) => a.rule === 'bulk_purchase')
+    expect(bulk.length).toBeGreaterThan(0)
+    // Known from its first purchase, minutes before the last card: never "-525600 minutes".
+    for (const a of bulk) expect(a.evidence.reason).not.toMatch(/first known -/)
+    expect(bulk[0]?.evidence.reason).toMatch(/first known \d+ minutes before/)
+  })
+
   it('forgets buyers’ groups half an hour after their last card and activations a day old', () => {
     const engine = new FraudEngine(context)
 
