@@ -9,37 +9,12 @@ import { StringDecoder } from 'node:string_decoder'
 import { parentPort, workerData } from 'node:worker_threads'
 import pg from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
+import { pageSender } from './column-pages.mjs'
 
 /** @type {{ connectionString: string, options?: string, sql: string, settings: string[], kinds: ('dictionary' | 'text' | 'number')[], pageSize: number, inflight: SharedArrayBuffer, maxInflight: number }} */
 const { connectionString, options, sql, settings, kinds, pageSize, inflight, maxInflight } =
   workerData
-const pending = new Int32Array(inflight)
-
-const newPage = () => ({
-  rows: 0,
-  columns: kinds.map((kind) =>
-    kind === 'number'
-      ? new Float64Array(pageSize)
-      : kind === 'dictionary'
-        ? new Int32Array(pageSize)
-        : [],
-  ),
-  /** Text first seen in this page, per dictionary column: its codes follow the earlier ones. */
-  added: kinds.map(() => []),
-})
-
-/** Waits until the consumer holds fewer than `maxInflight` pages, then hands this one over. */
-const send = (page) => {
-  for (;;) {
-    const held = Atomics.load(pending, 0)
-    if (held < maxInflight) break
-    // Blocking here stops this thread reading the socket: TCP then holds the server back.
-    Atomics.wait(pending, 0, held)
-  }
-  Atomics.add(pending, 0, 1)
-  const buffers = page.columns.filter((c) => !Array.isArray(c)).map((c) => c.buffer)
-  parentPort.postMessage({ page }, buffers)
-}
+const { newPage, send } = pageSender(kinds, pageSize, inflight, maxInflight)
 
 const ESCAPES = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' }
 

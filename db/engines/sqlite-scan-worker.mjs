@@ -4,35 +4,11 @@
 // worker thread does not inherit the TypeScript loader.
 import { parentPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
+import { pageSender } from './column-pages.mjs'
 
 /** @type {{ path: string, sql: string, parameters: unknown[], kinds: ('dictionary' | 'text' | 'number')[], pageSize: number, inflight: SharedArrayBuffer, maxInflight: number, pragmas: string[] }} */
 const { path, sql, parameters, kinds, pageSize, inflight, maxInflight, pragmas } = workerData
-const pending = new Int32Array(inflight)
-
-const newPage = () => ({
-  rows: 0,
-  columns: kinds.map((kind) =>
-    kind === 'number'
-      ? new Float64Array(pageSize)
-      : kind === 'dictionary'
-        ? new Int32Array(pageSize)
-        : [],
-  ),
-  /** Text first seen in this page, per dictionary column: its codes follow the earlier ones. */
-  added: kinds.map(() => []),
-})
-
-/** Waits until the consumer holds fewer than `maxInflight` pages, then hands this one over. */
-const send = (page) => {
-  for (;;) {
-    const held = Atomics.load(pending, 0)
-    if (held < maxInflight) break
-    Atomics.wait(pending, 0, held)
-  }
-  Atomics.add(pending, 0, 1)
-  const buffers = page.columns.filter((c) => !Array.isArray(c)).map((c) => c.buffer)
-  parentPort.postMessage({ page }, buffers)
-}
+const { newPage, send } = pageSender(kinds, pageSize, inflight, maxInflight)
 
 const db = new Database(path, { readonly: true, fileMustExist: true })
 try {
